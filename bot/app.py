@@ -1,0 +1,105 @@
+"""The composition root: settings → store → HTTP session → providers → quota → job manager.
+
+`open_services` owns every lifetime (`async with`), and everything is passed on by constructor:
+no module-level singletons, no global sessions. The CLI and the Discord bot both run on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bot.jobs.manager import JobManager
+from bot.jobs.polling import PollPolicy
+from bot.providers.base import Provider
+from bot.providers.catalog import price_table
+from bot.providers.mock import MockProvider
+from bot.providers.ttapi import TTAPIProvider
+from bot.quota import QuotaService
+from bot.settings import Settings
+from bot.store.db import Database, open_database
+from bot.store.jobs import JobRepository
+from bot.store.ledger import Ledger
+
+USER_AGENT = "fluxbot/0.1 (+https://github.com/fluxbot)"
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    http: aiohttp.ClientSession
+    jobs: JobRepository
+    ledger: Ledger
+    quota: QuotaService
+    providers: dict[str, Provider]
+    manager: JobManager
+
+
+def build_providers(
+    settings: Settings, http: aiohttp.ClientSession, *, mock_delay: float = 2.0, include_mock: bool = False
+) -> dict[str, Provider]:
+    """A client for each provider with a key; the mock when enabled (or asked for by the CLI)."""
+    providers: dict[str, Provider] = {}
+    if settings.ttapi_api_key is not None:
+        providers["ttapi"] = TTAPIProvider(
+            session=http, base_url=settings.ttapi_base_url, api_key=settings.ttapi_api_key
+        )
+    if settings.enable_mock_provider or include_mock:
+        mock_prices = {
+            model: price for (provider, model), price in price_table().items() if provider == "mock"
+        }
+        providers["mock"] = MockProvider(delay=mock_delay, prices=mock_prices)
+    return providers
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings,
+    *,
+    include_mock: bool = False,
+    mock_delay: float = 2.0,
+    poll_policy: PollPolicy | None = None,
+    providers: dict[str, Provider] | None = None,
+) -> AsyncIterator[Services]:
+    """Open the store and the HTTP session, build providers and the job manager; close all on exit.
+
+    The job manager is built but not started: the caller registers its sink first.
+    """
+    async with (
+        open_database(settings.database_path) as db,
+        aiohttp.ClientSession(
+            headers={"User-Agent": USER_AGENT},
+            timeout=aiohttp.ClientTimeout(total=60),
+        ) as http,
+    ):
+        jobs = JobRepository(db)
+        ledger = Ledger(db)
+        quota = QuotaService(settings, ledger, price_table())
+        if providers is None:
+            providers = build_providers(settings, http, mock_delay=mock_delay, include_mock=include_mock)
+        manager = JobManager(
+            db=db,
+            jobs=jobs,
+            quota=quota,
+            providers=providers,
+            images_dir=images_dir(settings),
+            max_active_per_user=settings.max_active_jobs_per_user,
+            max_queued_per_user=settings.max_queued_jobs_per_user,
+            concurrency=settings.provider_concurrency,
+            job_timeout=settings.job_timeout_seconds,
+            poll_policy=poll_policy,
+        )
+        try:
+            yield Services(settings, db, http, jobs, ledger, quota, providers, manager)
+        finally:
+            await manager.stop()
+
+
+def images_dir(settings: Settings) -> Path:
+    """Finished images are kept beside the database until delivered, so a restart can still post them."""
+    return settings.database_path.parent / "images"

@@ -1,0 +1,56 @@
+"""The discord.py client: loads the cogs, wires the job sink, syncs commands when asked."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import discord
+from discord.ext import commands
+
+from bot.app import Services
+from bot.discord.delivery import DiscordSink
+from bot.discord.replies import FluxTree
+from bot.jobs.model import Origin
+
+log = logging.getLogger(__name__)
+
+#: Every extension, in load order. A test loads each of them.
+EXTENSIONS = ("cogs.imagine", "cogs.quota")
+
+SyncMode = Literal["dev", "global", "none"]
+
+
+class FluxBot(commands.Bot):
+    def __init__(self, services: Services, *, sync: SyncMode = "dev") -> None:
+        intents = discord.Intents.default()
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            tree_cls=FluxTree,
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+        )
+        self.services = services
+        self.sink = DiscordSink(self, services.jobs)
+        self.sync_mode: SyncMode = sync
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.services.manager.register_sink(Origin.DISCORD, self.sink)
+        await self._sync()
+
+    async def _sync(self) -> None:
+        """Sync to the dev guild (instant) when configured; global sync is `python -m bot sync-commands`."""
+        guild_id = self.services.settings.discord_dev_guild_id
+        if self.sync_mode == "global":
+            await self.tree.sync()
+        elif self.sync_mode == "dev" and guild_id:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to dev guild %s", len(synced), guild_id)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))

@@ -1,0 +1,296 @@
+"""What every provider client offers the job manager, and the errors it may raise.
+
+A provider client is a small class around one `_request` method (see `HttpProvider`); tests run
+it against fake servers on loopback. Statuses are mapped to `ProviderStatus` here so the job
+manager never sees a provider's spelling.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+log = logging.getLogger(__name__)
+
+#: Result images larger than this are refused (BFL outputs are a few MB at most).
+MAX_RESULT_BYTES = 40 * 1024 * 1024
+
+
+class ProviderStatus(enum.StrEnum):
+    PENDING = "pending"  # accepted, waiting in the provider's queue
+    RUNNING = "running"  # generating
+    READY = "ready"  # done, image available
+    FAILED = "failed"
+    MODERATED = "moderated"  # refused by the provider's safety filter
+    NOT_FOUND = "not_found"  # the provider no longer knows the job
+    UNKNOWN = "unknown"  # a status we do not know: neither crash nor poll forever
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRequest:
+    """A validated request: the endpoint path and the JSON body, built by the model catalog."""
+
+    endpoint: str
+    body: dict[str, Any]
+    host: str = "default"  # "default" or "finetune" (BFL's single-cluster host)
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """Where the provider should report back; `secret` goes to providers that sign callbacks."""
+
+    url: str
+    secret: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    provider_job_id: str
+    polling_url: str | None = None
+    cost: Decimal | None = None  # BFL reports the cost in the submit answer
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    status: ProviderStatus
+    raw_status: str = ""
+    image_url: str | None = None
+    seed: int | None = None
+    cost: Decimal | None = None
+    progress: float | None = None  # 0..1 when the provider reports it
+    message: str | None = None
+
+
+class ProviderError(Exception):
+    """A provider call failed. `kind` decides what the job manager does; `message` is for members."""
+
+    kind = "error"
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        self.detail = detail  # what the provider said, for the operator's log line
+
+
+class ProviderInputError(ProviderError):
+    """400/422: the provider refused the options or the prompt. Not retried, nothing charged."""
+
+    kind = "input"
+
+
+class ProviderModerated(ProviderError):
+    """The prompt or an input image was refused by the provider's safety filter."""
+
+    kind = "moderated"
+
+
+class ProviderAuthError(ProviderError):
+    """401/403: the operator's key is missing, invalid or blocked."""
+
+    kind = "auth"
+
+
+class ProviderCreditError(ProviderError):
+    """402: the operator's provider account is out of credit."""
+
+    kind = "credit"
+
+
+class ProviderBusy(ProviderError):
+    """429/499/503: try again later, honouring `retry_after`."""
+
+    kind = "busy"
+    retryable = True
+
+
+class ProviderServerError(ProviderError):
+    """5xx. Retried for reads; a submit that ends like this is *ambiguous* (it may have been billed)."""
+
+    kind = "server"
+    retryable = True
+
+
+class ProviderNetworkError(ProviderError):
+    """No answer: connection refused or reset, or a timeout. Ambiguous for a submit."""
+
+    kind = "network"
+    retryable = True
+
+
+class ProviderNotFound(ProviderError):
+    """404: the endpoint or job does not exist."""
+
+    kind = "not_found"
+
+
+class ResultDownloadError(ProviderError):
+    """The finished image could not be fetched (expired link, too large, foreign host)."""
+
+    kind = "download"
+    retryable = True
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return max(0.0, min(seconds, 300.0))
+
+
+class Provider(ABC):
+    """The seam between the job manager and a provider's API."""
+
+    name: str
+
+    @abstractmethod
+    async def submit(self, request: ProviderRequest, *, callback: Callback | None = None) -> Submission: ...
+
+    @abstractmethod
+    async def poll(self, provider_job_id: str, polling_url: str | None = None) -> PollResult: ...
+
+    @abstractmethod
+    async def download(self, url: str) -> bytes: ...
+
+    def parse_callback(self, body: dict[str, Any]) -> tuple[str | None, PollResult]:
+        """Read a callback body: the provider's job id (when present) and the status it reports."""
+        raise NotImplementedError(f"{self.name} does not send callbacks")
+
+    async def check(self) -> str:
+        """A cheap call proving the key works (for `doctor`); returns a line to show."""
+        return "no check available"
+
+    def result_hosts(self) -> tuple[str, ...]:
+        """Hosts (suffixes) the finished images may be downloaded from."""
+        return ()
+
+    def typical_seconds(self, model: str) -> float | None:
+        """How long this provider usually takes for the model, when it knows better than the table."""
+        return None
+
+
+@dataclass(slots=True)
+class HttpProvider(Provider):
+    """A provider reached over HTTP with one aiohttp session, owned by the composition root."""
+
+    session: aiohttp.ClientSession
+    base_url: str
+    timeout: float = 30.0
+    download_timeout: float = 60.0
+    max_result_bytes: int = MAX_RESULT_BYTES
+    extra_result_hosts: tuple[str, ...] = field(default=())
+
+    def _headers(self) -> dict[str, str]:
+        return {}
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json_body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        """One HTTP call; returns status, headers and the decoded JSON body (or raw text)."""
+        try:
+            async with self.session.request(
+                method,
+                url,
+                json=json_body,
+                params=params,
+                headers=self._headers(),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                allow_redirects=False,
+            ) as response:
+                text = await response.text()
+                try:
+                    payload: Any = json.loads(text) if text else None
+                except json.JSONDecodeError:
+                    payload = text
+                return response.status, dict(response.headers), payload
+        except TimeoutError as exc:
+            raise ProviderNetworkError(
+                f"{self.name} did not answer in time", detail=f"{method} {_path(url)}: timeout"
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise ProviderNetworkError(
+                f"{self.name} could not be reached", detail=f"{method} {_path(url)}: {type(exc).__name__}"
+            ) from exc
+
+    def result_hosts(self) -> tuple[str, ...]:
+        base = urlsplit(self.base_url).hostname
+        return tuple(h for h in (base, *self.extra_result_hosts) if h)
+
+    async def download(self, url: str) -> bytes:
+        """Fetch a finished image: allow-listed hosts only, no redirects elsewhere, size cap, timeout."""
+        target = url
+        for _ in range(4):
+            host = urlsplit(target).hostname or ""
+            if not _host_allowed(host, self.result_hosts()):
+                raise ResultDownloadError(
+                    "the result link points outside the provider", detail=f"host {host!r} is not allow-listed"
+                )
+            try:
+                async with self.session.get(
+                    target,
+                    timeout=aiohttp.ClientTimeout(total=self.download_timeout),
+                    allow_redirects=False,
+                ) as response:
+                    if response.status in (301, 302, 303, 307, 308):
+                        location = response.headers.get("Location", "")
+                        target = str(response.url.join(aiohttp.client.URL(location)))
+                        continue
+                    if response.status in (403, 404, 410):
+                        raise ResultDownloadError(
+                            "the result link has expired", status=response.status, detail="link expired"
+                        )
+                    if response.status >= 400:
+                        raise ResultDownloadError(
+                            "the result could not be downloaded",
+                            status=response.status,
+                            detail=f"HTTP {response.status}",
+                        )
+                    if (response.content_length or 0) > self.max_result_bytes:
+                        raise ResultDownloadError("the result is too large", detail="over the size cap")
+                    data = bytearray()
+                    async for chunk in response.content.iter_chunked(256 * 1024):
+                        data.extend(chunk)
+                        if len(data) > self.max_result_bytes:
+                            raise ResultDownloadError("the result is too large", detail="over the size cap")
+                    return bytes(data)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                raise ResultDownloadError(
+                    "the result could not be downloaded", detail=type(exc).__name__
+                ) from exc
+        raise ResultDownloadError("the result link redirects too often", detail="redirect loop")
+
+
+def _host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == a or host.endswith("." + a) for a in (x.lower() for x in allowed))
+
+
+def _path(url: str) -> str:
+    """A URL without its query: logs must not carry job tokens or keys."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"

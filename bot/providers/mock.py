@@ -1,0 +1,155 @@
+"""A local provider that needs no key and no network: it renders a real image with Pillow.
+
+It is stateless on purpose: the provider job id carries the submit time and everything the
+render needs, so a mock job survives a restart of the bot exactly as a real one would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import colorsys
+import hashlib
+import io
+import json
+import random
+import time
+from decimal import Decimal
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bot.providers.base import (
+    Callback,
+    PollResult,
+    Provider,
+    ProviderModerated,
+    ProviderRequest,
+    ProviderStatus,
+    ResultDownloadError,
+    Submission,
+)
+
+ASPECTS = {
+    "21:9": (1568, 672),
+    "16:9": (1392, 784),
+    "3:2": (1248, 832),
+    "4:3": (1184, 896),
+    "1:1": (1024, 1024),
+    "3:4": (896, 1184),
+    "2:3": (832, 1248),
+    "9:16": (784, 1392),
+    "9:21": (672, 1568),
+}
+
+
+class MockProvider(Provider):
+    name = "mock"
+
+    def __init__(
+        self, *, delay: float = 2.0, prices: dict[str, Decimal] | None = None, max_side: int = 1024
+    ) -> None:
+        self.delay = delay
+        self.prices = prices or {}
+        self.max_side = max_side
+
+    def __repr__(self) -> str:
+        return f"MockProvider(delay={self.delay})"
+
+    async def submit(self, request: ProviderRequest, *, callback: Callback | None = None) -> Submission:
+        body = request.body
+        if "forbidden" in str(body.get("prompt", "")).lower():
+            raise ProviderModerated("the mock provider's filter refused the prompt (it contains 'forbidden')")
+        width, height = _size(body)
+        seed = int(body["seed"]) if body.get("seed") is not None else random.randrange(2**32)
+        ticket = {
+            "t": round(time.time(), 3),
+            "m": request.endpoint,
+            "p": str(body.get("prompt", ""))[:200],
+            "w": width,
+            "h": height,
+            "s": seed,
+            "f": body.get("output_format") or "png",
+        }
+        token = base64.urlsafe_b64encode(json.dumps(ticket, separators=(",", ":")).encode()).decode()
+        return Submission(provider_job_id="mock-" + token, cost=self.prices.get(request.endpoint))
+
+    async def poll(self, provider_job_id: str, polling_url: str | None = None) -> PollResult:
+        ticket = _ticket(provider_job_id)
+        if ticket is None:
+            return PollResult(ProviderStatus.NOT_FOUND, raw_status="Task not found")
+        elapsed = time.time() - float(ticket["t"])
+        if elapsed < self.delay:
+            return PollResult(ProviderStatus.RUNNING, raw_status="Pending", progress=elapsed / self.delay)
+        return PollResult(
+            ProviderStatus.READY,
+            raw_status="Ready",
+            image_url="mock://" + provider_job_id,
+            seed=int(ticket["s"]),
+            cost=self.prices.get(str(ticket["m"])),
+        )
+
+    async def download(self, url: str) -> bytes:
+        ticket = _ticket(url.removeprefix("mock://"))
+        if ticket is None:
+            raise ResultDownloadError("the mock result link is not valid")
+        return await asyncio.to_thread(render, ticket, self.max_side)
+
+    def result_hosts(self) -> tuple[str, ...]:
+        return ()
+
+    def typical_seconds(self, model: str) -> float | None:
+        return self.delay
+
+
+def _size(body: dict[str, Any]) -> tuple[int, int]:
+    if body.get("width") and body.get("height"):
+        return int(body["width"]), int(body["height"])
+    if body.get("size"):
+        w, _, h = str(body["size"]).partition("x")
+        return int(w), int(h)
+    if body.get("aspect_ratio"):
+        return ASPECTS.get(str(body["aspect_ratio"]), (1024, 1024))
+    return 1024, 768  # the documented default width and height
+
+
+def _ticket(provider_job_id: str) -> dict[str, Any] | None:
+    if not provider_job_id.startswith("mock-"):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(provider_job_id[5:].encode()))
+    except (ValueError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def render(ticket: dict[str, Any], max_side: int = 1024) -> bytes:
+    """A deterministic picture for a prompt and seed: a gradient, a few shapes, the prompt written on it."""
+    width, height = int(ticket["w"]), int(ticket["h"])
+    scale = min(1.0, max_side / max(width, height))
+    width, height = max(64, int(width * scale)), max(64, int(height * scale))
+    digest = hashlib.sha256(f"{ticket['p']}|{ticket['s']}".encode()).digest()
+    rng = random.Random(digest)
+    hue = digest[0] / 255
+    top = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.55, 0.95))
+    bottom = tuple(int(c * 255) for c in colorsys.hsv_to_rgb((hue + 0.35) % 1, 0.75, 0.35))
+    gradient = Image.linear_gradient("L").resize((width, height))
+    image = Image.composite(
+        Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), gradient
+    )
+    draw = ImageDraw.Draw(image, "RGBA")
+    for _ in range(12):
+        x, y = rng.randrange(width), rng.randrange(height)
+        r = rng.randrange(min(width, height) // 20, min(width, height) // 4)
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256), 90)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+    font = ImageFont.load_default(size=max(14, width // 28))
+    text = str(ticket["p"])[:80]
+    draw.rectangle((0, height - height // 8, width, height), fill=(0, 0, 0, 120))
+    draw.text((width // 40, height - height // 10), text, fill=(255, 255, 255, 255), font=font)
+    out = io.BytesIO()
+    if ticket.get("f") == "jpeg":
+        image.save(out, "JPEG", quality=90)
+    else:
+        image.save(out, "PNG", optimize=False, compress_level=3)
+    return out.getvalue()

@@ -1,0 +1,191 @@
+"""Every setting of the product, typed and validated once at start.
+
+`.env.example` mirrors this class one to one. Secrets are `SecretStr`, so neither `repr` nor an
+error message can show them; `settings_problems` turns a validation failure into one readable
+line per bad variable, naming the variable and never its value.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ProviderName = Literal["ttapi", "bfl", "mock"]
+QuotaPeriod = Literal["day", "week", "month"]
+
+#: A credit limit: a non-negative amount, or None for "unlimited".
+Limit = Decimal | None
+
+DEFAULT_CONCURRENCY: dict[str, int] = {"ttapi": 10, "bfl": 24, "mock": 50}
+
+
+def parse_limit(value: Any) -> Limit:
+    """`100`, `12.5`, `0` (blocks) or `unlimited` (no cap)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        amount = value
+    else:
+        text = str(value).strip().lower()
+        if text in {"unlimited", "none", "inf", ""}:
+            return None
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValueError("must be a number of credits or 'unlimited'") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("must be a non-negative number of credits or 'unlimited'")
+    return amount
+
+
+def parse_concurrency(value: Any) -> dict[str, int]:
+    """`ttapi=10,bfl=24` → {"ttapi": 10, "bfl": 24}; providers left out keep their default."""
+    if isinstance(value, dict):
+        pairs = value.items()
+    else:
+        pairs_list = []
+        for part in str(value).split(","):
+            if not part.strip():
+                continue
+            name, sep, number = part.partition("=")
+            if not sep:
+                raise ValueError("must look like 'ttapi=10,bfl=24'")
+            pairs_list.append((name.strip().lower(), number.strip()))
+        pairs = pairs_list  # type: ignore[assignment]
+    result = dict(DEFAULT_CONCURRENCY)
+    for name, number in pairs:
+        if name not in DEFAULT_CONCURRENCY:
+            raise ValueError(f"unknown provider {name!r} (known: ttapi, bfl, mock)")
+        try:
+            count = int(number)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} needs a whole number") from None
+        if count < 1:
+            raise ValueError(f"{name} needs at least 1")
+        result[name] = count
+    return result
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        hide_input_in_errors=True,
+    )
+
+    discord_token: SecretStr | None = None
+    discord_dev_guild_id: int | None = None
+
+    ttapi_api_key: SecretStr | None = None
+    ttapi_base_url: str = "https://api.ttapi.io"
+    bfl_api_key: SecretStr | None = None
+    bfl_base_url: str = "https://api.bfl.ai"
+    bfl_finetune_base_url: str = "https://api.us1.bfl.ai"
+    default_provider: ProviderName | None = None
+    enable_mock_provider: bool = False
+
+    database_path: Path = Path("data/fluxbot.sqlite3")
+    default_model: str = "flux-pro-1.1"
+
+    quota_period: QuotaPeriod = "day"
+    quota_default_limit: Annotated[Limit, NoDecode] = Decimal(100)
+    quota_guild_limit: Annotated[Limit, NoDecode] = None
+
+    max_active_jobs_per_user: int = Field(default=2, ge=1, le=50)
+    max_queued_jobs_per_user: int = Field(default=5, ge=0, le=500)
+    provider_concurrency: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_CONCURRENCY)
+    )
+    job_timeout_seconds: float = Field(default=600, gt=0)
+    max_safety_tolerance: int = Field(default=2, ge=0, le=6)
+
+    webhook_public_url: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("quota_default_limit", "quota_guild_limit", mode="before")
+    @classmethod
+    def _limit(cls, value: Any) -> Limit:
+        return parse_limit(value)
+
+    @field_validator("provider_concurrency", mode="before")
+    @classmethod
+    def _concurrency(cls, value: Any) -> dict[str, int]:
+        return parse_concurrency(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator(
+        "ttapi_base_url", "bfl_base_url", "bfl_finetune_base_url", "webhook_public_url", mode="after"
+    )
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("ttapi_api_key", "bfl_api_key", "discord_token", mode="after")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        return value
+
+    @field_validator("default_provider", mode="before")
+    @classmethod
+    def _blank_provider(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    # -- derived -----------------------------------------------------------------------------
+
+    def configured_providers(self) -> list[str]:
+        """Providers that may serve Discord members: those with a key, plus mock when enabled."""
+        names = []
+        if self.ttapi_api_key is not None:
+            names.append("ttapi")
+        if self.bfl_api_key is not None:
+            names.append("bfl")
+        if self.enable_mock_provider:
+            names.append("mock")
+        return names
+
+    def preferred_provider(self) -> str:
+        """PRODUCT.md: `ttapi` when its key is set, else `bfl` — unless set explicitly."""
+        if self.default_provider is not None:
+            return self.default_provider
+        return "ttapi" if self.ttapi_api_key is not None else "bfl"
+
+    def secret_values(self) -> list[str]:
+        """Every secret's value, for the log filter that keeps them out of output."""
+        secrets = (self.discord_token, self.ttapi_api_key, self.bfl_api_key)
+        return [s.get_secret_value() for s in secrets if s is not None]
+
+
+ENV_NAMES = {name: name.upper() for name in Settings.model_fields}
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One readable line per bad variable: its name and what is wrong, never its value."""
+    lines = []
+    for item in error.errors(include_input=False, include_url=False):
+        field = str(item["loc"][0]) if item["loc"] else "settings"
+        name = ENV_NAMES.get(field, field.upper())
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{name}: {message}")
+    return lines
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)

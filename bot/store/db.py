@@ -1,0 +1,152 @@
+"""One SQLite file, one connection, one writer at a time.
+
+Every write happens in `Database.transaction()`: `BEGIN IMMEDIATE` under an asyncio lock, so a
+check-then-insert (a quota hold, a queue limit) is atomic however many commands arrive at once,
+and so another process on the same file (the CLI next to the bot) waits instead of interleaving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def migrations_dir() -> Path:
+    """`bot/migrations` in an installed wheel, else the checkout's top-level `migrations/`."""
+    installed = Path(__file__).resolve().parent.parent / "migrations"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "migrations"
+
+
+def list_migrations(folder: Path | None = None) -> list[tuple[int, Path]]:
+    folder = folder or migrations_dir()
+    found = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise RuntimeError(f"migration file {path.name} is not named NNNN_name.sql")
+        found.append((int(match.group(1)), path))
+    numbers = [n for n, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations must be numbered 0001, 0002, … without gaps; found {numbers}")
+    return found
+
+
+class Database:
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; commits on success, rolls back on any error."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._lock, self.conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        async with self._lock, self.conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A single-statement write in its own transaction."""
+        async with self.transaction() as conn:
+            await conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def ping(self) -> bool:
+        try:
+            await self.fetchone("SELECT 1")
+        except (sqlite3.Error, ValueError):
+            return False
+        return True
+
+
+async def apply_migrations(db: Database, folder: Path | None = None) -> list[int]:
+    """Bring the schema to the newest version; each migration in one transaction. Returns those applied."""
+    current = await db.schema_version()
+    applied = []
+    for number, path in list_migrations(folder):
+        if number <= current:
+            continue
+        sql = path.read_text(encoding="utf-8")
+        async with db._lock:
+            # executescript would COMMIT first; run the statements inside our own transaction instead.
+            await db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(sql):
+                    await db.conn.execute(statement)
+                await db.conn.execute(f"PRAGMA user_version = {number:d}")
+            except BaseException:
+                await db.conn.execute("ROLLBACK")
+                raise
+            await db.conn.execute("COMMIT")
+        log.info("database migrated to version %d (%s)", number, path.name)
+        applied.append(number)
+    return applied
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements; `sqlite3.complete_statement` knows where each ends."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise RuntimeError("migration ends with an incomplete SQL statement")
+    return statements
+
+
+@asynccontextmanager
+async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Database]:
+    """Open (and create) the database file in WAL mode, migrated to the newest schema."""
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 10000")
+        db = Database(conn, path)
+        if migrate:
+            await apply_migrations(db)
+        yield db
+    finally:
+        await conn.close()

@@ -1,0 +1,243 @@
+"""The jobs table: rows in, rows out, and guarded state changes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import aiosqlite
+
+from bot.jobs.model import TRANSITIONS, UNFINISHED_STATES, Job, JobState, Origin
+from bot.store.db import Database
+
+#: Columns a transition may set besides `state` and `updated_at`.
+MUTABLE_COLUMNS = frozenset(
+    {
+        "cost",
+        "provider_job_id",
+        "polling_url",
+        "result_url",
+        "result_path",
+        "seed",
+        "width",
+        "height",
+        "attempts",
+        "polls",
+        "error_code",
+        "error_message",
+        "submitted_at",
+        "ready_at",
+        "finished_at",
+        "response_message_id",
+        "result_message_id",
+        "interaction_token",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InputImage:
+    field: str  # the request field it fills (image_prompt, input_image, input_image_2, ...)
+    data: bytes
+
+
+class StaleJobState(RuntimeError):
+    """The job was no longer in the state the caller expected: someone else moved it first."""
+
+
+def _row_to_job(row: sqlite3.Row) -> Job:
+    return Job(
+        id=row["id"],
+        seq=row["seq"],
+        state=JobState(row["state"]),
+        origin=Origin(row["origin"]),
+        provider=row["provider"],
+        model=row["model"],
+        prompt=row["prompt"],
+        params=json.loads(row["params"]),
+        user_id=row["user_id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        estimate=Decimal(row["estimate"]),
+        cost=Decimal(row["cost"]) if row["cost"] is not None else None,
+        provider_job_id=row["provider_job_id"],
+        polling_url=row["polling_url"],
+        result_url=row["result_url"],
+        result_path=row["result_path"],
+        seed=row["seed"],
+        width=row["width"],
+        height=row["height"],
+        attempts=row["attempts"],
+        polls=row["polls"],
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        submitted_at=row["submitted_at"],
+        ready_at=row["ready_at"],
+        finished_at=row["finished_at"],
+        parent_job_id=row["parent_job_id"],
+        callback_token=row["callback_token"],
+        interaction_app_id=row["interaction_app_id"],
+        interaction_token=row["interaction_token"],
+        interaction_created_at=row["interaction_created_at"],
+        response_message_id=row["response_message_id"],
+        result_message_id=row["result_message_id"],
+    )
+
+
+def _db_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, JobState | Origin):
+        return value.value
+    return value
+
+
+class JobRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def insert(self, conn: aiosqlite.Connection, job: Job, inputs: Iterable[InputImage] = ()) -> Job:
+        """Insert inside the caller's transaction (the quota hold commits with it). Sets `seq`."""
+        async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs") as cursor:
+            row = await cursor.fetchone()
+        job.seq = int(row[0]) if row else 1
+        await conn.execute(
+            """INSERT INTO jobs (id, seq, state, origin, provider, model, prompt, params, user_id,
+                   guild_id, channel_id, estimate, created_at, updated_at, parent_job_id, callback_token,
+                   interaction_app_id, interaction_token, interaction_created_at, width, height, seed)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                job.id,
+                job.seq,
+                job.state.value,
+                job.origin.value,
+                job.provider,
+                job.model,
+                job.prompt,
+                json.dumps(job.params, sort_keys=True),
+                job.user_id,
+                job.guild_id,
+                job.channel_id,
+                str(job.estimate),
+                job.created_at,
+                job.updated_at,
+                job.parent_job_id,
+                job.callback_token,
+                job.interaction_app_id,
+                job.interaction_token,
+                job.interaction_created_at,
+                job.width,
+                job.height,
+                job.seed,
+            ),
+        )
+        await conn.executemany(
+            "INSERT INTO job_inputs (job_id, idx, field, data) VALUES (?, ?, ?, ?)",
+            [(job.id, i, image.field, image.data) for i, image in enumerate(inputs)],
+        )
+        return job
+
+    async def get(self, job_id: str) -> Job | None:
+        row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return _row_to_job(row) if row else None
+
+    async def inputs(self, job_id: str) -> list[InputImage]:
+        rows = await self.db.fetchall(
+            "SELECT field, data FROM job_inputs WHERE job_id = ? ORDER BY idx", (job_id,)
+        )
+        return [InputImage(r["field"], bytes(r["data"])) for r in rows]
+
+    async def transition(
+        self,
+        job: Job,
+        to: JobState,
+        *,
+        conn: aiosqlite.Connection | None = None,
+        **fields: Any,
+    ) -> Job:
+        """Move `job` from the state it has to `to`, setting `fields`, committed before returning.
+
+        A compare-and-set on the current state: if another task or process moved the job first,
+        `StaleJobState` is raised and nothing changes.
+        """
+        if to not in TRANSITIONS.get(job.state, frozenset()):
+            raise ValueError(f"job {job.id}: no transition {job.state} → {to}")
+        unknown = set(fields) - MUTABLE_COLUMNS
+        if unknown:
+            raise ValueError(f"not a mutable job column: {sorted(unknown)}")
+        now = time.time()
+        if to.terminal and "finished_at" not in fields:
+            fields["finished_at"] = now
+        columns = ["state = ?", "updated_at = ?"] + [f"{name} = ?" for name in fields]
+        params = [to.value, now, *(_db_value(v) for v in fields.values()), job.id, job.state.value]
+        sql = f"UPDATE jobs SET {', '.join(columns)} WHERE id = ? AND state = ?"  # noqa: S608 - names are whitelisted
+        if conn is None:
+            async with self.db.transaction() as own:
+                changed = (await own.execute(sql, params)).rowcount
+        else:
+            changed = (await conn.execute(sql, params)).rowcount
+        if changed != 1:
+            raise StaleJobState(f"job {job.id} is no longer {job.state}")
+        job.state = to
+        job.updated_at = now
+        for name, value in fields.items():
+            setattr(job, name, value)
+        return job
+
+    async def update(self, job: Job, **fields: Any) -> None:
+        """Record facts that do not change the state (poll counts, message ids)."""
+        unknown = set(fields) - MUTABLE_COLUMNS
+        if unknown:
+            raise ValueError(f"not a mutable job column: {sorted(unknown)}")
+        if not fields:
+            return
+        now = time.time()
+        columns = ["updated_at = ?"] + [f"{name} = ?" for name in fields]
+        params = [now, *(_db_value(v) for v in fields.values()), job.id]
+        await self.db.execute(f"UPDATE jobs SET {', '.join(columns)} WHERE id = ?", params)  # noqa: S608
+        job.updated_at = now
+        for name, value in fields.items():
+            setattr(job, name, value)
+
+    async def unfinished(self, origins: Iterable[Origin]) -> list[Job]:
+        origin_values = [o.value for o in origins]
+        states = [s.value for s in UNFINISHED_STATES]
+        rows = await self.db.fetchall(
+            f"SELECT * FROM jobs WHERE state IN ({','.join('?' * len(states))})"  # noqa: S608
+            f" AND origin IN ({','.join('?' * len(origin_values))}) ORDER BY seq",
+            (*states, *origin_values),
+        )
+        return [_row_to_job(r) for r in rows]
+
+    async def count_unfinished_for_user(self, conn: aiosqlite.Connection, user_id: int) -> int:
+        states = [s.value for s in UNFINISHED_STATES if s is not JobState.DELIVERING]
+        async with conn.execute(
+            f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN ({','.join('?' * len(states))})",  # noqa: S608
+            (user_id, *states),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def for_user(self, user_id: int, *, limit: int = 10, offset: int = 0) -> list[Job]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM jobs WHERE user_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (user_id, limit, offset),
+        )
+        return [_row_to_job(r) for r in rows]
+
+    async def recent_durations(self, provider: str, model: str, *, limit: int = 50) -> list[float]:
+        """Seconds from submit to ready of the latest finished jobs of this model."""
+        rows = await self.db.fetchall(
+            """SELECT ready_at - submitted_at AS took FROM jobs
+               WHERE provider = ? AND model = ? AND ready_at IS NOT NULL AND submitted_at IS NOT NULL
+               ORDER BY ready_at DESC LIMIT ?""",
+            (provider, model, limit),
+        )
+        return [float(r["took"]) for r in rows if r["took"] is not None and r["took"] >= 0]

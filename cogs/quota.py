@@ -1,0 +1,62 @@
+"""`/quota`: a member's credits this period — used, held, limit, remaining, reset, last charges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import NotAllowed
+from bot.quota import Standing, format_credits
+
+if TYPE_CHECKING:
+    from bot.discord.client import FluxBot
+    from bot.store.ledger import LedgerEntry
+
+
+def quota_embed(member: discord.abc.User, standing: Standing, charges: list[LedgerEntry]) -> discord.Embed:
+    usage = standing.usage
+    embed = discord.Embed(title=f"Quota for {member.display_name}", colour=discord.Colour(0x5865F2))
+    embed.add_field(name="Used", value=f"{format_credits(usage.used)} credits", inline=True)
+    embed.add_field(name="Held", value=f"{format_credits(usage.held)} credits", inline=True)
+    limit = format_credits(standing.limit)
+    if usage.granted:
+        limit += f" (+{format_credits(usage.granted)} granted)"
+    embed.add_field(name="Limit", value=limit, inline=True)
+    embed.add_field(name="Remaining", value=format_credits(standing.remaining), inline=True)
+    embed.add_field(name="Resets", value=discord.utils.format_dt(standing.resets_at, "R"), inline=True)
+    if charges:
+        lines = [
+            f"{discord.utils.format_dt(datetime.fromtimestamp(entry.created_at, UTC), 'd')} `{entry.model}` "
+            f"{format_credits(entry.amount)} credits"
+            for entry in charges
+        ]
+        embed.add_field(name="Last charges", value="\n".join(lines)[:1024], inline=False)
+    embed.set_footer(text="1 credit = $0.01 at the provider")
+    return embed
+
+
+class Quota(commands.Cog):
+    def __init__(self, bot: FluxBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="quota", description="Your image credits this period")
+    @app_commands.describe(member="Whose quota to show (Manage Server needed for others)")
+    @app_commands.guild_only()
+    async def quota(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        target = member or interaction.user
+        if target.id != interaction.user.id and not interaction.permissions.manage_guild:
+            raise NotAllowed("Only members with Manage Server can see someone else's quota.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = self.bot.services
+        roles = tuple(r.id for r in getattr(target, "roles", ()))
+        standing = await services.quota.standing(interaction.guild_id, target.id, roles)
+        charges = await services.ledger.recent_entries(interaction.guild_id, target.id, limit=5)
+        await interaction.followup.send(embed=quota_embed(target, standing, charges), ephemeral=True)
+
+
+async def setup(bot: FluxBot) -> None:
+    await bot.add_cog(Quota(bot))

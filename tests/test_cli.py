@@ -1,0 +1,87 @@
+"""`python -m bot …` as an operator runs it: real subprocesses, a real SQLite file, the mock provider."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TTAPI_", "BFL_", "DISCORD_", "QUOTA_"))
+    }
+    clean["PYTHONPATH"] = str(ROOT)
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_generate_with_the_mock_writes_an_image_and_records_job_and_charge(tmp_path):
+    done = run_cli("generate", "a lighthouse at dusk", "--provider", "mock", "--out", "out.png", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert "saved out.png" in done.stdout
+    with Image.open(tmp_path / "out.png") as image:
+        assert image.format == "PNG"
+        assert image.size == (1024, 768)
+    db = sqlite3.connect(tmp_path / "data" / "fluxbot.sqlite3")
+    jobs = db.execute("SELECT state, provider, model, cost FROM jobs").fetchall()
+    assert jobs == [("delivered", "mock", "flux-pro-1.1", "4")]
+    ledger = db.execute("SELECT kind, amount FROM ledger ORDER BY id").fetchall()
+    assert ledger == [("hold", "4"), ("charge", "4")]
+
+
+def test_generate_refuses_bad_options_with_one_line(tmp_path):
+    done = run_cli("generate", "a cat --steps", "--provider", "mock", cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == "error: `--steps` needs a value, e.g. `--steps 30`."
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_settings_exit_2_with_one_line_each_and_no_secret(tmp_path):
+    env = {
+        "QUOTA_PERIOD": "fortnight",
+        "MAX_ACTIVE_JOBS_PER_USER": "many",
+        "TTAPI_API_KEY": "tt-secret-value-123",
+        "PROVIDER_CONCURRENCY": "ttapi=ten",
+    }
+    done = run_cli("migrate", cwd=tmp_path, env=env)
+
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith("configuration error: ") for line in lines)
+    assert any("QUOTA_PERIOD" in line for line in lines)
+    assert any("MAX_ACTIVE_JOBS_PER_USER" in line for line in lines)
+    assert any("PROVIDER_CONCURRENCY: ttapi needs a whole number" in line for line in lines)
+    assert "tt-secret-value-123" not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_run_without_a_token_says_so(tmp_path):
+    done = run_cli("run", cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert "DISCORD_TOKEN is required" in done.stderr
+
+
+def test_migrate_creates_the_database(tmp_path):
+    done = run_cli("migrate", cwd=tmp_path, env={"DATABASE_PATH": str(tmp_path / "x" / "bot.sqlite3")})
+
+    assert done.returncode == 0, done.stderr
+    assert "schema version 1" in done.stdout
+    assert (tmp_path / "x" / "bot.sqlite3").exists()
