@@ -20,6 +20,7 @@ from bot.discord.client import FluxBot
 from bot.errors import UserFacingError
 from bot.jobs.polling import PollPolicy
 from bot.settings import Settings
+from tests.fakes.bfl import FakeBFL
 from tests.fakes.ttapi import FakeTTAPI
 
 #: Fast polling for fakes whose jobs take a fraction of a second.
@@ -39,6 +40,15 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 @pytest.fixture
 async def fake_ttapi() -> AsyncIterator[FakeTTAPI]:
     fake = FakeTTAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def fake_bfl() -> AsyncIterator[FakeBFL]:
+    """A fake Black Forest Labs API on loopback (tests/fakes/bfl.py)."""
+    fake = FakeBFL()
     await fake.start()
     yield fake
     await fake.stop()

@@ -1,0 +1,429 @@
+"""A fake Black Forest Labs API on loopback, as seeds 002/004 and PROVIDERS.md describe it.
+
+- Every call needs the `x-key` header (403 `{"detail": "Not authenticated"}` otherwise).
+- `POST /v1/<model>` (and `/v1/flux-pro-finetuned`) answers
+  `{"id", "polling_url", "cost", "input_mp", "output_mp"}`; `polling_url` points at this server's
+  `GET /v1/get_result?id=...` (behind `polling_prefix`, as the regional clusters do).
+- `GET /v1/get_result?id=` answers `{id, status, result, progress, details, preview}`: `Pending`
+  for the job's `duration`, then `Ready` with `result.sample` (a signed link served here under
+  `/delivery/...`, expiring after `link_ttl` seconds), `result.seed`, `result.prompt`.
+  Scripted outcomes: `Request Moderated`, `Content Moderated`, `Error`, `Task not found`.
+  An id the server never issued is `Task not found` too.
+- Errors: `{"detail": "..."}` or, for 422, `{"detail": [{"loc", "msg", "type"}, ...]}`; 402, 403,
+  429 with `Retry-After`, 500, 503. The fake validates the documented ranges itself (422), so a
+  client that sends something out of range is caught even if its own checks are wrong.
+- `GET /v1/credits` → `{"credits": n}`.
+- With `webhook_url`, the finished result is POSTed there with `X-Webhook-Secret: <webhook_secret>`
+  (the SDK's scheme) and/or `X-BFL-Signature: sha256=<hmac of the body>` (`signature_mode`).
+
+Tests script it like the fake TTAPI: `fake.error_next(...)`, `fake.outcome_next(...)`,
+`fake.duration = ...`, `fake.cost = ...`; every request is in `fake.requests`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import io
+import json
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import aiohttp
+from aiohttp import web
+from PIL import Image
+
+#: The statuses BFL documents, spelled exactly.
+PENDING, READY = "Pending", "Ready"
+REQUEST_MODERATED, CONTENT_MODERATED = "Request Moderated", "Content Moderated"
+ERROR, TASK_NOT_FOUND = "Error", "Task not found"
+OUTCOMES = (READY, REQUEST_MODERATED, CONTENT_MODERATED, ERROR, TASK_NOT_FOUND)
+
+SignatureMode = Literal["secret", "hmac", "both", "none"]
+
+
+@dataclass
+class FakeBFLJob:
+    id: str
+    model: str
+    body: dict[str, Any]
+    created: float
+    duration: float
+    outcome: str = READY
+    details: Any = None
+    callback: str | None = None
+    secret: str | None = None
+    callback_sent: bool = False
+    sample_issued: float | None = None
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _ScriptedError:
+    on: str
+    status: int
+    detail: Any
+    headers: dict[str, str]
+
+
+#: Documented ranges the real API enforces with a 422 (seed 002/004, PROVIDERS.md).
+_RANGES: dict[str, tuple[float, float]] = {
+    "width": (256, 1440),
+    "height": (256, 1440),
+    "steps": (1, 50),
+    "guidance": (1.5, 5),
+    "interval": (1, 4),
+    "safety_tolerance": (0, 6),
+    "image_prompt_strength": (0, 1),
+    "finetune_strength": (0, 2),
+}
+_INTEGERS = {"width", "height", "steps", "safety_tolerance", "seed"}
+
+
+class FakeBFL:
+    def __init__(
+        self,
+        *,
+        api_key: str = "test-bfl-key",
+        duration: float = 0.3,
+        cost: float | int | str | None = 4,
+        credits: float | int = 1234.5,
+        link_ttl: float = 600.0,
+        signature_mode: SignatureMode = "secret",
+        polling_prefix: str = "",
+    ) -> None:
+        self.api_key = api_key
+        self.duration = duration
+        #: The `cost` put in submit answers; None leaves it out (older API versions).
+        self.cost = cost
+        self.credits = credits
+        self.link_ttl = link_ttl
+        self.signature_mode: SignatureMode = signature_mode
+        #: Prefix of the polling_url path ("/us1" makes it `/us1/v1/get_result`), as clusters do.
+        self.polling_prefix = polling_prefix
+        #: When set, only these finetune ids exist (others: 404).
+        self.finetunes: set[str] | None = None
+        self.jobs: dict[str, FakeBFLJob] = {}
+        self.requests: list[Recorded] = []
+        self.callbacks_sent: list[tuple[str, dict[str, str], bytes]] = []
+        self._errors: deque[_ScriptedError] = deque()
+        self._outcomes: deque[tuple[str, Any]] = deque()
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
+
+    # -- scripting --------------------------------------------------------------------------------
+
+    def error_next(
+        self,
+        status: int,
+        detail: Any = "error",
+        *,
+        on: str = "submit",
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next `times` calls to `on` ('submit', 'poll' or 'credits') answer HTTP `status`
+        with `{"detail": detail}`; `detail` may be a string or a list of `{loc, msg, type}`."""
+        for _ in range(times):
+            self._errors.append(_ScriptedError(on, status, detail, headers or {}))
+
+    def outcome_next(self, status: str, details: Any = None) -> None:
+        """The next submitted job ends with this status (one of `OUTCOMES`) and `details`."""
+        if status not in OUTCOMES:
+            raise ValueError(f"unknown outcome {status!r}; one of {OUTCOMES}")
+        self._outcomes.append((status, details))
+
+    def submits(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "POST" and r.path.startswith("/v1/")]
+
+    def polls(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.endswith("/v1/get_result")]
+
+    def downloads(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.startswith("/delivery/")]
+
+    # -- lifetime ---------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=64 * 1024**2)
+        app.router.add_get("/v1/credits", self._credits)
+        app.router.add_get("/v1/get_result", self._get_result)
+        app.router.add_get("/{prefix}/v1/get_result", self._get_result)
+        app.router.add_post("/v1/{model}", self._submit)
+        app.router.add_get("/delivery/{job}/{name}", self._delivery)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        self._session = aiohttp.ClientSession()
+        return self.url
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _record(self, request: web.Request, body: Any) -> None:
+        self.requests.append(
+            Recorded(request.method, request.path, dict(request.headers), body, dict(request.query))
+        )
+
+    def _authorized(self, request: web.Request) -> web.Response | None:
+        if request.headers.get("x-key") != self.api_key:
+            return web.json_response({"detail": "Not authenticated"}, status=403)
+        return None
+
+    def _scripted_error(self, on: str) -> web.Response | None:
+        if self._errors and self._errors[0].on == on:
+            error = self._errors.popleft()
+            return web.json_response({"detail": error.detail}, status=error.status, headers=error.headers)
+        return None
+
+    def polling_url(self, job_id: str) -> str:
+        return f"{self.url}{self.polling_prefix}/v1/get_result?id={job_id}"
+
+    # -- handlers ---------------------------------------------------------------------------------
+
+    async def _credits(self, request: web.Request) -> web.Response:
+        self._record(request, None)
+        refused = self._authorized(request) or self._scripted_error("credits")
+        if refused is not None:
+            return refused
+        return web.json_response({"credits": self.credits})
+
+    async def _submit(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            body = None
+        self._record(request, body)
+        refused = self._authorized(request) or self._scripted_error("submit")
+        if refused is not None:
+            return refused
+        if not isinstance(body, dict):
+            return web.json_response(
+                {"detail": [{"loc": ["body"], "msg": "Field required", "type": "missing"}]}, status=422
+            )
+        model = request.match_info["model"]
+        problems = validate_body(model, body)
+        if problems:
+            return web.json_response({"detail": problems}, status=422)
+        if (
+            model == "flux-pro-finetuned"
+            and self.finetunes is not None
+            and body["finetune_id"] not in self.finetunes
+        ):
+            return web.json_response({"detail": "Finetune not found"}, status=404)
+        job = FakeBFLJob(
+            id=str(uuid.uuid4()),
+            model=model,
+            body=body,
+            created=time.monotonic(),
+            duration=self.duration,
+            callback=body.get("webhook_url"),
+            secret=body.get("webhook_secret"),
+        )
+        if self._outcomes:
+            job.outcome, job.details = self._outcomes.popleft()
+        self.jobs[job.id] = job
+        if job.callback:
+            delay = 0.0 if job.outcome == REQUEST_MODERATED else job.duration
+            asyncio.get_running_loop().call_later(delay, self._send_callback, job)
+        answer: dict[str, Any] = {"id": job.id, "polling_url": self.polling_url(job.id)}
+        if self.cost is not None:
+            width, height = int(body.get("width") or 1024), int(body.get("height") or 768)
+            answer.update(
+                cost=self.cost,
+                input_mp=round(len(_images(body)) * 1.0, 2),
+                output_mp=round(width * height / 1_000_000, 2),
+            )
+        return web.json_response(answer)
+
+    def _status(self, job: FakeBFLJob) -> str:
+        if job.outcome == REQUEST_MODERATED:
+            return REQUEST_MODERATED  # the input is checked before anything is generated
+        if time.monotonic() - job.created < job.duration:
+            return PENDING
+        return job.outcome
+
+    def result_json(self, job: FakeBFLJob) -> dict[str, Any]:
+        status = self._status(job)
+        elapsed = time.monotonic() - job.created
+        answer: dict[str, Any] = {
+            "id": job.id,
+            "status": status,
+            "result": None,
+            "progress": None,
+            "details": None,
+            "preview": None,
+        }
+        if status == PENDING:
+            answer["progress"] = round(min(0.99, elapsed / job.duration), 2) if job.duration else 0.0
+        elif status == READY:
+            if job.sample_issued is None:
+                job.sample_issued = time.monotonic()
+            ext = "png" if job.body.get("output_format") == "png" else "jpeg"
+            token = hashlib.sha256(f"{job.id}{job.sample_issued}".encode()).hexdigest()[:16]
+            answer["result"] = {
+                "sample": f"{self.url}/delivery/{job.id}/sample.{ext}?se={job.sample_issued:.3f}&sig={token}",
+                "prompt": job.body.get("prompt", ""),
+                "seed": job.body.get("seed", 1234567890),
+                "start_time": job.created,
+                "end_time": job.created + job.duration,
+                "duration": job.duration,
+            }
+            answer["progress"] = 1.0
+        elif status in (REQUEST_MODERATED, CONTENT_MODERATED):
+            answer["details"] = job.details or {"Moderation Reasons": ["Derivative Works Filter"]}
+        elif status == ERROR:
+            answer["details"] = job.details or "Internal error during generation"
+        return answer
+
+    async def _get_result(self, request: web.Request) -> web.Response:
+        self._record(request, None)
+        refused = self._authorized(request) or self._scripted_error("poll")
+        if refused is not None:
+            return refused
+        job_id = request.query.get("id", "")
+        job = self.jobs.get(job_id)
+        if job is None or self._status(job) == TASK_NOT_FOUND:
+            return web.json_response(
+                {
+                    "id": job_id,
+                    "status": TASK_NOT_FOUND,
+                    "result": None,
+                    "progress": None,
+                    "details": None,
+                    "preview": None,
+                }
+            )
+        return web.json_response(self.result_json(job))
+
+    async def _delivery(self, request: web.Request) -> web.Response:
+        self._record(request, None)
+        job = self.jobs.get(request.match_info["job"])
+        try:
+            issued = float(request.query.get("se", ""))
+        except ValueError:
+            issued = -1.0
+        if job is None or job.sample_issued is None or abs(issued - job.sample_issued) > 0.001:
+            return web.Response(status=403, text="<Error><Code>AuthenticationFailed</Code></Error>")
+        if time.monotonic() - job.sample_issued > self.link_ttl:
+            return web.Response(
+                status=403,
+                text="<Error><Code>AuthenticationFailed</Code>Signed expiry time has passed</Error>",
+            )
+        fmt = "PNG" if request.match_info["name"].endswith(".png") else "JPEG"
+        return web.Response(body=image_bytes(job.body, fmt), content_type=f"image/{fmt.lower()}")
+
+    # -- webhooks ---------------------------------------------------------------------------------
+
+    def _send_callback(self, job: FakeBFLJob) -> None:
+        task = asyncio.ensure_future(self._post_callback(job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def callback_headers(self, secret: str | None, body: bytes) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if secret is None:
+            return headers
+        if self.signature_mode in ("secret", "both"):
+            headers["X-Webhook-Secret"] = secret
+        if self.signature_mode in ("hmac", "both"):
+            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            headers["X-BFL-Signature"] = f"sha256={digest}"
+        return headers
+
+    async def _post_callback(self, job: FakeBFLJob) -> None:
+        if job.callback_sent or job.callback is None or self._session is None:
+            return
+        job.callback_sent = True
+        payload = self.result_json(job)
+        payload["timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        body = json.dumps(payload).encode()
+        headers = self.callback_headers(job.secret, body)
+        self.callbacks_sent.append((job.callback, headers, body))
+        try:
+            async with self._session.post(job.callback, data=body, headers=headers) as response:
+                await response.read()
+        except aiohttp.ClientError:
+            pass
+
+
+def _images(body: dict[str, Any]) -> list[str]:
+    keys = ("image_prompt", "input_image", "input_image_2", "input_image_3", "input_image_4")
+    return [body[k] for k in keys if body.get(k)]
+
+
+def validate_body(model: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The 422 details the real API would give for this body (documented ranges and types only)."""
+    problems: list[dict[str, Any]] = []
+
+    def add(name: str, msg: str, kind: str) -> None:
+        problems.append({"loc": ["body", name], "msg": msg, "type": kind})
+
+    for name, value in body.items():
+        if value is None:
+            continue
+        if name in _INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
+            add(name, "Input should be a valid integer", "int_type")
+            continue
+        if name in _RANGES:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                add(name, "Input should be a valid number", "float_type")
+                continue
+            low, high = _RANGES[name]
+            if value < low:
+                add(name, f"Input should be greater than or equal to {low}", "greater_than_equal")
+            elif value > high:
+                add(name, f"Input should be less than or equal to {high}", "less_than_equal")
+            elif name in ("width", "height") and value % 32:
+                add(name, "Value error, must be a multiple of 32", "value_error")
+    if body.get("output_format") not in (None, "jpeg", "png"):
+        add("output_format", "Input should be 'jpeg' or 'png'", "enum")
+    for flag in ("prompt_upsampling", "raw"):
+        if flag in body and body[flag] is not None and not isinstance(body[flag], bool):
+            add(flag, "Input should be a valid boolean", "bool_type")
+    ratio = body.get("aspect_ratio")
+    if ratio is not None:
+        try:
+            w, h = (int(x) for x in str(ratio).split(":"))
+            if not (9 / 21 <= w / h <= 21 / 9):
+                raise ValueError
+        except (ValueError, ZeroDivisionError):
+            add("aspect_ratio", "Aspect ratio must be between 21:9 and 9:21", "value_error")
+    if model == "flux-pro-finetuned" and not body.get("finetune_id"):
+        add("finetune_id", "Field required", "missing")
+    if model.startswith("flux-kontext") and not body.get("prompt"):
+        add("prompt", "Field required", "missing")
+    return problems
+
+
+def image_bytes(body: dict[str, Any], fmt: str = "JPEG") -> bytes:
+    width = int(body.get("width") or 64) // 8 or 8
+    height = int(body.get("height") or 64) // 8 or 8
+    image = Image.new("RGB", (width, height), (160, 90, 40))
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()
