@@ -53,7 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in settings_problems(exc):
             print(f"configuration error: {line}", file=sys.stderr)
         return EXIT_CONFIG
-    setup_logging(settings.log_level, settings.secret_values())
+    # The one-shot commands talk to a person at a terminal: only warnings, unless LOG_LEVEL says otherwise.
+    quiet = args.command != "run" and "log_level" not in settings.model_fields_set
+    setup_logging("WARNING" if quiet else settings.log_level, settings.secret_values())
     try:
         return asyncio.run(dispatch(args, settings))
     except KeyboardInterrupt:

@@ -67,6 +67,7 @@ async def generate(settings: Settings, args: argparse.Namespace) -> int:
         out = args.out or Path(f"out-{plan.spec.id}.{plan.request.body.get('output_format', 'png')}")
         manager: JobManager = services.manager
         manager.register_sink(Origin.CLI, CliSink())
+        print(f"{plan.spec.label} on {plan.provider}: {plan.prompt}", file=sys.stderr)
         job = await manager.submit(
             NewJob(
                 id=None,
@@ -81,7 +82,6 @@ async def generate(settings: Settings, args: argparse.Namespace) -> int:
                 extra={"out": str(out)},
             )
         )
-        print(f"job {job.id}: {plan.spec.label} on {plan.provider}", file=sys.stderr)
         await manager.start()
         done = await manager.wait_for(job.id)
         if done.state is JobState.DELIVERED:
