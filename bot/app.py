@@ -16,7 +16,8 @@ import aiohttp
 from bot.jobs.manager import JobManager
 from bot.jobs.polling import PollPolicy
 from bot.providers.base import Provider
-from bot.providers.catalog import price_table
+from bot.providers.bfl import BFLProvider
+from bot.providers.catalog import price_table, route_prices
 from bot.providers.mock import MockProvider
 from bot.providers.ttapi import TTAPIProvider
 from bot.quota import QuotaService
@@ -48,6 +49,14 @@ def build_providers(
     if settings.ttapi_api_key is not None:
         providers["ttapi"] = TTAPIProvider(
             session=http, base_url=settings.ttapi_base_url, api_key=settings.ttapi_api_key
+        )
+    if settings.bfl_api_key is not None:
+        providers["bfl"] = BFLProvider(
+            session=http,
+            base_url=settings.bfl_base_url,
+            finetune_base_url=settings.bfl_finetune_base_url,
+            api_key=settings.bfl_api_key,
+            prices=route_prices("bfl"),
         )
     if settings.enable_mock_provider or include_mock:
         mock_prices = {

@@ -152,6 +152,16 @@ def price_table() -> dict[tuple[str, str], Decimal]:
     return prices
 
 
+def route_prices(provider: str) -> dict[str, Decimal]:
+    """Public prices of one provider by endpoint (what BFL charges when its answer has no `cost`)."""
+    return {
+        route.endpoint: route.price
+        for spec in MODELS.values()
+        for name, route in spec.routes.items()
+        if name == provider and route.price is not None
+    }
+
+
 def request_fields(options: ImageOptions) -> dict[str, Any]:
     """Provider field names for the member's options (the request model then keeps what it knows)."""
     fields: dict[str, Any] = {
