@@ -522,17 +522,19 @@ class JobManager:
     async def _fetch(self, job: Job) -> Job:
         provider = self.providers[job.provider]
         last_error: ResultDownloadError | None = None
+        data: bytes | None = None
         for attempt in range(4):
             try:
                 data = await provider.download(job.result_url or "")
                 break
             except ResultDownloadError as exc:
                 last_error = exc
-                if exc.detail in ("link expired",) or "allow-listed" in (exc.detail or ""):
+                # Retrying cannot help an expired link, an oversized result or a foreign host.
+                if exc.detail in ("link expired", "over the size cap", "redirect loop") or "allow-listed" in (
+                    exc.detail or ""
+                ):
                     break
                 await asyncio.sleep(min(8.0, 0.5 * 2**attempt))
-        else:
-            data = None
         if data is None:
             assert last_error is not None
             await self._end(
@@ -577,7 +579,8 @@ class JobManager:
                 conn=conn,
                 error_code=code,
                 error_message=message[:500],
-                cost=charge if charge else None,
+                # A job that failed after READY was already charged: keep that cost on the job.
+                cost=charge or (job.cost if job.state is JobState.FETCHING else None),
             )
             if charge:
                 await self.quota.settle(conn, job, charge)
