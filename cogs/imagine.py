@@ -1,82 +1,55 @@
-"""`/imagine`: text to image; with `image`, a remix of it."""
+"""`/imagine`: text to image; with `image`, a remix of it (image prompt, or Ultra's strength)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import InvalidInput
-from bot.images import MAX_INPUT_BYTES, prepare_reference
-from bot.jobs.manager import NewJob, new_job_id
-from bot.jobs.model import Origin
-from bot.jobs.plan import JobPlan, plan_job
-from bot.providers.catalog import MODELS
+from bot.jobs.plan import plan_job
+from cogs.shared import (
+    check_attachment_sizes,
+    model_choices,
+    planning,
+    ratio_choices,
+    read_attachment,
+    read_attachments,
+    set_choices,
+    start_job,
+)
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
 
+__all__ = ["Imagine", "read_attachment", "start_job"]
 
-async def read_attachment(attachment: discord.Attachment, option: str) -> str:
-    """Download a Discord attachment now (its URL expires) and check it is a usable image."""
-    if attachment.size > MAX_INPUT_BYTES:
-        raise InvalidInput(
-            f"`{option}` is {attachment.size / 1024 / 1024:.1f} MB; reference images can be at most 20 MB."
-        )
-    try:
-        data = await attachment.read()
-    except discord.HTTPException:
-        raise InvalidInput(
-            f"`{option}` could not be downloaded from Discord; please attach it again."
-        ) from None
-    return await asyncio.to_thread(prepare_reference, data, option)
-
-
-async def start_job(bot: FluxBot, interaction: discord.Interaction, plan: JobPlan) -> None:
-    """Hold the quota, queue the job and show its place in the queue in the (deferred) reply."""
-    services = bot.services
-    role_ids = tuple(r.id for r in getattr(interaction.user, "roles", ()))
-    job_id = new_job_id()
-    bot.sink.track_id(job_id, interaction)
-    try:
-        await services.manager.submit(
-            NewJob(
-                id=job_id,
-                origin=Origin.DISCORD,
-                provider=plan.provider,
-                model=plan.spec.id,
-                prompt=plan.prompt,
-                request=plan.request,
-                options=plan.options.public(),
-                user_id=interaction.user.id,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                role_ids=role_ids,
-                interaction_app_id=interaction.application_id,
-                interaction_token=interaction.token,
-                interaction_created_at=interaction.created_at.timestamp()
-                if interaction.created_at
-                else time.time(),
-            )
-        )
-    except BaseException:
-        bot.sink.forget_id(job_id)
-        raise
+#: Models `/imagine` offers: text-to-image ones and Kontext (which also draws from text alone).
+IMAGINE_KINDS = ("generate", "edit")
 
 
 class Imagine(commands.Cog):
     def __init__(self, bot: FluxBot) -> None:
         self.bot = bot
+        # Fixed choices, decided now from the configured providers (see README: why not autocomplete).
+        set_choices(self.imagine, "model", model_choices(bot, IMAGINE_KINDS))
 
     @app_commands.command(name="imagine", description="Make an image from a prompt with a FLUX model")
     @app_commands.describe(
-        prompt="What to draw. Flags like --ar 16:9 --seed 42 work too.",
+        prompt="What to draw. Flags like --ar 16:9 --seed 42 --steps 30 work too",
         model="Which FLUX model (default: the server's)",
+        aspect_ratio="Shape as W:H, from 21:9 to 9:21 (e.g. 16:9)",
+        width="Width in pixels, 256-1440, a multiple of 32 (width/height models)",
+        height="Height in pixels, 256-1440, a multiple of 32 (width/height models)",
+        seed="Same seed + same settings = same image",
+        steps="Generation steps, 1-50 (flux-pro, flux-dev)",
+        guidance="Prompt adherence vs realism, 1.5-5 (flux-pro, flux-dev)",
+        raw="Less processed, more natural look (flux-pro-1.1-ultra)",
         image="An image to remix (image prompt)",
+        image_strength="How much the image counts, 0-1 (flux-pro-1.1-ultra)",
+        upsample="Let the provider enrich the prompt",
+        format="Output format",
     )
     @app_commands.guild_only()
     async def imagine(
@@ -84,42 +57,49 @@ class Imagine(commands.Cog):
         interaction: discord.Interaction,
         prompt: app_commands.Range[str, 1, 2000],
         model: str | None = None,
+        aspect_ratio: app_commands.Range[str, 3, 5] | None = None,
+        width: app_commands.Range[int, 256, 1440] | None = None,
+        height: app_commands.Range[int, 256, 1440] | None = None,
+        seed: app_commands.Range[int, 0, 2**32 - 1] | None = None,
+        steps: app_commands.Range[int, 1, 50] | None = None,
+        guidance: app_commands.Range[float, 1.5, 5.0] | None = None,
+        raw: bool | None = None,
         image: discord.Attachment | None = None,
+        image_strength: app_commands.Range[float, 0.0, 1.0] | None = None,
+        upsample: bool | None = None,
+        format: Literal["jpeg", "png"] | None = None,
     ) -> None:
-        settings = self.bot.services.settings
-        planning = {
-            "default_model": settings.default_model,
-            "available": list(self.bot.services.providers),
-            "preferred": settings.preferred_provider(),
-            "max_safety_tolerance": settings.max_safety_tolerance,
+        explicit = {
+            "model": model,
+            "aspect_ratio": aspect_ratio,
+            "width": width,
+            "height": height,
+            "seed": seed,
+            "steps": steps,
+            "guidance": guidance,
+            "raw": raw,
+            "image_strength": image_strength,
+            "upsample": upsample,
+            "output_format": format,
         }
-        explicit = {"model": model}
+        attachments = {"image": image}
+        plan_inputs = planning(self.bot)
         # Validate what needs no I/O before acknowledging, so a mistake costs nothing and stays private.
-        plan_job(prompt, explicit, **planning)  # type: ignore[arg-type]
+        check_attachment_sizes(attachments)
+        plan_job(prompt, explicit, images=_placeholders(attachments), kinds=IMAGINE_KINDS, **plan_inputs)
         await interaction.response.defer(thinking=True)
-        images = [await read_attachment(image, "image")] if image else []
-        plan = plan_job(prompt, explicit, images=images, **planning)  # type: ignore[arg-type]
+        images = await read_attachments(attachments)
+        plan = plan_job(prompt, explicit, images=images, kinds=IMAGINE_KINDS, **plan_inputs)
         await start_job(self.bot, interaction, plan)
 
-    @imagine.autocomplete("model")
-    async def _model_choices(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return model_choices(self.bot, current, kinds=("generate",))
+    @imagine.autocomplete("aspect_ratio")
+    async def _ratios(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return ratio_choices(current)
 
 
-def model_choices(bot: FluxBot, current: str, *, kinds: tuple[str, ...]) -> list[app_commands.Choice[str]]:
-    """Models whose provider is configured, answered from memory (autocomplete cannot wait)."""
-    available = set(bot.services.providers)
-    choices = []
-    for spec in MODELS.values():
-        if spec.kind not in kinds:
-            continue
-        if not (available & set(spec.routes)) and "mock" not in available:
-            continue
-        if current.lower() in spec.id or current.lower() in spec.label.lower():
-            choices.append(app_commands.Choice(name=f"{spec.label} ({spec.id})"[:100], value=spec.id))
-    return choices[:25]
+def _placeholders(attachments: dict[str, discord.Attachment | None]) -> list[str]:
+    """Stand-ins for attachments not downloaded yet, so the first validation sees how many there are."""
+    return ["AA==" for a in attachments.values() if a is not None]
 
 
 async def setup(bot: FluxBot) -> None:

@@ -16,7 +16,12 @@ from bot.jobs.model import Origin
 log = logging.getLogger(__name__)
 
 #: Every extension, in load order. A test loads each of them.
-EXTENSIONS = ("cogs.imagine", "cogs.quota")
+EXTENSIONS = (
+    "cogs.imagine",
+    "cogs.edit",
+    "cogs.finetune",
+    "cogs.quota",
+)
 
 SyncMode = Literal["dev", "global", "none"]
 

@@ -43,6 +43,13 @@ def choose_provider(spec: ModelSpec, available: list[str], preferred: str, asked
     raise InvalidInput(f"`{spec.id}` is not available on this bot (its provider is not configured).")
 
 
+_WHERE = {
+    "generate": "Use `/imagine` for it.",
+    "edit": "Use `/edit` (or `/imagine` with it).",
+    "finetune": "Use `/finetune` for it.",
+}
+
+
 def plan_job(
     text: str,
     explicit: dict[str, Any],
@@ -53,9 +60,17 @@ def plan_job(
     provider: str | None = None,
     max_safety_tolerance: int = 2,
     images: list[str] | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> JobPlan:
-    """Parse flags, merge options (slash options win), pick model and provider, validate."""
+    """Parse flags, merge options (slash options win), pick model and provider, validate.
+
+    `kinds` limits the models this command takes (e.g. `/edit`: Kontext only).
+    """
     prompt, from_flags = split_flags(text)
+    sized = explicit.get("width") is not None or explicit.get("height") is not None
+    if sized and explicit.get("aspect_ratio") is None:
+        # A width/height slash option wins over a habitual `--ar` in the prompt.
+        from_flags.pop("aspect_ratio", None)
     merged = merge_options(explicit, from_flags)
     model_id = merged.pop("model", None) or default_model
     if not prompt.strip():
@@ -63,6 +78,8 @@ def plan_job(
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidInput(f"The prompt is {len(prompt)} characters long; the limit is {MAX_PROMPT_CHARS}.")
     spec = model_spec(model_id)
+    if kinds is not None and spec.kind not in kinds:
+        raise InvalidInput(f"`{spec.id}` cannot be used with this command. {_WHERE[spec.kind]}")
     chosen = choose_provider(spec, available, preferred, provider)
     tolerance = merged.get("safety_tolerance")
     if tolerance is not None and tolerance > max_safety_tolerance:

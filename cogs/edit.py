@@ -1,0 +1,75 @@
+"""`/edit`: Kontext edit or composition from 1–4 reference images."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.jobs.plan import plan_job
+from cogs.shared import (
+    check_attachment_sizes,
+    model_choices,
+    planning,
+    ratio_choices,
+    read_attachments,
+    set_choices,
+    start_job,
+)
+
+if TYPE_CHECKING:
+    from bot.discord.client import FluxBot
+
+EDIT_KINDS = ("edit",)
+DEFAULT_EDIT_MODEL = "flux-kontext-pro"
+
+
+class Edit(commands.Cog):
+    def __init__(self, bot: FluxBot) -> None:
+        self.bot = bot
+        set_choices(self.edit, "model", model_choices(bot, EDIT_KINDS))
+
+    @app_commands.command(name="edit", description="Edit an image, or combine up to four, with FLUX Kontext")
+    @app_commands.describe(
+        prompt="What to change or make, e.g. 'make it night' or 'put the cat from image 2 on the sofa'",
+        image="The image to edit",
+        image2="A second reference image (optional)",
+        image3="A third reference image (optional)",
+        image4="A fourth reference image (optional)",
+        model="flux-kontext-pro (default) or flux-kontext-max",
+        aspect_ratio="Shape as W:H, from 21:9 to 9:21 (default: the image's)",
+        seed="Same seed + same settings = same image",
+    )
+    @app_commands.guild_only()
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        prompt: app_commands.Range[str, 1, 2000],
+        image: discord.Attachment,
+        image2: discord.Attachment | None = None,
+        image3: discord.Attachment | None = None,
+        image4: discord.Attachment | None = None,
+        model: str | None = None,
+        aspect_ratio: app_commands.Range[str, 3, 5] | None = None,
+        seed: app_commands.Range[int, 0, 2**32 - 1] | None = None,
+    ) -> None:
+        explicit = {"model": model, "aspect_ratio": aspect_ratio, "seed": seed}
+        attachments = {"image": image, "image2": image2, "image3": image3, "image4": image4}
+        plan_inputs = {**planning(self.bot), "default_model": DEFAULT_EDIT_MODEL}
+        check_attachment_sizes(attachments)
+        placeholders = ["AA==" for a in attachments.values() if a is not None]
+        plan_job(prompt, explicit, images=placeholders, kinds=EDIT_KINDS, **plan_inputs)
+        await interaction.response.defer(thinking=True)
+        images = await read_attachments(attachments)
+        plan = plan_job(prompt, explicit, images=images, kinds=EDIT_KINDS, **plan_inputs)
+        await start_job(self.bot, interaction, plan)
+
+    @edit.autocomplete("aspect_ratio")
+    async def _ratios(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return ratio_choices(current)
+
+
+async def setup(bot: FluxBot) -> None:
+    await bot.add_cog(Edit(bot))

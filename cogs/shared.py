@@ -1,0 +1,139 @@
+"""What the image commands share: planning inputs, model choices, attachments, starting a job.
+
+Not an extension itself (it has no `setup`); `/imagine`, `/edit`, `/finetune` and the buttons use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.errors import InvalidInput
+from bot.images import MAX_INPUT_BYTES, prepare_reference
+from bot.jobs.manager import NewJob, new_job_id
+from bot.jobs.model import Origin
+from bot.jobs.plan import JobPlan
+from bot.providers.catalog import MODELS, ModelSpec
+
+if TYPE_CHECKING:
+    from bot.discord.client import FluxBot
+
+#: Offered in the `aspect_ratio` autocomplete (any W:H between 21:9 and 9:21 may be typed).
+COMMON_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21")
+
+
+def planning(bot: FluxBot) -> dict[str, Any]:
+    """The bot-wide inputs `plan_job` needs besides what the member typed."""
+    settings = bot.services.settings
+    return {
+        "default_model": settings.default_model,
+        "available": list(bot.services.providers),
+        "preferred": settings.preferred_provider(),
+        "max_safety_tolerance": settings.max_safety_tolerance,
+    }
+
+
+def offered_models(bot: FluxBot, kinds: tuple[str, ...]) -> list[ModelSpec]:
+    """Models of these kinds whose provider is configured (the mock, when enabled, serves all)."""
+    available = set(bot.services.providers)
+    return [
+        spec
+        for spec in MODELS.values()
+        if spec.kind in kinds and (available & set(spec.routes) or "mock" in available)
+    ]
+
+
+def model_choices(bot: FluxBot, kinds: tuple[str, ...]) -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=f"{spec.label} ({spec.id})"[:100], value=spec.id)
+        for spec in offered_models(bot, kinds)
+    ][:25]
+
+
+def set_choices(command: app_commands.Command[Any, Any, Any], name: str, choices: list[Any]) -> None:
+    """Give this cog's copy of a command fixed choices for one option, decided at load time.
+
+    discord.py takes choices from decorators at import time; the configured providers are only
+    known when the bot starts, so the parameter is replaced on the cog's own command copy.
+    """
+    params = command._params
+    params[name] = dataclasses.replace(params[name], choices=choices or discord.utils.MISSING)
+
+
+def ratio_choices(current: str) -> list[app_commands.Choice[str]]:
+    typed = current.strip()
+    found = [r for r in COMMON_RATIOS if r.startswith(typed)] if typed else list(COMMON_RATIOS)
+    if typed and typed not in found:
+        found.insert(0, typed)  # free input stays possible; it is checked when the command runs
+    return [app_commands.Choice(name=r, value=r) for r in found[:25]]
+
+
+async def read_attachment(attachment: discord.Attachment, option: str) -> str:
+    """Download a Discord attachment now (its URL expires) and check it is a usable image."""
+    if attachment.size > MAX_INPUT_BYTES:
+        raise InvalidInput(
+            f"`{option}` is {attachment.size / 1024 / 1024:.1f} MB; reference images can be at most 20 MB."
+        )
+    try:
+        data = await attachment.read()
+    except discord.HTTPException:
+        raise InvalidInput(
+            f"`{option}` could not be downloaded from Discord; please attach it again."
+        ) from None
+    return await asyncio.to_thread(prepare_reference, data, option)
+
+
+def check_attachment_sizes(attachments: dict[str, discord.Attachment | None]) -> None:
+    """What can be refused before deferring: sizes Discord already told us."""
+    for option, attachment in attachments.items():
+        if attachment is not None and attachment.size > MAX_INPUT_BYTES:
+            raise InvalidInput(
+                f"`{option}` is {attachment.size / 1024 / 1024:.1f} MB; "
+                "reference images can be at most 20 MB."
+            )
+
+
+async def read_attachments(attachments: dict[str, discord.Attachment | None]) -> list[str]:
+    """Download and check every given attachment, in option order, concurrently."""
+    given = [(name, a) for name, a in attachments.items() if a is not None]
+    return list(await asyncio.gather(*(read_attachment(a, name) for name, a in given)))
+
+
+async def start_job(
+    bot: FluxBot, interaction: discord.Interaction, plan: JobPlan, *, parent_job_id: str | None = None
+) -> None:
+    """Hold the quota, queue the job and show its place in the queue in the (deferred) reply."""
+    services = bot.services
+    role_ids = tuple(r.id for r in getattr(interaction.user, "roles", ()))
+    job_id = new_job_id()
+    bot.sink.track_id(job_id, interaction)
+    try:
+        await services.manager.submit(
+            NewJob(
+                id=job_id,
+                origin=Origin.DISCORD,
+                provider=plan.provider,
+                model=plan.spec.id,
+                prompt=plan.prompt,
+                request=plan.request,
+                options=plan.options.public(),
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+                role_ids=role_ids,
+                parent_job_id=parent_job_id,
+                interaction_app_id=interaction.application_id,
+                interaction_token=interaction.token,
+                interaction_created_at=interaction.created_at.timestamp()
+                if interaction.created_at
+                else time.time(),
+            )
+        )
+    except BaseException:
+        bot.sink.forget_id(job_id)
+        raise
