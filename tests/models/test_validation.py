@@ -1,0 +1,367 @@
+"""Every documented range, checked before anything is sent or held; refusals name the option."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+import simcord
+
+from bot.errors import InvalidInput
+from bot.jobs.plan import plan_job
+from bot.providers.catalog import (
+    LEGACY_SIZES,
+    MODELS,
+    ImageOptions,
+    build_request,
+    nearest_legacy_size,
+    ratio_to_size,
+)
+from cogs.shared import model_choices
+from tests.conftest import CHANNEL_MESSAGE, DEFERRED, acknowledged_with, refusals
+from tests.models.conftest import png
+
+# -- the table: every documented range of every request model -----------------------------------
+
+CATALOG_VIOLATIONS = [
+    # (model, options, the message must contain)
+    ("flux-pro-1.1", {"width": 255}, "`width` must be between 256 and 1440 and a multiple of 32."),
+    ("flux-pro-1.1", {"width": 1472}, "`width` must be between 256 and 1440 and a multiple of 32."),
+    ("flux-pro-1.1", {"height": 1000}, "`height` must be a multiple of 32 (between 256 and 1440)."),
+    ("flux-pro", {"steps": 0}, "`steps` must be between 1 and 50."),
+    ("flux-pro", {"steps": 51}, "`steps` must be between 1 and 50."),
+    ("flux-dev", {"guidance": 1.4}, "`guidance` must be between 1.5 and 5."),
+    ("flux-dev", {"guidance": 5.1}, "`guidance` must be between 1.5 and 5."),
+    ("flux-pro", {"interval": 0.5}, "`interval` must be between 1 and 4."),
+    ("flux-pro", {"interval": 4.5}, "`interval` must be between 1 and 4."),
+    ("flux-pro-1.1", {"safety_tolerance": 7}, "`safety_tolerance` must be between 0 and 6."),
+    ("flux-pro-1.1", {"safety_tolerance": -1}, "`safety_tolerance` must be between 0 and 6."),
+    ("flux-pro-1.1", {"seed": -1}, "`seed` must be between 0 and 4294967295."),
+    ("flux-pro-1.1", {"seed": 2**32}, "`seed` must be between 0 and 4294967295."),
+    ("flux-pro-1.1-ultra", {"aspect_ratio": "22:9"}, "`aspect_ratio` must be between 21:9 and 9:21."),
+    ("flux-pro-1.1-ultra", {"aspect_ratio": "9:22"}, "`aspect_ratio` must be between 21:9 and 9:21."),
+    ("flux-kontext-pro", {"aspect_ratio": "3:1"}, "`aspect_ratio` must be between 21:9 and 9:21."),
+    ("flux-kontext-max", {"aspect_ratio": "wide"}, "`aspect_ratio` 'wide' must look like 16:9."),
+    (
+        "flux-pro-1.1-ultra",
+        {"image_strength": 1.5, "images": ["AA=="]},
+        "`image_strength` must be between 0 and 1.",
+    ),
+    (
+        "flux-pro-1.1-ultra",
+        {"image_strength": -0.1, "images": ["AA=="]},
+        "`image_strength` must be between 0",
+    ),
+    ("flux-pro-1.1-ultra", {"image_strength": 0.5}, "`image_strength` needs an `image`"),
+    (
+        "flux-pro-finetuned",
+        {"finetune_id": "ft", "finetune_strength": 2.5},
+        "`strength` must be between 0 and 2.",
+    ),
+    ("flux-pro-finetuned", {"finetune_id": "ft", "finetune_strength": -1}, "`strength` must be between 0"),
+    ("flux-pro-finetuned", {}, "`finetune_id` is required."),
+    ("flux-pro-finetuned", {"finetune_id": "ft", "steps": 60}, "`steps` must be between 1 and 50."),
+    ("flux1-dev", {"size": "512x512"}, "`size` must be one of '1024x1024', '1024x1792' or '1792x1024'."),
+    ("flux1-schnell", {"seed": 3}, "`seed` cannot be used with `flux1-schnell`."),
+    ("flux1-pro", {"width": 1024}, "`flux1-pro` comes in fixed sizes (1024x1024, 1024x1792, 1792x1024)"),
+    ("flux-pro-1.1", {"steps": 20}, "`steps` cannot be used with `flux-pro-1.1`."),
+    ("flux-pro", {"raw": True}, "`raw` cannot be used with `flux-pro`."),
+    ("flux-pro-1.1-ultra", {"width": 1024}, "give that, or both `width` and `height`."),
+    ("flux-pro-1.1", {"aspect_ratio": "16:9", "width": 1024, "height": 768}, "not all three"),
+    ("flux-dev", {"aspect_ratio": "99:1"}, "cannot be made from sides of 256–1440 pixels"),
+    ("flux-kontext-pro", {"images": ["AA=="] * 5}, "takes at most 4 reference images"),
+    ("flux-pro-1.1", {"images": ["AA=="] * 2}, "takes one reference image; use `/edit`"),
+    ("flux1-dev", {"images": ["AA=="]}, "`flux1-dev` does not take a reference image."),
+    ("flux-pro-1.1", {"output_format": "gif"}, "output_format"),  # not even a known format
+]
+
+
+@pytest.mark.parametrize(("model", "options", "expected"), CATALOG_VIOLATIONS)
+def test_every_documented_range_is_refused_with_the_option_and_its_range(model, options, expected):
+    spec = MODELS[model]
+    provider = next(iter(spec.routes))
+    with pytest.raises((InvalidInput, ValueError)) as caught:
+        build_request(spec, provider, ImageOptions(prompt="a cat", **options))
+    text = (
+        caught.value.message if isinstance(caught.value, InvalidInput) else f"Invalid option: {caught.value}"
+    )
+    assert expected in text
+
+
+@pytest.mark.parametrize(
+    ("model", "options"),
+    [
+        ("flux-pro-1.1", {"width": 256, "height": 1440}),
+        ("flux-pro", {"steps": 1, "guidance": 1.5, "interval": 1}),
+        ("flux-pro", {"steps": 50, "guidance": 5, "interval": 4}),
+        ("flux-pro-1.1", {"safety_tolerance": 0, "seed": 0}),
+        ("flux-pro-1.1", {"safety_tolerance": 6, "seed": 2**32 - 1}),
+        ("flux-pro-1.1-ultra", {"aspect_ratio": "21:9", "image_strength": 0, "images": ["AA=="]}),
+        ("flux-kontext-pro", {"aspect_ratio": "9:21", "images": ["AA=="] * 4}),
+        ("flux-pro-1.1-ultra", {"image_strength": 1, "images": ["AA=="]}),
+        ("flux-pro-finetuned", {"finetune_id": "ft", "finetune_strength": 0}),
+        ("flux-pro-finetuned", {"finetune_id": "ft", "finetune_strength": 2}),
+        ("flux1-dev", {"size": "1792x1024"}),
+    ],
+)
+def test_the_bounds_themselves_are_allowed(model, options):
+    spec = MODELS[model]
+    build_request(spec, next(iter(spec.routes)), ImageOptions(prompt="a cat", **options))
+
+
+def test_finetune_strength_defaults_to_1_1():
+    request = build_request(MODELS["flux-pro-finetuned"], "bfl", ImageOptions(prompt="me", finetune_id="ft"))
+    assert request.body["finetune_strength"] == 1.1
+
+
+@pytest.mark.parametrize("cap", [0, 1, 2])
+def test_safety_tolerance_is_capped_by_max_safety_tolerance(cap):
+    planning = {"default_model": "flux-pro-1.1", "available": ["bfl"], "preferred": "bfl"}
+    plan = plan_job("a cat", {}, max_safety_tolerance=cap, **planning)
+    assert plan.request.body["safety_tolerance"] == cap
+    with pytest.raises(InvalidInput, match=f"at most {cap} on this server"):
+        plan_job("a cat", {"safety_tolerance": cap + 1}, max_safety_tolerance=cap, **planning)
+
+
+# -- the member's `--ar` habit -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ratio", ["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21", "5:4"])
+def test_aspect_ratio_becomes_a_valid_pair_near_one_megapixel(ratio):
+    width, height = ratio_to_size(ratio)
+    w, h = (int(x) for x in ratio.split(":"))
+    assert width % 32 == 0
+    assert height % 32 == 0
+    assert 256 <= width <= 1440
+    assert 256 <= height <= 1440
+    assert abs(math.log((width / height) / (w / h))) < 0.06
+    assert 0.55e6 <= width * height <= 1.15e6
+
+
+def test_one_side_given_the_other_follows_the_ratio():
+    assert ratio_to_size("16:9", width=1440) == (1440, 800)
+    assert ratio_to_size("2:3", height=1152) == (768, 1152)
+
+
+@pytest.mark.parametrize(
+    ("ratio", "size"),
+    [
+        ("1:1", "1024x1024"),
+        ("16:9", "1792x1024"),
+        ("21:9", "1792x1024"),
+        ("9:16", "1024x1792"),
+        ("4:3", "1792x1024"),
+        ("2:3", "1024x1792"),
+        ("5:4", "1024x1024"),
+    ],
+)
+def test_legacy_models_take_the_nearest_allowed_size(ratio, size):
+    assert nearest_legacy_size(ratio) == size
+    assert size in LEGACY_SIZES
+
+
+# -- in Discord: refused privately and at once, nothing submitted, nothing held -----------------
+
+SLASH_VIOLATIONS = [
+    # (command, options, the ephemeral message must contain)
+    ("imagine", {"prompt": "a cat", "width": 1000}, "`width` must be a multiple of 32"),
+    (
+        "imagine",
+        {"prompt": "a cat", "model": "flux-pro", "height": 1010},
+        "`height` must be a multiple of 32",
+    ),
+    ("imagine", {"prompt": "a cat --steps 99", "model": "flux-pro"}, "`steps` must be between 1 and 50."),
+    ("imagine", {"prompt": "a cat --steps 0", "model": "flux-dev"}, "`steps` must be between 1 and 50."),
+    (
+        "imagine",
+        {"prompt": "a cat --guidance 9", "model": "flux-dev"},
+        "`guidance` must be between 1.5 and 5.",
+    ),
+    (
+        "imagine",
+        {"prompt": "a cat --guidance 1", "model": "flux-pro"},
+        "`guidance` must be between 1.5 and 5.",
+    ),
+    ("imagine", {"prompt": "a cat --seed 4294967296"}, "`seed` must be between 0 and 4294967295."),
+    (
+        "imagine",
+        {"prompt": "a cat", "model": "flux-pro-1.1-ultra", "aspect_ratio": "32:9"},
+        "`aspect_ratio` must be between 21:9 and 9:21.",
+    ),
+    (
+        "imagine",
+        {"prompt": "a cat --ar 9:22", "model": "flux-pro-1.1-ultra"},
+        "`aspect_ratio` must be between 21:9 and 9:21.",
+    ),
+    ("imagine", {"prompt": "a cat", "aspect_ratio": "wide"}, "must look like 16:9"),
+    (
+        "imagine",
+        {"prompt": "a cat", "model": "flux-pro-1.1-ultra", "image_strength": 0.5},
+        "`image_strength` needs an `image`",
+    ),
+    ("imagine", {"prompt": "a cat", "model": "flux-pro-1.1", "steps": 20}, "`steps` cannot be used with"),
+    (
+        "imagine",
+        {"prompt": "a cat", "model": "flux-pro", "raw": True},
+        "`raw` cannot be used with `flux-pro`.",
+    ),
+    ("imagine", {"prompt": "a cat --raw", "model": "flux-dev"}, "`raw` cannot be used with `flux-dev`."),
+    (
+        "imagine",
+        {"prompt": "a cat", "model": "flux1-dev", "seed": 4},
+        "`seed` cannot be used with `flux1-dev`.",
+    ),
+    ("imagine", {"prompt": "a cat", "model": "flux1-pro", "width": 1024}, "comes in fixed sizes"),
+    ("imagine", {"prompt": "a cat", "model": "flux1-schnell", "format": "png"}, "`format` cannot be used"),
+    (
+        "imagine",
+        {"prompt": "a cat", "model": "flux-pro", "aspect_ratio": "16:9", "width": 1024, "height": 768},
+        "not all three",
+    ),
+    ("imagine", {"prompt": "a cat --model flux-pro-finetuned"}, "Use `/finetune` for it."),
+    ("imagine", {"prompt": "a cat --model flux-9000"}, "Unknown model `flux-9000`"),
+    ("imagine", {"prompt": "a cat --ar 16:9 --model flux1-dev --upsample"}, "`upsample` cannot be used"),
+    ("edit", {"prompt": "night", "aspect_ratio": "3:1"}, "`aspect_ratio` must be between 21:9 and 9:21."),
+    ("edit", {"prompt": "night --model flux-pro-1.1"}, "`flux-pro-1.1` cannot be used with this command"),
+    ("edit", {"prompt": "night --steps 10"}, "`steps` cannot be used with `flux-kontext-pro`."),
+    ("finetune", {"prompt": "me", "finetune_id": "ft", "width": 1000}, "`width` must be a multiple of 32"),
+    ("finetune", {"prompt": "me --ar 99:1", "finetune_id": "ft"}, "cannot be made from sides of 256–1440"),
+    ("finetune", {"prompt": "me --guidance 6", "finetune_id": "ft"}, "`guidance` must be between 1.5 and 5."),
+]
+
+
+@pytest.mark.parametrize(("command", "options", "expected"), SLASH_VIOLATIONS)
+async def test_each_violation_is_an_instant_private_refusal(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, fake_bfl_finetune, command, options, expected
+):
+    guild, channel, alice = guild_setup
+    if command == "edit":
+        options = {**options, "image": ("cat.png", png())}
+
+    result = await alice.slash(channel, command, **options)
+
+    assert acknowledged_with(simcord_env, result) == CHANNEL_MESSAGE  # not deferred: instant
+    assert result.ephemeral
+    assert expected in result.response.content
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]
+    assert fake_ttapi.submits() == fake_bfl.submits() == fake_bfl_finetune.submits() == []
+    assert await running.jobs.for_user(alice.id) == []
+    usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
+    assert (usage.used, usage.held) == (Decimal(0), Decimal(0))
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("imagine", {"prompt": "a cat", "width": 1441}),
+        ("imagine", {"prompt": "a cat", "height": 255}),
+        ("imagine", {"prompt": "a cat", "steps": 51}),
+        ("imagine", {"prompt": "a cat", "guidance": 5.5}),
+        ("imagine", {"prompt": "a cat", "guidance": 1.0}),
+        ("imagine", {"prompt": "a cat", "image_strength": 1.5}),
+        ("imagine", {"prompt": "a cat", "seed": -1}),
+        ("imagine", {"prompt": "a cat", "format": "gif"}),
+        ("imagine", {"prompt": "a cat", "model": "flux-9000"}),
+        ("edit", {"prompt": "x", "image": ("a.png", b"x"), "model": "flux-pro-1.1"}),
+        ("finetune", {"prompt": "me", "finetune_id": "ft", "strength": 2.5}),
+        ("finetune", {"prompt": "me", "finetune_id": "ft", "steps": 0}),
+    ],
+)
+async def test_slash_ranges_and_choices_are_declared_so_discord_refuses_them_first(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, command, options
+):
+    _, channel, alice = guild_setup
+
+    with pytest.raises(simcord.OptionError):
+        await alice.slash(channel, command, **options)
+
+    assert fake_ttapi.submits() == fake_bfl.submits() == []
+
+
+async def test_a_file_that_is_not_an_image_is_refused_after_download(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+
+    result = await alice.slash(
+        channel, "edit", prompt="night", image=("a.png", png()), image2=("notes.png", b"not an image at all")
+    )
+
+    assert acknowledged_with(simcord_env, result) == DEFERRED  # the download happens after the defer
+    # How the refusal reaches the member after a public defer is bot/discord/replies.py's job.
+    (refusal,) = refusals(simcord_env)
+    assert isinstance(refusal, InvalidInput)
+    assert "`image2` is not a readable image" in refusal.message
+    assert fake_ttapi.submits() == []
+    assert await running.jobs.for_user(alice.id) == []
+
+
+async def test_an_attachment_over_20_mb_is_refused_before_deferring(simcord_env, running, guild_setup):
+    _, channel, alice = guild_setup
+
+    result = await alice.slash(channel, "imagine", prompt="a cat", image=("big.png", bytes(21 * 1024 * 1024)))
+
+    assert acknowledged_with(simcord_env, result) == CHANNEL_MESSAGE
+    assert "`image` is 21.0 MB; reference images can be at most 20 MB." in result.response.content
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]
+
+
+# -- model choices follow the configured providers -----------------------------------------------
+
+
+def _bot_with(*providers: str) -> SimpleNamespace:
+    return SimpleNamespace(services=SimpleNamespace(providers=dict.fromkeys(providers)))
+
+
+def test_choices_offer_only_models_whose_provider_is_configured():
+    kinds = ("generate", "edit")
+    ttapi_only = {c.value for c in model_choices(_bot_with("ttapi"), kinds)}  # type: ignore[arg-type]
+    bfl_only = {c.value for c in model_choices(_bot_with("bfl"), kinds)}  # type: ignore[arg-type]
+    both = {c.value for c in model_choices(_bot_with("ttapi", "bfl"), kinds)}  # type: ignore[arg-type]
+
+    assert "flux1-schnell" in ttapi_only
+    assert "flux1-schnell" not in bfl_only
+    assert bfl_only == {
+        "flux-pro-1.1",
+        "flux-pro-1.1-ultra",
+        "flux-pro",
+        "flux-dev",
+        "flux-kontext-pro",
+        "flux-kontext-max",
+    }
+    assert both == ttapi_only | bfl_only
+    assert "flux-pro-finetuned" not in both  # /finetune's, not /imagine's
+    assert model_choices(_bot_with(), kinds) == []  # type: ignore[arg-type]
+
+
+def test_the_registered_choices_are_the_configured_models(simcord_env):
+    imagine = simcord_env.bot.tree.get_command("imagine")
+    (model,) = [o for o in imagine.to_dict(simcord_env.bot.tree)["options"] if o["name"] == "model"]
+    values = [c["value"] for c in model["choices"]]
+    assert values == [
+        "flux-pro-1.1",
+        "flux-pro-1.1-ultra",
+        "flux-pro",
+        "flux-dev",
+        "flux-kontext-pro",
+        "flux-kontext-max",
+        "flux1-dev",
+        "flux1-schnell",
+        "flux1-pro",
+    ]
+    edit = simcord_env.bot.tree.get_command("edit")
+    (edit_model,) = [o for o in edit.to_dict(simcord_env.bot.tree)["options"] if o["name"] == "model"]
+    assert [c["value"] for c in edit_model["choices"]] == ["flux-kontext-pro", "flux-kontext-max"]
+    assert simcord_env.bot.tree.get_command("finetune") is not None  # BFL is configured here
+
+
+async def test_aspect_ratio_autocomplete_offers_common_ratios_and_keeps_free_input(
+    simcord_env, running, guild_setup
+):
+    _, channel, alice = guild_setup
+    offered = await alice.autocomplete(channel, "imagine", "aspect_ratio", "16", prompt="a cat")
+    assert [c["value"] for c in offered] == ["16", "16:9"]
+    typed = await alice.autocomplete(channel, "imagine", "aspect_ratio", "5:4", prompt="a cat")
+    assert [c["value"] for c in typed] == ["5:4"]
