@@ -1,0 +1,141 @@
+"""The SQLite file under pressure: locked by another process, and full.
+
+The lock is real: a second process opens the same file and holds `BEGIN IMMEDIATE`. A full disk is
+simulated with `PRAGMA max_page_count`, which makes SQLite raise SQLITE_FULL ("database or disk is
+full") exactly where a full filesystem would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import random
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from PIL import Image
+
+from bot.jobs.model import JobState
+from tests.conftest import finish_jobs
+from tests.reliability.conftest import assert_charged_once, posted_images
+
+HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("UPDATE jobs SET updated_at = updated_at WHERE 0")
+print("locked", flush=True)
+sys.stdin.readline()  # hold the write lock until told (or for at most argv[2] seconds)
+conn.execute("COMMIT")
+"""
+
+
+@contextmanager
+def write_lock_held_by_another_process(path: Path) -> Iterator[subprocess.Popen[str]]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        if holder.poll() is None:
+            assert holder.stdin is not None
+            holder.stdin.write("release\n")
+            holder.stdin.flush()
+        holder.wait(timeout=10)
+
+
+def release(holder: subprocess.Popen[str]) -> None:
+    assert holder.stdin is not None
+    holder.stdin.write("release\n")
+    holder.stdin.flush()
+    holder.wait(timeout=10)
+
+
+def other_errors(env) -> list[BaseException]:
+    return [getattr(e, "original", e) for e in env.errors]
+
+
+async def test_a_brief_lock_by_another_process_is_waited_out(simcord_env, running, guild_setup, settings):
+    _, channel, alice = guild_setup
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+
+    # The job is queued; another process takes the write lock before the manager moves it on.
+    with write_lock_held_by_another_process(settings.database_path) as holder:
+        # (No read from the test here: the bot's one connection queues reads behind its waiting write.)
+        await asyncio.sleep(0.5)
+        release(holder)
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+    assert len(posted_images(channel)) == 1
+    await assert_charged_once(running, job.id, Decimal(5))
+
+
+async def test_a_lock_outlasting_the_busy_timeout_refuses_the_command_and_spends_nothing(
+    simcord_env, running, guild_setup, settings, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    await running.db.conn.execute("PRAGMA busy_timeout = 200")
+
+    with write_lock_held_by_another_process(settings.database_path):
+        await alice.slash(channel, "imagine", prompt="a lighthouse")
+
+    (error,) = other_errors(simcord_env)
+    assert isinstance(error, sqlite3.OperationalError)
+    assert "locked" in str(error)
+    assert "Nothing was charged" in bot_said(simcord_env)
+    assert fake_ttapi.submits() == []
+    assert await running.db.fetchall("SELECT * FROM ledger") == []
+    assert await running.jobs.for_user(alice.id) == []
+
+    # The lock is gone: the next command goes through.
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await finish_jobs(simcord_env, running)
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+
+
+async def test_a_full_disk_refuses_the_command_and_spends_nothing(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    (pages,) = await running.db.fetchone("PRAGMA page_count")
+    await running.db.conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    await alice.slash(channel, "imagine", prompt="a lighthouse", image=("ref.png", noisy_png()))
+
+    (error,) = other_errors(simcord_env)
+    assert isinstance(error, sqlite3.OperationalError)
+    assert "full" in str(error)
+    assert "Nothing was charged" in bot_said(simcord_env)
+    assert fake_ttapi.submits() == []
+    assert await running.db.fetchall("SELECT * FROM ledger") == []
+    assert await running.jobs.for_user(alice.id) == []
+
+    # Room again: the bot carries on with the same file.
+    await running.db.conn.execute("PRAGMA max_page_count = 1073741823")
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await finish_jobs(simcord_env, running)
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+
+
+def bot_said(env) -> str:
+    """Every message text the bot sent or edited over REST, in order."""
+    return "\n".join(str(r.json.get("content") or "") for r in env.http_requests if isinstance(r.json, dict))
+
+
+def noisy_png(size: int = 256) -> bytes:
+    image = Image.frombytes("RGB", (size, size), random.Random(7).randbytes(size * size * 3))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
