@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -54,3 +55,13 @@ def test_secrets_stay_out_of_repr_and_errors():
     lines = settings_problems(caught.value)
     assert lines == ["HTTP_PORT: Input should be a valid integer, unable to parse string as an integer"]
     assert "tt-secret-xyz" not in str(caught.value)
+
+
+def test_env_example_mirrors_the_settings_one_to_one():
+    root = Path(__file__).resolve().parents[1]
+    lines = (root / ".env.example").read_text().splitlines()
+    names = [line.split("=", 1)[0] for line in lines if line and not line.startswith("#")]
+    assert sorted(names) == sorted(name.upper() for name in Settings.model_fields)
+    for index, line in enumerate(lines):
+        if line and not line.startswith("#"):
+            assert lines[index - 1].startswith("#"), f"{line.split('=')[0]} has no comment line above it"
