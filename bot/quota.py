@@ -1,13 +1,19 @@
 """Quota: what a member may spend, what a job is expected to cost, holds and settlement.
 
 Unit: the provider's credit (a TTAPI quota = a BFL credit = $0.01). A job's estimate is *held*
-when it is accepted, inside the same transaction that inserts the job, so concurrent commands can
-never together exceed a limit. On completion the hold becomes the provider-reported charge; on
-failure it is released, unless the provider charged anyway.
+when it is accepted, inside the same transaction that inserts the job (`BEGIN IMMEDIATE` under the
+database lock), so concurrent commands can never together exceed a limit. On completion the hold
+becomes the provider-reported charge; on failure it is released, unless the provider charged anyway.
+
+Limits, most specific first: the member's own, else the highest among the member's roles (an
+unlimited role is the highest), else the guild's default, else `QUOTA_DEFAULT_LIMIT`; and, for the
+whole guild, its own budget or `QUOTA_GUILD_LIMIT`. Periods are UTC days, ISO weeks or months; a
+guild may choose its own (`/admin quota limit ... period:`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -15,10 +21,13 @@ from typing import Any
 
 import aiosqlite
 
-from bot.errors import QuotaExceeded
+from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.model import Job
 from bot.settings import Limit, Settings
-from bot.store.ledger import Ledger, Usage
+from bot.store.guilds import GuildStore, LimitRow
+from bot.store.ledger import ZERO, Ledger, Usage
+
+PERIODS = ("day", "week", "month")
 
 
 def parse_credits(value: Any) -> Decimal | None:
@@ -38,12 +47,13 @@ def parse_credits(value: Any) -> Decimal | None:
 def format_credits(amount: Decimal | None) -> str:
     if amount is None:
         return "unlimited"
-    text = format(amount.normalize(), "f")
-    return text
+    if amount == amount.to_integral_value():
+        return format(amount.quantize(Decimal(1)), "f")
+    return format(amount.normalize(), "f")
 
 
 def period_key(now: datetime, period: str) -> str:
-    """The UTC period an instant falls in: '2026-11-21' (day), week of Monday '2026-W47', '2026-11'."""
+    """The UTC period an instant falls in: '2026-11-21' (day), ISO week '2026-W47', '2026-11'."""
     now = now.astimezone(UTC)
     if period == "day":
         return now.strftime("%Y-%m-%d")
@@ -52,6 +62,19 @@ def period_key(now: datetime, period: str) -> str:
         return f"{year}-W{week:02d}"
     if period == "month":
         return now.strftime("%Y-%m")
+    raise ValueError(f"unknown quota period {period!r}")
+
+
+def period_start(now: datetime, period: str) -> datetime:
+    """When the period containing `now` began (UTC midnight of the day / Monday / 1st)."""
+    now = now.astimezone(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "day":
+        return midnight
+    if period == "week":
+        return midnight - timedelta(days=now.weekday())
+    if period == "month":
+        return midnight.replace(day=1)
     raise ValueError(f"unknown quota period {period!r}")
 
 
@@ -70,6 +93,39 @@ def period_reset(now: datetime, period: str) -> datetime:
     raise ValueError(f"unknown quota period {period!r}")
 
 
+def previous_period_key(now: datetime, period: str) -> str:
+    return period_key(period_start(now, period) - timedelta(microseconds=1), period)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The limits that apply to one member, and where the member's came from."""
+
+    member: Limit
+    source: str  # "member", "role", "server default", "bot default"
+    guild: Limit
+
+
+def resolve_limits(rows: Sequence[LimitRow], settings: Settings) -> Limits:
+    """Member override, else the highest role limit, else the guild default, else the bot default."""
+    by_scope: dict[str, list[Limit]] = {}
+    for row in rows:
+        by_scope.setdefault(row.scope, []).append(row.amount)
+    member: Limit
+    if "member" in by_scope:
+        member, source = by_scope["member"][0], "member"
+    elif "role" in by_scope:
+        roles = by_scope["role"]
+        member = None if any(a is None for a in roles) else max(a for a in roles if a is not None)
+        source = "role"
+    elif "default" in by_scope:
+        member, source = by_scope["default"][0], "server default"
+    else:
+        member, source = settings.quota_default_limit, "bot default"
+    guild = by_scope["guild"][0] if "guild" in by_scope else settings.quota_guild_limit
+    return Limits(member, source, guild)
+
+
 @dataclass(frozen=True, slots=True)
 class Standing:
     """What `/quota` shows: a member's usage against their limit in the current period."""
@@ -78,75 +134,161 @@ class Standing:
     limit: Limit
     period: str
     resets_at: datetime
+    source: str = "bot default"
+    guild_limit: Limit = None
+    guild_usage: Usage | None = None
 
     @property
     def remaining(self) -> Decimal | None:
-        if self.limit is None:
+        return remaining(self.limit, self.usage)
+
+    @property
+    def guild_remaining(self) -> Decimal | None:
+        if self.guild_usage is None:
             return None
-        return max(Decimal(0), self.limit + self.usage.granted - self.usage.committed)
+        return remaining(self.guild_limit, self.guild_usage)
+
+
+def remaining(limit: Limit, usage: Usage) -> Decimal | None:
+    if limit is None:
+        return None
+    return max(ZERO, limit + usage.granted - usage.committed)
 
 
 class QuotaService:
-    def __init__(self, settings: Settings, ledger: Ledger, prices: dict[tuple[str, str], Decimal]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        prices: dict[tuple[str, str], Decimal],
+        *,
+        guilds: GuildStore | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.settings = settings
         self.ledger = ledger
-        self.prices = prices
+        self.guilds = guilds or GuildStore(ledger.db)
+        self.prices = dict(prices)
+        # The operator's overrides of the built-in table (`QUOTA_PRICES`): "provider:model" or "model".
+        self.overrides: dict[str, Decimal] = dict(settings.quota_prices)
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return self.clock()
 
-    def current_period(self) -> str:
-        return period_key(self.now(), self.settings.quota_period)
+    # -- periods ----------------------------------------------------------------------------------
+
+    async def period_of(self, guild_id: int | None, *, conn: aiosqlite.Connection | None = None) -> str:
+        """The guild's period name (day/week/month): its own setting, else `QUOTA_PERIOD`."""
+        if guild_id is None:
+            return self.settings.quota_period
+        settings = await self.guilds.settings(guild_id, conn=conn)
+        return settings.quota_period or self.settings.quota_period
+
+    def current_period(self, period: str | None = None) -> str:
+        """The current period key for `period` (default `QUOTA_PERIOD`)."""
+        return period_key(self.now(), period or self.settings.quota_period)
+
+    async def period_for(self, guild_id: int | None, *, conn: aiosqlite.Connection | None = None) -> str:
+        """The current period key in this guild."""
+        return period_key(self.now(), await self.period_of(guild_id, conn=conn))
+
+    # -- limits and prices ------------------------------------------------------------------------
+
+    async def limits(
+        self,
+        guild_id: int | None,
+        user_id: int,
+        role_ids: Sequence[int] = (),
+        *,
+        conn: aiosqlite.Connection | None = None,
+    ) -> Limits:
+        if guild_id is None:
+            return Limits(self.settings.quota_default_limit, "bot default", None)
+        rows = await self.guilds.limits_for(guild_id, user_id, tuple(role_ids), conn=conn)
+        return resolve_limits(rows, self.settings)
 
     async def member_limit(self, guild_id: int | None, user_id: int, role_ids: tuple[int, ...] = ()) -> Limit:
-        return self.settings.quota_default_limit
+        return (await self.limits(guild_id, user_id, role_ids)).member
 
     async def guild_limit(self, guild_id: int | None) -> Limit:
-        return self.settings.quota_guild_limit
+        return (await self.limits(guild_id, 0)).guild
+
+    def table_price(self, provider: str, model: str) -> Decimal:
+        """The operator's price, else the built-in one; for a model without any, the dearest known."""
+        for key in (f"{provider}:{model}", model):
+            if key in self.overrides:
+                return self.overrides[key]
+        if (provider, model) in self.prices:
+            return self.prices[(provider, model)]
+        same_model = [p for (_, m), p in self.prices.items() if m == model]
+        if same_model:
+            return max(same_model)
+        return max(self.prices.values(), default=Decimal(10))
 
     async def estimate(self, provider: str, model: str, size: str | None) -> Decimal:
         """The most recent real charge for this provider, model and size; else the price table."""
         learned = await self.ledger.last_price(provider, model, size)
         if learned is not None:
             return learned
-        return self.prices.get((provider, model), Decimal(0))
+        return self.table_price(provider, model)
 
-    async def standing(self, guild_id: int | None, user_id: int, role_ids: tuple[int, ...] = ()) -> Standing:
-        period = self.current_period()
-        usage = await self.ledger.member_usage(guild_id, user_id, period)
-        limit = await self.member_limit(guild_id, user_id, role_ids)
-        return Standing(usage, limit, period, period_reset(self.now(), self.settings.quota_period))
+    # -- reading ----------------------------------------------------------------------------------
+
+    async def standing(self, guild_id: int | None, user_id: int, role_ids: Sequence[int] = ()) -> Standing:
+        period_name = await self.period_of(guild_id)
+        key = period_key(self.now(), period_name)
+        usage = await self.ledger.member_usage(guild_id, user_id, key)
+        limits = await self.limits(guild_id, user_id, role_ids)
+        guild_usage = await self.ledger.guild_usage(guild_id, key) if guild_id is not None else None
+        return Standing(
+            usage,
+            limits.member,
+            key,
+            period_reset(self.now(), period_name),
+            limits.source,
+            limits.guild,
+            guild_usage,
+        )
+
+    # -- holding and settling (inside the caller's transaction) -----------------------------------
 
     async def hold(
         self,
         conn: aiosqlite.Connection,
         job: Job,
         *,
-        role_ids: tuple[int, ...] = (),
+        role_ids: Sequence[int] = (),
         enforce: bool = True,
     ) -> None:
-        """Check the limits and record the hold, inside the transaction that inserts the job."""
-        period = self.current_period()
+        """Check the guild's rules and the limits, and record the hold, in the job-insert transaction."""
+        guild = await self.guilds.settings(job.guild_id, conn=conn)
+        period_name = guild.quota_period or self.settings.quota_period
+        key = period_key(self.now(), period_name)
+        allowed_models = guild.allowed_models
+        if (
+            enforce
+            and job.guild_id is not None
+            and allowed_models is not None
+            and job.model not in allowed_models
+        ):
+            allowed = ", ".join(f"`{m}`" for m in allowed_models) or "none"
+            raise NotAllowed(f"`{job.model}` is not allowed on this server. Allowed models: {allowed}.")
         if enforce:
-            limit = await self.member_limit(job.guild_id, job.user_id, role_ids)
-            usage = await self.ledger.member_usage(job.guild_id, job.user_id, period, conn=conn)
-            if limit is not None and usage.committed + job.estimate > limit + usage.granted:
-                remaining = max(Decimal(0), limit + usage.granted - usage.committed)
-                raise QuotaExceeded(self._refusal("your", job.estimate, remaining, usage))
-            if job.guild_id is not None:
-                guild_limit = await self.guild_limit(job.guild_id)
-                if guild_limit is not None:
-                    guild_usage = await self.ledger.guild_usage(job.guild_id, period, conn=conn)
-                    if guild_usage.committed + job.estimate > guild_limit:
-                        remaining = max(Decimal(0), guild_limit - guild_usage.committed)
-                        raise QuotaExceeded(
-                            self._refusal("this server's", job.estimate, remaining, guild_usage)
-                        )
+            limits = await self.limits(job.guild_id, job.user_id, role_ids, conn=conn)
+            usage = await self.ledger.member_usage(job.guild_id, job.user_id, key, conn=conn)
+            resets = period_reset(self.now(), period_name)
+            if refused(limits.member, usage, job.estimate):
+                raise QuotaExceeded(refusal("member", job.estimate, limits.member, usage, resets))
+            if job.guild_id is not None and limits.guild is not None:
+                guild_usage = await self.ledger.guild_usage(job.guild_id, key, conn=conn)
+                if refused(limits.guild, guild_usage, job.estimate):
+                    raise QuotaExceeded(refusal("guild", job.estimate, limits.guild, guild_usage, resets))
         await self.ledger.add(
             conn,
             "hold",
             job.estimate,
-            period=period,
+            period=key,
             guild_id=job.guild_id,
             user_id=job.user_id,
             job_id=job.id,
@@ -155,21 +297,13 @@ class QuotaService:
             size=size_key(job),
         )
 
-    def _refusal(self, whose: str, estimate: Decimal, remaining: Decimal, usage: Usage) -> str:
-        resets = period_reset(self.now(), self.settings.quota_period)
-        held = f" ({format_credits(usage.held)} held by jobs in progress)" if usage.held else ""
-        return (
-            f"Not enough quota: this job needs about {format_credits(estimate)} credits and {whose} "
-            f"remaining balance is {format_credits(remaining)}{held}. "
-            f"It resets <t:{int(resets.timestamp())}:R>. Nothing was charged."
-        )
-
     async def settle(self, conn: aiosqlite.Connection, job: Job, cost: Decimal) -> None:
         """Turn the job's hold into the provider-reported charge. Idempotent per job."""
-        if await self.ledger.closed(conn, job.id):
+        entries = await self.ledger.job_entries(conn, job.id)
+        if "charge" in entries or "release" in entries:
             return
-        hold = await self.ledger.hold_of(conn, job.id)
-        period = hold["period"] if hold else self.current_period()
+        hold = entries.get("hold")
+        period = hold["period"] if hold else await self.period_for(job.guild_id, conn=conn)
         await self.ledger.add(
             conn,
             "charge",
@@ -181,14 +315,14 @@ class QuotaService:
             provider=job.provider,
             model=job.model,
             size=size_key(job),
+            closes=int(hold["units"]) if hold else 0,
         )
 
     async def release(self, conn: aiosqlite.Connection, job: Job, note: str | None = None) -> None:
         """Give the hold back: nothing is charged. Idempotent per job."""
-        if await self.ledger.closed(conn, job.id):
-            return
-        hold = await self.ledger.hold_of(conn, job.id)
-        if hold is None:
+        entries = await self.ledger.job_entries(conn, job.id)
+        hold = entries.get("hold")
+        if hold is None or "charge" in entries or "release" in entries:
             return
         await self.ledger.add(
             conn,
@@ -203,14 +337,85 @@ class QuotaService:
             note=note,
         )
 
+    # -- admin ------------------------------------------------------------------------------------
+
+    async def grant(
+        self, guild_id: int, user_ids: Sequence[int] | None, amount: Decimal, *, actor_id: int
+    ) -> str:
+        """One-off credit for the current period: to each member listed, or (None) to the guild's budget."""
+        async with self.ledger.db.transaction() as conn:
+            key = await self.period_for(guild_id, conn=conn)
+            for user_id in user_ids if user_ids is not None else [None]:
+                await self.ledger.add(
+                    conn, "grant", amount, period=key, guild_id=guild_id, user_id=user_id, actor_id=actor_id
+                )
+        return key
+
+    async def reset(self, guild_id: int, user_ids: Sequence[int] | None, *, actor_id: int) -> int:
+        """Bring usage of the current period back to zero: for the members listed, or (None) for the
+        guild's budget and every member. Holds of running jobs stay. Returns how many were reset."""
+        count = 0
+        async with self.ledger.db.transaction() as conn:
+            key = await self.period_for(guild_id, conn=conn)
+            if user_ids is None:
+                guild_usage = await self.ledger.guild_usage(guild_id, key, conn=conn)
+                if guild_usage.used > 0:
+                    await self.ledger.add(
+                        conn, "reset", guild_usage.used, period=key, guild_id=guild_id, user_id=None,
+                        actor_id=actor_id,
+                    )  # fmt: skip
+                user_ids = await self.ledger.members_with_usage(conn, guild_id, key)
+            for user_id in user_ids:
+                usage = await self.ledger.member_usage(guild_id, user_id, key, conn=conn)
+                if usage.used > 0:
+                    await self.ledger.add(
+                        conn, "reset", usage.used, period=key, guild_id=guild_id, user_id=user_id,
+                        actor_id=actor_id,
+                    )  # fmt: skip
+                    count += 1
+        return count
+
+
+def refused(limit: Limit, usage: Usage, estimate: Decimal) -> bool:
+    """Used + held + estimate above the limit (plus grants); a limit of 0 blocks even a free job."""
+    if limit is None:
+        return False
+    allowance = limit + usage.granted
+    return usage.committed + estimate > allowance or allowance - usage.committed <= 0
+
+
+def refusal(whose: str, estimate: Decimal, limit: Limit, usage: Usage, resets: datetime) -> str:
+    """Why a job was refused, how much remains, and when it resets — before anything was spent."""
+    left = remaining(limit, usage) or ZERO
+    when = f"<t:{int(resets.timestamp())}:R> (<t:{int(resets.timestamp())}:f>)"
+    if whose == "member" and limit == 0 and not usage.granted:
+        return (
+            "Image generation is not enabled for you on this server (your limit is 0 credits). "
+            "Ask a server admin for a limit. Nothing was charged."
+        )
+    assert limit is not None
+    held = f", {format_credits(usage.held)} of it held by your jobs in progress" if usage.held else ""
+    if whose == "guild":
+        return (
+            f"This server's image budget is used up for now: this job needs about {format_credits(estimate)} "
+            f"credits and the server has {format_credits(left)} left. It resets {when}. Nothing was charged."
+        )
+    return (
+        f"Not enough quota: this job needs about {format_credits(estimate)} credits and you have "
+        f"{format_credits(left)} left of {format_credits(limit + usage.granted)} this period "
+        f"({format_credits(usage.committed)} used{held}). Your quota resets {when}. Nothing was charged."
+    )
+
 
 def size_key(job: Job) -> str | None:
     """What makes a price differ within a model: the output size or aspect ratio."""
-    params = job.params
-    if params.get("size"):
-        return str(params["size"])
-    if params.get("width") and params.get("height"):
-        return f"{params['width']}x{params['height']}"
-    if params.get("aspect_ratio"):
-        return str(params["aspect_ratio"])
+    params: dict[str, Any] = job.params
+    body = params.get("body")
+    for source in (params, body if isinstance(body, dict) else {}):
+        if source.get("size"):
+            return str(source["size"])
+        if source.get("width") and source.get("height"):
+            return f"{source['width']}x{source['height']}"
+        if source.get("aspect_ratio"):
+            return str(source["aspect_ratio"])
     return None

@@ -42,6 +42,31 @@ def parse_limit(value: Any) -> Limit:
     return amount
 
 
+def parse_prices(value: Any) -> dict[str, Decimal]:
+    """`QUOTA_PRICES`: `flux-dev=2.5,ttapi:flux1-schnell=0.3` → {"flux-dev": 2.5, ...} (credits)."""
+    if isinstance(value, dict):
+        items = [(str(k).strip().lower(), v) for k, v in value.items()]
+    else:
+        items = []
+        for part in str(value or "").split(","):
+            if not part.strip():
+                continue
+            key, sep, amount = part.partition("=")
+            if not sep or not key.strip():
+                raise ValueError("must look like 'flux-dev=2.5,ttapi:flux1-schnell=0.3'")
+            items.append((key.strip().lower(), amount.strip()))
+    prices: dict[str, Decimal] = {}
+    for key, amount in items:
+        try:
+            price = Decimal(str(amount))
+        except InvalidOperation:
+            price = Decimal(-1)
+        if not price.is_finite() or price < 0:
+            raise ValueError(f"the price of {key} must be a non-negative number of credits")
+        prices[key] = price
+    return prices
+
+
 def parse_concurrency(value: Any) -> dict[str, int]:
     """`ttapi=10,bfl=24` → {"ttapi": 10, "bfl": 24}; providers left out keep their default."""
     if isinstance(value, dict):
@@ -96,6 +121,7 @@ class Settings(BaseSettings):
     quota_period: QuotaPeriod = "day"
     quota_default_limit: Annotated[Limit, NoDecode] = Decimal(100)
     quota_guild_limit: Annotated[Limit, NoDecode] = None
+    quota_prices: Annotated[dict[str, Decimal], NoDecode] = Field(default_factory=dict)
 
     max_active_jobs_per_user: int = Field(default=2, ge=1, le=50)
     max_queued_jobs_per_user: int = Field(default=5, ge=0, le=500)
@@ -114,6 +140,11 @@ class Settings(BaseSettings):
     @classmethod
     def _limit(cls, value: Any) -> Limit:
         return parse_limit(value)
+
+    @field_validator("quota_prices", mode="before")
+    @classmethod
+    def _prices(cls, value: Any) -> dict[str, Decimal]:
+        return parse_prices(value)
 
     @field_validator("provider_concurrency", mode="before")
     @classmethod

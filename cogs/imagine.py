@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import guild_policy
 from bot.jobs.plan import plan_job
 from cogs.shared import (
     check_attachment_sizes,
@@ -84,6 +85,7 @@ class Imagine(commands.Cog):
         }
         attachments = {"image": image}
         plan_inputs = planning(self.bot)
+        plan_inputs |= await guild_policy.check(self.bot.services, interaction, model)
         # Validate what needs no I/O before acknowledging, so a mistake costs nothing and stays private.
         check_attachment_sizes(attachments)
         plan_job(prompt, explicit, images=_placeholders(attachments), kinds=IMAGINE_KINDS, **plan_inputs)

@@ -16,10 +16,31 @@ if TYPE_CHECKING:
     from bot.discord.client import FluxBot
     from bot.store.ledger import LedgerEntry
 
+COLOUR = discord.Colour(0x5865F2)
+
+
+def is_admin(interaction: discord.Interaction) -> bool:
+    """Manage Server (or Administrator), from the permissions Discord resolved for this interaction.
+
+    `default_permissions` only hides a command in the client, and a server may override it, so
+    every admin-only path asks this itself.
+    """
+    permissions = interaction.permissions
+    return bool(permissions.manage_guild or permissions.administrator)
+
+
+def require_admin(interaction: discord.Interaction, what: str) -> None:
+    if not is_admin(interaction):
+        raise NotAllowed(f"Only members with the Manage Server permission can {what}.")
+
+
+def role_ids_of(member: discord.abc.User) -> tuple[int, ...]:
+    return tuple(r.id for r in getattr(member, "roles", ()))
+
 
 def quota_embed(member: discord.abc.User, standing: Standing, charges: list[LedgerEntry]) -> discord.Embed:
     usage = standing.usage
-    embed = discord.Embed(title=f"Quota for {member.display_name}", colour=discord.Colour(0x5865F2))
+    embed = discord.Embed(title=f"Quota for {member.display_name}", colour=COLOUR)
     embed.add_field(name="Used", value=f"{format_credits(usage.used)} credits", inline=True)
     embed.add_field(name="Held", value=f"{format_credits(usage.held)} credits", inline=True)
     limit = format_credits(standing.limit)
@@ -27,7 +48,20 @@ def quota_embed(member: discord.abc.User, standing: Standing, charges: list[Ledg
         limit += f" (+{format_credits(usage.granted)} granted)"
     embed.add_field(name="Limit", value=limit, inline=True)
     embed.add_field(name="Remaining", value=format_credits(standing.remaining), inline=True)
-    embed.add_field(name="Resets", value=discord.utils.format_dt(standing.resets_at, "R"), inline=True)
+    embed.add_field(
+        name="Resets",
+        value=f"{discord.utils.format_dt(standing.resets_at, 'R')} "
+        f"({discord.utils.format_dt(standing.resets_at, 'f')})",
+        inline=True,
+    )
+    embed.add_field(name="Limit set by", value=standing.source, inline=True)
+    if standing.guild_limit is not None and standing.guild_usage is not None:
+        embed.add_field(
+            name="Server budget",
+            value=f"{format_credits(standing.guild_remaining)} of "
+            f"{format_credits(standing.guild_limit + standing.guild_usage.granted)} credits left",
+            inline=False,
+        )
     if charges:
         lines = [
             f"{discord.utils.format_dt(datetime.fromtimestamp(entry.created_at, UTC), 'd')} `{entry.model}` "
@@ -35,7 +69,7 @@ def quota_embed(member: discord.abc.User, standing: Standing, charges: list[Ledg
             for entry in charges
         ]
         embed.add_field(name="Last charges", value="\n".join(lines)[:1024], inline=False)
-    embed.set_footer(text="1 credit = $0.01 at the provider")
+    embed.set_footer(text=f"Period {standing.period} (UTC) · 1 credit = $0.01 at the provider")
     return embed
 
 
@@ -48,12 +82,11 @@ class Quota(commands.Cog):
     @app_commands.guild_only()
     async def quota(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
         target = member or interaction.user
-        if target.id != interaction.user.id and not interaction.permissions.manage_guild:
-            raise NotAllowed("Only members with Manage Server can see someone else's quota.")
+        if target.id != interaction.user.id:
+            require_admin(interaction, "see someone else's quota")
         await interaction.response.defer(ephemeral=True, thinking=True)
         services = self.bot.services
-        roles = tuple(r.id for r in getattr(target, "roles", ()))
-        standing = await services.quota.standing(interaction.guild_id, target.id, roles)
+        standing = await services.quota.standing(interaction.guild_id, target.id, role_ids_of(target))
         charges = await services.ledger.recent_entries(interaction.guild_id, target.id, limit=5)
         await interaction.followup.send(embed=quota_embed(target, standing, charges), ephemeral=True)
 

@@ -21,6 +21,8 @@ EXTENSIONS = (
     "cogs.edit",
     "cogs.finetune",
     "cogs.quota",
+    "cogs.history",
+    "cogs.admin",
 )
 
 SyncMode = Literal["dev", "global", "none"]

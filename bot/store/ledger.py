@@ -1,11 +1,19 @@
-"""The append-only quota ledger. Usage is derived from entries, never stored as a running total."""
+"""The append-only quota ledger. Usage is derived from entries, never written as a running total.
+
+Each entry keeps the amount twice: `amount`, the exact figure as text (what the provider reported,
+fractions too), and `units`, the same in micro-credits as an integer, so that SQLite can add them
+up exactly. Per member and per guild, the sums of the current period are kept in `ledger_totals`
+by a trigger on insert (migration 0002): nothing in Python ever writes a total, and a hold reads
+two rows instead of scanning a member's history. `derive()` recomputes the same figures from the
+entries themselves; the tests check both agree.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import aiosqlite
@@ -13,52 +21,62 @@ import aiosqlite
 from bot.store.db import Database
 
 ZERO = Decimal(0)
+#: Units per credit: amounts are summed as integers of a millionth of a credit.
+MICRO = 1_000_000
+
+KINDS = ("hold", "release", "charge", "grant", "reset")
 
 
-@dataclass(slots=True)
+def to_units(amount: Decimal) -> int:
+    """Credits → micro-credits; exact up to six decimals, otherwise rounded up (never undercharge)."""
+    return int((amount * MICRO).to_integral_value(rounding=ROUND_CEILING))
+
+
+def from_units(units: int) -> Decimal:
+    amount = Decimal(units) / MICRO
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     """A member's (or a guild's) standing in one period."""
 
     used: Decimal = ZERO  # real charges, less resets
     held: Decimal = ZERO  # estimates of jobs not yet charged or released
     granted: Decimal = ZERO  # one-off credit added to the limit
-    open_holds: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def committed(self) -> Decimal:
         return self.used + self.held
 
+    @classmethod
+    def from_units(cls, used: int, held: int, granted: int) -> Usage:
+        return cls(from_units(used), from_units(held), from_units(granted))
+
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
+    id: int
     kind: str
     amount: Decimal
     job_id: str | None
     model: str | None
     created_at: float
     note: str | None
+    actor_id: int | None = None
 
 
-def summarize(rows: Sequence[Any]) -> Usage:
-    usage = Usage()
-    closed: set[str] = set()
-    holds: dict[str, Decimal] = {}
-    for row in rows:
-        kind, amount, job_id = row["kind"], Decimal(row["amount"]), row["job_id"]
-        if kind == "charge":
-            usage.used += amount
-            closed.add(job_id)
-        elif kind == "release":
-            closed.add(job_id)
-        elif kind == "hold":
-            holds[job_id] = amount
-        elif kind == "grant":
-            usage.granted += amount
-        elif kind == "reset":
-            usage.used -= amount
-    usage.open_holds = {job: amount for job, amount in holds.items() if job not in closed}
-    usage.held = sum(usage.open_holds.values(), ZERO)
-    return usage
+def _entry(row: Any) -> LedgerEntry:
+    return LedgerEntry(
+        row["id"],
+        row["kind"],
+        Decimal(row["amount"]),
+        row["job_id"],
+        row["model"],
+        row["created_at"],
+        row["note"],
+        row["actor_id"],
+    )
 
 
 class Ledger:
@@ -82,17 +100,24 @@ class Ledger:
         size: str | None = None,
         actor_id: int | None = None,
         note: str | None = None,
+        closes: int = 0,
     ) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown ledger entry kind {kind!r}")
+        if not amount.is_finite() or amount < 0:
+            raise ValueError("ledger amounts are finite and non-negative")
         await conn.execute(
-            """INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, period, provider, model, size,
-                                   actor_id, note, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            """INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
+                                   provider, model, size, actor_id, note, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 kind,
                 guild_id,
                 user_id,
                 job_id,
                 str(amount),
+                to_units(amount),
+                closes,
                 period,
                 provider,
                 model,
@@ -103,36 +128,71 @@ class Ledger:
             ),
         )
 
-    async def hold_of(self, conn: aiosqlite.Connection, job_id: str) -> aiosqlite.Row | None:
+    async def job_entries(self, conn: aiosqlite.Connection, job_id: str) -> dict[str, aiosqlite.Row]:
+        """The job's hold, charge and release (each at most once), by kind."""
         async with conn.execute(
-            "SELECT * FROM ledger WHERE job_id = ? AND kind = 'hold'", (job_id,)
+            "SELECT kind, amount, units, period FROM ledger WHERE job_id = ?", (job_id,)
         ) as cursor:
-            return await cursor.fetchone()
-
-    async def closed(self, conn: aiosqlite.Connection, job_id: str) -> bool:
-        async with conn.execute(
-            "SELECT 1 FROM ledger WHERE job_id = ? AND kind IN ('charge', 'release')", (job_id,)
-        ) as cursor:
-            return await cursor.fetchone() is not None
+            return {row["kind"]: row for row in await cursor.fetchall()}
 
     # -- reads ------------------------------------------------------------------------------------
+
+    async def totals(
+        self,
+        guild_id: int | None,
+        user_id: int | None,
+        period: str,
+        *,
+        conn: aiosqlite.Connection | None = None,
+    ) -> Usage:
+        """A member's usage (user_id given) or the guild's budget usage (user_id None) in a period."""
+        row = await self._one(
+            """SELECT used, held, granted FROM ledger_totals
+               WHERE guild_key = ? AND user_key = ? AND period = ?""",
+            (guild_id or 0, user_id or 0, period),
+            conn,
+        )
+        if row is None:
+            return Usage()
+        return Usage.from_units(row[0], row[1], row[2])
 
     async def member_usage(
         self, guild_id: int | None, user_id: int, period: str, *, conn: aiosqlite.Connection | None = None
     ) -> Usage:
-        sql = "SELECT kind, amount, job_id FROM ledger WHERE guild_id IS ? AND user_id = ? AND period = ?"
-        return summarize(await self._rows(sql, (guild_id, user_id, period), conn))
+        return await self.totals(guild_id, user_id, period, conn=conn)
 
     async def guild_usage(
-        self, guild_id: int, period: str, *, conn: aiosqlite.Connection | None = None
+        self, guild_id: int | None, period: str, *, conn: aiosqlite.Connection | None = None
     ) -> Usage:
-        sql = "SELECT kind, amount, job_id FROM ledger WHERE guild_id = ? AND period = ? AND kind != 'grant'"
-        return summarize(await self._rows(sql, (guild_id, period), conn))
+        return await self.totals(guild_id, None, period, conn=conn)
+
+    async def derive(self, guild_id: int | None, user_id: int | None, period: str) -> Usage:
+        """The same figures as `totals`, recomputed from the entries (audits and tests)."""
+        if user_id is not None:
+            sql = """SELECT
+                COALESCE(SUM(CASE kind WHEN 'charge' THEN units WHEN 'reset' THEN -units ELSE 0 END), 0),
+                COALESCE(SUM(CASE kind WHEN 'hold' THEN units WHEN 'release' THEN -units
+                                       WHEN 'charge' THEN -closes ELSE 0 END), 0),
+                COALESCE(SUM(CASE kind WHEN 'grant' THEN units ELSE 0 END), 0)
+                FROM ledger WHERE COALESCE(guild_id, 0) = ? AND user_id = ? AND period = ?"""
+            params: tuple[Any, ...] = (guild_id or 0, user_id, period)
+        else:
+            sql = """SELECT
+                COALESCE(SUM(CASE WHEN kind = 'charge' THEN units
+                                  WHEN kind = 'reset' AND user_id IS NULL THEN -units ELSE 0 END), 0),
+                COALESCE(SUM(CASE kind WHEN 'hold' THEN units WHEN 'release' THEN -units
+                                       WHEN 'charge' THEN -closes ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN kind = 'grant' AND user_id IS NULL THEN units ELSE 0 END), 0)
+                FROM ledger WHERE COALESCE(guild_id, 0) = ? AND period = ?"""
+            params = (guild_id or 0, period)
+        row = await self.db.fetchone(sql, params)
+        assert row is not None
+        return Usage.from_units(row[0], row[1], row[2])
 
     async def last_price(self, provider: str, model: str, size: str | None) -> Decimal | None:
         """The most recent real charge for this provider, model and size."""
         row = await self.db.fetchone(
-            """SELECT amount FROM ledger WHERE kind = 'charge' AND provider = ? AND model = ? AND size IS ?
+            """SELECT amount FROM ledger WHERE provider = ? AND model = ? AND size IS ? AND kind = 'charge'
                ORDER BY id DESC LIMIT 1""",
             (provider, model, size),
         )
@@ -143,18 +203,41 @@ class Ledger:
     ) -> list[LedgerEntry]:
         marks = ",".join("?" * len(kinds))
         rows = await self.db.fetchall(
-            f"""SELECT kind, amount, job_id, model, created_at, note FROM ledger
+            f"""SELECT id, kind, amount, job_id, model, created_at, note, actor_id FROM ledger
                 WHERE guild_id IS ? AND user_id = ? AND kind IN ({marks})
                 ORDER BY id DESC LIMIT ?""",  # noqa: S608 - only placeholders are interpolated
             (guild_id, user_id, *kinds, limit),
         )
-        return [
-            LedgerEntry(r["kind"], Decimal(r["amount"]), r["job_id"], r["model"], r["created_at"], r["note"])
-            for r in rows
-        ]
+        return [_entry(r) for r in rows]
 
-    async def _rows(self, sql: str, params: Sequence[Any], conn: aiosqlite.Connection | None) -> list[Any]:
+    async def top_members(self, guild_id: int, period: str, limit: int = 10) -> list[tuple[int, Usage]]:
+        """Members of the guild by credits used (then held) in the period, most first."""
+        rows = await self.db.fetchall(
+            """SELECT user_key, used, held, granted FROM ledger_totals
+               WHERE guild_key = ? AND period = ? AND user_key != 0 AND (used != 0 OR held != 0)
+               ORDER BY used DESC, held DESC, user_key LIMIT ?""",
+            (guild_id, period, limit),
+        )
+        return [(int(r[0]), Usage.from_units(r[1], r[2], r[3])) for r in rows]
+
+    async def member_count(self, guild_id: int, period: str) -> int:
+        row = await self.db.fetchone(
+            """SELECT COUNT(*) FROM ledger_totals
+               WHERE guild_key = ? AND period = ? AND user_key != 0 AND (used != 0 OR held != 0)""",
+            (guild_id, period),
+        )
+        return int(row[0]) if row else 0
+
+    async def members_with_usage(self, conn: aiosqlite.Connection, guild_id: int, period: str) -> list[int]:
+        async with conn.execute(
+            "SELECT user_key FROM ledger_totals WHERE guild_key = ? AND period = ? AND user_key != 0"
+            " AND used > 0",
+            (guild_id, period),
+        ) as cursor:
+            return [int(r[0]) for r in await cursor.fetchall()]
+
+    async def _one(self, sql: str, params: Sequence[Any], conn: aiosqlite.Connection | None) -> Any:
         if conn is None:
-            return await self.db.fetchall(sql, params)
+            return await self.db.fetchone(sql, params)
         async with conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+            return await cursor.fetchone()

@@ -1,0 +1,63 @@
+"""Per-guild rules for image commands (`/admin settings`): where they may be used, which models,
+the default model and the safety cap.
+
+One call at the top of each image command, before anything is deferred or spent:
+
+    planning |= await guild_policy.check(services, interaction, model)
+
+It raises `NotAllowed` (answered ephemerally, with a pointer to the allowed channels) and returns
+the planning overrides `plan_job` takes (`default_model`, `max_safety_tolerance`). The allowed
+models are enforced again when the job is accepted (`QuotaService.hold`), so a model chosen by a
+`--model` flag or a button cannot slip past.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import NotAllowed
+from bot.store.guilds import GuildSettings
+
+if TYPE_CHECKING:
+    import discord
+
+    from bot.app import Services
+
+
+def channel_allowed(settings: GuildSettings, channel_id: int | None, parent_id: int | None = None) -> bool:
+    if settings.allowed_channels is None:
+        return True
+    return channel_id in settings.allowed_channels or (
+        parent_id is not None and parent_id in settings.allowed_channels
+    )
+
+
+def effective(settings: GuildSettings, bot_default_model: str, bot_max_safety: int) -> dict[str, Any]:
+    """The planning values for this guild: its default model and its (lower) safety cap."""
+    default = settings.default_model or bot_default_model
+    allowed = settings.allowed_models
+    if allowed and default not in allowed:
+        default = allowed[0]
+    cap = bot_max_safety
+    if settings.max_safety_tolerance is not None:
+        cap = min(cap, settings.max_safety_tolerance)
+    return {"default_model": default, "max_safety_tolerance": cap}
+
+
+async def check(
+    services: Services, interaction: discord.Interaction, model: str | None = None
+) -> dict[str, Any]:
+    """Refuse an image command outside the allowed channels or with a model not allowed here;
+    return `{"default_model": ..., "max_safety_tolerance": ...}` for `plan_job`."""
+    config = services.settings
+    guild = await services.quota.guilds.settings(interaction.guild_id)
+    channel = interaction.channel
+    parent_id = getattr(channel, "parent_id", None)
+    if interaction.guild_id is not None and not channel_allowed(guild, interaction.channel_id, parent_id):
+        assert guild.allowed_channels is not None
+        places = ", ".join(f"<#{c}>" for c in guild.allowed_channels)
+        raise NotAllowed(f"Image commands can't be used in this channel on this server. Please use {places}.")
+    if model and guild.allowed_models is not None and model not in guild.allowed_models:
+        allowed = ", ".join(f"`{m}`" for m in guild.allowed_models) or "none"
+        raise NotAllowed(f"`{model}` is not allowed on this server. Allowed models: {allowed}.")
+    return effective(guild, config.default_model, config.max_safety_tolerance)

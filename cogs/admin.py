@@ -1,0 +1,438 @@
+"""`/admin quota limit|grant|reset|usage` and `/admin settings`: Manage Server only.
+
+`default_permissions` hides the group from ordinary members in the client, but a server can
+override that per command, so every subcommand checks Manage Server itself (`require_admin`).
+Amounts are string options, so `12.5` stays exactly 12.5 (a Discord "number" is a double).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.charts import usage_chart
+from bot.errors import InvalidInput
+from bot.guild_policy import effective
+from bot.providers.catalog import MODELS
+from bot.quota import format_credits, period_key, period_reset, previous_period_key, remaining
+from bot.settings import Limit, parse_limit
+from bot.store.guilds import GuildSettings, LimitScope
+from bot.store.ledger import Usage
+from cogs.quota import COLOUR, require_admin
+
+if TYPE_CHECKING:
+    from bot.discord.client import FluxBot
+
+CLEAR_WORDS = {"clear", "default", "remove", "reset", "inherit"}
+ALL_WORDS = {"all", "any", "every", "clear", "reset", "*"}
+SCOPE_LABELS = {
+    "member": "member",
+    "role": "role",
+    "default": "every member (server default)",
+    "guild": "server budget",
+}
+
+
+def parse_amount(text: str, *, allow_unlimited: bool) -> Limit:
+    try:
+        amount = parse_limit(text)
+    except ValueError:
+        raise InvalidInput(f"`{text}` is not an amount of credits (like `25` or `12.5`).") from None
+    if amount is None and not allow_unlimited:
+        raise InvalidInput("Grant a number of credits, like `10`.")
+    return amount
+
+
+def _target(
+    scope: str, member: discord.Member | None, role: discord.Role | None
+) -> tuple[LimitScope, int, str]:
+    if scope == "member":
+        if member is None:
+            raise InvalidInput("Pick the `member` for scope member.")
+        return "member", member.id, member.mention
+    if scope == "role":
+        if role is None:
+            raise InvalidInput("Pick the `role` for scope role.")
+        return "role", role.id, role.mention
+    if scope == "default":
+        return "default", 0, "every member (server default)"
+    return "guild", 0, "the server budget"
+
+
+def _role_members(role: discord.Role) -> list[int]:
+    ids = [m.id for m in role.members]
+    if not ids:
+        raise InvalidInput(
+            f"I can't see any members with {role.mention}. Grant or reset members one by one, "
+            "or change the role's limit instead."
+        )
+    return ids
+
+
+def parse_channels(text: str, guild: discord.Guild) -> tuple[int, ...] | None:
+    if text.strip().lower() in ALL_WORDS:
+        return None
+    ids = [int(match.group(1) or match.group(2)) for match in re.finditer(r"<#(\d+)>|\b(\d{15,21})\b", text)]
+    if not ids:
+        raise InvalidInput(
+            "Name the channels as #mentions (or ids), separated by spaces or commas; `all` clears."
+        )
+    for channel_id in ids:
+        if guild.get_channel_or_thread(channel_id) is None:
+            raise InvalidInput(f"<#{channel_id}> is not a channel of this server.")
+    return tuple(dict.fromkeys(ids))
+
+
+def parse_models(text: str) -> tuple[str, ...] | None:
+    if text.strip().lower() in ALL_WORDS:
+        return None
+    names = [n.strip().lower() for n in re.split(r"[\s,]+", text) if n.strip()]
+    unknown = [n for n in names if n not in MODELS]
+    if unknown or not names:
+        raise InvalidInput(
+            f"Unknown model {', '.join(f'`{n}`' for n in unknown) or '(none given)'}. "
+            f"Known: {', '.join(f'`{m}`' for m in MODELS)}."
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def settings_embed(current: GuildSettings, bot: FluxBot) -> discord.Embed:
+    config = bot.services.settings
+    planning = effective(current, config.default_model, config.max_safety_tolerance)
+    embed = discord.Embed(title="Server settings for image commands", colour=COLOUR)
+    embed.add_field(name="Default model", value=f"`{planning['default_model']}`", inline=True)
+    embed.add_field(
+        name="Allowed models",
+        value=", ".join(f"`{m}`" for m in current.allowed_models)
+        if current.allowed_models is not None
+        else "all",
+        inline=True,
+    )
+    embed.add_field(name="Max safety tolerance", value=str(planning["max_safety_tolerance"]), inline=True)
+    embed.add_field(
+        name="Allowed channels",
+        value=" ".join(f"<#{c}>" for c in current.allowed_channels)
+        if current.allowed_channels is not None
+        else "all",
+        inline=True,
+    )
+    embed.add_field(
+        name="Quota period", value=current.quota_period or f"{config.quota_period} (bot default)", inline=True
+    )
+    return embed
+
+
+class Admin(commands.Cog):
+    admin = app_commands.Group(
+        name="admin",
+        description="Server admin: quota and image settings",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+    quota = app_commands.Group(
+        name="quota", description="Credit limits, grants, resets and usage", parent=admin
+    )
+
+    def __init__(self, bot: FluxBot) -> None:
+        self.bot = bot
+
+    # -- /admin quota limit -----------------------------------------------------------------------
+
+    @quota.command(
+        name="limit", description="Set a credit limit per period for a member, a role or the server"
+    )
+    @app_commands.describe(
+        scope="Whose limit",
+        amount="Credits per period, 'unlimited', or 'clear' to remove this limit",
+        member="The member (scope member)",
+        role="The role (scope role)",
+        period="Change the server's quota period (day, week or month, UTC)",
+    )
+    @app_commands.choices(
+        scope=[
+            app_commands.Choice(name="member", value="member"),
+            app_commands.Choice(name="role", value="role"),
+            app_commands.Choice(name="server default (each member)", value="default"),
+            app_commands.Choice(name="server budget (all members together)", value="guild"),
+        ]
+    )
+    async def limit(
+        self,
+        interaction: discord.Interaction,
+        scope: str,
+        amount: str | None = None,
+        member: discord.Member | None = None,
+        role: discord.Role | None = None,
+        period: Literal["day", "week", "month"] | None = None,
+    ) -> None:
+        require_admin(interaction, "change quota limits")
+        assert interaction.guild_id is not None
+        guilds = self.bot.services.quota.guilds
+        lines = []
+        if amount is None and period is None:
+            raise InvalidInput("Give an `amount` (or `clear`), a `period`, or both.")
+        if amount is not None:
+            kind, target_id, label = _target(scope, member, role)
+            if amount.strip().lower() in CLEAR_WORDS:
+                removed = await guilds.clear_limit(interaction.guild_id, kind, target_id)
+                lines.append(
+                    f"Removed the limit for {label}." if removed else f"{label} had no limit of its own."
+                )
+            else:
+                value = parse_amount(amount, allow_unlimited=True)
+                await guilds.set_limit(
+                    interaction.guild_id, kind, target_id, value, actor_id=interaction.user.id
+                )
+                lines.append(f"Limit for {label}: **{format_credits(value)}** credits per period.")
+        if period is not None:
+            current = await guilds.settings(interaction.guild_id)
+            await guilds.save_settings(replace(current, quota_period=period), actor_id=interaction.user.id)
+            resets = period_reset(self.bot.services.quota.now(), period)
+            lines.append(
+                f"This server's quota period is now **{period}** (UTC); the next reset is "
+                f"{discord.utils.format_dt(resets, 'R')}. Usage counts afresh in the new period."
+            )
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    # -- /admin quota grant -----------------------------------------------------------------------
+
+    @quota.command(name="grant", description="One-off extra credits for this period")
+    @app_commands.describe(
+        scope="Who gets the credits",
+        amount="Credits to add for the current period",
+        member="The member (scope member)",
+        role="Every member with this role (scope role)",
+    )
+    async def grant(
+        self,
+        interaction: discord.Interaction,
+        scope: Literal["member", "role", "guild"],
+        amount: str,
+        member: discord.Member | None = None,
+        role: discord.Role | None = None,
+    ) -> None:
+        require_admin(interaction, "grant credits")
+        assert interaction.guild_id is not None
+        value = parse_amount(amount, allow_unlimited=False)
+        assert value is not None
+        if value <= 0:
+            raise InvalidInput("Grant a positive number of credits.")
+        _, _, label = _target(scope, member, role)
+        if scope == "member":
+            assert member is not None
+            user_ids: list[int] | None = [member.id]
+        elif scope == "role":
+            assert role is not None
+            user_ids = _role_members(role)
+            label = f"each of the {len(user_ids)} members with {role.mention}"
+        else:
+            user_ids = None
+        quota = self.bot.services.quota
+        key = await quota.grant(interaction.guild_id, user_ids, value, actor_id=interaction.user.id)
+        resets = period_reset(quota.now(), await quota.period_of(interaction.guild_id))
+        await interaction.response.send_message(
+            f"Granted **{format_credits(value)}** credits to {label} for this period ({key}), "
+            f"until the reset {discord.utils.format_dt(resets, 'R')}.",
+            ephemeral=True,
+        )
+
+    # -- /admin quota reset -----------------------------------------------------------------------
+
+    @quota.command(name="reset", description="Bring usage of this period back to zero")
+    @app_commands.describe(
+        scope="Whose usage", member="The member (scope member)", role="Members with this role (scope role)"
+    )
+    async def reset(
+        self,
+        interaction: discord.Interaction,
+        scope: Literal["member", "role", "guild"],
+        member: discord.Member | None = None,
+        role: discord.Role | None = None,
+    ) -> None:
+        require_admin(interaction, "reset quota")
+        assert interaction.guild_id is not None
+        _, _, label = _target(scope, member, role)
+        if scope == "member":
+            assert member is not None
+            user_ids: list[int] | None = [member.id]
+        elif scope == "role":
+            assert role is not None
+            user_ids = _role_members(role)
+            label = f"members with {role.mention}"
+        else:
+            user_ids = None
+            label = "the server budget and every member"
+        count = await self.bot.services.quota.reset(
+            interaction.guild_id, user_ids, actor_id=interaction.user.id
+        )
+        what = "" if scope == "guild" else f" ({count} had usage)"
+        await interaction.response.send_message(
+            f"Reset this period's usage for {label}{what}. Jobs still running keep their holds.",
+            ephemeral=True,
+        )
+
+    # -- /admin quota usage -----------------------------------------------------------------------
+
+    @quota.command(name="usage", description="Credits used in this server, top members, with a chart")
+    @app_commands.describe(
+        scope="Whose usage (default: the whole server)",
+        member="The member (scope member)",
+        role="Only members with this role (scope role)",
+        period="This period or the one before",
+    )
+    async def usage(
+        self,
+        interaction: discord.Interaction,
+        scope: Literal["guild", "member", "role"] = "guild",
+        member: discord.Member | None = None,
+        role: discord.Role | None = None,
+        period: Literal["current", "previous"] = "current",
+    ) -> None:
+        require_admin(interaction, "see the server's usage")
+        assert interaction.guild_id is not None
+        assert interaction.guild is not None
+        _target(scope, member, role)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = self.bot.services
+        quota = services.quota
+        period_name = await quota.period_of(interaction.guild_id)
+        now = quota.now()
+        key = period_key(now, period_name) if period == "current" else previous_period_key(now, period_name)
+        guild_id = interaction.guild_id
+        embed = discord.Embed(title=f"Image credits in {interaction.guild.name} · {key}", colour=COLOUR)
+        if scope == "member":
+            assert member is not None
+            usage = await services.ledger.member_usage(guild_id, member.id, key)
+            limits = await quota.limits(guild_id, member.id, tuple(r.id for r in member.roles))
+            embed.title = f"Image credits of {member.display_name} · {key}"
+            _usage_fields(embed, usage, limits.member)
+            embed.add_field(name="Limit set by", value=limits.source, inline=True)
+            rows = [(member.display_name, usage.used, usage.held)]
+        else:
+            guild_usage = await services.ledger.guild_usage(guild_id, key)
+            budget = (await quota.limits(guild_id, 0)).guild
+            _usage_fields(embed, guild_usage, budget, budget_label=True)
+            top = await services.ledger.top_members(guild_id, key, limit=100 if scope == "role" else 10)
+            if scope == "role":
+                assert role is not None
+                top = [(uid, u) for uid, u in top if _has_role(interaction.guild, uid, role)][:10]
+                embed.title = f"Image credits of {role.name} · {key}"
+            count = await services.ledger.member_count(guild_id, key)
+            embed.add_field(name="Members with usage", value=str(count), inline=True)
+            names = [await _name(interaction.guild, uid) for uid, _ in top]
+            if top:
+                lines = [
+                    f"{i}. {name} — {format_credits(u.used)} used"
+                    + (f", {format_credits(u.held)} held" if u.held else "")
+                    for i, (name, (_, u)) in enumerate(zip(names, top, strict=True), start=1)
+                ]
+                embed.add_field(name="Top members", value="\n".join(lines)[:1024], inline=False)
+            rows = [(name, u.used, u.held) for name, (_, u) in zip(names, top, strict=True)]
+        if period == "current":
+            resets = period_reset(now, period_name)
+            embed.add_field(name="Resets", value=discord.utils.format_dt(resets, "R"), inline=True)
+        chart = usage_chart(embed.title or "Usage", rows)
+        embed.set_image(url="attachment://usage.png")
+        await interaction.followup.send(
+            embed=embed, file=discord.File(io.BytesIO(chart), filename="usage.png"), ephemeral=True
+        )
+
+    # -- /admin settings --------------------------------------------------------------------------
+
+    @admin.command(name="settings", description="Default model, allowed models and channels, safety cap")
+    @app_commands.describe(
+        default_model="Model used when a member picks none ('clear' for the bot's default)",
+        allowed_models="Model ids separated by commas, or 'all'",
+        max_safety_tolerance="Cap on safety tolerance (may only lower the bot's)",
+        allowed_channels="#channels where image commands work, or 'all'",
+    )
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        default_model: str | None = None,
+        allowed_models: str | None = None,
+        max_safety_tolerance: app_commands.Range[int, 0, 6] | None = None,
+        allowed_channels: str | None = None,
+    ) -> None:
+        require_admin(interaction, "change the server's settings")
+        assert interaction.guild_id is not None
+        assert interaction.guild is not None
+        guilds = self.bot.services.quota.guilds
+        config = self.bot.services.settings
+        updated = current = await guilds.settings(interaction.guild_id)
+        if allowed_models is not None:
+            updated = replace(updated, allowed_models=parse_models(allowed_models))
+        if default_model is not None:
+            if default_model.strip().lower() in CLEAR_WORDS:
+                updated = replace(updated, default_model=None)
+            else:
+                models = parse_models(default_model) or ()
+                if len(models) != 1:
+                    raise InvalidInput("Give one model id as the default model.")
+                updated = replace(updated, default_model=models[0])
+        chosen, allowed = updated.default_model, updated.allowed_models
+        if chosen and allowed is not None and chosen not in allowed:
+            raise InvalidInput(f"The default model `{chosen}` must be one of the allowed models.")
+        if max_safety_tolerance is not None:
+            if not 0 <= max_safety_tolerance <= 6:
+                raise InvalidInput("`max_safety_tolerance` is between 0 and 6.")
+            if max_safety_tolerance > config.max_safety_tolerance:
+                raise InvalidInput(
+                    f"The bot's cap is {config.max_safety_tolerance}; a server may only lower it."
+                )
+            updated = replace(updated, max_safety_tolerance=max_safety_tolerance)
+        if allowed_channels is not None:
+            updated = replace(updated, allowed_channels=parse_channels(allowed_channels, interaction.guild))
+        changed = updated != current
+        if changed:
+            await guilds.save_settings(updated, actor_id=interaction.user.id)
+        await interaction.response.send_message(
+            "Saved." if changed else "Current settings (give options to change them):",
+            embed=settings_embed(updated, self.bot),
+            ephemeral=True,
+        )
+
+    @settings.autocomplete("default_model")
+    async def _default_model_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=f"{spec.label} ({spec.id})"[:100], value=spec.id)
+            for spec in MODELS.values()
+            if current.lower() in spec.id
+        ][:25]
+
+
+def _usage_fields(embed: discord.Embed, usage: Usage, limit: Limit, *, budget_label: bool = False) -> None:
+    embed.add_field(name="Used", value=f"{format_credits(usage.used)} credits", inline=True)
+    embed.add_field(name="Held", value=f"{format_credits(usage.held)} credits", inline=True)
+    granted = f" (+{format_credits(usage.granted)} granted)" if usage.granted else ""
+    embed.add_field(
+        name="Budget" if budget_label else "Limit", value=format_credits(limit) + granted, inline=True
+    )
+    embed.add_field(name="Remaining", value=format_credits(remaining(limit, usage)), inline=True)
+
+
+def _has_role(guild: discord.Guild, user_id: int, role: discord.Role) -> bool:
+    member = guild.get_member(user_id)
+    return member is not None and role in member.roles
+
+
+async def _name(guild: discord.Guild, user_id: int) -> str:
+    member = guild.get_member(user_id)
+    if member is None:
+        try:
+            member = await guild.fetch_member(user_id)
+        except discord.HTTPException:
+            return f"member {user_id}"
+    return member.display_name
+
+
+async def setup(bot: FluxBot) -> None:
+    await bot.add_cog(Admin(bot))

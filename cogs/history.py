@@ -1,0 +1,187 @@
+"""`/history [member]`: recent jobs in this server with state, cost and a link to the posted image.
+
+Ephemeral and paged. The page buttons are `DynamicItem`s whose custom_id carries only the member
+and the page (`fluxbot:history:<member>:<page>`): the page is read from the store on each click, so
+they keep working after a restart, and the permission is checked again on every click.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.quota import format_credits
+from cogs.quota import COLOUR, require_admin
+
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.discord.client import FluxBot
+
+PAGE_SIZE = 5
+
+STATE_ICONS = {
+    "queued": "⏳",
+    "submitting": "📨",
+    "running": "🎨",
+    "fetching": "📥",
+    "delivering": "📥",
+    "delivered": "✅",
+    "failed": "❌",
+    "moderated": "🚫",
+    "timed_out": "⌛",
+    "cancelled": "✖️",
+    "undeliverable": "⚠️",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    id: str
+    state: str
+    model: str
+    prompt: str
+    cost: Decimal | None
+    estimate: Decimal
+    created_at: float
+    guild_id: int | None
+    channel_id: int | None
+    result_message_id: int | None
+
+    @property
+    def jump_url(self) -> str | None:
+        if self.result_message_id is None or self.channel_id is None:
+            return None
+        where = self.guild_id or "@me"
+        return f"https://discord.com/channels/{where}/{self.channel_id}/{self.result_message_id}"
+
+
+async def history_page(
+    services: Services, guild_id: int | None, user_id: int, page: int
+) -> tuple[list[HistoryRow], int]:
+    """One page of a member's jobs in this guild, newest first, and the number of pages."""
+    count = await services.db.fetchone(
+        "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id IS ?", (user_id, guild_id)
+    )
+    total = int(count[0]) if count else 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = max(0, min(page, pages - 1))
+    rows = await services.db.fetchall(
+        """SELECT id, state, model, prompt, cost, estimate, created_at, guild_id, channel_id,
+                  result_message_id
+           FROM jobs WHERE user_id = ? AND guild_id IS ? ORDER BY seq DESC LIMIT ? OFFSET ?""",
+        (user_id, guild_id, PAGE_SIZE, page * PAGE_SIZE),
+    )
+    return [
+        HistoryRow(
+            r["id"],
+            r["state"],
+            r["model"],
+            r["prompt"],
+            Decimal(r["cost"]) if r["cost"] is not None else None,
+            Decimal(r["estimate"]),
+            r["created_at"],
+            r["guild_id"],
+            r["channel_id"],
+            r["result_message_id"],
+        )
+        for r in rows
+    ], pages
+
+
+def _line(row: HistoryRow) -> str:
+    when = discord.utils.format_dt(datetime.fromtimestamp(row.created_at, UTC), "R")
+    prompt = row.prompt if len(row.prompt) <= 60 else row.prompt[:59] + "…"
+    prompt = discord.utils.escape_markdown(prompt)
+    if row.state == "delivered":
+        cost = f"{format_credits(row.cost)} credits" if row.cost is not None else "charged"
+    elif row.cost is not None:
+        cost = f"{format_credits(row.cost)} credits (charged by the provider)"
+    elif row.state in ("queued", "submitting", "running", "fetching", "delivering"):
+        cost = f"~{format_credits(row.estimate)} credits held"
+    else:
+        cost = "nothing charged"
+    link = f" · [image]({row.jump_url})" if row.jump_url else ""
+    icon = STATE_ICONS.get(row.state, "•")
+    return f"{icon} **{row.state.replace('_', ' ')}** · `{row.model}` · {cost} · {when}{link}\n└ {prompt}"
+
+
+def history_embed(name: str, rows: list[HistoryRow], page: int, pages: int) -> discord.Embed:
+    embed = discord.Embed(title=f"Image history of {name}", colour=COLOUR)
+    if rows:
+        embed.description = "\n".join(_line(r) for r in rows)[:4096]
+    else:
+        embed.description = "No images yet."
+    embed.set_footer(text=f"Page {min(page, pages - 1) + 1} of {pages}")
+    return embed
+
+
+class HistoryPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"fluxbot:history:(?P<user>[0-9]+):(?P<page>[0-9]+):(?P<dir>prev|next)",
+):
+    def __init__(self, user_id: int, page: int, direction: str, *, disabled: bool = False) -> None:
+        self.user_id = user_id
+        self.page = page
+        self.direction = direction
+        super().__init__(
+            discord.ui.Button(
+                label="◀ Newer" if direction == "prev" else "Older ▶",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"fluxbot:history:{user_id}:{page}:{direction}",
+                disabled=disabled,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> HistoryPageButton:
+        return cls(int(match["user"]), int(match["page"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if self.user_id != interaction.user.id:
+            require_admin(interaction, "see someone else's history")
+        bot: FluxBot = interaction.client  # type: ignore[assignment]
+        member = interaction.guild.get_member(self.user_id) if interaction.guild else None
+        name = member.display_name if member else f"member {self.user_id}"
+        embed, view = await render(bot.services, interaction.guild_id, self.user_id, name, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+async def render(
+    services: Services, guild_id: int | None, user_id: int, name: str, page: int
+) -> tuple[discord.Embed, discord.ui.View]:
+    rows, pages = await history_page(services, guild_id, user_id, page)
+    page = max(0, min(page, pages - 1))
+    view = discord.ui.View(timeout=None)
+    view.add_item(HistoryPageButton(user_id, page - 1 if page > 0 else 0, "prev", disabled=page == 0))
+    view.add_item(HistoryPageButton(user_id, page + 1, "next", disabled=page >= pages - 1))
+    return history_embed(name, rows, page, pages), view
+
+
+class History(commands.Cog):
+    def __init__(self, bot: FluxBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="history", description="Your recent images: state, cost and links")
+    @app_commands.describe(member="Whose history to show (Manage Server needed for others)")
+    @app_commands.guild_only()
+    async def history(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        target = member or interaction.user
+        if target.id != interaction.user.id:
+            require_admin(interaction, "see someone else's history")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        embed, view = await render(self.bot.services, interaction.guild_id, target.id, target.display_name, 0)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=True)
+
+
+async def setup(bot: FluxBot) -> None:
+    bot.add_dynamic_items(HistoryPageButton)
+    await bot.add_cog(History(bot))
