@@ -1,11 +1,12 @@
 """Per-guild rules for image commands (`/admin settings`): where they may be used, which models,
-the default model and the safety cap.
+the default model and the safety cap; and an early word when the member's quota cannot cover the job.
 
 One call at the top of each image command, before anything is deferred or spent:
 
     planning |= await guild_policy.check(services, interaction, model)
 
-It raises `NotAllowed` (answered ephemerally, with a pointer to the allowed channels) and returns
+It raises `NotAllowed` (answered ephemerally, with a pointer to the allowed channels) or
+`QuotaExceeded` (why, what remains, when it resets), and returns
 the planning overrides `plan_job` takes (`default_model`, `max_safety_tolerance`). The allowed
 models are enforced again when the job is accepted (`QuotaService.hold`), so a model chosen by a
 `--model` flag or a button cannot slip past.
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import NotAllowed
+from bot.errors import InvalidInput, NotAllowed
+from bot.jobs.plan import choose_provider
+from bot.providers.catalog import MODELS
 from bot.store.guilds import GuildSettings
 
 if TYPE_CHECKING:
@@ -60,4 +63,14 @@ async def check(
     if model and guild.allowed_models is not None and model not in guild.allowed_models:
         allowed = ", ".join(f"`{m}`" for m in guild.allowed_models) or "none"
         raise NotAllowed(f"`{model}` is not allowed on this server. Allowed models: {allowed}.")
-    return effective(guild, config.default_model, config.max_safety_tolerance)
+    planning = effective(guild, config.default_model, config.max_safety_tolerance)
+    # Not enough quota is answered now, privately, before the command is even acknowledged.
+    spec = MODELS.get(model or planning["default_model"])
+    if spec is not None:
+        try:
+            provider = choose_provider(spec, list(services.providers), config.preferred_provider(), None)
+        except InvalidInput:
+            return planning  # plan_job explains it
+        roles = tuple(r.id for r in getattr(interaction.user, "roles", ()))
+        await services.quota.precheck(interaction.guild_id, interaction.user.id, roles, provider, spec.id)
+    return planning

@@ -14,7 +14,7 @@ guild may choose its own (`/admin quota limit ... period:`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -235,10 +235,26 @@ class QuotaService:
 
     # -- reading ----------------------------------------------------------------------------------
 
+    async def member_usage(
+        self,
+        guild_id: int | None,
+        user_id: int,
+        role_ids: Sequence[int],
+        key: str,
+        *,
+        conn: aiosqlite.Connection | None = None,
+    ) -> Usage:
+        """The member's own totals, plus what was granted to any of their roles this period."""
+        usage = await self.ledger.member_usage(guild_id, user_id, key, conn=conn)
+        if guild_id is None or not role_ids:
+            return usage
+        by_role = await self.ledger.role_grants(guild_id, role_ids, key, conn=conn)
+        return replace(usage, granted=usage.granted + by_role) if by_role else usage
+
     async def standing(self, guild_id: int | None, user_id: int, role_ids: Sequence[int] = ()) -> Standing:
         period_name = await self.period_of(guild_id)
         key = period_key(self.now(), period_name)
-        usage = await self.ledger.member_usage(guild_id, user_id, key)
+        usage = await self.member_usage(guild_id, user_id, role_ids, key)
         limits = await self.limits(guild_id, user_id, role_ids)
         guild_usage = await self.ledger.guild_usage(guild_id, key) if guild_id is not None else None
         return Standing(
@@ -250,6 +266,26 @@ class QuotaService:
             limits.guild,
             guild_usage,
         )
+
+    async def precheck(
+        self, guild_id: int | None, user_id: int, role_ids: Sequence[int], provider: str, model: str
+    ) -> None:
+        """Refuse early (before a command is even acknowledged) when the job could not be held now.
+
+        Advisory: the binding check is `hold`, atomically, when the job is accepted.
+        """
+        estimate = await self.estimate(provider, model, None)
+        period_name = await self.period_of(guild_id)
+        key = period_key(self.now(), period_name)
+        limits = await self.limits(guild_id, user_id, role_ids)
+        resets = period_reset(self.now(), period_name)
+        usage = await self.member_usage(guild_id, user_id, role_ids, key)
+        if refused(limits.member, usage, estimate):
+            raise QuotaExceeded(refusal("member", estimate, limits.member, usage, resets))
+        if guild_id is not None and limits.guild is not None:
+            guild_usage = await self.ledger.guild_usage(guild_id, key)
+            if refused(limits.guild, guild_usage, estimate):
+                raise QuotaExceeded(refusal("guild", estimate, limits.guild, guild_usage, resets))
 
     # -- holding and settling (inside the caller's transaction) -----------------------------------
 
@@ -276,7 +312,7 @@ class QuotaService:
             raise NotAllowed(f"`{job.model}` is not allowed on this server. Allowed models: {allowed}.")
         if enforce:
             limits = await self.limits(job.guild_id, job.user_id, role_ids, conn=conn)
-            usage = await self.ledger.member_usage(job.guild_id, job.user_id, key, conn=conn)
+            usage = await self.member_usage(job.guild_id, job.user_id, role_ids, key, conn=conn)
             resets = period_reset(self.now(), period_name)
             if refused(limits.member, usage, job.estimate):
                 raise QuotaExceeded(refusal("member", job.estimate, limits.member, usage, resets))
@@ -340,14 +376,29 @@ class QuotaService:
     # -- admin ------------------------------------------------------------------------------------
 
     async def grant(
-        self, guild_id: int, user_ids: Sequence[int] | None, amount: Decimal, *, actor_id: int
+        self,
+        guild_id: int,
+        user_ids: Sequence[int] | None,
+        amount: Decimal,
+        *,
+        actor_id: int,
+        role_id: int | None = None,
     ) -> str:
-        """One-off credit for the current period: to each member listed, or (None) to the guild's budget."""
+        """One-off credit for the current period: to each member listed, to everyone with `role_id`,
+        or (neither) to the guild's budget. Returns the period key."""
         async with self.ledger.db.transaction() as conn:
             key = await self.period_for(guild_id, conn=conn)
-            for user_id in user_ids if user_ids is not None else [None]:
+            targets: Sequence[int | None] = user_ids if user_ids is not None else [None]
+            for user_id in targets:
                 await self.ledger.add(
-                    conn, "grant", amount, period=key, guild_id=guild_id, user_id=user_id, actor_id=actor_id
+                    conn,
+                    "grant",
+                    amount,
+                    period=key,
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    role_id=role_id if user_id is None else None,
+                    actor_id=actor_id,
                 )
         return key
 

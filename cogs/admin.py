@@ -65,14 +65,29 @@ def _target(
     return "guild", 0, "the server budget"
 
 
-def _role_members(role: discord.Role) -> list[int]:
-    ids = [m.id for m in role.members]
-    if not ids:
-        raise InvalidInput(
-            f"I can't see any members with {role.mention}. Grant or reset members one by one, "
-            "or change the role's limit instead."
-        )
-    return ids
+async def _member(guild: discord.Guild, user_id: int) -> discord.Member | None:
+    """From the cache, else from Discord (the bot does not ask for the privileged members intent)."""
+    member = guild.get_member(user_id)
+    if member is None:
+        try:
+            member = await guild.fetch_member(user_id)
+        except discord.HTTPException:
+            return None
+    return member
+
+
+async def _members_with_role(bot: FluxBot, guild: discord.Guild | None, role: discord.Role) -> list[int]:
+    """Members with usage this period who have the role (the only ones a reset changes)."""
+    assert guild is not None
+    quota = bot.services.quota
+    key = await quota.period_for(guild.id)
+    ids = [uid for uid, _ in await bot.services.ledger.top_members(guild.id, key, limit=10_000)]
+    found = []
+    for uid in ids:
+        member = await _member(guild, uid)
+        if member is not None and role in member.roles:
+            found.append(uid)
+    return found
 
 
 def parse_channels(text: str, guild: discord.Guild) -> tuple[int, ...] | None:
@@ -227,14 +242,19 @@ class Admin(commands.Cog):
         if scope == "member":
             assert member is not None
             user_ids: list[int] | None = [member.id]
-        elif scope == "role":
-            assert role is not None
-            user_ids = _role_members(role)
-            label = f"each of the {len(user_ids)} members with {role.mention}"
         else:
             user_ids = None
+            if scope == "role":
+                assert role is not None
+                label = f"everyone with {role.mention}"
         quota = self.bot.services.quota
-        key = await quota.grant(interaction.guild_id, user_ids, value, actor_id=interaction.user.id)
+        key = await quota.grant(
+            interaction.guild_id,
+            user_ids,
+            value,
+            actor_id=interaction.user.id,
+            role_id=role.id if scope == "role" and role is not None else None,
+        )
         resets = period_reset(quota.now(), await quota.period_of(interaction.guild_id))
         await interaction.response.send_message(
             f"Granted **{format_credits(value)}** credits to {label} for this period ({key}), "
@@ -263,7 +283,7 @@ class Admin(commands.Cog):
             user_ids: list[int] | None = [member.id]
         elif scope == "role":
             assert role is not None
-            user_ids = _role_members(role)
+            user_ids = await _members_with_role(self.bot, interaction.guild, role)
             label = f"members with {role.mention}"
         else:
             user_ids = None
@@ -321,7 +341,7 @@ class Admin(commands.Cog):
             top = await services.ledger.top_members(guild_id, key, limit=100 if scope == "role" else 10)
             if scope == "role":
                 assert role is not None
-                top = [(uid, u) for uid, u in top if _has_role(interaction.guild, uid, role)][:10]
+                top = [(uid, u) for uid, u in top if await _has_role(interaction.guild, uid, role)][:10]
                 embed.title = f"Image credits of {role.name} · {key}"
             count = await services.ledger.member_count(guild_id, key)
             embed.add_field(name="Members with usage", value=str(count), inline=True)
@@ -419,19 +439,14 @@ def _usage_fields(embed: discord.Embed, usage: Usage, limit: Limit, *, budget_la
     embed.add_field(name="Remaining", value=format_credits(remaining(limit, usage)), inline=True)
 
 
-def _has_role(guild: discord.Guild, user_id: int, role: discord.Role) -> bool:
-    member = guild.get_member(user_id)
+async def _has_role(guild: discord.Guild, user_id: int, role: discord.Role) -> bool:
+    member = await _member(guild, user_id)
     return member is not None and role in member.roles
 
 
 async def _name(guild: discord.Guild, user_id: int) -> str:
-    member = guild.get_member(user_id)
-    if member is None:
-        try:
-            member = await guild.fetch_member(user_id)
-        except discord.HTTPException:
-            return f"member {user_id}"
-    return member.display_name
+    member = await _member(guild, user_id)
+    return member.display_name if member is not None else f"member {user_id}"
 
 
 async def setup(bot: FluxBot) -> None:

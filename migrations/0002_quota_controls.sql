@@ -8,6 +8,8 @@
 ALTER TABLE ledger ADD COLUMN units INTEGER NOT NULL DEFAULT 0;
 -- A charge closes its job's hold: `closes` is that hold's units (0 when there was no hold).
 ALTER TABLE ledger ADD COLUMN closes INTEGER NOT NULL DEFAULT 0;
+-- A grant to every member with a role (user_id NULL): it raises the limit of whoever has the role.
+ALTER TABLE ledger ADD COLUMN role_id INTEGER;
 
 -- Rows written by schema 1 (amounts of at most six decimals: round() of the scaled double is exact).
 UPDATE ledger SET units = CAST(round(CAST(amount AS REAL) * 1000000) AS INTEGER);
@@ -30,8 +32,9 @@ CREATE TABLE ledger_totals (
 ) WITHOUT ROWID;
 
 -- A member's entry counts for the member; every entry counts for the guild's budget, except a
--- member's grant (it raises only that member's limit) and a member's reset (it forgives the
--- member, while the guild really spent the credits).
+-- member's or a role's grant (it raises only those members' limits) and a member's reset (it
+-- forgives the member, while the guild really spent the credits). Role grants are few and are
+-- summed from the entries when a member's allowance is read (index ledger_role_grants).
 CREATE TRIGGER ledger_totals_member AFTER INSERT ON ledger WHEN NEW.user_id IS NOT NULL
 BEGIN
     INSERT INTO ledger_totals (guild_key, user_key, period, used, held, granted)
@@ -55,7 +58,8 @@ BEGIN
              WHEN NEW.kind = 'reset' AND NEW.user_id IS NULL THEN -NEW.units ELSE 0 END,
         CASE NEW.kind WHEN 'hold' THEN NEW.units WHEN 'release' THEN -NEW.units
                       WHEN 'charge' THEN -NEW.closes ELSE 0 END,
-        CASE WHEN NEW.kind = 'grant' AND NEW.user_id IS NULL THEN NEW.units ELSE 0 END
+        CASE WHEN NEW.kind = 'grant' AND NEW.user_id IS NULL AND NEW.role_id IS NULL THEN NEW.units
+             ELSE 0 END
     )
     ON CONFLICT (guild_key, user_key, period) DO UPDATE SET
         used = used + excluded.used, held = held + excluded.held, granted = granted + excluded.granted;
@@ -74,7 +78,7 @@ INSERT INTO ledger_totals (guild_key, user_key, period, used, held, granted)
                     WHEN kind = 'reset' AND user_id IS NULL THEN -units ELSE 0 END),
            SUM(CASE kind WHEN 'hold' THEN units WHEN 'release' THEN -units
                          WHEN 'charge' THEN -closes ELSE 0 END),
-           SUM(CASE WHEN kind = 'grant' AND user_id IS NULL THEN units ELSE 0 END)
+           SUM(CASE WHEN kind = 'grant' AND user_id IS NULL AND role_id IS NULL THEN units ELSE 0 END)
     FROM ledger GROUP BY COALESCE(guild_id, 0), period;
 
 -- Append-only, enforced by the database itself.
@@ -89,6 +93,7 @@ END;
 
 -- /history and /admin quota usage read a member's recent entries.
 CREATE INDEX ledger_by_member_recent ON ledger(guild_id, user_id, id);
+CREATE INDEX ledger_role_grants ON ledger(guild_id, period, role_id) WHERE role_id IS NOT NULL;
 
 -- Credit limits set with /admin quota limit. `amount` NULL means unlimited.
 --   member   one member (target_id = user id)          — wins over everything else

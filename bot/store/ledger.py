@@ -101,19 +101,21 @@ class Ledger:
         actor_id: int | None = None,
         note: str | None = None,
         closes: int = 0,
+        role_id: int | None = None,
     ) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown ledger entry kind {kind!r}")
         if not amount.is_finite() or amount < 0:
             raise ValueError("ledger amounts are finite and non-negative")
         await conn.execute(
-            """INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
+            """INSERT INTO ledger (kind, guild_id, user_id, role_id, job_id, amount, units, closes, period,
                                    provider, model, size, actor_id, note, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 kind,
                 guild_id,
                 user_id,
+                role_id,
                 job_id,
                 str(amount),
                 to_units(amount),
@@ -166,6 +168,26 @@ class Ledger:
     ) -> Usage:
         return await self.totals(guild_id, None, period, conn=conn)
 
+    async def role_grants(
+        self,
+        guild_id: int,
+        role_ids: Sequence[int],
+        period: str,
+        *,
+        conn: aiosqlite.Connection | None = None,
+    ) -> Decimal:
+        """Credits granted this period to any of these roles (each counts for everyone who has it)."""
+        if not role_ids:
+            return ZERO
+        marks = ",".join("?" * len(role_ids))
+        row = await self._one(
+            f"""SELECT COALESCE(SUM(units), 0) FROM ledger
+                WHERE guild_id = ? AND period = ? AND role_id IN ({marks}) AND kind = 'grant'""",  # noqa: S608
+            (guild_id, period, *role_ids),
+            conn,
+        )
+        return from_units(int(row[0])) if row else ZERO
+
     async def derive(self, guild_id: int | None, user_id: int | None, period: str) -> Usage:
         """The same figures as `totals`, recomputed from the entries (audits and tests)."""
         if user_id is not None:
@@ -182,7 +204,8 @@ class Ledger:
                                   WHEN kind = 'reset' AND user_id IS NULL THEN -units ELSE 0 END), 0),
                 COALESCE(SUM(CASE kind WHEN 'hold' THEN units WHEN 'release' THEN -units
                                        WHEN 'charge' THEN -closes ELSE 0 END), 0),
-                COALESCE(SUM(CASE WHEN kind = 'grant' AND user_id IS NULL THEN units ELSE 0 END), 0)
+                COALESCE(SUM(CASE WHEN kind = 'grant' AND user_id IS NULL AND role_id IS NULL
+                                  THEN units ELSE 0 END), 0)
                 FROM ledger WHERE COALESCE(guild_id, 0) = ? AND period = ?"""
             params = (guild_id or 0, period)
         row = await self.db.fetchone(sql, params)

@@ -1,0 +1,279 @@
+"""`/admin quota ...`, `/admin settings`, `/quota` and the guild rules, as members and admins use them
+in simulated Discord, with the real bot, the real SQLite file and the fake TTAPI."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import discord
+import pytest
+from PIL import Image
+
+from bot.errors import InvalidInput, NotAllowed, QuotaExceeded
+from tests.conftest import CHANNEL_MESSAGE, acknowledged_with, finish_jobs, refusals
+
+
+@pytest.fixture
+def server(simcord_env, guild_setup) -> dict[str, Any]:
+    """The Artists guild: alice (ordinary), mod (Manage Server via a role), artists and patrons roles."""
+    guild, channel, alice = guild_setup
+    moderators = guild.create_role("moderators", permissions=discord.Permissions(manage_guild=True))
+    artists = guild.create_role("artists")
+    patrons = guild.create_role("patrons")
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[moderators])
+    bob = guild.add_member(simcord_env.create_user("bob"), roles=[artists])
+    return {
+        "guild": guild,
+        "channel": channel,
+        "alice": alice,
+        "bob": bob,
+        "mod": mod,
+        "artists": artists,
+        "patrons": patrons,
+    }
+
+
+def fields(result) -> dict[str, str]:
+    message = result.response if result.response is not None else result.followups[-1]
+    return {f.name: f.value for f in message.embeds[0].fields}
+
+
+def show_admin_to(env, guild, member) -> None:
+    """A server admin lets this member see /admin in the client (an override of default_permissions)."""
+    command = env.backend.find_command("admin", guild.id, type=1)
+    guild.set_command_permissions(int(command["id"]), {member: True})
+
+
+# -- permissions ---------------------------------------------------------------------------------------
+
+
+async def test_an_ordinary_member_does_not_even_see_admin(simcord_env, running, server):
+    assert "admin quota limit" not in server["alice"].available_commands(server["channel"])
+    assert "admin quota limit" in server["mod"].available_commands(server["channel"])
+
+
+async def test_the_bot_refuses_admin_to_a_member_the_client_shows_it_to(simcord_env, running, server):
+    alice, channel = server["alice"], server["channel"]
+    show_admin_to(simcord_env, server["guild"], alice)
+    assert "admin quota limit" in alice.available_commands(channel)
+
+    attempts = [
+        await alice.slash(channel, "admin quota limit", scope="member", amount="1000", member=alice),
+        await alice.slash(channel, "admin quota grant", scope="member", amount="50", member=alice),
+        await alice.slash(channel, "admin quota reset", scope="member", member=alice),
+        await alice.slash(channel, "admin quota usage"),
+        await alice.slash(channel, "admin settings", allowed_channels="all"),
+    ]
+
+    for result in attempts:
+        assert result.ephemeral
+        assert "Manage Server" in result.response.content
+    assert [type(e) for e in refusals(simcord_env)] == [NotAllowed] * 5
+    assert await running.quota.guilds.all_limits(server["guild"].id) == []
+    assert await running.db.fetchall("SELECT * FROM ledger") == []
+    assert await running.db.fetchall("SELECT * FROM guild_settings") == []
+
+
+async def test_a_member_cannot_read_anothers_quota_but_an_admin_can(simcord_env, running, server):
+    alice, bob, mod, channel = server["alice"], server["bob"], server["mod"], server["channel"]
+
+    peek = await alice.slash(channel, "quota", member=bob)
+    assert peek.ephemeral
+    assert "Manage Server" in peek.response.content
+    assert [type(e) for e in refusals(simcord_env)] == [NotAllowed]
+
+    allowed = await mod.slash(channel, "quota", member=bob)
+    assert allowed.ephemeral
+    assert allowed.response.embeds[0].title == "Quota for bob"
+
+
+# -- limits and refusals --------------------------------------------------------------------------------
+
+
+async def test_a_member_limit_refuses_before_anything_is_spent_and_says_why(
+    simcord_env, running, server, fake_ttapi
+):
+    alice, mod, channel = server["alice"], server["mod"], server["channel"]
+    done = await mod.slash(channel, "admin quota limit", scope="member", amount="6", member=alice)
+    assert done.ephemeral
+    assert "6" in done.response.content
+
+    first = await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await finish_jobs(simcord_env, running)
+    assert len(first.response.attachments) == 1  # 5 credits charged by the fake
+
+    second = await alice.slash(channel, "imagine", prompt="another lighthouse")
+
+    assert [type(e) for e in refusals(simcord_env)] == [QuotaExceeded]
+    # Answered at once and privately: not even a public "thinking…" first.
+    assert acknowledged_with(simcord_env, second) == CHANNEL_MESSAGE
+    assert second.ephemeral
+    text = second.response.content
+    assert "this job needs about 5 credits" in text
+    assert "you have 1 left of 6" in text
+    assert "<t:" in text
+    assert "Nothing was charged." in text
+    assert len(fake_ttapi.submits()) == 1
+
+    quota = await alice.slash(channel, "quota")
+    shown = fields(quota)
+    assert shown["Used"] == "5 credits"
+    assert shown["Limit"] == "6"
+    assert shown["Remaining"] == "1"
+    assert shown["Limit set by"] == "member"
+    assert shown["Resets"].startswith("<t:")
+
+
+async def test_the_highest_role_limit_applies_and_a_server_default_below_it(simcord_env, running, server):
+    bob, mod, channel, guild = server["bob"], server["mod"], server["channel"], server["guild"]
+    await mod.slash(channel, "admin quota limit", scope="default", amount="2")
+    await mod.slash(channel, "admin quota limit", scope="role", amount="40", role=server["artists"])
+    await mod.slash(channel, "admin quota limit", scope="role", amount="12.5", role=server["patrons"])
+
+    assert fields(await bob.slash(channel, "quota"))["Limit"] == "40"
+    assert fields(await server["alice"].slash(channel, "quota"))["Limit"] == "2"
+    limits = {(r.scope, r.target_id): r.amount for r in await running.quota.guilds.all_limits(guild.id)}
+    assert limits[("role", server["patrons"].id)] == Decimal("12.5")
+
+    await mod.slash(channel, "admin quota limit", scope="role", amount="clear", role=server["artists"])
+    assert fields(await bob.slash(channel, "quota"))["Limit"] == "2"
+
+
+async def test_grant_lets_a_refused_member_continue_and_reset_gives_the_period_back(
+    simcord_env, running, server, fake_ttapi
+):
+    alice, mod, channel = server["alice"], server["mod"], server["channel"]
+    await mod.slash(channel, "admin quota limit", scope="member", amount="5", member=alice)
+    await alice.slash(channel, "imagine", prompt="one")
+    await finish_jobs(simcord_env, running)
+    await alice.slash(channel, "imagine", prompt="two")
+    assert [type(e) for e in refusals(simcord_env)] == [QuotaExceeded]
+
+    granted = await mod.slash(channel, "admin quota grant", scope="member", amount="5", member=alice)
+    assert "Granted **5** credits" in granted.response.content
+    assert fields(await alice.slash(channel, "quota"))["Limit"] == "5 (+5 granted)"
+    await alice.slash(channel, "imagine", prompt="three")
+    await finish_jobs(simcord_env, running)
+    assert fields(await alice.slash(channel, "quota"))["Used"] == "10 credits"
+
+    reset = await mod.slash(channel, "admin quota reset", scope="member", member=alice)
+    assert "Reset this period's usage" in reset.response.content
+    shown = fields(await alice.slash(channel, "quota"))
+    assert (shown["Used"], shown["Remaining"]) == ("0 credits", "10")
+    assert len(fake_ttapi.submits()) == 2
+
+
+async def test_role_grant_and_guild_budget(simcord_env, running, server):
+    mod, channel, bob = server["mod"], server["channel"], server["bob"]
+    granted = await mod.slash(channel, "admin quota grant", scope="role", amount="3", role=server["artists"])
+    assert "everyone with" in granted.response.content
+    assert fields(await bob.slash(channel, "quota"))["Limit"] == "100 (+3 granted)"
+
+    await mod.slash(channel, "admin quota limit", scope="guild", amount="3")
+    refused = await bob.slash(channel, "imagine", prompt="too dear for the server")
+    assert [type(e) for e in refusals(simcord_env)] == [QuotaExceeded]
+    assert "This server's image budget" in refused.response.content
+    assert await running.jobs.for_user(bob.id) == []
+
+
+async def test_invalid_admin_input_is_explained(simcord_env, running, server):
+    mod, channel = server["mod"], server["channel"]
+    bad = [
+        await mod.slash(channel, "admin quota limit", scope="member", amount="lots", member=server["alice"]),
+        await mod.slash(channel, "admin quota limit", scope="member", amount="5"),
+        await mod.slash(channel, "admin quota grant", scope="member", amount="-2", member=server["alice"]),
+        await mod.slash(channel, "admin settings", allowed_models="flux-imaginary"),
+        await mod.slash(channel, "admin settings", max_safety_tolerance=5),
+    ]
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput] * 5
+    assert all(r.ephemeral for r in bad)
+    assert "`lots` is not an amount" in bad[0].response.content
+    assert "a server may only lower it" in bad[4].response.content
+
+
+# -- usage ---------------------------------------------------------------------------------------------
+
+
+async def test_usage_shows_totals_top_members_and_a_chart(simcord_env, running, server):
+    alice, bob, mod, channel = server["alice"], server["bob"], server["mod"], server["channel"]
+    for member, prompts in ((alice, 2), (bob, 1)):
+        for i in range(prompts):
+            await member.slash(channel, "imagine", prompt=f"picture {i}")
+    await finish_jobs(simcord_env, running)
+
+    result = await mod.slash(channel, "admin quota usage")
+
+    message = result.response
+    assert message.ephemeral
+    shown = {f.name: f.value for f in message.embeds[0].fields}
+    assert shown["Used"] == "15 credits"
+    assert shown["Members with usage"] == "2"
+    assert shown["Top members"].splitlines() == ["1. alice — 10 used", "2. bob — 5 used"]
+    (attachment,) = message.attachments
+    assert attachment.filename == "usage.png"
+    chart = Image.open(io.BytesIO(await attachment.read()))
+    assert chart.format == "PNG"
+    assert chart.width == 800
+
+    member = await mod.slash(channel, "admin quota usage", scope="member", member=bob)
+    assert {f.name: f.value for f in member.response.embeds[0].fields}["Used"] == "5 credits"
+    previous = await mod.slash(channel, "admin quota usage", period="previous")
+    assert {f.name: f.value for f in previous.response.embeds[0].fields}["Used"] == "0 credits"
+
+
+# -- /admin settings -----------------------------------------------------------------------------------
+
+
+async def test_allowed_channels_point_members_to_where_images_are_made(
+    simcord_env, running, server, fake_ttapi
+):
+    guild, channel, alice, mod = server["guild"], server["channel"], server["alice"], server["mod"]
+    lounge = guild.create_text_channel("lounge")
+
+    saved = await mod.slash(channel, "admin settings", allowed_channels=f"{channel.mention}")
+    assert saved.response.content == "Saved."
+    assert {f.name: f.value for f in saved.response.embeds[0].fields}["Allowed channels"] == channel.mention
+
+    elsewhere = await alice.slash(lounge, "imagine", prompt="a cat")
+    assert elsewhere.ephemeral
+    assert "can't be used in this channel" in elsewhere.response.content
+    assert channel.mention in elsewhere.response.content
+    assert [type(e) for e in refusals(simcord_env)] == [NotAllowed]
+
+    here = await alice.slash(channel, "imagine", prompt="a cat")
+    await finish_jobs(simcord_env, running)
+    assert len(here.response.attachments) == 1
+    assert len(fake_ttapi.submits()) == 1
+
+    await mod.slash(channel, "admin settings", allowed_channels="all")
+    await alice.slash(lounge, "imagine", prompt="a cat again")
+    await finish_jobs(simcord_env, running)
+    assert len(fake_ttapi.submits()) == 2
+
+
+async def test_allowed_models_and_the_safety_cap_are_enforced(simcord_env, running, server, fake_ttapi):
+    channel, alice, mod, guild = server["channel"], server["alice"], server["mod"], server["guild"]
+    saved = await mod.slash(channel, "admin settings", max_safety_tolerance=1, allowed_models="flux-pro-1.1")
+    assert saved.response.content == "Saved."
+    await alice.slash(channel, "imagine", prompt="a cat")
+    await finish_jobs(simcord_env, running)
+    assert fake_ttapi.submits()[0].body["safety_tolerance"] == 1
+
+    shown = await mod.slash(channel, "admin settings")
+    assert shown.response.content.startswith("Current settings")
+    settings = {f.name: f.value for f in shown.response.embeds[0].fields}
+    assert settings["Allowed models"] == "`flux-pro-1.1`"
+    assert settings["Max safety tolerance"] == "1"
+    assert settings["Default model"] == "`flux-pro-1.1`"
+
+    # A server that allows only another model refuses this one before anything is spent.
+    current = await running.quota.guilds.settings(guild.id)
+    await running.quota.guilds.save_settings(replace(current, allowed_models=("flux-dev",)), actor_id=1)
+    refused = await alice.slash(channel, "imagine", prompt="a cat", model="flux-pro-1.1")
+    assert refused.ephemeral
+    assert "`flux-pro-1.1` is not allowed on this server" in refused.response.content
+    assert [type(e) for e in refusals(simcord_env)] == [NotAllowed]
+    assert len(fake_ttapi.submits()) == 1
