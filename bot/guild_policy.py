@@ -48,10 +48,17 @@ def effective(settings: GuildSettings, bot_default_model: str, bot_max_safety: i
 
 
 async def check(
-    services: Services, interaction: discord.Interaction, model: str | None = None
+    services: Services,
+    interaction: discord.Interaction,
+    model: str | None = None,
+    *,
+    default: str | None = None,
 ) -> dict[str, Any]:
     """Refuse an image command outside the allowed channels or with a model not allowed here;
-    return `{"default_model": ..., "max_safety_tolerance": ...}` for `plan_job`."""
+    return `{"default_model": ..., "max_safety_tolerance": ...}` for `plan_job`.
+
+    `default` is the command's own default model (`/edit`: Kontext), kept instead of the guild's.
+    """
     config = services.settings
     guild = await services.quota.guilds.settings(interaction.guild_id)
     channel = interaction.channel
@@ -64,6 +71,8 @@ async def check(
         allowed = ", ".join(f"`{m}`" for m in guild.allowed_models) or "none"
         raise NotAllowed(f"`{model}` is not allowed on this server. Allowed models: {allowed}.")
     planning = effective(guild, config.default_model, config.max_safety_tolerance)
+    if default is not None:
+        planning["default_model"] = default
     # Not enough quota is answered now, privately, before the command is even acknowledged.
     spec = MODELS.get(model or planning["default_model"])
     if spec is not None:

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import guild_policy
 from bot.jobs.plan import plan_job
 from cogs.shared import planning, start_job
 
@@ -56,7 +57,10 @@ class Finetune(commands.Cog):
             "guidance": guidance,
         }
         # Finetuned inference is BFL's alone: never the mock, never TTAPI.
-        plan = plan_job(prompt, explicit, provider="bfl", kinds=("finetune",), **planning(self.bot))
+        plan_inputs = planning(self.bot) | await guild_policy.check(
+            self.bot.services, interaction, FINETUNE_MODEL
+        )
+        plan = plan_job(prompt, explicit, provider="bfl", kinds=("finetune",), **plan_inputs)
         await interaction.response.defer(thinking=True)
         await start_job(self.bot, interaction, plan)
 
