@@ -39,6 +39,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     gen.add_argument("--image", action="append", type=Path, default=[], help="reference image (repeatable)")
     gen.add_argument("--out", type=Path, help="where to save the image (default: out-<job id>.<ext>)")
     gen.add_argument("--seed", type=int, help="seed for reproducibility")
+    gen.add_argument("--finetune-id", help="finetune id (with --model flux-pro-finetuned)")
+    gen.add_argument("--strength", type=float, help="finetune strength 0-2 (default 1.1)")
     args = parser.parse_args(argv)
     if args.command is None:
         args.command = "run"
@@ -93,7 +95,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return await doctor(settings)
     if args.command == "sync-commands":
-        from bot.discord.runner import sync_commands
+        from bot.cli import sync_commands
 
         if settings.discord_token is None:
             raise ConfigurationError("DISCORD_TOKEN is required to sync commands")

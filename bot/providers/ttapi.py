@@ -86,6 +86,17 @@ class TTAPIProvider(HttpProvider):
         self._check(status, headers, payload)
         return self.parse_fetch(payload)
 
+    async def check(self) -> str:
+        """TTAPI publishes no balance endpoint: fetch a job id that cannot exist. A refused key is
+        401/403; an accepted one gets "job not found". Nothing is submitted, nothing is spent."""
+        status, headers, payload = await self._request(
+            "GET", f"{self.base_url}/flux/fetch", params={"jobId": "fluxbot-doctor-key-check"}
+        )
+        if status in (404, 400) or (isinstance(payload, dict) and status < 400):
+            return "key accepted (GET /flux/fetch of an unknown job); TTAPI has no balance endpoint"
+        self._check(status, headers, payload)
+        return f"key accepted (GET /flux/fetch answered HTTP {status})"
+
     def parse_callback(self, body: dict[str, Any]) -> tuple[str | None, PollResult]:
         return _job_id(body, _data(body)), self.parse_fetch(body)
 
