@@ -203,6 +203,12 @@ class HttpProvider(Provider):
     def _headers(self) -> dict[str, str]:
         return {}
 
+    def _secrets(self) -> tuple[str, ...]:
+        """Values that must never leave this client, not even when a provider echoes them back."""
+        key = getattr(self, "api_key", None)
+        value = key.get_secret_value() if key is not None else ""
+        return (value,) if len(value) >= 4 else ()
+
     async def _request(
         self,
         method: str,
@@ -223,6 +229,9 @@ class HttpProvider(Provider):
                 allow_redirects=False,
             ) as response:
                 text = await response.text()
+                for secret in self._secrets():
+                    # An error echoing our key would otherwise reach logs, the store and members.
+                    text = text.replace(secret, "***")
                 try:
                     payload: Any = json.loads(text) if text else None
                 except json.JSONDecodeError:
