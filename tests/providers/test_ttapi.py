@@ -144,3 +144,107 @@ async def test_download_refuses_hosts_outside_the_provider(client):
 
 def test_repr_never_shows_the_key(client):
     assert "test-ttapi-key" not in repr(client)
+
+
+async def test_legacy_generate_reports_back_on_hookUrl_and_office_endpoints_on_webhook_url(
+    client, fake_ttapi
+):
+    from bot.providers.base import Callback
+
+    callback = Callback("http://127.0.0.1:9/cb/token")
+    await client.submit(
+        ProviderRequest("/flux/generate", {"prompt": "a cat", "mode": "flux1-dev", "size": "1024x1024"}),
+        callback=callback,
+    )
+    await client.submit(ProviderRequest("/bfl/v1/flux-dev", {"prompt": "a cat"}), callback=callback)
+
+    legacy, office = fake_ttapi.submits()
+    assert legacy.body == {
+        "prompt": "a cat",
+        "mode": "flux1-dev",
+        "size": "1024x1024",
+        "hookUrl": callback.url,
+    }
+    assert office.body == {"prompt": "a cat", "webhook_url": callback.url}
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "cost", "seed"),
+    [
+        # the seed pages' finished job: quota and seed as strings
+        (
+            {
+                "status": "SUCCESS",
+                "data": {
+                    "jobId": "j",
+                    "quota": "5",
+                    "seed": "933630001",
+                    "imageUrl": "https://cdn.ttapi.io/x.png",
+                },
+            },
+            ProviderStatus.READY,
+            "5",
+            933630001,
+        ),
+        # older pages: numbers
+        (
+            {
+                "status": "SUCCESS",
+                "data": {"jobId": "j", "quota": 3, "seed": 7, "imageUrl": "https://cdn.ttapi.io/x.png"},
+            },
+            ProviderStatus.READY,
+            "3",
+            7,
+        ),
+        ({"status": "PENDING_QUEUE", "data": {"jobId": "j"}}, ProviderStatus.PENDING, None, None),
+        (
+            {"status": "ON_QUEUE", "data": {"jobId": "j", "progress": "40%"}},
+            ProviderStatus.RUNNING,
+            None,
+            None,
+        ),
+        (
+            {"status": "FAILED", "message": "insufficient quota", "data": None},
+            ProviderStatus.FAILED,
+            None,
+            None,
+        ),
+        ({"status": "SOMETHING_NEW", "data": {}}, ProviderStatus.UNKNOWN, None, None),
+        ({"status": "SUCCESS", "data": {"jobId": "j"}}, ProviderStatus.FAILED, None, None),  # no image
+    ],
+)
+def test_every_fetch_status_is_mapped_and_unknown_ones_do_not_crash(client, payload, status, cost, seed):
+    result = client.parse_fetch(payload)
+
+    assert result.status is status
+    assert result.cost == (Decimal(cost) if cost else None)
+    assert result.seed == seed
+
+
+def test_a_callback_names_its_job_by_jobId_at_the_top_or_in_data(client):
+    assert client.parse_callback({"status": "ON_QUEUE", "jobId": "top", "data": None})[0] == "top"
+    assert client.parse_callback({"status": "ON_QUEUE", "data": {"job_id": "snake"}})[0] == "snake"
+
+
+async def test_post_fetch_with_a_json_body_is_served_too(fake_ttapi, client):
+    submission = await client.submit(ProviderRequest("/bfl/v1/flux-pro-1.1", {"prompt": "a cat"}))
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            fake_ttapi.url + "/flux/fetch",
+            json={"jobId": submission.provider_job_id},
+            headers={"TT-API-KEY": fake_ttapi.api_key},
+        ) as response,
+    ):
+        body = await response.json()
+    assert body["jobId"] == submission.provider_job_id
+    assert client.parse_fetch(body).status in (ProviderStatus.PENDING, ProviderStatus.RUNNING)
+
+
+async def test_check_proves_the_key_without_submitting(client, fake_ttapi):
+    assert "key accepted" in await client.check()
+    assert fake_ttapi.submits() == []
+    async with aiohttp.ClientSession() as session:
+        wrong = TTAPIProvider(session=session, base_url=fake_ttapi.url, api_key=SecretStr("wrong"))
+        with pytest.raises(ProviderAuthError):
+            await wrong.check()
