@@ -33,7 +33,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     sync.add_argument("--guild", type=int, help="guild id to sync to (instant) instead of globally")
     commands.add_parser("doctor", help="check configuration, database and provider keys")
     gen = commands.add_parser("generate", help="run one job without Discord and save the image")
-    gen.add_argument("prompt", help="what to draw; Midjourney-style flags (--ar 16:9) are understood")
+    gen.add_argument(
+        "prompt", nargs="?", help="what to draw; Midjourney-style flags (--ar 16:9) are understood"
+    )
     gen.add_argument("--model", help="model id, e.g. flux-pro-1.1 (default: DEFAULT_MODEL)")
     gen.add_argument("--provider", choices=["ttapi", "bfl", "mock"], help="which provider runs the job")
     gen.add_argument("--image", action="append", type=Path, default=[], help="reference image (repeatable)")
@@ -41,6 +43,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     gen.add_argument("--seed", type=int, help="seed for reproducibility")
     gen.add_argument("--finetune-id", help="finetune id (with --model flux-pro-finetuned)")
     gen.add_argument("--strength", type=float, help="finetune strength 0-2 (default 1.1)")
+    gen.add_argument(
+        "--resume",
+        action="store_true",
+        help="only finish the CLI jobs an earlier, interrupted run left unfinished (every run does this too)",
+    )
     args = parser.parse_args(argv)
     if args.command is None:
         args.command = "run"

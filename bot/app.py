@@ -6,7 +6,7 @@ no module-level singletons, no global sessions. The CLI and the Discord bot both
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +14,9 @@ from pathlib import Path
 import aiohttp
 
 from bot.jobs.manager import JobManager
+from bot.jobs.model import Job
 from bot.jobs.polling import PollPolicy
-from bot.providers.base import Provider
+from bot.providers.base import Callback, Provider
 from bot.providers.bfl import BFLProvider
 from bot.providers.catalog import price_table, route_prices
 from bot.providers.mock import MockProvider
@@ -74,6 +75,7 @@ async def open_services(
     mock_delay: float = 2.0,
     poll_policy: PollPolicy | None = None,
     providers: dict[str, Provider] | None = None,
+    rate_limits: dict[str, float] | None = None,
 ) -> AsyncIterator[Services]:
     """Open the store and the HTTP session, build providers and the job manager; close all on exit.
 
@@ -102,11 +104,36 @@ async def open_services(
             concurrency=settings.provider_concurrency,
             job_timeout=settings.job_timeout_seconds,
             poll_policy=poll_policy,
+            callback_url=callback_urls(settings),
+            rate_limits=rate_limits,
         )
         try:
             yield Services(settings, db, http, jobs, ledger, quota, providers, manager)
         finally:
             await manager.stop()
+
+
+def callback_urls(settings: Settings) -> Callable[[Job], Callback | None] | None:
+    """With `WEBHOOK_PUBLIC_URL`, each job asks its provider to call back (see bot/web.py).
+
+    TTAPI sends no signature, so its URL carries the job's unguessable token in the path. BFL gets a
+    token-free URL and the token as the job's `webhook_secret` (sent back in `X-Webhook-Secret` or
+    used for an `X-BFL-Signature` HMAC). The mock provider never calls back.
+    """
+    base = settings.webhook_public_url
+    if not base:
+        return None
+
+    def build(job: Job) -> Callback | None:
+        if job.callback_token is None:
+            return None
+        if job.provider == "ttapi":
+            return Callback(f"{base}/callbacks/ttapi/{job.id}/{job.callback_token}")
+        if job.provider == "bfl":
+            return Callback(f"{base}/callbacks/bfl/{job.id}", secret=job.callback_token)
+        return None
+
+    return build
 
 
 def images_dir(settings: Settings) -> Path:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import fcntl
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from bot.providers.base import ProviderError
 from bot.providers.catalog import MODELS
 from bot.quota import format_credits
 from bot.settings import Settings
+from bot.web import serve
 
 #: The CLI runs as the operator: one local user id, no quota limit, charges still recorded.
 CLI_USER_ID = 0
@@ -33,21 +36,21 @@ class CliSink:
 
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
-        self._last: JobState | None = None
+        self._last: dict[str, JobState] = {}
         self.saved: dict[str, Path] = {}
 
     async def job_updated(self, job: Job, progress: Progress) -> None:
-        if self.quiet or progress.state is self._last:
+        if self.quiet or self._last.get(job.id) is progress.state:
             return
-        self._last = progress.state
+        self._last[job.id] = progress.state
         where = f" (position {progress.queue_position})" if progress.queue_position else ""
         print(f"job {job.id}: {progress.state.value}{where}", file=sys.stderr)
 
     async def deliver(self, job: Job, image: bytes) -> int | None:
         out = Path(job.params.get("out") or f"out-{job.model}.{image_extension(image)}")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(out.write_bytes, image)
+        await asyncio.to_thread(_write_file, out, image)  # a repeat after a crash rewrites the same file
         self.saved[job.id] = out
+        print(f"saved {out} (seed {job.seed}, cost {format_credits(job.cost)} credits, job {job.id})")
         return None
 
     async def job_failed(self, job: Job) -> None:
@@ -65,6 +68,34 @@ def image_extension(data: bytes) -> str:
     return "img"
 
 
+def _write_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+@contextlib.contextmanager
+def cli_lock(settings: Settings) -> Iterator[bool]:
+    """Whether this process may resume other CLI runs' unfinished jobs.
+
+    One CLI process at a time resumes (an exclusive lock beside the database, released by the
+    kernel even on SIGKILL); a second one running meanwhile only runs its own job.
+    """
+    path = settings.database_path.parent / "cli.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 async def generate(
     settings: Settings,
     args: argparse.Namespace,
@@ -72,7 +103,15 @@ async def generate(
     mock_delay: float = 1.5,
     poll_policy: PollPolicy | None = None,
 ) -> int:
-    """Run one job through the job manager and the store, without Discord, and save the image."""
+    """Run one job through the job manager and the store, without Discord, and save the image.
+
+    Every run first resumes the CLI jobs a killed run left unfinished (see `cli_lock`);
+    `generate --resume` (no prompt) only does that. Exit 0 when every job it waited for was
+    delivered. With `WEBHOOK_PUBLIC_URL` it listens for callbacks on `HTTP_HOST`:`HTTP_PORT`.
+    """
+    resume_only = bool(getattr(args, "resume", False))
+    if not args.prompt and not resume_only:
+        raise InvalidInput("give a PROMPT, or --resume to finish interrupted jobs")
     images = []
     for index, path in enumerate(args.image, start=1):
         try:
@@ -80,51 +119,67 @@ async def generate(
         except OSError as exc:
             raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
         images.append(await asyncio.to_thread(prepare_reference, data, f"--image {path.name or index}"))
-    async with open_services(
-        settings, include_mock=args.provider == "mock", mock_delay=mock_delay, poll_policy=poll_policy
-    ) as services:
-        available = list(services.providers)
-        plan = plan_job(
-            args.prompt,
-            {
-                "model": args.model,
-                "seed": args.seed,
-                "finetune_id": getattr(args, "finetune_id", None),
-                "finetune_strength": getattr(args, "strength", None),
-            },
-            default_model=settings.default_model,
-            available=available,
-            preferred=settings.preferred_provider(),
-            provider=args.provider,
-            max_safety_tolerance=settings.max_safety_tolerance,
-            images=images,
-        )
-        manager: JobManager = services.manager
-        sink = CliSink()
-        manager.register_sink(Origin.CLI, sink)
-        print(f"{plan.spec.label} on {plan.provider}: {plan.prompt}", file=sys.stderr)
-        job = await manager.submit(
-            NewJob(
-                id=None,
-                origin=Origin.CLI,
-                provider=plan.provider,
-                model=plan.spec.id,
-                prompt=plan.prompt,
-                request=plan.request,
-                options=plan.options.public(),
-                user_id=CLI_USER_ID,
-                enforce_quota=False,
-                extra={"out": str(args.out) if args.out else None},
-            )
-        )
-        await manager.start()
-        done = await manager.wait_for(job.id)
-        if done.state is JobState.DELIVERED:
-            out = sink.saved.get(done.id, args.out)
-            print(f"saved {out} (seed {done.seed}, cost {format_credits(done.cost)} credits, job {done.id})")
-            return 0
+    with cli_lock(settings) as may_resume:
+        # The mock is built too, so that an interrupted mock job can be resumed; new jobs only
+        # use it when asked for.
+        async with open_services(
+            settings, include_mock=True, mock_delay=mock_delay, poll_policy=poll_policy
+        ) as services:
+            manager: JobManager = services.manager
+            sink = CliSink()
+            manager.register_sink(Origin.CLI, sink)
+            job: Job | None = None
+            if args.prompt:
+                available = [
+                    name
+                    for name in services.providers
+                    if name != "mock" or args.provider == "mock" or settings.enable_mock_provider
+                ]
+                plan = plan_job(
+                    args.prompt,
+                    {
+                        "model": args.model,
+                        "seed": args.seed,
+                        "finetune_id": getattr(args, "finetune_id", None),
+                        "finetune_strength": getattr(args, "strength", None),
+                    },
+                    default_model=settings.default_model,
+                    available=available,
+                    preferred=settings.preferred_provider(),
+                    provider=args.provider,
+                    max_safety_tolerance=settings.max_safety_tolerance,
+                    images=images,
+                )
+                print(f"{plan.spec.label} on {plan.provider}: {plan.prompt}", file=sys.stderr)
+                job = await manager.submit(
+                    NewJob(
+                        id=None,
+                        origin=Origin.CLI,
+                        provider=plan.provider,
+                        model=plan.spec.id,
+                        prompt=plan.prompt,
+                        request=plan.request,
+                        options=plan.options.public(),
+                        user_id=CLI_USER_ID,
+                        enforce_quota=False,
+                        extra={"out": str(args.out) if args.out else None},
+                    )
+                )
+            async with contextlib.AsyncExitStack() as stack:
+                if settings.webhook_public_url:
+                    await stack.enter_async_context(serve(settings, services, None))
+                await manager.start(resume=may_resume)
+                waited = [j.id for j in await services.jobs.unfinished([Origin.CLI])] if may_resume else []
+                if job is not None and job.id not in waited:
+                    waited.append(job.id)
+                leftovers = len(waited) - (1 if job is not None else 0)
+                if leftovers:
+                    print(f"resuming {leftovers} unfinished job(s) of an earlier run", file=sys.stderr)
+                results = [await manager.wait_for(job_id) for job_id in waited]
+    failed = [done for done in results if done.state is not JobState.DELIVERED]
+    for done in failed:
         print(f"job {done.id} {done.state.value}: {done.error_message}", file=sys.stderr)
-        return 1
+    return 1 if failed else 0
 
 
 #: What to tell the operator to look at, by provider error kind.

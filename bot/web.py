@@ -1,22 +1,52 @@
-"""The built-in web server (`HTTP_HOST`:`HTTP_PORT`): provider callbacks, `/healthz`, `/metrics`."""
+"""The built-in web server (`HTTP_HOST`:`HTTP_PORT`): provider callbacks, `/healthz`, `/metrics`.
+
+Callbacks (when `WEBHOOK_PUBLIC_URL` is set, see `bot.app.callback_urls`):
+
+- `POST /callbacks/ttapi/{job_id}/{token}`: TTAPI signs nothing, so the per-job token in the path
+  is the authentication.
+- `POST /callbacks/bfl/{job_id}`: the per-job `webhook_secret`, sent back verbatim in
+  `X-Webhook-Secret`, or an `X-BFL-Signature: sha256=<hex>` HMAC of the body keyed with it.
+
+Every comparison is constant-time; an unknown job, a wrong token or a bad signature gets 401 and
+changes nothing. Bodies are capped (413). The handler only authenticates and hands the news to the
+job's own task (`JobManager.accept_callback`), so it answers in milliseconds; repeats are answered
+200 and change nothing. Polling stays on as the fallback.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import discord
 from aiohttp import web
 
-from bot.app import Services
+from bot.jobs.manager import CallbackOutcome
+from bot.jobs.metrics import CONTENT_TYPE_LATEST
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    import discord
+
+    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
+#: Callback bodies are small JSON documents; anything bigger is refused unread.
+MAX_CALLBACK_BYTES = 64 * 1024
+
+_STATUS = {
+    CallbackOutcome.ACCEPTED: 200,
+    CallbackOutcome.DUPLICATE: 200,
+    CallbackOutcome.UNAUTHORIZED: 401,
+    CallbackOutcome.INVALID: 400,
+}
+
 
 def build_app(services: Services, client: discord.Client | None = None) -> web.Application:
-    app = web.Application(client_max_size=256 * 1024)
+    app = web.Application(client_max_size=MAX_CALLBACK_BYTES)
+    manager = services.manager
 
     async def healthz(request: web.Request) -> web.Response:
         store_ok = await services.db.ping()
@@ -24,18 +54,63 @@ def build_app(services: Services, client: discord.Client | None = None) -> web.A
         status = 200 if store_ok and gateway_ok else 503
         return web.json_response({"store": store_ok, "gateway": gateway_ok}, status=status)
 
+    async def metrics(request: web.Request) -> web.Response:
+        await manager.refresh_metrics()
+        return web.Response(body=manager.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def answer(outcome: CallbackOutcome) -> web.Response:
+        return web.json_response({"status": outcome.value}, status=_STATUS[outcome])
+
+    async def ttapi_callback(request: web.Request) -> web.Response:
+        body = await _read(request)
+        outcome = await manager.accept_callback(
+            "ttapi", request.match_info["job_id"], body, token=request.match_info["token"]
+        )
+        return await answer(outcome)
+
+    async def bfl_callback(request: web.Request) -> web.Response:
+        body = await _read(request)
+        outcome = await manager.accept_callback(
+            "bfl",
+            request.match_info["job_id"],
+            body,
+            secret=request.headers.get("X-Webhook-Secret"),
+            signature=request.headers.get("X-BFL-Signature"),
+        )
+        return await answer(outcome)
+
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_post("/callbacks/ttapi/{job_id}/{token}", ttapi_callback)
+    app.router.add_post("/callbacks/bfl/{job_id}", bfl_callback)
     return app
 
 
+async def _read(request: web.Request) -> bytes:
+    if request.content_length is not None and request.content_length > MAX_CALLBACK_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_CALLBACK_BYTES, actual_size=request.content_length)
+    return await request.read()  # aiohttp enforces client_max_size on chunked bodies too (413)
+
+
 @asynccontextmanager
-async def serve(settings: Settings, services: Services, client: discord.Client | None) -> AsyncIterator[None]:
+async def serve(
+    settings: Settings, services: Services, client: discord.Client | None
+) -> AsyncIterator[web.TCPSite]:
+    """Run the web server for the duration of the block; yields the site (its port when 0 was asked)."""
     runner = web.AppRunner(build_app(services, client), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
-    log.info("web server on http://%s:%d", settings.http_host, settings.http_port)
+    log.info("web server on http://%s:%d", settings.http_host, bound_port(site))
     try:
-        yield
+        yield site
     finally:
         await runner.cleanup()
+
+
+def bound_port(site: web.TCPSite) -> int:
+    server = site._server
+    sockets = getattr(server, "sockets", None) or ()
+    for sock in sockets:
+        return int(sock.getsockname()[1])
+    return 0

@@ -3,25 +3,54 @@
 It knows nothing of Discord. Whoever asked for a job registers a `JobSink` for its origin (the
 Discord bot, or the command line) and hears of progress and the finished image through it.
 
-Every state change is committed before the action that depends on it, so after a crash each job
-resumes from the state the store says it is in:
+Every state change is committed before the action that depends on it, so after a crash (even a
+SIGKILL) each job resumes from the state the store says it is in:
 
-    queued      → submit it
-    submitting  → the crash came between "about to submit" and "submitted": the provider may or may
-                  not have the job, and neither TTAPI nor BFL can be asked without its id. It is
-                  never submitted again blindly (that could bill the member twice): the job fails
-                  with `submit_unknown` and its hold is released.
-    running     → poll it again (or wait for its callback)
-    fetching    → download the result again (the link is still valid for minutes)
-    delivering  → hand the saved image to the sink again; the sink is idempotent by job id
+    queued      → submit it (it was never sent: `submitting` is committed before the request).
+    submitting  → the crash (or a 5xx / timeout on the submit) came between "about to submit" and
+                  "submitted": the provider may or may not have the job, and neither TTAPI nor BFL
+                  can be asked about it without its id. It is **never submitted again** (that could
+                  bill twice). Instead:
+                  - with callbacks (`WEBHOOK_PUBLIC_URL`), the request carried a per-job callback URL
+                    with an unguessable token (BFL: a per-job `webhook_secret`). If the provider did
+                    accept it, its callback still reaches us, authenticated by that token, and carries
+                    the provider's job id: the job attaches it, moves to `running` and goes on as if
+                    nothing had happened. The hold stays in place while we wait, up to the job
+                    timeout after the submit; then the job fails with `submit_unknown` and the hold
+                    is released.
+                  - without callbacks there is nothing to wait for: it fails with `submit_unknown`
+                    at once and the hold is released.
+                  The remaining risk is the provider's: a job it accepted and billed but never
+                  reports is paid by the operator, never by the member, and never run twice.
+    running     → poll it again (or wait for its callback); the timeout counts from the last
+                  recorded sign of progress, with a grace after downtime.
+    fetching    → download the result again (the charge was committed with the move to
+                  `fetching`, in the same transaction, so it is never charged twice).
+    delivering  → hand the saved image to the sink again. `delivery_attempts` is incremented and
+                  committed *before* each hand-over, so a sink can tell a repeat (attempts > 1) from a
+                  first post. The window left: a crash after the sink posted and before `delivered`
+                  is committed. The CLI sink rewrites the same file (harmless); the Discord sink edits
+                  the member's known reply in place (harmless) and, when it must post a new message,
+                  can pass a nonce derived from the job id, which Discord de-duplicates
+                  (`enforce_nonce`) for a few minutes.
+
+Scheduling runs on an in-memory index of queued jobs (per provider, in arrival order), rebuilt
+from the store at `start()`: the scheduler never re-reads the table, so 2,000 jobs in flight cost
+one pass over a list per completion, not a query.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import bisect
 import contextlib
+import dataclasses
+import enum
 import functools
+import hashlib
+import hmac
+import json
 import logging
 import secrets
 import time
@@ -30,10 +59,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from bot.errors import QueueFull
+from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState, Origin
-from bot.jobs.polling import PollPolicy, poll_delay, typical_duration
+from bot.jobs.polling import Durations, PollPolicy, RateLimiter, learn_durations, poll_delay
 from bot.providers.base import (
     Callback,
     PollResult,
@@ -75,7 +106,12 @@ class JobSink(Protocol):
         """The job moved or progressed. Called often; the sink throttles what it shows."""
 
     async def deliver(self, job: Job, image: bytes) -> int | None:
-        """Post the finished image; return a message id if there is one. Must be idempotent per job."""
+        """Post the finished image; return a message id if there is one.
+
+        Must be idempotent per job: `job.delivery_attempts > 1` means an earlier hand-over may have
+        posted before a crash (see the module docstring). Raise `Undeliverable` when retrying
+        cannot help; any other exception is retried a few times with backoff.
+        """
 
     async def job_failed(self, job: Job) -> None:
         """The job ended without an image (failed, moderated, timed out, cancelled)."""
@@ -123,6 +159,69 @@ FAILURE_TEXT = {
 }
 
 
+class CallbackOutcome(enum.StrEnum):
+    ACCEPTED = "accepted"  # new information: the job was woken
+    DUPLICATE = "duplicate"  # authenticated, but the job is already past what it says
+    UNAUTHORIZED = "unauthorized"  # unknown job, wrong token/secret/signature: nothing changed
+    INVALID = "invalid"  # authenticated but unreadable, or about another provider job
+
+
+@dataclass(frozen=True, slots=True)
+class _Inbound:
+    """A callback's news, waiting for the job's task to act on it."""
+
+    provider_job_id: str | None
+    result: PollResult
+
+
+#: Provider-wide request budgets (requests per second, submits and polls together). Neither TTAPI
+#: nor BFL publishes one; these stay well under what their public clients do (BFL's SDK polls each
+#: of 24 concurrent jobs every second). A 429 pauses the provider on top of this.
+DEFAULT_RATES = {"ttapi": 10.0, "bfl": 20.0, "mock": 1000.0}
+DEFAULT_RATE = 10.0
+DEFAULT_BURST = 10
+#: How long a result link is worth retrying, by host suffix (PROVIDERS.md); others: an hour.
+LINK_LIFETIME = {"bfl.ai": 9 * 60.0, "cloudflarer2.ttapi.io": 3 * 86400.0, "cdn.ttapi.io": 28 * 86400.0}
+DEFAULT_LINK_LIFETIME = 3600.0
+#: Delivery hand-overs before a job is given up as undeliverable.
+DELIVERY_ATTEMPTS = 5
+#: Queue positions are re-announced at most this often (seconds).
+POSITION_INTERVAL = 3.5
+
+
+def link_lifetime(url: str) -> float:
+    host = (urlsplit(url).hostname or "").lower()
+    for suffix, seconds in LINK_LIFETIME.items():
+        if host == suffix or host.endswith("." + suffix):
+            return seconds
+    return DEFAULT_LINK_LIFETIME
+
+
+def callback_authentic(
+    expected: str | None,
+    body: bytes,
+    *,
+    token: str | None = None,
+    secret: str | None = None,
+    signature: str | None = None,
+) -> bool:
+    """Does a callback carry the job's token (URL path), secret (`X-Webhook-Secret`) or HMAC?
+
+    Constant time in what the caller sent; with no expected token (unknown job) a random one is
+    compared, so an attacker learns nothing from timing about which job ids exist.
+    """
+    key = (expected or secrets.token_urlsafe(24)).encode()
+    ok = False
+    if token is not None:
+        ok |= hmac.compare_digest(token.encode(), key)
+    if secret is not None:
+        ok |= hmac.compare_digest(secret.encode(), key)
+    if signature is not None:
+        digest = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+        ok |= hmac.compare_digest(signature.strip().lower().encode(), digest.encode())
+    return ok and expected is not None
+
+
 class JobManager:
     def __init__(
         self,
@@ -138,6 +237,8 @@ class JobManager:
         job_timeout: float = 600.0,
         poll_policy: PollPolicy | None = None,
         callback_url: Callable[[Job], Callback | None] | None = None,
+        rate_limits: dict[str, float] | None = None,
+        metrics: JobMetrics | None = None,
     ) -> None:
         self.db = db
         self.jobs = jobs
@@ -150,46 +251,72 @@ class JobManager:
         self.job_timeout = job_timeout
         self.poll_policy = poll_policy or PollPolicy()
         self.callback_url = callback_url
+        self.rate_limits = rate_limits or {}
+        self.metrics = metrics or JobMetrics()
         self._sinks: dict[Origin, JobSink] = {}
+        # The in-memory index: queued jobs per provider in arrival order, and jobs being driven.
+        self._queues: dict[str, list[Job]] = {}
+        self._queued: dict[str, Job] = {}
+        self._active: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._slots: set[str] = set()  # ids of jobs holding a provider slot and a member's active slot
         self._wakeups: dict[str, asyncio.Event] = {}
+        self._inbox: dict[str, _Inbound] = {}
         self._in_flight: dict[str, int] = {}
         self._active_users: dict[int, int] = {}
+        self._limiters: dict[str, RateLimiter] = {}
         self._schedule_event = asyncio.Event()
         self._idle = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
+        self._positions_task: asyncio.Task[None] | None = None
+        self._positions_due = 0.0
         self._not_before: dict[str, float] = {}  # job id → monotonic time before which not to submit
-        self._typical_cache: dict[tuple[str, str], tuple[float, float]] = {}
+        self._durations: dict[tuple[str, str], tuple[Durations, float]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
 
     # -- lifetime ---------------------------------------------------------------------------------
 
     def register_sink(self, origin: Origin, sink: JobSink) -> None:
         self._sinks[origin] = sink
 
-    async def start(self) -> None:
-        """Resume every unfinished job of the registered origins, then schedule new ones."""
+    async def start(self, *, resume: bool = True) -> None:
+        """Rebuild the index from the store, resume unfinished jobs, then schedule new ones.
+
+        `resume=False` (a second CLI process while another holds the CLI lock) leaves other
+        processes' jobs alone and only runs the jobs this manager accepts itself.
+        """
         self.images_dir.mkdir(parents=True, exist_ok=True)
-        for job in await self.jobs.unfinished(self._sinks):
-            if job.state is not JobState.QUEUED:
-                log.info("job %s: resuming in state %s", job.id, job.state)
-                self._launch(job)
+        if resume:
+            for job in await self.jobs.unfinished(self._sinks):
+                if job.id in self._queued or job.id in self._tasks:
+                    continue
+                if job.state is JobState.QUEUED:
+                    self._enqueue(job)
+                else:
+                    log.info("job %s: resuming in state %s", job.id, job.state)
+                    self._launch(job)
         self._scheduler = asyncio.create_task(self._schedule_loop(), name="fluxbot-scheduler")
         self._schedule_event.set()
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._scheduler, *self._tasks.values()) if t is not None]
+        tasks = [
+            t
+            for t in (self._scheduler, self._positions_task, *self._tasks.values(), *self._background)
+            if t is not None
+        ]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
         self._scheduler = None
 
+    def busy(self) -> bool:
+        return bool(self._tasks or self._queued)
+
     async def wait_idle(self, timeout: float | None = None) -> None:
         """Until no job of a registered origin is queued or in progress (tests, CLI, shutdown)."""
         async with asyncio.timeout(timeout):
-            while True:
-                if not self._tasks and not await self.jobs.unfinished(self._sinks):
-                    return
+            while self.busy():
                 self._idle.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._idle.wait(), 0.5)
@@ -198,11 +325,12 @@ class JobManager:
         """Until the job is terminal; returns it."""
         async with asyncio.timeout(timeout):
             while True:
-                job = await self.jobs.get(job_id)
-                if job is None:
-                    raise KeyError(job_id)
-                if job.state.terminal:
-                    return job
+                if job_id not in self._queued and job_id not in self._tasks:
+                    job = await self.jobs.get(job_id)
+                    if job is None:
+                        raise KeyError(job_id)
+                    if job.state.terminal:
+                        return job
                 self._idle.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._idle.wait(), 0.5)
@@ -271,21 +399,85 @@ class JobManager:
             await self.jobs.insert(conn, job, images)
             await self.quota.hold(conn, job, role_ids=new.role_ids, enforce=new.enforce_quota)
         log.info("job %s: accepted (%s on %s, estimate %s)", job.id, job.model, job.provider, estimate)
-        job.queue_position = await self.queue_position(job)
+        if job.origin in self._sinks:
+            self._enqueue(job)
         await self._notify(job)
         self._schedule_event.set()
         return job
 
-    async def queue_position(self, job: Job) -> int | None:
-        """1 for the next job to be submitted; None once it left the queue."""
-        row = await self.db.fetchone(
-            "SELECT state, (SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND seq < ?)"
-            " FROM jobs WHERE id = ?",
-            (job.seq, job.id),
-        )
-        if row is None or row[0] != JobState.QUEUED.value:
+    # -- the queue, as members see it -------------------------------------------------------------
+
+    def position_of(self, job_id: str) -> int | None:
+        """1 for the next job its provider will take; None once it left the queue."""
+        job = self._queued.get(job_id)
+        if job is None:
             return None
-        return int(row[1]) + 1
+        queue = self._queues.get(job.provider, [])
+        return bisect.bisect_left(queue, job.seq, key=_seq) + 1
+
+    async def queue_position(self, job: Job) -> int | None:
+        return self.position_of(job.id)
+
+    def jobs_of(self, user_id: int) -> list[Job]:
+        """A member's queued and in-progress jobs, oldest first; queued ones carry `queue_position`.
+
+        Copies: changing them changes nothing. (For `/jobs`.)
+        """
+        found = []
+        for job in self._queued.values():
+            if job.user_id == user_id:
+                found.append(dataclasses.replace(job, queue_position=self.position_of(job.id)))
+        for job in self._active.values():
+            if job.user_id == user_id and not job.state.terminal:
+                found.append(dataclasses.replace(job, queue_position=None))
+        found.sort(key=_seq)
+        return found
+
+    def queue_length(self, provider: str | None = None) -> int:
+        if provider is None:
+            return len(self._queued)
+        return len(self._queues.get(provider, ()))
+
+    async def cancel(self, job_id: str, user_id: int | None = None) -> Job | None:
+        """Cancel a queued job at no cost (its hold is released). Returns it if it was cancelled.
+
+        Only queued jobs: a submitted job is already being paid for. `user_id` (when given) must
+        be the job's owner.
+        """
+        job = self._queued.get(job_id)
+        if job is None:
+            # Not in this manager's queue: perhaps another process's (a CLI job) — the store decides.
+            stored = await self.jobs.get(job_id)
+            if stored is None or stored.state is not JobState.QUEUED or stored.origin in self._sinks:
+                return None
+            job = stored
+        if user_id is not None and job.user_id != user_id:
+            return None
+        self._dequeue(job)  # the scheduler can no longer pick it
+        try:
+            await self._end(job, JobState.CANCELLED, "cancelled", "Cancelled.")
+        except StaleJobState:
+            return None
+        self._schedule_event.set()
+        self._mark_positions()
+        return job
+
+    def _enqueue(self, job: Job) -> None:
+        if job.id in self._queued:
+            return
+        queue = self._queues.setdefault(job.provider, [])
+        bisect.insort(queue, job, key=_seq)
+        self._queued[job.id] = job
+        self.metrics.queue_length.labels(job.provider).set(len(queue))
+
+    def _dequeue(self, job: Job) -> None:
+        if self._queued.pop(job.id, None) is None:
+            return
+        queue = self._queues.get(job.provider, [])
+        index = bisect.bisect_left(queue, job.seq, key=_seq)
+        if index < len(queue) and queue[index].id == job.id:
+            del queue[index]
+        self.metrics.queue_length.labels(job.provider).set(len(queue))
 
     # -- scheduling -------------------------------------------------------------------------------
 
@@ -293,49 +485,107 @@ class JobManager:
         while True:
             self._schedule_event.clear()
             try:
-                await self._schedule_once()
+                self._schedule_once()
             except Exception:
-                log.exception("scheduler pass failed; retrying")
+                log.exception("scheduler pass failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._schedule_event.wait(), 1.0)
 
-    async def _schedule_once(self) -> None:
-        """Start queued jobs in arrival order, skipping those whose member or provider is at its limit."""
-        queued = [j for j in await self.jobs.unfinished(self._sinks) if j.state is JobState.QUEUED]
+    def _schedule_once(self) -> None:
+        """Start queued jobs in arrival order, skipping those whose member or provider is at its limit.
+
+        First come, first served: within a provider the oldest job whose member has a free active
+        slot goes first; a member at their limit does not hold up anyone behind them.
+        """
         now = time.monotonic()
-        for job in queued:
-            if job.id in self._tasks:
+        for provider, queue in self._queues.items():
+            free = self.concurrency.get(provider, 10) - self._in_flight.get(provider, 0)
+            if free <= 0 or not queue:
                 continue
-            if self._not_before.get(job.id, 0) > now:
-                continue
-            if self._active_users.get(job.user_id, 0) >= self.max_active_per_user:
-                continue
-            if self._in_flight.get(job.provider, 0) >= self.concurrency.get(job.provider, 10):
-                continue
-            self._launch(job)
-        if not self._tasks and not queued:
+            taken: list[int] = []
+            for index, job in enumerate(queue):
+                if free <= 0:
+                    break
+                if self._not_before.get(job.id, 0.0) > now:
+                    continue
+                if self._active_users.get(job.user_id, 0) >= self.max_active_per_user:
+                    continue
+                taken.append(index)
+                self._take_slot(job)
+                free -= 1
+            for index in reversed(taken):
+                job = queue.pop(index)
+                del self._queued[job.id]
+                self._launch(job, slot_taken=True)
+            if taken:
+                self.metrics.queue_length.labels(provider).set(len(queue))
+                self._mark_positions()
+        if not self.busy():
             self._idle.set()
 
-    def _launch(self, job: Job) -> None:
+    def _take_slot(self, job: Job) -> None:
+        if job.id in self._slots:
+            return
+        self._slots.add(job.id)
         self._in_flight[job.provider] = self._in_flight.get(job.provider, 0) + 1
         self._active_users[job.user_id] = self._active_users.get(job.user_id, 0) + 1
+        self.metrics.in_flight.labels(job.provider).set(self._in_flight[job.provider])
+
+    def _release_slot(self, job: Job) -> None:
+        if job.id not in self._slots:
+            return
+        self._slots.discard(job.id)
+        self._in_flight[job.provider] = max(0, self._in_flight.get(job.provider, 1) - 1)
+        left = self._active_users.get(job.user_id, 1) - 1
+        if left > 0:
+            self._active_users[job.user_id] = left
+        else:
+            self._active_users.pop(job.user_id, None)
+        self.metrics.in_flight.labels(job.provider).set(self._in_flight[job.provider])
+        self._schedule_event.set()
+
+    def _launch(self, job: Job, *, slot_taken: bool = False) -> None:
+        if not slot_taken and job.state is not JobState.DELIVERING:
+            self._take_slot(job)
+        self._active[job.id] = job
         task = asyncio.create_task(self._drive(job), name=f"fluxbot-job-{job.id}")
         self._tasks[job.id] = task
         task.add_done_callback(functools.partial(self._on_task_done, job))
 
     def _on_task_done(self, job: Job, _task: asyncio.Task[None]) -> None:
         self._tasks.pop(job.id, None)
+        self._active.pop(job.id, None)
         self._wakeups.pop(job.id, None)
-        self._in_flight[job.provider] = max(0, self._in_flight.get(job.provider, 1) - 1)
-        self._active_users[job.user_id] = max(0, self._active_users.get(job.user_id, 1) - 1)
+        self._inbox.pop(job.id, None)
+        self._release_slot(job)
+        if job.state is JobState.QUEUED:
+            self._enqueue(job)  # put back (the provider was busy); keeps its place by `seq`
         self._schedule_event.set()
         self._idle.set()
 
     def wake(self, job_id: str) -> None:
-        """A callback arrived for this job: poll it now instead of at its next scheduled time."""
+        """Something arrived for this job (a callback): act now instead of at its next poll."""
         event = self._wakeups.get(job_id)
         if event is not None:
             event.set()
+
+    def _mark_positions(self) -> None:
+        """Queue positions moved: tell the members, at most every few seconds, only what changed."""
+        if self._positions_task is not None and not self._positions_task.done():
+            return
+        self._positions_task = asyncio.create_task(self._announce_positions(), name="fluxbot-positions")
+
+    async def _announce_positions(self) -> None:
+        delay = self._positions_due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._positions_due = time.monotonic() + POSITION_INTERVAL
+        for queue in list(self._queues.values()):
+            for index, job in enumerate(list(queue)):
+                position = index + 1
+                if job.queue_position != position and job.id in self._queued:
+                    job.queue_position = position
+                    await self._notify(job)
 
     # -- driving one job --------------------------------------------------------------------------
 
@@ -344,13 +594,13 @@ class JobManager:
             if job.state is JobState.QUEUED:
                 job = await self._submit(job)
             if job.state is JobState.SUBMITTING:
-                await self._end(job, JobState.FAILED, "submit_unknown", FAILURE_TEXT["submit_unknown"])
-                return
+                job = await self._await_lost_submit(job)
             if job.state is JobState.RUNNING:
                 job = await self._follow(job)
             if job.state is JobState.FETCHING:
                 job = await self._fetch(job)
             if job.state is JobState.DELIVERING:
+                self._release_slot(job)
                 await self._deliver(job)
         except StaleJobState as exc:
             log.info("job %s: %s; leaving it", job.id, exc)
@@ -362,6 +612,27 @@ class JobManager:
                 if not job.state.terminal and job.state is not JobState.DELIVERING:
                     await self._end(job, JobState.FAILED, "internal", "Something went wrong inside the bot.")
 
+    def _limiter(self, provider: str) -> RateLimiter:
+        limiter = self._limiters.get(provider)
+        if limiter is None:
+            rate = self.rate_limits.get(provider, DEFAULT_RATES.get(provider, DEFAULT_RATE))
+            limiter = RateLimiter(rate, burst=max(1, int(min(rate, DEFAULT_BURST))))
+            self._limiters[provider] = limiter
+        return limiter
+
+    async def _take_token(self, provider: str) -> None:
+        delay = self._limiter(provider).reserve()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _busy(self, provider: str, exc: ProviderBusy, operation: str) -> float:
+        """A 429/499/503: the whole provider waits (Retry-After when given), not just this job."""
+        self.metrics.rate_limited.labels(provider).inc()
+        self.metrics.provider_errors.labels(provider, operation, exc.kind).inc()
+        seconds = self._limiter(provider).pause(exc.retry_after)
+        log.warning("%s is busy (%s): pausing requests for %.1fs", provider, exc.detail, seconds)
+        return seconds
+
     async def _submit(self, job: Job) -> Job:
         provider = self.providers.get(job.provider)
         if provider is None:
@@ -370,15 +641,16 @@ class JobManager:
             )
             return job
         request = await self._rebuild_request(job)
+        await self._take_token(job.provider)
         job = await self.jobs.transition(job, JobState.SUBMITTING, attempts=job.attempts + 1)
         await self._notify(job)
         callback = self.callback_url(job) if self.callback_url else None
+        started = time.monotonic()
         try:
             submission = await provider.submit(request, callback=callback)
         except ProviderBusy as exc:
-            # Refused before acceptance: safe to try again later.
-            delay = exc.retry_after if exc.retry_after is not None else min(60.0, 2.0**job.attempts)
-            log.warning("job %s: %s busy (%s); retrying in %.1fs", job.id, job.provider, exc.detail, delay)
+            # Refused before acceptance: safe to try again later, in its place in the queue.
+            delay = self._busy(job.provider, exc, "submit")
             self._not_before[job.id] = time.monotonic() + delay
             job = await self.jobs.transition(
                 job, JobState.QUEUED, error_code="busy", error_message=exc.message
@@ -386,18 +658,24 @@ class JobManager:
             asyncio.get_running_loop().call_later(delay, self._schedule_event.set)
             return job
         except ProviderModerated as exc:
+            self.metrics.provider_errors.labels(job.provider, "submit", exc.kind).inc()
             await self._end(job, JobState.MODERATED, "moderated", exc.message, detail=exc.detail)
             return job
         except ProviderError as exc:
+            self.metrics.provider_errors.labels(job.provider, "submit", exc.kind).inc()
             if exc.kind in ("server", "network"):
-                # It may have been accepted and billed: never replay blindly.
-                await self._end(
-                    job, JobState.FAILED, "submit_unknown", FAILURE_TEXT["submit_unknown"], detail=exc.detail
-                )
-            else:
-                await self._end(job, JobState.FAILED, exc.kind, exc.message, detail=exc.detail)
+                # It may have been accepted and billed: never replay blindly (see the module docstring).
+                log.warning("job %s: submit outcome unknown (%s); not sending it again", job.id, exc.detail)
+                await self.jobs.update(job, error_code="submit_unknown", error_message=exc.message[:500])
+                return job  # stays `submitting`: _await_lost_submit decides
+            await self._end(job, JobState.FAILED, exc.kind, exc.message, detail=exc.detail)
             return job
+        finally:
+            self.metrics.provider_latency.labels(job.provider, "submit").observe(time.monotonic() - started)
+        self._limiter(job.provider).ok()
         self._not_before.pop(job.id, None)
+        if job.state is not JobState.SUBMITTING:
+            return job  # a callback that raced the submit answer already attached the id
         job = await self.jobs.transition(
             job,
             JobState.RUNNING,
@@ -412,6 +690,42 @@ class JobManager:
         await self._notify(job)
         return job
 
+    async def _await_lost_submit(self, job: Job) -> Job:
+        """A job whose submit may or may not have reached the provider. Never submitted again.
+
+        With callbacks, the provider's authenticated callback (if it has the job) carries its job
+        id: attach it and carry on. Without, or when none comes within the job timeout, fail with
+        `submit_unknown` and release the hold.
+        """
+        if self.callback_url is None:
+            await self._end(job, JobState.FAILED, "submit_unknown", FAILURE_TEXT["submit_unknown"])
+            return job
+        log.info("job %s: waiting for a callback to learn whether the provider has it", job.id)
+        wakeup = self._wakeups.setdefault(job.id, asyncio.Event())
+        deadline = job.updated_at + self.job_timeout
+        while True:
+            inbound = self._inbox.get(job.id)
+            if inbound is not None and inbound.provider_job_id:
+                self._inbox.pop(job.id, None)
+                job = await self.jobs.transition(
+                    job,
+                    JobState.RUNNING,
+                    provider_job_id=inbound.provider_job_id,
+                    submitted_at=job.updated_at,
+                    error_code=None,
+                    error_message=None,
+                )
+                log.info("job %s: the provider's callback names it %s", job.id, job.provider_job_id)
+                self._inbox[job.id] = inbound  # _follow acts on what it said
+                return job
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                await self._end(job, JobState.FAILED, "submit_unknown", FAILURE_TEXT["submit_unknown"])
+                return job
+            wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wakeup.wait(), remaining)
+
     async def _rebuild_request(self, job: Job) -> ProviderRequest:
         body = dict(job.params["body"])
         for image in await self.jobs.inputs(job.id):
@@ -420,52 +734,93 @@ class JobManager:
             endpoint=job.params["endpoint"], body=body, host=job.params.get("host", "default")
         )
 
-    async def typical(self, job: Job) -> float:
+    async def durations(self, job: Job) -> Durations:
+        """The model's finishing window, learned from the store (cached for a minute)."""
         if self.poll_policy.typical_override is not None:
-            return self.poll_policy.typical_override
+            return Durations.around(self.poll_policy.typical_override, self.poll_policy)
         key = (job.provider, job.model)
-        cached = self._typical_cache.get(key)
+        cached = self._durations.get(key)
         if cached and cached[1] > time.monotonic():
             return cached[0]
         spec = MODELS.get(job.model)
         provider = self.providers.get(job.provider)
         hint = provider.typical_seconds(job.model) if provider else None
         default = hint if hint is not None else (spec.typical_seconds if spec else 15.0)
-        value = typical_duration(await self.jobs.recent_durations(job.provider, job.model), default)
-        self._typical_cache[key] = (value, time.monotonic() + 60)
+        value = learn_durations(
+            await self.jobs.recent_durations(job.provider, job.model), default, self.poll_policy
+        )
+        self._durations[key] = (value, time.monotonic() + 60)
         return value
 
+    async def typical(self, job: Job) -> float:
+        return (await self.durations(job)).typical
+
+    async def _poll(self, job: Job, provider: Provider) -> PollResult | None:
+        """One rate-limited poll; None when it failed (the schedule simply goes on)."""
+        await self._take_token(job.provider)
+        started = time.monotonic()
+        job.polls += 1
+        self.metrics.polls.labels(job.provider).inc()
+        try:
+            result = await provider.poll(job.provider_job_id or "", job.polling_url)
+        except ProviderBusy as exc:
+            self._busy(job.provider, exc, "poll")
+            return None
+        except ProviderError as exc:
+            self.metrics.provider_errors.labels(job.provider, "poll", exc.kind).inc()
+            log.warning("job %s: poll failed (%s)", job.id, exc.detail or exc.message)
+            return None
+        finally:
+            self.metrics.provider_latency.labels(job.provider, "poll").observe(time.monotonic() - started)
+        self._limiter(job.provider).ok()
+        return result
+
     async def _follow(self, job: Job) -> Job:
-        """Poll until the provider says the job is over; a callback cuts a wait short."""
-        provider = self.providers[job.provider]
+        """Poll on the learned schedule until the provider says the job is over.
+
+        A callback (or `wake`) cuts a wait short, and its news is used without a poll. The job
+        times out after `job_timeout` seconds without a sign of progress (a new status or progress
+        figure); the last one is recorded (`updated_at`), so a restart does not reset the clock —
+        but it grants at least half a timeout after downtime, and always one look first.
+        """
+        provider = self.providers.get(job.provider)
+        if provider is None:
+            await self._end(job, JobState.FAILED, "no_provider", f"The {job.provider} provider is gone.")
+            return job
         wakeup = self._wakeups.setdefault(job.id, asyncio.Event())
-        typical = await self.typical(job)
-        last_progress = time.monotonic()
-        last_seen: tuple[str, float | None] | None = None
+        durations = await self.durations(job)
+        now = time.time()
+        last_progress = max(job.updated_at, job.submitted_at or 0.0, now - self.job_timeout / 2)
+        last_seen: tuple[Any, ...] | None = None
+        looked = False
         while True:
-            elapsed = time.time() - (job.submitted_at or job.created_at)
-            delay = poll_delay(elapsed, typical, self.poll_policy)
-            if time.monotonic() - last_progress + delay > self.job_timeout:
-                delay = max(0.0, self.job_timeout - (time.monotonic() - last_progress))
-            wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), delay)
-            if time.monotonic() - last_progress >= self.job_timeout:
-                await self._end(job, JobState.TIMED_OUT, "timeout", FAILURE_TEXT["timeout"])
-                return job
-            try:
-                result = await provider.poll(job.provider_job_id or "", job.polling_url)
-            except ProviderError as exc:
-                if exc.retry_after:
-                    await asyncio.sleep(exc.retry_after)
-                log.warning("job %s: poll failed (%s)", job.id, exc.detail or exc.message)
+            inbound = self._inbox.pop(job.id, None)
+            if inbound is None:
+                elapsed = time.time() - (job.submitted_at or job.created_at)
+                delay = poll_delay(elapsed, durations, self.poll_policy)
+                if looked:
+                    delay = min(delay, max(0.0, self.job_timeout - (time.time() - last_progress)))
+                wakeup.clear()
+                if delay > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wakeup.wait(), delay)
+                inbound = self._inbox.pop(job.id, None)
+            if inbound is not None:
+                result: PollResult | None = inbound.result
+            else:
+                if looked and time.time() - last_progress >= self.job_timeout:
+                    await self._end(job, JobState.TIMED_OUT, "timeout", FAILURE_TEXT["timeout"])
+                    return job
+                result = await self._poll(job, provider)
+                looked = True
+            if result is None:
                 continue
-            finally:
-                job.polls += 1
-            seen = (result.raw_status, result.progress)
+            seen = (result.status, result.raw_status, result.progress)
             if seen != last_seen:
+                if last_seen is not None or inbound is not None:
+                    last_progress = time.time()
+                    await self.jobs.update(job, polls=job.polls)  # records the sign of progress
                 last_seen = seen
-                last_progress = time.monotonic()
             done = await self.apply_result(job, result)
             if done is not None:
                 return done
@@ -479,6 +834,7 @@ class JobManager:
             cost = result.cost if result.cost is not None else job.cost
             if cost is None:
                 cost = job.estimate
+            # The move and the charge commit together: a crash leaves both or neither.
             async with self.db.transaction() as conn:
                 job = await self.jobs.transition(
                     job,
@@ -491,6 +847,7 @@ class JobManager:
                     polls=job.polls,
                 )
                 await self.quota.settle(conn, job, cost)
+            self.metrics.credits_charged.labels(job.provider, job.model).inc(float(cost))
             log.info("job %s: ready after %d polls, charged %s", job.id, job.polls, cost)
             await self._notify(job)
             return job
@@ -520,27 +877,48 @@ class JobManager:
         return None
 
     async def _fetch(self, job: Job) -> Job:
-        provider = self.providers[job.provider]
-        last_error: ResultDownloadError | None = None
-        data: bytes | None = None
-        for attempt in range(4):
+        """Download the finished image at once; retry while the link can still be valid.
+
+        Only from the provider's result hosts (the provider refuses others, and redirects to
+        others), with its size cap and timeout. An expired link is refreshed by one poll (TTAPI
+        and BFL hand out a fresh signed link for a finished job) before giving up.
+        """
+        provider = self.providers.get(job.provider)
+        if provider is None:
+            await self._end(job, JobState.FAILED, "no_provider", f"The {job.provider} provider is gone.")
+            return job
+        url = job.result_url or ""
+        deadline = (job.ready_at or time.time()) + link_lifetime(url)
+        refreshed = False
+        attempt = 0
+        while True:
+            started = time.monotonic()
             try:
-                data = await provider.download(job.result_url or "")
+                data = await provider.download(url)
                 break
             except ResultDownloadError as exc:
-                last_error = exc
-                # Retrying cannot help an expired link, an oversized result or a foreign host.
-                if exc.detail in ("link expired", "over the size cap", "redirect loop") or "allow-listed" in (
-                    exc.detail or ""
-                ):
-                    break
-                await asyncio.sleep(min(8.0, 0.5 * 2**attempt))
-        if data is None:
-            assert last_error is not None
-            await self._end(
-                job, JobState.FAILED, "download", FAILURE_TEXT["download"], detail=last_error.detail
-            )
-            return job
+                self.metrics.provider_errors.labels(job.provider, "download", _download_kind(exc)).inc()
+                kind = _download_kind(exc)
+                if kind == "expired" and not refreshed:
+                    refreshed = True
+                    fresh = await self._poll(job, provider)
+                    if fresh is not None and fresh.status is ProviderStatus.READY and fresh.image_url:
+                        url = fresh.image_url
+                        await self.jobs.update(job, result_url=url)
+                        continue
+                delay = min(30.0, 0.5 * 2**attempt)
+                if kind in ("expired", "refused") or time.time() + delay > deadline:
+                    await self._end(
+                        job, JobState.FAILED, "download", FAILURE_TEXT["download"], detail=exc.detail
+                    )
+                    return job
+                log.warning("job %s: download failed (%s); retrying in %.1fs", job.id, exc.detail, delay)
+                attempt += 1
+                await asyncio.sleep(delay)
+            finally:
+                self.metrics.provider_latency.labels(job.provider, "download").observe(
+                    time.monotonic() - started
+                )
         path = self.images_dir / f"{job.id}{_extension(data)}"
         await asyncio.to_thread(_write_atomically, path, data)
         return await self.jobs.transition(job, JobState.DELIVERING, result_path=str(path))
@@ -549,17 +927,46 @@ class JobManager:
         sink = self._sinks.get(job.origin)
         if sink is None:
             return
-        data = await asyncio.to_thread(Path(job.result_path or "").read_bytes)
         try:
-            message_id = await sink.deliver(job, data)
-        except Undeliverable as exc:
-            log.warning("job %s: undeliverable: %s", job.id, exc)
+            data = await asyncio.to_thread(Path(job.result_path or "").read_bytes)
+        except OSError as exc:
             await self.jobs.transition(
-                job, JobState.UNDELIVERABLE, error_code="undeliverable", error_message=str(exc)[:500]
+                job, JobState.UNDELIVERABLE, error_code="undeliverable", error_message=f"image lost: {exc}"
             )
             return
-        await self.jobs.transition(job, JobState.DELIVERED, result_message_id=message_id)
+        for attempt in range(DELIVERY_ATTEMPTS):
+            # Committed before the hand-over: a repeat after a crash is visible to the sink.
+            await self.jobs.update(job, delivery_attempts=job.delivery_attempts + 1)
+            try:
+                message_id = await sink.deliver(job, data)
+                break
+            except Undeliverable as exc:
+                log.warning("job %s: undeliverable: %s", job.id, exc)
+                await self._finish(
+                    job, JobState.UNDELIVERABLE, error_code="undeliverable", error_message=str(exc)[:500]
+                )
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if attempt + 1 == DELIVERY_ATTEMPTS:
+                    log.exception("job %s: delivery failed %d times; giving up", job.id, DELIVERY_ATTEMPTS)
+                    await self._finish(
+                        job,
+                        JobState.UNDELIVERABLE,
+                        error_code="undeliverable",
+                        error_message=f"delivery failed: {type(exc).__name__}",
+                    )
+                    return
+                log.warning("job %s: delivery failed (%s); retrying", job.id, type(exc).__name__)
+                await asyncio.sleep(min(30.0, 2.0 * 2**attempt))
+        await self._finish(job, JobState.DELIVERED, result_message_id=message_id)
+        self.metrics.job_seconds.labels(job.model).observe(max(0.0, time.time() - job.created_at))
         log.info("job %s: delivered", job.id)
+
+    async def _finish(self, job: Job, state: JobState, **fields: Any) -> None:
+        await self.jobs.transition(job, state, **fields)
+        self.metrics.finished.labels(state.value, job.model).inc()
 
     async def _end(
         self,
@@ -572,20 +979,18 @@ class JobManager:
         charge: Decimal | None = None,
     ) -> None:
         """Finish a job without an image: release its hold (or charge what the provider reported)."""
+        fields: dict[str, Any] = {"error_code": code, "error_message": message[:500]}
+        if charge:
+            fields["cost"] = charge
         async with self.db.transaction() as conn:
-            await self.jobs.transition(
-                job,
-                state,
-                conn=conn,
-                error_code=code,
-                error_message=message[:500],
-                # A job that failed after READY was already charged: keep that cost on the job.
-                cost=charge or (job.cost if job.state is JobState.FETCHING else None),
-            )
+            await self.jobs.transition(job, state, conn=conn, **fields)
             if charge:
                 await self.quota.settle(conn, job, charge)
             else:
                 await self.quota.release(conn, job, note=code)
+        self.metrics.finished.labels(state.value, job.model).inc()
+        if charge:
+            self.metrics.credits_charged.labels(job.provider, job.model).inc(float(charge))
         log.warning("job %s: %s (%s)%s", job.id, state, code, f": {detail}" if detail else "")
         sink = self._sinks.get(job.origin)
         if sink is not None:
@@ -594,35 +999,98 @@ class JobManager:
             except Exception:
                 log.exception("job %s: telling the member about the failure failed", job.id)
 
-    async def cancel(self, job_id: str, user_id: int | None = None) -> Job | None:
-        """Cancel a queued job at no cost. Returns the job if it was cancelled."""
-        job = await self.jobs.get(job_id)
-        if (
-            job is None
-            or job.state is not JobState.QUEUED
-            or (user_id is not None and job.user_id != user_id)
-        ):
-            return None
-        task = self._tasks.get(job_id)
-        if task is not None:
-            return None
+    # -- callbacks --------------------------------------------------------------------------------
+
+    async def accept_callback(
+        self,
+        provider_name: str,
+        job_id: str,
+        body: bytes,
+        *,
+        token: str | None = None,
+        secret: str | None = None,
+        signature: str | None = None,
+    ) -> CallbackOutcome:
+        """A provider called back. Authenticate it, then hand its news to the job's task.
+
+        Nothing is changed for an unauthenticated call. The job's own task acts on the news (one
+        code path for polls and callbacks, no race between them); this returns at once.
+        """
+        job = self._active.get(job_id)
+        if job is None:
+            job = await self.jobs.get(job_id) if len(job_id) <= 64 else None
+        expected = job.callback_token if job is not None and job.provider == provider_name else None
+        if not callback_authentic(expected, body, token=token, secret=secret, signature=signature):
+            self.metrics.callbacks.labels(provider_name, CallbackOutcome.UNAUTHORIZED.value).inc()
+            return CallbackOutcome.UNAUTHORIZED
+        assert job is not None
+        outcome = self._take_callback(job, body)
+        self.metrics.callbacks.labels(provider_name, outcome.value).inc()
+        return outcome
+
+    def _take_callback(self, job: Job, body: bytes) -> CallbackOutcome:
+        provider = self.providers.get(job.provider)
         try:
-            await self._end(job, JobState.CANCELLED, "cancelled", "Cancelled.")
-        except StaleJobState:
-            return None
-        return job
+            payload = json.loads(body)
+            if not isinstance(payload, dict) or provider is None:
+                raise ValueError("not a JSON object")
+            provider_job_id, result = provider.parse_callback(payload)
+        except (ValueError, NotImplementedError) as exc:
+            log.warning("job %s: unreadable callback (%s)", job.id, exc)
+            return CallbackOutcome.INVALID
+        if job.state.terminal or job.state in (JobState.FETCHING, JobState.DELIVERING, JobState.QUEUED):
+            return CallbackOutcome.DUPLICATE
+        if provider_job_id and job.provider_job_id and provider_job_id != job.provider_job_id:
+            log.warning("job %s: callback names another provider job; ignored", job.id)
+            return CallbackOutcome.INVALID
+        pending = self._inbox.get(job.id)
+        if pending is not None and _settled(pending.result) and not _settled(result):
+            return CallbackOutcome.DUPLICATE  # an intermediate status after the final one: keep the final
+        self._inbox[job.id] = _Inbound(provider_job_id or job.provider_job_id, result)
+        self.wake(job.id)
+        return CallbackOutcome.ACCEPTED
+
+    # -- observability ----------------------------------------------------------------------------
+
+    async def refresh_metrics(self) -> None:
+        """Bring the gauges up to date (called by `/metrics` before rendering)."""
+        rows = await self.db.fetchall("SELECT state, model, COUNT(*) AS n FROM jobs GROUP BY state, model")
+        self.metrics.jobs.clear()
+        for row in rows:
+            self.metrics.jobs.labels(row["state"], row["model"]).set(row["n"])
+        for provider in set(self._queues) | set(self.providers):
+            self.metrics.queue_length.labels(provider).set(len(self._queues.get(provider, ())))
+            self.metrics.in_flight.labels(provider).set(self._in_flight.get(provider, 0))
 
     async def _notify(self, job: Job, *, fraction: float | None = None) -> None:
         sink = self._sinks.get(job.origin)
         if sink is None:
             return
         elapsed = time.time() - job.submitted_at if job.submitted_at else None
-        position = await self.queue_position(job) if job.state is JobState.QUEUED else None
+        position = self.position_of(job.id) if job.state is JobState.QUEUED else None
+        job.queue_position = position
         progress = Progress(job.state, position, elapsed, await self.typical(job), fraction)
         try:
             await sink.job_updated(job, progress)
         except Exception:
             log.exception("job %s: progress update failed", job.id)
+
+
+def _seq(job: Job) -> int:
+    return job.seq
+
+
+def _settled(result: PollResult) -> bool:
+    return result.status not in (ProviderStatus.PENDING, ProviderStatus.RUNNING, ProviderStatus.UNKNOWN)
+
+
+def _download_kind(exc: ResultDownloadError) -> str:
+    detail = exc.detail or ""
+    if detail == "link expired":
+        return "expired"
+    if "allow-listed" in detail or "size cap" in detail or "redirect" in detail:
+        return "refused"
+    return "transient"
 
 
 def _extension(data: bytes) -> str:

@@ -47,7 +47,9 @@ UNFINISHED_STATES = frozenset(JobState) - TERMINAL_STATES
 #: Every allowed move. A move not listed here is a bug and raises.
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.QUEUED: frozenset({JobState.SUBMITTING, JobState.CANCELLED, JobState.FAILED}),
-    JobState.SUBMITTING: frozenset({JobState.RUNNING, JobState.FAILED, JobState.MODERATED, JobState.QUEUED}),
+    JobState.SUBMITTING: frozenset(
+        {JobState.RUNNING, JobState.FAILED, JobState.MODERATED, JobState.QUEUED, JobState.TIMED_OUT}
+    ),
     JobState.RUNNING: frozenset({JobState.FETCHING, JobState.FAILED, JobState.MODERATED, JobState.TIMED_OUT}),
     JobState.FETCHING: frozenset({JobState.DELIVERING, JobState.FAILED, JobState.TIMED_OUT}),
     JobState.DELIVERING: frozenset({JobState.DELIVERED, JobState.UNDELIVERABLE}),
@@ -93,13 +95,17 @@ class Job:
     ready_at: float | None = None
     finished_at: float | None = None
     parent_job_id: str | None = None
-    callback_token: str | None = None
+    #: Authenticates provider callbacks for this job (TTAPI: in the URL path; BFL: `webhook_secret`).
+    callback_token: str | None = field(default=None, repr=False)
     #: Discord reply coordinates; restart-safe delivery needs them.
     interaction_app_id: int | None = None
     interaction_token: str | None = field(default=None, repr=False)
     interaction_created_at: float | None = None
     response_message_id: int | None = None
     result_message_id: int | None = None
+    #: Incremented (and committed) before each hand-over to the sink. Above 1, an earlier attempt
+    #: may have posted the image before a crash: the sink must make the repeat harmless.
+    delivery_attempts: int = 0
     #: How the member sees the job; rendered by the Discord side.
     queue_position: int | None = None
 

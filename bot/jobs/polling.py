@@ -1,14 +1,22 @@
-"""When to ask a provider about a job again.
+"""When to ask a provider about a job again, and how fast a provider may be asked at all.
 
-Public clients poll every second (BFL's SDK) or every 2–3 s (TTAPI scripts). We know roughly how
-long a model takes, so we poll rarely while the job cannot be done yet and often around the time it
-usually finishes, then back off: few requests per job, and the result is seen soon after it exists.
+Public clients poll every second (BFL's SDK) or every 2–3 s (TTAPI scripts). We learn from the
+jobs in the store how long a model takes (its fast, typical and slow finish times), so we poll
+rarely while a job cannot be done yet, often in the window where such jobs usually finish, then
+back off in proportion to how late the job is: few requests per job, and the result is seen soon
+after it exists. Jitter spreads jobs submitted together; a cap bounds every wait.
+
+On top of the per-job schedule, every request to a provider (submits and polls) takes a token
+from that provider's one `RateLimiter`, so hundreds of jobs in flight can never burst it, and a
+429 pauses the whole provider (honouring `Retry-After`) rather than each job on its own.
 """
 
 from __future__ import annotations
 
 import random
 import statistics
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -18,40 +26,113 @@ class PollPolicy:
     min_interval: float = 0.5
     #: Never wait longer than this between two polls of one job.
     max_interval: float = 15.0
-    #: First poll at this fraction of the typical duration.
+    #: Without enough history: the first poll at this fraction of the default duration.
     first_poll: float = 0.8
-    #: Around the typical finish, poll every this fraction of the typical duration.
+    #: Inside the usual finishing window, poll at least every this fraction of the typical duration.
     near_step: float = 0.1
     #: ± fraction of random jitter, so jobs submitted together do not poll together.
     jitter: float = 0.1
     #: Used instead of learned durations when set (tests, benchmarks).
     typical_override: float | None = None
+    #: Finished jobs needed before the learned durations replace the model's default.
+    min_samples: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Durations:
+    """Submit-to-ready times of a model: fast (≈20th percentile), typical (median), slow (≈90th)."""
+
+    low: float
+    typical: float
+    high: float
+    samples: int = 0
+
+    @classmethod
+    def around(cls, typical: float, policy: PollPolicy, samples: int = 0) -> Durations:
+        """A window guessed from one number (a default or an override)."""
+        typical = max(0.05, typical)
+        return cls(typical * policy.first_poll, typical, typical * 1.5, samples)
+
+
+def learn_durations(durations: list[float], default: float, policy: PollPolicy | None = None) -> Durations:
+    """The finishing window of a model from its recent jobs; the default's window without history."""
+    policy = policy or PollPolicy()
+    if len(durations) < policy.min_samples:
+        return Durations.around(default, policy, len(durations))
+    deciles = statistics.quantiles(durations, n=10, method="inclusive")
+    typical = max(0.05, statistics.median(durations))
+    low = max(0.05, min(deciles[1], typical))
+    high = max(typical, deciles[8])
+    return Durations(low, typical, high, len(durations))
 
 
 def typical_duration(durations: list[float], default: float) -> float:
     """The typical submit-to-ready time: the median of recent jobs, or the model's default."""
-    if len(durations) < 3:
-        return default
-    return max(0.1, statistics.median(durations))
+    return learn_durations(durations, default).typical
 
 
 def poll_delay(
     elapsed: float,
-    typical: float,
+    durations: Durations | float,
     policy: PollPolicy,
     *,
     rng: random.Random | None = None,
 ) -> float:
     """Seconds to wait before the next poll of a job submitted `elapsed` seconds ago."""
-    first = typical * policy.first_poll
-    if elapsed < first:
-        delay = first - elapsed
-    elif elapsed < typical * 1.5:
-        delay = typical * policy.near_step
+    if not isinstance(durations, Durations):
+        durations = Durations.around(durations, policy)
+    step = max(durations.typical * policy.near_step, (durations.high - durations.low) / 8)
+    if elapsed < durations.low:
+        # Cannot be done yet: one wait until the fastest usual finish.
+        delay = durations.low - elapsed
+    elif elapsed < durations.high:
+        # The usual finishing window: poll often.
+        delay = step
     else:
-        # Late: the job is slower than usual; back off in proportion to how late it is.
-        delay = (elapsed - typical) * 0.25
+        # Late: slower than usual; back off in proportion to how late it is.
+        delay = step + (elapsed - durations.high) * 0.25
     delay = min(policy.max_interval, max(policy.min_interval, delay))
     if policy.jitter:
         delay *= 1 + (rng or random).uniform(-policy.jitter, policy.jitter)
     return max(policy.min_interval, delay)
+
+
+class RateLimiter:
+    """One provider's request budget: a token bucket (GCRA) with a provider-wide pause.
+
+    `reserve()` books the next free slot and returns how long to wait for it, so callers never
+    spin: N waiting jobs are spread `1/rate` apart. `pause(seconds)` (after a 429) pushes every
+    slot past the pause, and the requests resume evenly spaced, not all at once.
+    """
+
+    def __init__(self, rate: float, burst: int = 1, *, clock: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self.tolerance = max(0, burst - 1) * self.interval
+        self.clock = clock
+        self._tat = 0.0  # theoretical arrival time of the next request
+        self.paused_until = 0.0
+        self.strikes = 0  # consecutive 429s, for a growing pause when no Retry-After is given
+
+    def reserve(self) -> float:
+        now = self.clock()
+        tat = max(self._tat, now)
+        allowed_at = max(now, tat - self.tolerance)
+        self._tat = tat + self.interval
+        return allowed_at - now
+
+    def pause(self, seconds: float | None) -> float:
+        """The provider said 429: nobody asks it again for `seconds` (or a growing default)."""
+        self.strikes += 1
+        if seconds is None:
+            seconds = min(60.0, 2.0 ** min(self.strikes, 6))
+        until = self.clock() + seconds
+        self.paused_until = max(self.paused_until, until)
+        self._tat = max(self._tat, self.paused_until + self.tolerance)
+        return seconds
+
+    def ok(self) -> None:
+        """A request went through: the 429 streak is over."""
+        self.strikes = 0

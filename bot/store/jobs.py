@@ -36,6 +36,7 @@ MUTABLE_COLUMNS = frozenset(
         "response_message_id",
         "result_message_id",
         "interaction_token",
+        "delivery_attempts",
     }
 )
 
@@ -88,6 +89,7 @@ def _row_to_job(row: sqlite3.Row) -> Job:
         interaction_created_at=row["interaction_created_at"],
         response_message_id=row["response_message_id"],
         result_message_id=row["result_message_id"],
+        delivery_attempts=row["delivery_attempts"],
     )
 
 

@@ -8,7 +8,11 @@
 - Result links expire after `link_ttl` seconds (403), as provider CDN links do.
 - With a `webhook_url`/`hookUrl`, the finished JSON is POSTed there too.
 
-Tests script it: `fake.fail_next(...)`, `fake.error_next(...)`, `fake.duration = ...`.
+Tests script it: `fake.fail_next(...)`, `fake.error_next(...)`, `fake.duration = ...`, and for the
+job manager's tests: `submit_delay` (answer submits late, after the job exists), `file_delay`,
+`error_next(..., on="file")`, `file_redirect` (result links redirect there), `callback_attempts`
+(a failed callback is retried, as a provider might), `callback_copies` (duplicates), and
+`ready_at` (monotonic time each job became ready at, for latency figures).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     query: dict[str, str] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
 
 
 class FakeTTAPI:
@@ -66,6 +71,15 @@ class FakeTTAPI:
         self.duration = duration
         self.quota = quota
         self.link_ttl = link_ttl
+        self.submit_delay = 0.0
+        self.file_delay = 0.0
+        self.file_redirect: str | None = None
+        self.callback_attempts = 1
+        self.callback_retry_interval = 0.3
+        self.callback_copies = 1
+        self.callbacks_sent = 0
+        #: Per-job duration when set (job index → seconds), else `duration` (e.g. per-model timings).
+        self.duration_for: Any = None
         self.jobs: dict[str, FakeJob] = {}
         self.requests: list[Recorded] = []
         self._errors: deque[tuple[str, int, str, dict[str, str]]] = deque()
@@ -161,15 +175,17 @@ class FakeTTAPI:
             endpoint=endpoint,
             body=body,
             created=time.monotonic(),
-            duration=self.duration,
+            duration=self.duration_for(endpoint, body) if self.duration_for else self.duration,
             quota=self.quota,
             callback=body.get("webhook_url") or body.get("hookUrl"),
         )
         if self._failures:
             job.outcome, job.message = "failed", self._failures.popleft()
         self.jobs[job.id] = job
-        if job.callback:
+        if job.callback and job.duration != float("inf"):
             asyncio.get_running_loop().call_later(job.duration, self._send_callback, job)
+        if self.submit_delay:
+            await asyncio.sleep(self.submit_delay)
         key = "job_id" if endpoint in JOB_ID_SNAKE else "jobId"
         return web.json_response({"status": "SUCCESS", "message": "success", "data": {key: job.id}})
 
@@ -226,8 +242,19 @@ class FakeTTAPI:
             return self._envelope(404, "job not found")
         return web.json_response(self._fetch_json(job))
 
+    def ready_at(self, job_id: str) -> float:
+        job = self.jobs[job_id]
+        return job.created + job.duration
+
     async def _file(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(Recorded("GET", request.path, dict(request.headers), None, dict(request.query)))
+        if self.file_delay:
+            await asyncio.sleep(self.file_delay)
+        scripted = self._scripted_error("file")
+        if scripted is not None:
+            return scripted
+        if self.file_redirect is not None:
+            raise web.HTTPFound(self.file_redirect + request.path_qs)
         issued = float(request.query.get("issued", "0"))
         if time.monotonic() - issued > self.link_ttl:
             return web.Response(
@@ -247,11 +274,17 @@ class FakeTTAPI:
         if job.callback_sent or job.callback is None or self._session is None:
             return
         job.callback_sent = True
-        try:
-            async with self._session.post(job.callback, json=self._fetch_json(job)) as response:
-                await response.read()
-        except aiohttp.ClientError:
-            pass
+        for _copy in range(self.callback_copies):
+            for attempt in range(self.callback_attempts):
+                try:
+                    async with self._session.post(job.callback, json=self._fetch_json(job)) as response:
+                        await response.read()
+                        self.callbacks_sent += 1
+                        break  # answered: a provider does not retry a delivered callback
+                except aiohttp.ClientError:
+                    pass  # nobody listening (the bot is down): retry later
+                if attempt + 1 < self.callback_attempts:
+                    await asyncio.sleep(self.callback_retry_interval)
 
 
 def png_bytes(body: dict[str, Any]) -> bytes:

@@ -1,0 +1,66 @@
+"""Prometheus metrics of the job manager, in their own registry (no global state).
+
+Labels are closed sets (provider, model id, state, operation, error kind, outcome): never a job
+id, a prompt, a URL or anything secret.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = ["CONTENT_TYPE_LATEST", "JobMetrics"]
+
+
+class JobMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.jobs = Gauge(
+            "fluxbot_jobs", "Jobs in the store by state and model", ["state", "model"], registry=r
+        )
+        self.queue_length = Gauge(
+            "fluxbot_queue_length", "Jobs waiting to be submitted", ["provider"], registry=r
+        )
+        self.in_flight = Gauge(
+            "fluxbot_jobs_in_flight", "Jobs holding a provider slot", ["provider"], registry=r
+        )
+        self.provider_latency = Histogram(
+            "fluxbot_provider_request_seconds",
+            "Latency of requests to providers",
+            ["provider", "operation"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+            registry=r,
+        )
+        self.provider_errors = Counter(
+            "fluxbot_provider_errors",
+            "Failed provider requests",
+            ["provider", "operation", "kind"],
+            registry=r,
+        )
+        self.polls = Counter("fluxbot_polls", "Status polls sent to providers", ["provider"], registry=r)
+        self.rate_limited = Counter(
+            "fluxbot_provider_rate_limited",
+            "429/busy answers that paused a provider",
+            ["provider"],
+            registry=r,
+        )
+        self.callbacks = Counter(
+            "fluxbot_callbacks", "Provider callbacks received", ["provider", "outcome"], registry=r
+        )
+        self.credits_charged = Counter(
+            "fluxbot_credits_charged", "Credits charged to members", ["provider", "model"], registry=r
+        )
+        self.finished = Counter(
+            "fluxbot_jobs_finished", "Jobs that reached a terminal state", ["state", "model"], registry=r
+        )
+        self.job_seconds = Histogram(
+            "fluxbot_job_seconds",
+            "Seconds from acceptance to delivery",
+            ["model"],
+            buckets=(5, 10, 20, 30, 60, 120, 300, 600, 1800),
+            registry=r,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
