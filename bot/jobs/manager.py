@@ -982,6 +982,10 @@ class JobManager:
         fields: dict[str, Any] = {"error_code": code, "error_message": message[:500]}
         if charge:
             fields["cost"] = charge
+        elif job.state is not JobState.FETCHING:
+            # Only a job that failed after READY was charged (with the move to fetching); a cost
+            # known from the submit answer (BFL) was never charged for a job that ends here.
+            fields["cost"] = None
         async with self.db.transaction() as conn:
             await self.jobs.transition(job, state, conn=conn, **fields)
             if charge:
