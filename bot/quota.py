@@ -14,7 +14,7 @@ guild may choose its own (`/admin quota limit ... period:`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -235,7 +235,7 @@ class QuotaService:
 
     # -- reading ----------------------------------------------------------------------------------
 
-    async def member_usage(
+    async def usage(
         self,
         guild_id: int | None,
         user_id: int,
@@ -243,20 +243,15 @@ class QuotaService:
         key: str,
         *,
         conn: aiosqlite.Connection | None = None,
-    ) -> Usage:
-        """The member's own totals, plus what was granted to any of their roles this period."""
-        usage = await self.ledger.member_usage(guild_id, user_id, key, conn=conn)
-        if guild_id is None or not role_ids:
-            return usage
-        by_role = await self.ledger.role_grants(guild_id, role_ids, key, conn=conn)
-        return replace(usage, granted=usage.granted + by_role) if by_role else usage
+    ) -> tuple[Usage, Usage]:
+        """The member's usage (grants to any of their roles included) and the guild budget's."""
+        return await self.ledger.standing(guild_id, user_id, tuple(role_ids), key, conn=conn)
 
     async def standing(self, guild_id: int | None, user_id: int, role_ids: Sequence[int] = ()) -> Standing:
         period_name = await self.period_of(guild_id)
         key = period_key(self.now(), period_name)
-        usage = await self.member_usage(guild_id, user_id, role_ids, key)
+        usage, guild_usage = await self.usage(guild_id, user_id, role_ids, key)
         limits = await self.limits(guild_id, user_id, role_ids)
-        guild_usage = await self.ledger.guild_usage(guild_id, key) if guild_id is not None else None
         return Standing(
             usage,
             limits.member,
@@ -264,7 +259,7 @@ class QuotaService:
             period_reset(self.now(), period_name),
             limits.source,
             limits.guild,
-            guild_usage,
+            guild_usage if guild_id is not None else None,
         )
 
     async def precheck(
@@ -278,14 +273,8 @@ class QuotaService:
         period_name = await self.period_of(guild_id)
         key = period_key(self.now(), period_name)
         limits = await self.limits(guild_id, user_id, role_ids)
-        resets = period_reset(self.now(), period_name)
-        usage = await self.member_usage(guild_id, user_id, role_ids, key)
-        if refused(limits.member, usage, estimate):
-            raise QuotaExceeded(refusal("member", estimate, limits.member, usage, resets))
-        if guild_id is not None and limits.guild is not None:
-            guild_usage = await self.ledger.guild_usage(guild_id, key)
-            if refused(limits.guild, guild_usage, estimate):
-                raise QuotaExceeded(refusal("guild", estimate, limits.guild, guild_usage, resets))
+        usage, guild_usage = await self.usage(guild_id, user_id, role_ids, key)
+        check(limits, usage, guild_usage, estimate, guild_id, period_reset(self.now(), period_name))
 
     # -- holding and settling (inside the caller's transaction) -----------------------------------
 
@@ -297,7 +286,11 @@ class QuotaService:
         role_ids: Sequence[int] = (),
         enforce: bool = True,
     ) -> None:
-        """Check the guild's rules and the limits, and record the hold, in the job-insert transaction."""
+        """Check the guild's rules and the limits, and record the hold, in the job-insert transaction.
+
+        The hot path: the guild's rules come from the cache, both usages from one query, the hold
+        is one insert (the trigger updates the totals).
+        """
         guild = await self.guilds.settings(job.guild_id, conn=conn)
         period_name = guild.quota_period or self.settings.quota_period
         key = period_key(self.now(), period_name)
@@ -310,19 +303,13 @@ class QuotaService:
         ):
             allowed = ", ".join(f"`{m}`" for m in allowed_models) or "none"
             raise NotAllowed(f"`{job.model}` is not allowed on this server. Allowed models: {allowed}.")
-        if enforce:
-            limits = await self.limits(job.guild_id, job.user_id, role_ids, conn=conn)
-            usage = await self.member_usage(job.guild_id, job.user_id, role_ids, key, conn=conn)
-            resets = period_reset(self.now(), period_name)
-            if refused(limits.member, usage, job.estimate):
-                raise QuotaExceeded(refusal("member", job.estimate, limits.member, usage, resets))
-            if job.guild_id is not None and limits.guild is not None:
-                guild_usage = await self.ledger.guild_usage(job.guild_id, key, conn=conn)
-                if refused(limits.guild, guild_usage, job.estimate):
-                    raise QuotaExceeded(refusal("guild", job.estimate, limits.guild, guild_usage, resets))
-        await self.ledger.add(
+        limits = (
+            await self.limits(job.guild_id, job.user_id, role_ids, conn=conn)
+            if enforce
+            else Limits(None, "not enforced", None)
+        )
+        written = await self.ledger.hold_within(
             conn,
-            "hold",
             job.estimate,
             period=key,
             guild_id=job.guild_id,
@@ -331,47 +318,36 @@ class QuotaService:
             provider=job.provider,
             model=job.model,
             size=size_key(job),
+            member_limit=limits.member,
+            guild_limit=limits.guild,
+            role_ids=tuple(role_ids),
         )
+        if not written:
+            # Refused: say why, from the same figures the statement saw (same transaction).
+            usage, guild_usage = await self.usage(job.guild_id, job.user_id, role_ids, key, conn=conn)
+            check(
+                limits, usage, guild_usage, job.estimate, job.guild_id, period_reset(self.now(), period_name)
+            )
+            raise QuotaExceeded(refusal("member", job.estimate, limits.member, usage, self.now()))
 
     async def settle(self, conn: aiosqlite.Connection, job: Job, cost: Decimal) -> None:
         """Turn the job's hold into the provider-reported charge. Idempotent per job."""
-        entries = await self.ledger.job_entries(conn, job.id)
-        if "charge" in entries or "release" in entries:
-            return
-        hold = entries.get("hold")
-        period = hold["period"] if hold else await self.period_for(job.guild_id, conn=conn)
-        await self.ledger.add(
+        await self.ledger.close(
             conn,
+            job.id,
             "charge",
-            cost,
-            period=period,
+            amount=cost,
             guild_id=job.guild_id,
             user_id=job.user_id,
-            job_id=job.id,
             provider=job.provider,
             model=job.model,
             size=size_key(job),
-            closes=int(hold["units"]) if hold else 0,
+            period=await self.period_for(job.guild_id, conn=conn),
         )
 
     async def release(self, conn: aiosqlite.Connection, job: Job, note: str | None = None) -> None:
         """Give the hold back: nothing is charged. Idempotent per job."""
-        entries = await self.ledger.job_entries(conn, job.id)
-        hold = entries.get("hold")
-        if hold is None or "charge" in entries or "release" in entries:
-            return
-        await self.ledger.add(
-            conn,
-            "release",
-            Decimal(hold["amount"]),
-            period=hold["period"],
-            guild_id=job.guild_id,
-            user_id=job.user_id,
-            job_id=job.id,
-            provider=job.provider,
-            model=job.model,
-            note=note,
-        )
+        await self.ledger.close(conn, job.id, "release", note=note)
 
     # -- admin ------------------------------------------------------------------------------------
 
@@ -425,6 +401,21 @@ class QuotaService:
                     )  # fmt: skip
                     count += 1
         return count
+
+
+def check(
+    limits: Limits,
+    usage: Usage,
+    guild_usage: Usage,
+    estimate: Decimal,
+    guild_id: int | None,
+    resets: datetime,
+) -> None:
+    """Raise `QuotaExceeded` when the member's limit or the guild's budget cannot take `estimate`."""
+    if refused(limits.member, usage, estimate):
+        raise QuotaExceeded(refusal("member", estimate, limits.member, usage, resets))
+    if guild_id is not None and refused(limits.guild, guild_usage, estimate):
+        raise QuotaExceeded(refusal("guild", estimate, limits.guild, guild_usage, resets))
 
 
 def refused(limit: Limit, usage: Usage, estimate: Decimal) -> bool:

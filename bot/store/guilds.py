@@ -40,9 +40,44 @@ def _limit(text: str | None) -> Limit:
     return Decimal(text) if text is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class GuildConfig:
+    settings: GuildSettings
+    limits: dict[tuple[str, int], Limit]
+
+
 class GuildStore:
-    def __init__(self, db: Database) -> None:
+    """Reads are served from a small per-guild cache (a hold must not pay two queries for rules that
+    change a few times a month); every write here drops the guild's entry, and entries expire after
+    `ttl` seconds in case another process edited the file."""
+
+    def __init__(self, db: Database, *, ttl: float = 30.0) -> None:
         self.db = db
+        self.ttl = ttl
+        self._cache: dict[int, tuple[float, GuildConfig]] = {}
+
+    async def config(self, guild_id: int, *, conn: aiosqlite.Connection | None = None) -> GuildConfig:
+        cached = self._cache.get(guild_id)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        settings_sql = "SELECT * FROM guild_settings WHERE guild_id = ?"
+        limits_sql = "SELECT scope, target_id, amount FROM quota_limits WHERE guild_id = ?"
+        if conn is None:
+            rows = await self.db.fetchall(settings_sql, (guild_id,))
+            limit_rows = await self.db.fetchall(limits_sql, (guild_id,))
+        else:
+            rows = list(await conn.execute_fetchall(settings_sql, (guild_id,)))
+            limit_rows = list(await conn.execute_fetchall(limits_sql, (guild_id,)))
+        config = GuildConfig(
+            _settings(guild_id, rows[0] if rows else None),
+            {(r["scope"], int(r["target_id"])): _limit(r["amount"]) for r in limit_rows},
+        )
+        self._cache[guild_id] = (now + self.ttl, config)
+        return config
+
+    def forget(self, guild_id: int) -> None:
+        self._cache.pop(guild_id, None)
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -51,26 +86,10 @@ class GuildStore:
     ) -> GuildSettings:
         if guild_id is None:
             return GuildSettings(0)
-        sql = "SELECT * FROM guild_settings WHERE guild_id = ?"
-        if conn is None:
-            row = await self.db.fetchone(sql, (guild_id,))
-        else:
-            async with conn.execute(sql, (guild_id,)) as cursor:
-                row = await cursor.fetchone()
-        if row is None:
-            return GuildSettings(guild_id)
-        return GuildSettings(
-            guild_id=guild_id,
-            default_model=row["default_model"],
-            allowed_models=tuple(json.loads(row["allowed_models"])) if row["allowed_models"] else None,
-            max_safety_tolerance=row["max_safety_tolerance"],
-            allowed_channels=tuple(int(c) for c in json.loads(row["allowed_channels"]))
-            if row["allowed_channels"]
-            else None,
-            quota_period=row["quota_period"],
-        )
+        return (await self.config(guild_id, conn=conn)).settings
 
     async def save_settings(self, new: GuildSettings, *, actor_id: int | None) -> None:
+        self.forget(new.guild_id)
         await self.db.execute(
             """INSERT INTO guild_settings (guild_id, default_model, allowed_models, max_safety_tolerance,
                                            allowed_channels, quota_period, actor_id, updated_at)
@@ -93,12 +112,14 @@ class GuildStore:
                 time.time(),
             ),
         )
+        self.forget(new.guild_id)
 
     # -- limits -----------------------------------------------------------------------------------
 
     async def set_limit(
         self, guild_id: int, scope: LimitScope, target_id: int, amount: Limit, *, actor_id: int | None
     ) -> None:
+        self.forget(guild_id)
         await self.db.execute(
             """INSERT INTO quota_limits (guild_id, scope, target_id, amount, actor_id, updated_at)
                VALUES (?, ?, ?, ?, ?, ?)
@@ -107,14 +128,18 @@ class GuildStore:
                    updated_at = excluded.updated_at""",
             (guild_id, scope, target_id, str(amount) if amount is not None else None, actor_id, time.time()),
         )
+        self.forget(guild_id)
 
     async def clear_limit(self, guild_id: int, scope: LimitScope, target_id: int) -> bool:
+        self.forget(guild_id)
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "DELETE FROM quota_limits WHERE guild_id = ? AND scope = ? AND target_id = ?",
                 (guild_id, scope, target_id),
             )
-            return cursor.rowcount > 0
+            removed = cursor.rowcount > 0
+        self.forget(guild_id)
+        return removed
 
     async def limits_for(
         self,
@@ -125,17 +150,10 @@ class GuildStore:
         conn: aiosqlite.Connection | None = None,
     ) -> list[LimitRow]:
         """Every limit that may apply to this member: theirs, their roles', the guild's default and budget."""
-        marks = ",".join("?" * len(role_ids)) or "NULL"
-        sql = f"""SELECT scope, target_id, amount FROM quota_limits WHERE guild_id = ? AND (
-                      (scope = 'member' AND target_id = ?) OR scope IN ('default', 'guild')
-                      OR (scope = 'role' AND target_id IN ({marks})))"""  # noqa: S608 - placeholders only
-        params: tuple[Any, ...] = (guild_id, user_id, *role_ids)
-        if conn is None:
-            rows = await self.db.fetchall(sql, params)
-        else:
-            async with conn.execute(sql, params) as cursor:
-                rows = list(await cursor.fetchall())
-        return [LimitRow(r["scope"], int(r["target_id"]), _limit(r["amount"])) for r in rows]
+        limits = (await self.config(guild_id, conn=conn)).limits
+        wanted: list[tuple[LimitScope, int]] = [("member", user_id), ("default", 0), ("guild", 0)]
+        wanted += [("role", r) for r in role_ids]
+        return [LimitRow(scope, t, limits[(scope, t)]) for scope, t in wanted if (scope, t) in limits]
 
     async def all_limits(self, guild_id: int) -> list[LimitRow]:
         rows = await self.db.fetchall(
@@ -143,3 +161,18 @@ class GuildStore:
             (guild_id,),
         )
         return [LimitRow(r["scope"], int(r["target_id"]), _limit(r["amount"])) for r in rows]
+
+
+def _settings(guild_id: int, row: Any) -> GuildSettings:
+    if row is None:
+        return GuildSettings(guild_id)
+    return GuildSettings(
+        guild_id=guild_id,
+        default_model=row["default_model"],
+        allowed_models=tuple(json.loads(row["allowed_models"])) if row["allowed_models"] else None,
+        max_safety_tolerance=row["max_safety_tolerance"],
+        allowed_channels=tuple(int(c) for c in json.loads(row["allowed_channels"]))
+        if row["allowed_channels"]
+        else None,
+        quota_period=row["quota_period"],
+    )

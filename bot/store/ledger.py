@@ -130,12 +130,116 @@ class Ledger:
             ),
         )
 
-    async def job_entries(self, conn: aiosqlite.Connection, job_id: str) -> dict[str, aiosqlite.Row]:
+    async def hold_within(
+        self,
+        conn: aiosqlite.Connection,
+        amount: Decimal,
+        *,
+        period: str,
+        guild_id: int | None,
+        user_id: int,
+        job_id: str,
+        provider: str,
+        model: str,
+        size: str | None,
+        member_limit: Decimal | None,
+        guild_limit: Decimal | None,
+        role_ids: Sequence[int] = (),
+    ) -> bool:
+        """Append the hold only if it fits (one statement: check and insert cannot be separated).
+
+        Fits: committed + amount <= limit + granted, and committed < limit + granted (so a limit of
+        0 blocks even a free job); for the member (grants to their roles count) and for the guild's
+        budget. A None limit is unlimited. Returns whether the hold was written.
+        """
+        units = to_units(amount)
+        key = guild_id or 0
+        marks = ",".join("?" * len(role_ids)) or "NULL"
+        member_units = to_units(member_limit) if member_limit is not None else None
+        guild_units = to_units(guild_limit) if guild_limit is not None and guild_id is not None else None
+        # (No leading WITH: Python's sqlite3 would then not report the rowcount.)
+        sql = f"""
+            INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
+                                provider, model, size, created_at)
+            SELECT 'hold', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?
+            FROM (
+                SELECT COALESCE((SELECT used + held FROM ledger_totals
+                                 WHERE guild_key = ? AND user_key = ? AND period = ?), 0) AS committed,
+                       COALESCE((SELECT granted FROM ledger_totals
+                                 WHERE guild_key = ? AND user_key = ? AND period = ?), 0)
+                     + COALESCE((SELECT SUM(units) FROM ledger WHERE guild_id = ? AND period = ?
+                                 AND role_id IN ({marks}) AND kind = 'grant'), 0) AS granted
+            ) AS m, (
+                SELECT COALESCE((SELECT used + held FROM ledger_totals
+                                 WHERE guild_key = ? AND user_key = 0 AND period = ?), 0) AS committed,
+                       COALESCE((SELECT granted FROM ledger_totals
+                                 WHERE guild_key = ? AND user_key = 0 AND period = ?), 0) AS granted
+            ) AS g
+            WHERE (? IS NULL OR (m.committed + ? <= ? + m.granted AND m.committed < ? + m.granted))
+              AND (? IS NULL OR (g.committed + ? <= ? + g.granted AND g.committed < ? + g.granted))"""  # noqa: S608
+        params = (
+            *(guild_id, user_id, job_id, str(amount), units, period, provider, model, size, time.time()),
+            *(key, user_id, period, key, user_id, period, key, period, *role_ids),
+            *(key, period, key, period),
+            *(member_units, units, member_units, member_units),
+            *(guild_units, units, guild_units, guild_units),
+        )
+        cursor = await conn.execute(sql, params)
+        return cursor.rowcount == 1
+
+    async def close(
+        self,
+        conn: aiosqlite.Connection,
+        job_id: str,
+        kind: str,
+        *,
+        amount: Decimal | None = None,
+        guild_id: int | None = None,
+        user_id: int | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        size: str | None = None,
+        period: str | None = None,
+        note: str | None = None,
+    ) -> bool:
+        """Close the job's hold, in one statement, unless it is closed already (idempotent):
+        `charge` writes `amount` (and closes the hold, if any, in `period` of the hold, else the
+        given one); `release` gives the hold back (nothing when there is no hold). Returns whether
+        an entry was written."""
+        not_closed = (
+            "NOT EXISTS (SELECT 1 FROM ledger c WHERE c.job_id = ? AND c.kind IN ('charge', 'release'))"
+        )
+        if kind == "charge":
+            assert amount is not None
+            assert period is not None
+            sql = f"""INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
+                                          provider, model, size, note, created_at)
+                      SELECT 'charge', ?, ?, ?, ?, ?, COALESCE(h.units, 0), COALESCE(h.period, ?),
+                             ?, ?, ?, ?, ?
+                      FROM (SELECT 1) LEFT JOIN ledger h ON h.job_id = ? AND h.kind = 'hold'
+                      WHERE {not_closed}"""  # noqa: S608
+            params: tuple[Any, ...] = (
+                *(guild_id, user_id, job_id, str(amount), to_units(amount), period, provider, model, size),
+                *(note, time.time(), job_id, job_id),
+            )
+        elif kind == "release":
+            sql = f"""INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
+                                          provider, model, note, created_at)
+                      SELECT 'release', h.guild_id, h.user_id, h.job_id, h.amount, h.units, 0, h.period,
+                             h.provider, h.model, ?, ?
+                      FROM ledger h WHERE h.job_id = ? AND h.kind = 'hold' AND {not_closed}"""  # noqa: S608
+            params = (note, time.time(), job_id, job_id)
+        else:
+            raise ValueError(f"cannot close a hold with {kind!r}")
+        cursor = await conn.execute(sql, params)
+        return cursor.rowcount == 1
+
+    async def job_entries(self, conn: aiosqlite.Connection, job_id: str) -> dict[str, Any]:
         """The job's hold, charge and release (each at most once), by kind."""
-        async with conn.execute(
+        rows = await conn.execute_fetchall(
             "SELECT kind, amount, units, period FROM ledger WHERE job_id = ?", (job_id,)
-        ) as cursor:
-            return {row["kind"]: row for row in await cursor.fetchall()}
+        )
+        return {row["kind"]: row for row in rows}
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -168,6 +272,35 @@ class Ledger:
     ) -> Usage:
         return await self.totals(guild_id, None, period, conn=conn)
 
+    async def standing(
+        self,
+        guild_id: int | None,
+        user_id: int,
+        role_ids: Sequence[int],
+        period: str,
+        *,
+        conn: aiosqlite.Connection | None = None,
+    ) -> tuple[Usage, Usage]:
+        """(the member's usage, with grants to any of their roles; the guild budget's usage), in one
+        query: a hold is on the hot path."""
+        marks = ",".join("?" * len(role_ids)) or "NULL"
+        sql = f"""SELECT 0, used, held, granted FROM ledger_totals
+                      WHERE guild_key = ? AND user_key = ? AND period = ?
+                  UNION ALL SELECT 1, used, held, granted FROM ledger_totals
+                      WHERE guild_key = ? AND user_key = 0 AND period = ?
+                  UNION ALL SELECT 2, 0, 0, COALESCE(SUM(units), 0) FROM ledger
+                      WHERE guild_id = ? AND period = ? AND role_id IN ({marks}) AND kind = 'grant'"""  # noqa: S608
+        key = guild_id or 0
+        params = (key, user_id, period, key, period, key, period, *role_ids)
+        if conn is None:
+            rows = await self.db.fetchall(sql, params)
+        else:
+            rows = list(await conn.execute_fetchall(sql, params))
+        found = {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+        used, held, granted = found.get(0, (0, 0, 0))
+        granted += found.get(2, (0, 0, 0))[2] if guild_id is not None else 0
+        return Usage.from_units(used, held, granted), Usage.from_units(*found.get(1, (0, 0, 0)))
+
     async def role_grants(
         self,
         guild_id: int,
@@ -196,8 +329,8 @@ class Ledger:
                 COALESCE(SUM(CASE kind WHEN 'hold' THEN units WHEN 'release' THEN -units
                                        WHEN 'charge' THEN -closes ELSE 0 END), 0),
                 COALESCE(SUM(CASE kind WHEN 'grant' THEN units ELSE 0 END), 0)
-                FROM ledger WHERE COALESCE(guild_id, 0) = ? AND user_id = ? AND period = ?"""
-            params: tuple[Any, ...] = (guild_id or 0, user_id, period)
+                FROM ledger WHERE guild_id IS ? AND user_id = ? AND period = ?"""
+            params: tuple[Any, ...] = (guild_id, user_id, period)
         else:
             sql = """SELECT
                 COALESCE(SUM(CASE WHEN kind = 'charge' THEN units
