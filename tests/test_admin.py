@@ -277,3 +277,30 @@ async def test_allowed_models_and_the_safety_cap_are_enforced(simcord_env, runni
     assert "`flux-pro-1.1` is not allowed on this server" in refused.response.content
     assert [type(e) for e in refusals(simcord_env)] == [NotAllowed]
     assert len(fake_ttapi.submits()) == 1
+
+
+async def test_reset_and_usage_by_role_find_the_members_without_the_members_intent(
+    simcord_env, running, server
+):
+    alice, bob, mod, channel = server["alice"], server["bob"], server["mod"], server["channel"]
+    await alice.slash(channel, "imagine", prompt="alice's")
+    await bob.slash(channel, "imagine", prompt="bob's")
+    await finish_jobs(simcord_env, running)
+
+    usage = await mod.slash(channel, "admin quota usage", scope="role", role=server["artists"])
+    shown = {f.name: f.value for f in usage.response.embeds[0].fields}
+    assert shown["Top members"] == "1. bob — 5 used"
+
+    reset = await mod.slash(channel, "admin quota reset", scope="role", role=server["artists"])
+    assert "(1 had usage)" in reset.response.content
+    assert fields(await bob.slash(channel, "quota"))["Used"] == "0 credits"
+    assert fields(await alice.slash(channel, "quota"))["Used"] == "5 credits"
+
+    await mod.slash(channel, "admin quota reset", scope="guild")
+    assert fields(await alice.slash(channel, "quota"))["Used"] == "0 credits"
+    entries = await running.db.fetchall("SELECT kind, user_id, actor_id FROM ledger WHERE kind = 'reset'")
+    assert {(r["user_id"], r["actor_id"]) for r in entries} == {
+        (bob.id, mod.id),
+        (alice.id, mod.id),
+        (None, mod.id),
+    }
