@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -304,3 +305,23 @@ async def test_reset_and_usage_by_role_find_the_members_without_the_members_inte
         (alice.id, mod.id),
         (None, mod.id),
     }
+
+
+async def test_the_servers_default_model_and_its_own_period(simcord_env, running, server, fake_ttapi):
+    channel, alice, mod = server["channel"], server["alice"], server["mod"]
+    saved = await mod.slash(channel, "admin settings", default_model="flux-dev")
+    assert {f.name: f.value for f in saved.response.embeds[0].fields}["Default model"] == "`flux-dev`"
+    await alice.slash(channel, "imagine", prompt="a cat")
+    await finish_jobs(simcord_env, running)
+    assert fake_ttapi.submits()[0].path == "/bfl/v1/flux-dev"
+
+    changed = await mod.slash(channel, "admin quota limit", scope="default", amount="50", period="week")
+    assert "quota period is now **week**" in changed.response.content
+    quota = await alice.slash(channel, "quota")
+    embed = quota.response.embeds[0]
+    assert "-W" in embed.footer.text  # an ISO week key, e.g. 2026-W47
+    shown = {f.name: f.value for f in embed.fields}
+    assert (shown["Limit"], shown["Limit set by"]) == ("50", "server default")
+    reset_at = int(shown["Resets"].split(":")[1])
+    assert datetime.fromtimestamp(reset_at, UTC).weekday() == 0  # a Monday, 00:00 UTC
+    assert datetime.fromtimestamp(reset_at, UTC).hour == 0
