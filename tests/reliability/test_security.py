@@ -1,0 +1,299 @@
+"""Security properties that hold by construction, checked so they keep holding.
+
+- SQL is only ever built with parameters: a lint over bot/ and cogs/ finds every SQL string with an
+  interpolation and allows only placeholder lists and reviewed, whitelisted column lists.
+- Callback authentication compares in constant time (`hmac.compare_digest`), never with `==`.
+- Outbound requests go only to allow-listed hosts: hostile result and polling URLs are refused
+  before any connection is made, and the key is never sent to a foreign host.
+- The web server binds to HTTP_HOST only and answers nothing but its routes.
+- Admin subcommands each check Manage Server in the bot (the client-side default_permissions is
+  only a hint); issue 5's SimCord test proves the refusal, this one that no subcommand forgets.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from bot.jobs.model import JobState
+from bot.providers.base import ResultDownloadError
+from bot.providers.bfl import BFLProvider, verify_callback
+from bot.providers.ttapi import TTAPIProvider
+from bot.web import serve
+from tests.conftest import finish_jobs
+from tests.fakes.bfl import FakeBFL
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "cogs").rglob("*.py")])
+SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|PRAGMA|WITH|CREATE|REPLACE|ALTER|DROP)\b", re.I)
+PLACEHOLDERS = re.compile(r"""^['"],\s?['"]\.join\(['"]\?['"] \* len\(\w+\)\)( or ['"]NULL['"])?$""")
+
+#: Interpolations reviewed by hand: (file, expression) → why it cannot carry a value.
+REVIEWED = {
+    ("bot/store/jobs.py", "', '.join(columns)"): "names checked against MUTABLE_COLUMNS, values are ?",
+    ("bot/store/db.py", "number"): "a migration number formatted with :d",
+}
+
+
+def _functions(tree: ast.AST) -> Iterator[ast.AST]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def sql_interpolations() -> list[tuple[str, int, str]]:
+    """Every value interpolated into an SQL string literal in bot/ and cogs/, as source text."""
+    found = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        rel = str(path.relative_to(ROOT))
+        for function in _functions(tree):
+            assigned = {
+                target.id: ast.unparse(node.value)
+                for node in ast.walk(function)
+                if isinstance(node, ast.Assign)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            }
+            for node in ast.walk(function):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                if not SQL_START.match(text):
+                    continue
+                for value in node.values:
+                    if isinstance(value, ast.FormattedValue):
+                        expression = ast.unparse(value.value)
+                        # A local like `marks` stands for what it was assigned.
+                        found.append((rel, node.lineno, assigned.get(expression, expression)))
+    return found
+
+
+def test_sql_is_only_built_with_placeholders_or_reviewed_column_lists():
+    interpolations = sql_interpolations()
+    assert interpolations, "the lint found no dynamic SQL at all: is it still looking?"
+    unreviewed = [
+        f"{file}:{line}: {expression}"
+        for file, line, expression in set(interpolations)
+        if not PLACEHOLDERS.match(expression) and (file, expression) not in REVIEWED
+    ]
+    assert unreviewed == [], "SQL built from values; use ? parameters:\n" + "\n".join(sorted(unreviewed))
+
+
+def test_no_sql_is_built_with_percent_format_or_concatenation():
+    offences = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            left = None
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+                left = node.left
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "format"
+            ):
+                left = node.func.value
+            if isinstance(left, ast.Constant) and isinstance(left.value, str) and SQL_START.match(left.value):
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offences == []
+
+
+async def test_the_reviewed_column_list_refuses_names_outside_the_whitelist(running):
+    from bot.jobs.model import Job, Origin
+
+    job = Job(
+        id="0123456789abcdef", seq=0, state=JobState.QUEUED, origin=Origin.CLI, provider="ttapi",
+        model="flux-pro-1.1", prompt="x", params={}, user_id=1, guild_id=None, channel_id=None,
+        estimate=__import__("decimal").Decimal(1), created_at=0.0, updated_at=0.0,
+    )  # fmt: skip
+    hostile = {"cost = 0, state = 'delivered' --": 1}
+    with pytest.raises(ValueError, match="not a mutable job column"):
+        await running.jobs.update(job, **hostile)
+    with pytest.raises(ValueError, match="not a mutable job column"):
+        await running.jobs.transition(job, JobState.SUBMITTING, **hostile)
+
+
+async def test_a_prompt_full_of_sql_is_stored_verbatim_and_harms_nothing(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    prompt = "a cat'); DROP TABLE jobs; DELETE FROM ledger; -- \" OR 1=1"
+
+    await alice.slash(channel, "imagine", prompt=prompt)
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.prompt == prompt
+    assert job.state is JobState.DELIVERED
+    assert len(await running.db.fetchall("SELECT * FROM ledger WHERE job_id = ?", (job.id,))) == 2
+
+
+# -- constant-time authentication ------------------------------------------------------------
+
+SECRET_NAME = re.compile(r"(secret|token|signature|digest)", re.I)
+
+
+def test_secrets_and_tokens_are_never_compared_with_equality():
+    offences = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Compare):
+                continue
+            if not any(isinstance(op, ast.Eq | ast.NotEq) for op in node.ops):
+                continue
+            operands = [node.left, *node.comparators]
+            if any(isinstance(o, ast.Constant) and o.value is None for o in operands):
+                continue
+            names = " ".join(ast.unparse(o) for o in operands)
+            if SECRET_NAME.search(names) and "response_message_id" not in names:
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+    assert offences == [], "compare secrets with hmac.compare_digest:\n" + "\n".join(offences)
+
+
+def test_callback_verification_uses_compare_digest_and_rejects_near_misses():
+    import hashlib
+    import hmac
+
+    source = Path(ROOT / "bot/providers/bfl.py").read_text(encoding="utf-8")
+    assert "hmac.compare_digest" in source
+    body, secret = b'{"id":"x","status":"Ready"}', "s3cret-per-job-value"
+    good_hmac = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert verify_callback({"X-Webhook-Secret": secret}, body, secret)
+    assert verify_callback({"X-BFL-Signature": good_hmac}, body, secret)
+    for headers in (
+        {},
+        {"X-Webhook-Secret": secret[:-1]},
+        {"X-Webhook-Secret": secret + "x"},
+        {"X-Webhook-Secret": ""},
+        {"X-BFL-Signature": good_hmac[:-1] + ("0" if good_hmac[-1] != "0" else "1")},
+        {"X-BFL-Signature": "sha256=" + hmac.new(b"other", body, hashlib.sha256).hexdigest()},
+    ):
+        assert not verify_callback(headers, body, secret), headers
+    assert not verify_callback({"X-BFL-Signature": good_hmac}, body + b" ", secret)
+
+
+# -- outbound requests only to allow-listed hosts --------------------------------------------
+
+HOSTILE_RESULT_URLS = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://localhost:22/",
+    "https://evil.example/image.png",
+    "https://ttapi.io.evil.example/image.png",
+    "https://evilttapi.io/image.png",
+    "https://cdn.ttapi.io@evil.example/image.png",
+    "https://bfl.ai.evil.example/x.png",
+    "file:///etc/passwd",
+    "ftp://cdn.ttapi.io/x.png",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_RESULT_URLS)
+async def test_hostile_result_urls_are_refused_before_connecting(url):
+    seen: list[str] = []
+
+    async def on_start(session: Any, context: Any, params: aiohttp.TraceRequestStartParams) -> None:
+        seen.append(str(params.url))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_start)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        client = TTAPIProvider(session=session, base_url="https://api.ttapi.io", api_key=SecretStr("k" * 8))
+        with pytest.raises(ResultDownloadError):
+            await client.download(url)
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    "url", ["https://cdn.ttapi.io/a.png", "https://CDN.TTAPI.IO./a.png", "https://delivery-eu1.bfl.ai/a.png"]
+)
+def test_the_provider_result_hosts_are_allowed(url):
+    from urllib.parse import urlsplit
+
+    from bot.providers.base import _host_allowed
+
+    client = TTAPIProvider(session=None, base_url="https://api.ttapi.io", api_key=SecretStr("k" * 8))  # type: ignore[arg-type]
+    assert _host_allowed(urlsplit(url).hostname or "", client.result_hosts())
+
+
+async def test_a_foreign_polling_url_never_receives_the_bfl_key(fake_bfl: FakeBFL):
+    """BFL says where to poll; the key goes with the poll, so a foreign host is never used."""
+    seen: list[str] = []
+
+    async def on_start(session: Any, context: Any, params: aiohttp.TraceRequestStartParams) -> None:
+        seen.append(params.url.host or "")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_start)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        client = BFLProvider(session=session, base_url=fake_bfl.url, api_key=SecretStr(fake_bfl.api_key))
+        from bot.providers.base import ProviderRequest
+
+        submission = await client.submit(ProviderRequest("/v1/flux-pro-1.1", {"prompt": "a cat"}))
+        await client.poll(submission.provider_job_id, "https://collector.evil.example/v1/get_result?id=x")
+    assert seen == ["127.0.0.1", "127.0.0.1"]
+
+
+# -- the web server ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_the_web_server_binds_http_host_only_and_answers_only_its_routes(services, settings):
+    port = free_port()
+    settings = settings.model_copy(update={"http_host": "127.0.0.1", "http_port": port})
+    async with serve(settings, services, None), aiohttp.ClientSession() as http:
+        base = f"http://127.0.0.1:{port}"
+        async with http.get(f"{base}/healthz") as response:
+            assert response.status == 200
+        for path in (
+            "/",
+            "/admin",
+            "/healthz/../etc/passwd",
+            "/%2e%2e/%2e%2e/etc/passwd",
+            "/.env",
+            "/callbacks",
+        ):
+            async with http.get(base + path) as response:
+                assert response.status == 404, path
+        async with http.post(f"{base}/healthz", data=b"x") as response:
+            assert response.status == 405
+        # Another loopback address of this machine: nothing listens there.
+        with pytest.raises(aiohttp.ClientConnectorError):
+            async with http.get(f"http://127.0.0.2:{port}/healthz"):
+                pass
+    await asyncio.sleep(0)
+
+
+# -- admin commands enforce their permission in the bot -----------------------------------------
+
+
+def test_every_admin_subcommand_checks_manage_server_itself():
+    tree = ast.parse((ROOT / "cogs/admin.py").read_text(encoding="utf-8"))
+    commands = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AsyncFunctionDef)
+        and any("command" in ast.unparse(d) for d in node.decorator_list)
+    ]
+    assert len(commands) >= 5
+    missing = [
+        c.name
+        for c in commands
+        if not any(
+            isinstance(n, ast.Call) and ast.unparse(n.func).endswith("require_admin") for n in ast.walk(c)
+        )
+    ]
+    assert missing == []
