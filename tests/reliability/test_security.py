@@ -58,7 +58,7 @@ def sql_interpolations() -> list[tuple[str, int, str]]:
         rel = str(path.relative_to(ROOT))
         for function in _functions(tree):
             assigned = {
-                target.id: ast.unparse(node.value)
+                target.id: node.value
                 for node in ast.walk(function)
                 if isinstance(node, ast.Assign)
                 for target in node.targets
@@ -73,8 +73,11 @@ def sql_interpolations() -> list[tuple[str, int, str]]:
                 for value in node.values:
                     if isinstance(value, ast.FormattedValue):
                         expression = ast.unparse(value.value)
-                        # A local like `marks` stands for what it was assigned.
-                        found.append((rel, node.lineno, assigned.get(expression, expression)))
+                        # A local like `marks` stands for what it was assigned; a literal is safe.
+                        source = assigned.get(expression)
+                        if isinstance(source, ast.Constant) and isinstance(source.value, str):
+                            continue
+                        found.append((rel, node.lineno, ast.unparse(source) if source else expression))
     return found
 
 
