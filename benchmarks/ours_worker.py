@@ -1,0 +1,67 @@
+"""Our bot's job pipeline doing N jobs against a fake BFL; the counterpart of official_client_worker.py.
+
+Started by `vs_official_client.py` in a child process (so its CPU and memory are its own).
+Prints one JSON line with the same fields as the official client's worker.
+"""
+
+from __future__ import annotations
+
+import time
+
+T_START = time.perf_counter()
+CPU_START = time.process_time()
+
+import asyncio  # noqa: E402 - imports are part of what is measured
+import json  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.ours import CountingSink, bench_settings, submit_all  # noqa: E402
+from bot.app import open_services  # noqa: E402
+from bot.jobs.model import Origin  # noqa: E402
+
+
+async def run(spec: dict) -> dict:
+    prompts = spec["prompts"]
+    with tempfile.TemporaryDirectory(prefix="fluxbot-bench-") as tmp:
+        settings = bench_settings(
+            Path(tmp), url=spec["url"], api_key=spec["api_key"], concurrency=max(24, len(prompts))
+        )
+        async with open_services(settings) as services:
+            sink = CountingSink(expected=len(prompts))
+            services.manager.register_sink(Origin.CLI, sink)
+            await services.manager.start()
+            cpu_ready = time.process_time()
+            wall0 = time.perf_counter()
+            jobs = await submit_all(services.manager, prompts)
+            await asyncio.wait_for(sink.done.wait(), 600)
+            wall = time.perf_counter() - wall0
+            run_cpu = time.process_time() - cpu_ready
+            done = [await services.jobs.get(j.id) for j in jobs]
+            polls = sum(j.polls for j in done if j)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "delivered": len(sink.delivered),
+        "errors": list(sink.failed.values())[:5],
+        "error_count": len(sink.failed),
+        "run_wall": wall,
+        "run_cpu": run_cpu,
+        "startup_cpu": cpu_ready - CPU_START,
+        "process_cpu": usage.ru_utime + usage.ru_stime,
+        "process_wall": time.perf_counter() - T_START,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "polls_recorded": polls,
+    }
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    print(json.dumps(asyncio.run(run(spec))))
+
+
+if __name__ == "__main__":
+    main()
