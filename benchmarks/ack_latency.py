@@ -1,0 +1,266 @@
+"""How fast `/imagine` is acknowledged while 1,000 jobs are in flight and 8 MB reference images are encoded.
+
+The real bot (FluxBot, its cogs, the tree handler, DiscordSink) runs in SimCord, in process; the
+job manager runs beside it as the composition root starts it; the fake BFL runs in its own process.
+
+1. `--inflight` jobs (default 1,000) are accepted through `JobManager.submit` (quota hold, insert)
+   and submitted to the fake, where each takes `--duration` seconds (default 40, longer than the
+   measurement), so all of them are being polled on the real schedule for the whole window.
+2. `--images` workers (default 4) each loop over one `--image-mb` MB (default 8) PNG: validate and
+   encode it (`prepare_reference`, off the loop as the cog does it), plan, accept (the bytes go
+   into SQLite) and submit it to the fake (base64 in the JSON body) — what a member's `/imagine`
+   with an attachment costs once acknowledged.
+3. Meanwhile `--probes` members (default 200) each run `/imagine prompt:...`, one after another
+   with a short pause. Acknowledgement latency = from just before the interaction is dispatched
+   to the moment the bot's interaction-callback POST reaches SimCord (real clock, perf_counter).
+
+    /work/main/.venv/bin/python benchmarks/ack_latency.py [--inflight 1000] [--probes 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import simcord
+from harness import FakeServer, Verdict, now, print_machine, print_verdicts, summary_ms, percentile
+from ours import bench_settings, new_job
+from PIL import Image
+
+from bot.app import Services, open_services
+from bot.discord.client import FluxBot
+from bot.images import prepare_reference
+from bot.jobs.manager import NewJob
+from bot.jobs.model import Origin
+from bot.jobs.plan import plan_job
+
+
+class TimedLog(list):  # type: ignore[type-arg]
+    """SimCord's REST log, with the real time each request arrived."""
+
+    def __init__(self, existing: list[Any]) -> None:
+        super().__init__(existing)
+        self.times: list[float] = [0.0] * len(existing)
+
+    def append(self, entry: Any) -> None:
+        self.times.append(now())
+        super().append(entry)
+
+
+async def real_sleep(seconds: float) -> None:
+    """A pause SimCord's virtual clock cannot hold back (it owns the loop's timers while it runs)."""
+    await asyncio.to_thread(time.sleep, seconds)
+
+
+def noise_png(megabytes: float, seed: int) -> bytes:
+    """An incompressible PNG of about `megabytes` MB (random pixels)."""
+    side = int((megabytes * 1024 * 1024 / 3) ** 0.5)
+    rng = random.Random(seed)
+    image = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+async def count_states(services: Services) -> dict[str, int]:
+    rows = await services.db.fetchall("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+    return {r[0]: r[1] for r in rows}
+
+
+async def image_worker(
+    services: Services,
+    data: bytes,
+    worker: int,
+    stop: asyncio.Event,
+    done: list[float],
+    where: tuple[int, int],
+) -> None:
+    """Encode, plan, accept and submit one big reference image, again and again."""
+    rounds = 0
+    while not stop.is_set() and rounds < 40:
+        started = now()
+        encoded = await asyncio.to_thread(prepare_reference, data, "image")
+        plan = plan_job(
+            f"remix {worker}.{rounds}",
+            {},
+            default_model="flux-pro-1.1",
+            available=["bfl"],
+            preferred="bfl",
+            images=[encoded],
+        )
+        job = await services.manager.submit(
+            NewJob(
+                id=None,
+                origin=Origin.DISCORD,
+                provider=plan.provider,
+                model=plan.spec.id,
+                prompt=plan.prompt,
+                request=plan.request,
+                options=plan.options.public(),
+                user_id=900_000 + worker * 100 + rounds,
+                guild_id=where[0],
+                channel_id=where[1],
+            )
+        )
+        # The job is encoded again for the provider when it is submitted: wait for that too.
+        while (await services.jobs.get(job.id)).state.value in ("queued", "submitting"):  # type: ignore[union-attr]
+            await real_sleep(0.05)
+        done.append(now() - started)
+        rounds += 1
+
+
+async def run(args: argparse.Namespace, fake: FakeServer) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="fluxbot-ack-") as tmp:
+        settings = bench_settings(
+            Path(tmp),
+            url=fake.url,
+            api_key=fake.api_key,
+            concurrency=args.inflight + args.probes + 100,
+            discord_token="bench-token",
+        )
+        async with open_services(settings) as services:
+            bot = FluxBot(services, sync="global")
+            env = simcord.Env(bot, check_errors=False, settle_timeout=30)
+            await env.start()
+            try:
+                return await measure(args, services, env)
+            finally:
+                await services.manager.stop()
+                await env.shutdown()
+
+
+async def measure(args: argparse.Namespace, services: Services, env: simcord.Env) -> dict[str, Any]:
+    guild = env.create_guild("Bench")
+    channel = guild.create_text_channel("art")
+    members = [guild.add_member(env.create_user(f"member{i}")) for i in range(args.probes)]
+    with env.time_context():
+        await services.manager.start()
+    log = TimedLog(env.backend.http_requests)
+    env.backend.http_requests = log
+
+    print(f"accepting {args.inflight} background jobs ...", file=sys.stderr)
+    t0 = now()
+    with env.time_context():
+        for start in range(0, args.inflight, 100):
+            await asyncio.gather(
+                *(
+                    services.manager.submit(
+                        new_job(
+                            f"background {i} [d={args.duration}]",
+                            10_000 + i,
+                            origin=Origin.DISCORD,
+                            guild_id=guild.id,
+                            channel_id=channel.id,
+                        )
+                    )
+                    for i in range(start, min(args.inflight, start + 100))
+                )
+            )
+    accepted = now() - t0
+    while (await count_states(services)).get("running", 0) < args.inflight:
+        await real_sleep(0.2)
+    in_flight_at_start = (await count_states(services)).get("running", 0)
+    print(f"{in_flight_at_start} in flight after {now() - t0:.1f} s; starting image workers", file=sys.stderr)
+
+    images = [noise_png(args.image_mb, seed) for seed in range(args.images)]
+    stop = asyncio.Event()
+    image_times: list[float] = []
+    # In SimCord's clock context, as the manager's own tasks are (SimCord holds back wake-ups of tasks
+    # it does not know).
+    with env.time_context():
+        workers = [
+            asyncio.create_task(image_worker(services, data, n, stop, image_times, (guild.id, channel.id)))
+            for n, data in enumerate(images)
+        ]
+    # Start the window when the background jobs are being polled (the first poll comes at ~80 % of the
+    # model's usual time).
+    await real_sleep(max(0.5, args.warmup - (now() - t0)))
+
+    acks: list[float] = []
+    missing = 0
+    window = now()
+    for i, member in enumerate(members):
+        started = now()
+        result = await member.slash(channel, "imagine", prompt=f"probe {i} a lighthouse at dusk")
+        key = f"/interactions/{result._interaction.id}/"
+        sent = next(
+            (
+                t
+                for t, e in zip(log.times, log, strict=True)
+                if key in e.path and e.path.endswith("/callback")
+            ),
+            None,
+        )
+        if sent is None:
+            missing += 1
+        else:
+            acks.append(sent - started)
+        await real_sleep(max(0.0, args.interval * (i + 1) - (now() - window)))
+    window = now() - window
+    stop.set()
+    in_flight_at_end = (await count_states(services)).get("running", 0)
+    for worker in workers:
+        worker.cancel()
+    for outcome in await asyncio.gather(*workers, return_exceptions=True):
+        if isinstance(outcome, Exception):
+            print(f"image worker failed: {outcome!r}", file=sys.stderr)
+    return {
+        "acks": acks,
+        "missing": missing,
+        "accepted_s": accepted,
+        "in_flight": (in_flight_at_start, in_flight_at_end),
+        "image_rounds": len(image_times),
+        "image_round_s": image_times,
+        "window_s": window,
+        "errors": [repr(e)[:200] for e in env.errors][:3],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--inflight", type=int, default=1000)
+    parser.add_argument("--probes", type=int, default=200)
+    parser.add_argument("--images", type=int, default=4)
+    parser.add_argument("--image-mb", type=float, default=8.0)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds each background job takes")
+    parser.add_argument("--interval", type=float, default=0.12, help="seconds between two probes")
+    parser.add_argument("--warmup", type=float, default=8.0, help="seconds from accepting to the first probe")
+    args = parser.parse_args()
+    print_machine()
+    with FakeServer("bfl", duration=args.duration) as fake:
+        result = asyncio.run(run(args, fake))
+        requests = fake.stats()
+    acks = result["acks"]
+    print(
+        f"{result['in_flight'][0]} jobs in flight at the start of the window, {result['in_flight'][1]} at its end "
+        f"(accepting them took {result['accepted_s']:.1f} s); window {result['window_s']:.1f} s"
+    )
+    print(
+        f"{args.images} × {args.image_mb:.0f} MB reference images: {result['image_rounds']} encoded, accepted and "
+        f"submitted during the window ({summary_ms(result['image_round_s'])} each)"
+    )
+    print(f"fake BFL received {requests['poll']} polls, {requests['submit']} submits")
+    print(f"/imagine acknowledged: {summary_ms(acks)}; {result['missing']} without a callback")
+    if result["errors"]:
+        print(f"errors seen by SimCord: {result['errors']}")
+    p99 = percentile([a * 1000 for a in acks], 99)
+    print_verdicts(
+        [
+            Verdict(
+                "ack p99 with 1,000 in flight + 4×8 MB images encoding", f"{p99:.1f} ms", "< 50 ms", p99 < 50
+            )
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()
