@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import simcord
-from harness import FakeServer, Verdict, now, print_machine, print_verdicts, summary_ms, percentile
-from ours import bench_settings, new_job
+from harness import FakeServer, Verdict, now, percentile, print_machine, print_verdicts, summary_ms
+from ours import BENCH_RATE_LIMITS, bench_settings, new_job
 from PIL import Image
 
 from bot.app import Services, open_services
@@ -125,7 +125,7 @@ async def run(args: argparse.Namespace, fake: FakeServer) -> dict[str, Any]:
             concurrency=args.inflight + args.probes + 100,
             discord_token="bench-token",
         )
-        async with open_services(settings) as services:
+        async with open_services(settings, rate_limits=BENCH_RATE_LIMITS) as services:
             bot = FluxBot(services, sync="global")
             env = simcord.Env(bot, check_errors=False, settle_timeout=30)
             await env.start()
@@ -241,12 +241,13 @@ def main() -> None:
         requests = fake.stats()
     acks = result["acks"]
     print(
-        f"{result['in_flight'][0]} jobs in flight at the start of the window, {result['in_flight'][1]} at its end "
-        f"(accepting them took {result['accepted_s']:.1f} s); window {result['window_s']:.1f} s"
+        f"{result['in_flight'][0]} jobs in flight at the start of the window, "
+        f"{result['in_flight'][1]} at its end (accepting them took {result['accepted_s']:.1f} s); "
+        f"window {result['window_s']:.1f} s"
     )
     print(
-        f"{args.images} × {args.image_mb:.0f} MB reference images: {result['image_rounds']} encoded, accepted and "
-        f"submitted during the window ({summary_ms(result['image_round_s'])} each)"
+        f"{args.images} × {args.image_mb:.0f} MB reference images: {result['image_rounds']} encoded, "
+        f"accepted and submitted during the window ({summary_ms(result['image_round_s'])} each)"
     )
     print(f"fake BFL received {requests['poll']} polls, {requests['submit']} submits")
     print(f"/imagine acknowledged: {summary_ms(acks)}; {result['missing']} without a callback")

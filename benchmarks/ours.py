@@ -23,6 +23,11 @@ from bot.settings import Settings
 
 MODEL = "flux-pro-1.1"
 
+#: Requests per second our provider-wide limiter allows against the fake. The product's default for
+#: BFL (20/s) is for the real API, which runs 24 tasks per key at most; the fake has no limit, and
+#: neither has the official client, so the side-by-side lifts ours out of the way too.
+BENCH_RATE_LIMITS = {"bfl": 2000.0}
+
 
 def bench_settings(tmp: Path, *, url: str, api_key: str, concurrency: int, **overrides: Any) -> Settings:
     values: dict[str, Any] = {

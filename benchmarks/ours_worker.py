@@ -20,7 +20,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.ours import CountingSink, bench_settings, submit_all  # noqa: E402
+from benchmarks.ours import BENCH_RATE_LIMITS, CountingSink, bench_settings, submit_all  # noqa: E402
 from bot.app import open_services  # noqa: E402
 from bot.jobs.model import Origin  # noqa: E402
 
@@ -31,7 +31,7 @@ async def run(spec: dict) -> dict:
         settings = bench_settings(
             Path(tmp), url=spec["url"], api_key=spec["api_key"], concurrency=max(24, len(prompts))
         )
-        async with open_services(settings) as services:
+        async with open_services(settings, rate_limits=BENCH_RATE_LIMITS) as services:
             sink = CountingSink(expected=len(prompts))
             services.manager.register_sink(Origin.CLI, sink)
             await services.manager.start()

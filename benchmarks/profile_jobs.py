@@ -15,13 +15,13 @@ import argparse
 import asyncio
 import os
 import sys
-import threading
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from harness import FakeServer, cpu_seconds, job_durations, print_machine
-from ours import MODEL, CountingSink, bench_settings, submit_all
+from ours import BENCH_RATE_LIMITS, MODEL, CountingSink, bench_settings, submit_all
 
 from bot.app import open_services
 from bot.jobs.model import Origin
@@ -31,7 +31,7 @@ from bot.providers.catalog import MODELS
 async def run(url: str, api_key: str, prompts: list[str], profiler: object | None) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="fluxbot-profile-") as tmp:
         settings = bench_settings(Path(tmp), url=url, api_key=api_key, concurrency=len(prompts))
-        async with open_services(settings) as services:
+        async with open_services(settings, rate_limits=BENCH_RATE_LIMITS) as services:
             sink = CountingSink(expected=len(prompts))
             services.manager.register_sink(Origin.CLI, sink)
             await services.manager.start()

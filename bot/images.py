@@ -6,12 +6,12 @@ is called through `asyncio.to_thread`), and Pillow's decompression-bomb guard is
 
 from __future__ import annotations
 
-import base64
 import io
 import warnings
 
 from PIL import Image, UnidentifiedImageError
 
+from bot.encoding import b64encode_text
 from bot.errors import InvalidInput
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
@@ -50,7 +50,7 @@ def prepare_reference(data: bytes, name: str = "image") -> str:
                     )
                     return _encode(smaller)
                 if fmt in ("PNG", "JPEG"):
-                    return base64.b64encode(data).decode("ascii")
+                    return b64encode_text(data)
                 return _encode(image)
     except InvalidInput:
         raise
@@ -66,4 +66,4 @@ def _encode(image: Image.Image) -> str:
         image.convert("RGBA").save(out, "PNG")
     else:
         image.convert("RGB").save(out, "JPEG", quality=92)
-    return base64.b64encode(out.getvalue()).decode("ascii")
+    return b64encode_text(out.getvalue())

@@ -42,7 +42,6 @@ one pass over a list per completion, not a query.
 from __future__ import annotations
 
 import asyncio
-import base64
 import bisect
 import contextlib
 import dataclasses
@@ -61,6 +60,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from bot.encoding import b64decode_text, b64encode_text
 from bot.errors import QueueFull
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState, Origin
@@ -344,11 +344,10 @@ class JobManager:
         Raises `QueueFull` or `QuotaExceeded` (user-facing, nothing spent).
         """
         now = time.time()
-        images = [
-            InputImage(name, base64.b64decode(new.request.body[name]))
-            for name in IMAGE_FIELDS
-            if isinstance(new.request.body.get(name), str)
-        ]
+        encoded = [(n, new.request.body[n]) for n in IMAGE_FIELDS if isinstance(new.request.body.get(n), str)]
+        # Megabytes of base64: decoded in a worker thread, a slice at a time (bot/encoding.py), so
+        # commands are still acknowledged at once.
+        images = [InputImage(name, await asyncio.to_thread(b64decode_text, text)) for name, text in encoded]
         body = {k: v for k, v in new.request.body.items() if k not in IMAGE_FIELDS}
         params = {
             "options": new.options,
@@ -729,7 +728,7 @@ class JobManager:
     async def _rebuild_request(self, job: Job) -> ProviderRequest:
         body = dict(job.params["body"])
         for image in await self.jobs.inputs(job.id):
-            body[image.field] = base64.b64encode(image.data).decode("ascii")
+            body[image.field] = await asyncio.to_thread(b64encode_text, image.data)
         return ProviderRequest(
             endpoint=job.params["endpoint"], body=body, host=job.params.get("host", "default")
         )

@@ -7,6 +7,7 @@ manager never sees a provider's spelling.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import json
 import logging
@@ -17,6 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+
+from bot.encoding import has_large_value, json_bytes
 
 log = logging.getLogger(__name__)
 
@@ -218,13 +221,23 @@ class HttpProvider(Provider):
         params: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], Any]:
         """One HTTP call; returns status, headers and the decoded JSON body (or raw text)."""
+        headers = self._headers()
+        data: bytes | None = None
+        if json_body is not None:
+            # A body carrying reference images is megabytes of JSON: serialized in a worker thread, a
+            # slice at a time (bot/encoding.py), not on the event loop as aiohttp's `json=` would.
+            if has_large_value(json_body):
+                data = await asyncio.to_thread(json_bytes, json_body)
+            else:
+                data = json_bytes(json_body)
+            headers = {**headers, "Content-Type": "application/json"}
         try:
             async with self.session.request(
                 method,
                 url,
-                json=json_body,
+                data=data,
                 params=params,
-                headers=self._headers(),
+                headers=headers,
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 allow_redirects=False,
             ) as response:
