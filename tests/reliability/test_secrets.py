@@ -10,14 +10,17 @@ text of every error, and which requests carried which key.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.logs import setup_logging
+from bot.web import serve
 from tests.conftest import finish_jobs
 from tests.fakes.bfl import FakeBFL
 from tests.reliability.conftest import FaultyTTAPI, html_page
@@ -52,7 +55,19 @@ def settings_overrides(fake_bfl: FakeBFL) -> dict[str, Any]:
         "bfl_base_url": fake_bfl.url,
         "bfl_finetune_base_url": fake_bfl.url,
         "default_provider": "ttapi",
+        "http_port": PORT,
+        "job_timeout_seconds": 1.5,  # an ambiguous submit waits this long for a rescuing callback
+        "webhook_public_url": f"http://127.0.0.1:{PORT}",  # jobs carry callback tokens, BFL secrets
     }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PORT = free_port()
 
 
 class RawLines(logging.Handler):
@@ -94,8 +109,8 @@ def product_logging(raw: RawLines, settings: Any) -> Iterator[None]:
         root.setLevel(saved[1])
 
 
-def leaks(text: str, where: str) -> list[str]:
-    return [f"{name} in {where}" for name, value in SECRETS.items() if value in text]
+def leaks(text: str, where: str, secrets: dict[str, str] | None = None) -> list[str]:
+    return [f"{name} in {where}" for name, value in (secrets or SECRETS).items() if value in text]
 
 
 async def test_a_whole_session_never_shows_a_secret(
@@ -103,9 +118,10 @@ async def test_a_whole_session_never_shows_a_secret(
 ):
     raw = RawLines()
     with product_logging(raw, settings):
-        await run_session_and_scan(
-            simcord_env, running, guild_setup, fake_ttapi, fake_bfl, settings, raw, capfd
-        )
+        async with serve(settings, running, None):
+            await run_session_and_scan(
+                simcord_env, running, guild_setup, fake_ttapi, fake_bfl, settings, raw, capfd
+            )
 
 
 async def run_session_and_scan(simcord_env, running, guild_setup, fake_ttapi, fake_bfl, settings, raw, capfd):
@@ -142,22 +158,38 @@ async def run_session_and_scan(simcord_env, running, guild_setup, fake_ttapi, fa
         except ProviderError as exc:
             errors_seen.append(exc)
     assert len(errors_seen) == 2
+    # 4. The web server: /metrics after all that, and callbacks with wrong credentials.
+    async with aiohttp.ClientSession() as http:
+        base = f"http://127.0.0.1:{settings.http_port}"
+        async with http.post(f"{base}/callbacks/ttapi/0123456789abcdef/{TTAPI_KEY}", data=b"{}") as response:
+            assert response.status == 401
+        async with http.get(f"{base}/metrics") as response:
+            metrics_body = await response.text()
+        async with http.get(f"{base}/healthz") as response:
+            metrics_body += await response.text()
+    assert "fluxbot" in metrics_body
 
     found: list[str] = []
+    # Per-job callback tokens (TTAPI's URL path, BFL's webhook_secret) are secrets too, everywhere
+    # but the store, which must keep them to authenticate callbacks.
+    tokens = [r["callback_token"] for r in await running.db.fetchall("SELECT callback_token FROM jobs")]
+    assert len(tokens) >= 6
+    everything = {**SECRETS, **{f"callback token {i}": t for i, t in enumerate(tokens)}}
     # Raw log records (what any handler an operator adds would receive) and the product's stdout.
     assert len(raw.lines) > 10
     for line in raw.lines:
-        found += leaks(line, f"log record {line[:100]!r}")
+        found += leaks(line, f"log record {line[:100]!r}", everything)
     out, err = capfd.readouterr()
     assert "job " in out  # the product's handler did write the session's lines
-    found += leaks(out, "stdout") + leaks(err, "stderr")
+    found += leaks(out, "stdout", everything) + leaks(err, "stderr", everything)
+    found += leaks(metrics_body, "/metrics", everything)
     # What the bot sent to Discord.
-    found += leaks(simcord_env.transcript(), "SimCord transcript")
+    found += leaks(simcord_env.transcript(), "SimCord transcript", everything)
     for request in simcord_env.http_requests:
-        found += leaks(repr(request.json), f"Discord request {request.method} {request.path}")
+        found += leaks(repr(request.json), f"Discord request {request.method} {request.path}", everything)
     # The store, byte for byte (jobs, error columns, ledger, inputs), with its WAL.
     for path in Path(settings.database_path).parent.glob("*.sqlite3*"):
-        found += leaks(path.read_bytes().decode("latin-1"), path.name)
+        found += leaks(path.read_bytes().decode("latin-1"), path.name, SECRETS)
     rows = await running.db.fetchall("SELECT error_code, error_message FROM jobs")
     assert any(r["error_message"] for r in rows)  # failures were recorded, and scanned above
     # reprs and error texts.
@@ -166,7 +198,7 @@ async def run_session_and_scan(simcord_env, running, guild_setup, fake_ttapi, fa
     for provider in running.providers.values():
         found += leaks(repr(provider), f"repr({provider.name})")
     for job in await running.jobs.for_user(alice.id):
-        found += leaks(repr(job), "repr(job)")
+        found += leaks(repr(job), "repr(job)", everything)
     for exc in errors_seen:
         found += leaks(f"{exc} {exc!r} {exc.message} {exc.detail}", f"error {type(exc).__name__}")
 
