@@ -16,6 +16,7 @@ import platform
 import resource
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,7 +60,11 @@ def machine() -> dict[str, Any]:
 
 def print_machine() -> None:
     m = machine()
-    print(f"machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM, Python {m['python']}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM, Python {m['python']}; "
+        f"load average {load} (the machine is shared: other work inflates wall-clock figures)"
+    )
 
 
 # -- numbers --------------------------------------------------------------------------------------
@@ -191,6 +196,33 @@ class FakeServer:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+
+
+class LoopLag:
+    """How late the event loop runs a callback handed to it from another thread, every `every` seconds.
+
+    Timer-free (SimCord owns the loop's timers while it runs): a thread posts a callback with
+    `call_soon_threadsafe` and the callback records how long it waited for the loop.
+    """
+
+    def __init__(self, loop: Any, every: float = 0.005) -> None:
+        self.loop = loop
+        self.every = every
+        self.lags: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="loop-lag", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            sent = time.perf_counter()
+            self.loop.call_soon_threadsafe(lambda s=sent: self.lags.append(time.perf_counter() - s))
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def job_durations(n: int, typical: float, *, spread: float = 0.1, seed: int = 8) -> list[float]:

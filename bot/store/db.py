@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.request import pathname2url
 
 import aiosqlite
 
@@ -46,9 +48,14 @@ def list_migrations(folder: Path | None = None) -> list[tuple[int, Path]]:
 
 
 class Database:
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self.conn = conn
         self.path = path
+        #: A second, read-only connection (WAL lets it read while a write is in progress), so a
+        #: command's lookups never queue behind other jobs' writes. None for `:memory:`.
+        self.reader = reader
         self._lock = asyncio.Lock()
 
     @asynccontextmanager
@@ -68,10 +75,17 @@ class Database:
                 await self.conn.execute("COMMIT")
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """A read of committed data (outside any transaction; inside one, use its connection)."""
+        if self.reader is not None:
+            async with self.reader.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
         async with self._lock, self.conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        if self.reader is not None:
+            async with self.reader.execute(sql, params) as cursor:
+                return await cursor.fetchone()
         async with self._lock, self.conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
@@ -142,6 +156,7 @@ async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Da
         path.parent.mkdir(parents=True, exist_ok=True)
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row
+    db: Database | None = None
     try:
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
@@ -150,6 +165,23 @@ async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Da
         db = Database(conn, path)
         if migrate:
             await apply_migrations(db)
+        if str(path) != ":memory:":
+            db.reader = await open_reader(path)
         yield db
     finally:
+        if db is not None and db.reader is not None:
+            await db.reader.close()
         await conn.close()
+
+
+async def open_reader(path: Path) -> aiosqlite.Connection:
+    """A read-only connection to the same file: in WAL mode it reads while the writer writes."""
+    reader = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
+    reader.row_factory = sqlite3.Row
+    await reader.execute("PRAGMA busy_timeout = 10000")
+    await reader.execute("PRAGMA query_only = ON")
+    return reader
+
+
+def _read_only_uri(path: Path) -> str:
+    return "file:" + pathname2url(os.path.abspath(path)) + "?mode=ro"
