@@ -318,8 +318,7 @@ class JobManager:
         async with asyncio.timeout(timeout):
             while self.busy():
                 self._idle.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._idle.wait(), 0.5)
+                await _wait_event(self._idle, 0.5)
 
     async def wait_for(self, job_id: str, timeout: float | None = None) -> Job:
         """Until the job is terminal; returns it."""
@@ -332,8 +331,7 @@ class JobManager:
                     if job.state.terminal:
                         return job
                 self._idle.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._idle.wait(), 0.5)
+                await _wait_event(self._idle, 0.5)
 
     # -- accepting --------------------------------------------------------------------------------
 
@@ -487,8 +485,7 @@ class JobManager:
                 self._schedule_once()
             except Exception:
                 log.exception("scheduler pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._schedule_event.wait(), 1.0)
+            await _wait_event(self._schedule_event, 1.0)
 
     def _schedule_once(self) -> None:
         """Start queued jobs in arrival order, skipping those whose member or provider is at its limit.
@@ -620,9 +617,15 @@ class JobManager:
         return limiter
 
     async def _take_token(self, provider: str) -> None:
-        delay = self._limiter(provider).reserve()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        """Wait for this provider's next free request slot (and past any pause a 429 started)."""
+        limiter = self._limiter(provider)
+        while True:
+            delay = limiter.reserve()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if limiter.clock() >= limiter.paused_until:
+                return
+            # A 429 arrived while we waited: the slot we had is inside the pause; book a new one.
 
     def _busy(self, provider: str, exc: ProviderBusy, operation: str) -> float:
         """A 429/499/503: the whole provider waits (Retry-After when given), not just this job."""
@@ -722,8 +725,7 @@ class JobManager:
                 await self._end(job, JobState.FAILED, "submit_unknown", FAILURE_TEXT["submit_unknown"])
                 return job
             wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), remaining)
+            await _wait_event(wakeup, remaining)
 
     async def _rebuild_request(self, job: Job) -> ProviderRequest:
         body = dict(job.params["body"])
@@ -801,8 +803,7 @@ class JobManager:
                     delay = min(delay, max(0.0, self.job_timeout - (time.time() - last_progress)))
                 wakeup.clear()
                 if delay > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wakeup.wait(), delay)
+                    await _wait_event(wakeup, delay)
                 inbound = self._inbox.pop(job.id, None)
             if inbound is not None:
                 result: PollResult | None = inbound.result
@@ -1077,6 +1078,16 @@ class JobManager:
             await sink.job_updated(job, progress)
         except Exception:
             log.exception("job %s: progress update failed", job.id)
+
+
+async def _wait_event(event: asyncio.Event, timeout: float) -> None:
+    """Until `event` is set or `timeout` passes. (Not `wait_for`: on Python 3.11 it can swallow a
+    cancellation that coincides with its own timeout, which left `stop()` waiting forever.)"""
+    try:
+        async with asyncio.timeout(timeout):
+            await event.wait()
+    except TimeoutError:
+        pass
 
 
 def _seq(job: Job) -> int:

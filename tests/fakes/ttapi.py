@@ -56,6 +56,7 @@ class Recorded:
     body: Any
     query: dict[str, str] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    status: int = 200  # set when a scripted error answered it
 
 
 class FakeTTAPI:
@@ -151,6 +152,8 @@ class FakeTTAPI:
     def _scripted_error(self, on: str) -> web.Response | None:
         if self._errors and self._errors[0][0] == on:
             _, status, message, headers = self._errors.popleft()
+            if self.requests:
+                self.requests[-1].status = status
             return self._envelope(status, message, headers)
         return None
 

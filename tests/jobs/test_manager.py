@@ -1,0 +1,387 @@
+"""The job manager in one process: fair queue, cancellation, 429 storms, timeouts, downloads,
+callbacks through the real web server, and /metrics — against the fake providers on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.app import Services, open_services
+from bot.errors import QueueFull
+from bot.jobs.manager import NewJob, Progress, callback_authentic
+from bot.jobs.model import Job, JobState, Origin
+from bot.jobs.plan import plan_job
+from bot.jobs.polling import PollPolicy
+from bot.web import bound_port, serve
+from tests.conftest import FAST_POLLING, make_settings
+from tests.fakes.bfl import FakeBFL
+from tests.fakes.ttapi import FakeTTAPI
+from tests.jobs.test_kill_restart import free_port
+
+
+class RecordingSink:
+    """What the asker sees: every update, every delivered image, every failure."""
+
+    def __init__(self) -> None:
+        self.updates: list[tuple[str, Progress]] = []
+        self.delivered: dict[str, int] = {}
+        self.failed: list[str] = []
+        self.delivered_at: dict[str, float] = {}
+
+    async def job_updated(self, job: Job, progress: Progress) -> None:
+        self.updates.append((job.id, progress))
+
+    async def deliver(self, job: Job, image: bytes) -> int | None:
+        assert image.startswith((b"\x89PNG", b"\xff\xd8"))
+        self.delivered[job.id] = self.delivered.get(job.id, 0) + 1
+        self.delivered_at[job.id] = time.monotonic()
+        return None
+
+    async def job_failed(self, job: Job) -> None:
+        self.failed.append(job.id)
+
+
+@asynccontextmanager
+async def manager_env(
+    tmp_path: Path,
+    *,
+    ttapi: FakeTTAPI | None = None,
+    bfl: FakeBFL | None = None,
+    callbacks: bool = False,
+    policy: PollPolicy = FAST_POLLING,
+    rate_limits: dict[str, float] | None = None,
+    **overrides: Any,
+) -> AsyncIterator[tuple[Services, RecordingSink, str]]:
+    port = free_port()
+    values: dict[str, Any] = {"http_port": port}
+    if ttapi is not None:
+        values.update(ttapi_api_key=ttapi.api_key, ttapi_base_url=ttapi.url)
+    if bfl is not None:
+        values.update(bfl_api_key=bfl.api_key, bfl_base_url=bfl.url)
+    if callbacks:
+        values["webhook_public_url"] = f"http://127.0.0.1:{port}"
+    values.update(overrides)
+    settings = make_settings(tmp_path, **values)
+    async with open_services(settings, poll_policy=policy, rate_limits=rate_limits) as services:
+        sink = RecordingSink()
+        services.manager.register_sink(Origin.CLI, sink)
+        async with serve(settings, services, None) as site:
+            await services.manager.start()
+            yield services, sink, f"http://127.0.0.1:{bound_port(site)}"
+
+
+async def submit(services: Services, user: int, prompt: str = "a lighthouse", provider: str = "ttapi") -> Job:
+    plan = plan_job(
+        prompt,
+        {},
+        default_model="flux-pro-1.1",
+        available=[provider],
+        preferred=provider,
+        max_safety_tolerance=2,
+    )
+    return await services.manager.submit(
+        NewJob(
+            id=None,
+            origin=Origin.CLI,
+            provider=plan.provider,
+            model=plan.spec.id,
+            prompt=plan.prompt,
+            request=plan.request,
+            options=plan.options.public(),
+            user_id=user,
+        )
+    )
+
+
+async def ledger(services: Services, job_id: str) -> list[str]:
+    rows = await services.db.fetchall("SELECT kind FROM ledger WHERE job_id = ? ORDER BY id", (job_id,))
+    return [r["kind"] for r in rows]
+
+
+# -- the fair queue -------------------------------------------------------------------------------
+
+
+async def test_first_come_first_served_across_members_within_each_members_active_limit(tmp_path, fake_ttapi):
+    # Alice's jobs are slow, the others quick: the order below does not depend on timing luck.
+    fake_ttapi.duration_for = lambda _endpoint, body: 1.0 if body["prompt"].startswith("alice") else 0.2
+    async with manager_env(
+        tmp_path, ttapi=fake_ttapi, provider_concurrency="ttapi=2", max_active_jobs_per_user=1
+    ) as (services, sink, _):
+        manager = services.manager
+        # Hold the scheduler back until everything is queued, so the order is the queue's alone.
+        manager.concurrency["ttapi"] = 0
+        a1, a2, a3 = [await submit(services, 1, f"alice {i}") for i in range(3)]
+        b1 = await submit(services, 2, "bob 1")
+        c1 = await submit(services, 3, "carol 1")
+        assert [manager.position_of(j.id) for j in (a1, a2, a3, b1, c1)] == [1, 2, 3, 4, 5]
+        mine = manager.jobs_of(1)
+        assert [(j.id, j.queue_position) for j in mine] == [(a1.id, 1), (a2.id, 2), (a3.id, 3)]
+
+        manager.concurrency["ttapi"] = 2
+        manager._schedule_event.set()
+        await manager.wait_idle(15)
+
+    prompts = [r.body["prompt"] for r in fake_ttapi.submits()]
+    # Two slots: alice's oldest and bob's (alice is at her limit of one, so her next jobs do not
+    # hold up bob's). Bob's slot frees first: alice still has one running, so carol goes; then
+    # alice's next ones, one at a time.
+    assert sorted(prompts[:2]) == ["alice 0", "bob 1"]
+    assert prompts[2:] == ["carol 1", "alice 1", "alice 2"]
+    assert sorted(sink.delivered.values()) == [1] * 5
+
+
+async def test_queue_limit_refuses_beyond_active_plus_queued(tmp_path, fake_ttapi):
+    async with manager_env(
+        tmp_path, ttapi=fake_ttapi, max_active_jobs_per_user=1, max_queued_jobs_per_user=1
+    ) as (services, _sink, _):
+        services.manager.concurrency["ttapi"] = 0
+        await submit(services, 7)
+        await submit(services, 7)
+        with pytest.raises(QueueFull):
+            await submit(services, 7)
+        await submit(services, 8)  # others are not affected
+
+
+async def test_a_queued_job_is_cancelled_at_no_cost_and_never_sent(tmp_path, fake_ttapi):
+    async with manager_env(tmp_path, ttapi=fake_ttapi) as (services, sink, _):
+        manager = services.manager
+        manager.concurrency["ttapi"] = 0
+        first, second = await submit(services, 1, "first"), await submit(services, 1, "second")
+
+        assert await manager.cancel(first.id, user_id=2) is None  # not theirs
+        cancelled = await manager.cancel(first.id, user_id=1)
+        assert cancelled is not None
+        assert await manager.cancel(first.id, user_id=1) is None  # once
+        assert manager.position_of(second.id) == 1
+        assert [j.id for j in manager.jobs_of(1)] == [second.id]
+
+        manager.concurrency["ttapi"] = 10
+        manager._schedule_event.set()
+        await manager.wait_idle(10)
+        assert await manager.cancel(second.id, user_id=1) is None  # no longer queued
+
+        stored = await services.jobs.get(first.id)
+        assert stored is not None
+        assert stored.state is JobState.CANCELLED
+        assert await ledger(services, first.id) == ["hold", "release"]
+        assert [r.body["prompt"] for r in fake_ttapi.submits()] == ["second"]
+        assert first.id in sink.failed
+        assert sink.delivered == {second.id: 1}
+
+
+# -- 429 storms, timeouts ---------------------------------------------------------------------------
+
+
+async def test_a_429_storm_pauses_the_whole_provider_and_every_job_still_finishes_once(tmp_path, fake_ttapi):
+    fake_ttapi.duration = 0.2
+    fake_ttapi.error_next(429, "rate limited", on="submit", headers={"Retry-After": "0.4"}, times=2)
+    async with manager_env(tmp_path, ttapi=fake_ttapi, rate_limits={"ttapi": 200.0}) as (services, sink, _):
+        jobs = [await submit(services, user) for user in range(8)]
+        await asyncio.sleep(0.05)
+        fake_ttapi.error_next(429, "rate limited", on="fetch", headers={"Retry-After": "0.3"}, times=6)
+        await services.manager.wait_idle(20)
+
+    assert sink.delivered == {j.id: 1 for j in jobs}
+    assert len(fake_ttapi.submits()) == 8 + 2  # the two refused submits were retried; none twice
+    api = sorted((r for r in fake_ttapi.requests if not r.path.startswith("/files")), key=lambda r: r.at)
+    refused = [r for r in api if r.status == 429]
+    assert len(refused) == 8
+    for r in refused:
+        pause = 0.4 if r.path != "/flux/fetch" else 0.3
+        # Requests already on the wire may land just after; after that, nobody asks TTAPI anything
+        # until its Retry-After has passed: one pause for the whole provider, not one per job.
+        during = [x for x in api if r.at + 0.05 < x.at < r.at + pause - 0.02]
+        assert during == [], (r.path, [(x.path, x.at - r.at) for x in during])
+
+
+async def test_a_job_that_never_finishes_times_out_and_releases_its_hold(tmp_path, fake_ttapi):
+    fake_ttapi.duration = float("inf")
+    async with manager_env(tmp_path, ttapi=fake_ttapi, job_timeout_seconds=0.8) as (services, sink, _):
+        job = await submit(services, 1)
+        done = await services.manager.wait_for(job.id, 10)
+        assert await ledger(services, job.id) == ["hold", "release"]
+
+    assert done.state is JobState.TIMED_OUT
+    assert sink.failed == [job.id]
+
+
+async def test_progress_extends_the_timeout(tmp_path, fake_ttapi):
+    # PENDING_QUEUE until 0.6 s, ON_QUEUE until 1.8 s: no 1.4 s stretch without a change.
+    fake_ttapi.duration = 1.8
+    async with manager_env(tmp_path, ttapi=fake_ttapi, job_timeout_seconds=1.4) as (services, sink, _):
+        job = await submit(services, 1)
+        done = await services.manager.wait_for(job.id, 10)
+
+    assert done.state is JobState.DELIVERED
+    assert sink.delivered == {job.id: 1}
+
+
+# -- downloads ------------------------------------------------------------------------------------
+
+
+async def test_a_failed_download_is_retried_while_the_link_is_valid(tmp_path, fake_ttapi):
+    fake_ttapi.error_next(500, "storage hiccup", on="file", times=2)
+    async with manager_env(tmp_path, ttapi=fake_ttapi) as (services, sink, _):
+        job = await submit(services, 1)
+        done = await services.manager.wait_for(job.id, 15)
+
+    assert done.state is JobState.DELIVERED
+    assert len([r for r in fake_ttapi.requests if r.path.startswith("/files")]) == 3
+    assert sink.delivered == {job.id: 1}
+
+
+async def test_a_result_link_redirecting_to_a_foreign_host_is_refused(tmp_path, fake_ttapi):
+    foreign = FakeTTAPI()
+    await foreign.start()
+    try:
+        fake_ttapi.file_redirect = foreign.url.replace("127.0.0.1", "localhost")
+        async with manager_env(tmp_path, ttapi=fake_ttapi) as (services, sink, _):
+            job = await submit(services, 1)
+            done = await services.manager.wait_for(job.id, 10)
+    finally:
+        await foreign.stop()
+
+    assert done.state is JobState.FAILED
+    assert done.error_code == "download"
+    assert foreign.requests == []  # never followed
+    assert sink.delivered == {}
+
+
+# -- callbacks --------------------------------------------------------------------------------------
+
+
+async def test_a_ttapi_callback_delivers_at_once_without_waiting_for_the_poll(tmp_path, fake_ttapi):
+    fake_ttapi.duration = 0.5
+    slow = PollPolicy(min_interval=5.0, max_interval=30.0, typical_override=20.0, jitter=0.0)
+    async with manager_env(tmp_path, ttapi=fake_ttapi, callbacks=True, policy=slow) as (services, sink, _):
+        job = await submit(services, 1)
+        done = await services.manager.wait_for(job.id, 10)
+        assert await ledger(services, job.id) == ["hold", "charge"]
+
+    assert done.state is JobState.DELIVERED
+    hook = fake_ttapi.submits()[0].body["webhook_url"]
+    assert hook.endswith(f"/callbacks/ttapi/{job.id}/{done.callback_token}")
+    assert len(done.callback_token or "") >= 32
+    assert fake_ttapi.fetches() == []  # the first poll was 16 s away
+    assert sink.delivered_at[job.id] - fake_ttapi.ready_at(done.provider_job_id or "") < 1.0
+
+
+async def test_duplicate_and_unauthenticated_callbacks_change_nothing(tmp_path, fake_ttapi):
+    fake_ttapi.duration = 0.3
+    fake_ttapi.callback_copies = 3
+    slow = PollPolicy(min_interval=5.0, max_interval=30.0, typical_override=20.0, jitter=0.0)
+    async with manager_env(tmp_path, ttapi=fake_ttapi, callbacks=True, policy=slow) as (services, sink, url):
+        other = await submit(services, 2)  # a job whose token an attacker does not have
+        job = await submit(services, 1)
+        body = b'{"status": "SUCCESS", "jobId": "x", "data": {"imageUrl": "http://evil.example/a.png"}}'
+        async with aiohttp.ClientSession() as http:
+            for path in (
+                f"/callbacks/ttapi/{other.id}/wrong-token",
+                f"/callbacks/ttapi/{other.id}/{job.callback_token}",  # another job's token
+                f"/callbacks/ttapi/nonexistent/{other.callback_token}",
+                f"/callbacks/bfl/{other.id}",
+            ):
+                async with http.post(url + path, data=body) as response:
+                    assert response.status == 401, path
+            async with http.post(
+                f"{url}/callbacks/ttapi/{other.id}/{other.callback_token}", data=b"x" * 100_000
+            ) as response:
+                assert response.status == 413
+        done = await services.manager.wait_for(job.id, 10)
+        await services.manager.wait_idle(10)
+        # A repeat after delivery is acknowledged and changes nothing.
+        async with aiohttp.ClientSession() as http:
+            async with http.post(
+                f"{url}/callbacks/ttapi/{job.id}/{job.callback_token}", data=body
+            ) as response:
+                assert response.status == 200
+                assert (await response.json())["status"] == "duplicate"
+            async with http.get(url + "/metrics") as response:
+                metrics = await response.text()
+        assert await ledger(services, job.id) == ["hold", "charge"]
+
+    assert done.state is JobState.DELIVERED
+    assert fake_ttapi.callbacks_sent == 6  # three copies for each job
+    assert sink.delivered == {job.id: 1, other.id: 1}
+    assert not any("evil" in r.path for r in fake_ttapi.requests)
+    assert 'fluxbot_callbacks_total{outcome="unauthorized",provider="ttapi"} 3.0' in metrics
+    assert 'fluxbot_callbacks_total{outcome="duplicate",provider="ttapi"}' in metrics
+
+
+@pytest.mark.parametrize("signature_mode", ["secret", "hmac"])
+async def test_bfl_callbacks_are_accepted_with_the_secret_or_its_signature(
+    tmp_path, fake_bfl, signature_mode
+):
+    fake_bfl.signature_mode = signature_mode
+    fake_bfl.duration = 0.4
+    slow = PollPolicy(min_interval=5.0, max_interval=30.0, typical_override=20.0, jitter=0.0)
+    async with manager_env(tmp_path, bfl=fake_bfl, callbacks=True, policy=slow) as (services, sink, url):
+        job = await submit(services, 1, provider="bfl")
+        done = await services.manager.wait_for(job.id, 10)
+        body = b'{"id": "x", "status": "Ready"}'
+        bad = "sha256=" + hmac.new(b"guess", body, hashlib.sha256).hexdigest()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{url}/callbacks/bfl/{job.id}", data=body, headers={"X-BFL-Signature": bad}
+            ) as response,
+        ):
+            assert response.status == 401
+
+    assert done.state is JobState.DELIVERED
+    submitted = fake_bfl.submits()[0].body
+    assert submitted["webhook_url"].endswith(f"/callbacks/bfl/{job.id}")  # no secret in the URL
+    assert submitted["webhook_secret"] == done.callback_token
+    assert fake_bfl.polls() == []
+    assert sink.delivered == {job.id: 1}
+
+
+def test_callback_authentication_is_strict():
+    body = b'{"a": 1}'
+    good = "sha256=" + hmac.new(b"tok", body, hashlib.sha256).hexdigest()
+    assert callback_authentic("tok", body, token="tok")
+    assert callback_authentic("tok", body, secret="tok")
+    assert callback_authentic("tok", body, signature=good)
+    assert callback_authentic("tok", body, signature=good.upper().replace("SHA256", "sha256"))
+    assert not callback_authentic("tok", body + b" ", signature=good)
+    assert not callback_authentic("tok", body, token="to")
+    assert not callback_authentic("tok", body)
+    assert not callback_authentic(None, body, token="")  # unknown job
+
+
+# -- observability ----------------------------------------------------------------------------------
+
+
+async def test_metrics_and_healthz_on_an_ephemeral_port_show_no_secret(tmp_path, fake_ttapi):
+    async with manager_env(tmp_path, ttapi=fake_ttapi, callbacks=True) as (services, _sink, url):
+        queued = await submit(services, 5)
+        done = await submit(services, 6)
+        await services.manager.wait_idle(10)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url + "/healthz") as response:
+                assert response.status == 200
+                assert await response.json() == {"store": True, "gateway": True}
+            async with http.get(url + "/metrics") as response:
+                assert response.status == 200
+                assert response.headers["Content-Type"].startswith("text/plain")
+                text = await response.text()
+        cost = (await services.jobs.get(done.id)).cost  # type: ignore[union-attr]
+
+    assert 'fluxbot_jobs{model="flux-pro-1.1",state="delivered"}' in text
+    assert 'fluxbot_credits_charged_total{model="flux-pro-1.1",provider="ttapi"} 10.0' in text
+    assert 'fluxbot_provider_request_seconds_count{operation="submit",provider="ttapi"}' in text
+    assert "fluxbot_queue_length" in text
+    for secret in (fake_ttapi.api_key, queued.callback_token, done.callback_token, "test-discord-token"):
+        assert secret
+        assert secret not in text
+    assert cost == Decimal("5")
