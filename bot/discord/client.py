@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.app import Services
+from bot.discord.buttons import DYNAMIC_ITEMS, result_view
 from bot.discord.delivery import DiscordSink
 from bot.discord.replies import FluxTree
 from bot.jobs.model import Origin
@@ -23,6 +24,7 @@ EXTENSIONS = (
     "cogs.quota",
     "cogs.history",
     "cogs.admin",
+    "cogs.jobs",
 )
 
 SyncMode = Literal["dev", "global", "none"]
@@ -39,10 +41,17 @@ class FluxBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
         )
         self.services = services
-        self.sink = DiscordSink(self, services.jobs)
+        self.sink = DiscordSink(
+            self,
+            services.jobs,
+            queue_position=services.manager.queue_position,
+            view_factory=result_view,
+        )
         self.sync_mode: SyncMode = sync
 
     async def setup_hook(self) -> None:
+        # Buttons under results posted before a restart keep working: they are matched by template.
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.services.manager.register_sink(Origin.DISCORD, self.sink)

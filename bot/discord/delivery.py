@@ -1,20 +1,33 @@
 """The Discord side of a job: progress edits, the posted result, failure notes.
 
 The job manager calls this through the `JobSink` interface and knows nothing of discord.py.
-While the member's interaction token is valid (15 minutes) the reply is edited in place; after
-that, or after a restart once the token has expired, the result is posted as a channel message
-that mentions the member.
+
+- Progress: the member's reply is edited as the job moves, at most once per `progress_interval`
+  per job, and only while a global `EditBudget` has room, so a burst of jobs never runs into
+  Discord's rate limits. An update that is held back is kept and shown at the next chance; the
+  final state (the image, or why there is none) is never throttled.
+- The result: while the interaction token is valid (15 minutes, measured with
+  `discord.utils.utcnow()`) the reply is edited into the result; after that, or when the reply is
+  gone, the result is posted in the channel mentioning the member; when the bot cannot post there
+  (no permission, channel deleted), the member gets it by DM. Only when that fails too is the job
+  `undeliverable`.
+- The upload always fits: the image is re-encoded or downscaled to the channel's limit, and when
+  Discord still refuses it (413 / 40005), it is made smaller again and re-sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import discord
 
+from bot.discord.fitting import DEFAULT_UPLOAD_LIMIT, Fitted, fit_image, smaller_limit
 from bot.discord.render import failure_text, progress_text, result_embed
 from bot.jobs.manager import Progress, Undeliverable
 from bot.jobs.model import Job, JobState
@@ -24,16 +37,79 @@ log = logging.getLogger(__name__)
 
 #: Interaction tokens live 15 minutes; stop using one a little before.
 TOKEN_LIFETIME = 14.5 * 60
-#: At most one progress edit per job this often (state changes still go out at once).
+#: At most one progress edit per job this often.
 PROGRESS_INTERVAL = 3.0
+#: Progress edits across all jobs: a burst of this many, then this many per second. Discord allows
+#: 50 requests/s per bot in all; progress takes a share and leaves room for results and commands.
+EDIT_BURST = 10
+EDIT_RATE = 5.0
+#: How many times a refused (too large) upload is made smaller and re-sent.
+MAX_UPLOAD_ATTEMPTS = 4
+
+
+class EditBudget:
+    """A token bucket shared by every job's progress edits."""
+
+    def __init__(
+        self, *, rate: float = EDIT_RATE, burst: int = EDIT_BURST, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self._tokens = float(burst)
+        self._at = clock()
+        self.spent = 0
+        self.refused = 0
+
+    def try_take(self) -> bool:
+        now = self.clock()
+        self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            self.spent += 1
+            return True
+        self.refused += 1
+        return False
+
+
+@dataclass(slots=True)
+class _Shown:
+    at: float
+    text: str
+    state: JobState
+
+
+def _too_large(exc: discord.HTTPException) -> bool:
+    return exc.status == 413 or exc.code == 40005
 
 
 class DiscordSink:
-    def __init__(self, client: discord.Client, jobs: JobRepository) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        jobs: JobRepository,
+        *,
+        queue_position: Callable[[Job], Awaitable[int | None]] | None = None,
+        budget: EditBudget | None = None,
+        progress_interval: float = PROGRESS_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+        view_factory: Callable[[Job], discord.ui.View | None] | None = None,
+    ) -> None:
         self.client = client
         self.jobs = jobs
+        self.queue_position = queue_position
+        self.budget = budget or EditBudget(clock=clock)
+        self.progress_interval = progress_interval
+        self.clock = clock
+        self.view_factory = view_factory
+        #: A cap on top of Discord's own upload limit (operators of small channels; tests).
+        self.max_upload: int | None = None
         self._live: dict[str, discord.Interaction] = {}
-        self._last_edit: dict[str, tuple[float, JobState]] = {}
+        self._shown: dict[str, _Shown] = {}
+        self._pending: dict[str, tuple[Job, Progress]] = {}
+        self._queued: dict[str, Job] = {}
+        self.progress_edits = 0
 
     def track_id(self, job_id: str, interaction: discord.Interaction) -> None:
         """Remember the interaction that asks for a job, to edit its reply while the token is valid.
@@ -44,59 +120,227 @@ class DiscordSink:
 
     def forget_id(self, job_id: str) -> None:
         self._live.pop(job_id, None)
-        self._last_edit.pop(job_id, None)
+        self._shown.pop(job_id, None)
+        self._pending.pop(job_id, None)
+        self._queued.pop(job_id, None)
 
     # -- JobSink ----------------------------------------------------------------------------------
 
     async def job_updated(self, job: Job, progress: Progress) -> None:
-        now = time.monotonic()
-        last = self._last_edit.get(job.id)
-        if last is not None and last[1] is progress.state and now - last[0] < PROGRESS_INTERVAL:
-            return
-        self._last_edit[job.id] = (now, progress.state)
-        await self._edit_reply(job, content=progress_text(job, progress))
+        if progress.state is JobState.QUEUED:
+            self._queued[job.id] = job
+        else:
+            left_queue = self._queued.pop(job.id, None) is not None
+            if left_queue:
+                await self._refresh_queue()
+        await self._show(job, progress)
+        await self._flush_pending(exclude=job.id)
 
     async def deliver(self, job: Job, image: bytes) -> int | None:
+        self._pending.pop(job.id, None)
+        self._queued.pop(job.id, None)
         member = f"<@{job.user_id}>"
-        embed = result_embed(job, member)
-        filename = f"fluxbot-{job.id}{_suffix(job)}"
-        message = await self._edit_reply(
-            job, content="", embed=embed, attachments=[discord.File(io.BytesIO(image), filename)]
-        )
-        if message is None:
-            message = await self._post_in_channel(
+        view = self.view_factory(job) if self.view_factory else None
+        message: discord.Message | None = None
+        try:
+            message = await self._send_fitted(
                 job,
-                content=f"{member} your image is ready.",
-                embed=embed,
-                file=discord.File(io.BytesIO(image), filename),
+                image,
+                self._upload_limit(job, reply=True),
+                member,
+                view,
+                lambda file, **fields: self._edit_reply(job, content="", attachments=[file], **fields),
             )
-        self._forget(job)
+        except (discord.HTTPException, Undeliverable) as exc:
+            log.warning("job %s: editing the reply into the result failed: %s", job.id, exc)
+        if message is None:
+            message = await self._post_fallback(job, member, image, view)
+        self.forget_id(job.id)
         return message.id
 
     async def job_failed(self, job: Job) -> None:
+        self._pending.pop(job.id, None)
+        self._queued.pop(job.id, None)
         text = failure_text(job)
-        message = await self._edit_reply(job, content=text)
+        message = None
+        try:
+            message = await self._edit_reply(job, content=text, embeds=[], attachments=[], view=None)
+        except discord.HTTPException as exc:
+            log.info("job %s: could not edit the reply with the failure: %s", job.id, exc)
         if message is None and job.state is not JobState.CANCELLED:
             try:
                 await self._post_in_channel(job, content=f"<@{job.user_id}> {text}")
-            except Undeliverable:
-                log.info("job %s: could not tell the member it failed", job.id)
-        self._forget(job)
-
-    # -- helpers ----------------------------------------------------------------------------------
-
-    def _forget(self, job: Job) -> None:
+            except (Undeliverable, discord.HTTPException):
+                try:
+                    await self._send_dm(job, content=text)
+                except (Undeliverable, discord.HTTPException):
+                    log.info("job %s: could not tell the member it failed", job.id)
         self.forget_id(job.id)
 
+    # -- progress ---------------------------------------------------------------------------------
+
+    async def _show(self, job: Job, progress: Progress) -> None:
+        text = progress_text(job, progress)
+        shown = self._shown.get(job.id)
+        if shown is not None and shown.text == text:
+            self._pending.pop(job.id, None)
+            return
+        now = self.clock()
+        if shown is not None and now - shown.at < self.progress_interval:
+            self._pending[job.id] = (job, progress)
+            return
+        if not self._token_valid(job):
+            return
+        if not self.budget.try_take():
+            self._pending[job.id] = (job, progress)
+            return
+        self._pending.pop(job.id, None)
+        self._shown[job.id] = _Shown(now, text, progress.state)
+        self.progress_edits += 1
+        try:
+            await self._edit_reply(job, content=text)
+        except discord.HTTPException as exc:
+            log.info("job %s: progress edit failed: %s", job.id, exc)
+
+    async def _flush_pending(self, *, exclude: str) -> None:
+        """Show held-back updates of other jobs whose interval has passed (a queued job gets no calls)."""
+        now = self.clock()
+        for job_id, (job, progress) in list(self._pending.items()):
+            if job_id == exclude:
+                continue
+            shown = self._shown.get(job_id)
+            if shown is None or now - shown.at >= self.progress_interval:
+                await self._show(job, progress)
+
+    async def _refresh_queue(self) -> None:
+        """A job left the queue: the jobs behind it moved up; their replies say so (throttled)."""
+        if self.queue_position is None:
+            return
+        for job_id, job in list(self._queued.items()):
+            position = await self.queue_position(job)
+            if position is None:
+                self._queued.pop(job_id, None)
+                continue
+            progress = Progress(JobState.QUEUED, queue_position=position)
+            self._pending[job_id] = (job, progress)
+
+    # -- the result -------------------------------------------------------------------------------
+
+    def _upload_limit(self, job: Job, *, reply: bool) -> int:
+        limit: int | None = None
+        interaction = self._live.get(job.id)
+        if reply and interaction is not None:
+            limit = interaction.filesize_limit
+        if limit is None and job.guild_id is not None:
+            guild = self.client.get_guild(job.guild_id)
+            if guild is not None:
+                limit = guild.filesize_limit
+        limit = limit or DEFAULT_UPLOAD_LIMIT
+        if self.max_upload is not None:
+            limit = min(limit, self.max_upload)
+        return limit
+
+    async def _send_fitted(
+        self,
+        job: Job,
+        image: bytes,
+        limit: int,
+        member: str,
+        view: discord.ui.View | None,
+        send: Callable[..., Awaitable[discord.Message | None]],
+        **extra: Any,
+    ) -> discord.Message | None:
+        """Fit the image to `limit` and send it; when Discord says it is too large, shrink and resend."""
+        for attempt in range(MAX_UPLOAD_ATTEMPTS):
+            fitted = await self._fit(job, image, limit)
+            embed = result_embed(job, member, note=fitted.note)
+            file = discord.File(io.BytesIO(fitted.data), f"fluxbot-{job.id}{fitted.extension}")
+            fields: dict[str, Any] = {"embed": embed, **extra}
+            if view is not None:
+                fields["view"] = view
+            try:
+                return await send(file, **fields)
+            except discord.HTTPException as exc:
+                if not _too_large(exc) or attempt == MAX_UPLOAD_ATTEMPTS - 1:
+                    raise
+                smaller = smaller_limit(fitted.size, limit)
+                log.warning(
+                    "job %s: Discord refused a %d-byte upload (%s); retrying under %d bytes",
+                    job.id,
+                    fitted.size,
+                    exc.code or exc.status,
+                    smaller,
+                )
+                limit = smaller
+        return None  # pragma: no cover - the loop returns or raises
+
+    async def _fit(self, job: Job, image: bytes, limit: int) -> Fitted:
+        try:
+            return await asyncio.to_thread(fit_image, image, limit)
+        except ValueError as exc:
+            raise Undeliverable(f"the image cannot be made to fit {limit} bytes: {exc}") from exc
+
+    async def _post_fallback(
+        self, job: Job, member: str, image: bytes, view: discord.ui.View | None
+    ) -> discord.Message:
+        """The token is gone: post in the channel mentioning the member, else send it by DM."""
+        channel_error: str
+        try:
+            message = await self._send_fitted(
+                job,
+                image,
+                self._upload_limit(job, reply=False),
+                member,
+                view,
+                lambda file, **fields: self._post_in_channel(job, file=file, **fields),
+                content=f"{member} your image is ready.",
+            )
+            if message is not None:
+                return message
+            channel_error = "nothing was sent"
+        except (Undeliverable, discord.HTTPException) as exc:
+            channel_error = str(exc)
+        log.info("job %s: cannot post in the channel (%s); sending a DM", job.id, channel_error)
+        where = f" in <#{job.channel_id}>" if job.channel_id else ""
+        try:
+            message = await self._send_fitted(
+                job,
+                image,
+                DEFAULT_UPLOAD_LIMIT
+                if self.max_upload is None
+                else min(DEFAULT_UPLOAD_LIMIT, self.max_upload),
+                member,
+                None,
+                lambda file, **fields: self._send_dm(job, file=file, **fields),
+                content=f"Your image is ready. I could not post it{where}, so here it is.",
+            )
+        except (Undeliverable, discord.HTTPException) as exc:
+            raise Undeliverable(f"channel: {channel_error}; DM: {exc}") from exc
+        if message is None:
+            raise Undeliverable(f"channel: {channel_error}; DM: nothing was sent")
+        return message
+
+    def _dm_limit(self) -> int:
+        if self.max_upload is None:
+            return DEFAULT_UPLOAD_LIMIT
+        return min(DEFAULT_UPLOAD_LIMIT, self.max_upload)
+
+    # -- Discord I/O ------------------------------------------------------------------------------
+
     def _token_valid(self, job: Job) -> bool:
+        """Whether the reply can still be edited with the interaction token (virtual time in tests)."""
+        now = discord.utils.utcnow().timestamp()
         interaction = self._live.get(job.id)
         if interaction is not None:
-            return not interaction.is_expired()
+            return now < interaction.created_at.timestamp() + TOKEN_LIFETIME
         created = job.interaction_created_at
-        return bool(job.interaction_token and created and time.time() - created < TOKEN_LIFETIME)
+        return bool(job.interaction_token and created and now - created < TOKEN_LIFETIME)
 
     async def _edit_reply(self, job: Job, **fields: Any) -> discord.Message | None:
-        """Edit the member's reply; None when the token is gone (expired, restarted) or refused."""
+        """Edit the member's reply; None when the token is gone (expired, restarted) or the reply deleted.
+
+        Other refusals (an upload too large) are raised for the caller to act on.
+        """
         if not self._token_valid(job):
             return None
         try:
@@ -114,8 +358,8 @@ class DiscordSink:
             return await webhook.edit_message(job.response_message_id, **fields)
         except discord.NotFound:
             return None  # the reply was deleted, or the token expired early
-        except discord.HTTPException as exc:
-            log.warning("job %s: editing the reply failed: %s", job.id, exc)
+        except discord.Forbidden as exc:
+            log.info("job %s: editing the reply was refused: %s", job.id, exc)
             return None
 
     async def _post_in_channel(self, job: Job, **fields: Any) -> discord.Message:
@@ -130,8 +374,9 @@ class DiscordSink:
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Undeliverable(f"cannot post in channel {job.channel_id}: {exc.text or exc.status}") from exc
 
-
-def _suffix(job: Job) -> str:
-    if job.result_path and "." in job.result_path:
-        return job.result_path[job.result_path.rfind(".") :]
-    return ".png"
+    async def _send_dm(self, job: Job, **fields: Any) -> discord.Message:
+        try:
+            user = self.client.get_user(job.user_id) or await self.client.fetch_user(job.user_id)
+            return await user.send(**fields)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise Undeliverable(f"cannot DM member {job.user_id}: {exc.text or exc.status}") from exc

@@ -12,6 +12,24 @@ from bot.quota import format_credits
 
 EMBED_DESCRIPTION_MAX = 4096
 FIELD_VALUE_MAX = 1024
+FIELD_NAME_MAX = 256
+#: Option names as members type them (slash options / flags), for the Details view.
+OPTION_LABELS = {
+    "aspect_ratio": "aspect ratio",
+    "image_strength": "image strength",
+    "output_format": "format",
+    "safety_tolerance": "safety tolerance",
+    "finetune_id": "finetune id",
+    "finetune_strength": "finetune strength",
+    "image_count": "reference images",
+}
+STATE_LABELS = {
+    JobState.QUEUED: "⏳ queued",
+    JobState.SUBMITTING: "📨 sending",
+    JobState.RUNNING: "🎨 generating",
+    JobState.FETCHING: "📥 finishing",
+    JobState.DELIVERING: "📥 posting",
+}
 COLOUR = discord.Colour(0x5865F2)
 
 FAILURE_TITLES = {
@@ -34,6 +52,7 @@ def progress_bar(fraction: float, width: int = 12) -> str:
 
 
 def progress_text(job: Job, progress: Progress) -> str:
+    """The reply while a job moves: queued (position), submitted, generating (elapsed, estimate, bar)."""
     head = f"**{shorten(job.prompt, 200)}** · `{job.model}`"
     state = progress.state
     if state is JobState.QUEUED:
@@ -44,12 +63,16 @@ def progress_text(job: Job, progress: Progress) -> str:
     if state is JobState.RUNNING:
         elapsed = progress.elapsed or 0.0
         typical = progress.typical or 0.0
-        fraction = (
-            progress.fraction
-            if progress.fraction is not None
-            else (min(0.95, elapsed / typical) if typical else 0.0)
-        )
+        if progress.fraction is not None:
+            fraction = progress.fraction
+        elif typical:
+            # Never show "done" before it is: the bar slows down near the estimate.
+            fraction = min(0.95, elapsed / typical)
+        else:
+            fraction = 0.0
         estimate = f" of ~{typical:.0f}s" if typical else ""
+        if typical and elapsed > typical * 1.5:
+            estimate += ", taking longer than usual"
         return f"{head}\n🎨 Generating {progress_bar(fraction)} {elapsed:.0f}s{estimate}"
     if state in (JobState.FETCHING, JobState.DELIVERING):
         return f"{head}\n📥 Finishing…"
@@ -98,3 +121,59 @@ def _took(job: Job) -> str | None:
     if job.ready_at and job.created_at:
         return f"{job.ready_at - job.created_at:.1f}s"
     return None
+
+
+def details_embed(job: Job) -> discord.Embed:
+    """Every parameter of a job, for the Details button (ephemeral). No tokens, no image bytes."""
+    embed = discord.Embed(
+        title=f"Job {job.id}", description=shorten(job.prompt, EMBED_DESCRIPTION_MAX), colour=COLOUR
+    )
+    embed.add_field(name="State", value=job.state.value, inline=True)
+    embed.add_field(name="Model", value=f"`{job.model}`", inline=True)
+    embed.add_field(name="Provider", value=job.provider, inline=True)
+    embed.add_field(name="Seed", value=f"`{job.seed}`" if job.seed is not None else "random", inline=True)
+    embed.add_field(name="Size", value=_size(job) or "default", inline=True)
+    cost = (
+        f"{format_credits(job.cost)} credits"
+        if job.cost is not None
+        else f"~{format_credits(job.estimate)} credits (estimate)"
+    )
+    embed.add_field(name="Cost", value=cost, inline=True)
+    options = job.params.get("options", {})
+    lines = [
+        f"{OPTION_LABELS.get(name, name.replace('_', ' '))}: `{value}`"
+        for name, value in sorted(options.items())
+        if name != "prompt" and value not in (None, "", [])
+    ]
+    if lines:
+        embed.add_field(name="Options", value=shorten("\n".join(lines), FIELD_VALUE_MAX), inline=False)
+    times = [f"asked {discord.utils.format_dt(datetime.fromtimestamp(job.created_at, UTC), 'T')}"]
+    took = _took(job)
+    if took:
+        times.append(f"took {took}")
+    embed.add_field(name="Time", value=", ".join(times), inline=False)
+    embed.add_field(name="Requested by", value=f"<@{job.user_id}>", inline=True)
+    if job.parent_job_id:
+        embed.add_field(name="Made from", value=f"job `{job.parent_job_id}`", inline=True)
+    if job.provider_job_id:
+        embed.add_field(name="Provider job", value=f"`{shorten(job.provider_job_id, 100)}`", inline=True)
+    if job.error_message:
+        embed.add_field(name="Error", value=shorten(job.error_message, FIELD_VALUE_MAX), inline=False)
+    return embed
+
+
+def jobs_embed(member: str, jobs: list[tuple[Job, int | None]]) -> discord.Embed:
+    """`/jobs`: the member's unfinished jobs, numbered as the Cancel buttons are."""
+    embed = discord.Embed(title="Your jobs", colour=COLOUR)
+    if not jobs:
+        embed.description = f"{member}, you have no queued or running jobs."
+        return embed
+    lines = []
+    for number, (job, position) in enumerate(jobs, start=1):
+        state = STATE_LABELS.get(job.state, job.state.value)
+        if job.state is JobState.QUEUED and position:
+            state += f" (position {position})"
+        lines.append(f"**{number}.** {state} · `{job.model}` · {shorten(job.prompt, 80)}")
+    embed.description = shorten("\n".join(lines), EMBED_DESCRIPTION_MAX)
+    embed.set_footer(text="Queued jobs can be cancelled at no cost; running ones finish.")
+    return embed

@@ -18,55 +18,94 @@ APOLOGY = "Something went wrong on the bot's side (reference `{ref}`). Nothing w
 
 
 async def reply_privately(interaction: discord.Interaction, text: str) -> None:
-    """An ephemeral answer, whether the interaction is fresh, deferred publicly, or already answered.
+    """An ephemeral answer, whether the interaction is fresh, deferred (publicly or not), or answered.
 
-    A public "thinking" defer would turn the first followup public too, so that placeholder is
-    deleted first and the message goes out as a fresh ephemeral followup.
+    After a "thinking" defer, the first followup edits the thinking message instead of sending a
+    new one. When that message is ephemeral it simply becomes the answer. When it is public, it is
+    completed with a neutral line first (so the next followup is a new message), the answer goes out
+    as an ephemeral followup, and the public placeholder is then deleted.
     """
     try:
         if not interaction.response.is_done():
             await interaction.response.send_message(text, ephemeral=True)
             return
         if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            original = await interaction.original_response()
+            if original.flags.ephemeral:
+                await interaction.edit_original_response(content=text, embeds=[], attachments=[], view=None)
+                return
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.edit_original_response(content="…")
+            await interaction.followup.send(text, ephemeral=True)
             with contextlib.suppress(discord.HTTPException):
                 await interaction.delete_original_response()
+            return
         await interaction.followup.send(text, ephemeral=True)
     except discord.HTTPException as exc:
         log.info("could not answer interaction %s: %s", interaction.id, exc)
+
+
+async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> str | None:
+    """The one mapping from an error to what the member reads, for commands, buttons and modals.
+
+    A `UserFacingError` (or a permission/check failure) is answered with its message, ephemerally.
+    Anything else is logged with a short reference id and the member gets an apology quoting it.
+    Returns the reference id when there was one.
+    """
+    original = getattr(error, "original", error)
+    if isinstance(original, UserFacingError):
+        await reply_privately(interaction, original.message)
+        return None
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        await reply_privately(interaction, f"You need the {needed} permission to do that.")
+        return None
+    if isinstance(error, app_commands.NoPrivateMessage):
+        await reply_privately(interaction, "This command only works in a server.")
+        return None
+    if isinstance(error, app_commands.CheckFailure):
+        await reply_privately(interaction, str(error) or "You cannot use this command here.")
+        return None
+    if isinstance(error, app_commands.TransformerError):
+        await reply_privately(interaction, f"`{error.value}` is not a valid value for this option.")
+        return None
+    ref = secrets.token_hex(4)
+    log.error(
+        "unexpected error ref=%s in %s %s",
+        ref,
+        _describe_interaction(interaction),
+        _options_for_log(interaction),
+        exc_info=original,
+    )
+    await reply_privately(interaction, APOLOGY.format(ref=ref))
+    return ref
 
 
 class FluxTree(app_commands.CommandTree):
     """Maps user-facing errors to their message; everything else to an apology with a reference id."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        original = getattr(error, "original", error)
-        if isinstance(original, UserFacingError):
-            await reply_privately(interaction, original.message)
-            return
-        if isinstance(error, app_commands.MissingPermissions):
-            needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-            await reply_privately(interaction, f"You need the {needed} permission to do that.")
-            return
-        if isinstance(error, app_commands.NoPrivateMessage):
-            await reply_privately(interaction, "This command only works in a server.")
-            return
-        if isinstance(error, app_commands.CheckFailure):
-            await reply_privately(interaction, str(error) or "You cannot use this command here.")
-            return
-        if isinstance(error, app_commands.TransformerError):
-            await reply_privately(interaction, f"`{error.value}` is not a valid value for this option.")
-            return
-        ref = secrets.token_hex(4)
-        command = interaction.command.qualified_name if interaction.command else "?"
-        options = _options_for_log(interaction)
-        log.error("unexpected error ref=%s in /%s %s", ref, command, options, exc_info=original)
-        await reply_privately(interaction, APOLOGY.format(ref=ref))
+        await handle_interaction_error(interaction, error)
+
+
+def _describe_interaction(interaction: discord.Interaction) -> str:
+    if interaction.command is not None:
+        return f"/{interaction.command.qualified_name}"
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = data.get("custom_id")
+    if custom_id:
+        return f"component {str(custom_id)[:100]!r}"
+    return f"interaction type {interaction.type}"
 
 
 def _options_for_log(interaction: discord.Interaction) -> str:
     data: dict[str, Any] = dict(interaction.data or {})
     parts = []
     options: list[dict[str, Any]] = list(data.get("options") or [])
+    for row in data.get("components") or []:  # a modal's fields
+        options.extend(
+            {"name": c.get("custom_id"), "value": c.get("value")} for c in row.get("components", [])
+        )
     for option in options:
         value = option.get("value")
         if isinstance(value, str) and len(value) > 80:

@@ -1,0 +1,349 @@
+"""Buttons that never die: `DynamicItem`s whose custom_id carries a job id and nothing else.
+
+Every button is registered with `bot.add_dynamic_items(...)` in `setup_hook`, so a button under a
+result posted before a restart still works: its state is loaded from the store by id. Each click
+is acknowledged (deferred, or answered from memory) before any I/O. Errors in a callback do not go
+through the command tree (discord.py only logs them), so each callback routes them to the same
+mapping as the tree handler: `handle_interaction_error`.
+
+    fluxbot:reroll:<job>   same settings, new seed
+    fluxbot:edit:<job>     a modal asks for an instruction → a Kontext job with this image as input
+    fluxbot:vary:<job>     an Ultra remix of this image (image prompt)
+    fluxbot:details:<job>  every parameter, ephemerally
+    fluxbot:delete:<job>   the requester or members with Manage Messages
+    fluxbot:cancel:<job>   (under /jobs) cancel a queued job at no cost
+
+A custom_id under `fluxbot:` that matches none of these (forged, or from an older version) gets a
+clear ephemeral answer instead of Discord's "This interaction failed".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import re
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+import discord
+
+from bot.discord.render import details_embed, jobs_embed
+from bot.discord.replies import handle_interaction_error
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.images import prepare_reference
+from bot.jobs.model import Job, JobState
+from bot.jobs.plan import JobPlan, plan_job
+from bot.providers.catalog import MODELS
+
+if TYPE_CHECKING:
+    from bot.discord.client import FluxBot
+
+log = logging.getLogger(__name__)
+
+JOB_ID = r"(?P<job>[0-9a-f]{16})"
+EDIT_MODEL = "flux-kontext-pro"
+VARY_MODEL = "flux-pro-1.1-ultra"
+ACTIONS = ("reroll", "edit", "vary", "details", "delete", "cancel")
+#: Any fluxbot custom_id that is not exactly one of ours: answered as unknown.
+UNKNOWN_TEMPLATE = r"fluxbot:(?!(?:" + "|".join(ACTIONS) + r"):[0-9a-f]{16}\Z).*"
+
+
+def _bot(interaction: discord.Interaction) -> FluxBot:
+    return cast("FluxBot", interaction.client)
+
+
+def model_available(bot: FluxBot, model: str) -> bool:
+    spec = MODELS.get(model)
+    if spec is None:
+        return False
+    available = set(bot.services.providers)
+    return bool(available & set(spec.routes)) or "mock" in available
+
+
+def planning(bot: FluxBot) -> dict[str, Any]:
+    """The same planning inputs the slash commands use."""
+    from cogs.shared import planning as shared_planning
+
+    return shared_planning(bot)
+
+
+async def load_job(bot: FluxBot, job_id: str) -> Job:
+    job = await bot.services.jobs.get(job_id)
+    if job is None:
+        raise NotFound("That job is not known to this bot (the button may be from another bot or forged).")
+    return job
+
+
+async def result_image(job: Job, message: discord.Message | None) -> str:
+    """The finished image as a base64 reference: the saved file, else the attachment on the message."""
+    data: bytes | None = None
+    if job.result_path:
+        path = Path(job.result_path)
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError:
+            data = None
+    if data is None and message is not None and message.attachments:
+        try:
+            data = await message.attachments[0].read()
+        except discord.HTTPException:
+            data = None
+    if data is None:
+        raise NotFound("The image of this job is no longer available, so it cannot be used as input.")
+    return await asyncio.to_thread(prepare_reference, data, "image")
+
+
+def _require_model(bot: FluxBot, model: str, what: str) -> None:
+    if not model_available(bot, model):
+        raise NotAllowed(f"{what} needs `{model}`, which this bot does not offer.")
+
+
+async def _start(bot: FluxBot, interaction: discord.Interaction, plan: JobPlan, parent: Job) -> None:
+    from cogs.shared import start_job  # the one path every new job takes (quota hold included)
+
+    await start_job(bot, interaction, plan, parent_job_id=parent.id)
+
+
+def reroll_plan(bot: FluxBot, job: Job, images: list[str]) -> JobPlan:
+    options = {
+        k: v for k, v in job.params.get("options", {}).items() if k not in ("prompt", "image_count", "seed")
+    }
+    seed = secrets.randbelow(2**32)
+    if seed == job.seed:
+        seed = (seed + 1) % 2**32
+    explicit = {**options, "model": job.model, "seed": seed}
+    provider = job.provider if job.provider in bot.services.providers else None
+    return plan_job(job.prompt, explicit, images=images, provider=provider, **planning(bot))
+
+
+# -- the items ------------------------------------------------------------------------------------
+
+
+class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxbot:base:" + JOB_ID):
+    """A button about one job. Subclasses set the template, the look, and `run`."""
+
+    action: ClassVar[str] = "base"
+    label: ClassVar[str] = ""
+    emoji: ClassVar[str | None] = None
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+
+    def __init__(self, job_id: str, *, label: str | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or self.label,
+                emoji=self.emoji,
+                style=self.style,
+                custom_id=f"fluxbot:{self.action}:{job_id}",
+            )
+        )
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> JobButton:
+        # No I/O here: discord.py swallows errors raised in this hook.
+        return cls(match["job"], label=getattr(item, "label", None))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as error:
+            await handle_interaction_error(interaction, error)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
+class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
+    action = "reroll"
+    label = "Reroll"
+    emoji = "🎲"
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        bot = _bot(interaction)
+        job = await load_job(bot, self.job_id)
+        images = [
+            base64.b64encode(image.data).decode("ascii") for image in await bot.services.jobs.inputs(job.id)
+        ]
+        await _start(bot, interaction, reroll_plan(bot, job, images), job)
+
+
+class EditButton(JobButton, template=r"fluxbot:edit:" + JOB_ID):
+    action = "edit"
+    label = "Edit"
+    emoji = "✏️"
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        _require_model(_bot(interaction), EDIT_MODEL, "Editing")
+        await interaction.response.send_modal(EditModal(self.job_id))
+
+
+class EditModal(discord.ui.Modal, title="Edit this image"):
+    instruction: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+        label="What should change?",
+        style=discord.TextStyle.paragraph,
+        placeholder="e.g. make it night, add snow on the roofs",
+        min_length=1,
+        max_length=1000,
+        custom_id="instruction",
+    )
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(custom_id=f"fluxbot-modal:edit:{job_id}", timeout=15 * 60)
+        self.job_id = job_id
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        bot = _bot(interaction)
+        job = await load_job(bot, self.job_id)
+        image = await result_image(job, interaction.message)
+        plan = plan_job(
+            str(self.instruction.value),
+            {"model": EDIT_MODEL},
+            images=[image],
+            **planning(bot),
+        )
+        await _start(bot, interaction, plan, job)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await handle_interaction_error(interaction, error)
+
+
+class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
+    action = "vary"
+    label = "Vary"
+    emoji = "🔀"
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        _require_model(bot, VARY_MODEL, "Vary")
+        await interaction.response.defer(thinking=True)
+        job = await load_job(bot, self.job_id)
+        image = await result_image(job, interaction.message)
+        options = job.params.get("options", {})
+        explicit = {
+            "model": VARY_MODEL,
+            "aspect_ratio": options.get("aspect_ratio"),
+            "output_format": options.get("output_format"),
+        }
+        plan = plan_job(job.prompt, explicit, images=[image], **planning(bot))
+        await _start(bot, interaction, plan, job)
+
+
+class DetailsButton(JobButton, template=r"fluxbot:details:" + JOB_ID):
+    action = "details"
+    label = "Details"
+    emoji = "ℹ️"
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        job = await load_job(_bot(interaction), self.job_id)
+        await interaction.followup.send(embed=details_embed(job), ephemeral=True)
+
+
+class DeleteButton(JobButton, template=r"fluxbot:delete:" + JOB_ID):
+    action = "delete"
+    label = "Delete"
+    emoji = "🗑️"
+    style = discord.ButtonStyle.danger
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        job = await load_job(_bot(interaction), self.job_id)
+        allowed = job.user_id == interaction.user.id or interaction.permissions.manage_messages
+        if not allowed:
+            raise NotAllowed(
+                "Only the member who asked for this image, or someone with Manage Messages, can delete it."
+            )
+        if interaction.message is not None:
+            try:
+                await interaction.message.delete()
+            except discord.NotFound:
+                pass
+            except discord.Forbidden:
+                raise NotAllowed("The bot is not allowed to delete that message here.") from None
+        log.info("job %s: result deleted by %s", job.id, interaction.user.id)
+        await interaction.followup.send("Deleted.", ephemeral=True)
+
+
+class CancelButton(JobButton, template=r"fluxbot:cancel:" + JOB_ID):
+    action = "cancel"
+    label = "Cancel"
+    style = discord.ButtonStyle.danger
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = _bot(interaction)
+        job = await load_job(bot, self.job_id)
+        if job.user_id != interaction.user.id:
+            raise NotAllowed("Only the member who asked for this job can cancel it.")
+        if job.state is not JobState.QUEUED:
+            raise InvalidInput(
+                "That job has already started and will finish; only queued jobs can be cancelled."
+                if not job.state.terminal
+                else f"That job is already over ({job.state.value})."
+            )
+        cancelled = await bot.services.manager.cancel(job.id, interaction.user.id)
+        if cancelled is None:
+            raise InvalidInput("That job has just started and can no longer be cancelled.")
+        await interaction.followup.send(
+            f"Cancelled **{job.prompt[:100]}**. Nothing was charged.", ephemeral=True
+        )
+
+
+class UnknownButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNKNOWN_TEMPLATE):
+    """A fluxbot custom_id we do not know: say so (answered from memory), spend nothing."""
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(discord.ui.Button(label="?", custom_id=custom_id))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> UnknownButton:
+        return cls(match.group(0))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        log.info("unknown button %r pressed by %s", self.custom_id[:100], interaction.user.id)
+        try:
+            await interaction.response.send_message(
+                "This button is not one the bot knows (it may be from an older version). Nothing was done.",
+                ephemeral=True,
+            )
+        except discord.HTTPException as error:
+            await handle_interaction_error(interaction, error)
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    RerollButton,
+    EditButton,
+    VaryButton,
+    DetailsButton,
+    DeleteButton,
+    CancelButton,
+    UnknownButton,
+)
+
+
+def result_view(job: Job) -> discord.ui.View:
+    """The buttons under a finished image."""
+    view = discord.ui.View(timeout=None)
+    for button in (RerollButton, EditButton, VaryButton, DetailsButton, DeleteButton):
+        view.add_item(button(job.id))
+    return view
+
+
+def jobs_view(jobs: list[Job]) -> discord.ui.View | None:
+    """`/jobs`: a Cancel button for each queued job, numbered as in the list."""
+    view = discord.ui.View(timeout=None)
+    for number, job in enumerate(jobs, start=1):
+        if job.state is JobState.QUEUED and len(view.children) < 25:
+            view.add_item(CancelButton(job.id, label=f"Cancel {number}"))
+    return view if view.children else None
+
+
+__all__ = ["DYNAMIC_ITEMS", "jobs_embed", "jobs_view", "result_view"]

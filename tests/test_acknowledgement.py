@@ -1,0 +1,121 @@
+"""Every command and button is acknowledged before any I/O: well inside Discord's 3-second window.
+
+The database is made slow on purpose (a test task holds its lock for `SLOW_DB` seconds while the
+member acts): a handler that touched the store before acknowledging would take at least that long.
+The time is measured from the moment the member acts (INTERACTION_CREATE) to the moment the bot's
+callback reaches the simulated Discord, in real time; SimCord's own 3-second rule (virtual time)
+would refuse a late callback too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import finish_jobs
+
+SLOW_DB = 0.8
+#: Far below Discord's 3 s, and below SLOW_DB: proves nothing waited for the store.
+BUDGET = 0.4
+
+
+class StampedRequests(list):
+    """The simulated Discord's request log, with the real time of each request."""
+
+    def __init__(self, existing: list[Any]) -> None:
+        super().__init__(existing)
+        self.stamps: dict[int, float] = {}
+
+    def append(self, entry: Any) -> None:
+        self.stamps[id(entry)] = time.perf_counter()
+        super().append(entry)
+
+
+@pytest.fixture
+def stamped(simcord_env) -> StampedRequests:
+    backend = simcord_env.backend
+    backend.http_requests = StampedRequests(backend.http_requests)
+    return backend.http_requests
+
+
+def callback_delay(stamped: StampedRequests, result: Any, started: float) -> float:
+    interaction = result._interaction
+    for entry in stamped:
+        if (
+            entry.method == "POST"
+            and entry.path == f"/interactions/{interaction.id}/{interaction.token}/callback"
+        ):
+            return stamped.stamps[id(entry)] - started
+    raise AssertionError("the interaction was never acknowledged")
+
+
+async def timed(
+    stamped: StampedRequests, db: Any, action: Callable[[], Awaitable[Any]], *, slow: bool = True
+) -> tuple[Any, float]:
+    """Run a member's action while the store is busy; return its result and time to acknowledgement."""
+
+    holder = asyncio.create_task(_hold(db)) if slow else None
+    await asyncio.sleep(0)
+    started = time.perf_counter()
+    result = await action()
+    if holder is not None:
+        await holder
+    delay = callback_delay(stamped, result, started)
+    assert result.acknowledged
+    return result, delay
+
+
+async def test_every_command_and_button_is_acknowledged_before_touching_the_store(
+    simcord_env, running, guild_setup, fake_ttapi, stamped
+):
+    guild, channel, alice = guild_setup
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    db = running.db
+    delays: dict[str, float] = {}
+
+    imagine, delays["/imagine"] = await timed(
+        stamped, db, lambda: alice.slash(channel, "imagine", prompt="a lighthouse")
+    )
+    await finish_jobs(simcord_env, running)
+    message = imagine.response
+    _, delays["/quota"] = await timed(stamped, db, lambda: alice.slash(channel, "quota"))
+    _, delays["/jobs"] = await timed(stamped, db, lambda: alice.slash(channel, "jobs"))
+    for label in ("Details", "Edit", "Vary", "Reroll"):
+        _, delays[label] = await timed(stamped, db, lambda label=label: alice.click(message, label=label))
+        await finish_jobs(simcord_env, running)
+    _, delays["Delete (refused)"] = await timed(stamped, db, lambda: bob.click(message, label="Delete"))
+    _, delays["Delete"] = await timed(stamped, db, lambda: alice.click(message, label="Delete"))
+
+    running.manager.max_active_per_user = 1
+    fake_ttapi.duration = 1.0
+    await alice.slash(channel, "imagine", prompt="first")
+    await alice.slash(channel, "imagine", prompt="second")
+    listing = await alice.slash(channel, "jobs")
+    _, delays["Cancel"] = await timed(stamped, db, lambda: alice.click(listing.response, label="Cancel 2"))
+    await finish_jobs(simcord_env, running)
+
+    # The control: under the same conditions, one query waits for the busy store.
+    async def one_query() -> Any:
+        return await db.fetchone("SELECT 1")
+
+    holder = asyncio.create_task(_hold(db))
+    await asyncio.sleep(0)
+    started = time.perf_counter()
+    await one_query()
+    control = time.perf_counter() - started
+    await holder
+    assert control >= SLOW_DB * 0.9
+
+    shown = {k: round(v, 3) for k, v in delays.items()}
+    print("time to acknowledge (s):", shown, "control query:", round(control, 3))
+    assert len(delays) == 10
+    assert max(delays.values()) < BUDGET, shown
+
+
+async def _hold(db: Any) -> None:
+    async with db.transaction():
+        await asyncio.sleep(SLOW_DB)

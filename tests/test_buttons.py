@@ -1,0 +1,280 @@
+"""Buttons under a result: Reroll, Edit, Vary, Details, Delete — permissions, forgeries, restarts."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+import pytest
+
+from bot.discord.buttons import DYNAMIC_ITEMS
+from bot.discord.client import FluxBot
+from bot.jobs.model import JobState
+from tests.conftest import finish_jobs
+
+LABELS = ["Reroll", "Edit", "Vary", "Details", "Delete"]
+
+
+async def make_image(env, services, member, channel, prompt="a lighthouse at dusk"):
+    result = await member.slash(channel, "imagine", prompt=prompt)
+    await finish_jobs(env, services)
+    return result.response
+
+
+def text_of(result) -> str:
+    """What the member read: the last followup, or the (edited) response."""
+    if result.followups:
+        return result.followups[-1].content
+    return result.response.content if result.response else ""
+
+
+def private_text(result) -> str:
+    """The answer only the member saw; no public message is left behind."""
+    if result.followups:
+        answer = result.followups[-1]
+        assert answer.ephemeral
+        assert result.response is None or result.response.ephemeral  # the public placeholder is gone
+        return answer.content
+    assert result.ephemeral
+    return result.response.content
+
+
+async def test_a_result_has_the_five_buttons_with_short_ids_that_carry_only_the_job(
+    simcord_env, running, guild_setup
+):
+    _, channel, alice = guild_setup
+    message = await make_image(simcord_env, running, alice, channel)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    buttons = message.components[0]["components"]
+    assert [b["label"] for b in buttons] == LABELS
+    for button in buttons:
+        custom_id = button["custom_id"]
+        assert len(custom_id) <= 100
+        assert re.fullmatch(r"fluxbot:(reroll|edit|vary|details|delete):" + job.id, custom_id)
+        matching = [i for i in DYNAMIC_ITEMS if i.__discord_ui_compiled_template__.fullmatch(custom_id)]
+        assert len(matching) == 1  # exactly one handler, never two
+
+
+async def test_reroll_makes_a_new_job_with_the_same_settings_and_a_new_seed(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    guild, channel, alice = guild_setup
+    result = await alice.slash(channel, "imagine", prompt="a lighthouse --seed 42 --format png")
+    await finish_jobs(simcord_env, running)
+    bob = guild.add_member(simcord_env.create_user("bob"))
+
+    reroll = await bob.click(result.response, label="Reroll")
+    await finish_jobs(simcord_env, running)
+
+    (original,) = await running.jobs.for_user(alice.id)
+    (again,) = await running.jobs.for_user(bob.id)  # whoever presses pays
+    assert again.parent_job_id == original.id
+    assert again.prompt == original.prompt
+    assert again.model == original.model
+    first, second = (s.body for s in fake_ttapi.submits())
+    assert first["seed"] == 42
+    assert second["seed"] != 42
+    assert {k: v for k, v in second.items() if k != "seed"} == {k: v for k, v in first.items() if k != "seed"}
+    assert again.state is JobState.DELIVERED
+    # A new public message, with its own buttons; the original is untouched.
+    assert reroll.response.id != result.response.id
+    assert len(reroll.response.attachments) == 1
+    assert f"fluxbot:reroll:{again.id}" in str(reroll.response.components)
+    usage = await running.ledger.member_usage(guild.id, bob.id, running.quota.current_period())
+    assert usage.used == 5
+
+
+class TestQuotaIsHeldForButtonsToo:
+    @pytest.fixture
+    def settings_overrides(self):
+        return {"quota_default_limit": "5"}
+
+    async def test_a_reroll_beyond_the_quota_is_refused_privately_and_costs_nothing(
+        self, simcord_env, running, guild_setup, fake_ttapi
+    ):
+        _, channel, alice = guild_setup
+        message = await make_image(simcord_env, running, alice, channel)
+
+        reroll = await alice.click(message, label="Reroll")
+        await finish_jobs(simcord_env, running)
+
+        said = private_text(reroll).lower()
+        assert "quota" in said or "credit" in said
+        assert len(fake_ttapi.submits()) == 1
+        assert len(await running.jobs.for_user(alice.id)) == 1
+
+
+async def test_details_shows_every_parameter_privately(simcord_env, running, guild_setup):
+    guild, channel, alice = guild_setup
+    result = await alice.slash(channel, "imagine", prompt="a lighthouse --seed 7 --format png --upsample")
+    await finish_jobs(simcord_env, running)
+    bob = guild.add_member(simcord_env.create_user("bob"))
+
+    details = await bob.click(result.response, label="Details")
+
+    assert details.ephemeral
+    (job,) = await running.jobs.for_user(alice.id)
+    embed = (details.followups[-1] if details.followups else details.response).embeds[0]
+    assert embed.title == f"Job {job.id}"
+    assert embed.description == "a lighthouse"
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Model"] == "`flux-pro-1.1`"
+    assert fields["Provider"] == "ttapi"
+    assert fields["State"] == "delivered"
+    assert fields["Cost"] == "5 credits"
+    assert "format: `png`" in fields["Options"]
+    assert "upsample: `True`" in fields["Options"]
+    assert "seed: `7`" in fields["Options"]
+    assert fields["Requested by"] == alice.mention
+    assert job.interaction_token not in str(embed.to_dict())
+    assert job.callback_token not in str(embed.to_dict())
+
+
+async def test_delete_is_for_the_requester(simcord_env, running, guild_setup):
+    _, channel, alice = guild_setup
+    message = await make_image(simcord_env, running, alice, channel)
+
+    deleted = await alice.click(message, label="Delete")
+
+    assert private_text(deleted) == "Deleted."
+    assert all(m.id != message.id for m in channel.history())
+
+
+async def test_delete_by_someone_else_is_refused_privately(simcord_env, running, guild_setup):
+    guild, channel, alice = guild_setup
+    message = await make_image(simcord_env, running, alice, channel)
+    bob = guild.add_member(simcord_env.create_user("bob"))
+
+    refused = await bob.click(message, label="Delete")
+
+    assert "Manage Messages" in private_text(refused)
+    assert any(m.id == message.id for m in channel.history())
+
+
+async def test_delete_by_a_moderator_with_manage_messages(simcord_env, running, guild_setup):
+    guild, channel, alice = guild_setup
+    message = await make_image(simcord_env, running, alice, channel)
+    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_messages=True))
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[mods])
+
+    deleted = await mod.click(message, label="Delete")
+
+    assert text_of(deleted) == "Deleted."
+    assert all(m.id != message.id for m in channel.history())
+
+
+async def test_buttons_keep_working_after_a_restart(simcord_env, running, guild_setup, fake_ttapi):
+    _, channel, alice = guild_setup
+    message = await make_image(simcord_env, running, alice, channel)
+    (job,) = await running.jobs.for_user(alice.id)
+
+    await simcord_env.restart_bot(FluxBot(running, sync="global"))
+
+    details = await alice.click(message, label="Details")
+    embed = (details.followups[-1] if details.followups else details.response).embeds[0]
+    assert embed.title == f"Job {job.id}"
+
+    reroll = await alice.click(message, label="Reroll")
+    await finish_jobs(simcord_env, running)
+    assert len(reroll.response.attachments) == 1
+    newest = (await running.jobs.for_user(alice.id))[0]
+    assert newest.parent_job_id == job.id
+    assert newest.state is JobState.DELIVERED
+
+    deleted = await alice.click(message, label="Delete")
+    assert text_of(deleted) == "Deleted."
+
+
+async def test_a_job_running_across_a_restart_still_becomes_the_reply(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    fake_ttapi.duration = 1.0
+
+    result = await alice.slash(channel, "imagine", prompt="across a restart")
+    await simcord_env.restart_bot(FluxBot(running, sync="global"))
+    await finish_jobs(simcord_env, running)
+
+    # The new bot has no interaction object: it edits the reply by its stored id and token.
+    assert len(result.response.attachments) == 1
+    assert [c["label"] for c in result.response.components[0]["components"]] == LABELS
+
+
+async def test_after_a_restart_and_15_minutes_the_result_goes_to_the_channel(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    fake_ttapi.duration = 1.0
+
+    result = await alice.slash(channel, "imagine", prompt="restart then wait")
+    await simcord_env.restart_bot(FluxBot(running, sync="global"))
+    await simcord_env.advance_time(16 * 60)
+    await finish_jobs(simcord_env, running)
+
+    posted = channel.last_message
+    assert posted.id != result.response.id
+    assert posted.content.startswith(f"{alice.mention} your image is ready")
+    assert len(posted.attachments) == 1
+
+
+async def forged_message(env, channel, *custom_ids: str):
+    """A message carrying buttons whose custom_id the test chose (as a forger would)."""
+    view = discord.ui.View(timeout=None)
+    for number, custom_id in enumerate(custom_ids):
+        view.add_item(discord.ui.Button(label=f"forged {number}", custom_id=custom_id))
+    sent = await env.bot.get_channel(channel.id).send("forged", view=view)
+    view.stop()  # the bot does not listen to this view: only its dynamic items may answer
+    await env.settle()
+    return sent
+
+
+async def test_forged_buttons_get_a_clear_private_answer_and_spend_nothing(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    guild, channel, alice = guild_setup
+    message = await forged_message(
+        simcord_env,
+        channel,
+        "fluxbot:reroll:0123456789abcdef",  # well-formed, no such job
+        "fluxbot:delete:0123456789abcdef",
+        "fluxbot:reroll:not-a-job-id",  # malformed
+        "fluxbot:launch:0123456789abcdef",  # no such action
+    )
+
+    unknown_job = await alice.click(message, label="forged 0")
+    unknown_delete = await alice.click(message, label="forged 1")
+    malformed = await alice.click(message, label="forged 2")
+    no_action = await alice.click(message, label="forged 3")
+    await finish_jobs(simcord_env, running)
+
+    for result in (unknown_job, unknown_delete):
+        assert "not known to this bot" in private_text(result)
+    for result in (malformed, no_action):
+        assert "not one the bot knows" in private_text(result)
+    assert fake_ttapi.submits() == []
+    assert await running.jobs.for_user(alice.id) == []
+    usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
+    assert usage.held == 0
+
+
+async def test_an_unexpected_error_in_a_button_is_an_apology_with_a_logged_reference(
+    simcord_env, running, guild_setup, caplog
+):
+    _, channel, alice = guild_setup
+    message = await make_image(simcord_env, running, alice, channel)
+    (job,) = await running.jobs.for_user(alice.id)
+    await running.db.execute("UPDATE jobs SET params = '[]' WHERE id = ?", (job.id,))  # a corrupt row
+
+    with caplog.at_level(logging.ERROR, logger="bot.discord.replies"):
+        reroll = await alice.click(message, label="Reroll")
+
+    said = private_text(reroll)
+    ref = re.search(r"reference `([0-9a-f]{8})`", said)
+    assert ref, said
+    assert "Nothing was charged" in said
+    logged = [r for r in caplog.records if f"ref={ref.group(1)}" in r.getMessage()]
+    assert len(logged) == 1
+    assert f"fluxbot:reroll:{job.id}" in logged[0].getMessage()
+    assert logged[0].exc_info is not None

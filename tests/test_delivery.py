@@ -1,0 +1,201 @@
+"""The Discord side of a job: throttled progress, the 15-minute fallback, DMs, undeliverable."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.discord.delivery import EditBudget
+from bot.jobs.model import JobState
+from tests.conftest import finish_jobs
+
+
+def reply_edits(env, result) -> list[dict]:
+    """The bodies of the edits of one interaction's reply, in order."""
+    token = f"/{result._interaction.token}/messages/"
+    return [
+        entry.json or {}
+        for entry in env.http_requests
+        if entry.method == "PATCH" and token in entry.path and entry.path.startswith("/webhooks/")
+    ]
+
+
+async def test_progress_edits_are_throttled_and_the_result_is_never_dropped(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    bot = simcord_env.bot
+    bot.sink.progress_interval = 0.5
+    fake_ttapi.duration = 2.0  # polled every 0.02–0.2 s: dozens of updates
+
+    result = await alice.slash(channel, "imagine", prompt="a slow lighthouse")
+    await finish_jobs(simcord_env, running)
+
+    edits = reply_edits(simcord_env, result)
+    progress = [e["content"] for e in edits if e.get("content")]
+    (job,) = await running.jobs.for_user(alice.id)
+    # Far fewer edits than updates: at most one per 0.5 s over ~2 s, plus the first one.
+    assert job.polls >= 10
+    assert 2 <= len(progress) <= 2.0 / 0.5 + 2
+    assert progress[0].endswith("⏳ Queued (position 1)")
+    generating = [p for p in progress if "🎨 Generating" in p]
+    assert generating, progress
+    assert "▰" in generating[-1]
+    assert "s of ~" in generating[-1]
+    # The final state always goes out, whatever the throttle said a moment before.
+    assert edits[-1]["content"] == ""
+    assert len(result.response.attachments) == 1
+    assert job.state is JobState.DELIVERED
+
+
+async def test_a_burst_of_jobs_stays_within_the_global_edit_budget(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    guild, channel, _ = guild_setup
+    bot = simcord_env.bot
+    bot.sink.progress_interval = 0.0  # only the global budget limits
+    bot.sink.budget = EditBudget(rate=0.0, burst=4)
+    fake_ttapi.duration = 0.5
+    members = [guild.add_member(simcord_env.create_user(f"m{i}")) for i in range(4)]
+
+    results = [await m.slash(channel, "imagine", prompt=f"burst {i}") for i, m in enumerate(members * 2)]
+    await finish_jobs(simcord_env, running)
+
+    progress_edits = sum(
+        1 for r in results for e in reply_edits(simcord_env, r) if e.get("content") and not e.get("embeds")
+    )
+    assert progress_edits == 4
+    assert bot.sink.budget.spent == 4
+    assert bot.sink.budget.refused > 10
+    # Every job still got its image: the final edit is outside the progress budget.
+    for r in results:
+        assert len(r.response.attachments) == 1
+
+
+async def test_queued_jobs_are_told_when_they_move_up(simcord_env, running, guild_setup, fake_ttapi):
+    guild, channel, alice = guild_setup
+    bot = simcord_env.bot
+    bot.sink.progress_interval = 0.0
+    running.manager.concurrency["ttapi"] = 1  # one job at a time: the others wait in the queue
+    fake_ttapi.duration = 0.4
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    carol = guild.add_member(simcord_env.create_user("carol"))
+
+    results = [
+        await member.slash(channel, "imagine", prompt=name)
+        for member, name in ((alice, "first"), (bob, "second"), (carol, "third"))
+    ]
+    await finish_jobs(simcord_env, running)
+
+    third = [e.get("content") or "" for e in reply_edits(simcord_env, results[2])]
+    queued = [c.rsplit("\n", 1)[-1] for c in third if "Queued" in c]
+    assert queued == ["⏳ Queued (position 2)", "⏳ Queued (position 1)"], third
+    for result in results:
+        assert len(result.response.attachments) == 1
+
+
+async def test_a_result_after_15_minutes_is_posted_in_the_channel_mentioning_the_member(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    fake_ttapi.duration = 1.0
+
+    result = await alice.slash(channel, "imagine", prompt="a very slow lighthouse")
+    await simcord_env.advance_time(16 * 60)  # the interaction token is now expired
+    await finish_jobs(simcord_env, running)
+
+    posted = channel.last_message
+    assert posted.id != result.response.id
+    assert posted.content.startswith(f"{alice.mention} your image is ready")
+    assert len(posted.attachments) == 1
+    assert posted.embeds[0].description == "a very slow lighthouse"
+    assert [c.label for c in posted.components[0].children] == ["Reroll", "Edit", "Vary", "Details", "Delete"]
+    assert alice.id in {u.id for u in posted.mentions}
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+    assert job.result_message_id == posted.id
+    # No use of the dead token: nothing after expiry went to the interaction webhook.
+    assert not any(
+        "your image is ready" in (e.get("content") or "") for e in reply_edits(simcord_env, result)
+    )
+
+
+async def test_within_15_minutes_the_reply_itself_becomes_the_result(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    result = await alice.slash(channel, "imagine", prompt="quick")
+    await simcord_env.advance_time(14 * 60)  # still inside the window
+    await finish_jobs(simcord_env, running)
+
+    assert len(result.response.attachments) == 1
+    assert channel.last_message.id == result.response.id
+
+
+async def test_when_the_bot_cannot_post_in_the_channel_the_member_gets_a_dm(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    guild, _, alice = guild_setup
+    locked = guild.create_text_channel(
+        "locked", overwrites={guild.me: discord.PermissionOverwrite(send_messages=False)}
+    )
+    fake_ttapi.duration = 1.0
+
+    await alice.slash(locked, "imagine", prompt="a lighthouse nobody may post")
+    await simcord_env.advance_time(16 * 60)
+    await finish_jobs(simcord_env, running)
+
+    refused = [
+        e
+        for e in simcord_env.http_requests
+        if e.method == "POST" and e.path == f"/channels/{locked.id}/messages"
+    ]
+    assert len(refused) == 1  # tried the channel first (50013 Missing Permissions)
+    dm = alice.user.dm_channel.last_message
+    assert dm is not None
+    assert dm.content.startswith("Your image is ready. I could not post it in")
+    assert len(dm.attachments) == 1
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+    assert job.result_message_id == dm.id
+
+
+async def test_a_deleted_channel_falls_back_to_a_dm(simcord_env, running, guild_setup, fake_ttapi):
+    _, channel, alice = guild_setup
+    fake_ttapi.duration = 1.0
+
+    await alice.slash(channel, "imagine", prompt="channel gone")
+    await simcord_env.advance_time(16 * 60)
+    simcord_env.inject_error(
+        "POST", f"/channels/{channel.id}/messages", status=404, code=10003, message="Unknown Channel"
+    )
+    await finish_jobs(simcord_env, running)
+
+    dm = alice.user.dm_channel.last_message
+    assert dm is not None
+    assert len(dm.attachments) == 1
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+
+
+async def test_undeliverable_only_when_channel_and_dm_both_fail(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    guild, _, alice = guild_setup
+    locked = guild.create_text_channel(
+        "locked", overwrites={guild.me: discord.PermissionOverwrite(send_messages=False)}
+    )
+    fake_ttapi.duration = 1.0
+
+    await alice.slash(locked, "imagine", prompt="nowhere to go")
+    await simcord_env.advance_time(16 * 60)
+    simcord_env.inject_error(
+        "POST", "/users/@me/channels", status=403, code=50007, message="Cannot send messages to this user"
+    )
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.UNDELIVERABLE
+    assert "cannot post in channel" in (job.error_message or "")
+    assert "DM" in (job.error_message or "")
+    # The member was still charged: the provider made (and billed) the image.
+    assert job.cost is not None

@@ -1,0 +1,118 @@
+"""`/jobs`: a member's queued and running jobs, positions, and Cancel buttons for queued ones."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+
+from bot.jobs.model import JobState
+from tests.conftest import finish_jobs
+
+
+async def test_jobs_lists_queued_and_running_jobs_with_positions_and_cancel_buttons(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    guild, channel, alice = guild_setup
+    running.manager.max_active_per_user = 1  # alice's second and third job wait
+    fake_ttapi.duration = 1.0
+    for prompt in ("one", "two", "three"):
+        await alice.slash(channel, "imagine", prompt=prompt)
+
+    listing = await alice.slash(channel, "jobs")
+
+    assert listing.ephemeral
+    embed = listing.response.embeds[0]
+    lines = embed.description.splitlines()
+    assert len(lines) == 3
+    assert "generating" in lines[0] or "sending" in lines[0]
+    assert "· one" in lines[0]
+    assert "queued (position 1)" in lines[1]
+    assert "· two" in lines[1]
+    assert "queued (position 2)" in lines[2]
+    buttons = listing.response.components[0]["components"]
+    assert [b["label"] for b in buttons] == ["Cancel 2", "Cancel 3"]
+    jobs = await running.jobs.unfinished_for_user(alice.id)
+    assert [b["custom_id"] for b in buttons] == [f"fluxbot:cancel:{j.id}" for j in jobs[1:]]
+
+    cancelled = await alice.click(listing.response, label="Cancel 3")
+    assert _private(cancelled) == "Cancelled **three**. Nothing was charged."
+    assert (await running.jobs.get(jobs[2].id)).state is JobState.CANCELLED
+    await finish_jobs(simcord_env, running)
+
+    usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
+    assert usage.used == 10  # two images made; the cancelled one cost nothing
+    assert usage.held == 0
+    assert len(fake_ttapi.submits()) == 2
+
+
+async def test_jobs_with_nothing_going_on(simcord_env, running, guild_setup):
+    _, channel, alice = guild_setup
+    listing = await alice.slash(channel, "jobs")
+    assert listing.ephemeral
+    assert "no queued or running jobs" in listing.response.embeds[0].description
+    assert not listing.response.components
+
+
+async def test_cancel_is_refused_for_someone_elses_or_a_started_job(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    guild, channel, alice = guild_setup
+    running.manager.max_active_per_user = 1
+    fake_ttapi.duration = 1.0
+    await alice.slash(channel, "imagine", prompt="running")
+    await alice.slash(channel, "imagine", prompt="waiting")
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    running_job, waiting_job = await running.jobs.unfinished_for_user(alice.id)
+
+    # Bob presses a Cancel button carrying alice's job id (say, a forged one).
+    sent = await simcord_env.bot.get_channel(channel.id).send(
+        "forged", view=_view(f"fluxbot:cancel:{waiting_job.id}", f"fluxbot:cancel:{running_job.id}")
+    )
+    refused = await bob.click(sent, label="0")
+    assert "Only the member who asked" in _private(refused)
+    started = await alice.click(sent, label="1")
+    assert "only queued jobs can be cancelled" in _private(started)
+    assert (await running.jobs.get(waiting_job.id)).state is JobState.QUEUED
+    await finish_jobs(simcord_env, running)
+
+
+async def test_an_unexpected_error_in_a_command_is_an_apology_with_a_logged_reference(
+    simcord_env, running, guild_setup, fake_ttapi, caplog
+):
+    _, channel, alice = guild_setup
+    fake_ttapi.duration = 1.0
+    await alice.slash(channel, "imagine", prompt="soon corrupt")
+    (job,) = await running.jobs.for_user(alice.id)
+    await finish_jobs(simcord_env, running)
+    await running.db.execute("UPDATE jobs SET state = 'queued', params = 'not json' WHERE id = ?", (job.id,))
+
+    with caplog.at_level(logging.ERROR, logger="bot.discord.replies"):
+        listing = await alice.slash(channel, "jobs")
+
+    said = listing.response.content
+    assert listing.ephemeral
+    ref = re.search(r"reference `([0-9a-f]{8})`", said)
+    assert ref, said
+    logged = [r for r in caplog.records if f"ref={ref.group(1)}" in r.getMessage()]
+    assert len(logged) == 1
+    assert "/jobs" in logged[0].getMessage()
+    assert len(simcord_env.errors) == 1  # recorded by the tree handler, and answered
+    await running.db.execute("UPDATE jobs SET state = 'delivered', params = '{}' WHERE id = ?", (job.id,))
+
+
+def _view(*custom_ids: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for number, custom_id in enumerate(custom_ids):
+        view.add_item(discord.ui.Button(label=str(number), custom_id=custom_id))
+    view.stop()
+    return view
+
+
+def _private(result) -> str:
+    if result.followups:
+        assert result.followups[-1].ephemeral
+        return result.followups[-1].content
+    assert result.ephemeral
+    return result.response.content
