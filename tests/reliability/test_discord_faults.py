@@ -69,6 +69,8 @@ async def test_missing_permission_to_post_ends_undeliverable_without_retrying(
         overwrites={bot_user: discord.PermissionOverwrite(send_messages=False, attach_files=False)},
     )
     fake_ttapi.duration = 1.0
+    # The DM fallback (issue 6) is refused too: only then is the job undeliverable.
+    simcord_env.inject_error("POST", "/users/@me/channels", status=403, code=50007, times=None)
 
     await alice.slash(channel, "imagine", prompt="a lighthouse")
     await simcord_env.advance_time(TOKEN_EXPIRY)
@@ -87,6 +89,8 @@ async def test_missing_permission_to_post_ends_undeliverable_without_retrying(
 async def test_a_deleted_channel_ends_undeliverable(simcord_env, running, guild_setup, fake_ttapi):
     _, channel, alice = guild_setup
     fake_ttapi.duration = 1.0
+    # The DM fallback (issue 6) is refused too: only then is the job undeliverable.
+    simcord_env.inject_error("POST", "/users/@me/channels", status=403, code=50007, times=None)
 
     await alice.slash(channel, "imagine", prompt="a lighthouse")
     simcord_env.backend.delete_channel(channel.id)
