@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import guild_policy
+from bot.discord.replies import defer_once, within_ack_window
 from bot.jobs.plan import plan_job
 from cogs.shared import (
     check_attachment_sizes,
@@ -59,13 +60,14 @@ class Edit(commands.Cog):
         explicit = {"model": model, "aspect_ratio": aspect_ratio, "seed": seed}
         attachments = {"image": image, "image2": image2, "image3": image3, "image4": image4}
         plan_inputs = {**planning(self.bot), "default_model": DEFAULT_EDIT_MODEL}
-        plan_inputs |= await guild_policy.check(
-            self.bot.services, interaction, model, default=DEFAULT_EDIT_MODEL
+        plan_inputs |= await within_ack_window(
+            interaction,
+            guild_policy.check(self.bot.services, interaction, model, default=DEFAULT_EDIT_MODEL),
         )
         check_attachment_sizes(attachments)
         placeholders = ["AA==" for a in attachments.values() if a is not None]
         plan_job(prompt, explicit, images=placeholders, kinds=EDIT_KINDS, **plan_inputs)
-        await interaction.response.defer(thinking=True)
+        await defer_once(interaction, thinking=True)
         images = await read_attachments(attachments)
         plan = plan_job(prompt, explicit, images=images, kinds=EDIT_KINDS, **plan_inputs)
         await start_job(self.bot, interaction, plan)

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import guild_policy
+from bot.discord.replies import defer_once, within_ack_window
 from bot.jobs.plan import plan_job
 from cogs.shared import planning, start_job
 
@@ -57,11 +58,11 @@ class Finetune(commands.Cog):
             "guidance": guidance,
         }
         # Finetuned inference is BFL's alone: never the mock, never TTAPI.
-        plan_inputs = planning(self.bot) | await guild_policy.check(
-            self.bot.services, interaction, FINETUNE_MODEL
+        plan_inputs = planning(self.bot) | await within_ack_window(
+            interaction, guild_policy.check(self.bot.services, interaction, FINETUNE_MODEL)
         )
         plan = plan_job(prompt, explicit, provider="bfl", kinds=("finetune",), **plan_inputs)
-        await interaction.response.defer(thinking=True)
+        await defer_once(interaction, thinking=True)
         await start_job(self.bot, interaction, plan)
 
 

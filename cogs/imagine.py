@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import guild_policy
+from bot.discord.replies import defer_once, within_ack_window
 from bot.jobs.plan import plan_job
 from cogs.shared import (
     check_attachment_sizes,
@@ -85,11 +86,13 @@ class Imagine(commands.Cog):
         }
         attachments = {"image": image}
         plan_inputs = planning(self.bot)
-        plan_inputs |= await guild_policy.check(self.bot.services, interaction, model)
+        plan_inputs |= await within_ack_window(
+            interaction, guild_policy.check(self.bot.services, interaction, model)
+        )
         # Validate what needs no I/O before acknowledging, so a mistake costs nothing and stays private.
         check_attachment_sizes(attachments)
         plan_job(prompt, explicit, images=_placeholders(attachments), kinds=IMAGINE_KINDS, **plan_inputs)
-        await interaction.response.defer(thinking=True)
+        await defer_once(interaction, thinking=True)
         images = await read_attachments(attachments)
         plan = plan_job(prompt, explicit, images=images, kinds=IMAGINE_KINDS, **plan_inputs)
         await start_job(self.bot, interaction, plan)

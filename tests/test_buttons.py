@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
+from pathlib import Path
 
 import discord
 import pytest
 
 from bot.discord.buttons import DYNAMIC_ITEMS
 from bot.discord.client import FluxBot
+from bot.errors import NotAllowed
 from bot.jobs.model import JobState
-from tests.conftest import finish_jobs
+from bot.store.guilds import GuildSettings
+from tests.conftest import finish_jobs, refusals
 
 LABELS = ["Reroll", "Edit", "Vary", "Details", "Delete"]
 
@@ -278,3 +282,67 @@ async def test_an_unexpected_error_in_a_button_is_an_apology_with_a_logged_refer
     assert len(logged) == 1
     assert f"fluxbot:reroll:{job.id}" in logged[0].getMessage()
     assert logged[0].exc_info is not None
+
+
+async def test_edit_asks_for_an_instruction_and_makes_a_kontext_job_from_this_image(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    message = await make_image(simcord_env, running, alice, channel)
+    (original,) = await running.jobs.for_user(alice.id)
+
+    shown = await alice.click(message, label="Edit")
+    assert shown.modal is not None
+    assert shown.modal["title"] == "Edit this image"
+    edited = await alice.submit_modal(shown, {"instruction": "make it night, add snow"})
+    await finish_jobs(simcord_env, running)
+
+    newest = (await running.jobs.for_user(alice.id))[0]
+    assert newest.model == "flux-kontext-pro"
+    assert newest.parent_job_id == original.id
+    assert newest.prompt == "make it night, add snow"
+    submit = fake_ttapi.submits()[-1]
+    assert submit.path == "/bfl/v1/flux-kontext-pro"
+    finished = Path(original.result_path or "").read_bytes()
+    assert base64.b64decode(submit.body["input_image"]) == finished
+    assert len(edited.response.attachments) == 1
+    assert newest.state is JobState.DELIVERED
+
+
+async def test_vary_makes_an_ultra_remix_of_this_image(simcord_env, running, guild_setup, fake_ttapi):
+    _, channel, alice = guild_setup
+    message = await make_image(simcord_env, running, alice, channel, prompt="a castle --ar 16:9")
+    (original,) = await running.jobs.for_user(alice.id)
+
+    varied = await alice.click(message, label="Vary")
+    await finish_jobs(simcord_env, running)
+
+    newest = (await running.jobs.for_user(alice.id))[0]
+    assert newest.model == "flux-pro-1.1-ultra"
+    assert newest.parent_job_id == original.id
+    assert newest.prompt == "a castle"
+    submit = fake_ttapi.submits()[-1]
+    assert submit.path == "/bfl/v1/flux-pro-1.1-ultra"
+    assert base64.b64decode(submit.body["image_prompt"]) == Path(original.result_path or "").read_bytes()
+    assert submit.body["prompt"] == "a castle"
+    assert len(varied.response.attachments) == 1
+
+
+async def test_a_refusal_in_the_edit_modal_is_private_and_spends_nothing(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    guild, channel, alice = guild_setup
+    message = await make_image(simcord_env, running, alice, channel)
+    shown = await alice.click(message, label="Edit")
+    # Meanwhile an admin allows only flux-pro-1.1 on this server.
+    await running.quota.guilds.save_settings(
+        GuildSettings(guild.id, allowed_models=("flux-pro-1.1",)), actor_id=None
+    )
+
+    refused = await alice.submit_modal(shown, {"instruction": "make it night"})
+    await finish_jobs(simcord_env, running)
+
+    assert "not allowed on this server" in private_text(refused)
+    assert [type(e) for e in refusals(simcord_env)] == [NotAllowed]  # via Modal.on_error
+    assert len(fake_ttapi.submits()) == 1
+    assert len(await running.jobs.for_user(alice.id)) == 1

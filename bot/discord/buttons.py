@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import discord
 
+from bot import guild_policy
 from bot.discord.render import details_embed, jobs_embed
 from bot.discord.replies import handle_interaction_error
 from bot.errors import InvalidInput, NotAllowed, NotFound
@@ -62,11 +63,12 @@ def model_available(bot: FluxBot, model: str) -> bool:
     return bool(available & set(spec.routes)) or "mock" in available
 
 
-def planning(bot: FluxBot) -> dict[str, Any]:
-    """The same planning inputs the slash commands use."""
+async def planning(bot: FluxBot, interaction: discord.Interaction, model: str) -> dict[str, Any]:
+    """The same planning inputs, and the same guild rules (channels, models, safety, quota), as the
+    slash commands. Called after deferring: it reads the store."""
     from cogs.shared import planning as shared_planning
 
-    return shared_planning(bot)
+    return shared_planning(bot) | await guild_policy.check(bot.services, interaction, model)
 
 
 async def load_job(bot: FluxBot, job_id: str) -> Job:
@@ -106,7 +108,7 @@ async def _start(bot: FluxBot, interaction: discord.Interaction, plan: JobPlan, 
     await start_job(bot, interaction, plan, parent_job_id=parent.id)
 
 
-def reroll_plan(bot: FluxBot, job: Job, images: list[str]) -> JobPlan:
+def reroll_plan(bot: FluxBot, job: Job, images: list[str], inputs: dict[str, Any]) -> JobPlan:
     options = {
         k: v for k, v in job.params.get("options", {}).items() if k not in ("prompt", "image_count", "seed")
     }
@@ -115,7 +117,7 @@ def reroll_plan(bot: FluxBot, job: Job, images: list[str]) -> JobPlan:
         seed = (seed + 1) % 2**32
     explicit = {**options, "model": job.model, "seed": seed}
     provider = job.provider if job.provider in bot.services.providers else None
-    return plan_job(job.prompt, explicit, images=images, provider=provider, **planning(bot))
+    return plan_job(job.prompt, explicit, images=images, provider=provider, **inputs)
 
 
 # -- the items ------------------------------------------------------------------------------------
@@ -169,7 +171,8 @@ class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
         images = [
             base64.b64encode(image.data).decode("ascii") for image in await bot.services.jobs.inputs(job.id)
         ]
-        await _start(bot, interaction, reroll_plan(bot, job, images), job)
+        inputs = await planning(bot, interaction, job.model)
+        await _start(bot, interaction, reroll_plan(bot, job, images, inputs), job)
 
 
 class EditButton(JobButton, template=r"fluxbot:edit:" + JOB_ID):
@@ -201,12 +204,8 @@ class EditModal(discord.ui.Modal, title="Edit this image"):
         bot = _bot(interaction)
         job = await load_job(bot, self.job_id)
         image = await result_image(job, interaction.message)
-        plan = plan_job(
-            str(self.instruction.value),
-            {"model": EDIT_MODEL},
-            images=[image],
-            **planning(bot),
-        )
+        inputs = await planning(bot, interaction, EDIT_MODEL)
+        plan = plan_job(str(self.instruction.value), {"model": EDIT_MODEL}, images=[image], **inputs)
         await _start(bot, interaction, plan, job)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
@@ -230,7 +229,8 @@ class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
             "aspect_ratio": options.get("aspect_ratio"),
             "output_format": options.get("output_format"),
         }
-        plan = plan_job(job.prompt, explicit, images=[image], **planning(bot))
+        inputs = await planning(bot, interaction, VARY_MODEL)
+        plan = plan_job(job.prompt, explicit, images=[image], **inputs)
         await _start(bot, interaction, plan, job)
 
 
@@ -308,6 +308,12 @@ class UnknownButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNK
         return cls(match.group(0))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        known = getattr(interaction.client, "dynamic_item_types", ())
+        if any(
+            item is not UnknownButton and item.__discord_ui_compiled_template__.fullmatch(self.custom_id)
+            for item in known
+        ):
+            return  # another item (e.g. a cog's paging button) owns this id
         log.info("unknown button %r pressed by %s", self.custom_id[:100], interaction.user.id)
         try:
             await interaction.response.send_message(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord.ext import commands
@@ -48,6 +48,13 @@ class FluxBot(commands.Bot):
             view_factory=result_view,
         )
         self.sync_mode: SyncMode = sync
+        #: Every DynamicItem class registered (ours and the cogs'), so that the catch-all for
+        #: unknown `fluxbot:` buttons stays silent when another item owns the id.
+        self.dynamic_item_types: list[type[discord.ui.DynamicItem[Any]]] = []
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        self.dynamic_item_types.extend(items)
+        super().add_dynamic_items(*items)
 
     async def setup_hook(self) -> None:
         # Buttons under results posted before a restart keep working: they are matched by template.

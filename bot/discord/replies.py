@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -14,7 +16,45 @@ from bot.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
+#: Discord allows 3 s for the first answer to an interaction. A check that needs the store (guild
+#: settings, quota) gets at most this long to refuse privately before the bot defers anyway.
+ACK_WINDOW = 1.0
+
 APOLOGY = "Something went wrong on the bot's side (reference `{ref}`). Nothing was charged; please try again."
+
+
+async def within_ack_window(
+    interaction: discord.Interaction,
+    work: Awaitable[T],
+    *,
+    window: float = ACK_WINDOW,
+    thinking: bool = True,
+    ephemeral: bool = False,
+) -> T:
+    """Await `work`, but acknowledge the interaction (defer) if it takes longer than `window`.
+
+    The common case keeps its answer for the first response (a refusal stays private and leaves no
+    trace); a slow store can never make the member see "This interaction failed".
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=window)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        await defer_once(interaction, thinking=thinking, ephemeral=ephemeral)
+    return await task
+
+
+async def defer_once(
+    interaction: discord.Interaction, *, thinking: bool = True, ephemeral: bool = False
+) -> None:
+    """Defer unless the interaction is already acknowledged (see `within_ack_window`)."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(thinking=thinking, ephemeral=ephemeral)
 
 
 async def reply_privately(interaction: discord.Interaction, text: str) -> None:
