@@ -1,15 +1,17 @@
 """Every command and button is acknowledged well inside Discord's 3-second window, whatever the store does.
 
-The database is made slow on purpose (a test task holds its lock for `SLOW_DB` seconds while the
-member acts): a handler that touched the store before acknowledging would take at least that long.
+The store is made slow on purpose: while the member acts, a test task holds the write lock and
+keeps the read-only connection in a slow query for `SLOW_DB` seconds. A handler that touched the
+store before acknowledging would take at least that long (the control query shows it does).
+The time is measured from the moment the member acts (INTERACTION_CREATE) to the moment the bot's
+callback reaches the simulated Discord, in real time; SimCord's own 3-second rule (virtual time)
+would refuse a late callback too.
+
 Buttons and `/jobs` acknowledge before any I/O, so a busy store does not delay them. The image
 commands first ask the store whether the guild allows the job and the quota can cover it (so that a
 refusal is the private first answer and leaves no trace), for at most `ACK_WINDOW` seconds, after
 which `within_ack_window` defers anyway. That timer path cannot be shown here: SimCord runs a bot
 timer's real-time fallback only once the bot's other work has settled, i.e. after the store is free.
-The time is measured from the moment the member acts (INTERACTION_CREATE) to the moment the bot's
-callback reaches the simulated Discord, in real time; SimCord's own 3-second rule (virtual time)
-would refuse a late callback too.
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ class StampedRequests(list):
 
 
 @pytest.fixture
+async def slow_store(services) -> None:
+    """A SQL function that sleeps, to make the read-only connection busy on purpose."""
+    if services.db.reader is not None:
+        await services.db.reader.create_function("fluxbot_test_sleep", 1, _sleep)
+
+
+@pytest.fixture
 def stamped(simcord_env) -> StampedRequests:
     backend = simcord_env.backend
     backend.http_requests = StampedRequests(backend.http_requests)
@@ -64,7 +73,7 @@ async def timed(
     """Run a member's action while the store is busy; return its result and time to acknowledgement."""
 
     holder = asyncio.create_task(_hold(db, hold)) if hold else None
-    await asyncio.sleep(0)
+    await asyncio.sleep(0.02)  # the lock is taken and the slow read is queued
     started = time.perf_counter()
     result = await action()
     if holder is not None:
@@ -75,7 +84,7 @@ async def timed(
 
 
 async def test_every_command_and_button_is_acknowledged_before_touching_the_store(
-    simcord_env, running, guild_setup, fake_ttapi, stamped
+    simcord_env, running, guild_setup, fake_ttapi, stamped, slow_store
 ):
     guild, channel, alice = guild_setup
     bob = guild.add_member(simcord_env.create_user("bob"))
@@ -108,7 +117,7 @@ async def test_every_command_and_button_is_acknowledged_before_touching_the_stor
         return await db.fetchone("SELECT 1")
 
     holder = asyncio.create_task(_hold(db, SLOW_DB))
-    await asyncio.sleep(0)
+    await asyncio.sleep(0.02)
     started = time.perf_counter()
     await one_query()
     control = time.perf_counter() - started
@@ -122,5 +131,17 @@ async def test_every_command_and_button_is_acknowledged_before_touching_the_stor
 
 
 async def _hold(db: Any, seconds: float) -> None:
+    """Keep the store busy: the write lock held, and the read-only connection stuck in a slow query."""
+
+    async def block_reader() -> None:
+        if db.reader is not None:
+            async with db.reader.execute("SELECT fluxbot_test_sleep(?)", (seconds,)):
+                pass
+
     async with db.transaction():
-        await asyncio.sleep(seconds)
+        await asyncio.gather(asyncio.sleep(seconds), block_reader())
+
+
+def _sleep(seconds: float) -> int:
+    time.sleep(seconds)
+    return 1
