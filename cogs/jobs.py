@@ -16,11 +16,13 @@ if TYPE_CHECKING:
     from bot.discord.client import FluxBot
 
 
-async def jobs_listing(bot: FluxBot, user_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
-    """The member's unfinished jobs (oldest first), with queue positions, and Cancel buttons."""
-    services = bot.services
-    jobs: list[Job] = await services.jobs.unfinished_for_user(user_id)
-    listed = [(job, await services.manager.queue_position(job)) for job in jobs]
+def jobs_listing(bot: FluxBot, user_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
+    """The member's unfinished jobs (oldest first), with queue positions, and Cancel buttons.
+
+    From the job manager's memory: no I/O, so the command answers at once.
+    """
+    jobs: list[Job] = bot.services.manager.jobs_of(user_id)
+    listed = [(job, job.queue_position) for job in jobs]
     return jobs_embed(f"<@{user_id}>", listed), jobs_view(jobs)
 
 
@@ -30,12 +32,11 @@ class Jobs(commands.Cog):
 
     @app_commands.command(name="jobs", description="Your queued and running jobs, with Cancel buttons")
     async def jobs(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        embed, view = await jobs_listing(self.bot, interaction.user.id)
+        embed, view = jobs_listing(self.bot, interaction.user.id)
         if view is None:
-            await interaction.followup.send(embed=embed, ephemeral=True)
+            await interaction.response.send_message(embed=embed, ephemeral=True)
         else:
-            await interaction.followup.send(embed=embed, view=view, ephemeral=True)
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
 async def setup(bot: FluxBot) -> None:

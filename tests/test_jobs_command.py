@@ -8,6 +8,7 @@ import re
 import discord
 
 from bot.jobs.model import JobState
+from bot.store.guilds import GuildSettings
 from tests.conftest import finish_jobs
 
 
@@ -33,12 +34,17 @@ async def test_jobs_lists_queued_and_running_jobs_with_positions_and_cancel_butt
     assert "queued (position 2)" in lines[2]
     buttons = listing.response.components[0]["components"]
     assert [b["label"] for b in buttons] == ["Cancel 2", "Cancel 3"]
-    jobs = await running.jobs.unfinished_for_user(alice.id)
+    jobs = running.manager.jobs_of(alice.id)
     assert [b["custom_id"] for b in buttons] == [f"fluxbot:cancel:{j.id}" for j in jobs[1:]]
 
     cancelled = await alice.click(listing.response, label="Cancel 3")
-    assert _private(cancelled) == "Cancelled **three**. Nothing was charged."
+    assert cancelled.followups[-1].ephemeral
+    assert cancelled.followups[-1].content == "Cancelled **three**. Nothing was charged."
     assert (await running.jobs.get(jobs[2].id)).state is JobState.CANCELLED
+    # The listing itself is refreshed: the cancelled job and its button are gone.
+    refreshed = listing.response
+    assert len(refreshed.embeds[0].description.splitlines()) == 2
+    assert [b["label"] for b in refreshed.components[0]["components"]] == ["Cancel 2"]
     await finish_jobs(simcord_env, running)
 
     usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
@@ -64,7 +70,7 @@ async def test_cancel_is_refused_for_someone_elses_or_a_started_job(
     await alice.slash(channel, "imagine", prompt="running")
     await alice.slash(channel, "imagine", prompt="waiting")
     bob = guild.add_member(simcord_env.create_user("bob"))
-    running_job, waiting_job = await running.jobs.unfinished_for_user(alice.id)
+    running_job, waiting_job = running.manager.jobs_of(alice.id)
 
     # Bob presses a Cancel button carrying alice's job id (say, a forged one).
     sent = await simcord_env.bot.get_channel(channel.id).send(
@@ -81,25 +87,28 @@ async def test_cancel_is_refused_for_someone_elses_or_a_started_job(
 async def test_an_unexpected_error_in_a_command_is_an_apology_with_a_logged_reference(
     simcord_env, running, guild_setup, fake_ttapi, caplog
 ):
-    _, channel, alice = guild_setup
-    fake_ttapi.duration = 1.0
-    await alice.slash(channel, "imagine", prompt="soon corrupt")
-    (job,) = await running.jobs.for_user(alice.id)
-    await finish_jobs(simcord_env, running)
-    await running.db.execute("UPDATE jobs SET state = 'queued', params = 'not json' WHERE id = ?", (job.id,))
+    guild, channel, alice = guild_setup
+    await running.quota.guilds.save_settings(
+        GuildSettings(guild.id, allowed_models=("flux-pro-1.1",)), actor_id=None
+    )
+    await running.db.execute(
+        "UPDATE guild_settings SET allowed_models = 'not json' WHERE guild_id = ?", (guild.id,)
+    )
 
     with caplog.at_level(logging.ERROR, logger="bot.discord.replies"):
-        listing = await alice.slash(channel, "jobs")
+        result = await alice.slash(channel, "imagine", prompt="a lighthouse")
 
-    said = listing.response.content
-    assert listing.ephemeral
+    said = result.response.content
+    assert result.ephemeral
     ref = re.search(r"reference `([0-9a-f]{8})`", said)
     assert ref, said
+    assert "Nothing was charged" in said
     logged = [r for r in caplog.records if f"ref={ref.group(1)}" in r.getMessage()]
     assert len(logged) == 1
-    assert "/jobs" in logged[0].getMessage()
+    assert "/imagine prompt='a lighthouse'" in logged[0].getMessage()
+    assert logged[0].exc_info is not None
     assert len(simcord_env.errors) == 1  # recorded by the tree handler, and answered
-    await running.db.execute("UPDATE jobs SET state = 'delivered', params = '{}' WHERE id = ?", (job.id,))
+    assert fake_ttapi.submits() == []
 
 
 def _view(*custom_ids: str) -> discord.ui.View:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import re
 import secrets
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import discord
 
 from bot import guild_policy
-from bot.discord.render import details_embed, jobs_embed
+from bot.discord.render import details_embed, jobs_embed, shorten
 from bot.discord.replies import handle_interaction_error
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.images import prepare_reference
@@ -276,7 +277,7 @@ class CancelButton(JobButton, template=r"fluxbot:cancel:" + JOB_ID):
     style = discord.ButtonStyle.danger
 
     async def run(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.response.defer()  # an update of the /jobs message, refreshed below
         bot = _bot(interaction)
         job = await load_job(bot, self.job_id)
         if job.user_id != interaction.user.id:
@@ -290,8 +291,14 @@ class CancelButton(JobButton, template=r"fluxbot:cancel:" + JOB_ID):
         cancelled = await bot.services.manager.cancel(job.id, interaction.user.id)
         if cancelled is None:
             raise InvalidInput("That job has just started and can no longer be cancelled.")
+        if interaction.message is not None and interaction.message.flags.ephemeral:
+            from cogs.jobs import jobs_listing
+
+            embed, view = jobs_listing(bot, interaction.user.id)
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.edit_original_response(embed=embed, view=view)
         await interaction.followup.send(
-            f"Cancelled **{job.prompt[:100]}**. Nothing was charged.", ephemeral=True
+            f"Cancelled **{shorten(job.prompt, 100)}**. Nothing was charged.", ephemeral=True
         )
 
 

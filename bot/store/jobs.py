@@ -234,16 +234,6 @@ class JobRepository:
         )
         return [_row_to_job(r) for r in rows]
 
-    async def unfinished_for_user(self, user_id: int, *, limit: int = 25) -> list[Job]:
-        """A member's jobs that are not over yet, oldest first (`/jobs`)."""
-        states = [s.value for s in UNFINISHED_STATES]
-        rows = await self.db.fetchall(
-            f"SELECT * FROM jobs WHERE user_id = ? AND state IN ({','.join('?' * len(states))})"  # noqa: S608
-            " ORDER BY seq LIMIT ?",
-            (user_id, *states, limit),
-        )
-        return [_row_to_job(r) for r in rows]
-
     async def recent_durations(self, provider: str, model: str, *, limit: int = 50) -> list[float]:
         """Seconds from submit to ready of the latest finished jobs of this model."""
         rows = await self.db.fetchall(
