@@ -265,3 +265,39 @@ async def test_a_large_but_honest_image_is_downscaled_not_refused(
     with Image.open(io.BytesIO(base64.b64decode(sent.body["image_prompt"]))) as image:
         assert image.width * image.height <= 20_000_000
     assert job.state.value == "delivered"
+
+
+# -- custom_ids a client made up (issue 6's tests/test_buttons.py covers unknown jobs and actions) --
+
+FORGED_IDS = [
+    ("sql-in-the-id", "fluxbot:reroll:' OR 1=1; DROP TABLE jobs; --", "not one the bot knows"),
+    ("100-chars", "fluxbot:reroll:" + "f" * 85, "not one the bot knows"),
+    ("uppercase-hex", "fluxbot:reroll:0123456789ABCDEF", "not one the bot knows"),
+    ("extra-segment", "fluxbot:delete:0123456789abcdef:now", "not one the bot knows"),
+    ("no-such-job", "fluxbot:vary:fedcba9876543210", "not known to this bot"),
+]
+
+
+@pytest.mark.parametrize(("custom_id", "expected"), [pytest.param(*c[1:], id=c[0]) for c in FORGED_IDS])
+async def test_a_forged_custom_id_gets_a_private_answer_and_spends_nothing(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, custom_id, expected
+):
+    import discord
+
+    _, channel, alice = guild_setup
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="forged", custom_id=custom_id))
+    sent = await simcord_env.bot.get_channel(channel.id).send("forged", view=view)
+    view.stop()  # only the bot's dynamic items may answer
+    await simcord_env.settle()
+
+    result = await alice.click(sent, label="forged")
+
+    answer = result.followups[-1] if result.followups else result.response
+    assert answer.ephemeral
+    assert expected in answer.content
+    (count,) = await running.db.fetchone("SELECT COUNT(*) FROM jobs")  # the table is still there
+    assert count == 0
+    await assert_nothing_spent(running, [fake_ttapi, fake_bfl], alice)
+    for error in simcord_env.errors:
+        assert isinstance(getattr(error, "original", error), UserFacingError)
