@@ -299,6 +299,8 @@ class DiscordSink:
                 return message
             channel_error = "nothing was sent"
         except (Undeliverable, discord.HTTPException) as exc:
+            if _transient(exc):
+                raise  # Discord hiccuped: the manager retries the hand-over; no detour by DM
             channel_error = str(exc)
         log.info("job %s: cannot post in the channel (%s); sending a DM", job.id, channel_error)
         where = f" in <#{job.channel_id}>" if job.channel_id else ""
@@ -315,6 +317,8 @@ class DiscordSink:
                 content=f"Your image is ready. I could not post it{where}, so here it is.",
             )
         except (Undeliverable, discord.HTTPException) as exc:
+            if _transient(exc):
+                raise
             raise Undeliverable(f"channel: {channel_error}; DM: {exc}") from exc
         if message is None:
             raise Undeliverable(f"channel: {channel_error}; DM: nothing was sent")
@@ -380,3 +384,8 @@ class DiscordSink:
             return await user.send(**fields)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Undeliverable(f"cannot DM member {job.user_id}: {exc.text or exc.status}") from exc
+
+
+def _transient(error: BaseException) -> bool:
+    """A Discord 5xx or 429: worth retrying later, not a reason to give up or to detour."""
+    return isinstance(error, discord.HTTPException) and (error.status >= 500 or error.status == 429)
