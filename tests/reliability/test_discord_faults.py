@@ -100,3 +100,45 @@ async def test_a_deleted_channel_ends_undeliverable(simcord_env, running, guild_
     (job,) = await running.jobs.for_user(alice.id)
     assert job.state is JobState.UNDELIVERABLE
     await assert_charged_once(running, job.id, Decimal(5))
+
+
+async def test_discord_5xx_on_the_channel_post_is_retried_and_posts_once(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    fake_ttapi.duration = 1.0
+    simcord_env.inject_error("POST", "/channels/*/messages", status=503, times=2)
+
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await simcord_env.advance_time(TOKEN_EXPIRY)  # so the result must go out as a channel post
+    await finish_jobs(simcord_env, running, timeout=30)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+    posts = [r for r in simcord_env.http_requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert len(posts) >= 3  # two refused, then one that went through
+    assert len(posted_images(channel)) == 1
+    await assert_charged_once(running, job.id, Decimal(5))
+
+
+async def test_no_permission_in_the_channel_falls_back_to_a_direct_message_once(
+    simcord_env, running, fake_ttapi
+):
+    guild = simcord_env.create_guild("Artists")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    channel = guild.create_text_channel(
+        "read-only",
+        overwrites={simcord_env.bot.user: discord.PermissionOverwrite(send_messages=False)},
+    )
+    fake_ttapi.duration = 1.0
+
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await simcord_env.advance_time(TOKEN_EXPIRY)
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+    assert not posted_images(channel)
+    dms = [m for m in alice.user.dm_channel.history() if m.attachments]
+    assert len(dms) == 1
+    await assert_charged_once(running, job.id, Decimal(5))
