@@ -1,0 +1,465 @@
+"""Soak: thousands of jobs through the real job manager, random faults, repeated crashes; then the books.
+
+    /work/main/.venv/bin/python benchmarks/soak.py [--jobs 3000] [--fault-rate 0.06] [--seed 7]
+
+What runs: the real `open_services` stack (JobManager, SQLite file, quota ledger, TTAPI client) against
+the fake TTAPI on loopback, which misbehaves at random (`ChaosTTAPI`): 429 with and without
+Retry-After, 499, 500, 502 HTML pages, malformed JSON, TCP resets, stalls past the client's
+timeout (on submit, poll and download), expired result links, jobs that fail, are moderated or
+never finish. The sink plays Discord: it fails transiently (like a 5xx) or for good (no
+permission) now and then, and it is idempotent the way the product's sink must be (an earlier post
+is looked up only when `job.delivery_attempts > 1`).
+
+Every few seconds the manager is "crashed": its tasks are cancelled wherever they are, the store and
+the HTTP session are closed, and a fresh manager resumes from the same SQLite file.
+
+Checked afterwards (exit status 1 if any fails): every job terminal; no job posted twice; every
+delivered job posted exactly once; no job accepted twice by the provider; every hold closed exactly
+once (one charge or one release); a charge only where the provider finished and billed the job, of
+exactly what it billed; each job's cost equal to its ledger charge; ledger total equal to the jobs'.
+
+Not part of the test suite (it takes a few minutes); tests/reliability/ holds the fast proofs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import logging
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.app import open_services  # noqa: E402
+from bot.errors import QueueFull  # noqa: E402
+from bot.jobs.manager import NewJob, Progress, Undeliverable, new_job_id  # noqa: E402
+from bot.jobs.model import Job, Origin  # noqa: E402
+from bot.jobs.plan import plan_job  # noqa: E402
+from bot.jobs.polling import PollPolicy  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from tests.reliability.conftest import (  # noqa: E402
+    FaultyTTAPI,
+    connection_reset,
+    html_page,
+    malformed_json,
+    stall,
+)
+
+POLLING = PollPolicy(min_interval=0.05, max_interval=0.3, typical_override=0.3, jitter=0.1)
+QUOTA = "5"
+TIMEOUT = 0.5  # the provider client's timeout in the soak; stalls last longer
+
+
+def envelope(status: int, message: str, headers: dict[str, str] | None = None) -> Callable[..., Any]:
+    async def act(request: web.Request) -> web.StreamResponse:
+        return web.json_response(
+            {"status": "FAILED", "message": message, "data": None}, status=status, headers=headers
+        )
+
+    return act
+
+
+def expired_link() -> Callable[..., Any]:
+    async def act(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=403, text="<Error><Code>AccessDenied</Code>Request has expired</Error>")
+
+    return act
+
+
+#: route → [(kind, weight, action factory)]. Weights are relative within a route.
+FAULTS: dict[str, list[tuple[str, float, Callable[[], Callable[..., Any]]]]] = {
+    "submit": [
+        ("429 Retry-After", 3, lambda: envelope(429, "too many requests", {"Retry-After": "0.2"})),
+        ("429", 0.3, lambda: envelope(429, "too many requests")),
+        ("499", 2, lambda: envelope(499, "queue full", {"Retry-After": "0.2"})),
+        ("500", 1, lambda: envelope(500, "internal error")),
+        ("502 html", 1, lambda: html_page(502)),
+        ("malformed json", 1, malformed_json),
+        ("connection reset", 1, connection_reset),
+        ("read timeout", 1, lambda: stall(TIMEOUT + 0.3)),
+        ("401", 0.3, lambda: envelope(401, "Unauthorized")),
+        ("402", 0.3, lambda: envelope(402, "insufficient quota")),
+        ("400 banned words", 0.5, lambda: envelope(400, "banned prompt words: prohibited")),
+    ],
+    "fetch": [
+        ("429 Retry-After", 2, lambda: envelope(429, "slow down", {"Retry-After": "0.2"})),
+        ("500", 2, lambda: envelope(500, "internal error")),
+        ("502 html", 2, lambda: html_page(502)),
+        ("malformed json", 1, malformed_json),
+        ("connection reset", 1, connection_reset),
+        ("read timeout", 1, lambda: stall(TIMEOUT + 0.3)),
+        ("404 task not found", 0.3, lambda: envelope(404, "job not found")),
+    ],
+    "file": [
+        ("connection reset", 1, connection_reset),
+        ("read timeout", 1, lambda: stall(TIMEOUT + 0.3)),
+        ("expired link", 1, expired_link),
+        ("500", 1, lambda: html_page(500)),
+    ],
+}
+#: Outcomes decided at submit: (kind, probability).
+OUTCOMES = [("FAILED", 0.02), ("moderated output", 0.02), ("never finishes", 0.004)]
+
+
+class ChaosTTAPI(FaultyTTAPI):
+    """The fake TTAPI answering a random fraction of requests with a random fault."""
+
+    def __init__(self, rng: random.Random, fault_rate: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rng = rng
+        self.fault_rate = fault_rate
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.requests_by_route: collections.Counter[str] = collections.Counter()
+        self.never: set[str] = set()
+
+    def _maybe_fault(self, route: str) -> None:
+        self.requests_by_route[route] += 1
+        if self.rng.random() < self.fault_rate:
+            kinds = FAULTS[route]
+            kind, _, factory = self.rng.choices(kinds, weights=[w for _, w, _ in kinds])[0]
+            self.counts[f"{route}: {kind}"] += 1
+            self.inject(route, factory())
+
+    async def _submit(self, request: web.Request) -> web.StreamResponse:
+        self._maybe_fault("submit")
+        if not self._raw["submit"]:
+            roll = self.rng.random()
+            for kind, probability in OUTCOMES:
+                if roll < probability:
+                    self.counts[f"outcome: {kind}"] += 1
+                    if kind == "FAILED":
+                        self.fail_next("upstream generation error")
+                    elif kind == "moderated output":
+                        self.fail_next("output flagged: prompt violation")
+                    else:
+                        self.duration = 3600.0
+                    break
+                roll -= probability
+        try:
+            return await super()._submit(request)
+        finally:
+            self.duration = 0.15
+
+    async def _fetch(self, request: web.Request) -> web.StreamResponse:
+        self._maybe_fault("fetch")
+        return await super()._fetch(request)
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        self._maybe_fault("file")
+        return await super()._file(request)
+
+    def billed(self) -> dict[str, Decimal]:
+        """Provider job id → what TTAPI charged: jobs it accepted that finished with SUCCESS."""
+        now = time.monotonic()
+        return {
+            job.id: Decimal(job.quota)
+            for job in self.jobs.values()
+            if job.outcome == "success" and now - job.created >= job.duration
+        }
+
+
+@dataclass
+class SoakSink:
+    """Plays Discord. Idempotent as the product's sink must be: a hand-over that may repeat an
+    earlier one (`delivery_attempts > 1`) looks for its post first; a first hand-over just posts."""
+
+    rng: random.Random
+    transient_rate: float = 0.02
+    refuse_rate: float = 0.003
+    posts: dict[str, list[int]] = field(default_factory=lambda: collections.defaultdict(list))
+    failure_notes: collections.Counter[str] = field(default_factory=collections.Counter)
+    counts: collections.Counter[str] = field(default_factory=collections.Counter)
+    _next_id: int = 1000
+
+    async def job_updated(self, job: Job, progress: Progress) -> None:
+        return None
+
+    async def deliver(self, job: Job, image: bytes) -> int | None:
+        if job.delivery_attempts > 1 and self.posts.get(job.id):
+            self.counts["repeat hand-over found its post"] += 1
+            return self.posts[job.id][0]
+        roll = self.rng.random()
+        if roll < self.transient_rate:
+            self.counts["Discord 503 on posting"] += 1
+            raise RuntimeError("503 Service Unavailable (simulated)")
+        if roll < self.transient_rate + self.refuse_rate:
+            self.counts["missing permission to post"] += 1
+            raise Undeliverable("403 Missing Permissions (simulated)")
+        self._next_id += 1
+        self.posts[job.id].append(self._next_id)
+        await asyncio.sleep(0.002)  # the answer is on its way back: a crash here loses only the answer
+        return self._next_id
+
+    async def job_failed(self, job: Job) -> None:
+        self.failure_notes[job.id] += 1
+
+
+def soak_settings(tmp: Path, fake: ChaosTTAPI, concurrency: int) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_path=tmp / "soak.sqlite3",
+        ttapi_api_key=fake.api_key,
+        ttapi_base_url=fake.url,
+        default_provider="ttapi",
+        provider_concurrency={"ttapi": concurrency},
+        quota_default_limit="unlimited",
+        max_active_jobs_per_user=2,
+        max_queued_jobs_per_user=500,
+        job_timeout_seconds=3.0,
+        http_port=0,
+    )
+
+
+def new_job(index: int, user_id: int) -> NewJob:
+    plan = plan_job(
+        f"soak-{index:05d} a lighthouse",
+        {},
+        default_model="flux-pro-1.1",
+        available=["ttapi"],
+        preferred="ttapi",
+    )
+    return NewJob(
+        id=new_job_id(),
+        origin=Origin.CLI,
+        provider=plan.provider,
+        model=plan.spec.id,
+        prompt=plan.prompt,
+        request=plan.request,
+        options=plan.options.public(),
+        user_id=user_id,
+        guild_id=1,
+        channel_id=2,
+    )
+
+
+@dataclass
+class Figures:
+    jobs: int = 0
+    restarts: int = 0
+    queue_full: int = 0
+    wall: float = 0.0
+    lives: list[float] = field(default_factory=list)
+    alive: float = field(default_factory=time.monotonic)
+
+
+async def watchdog(figures: Figures, limit: float = 90.0) -> None:
+    """A soak that stops making progress is a finding: show where every task waits, then fail."""
+    while True:
+        await asyncio.sleep(5)
+        if time.monotonic() - figures.alive > limit:
+            print(f"\nSTUCK: no progress for {limit:.0f} s; every task's stack:", flush=True)
+            for task in asyncio.all_tasks():
+                task.print_stack(limit=6, file=sys.stdout)
+            sys.stdout.flush()
+            os._exit(2)
+
+
+async def soak(args: argparse.Namespace) -> int:
+    rng = random.Random(args.seed)
+    fake = ChaosTTAPI(rng, args.fault_rate, quota=QUOTA, duration=0.15)
+    await fake.start()
+    sink = SoakSink(rng)
+    figures = Figures()
+    started = time.monotonic()
+    guard = asyncio.get_running_loop().create_task(watchdog(figures))
+    with tempfile.TemporaryDirectory(prefix="fluxbot-soak-") as tmp:
+        settings = soak_settings(Path(tmp), fake, args.concurrency)
+        index = 0
+        done = False
+        while not done:
+            life_started = time.monotonic()
+            async with open_services(
+                settings, poll_policy=POLLING, rate_limits={"ttapi": 5000.0}
+            ) as services:
+                for provider in services.providers.values():
+                    provider.timeout = TIMEOUT  # type: ignore[attr-defined]
+                    provider.download_timeout = TIMEOUT  # type: ignore[attr-defined]
+                manager = services.manager
+                manager.register_sink(Origin.CLI, sink)
+                await manager.start()
+                life = rng.uniform(args.min_life, args.max_life)
+                while time.monotonic() - life_started < life:
+                    figures.alive = time.monotonic()
+                    if index < args.jobs:
+                        for _ in range(min(args.batch, args.jobs - index)):
+                            try:
+                                await manager.submit(new_job(index, 10_000 + rng.randrange(args.users)))
+                            except QueueFull:
+                                figures.queue_full += 1
+                                continue
+                            index += 1
+                        await asyncio.sleep(args.batch / args.rate)
+                    elif not manager.busy():
+                        done = True
+                        break
+                    else:
+                        await asyncio.sleep(0.1)
+                figures.alive = time.monotonic()
+                figures.lives.append(time.monotonic() - life_started)
+                if not done:
+                    figures.restarts += 1  # leaving the block cancels every task wherever it is: a crash
+                print(
+                    f"  life {len(figures.lives):3d}: {figures.lives[-1]:5.1f}s, {index} jobs accepted",
+                    flush=True,
+                )
+        figures.jobs = index
+        figures.wall = time.monotonic() - started
+        ok = check(settings.database_path, fake, sink, figures)
+    guard.cancel()
+    await fake.stop()
+    return 0 if ok else 1
+
+
+def check(db_path: Path, fake: ChaosTTAPI, sink: SoakSink, figures: Figures) -> bool:
+    db = sqlite3.connect(db_path)
+    db.row_factory = sqlite3.Row
+    jobs = {r["id"]: r for r in db.execute("SELECT * FROM jobs")}
+    ledger: dict[str, dict[str, list[Decimal]]] = collections.defaultdict(
+        lambda: collections.defaultdict(list)
+    )
+    for row in db.execute("SELECT job_id, kind, amount FROM ledger WHERE job_id IS NOT NULL"):
+        ledger[row["job_id"]][row["kind"]].append(Decimal(row["amount"]))
+    terminal = {"delivered", "failed", "moderated", "timed_out", "cancelled", "undeliverable"}
+    billed = fake.billed()
+    accepted_by_prompt = collections.Counter(str(j.body.get("prompt")) for j in fake.jobs.values())
+    by_state = collections.Counter(r["state"] for r in jobs.values())
+    by_error = collections.Counter(r["error_code"] for r in jobs.values() if r["state"] != "delivered")
+
+    problems: dict[str, list[str]] = collections.defaultdict(list)
+    for job_id, row in jobs.items():
+        entries = ledger.get(job_id, {})
+        holds, charges, releases = (
+            entries.get("hold", []),
+            entries.get("charge", []),
+            entries.get("release", []),
+        )
+        posts = sink.posts.get(job_id, [])
+        if row["state"] not in terminal:
+            problems["job not terminal"].append(f"{job_id} {row['state']}")
+        if len(posts) > 1:
+            problems["posted more than once"].append(job_id)
+        if (row["state"] == "delivered") != (len(posts) == 1):
+            problems["delivered without exactly one post (or a post without delivery)"].append(
+                f"{job_id} {row['state']} posts={len(posts)}"
+            )
+        if accepted_by_prompt[row["prompt"]] > 1:
+            problems["accepted by the provider more than once"].append(job_id)
+        if len(holds) != 1:
+            problems["not exactly one hold"].append(job_id)
+        if len(charges) + len(releases) != 1:
+            problems["hold not closed exactly once"].append(f"{job_id} charges={charges} releases={releases}")
+        if charges:
+            pid = row["provider_job_id"]
+            if pid not in billed:
+                problems["charged although the provider did not bill"].append(job_id)
+            elif billed[pid] != charges[0]:
+                problems["charged a different amount than billed"].append(job_id)
+        cost = Decimal(row["cost"]) if row["cost"] is not None else None
+        if cost != (charges[0] if charges else None):
+            problems["job cost differs from its ledger charge"].append(
+                f"{job_id} cost={cost} charges={charges}"
+            )
+    ledger_total = sum((a for e in ledger.values() for a in e.get("charge", [])), Decimal(0))
+    cost_total = sum((Decimal(r["cost"]) for r in jobs.values() if r["cost"] is not None), Decimal(0))
+    if ledger_total != cost_total:
+        problems["ledger total differs from the jobs' costs"].append(f"{ledger_total} != {cost_total}")
+    our_pids = {r["provider_job_id"] for r in jobs.values() if r["provider_job_id"]}
+    billed_not_charged = [
+        pid for pid in billed if pid not in our_pids or not ledger_has_charge(jobs, ledger, pid)
+    ]
+
+    faults = sum(fake.counts[k] for k in fake.counts if not k.startswith("outcome")) + sum(
+        v for k, v in sink.counts.items() if not k.startswith("repeat")
+    )
+    print()
+    print(
+        f"jobs                  {figures.jobs} in {figures.wall:.0f} s "
+        f"({figures.jobs / figures.wall:.1f} jobs/s)"
+    )
+    print(f"restarts (crashes)    {figures.restarts}")
+    print(f"faults injected       {faults}")
+    for kind, count in sorted({**fake.counts, **sink.counts}.items()):
+        print(f"    {kind:<40} {count}")
+    print(f"provider requests     {sum(fake.requests_by_route.values())} ({dict(fake.requests_by_route)})")
+    print(f"final states          {dict(sorted(by_state.items()))}")
+    print(f"why not delivered     {dict(sorted((str(k), v) for k, v in by_error.items()))}")
+    print(f"credits charged       {ledger_total} (ledger) = {cost_total} (jobs)")
+    print(
+        f"billed by the provider but not charged to a member: {len(billed_not_charged)} "
+        "(ambiguous submits the provider did accept: never re-sent, the member not charged)"
+    )
+    checks = [
+        "job not terminal",
+        "posted more than once",
+        "delivered without exactly one post (or a post without delivery)",
+        "accepted by the provider more than once",
+        "not exactly one hold",
+        "hold not closed exactly once",
+        "charged although the provider did not bill",
+        "charged a different amount than billed",
+        "job cost differs from its ledger charge",
+        "ledger total differs from the jobs' costs",
+    ]
+    print("invariants:")
+    for name in checks:
+        found = problems.get(name, [])
+        print(
+            f"    {'OK  ' if not found else 'FAIL'} {name}: {len(found)}"
+            + (f"  e.g. {found[:3]}" if found else "")
+        )
+    lost = by_state.get("queued", 0) + sum(v for k, v in by_state.items() if k not in terminal)
+    doubled = len(problems.get("posted more than once", [])) + len(
+        problems.get("accepted by the provider more than once", [])
+    )
+    print(f"lost: {lost}   doubled: {doubled}")
+    return not problems
+
+
+def ledger_has_charge(jobs: dict[str, Any], ledger: dict[str, Any], pid: str) -> bool:
+    for job_id, row in jobs.items():
+        if row["provider_job_id"] == pid:
+            return bool(ledger.get(job_id, {}).get("charge"))
+    return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--jobs", type=int, default=3000)
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.06, help="fraction of provider requests faulted"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--users", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=60)
+    parser.add_argument("--rate", type=float, default=40.0, help="jobs submitted per second")
+    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--min-life", type=float, default=3.0, help="seconds between crashes, at least")
+    parser.add_argument("--max-life", type=float, default=9.0, help="seconds between crashes, at most")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.CRITICAL)
+    print(
+        f"soak: {args.jobs} jobs, fault rate {args.fault_rate:.0%} of provider requests, seed {args.seed}, "
+        f"crash every {args.min_life:.0f}-{args.max_life:.0f} s",
+        flush=True,
+    )
+    return asyncio.run(soak(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
