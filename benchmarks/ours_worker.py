@@ -12,11 +12,15 @@ T_START = time.perf_counter()
 CPU_START = time.process_time()
 
 import asyncio  # noqa: E402 - imports are part of what is measured
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
+import socket  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+from collections.abc import AsyncIterator  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -25,13 +29,38 @@ from bot.app import open_services  # noqa: E402
 from bot.jobs.model import Origin  # noqa: E402
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serve_callbacks(settings: Any, services: Any, enabled: bool) -> AsyncIterator[None]:
+    """bot/web.py's server, for the providers' callbacks (only when asked: it costs an import)."""
+    if not enabled:
+        yield
+        return
+    from bot.web import serve
+
+    async with serve(settings, services, None):
+        yield
+
+
 async def run(spec: dict) -> dict:
     prompts = spec["prompts"]
     with tempfile.TemporaryDirectory(prefix="fluxbot-bench-") as tmp:
+        extra: dict = {}
+        if spec.get("callbacks"):
+            port = free_port()
+            extra = {"http_port": port, "webhook_public_url": f"http://127.0.0.1:{port}"}
         settings = bench_settings(
-            Path(tmp), url=spec["url"], api_key=spec["api_key"], concurrency=max(24, len(prompts))
+            Path(tmp), url=spec["url"], api_key=spec["api_key"], concurrency=max(24, len(prompts)), **extra
         )
-        async with open_services(settings, rate_limits=BENCH_RATE_LIMITS) as services:
+        async with (
+            open_services(settings, rate_limits=BENCH_RATE_LIMITS) as services,
+            serve_callbacks(settings, services, bool(spec.get("callbacks"))),
+        ):
             sink = CountingSink(expected=len(prompts))
             services.manager.register_sink(Origin.CLI, sink)
             await services.manager.start()

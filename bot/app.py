@@ -19,7 +19,6 @@ from bot.jobs.polling import PollPolicy
 from bot.providers.base import Callback, Provider
 from bot.providers.bfl import BFLProvider
 from bot.providers.catalog import price_table, route_prices
-from bot.providers.mock import MockProvider
 from bot.providers.ttapi import TTAPIProvider
 from bot.quota import QuotaService
 from bot.settings import Settings
@@ -60,6 +59,9 @@ def build_providers(
             prices=route_prices("bfl"),
         )
     if settings.enable_mock_provider or include_mock:
+        # Imported here: the mock draws with Pillow, which a bot without it need not load (~4 MB).
+        from bot.providers.mock import MockProvider
+
         mock_prices = {
             model: price for (provider, model), price in price_table().items() if provider == "mock"
         }

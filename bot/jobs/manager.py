@@ -177,6 +177,10 @@ class _Inbound:
 #: Provider-wide request budgets (requests per second, submits and polls together). Neither TTAPI
 #: nor BFL publishes one; these stay well under what their public clients do (BFL's SDK polls each
 #: of 24 concurrent jobs every second). A 429 pauses the provider on top of this.
+#: Seconds a model's finishing window is cached: learned from history, or guessed without enough.
+LEARNED_WINDOW_TTL = 60.0
+GUESSED_WINDOW_TTL = 5.0
+
 DEFAULT_RATES = {"ttapi": 10.0, "bfl": 20.0, "mock": 1000.0}
 DEFAULT_RATE = 10.0
 DEFAULT_BURST = 10
@@ -750,7 +754,10 @@ class JobManager:
         value = learn_durations(
             await self.jobs.recent_durations(job.provider, job.model), default, self.poll_policy
         )
-        self._durations[key] = (value, time.monotonic() + 60)
+        # A guess (too few finished jobs yet) is re-checked within seconds, so a new bot polls on
+        # the learned window as soon as it has one; a learned window is kept for a minute.
+        ttl = LEARNED_WINDOW_TTL if value.samples >= self.poll_policy.min_samples else GUESSED_WINDOW_TTL
+        self._durations[key] = (value, time.monotonic() + ttl)
         return value
 
     async def typical(self, job: Job) -> float:

@@ -1,0 +1,67 @@
+"""A new bot polls on its learned finishing window as soon as it has one, not a minute later."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from bot.jobs import manager as manager_module
+from bot.jobs.manager import JobManager
+from bot.jobs.model import Job, JobState, Origin
+
+
+def _job(job_id: str, seq: int) -> Job:
+    now = time.time()
+    return Job(
+        id=job_id,
+        seq=seq,
+        state=JobState.QUEUED,
+        origin=Origin.CLI,
+        provider="ttapi",
+        model="flux-pro-1.1",
+        prompt="a cat",
+        params={"body": {}, "endpoint": "/bfl/v1/flux-pro-1.1"},
+        user_id=1,
+        guild_id=None,
+        channel_id=None,
+        estimate=Decimal(4),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def _finish(services, job: Job, took: float) -> None:
+    async with services.db.transaction() as conn:
+        await services.jobs.insert(conn, job)
+    now = time.time()
+    await services.db.execute(
+        "UPDATE jobs SET state = 'delivered', submitted_at = ?, ready_at = ? WHERE id = ?",
+        (now - took, now, job.id),
+    )
+
+
+async def test_a_guessed_window_is_replaced_by_the_learned_one_within_seconds(
+    services, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(manager_module, "GUESSED_WINDOW_TTL", 0.0)
+    manager = JobManager(
+        db=services.db,
+        jobs=services.jobs,
+        quota=services.quota,
+        providers=services.providers,
+        images_dir=tmp_path / "images",
+    )
+    probe = _job("probe", 1000)
+    guessed = await manager.durations(probe)
+    assert guessed.samples == 0
+    assert guessed.typical == 10.0  # the catalog's usual time for flux-pro-1.1
+
+    for i in range(5):
+        await _finish(services, _job(f"done{i}", i + 1), took=4.0)
+    learned = await manager.durations(probe)
+    assert learned.samples == 5
+    assert abs(learned.typical - 4.0) < 0.1
+
+    # A learned window is kept for a while: one more slow job does not move it at once.
+    await _finish(services, _job("slow", 99), took=40.0)
+    assert await manager.durations(probe) == learned
