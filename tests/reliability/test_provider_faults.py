@@ -75,7 +75,7 @@ async def test_submit_429_without_retry_after_is_retried_with_backoff(
 
 
 async def test_submit_499_queue_full_is_retried(simcord_env, running, guild_setup, fake_ttapi):
-    fake_ttapi.error_next(499, "product queue is full")
+    fake_ttapi.error_next(499, "product queue is full", headers={"Retry-After": "0.1"})
 
     _, job = await imagine(simcord_env, running, guild_setup)
 
@@ -93,13 +93,13 @@ async def test_submit_499_queue_full_is_retried(simcord_env, running, guild_setu
         pytest.param(lambda fake: fake.inject("submit", html_page(502)), id="502-html"),
         pytest.param(lambda fake: fake.inject("submit", malformed_json()), id="malformed-json"),
         pytest.param(lambda fake: fake.inject("submit", connection_reset()), id="connection-reset"),
-        pytest.param(lambda fake: fake.inject("submit", stall(1.0)), id="read-timeout"),
+        pytest.param(lambda fake: fake.inject("submit", stall(0.5)), id="read-timeout"),
     ],
 )
 async def test_ambiguous_submit_is_not_replayed_and_not_charged(
     simcord_env, running, guild_setup, fake_ttapi, fault
 ):
-    running.providers["ttapi"].timeout = 0.3  # type: ignore[attr-defined]
+    running.providers["ttapi"].timeout = 0.2  # type: ignore[attr-defined]
     fault(fake_ttapi)
 
     result, job = await imagine(simcord_env, running, guild_setup)
@@ -122,19 +122,20 @@ async def test_ambiguous_submit_is_not_replayed_and_not_charged(
             lambda fake: fake.error_next(429, "slow down", on="fetch", headers={"Retry-After": "0.1"}),
             id="429-retry-after",
         ),
-        pytest.param(lambda fake: fake.error_next(429, "slow down", on="fetch"), id="429"),
-        pytest.param(lambda fake: fake.error_next(499, "busy", on="fetch"), id="499"),
+        pytest.param(
+            lambda fake: fake.error_next(499, "busy", on="fetch", headers={"Retry-After": "0.1"}), id="499"
+        ),
         pytest.param(lambda fake: fake.error_next(500, "internal", on="fetch", times=2), id="500"),
         pytest.param(lambda fake: fake.inject("fetch", html_page(502), times=2), id="502-html"),
         pytest.param(lambda fake: fake.inject("fetch", malformed_json()), id="malformed-json"),
         pytest.param(lambda fake: fake.inject("fetch", connection_reset()), id="connection-reset"),
-        pytest.param(lambda fake: fake.inject("fetch", stall(1.0)), id="read-timeout"),
+        pytest.param(lambda fake: fake.inject("fetch", stall(0.5)), id="read-timeout"),
     ],
 )
 async def test_poll_faults_are_retried_and_the_image_is_delivered_once(
     simcord_env, running, guild_setup, fake_ttapi, fault
 ):
-    running.providers["ttapi"].timeout = 0.3  # type: ignore[attr-defined]
+    running.providers["ttapi"].timeout = 0.2  # type: ignore[attr-defined]
     fault(fake_ttapi)
 
     _, job = await imagine(simcord_env, running, guild_setup)
@@ -147,8 +148,8 @@ async def test_poll_faults_are_retried_and_the_image_is_delivered_once(
 async def test_download_read_timeout_is_retried_and_delivered_once(
     simcord_env, running, guild_setup, fake_ttapi
 ):
-    running.providers["ttapi"].download_timeout = 0.3  # type: ignore[attr-defined]
-    fake_ttapi.inject("file", stall(1.0))
+    running.providers["ttapi"].download_timeout = 0.2  # type: ignore[attr-defined]
+    fake_ttapi.inject("file", stall(0.5))
 
     _, job = await imagine(simcord_env, running, guild_setup)
 

@@ -136,7 +136,7 @@ async def run_session_and_scan(simcord_env, running, guild_setup, fake_ttapi, fa
     fake_ttapi.error_next(401, f"Unauthorized: invalid TT-API-KEY {TTAPI_KEY}")
     await alice.slash(channel, "imagine", prompt="refused")
     await finish_jobs(simcord_env, running)
-    fake_ttapi.error_next(429, f"rate limit for key {TTAPI_KEY}", on="fetch")
+    fake_ttapi.error_next(429, f"rate limit for key {TTAPI_KEY}", on="fetch", headers={"Retry-After": "0.1"})
     fake_ttapi.fail_next(f"generation failed for account {TTAPI_KEY}")
     await alice.slash(channel, "imagine", prompt="fails upstream")
     await finish_jobs(simcord_env, running)
