@@ -52,6 +52,7 @@ import hmac
 import json
 import logging
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -187,6 +188,8 @@ DEFAULT_BURST = 10
 #: How long a result link is worth retrying, by host suffix (PROVIDERS.md); others: an hour.
 LINK_LIFETIME = {"bfl.ai": 9 * 60.0, "cloudflarer2.ttapi.io": 3 * 86400.0, "cdn.ttapi.io": 28 * 86400.0}
 DEFAULT_LINK_LIFETIME = 3600.0
+#: After the store refused a write (locked beyond busy_timeout, or full), retry the job this soon.
+STORE_RETRY_SECONDS = 1.0
 #: Delivery hand-overs before a job is given up as undeliverable.
 DELIVERY_ATTEMPTS = 5
 #: Queue positions are re-announced at most this often (seconds).
@@ -277,6 +280,7 @@ class JobManager:
         self._not_before: dict[str, float] = {}  # job id → monotonic time before which not to submit
         self._durations: dict[tuple[str, str], tuple[Durations, float]] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        self._resuming: set[str] = set()  # jobs whose step hit a locked or full store, resumed soon
 
     # -- lifetime ---------------------------------------------------------------------------------
 
@@ -315,7 +319,7 @@ class JobManager:
         self._scheduler = None
 
     def busy(self) -> bool:
-        return bool(self._tasks or self._queued)
+        return bool(self._tasks or self._queued or self._resuming)
 
     async def wait_idle(self, timeout: float | None = None) -> None:
         """Until no job of a registered origin is queued or in progress (tests, CLI, shutdown)."""
@@ -606,11 +610,48 @@ class JobManager:
             log.info("job %s: %s; leaving it", job.id, exc)
         except asyncio.CancelledError:
             raise
+        except sqlite3.OperationalError as exc:
+            # The store is locked by another process beyond busy_timeout, or full: this step was not
+            # committed. Resume from what the store says in a moment, as after a restart, instead
+            # of leaving the job stranded (its task gone, its row unfinished) until the next start.
+            log.warning(
+                "job %s: the store refused a write in state %s (%s); resuming", job.id, job.state, exc
+            )
+            self._resume_later(job.id)
         except Exception:
             log.exception("job %s: unexpected error in state %s", job.id, job.state)
             with contextlib.suppress(Exception):
                 if not job.state.terminal and job.state is not JobState.DELIVERING:
                     await self._end(job, JobState.FAILED, "internal", "Something went wrong inside the bot.")
+
+    def _resume_later(self, job_id: str, delay: float = STORE_RETRY_SECONDS) -> None:
+        self._resuming.add(job_id)
+        task = asyncio.create_task(self._resume(job_id, delay), name=f"fluxbot-resume-{job_id}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _resume(self, job_id: str, delay: float) -> None:
+        try:
+            while True:
+                await asyncio.sleep(delay)
+                if job_id in self._tasks:
+                    continue  # the old task is still winding down
+                try:
+                    job = await self.jobs.get(job_id)
+                except sqlite3.OperationalError:
+                    continue
+                if job is None or job.state.terminal or job.id in self._queued:
+                    return
+                log.info("job %s: resuming in state %s after a store error", job.id, job.state)
+                if job.state is JobState.QUEUED:
+                    self._enqueue(job)
+                    self._schedule_event.set()
+                else:
+                    self._launch(job)
+                return
+        finally:
+            self._resuming.discard(job_id)
+            self._idle.set()
 
     def _limiter(self, provider: str) -> RateLimiter:
         limiter = self._limiters.get(provider)
