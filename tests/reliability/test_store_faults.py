@@ -139,3 +139,26 @@ def noisy_png(size: int = 256) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+async def test_a_long_lock_in_the_middle_of_a_job_only_delays_it(
+    simcord_env, running, guild_setup, settings, fake_ttapi, caplog
+):
+    """A write refused mid-job (lock beyond busy_timeout) used to strand the job until a restart."""
+    _, channel, alice = guild_setup
+    await running.db.conn.execute("PRAGMA busy_timeout = 200")
+    fake_ttapi.duration = 1.0
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await asyncio.sleep(0.3)  # submitted, now running
+
+    with write_lock_held_by_another_process(settings.database_path) as holder:
+        await asyncio.sleep(1.2)  # the result is ready meanwhile; recording it is refused
+        release(holder)
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+    assert len(posted_images(channel)) == 1
+    assert len(fake_ttapi.submits()) == 1
+    await assert_charged_once(running, job.id, Decimal(5))
+    assert any("the store refused a write" in r.getMessage() for r in caplog.records)
