@@ -9,37 +9,28 @@ import asyncio
 import hashlib
 import hmac
 import json
-import socket
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import pytest
 
+from bot.app import callback_urls
 from bot.jobs.model import JobState
-from bot.web import MAX_CALLBACK_BYTES, serve
+from bot.web import MAX_CALLBACK_BYTES, bound_port, serve
 from tests.conftest import finish_jobs
 from tests.fakes.bfl import FakeBFL
 from tests.reliability.conftest import assert_charged_once, posted_images
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-PORT = free_port()
-BASE = f"http://127.0.0.1:{PORT}"
-
-
 @pytest.fixture
 def settings_overrides(fake_bfl: FakeBFL) -> dict[str, Any]:
     return {
-        "webhook_public_url": BASE,
+        "webhook_public_url": "http://127.0.0.1:1",  # replaced by the real address once serving
         "http_host": "127.0.0.1",
-        "http_port": PORT,
+        "http_port": 0,
         "bfl_api_key": fake_bfl.api_key,
         "bfl_base_url": fake_bfl.url,
         "bfl_finetune_base_url": fake_bfl.url,
@@ -47,14 +38,23 @@ def settings_overrides(fake_bfl: FakeBFL) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Web:
+    http: aiohttp.ClientSession
+    base: str
+
+
 @pytest.fixture
-async def web(running, settings) -> AsyncIterator[aiohttp.ClientSession]:
-    async with serve(settings, running, None), aiohttp.ClientSession() as http:
-        yield http
+async def web(running, settings) -> AsyncIterator[Web]:
+    """The real web server on an ephemeral port; jobs are told to call back there."""
+    async with serve(settings, running, None) as site, aiohttp.ClientSession() as http:
+        base = f"http://127.0.0.1:{bound_port(site)}"
+        running.manager.callback_url = callback_urls(settings.model_copy(update={"webhook_public_url": base}))
+        yield Web(http, base)
 
 
-async def post(http: aiohttp.ClientSession, path: str, body: bytes, **headers: str) -> int:
-    async with http.post(BASE + path, data=body, headers=headers) as response:
+async def post(web: Web, path: str, body: bytes, **headers: str) -> int:
+    async with web.http.post(web.base + path, data=body, headers=headers) as response:
         await response.read()
         return response.status
 
@@ -124,11 +124,11 @@ async def test_bad_bodies_are_refused_even_with_the_right_token(
         for _ in range(20):
             yield b" " * 8192
 
-    async with web.post(BASE + path, data=chunks()) as response:  # chunked, no Content-Length
+    async with web.http.post(web.base + path, data=chunks()) as response:  # chunked, no Content-Length
         assert response.status == 413
     assert await post(web, path, b"{not json") == 400
     assert await post(web, path, b"[1, 2, 3]") == 400
-    async with web.get(BASE + path) as response:
+    async with web.http.get(web.base + path) as response:
         assert response.status == 405
     assert (await running.jobs.get(job.id)).state is JobState.RUNNING  # type: ignore[union-attr]
 

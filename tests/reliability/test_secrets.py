@@ -10,7 +10,6 @@ text of every error, and which requests carried which key.
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +18,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.app import callback_urls
 from bot.logs import setup_logging
-from bot.web import serve
+from bot.web import bound_port, serve
 from tests.conftest import finish_jobs
 from tests.fakes.bfl import FakeBFL
 from tests.reliability.conftest import FaultyTTAPI, html_page
@@ -55,19 +55,11 @@ def settings_overrides(fake_bfl: FakeBFL) -> dict[str, Any]:
         "bfl_base_url": fake_bfl.url,
         "bfl_finetune_base_url": fake_bfl.url,
         "default_provider": "ttapi",
-        "http_port": PORT,
+        "http_port": 0,
         "job_timeout_seconds": 1.5,  # an ambiguous submit waits this long for a rescuing callback
-        "webhook_public_url": f"http://127.0.0.1:{PORT}",  # jobs carry callback tokens, BFL secrets
+        # Jobs carry callback tokens and BFL secrets; the real address is set once serving.
+        "webhook_public_url": "http://127.0.0.1:1",
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-PORT = free_port()
 
 
 class RawLines(logging.Handler):
@@ -118,13 +110,18 @@ async def test_a_whole_session_never_shows_a_secret(
 ):
     raw = RawLines()
     with product_logging(raw, settings):
-        async with serve(settings, running, None):
+        async with serve(settings, running, None) as site:
+            base = f"http://127.0.0.1:{bound_port(site)}"
+            running.manager.callback_url = callback_urls(
+                settings.model_copy(update={"webhook_public_url": base})
+            )
             await run_session_and_scan(
-                simcord_env, running, guild_setup, fake_ttapi, fake_bfl, settings, raw, capfd
+                simcord_env, running, guild_setup, fake_ttapi, fake_bfl, base, raw, capfd
             )
 
 
-async def run_session_and_scan(simcord_env, running, guild_setup, fake_ttapi, fake_bfl, settings, raw, capfd):
+async def run_session_and_scan(simcord_env, running, guild_setup, fake_ttapi, fake_bfl, base, raw, capfd):
+    settings = running.settings
     _, channel, alice = guild_setup
     errors_seen: list[BaseException] = []
 
@@ -158,9 +155,9 @@ async def run_session_and_scan(simcord_env, running, guild_setup, fake_ttapi, fa
         except ProviderError as exc:
             errors_seen.append(exc)
     assert len(errors_seen) == 2
+    assert any(base in str(r.body) for r in fake_ttapi.submits())  # jobs did ask for callbacks
     # 4. The web server: /metrics after all that, and callbacks with wrong credentials.
     async with aiohttp.ClientSession() as http:
-        base = f"http://127.0.0.1:{settings.http_port}"
         async with http.post(f"{base}/callbacks/ttapi/0123456789abcdef/{TTAPI_KEY}", data=b"{}") as response:
             assert response.status == 401
         async with http.get(f"{base}/metrics") as response:

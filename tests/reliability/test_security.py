@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from bot.jobs.model import JobState
 from bot.providers.base import ResultDownloadError
 from bot.providers.bfl import BFLProvider, verify_callback
 from bot.providers.ttapi import TTAPIProvider
-from bot.web import serve
+from bot.web import bound_port, serve
 from tests.conftest import finish_jobs
 from tests.fakes.bfl import FakeBFL
 
@@ -248,16 +247,10 @@ async def test_a_foreign_polling_url_never_receives_the_bfl_key(fake_bfl: FakeBF
 # -- the web server ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_the_web_server_binds_http_host_only_and_answers_only_its_routes(services, settings):
-    port = free_port()
-    settings = settings.model_copy(update={"http_host": "127.0.0.1", "http_port": port})
-    async with serve(settings, services, None), aiohttp.ClientSession() as http:
+    settings = settings.model_copy(update={"http_host": "127.0.0.1", "http_port": 0})
+    async with serve(settings, services, None) as site, aiohttp.ClientSession() as http:
+        port = bound_port(site)
         base = f"http://127.0.0.1:{port}"
         async with http.get(f"{base}/healthz") as response:
             assert response.status == 200
