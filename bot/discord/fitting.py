@@ -86,7 +86,7 @@ def fit_image(data: bytes, limit: int) -> Fitted:
     why = f"the original ({format_size(len(data))}) is larger than this channel's {format_size(limit)} limit"
 
     # 1. Re-encode at full size, losslessly first.
-    for fmt, quality in _ladder(source_format):
+    for fmt, quality in _ladder(source_format, len(data) / limit):
         encoded = _encode(image, fmt, quality)
         if len(encoded) <= limit:
             return Fitted(
@@ -122,10 +122,12 @@ def _has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
 
 
-def _ladder(source_format: str) -> list[tuple[str, int | None]]:
+def _ladder(source_format: str, excess: float) -> list[tuple[str, int | None]]:
     steps: list[tuple[str, int | None]] = []
-    if source_format == "PNG":
-        steps.append(("PNG", None))  # optimized
+    if source_format == "PNG" and excess <= 1.3:
+        # Lossless first, but only when it can plausibly win: optimizing a big PNG takes seconds
+        # and rarely saves more than a fifth.
+        steps.append(("PNG", None))
     steps += [("WEBP", 90), ("JPEG", 90), ("WEBP", 80), ("JPEG", 80), ("JPEG", 70), ("JPEG", 60)]
     return steps
 
