@@ -199,3 +199,17 @@ async def test_undeliverable_only_when_channel_and_dm_both_fail(
     assert "DM" in (job.error_message or "")
     # The member was still charged: the provider made (and billed) the image.
     assert job.cost is not None
+
+
+async def test_a_discord_5xx_on_the_result_edit_is_retried_on_the_same_reply(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    result = await alice.slash(channel, "imagine", prompt="a hiccup")
+    simcord_env.inject_error("PATCH", "/webhooks/*", status=503, code=0, message="Service Unavailable")
+    await finish_jobs(simcord_env, running)
+
+    assert len(result.response.attachments) == 1  # the reply itself, not a detour
+    assert channel.last_message.id == result.response.id
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED

@@ -43,6 +43,9 @@ PROGRESS_INTERVAL = 3.0
 #: 50 requests/s per bot in all; progress takes a share and leaves room for results and commands.
 EDIT_BURST = 10
 EDIT_RATE = 5.0
+#: Tries at editing the reply into the result when Discord answers 5xx/429, before posting instead.
+REPLY_ATTEMPTS = 3
+REPLY_RETRY_DELAY = 0.5
 #: How many times a refused (too large) upload is made smaller and re-sent.
 MAX_UPLOAD_ATTEMPTS = 4
 
@@ -142,17 +145,24 @@ class DiscordSink:
         member = f"<@{job.user_id}>"
         view = self.view_factory(job) if self.view_factory else None
         message: discord.Message | None = None
-        try:
-            message = await self._send_fitted(
-                job,
-                image,
-                self._upload_limit(job, reply=True),
-                member,
-                view,
-                lambda file, **fields: self._edit_reply(job, content="", attachments=[file], **fields),
-            )
-        except (discord.HTTPException, Undeliverable) as exc:
-            log.warning("job %s: editing the reply into the result failed: %s", job.id, exc)
+        for attempt in range(REPLY_ATTEMPTS):
+            try:
+                message = await self._send_fitted(
+                    job,
+                    image,
+                    self._upload_limit(job, reply=True),
+                    member,
+                    view,
+                    lambda file, **fields: self._edit_reply(job, content="", attachments=[file], **fields),
+                )
+                break
+            except (discord.HTTPException, Undeliverable) as exc:
+                if _transient(exc) and attempt < REPLY_ATTEMPTS - 1:
+                    # Discord hiccuped: the same reply again shortly, rather than a detour.
+                    await asyncio.sleep(REPLY_RETRY_DELAY * 2**attempt)
+                    continue
+                log.warning("job %s: editing the reply into the result failed: %s", job.id, exc)
+                break
         if message is None:
             message = await self._post_fallback(job, member, image, view)
         self.forget_id(job.id)
