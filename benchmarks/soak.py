@@ -29,6 +29,7 @@ import collections
 import logging
 import os
 import random
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -51,6 +52,7 @@ from bot.jobs.model import Job, Origin  # noqa: E402
 from bot.jobs.plan import plan_job  # noqa: E402
 from bot.jobs.polling import PollPolicy  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.web import serve  # noqa: E402
 from tests.reliability.conftest import (  # noqa: E402
     FaultyTTAPI,
     connection_reset,
@@ -208,9 +210,19 @@ class SoakSink:
         self.failure_notes[job.id] += 1
 
 
-def soak_settings(tmp: Path, fake: ChaosTTAPI, concurrency: int) -> Settings:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def soak_settings(tmp: Path, fake: ChaosTTAPI, concurrency: int, callbacks: bool) -> Settings:
+    port = free_port()
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
+        webhook_public_url=f"http://127.0.0.1:{port}" if callbacks else None,
+        http_host="127.0.0.1",
+        http_port=port,
         database_path=tmp / "soak.sqlite3",
         ttapi_api_key=fake.api_key,
         ttapi_base_url=fake.url,
@@ -220,7 +232,6 @@ def soak_settings(tmp: Path, fake: ChaosTTAPI, concurrency: int) -> Settings:
         max_active_jobs_per_user=2,
         max_queued_jobs_per_user=500,
         job_timeout_seconds=3.0,
-        http_port=0,
     )
 
 
@@ -277,14 +288,17 @@ async def soak(args: argparse.Namespace) -> int:
     started = time.monotonic()
     guard = asyncio.get_running_loop().create_task(watchdog(figures))
     with tempfile.TemporaryDirectory(prefix="fluxbot-soak-") as tmp:
-        settings = soak_settings(Path(tmp), fake, args.concurrency)
+        settings = soak_settings(Path(tmp), fake, args.concurrency, not args.no_callbacks)
+        # Every callback is sent twice, and retried while nobody listens (the bot is "down").
+        fake.callback_copies, fake.callback_attempts, fake.callback_retry_interval = 2, 4, 0.5
         index = 0
         done = False
         while not done:
             life_started = time.monotonic()
-            async with open_services(
-                settings, poll_policy=POLLING, rate_limits={"ttapi": 5000.0}
-            ) as services:
+            async with (
+                open_services(settings, poll_policy=POLLING, rate_limits={"ttapi": 5000.0}) as services,
+                serve(settings, services, None),
+            ):
                 for provider in services.providers.values():
                     provider.timeout = TIMEOUT  # type: ignore[attr-defined]
                     provider.download_timeout = TIMEOUT  # type: ignore[attr-defined]
@@ -395,6 +409,7 @@ def check(db_path: Path, fake: ChaosTTAPI, sink: SoakSink, figures: Figures) -> 
     for kind, count in sorted({**fake.counts, **sink.counts}.items()):
         print(f"    {kind:<40} {count}")
     print(f"provider requests     {sum(fake.requests_by_route.values())} ({dict(fake.requests_by_route)})")
+    print(f"callbacks delivered   {fake.callbacks_sent} (each sent twice, retried while the bot was down)")
     print(f"final states          {dict(sorted(by_state.items()))}")
     print(f"why not delivered     {dict(sorted((str(k), v) for k, v in by_error.items()))}")
     print(f"credits charged       {ledger_total} (ledger) = {cost_total} (jobs)")
@@ -451,11 +466,13 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--min-life", type=float, default=3.0, help="seconds between crashes, at least")
     parser.add_argument("--max-life", type=float, default=9.0, help="seconds between crashes, at most")
+    parser.add_argument("--no-callbacks", action="store_true", help="poll only (no WEBHOOK_PUBLIC_URL)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     print(
         f"soak: {args.jobs} jobs, fault rate {args.fault_rate:.0%} of provider requests, seed {args.seed}, "
-        f"crash every {args.min_life:.0f}-{args.max_life:.0f} s",
+        f"crash every {args.min_life:.0f}-{args.max_life:.0f} s, "
+        f"callbacks {'off' if args.no_callbacks else 'on'}",
         flush=True,
     )
     return asyncio.run(soak(args))
