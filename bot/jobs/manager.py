@@ -601,11 +601,13 @@ class JobManager:
                 job = await self._await_lost_submit(job)
             if job.state is JobState.RUNNING:
                 job = await self._follow(job)
+            handed_over = False
             if job.state is JobState.FETCHING:
                 job = await self._fetch(job)
+                handed_over = job.state is JobState.DELIVERING  # its first attempt is counted
             if job.state is JobState.DELIVERING:
                 self._release_slot(job)
-                await self._deliver(job)
+                await self._deliver(job, counted=handed_over)
         except StaleJobState as exc:
             log.info("job %s: %s; leaving it", job.id, exc)
         except asyncio.CancelledError:
@@ -693,6 +695,7 @@ class JobManager:
         await self._notify(job)
         callback = self.callback_url(job) if self.callback_url else None
         started = time.monotonic()
+        sent_at = time.time()  # the provider's clock starts now, not when we get to record it
         try:
             submission = await provider.submit(request, callback=callback)
         except ProviderBusy as exc:
@@ -729,7 +732,7 @@ class JobManager:
             provider_job_id=submission.provider_job_id,
             polling_url=submission.polling_url,
             cost=submission.cost,
-            submitted_at=time.time(),
+            submitted_at=sent_at,
             error_code=None,
             error_message=None,
         )
@@ -774,6 +777,10 @@ class JobManager:
 
     async def _rebuild_request(self, job: Job) -> ProviderRequest:
         body = dict(job.params["body"])
+        if job.params.get("options", {}).get("image_count", 1) == 0:
+            return ProviderRequest(
+                endpoint=job.params["endpoint"], body=body, host=job.params.get("host", "default")
+            )
         for image in await self.jobs.inputs(job.id):
             body[image.field] = await asyncio.to_thread(b64encode_text, image.data)
         return ProviderRequest(
@@ -838,10 +845,15 @@ class JobManager:
             return job
         wakeup = self._wakeups.setdefault(job.id, asyncio.Event())
         durations = await self.durations(job)
+        if self.callback_url is not None and self.callback_url(job) is not None:
+            # A callback will say when it is ready: polling is only the fallback, so it starts
+            # when such jobs are usually already done (the slow end) and thins out from there.
+            durations = dataclasses.replace(durations, low=durations.high, high=durations.high * 2)
         now = time.time()
         last_progress = max(job.updated_at, job.submitted_at or 0.0, now - self.job_timeout / 2)
         last_seen: tuple[Any, ...] | None = None
         looked = False
+        persisted = job.updated_at
         while True:
             inbound = self._inbox.pop(job.id, None)
             if inbound is None:
@@ -867,7 +879,10 @@ class JobManager:
             if seen != last_seen:
                 if last_seen is not None or inbound is not None:
                     last_progress = time.time()
-                    await self.jobs.update(job, polls=job.polls)  # records the sign of progress
+                    if last_progress - persisted >= self.job_timeout / 4:
+                        # Recorded for a restart's timeout clock; coarsely, to spare the store.
+                        await self.jobs.update(job, polls=job.polls)
+                        persisted = last_progress
                 last_seen = seen
             done = await self.apply_result(job, result)
             if done is not None:
@@ -969,9 +984,12 @@ class JobManager:
                 )
         path = self.images_dir / f"{job.id}{_extension(data)}"
         await asyncio.to_thread(_write_atomically, path, data)
-        return await self.jobs.transition(job, JobState.DELIVERING, result_path=str(path))
+        # The first hand-over's attempt is counted in the same write as the move.
+        return await self.jobs.transition(
+            job, JobState.DELIVERING, result_path=str(path), delivery_attempts=job.delivery_attempts + 1
+        )
 
-    async def _deliver(self, job: Job) -> None:
+    async def _deliver(self, job: Job, *, counted: bool = False) -> None:
         sink = self._sinks.get(job.origin)
         if sink is None:
             return
@@ -984,7 +1002,8 @@ class JobManager:
             return
         for attempt in range(DELIVERY_ATTEMPTS):
             # Committed before the hand-over: a repeat after a crash is visible to the sink.
-            await self.jobs.update(job, delivery_attempts=job.delivery_attempts + 1)
+            if not (counted and attempt == 0):
+                await self.jobs.update(job, delivery_attempts=job.delivery_attempts + 1)
             try:
                 message_id = await sink.deliver(job, data)
                 break
@@ -1082,6 +1101,14 @@ class JobManager:
 
     def _take_callback(self, job: Job, body: bytes) -> CallbackOutcome:
         provider = self.providers.get(job.provider)
+        secrets_of = getattr(provider, "_secrets", None)
+        if callable(secrets_of) and secrets_of():
+            # A callback echoing our key (as an error message might) must not reach the store or
+            # members: the same redaction as for answers to our own requests.
+            text = body.decode("utf-8", "replace")
+            for secret in secrets_of():
+                text = text.replace(secret, "***")
+            body = text.encode()
         try:
             payload = json.loads(body)
             if not isinstance(payload, dict) or provider is None:

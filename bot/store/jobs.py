@@ -181,8 +181,7 @@ class JobRepository:
         params = [to.value, now, *(_db_value(v) for v in fields.values()), job.id, job.state.value]
         sql = f"UPDATE jobs SET {', '.join(columns)} WHERE id = ? AND state = ?"  # noqa: S608 - names are whitelisted
         if conn is None:
-            async with self.db.transaction() as own:
-                changed = (await own.execute(sql, params)).rowcount
+            changed = await self.db.execute_one(sql, params)  # one statement: atomic on its own
         else:
             changed = (await conn.execute(sql, params)).rowcount
         if changed != 1:
@@ -203,7 +202,7 @@ class JobRepository:
         now = time.time()
         columns = ["updated_at = ?"] + [f"{name} = ?" for name in fields]
         params = [now, *(_db_value(v) for v in fields.values()), job.id]
-        await self.db.execute(f"UPDATE jobs SET {', '.join(columns)} WHERE id = ?", params)  # noqa: S608
+        await self.db.execute_one(f"UPDATE jobs SET {', '.join(columns)} WHERE id = ?", params)  # noqa: S608
         job.updated_at = now
         for name, value in fields.items():
             setattr(job, name, value)
