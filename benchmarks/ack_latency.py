@@ -42,6 +42,7 @@ from bot.images import prepare_reference
 from bot.jobs.manager import NewJob
 from bot.jobs.model import Origin
 from bot.jobs.plan import plan_job
+from bot.settings import DEFAULT_CONCURRENCY
 
 
 class TimedLog(list):  # type: ignore[type-arg]
@@ -120,16 +121,14 @@ async def image_worker(
 
 async def run(args: argparse.Namespace, fake: FakeServer) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="fluxbot-ack-") as tmp:
-        limits: dict[str, Any] = (
-            {} if args.product_limits else {"concurrency": args.inflight + args.probes + 100}
-        )
+        concurrency = DEFAULT_CONCURRENCY["bfl"] if args.product_limits else args.inflight + args.probes + 100
         settings = bench_settings(
             Path(tmp),
             url=fake.url,
             api_key=fake.api_key,
             discord_token="bench-token",
             job_timeout_seconds=900,
-            **limits,
+            concurrency=concurrency,
         )
         rates = None if args.product_limits else BENCH_RATE_LIMITS
         async with open_services(settings, rate_limits=rates) as services:
@@ -263,8 +262,14 @@ def main() -> None:
         help="keep the product's BFL limits (24 in flight at the provider, 20 requests/s): "
         "the rest of the 1,000 wait in the bot's queue",
     )
+    parser.add_argument(
+        "--switch-interval", type=float, help="sys.setswitchinterval for this run (Python's default: 0.005)"
+    )
     args = parser.parse_args()
     print_machine()
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
+    print(f"GIL switch interval {sys.getswitchinterval() * 1000:.1f} ms")
     with FakeServer("bfl", duration=args.duration) as fake:
         requests_before = fake.stats()
         result = asyncio.run(run(args, fake))

@@ -13,6 +13,7 @@ guild may choose its own (`/admin quota limit ... period:`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -269,11 +270,15 @@ class QuotaService:
 
         Advisory: the binding check is `hold`, atomically, when the job is accepted.
         """
-        estimate = await self.estimate(provider, model, None)
         period_name = await self.period_of(guild_id)
         key = period_key(self.now(), period_name)
-        limits = await self.limits(guild_id, user_id, role_ids)
-        usage, guild_usage = await self.usage(guild_id, user_id, role_ids, key)
+        # Three independent reads, queued together: the command waits for the slowest, not the sum
+        # (it is not acknowledged yet; benchmarks/ack_latency.py).
+        estimate, limits, (usage, guild_usage) = await asyncio.gather(
+            self.estimate(provider, model, None),
+            self.limits(guild_id, user_id, role_ids),
+            self.usage(guild_id, user_id, role_ids, key),
+        )
         check(limits, usage, guild_usage, estimate, guild_id, period_reset(self.now(), period_name))
 
     # -- holding and settling (inside the caller's transaction) -----------------------------------
