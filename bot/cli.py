@@ -16,7 +16,7 @@ from discord import app_commands
 
 from bot.app import open_services
 from bot.errors import InvalidInput
-from bot.images import prepare_reference
+from bot.images import image_extension, prepare_reference
 from bot.jobs.manager import JobManager, NewJob, Progress
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
@@ -47,7 +47,7 @@ class CliSink:
         print(f"job {job.id}: {progress.state.value}{where}", file=sys.stderr)
 
     async def deliver(self, job: Job, image: bytes) -> int | None:
-        out = Path(job.params.get("out") or f"out-{job.model}.{image_extension(image)}")
+        out = Path(job.params.get("out") or f"out-{job.model}.{image_extension(image) or 'img'}")
         await asyncio.to_thread(_write_file, out, image)  # a repeat after a crash rewrites the same file
         self.saved[job.id] = out
         print(f"saved {out} (seed {job.seed}, cost {format_credits(job.cost)} credits, job {job.id})")
@@ -55,17 +55,6 @@ class CliSink:
 
     async def job_failed(self, job: Job) -> None:
         print(f"job {job.id}: {job.state.value}: {job.error_message}", file=sys.stderr)
-
-
-def image_extension(data: bytes) -> str:
-    """The file extension the bytes call for (providers differ: BFL answers JPEG by default)."""
-    if data.startswith(b"\x89PNG"):
-        return "png"
-    if data.startswith(b"\xff\xd8"):
-        return "jpg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return "img"
 
 
 def _write_file(path: Path, data: bytes) -> None:

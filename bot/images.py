@@ -67,3 +67,17 @@ def _encode(image: Image.Image) -> str:
     else:
         image.convert("RGB").save(out, "JPEG", quality=92)
     return b64encode_text(out.getvalue())
+
+
+def image_extension(data: bytes) -> str | None:
+    """The file extension the bytes call for (`png`, `jpg`, `webp`), or None when unknown.
+
+    Providers differ (BFL answers JPEG by default), so the name follows the content, not the request.
+    """
+    if data.startswith(b"\x89PNG"):
+        return "png"
+    if data.startswith(b"\xff\xd8"):
+        return "jpg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None

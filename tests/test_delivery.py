@@ -213,3 +213,31 @@ async def test_a_discord_5xx_on_the_result_edit_is_retried_on_the_same_reply(
     assert channel.last_message.id == result.response.id
     (job,) = await running.jobs.for_user(alice.id)
     assert job.state is JobState.DELIVERED
+
+
+async def test_a_repeated_hand_over_after_a_crash_does_not_post_the_result_twice(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    """A crash after the channel post but before `delivered` was recorded: the restart hands the
+    same job to the sink again (`delivery_attempts` 2); it finds its own post and stops there."""
+    _, channel, alice = guild_setup
+    fake_ttapi.duration = 1.0
+    await alice.slash(channel, "imagine", prompt="posted once")
+    await simcord_env.advance_time(16 * 60)
+    await finish_jobs(simcord_env, running)
+    (job,) = await running.jobs.for_user(alice.id)
+    first = channel.last_message
+
+    job.delivery_attempts = 2
+    with simcord_env.time_context():
+        again = await simcord_env.bot.sink.deliver(job, b"\x89PNG not even decoded")
+    await simcord_env.settle()
+
+    assert again == first.id
+    assert channel.last_message.id == first.id
+    bot_posts = [
+        e
+        for e in simcord_env.http_requests
+        if e.method == "POST" and e.path == f"/channels/{channel.id}/messages"
+    ]
+    assert len(bot_posts) == 1

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: Interaction tokens live 15 minutes; stop using one a little before.
 TOKEN_LIFETIME = 14.5 * 60
+#: After a crash, how many of the latest messages are searched for a result already posted.
+REPEAT_LOOKBACK = 50
 #: At most one progress edit per job this often.
 PROGRESS_INTERVAL = 3.0
 #: Progress edits across all jobs: a burst of this many, then this many per second. Discord allows
@@ -294,6 +296,12 @@ class DiscordSink:
         self, job: Job, member: str, image: bytes, view: discord.ui.View | None
     ) -> discord.Message:
         """The token is gone: post in the channel mentioning the member, else send it by DM."""
+        if job.delivery_attempts > 1:
+            # Handed over again after a crash: the earlier hand-over may have posted already.
+            earlier = await self._earlier_post(job)
+            if earlier is not None:
+                log.info("job %s: already posted as message %s; not posting again", job.id, earlier.id)
+                return earlier
         channel_error: str
         try:
             message = await self._send_fitted(
@@ -333,6 +341,32 @@ class DiscordSink:
         if message is None:
             raise Undeliverable(f"channel: {channel_error}; DM: nothing was sent")
         return message
+
+    async def _earlier_post(self, job: Job) -> discord.Message | None:
+        """The bot's own result message for `job` among the latest in its channel or the member's DMs.
+
+        Results carry `job <id>` in their embed footer, which is what is looked for.
+        """
+        me = self.client.user
+        if me is None:
+            return None
+        places: list[discord.abc.Messageable] = []
+        if job.channel_id is not None:
+            places.append(self.client.get_partial_messageable(job.channel_id))
+        user = self.client.get_user(job.user_id)
+        if user is not None and user.dm_channel is not None:
+            places.append(user.dm_channel)
+        marker = f"job {job.id} "
+        for place in places:
+            try:
+                async for message in place.history(limit=REPEAT_LOOKBACK):
+                    if message.author.id == me.id and any(
+                        (embed.footer.text or "").startswith(marker) for embed in message.embeds
+                    ):
+                        return message
+            except discord.HTTPException:
+                continue
+        return None
 
     def _dm_limit(self) -> int:
         if self.max_upload is None:

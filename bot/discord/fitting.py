@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from bot.images import image_extension
+
 MIB = 1024 * 1024
 #: Discord's upload limit for a channel whose guild has no boost (and for DMs).
 DEFAULT_UPLOAD_LIMIT = 10 * MIB
@@ -49,16 +51,6 @@ def format_size(size: int) -> str:
     return f"{size / 1024:.0f} KiB"
 
 
-def sniff_extension(data: bytes) -> str:
-    if data.startswith(b"\x89PNG"):
-        return ".png"
-    if data[:3] == b"\xff\xd8\xff":
-        return ".jpg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return ".webp"
-    return ".png"
-
-
 def smaller_limit(refused_size: int, current_limit: int) -> int:
     """The limit to try after Discord refused `refused_size` bytes: the next known tier, else half."""
     ceiling = min(refused_size, current_limit)
@@ -74,7 +66,7 @@ def fit_image(data: bytes, limit: int) -> Fitted:
     Raises `ValueError` when even the smallest allowed rendition does not fit (a limit of a few KiB).
     """
     if len(data) <= limit:
-        return Fitted(data, sniff_extension(data), None, None, None)
+        return Fitted(data, "." + (image_extension(data) or "png"), None, None, None)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(io.BytesIO(data)) as opened:

@@ -29,21 +29,3 @@ async def run_bot(settings: Settings) -> int:
             async with serve(settings, services, bot):
                 await bot.connect()
     return 0
-
-
-async def sync_commands(settings: Settings, guild_id: int | None) -> int:
-    """Register the slash commands globally (up to an hour to appear) or in one guild (instant)."""
-    assert settings.discord_token is not None
-    async with open_services(settings) as services:
-        bot = FluxBot(services, sync="none")
-        async with bot:
-            await bot.login(settings.discord_token.get_secret_value())
-            if guild_id:
-                guild = discord.Object(id=guild_id)
-                bot.tree.copy_global_to(guild=guild)
-                synced = await bot.tree.sync(guild=guild)
-                print(f"synced {len(synced)} commands to guild {guild_id}")
-            else:
-                synced = await bot.tree.sync()
-                print(f"synced {len(synced)} commands globally (they can take up to an hour to appear)")
-    return 0

@@ -63,6 +63,7 @@ from urllib.parse import urlsplit
 
 from bot.encoding import b64decode_text, b64encode_text
 from bot.errors import QueueFull
+from bot.images import image_extension
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.polling import Durations, PollPolicy, RateLimiter, learn_durations, poll_delay
@@ -982,7 +983,7 @@ class JobManager:
                 self.metrics.provider_latency.labels(job.provider, "download").observe(
                     time.monotonic() - started
                 )
-        path = self.images_dir / f"{job.id}{_extension(data)}"
+        path = self.images_dir / f"{job.id}.{image_extension(data) or 'img'}"
         await asyncio.to_thread(_write_atomically, path, data)
         # The first hand-over's attempt is counted in the same write as the move.
         return await self.jobs.transition(
@@ -1180,16 +1181,6 @@ def _download_kind(exc: ResultDownloadError) -> str:
     if "allow-listed" in detail or "size cap" in detail or "redirect" in detail:
         return "refused"
     return "transient"
-
-
-def _extension(data: bytes) -> str:
-    if data.startswith(b"\x89PNG"):
-        return ".png"
-    if data[:3] == b"\xff\xd8\xff":
-        return ".jpg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return ".webp"
-    return ".img"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

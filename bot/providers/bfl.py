@@ -45,6 +45,7 @@ from bot.providers.base import (
     _host_allowed,
     parse_retry_after,
 )
+from bot.providers.catalog import OPTION_NAMES
 from bot.quota import parse_credits
 
 STATUSES = {
@@ -63,19 +64,6 @@ MODERATION_TEXT = {
 
 #: Words in a 400 `detail` string that mean the safety filter refused the request.
 MODERATION_WORDS = ("moderat", "nsfw", "content policy", "flagged")
-
-#: Option names as members know them (for 422 details naming a field).
-_MEMBER_NAMES = {
-    "prompt_upsampling": "upsample",
-    "image_prompt_strength": "image_strength",
-    "image_prompt": "image",
-    "input_image": "image",
-    "input_image_2": "image2",
-    "input_image_3": "image3",
-    "input_image_4": "image4",
-    "finetune_strength": "strength",
-    "output_format": "format",
-}
 
 #: Where BFL's signed result links live: `delivery-eu1.bfl.ai`, `delivery.us1.bfl.ai`, ... (doc),
 #: and the blob store some results are served from (2nd source).
@@ -154,7 +142,10 @@ class BFLProvider(HttpProvider):
         allowed = tuple(
             h for h in (urlsplit(self.base_url).hostname, urlsplit(self.finetune_base_url).hostname) if h
         )
-        return parts.scheme in ("https", "http") and _host_allowed(parts.hostname or "", (*allowed, "bfl.ai"))
+        # Plain http only where the operator configured BFL over http (a local stand-in): never send the
+        # key unencrypted to a real BFL host because an answer said so.
+        schemes = ("https", "http") if urlsplit(self.base_url).scheme == "http" else ("https",)
+        return parts.scheme in schemes and _host_allowed(parts.hostname or "", (*allowed, "bfl.ai"))
 
     def parse_callback(self, body: dict[str, Any]) -> tuple[str | None, PollResult]:
         job_id = body.get("id") or body.get("task_id")
@@ -284,7 +275,7 @@ def _readable(value: Any) -> str | None:
         for item in value:
             if isinstance(item, dict) and "msg" in item:
                 loc = [str(x) for x in item.get("loc") or [] if x not in ("body", "query")]
-                name = _MEMBER_NAMES.get(loc[-1], loc[-1]) if loc else ""
+                name = OPTION_NAMES.get(loc[-1], loc[-1]) if loc else ""
                 parts.append(f"`{name}`: {item['msg']}" if name else str(item["msg"]))
             else:
                 parts.append(_readable(item) or "")

@@ -283,3 +283,11 @@ async def test_check_reads_the_credit_balance(client, fake_bfl, http):
 def test_repr_never_shows_the_key(client, fake_bfl):
     assert fake_bfl.api_key not in repr(client)
     assert "bfl.ai" in client.result_hosts()
+
+
+async def test_the_key_goes_to_a_real_bfl_polling_url_only_over_https():
+    async with aiohttp.ClientSession() as session:
+        real = BFLProvider(session=session, base_url="https://api.bfl.ai", api_key=SecretStr("k"))
+        assert real._may_poll("https://api.eu.bfl.ai/v1/get_result?id=1")
+        assert not real._may_poll("http://api.eu.bfl.ai/v1/get_result?id=1")
+        assert not real._may_poll("https://api.bfl.ai.evil.example/v1/get_result?id=1")
