@@ -42,7 +42,6 @@ one pass over a list per completion, not a query.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import dataclasses
 import enum
@@ -67,6 +66,7 @@ from bot.images import image_extension
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.polling import Durations, PollPolicy, RateLimiter, learn_durations, poll_delay
+from bot.jobs.queue import FairQueue
 from bot.providers.base import (
     Callback,
     PollResult,
@@ -253,35 +253,46 @@ class JobManager:
         self.quota = quota
         self.providers = providers
         self.images_dir = images_dir
-        self.max_active_per_user = max_active_per_user
         self.max_queued_per_user = max_queued_per_user
-        self.concurrency = concurrency or {}
         self.job_timeout = job_timeout
         self.poll_policy = poll_policy or PollPolicy()
         self.callback_url = callback_url
         self.rate_limits = rate_limits or {}
         self.metrics = metrics or JobMetrics()
         self._sinks: dict[Origin, JobSink] = {}
-        # The in-memory index: queued jobs per provider in arrival order, and jobs being driven.
-        self._queues: dict[str, list[Job]] = {}
-        self._queued: dict[str, Job] = {}
+        # The in-memory index: queued jobs and slots (the fair queue), and jobs being driven.
+        self._queue = FairQueue(max_active_per_user=max_active_per_user, concurrency=concurrency or {})
         self._active: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._slots: set[str] = set()  # ids of jobs holding a provider slot and a member's active slot
         self._wakeups: dict[str, asyncio.Event] = {}
         self._inbox: dict[str, _Inbound] = {}
-        self._in_flight: dict[str, int] = {}
-        self._active_users: dict[int, int] = {}
         self._limiters: dict[str, RateLimiter] = {}
         self._schedule_event = asyncio.Event()
         self._idle = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
         self._positions_task: asyncio.Task[None] | None = None
         self._positions_due = 0.0
-        self._not_before: dict[str, float] = {}  # job id → monotonic time before which not to submit
         self._durations: dict[tuple[str, str], tuple[Durations, float]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._resuming: set[str] = set()  # jobs whose step hit a locked or full store, resumed soon
+
+    @property
+    def max_active_per_user(self) -> int:
+        """Jobs one member may have running at once (the fair queue's limit)."""
+        return self._queue.max_active_per_user
+
+    @max_active_per_user.setter
+    def max_active_per_user(self, value: int) -> None:
+        self._queue.max_active_per_user = value
+
+    @property
+    def concurrency(self) -> dict[str, int]:
+        """Jobs each provider runs at once (the fair queue's limits; change it in place or assign)."""
+        return self._queue.concurrency
+
+    @concurrency.setter
+    def concurrency(self, value: dict[str, int]) -> None:
+        self._queue.concurrency = value
 
     # -- lifetime ---------------------------------------------------------------------------------
 
@@ -297,7 +308,7 @@ class JobManager:
         self.images_dir.mkdir(parents=True, exist_ok=True)
         if resume:
             for job in await self.jobs.unfinished(self._sinks):
-                if job.id in self._queued or job.id in self._tasks:
+                if job.id in self._queue or job.id in self._tasks:
                     continue
                 if job.state is JobState.QUEUED:
                     self._enqueue(job)
@@ -320,7 +331,7 @@ class JobManager:
         self._scheduler = None
 
     def busy(self) -> bool:
-        return bool(self._tasks or self._queued or self._resuming)
+        return bool(self._tasks or self._queue or self._resuming)
 
     async def wait_idle(self, timeout: float | None = None) -> None:
         """Until no job of a registered origin is queued or in progress (tests, CLI, shutdown)."""
@@ -333,7 +344,7 @@ class JobManager:
         """Until the job is terminal; returns it."""
         async with asyncio.timeout(timeout):
             while True:
-                if job_id not in self._queued and job_id not in self._tasks:
+                if job_id not in self._queue and job_id not in self._tasks:
                     job = await self.jobs.get(job_id)
                     if job is None:
                         raise KeyError(job_id)
@@ -415,11 +426,7 @@ class JobManager:
 
     def position_of(self, job_id: str) -> int | None:
         """1 for the next job its provider will take; None once it left the queue."""
-        job = self._queued.get(job_id)
-        if job is None:
-            return None
-        queue = self._queues.get(job.provider, [])
-        return bisect.bisect_left(queue, job.seq, key=_seq) + 1
+        return self._queue.position_of(job_id)
 
     async def queue_position(self, job: Job) -> int | None:
         return self.position_of(job.id)
@@ -429,10 +436,7 @@ class JobManager:
 
         Copies: changing them changes nothing. (For `/jobs`.)
         """
-        found = []
-        for job in self._queued.values():
-            if job.user_id == user_id:
-                found.append(dataclasses.replace(job, queue_position=self.position_of(job.id)))
+        found = self._queue.queued_of(user_id)
         for job in self._active.values():
             if job.user_id == user_id and not job.state.terminal:
                 found.append(dataclasses.replace(job, queue_position=None))
@@ -440,9 +444,7 @@ class JobManager:
         return found
 
     def queue_length(self, provider: str | None = None) -> int:
-        if provider is None:
-            return len(self._queued)
-        return len(self._queues.get(provider, ()))
+        return self._queue.length(provider)
 
     async def cancel(self, job_id: str, user_id: int | None = None) -> Job | None:
         """Cancel a queued job at no cost (its hold is released). Returns it if it was cancelled.
@@ -450,7 +452,7 @@ class JobManager:
         Only queued jobs: a submitted job is already being paid for. `user_id` (when given) must
         be the job's owner.
         """
-        job = self._queued.get(job_id)
+        job = self._queue.get(job_id)
         if job is None:
             # Not in this manager's queue: perhaps another process's (a CLI job) — the store decides.
             stored = await self.jobs.get(job_id)
@@ -469,21 +471,12 @@ class JobManager:
         return job
 
     def _enqueue(self, job: Job) -> None:
-        if job.id in self._queued:
-            return
-        queue = self._queues.setdefault(job.provider, [])
-        bisect.insort(queue, job, key=_seq)
-        self._queued[job.id] = job
-        self.metrics.queue_length.labels(job.provider).set(len(queue))
+        if self._queue.enqueue(job):
+            self.metrics.queue_length.labels(job.provider).set(self._queue.length(job.provider))
 
     def _dequeue(self, job: Job) -> None:
-        if self._queued.pop(job.id, None) is None:
-            return
-        queue = self._queues.get(job.provider, [])
-        index = bisect.bisect_left(queue, job.seq, key=_seq)
-        if index < len(queue) and queue[index].id == job.id:
-            del queue[index]
-        self.metrics.queue_length.labels(job.provider).set(len(queue))
+        if self._queue.dequeue(job):
+            self.metrics.queue_length.labels(job.provider).set(self._queue.length(job.provider))
 
     # -- scheduling -------------------------------------------------------------------------------
 
@@ -497,57 +490,24 @@ class JobManager:
             await _wait_event(self._schedule_event, 1.0)
 
     def _schedule_once(self) -> None:
-        """Start queued jobs in arrival order, skipping those whose member or provider is at its limit.
-
-        First come, first served: within a provider the oldest job whose member has a free active
-        slot goes first; a member at their limit does not hold up anyone behind them.
-        """
-        now = time.monotonic()
-        for provider, queue in self._queues.items():
-            free = self.concurrency.get(provider, 10) - self._in_flight.get(provider, 0)
-            if free <= 0 or not queue:
-                continue
-            taken: list[int] = []
-            for index, job in enumerate(queue):
-                if free <= 0:
-                    break
-                if self._not_before.get(job.id, 0.0) > now:
-                    continue
-                if self._active_users.get(job.user_id, 0) >= self.max_active_per_user:
-                    continue
-                taken.append(index)
-                self._take_slot(job)
-                free -= 1
-            for index in reversed(taken):
-                job = queue.pop(index)
-                del self._queued[job.id]
+        """Start the queued jobs the fair queue lets start now (see `FairQueue.take`)."""
+        for provider, jobs in self._queue.take(time.monotonic()).items():
+            self.metrics.in_flight.labels(provider).set(self._queue.in_flight(provider))
+            for job in reversed(jobs):  # newest first, as the scheduler always has
                 self._launch(job, slot_taken=True)
-            if taken:
-                self.metrics.queue_length.labels(provider).set(len(queue))
-                self._mark_positions()
+            self.metrics.queue_length.labels(provider).set(self._queue.length(provider))
+            self._mark_positions()
         if not self.busy():
             self._idle.set()
 
     def _take_slot(self, job: Job) -> None:
-        if job.id in self._slots:
-            return
-        self._slots.add(job.id)
-        self._in_flight[job.provider] = self._in_flight.get(job.provider, 0) + 1
-        self._active_users[job.user_id] = self._active_users.get(job.user_id, 0) + 1
-        self.metrics.in_flight.labels(job.provider).set(self._in_flight[job.provider])
+        if self._queue.take_slot(job):
+            self.metrics.in_flight.labels(job.provider).set(self._queue.in_flight(job.provider))
 
     def _release_slot(self, job: Job) -> None:
-        if job.id not in self._slots:
-            return
-        self._slots.discard(job.id)
-        self._in_flight[job.provider] = max(0, self._in_flight.get(job.provider, 1) - 1)
-        left = self._active_users.get(job.user_id, 1) - 1
-        if left > 0:
-            self._active_users[job.user_id] = left
-        else:
-            self._active_users.pop(job.user_id, None)
-        self.metrics.in_flight.labels(job.provider).set(self._in_flight[job.provider])
-        self._schedule_event.set()
+        if self._queue.release_slot(job):
+            self.metrics.in_flight.labels(job.provider).set(self._queue.in_flight(job.provider))
+            self._schedule_event.set()
 
     def _launch(self, job: Job, *, slot_taken: bool = False) -> None:
         if not slot_taken and job.state is not JobState.DELIVERING:
@@ -585,10 +545,10 @@ class JobManager:
         if delay > 0:
             await asyncio.sleep(delay)
         self._positions_due = time.monotonic() + POSITION_INTERVAL
-        for queue in list(self._queues.values()):
-            for index, job in enumerate(list(queue)):
+        for provider in self._queue.providers():
+            for index, job in enumerate(self._queue.waiting(provider)):
                 position = index + 1
-                if job.queue_position != position and job.id in self._queued:
+                if job.queue_position != position and job.id in self._queue:
                     job.queue_position = position
                     await self._notify(job)
 
@@ -643,7 +603,7 @@ class JobManager:
                     job = await self.jobs.get(job_id)
                 except sqlite3.OperationalError:
                     continue
-                if job is None or job.state.terminal or job.id in self._queued:
+                if job is None or job.state.terminal or job.id in self._queue:
                     return
                 log.info("job %s: resuming in state %s after a store error", job.id, job.state)
                 if job.state is JobState.QUEUED:
@@ -702,7 +662,7 @@ class JobManager:
         except ProviderBusy as exc:
             # Refused before acceptance: safe to try again later, in its place in the queue.
             delay = self._busy(job.provider, exc, "submit")
-            self._not_before[job.id] = time.monotonic() + delay
+            self._queue.hold_back(job.id, time.monotonic() + delay)
             job = await self.jobs.transition(
                 job, JobState.QUEUED, error_code="busy", error_message=exc.message
             )
@@ -724,7 +684,7 @@ class JobManager:
         finally:
             self.metrics.provider_latency.labels(job.provider, "submit").observe(time.monotonic() - started)
         self._limiter(job.provider).ok()
-        self._not_before.pop(job.id, None)
+        self._queue.clear_hold(job.id)
         if job.state is not JobState.SUBMITTING:
             return job  # a callback that raced the submit answer already attached the id
         job = await self.jobs.transition(
@@ -1138,9 +1098,9 @@ class JobManager:
         self.metrics.jobs.clear()
         for row in rows:
             self.metrics.jobs.labels(row["state"], row["model"]).set(row["n"])
-        for provider in set(self._queues) | set(self.providers):
-            self.metrics.queue_length.labels(provider).set(len(self._queues.get(provider, ())))
-            self.metrics.in_flight.labels(provider).set(self._in_flight.get(provider, 0))
+        for provider in set(self._queue.providers()) | set(self.providers):
+            self.metrics.queue_length.labels(provider).set(self._queue.length(provider))
+            self.metrics.in_flight.labels(provider).set(self._queue.in_flight(provider))
 
     async def _notify(self, job: Job, *, fraction: float | None = None) -> None:
         sink = self._sinks.get(job.origin)
