@@ -44,9 +44,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import open_services
-from bot.jobs.manager import NewJob, Progress
+from bot.jobs.manager import NewJob
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
+from bot.jobs.sink import Progress
 from bot.settings import Settings
 from bot.web import serve
 from tests.fakes.ttapi import FakeTTAPI

@@ -16,9 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.jobs.manager import JobManager, NewJob, Progress
+from bot.jobs.manager import JobManager, NewJob
 from bot.jobs.model import Job, Origin
 from bot.jobs.plan import plan_job
+from bot.jobs.sink import Progress
 from bot.settings import Settings
 
 MODEL = "flux-pro-1.1"

@@ -47,10 +47,11 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import open_services  # noqa: E402
 from bot.errors import QueueFull  # noqa: E402
-from bot.jobs.manager import NewJob, Progress, Undeliverable, new_job_id  # noqa: E402
+from bot.jobs.manager import NewJob, new_job_id  # noqa: E402
 from bot.jobs.model import Job, Origin  # noqa: E402
 from bot.jobs.plan import plan_job  # noqa: E402
 from bot.jobs.polling import PollPolicy  # noqa: E402
+from bot.jobs.sink import Progress, Undeliverable  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.web import serve  # noqa: E402
 from tests.reliability.conftest import (  # noqa: E402

@@ -17,10 +17,11 @@ from discord import app_commands
 from bot.app import open_services
 from bot.errors import InvalidInput
 from bot.images import image_extension, prepare_reference
-from bot.jobs.manager import JobManager, NewJob, Progress
+from bot.jobs.manager import JobManager, NewJob
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
 from bot.jobs.polling import PollPolicy
+from bot.jobs.sink import Progress
 from bot.providers.base import ProviderError
 from bot.providers.catalog import MODELS
 from bot.quota import format_credits

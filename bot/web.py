@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.jobs.manager import CallbackOutcome
+from bot.jobs.callbacks import CallbackOutcome
 from bot.jobs.metrics import CONTENT_TYPE_LATEST
 from bot.settings import Settings
 

@@ -29,8 +29,8 @@ import discord
 
 from bot.discord.fitting import DEFAULT_UPLOAD_LIMIT, Fitted, fit_image, smaller_limit
 from bot.discord.render import failure_text, progress_text, result_embed
-from bot.jobs.manager import Progress, Undeliverable
 from bot.jobs.model import Job, JobState
+from bot.jobs.sink import Progress, Undeliverable
 from bot.store.jobs import JobRepository
 
 log = logging.getLogger(__name__)

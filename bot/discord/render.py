@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import discord
 
-from bot.jobs.manager import Progress
 from bot.jobs.model import Job, JobState
+from bot.jobs.sink import Progress
 from bot.quota import format_credits
 
 EMBED_DESCRIPTION_MAX = 4096

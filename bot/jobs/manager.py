@@ -1,7 +1,9 @@
 """The job manager: accepts jobs, schedules them fairly, drives each through its states.
 
-It knows nothing of Discord. Whoever asked for a job registers a `JobSink` for its origin (the
-Discord bot, or the command line) and hears of progress and the finished image through it.
+It knows nothing of Discord. Whoever asked for a job registers a `JobSink` (bot/jobs/sink.py) for
+its origin (the Discord bot, or the command line) and hears of progress and the finished image
+through it. Which queued job starts next is the fair queue's decision (bot/jobs/queue.py); how a
+provider's callback is authenticated is bot/jobs/callbacks.py.
 
 Every state change is committed before the action that depends on it, so after a crash (even a
 SIGKILL) each job resumes from the state the store says it is in:
@@ -44,10 +46,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import enum
 import functools
-import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -57,16 +56,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.encoding import b64decode_text, b64encode_text
 from bot.errors import QueueFull
 from bot.images import image_extension
+from bot.jobs.callbacks import CallbackOutcome, Inbound, callback_authentic, settled
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.polling import Durations, PollPolicy, RateLimiter, learn_durations, poll_delay
 from bot.jobs.queue import FairQueue
+from bot.jobs.sink import JobSink, Progress, Undeliverable
 from bot.providers.base import (
     Callback,
     PollResult,
@@ -84,39 +85,6 @@ from bot.store.db import Database
 from bot.store.jobs import InputImage, JobRepository, StaleJobState
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """What a member is shown while a job runs."""
-
-    state: JobState
-    queue_position: int | None = None
-    elapsed: float | None = None  # seconds since submit
-    typical: float | None = None  # seconds such a job usually takes
-    fraction: float | None = None  # 0..1 when the provider says
-
-
-class Undeliverable(Exception):
-    """The sink could not deliver, and retrying will not help."""
-
-
-class JobSink(Protocol):
-    """The narrow interface through which the manager tells the asker about a job."""
-
-    async def job_updated(self, job: Job, progress: Progress) -> None:
-        """The job moved or progressed. Called often; the sink throttles what it shows."""
-
-    async def deliver(self, job: Job, image: bytes) -> int | None:
-        """Post the finished image; return a message id if there is one.
-
-        Must be idempotent per job: `job.delivery_attempts > 1` means an earlier hand-over may have
-        posted before a crash (see the module docstring). Raise `Undeliverable` when retrying
-        cannot help; any other exception is retried a few times with backoff.
-        """
-
-    async def job_failed(self, job: Job) -> None:
-        """The job ended without an image (failed, moderated, timed out, cancelled)."""
 
 
 def new_job_id() -> str:
@@ -161,28 +129,13 @@ FAILURE_TEXT = {
 }
 
 
-class CallbackOutcome(enum.StrEnum):
-    ACCEPTED = "accepted"  # new information: the job was woken
-    DUPLICATE = "duplicate"  # authenticated, but the job is already past what it says
-    UNAUTHORIZED = "unauthorized"  # unknown job, wrong token/secret/signature: nothing changed
-    INVALID = "invalid"  # authenticated but unreadable, or about another provider job
-
-
-@dataclass(frozen=True, slots=True)
-class _Inbound:
-    """A callback's news, waiting for the job's task to act on it."""
-
-    provider_job_id: str | None
-    result: PollResult
-
-
-#: Provider-wide request budgets (requests per second, submits and polls together). Neither TTAPI
-#: nor BFL publishes one; these stay well under what their public clients do (BFL's SDK polls each
-#: of 24 concurrent jobs every second). A 429 pauses the provider on top of this.
 #: Seconds a model's finishing window is cached: learned from history, or guessed without enough.
 LEARNED_WINDOW_TTL = 60.0
 GUESSED_WINDOW_TTL = 5.0
 
+#: Provider-wide request budgets (requests per second, submits and polls together). Neither TTAPI
+#: nor BFL publishes one; these stay well under what their public clients do (BFL's SDK polls each
+#: of 24 concurrent jobs every second). A 429 pauses the provider on top of this.
 DEFAULT_RATES = {"ttapi": 10.0, "bfl": 20.0, "mock": 1000.0}
 DEFAULT_RATE = 10.0
 DEFAULT_BURST = 10
@@ -203,31 +156,6 @@ def link_lifetime(url: str) -> float:
         if host == suffix or host.endswith("." + suffix):
             return seconds
     return DEFAULT_LINK_LIFETIME
-
-
-def callback_authentic(
-    expected: str | None,
-    body: bytes,
-    *,
-    token: str | None = None,
-    secret: str | None = None,
-    signature: str | None = None,
-) -> bool:
-    """Does a callback carry the job's token (URL path), secret (`X-Webhook-Secret`) or HMAC?
-
-    Constant time in what the caller sent; with no expected token (unknown job) a random one is
-    compared, so an attacker learns nothing from timing about which job ids exist.
-    """
-    key = (expected or secrets.token_urlsafe(24)).encode()
-    ok = False
-    if token is not None:
-        ok |= hmac.compare_digest(token.encode(), key)
-    if secret is not None:
-        ok |= hmac.compare_digest(secret.encode(), key)
-    if signature is not None:
-        digest = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-        ok |= hmac.compare_digest(signature.strip().lower().encode(), digest.encode())
-    return ok and expected is not None
 
 
 class JobManager:
@@ -265,7 +193,7 @@ class JobManager:
         self._active: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wakeups: dict[str, asyncio.Event] = {}
-        self._inbox: dict[str, _Inbound] = {}
+        self._inbox: dict[str, Inbound] = {}
         self._limiters: dict[str, RateLimiter] = {}
         self._schedule_event = asyncio.Event()
         self._idle = asyncio.Event()
@@ -1084,9 +1012,9 @@ class JobManager:
             log.warning("job %s: callback names another provider job; ignored", job.id)
             return CallbackOutcome.INVALID
         pending = self._inbox.get(job.id)
-        if pending is not None and _settled(pending.result) and not _settled(result):
+        if pending is not None and settled(pending.result) and not settled(result):
             return CallbackOutcome.DUPLICATE  # an intermediate status after the final one: keep the final
-        self._inbox[job.id] = _Inbound(provider_job_id or job.provider_job_id, result)
+        self._inbox[job.id] = Inbound(provider_job_id or job.provider_job_id, result)
         self.wake(job.id)
         return CallbackOutcome.ACCEPTED
 
@@ -1128,10 +1056,6 @@ async def _wait_event(event: asyncio.Event, timeout: float) -> None:
 
 def _seq(job: Job) -> int:
     return job.seq
-
-
-def _settled(result: PollResult) -> bool:
-    return result.status not in (ProviderStatus.PENDING, ProviderStatus.RUNNING, ProviderStatus.UNKNOWN)
 
 
 def _download_kind(exc: ResultDownloadError) -> str:

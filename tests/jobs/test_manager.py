@@ -18,10 +18,12 @@ import pytest
 
 from bot.app import Services, open_services
 from bot.errors import QueueFull
-from bot.jobs.manager import NewJob, Progress, callback_authentic
+from bot.jobs.callbacks import callback_authentic
+from bot.jobs.manager import NewJob
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
 from bot.jobs.polling import PollPolicy
+from bot.jobs.sink import Progress
 from bot.web import bound_port, serve
 from tests.conftest import FAST_POLLING, make_settings
 from tests.fakes.bfl import FakeBFL

@@ -1,0 +1,41 @@
+"""How the job manager talks to whoever asked for a job (the Discord bot, the command line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.jobs.model import Job, JobState
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What a member is shown while a job runs."""
+
+    state: JobState
+    queue_position: int | None = None
+    elapsed: float | None = None  # seconds since submit
+    typical: float | None = None  # seconds such a job usually takes
+    fraction: float | None = None  # 0..1 when the provider says
+
+
+class Undeliverable(Exception):
+    """The sink could not deliver, and retrying will not help."""
+
+
+class JobSink(Protocol):
+    """The narrow interface through which the manager tells the asker about a job."""
+
+    async def job_updated(self, job: Job, progress: Progress) -> None:
+        """The job moved or progressed. Called often; the sink throttles what it shows."""
+
+    async def deliver(self, job: Job, image: bytes) -> int | None:
+        """Post the finished image; return a message id if there is one.
+
+        Must be idempotent per job: `job.delivery_attempts > 1` means an earlier hand-over may have
+        posted before a crash (see the `bot.jobs.manager` docstring). Raise `Undeliverable` when
+        retrying cannot help; any other exception is retried a few times with backoff.
+        """
+
+    async def job_failed(self, job: Job) -> None:
+        """The job ended without an image (failed, moderated, timed out, cancelled)."""
