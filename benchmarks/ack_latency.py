@@ -99,14 +99,9 @@ async def image_worker(
             images=[encoded],
         )
         job = await services.manager.submit(
-            NewJob(
-                id=None,
+            NewJob.from_plan(
+                plan,
                 origin=Origin.DISCORD,
-                provider=plan.provider,
-                model=plan.spec.id,
-                prompt=plan.prompt,
-                request=plan.request,
-                options=plan.options.public(),
                 user_id=900_000 + worker * 100 + rounds,
                 guild_id=where[0],
                 channel_id=where[1],

@@ -160,18 +160,7 @@ async def run_mode(mode: str, jobs: int, scale: float) -> dict[str, Any]:
                 heap0 = tracemalloc.get_traced_memory()[0]
                 cpu0, wall0 = time.process_time(), time.monotonic()
                 for i, plan in enumerate(plans):
-                    await manager.submit(
-                        NewJob(
-                            id=None,
-                            origin=Origin.CLI,
-                            provider="ttapi",
-                            model=plan.spec.id,
-                            prompt=plan.prompt,
-                            request=plan.request,
-                            options=plan.options.public(),
-                            user_id=1000 + i // 2,
-                        )
-                    )
+                    await manager.submit(NewJob.from_plan(plan, origin=Origin.CLI, user_id=1000 + i // 2))
                 submit_wall = time.monotonic() - wall0
                 # All accepted first, then started: every job goes in flight at once.
                 await manager.start()

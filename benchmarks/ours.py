@@ -76,14 +76,9 @@ class CountingSink:
 
 def new_job(prompt: str, user_id: int, *, origin: Origin = Origin.CLI, **extra: Any) -> NewJob:
     plan = plan_job(prompt, {}, default_model=MODEL, available=["bfl"], preferred="bfl")
-    return NewJob(
-        id=None,
+    return NewJob.from_plan(
+        plan,
         origin=origin,
-        provider=plan.provider,
-        model=plan.spec.id,
-        prompt=plan.prompt,
-        request=plan.request,
-        options=plan.options.public(),
         user_id=user_id,
         guild_id=extra.pop("guild_id", 1),
         channel_id=extra.pop("channel_id", None),

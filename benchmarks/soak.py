@@ -244,17 +244,8 @@ def new_job(index: int, user_id: int) -> NewJob:
         available=["ttapi"],
         preferred="ttapi",
     )
-    return NewJob(
-        id=new_job_id(),
-        origin=Origin.CLI,
-        provider=plan.provider,
-        model=plan.spec.id,
-        prompt=plan.prompt,
-        request=plan.request,
-        options=plan.options.public(),
-        user_id=user_id,
-        guild_id=1,
-        channel_id=2,
+    return NewJob.from_plan(
+        plan, id=new_job_id(), origin=Origin.CLI, user_id=user_id, guild_id=1, channel_id=2
     )
 
 

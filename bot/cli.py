@@ -142,14 +142,9 @@ async def generate(
                 )
                 print(f"{plan.spec.label} on {plan.provider}: {plan.prompt}", file=sys.stderr)
                 job = await manager.submit(
-                    NewJob(
-                        id=None,
+                    NewJob.from_plan(
+                        plan,
                         origin=Origin.CLI,
-                        provider=plan.provider,
-                        model=plan.spec.id,
-                        prompt=plan.prompt,
-                        request=plan.request,
-                        options=plan.options.public(),
                         user_id=CLI_USER_ID,
                         enforce_quota=False,
                         extra={"out": str(args.out) if args.out else None},

@@ -20,11 +20,10 @@ from bot.charts import usage_chart
 from bot.errors import InvalidInput
 from bot.guild_policy import effective
 from bot.providers.catalog import MODELS
-from bot.quota import format_credits, period_key, period_reset, previous_period_key, remaining
+from bot.quota import format_credits, period_key, period_reset, previous_period_key
 from bot.settings import Limit, parse_limit
 from bot.store.guilds import GuildSettings, LimitScope
-from bot.store.ledger import Usage
-from cogs.quota import COLOUR, require_admin
+from cogs.quota import COLOUR, require_admin, usage_fields
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
@@ -82,12 +81,7 @@ async def _members_with_role(bot: FluxBot, guild: discord.Guild | None, role: di
     quota = bot.services.quota
     key = await quota.period_for(guild.id)
     ids = [uid for uid, _ in await bot.services.ledger.top_members(guild.id, key, limit=10_000)]
-    found = []
-    for uid in ids:
-        member = await _member(guild, uid)
-        if member is not None and role in member.roles:
-            found.append(uid)
-    return found
+    return [uid for uid in ids if await _has_role(guild, uid, role)]
 
 
 def parse_channels(text: str, guild: discord.Guild) -> tuple[int, ...] | None:
@@ -331,13 +325,13 @@ class Admin(commands.Cog):
             usage = await services.ledger.member_usage(guild_id, member.id, key)
             limits = await quota.limits(guild_id, member.id, tuple(r.id for r in member.roles))
             embed.title = f"Image credits of {member.display_name} · {key}"
-            _usage_fields(embed, usage, limits.member)
+            usage_fields(embed, usage, limits.member)
             embed.add_field(name="Limit set by", value=limits.source, inline=True)
             rows = [(member.display_name, usage.used, usage.held)]
         else:
             guild_usage = await services.ledger.guild_usage(guild_id, key)
             budget = (await quota.limits(guild_id, 0)).guild
-            _usage_fields(embed, guild_usage, budget, budget_label=True)
+            usage_fields(embed, guild_usage, budget, budget_label=True)
             top = await services.ledger.top_members(guild_id, key, limit=100 if scope == "role" else 10)
             if scope == "role":
                 assert role is not None
@@ -427,16 +421,6 @@ class Admin(commands.Cog):
             for spec in MODELS.values()
             if current.lower() in spec.id
         ][:25]
-
-
-def _usage_fields(embed: discord.Embed, usage: Usage, limit: Limit, *, budget_label: bool = False) -> None:
-    embed.add_field(name="Used", value=f"{format_credits(usage.used)} credits", inline=True)
-    embed.add_field(name="Held", value=f"{format_credits(usage.held)} credits", inline=True)
-    granted = f" (+{format_credits(usage.granted)} granted)" if usage.granted else ""
-    embed.add_field(
-        name="Budget" if budget_label else "Limit", value=format_credits(limit) + granted, inline=True
-    )
-    embed.add_field(name="Remaining", value=format_credits(remaining(limit, usage)), inline=True)
 
 
 async def _has_role(guild: discord.Guild, user_id: int, role: discord.Role) -> bool:

@@ -10,11 +10,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import NotAllowed
-from bot.quota import Standing, format_credits
+from bot.quota import Standing, format_credits, remaining
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
-    from bot.store.ledger import LedgerEntry
+    from bot.settings import Limit
+    from bot.store.ledger import LedgerEntry, Usage
 
 COLOUR = discord.Colour(0x5865F2)
 
@@ -38,16 +39,20 @@ def role_ids_of(member: discord.abc.User) -> tuple[int, ...]:
     return tuple(r.id for r in getattr(member, "roles", ()))
 
 
-def quota_embed(member: discord.abc.User, standing: Standing, charges: list[LedgerEntry]) -> discord.Embed:
-    usage = standing.usage
-    embed = discord.Embed(title=f"Quota for {member.display_name}", colour=COLOUR)
+def usage_fields(embed: discord.Embed, usage: Usage, limit: Limit, *, budget_label: bool = False) -> None:
+    """Used, held, the limit (or the server's budget) with its grants, and what remains."""
     embed.add_field(name="Used", value=f"{format_credits(usage.used)} credits", inline=True)
     embed.add_field(name="Held", value=f"{format_credits(usage.held)} credits", inline=True)
-    limit = format_credits(standing.limit)
-    if usage.granted:
-        limit += f" (+{format_credits(usage.granted)} granted)"
-    embed.add_field(name="Limit", value=limit, inline=True)
-    embed.add_field(name="Remaining", value=format_credits(standing.remaining), inline=True)
+    granted = f" (+{format_credits(usage.granted)} granted)" if usage.granted else ""
+    embed.add_field(
+        name="Budget" if budget_label else "Limit", value=format_credits(limit) + granted, inline=True
+    )
+    embed.add_field(name="Remaining", value=format_credits(remaining(limit, usage)), inline=True)
+
+
+def quota_embed(member: discord.abc.User, standing: Standing, charges: list[LedgerEntry]) -> discord.Embed:
+    embed = discord.Embed(title=f"Quota for {member.display_name}", colour=COLOUR)
+    usage_fields(embed, standing.usage, standing.limit)
     embed.add_field(
         name="Resets",
         value=f"{discord.utils.format_dt(standing.resets_at, 'R')} "

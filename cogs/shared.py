@@ -114,14 +114,10 @@ async def start_job(
     bot.sink.track_id(job_id, interaction)
     try:
         await services.manager.submit(
-            NewJob(
+            NewJob.from_plan(
+                plan,
                 id=job_id,
                 origin=Origin.DISCORD,
-                provider=plan.provider,
-                model=plan.spec.id,
-                prompt=plan.prompt,
-                request=plan.request,
-                options=plan.options.public(),
                 user_id=interaction.user.id,
                 guild_id=interaction.guild_id,
                 channel_id=interaction.channel_id,

@@ -373,18 +373,7 @@ def settings_overrides() -> dict[str, Any]:
 
 def new_job(user_id: int = ALICE) -> NewJob:
     plan = plan_job("a cat", {}, default_model="flux-pro-1.1", available=["ttapi"], preferred="ttapi")
-    return NewJob(
-        id=None,
-        origin=Origin.DISCORD,
-        provider=plan.provider,
-        model=plan.spec.id,
-        prompt=plan.prompt,
-        request=plan.request,
-        options=plan.options.public(),
-        user_id=user_id,
-        guild_id=GUILD,
-        channel_id=5,
-    )
+    return NewJob.from_plan(plan, origin=Origin.DISCORD, user_id=user_id, guild_id=GUILD, channel_id=5)
 
 
 async def test_fifty_concurrent_commands_against_a_limit_that_admits_three(services: Services):

@@ -65,6 +65,7 @@ from bot.images import image_extension
 from bot.jobs.callbacks import CallbackOutcome, Inbound, callback_authentic, settled
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState, Origin
+from bot.jobs.plan import JobPlan
 from bot.jobs.polling import Durations, PollPolicy, RateLimiter, learn_durations, poll_delay
 from bot.jobs.queue import FairQueue
 from bot.jobs.sink import JobSink, Progress, Undeliverable
@@ -113,6 +114,23 @@ class NewJob:
     interaction_created_at: float | None = None
     enforce_quota: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_plan(
+        cls, plan: JobPlan, *, origin: Origin, user_id: int, id: str | None = None, **details: Any
+    ) -> NewJob:
+        """The job for a validated plan; `details` are the other fields (guild_id, channel_id, ...)."""
+        return cls(
+            id=id,
+            origin=origin,
+            provider=plan.provider,
+            model=plan.spec.id,
+            prompt=plan.prompt,
+            request=plan.request,
+            options=plan.options.public(),
+            user_id=user_id,
+            **details,
+        )
 
 
 #: Request fields that carry images; kept out of the stored params and in `job_inputs` instead.
@@ -400,11 +418,16 @@ class JobManager:
 
     def _enqueue(self, job: Job) -> None:
         if self._queue.enqueue(job):
-            self.metrics.queue_length.labels(job.provider).set(self._queue.length(job.provider))
+            self._gauge(job.provider)
 
     def _dequeue(self, job: Job) -> None:
         if self._queue.dequeue(job):
-            self.metrics.queue_length.labels(job.provider).set(self._queue.length(job.provider))
+            self._gauge(job.provider)
+
+    def _gauge(self, provider: str) -> None:
+        """Bring a provider's queue-length and in-flight gauges up to date."""
+        self.metrics.queue_length.labels(provider).set(self._queue.length(provider))
+        self.metrics.in_flight.labels(provider).set(self._queue.in_flight(provider))
 
     # -- scheduling -------------------------------------------------------------------------------
 
@@ -420,21 +443,20 @@ class JobManager:
     def _schedule_once(self) -> None:
         """Start the queued jobs the fair queue lets start now (see `FairQueue.take`)."""
         for provider, jobs in self._queue.take(time.monotonic()).items():
-            self.metrics.in_flight.labels(provider).set(self._queue.in_flight(provider))
             for job in reversed(jobs):  # newest first, as the scheduler always has
                 self._launch(job, slot_taken=True)
-            self.metrics.queue_length.labels(provider).set(self._queue.length(provider))
+            self._gauge(provider)
             self._mark_positions()
         if not self.busy():
             self._idle.set()
 
     def _take_slot(self, job: Job) -> None:
         if self._queue.take_slot(job):
-            self.metrics.in_flight.labels(job.provider).set(self._queue.in_flight(job.provider))
+            self._gauge(job.provider)
 
     def _release_slot(self, job: Job) -> None:
         if self._queue.release_slot(job):
-            self.metrics.in_flight.labels(job.provider).set(self._queue.in_flight(job.provider))
+            self._gauge(job.provider)
             self._schedule_event.set()
 
     def _launch(self, job: Job, *, slot_taken: bool = False) -> None:
@@ -1027,8 +1049,7 @@ class JobManager:
         for row in rows:
             self.metrics.jobs.labels(row["state"], row["model"]).set(row["n"])
         for provider in set(self._queue.providers()) | set(self.providers):
-            self.metrics.queue_length.labels(provider).set(self._queue.length(provider))
-            self.metrics.in_flight.labels(provider).set(self._queue.in_flight(provider))
+            self._gauge(provider)
 
     async def _notify(self, job: Job, *, fraction: float | None = None) -> None:
         sink = self._sinks.get(job.origin)

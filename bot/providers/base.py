@@ -151,6 +151,14 @@ class ResultDownloadError(ProviderError):
     retryable = True
 
 
+def parse_int(value: Any) -> int | None:
+    """A whole number from a provider's answer (`42` or `"42"`); None for anything else."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
 def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None

@@ -43,6 +43,7 @@ from bot.providers.base import (
     ProviderStatus,
     Submission,
     _host_allowed,
+    parse_int,
     parse_retry_after,
 )
 from bot.providers.catalog import OPTION_NAMES
@@ -182,7 +183,7 @@ class BFLProvider(HttpProvider):
             status=status,
             raw_status=raw,
             image_url=str(image_url) if image_url else None,
-            seed=_int(result.get("seed")),
+            seed=parse_int(result.get("seed")),
             cost=None,  # BFL reports the cost at submit time
             progress=progress,
             message=message,
@@ -283,13 +284,6 @@ def _readable(value: Any) -> str | None:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_readable(v)}" for k, v in value.items() if v) or None
     return str(value)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def _fraction(value: Any) -> float | None:

@@ -120,19 +120,32 @@ class _Request(BaseModel):
     safety_tolerance: SafetyTolerance | None = None
 
 
-class FluxPro11Request(_Request):
-    """`flux-pro-1.1`: width, height, image prompt (seed 001, BFL `/v1/flux-pro-1.1`)."""
+class _ImagePromptSized(BaseModel):
+    """An image prompt and an explicit width/height (1.1 [pro], dev, pro, finetuned)."""
 
     image_prompt: Image | None = None
     width: Side | None = None
     height: Side | None = None
 
 
-class FluxDevRequest(FluxPro11Request):
-    """`flux-dev`: as 1.1 [pro] plus steps and guidance (seed 001)."""
+class _Sampling(BaseModel):
+    """Steps and guidance (dev, pro, finetuned)."""
 
     steps: Steps | None = None
     guidance: Guidance | None = None
+
+
+# pydantic orders a model's fields from its last base to its first, then its own: the bases below
+# are listed so that each endpoint keeps the documented field order (the order of the request body
+# and of validation messages).
+
+
+class FluxPro11Request(_ImagePromptSized, _Request):
+    """`flux-pro-1.1`: width, height, image prompt (seed 001, BFL `/v1/flux-pro-1.1`)."""
+
+
+class FluxDevRequest(_Sampling, FluxPro11Request):
+    """`flux-dev`: as 1.1 [pro] plus steps and guidance (seed 001)."""
 
 
 class FluxProRequest(FluxDevRequest):
@@ -160,16 +173,15 @@ class KontextRequest(_Request):
     input_image_4: Image | None = None
 
 
-class FinetunedRequest(_Request):
-    """BFL `/v1/flux-pro-finetuned` on the finetune host (seed 004)."""
+class _Finetune(_Request):
+    """The finetune to run and how strongly."""
 
     finetune_id: str = Field(min_length=1, max_length=200)
     finetune_strength: float = Field(default=1.1, ge=0, le=2)
-    steps: Steps | None = None
-    guidance: Guidance | None = None
-    image_prompt: Image | None = None
-    width: Side | None = None
-    height: Side | None = None
+
+
+class FinetunedRequest(_ImagePromptSized, _Sampling, _Finetune):  # finetune, steps, image prompt, size
+    """BFL `/v1/flux-pro-finetuned` on the finetune host (seed 004)."""
 
 
 class LegacyGenerateRequest(BaseModel):

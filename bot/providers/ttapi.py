@@ -28,6 +28,7 @@ from bot.providers.base import (
     ProviderServerError,
     ProviderStatus,
     Submission,
+    parse_int,
     parse_retry_after,
 )
 from bot.quota import parse_credits
@@ -123,7 +124,7 @@ class TTAPIProvider(HttpProvider):
             status=status,
             raw_status=raw,
             image_url=image_url,
-            seed=_int(data.get("seed")),
+            seed=parse_int(data.get("seed")),
             cost=parse_credits(data.get("quota")),
             progress=progress,
             message=message,
@@ -182,13 +183,6 @@ def _job_id(payload: Any, data: dict[str, Any]) -> str | None:
             if value:
                 return str(value)
     return None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def _progress(value: Any) -> float | None:

@@ -73,14 +73,9 @@ async def main(argv: list[str]) -> int:
                     max_safety_tolerance=settings.max_safety_tolerance,
                 )
                 job = await manager.submit(
-                    NewJob(
-                        id=None,
+                    NewJob.from_plan(
+                        plan,
                         origin=Origin.CLI,
-                        provider=plan.provider,
-                        model=plan.spec.id,
-                        prompt=plan.prompt,
-                        request=plan.request,
-                        options=plan.options.public(),
                         user_id=index,
                         enforce_quota=False,
                         extra={"out": str(workdir / f"out-{index}.png")},

@@ -91,18 +91,7 @@ async def submit(services: Services, user: int, prompt: str = "a lighthouse", pr
         preferred=provider,
         max_safety_tolerance=2,
     )
-    return await services.manager.submit(
-        NewJob(
-            id=None,
-            origin=Origin.CLI,
-            provider=plan.provider,
-            model=plan.spec.id,
-            prompt=plan.prompt,
-            request=plan.request,
-            options=plan.options.public(),
-            user_id=user,
-        )
-    )
+    return await services.manager.submit(NewJob.from_plan(plan, origin=Origin.CLI, user_id=user))
 
 
 async def ledger(services: Services, job_id: str) -> list[str]:

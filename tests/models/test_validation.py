@@ -14,6 +14,10 @@ from bot.jobs.plan import plan_job
 from bot.providers.catalog import (
     LEGACY_SIZES,
     MODELS,
+    FinetunedRequest,
+    FluxDevRequest,
+    FluxPro11Request,
+    FluxProRequest,
     ImageOptions,
     build_request,
     nearest_legacy_size,
@@ -114,6 +118,29 @@ def test_the_bounds_themselves_are_allowed(model, options):
 def test_finetune_strength_defaults_to_1_1():
     request = build_request(MODELS["flux-pro-finetuned"], "bfl", ImageOptions(prompt="me", finetune_id="ft"))
     assert request.body["finetune_strength"] == 1.1
+
+
+COMMON_FIELDS = ["prompt", "seed", "output_format", "prompt_upsampling", "safety_tolerance"]
+
+
+@pytest.mark.parametrize(
+    ("request_model", "own_fields"),
+    [
+        (FluxPro11Request, ["image_prompt", "width", "height"]),
+        (FluxDevRequest, ["image_prompt", "width", "height", "steps", "guidance"]),
+        (FluxProRequest, ["image_prompt", "width", "height", "steps", "guidance", "interval"]),
+        (
+            FinetunedRequest,
+            ["finetune_id", "finetune_strength", "steps", "guidance", "image_prompt", "width", "height"],
+        ),
+    ],
+)
+def test_request_models_built_from_shared_blocks_keep_their_fields_in_order(request_model, own_fields):
+    assert list(request_model.model_fields) == COMMON_FIELDS + own_fields
+    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+        request_model.model_validate({"prompt": "a cat", "finetune_id": "ft", "bogus": 1})
+    with pytest.raises(ValueError, match="multiple of 32"):
+        request_model.model_validate({"prompt": "a cat", "finetune_id": "ft", "width": 300})
 
 
 @pytest.mark.parametrize("cap", [0, 1, 2])
