@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 import warnings
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from bot.encoding import b64encode_text
 from bot.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 MAX_INPUT_PIXELS = 20_000_000
@@ -29,6 +31,9 @@ def prepare_reference(data: bytes, name: str = "image") -> str:
         )
     if not data:
         raise InvalidInput(f"`{name}` is empty.")
+    # Imported here: the job manager imports this module, and Pillow (~3 MB) is only needed for images.
+    from PIL import Image, UnidentifiedImageError
+
     Image.MAX_IMAGE_PIXELS = BOMB_PIXELS
     try:
         with warnings.catch_warnings():
