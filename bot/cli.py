@@ -233,7 +233,7 @@ def _check_models(settings: Settings, available: list[str], problem: Callable[[s
         problem(f"DEFAULT_MODEL {settings.default_model} is not offered by a configured provider")
 
 
-async def sync_tree(bot: discord.Client, tree: app_commands.CommandTree[Any], guild_id: int | None) -> str:
+async def sync_tree(tree: app_commands.CommandTree[Any], guild_id: int | None) -> str:
     """Register the slash commands globally (up to an hour to appear) or in one guild (instant)."""
     if guild_id:
         guild = discord.Object(id=guild_id)
@@ -261,5 +261,5 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
             except discord.LoginFailure:
                 print("Discord refused DISCORD_TOKEN; check it in the developer portal", file=sys.stderr)
                 return 2
-            print(await sync_tree(bot, bot.tree, guild_id))
+            print(await sync_tree(bot.tree, guild_id))
     return 0

@@ -28,8 +28,6 @@ from bot.settings import Limit, Settings
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
 
-PERIODS = ("day", "week", "month")
-
 
 def parse_credits(value: Any) -> Decimal | None:
     """A provider-reported amount ("5", 4, "0.45") as an exact Decimal; None when absent or invalid."""

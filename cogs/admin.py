@@ -30,12 +30,6 @@ if TYPE_CHECKING:
 
 CLEAR_WORDS = {"clear", "default", "remove", "reset", "inherit"}
 ALL_WORDS = {"all", "any", "every", "clear", "reset", "*"}
-SCOPE_LABELS = {
-    "member": "member",
-    "role": "role",
-    "default": "every member (server default)",
-    "guild": "server budget",
-}
 
 
 def parse_amount(text: str, *, allow_unlimited: bool) -> Limit:

@@ -108,7 +108,7 @@ async def test_sync_tree_registers_every_command_globally_or_in_one_guild(simcor
     guild, channel, alice = guild_setup
     bot = simcord_env.bot
 
-    line = await sync_tree(bot, bot.tree, guild.id)
+    line = await sync_tree(bot.tree, guild.id)
 
     synced = set(line.split(": ", 1)[1].split(", "))
     assert line.startswith(f"synced {len(bot.tree.get_commands())} commands to guild {guild.id}: ")
@@ -116,6 +116,6 @@ async def test_sync_tree_registers_every_command_globally_or_in_one_guild(simcor
     assert "/finetune" not in synced  # only TTAPI is configured here: no /finetune
     assert {"imagine", "edit", "quota"} <= set(alice.available_commands(channel))
 
-    line = await sync_tree(bot, bot.tree, None)
+    line = await sync_tree(bot.tree, None)
     assert line.startswith("synced ")
     assert "globally" in line

@@ -264,7 +264,7 @@ class DiscordSink:
     ) -> discord.Message | None:
         """Fit the image to `limit` and send it; when Discord says it is too large, shrink and resend."""
         for attempt in range(MAX_UPLOAD_ATTEMPTS):
-            fitted = await self._fit(job, image, limit)
+            fitted = await self._fit(image, limit)
             embed = result_embed(job, member, note=fitted.note)
             file = discord.File(io.BytesIO(fitted.data), f"fluxbot-{job.id}{fitted.extension}")
             fields: dict[str, Any] = {"embed": embed, **extra}
@@ -286,7 +286,7 @@ class DiscordSink:
                 limit = smaller
         return None  # pragma: no cover - the loop returns or raises
 
-    async def _fit(self, job: Job, image: bytes, limit: int) -> Fitted:
+    async def _fit(self, image: bytes, limit: int) -> Fitted:
         try:
             return await asyncio.to_thread(fit_image, image, limit)
         except ValueError as exc:
@@ -367,11 +367,6 @@ class DiscordSink:
             except discord.HTTPException:
                 continue
         return None
-
-    def _dm_limit(self) -> int:
-        if self.max_upload is None:
-            return DEFAULT_UPLOAD_LIMIT
-        return min(DEFAULT_UPLOAD_LIMIT, self.max_upload)
 
     # -- Discord I/O ------------------------------------------------------------------------------
 

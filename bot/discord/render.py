@@ -12,7 +12,6 @@ from bot.quota import format_credits
 
 EMBED_DESCRIPTION_MAX = 4096
 FIELD_VALUE_MAX = 1024
-FIELD_NAME_MAX = 256
 #: Option names as members type them (slash options / flags), for the Details view.
 OPTION_LABELS = {
     "aspect_ratio": "aspect ratio",

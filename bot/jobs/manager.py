@@ -143,7 +143,6 @@ FAILURE_TEXT = {
     "timeout": "The provider took too long and the job was given up.",
     "not_found": "The provider lost track of the job.",
     "download": "The finished image could not be downloaded from the provider.",
-    "unknown_status": "The provider reported a status the bot does not understand.",
 }
 
 

@@ -66,11 +66,6 @@ def learn_durations(durations: list[float], default: float, policy: PollPolicy |
     return Durations(low, typical, high, len(durations))
 
 
-def typical_duration(durations: list[float], default: float) -> float:
-    """The typical submit-to-ready time: the median of recent jobs, or the model's default."""
-    return learn_durations(durations, default).typical
-
-
 def poll_delay(
     elapsed: float,
     durations: Durations | float,

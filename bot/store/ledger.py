@@ -234,13 +234,6 @@ class Ledger:
         cursor = await conn.execute(sql, params)
         return cursor.rowcount == 1
 
-    async def job_entries(self, conn: aiosqlite.Connection, job_id: str) -> dict[str, Any]:
-        """The job's hold, charge and release (each at most once), by kind."""
-        rows = await conn.execute_fetchall(
-            "SELECT kind, amount, units, period FROM ledger WHERE job_id = ?", (job_id,)
-        )
-        return {row["kind"]: row for row in rows}
-
     # -- reads ------------------------------------------------------------------------------------
 
     async def totals(
@@ -300,26 +293,6 @@ class Ledger:
         used, held, granted = found.get(0, (0, 0, 0))
         granted += found.get(2, (0, 0, 0))[2] if guild_id is not None else 0
         return Usage.from_units(used, held, granted), Usage.from_units(*found.get(1, (0, 0, 0)))
-
-    async def role_grants(
-        self,
-        guild_id: int,
-        role_ids: Sequence[int],
-        period: str,
-        *,
-        conn: aiosqlite.Connection | None = None,
-    ) -> Decimal:
-        """Credits granted this period to any of these roles (each counts for everyone who has it)."""
-        if not role_ids:
-            return ZERO
-        marks = ",".join("?" * len(role_ids))
-        row = await self._one(
-            f"""SELECT COALESCE(SUM(units), 0) FROM ledger
-                WHERE guild_id = ? AND period = ? AND role_id IN ({marks}) AND kind = 'grant'""",  # noqa: S608
-            (guild_id, period, *role_ids),
-            conn,
-        )
-        return from_units(int(row[0])) if row else ZERO
 
     async def derive(self, guild_id: int | None, user_id: int | None, period: str) -> Usage:
         """The same figures as `totals`, recomputed from the entries (audits and tests)."""
