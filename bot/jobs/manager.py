@@ -687,12 +687,9 @@ class JobManager:
 
     async def _rebuild_request(self, job: Job) -> ProviderRequest:
         body = dict(job.params["body"])
-        if job.params.get("options", {}).get("image_count", 1) == 0:
-            return ProviderRequest(
-                endpoint=job.params["endpoint"], body=body, host=job.params.get("host", "default")
-            )
-        for image in await self.jobs.inputs(job.id):
-            body[image.field] = await asyncio.to_thread(b64encode_text, image.data)
+        if job.params.get("options", {}).get("image_count", 1) != 0:
+            for image in await self.jobs.inputs(job.id):
+                body[image.field] = await asyncio.to_thread(b64encode_text, image.data)
         return ProviderRequest(
             endpoint=job.params["endpoint"], body=body, host=job.params.get("host", "default")
         )
@@ -870,8 +867,8 @@ class JobManager:
                 data = await provider.download(url)
                 break
             except ResultDownloadError as exc:
-                self.metrics.provider_errors.labels(job.provider, "download", _download_kind(exc)).inc()
                 kind = _download_kind(exc)
+                self.metrics.provider_errors.labels(job.provider, "download", kind).inc()
                 if kind == "expired" and not refreshed:
                     refreshed = True
                     fresh = await self._poll(job, provider)
