@@ -442,7 +442,7 @@ class JobManager:
     def _schedule_once(self) -> None:
         """Start the queued jobs the fair queue lets start now (see `FairQueue.take`)."""
         for provider, jobs in self._queue.take(time.monotonic()).items():
-            for job in reversed(jobs):  # newest first, as the scheduler always has
+            for job in jobs:  # in arrival order: the oldest reaches the provider's rate limiter first
                 self._launch(job, slot_taken=True)
             self._gauge(provider)
             self._mark_positions()

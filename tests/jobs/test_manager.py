@@ -131,6 +131,19 @@ async def test_first_come_first_served_across_members_within_each_members_active
     assert sorted(sink.delivered.values()) == [1] * 5
 
 
+async def test_jobs_started_together_reach_the_provider_in_arrival_order(tmp_path, fake_ttapi):
+    async with manager_env(tmp_path, ttapi=fake_ttapi, provider_concurrency="ttapi=4") as (services, _, _):
+        manager = services.manager
+        manager.concurrency["ttapi"] = 0  # queue all four, then let one scheduler pass take them
+        for member in range(4):
+            await submit(services, member + 1, f"member {member}")
+        manager.concurrency["ttapi"] = 4
+        manager._schedule_event.set()
+        await manager.wait_idle(15)
+
+    assert [r.body["prompt"] for r in fake_ttapi.submits()] == [f"member {m}" for m in range(4)]
+
+
 async def test_queue_limit_refuses_beyond_active_plus_queued(tmp_path, fake_ttapi):
     async with manager_env(
         tmp_path, ttapi=fake_ttapi, max_active_jobs_per_user=1, max_queued_jobs_per_user=1
