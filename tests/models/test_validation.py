@@ -112,7 +112,12 @@ def test_every_documented_range_is_refused_with_the_option_and_its_range(model, 
 )
 def test_the_bounds_themselves_are_allowed(model, options):
     spec = MODELS[model]
-    build_request(spec, next(iter(spec.routes)), ImageOptions(prompt="a cat", **options))
+    request = build_request(spec, next(iter(spec.routes)), ImageOptions(prompt="a cat", **options))
+    # Every bound value reaches the provider unchanged (under the provider's own field name).
+    sent = list(request.body.values())
+    for name, value in options.items():
+        if name != "images":
+            assert value in sent, f"{name}={value!r} missing from {request.body}"
 
 
 def test_finetune_strength_defaults_to_1_1():
