@@ -78,18 +78,26 @@ class Database:
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """A read of committed data (outside any transaction; inside one, use its connection)."""
-        if self.reader is not None:
-            async with self.reader.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
-        async with self._lock, self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        rows: list[sqlite3.Row] = await self._read(sql, params, one=False)
+        return rows
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = await self._read(sql, params, one=True)
+        return row
+
+    async def _read(self, sql: str, params: Sequence[Any], *, one: bool) -> Any:
+        """Run the query, fetch and close its cursor in *one* hop to the connection's thread.
+
+        SQLite keeps a connection's read transaction (its snapshot) open while any statement on
+        it is active. Spread over hops (execute, fetch, close), overlapping reads would keep one
+        statement active at all times, and the reader would go on seeing the database as it was
+        before the latest commits (tests/store/test_reads.py). One hop is also a third of the
+        event-loop wake-ups per read, which is what a command's acknowledgement waits on.
+        """
         if self.reader is not None:
-            async with self.reader.execute(sql, params) as cursor:
-                return await cursor.fetchone()
-        async with self._lock, self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+            return await self.reader._execute(_fetch, self.reader._conn, sql, tuple(params), one)
+        async with self._lock:
+            return await self.conn._execute(_fetch, self.conn._conn, sql, tuple(params), one)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A single-statement write in its own transaction."""
@@ -144,6 +152,15 @@ class Database:
         except (sqlite3.Error, ValueError):
             return False
         return True
+
+
+def _fetch(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], one: bool) -> Any:
+    """In the connection's thread: one query, start to finish (its statement is reset on return)."""
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchone() if one else cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _run_batch(conn: sqlite3.Connection, batch: list[tuple[str, tuple[Any, ...], Any]]) -> list[int]:

@@ -37,3 +37,32 @@ async def test_the_reader_cannot_write(tmp_path):
         assert db.reader is not None
         with pytest.raises(sqlite3.OperationalError):
             await db.reader.execute("INSERT INTO t VALUES (1)")
+
+
+async def test_a_committed_write_is_seen_by_the_next_read_while_other_reads_overlap(tmp_path):
+    """Overlapping reads must not pin the reader to an old snapshot.
+
+    SQLite keeps a connection's read transaction open while any of its statements is active. A
+    read split over several hops to the connection's thread (execute, fetch, close) leaves its
+    statement active between hops, so with reads overlapping all the time the reader would keep
+    seeing the database as it was: a job just accepted would not be found.
+    """
+    async with open_database(tmp_path / "db.sqlite3") as db:
+        await db.execute("CREATE TABLE t (v INTEGER)")
+        await db.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(200)])
+        stop = asyncio.Event()
+
+        async def busy_reader() -> None:
+            while not stop.is_set():
+                await db.fetchall("SELECT v FROM t")
+                await db.fetchone("SELECT v FROM t")
+
+        readers = [asyncio.create_task(busy_reader()) for _ in range(4)]
+        try:
+            for value in range(1000, 1020):
+                await db.execute("INSERT INTO t VALUES (?)", (value,))
+                row = await db.fetchone("SELECT v FROM t WHERE v = ?", (value,))
+                assert row is not None and row["v"] == value
+        finally:
+            stop.set()
+            await asyncio.gather(*readers)
