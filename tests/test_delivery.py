@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from decimal import Decimal
+
 import discord
 
-from bot.discord.delivery import EditBudget
-from bot.jobs.model import JobState
+from bot.discord.delivery import DiscordSink, EditBudget
+from bot.jobs.model import Job, JobState, Origin
+from bot.jobs.sink import Progress
 from tests.conftest import finish_jobs
 
 
@@ -241,3 +245,86 @@ async def test_a_repeated_hand_over_after_a_crash_does_not_post_the_result_twice
         if e.method == "POST" and e.path == f"/channels/{channel.id}/messages"
     ]
     assert len(bot_posts) == 1
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _RecordingSink(DiscordSink):
+    """The sink's own throttling, with the Discord edit replaced by a record of it."""
+
+    def __init__(self, clock: _Clock) -> None:
+        super().__init__(
+            client=None,  # type: ignore[arg-type]
+            jobs=None,  # type: ignore[arg-type]
+            budget=EditBudget(rate=1.0, burst=1, clock=clock),
+            progress_interval=0.0,
+            clock=clock,
+        )
+        self.edited: list[str] = []
+
+    async def _edit_reply(self, job: Job, **fields: object) -> None:
+        self.edited.append(job.id)
+
+
+def _running_job(name: str, *, token_age: float = 0.0) -> Job:
+    return Job(
+        id=name,
+        seq=1,
+        state=JobState.RUNNING,
+        origin=Origin.DISCORD,
+        provider="ttapi",
+        model="flux-dev",
+        prompt=name,
+        params={},
+        user_id=1,
+        guild_id=None,
+        channel_id=None,
+        estimate=Decimal("1"),
+        created_at=0.0,
+        updated_at=0.0,
+        interaction_app_id=1,
+        interaction_token="token",
+        interaction_created_at=time.time() - token_age,
+    )
+
+
+async def test_held_back_progress_goes_out_oldest_first_as_the_budget_frees():
+    clock = _Clock()
+    sink = _RecordingSink(clock)
+    a, b, c, d = (_running_job(n) for n in "abcd")
+
+    for second, job in enumerate((a, b, c)):
+        await sink.job_updated(job, Progress(JobState.RUNNING, elapsed=float(second)))
+    assert sink.edited == ["a"]  # one token: b and c are held back
+    assert list(sink._pending) == ["b", "c"]
+
+    clock.now = 1.0  # one more token; d's update arrives, but b has waited longest
+    await sink.job_updated(d, Progress(JobState.RUNNING, elapsed=1.0))
+    assert sink.edited == ["a", "b"]
+    assert list(sink._pending) == ["c", "d"]
+
+    clock.now = 2.0
+    await sink.job_updated(a, Progress(JobState.RUNNING, elapsed=5.0))
+    assert sink.edited == ["a", "b", "c"]
+
+
+async def test_a_held_back_update_whose_token_expired_is_dropped():
+    clock = _Clock()
+    sink = _RecordingSink(clock)
+    fresh, old = _running_job("fresh"), _running_job("old", token_age=14.4 * 60)
+
+    await sink.job_updated(fresh, Progress(JobState.RUNNING, elapsed=1.0))
+    await sink.job_updated(old, Progress(JobState.RUNNING, elapsed=1.0))
+    assert list(sink._pending) == ["old"]
+
+    old.interaction_created_at = time.time() - 15 * 60  # its 15 minutes are up meanwhile
+    clock.now = 1.0
+    await sink.job_updated(fresh, Progress(JobState.RUNNING, elapsed=2.0))
+    assert sink._pending == {}
+    assert sink.edited == ["fresh", "fresh"]  # the token went to the live reply
