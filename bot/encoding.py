@@ -1,11 +1,16 @@
 """Base64 and JSON for multi-megabyte payloads (reference images) without stalling the event loop.
 
-`base64.b64encode`, `b64decode` and `json.dumps` hold the GIL for their whole call: 30–55 ms each
-for one 8 MB image (measured in benchmarks/ack_latency.py), during which the bot cannot even
-acknowledge a command — from a worker thread as much as from the loop itself. Done in slices of
-about a megabyte, the GIL changes hands between slices, so run from a worker thread
-(`asyncio.to_thread`) they cost the event loop a few milliseconds at a time. The results are
-byte-for-byte those of the one-call functions.
+`base64.b64encode`, `b64decode` and `json.dumps` hold the GIL for their whole call: 10–30 ms each
+for one 8 MB image, during which the bot cannot even acknowledge a command — from a worker thread
+as much as from the loop itself. Two rules keep that cost small:
+
+- **Encode once.** A reference image is base64-encoded when it is checked (`prepare_reference`)
+  and kept as that text, as ASCII bytes (`Base64`), until it is sent: the store keeps it so and
+  `json_bytes` places it between quotes as it is. No decoding, no re-encoding, no escaping pass
+  (benchmarks/ack_latency.py: ~90 ms of GIL per 8 MB image before, ~20 ms after).
+- **Slices.** What work remains is done a megabyte at a time, so the GIL changes hands between
+  slices; run from a worker thread (`asyncio.to_thread`) it costs the event loop a few
+  milliseconds at a time. The results are byte-for-byte those of the one-call functions.
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
 #: Raw bytes per base64 slice: a multiple of 3, so slices encode to text that joins exactly.
 ENCODE_SLICE = 3 * 256 * 1024
-#: Base64 characters per decode slice: a multiple of 4, so every slice decodes on its own.
-DECODE_SLICE = 4 * 128 * 1024
+#: Bytes per slice when checking that text is base64.
+CHECK_SLICE = 1024 * 1024
 #: Characters per JSON string slice; escaping is per character, so slices join exactly.
 JSON_SLICE = 512 * 1024
 #: A string value at least this long makes `json_bytes` worth running in a worker thread.
@@ -37,31 +43,78 @@ def b64encode_text(data: bytes) -> str:
     )
 
 
-def b64decode_text(text: str) -> bytes:
-    """`base64.b64decode(text)`, a slice at a time when the text is clean base64 (ours always is)."""
-    if len(text) > DECODE_SLICE and len(text) % 4 == 0 and text.find("=", 0, len(text) - 2) < 0:
-        try:
-            return b"".join(
-                base64.b64decode(text[i : i + DECODE_SLICE], validate=True)
-                for i in range(0, len(text), DECODE_SLICE)
-            )
-        except binascii.Error:
-            pass  # not plain base64 (line breaks, stray characters): the lenient decoder decides
-    return base64.b64decode(text)
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+@dataclass(frozen=True, slots=True)
+class Base64:
+    """Base64 text as ASCII bytes: a reference image as the provider's JSON body carries it.
+
+    Built by `as_base64` (checked) and `b64encode` (made here), or read back from the store, which
+    holds only what those built; so it holds nothing but the base64 alphabet, and `json_bytes` can
+    put it between quotes without escaping it.
+    """
+
+    ascii: bytes = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ascii)
+
+    def __repr__(self) -> str:
+        return f"Base64(<{len(self.ascii)} characters>)"
+
+    def text(self) -> str:
+        return self.ascii.decode("ascii")
+
+
+def as_base64(text: str) -> Base64:
+    """Check that `text` is plain base64 (no line breaks, padding only at the end) and keep it as bytes.
+
+    A slice at a time (~5 ms for an 8 MB image; decoding it would take 26 ms). Raises
+    `binascii.Error` for anything else, as `base64.b64decode(..., validate=True)` would.
+    """
+    if not text.isascii():
+        raise binascii.Error("base64 text must be ASCII")
+    data = text.encode("ascii")
+    body = data.rstrip(b"=")
+    if len(data) % 4 or len(data) - len(body) > 2:
+        raise binascii.Error("incorrect base64 padding")
+    for i in range(0, len(body), CHECK_SLICE):
+        if body[i : i + CHECK_SLICE].translate(None, _ALPHABET):
+            raise binascii.Error("not a base64 character")
+    return Base64(data)
+
+
+def b64encode(data: bytes) -> Base64:
+    """`Base64(base64.b64encode(data))`, a slice at a time."""
+    if len(data) <= ENCODE_SLICE:
+        return Base64(base64.b64encode(data))
+    view = memoryview(data)
+    slices = (base64.b64encode(view[i : i + ENCODE_SLICE]) for i in range(0, len(data), ENCODE_SLICE))
+    return Base64(b"".join(slices))
 
 
 def has_large_value(body: dict[str, Any]) -> bool:
-    return any(isinstance(v, str) and len(v) >= LARGE_VALUE for v in body.values())
+    return any(isinstance(v, str | Base64) and len(v) >= LARGE_VALUE for v in body.values())
+
+
+def _piecewise(value: Any) -> bool:
+    return isinstance(value, Base64) or (isinstance(value, str) and len(value) >= LARGE_VALUE)
 
 
 def json_bytes(body: dict[str, Any]) -> bytes:
-    """`json.dumps(body).encode()` (aiohttp's own serialization), long string values a slice at a time."""
-    if not has_large_value(body) or not all(isinstance(k, str) for k in body):
+    """`json.dumps(body).encode()` (aiohttp's own serialization), long string values a slice at a time.
+
+    A `Base64` value is written as the JSON string of its text, copied as it is.
+    """
+    if not any(_piecewise(v) for v in body.values()) or not all(isinstance(k, str) for k in body):
         return json.dumps(body).encode("utf-8")
     pieces: list[bytes | memoryview] = []
     for index, (key, value) in enumerate(body.items()):
         pieces.append(("{" if index == 0 else ", ").encode() + json.dumps(key).encode() + b": ")
-        if isinstance(value, str) and len(value) >= LARGE_VALUE:
+        if isinstance(value, Base64):
+            pieces += (b'"', value.ascii, b'"')
+        elif isinstance(value, str) and len(value) >= LARGE_VALUE:
             pieces.append(b'"')
             for i in range(0, len(value), JSON_SLICE):
                 # json.dumps's own escaping (ensure_ascii); escaping is per character, so slices join exactly.

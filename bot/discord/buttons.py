@@ -20,7 +20,6 @@ clear ephemeral answer instead of Discord's "This interaction failed".
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import re
@@ -169,9 +168,7 @@ class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
         await interaction.response.defer(thinking=True)
         bot = _bot(interaction)
         job = await load_job(bot, self.job_id)
-        images = [
-            base64.b64encode(image.data).decode("ascii") for image in await bot.services.jobs.inputs(job.id)
-        ]
+        images = [image.base64.text() for image in await bot.services.jobs.inputs(job.id)]
         inputs = await planning(bot, interaction, job.model)
         await _start(bot, interaction, reroll_plan(bot, job, images, inputs), job)
 

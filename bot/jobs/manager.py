@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.encoding import b64decode_text, b64encode_text
+from bot.encoding import as_base64
 from bot.errors import QueueFull
 from bot.images import image_extension
 from bot.jobs.callbacks import CallbackOutcome, Inbound, callback_authentic, settled
@@ -308,9 +308,9 @@ class JobManager:
         """
         now = time.time()
         encoded = [(n, new.request.body[n]) for n in IMAGE_FIELDS if isinstance(new.request.body.get(n), str)]
-        # Megabytes of base64: decoded in a worker thread, a slice at a time (bot/encoding.py), so
-        # commands are still acknowledged at once.
-        images = [InputImage(name, await asyncio.to_thread(b64decode_text, text)) for name, text in encoded]
+        # Megabytes of base64, kept as they will be sent (bot/encoding.py): only checked, in a worker
+        # thread, a slice at a time, so commands are still acknowledged at once.
+        images = [InputImage(name, await asyncio.to_thread(as_base64, text)) for name, text in encoded]
         body = {k: v for k, v in new.request.body.items() if k not in IMAGE_FIELDS}
         params = {
             "options": new.options,
@@ -689,7 +689,7 @@ class JobManager:
         body = dict(job.params["body"])
         if job.params.get("options", {}).get("image_count", 1) != 0:
             for image in await self.jobs.inputs(job.id):
-                body[image.field] = await asyncio.to_thread(b64encode_text, image.data)
+                body[image.field] = image.base64  # json_bytes copies it into the body as it is
         return ProviderRequest(
             endpoint=job.params["endpoint"], body=body, host=job.params.get("host", "default")
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -12,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.encoding import Base64, b64encode
 from bot.jobs.model import TRANSITIONS, UNFINISHED_STATES, Job, JobState, Origin
 from bot.store.db import Database
 
@@ -44,7 +46,7 @@ MUTABLE_COLUMNS = frozenset(
 @dataclass(frozen=True, slots=True)
 class InputImage:
     field: str  # the request field it fills (image_prompt, input_image, input_image_2, ...)
-    data: bytes
+    base64: Base64  # the image as the provider's JSON body carries it
 
 
 class StaleJobState(RuntimeError):
@@ -141,8 +143,8 @@ class JobRepository:
             ),
         )
         await conn.executemany(
-            "INSERT INTO job_inputs (job_id, idx, field, data) VALUES (?, ?, ?, ?)",
-            [(job.id, i, image.field, image.data) for i, image in enumerate(inputs)],
+            "INSERT INTO job_inputs (job_id, idx, field, data, encoding) VALUES (?, ?, ?, ?, 'base64')",
+            [(job.id, i, image.field, image.base64.ascii) for i, image in enumerate(inputs)],
         )
         return job
 
@@ -152,9 +154,17 @@ class JobRepository:
 
     async def inputs(self, job_id: str) -> list[InputImage]:
         rows = await self.db.fetchall(
-            "SELECT field, data FROM job_inputs WHERE job_id = ? ORDER BY idx", (job_id,)
+            "SELECT field, data, encoding FROM job_inputs WHERE job_id = ? ORDER BY idx", (job_id,)
         )
-        return [InputImage(r["field"], bytes(r["data"])) for r in rows]
+        return [
+            InputImage(
+                r["field"],
+                Base64(r["data"])
+                if r["encoding"] == "base64"
+                else await asyncio.to_thread(b64encode, r["data"]),  # stored before 0005
+            )
+            for r in rows
+        ]
 
     async def transition(
         self,

@@ -62,7 +62,8 @@ async def test_a_committed_write_is_seen_by_the_next_read_while_other_reads_over
             for value in range(1000, 1020):
                 await db.execute("INSERT INTO t VALUES (?)", (value,))
                 row = await db.fetchone("SELECT v FROM t WHERE v = ?", (value,))
-                assert row is not None and row["v"] == value
+                assert row is not None
+                assert row["v"] == value
         finally:
             stop.set()
             await asyncio.gather(*readers)
