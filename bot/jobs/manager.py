@@ -218,6 +218,7 @@ class JobManager:
         self._positions_task: asyncio.Task[None] | None = None
         self._positions_due = 0.0
         self._durations: dict[tuple[str, str], tuple[Durations, float]] = {}
+        self._durations_loading: dict[tuple[str, str], asyncio.Future[Durations]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._resuming: set[str] = set()  # jobs whose step hit a locked or full store, resumed soon
 
@@ -695,24 +696,39 @@ class JobManager:
         )
 
     async def durations(self, job: Job) -> Durations:
-        """The model's finishing window, learned from the store (cached for a minute)."""
+        """The model's finishing window, learned from the store (cached for a minute).
+
+        One query per model at a time: with hundreds of jobs in flight, every one of them asks when
+        the cache runs out, and a query each (behind one another on the read connection) kept it
+        busy for whole seconds, in front of commands' reads (benchmarks/ack_latency.py). Callers
+        that arrive while it runs wait for that one.
+        """
         if self.poll_policy.typical_override is not None:
             return Durations.around(self.poll_policy.typical_override, self.poll_policy)
         key = (job.provider, job.model)
         cached = self._durations.get(key)
         if cached and cached[1] > time.monotonic():
             return cached[0]
-        spec = MODELS.get(job.model)
-        provider = self.providers.get(job.provider)
-        hint = provider.typical_seconds(job.model) if provider else None
+        loading = self._durations_loading.get(key)
+        if loading is None:
+            loading = asyncio.ensure_future(self._learn_durations(job.provider, job.model))
+            self._durations_loading[key] = loading
+            loading.add_done_callback(lambda _: self._durations_loading.pop(key, None))
+        # Shielded: a caller cancelled meanwhile does not cancel the query the others wait for.
+        return await asyncio.shield(loading)
+
+    async def _learn_durations(self, provider_name: str, model: str) -> Durations:
+        spec = MODELS.get(model)
+        provider = self.providers.get(provider_name)
+        hint = provider.typical_seconds(model) if provider else None
         default = hint if hint is not None else (spec.typical_seconds if spec else 15.0)
         value = learn_durations(
-            await self.jobs.recent_durations(job.provider, job.model), default, self.poll_policy
+            await self.jobs.recent_durations(provider_name, model), default, self.poll_policy
         )
         # A guess (too few finished jobs yet) is re-checked within seconds, so a new bot polls on
         # the learned window as soon as it has one; a learned window is kept for a minute.
         ttl = LEARNED_WINDOW_TTL if value.samples >= self.poll_policy.min_samples else GUESSED_WINDOW_TTL
-        self._durations[key] = (value, time.monotonic() + ttl)
+        self._durations[(provider_name, model)] = (value, time.monotonic() + ttl)
         return value
 
     async def typical(self, job: Job) -> float:

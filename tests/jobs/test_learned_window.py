@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from decimal import Decimal
 
@@ -65,3 +66,29 @@ async def test_a_guessed_window_is_replaced_by_the_learned_one_within_seconds(
     # A learned window is kept for a while: one more slow job does not move it at once.
     await _finish(services, _job("slow", 99), took=40.0)
     assert await manager.durations(probe) == learned
+
+
+async def test_jobs_asking_for_the_window_at_once_share_one_query(services, tmp_path, monkeypatch):
+    monkeypatch.setattr(manager_module, "GUESSED_WINDOW_TTL", 0.0)
+    manager = JobManager(
+        db=services.db,
+        jobs=services.jobs,
+        quota=services.quota,
+        providers=services.providers,
+        images_dir=tmp_path / "images",
+    )
+    for i in range(5):
+        await _finish(services, _job(f"done{i}", i + 1), took=4.0)
+    queries = []
+    real = services.jobs.recent_durations
+
+    async def counted(*args, **kwargs):
+        queries.append(args)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(services.jobs, "recent_durations", counted)
+    windows = await asyncio.gather(*(manager.durations(_job(f"running{i}", 100 + i)) for i in range(200)))
+
+    assert len(queries) == 1
+    assert {w.samples for w in windows} == {5}
+    assert all(abs(w.typical - 4.0) < 0.1 for w in windows)
