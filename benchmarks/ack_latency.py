@@ -38,6 +38,7 @@ from PIL import Image
 
 from bot.app import Services, open_services
 from bot.discord.client import FluxBot
+from bot.encoding import in_image_thread
 from bot.images import prepare_reference
 from bot.jobs.manager import NewJob
 from bot.jobs.model import Origin
@@ -89,7 +90,7 @@ async def image_worker(
     rounds = 0
     while not stop.is_set() and rounds < 40:
         started = now()
-        encoded = await asyncio.to_thread(prepare_reference, data, "image")
+        encoded = await in_image_thread(prepare_reference, data, "image")
         plan = plan_job(
             f"remix {worker}.{rounds}",
             {},

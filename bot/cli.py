@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.app import open_services
+from bot.encoding import in_image_thread
 from bot.errors import InvalidInput
 from bot.images import image_extension, prepare_reference
 from bot.jobs.manager import JobManager, NewJob
@@ -108,7 +109,7 @@ async def generate(
             data = await asyncio.to_thread(path.read_bytes)
         except OSError as exc:
             raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-        images.append(await asyncio.to_thread(prepare_reference, data, f"--image {path.name or index}"))
+        images.append(await in_image_thread(prepare_reference, data, f"--image {path.name or index}"))
     with cli_lock(settings) as may_resume:
         # The mock is built too, so that an interrupted mock job can be resumed; new jobs only
         # use it when asked for.

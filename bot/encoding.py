@@ -8,26 +8,56 @@ as much as from the loop itself. Two rules keep that cost small:
   and kept as that text, as ASCII bytes (`Base64`), until it is sent: the store keeps it so and
   `json_bytes` places it between quotes as it is. No decoding, no re-encoding, no escaping pass
   (benchmarks/ack_latency.py: ~90 ms of GIL per 8 MB image before, ~20 ms after).
-- **Slices.** What work remains is done a megabyte at a time, so the GIL changes hands between
-  slices; run from a worker thread (`asyncio.to_thread`) it costs the event loop a few
-  milliseconds at a time. The results are byte-for-byte those of the one-call functions.
+- **One thread, which steps aside.** What work remains runs on one worker thread reserved for
+  image work (`in_image_thread`), in slices of a fraction of a millisecond with a pause between
+  them. A thread that only calls C functions lets go of the GIL when the event loop asks for it,
+  after the 5 ms switch interval — on each of the loop's system calls, so a handful of such
+  threads stretched 2 ms loop steps to 60–130 ms. Pausing gives the GIL back at once, and with a
+  single such thread the loop never queues behind several. The results are byte-for-byte those
+  of the one-call functions.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextvars
+import functools
 import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-#: Raw bytes per base64 slice: a multiple of 3, so slices encode to text that joins exactly.
-ENCODE_SLICE = 3 * 256 * 1024
-#: Bytes per slice when checking that text is base64.
-CHECK_SLICE = 1024 * 1024
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: Raw bytes per base64 slice (~0.2 ms): a multiple of 3, so slices encode to text that joins exactly.
+ENCODE_SLICE = 3 * 64 * 1024
+#: Bytes per slice when checking that text is base64 (~0.1 ms).
+CHECK_SLICE = 256 * 1024
 #: Characters per JSON string slice; escaping is per character, so slices join exactly.
-JSON_SLICE = 512 * 1024
+JSON_SLICE = 128 * 1024
+#: The pause between two slices, during which the event loop takes the GIL if it waits for it.
+YIELD_SECONDS = 0.0002
+
+_image_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fluxbot-images")
+
+
+async def in_image_thread(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`asyncio.to_thread`, on the one thread reserved for CPU-heavy image work (see above)."""
+    call = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_image_thread, call)
+
+
+def step_aside() -> None:
+    """Between two slices of work in a worker thread: let the event loop have the GIL."""
+    time.sleep(YIELD_SECONDS)
+
+
 #: A string value at least this long makes `json_bytes` worth running in a worker thread.
 LARGE_VALUE = 256 * 1024
 
@@ -37,10 +67,11 @@ def b64encode_text(data: bytes) -> str:
     if len(data) <= ENCODE_SLICE:
         return base64.b64encode(data).decode("ascii")
     view = memoryview(data)
-    return "".join(
-        base64.b64encode(view[i : i + ENCODE_SLICE]).decode("ascii")
-        for i in range(0, len(data), ENCODE_SLICE)
-    )
+    pieces = []
+    for i in range(0, len(data), ENCODE_SLICE):
+        pieces.append(base64.b64encode(view[i : i + ENCODE_SLICE]).decode("ascii"))
+        step_aside()
+    return "".join(pieces)
 
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -82,6 +113,7 @@ def as_base64(text: str) -> Base64:
     for i in range(0, len(body), CHECK_SLICE):
         if body[i : i + CHECK_SLICE].translate(None, _ALPHABET):
             raise binascii.Error("not a base64 character")
+        step_aside()
     return Base64(data)
 
 
@@ -90,8 +122,11 @@ def b64encode(data: bytes) -> Base64:
     if len(data) <= ENCODE_SLICE:
         return Base64(base64.b64encode(data))
     view = memoryview(data)
-    slices = (base64.b64encode(view[i : i + ENCODE_SLICE]) for i in range(0, len(data), ENCODE_SLICE))
-    return Base64(b"".join(slices))
+    pieces = []
+    for i in range(0, len(data), ENCODE_SLICE):
+        pieces.append(base64.b64encode(view[i : i + ENCODE_SLICE]))
+        step_aside()
+    return Base64(b"".join(pieces))
 
 
 def has_large_value(body: dict[str, Any]) -> bool:
@@ -120,6 +155,7 @@ def json_bytes(body: dict[str, Any]) -> bytes:
                 # json.dumps's own escaping (ensure_ascii); escaping is per character, so slices join exactly.
                 quoted = encode_basestring_ascii(value[i : i + JSON_SLICE]).encode("ascii")
                 pieces.append(memoryview(quoted)[1:-1])
+                step_aside()
             pieces.append(b'"')
         else:
             pieces.append(json.dumps(value).encode("utf-8"))

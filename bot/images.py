@@ -1,7 +1,7 @@
 """Reference images: checked to be real images, bounded, downscaled when too large, base64-encoded.
 
 BFL documents 20 MB / 20 MP per input image. Decoding runs off the event loop (`prepare_reference`
-is called through `asyncio.to_thread`), and Pillow's decompression-bomb guard is set explicitly.
+is called through `bot.encoding.in_image_thread`), and Pillow's decompression-bomb guard is set explicitly.
 """
 
 from __future__ import annotations

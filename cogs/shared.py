@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.encoding import in_image_thread
 from bot.errors import InvalidInput
 from bot.images import MAX_INPUT_BYTES, prepare_reference
 from bot.jobs.manager import NewJob, new_job_id
@@ -85,7 +86,7 @@ async def read_attachment(attachment: discord.Attachment, option: str) -> str:
         raise InvalidInput(
             f"`{option}` could not be downloaded from Discord; please attach it again."
         ) from None
-    return await asyncio.to_thread(prepare_reference, data, option)
+    return await in_image_thread(prepare_reference, data, option)
 
 
 def check_attachment_sizes(attachments: dict[str, discord.Attachment | None]) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
 import random
+import threading
 
 import pytest
 
@@ -16,6 +18,7 @@ from bot.encoding import (
     as_base64,
     b64encode,
     b64encode_text,
+    in_image_thread,
     json_bytes,
 )
 
@@ -79,3 +82,14 @@ def test_json_bytes_is_exactly_what_json_dumps_gives(big):
 def test_small_bodies_take_the_plain_path():
     body = {"prompt": "a lighthouse", "width": 1024}
     assert json_bytes(body) == json.dumps(body).encode("utf-8")
+
+
+async def test_image_work_runs_on_its_one_thread_and_raises_there_as_it_would_here():
+    def thread_name() -> str:
+        return threading.current_thread().name
+
+    names = await asyncio.gather(*(in_image_thread(thread_name) for _ in range(8)))
+    assert len(set(names)) == 1
+    assert names[0].startswith("fluxbot-images")
+    with pytest.raises(binascii.Error):
+        await in_image_thread(as_base64, "not base64!")

@@ -32,6 +32,7 @@ import discord
 from bot import guild_policy
 from bot.discord.render import details_embed, jobs_embed, shorten
 from bot.discord.replies import handle_interaction_error
+from bot.encoding import in_image_thread
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.images import prepare_reference
 from bot.jobs.model import Job, JobState
@@ -94,7 +95,7 @@ async def result_image(job: Job, message: discord.Message | None) -> str:
             data = None
     if data is None:
         raise NotFound("The image of this job is no longer available, so it cannot be used as input.")
-    return await asyncio.to_thread(prepare_reference, data, "image")
+    return await in_image_thread(prepare_reference, data, "image")
 
 
 def _require_model(bot: FluxBot, model: str, what: str) -> None:

@@ -29,6 +29,7 @@ import discord
 
 from bot.discord.fitting import DEFAULT_UPLOAD_LIMIT, Fitted, fit_image, smaller_limit
 from bot.discord.render import failure_text, progress_text, result_embed
+from bot.encoding import in_image_thread
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress, Undeliverable
 from bot.store.jobs import JobRepository
@@ -304,7 +305,7 @@ class DiscordSink:
 
     async def _fit(self, image: bytes, limit: int) -> Fitted:
         try:
-            return await asyncio.to_thread(fit_image, image, limit)
+            return await in_image_thread(fit_image, image, limit)
         except ValueError as exc:
             raise Undeliverable(f"the image cannot be made to fit {limit} bytes: {exc}") from exc
 

@@ -5,7 +5,7 @@ boosted guilds) with `413 / 40005 Request entity too large`. A result that is to
 re-encoded (optimized PNG, then WebP, then JPEG at falling qualities) and, only when that is not
 enough, downscaled step by step. The caller shows `Fitted.note` to the member when anything changed.
 
-CPU-bound: call `fit_image` through `asyncio.to_thread`.
+CPU-bound: call `fit_image` through `bot.encoding.in_image_thread`.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.encoding import as_base64
+from bot.encoding import as_base64, in_image_thread
 from bot.errors import QueueFull
 from bot.images import image_extension
 from bot.jobs.callbacks import CallbackOutcome, Inbound, callback_authentic, settled
@@ -311,7 +311,7 @@ class JobManager:
         encoded = [(n, new.request.body[n]) for n in IMAGE_FIELDS if isinstance(new.request.body.get(n), str)]
         # Megabytes of base64, kept as they will be sent (bot/encoding.py): only checked, in a worker
         # thread, a slice at a time, so commands are still acknowledged at once.
-        images = [InputImage(name, await asyncio.to_thread(as_base64, text)) for name, text in encoded]
+        images = [InputImage(name, await in_image_thread(as_base64, text)) for name, text in encoded]
         body = {k: v for k, v in new.request.body.items() if k not in IMAGE_FIELDS}
         params = {
             "options": new.options,

@@ -7,7 +7,6 @@ manager never sees a provider's spelling.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import json
 import logging
@@ -19,7 +18,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.encoding import has_large_value, json_bytes
+from bot.encoding import has_large_value, in_image_thread, json_bytes
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +234,7 @@ class HttpProvider(Provider):
             # A body carrying reference images is megabytes of JSON: serialized in a worker thread, a
             # slice at a time (bot/encoding.py), not on the event loop as aiohttp's `json=` would.
             if has_large_value(json_body):
-                data = await asyncio.to_thread(json_bytes, json_body)
+                data = await in_image_thread(json_bytes, json_body)
             else:
                 data = json_bytes(json_body)
             headers = {**headers, "Content-Type": "application/json"}

@@ -6,7 +6,6 @@ render needs, so a mock job survives a restart of the bot exactly as a real one 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import colorsys
 import hashlib
@@ -19,6 +18,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.encoding import in_image_thread
 from bot.providers.base import (
     Callback,
     PollResult,
@@ -93,7 +93,7 @@ class MockProvider(Provider):
         ticket = _ticket(url.removeprefix("mock://"))
         if ticket is None:
             raise ResultDownloadError("the mock result link is not valid")
-        return await asyncio.to_thread(render, ticket, self.max_side)
+        return await in_image_thread(render, ticket, self.max_side)
 
     def result_hosts(self) -> tuple[str, ...]:
         return ()

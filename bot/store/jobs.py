@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import time
@@ -13,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.encoding import Base64, b64encode
+from bot.encoding import Base64, b64encode, in_image_thread
 from bot.jobs.model import TRANSITIONS, UNFINISHED_STATES, Job, JobState, Origin
 from bot.store.db import Database
 
@@ -161,7 +160,7 @@ class JobRepository:
                 r["field"],
                 Base64(r["data"])
                 if r["encoding"] == "base64"
-                else await asyncio.to_thread(b64encode, r["data"]),  # stored before 0005
+                else await in_image_thread(b64encode, r["data"]),  # stored before 0005
             )
             for r in rows
         ]
