@@ -14,6 +14,7 @@ guild may choose its own (`/admin quota limit ... period:`).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,9 @@ from bot.jobs.model import Job
 from bot.settings import Limit, Settings
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
+
+#: How long a learned price is used before the ledger is read again (see `QuotaService.estimate`).
+PRICE_TTL = 30.0
 
 
 def parse_credits(value: Any) -> Decimal | None:
@@ -171,6 +175,9 @@ class QuotaService:
         # The operator's overrides of the built-in table (`QUOTA_PRICES`): "provider:model" or "model".
         self.overrides: dict[str, Decimal] = dict(settings.quota_prices)
         self.clock = clock or (lambda: datetime.now(UTC))
+        #: The latest charge per (provider, model, size), with when to read it again. This process's
+        #: own charges drop their entry (`settle`); another process's show within `PRICE_TTL`.
+        self._last_prices: dict[tuple[str, str, str | None], tuple[Decimal | None, float]] = {}
 
     def now(self) -> datetime:
         return self.clock()
@@ -226,8 +233,18 @@ class QuotaService:
         return max(self.prices.values(), default=Decimal(10))
 
     async def estimate(self, provider: str, model: str, size: str | None) -> Decimal:
-        """The most recent real charge for this provider, model and size; else the price table."""
-        learned = await self.ledger.last_price(provider, model, size)
+        """The most recent real charge for this provider, model and size; else the price table.
+
+        Cached: every command's precheck and every accepted job asks, and under load a read is a
+        wait in the read connection's queue before a command can be acknowledged.
+        """
+        key = (provider, model, size)
+        cached = self._last_prices.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            learned = cached[0]
+        else:
+            learned = await self.ledger.last_price(provider, model, size)
+            self._last_prices[key] = (learned, time.monotonic() + PRICE_TTL)
         if learned is not None:
             return learned
         return self.table_price(provider, model)
@@ -335,6 +352,7 @@ class QuotaService:
 
     async def settle(self, conn: aiosqlite.Connection, job: Job, cost: Decimal) -> None:
         """Turn the job's hold into the provider-reported charge. Idempotent per job."""
+        self._last_prices.pop((job.provider, job.model, size_key(job)), None)
         await self.ledger.close(
             conn,
             job.id,

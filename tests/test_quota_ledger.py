@@ -320,6 +320,26 @@ async def test_the_estimate_is_the_last_real_charge_for_that_model_and_size(serv
     assert await quota.estimate("bfl", "flux-pro-1.1", "1024x768") == Decimal(4)  # another provider
 
 
+async def test_a_charge_made_by_another_process_is_used_once_the_cached_price_expires(
+    services: Services, monkeypatch
+):
+    from bot import quota as quota_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(quota_module.time, "monotonic", lambda: clock[0])
+    quota = services.quota
+    assert await quota.estimate("ttapi", "flux-pro-1.1", "1024x768") == Decimal(4)
+    # The command line on the same file: its own QuotaService records the charge.
+    cli = quota_module.QuotaService(services.settings, quota.ledger, quota.prices)
+    job = await hold(services, a_job(estimate="4", width=1024, height=768))
+    async with services.db.transaction() as conn:
+        await cli.settle(conn, job, Decimal("3.5"))
+
+    assert await quota.estimate("ttapi", "flux-pro-1.1", "1024x768") == Decimal(4)  # cached
+    clock[0] += quota_module.PRICE_TTL
+    assert await quota.estimate("ttapi", "flux-pro-1.1", "1024x768") == Decimal("3.5")
+
+
 async def test_the_operator_overrides_the_price_table(tmp_path):
     from bot.app import open_services
 
