@@ -110,7 +110,7 @@ async def image_worker(
         )
         # The job is encoded again for the provider when it is submitted: wait for that too.
         while (await services.jobs.get(job.id)).state.value in ("queued", "submitting"):  # type: ignore[union-attr]
-            await real_sleep(0.05)
+            await real_sleep(0.25)
         done.append(now() - started)
         rounds += 1
 

@@ -152,7 +152,7 @@ class JobRepository:
         return _row_to_job(row) if row else None
 
     async def inputs(self, job_id: str) -> list[InputImage]:
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_bulk(
             "SELECT field, data, encoding FROM job_inputs WHERE job_id = ? ORDER BY idx", (job_id,)
         )
         return [

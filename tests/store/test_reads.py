@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from bot.store import db as db_module
 from bot.store.db import open_database
 
 
@@ -67,3 +68,45 @@ async def test_a_committed_write_is_seen_by_the_next_read_while_other_reads_over
         finally:
             stop.set()
             await asyncio.gather(*readers)
+
+
+async def test_reads_of_megabytes_go_through_their_own_connection_and_see_committed_data(tmp_path):
+    async with open_database(tmp_path / "db.sqlite3") as db:
+        await db.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)")
+        await db.execute("INSERT INTO blobs (data) VALUES (?)", (b"x" * 3_000_000,))
+        rows = await db.fetchall_bulk("SELECT data FROM blobs")
+        assert [len(r["data"]) for r in rows] == [3_000_000]
+        assert db._bulk_reader is not None
+        assert db._bulk_reader is not db.reader
+        await db.execute("INSERT INTO blobs (data) VALUES (?)", (b"y",))
+        assert len(await db.fetchall_bulk("SELECT data FROM blobs")) == 2
+    assert db._bulk_reader is None  # closed with the database
+
+
+async def test_an_inline_read_sees_committed_data_and_falls_back_when_sqlite_is_busy(tmp_path, monkeypatch):
+    async with open_database(tmp_path / "db.sqlite3") as db:
+        await db.execute("CREATE TABLE t (v INTEGER)")
+        await db.execute("INSERT INTO t VALUES (1)")
+        assert [r["v"] for r in await db.fetchall_now("SELECT v FROM t")] == [1]
+        await db.execute("INSERT INTO t VALUES (2)")
+        assert [r["v"] for r in await db.fetchall_now("SELECT v FROM t ORDER BY v")] == [1, 2]
+
+        # SQLite busy for the inline connection (it never waits: busy_timeout 0): the read goes
+        # to the reader's thread instead of failing or blocking the event loop.
+        real_fetch = db_module._fetch
+        inline_calls = []
+
+        def busy_inline(conn, *args):
+            if conn is db._inline:
+                inline_calls.append(args[0])
+                busy = sqlite3.OperationalError("database is locked")
+                busy.sqlite_errorcode = sqlite3.SQLITE_BUSY
+                raise busy
+            return real_fetch(conn, *args)
+
+        monkeypatch.setattr(db_module, "_fetch", busy_inline)
+        assert [r["v"] for r in await db.fetchall_now("SELECT v FROM t ORDER BY v")] == [1, 2]
+        assert inline_calls == ["SELECT v FROM t ORDER BY v"]
+        monkeypatch.setattr(db_module, "_fetch", real_fetch)
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await db.fetchall_now("SELECT v FROM missing")  # any other error is the caller's
