@@ -286,7 +286,7 @@ class Ledger:
         key = guild_id or 0
         params = (key, user_id, period, key, period, key, period, *role_ids)
         if conn is None:
-            rows = await self.db.fetchall(sql, params)
+            rows = await self.db.fetchall_now(sql, params)  # indexed: a few pages
         else:
             rows = list(await conn.execute_fetchall(sql, params))
         found = {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
