@@ -63,15 +63,8 @@ LARGE_VALUE = 256 * 1024
 
 
 def b64encode_text(data: bytes) -> str:
-    """`base64.b64encode(data).decode("ascii")`, a slice at a time."""
-    if len(data) <= ENCODE_SLICE:
-        return base64.b64encode(data).decode("ascii")
-    view = memoryview(data)
-    pieces = []
-    for i in range(0, len(data), ENCODE_SLICE):
-        pieces.append(base64.b64encode(view[i : i + ENCODE_SLICE]).decode("ascii"))
-        step_aside()
-    return "".join(pieces)
+    """`base64.b64encode(data).decode("ascii")`, a slice at a time (see `b64encode`)."""
+    return b64encode(data).text()
 
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

@@ -120,8 +120,7 @@ class Database:
         async with self._bulk_opening:
             if self._bulk_reader is None:
                 self._bulk_reader = await open_reader(self.path)
-        bulk = self._bulk_reader
-        rows: list[sqlite3.Row] = await bulk._execute(_fetch, bulk._conn, sql, tuple(params), False)
+        rows: list[sqlite3.Row] = await _in_thread(self._bulk_reader, sql, params, one=False)
         return rows
 
     async def close_readers(self) -> None:
@@ -147,9 +146,9 @@ class Database:
         event-loop wake-ups per read, which is what a command's acknowledgement waits on.
         """
         if self.reader is not None:
-            return await self.reader._execute(_fetch, self.reader._conn, sql, tuple(params), one)
+            return await _in_thread(self.reader, sql, params, one=one)
         async with self._lock:
-            return await self.conn._execute(_fetch, self.conn._conn, sql, tuple(params), one)
+            return await _in_thread(self.conn, sql, params, one=one)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A single-statement write in its own transaction."""
@@ -213,6 +212,11 @@ def _fetch(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], one: boo
         return cursor.fetchone() if one else cursor.fetchall()
     finally:
         cursor.close()
+
+
+async def _in_thread(conn: aiosqlite.Connection, sql: str, params: Sequence[Any], *, one: bool) -> Any:
+    """`_fetch` as one call in the aiosqlite connection's thread."""
+    return await conn._execute(_fetch, conn._conn, sql, tuple(params), one)
 
 
 def _run_batch(conn: sqlite3.Connection, batch: list[tuple[str, tuple[Any, ...], Any]]) -> list[int]:
