@@ -66,7 +66,7 @@ from bot.jobs.callbacks import CallbackOutcome, Inbound, callback_authentic, set
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import JobPlan
-from bot.jobs.polling import Durations, PollPolicy, RateLimiter, learn_durations, poll_delay
+from bot.jobs.polling import Durations, Pace, PollPolicy, RateLimiter, learn_durations, poll_delay
 from bot.jobs.queue import FairQueue
 from bot.jobs.sink import JobSink, Progress, Undeliverable
 from bot.providers.base import (
@@ -768,10 +768,13 @@ class JobManager:
             return job
         wakeup = self._wakeups.setdefault(job.id, asyncio.Event())
         durations = await self.durations(job)
+        # The job's own progress predicts its finish (`Pace`), unless a callback will tell us.
+        pace: Pace | None = Pace()
         if self.callback_url is not None and self.callback_url(job) is not None:
             # A callback will say when it is ready: polling is only the fallback, so it starts
             # when such jobs are usually already done (the slow end) and thins out from there.
             durations = dataclasses.replace(durations, low=durations.high, high=durations.high * 2)
+            pace = None
         now = time.time()
         last_progress = max(job.updated_at, job.submitted_at or 0.0, now - self.job_timeout / 2)
         last_seen: tuple[Any, ...] | None = None
@@ -781,7 +784,8 @@ class JobManager:
             inbound = self._inbox.pop(job.id, None)
             if inbound is None:
                 elapsed = time.time() - (job.submitted_at or job.created_at)
-                delay = poll_delay(elapsed, durations, self.poll_policy)
+                finish = pace.finish() if pace is not None else None
+                delay = poll_delay(elapsed, durations, self.poll_policy, finish=finish)
                 if looked:
                     delay = min(delay, max(0.0, self.job_timeout - (time.time() - last_progress)))
                 wakeup.clear()
@@ -798,6 +802,8 @@ class JobManager:
                 looked = True
             if result is None:
                 continue
+            if pace is not None and inbound is None:
+                pace.report(time.time() - (job.submitted_at or job.created_at), result.progress)
             seen = (result.status, result.raw_status, result.progress)
             if seen != last_seen:
                 if last_seen is not None or inbound is not None:

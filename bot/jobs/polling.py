@@ -6,6 +6,11 @@ rarely while a job cannot be done yet, often in the window where such jobs usual
 back off in proportion to how late the job is: few requests per job, and the result is seen soon
 after it exists. Jitter spreads jobs submitted together; a cap bounds every wait.
 
+When the provider reports progress (BFL's `Pending` answers carry a `progress` fraction, TTAPI's a
+percentage), the job's own pace beats the model's history: `Pace` predicts when this job will be
+done and the next poll goes just after that moment — one poll instead of several through the
+window, and the image is seen within a fraction of a second of existing.
+
 On top of the per-job schedule, every request to a provider (submits and polls) takes a token
 from that provider's one `RateLimiter`, so hundreds of jobs in flight can never burst it, and a
 429 pauses the whole provider (honouring `Retry-After`) rather than each job on its own.
@@ -36,6 +41,10 @@ class PollPolicy:
     typical_override: float | None = None
     #: Finished jobs needed before the learned durations replace the model's default.
     min_samples: int = 5
+    #: After a finish predicted from the job's progress, poll this long (seconds) plus
+    #: `finish_slack` of the time still to go: late enough to find it done, early enough to matter.
+    finish_margin: float = 0.1
+    finish_slack: float = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +75,57 @@ def learn_durations(durations: list[float], default: float, policy: PollPolicy |
     return Durations(low, typical, high, len(durations))
 
 
+@dataclass(slots=True)
+class Pace:
+    """A job's progress as the provider reports it, and when that says the job will be done.
+
+    With two reports the rate between them is used (a job that waited in the provider's queue
+    before it started is not mistaken for a slow one); with one, progress is taken as linear since
+    the submit. Reports that go backwards or stand still start the estimate again.
+    """
+
+    first: tuple[float, float] | None = None  # (seconds since submit, fraction done)
+    last: tuple[float, float] | None = None
+
+    def report(self, elapsed: float, progress: float | None) -> None:
+        if progress is None or not 0.0 < progress < 1.0:
+            return
+        if self.last is not None and progress <= self.last[1]:
+            if progress < self.last[1]:
+                self.first = self.last = None  # it went backwards: a retry at the provider
+            else:
+                return  # the same figure again says nothing new about the pace
+        if self.first is None:
+            self.first = (elapsed, progress)
+        self.last = (elapsed, progress)
+
+    def finish(self) -> float | None:
+        """Seconds after the submit at which the job should be done, or None when unknown."""
+        if self.last is None or self.first is None:
+            return None
+        (t0, p0), (t1, p1) = self.first, self.last
+        if t1 > t0 and p1 > p0:
+            return t1 + (1.0 - p1) * (t1 - t0) / (p1 - p0)
+        return t1 / p1
+
+
 def poll_delay(
     elapsed: float,
     durations: Durations | float,
     policy: PollPolicy,
     *,
+    finish: float | None = None,
     rng: random.Random | None = None,
 ) -> float:
-    """Seconds to wait before the next poll of a job submitted `elapsed` seconds ago."""
+    """Seconds to wait before the next poll of a job submitted `elapsed` seconds ago.
+
+    `finish` is when the job's own progress says it will be done (`Pace.finish`): the poll goes
+    just after it. Without it, or once it has passed, the model's window decides.
+    """
+    if finish is not None and finish > elapsed:
+        ahead = finish - elapsed
+        delay = ahead + policy.finish_margin + ahead * policy.finish_slack
+        return min(policy.max_interval, max(policy.min_interval, delay))
     if not isinstance(durations, Durations):
         durations = Durations.around(durations, policy)
     step = max(durations.typical * policy.near_step, (durations.high - durations.low) / 8)
