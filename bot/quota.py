@@ -14,6 +14,7 @@ guild may choose its own (`/admin quota limit ... period:`).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import aiosqlite
 from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.model import Job
 from bot.settings import Limit, Settings
+from bot.store.db import run_in
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
 
@@ -127,6 +129,22 @@ def resolve_limits(rows: Sequence[LimitRow], settings: Settings) -> Limits:
         member, source = settings.quota_default_limit, "bot default"
     guild = by_scope["guild"][0] if "guild" in by_scope else settings.quota_guild_limit
     return Limits(member, source, guild)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A job's hold, checked against the guild's rules and ready to be written in its transaction."""
+
+    job: Job
+    role_ids: tuple[int, ...]
+    limits: Limits
+    period: str
+    resets: datetime
+    statement: tuple[str, tuple[Any, ...]]
+
+    def write(self, conn: sqlite3.Connection) -> bool:
+        """In the connection's thread: append the hold if it fits the limits. Returns whether it did."""
+        return conn.execute(*self.statement).rowcount == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,10 +324,23 @@ class QuotaService:
         role_ids: Sequence[int] = (),
         enforce: bool = True,
     ) -> None:
-        """Check the guild's rules and the limits, and record the hold, in the job-insert transaction.
+        """Check the guild's rules and the limits, and record the hold, in the job-insert transaction."""
+        hold = await self.prepare_hold(job, role_ids=role_ids, enforce=enforce, conn=conn)
+        if not await run_in(conn, hold.write):
+            raise await self.why_refused(hold, conn=conn)
 
-        The hot path: the guild's rules come from the cache, both usages from one query, the hold
-        is one insert (the trigger updates the totals).
+    async def prepare_hold(
+        self,
+        job: Job,
+        *,
+        role_ids: Sequence[int] = (),
+        enforce: bool = True,
+        conn: aiosqlite.Connection | None = None,
+    ) -> Hold:
+        """Check the guild's rules (raises `NotAllowed`) and return the job's hold, ready to write.
+
+        The hot path: the guild's rules and limits come from the cache; `Hold.write` is one insert
+        (the trigger updates the totals) that checks the limits as it writes.
         """
         guild = await self.guilds.settings(job.guild_id, conn=conn)
         period_name = guild.quota_period or self.settings.quota_period
@@ -328,8 +359,7 @@ class QuotaService:
             if enforce
             else Limits(None, "not enforced", None)
         )
-        written = await self.ledger.hold_within(
-            conn,
+        statement = self.ledger.hold_statement(
             job.estimate,
             period=key,
             guild_id=job.guild_id,
@@ -342,13 +372,23 @@ class QuotaService:
             guild_limit=limits.guild,
             role_ids=tuple(role_ids),
         )
-        if not written:
-            # Refused: say why, from the same figures the statement saw (same transaction).
-            usage, guild_usage = await self.usage(job.guild_id, job.user_id, role_ids, key, conn=conn)
-            check(
-                limits, usage, guild_usage, job.estimate, job.guild_id, period_reset(self.now(), period_name)
-            )
-            raise QuotaExceeded(refusal("member", job.estimate, limits.member, usage, self.now()))
+        return Hold(job, tuple(role_ids), limits, key, period_reset(self.now(), period_name), statement)
+
+    async def why_refused(self, hold: Hold, *, conn: aiosqlite.Connection | None = None) -> QuotaExceeded:
+        """Why a hold did not fit, as the member reads it.
+
+        From the figures the statement saw when `conn` is its transaction; else from the latest
+        committed ones (the unit was rolled back a moment ago).
+        """
+        job = hold.job
+        usage, guild_usage = await self.usage(
+            job.guild_id, job.user_id, hold.role_ids, hold.period, conn=conn
+        )
+        try:
+            check(hold.limits, usage, guild_usage, job.estimate, job.guild_id, hold.resets)
+        except QuotaExceeded as exc:
+            return exc
+        return QuotaExceeded(refusal("member", job.estimate, hold.limits.member, usage, hold.resets))
 
     async def settle(self, conn: aiosqlite.Connection, job: Job, cost: Decimal) -> None:
         """Turn the job's hold into the provider-reported charge. Idempotent per job."""

@@ -81,9 +81,9 @@ from bot.providers.base import (
     ResultDownloadError,
 )
 from bot.providers.catalog import MODELS
-from bot.quota import QuotaService
+from bot.quota import Hold, QuotaService
 from bot.store.db import Database
-from bot.store.jobs import InputImage, JobRepository, StaleJobState
+from bot.store.jobs import InputImage, JobRepository, StaleJobState, count_unfinished, insert_job
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +173,30 @@ def link_lifetime(url: str) -> float:
         if host == suffix or host.endswith("." + suffix):
             return seconds
     return DEFAULT_LINK_LIFETIME
+
+
+def _store_new_job(
+    conn: sqlite3.Connection, job: Job, images: list[InputImage], queue_limit: int | None, hold: Hold
+) -> None:
+    """In the store's thread, atomically: check the member's queue, insert the job, write its hold.
+
+    Raises `QueueFull`, or `_HoldRefused` when the hold does not fit the limits (the caller says
+    why); either way the unit is rolled back: nothing was stored or held.
+    """
+    if queue_limit is not None:
+        waiting = count_unfinished(conn, job.user_id)
+        if waiting >= queue_limit:
+            raise QueueFull(
+                f"You already have {waiting} jobs queued or running. "
+                "Wait for one to finish (see `/jobs`) and try again."
+            )
+    insert_job(conn, job, images)  # first: the hold refers to it
+    if not hold.write(conn):
+        raise _HoldRefused
+
+
+class _HoldRefused(Exception):
+    """The hold did not fit: roll the unit back (`Database.atomic` does, on any exception)."""
 
 
 class JobManager:
@@ -350,17 +374,14 @@ class JobManager:
             height=body.get("height"),
             seed=body.get("seed"),
         )
-        async with self.db.transaction() as conn:
-            if new.enforce_quota:
-                waiting = await self.jobs.count_unfinished_for_user(conn, new.user_id)
-                if waiting >= self.max_active_per_user + self.max_queued_per_user:
-                    raise QueueFull(
-                        f"You already have {waiting} jobs queued or running. "
-                        "Wait for one to finish (see `/jobs`) and try again."
-                    )
-            # Inserted first (the hold refers to it); a refused hold rolls both back.
-            await self.jobs.insert(conn, job, images)
-            await self.quota.hold(conn, job, role_ids=new.role_ids, enforce=new.enforce_quota)
+        hold = await self.quota.prepare_hold(job, role_ids=new.role_ids, enforce=new.enforce_quota)
+        queue_limit = self.max_active_per_user + self.max_queued_per_user if new.enforce_quota else None
+        # The queue check, the job and the hold: one atomic unit, group-committed with the other
+        # commands of the moment (one hop to the store for all of them; `Database.atomic`).
+        try:
+            await self.db.atomic(_store_new_job, job, images, queue_limit, hold)
+        except _HoldRefused:
+            raise await self.quota.why_refused(hold) from None
         log.info("job %s: accepted (%s on %s, estimate %s)", job.id, job.model, job.provider, estimate)
         if job.origin in self._sinks:
             self._enqueue(job)

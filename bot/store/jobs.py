@@ -14,7 +14,7 @@ import aiosqlite
 
 from bot.encoding import Base64, b64encode, in_image_thread
 from bot.jobs.model import TRANSITIONS, UNFINISHED_STATES, Job, JobState, Origin
-from bot.store.db import Database
+from bot.store.db import Database, run_in
 
 #: Columns a transition may set besides `state` and `updated_at`.
 MUTABLE_COLUMNS = frozenset(
@@ -108,44 +108,7 @@ class JobRepository:
 
     async def insert(self, conn: aiosqlite.Connection, job: Job, inputs: Iterable[InputImage] = ()) -> Job:
         """Insert inside the caller's transaction (the quota hold commits with it). Sets `seq`."""
-        async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs") as cursor:
-            row = await cursor.fetchone()
-        job.seq = int(row[0]) if row else 1
-        await conn.execute(
-            """INSERT INTO jobs (id, seq, state, origin, provider, model, prompt, params, user_id,
-                   guild_id, channel_id, estimate, created_at, updated_at, parent_job_id, callback_token,
-                   interaction_app_id, interaction_token, interaction_created_at, width, height, seed)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (
-                job.id,
-                job.seq,
-                job.state.value,
-                job.origin.value,
-                job.provider,
-                job.model,
-                job.prompt,
-                json.dumps(job.params, sort_keys=True),
-                job.user_id,
-                job.guild_id,
-                job.channel_id,
-                str(job.estimate),
-                job.created_at,
-                job.updated_at,
-                job.parent_job_id,
-                job.callback_token,
-                job.interaction_app_id,
-                job.interaction_token,
-                job.interaction_created_at,
-                job.width,
-                job.height,
-                job.seed,
-            ),
-        )
-        await conn.executemany(
-            "INSERT INTO job_inputs (job_id, idx, field, data, encoding) VALUES (?, ?, ?, ?, 'base64')",
-            [(job.id, i, image.field, image.base64.ascii) for i, image in enumerate(inputs)],
-        )
-        return job
+        return await run_in(conn, insert_job, job, tuple(inputs))
 
     async def get(self, job_id: str) -> Job | None:
         row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
@@ -227,13 +190,7 @@ class JobRepository:
         return [_row_to_job(r) for r in rows]
 
     async def count_unfinished_for_user(self, conn: aiosqlite.Connection, user_id: int) -> int:
-        states = [s.value for s in UNFINISHED_STATES if s is not JobState.DELIVERING]
-        async with conn.execute(
-            f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN ({','.join('?' * len(states))})",  # noqa: S608
-            (user_id, *states),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        return await run_in(conn, count_unfinished, user_id)
 
     async def for_user(self, user_id: int, *, limit: int = 10, offset: int = 0) -> list[Job]:
         rows = await self.db.fetchall(
@@ -251,3 +208,59 @@ class JobRepository:
             (provider, model, limit),
         )
         return [float(r["took"]) for r in rows if r["took"] is not None and r["took"] >= 0]
+
+
+def insert_job(conn: sqlite3.Connection, job: Job, inputs: Iterable[InputImage] = ()) -> Job:
+    """Insert a job and its reference images; sets `seq`.
+
+    In the connection's thread, inside the caller's transaction (the quota hold commits with it).
+    """
+    row = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()
+    job.seq = int(row[0]) if row else 1
+    conn.execute(
+        """INSERT INTO jobs (id, seq, state, origin, provider, model, prompt, params, user_id,
+               guild_id, channel_id, estimate, created_at, updated_at, parent_job_id, callback_token,
+               interaction_app_id, interaction_token, interaction_created_at, width, height, seed)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            job.id,
+            job.seq,
+            job.state.value,
+            job.origin.value,
+            job.provider,
+            job.model,
+            job.prompt,
+            json.dumps(job.params, sort_keys=True),
+            job.user_id,
+            job.guild_id,
+            job.channel_id,
+            str(job.estimate),
+            job.created_at,
+            job.updated_at,
+            job.parent_job_id,
+            job.callback_token,
+            job.interaction_app_id,
+            job.interaction_token,
+            job.interaction_created_at,
+            job.width,
+            job.height,
+            job.seed,
+        ),
+    )
+    rows = [(job.id, i, image.field, image.base64.ascii) for i, image in enumerate(inputs)]
+    if rows:
+        conn.executemany(
+            "INSERT INTO job_inputs (job_id, idx, field, data, encoding) VALUES (?, ?, ?, ?, 'base64')",
+            rows,
+        )
+    return job
+
+
+def count_unfinished(conn: sqlite3.Connection, user_id: int) -> int:
+    """A member's jobs that count against the queue limit (in the connection's thread)."""
+    states = [s.value for s in UNFINISHED_STATES if s is not JobState.DELIVERING]
+    row = conn.execute(
+        f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN ({','.join('?' * len(states))})",  # noqa: S608
+        (user_id, *states),
+    ).fetchone()
+    return int(row[0]) if row else 0

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.db import Database
+from bot.store.db import Database, fetchall_in, fetchone_in
 
 ZERO = Decimal(0)
 #: Units per credit: amounts are summed as integers of a millionth of a credit.
@@ -130,9 +130,8 @@ class Ledger:
             ),
         )
 
-    async def hold_within(
+    def hold_statement(
         self,
-        conn: aiosqlite.Connection,
         amount: Decimal,
         *,
         period: str,
@@ -145,12 +144,12 @@ class Ledger:
         member_limit: Decimal | None,
         guild_limit: Decimal | None,
         role_ids: Sequence[int] = (),
-    ) -> bool:
-        """Append the hold only if it fits (one statement: check and insert cannot be separated).
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The statement that appends the hold only if it fits (check and insert cannot be separated).
 
         Fits: committed + amount <= limit + granted, and committed < limit + granted (so a limit of
         0 blocks even a free job); for the member (grants to their roles count) and for the guild's
-        budget. A None limit is unlimited. Returns whether the hold was written.
+        budget. A None limit is unlimited. It writes one row if the hold fits, none if not.
         """
         units = to_units(amount)
         key = guild_id or 0
@@ -184,8 +183,7 @@ class Ledger:
             *(member_units, units, member_units, member_units),
             *(guild_units, units, guild_units, guild_units),
         )
-        cursor = await conn.execute(sql, params)
-        return cursor.rowcount == 1
+        return sql, params
 
     async def close(
         self,
@@ -358,15 +356,15 @@ class Ledger:
         return int(row[0]) if row else 0
 
     async def members_with_usage(self, conn: aiosqlite.Connection, guild_id: int, period: str) -> list[int]:
-        async with conn.execute(
+        rows = await fetchall_in(
+            conn,
             "SELECT user_key FROM ledger_totals WHERE guild_key = ? AND period = ? AND user_key != 0"
             " AND used > 0",
             (guild_id, period),
-        ) as cursor:
-            return [int(r[0]) for r in await cursor.fetchall()]
+        )
+        return [int(r[0]) for r in rows]
 
     async def _one(self, sql: str, params: Sequence[Any], conn: aiosqlite.Connection | None) -> Any:
         if conn is None:
             return await self.db.fetchone(sql, params)
-        async with conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        return await fetchone_in(conn, sql, params)
