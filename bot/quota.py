@@ -31,6 +31,9 @@ from bot.store.db import run_in
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
 
+#: One SQL statement and its parameters, to run inside a caller's transaction.
+Statement = tuple[str, tuple[Any, ...]]
+
 #: How long a learned price is used before the ledger is read again (see `QuotaService.estimate`).
 PRICE_TTL = 30.0
 
@@ -140,7 +143,7 @@ class Hold:
     limits: Limits
     period: str
     resets: datetime
-    statement: tuple[str, tuple[Any, ...]]
+    statement: Statement
 
     def write(self, conn: sqlite3.Connection) -> bool:
         """In the connection's thread: append the hold if it fits the limits. Returns whether it did."""
@@ -392,9 +395,16 @@ class QuotaService:
 
     async def settle(self, conn: aiosqlite.Connection, job: Job, cost: Decimal) -> None:
         """Turn the job's hold into the provider-reported charge. Idempotent per job."""
+        await conn.execute(*await self.settlement(job, cost))
+
+    async def release(self, conn: aiosqlite.Connection, job: Job, note: str | None = None) -> None:
+        """Give the hold back: nothing is charged. Idempotent per job."""
+        await conn.execute(*self.release_statement(job, note))
+
+    async def settlement(self, job: Job, cost: Decimal) -> Statement:
+        """`settle` as a statement, for a caller's atomic unit (`Database.atomic`)."""
         self._last_prices.pop((job.provider, job.model, size_key(job)), None)
-        await self.ledger.close(
-            conn,
+        return self.ledger.close_statement(
             job.id,
             "charge",
             amount=cost,
@@ -403,12 +413,12 @@ class QuotaService:
             provider=job.provider,
             model=job.model,
             size=size_key(job),
-            period=await self.period_for(job.guild_id, conn=conn),
+            period=await self.period_for(job.guild_id),
         )
 
-    async def release(self, conn: aiosqlite.Connection, job: Job, note: str | None = None) -> None:
-        """Give the hold back: nothing is charged. Idempotent per job."""
-        await self.ledger.close(conn, job.id, "release", note=note)
+    def release_statement(self, job: Job, note: str | None = None) -> Statement:
+        """`release` as a statement, for a caller's atomic unit."""
+        return self.ledger.close_statement(job.id, "release", note=note)
 
     # -- admin ------------------------------------------------------------------------------------
 

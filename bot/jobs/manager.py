@@ -81,9 +81,16 @@ from bot.providers.base import (
     ResultDownloadError,
 )
 from bot.providers.catalog import MODELS
-from bot.quota import Hold, QuotaService
+from bot.quota import Hold, QuotaService, Statement
 from bot.store.db import Database
-from bot.store.jobs import InputImage, JobRepository, StaleJobState, count_unfinished, insert_job
+from bot.store.jobs import (
+    InputImage,
+    JobRepository,
+    StaleJobState,
+    Transition,
+    count_unfinished,
+    insert_job,
+)
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +200,12 @@ def _store_new_job(
     insert_job(conn, job, images)  # first: the hold refers to it
     if not hold.write(conn):
         raise _HoldRefused
+
+
+def _move_and_close(conn: sqlite3.Connection, move: Transition, close: Statement) -> None:
+    """In the store's thread, atomically: a job's state change and its charge (or release)."""
+    move.write(conn)  # raises StaleJobState (rolling the unit back) if another task moved it first
+    conn.execute(*close)
 
 
 class _HoldRefused(Exception):
@@ -848,18 +861,19 @@ class JobManager:
             if cost is None:
                 cost = job.estimate
             # The move and the charge commit together: a crash leaves both or neither.
-            async with self.db.transaction() as conn:
-                job = await self.jobs.transition(
-                    job,
-                    JobState.FETCHING,
-                    conn=conn,
-                    result_url=result.image_url,
-                    seed=result.seed if result.seed is not None else job.seed,
-                    cost=cost,
-                    ready_at=time.time(),
-                    polls=job.polls,
-                )
-                await self.quota.settle(conn, job, cost)
+            move = Transition.of(
+                job,
+                JobState.FETCHING,
+                {
+                    "result_url": result.image_url,
+                    "seed": result.seed if result.seed is not None else job.seed,
+                    "cost": cost,
+                    "ready_at": time.time(),
+                    "polls": job.polls,
+                },
+            )
+            await self.db.atomic(_move_and_close, move, await self.quota.settlement(job, cost))
+            job = move.applied()
             self.metrics.credits_charged.labels(job.provider, job.model).inc(float(cost))
             log.info("job %s: ready after %d polls, charged %s", job.id, job.polls, cost)
             await self._notify(job)
@@ -1003,12 +1017,13 @@ class JobManager:
             # Only a job that failed after READY was charged (with the move to fetching); a cost
             # known from the submit answer (BFL) was never charged for a job that ends here.
             fields["cost"] = None
-        async with self.db.transaction() as conn:
-            await self.jobs.transition(job, state, conn=conn, **fields)
-            if charge:
-                await self.quota.settle(conn, job, charge)
-            else:
-                await self.quota.release(conn, job, note=code)
+        move = Transition.of(job, state, fields)
+        if charge:
+            close = await self.quota.settlement(job, charge)
+        else:
+            close = self.quota.release_statement(job, code)
+        await self.db.atomic(_move_and_close, move, close)
+        move.applied()
         self.metrics.finished.labels(state.value, job.model).inc()
         if charge:
             self.metrics.credits_charged.labels(job.provider, job.model).inc(float(charge))

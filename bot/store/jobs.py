@@ -102,6 +102,52 @@ def _db_value(value: Any) -> Any:
     return value
 
 
+@dataclass
+class Transition:
+    """A job's move to another state as one compare-and-set statement, to run in a transaction.
+
+    `write` (in the store's thread, inside `Database.atomic`) or `JobRepository.transition`
+    executes it; `applied` then brings the in-memory job up to date.
+    """
+
+    job: Job
+    to: JobState
+    fields: dict[str, Any]
+    now: float
+    sql: str
+    params: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, job: Job, to: JobState, fields: dict[str, Any]) -> Transition:
+        if to not in TRANSITIONS.get(job.state, frozenset()):
+            raise ValueError(f"job {job.id}: no transition {job.state} → {to}")
+        unknown = set(fields) - MUTABLE_COLUMNS
+        if unknown:
+            raise ValueError(f"not a mutable job column: {sorted(unknown)}")
+        now = time.time()
+        if to.terminal and "finished_at" not in fields:
+            fields = {**fields, "finished_at": now}
+        columns = ["state = ?", "updated_at = ?"] + [f"{name} = ?" for name in fields]
+        params = (to.value, now, *(_db_value(v) for v in fields.values()), job.id, job.state.value)
+        sql = f"UPDATE jobs SET {', '.join(columns)} WHERE id = ? AND state = ?"  # noqa: S608 - names are whitelisted
+        return cls(job, to, fields, now, sql, params)
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        self.check(conn.execute(self.sql, self.params).rowcount)
+
+    def check(self, changed: int) -> None:
+        if changed != 1:
+            raise StaleJobState(f"job {self.job.id} is no longer {self.job.state}")
+
+    def applied(self) -> Job:
+        job = self.job
+        job.state = self.to
+        job.updated_at = self.now
+        for name, value in self.fields.items():
+            setattr(job, name, value)
+        return job
+
+
 class JobRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -141,28 +187,13 @@ class JobRepository:
         A compare-and-set on the current state: if another task or process moved the job first,
         `StaleJobState` is raised and nothing changes.
         """
-        if to not in TRANSITIONS.get(job.state, frozenset()):
-            raise ValueError(f"job {job.id}: no transition {job.state} → {to}")
-        unknown = set(fields) - MUTABLE_COLUMNS
-        if unknown:
-            raise ValueError(f"not a mutable job column: {sorted(unknown)}")
-        now = time.time()
-        if to.terminal and "finished_at" not in fields:
-            fields["finished_at"] = now
-        columns = ["state = ?", "updated_at = ?"] + [f"{name} = ?" for name in fields]
-        params = [to.value, now, *(_db_value(v) for v in fields.values()), job.id, job.state.value]
-        sql = f"UPDATE jobs SET {', '.join(columns)} WHERE id = ? AND state = ?"  # noqa: S608 - names are whitelisted
+        move = Transition.of(job, to, fields)
         if conn is None:
-            changed = await self.db.execute_one(sql, params)  # one statement: atomic on its own
+            changed = await self.db.execute_one(move.sql, move.params)  # one statement: atomic on its own
         else:
-            changed = (await conn.execute(sql, params)).rowcount
-        if changed != 1:
-            raise StaleJobState(f"job {job.id} is no longer {job.state}")
-        job.state = to
-        job.updated_at = now
-        for name, value in fields.items():
-            setattr(job, name, value)
-        return job
+            changed = (await conn.execute(move.sql, move.params)).rowcount
+        move.check(changed)
+        return move.applied()
 
     async def update(self, job: Job, **fields: Any) -> None:
         """Record facts that do not change the state (poll counts, message ids)."""

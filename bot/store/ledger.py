@@ -185,9 +185,8 @@ class Ledger:
         )
         return sql, params
 
-    async def close(
+    def close_statement(
         self,
-        conn: aiosqlite.Connection,
         job_id: str,
         kind: str,
         *,
@@ -199,11 +198,13 @@ class Ledger:
         size: str | None = None,
         period: str | None = None,
         note: str | None = None,
-    ) -> bool:
-        """Close the job's hold, in one statement, unless it is closed already (idempotent):
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The statement that closes the job's hold unless it is closed already (idempotent).
+
         `charge` writes `amount` (and closes the hold, if any, in `period` of the hold, else the
-        given one); `release` gives the hold back (nothing when there is no hold). Returns whether
-        an entry was written."""
+        given one); `release` gives the hold back (nothing when there is no hold). It writes one
+        entry, or none when the hold was closed before.
+        """
         not_closed = (
             "NOT EXISTS (SELECT 1 FROM ledger c WHERE c.job_id = ? AND c.kind IN ('charge', 'release'))"
         )
@@ -229,8 +230,7 @@ class Ledger:
             params = (note, time.time(), job_id, job_id)
         else:
             raise ValueError(f"cannot close a hold with {kind!r}")
-        cursor = await conn.execute(sql, params)
-        return cursor.rowcount == 1
+        return sql, params
 
     # -- reads ------------------------------------------------------------------------------------
 
