@@ -16,7 +16,10 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY migrations ./migrations
-RUN pip install .
+RUN pip install . \
+    # The bot runs from /app (python -m bot), where PYTHONDONTWRITEBYTECODE and a read-only
+    # user mean nothing is ever cached: compile once here instead of at every start.
+    && python -m compileall -q bot cogs
 
 USER fluxbot
 VOLUME ["/data"]
