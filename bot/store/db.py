@@ -1,10 +1,11 @@
 """One SQLite file, one connection, one writer at a time.
 
-Every write happens in `Database.transaction()`: `BEGIN IMMEDIATE` under an asyncio lock, so a
-check-then-insert (a quota hold, a queue limit) is atomic however many commands arrive at once,
-and so another process on the same file (the CLI next to the bot) waits instead of interleaving.
-The job manager's one-statement state changes are group-committed (`execute_one`) and go ahead of
-waiting transactions (`WriterLock`).
+Every write is atomic under the writer's lock with `BEGIN IMMEDIATE`, so a check-then-insert (a
+quota hold, a queue limit) holds however many commands arrive at once, and another process on the
+same file (the CLI next to the bot) waits instead of interleaving. Admin paths and tests use
+`Database.transaction()`; the job manager's hot-path writes (an accept, a state change, a charge)
+are group-committed (`execute_one`, `atomic`: many units in one transaction and one hop to the
+connection's thread), and those go ahead of waiting transactions (`WriterLock`).
 """
 
 from __future__ import annotations
@@ -55,13 +56,13 @@ def list_migrations(folder: Path | None = None) -> list[tuple[int, Path]]:
 class WriterLock:
     """The write connection's lock: first come, first served, except that group commits go first.
 
-    A group commit (`Database.execute_one`) is one hop to the connection's thread and moves jobs
-    that are already accepted (a job cannot be sent to its provider before `submitting` is
-    committed); a transaction (a command's accept) is several hops. In plain arrival order, 200
-    commands arriving together made the first job's submit wait for all 200 accepts (0.6 s,
-    benchmarks/vs_official_client.py); now it waits for the transaction in progress only. The
-    two take turns when both wait, so a stream of group commits never starves a command.
-    Ownership passes straight to the next waiter, so nobody can slip in between.
+    A group commit (`Database.execute_one`, `Database.atomic`) is one hop to the connection's
+    thread and mostly moves jobs that are already accepted (a job cannot be sent to its provider
+    before `submitting` is committed); a transaction is several hops. In plain arrival order,
+    200 commands accepted as transactions made the first job's submit wait for all 200 accepts
+    (0.6 s, benchmarks/vs_official_client.py); now a group commit waits for the transaction in
+    progress only. The two take turns when both wait, so a stream of group commits never starves
+    a command. Ownership passes straight to the next waiter, so nobody can slip in between.
     """
 
     def __init__(self) -> None:
