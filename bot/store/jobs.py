@@ -174,25 +174,15 @@ class JobRepository:
             for r in rows
         ]
 
-    async def transition(
-        self,
-        job: Job,
-        to: JobState,
-        *,
-        conn: aiosqlite.Connection | None = None,
-        **fields: Any,
-    ) -> Job:
+    async def transition(self, job: Job, to: JobState, **fields: Any) -> Job:
         """Move `job` from the state it has to `to`, setting `fields`, committed before returning.
 
         A compare-and-set on the current state: if another task or process moved the job first,
-        `StaleJobState` is raised and nothing changes.
+        `StaleJobState` is raised and nothing changes. (To commit it with other writes, run its
+        `Transition` inside a `Database.atomic` unit.)
         """
         move = Transition.of(job, to, fields)
-        if conn is None:
-            changed = await self.db.execute_one(move.sql, move.params)  # one statement: atomic on its own
-        else:
-            changed = (await conn.execute(move.sql, move.params)).rowcount
-        move.check(changed)
+        move.check(await self.db.execute_one(move.sql, move.params))  # one statement: atomic on its own
         return move.applied()
 
     async def update(self, job: Job, **fields: Any) -> None:
@@ -219,9 +209,6 @@ class JobRepository:
             (*states, *origin_values),
         )
         return [_row_to_job(r) for r in rows]
-
-    async def count_unfinished_for_user(self, conn: aiosqlite.Connection, user_id: int) -> int:
-        return await run_in(conn, count_unfinished, user_id)
 
     async def for_user(self, user_id: int, *, limit: int = 10, offset: int = 0) -> list[Job]:
         rows = await self.db.fetchall(
