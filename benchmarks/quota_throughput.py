@@ -31,12 +31,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.jobs.manager import move_and_close, store_new_job
 from bot.jobs.model import Job, JobState, Origin
-from bot.quota import Hold, QuotaService, Statement, period_key
+from bot.quota import QuotaService, period_key
 from bot.settings import Settings
 from bot.store.db import open_database
 from bot.store.guilds import GuildStore
-from bot.store.jobs import JobRepository, Transition, insert_job
+from bot.store.jobs import JobRepository, Transition
 from bot.store.ledger import Ledger, to_units
 
 GUILDS = (1001, 1002, 1003)
@@ -208,22 +209,13 @@ async def run(rows: int, cycles: int, heavy_rows: int) -> None:
         #    charge as another; from 50 concurrent tasks, units of the moment share one transaction.
         offset = 3 * cycles
 
-        def accept_unit(conn: sqlite3.Connection, job: Job, hold: Hold) -> None:
-            insert_job(conn, job)
-            if not hold.write(conn):
-                raise RuntimeError("the hold did not fit")
-
-        def settle_unit(conn: sqlite3.Connection, move: Transition, charge: Statement) -> None:
-            move.write(conn)
-            conn.execute(*charge)
-
         async def unit_cycle(job: Job) -> None:
             hold = await quota.prepare_hold(job, role_ids=ROLES)
-            await db.atomic(accept_unit, job, hold)
+            await db.atomic(store_new_job, job, [], None, hold)  # no queue limit here
             job.state = JobState.RUNNING  # (the submit in between is not the quota's)
             await db.execute_one("UPDATE jobs SET state = 'running' WHERE id = ?", (job.id,))
             move = Transition.of(job, JobState.FETCHING, {"cost": Decimal("0.45")})
-            await db.atomic(settle_unit, move, await quota.settlement(job, Decimal("0.45")))
+            await db.atomic(move_and_close, move, await quota.settlement(job, Decimal("0.45")))
 
         async def unit_worker(w: int) -> None:
             for k in range(per_task):

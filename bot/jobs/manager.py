@@ -182,13 +182,14 @@ def link_lifetime(url: str) -> float:
     return DEFAULT_LINK_LIFETIME
 
 
-def _store_new_job(
+def store_new_job(
     conn: sqlite3.Connection, job: Job, images: list[InputImage], queue_limit: int | None, hold: Hold
 ) -> None:
     """In the store's thread, atomically: check the member's queue, insert the job, write its hold.
 
-    Raises `QueueFull`, or `_HoldRefused` when the hold does not fit the limits (the caller says
-    why); either way the unit is rolled back: nothing was stored or held.
+    Raises `QueueFull`, or `HoldRefused` when the hold does not fit the limits (the caller says
+    why); either way the unit is rolled back: nothing was stored or held. A `Database.atomic`
+    unit; `JobManager.submit` runs it (and benchmarks/quota_throughput.py, to measure it).
     """
     if queue_limit is not None:
         waiting = count_unfinished(conn, job.user_id)
@@ -199,16 +200,16 @@ def _store_new_job(
             )
     insert_job(conn, job, images)  # first: the hold refers to it
     if not hold.write(conn):
-        raise _HoldRefused
+        raise HoldRefused
 
 
-def _move_and_close(conn: sqlite3.Connection, move: Transition, close: Statement) -> None:
+def move_and_close(conn: sqlite3.Connection, move: Transition, close: Statement) -> None:
     """In the store's thread, atomically: a job's state change and its charge (or release)."""
     move.write(conn)  # raises StaleJobState (rolling the unit back) if another task moved it first
     conn.execute(*close)
 
 
-class _HoldRefused(Exception):
+class HoldRefused(Exception):
     """The hold did not fit: roll the unit back (`Database.atomic` does, on any exception)."""
 
 
@@ -392,8 +393,8 @@ class JobManager:
         # The queue check, the job and the hold: one atomic unit, group-committed with the other
         # commands of the moment (one hop to the store for all of them; `Database.atomic`).
         try:
-            await self.db.atomic(_store_new_job, job, images, queue_limit, hold)
-        except _HoldRefused:
+            await self.db.atomic(store_new_job, job, images, queue_limit, hold)
+        except HoldRefused:
             raise await self.quota.why_refused(hold) from None
         log.info("job %s: accepted (%s on %s, estimate %s)", job.id, job.model, job.provider, estimate)
         if job.origin in self._sinks:
@@ -872,7 +873,7 @@ class JobManager:
                     "polls": job.polls,
                 },
             )
-            await self.db.atomic(_move_and_close, move, await self.quota.settlement(job, cost))
+            await self.db.atomic(move_and_close, move, await self.quota.settlement(job, cost))
             job = move.applied()
             self.metrics.credits_charged.labels(job.provider, job.model).inc(float(cost))
             log.info("job %s: ready after %d polls, charged %s", job.id, job.polls, cost)
@@ -1022,7 +1023,7 @@ class JobManager:
             close = await self.quota.settlement(job, charge)
         else:
             close = self.quota.release_statement(job, code)
-        await self.db.atomic(_move_and_close, move, close)
+        await self.db.atomic(move_and_close, move, close)
         move.applied()
         self.metrics.finished.labels(state.value, job.model).inc()
         if charge:

@@ -6,6 +6,8 @@ import asyncio
 import time
 from decimal import Decimal
 
+import pytest
+
 from bot.jobs import manager as manager_module
 from bot.jobs.manager import JobManager
 from bot.jobs.model import Job, JobState, Origin
@@ -41,17 +43,20 @@ async def _finish(services, job: Job, took: float) -> None:
     )
 
 
-async def test_a_guessed_window_is_replaced_by_the_learned_one_within_seconds(
-    services, tmp_path, monkeypatch
-):
+@pytest.fixture
+def manager(services, tmp_path, monkeypatch) -> JobManager:
+    """A manager of its own (no cached window yet) whose guessed window expires at once."""
     monkeypatch.setattr(manager_module, "GUESSED_WINDOW_TTL", 0.0)
-    manager = JobManager(
+    return JobManager(
         db=services.db,
         jobs=services.jobs,
         quota=services.quota,
         providers=services.providers,
         images_dir=tmp_path / "images",
     )
+
+
+async def test_a_guessed_window_is_replaced_by_the_learned_one_within_seconds(services, manager):
     probe = _job("probe", 1000)
     guessed = await manager.durations(probe)
     assert guessed.samples == 0
@@ -68,15 +73,7 @@ async def test_a_guessed_window_is_replaced_by_the_learned_one_within_seconds(
     assert await manager.durations(probe) == learned
 
 
-async def test_jobs_asking_for_the_window_at_once_share_one_query(services, tmp_path, monkeypatch):
-    monkeypatch.setattr(manager_module, "GUESSED_WINDOW_TTL", 0.0)
-    manager = JobManager(
-        db=services.db,
-        jobs=services.jobs,
-        quota=services.quota,
-        providers=services.providers,
-        images_dir=tmp_path / "images",
-    )
+async def test_jobs_asking_for_the_window_at_once_share_one_query(services, manager, monkeypatch):
     for i in range(5):
         await _finish(services, _job(f"done{i}", i + 1), took=4.0)
     queries = []
