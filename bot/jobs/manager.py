@@ -83,8 +83,8 @@ from bot.providers.base import (
 from bot.providers.catalog import MODELS
 from bot.quota import Hold, QuotaService, Statement
 from bot.store.db import Database
+from bot.store.files import InputImage, InputsLost, StoredInput, write_atomically
 from bot.store.jobs import (
-    InputImage,
     JobRepository,
     StaleJobState,
     Transition,
@@ -150,6 +150,8 @@ FAILURE_TEXT = {
     "timeout": "The provider took too long and the job was given up.",
     "not_found": "The provider lost track of the job.",
     "download": "The finished image could not be downloaded from the provider.",
+    "inputs_lost": "The reference image was lost before the job was sent. Nothing was charged; "
+    "run the command again with the image.",
 }
 
 
@@ -168,6 +170,9 @@ LINK_LIFETIME = {"bfl.ai": 9 * 60.0, "cloudflarer2.ttapi.io": 3 * 86400.0, "cdn.
 DEFAULT_LINK_LIFETIME = 3600.0
 #: After the store refused a write (locked beyond busy_timeout, or full), retry the job this soon.
 STORE_RETRY_SECONDS = 1.0
+#: Reference image files no job row names are removed at start once this old (seconds): an accept
+#: in progress elsewhere (the CLI next to the bot) commits its row long before.
+ORPHAN_INPUT_AGE = 600.0
 #: Delivery hand-overs before a job is given up as undeliverable.
 DELIVERY_ATTEMPTS = 5
 #: Queue positions are re-announced at most this often (seconds).
@@ -183,7 +188,7 @@ def link_lifetime(url: str) -> float:
 
 
 def store_new_job(
-    conn: sqlite3.Connection, job: Job, images: list[InputImage], queue_limit: int | None, hold: Hold
+    conn: sqlite3.Connection, job: Job, images: list[StoredInput], queue_limit: int | None, hold: Hold
 ) -> None:
     """In the store's thread, atomically: check the member's queue, insert the job, write its hold.
 
@@ -291,6 +296,9 @@ class JobManager:
         """
         self.images_dir.mkdir(parents=True, exist_ok=True)
         if resume:
+            removed = await self.jobs.remove_orphan_inputs(older_than=time.time() - ORPHAN_INPUT_AGE)
+            if removed:
+                log.info("removed %d reference image file(s) of jobs that were never stored", removed)
             for job in await self.jobs.unfinished(self._sinks):
                 if job.id in self._queue or job.id in self._tasks:
                     continue
@@ -392,10 +400,18 @@ class JobManager:
         queue_limit = self.max_active_per_user + self.max_queued_per_user if new.enforce_quota else None
         # The queue check, the job and the hold: one atomic unit, group-committed with the other
         # commands of the moment (one hop to the store for all of them; `Database.atomic`).
+        # The images go to their files first (written and flushed in a worker thread, off the GIL;
+        # bot/store/files.py), so the committed row never names a file that is not there.
+        stored = await self.jobs.input_files.write(job.id, images)
         try:
-            await self.db.atomic(store_new_job, job, images, queue_limit, hold)
-        except HoldRefused:
-            raise await self.quota.why_refused(hold) from None
+            await self.db.atomic(store_new_job, job, stored, queue_limit, hold)
+        except Exception as exc:
+            # Not committed (`Database.atomic`'s contract): no row names the files. (Cancelled while
+            # waiting, it may have committed or not: the next start removes them if not.)
+            await self.jobs.input_files.discard(stored)
+            if isinstance(exc, HoldRefused):
+                raise await self.quota.why_refused(hold) from None
+            raise
         log.info("job %s: accepted (%s on %s, estimate %s)", job.id, job.model, job.provider, estimate)
         if job.origin in self._sinks:
             self._enqueue(job)
@@ -635,7 +651,12 @@ class JobManager:
                 job, JobState.FAILED, "no_provider", f"The {job.provider} provider is not configured."
             )
             return job
-        request = await self._rebuild_request(job)
+        try:
+            request = await self._rebuild_request(job)
+        except InputsLost as exc:
+            log.error("job %s: %s", job.id, exc)
+            await self._end(job, JobState.FAILED, "inputs_lost", FAILURE_TEXT["inputs_lost"], detail=str(exc))
+            return job
         await self._take_token(job.provider)
         job = await self.jobs.transition(job, JobState.SUBMITTING, attempts=job.attempts + 1)
         await self._notify(job)
@@ -948,7 +969,7 @@ class JobManager:
                     time.monotonic() - started
                 )
         path = self.images_dir / f"{job.id}.{image_extension(data) or 'img'}"
-        await asyncio.to_thread(_write_atomically, path, data)
+        await asyncio.to_thread(write_atomically, path, data)
         # The first hand-over's attempt is counted in the same write as the move.
         return await self.jobs.transition(
             job, JobState.DELIVERING, result_path=str(path), delivery_attempts=job.delivery_attempts + 1
@@ -1141,9 +1162,3 @@ def _download_kind(exc: ResultDownloadError) -> str:
     if "allow-listed" in detail or "size cap" in detail or "redirect" in detail:
         return "refused"
     return "transient"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -15,6 +16,7 @@ import aiosqlite
 from bot.encoding import Base64, b64encode, in_image_thread
 from bot.jobs.model import TRANSITIONS, UNFINISHED_STATES, Job, JobState, Origin
 from bot.store.db import Database, run_in
+from bot.store.files import InputFiles, InputImage, StoredInput
 
 #: Columns a transition may set besides `state` and `updated_at`.
 MUTABLE_COLUMNS = frozenset(
@@ -40,12 +42,6 @@ MUTABLE_COLUMNS = frozenset(
         "delivery_attempts",
     }
 )
-
-
-@dataclass(frozen=True, slots=True)
-class InputImage:
-    field: str  # the request field it fills (image_prompt, input_image, input_image_2, ...)
-    base64: Base64  # the image as the provider's JSON body carries it
 
 
 class StaleJobState(RuntimeError):
@@ -149,30 +145,43 @@ class Transition:
 
 
 class JobRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    """Jobs in the store; their reference images in files beside it (`inputs/`, bot/store/files.py)."""
 
-    async def insert(self, conn: aiosqlite.Connection, job: Job, inputs: Iterable[InputImage] = ()) -> Job:
-        """Insert inside the caller's transaction (the quota hold commits with it). Sets `seq`."""
-        return await run_in(conn, insert_job, job, tuple(inputs))
+    def __init__(self, db: Database, inputs_folder: Path | None = None) -> None:
+        self.db = db
+        self.input_files = InputFiles(inputs_folder or Path(db.path).parent / "inputs")
+
+    async def insert(self, conn: aiosqlite.Connection, job: Job, inputs: Sequence[InputImage] = ()) -> Job:
+        """Insert inside the caller's transaction (the quota hold commits with it). Sets `seq`.
+
+        The images' files are written first; if the transaction does not commit, they are orphans
+        (`remove_orphan_inputs`).
+        """
+        stored = await self.input_files.write(job.id, inputs)
+        return await run_in(conn, insert_job, job, tuple(stored))
+
+    async def remove_orphan_inputs(self, *, older_than: float) -> int:
+        """Remove reference image files no row names (written by an accept that never committed)."""
+        rows = await self.db.fetchall("SELECT file FROM job_inputs WHERE file IS NOT NULL")
+        return await self.input_files.remove_orphans({r["file"] for r in rows}, older_than=older_than)
 
     async def get(self, job_id: str) -> Job | None:
         row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return _row_to_job(row) if row else None
 
     async def inputs(self, job_id: str) -> list[InputImage]:
+        """A job's reference images, in order; raises `InputsLost` if a file is gone."""
         rows = await self.db.fetchall_bulk(
-            "SELECT field, data, encoding FROM job_inputs WHERE job_id = ? ORDER BY idx", (job_id,)
+            "SELECT field, data, encoding, file FROM job_inputs WHERE job_id = ? ORDER BY idx", (job_id,)
         )
-        return [
-            InputImage(
-                r["field"],
-                Base64(r["data"])
-                if r["encoding"] == "base64"
-                else await in_image_thread(b64encode, r["data"]),  # stored before 0005
-            )
-            for r in rows
-        ]
+        return [InputImage(r["field"], await self._image(r)) for r in rows]
+
+    async def _image(self, row: sqlite3.Row) -> Base64:
+        if row["file"] is not None:
+            return await self.input_files.read(row["file"])
+        if row["encoding"] == "base64":  # stored in the row between migrations 0005 and 0007
+            return Base64(row["data"])
+        return await in_image_thread(b64encode, row["data"])  # stored before 0005: the raw bytes
 
     async def transition(self, job: Job, to: JobState, **fields: Any) -> Job:
         """Move `job` from the state it has to `to`, setting `fields`, committed before returning.
@@ -228,8 +237,8 @@ class JobRepository:
         return [float(r["took"]) for r in rows if r["took"] is not None and r["took"] >= 0]
 
 
-def insert_job(conn: sqlite3.Connection, job: Job, inputs: Iterable[InputImage] = ()) -> Job:
-    """Insert a job and its reference images; sets `seq`.
+def insert_job(conn: sqlite3.Connection, job: Job, inputs: Iterable[StoredInput] = ()) -> Job:
+    """Insert a job and the names of its reference images' files (already written); sets `seq`.
 
     In the connection's thread, inside the caller's transaction (the quota hold commits with it).
     """
@@ -265,10 +274,11 @@ def insert_job(conn: sqlite3.Connection, job: Job, inputs: Iterable[InputImage] 
             job.seed,
         ),
     )
-    rows = [(job.id, i, image.field, image.base64.ascii) for i, image in enumerate(inputs)]
+    rows = [(job.id, i, image.field, image.file) for i, image in enumerate(inputs)]
     if rows:
         conn.executemany(
-            "INSERT INTO job_inputs (job_id, idx, field, data, encoding) VALUES (?, ?, ?, ?, 'base64')",
+            "INSERT INTO job_inputs (job_id, idx, field, data, encoding, file)"
+            " VALUES (?, ?, ?, x'', 'base64', ?)",
             rows,
         )
     return job

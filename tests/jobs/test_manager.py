@@ -4,8 +4,11 @@ callbacks through the real web server, and /metrics — against the fake provide
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
+import os
+import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -389,3 +392,89 @@ async def test_metrics_and_healthz_on_an_ephemeral_port_show_no_secret(tmp_path,
         assert secret
         assert secret not in text
     assert cost == Decimal("5")
+
+
+# -- reference images -----------------------------------------------------------------------------
+
+
+def _image_plan(prompt: str, image: bytes) -> Any:
+    return plan_job(
+        prompt,
+        {},
+        default_model="flux-pro-1.1",
+        available=["bfl"],
+        preferred="bfl",
+        images=[base64.b64encode(image).decode()],
+    )
+
+
+async def submit_with_image(services: Services, user: int, image: bytes, prompt: str = "remix") -> Job:
+    new = NewJob.from_plan(_image_plan(prompt, image), origin=Origin.CLI, user_id=user)
+    return await services.manager.submit(new)
+
+
+def input_files(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in (tmp_path / "inputs").iterdir())
+
+
+async def test_a_queued_jobs_image_waits_in_its_file_and_is_sent_after_a_restart(tmp_path, fake_bfl):
+    image = random.Random(3).randbytes(600_000)
+    async with manager_env(tmp_path, bfl=fake_bfl) as (services, _, _):
+        services.manager.concurrency["bfl"] = 0  # accepted and queued, never sent before the restart
+        job = await submit_with_image(services, 1, image)
+        assert input_files(tmp_path) == [f"{job.id}.0.b64"]
+        row = await services.db.fetchone("SELECT length(data) AS n, file FROM job_inputs")
+        assert (row["n"], row["file"]) == (0, f"{job.id}.0.b64")  # the row names the file only
+    assert fake_bfl.submits() == []
+
+    async with manager_env(tmp_path, bfl=fake_bfl) as (services, sink, _):
+        await services.manager.wait_idle(15)
+        assert sink.delivered == {job.id: 1}
+    (sent,) = fake_bfl.submits()
+    assert sent.body["image_prompt"] == base64.b64encode(image).decode()
+
+
+async def test_a_refused_job_leaves_no_image_file_behind(tmp_path, fake_bfl):
+    async with manager_env(
+        tmp_path, bfl=fake_bfl, max_active_jobs_per_user=1, max_queued_jobs_per_user=0
+    ) as (services, _, _):
+        services.manager.concurrency["bfl"] = 0
+        first = await submit_with_image(services, 7, b"first image")
+        with pytest.raises(QueueFull):
+            await submit_with_image(services, 7, b"second image")
+        assert input_files(tmp_path) == [f"{first.id}.0.b64"]
+
+
+async def test_a_job_whose_image_file_was_lost_fails_plainly_and_costs_nothing(tmp_path, fake_bfl):
+    async with manager_env(tmp_path, bfl=fake_bfl) as (services, sink, _):
+        manager = services.manager
+        manager.concurrency["bfl"] = 0
+        job = await submit_with_image(services, 1, b"an image")
+        (tmp_path / "inputs" / f"{job.id}.0.b64").unlink()  # an operator cleaning up by hand
+        manager.concurrency["bfl"] = 1
+        manager._schedule_event.set()
+        await manager.wait_idle(15)
+        stored = await services.jobs.get(job.id)
+        assert stored is not None
+        assert (stored.state, stored.error_code) == (JobState.FAILED, "inputs_lost")
+        assert "Nothing was charged" in (stored.error_message or "")
+        assert await ledger(services, job.id) == ["hold", "release"]
+        assert sink.failed == [job.id]
+    assert fake_bfl.submits() == []
+
+
+async def test_image_files_of_accepts_that_never_committed_are_removed_at_start(tmp_path, fake_bfl):
+    async with manager_env(tmp_path, bfl=fake_bfl) as (services, _, _):
+        services.manager.concurrency["bfl"] = 0
+        kept = await submit_with_image(services, 1, b"kept")
+    folder = tmp_path / "inputs"
+    (folder / "0123456789abcdef.0.b64").write_bytes(b"b3JwaGFu")  # a crash between file and row
+    (folder / "fedcba9876543210.0.b64.part").write_bytes(b"b3Jw")  # a crash while writing
+    hour_ago = time.time() - 3600
+    for path in folder.iterdir():
+        os.utime(path, (hour_ago, hour_ago))
+
+    async with manager_env(tmp_path, bfl=fake_bfl) as (services, sink, _):
+        assert input_files(tmp_path) == [f"{kept.id}.0.b64"]
+        await services.manager.wait_idle(15)
+        assert sink.delivered == {kept.id: 1}

@@ -105,13 +105,15 @@ async def test_a_lock_outlasting_the_busy_timeout_refuses_the_command_and_spends
 
 
 async def test_a_full_disk_refuses_the_command_and_spends_nothing(
-    simcord_env, running, guild_setup, fake_ttapi
+    simcord_env, running, guild_setup, settings, fake_ttapi
 ):
     _, channel, alice = guild_setup
     (pages,) = await running.db.fetchone("PRAGMA page_count")
     await running.db.conn.execute(f"PRAGMA max_page_count = {pages}")
 
-    await alice.slash(channel, "imagine", prompt="a lighthouse", image=("ref.png", noisy_png()))
+    # The longest prompt allowed needs a page of its own; the image goes to its file first.
+    long_prompt = ("a lighthouse on a cliff, " * 80)[:2000]
+    await alice.slash(channel, "imagine", prompt=long_prompt, image=("ref.png", noisy_png()))
 
     (error,) = other_errors(simcord_env)
     assert isinstance(error, sqlite3.OperationalError)
@@ -120,6 +122,7 @@ async def test_a_full_disk_refuses_the_command_and_spends_nothing(
     assert fake_ttapi.submits() == []
     assert await running.db.fetchall("SELECT * FROM ledger") == []
     assert await running.jobs.for_user(alice.id) == []
+    assert list((settings.database_path.parent / "inputs").iterdir()) == []  # the image file too
 
     # Room again: the bot carries on with the same file.
     await running.db.conn.execute("PRAGMA max_page_count = 1073741823")
