@@ -8,6 +8,8 @@ Prints `{"url", "api_key"}` once listening, then answers one JSON line per comma
 - `{"cmd": "reset"}` → forget requests and jobs;
 - `{"cmd": "config", ...}` → set `duration`, `cost`, ... on the fake.
 
+With `"tls": {"cert": ..., "key": ...}` (PEM files) in the start-up config it serves HTTPS.
+
 A prompt may carry its own duration as `[d=9.81]` (the same job takes as long for every client).
 Stops when stdin closes.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import ssl
 import sys
 import time
 from pathlib import Path
@@ -74,6 +77,11 @@ class BenchFakeBFL(FakeBFL):
 async def serve(kind: str, config: dict[str, Any]) -> None:
     if kind != "bfl":
         raise SystemExit(f"unknown fake {kind!r}")
+    tls = config.pop("tls", None)
+    if tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls["cert"], tls["key"])
+        config["ssl_context"] = context
     fake = BenchFakeBFL(**config)
     await fake.start()
     print(json.dumps({"url": fake.url, "api_key": fake.api_key}), flush=True)

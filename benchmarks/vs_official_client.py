@@ -13,16 +13,26 @@
 Wall time, CPU time (user + system, every thread) and peak RSS are each worker's own, measured in
 one run; requests are counted at the fake. Ratios are official ÷ ours (> 1: we are ahead).
 
-    /work/main/.venv/bin/python benchmarks/vs_official_client.py [--jobs 200] [--json]
+`--tls` serves the fake over HTTPS, as the real API is, with a certificate from a throwaway CA
+(`trustme`, benchmarks/requirements.txt). Each client trusts it through its own usual store with
+that CA added: ours the system's bundle (`SSL_CERT_FILE`), the official client certifi's bundle
+(`REQUESTS_CA_BUNDLE`; requests loads it for every new connection, with or without the variable).
+
+    /work/main/.venv/bin/python benchmarks/vs_official_client.py [--jobs 200] [--tls] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import ssl
 import subprocess
 import sys
+import tempfile
 import venv
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +65,39 @@ def official_python() -> Path:
     return python
 
 
-def run_worker(python: Path, script: str, spec: dict[str, Any]) -> dict[str, Any]:
+@contextlib.contextmanager
+def tls_files(official: Path) -> Iterator[dict[str, Any]]:
+    """A throwaway CA, the fake's certificate, and each client's usual CA bundle with the CA added."""
+    import trustme
+
+    ca = trustme.CA()
+    server = ca.issue_cert("127.0.0.1")
+    with tempfile.TemporaryDirectory(prefix="fluxbot-tls-") as tmp:
+        folder = Path(tmp)
+        server.private_key_pem.write_to_path(str(folder / "key.pem"))
+        server.cert_chain_pems[0].write_to_path(str(folder / "cert.pem"))
+        for blob in server.cert_chain_pems[1:]:
+            blob.write_to_path(str(folder / "cert.pem"), append=True)
+        system = Path(ssl.get_default_verify_paths().cafile or "/etc/ssl/certs/ca-certificates.crt")
+        where = subprocess.run(
+            [str(official), "-c", "import certifi; print(certifi.where())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        ca_pem = ca.cert_pem.bytes()
+        (folder / "ours-ca.pem").write_bytes(system.read_bytes() + b"\n" + ca_pem)
+        (folder / "official-ca.pem").write_bytes(Path(where).read_bytes() + b"\n" + ca_pem)
+        yield {
+            "fake": {"cert": str(folder / "cert.pem"), "key": str(folder / "key.pem")},
+            "ours": {"SSL_CERT_FILE": str(folder / "ours-ca.pem")},
+            "official": {"REQUESTS_CA_BUNDLE": str(folder / "official-ca.pem")},
+        }
+
+
+def run_worker(
+    python: Path, script: str, spec: dict[str, Any], env: dict[str, str] | None = None
+) -> dict[str, Any]:
     done = subprocess.run(
         [str(python), str(BENCH_DIR / script), json.dumps(spec)],
         capture_output=True,
@@ -63,6 +105,7 @@ def run_worker(python: Path, script: str, spec: dict[str, Any]) -> dict[str, Any
         cwd=ROOT,
         check=False,
         timeout=900,
+        env={**os.environ, **(env or {})},
     )
     if done.returncode != 0:
         raise SystemExit(f"{script} failed:\n{done.stderr[-3000:]}")
@@ -78,6 +121,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--tls", action="store_true", help="serve the fake over HTTPS, as the real API")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args()
 
@@ -90,8 +134,11 @@ def main() -> None:
         f"(usual time {typical:.0f} s, σ 10 %)"
     )
     python = official_python()
+    print(f"transport: {'HTTPS (a throwaway CA, see --help)' if args.tls else 'plain HTTP'}")
     results: dict[str, dict[str, Any]] = {}
-    with FakeServer("bfl") as fake:
+    with contextlib.ExitStack() as stack:
+        tls = stack.enter_context(tls_files(python)) if args.tls else None
+        fake = stack.enter_context(FakeServer("bfl", **({"tls": tls["fake"]} if tls else {})))
         spec = {"url": fake.url, "api_key": fake.api_key, "model": MODEL, "prompts": prompts}
         for name, interpreter, script, extra in (
             ("official", python, "official_client_worker.py", {}),
@@ -100,7 +147,8 @@ def main() -> None:
         ):
             fake.reset()
             print(f"running {name} ...", file=sys.stderr)
-            result = run_worker(interpreter, script, {**spec, **extra})
+            env = (tls["official"] if name == "official" else tls["ours"]) if tls else None
+            result = run_worker(interpreter, script, {**spec, **extra}, env)
             result["requests"] = requests_seen(fake.stats())
             results[name] = result
 

@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import io
 import json
+import ssl
 import time
 import uuid
 from collections import deque
@@ -103,8 +104,11 @@ class FakeBFL:
         link_ttl: float = 600.0,
         signature_mode: SignatureMode = "secret",
         polling_prefix: str = "",
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.api_key = api_key
+        #: Serve HTTPS with this context (the real API is HTTPS-only); plain HTTP without.
+        self.ssl_context = ssl_context
         self.duration = duration
         #: The `cost` put in submit answers; None leaves it out (older API versions).
         self.cost = cost
@@ -167,10 +171,10 @@ class FakeBFL:
         app.router.add_get("/delivery/{job}/{name}", self._delivery)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if self.ssl_context else 'http'}://127.0.0.1:{port}"
         self._session = aiohttp.ClientSession()
         return self.url
 
