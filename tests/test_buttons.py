@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import re
 from pathlib import Path
 
 import discord
 import pytest
+from PIL import Image
 
 from bot.discord.buttons import DYNAMIC_ITEMS
 from bot.discord.client import FluxBot
@@ -346,3 +348,23 @@ async def test_a_refusal_in_the_edit_modal_is_private_and_spends_nothing(
     assert [type(e) for e in refusals(simcord_env)] == [NotAllowed]  # via Modal.on_error
     assert len(fake_ttapi.submits()) == 1
     assert len(await running.jobs.for_user(alice.id)) == 1
+
+
+async def test_a_reroll_whose_reference_image_file_is_gone_says_so_privately_and_costs_nothing(
+    simcord_env, running, guild_setup, settings, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    png = io.BytesIO()
+    Image.new("RGB", (64, 64), "teal").save(png, "PNG")
+    result = await alice.slash(channel, "imagine", prompt="a lighthouse", image=("ref.png", png.getvalue()))
+    await finish_jobs(simcord_env, running)
+    (job,) = await running.jobs.for_user(alice.id)
+    for path in (settings.database_path.parent / "inputs").iterdir():
+        path.unlink()  # an operator cleaning up by hand
+
+    reroll = await alice.click(result.response, label="Reroll")
+    await finish_jobs(simcord_env, running)
+
+    assert "no longer kept" in private_text(reroll)
+    assert len(fake_ttapi.submits()) == 1
+    assert [j.id for j in await running.jobs.for_user(alice.id)] == [job.id]

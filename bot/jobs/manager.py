@@ -654,8 +654,10 @@ class JobManager:
         try:
             request = await self._rebuild_request(job)
         except InputsLost as exc:
-            log.error("job %s: %s", job.id, exc)
-            await self._end(job, JobState.FAILED, "inputs_lost", FAILURE_TEXT["inputs_lost"], detail=str(exc))
+            log.error("job %s: %s", job.id, exc.detail)
+            await self._end(
+                job, JobState.FAILED, "inputs_lost", FAILURE_TEXT["inputs_lost"], detail=exc.detail
+            )
             return job
         await self._take_token(job.provider)
         job = await self.jobs.transition(job, JobState.SUBMITTING, attempts=job.attempts + 1)

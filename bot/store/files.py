@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.encoding import Base64
+from bot.errors import NotFound
 
 #: The suffix of a file still being written; such files are never named by a row.
 PARTIAL = ".part"
@@ -62,8 +63,17 @@ class StoredInput:
     file: str  # the file's name in the inputs folder
 
 
-class InputsLost(Exception):
-    """A job's reference image file is gone (removed by hand, or a disk was swapped)."""
+class InputsLost(NotFound):
+    """A job's reference image file is gone (removed by hand, or a disk was swapped).
+
+    The message is for the member; `detail` (which file, where) is for the operator's log.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "The reference image of that job is no longer kept. Run the command again with the image."
+        )
+        self.detail = detail
 
 
 class InputFiles:
