@@ -27,12 +27,9 @@ import aiosqlite
 from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.model import Job
 from bot.settings import Limit, Settings
-from bot.store.db import run_in
+from bot.store.db import Statement, run_in
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
-
-#: One SQL statement and its parameters, to run inside a caller's transaction.
-Statement = tuple[str, tuple[Any, ...]]
 
 #: How long a learned price is used before the ledger is read again (see `QuotaService.estimate`).
 PRICE_TTL = 30.0

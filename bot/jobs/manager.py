@@ -81,8 +81,8 @@ from bot.providers.base import (
     ResultDownloadError,
 )
 from bot.providers.catalog import MODELS
-from bot.quota import Hold, QuotaService, Statement
-from bot.store.db import Database
+from bot.quota import Hold, QuotaService
+from bot.store.db import Database, Statement
 from bot.store.files import InputImage, InputsLost, StoredInput, write_atomically
 from bot.store.jobs import (
     JobRepository,

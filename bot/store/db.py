@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: One SQL statement and its parameters, built ahead to run inside a caller's transaction or unit.
+Statement = tuple[str, tuple[Any, ...]]
+
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 

@@ -90,13 +90,13 @@ class InputFiles:
         if not images:
             return []
         stored = [StoredInput(image.field, f"{job_id}.{index}.b64") for index, image in enumerate(images)]
-        await asyncio.to_thread(self._write_all, stored, [image.base64.ascii for image in images])
+        await asyncio.to_thread(self._write_all, stored, images)
         return stored
 
-    def _write_all(self, stored: Sequence[StoredInput], data: Sequence[bytes]) -> None:
+    def _write_all(self, stored: Sequence[StoredInput], images: Sequence[InputImage]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        for item, content in zip(stored, data, strict=True):
-            write_atomically(self.path(item.file), content, durable=True)
+        for item, image in zip(stored, images, strict=True):
+            write_atomically(self.path(item.file), image.base64.ascii, durable=True)
 
     async def read(self, name: str) -> Base64:
         try:
@@ -130,6 +130,9 @@ class InputFiles:
         ]
 
     async def remove_orphans(self, named: set[str], *, older_than: float) -> int:
-        names = await asyncio.to_thread(self.orphans, named, older_than=older_than)
-        await asyncio.to_thread(self._remove, names)
+        return await asyncio.to_thread(self._remove_orphans, named, older_than)
+
+    def _remove_orphans(self, named: set[str], older_than: float) -> int:
+        names = self.orphans(named, older_than=older_than)
+        self._remove(names)
         return len(names)

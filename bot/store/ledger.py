@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.db import Database, fetchall_in, fetchone_in
+from bot.store.db import Database, Statement, fetchall_in, fetchone_in
 
 ZERO = Decimal(0)
 #: Units per credit: amounts are summed as integers of a millionth of a credit.
@@ -144,7 +144,7 @@ class Ledger:
         member_limit: Decimal | None,
         guild_limit: Decimal | None,
         role_ids: Sequence[int] = (),
-    ) -> tuple[str, tuple[Any, ...]]:
+    ) -> Statement:
         """The statement that appends the hold only if it fits (check and insert cannot be separated).
 
         Fits: committed + amount <= limit + granted, and committed < limit + granted (so a limit of
@@ -198,7 +198,7 @@ class Ledger:
         size: str | None = None,
         period: str | None = None,
         note: str | None = None,
-    ) -> tuple[str, tuple[Any, ...]]:
+    ) -> Statement:
         """The statement that closes the job's hold unless it is closed already (idempotent).
 
         `charge` writes `amount` (and closes the hold, if any, in `period` of the hold, else the
