@@ -95,10 +95,6 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def rss_mb() -> float:
     """The current resident set size (not the peak), after a full garbage collection."""
     gc.collect()

@@ -8,7 +8,7 @@ client's default) → download `result["sample"]` with the client's own `request
 The base URL is the client's own constructor option (`BFLClient(base_url=...)`): nothing is patched.
 The client prints a line per poll; that goes to /dev/null (it is still work the client does).
 
-Prints one JSON line: wall and CPU of the run, peak RSS, jobs done.
+Prints one JSON line: wall and CPU of the run, RSS before the first job and at the peak, jobs done.
 """
 
 from __future__ import annotations
@@ -27,6 +27,19 @@ CPU_START = time.process_time()
 
 from blackforest import BFLClient  # noqa: E402 - imports are part of what is measured
 from blackforest.types.general.client_config import ClientConfig  # noqa: E402
+
+
+def memory_mb(field: str) -> float:
+    """`VmRSS` (now) or `VmHWM` (the peak) of this process, as ours_worker.py reads them.
+
+    Not `ru_maxrss`: Linux carries the parent's peak over `fork`/`exec` into it, so a child would
+    report the benchmark driver's RSS whenever that is the larger.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def main() -> None:
@@ -52,6 +65,7 @@ def main() -> None:
             errors.append(f"{type(exc).__name__}: {exc}"[:200])
 
     cpu_ready = time.process_time()
+    ready_rss = memory_mb("VmRSS")
     wall0 = time.perf_counter()
     threads = [threading.Thread(target=one, args=(i, p)) for i, p in enumerate(prompts)]
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
@@ -72,7 +86,8 @@ def main() -> None:
                 "startup_cpu": cpu_ready - CPU_START,
                 "process_cpu": usage.ru_utime + usage.ru_stime,
                 "process_wall": time.perf_counter() - T_START,
-                "peak_rss_mb": usage.ru_maxrss / 1024,
+                "ready_rss_mb": ready_rss,
+                "peak_rss_mb": memory_mb("VmHWM"),
                 "threads": len(threads),
             }
         )

@@ -1,7 +1,8 @@
 """Our bot's job pipeline doing N jobs against a fake BFL; the counterpart of official_client_worker.py.
 
 Started by `vs_official_client.py` in a child process (so its CPU and memory are its own).
-Prints one JSON line with the same fields as the official client's worker.
+Prints one JSON line with the same fields as the official client's worker. "Before the first job"
+is, here, with the store, the HTTP session and the manager open and started.
 """
 
 from __future__ import annotations
@@ -35,6 +36,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def memory_mb(field: str) -> float:
+    """`VmRSS` (now) or `VmHWM` (the peak) of this process, as official_client_worker.py reads them.
+
+    Not `ru_maxrss`: Linux carries the parent's peak over `fork`/`exec` into it, so a child would
+    report the benchmark driver's RSS whenever that is the larger.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
 @contextlib.asynccontextmanager
 async def serve_callbacks(settings: Any, services: Any, enabled: bool) -> AsyncIterator[None]:
     """bot/web.py's server, for the providers' callbacks (only when asked: it costs an import)."""
@@ -65,6 +79,7 @@ async def run(spec: dict) -> dict:
             services.manager.register_sink(Origin.CLI, sink)
             await services.manager.start()
             cpu_ready = time.process_time()
+            ready_rss = memory_mb("VmRSS")
             wall0 = time.perf_counter()
             jobs = await submit_all(services.manager, prompts)
             await asyncio.wait_for(sink.done.wait(), 600)
@@ -82,7 +97,8 @@ async def run(spec: dict) -> dict:
         "startup_cpu": cpu_ready - CPU_START,
         "process_cpu": usage.ru_utime + usage.ru_stime,
         "process_wall": time.perf_counter() - T_START,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "ready_rss_mb": ready_rss,
+        "peak_rss_mb": memory_mb("VmHWM"),
         "polls_recorded": polls,
     }
 

@@ -13,18 +13,22 @@
 Wall time, CPU time (user + system, every thread) and peak RSS are each worker's own, measured in
 one run; requests are counted at the fake. Ratios are official ÷ ours (> 1: we are ahead).
 
-`--tls` serves the fake over HTTPS, as the real API is, with a certificate from a throwaway CA
-(`trustme`, benchmarks/requirements.txt). Each client trusts it through its own usual store with
-that CA added: ours the system's bundle (`SSL_CERT_FILE`), the official client certifi's bundle
-(`REQUESTS_CA_BUNDLE`; requests loads it for every new connection, with or without the variable).
+Both transports by default, each in a table of its own: HTTPS first, as the real API is served,
+with a certificate from a throwaway CA (`trustme`, benchmarks/requirements.txt; each client trusts
+it through its own usual store with that CA added: ours the system's bundle (`SSL_CERT_FILE`), the
+official client certifi's bundle (`REQUESTS_CA_BUNDLE`; requests loads it for every new connection,
+with or without the variable)); then plain HTTP. Peak memory is split into the RSS before the
+first job (the official client: after its imports; ours: store, HTTP session and manager open)
+and what the jobs added on top.
 
-    /work/main/.venv/bin/python benchmarks/vs_official_client.py [--jobs 200] [--tls] [--json]
+    .venv/bin/python benchmarks/vs_official_client.py [--jobs 200] [--transport both|https|http] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import ssl
@@ -116,29 +120,12 @@ def requests_seen(stats: dict[str, Any]) -> dict[str, int]:
     return {k: stats[k] for k in ("submit", "poll", "download", "other", "total")}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--jobs", type=int, default=200)
-    parser.add_argument("--tls", action="store_true", help="serve the fake over HTTPS, as the real API")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
-    args = parser.parse_args()
-
-    print_machine()
-    typical = MODELS[MODEL].typical_seconds
-    durations = job_durations(args.jobs, typical)
-    prompts = [f"bench job {i} [d={d:.3f}]" for i, d in enumerate(durations)]
-    print(
-        f"{args.jobs} jobs of {MODEL}; each takes {min(durations):.1f}–{max(durations):.1f} s at the fake "
-        f"(usual time {typical:.0f} s, σ 10 %)"
-    )
-    python = official_python()
-    print(f"transport: {'HTTPS (a throwaway CA, see --help)' if args.tls else 'plain HTTP'}")
+def run_transport(python: Path, prompts: list[str], tls: bool) -> dict[str, dict[str, Any]]:
+    """The official client, ours polling, ours with callbacks: one after another against one fake."""
     results: dict[str, dict[str, Any]] = {}
     with contextlib.ExitStack() as stack:
-        tls = stack.enter_context(tls_files(python)) if args.tls else None
-        fake = stack.enter_context(FakeServer("bfl", **({"tls": tls["fake"]} if tls else {})))
+        files = stack.enter_context(tls_files(python)) if tls else None
+        fake = stack.enter_context(FakeServer("bfl", **({"tls": files["fake"]} if files else {})))
         spec = {"url": fake.url, "api_key": fake.api_key, "model": MODEL, "prompts": prompts}
         for name, interpreter, script, extra in (
             ("official", python, "official_client_worker.py", {}),
@@ -147,29 +134,35 @@ def main() -> None:
         ):
             fake.reset()
             print(f"running {name} ...", file=sys.stderr)
-            env = (tls["official"] if name == "official" else tls["ours"]) if tls else None
+            env = (files["official"] if name == "official" else files["ours"]) if files else None
             result = run_worker(interpreter, script, {**spec, **extra}, env)
             result["requests"] = requests_seen(fake.stats())
             results[name] = result
+    return results
 
+
+def print_table(results: dict[str, dict[str, Any]], jobs: int) -> None:
     official, ours, ours_cb = results["official"], results["ours"], results["ours_cb"]
-    print()
+    for res in results.values():
+        res["added_rss_mb"] = res["peak_rss_mb"] - res["ready_rss_mb"]
     print(
-        f"{'':<30}{'official client':>16}{'fluxbot, polling':>18}{'ratio':>8}"
+        f"{'':<34}{'official client':>16}{'fluxbot, polling':>18}{'ratio':>8}"
         f"{'fluxbot, callbacks':>20}{'ratio':>8}"
     )
 
     def row(label: str, a: float, b: float, c: float, fmt: str, ratio: bool = True) -> None:
         rb = f"{a / b:.2f}×" if ratio and b else ""
         rc = f"{a / c:.2f}×" if ratio and c else ""
-        print(f"{label:<30}{fmt.format(a):>16}{fmt.format(b):>18}{rb:>8}{fmt.format(c):>20}{rc:>8}")
+        print(f"{label:<34}{fmt.format(a):>16}{fmt.format(b):>18}{rb:>8}{fmt.format(c):>20}{rc:>8}")
 
     row("jobs delivered", official["delivered"], ours["delivered"], ours_cb["delivered"], "{:.0f}", False)
     for label, key, fmt in (
-        (f"wall time, {args.jobs} jobs (s)", "run_wall", "{:.2f}"),
+        (f"wall time, {jobs} jobs (s)", "run_wall", "{:.2f}"),
         ("CPU time, run (s)", "run_cpu", "{:.2f}"),
         ("CPU time, whole process (s)", "process_cpu", "{:.2f}"),
         ("peak memory, RSS (MB)", "peak_rss_mb", "{:.1f}"),
+        ("  RSS before the first job (MB)", "ready_rss_mb", "{:.1f}"),
+        ("  added by the jobs (MB)", "added_rss_mb", "{:.1f}"),
     ):
         row(label, official[key], ours[key], ours_cb[key], fmt)
     for kind in ("total", "submit", "poll", "download"):
@@ -180,7 +173,7 @@ def main() -> None:
             ours_cb["requests"][kind],
             "{:.0f}",
         )
-    api = {n: (r["requests"]["submit"] + r["requests"]["poll"]) / args.jobs for n, r in results.items()}
+    api = {n: (r["requests"]["submit"] + r["requests"]["poll"]) / jobs for n, r in results.items()}
     row("API requests per job", api["official"], api["ours"], api["ours_cb"], "{:.2f}")
     for name, res in results.items():
         if res["error_count"]:
@@ -195,8 +188,46 @@ def main() -> None:
         behind = [k for k, v in ahead.items() if not v]
         verdict = "YES" if not behind else "NO, behind on " + ", ".join(behind)
         print(f"fluxbot ({name}) ahead on all four: {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument(
+        "--transport",
+        choices=("both", "https", "http"),
+        default="both",
+        help="https: as the real API is served (needs benchmarks/requirements.txt); default both",
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args()
+
+    print_machine()
+    typical = MODELS[MODEL].typical_seconds
+    durations = job_durations(args.jobs, typical)
+    prompts = [f"bench job {i} [d={d:.3f}]" for i, d in enumerate(durations)]
+    print(
+        f"{args.jobs} jobs of {MODEL}; each takes {min(durations):.1f}–{max(durations):.1f} s at the fake "
+        f"(usual time {typical:.0f} s, σ 10 %)"
+    )
+    transports = ["https", "http"] if args.transport == "both" else [args.transport]
+    if "https" in transports and importlib.util.find_spec("trustme") is None:
+        if args.transport == "https":
+            raise SystemExit("HTTPS needs trustme: pip install -r benchmarks/requirements.txt")
+        print("HTTPS skipped (trustme is missing: pip install -r benchmarks/requirements.txt)")
+        transports.remove("https")
+    python = official_python()
+    figures: dict[str, Any] = {"durations": [min(durations), max(durations)]}
+    for transport in transports:
+        results = run_transport(python, prompts, tls=transport == "https")
+        label = "HTTPS, as the real API is served" if transport == "https" else "plain HTTP"
+        print(f"\ntransport: {label}")
+        print_table(results, args.jobs)
+        figures[transport] = results
     if args.json:
-        print(json.dumps({"durations": [min(durations), max(durations)], **results}, indent=1))
+        print(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def build_providers(
 #: Connections the providers' HTTP session keeps open at most (aiohttp's default: 100). Over TLS,
 #: as the providers serve, each costs ~290 KB: asyncio's SSLProtocol reads into a 256 KiB buffer of
 #: its own. With 200 jobs at once the bot peaked at 84.3 MB with 100, 64.7 MB with 32
-#: (benchmarks/vs_official_client.py --tls). Requests are short and paced by the providers' rate
+#: (benchmarks/vs_official_client.py, over HTTPS). Requests are short and paced by the providers' rate
 #: limits (BFL 20/s), so a request rarely waits for a connection; when one does, it waits in
 #: aiohttp's queue, inside the request's timeout.
 HTTP_CONNECTIONS = 32
