@@ -4,19 +4,22 @@ The real bot (FluxBot, its cogs, the tree handler, DiscordSink) runs in SimCord,
 job manager runs beside it as the composition root starts it; the fake BFL runs in its own process.
 
 1. `--inflight` jobs (default 1,000) are accepted through `JobManager.submit` (quota hold, insert)
-   and submitted to the fake, where each takes `--duration` seconds (default 40, longer than the
-   measurement), so all of them are being polled on the real schedule for the whole window.
+   and submitted to the fake, where each takes 1 to 1.5 × `--duration` seconds (default 120, longer
+   than the measurement), so all of them are polled on the real schedule for the whole window.
 2. `--images` workers (default 4) each loop over one `--image-mb` MB (default 8) PNG: validate and
-   encode it (`prepare_reference`, off the loop as the cog does it), plan, accept (the bytes go
-   into SQLite) and submit it to the fake (base64 in the JSON body) — what a member's `/imagine`
-   with an attachment costs once acknowledged.
+   encode it (`prepare_reference`, off the loop as the cog does it), plan, accept (the text goes
+   into a file beside the database) and submit it to the fake (base64 in the JSON body) — what a
+   member's `/imagine` with an attachment costs once acknowledged.
 3. Meanwhile `--probes` members (default 200) each run `/imagine prompt:...`, one after another
    every `--interval`. Acknowledgement latency = from the moment SimCord emits the interaction to
    the bot's gateway (a dispatch observer) to the moment the bot's interaction-callback POST
    reaches SimCord (real clock, perf_counter). The figure with SimCord's own pre-dispatch work
    (from just before `member.slash(...)`) is printed too.
 
-    /work/main/.venv/bin/python benchmarks/ack_latency.py [--inflight 1000] [--probes 200]
+A p99 of 200 acks rests on its two or three slowest; `--runs N` repeats the whole scenario and
+judges the p99 of all N × 200 acks pooled (each run's p99 is printed too).
+
+    /work/main/.venv/bin/python benchmarks/ack_latency.py [--inflight 1000] [--probes 200] [--runs 1]
 """
 
 from __future__ import annotations
@@ -261,16 +264,57 @@ def main() -> None:
     parser.add_argument(
         "--switch-interval", type=float, help="sys.setswitchinterval for this run (Python's default: 0.005)"
     )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="repeat the whole scenario; the verdict is then on the p99 of all runs' acks pooled",
+    )
     args = parser.parse_args()
     print_machine()
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
     print(f"GIL switch interval {sys.getswitchinterval() * 1000:.1f} ms")
+    pooled: list[float] = []
+    run_p99s: list[float] = []
+    for index in range(args.runs):
+        if args.runs > 1:
+            print(f"\n-- run {index + 1} of {args.runs}")
+        acks, in_flight = run_once(args)
+        pooled += acks
+        run_p99s.append(percentile([a * 1000 for a in acks], 99))
+    verdicts = [
+        Verdict(
+            f"ack p99, {in_flight} in flight + {args.images}×{args.image_mb:.0f} MB images",
+            f"{run_p99s[-1]:.1f} ms",
+            "< 50 ms",
+            run_p99s[-1] < 50,
+        )
+    ]
+    if args.runs > 1:
+        met = sum(1 for p in run_p99s if p < 50)
+        print(f"\nall {args.runs} runs pooled: {summary_ms(pooled)}")
+        each = ", ".join(f"{p:.1f}" for p in run_p99s)
+        print(f"p99 of each run (ms): {each}; under 50 ms in {met} of {args.runs}")
+        p99 = percentile([a * 1000 for a in pooled], 99)
+        verdicts = [
+            Verdict(
+                f"ack p99 of {len(pooled)} acks in {args.runs} runs, {in_flight} in flight + images",
+                f"{p99:.1f} ms",
+                "< 50 ms",
+                p99 < 50,
+            )
+        ]
+    print_verdicts(verdicts)
+
+
+def run_once(args: argparse.Namespace) -> tuple[list[float], int]:
+    """One whole scenario (a fresh fake, store and bot); prints its figures, returns its acks."""
     with FakeServer("bfl", duration=args.duration) as fake:
         requests_before = fake.stats()
         result = asyncio.run(run(args, fake))
         requests = fake.stats()
-    acks = result["acks"]
+    acks: list[float] = result["acks"]
     start, end = result["states"]
     print(
         f"jobs unfinished in the bot: {unfinished(start)} at the start of the window {start}, "
@@ -294,17 +338,7 @@ def main() -> None:
     )
     if result["errors"]:
         print(f"errors seen by SimCord: {result['errors']}")
-    p99 = percentile([a * 1000 for a in acks], 99)
-    print_verdicts(
-        [
-            Verdict(
-                f"ack p99, {unfinished(start)} in flight + {args.images}×{args.image_mb:.0f} MB images",
-                f"{p99:.1f} ms",
-                "< 50 ms",
-                p99 < 50,
-            )
-        ]
-    )
+    return acks, unfinished(start)
 
 
 if __name__ == "__main__":
