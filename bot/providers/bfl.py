@@ -17,6 +17,7 @@ Facts absorbed here (shared/seeds/002, 004 and PROVIDERS.md):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -140,13 +141,8 @@ class BFLProvider(HttpProvider):
     def _may_poll(self, url: str) -> bool:
         """The key is sent to the polling URL, so it must be one of BFL's API hosts."""
         parts = urlsplit(url)
-        allowed = tuple(
-            h for h in (urlsplit(self.base_url).hostname, urlsplit(self.finetune_base_url).hostname) if h
-        )
-        # Plain http only where the operator configured BFL over http (a local stand-in): never send the
-        # key unencrypted to a real BFL host because an answer said so.
-        schemes = ("https", "http") if urlsplit(self.base_url).scheme == "http" else ("https",)
-        return parts.scheme in schemes and _host_allowed(parts.hostname or "", (*allowed, "bfl.ai"))
+        schemes, hosts = _polling_targets(self.base_url, self.finetune_base_url)
+        return parts.scheme in schemes and _host_allowed(parts.hostname or "", hosts)
 
     def parse_callback(self, body: dict[str, Any]) -> tuple[str | None, PollResult]:
         job_id = body.get("id") or body.get("task_id")
@@ -292,3 +288,13 @@ def _fraction(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, min(1.0, number / 100 if number > 1 else number))
+
+
+@functools.cache
+def _polling_targets(base_url: str, finetune_base_url: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The schemes and hosts a polling URL may have, worked out once per configuration (every poll asks)."""
+    hosts = tuple(h for h in (urlsplit(base_url).hostname, urlsplit(finetune_base_url).hostname) if h)
+    # Plain http only where the operator configured BFL over http (a local stand-in): never send the
+    # key unencrypted to a real BFL host because an answer said so.
+    schemes = ("https", "http") if urlsplit(base_url).scheme == "http" else ("https",)
+    return schemes, (*hosts, "bfl.ai")
