@@ -1,6 +1,7 @@
 """The official BFL client doing N jobs, one thread per job, as its users would. Runs in ITS OWN venv.
 
-Started by `vs_official_client.py` with the venv's python; imports nothing from this repository.
+Started by `vs_official_client.py` with the venv's python; imports nothing of the bot (only
+`proc_memory.py`, beside it, which reads memory the same way for both sides).
 Each thread: `BFLClient(api_key, base_url=...)` → `generate(model, {"prompt": ...},
 ClientConfig(sync=True))` (submit, then poll `polling_url` every `polling_interval` = 1 s, the
 client's default) → download `result["sample"]` with the client's own `requests` session → save it.
@@ -27,19 +28,7 @@ CPU_START = time.process_time()
 
 from blackforest import BFLClient  # noqa: E402 - imports are part of what is measured
 from blackforest.types.general.client_config import ClientConfig  # noqa: E402
-
-
-def memory_mb(field: str) -> float:
-    """`VmRSS` (now) or `VmHWM` (the peak) of this process, as ours_worker.py reads them.
-
-    Not `ru_maxrss`: Linux carries the parent's peak over `fork`/`exec` into it, so a child would
-    report the benchmark driver's RSS whenever that is the larger.
-    """
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {field} in /proc/self/status")
+from proc_memory import memory_mb  # noqa: E402 - beside this script; standard library only
 
 
 def main() -> None:

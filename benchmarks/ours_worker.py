@@ -26,6 +26,7 @@ from typing import Any  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.ours import BENCH_RATE_LIMITS, CountingSink, bench_settings, submit_all  # noqa: E402
+from benchmarks.proc_memory import memory_mb  # noqa: E402
 from bot.app import open_services  # noqa: E402
 from bot.jobs.model import Origin  # noqa: E402
 
@@ -34,19 +35,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def memory_mb(field: str) -> float:
-    """`VmRSS` (now) or `VmHWM` (the peak) of this process, as official_client_worker.py reads them.
-
-    Not `ru_maxrss`: Linux carries the parent's peak over `fork`/`exec` into it, so a child would
-    report the benchmark driver's RSS whenever that is the larger.
-    """
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 @contextlib.asynccontextmanager
