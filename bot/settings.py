@@ -1,8 +1,10 @@
 """Every setting of the product, typed and validated once at start.
 
-`.env.example` mirrors this class one to one. Secrets are `SecretStr`, so neither `repr` nor an
-error message can show them; `settings_problems` turns a validation failure into one readable
-line per bad variable, naming the variable and never its value.
+`.env.example` mirrors this class one to one. An empty value (`NAME=`, as the example ships most
+of them) means "unset": the default applies, in a `.env` file and in the environment alike.
+Secrets are `SecretStr`, so neither `repr` nor an error message can show them;
+`settings_problems` turns a validation failure into one readable line per bad variable, naming the
+variable and never its value.
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
+        # `cp .env.example .env` leaves most variables empty: empty means the default, never "".
+        env_ignore_empty=True,
         hide_input_in_errors=True,
     )
 

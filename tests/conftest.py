@@ -27,6 +27,24 @@ from tests.fakes.ttapi import FakeTTAPI
 FAST_POLLING = PollPolicy(min_interval=0.02, max_interval=0.2, typical_override=0.3, jitter=0.0)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def env_from_example(folder: Path, **values: str) -> Path:
+    """`cp .env.example .env` into `folder`, then fill in `values` (NAME=value), as a newcomer does.
+
+    Only variables the example ships as `NAME=` lines can be filled in, so a test cannot pass by
+    writing a line the shipped file does not have.
+    """
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    for name, value in values.items():
+        index = next(i for i, line in enumerate(lines) if line.startswith(f"{name}="))
+        lines[index] = f"{name}={value}"
+    path = folder / ".env"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_path": tmp_path / "fluxbot.sqlite3",

@@ -6,18 +6,30 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 from PIL import Image
 
+from bot.settings import Settings
 from bot.store.db import list_migrations
+from tests.conftest import env_from_example
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
+def run_cli(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    drop: Collection[str] = (),
+):
+    """`python -m bot ARGS` in `cwd`, without the caller's provider, Discord, quota (and `drop`) variables."""
     clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TTAPI_", "BFL_", "DISCORD_", "QUOTA_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TTAPI_", "BFL_", "DISCORD_", "QUOTA_")) and k not in drop
     }
     clean["PYTHONPATH"] = str(ROOT)
     clean.update(env or {})
@@ -87,3 +99,14 @@ def test_migrate_creates_the_database(tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"schema version {len(list_migrations())}" in done.stdout
     assert (tmp_path / "x" / "bot.sqlite3").exists()
+
+
+def test_the_shipped_env_example_runs_with_only_a_token_and_a_key(tmp_path):
+    env_from_example(tmp_path, DISCORD_TOKEN="discord-token-xyz", TTAPI_API_KEY="tt-key-xyz")
+    settings_env = {name.upper() for name in Settings.model_fields}
+
+    done = run_cli("migrate", cwd=tmp_path, env={}, drop=settings_env)
+
+    assert done.returncode == 0, done.stderr
+    assert f"schema version {len(list_migrations())}" in done.stdout
+    assert (tmp_path / "data" / "fluxbot.sqlite3").exists()  # DATABASE_PATH's default, from the cwd

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import Settings, settings_problems
+from tests.conftest import ROOT, env_from_example
+
+#: A setting's line in .env.example: `NAME=value`, or `# NAME=default` when shipped commented out.
+SETTING_LINE = re.compile(r"^(?P<comment># )?(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)$")
 
 
 def make(**values):
@@ -58,10 +63,61 @@ def test_secrets_stay_out_of_repr_and_errors():
 
 
 def test_env_example_mirrors_the_settings_one_to_one():
-    root = Path(__file__).resolve().parents[1]
-    lines = (root / ".env.example").read_text().splitlines()
-    names = [line.split("=", 1)[0] for line in lines if line and not line.startswith("#")]
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    settings = [(index, SETTING_LINE.match(line)) for index, line in enumerate(lines)]
+    names = [match["name"] for _, match in settings if match]
     assert sorted(names) == sorted(name.upper() for name in Settings.model_fields)
-    for index, line in enumerate(lines):
-        if line and not line.startswith("#"):
-            assert lines[index - 1].startswith("#"), f"{line.split('=')[0]} has no comment line above it"
+    for index, match in settings:
+        if match:
+            above = lines[index - 1]
+            assert above.startswith("#"), f"{match['name']} has no comment line above it"
+            assert not SETTING_LINE.match(above), f"{match['name']} has no comment line above it"
+        if match and match["comment"]:  # a commented-out line shows the default
+            assert match["value"] == str(Settings.model_fields[match["name"].lower()].default)
+
+
+def test_the_container_settings_are_not_overridden_by_the_example():
+    # The Dockerfile sets these; `docker run --env-file .env` must not replace them.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    shipped = {
+        m["name"]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if (m := SETTING_LINE.match(line)) and not m["comment"]
+    }
+    for name in ("DATABASE_PATH", "HTTP_HOST", "HTTP_PORT"):
+        assert f"{name}=" in dockerfile
+        assert name not in shipped
+
+
+def test_the_shipped_env_example_loads_with_only_a_token_and_a_key(tmp_path, monkeypatch):
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    env_file = env_from_example(tmp_path, DISCORD_TOKEN="discord-token-xyz", TTAPI_API_KEY="tt-key-xyz")
+    monkeypatch.chdir(tmp_path)
+
+    settings = Settings()  # reads ./.env, as `python -m bot` does
+
+    assert settings.model_config["env_file"] == ".env"
+    assert (tmp_path / ".env") == env_file
+    assert settings.discord_token is not None
+    assert settings.discord_token.get_secret_value() == "discord-token-xyz"
+    assert settings.configured_providers() == ["ttapi"]
+    # Every variable shipped empty is unset, so its default applies.
+    assert settings.discord_dev_guild_id is None
+    assert settings.bfl_api_key is None
+    assert settings.default_provider is None
+    assert settings.preferred_provider() == "ttapi"
+    assert settings.webhook_public_url is None
+    assert settings.quota_prices == {}
+    assert settings.database_path == Path("data/fluxbot.sqlite3")
+    assert (settings.http_host, settings.http_port) == ("127.0.0.1", 8080)
+
+
+@pytest.mark.parametrize("name", sorted(name.upper() for name in Settings.model_fields))
+def test_an_empty_variable_means_unset(name, monkeypatch):
+    for other in Settings.model_fields:
+        monkeypatch.delenv(other.upper(), raising=False)
+    unset = make()
+    monkeypatch.setenv(name, "")
+
+    assert make() == unset
