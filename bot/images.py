@@ -1,11 +1,15 @@
-"""Reference images: checked to be real images, bounded, downscaled when too large, base64-encoded.
+"""Reference images: checked to be real images, bounded, turned upright, downscaled when too large.
 
-BFL documents 20 MB / 20 MP per input image. Decoding runs off the event loop (`prepare_reference`
-is called through `bot.encoding.in_image_thread`), and Pillow's decompression-bomb guard is set explicitly.
+BFL documents 20 MB / 20 MP per input image; providers take base64 PNG or JPEG. Decoding runs off
+the event loop (`prepare_reference` is called through `bot.encoding.in_image_thread`), and Pillow's
+decompression-bomb guard is set explicitly. A PNG or JPEG that needs no change is passed on as the
+member sent it, base64-encoded once; anything else (turned by its EXIF orientation, too many
+pixels, WebP, GIF, AVIF, HEIC) is re-encoded once, as PNG when it has transparency, else JPEG.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 from typing import TYPE_CHECKING
@@ -20,11 +24,18 @@ MAX_INPUT_BYTES = 20 * 1024 * 1024
 MAX_INPUT_PIXELS = 20_000_000
 #: Anything beyond this many pixels is refused outright as a likely decompression bomb.
 BOMB_PIXELS = 4 * MAX_INPUT_PIXELS
-ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
+#: Pillow's names of the formats taken; AVIF is decoded by Pillow (≥ 11.3), HEIF by pillow-heif.
+ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF", "AVIF", "HEIF"}
+#: Formats the providers take as they are: sent unchanged when nothing else needs changing.
+PASS_THROUGH_FORMATS = {"PNG", "JPEG"}
+#: What members are told they may attach.
+ACCEPTED_TEXT = "PNG, JPEG, WebP, AVIF or HEIC"
+#: EXIF tag 0x0112: how the camera held the picture; 1 (or none) means upright.
+EXIF_ORIENTATION = 0x0112
 
 
 def prepare_reference(data: bytes, name: str = "image") -> str:
-    """Validate one reference image and return it base64-encoded (PNG or JPEG)."""
+    """Validate one reference image and return it base64-encoded (PNG or JPEG), upright."""
     if len(data) > MAX_INPUT_BYTES:
         raise InvalidInput(
             f"`{name}` is {len(data) / 1024 / 1024:.1f} MB; reference images can be at most 20 MB."
@@ -34,40 +45,77 @@ def prepare_reference(data: bytes, name: str = "image") -> str:
     # Imported here: the job manager imports this module, and Pillow (~3 MB) is only needed for images.
     from PIL import Image, UnidentifiedImageError
 
+    heif_ready = _register_heif_opener()
     Image.MAX_IMAGE_PIXELS = BOMB_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 fmt = probe.format
-                if fmt not in ACCEPTED_FORMATS:
-                    raise InvalidInput(f"`{name}` is a {fmt} file; use PNG, JPEG or WebP.")
+                if fmt not in ACCEPTED_FORMATS or (fmt == "HEIF" and not heif_ready):
+                    raise InvalidInput(f"`{name}` is a {fmt} file; use {ACCEPTED_TEXT}.")
                 if getattr(probe, "is_animated", False):
-                    raise InvalidInput(f"`{name}` is animated; use a still image (PNG, JPEG or WebP).")
+                    raise InvalidInput(f"`{name}` is animated; use a still image ({ACCEPTED_TEXT}).")
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 width, height = image.size
-                if width * height > MAX_INPUT_PIXELS:
-                    scale = (MAX_INPUT_PIXELS / (width * height)) ** 0.5
-                    smaller = image.resize(
-                        (max(1, int(width * scale)), max(1, int(height * scale))), Image.Resampling.LANCZOS
-                    )
-                    return _encode(smaller)
-                if fmt in ("PNG", "JPEG"):
+                turned = image.getexif().get(EXIF_ORIENTATION, 1) not in (0, 1)
+                too_large = width * height > MAX_INPUT_PIXELS
+                if fmt in PASS_THROUGH_FORMATS and not turned and not too_large:
                     return b64encode_text(data)
-                return _encode(image)
+                # The orientation first: everything after sees the picture as the member does.
+                upright = _upright(image) if turned else image
+                return _encode(_within_pixel_limit(upright))
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput(f"`{name}` has far too many pixels to be a reference image.") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise InvalidInput(f"`{name}` is not a readable image (PNG, JPEG or WebP).") from None
+        if not heif_ready and _looks_like_heif(data):
+            raise InvalidInput(
+                f"`{name}` is a HEIC/HEIF photo, which this bot cannot read; save it as JPEG or PNG."
+            ) from None
+        raise InvalidInput(f"`{name}` is not a readable image ({ACCEPTED_TEXT}).") from None
+
+
+@functools.cache
+def _register_heif_opener() -> bool:
+    """Teach Pillow HEIC/HEIF (iPhone photos) through pillow-heif; False when it is not installed."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
+
+
+def _looks_like_heif(data: bytes) -> bool:
+    """An ISO media file whose brand is one of HEIF's (`ftypheic`, `ftypmif1`, …)."""
+    return data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1")
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The pixels as the photo is meant to be seen: its EXIF orientation applied (and dropped)."""
+    from PIL import ImageOps
+
+    return ImageOps.exif_transpose(image)
+
+
+def _within_pixel_limit(image: Image.Image) -> Image.Image:
+    from PIL import Image
+
+    width, height = image.size
+    if width * height <= MAX_INPUT_PIXELS:
+        return image
+    scale = (MAX_INPUT_PIXELS / (width * height)) ** 0.5
+    size = (max(1, int(width * scale)), max(1, int(height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def _encode(image: Image.Image) -> str:
     out = io.BytesIO()
-    if image.mode in ("RGBA", "LA", "P"):
+    if image.mode in ("RGBA", "LA", "P", "PA"):
         image.convert("RGBA").save(out, "PNG")
     else:
         image.convert("RGB").save(out, "JPEG", quality=92)

@@ -12,7 +12,7 @@ from bot import guild_policy
 from bot.discord.replies import defer_once, within_ack_window
 from bot.jobs.plan import plan_job
 from cogs.shared import (
-    check_attachment_sizes,
+    check_attachments,
     model_choices,
     planning,
     ratio_choices,
@@ -64,7 +64,7 @@ class Edit(commands.Cog):
             interaction,
             guild_policy.check(self.bot.services, interaction, model, default=DEFAULT_EDIT_MODEL),
         )
-        check_attachment_sizes(attachments)
+        check_attachments(attachments)
         placeholders = ["AA==" for a in attachments.values() if a is not None]
         plan_job(prompt, explicit, images=placeholders, kinds=EDIT_KINDS, **plan_inputs)
         await defer_once(interaction, thinking=True)

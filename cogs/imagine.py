@@ -12,7 +12,7 @@ from bot import guild_policy
 from bot.discord.replies import defer_once, within_ack_window
 from bot.jobs.plan import plan_job
 from cogs.shared import (
-    check_attachment_sizes,
+    check_attachments,
     model_choices,
     planning,
     ratio_choices,
@@ -90,7 +90,7 @@ class Imagine(commands.Cog):
             interaction, guild_policy.check(self.bot.services, interaction, model)
         )
         # Validate what needs no I/O before acknowledging, so a mistake costs nothing and stays private.
-        check_attachment_sizes(attachments)
+        check_attachments(attachments)
         plan_job(prompt, explicit, images=_placeholders(attachments), kinds=IMAGINE_KINDS, **plan_inputs)
         await defer_once(interaction, thinking=True)
         images = await read_attachments(attachments)

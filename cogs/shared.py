@@ -15,7 +15,7 @@ from discord import app_commands
 
 from bot.encoding import in_image_thread
 from bot.errors import InvalidInput
-from bot.images import MAX_INPUT_BYTES, prepare_reference
+from bot.images import ACCEPTED_TEXT, MAX_INPUT_BYTES, prepare_reference
 from bot.jobs.manager import NewJob, new_job_id
 from bot.jobs.model import Origin
 from bot.jobs.plan import JobPlan
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 #: Offered in the `aspect_ratio` autocomplete (any W:H between 21:9 and 9:21 may be typed).
 COMMON_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21")
+#: The content type Discord (and browsers) give a file they could not identify: judged by its bytes.
+UNKNOWN_CONTENT_TYPE = "application/octet-stream"
 
 
 def planning(bot: FluxBot) -> dict[str, Any]:
@@ -76,10 +78,7 @@ def ratio_choices(current: str) -> list[app_commands.Choice[str]]:
 
 async def read_attachment(attachment: discord.Attachment, option: str) -> str:
     """Download a Discord attachment now (its URL expires) and check it is a usable image."""
-    if attachment.size > MAX_INPUT_BYTES:
-        raise InvalidInput(
-            f"`{option}` is {attachment.size / 1024 / 1024:.1f} MB; reference images can be at most 20 MB."
-        )
+    check_attachments({option: attachment})
     try:
         data = await attachment.read()
     except discord.HTTPException:
@@ -89,14 +88,24 @@ async def read_attachment(attachment: discord.Attachment, option: str) -> str:
     return await in_image_thread(prepare_reference, data, option)
 
 
-def check_attachment_sizes(attachments: dict[str, discord.Attachment | None]) -> None:
-    """What can be refused before deferring: sizes Discord already told us."""
+def check_attachments(attachments: dict[str, discord.Attachment | None]) -> None:
+    """What can be refused before deferring: what Discord already told us of each file.
+
+    Its size, and its content type when Discord names one: `text/plain` or `application/pdf` is
+    refused here, privately, before anyone sees "thinking…". An unknown type
+    (`application/octet-stream`, or none) is downloaded and judged by its content.
+    """
     for option, attachment in attachments.items():
-        if attachment is not None and attachment.size > MAX_INPUT_BYTES:
+        if attachment is None:
+            continue
+        if attachment.size > MAX_INPUT_BYTES:
             raise InvalidInput(
                 f"`{option}` is {attachment.size / 1024 / 1024:.1f} MB; "
                 "reference images can be at most 20 MB."
             )
+        kind = (attachment.content_type or "").split(";")[0].strip().lower()
+        if kind and kind != UNKNOWN_CONTENT_TYPE and not kind.startswith("image/"):
+            raise InvalidInput(f"`{option}` is a {kind} file, not an image; attach {ACCEPTED_TEXT}.")
 
 
 async def read_attachments(attachments: dict[str, discord.Attachment | None]) -> list[str]:

@@ -1,15 +1,22 @@
-"""Reference images: real images only, 20 MB / 20 MP, bombs refused, base64 out."""
+"""Reference images: real images only, 20 MB / 20 MP, bombs refused, upright, base64 out."""
 
 from __future__ import annotations
 
 import base64
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from bot.errors import InvalidInput
 from bot.images import MAX_INPUT_PIXELS, prepare_reference
+from tests.conftest import finish_jobs
+from tests.fakes.images import MARK, is_blue, photo
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def encode(image: Image.Image, fmt: str, **params) -> bytes:
@@ -71,3 +78,62 @@ def test_an_animated_image_is_refused():
 
     with pytest.raises(InvalidInput, match="animated"):
         prepare_reference(data)
+
+
+# -- phone photos, AVIF and HEIC: upright, in a format the provider takes -----------------------
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "AVIF", "HEIF"])
+def test_the_exif_orientation_is_applied_before_anything_else(fmt):
+    data = photo(fmt, orientation=6, size=(64, 48))
+
+    image = decode(prepare_reference(data)).convert("RGB")
+
+    assert image.size == (48, 64)  # turned on its side, as a phone shows it
+    assert is_blue(image.getpixel((48 - MARK // 2, MARK // 2)))  # the stored top-left is now top-right
+    assert not is_blue(image.getpixel((MARK // 2, MARK // 2)))
+
+
+def test_an_upright_jpeg_with_exif_is_sent_as_it_came():
+    data = photo("JPEG", orientation=1)
+    assert base64.b64decode(prepare_reference(data)) == data
+
+
+def test_heic_is_refused_plainly_where_pillow_heif_is_not_installed():
+    """An installation without pillow-heif (a platform with no wheel) says what to do instead."""
+    heic = photo("HEIF")
+    script = (
+        "import sys; sys.modules['pillow_heif'] = None\n"  # import fails, as it would where it is absent
+        "from bot.errors import InvalidInput\n"
+        "from bot.images import prepare_reference\n"
+        "try:\n"
+        "    prepare_reference(sys.stdin.buffer.read(), 'image')\n"
+        "except InvalidInput as exc:\n"
+        "    print(exc.message)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=heic, capture_output=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.decode().strip() == (
+        "`image` is a HEIC/HEIF photo, which this bot cannot read; save it as JPEG or PNG."
+    )
+
+
+@pytest.mark.parametrize(
+    ("filename", "fmt"), [("IMG_0001.jpg", "JPEG"), ("IMG_0002.avif", "AVIF"), ("IMG_0003.heic", "HEIF")]
+)
+async def test_a_phone_photo_reaches_the_provider_upright_as_png_or_jpeg(
+    simcord_env, running, guild_setup, fake_ttapi, filename, fmt
+):
+    _, channel, alice = guild_setup
+
+    await alice.slash(channel, "imagine", prompt="a cat", image=(filename, photo(fmt, orientation=6)))
+    await finish_jobs(simcord_env, running)
+
+    (sent,) = fake_ttapi.submits()
+    with Image.open(io.BytesIO(base64.b64decode(sent.body["image_prompt"]))) as image:
+        assert image.format in ("PNG", "JPEG")
+        assert image.size == (48, 64)
+        assert is_blue(image.convert("RGB").getpixel((48 - MARK // 2, MARK // 2)))
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state.value == "delivered"

@@ -22,6 +22,7 @@ from bot.errors import InvalidInput, UserFacingError
 from bot.jobs.plan import MAX_PROMPT_CHARS, plan_job
 from tests.conftest import CHANNEL_MESSAGE, acknowledged_with, finish_jobs
 from tests.fakes.bfl import FakeBFL
+from tests.fakes.images import image_bytes
 
 EPHEMERAL = 64
 
@@ -33,12 +34,6 @@ def settings_overrides(fake_bfl: FakeBFL) -> dict[str, Any]:
 
 
 # -- files as members attach them -------------------------------------------------------------
-
-
-def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48), **save: Any) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(out, fmt, **save)
-    return out.getvalue()
 
 
 def animated_gif() -> bytes:
@@ -129,7 +124,14 @@ CASES: list[Any] = [
     ("prompt-blank", "imagine", {"prompt": "   "}, "The prompt is empty"),
     ("prompt-blank-edit", "edit", {"prompt": " \t ", "image": ("a.png", image_bytes())}, "prompt is empty"),
     # Attachments, checked before anything is held.
-    ("not-an-image", "imagine", {"prompt": "a cat", "image": ("notes.txt", b"hello")}, "not a readable"),
+    ("not-an-image", "imagine", {"prompt": "a cat", "image": ("notes.txt", b"hello")}, "not an image"),
+    (
+        "pdf-as-image2",
+        "edit",
+        {"prompt": "merge", "image": ("a.png", image_bytes()), "image2": ("b.pdf", PDF)},
+        "`image2` is a application/pdf file",
+    ),
+    ("no-extension-text", "imagine", {"prompt": "a cat", "image": ("notes", b"hello")}, "not a readable"),
     ("pdf-named-png", "imagine", {"prompt": "a cat", "image": ("cat.png", PDF)}, "not a readable image"),
     ("html-named-jpg", "imagine", {"prompt": "a cat", "image": ("cat.jpg", HTML)}, "not a readable image"),
     ("svg-named-png", "imagine", {"prompt": "a cat", "image": ("cat.png", SVG)}, "not a readable image"),
@@ -246,6 +248,30 @@ async def test_an_attachment_over_the_limit_is_refused_before_it_is_downloaded(
     assert acknowledged_with(simcord_env, result) == CHANNEL_MESSAGE  # refused at once, not deferred
     downloads = [r for r in simcord_env.http_requests if r.method == "GET" and "/attachments/" in r.path]
     assert downloads == []
+    assert [type(e) for e in user_facing(simcord_env)] == [InvalidInput]
+    await assert_nothing_spent(running, [fake_ttapi], alice)
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("imagine", {"prompt": "a cat", "image": ("notes.txt", b"shopping list")}),
+        ("edit", {"prompt": "merge", "image": ("a.png", image_bytes()), "image4": ("d.pdf", PDF)}),
+    ],
+    ids=["txt-on-imagine", "pdf-as-fourth-image"],
+)
+async def test_a_file_discord_says_is_not_an_image_is_refused_privately_as_the_first_answer(
+    simcord_env, running, guild_setup, fake_ttapi, command, options
+):
+    """Discord names the content type: the refusal comes before any public "thinking…" or download."""
+    _, channel, alice = guild_setup
+
+    result = await alice.slash(channel, command, **options)
+
+    assert acknowledged_with(simcord_env, result) == CHANNEL_MESSAGE  # not DEFERRED: nobody saw "thinking"
+    assert result.ephemeral
+    assert "not an image; attach PNG, JPEG, WebP, AVIF or HEIC" in result.response.content
+    assert [r for r in simcord_env.http_requests if "/attachments/" in r.path] == []
     assert [type(e) for e in user_facing(simcord_env)] == [InvalidInput]
     await assert_nothing_spent(running, [fake_ttapi], alice)
 
