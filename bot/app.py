@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.store.db import Database, open_database
 from bot.store.jobs import JobRepository
 from bot.store.ledger import Ledger
+from bot.store.retention import FreeSpace, Retention
 
 USER_AGENT = "fluxbot/0.1 (+https://github.com/fluxbot)"
 
@@ -39,6 +40,8 @@ class Services:
     quota: QuotaService
     providers: dict[str, Provider]
     manager: JobManager
+    retention: Retention  # the RETENTION_DAYS sweep and the disk-use gauges
+    space: FreeSpace  # the MIN_FREE_DISK_MB floor
 
 
 def build_providers(
@@ -105,6 +108,7 @@ async def open_services(
         quota = QuotaService(settings, ledger, price_table())
         if providers is None:
             providers = build_providers(settings, http, mock_delay=mock_delay, include_mock=include_mock)
+        space = FreeSpace(settings.database_path.parent, settings.min_free_disk_mb)
         manager = JobManager(
             db=db,
             jobs=jobs,
@@ -118,10 +122,16 @@ async def open_services(
             poll_policy=poll_policy,
             callback_url=callback_urls(settings),
             rate_limits=rate_limits,
+            space=space,
         )
+        retention = Retention(
+            db, jobs, images_dir(settings), days=settings.retention_days, metrics=manager.metrics, space=space
+        )
+        retention.start()
         try:
-            yield Services(settings, db, http, jobs, ledger, quota, providers, manager)
+            yield Services(settings, db, http, jobs, ledger, quota, providers, manager, retention, space)
         finally:
+            await retention.stop()
             await manager.stop()
 
 
@@ -149,5 +159,5 @@ def callback_urls(settings: Settings) -> Callable[[Job], Callback | None] | None
 
 
 def images_dir(settings: Settings) -> Path:
-    """Finished images are kept beside the database until delivered, so a restart can still post them."""
+    """Finished images are kept beside the database (a restart can still post them) until RETENTION_DAYS."""
     return settings.database_path.parent / "images"

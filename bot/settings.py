@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     )
     job_timeout_seconds: float = Field(default=600, gt=0)
     max_safety_tolerance: int = Field(default=2, ge=0, le=6)
+    retention_days: int = Field(default=30, ge=0, le=36500)
+    min_free_disk_mb: int = Field(default=500, ge=0)
 
     webhook_public_url: str | None = None
     http_host: str = "127.0.0.1"

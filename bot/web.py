@@ -51,8 +51,19 @@ def build_app(services: Services, client: discord.Client | None = None) -> web.A
     async def healthz(request: web.Request) -> web.Response:
         store_ok = await services.db.ping()
         gateway_ok = client is None or (client.is_ready() and not client.is_closed())
+        disk_ok = services.space.enough()
+        # Below MIN_FREE_DISK_MB the bot is degraded, not down: running jobs still finish, and a
+        # restart (what an unhealthy container gets) would free no disk. So 200, and the body says so.
         status = 200 if store_ok and gateway_ok else 503
-        return web.json_response({"store": store_ok, "gateway": gateway_ok}, status=status)
+        health = "down" if status != 200 else "ok" if disk_ok else "degraded"
+        body = {
+            "status": health,
+            "store": store_ok,
+            "gateway": gateway_ok,
+            "disk": disk_ok,
+            "free_mb": services.space.free_bytes() // (1024 * 1024),
+        }
+        return web.json_response(body, status=status)
 
     async def metrics(request: web.Request) -> web.Response:
         await manager.refresh_metrics()

@@ -10,7 +10,7 @@ mapping as the tree handler: `handle_interaction_error`.
     fluxbot:edit:<job>     a modal asks for an instruction → a Kontext job with this image as input
     fluxbot:vary:<job>     an Ultra remix of this image (image prompt)
     fluxbot:details:<job>  every parameter, ephemerally
-    fluxbot:delete:<job>   the requester or members with Manage Messages
+    fluxbot:delete:<job>   the requester or members with Manage Messages (message and stored file)
     fluxbot:cancel:<job>   (under /jobs) cancel a queued job at no cost
 
 A custom_id under `fluxbot:` that matches none of these (forged, or from an older version) gets a
@@ -38,6 +38,7 @@ from bot.images import prepare_reference
 from bot.jobs.model import Job, JobState
 from bot.jobs.plan import JobPlan, plan_job
 from bot.providers.catalog import MODELS
+from bot.store.retention import delete_result_image
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
@@ -77,6 +78,16 @@ async def load_job(bot: FluxBot, job_id: str) -> Job:
     if job is None:
         raise NotFound("That job is not known to this bot (the button may be from another bot or forged).")
     return job
+
+
+def require_kept(bot: FluxBot, job: Job, what: str) -> None:
+    """A purged job (older than RETENTION_DAYS, or its member's data erased) has no prompt or images."""
+    if job.purged_at is not None:
+        days = bot.services.settings.retention_days
+        raise NotFound(
+            f"The prompt and images of that job are no longer kept (they are deleted after {days} days, "
+            f"or when a member's data is erased), so it cannot be {what}. Run the command again."
+        )
 
 
 async def result_image(job: Job, message: discord.Message | None) -> str:
@@ -169,6 +180,7 @@ class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
         await interaction.response.defer(thinking=True)
         bot = _bot(interaction)
         job = await load_job(bot, self.job_id)
+        require_kept(bot, job, "rerolled")
         images = [image.base64.text() for image in await bot.services.jobs.inputs(job.id)]
         inputs = await planning(bot, interaction, job.model)
         await _start(bot, interaction, reroll_plan(bot, job, images, inputs), job)
@@ -221,6 +233,7 @@ class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
         _require_model(bot, VARY_MODEL, "Vary")
         await interaction.response.defer(thinking=True)
         job = await load_job(bot, self.job_id)
+        require_kept(bot, job, "varied")
         image = await result_image(job, interaction.message)
         options = job.params.get("options", {})
         explicit = {
@@ -252,7 +265,8 @@ class DeleteButton(JobButton, template=r"fluxbot:delete:" + JOB_ID):
 
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        job = await load_job(_bot(interaction), self.job_id)
+        bot = _bot(interaction)
+        job = await load_job(bot, self.job_id)
         allowed = job.user_id == interaction.user.id or interaction.permissions.manage_messages
         if not allowed:
             raise NotAllowed(
@@ -265,6 +279,7 @@ class DeleteButton(JobButton, template=r"fluxbot:delete:" + JOB_ID):
                 pass
             except discord.Forbidden:
                 raise NotAllowed("The bot is not allowed to delete that message here.") from None
+        await delete_result_image(bot.services.jobs, job)
         log.info("job %s: result deleted by %s", job.id, interaction.user.id)
         await interaction.followup.send("Deleted.", ephemeral=True)
 

@@ -91,6 +91,7 @@ from bot.store.jobs import (
     count_unfinished,
     insert_job,
 )
+from bot.store.retention import FreeSpace, discard_inputs
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +236,7 @@ class JobManager:
         callback_url: Callable[[Job], Callback | None] | None = None,
         rate_limits: dict[str, float] | None = None,
         metrics: JobMetrics | None = None,
+        space: FreeSpace | None = None,
     ) -> None:
         self.db = db
         self.jobs = jobs
@@ -247,6 +249,7 @@ class JobManager:
         self.callback_url = callback_url
         self.rate_limits = rate_limits or {}
         self.metrics = metrics or JobMetrics()
+        self.space = space  # the free-space floor new jobs must clear (MIN_FREE_DISK_MB)
         self._sinks: dict[Origin, JobSink] = {}
         # The in-memory index: queued jobs and slots (the fair queue), and jobs being driven.
         self._queue = FairQueue(max_active_per_user=max_active_per_user, concurrency=concurrency or {})
@@ -351,8 +354,10 @@ class JobManager:
         """Accept a job: check the member's queue, hold its estimated cost, store it as queued.
 
         All in one transaction, so concurrent commands can never together exceed a limit.
-        Raises `QueueFull` or `QuotaExceeded` (user-facing, nothing spent).
+        Raises `QueueFull`, `QuotaExceeded` or `DiskAlmostFull` (user-facing, nothing spent).
         """
+        if self.space is not None:
+            self.space.check()
         now = time.time()
         encoded = [(n, new.request.body[n]) for n in IMAGE_FIELDS if isinstance(new.request.body.get(n), str)]
         # Megabytes of base64, kept as they will be sent (bot/encoding.py): only checked, in a worker
@@ -1048,6 +1053,7 @@ class JobManager:
             close = self.quota.release_statement(job, code)
         await self.db.atomic(move_and_close, move, close)
         move.applied()
+        await discard_inputs(self.jobs, job.id)  # no image came of it: nothing can reuse them
         self.metrics.finished.labels(state.value, job.model).inc()
         if charge:
             self.metrics.credits_charged.labels(job.provider, job.model).inc(float(charge))

@@ -62,5 +62,15 @@ class JobMetrics:
             registry=r,
         )
 
+        self.disk_bytes = Gauge(
+            "fluxbot_disk_bytes",
+            "Bytes of result and reference images beside the database (measured by the hourly sweep)",
+            ["folder"],
+            registry=r,
+        )
+        self.disk_free_bytes = Gauge(
+            "fluxbot_disk_free_bytes", "Free bytes on the disk of the database's folder", registry=r
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -106,6 +106,8 @@ class Job:
     #: Incremented (and committed) before each hand-over to the sink. Above 1, an earlier attempt
     #: may have posted the image before a crash: the sink must make the repeat harmless.
     delivery_attempts: int = 0
+    #: When its prompt and images were deleted (RETENTION_DAYS, or an erasure); None while kept.
+    purged_at: float | None = None
     #: How the member sees the job; rendered by the Discord side.
     queue_position: int | None = None
 

@@ -87,6 +87,7 @@ def _row_to_job(row: sqlite3.Row) -> Job:
         response_message_id=row["response_message_id"],
         result_message_id=row["result_message_id"],
         delivery_attempts=row["delivery_attempts"],
+        purged_at=row["purged_at"],
     )
 
 

@@ -377,7 +377,13 @@ async def test_metrics_and_healthz_on_an_ephemeral_port_show_no_secret(tmp_path,
         async with aiohttp.ClientSession() as http:
             async with http.get(url + "/healthz") as response:
                 assert response.status == 200
-                assert await response.json() == {"store": True, "gateway": True}
+                health = await response.json()
+                assert {k: health[k] for k in ("status", "store", "gateway", "disk")} == {
+                    "status": "ok",
+                    "store": True,
+                    "gateway": True,
+                    "disk": True,
+                }
             async with http.get(url + "/metrics") as response:
                 assert response.status == 200
                 assert response.headers["Content-Type"].startswith("text/plain")

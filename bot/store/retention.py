@@ -1,0 +1,256 @@
+"""Data that does not grow forever: reference images, result images and prompts, deleted on time.
+
+- A job that ends without an image (cancelled, refused by the provider's filter, failed, timed out)
+  has its reference images deleted as soon as its end is committed (`discard_inputs`): no button
+  can use them again.
+- A finished job keeps them (Reroll uses them) until `RETENTION_DAYS` after it finished. Then the
+  sweep (`Retention.sweep`, hourly) deletes its reference images, its result image and its prompt,
+  and marks the row purged. The row and its ledger entries stay: the books must still add up.
+- Files go first, then the rows (`purge_rows`): a crash in between leaves rows naming files already
+  gone, which the next sweep finishes; never a file that no row would ever lead to again.
+- `MIN_FREE_DISK_MB`: below it new jobs are refused before anything is held (`FreeSpace.check`);
+  jobs already accepted still finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import UserFacingError
+from bot.jobs.metrics import JobMetrics
+from bot.jobs.model import Job
+from bot.store.db import Database
+from bot.store.jobs import JobRepository
+
+log = logging.getLogger(__name__)
+
+DAY = 86400.0
+#: Jobs purged per write: one short unit in the store's thread, then the loop gets its turn.
+SWEEP_BATCH = 500
+#: Seconds between sweeps (and disk-use measurements).
+SWEEP_INTERVAL = 3600.0
+MB = 1024 * 1024
+
+
+class DiskAlmostFull(UserFacingError):
+    """New jobs are refused while free space is under `MIN_FREE_DISK_MB` (nothing was held)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The bot's disk is almost full, so it is not taking new images right now. "
+            "Nothing was charged; please try again later."
+        )
+
+
+class FreeSpace:
+    """The free-space floor of the data folder (`shutil.disk_usage`: one statvfs, microseconds)."""
+
+    def __init__(self, folder: Path, min_free_mb: int) -> None:
+        self.folder = folder
+        self.min_free_mb = min_free_mb
+
+    def free_bytes(self) -> int:
+        return shutil.disk_usage(self.folder).free
+
+    def enough(self) -> bool:
+        return self.min_free_mb == 0 or self.free_bytes() >= self.min_free_mb * MB
+
+    def check(self) -> None:
+        """Raise `DiskAlmostFull` below the floor (a new job is about to be accepted)."""
+        if not self.enough():
+            log.warning(
+                "refusing a new job: %d MB free in %s, MIN_FREE_DISK_MB is %d",
+                self.free_bytes() // MB,
+                self.folder,
+                self.min_free_mb,
+            )
+            raise DiskAlmostFull
+
+
+@dataclass(frozen=True, slots=True)
+class DiskUse:
+    """Bytes in the two folders of megabytes beside the database."""
+
+    images: int
+    inputs: int
+
+
+def folder_bytes(folder: Path) -> int:
+    """The size of the files directly in `folder` (0 if it does not exist). One pass of scandir."""
+    total = 0
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(FileNotFoundError):
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+def remove_files(paths: Iterable[Path]) -> int:
+    """Unlink each path (one already gone is fine); returns the bytes freed."""
+    freed = 0
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            size = path.stat().st_size
+            path.unlink()
+            freed += size
+    return freed
+
+
+async def discard_inputs(jobs: JobRepository, job_id: str) -> None:
+    """A job ended without an image: delete its reference image files (its rows stay, naming them).
+
+    Called after the end is committed. A later Reroll reads a missing file as `InputsLost`, which
+    tells the member plainly that the image is no longer kept. A failure here is only logged: the
+    sweep, or the orphan check at start, gets the files later.
+    """
+    try:
+        rows = await jobs.db.fetchall(
+            "SELECT file FROM job_inputs WHERE job_id = ? AND file IS NOT NULL", (job_id,)
+        )
+        if rows:
+            await asyncio.to_thread(remove_files, [jobs.input_files.path(r["file"]) for r in rows])
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("job %s: its reference images could not be deleted yet (%s)", job_id, exc)
+
+
+#: What a purge keeps of a job: the prompt as the empty string (the column is NOT NULL), also out of
+#: the stored request; no files, no tokens. Amounts, states and times stay for the books.
+PURGE = (
+    "UPDATE jobs SET prompt = '', params = json_remove(params, '$.body.prompt', '$.options.prompt'),"
+    " result_path = NULL, interaction_token = NULL, callback_token = NULL, purged_at = ?"
+)
+
+
+def purge_rows(conn: sqlite3.Connection, job_ids: Sequence[str], now: float) -> int:
+    """In the store's thread: forget the prompts and files of these jobs (their files are gone)."""
+    marks = ",".join("?" * len(job_ids))
+    where = f"WHERE id IN ({marks}) AND purged_at IS NULL"
+    changed = conn.execute(f"{PURGE} {where}", (now, *job_ids)).rowcount
+    conn.execute(f"DELETE FROM job_inputs WHERE job_id IN ({marks})", tuple(job_ids))  # noqa: S608
+    return changed
+
+
+async def files_of(db: Database, jobs: JobRepository, rows: Sequence[sqlite3.Row]) -> list[Path]:
+    """The result image and reference image files of these job rows (`id`, `result_path`)."""
+    paths = [Path(r["result_path"]) for r in rows if r["result_path"]]
+    ids = [r["id"] for r in rows]
+    for start in range(0, len(ids), SWEEP_BATCH):
+        chunk = ids[start : start + SWEEP_BATCH]
+        inputs = await db.fetchall(
+            f"SELECT file FROM job_inputs WHERE job_id IN ({','.join('?' * len(chunk))})"  # noqa: S608
+            " AND file IS NOT NULL",
+            chunk,
+        )
+        paths.extend(jobs.input_files.path(r["file"]) for r in inputs)
+    return paths
+
+
+@dataclass(frozen=True, slots=True)
+class Swept:
+    jobs: int
+    freed: int  # bytes
+    seconds: float
+
+
+class Retention:
+    """The hourly sweep (`RETENTION_DAYS`) and the disk-use gauges it keeps up to date."""
+
+    def __init__(
+        self,
+        db: Database,
+        jobs: JobRepository,
+        images_dir: Path,
+        *,
+        days: int,
+        metrics: JobMetrics | None = None,
+        space: FreeSpace | None = None,
+    ) -> None:
+        self.db = db
+        self.jobs = jobs
+        self.images_dir = images_dir
+        self.days = days
+        self.metrics = metrics
+        self.space = space
+        self.disk = DiskUse(0, 0)
+        self._task: asyncio.Task[None] | None = None
+        if metrics is not None and space is not None:
+            # Read when /metrics is scraped: one statvfs, no directory walk.
+            metrics.disk_free_bytes.set_function(space.free_bytes)
+
+    async def sweep(self, now: float | None = None) -> Swept:
+        """Purge every finished job older than the retention, a batch at a time; 0 days: nothing."""
+        started = time.monotonic()
+        if self.days <= 0:
+            return Swept(0, 0, 0.0)
+        cutoff = (now if now is not None else time.time()) - self.days * DAY
+        purged = freed = 0
+        while True:
+            rows = await self.db.fetchall(
+                "SELECT id, result_path FROM jobs WHERE purged_at IS NULL AND finished_at IS NOT NULL"
+                " AND finished_at < ? ORDER BY finished_at LIMIT ?",
+                (cutoff, SWEEP_BATCH),
+            )
+            if not rows:
+                break
+            freed += await asyncio.to_thread(remove_files, await files_of(self.db, self.jobs, rows))
+            purged += await self.db.atomic(purge_rows, [r["id"] for r in rows], time.time())
+            if len(rows) < SWEEP_BATCH:
+                break
+        swept = Swept(purged, freed, time.monotonic() - started)
+        if purged:
+            log.info(
+                "retention: purged %d job(s) older than %d days, %.1f MB freed in %.2fs",
+                purged,
+                self.days,
+                freed / MB,
+                swept.seconds,
+            )
+        return swept
+
+    async def measure(self) -> DiskUse:
+        """Walk the two folders once (in a worker thread) and update the gauges."""
+        images, inputs = await asyncio.to_thread(
+            lambda: (folder_bytes(self.images_dir), folder_bytes(self.jobs.input_files.folder))
+        )
+        self.disk = DiskUse(images, inputs)
+        if self.metrics is not None:
+            self.metrics.disk_bytes.labels("images").set(images)
+            self.metrics.disk_bytes.labels("inputs").set(inputs)
+        return self.disk
+
+    async def run(self, interval: float = SWEEP_INTERVAL) -> None:
+        """Sweep and measure now, then every `interval` seconds; a failed round is logged and retried."""
+        while True:
+            try:
+                await self.sweep()
+                await self.measure()
+            except (OSError, sqlite3.Error) as exc:
+                log.warning("retention sweep failed (%s); trying again in %.0fs", exc, interval)
+            await asyncio.sleep(interval)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name="fluxbot-retention")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+
+async def delete_result_image(jobs: JobRepository, job: Job) -> None:
+    """The Delete button: the stored result file goes with the message; the row forgets its name."""
+    if job.result_path:
+        await asyncio.to_thread(remove_files, [Path(job.result_path)])
+        await jobs.update(job, result_path=None)
