@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.errors import UserFacingError
+from bot.errors import ConfigurationError, UserFacingError
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings, settings_problems
 
@@ -31,7 +31,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     commands.add_parser("migrate", help="bring the database to the newest schema and exit")
     sync = commands.add_parser("sync-commands", help="register slash commands globally or in one guild")
     sync.add_argument("--guild", type=int, help="guild id to sync to (instant) instead of globally")
-    commands.add_parser("doctor", help="check configuration, database and provider keys")
+    doctor = commands.add_parser("doctor", help="check configuration, database and provider keys")
+    doctor.add_argument("--fix", action="store_true", help="create or migrate the database if needed")
     gen = commands.add_parser("generate", help="run one job without Discord and save the image")
     gen.add_argument(
         "prompt", nargs="?", help="what to draw; Midjourney-style flags (--ar 16:9) are understood"
@@ -82,10 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-class ConfigurationError(Exception):
-    """A setting is missing for what was asked (e.g. DISCORD_TOKEN to run the bot)."""
-
-
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
         from bot.store.db import open_database
@@ -98,9 +95,9 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return await generate(settings, args)
     if args.command == "doctor":
-        from bot.cli import doctor
+        from bot.doctor import doctor
 
-        return await doctor(settings)
+        return await doctor(settings, fix=args.fix)
     if args.command == "sync-commands":
         from bot.cli import sync_commands
 

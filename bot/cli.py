@@ -1,4 +1,4 @@
-"""Command-line entry points that run without the gateway: `generate`, `doctor`, `sync-commands`."""
+"""Command-line entry points that run without the gateway: `generate`, `sync-commands`, `backup`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import fcntl
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,6 @@ from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
 from bot.jobs.polling import PollPolicy
 from bot.jobs.sink import Progress
-from bot.providers.base import ProviderError
-from bot.providers.catalog import MODELS
 from bot.quota import format_credits
 from bot.settings import Settings
 from bot.web import serve
@@ -166,72 +164,6 @@ async def generate(
     for done in failed:
         print(f"job {done.id} {done.state.value}: {done.error_message}", file=sys.stderr)
     return 1 if failed else 0
-
-
-#: What to tell the operator to look at, by provider error kind.
-_FIX_HINT = {
-    "auth": "check {key}",
-    "credit": "top up the provider account",
-    "network": "check {url} and the network",
-    "server": "the provider had an error; try again later",
-    "busy": "the provider is busy; try again later",
-}
-_SETTING_NAMES = {
-    "ttapi": ("TTAPI_API_KEY", "TTAPI_BASE_URL"),
-    "bfl": ("BFL_API_KEY", "BFL_BASE_URL"),
-}
-
-
-async def doctor(settings: Settings) -> int:
-    """Check configuration, database and each configured provider key; say plainly what is wrong.
-
-    BFL: `GET /v1/credits` (the key works, and the balance). TTAPI publishes no balance endpoint:
-    a fetch of a job id that cannot exist proves the key is accepted without spending anything.
-    """
-    problems: list[str] = []
-
-    def problem(line: str) -> None:
-        problems.append(line)
-        print(f"  PROBLEM: {line}")
-
-    print(f"database: {settings.database_path}")
-    try:
-        async with open_services(settings) as services:
-            print(f"  ok, schema version {await services.db.schema_version()}")
-            print("discord:")
-            if settings.discord_token is None:
-                problem("DISCORD_TOKEN is not set (needed to run the bot and to sync commands)")
-            else:
-                print("  token is set")
-            print("providers:")
-            if not services.providers:
-                problem("none configured: set TTAPI_API_KEY or BFL_API_KEY (or ENABLE_MOCK_PROVIDER=true)")
-            for name, provider in services.providers.items():
-                try:
-                    print(f"  {name}: {await provider.check()}")
-                except ProviderError as exc:
-                    key, url = _SETTING_NAMES.get(name, ("its key", "its base URL"))
-                    hint = _FIX_HINT.get(exc.kind, "see the provider's status page").format(key=key, url=url)
-                    problem(f"{name}: {exc.message} ({hint})")
-            _check_models(settings, list(services.providers), problem)
-    except OSError as exc:
-        problem(f"cannot open the database: {exc.strerror}")
-    print("all good" if not problems else f"{len(problems)} problem(s) found")
-    return 0 if not problems else 1
-
-
-def _check_models(settings: Settings, available: list[str], problem: Callable[[str], None]) -> None:
-    print("models:")
-    preferred = settings.preferred_provider()
-    for spec in MODELS.values():
-        serving = [p for p in available if p in spec.routes]
-        if serving:
-            chosen = preferred if preferred in serving else serving[0]
-            print(f"  {spec.id}: {chosen}")
-    if settings.default_model not in MODELS:
-        problem(f"DEFAULT_MODEL {settings.default_model!r} is not a known model")
-    elif "mock" not in available and not any(p in MODELS[settings.default_model].routes for p in available):
-        problem(f"DEFAULT_MODEL {settings.default_model} is not offered by a configured provider")
 
 
 async def sync_tree(tree: app_commands.CommandTree[Any], guild_id: int | None) -> str:

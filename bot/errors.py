@@ -34,3 +34,10 @@ class NotAllowed(UserFacingError):
 
 class NotFound(UserFacingError):
     """A job, image or member the command refers to does not exist (any more)."""
+
+
+class ConfigurationError(Exception):
+    """The setup cannot work as it is (a missing setting, a database from a newer fluxbot).
+
+    The command line prints it as one line and exits with code 2.
+    """

@@ -8,6 +8,7 @@ results) reach the simulated Discord and see its virtual clock. A test waits for
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from bot.errors import UserFacingError
 from bot.jobs.polling import PollPolicy
 from bot.settings import Settings
 from tests.fakes.bfl import FakeBFL
+from tests.fakes.discord_rest import FakeDiscordREST
 from tests.fakes.ttapi import FakeTTAPI
 
 #: Fast polling for fakes whose jobs take a fraction of a second.
@@ -28,6 +30,21 @@ FAST_POLLING = PollPolicy(min_interval=0.02, max_interval=0.2, typical_override=
 
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli_env(values: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a `python -m bot` subprocess: this one's, without any of the bot's
+    settings (nor the provider, Discord and quota variables a developer may have exported), plus
+    `values`."""
+    settings = {name.upper() for name in Settings.model_fields}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in settings and not k.startswith(("TTAPI_", "BFL_", "DISCORD_", "QUOTA_", "FLUXBOT_"))
+    }
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(values or {})
+    return env
 
 
 def env_from_example(folder: Path, **values: str) -> Path:
@@ -67,6 +84,15 @@ async def fake_ttapi() -> AsyncIterator[FakeTTAPI]:
 async def fake_bfl() -> AsyncIterator[FakeBFL]:
     """A fake Black Forest Labs API on loopback (tests/fakes/bfl.py)."""
     fake = FakeBFL()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscordREST]:
+    """Discord's REST API as `doctor` sees it, on loopback (tests/fakes/discord_rest.py)."""
+    fake = FakeDiscordREST()
     await fake.start()
     yield fake
     await fake.stop()

@@ -2,41 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Collection
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
-from bot.settings import Settings
-from bot.store.db import list_migrations
-from tests.conftest import env_from_example
+from bot.store.db import latest_schema_version, list_migrations
+from tests.conftest import cli_env, env_from_example
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cli(
-    *args: str,
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    timeout: float = 60,
-    drop: Collection[str] = (),
-):
-    """`python -m bot ARGS` in `cwd`, without the caller's provider, Discord, quota (and `drop`) variables."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TTAPI_", "BFL_", "DISCORD_", "QUOTA_")) and k not in drop
-    }
-    clean["PYTHONPATH"] = str(ROOT)
-    clean.update(env or {})
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
-        env=clean,
+        env=cli_env(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -103,10 +87,31 @@ def test_migrate_creates_the_database(tmp_path):
 
 def test_the_shipped_env_example_runs_with_only_a_token_and_a_key(tmp_path):
     env_from_example(tmp_path, DISCORD_TOKEN="discord-token-xyz", TTAPI_API_KEY="tt-key-xyz")
-    settings_env = {name.upper() for name in Settings.model_fields}
 
-    done = run_cli("migrate", cwd=tmp_path, env={}, drop=settings_env)
+    done = run_cli("migrate", cwd=tmp_path)
 
     assert done.returncode == 0, done.stderr
     assert f"schema version {len(list_migrations())}" in done.stdout
     assert (tmp_path / "data" / "fluxbot.sqlite3").exists()  # DATABASE_PATH's default, from the cwd
+
+
+@pytest.mark.parametrize("command", ["migrate", "run"])
+def test_a_database_newer_than_the_code_is_refused_at_start(tmp_path, command):
+    path = tmp_path / "fluxbot.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE kept (x INTEGER)")
+        db.execute(f"PRAGMA user_version = {latest_schema_version() + 1:d}")
+    db.close()
+    before = path.read_bytes()
+    env = {"DATABASE_PATH": str(path), "DISCORD_TOKEN": "not-used", "ENABLE_MOCK_PROVIDER": "true"}
+
+    done = run_cli(command, cwd=tmp_path, env=env)
+
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"configuration error: the database {path} is at schema version {latest_schema_version() + 1}, "
+        f"newer than this fluxbot knows ({latest_schema_version()}): run the newer fluxbot, "
+        "or restore the backup taken before the upgrade"
+    )
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fluxbot.sqlite3"]

@@ -1,32 +1,38 @@
-"""`python -m bot doctor` against the fake providers (a real subprocess), and `sync-commands`."""
+"""`python -m bot doctor` (a real subprocess) against fake providers and Discord; `sync-commands`."""
 
 from __future__ import annotations
 
 import asyncio
-import os
+import sqlite3
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.cli import sync_tree
+from bot.store.db import latest_schema_version, list_migrations
+from tests.conftest import cli_env, env_from_example
 from tests.fakes.bfl import FakeBFL
+from tests.fakes.discord_rest import FakeDiscordREST
 from tests.fakes.ttapi import FakeTTAPI
 
-ROOT = Path(__file__).resolve().parents[1]
+#: The invite URL for the fake's bot user: scopes bot + applications.commands; Send Messages
+#: (2048), Embed Links (16384), Attach Files (32768), Read Message History (65536).
+INVITE = (
+    "https://discord.com/oauth2/authorize?client_id=1234567890123456789"
+    "&scope=bot+applications.commands&permissions=116736"
+)
 
 
 async def run_cli_async(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
     """The CLI in a subprocess, awaited, so the fakes in this event loop keep answering it."""
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TTAPI_", "BFL_", "DISCORD_", "QUOTA_"))
-    }
-    clean.update(PYTHONPATH=str(ROOT), **env)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         *args,
         cwd=cwd,
-        env=clean,
+        env=cli_env(env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -35,9 +41,10 @@ async def run_cli_async(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int
     return process.returncode, out.decode(), err.decode()
 
 
-def provider_env(ttapi: FakeTTAPI, bfl: FakeBFL, tmp_path: Path) -> dict[str, str]:
+def provider_env(ttapi: FakeTTAPI, bfl: FakeBFL, discord: FakeDiscordREST, tmp_path: Path) -> dict[str, str]:
     return {
-        "DISCORD_TOKEN": "doctor-discord-token",
+        "DISCORD_TOKEN": discord.token,
+        "FLUXBOT_TEST_DISCORD_API": discord.api,
         "TTAPI_API_KEY": ttapi.api_key,
         "TTAPI_BASE_URL": ttapi.url,
         "BFL_API_KEY": bfl.api_key,
@@ -46,25 +53,51 @@ def provider_env(ttapi: FakeTTAPI, bfl: FakeBFL, tmp_path: Path) -> dict[str, st
     }
 
 
-async def test_doctor_checks_each_key_and_says_all_good(tmp_path, fake_ttapi, fake_bfl):
+def make_database(path: Path, version: int) -> None:
+    """A database file at schema `version`: the real migrations up to it, or past the newest."""
+    with sqlite3.connect(path) as db:
+        for number, migration in list_migrations():
+            if number <= version:
+                db.executescript(migration.read_text())
+        db.execute(f"PRAGMA user_version = {version:d}")
+    db.close()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file in `folder` and its bytes: doctor must leave it as it was."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+async def test_doctor_logs_in_checks_each_key_and_says_all_good(tmp_path, fake_ttapi, fake_bfl, fake_discord):
+    make_database(tmp_path / "db.sqlite3", latest_schema_version())
+    before = snapshot(tmp_path)
+
     code, out, err = await run_cli_async(
-        "doctor", cwd=tmp_path, env=provider_env(fake_ttapi, fake_bfl, tmp_path)
+        "doctor", cwd=tmp_path, env=provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path)
     )
 
     assert code == 0, out + err
+    assert f"  ok, schema version {latest_schema_version()}" in out
+    assert "  logged in as fluxbot-test (id 1234567890123456789)" in out
+    assert f"  invite URL: {INVITE}" in out
     assert "  bfl: key accepted, 1234.5 credits left (GET /v1/credits)" in out
     assert "  ttapi: key accepted (GET /flux/fetch of an unknown job); TTAPI has no balance endpoint" in out
     assert "  flux-pro-1.1: ttapi" in out  # DEFAULT_PROVIDER unset: ttapi, as its key is set
     assert "  flux-pro-finetuned: bfl" in out
+    assert "not served" not in out
     assert out.strip().endswith("all good")
-    # It really asked each provider, with each key, and spent nothing.
+    # It really asked Discord and each provider, with each key, and spent nothing.
+    assert fake_discord.requests == [("GET", "/api/v10/users/@me")]
     assert [(r.path, r.headers["x-key"]) for r in fake_bfl.requests] == [("/v1/credits", fake_bfl.api_key)]
     assert [r.path for r in fake_ttapi.requests] == ["/flux/fetch"]
     assert fake_ttapi.submits() == fake_bfl.submits() == []
+    assert snapshot(tmp_path) == before  # the database untouched, no -wal or -shm created
 
 
-async def test_doctor_says_plainly_what_is_wrong_and_never_shows_a_key(tmp_path, fake_ttapi, fake_bfl):
-    env = provider_env(fake_ttapi, fake_bfl, tmp_path)
+async def test_doctor_says_plainly_what_is_wrong_and_never_shows_a_key(
+    tmp_path, fake_ttapi, fake_bfl, fake_discord
+):
+    env = provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path)
     env["BFL_API_KEY"] = "bfl-wrong-secret-123"
     env["TTAPI_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens there
     env["DEFAULT_MODEL"] = "flux-9000"
@@ -75,26 +108,152 @@ async def test_doctor_says_plainly_what_is_wrong_and_never_shows_a_key(tmp_path,
     assert code == 1
     problems = [line.strip() for line in out.splitlines() if "PROBLEM" in line]
     assert problems == [
+        "PROBLEM: it does not exist yet: run `python -m bot migrate` or `python -m bot doctor --fix` "
+        "(the bot also creates it when it starts)",
         "PROBLEM: DISCORD_TOKEN is not set (needed to run the bot and to sync commands)",
         "PROBLEM: ttapi: ttapi could not be reached (check TTAPI_BASE_URL and the network)",
         "PROBLEM: bfl: the bot's BFL key was refused (or lacks permission) (check BFL_API_KEY)",
         "PROBLEM: DEFAULT_MODEL 'flux-9000' is not a known model",
     ]
-    assert out.strip().endswith("4 problem(s) found")
+    assert out.strip().endswith("5 problem(s) found")
     assert "bfl-wrong-secret-123" not in out + err
     assert fake_ttapi.api_key not in out + err
     assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # a missing database is reported, not created
 
 
-async def test_doctor_with_an_out_of_credit_bfl_account(tmp_path, fake_ttapi, fake_bfl):
+async def test_doctor_with_a_token_discord_refuses(tmp_path, fake_ttapi, fake_bfl, fake_discord):
+    make_database(tmp_path / "db.sqlite3", latest_schema_version())
+    env = provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path)
+    env["DISCORD_TOKEN"] = "revoked-discord-secret-456"
+
+    code, out, err = await run_cli_async("doctor", cwd=tmp_path, env=env)
+
+    assert code == 1
+    assert (
+        "  PROBLEM: Discord refused DISCORD_TOKEN (developer portal → Bot → Reset Token, then update it)"
+        in out.splitlines()
+    )
+    assert "invite URL" not in out
+    assert "revoked-discord-secret-456" not in out + err
+    assert fake_discord.requests == [("GET", "/api/v10/users/@me")]
+
+
+async def test_doctor_names_the_models_no_configured_provider_serves(tmp_path, fake_ttapi, fake_discord):
+    make_database(tmp_path / "db.sqlite3", latest_schema_version())
+    env = {
+        "DISCORD_TOKEN": fake_discord.token,
+        "FLUXBOT_TEST_DISCORD_API": fake_discord.api,
+        "TTAPI_API_KEY": fake_ttapi.api_key,
+        "TTAPI_BASE_URL": fake_ttapi.url,
+        "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+    }
+
+    code, out, _ = await run_cli_async("doctor", cwd=tmp_path, env=env)
+
+    assert code == 0, out
+    assert "  not served by the configured providers: flux-pro-finetuned (needs BFL_API_KEY)" in out
+
+
+async def test_doctor_reports_pending_migrations_and_fix_applies_them(
+    tmp_path, fake_ttapi, fake_bfl, fake_discord
+):
+    path = tmp_path / "db.sqlite3"
+    make_database(path, 1)
+    before = snapshot(tmp_path)
+    env = provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path)
+    pending = latest_schema_version() - 1
+
+    code, out, _ = await run_cli_async("doctor", cwd=tmp_path, env=env)
+
+    assert code == 1
+    assert (
+        f"  PROBLEM: schema version 1: {pending} migrations pending, "
+        "run `python -m bot migrate` or `python -m bot doctor --fix`"
+    ) in out.splitlines()
+    assert snapshot(tmp_path) == before
+
+    code, out, _ = await run_cli_async("doctor", "--fix", cwd=tmp_path, env=env)
+
+    assert code == 0, out
+    assert f"  migrated from schema version 1 to {latest_schema_version()}" in out
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == latest_schema_version()
+    db.close()
+
+
+async def test_doctor_fix_creates_a_missing_database(tmp_path, fake_ttapi, fake_bfl, fake_discord):
+    env = provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path)
+
+    code, out, _ = await run_cli_async("doctor", "--fix", cwd=tmp_path, env=env)
+
+    assert code == 0, out
+    assert f"  migrated from schema version 0 to {latest_schema_version()}" in out
+    assert (tmp_path / "db.sqlite3").exists()
+
+
+@pytest.mark.parametrize("fix", [[], ["--fix"]])
+async def test_doctor_refuses_a_database_newer_than_the_code(
+    tmp_path, fake_ttapi, fake_bfl, fake_discord, fix
+):
+    make_database(tmp_path / "db.sqlite3", latest_schema_version() + 1)
+    before = snapshot(tmp_path)
+
+    code, out, _ = await run_cli_async(
+        "doctor", *fix, cwd=tmp_path, env=provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path)
+    )
+
+    assert code == 1
+    assert (
+        f"  PROBLEM: schema version {latest_schema_version() + 1} is newer than this fluxbot knows "
+        f"({latest_schema_version()}): run the newer fluxbot, or restore the backup taken before the upgrade"
+    ) in out.splitlines()
+    assert snapshot(tmp_path) == before
+
+
+async def test_the_test_discord_api_must_be_loopback(tmp_path, fake_ttapi, fake_bfl, fake_discord):
+    env = provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path)
+    env["FLUXBOT_TEST_DISCORD_API"] = "https://example.com/api/v10"
+
+    code, out, err = await run_cli_async("doctor", cwd=tmp_path, env=env)
+
+    assert code == 2
+    assert err.strip() == (
+        "configuration error: FLUXBOT_TEST_DISCORD_API is for tests and must be a loopback URL"
+    )
+    assert out == ""
+    assert fake_discord.requests == []
+
+
+async def test_doctor_with_an_out_of_credit_bfl_account(tmp_path, fake_ttapi, fake_bfl, fake_discord):
     fake_bfl.error_next(402, "Insufficient credits", on="credits")
 
     code, out, _ = await run_cli_async(
-        "doctor", cwd=tmp_path, env=provider_env(fake_ttapi, fake_bfl, tmp_path)
+        "doctor", cwd=tmp_path, env=provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path)
     )
 
     assert code == 1
     assert "PROBLEM: bfl: the bot's BFL account is out of credits (top up the provider account)" in out
+
+
+async def test_the_shipped_env_example_passes_doctor(tmp_path, fake_ttapi, fake_discord):
+    # A newcomer's path: cp .env.example .env, fill in the token and one key, doctor --fix, doctor.
+    env_from_example(
+        tmp_path,
+        DISCORD_TOKEN=fake_discord.token,
+        TTAPI_API_KEY=fake_ttapi.api_key,
+        TTAPI_BASE_URL=fake_ttapi.url,  # the fake instead of api.ttapi.io
+    )
+    env = {"FLUXBOT_TEST_DISCORD_API": fake_discord.api}
+
+    code, out, err = await run_cli_async("doctor", "--fix", cwd=tmp_path, env=env)
+    assert code == 0, out + err
+    code, out, err = await run_cli_async("doctor", cwd=tmp_path, env=env)
+
+    assert code == 0, out + err
+    assert "database: data/fluxbot.sqlite3" in out.splitlines()
+    assert f"  invite URL: {INVITE}" in out
+    assert out.strip().endswith("all good")
 
 
 async def test_sync_commands_without_a_token_exits_2(tmp_path):

@@ -24,6 +24,8 @@ from urllib.request import pathname2url
 
 import aiosqlite
 
+from bot.errors import ConfigurationError
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -54,6 +56,46 @@ def list_migrations(folder: Path | None = None) -> list[tuple[int, Path]]:
     if numbers != list(range(1, len(numbers) + 1)):
         raise RuntimeError(f"migrations must be numbered 0001, 0002, … without gaps; found {numbers}")
     return found
+
+
+def latest_schema_version(folder: Path | None = None) -> int:
+    """The schema version this code migrates to: its newest migration's number."""
+    migrations = list_migrations(folder)
+    return migrations[-1][0] if migrations else 0
+
+
+class SchemaTooNew(ConfigurationError):
+    """The database was migrated by a newer fluxbot: this code does not know its schema."""
+
+    def __init__(self, path: Path, version: int, latest: int) -> None:
+        super().__init__(
+            f"the database {path} is at schema version {version}, newer than this fluxbot knows "
+            f"({latest}): run the newer fluxbot, or restore the backup taken before the upgrade"
+        )
+
+
+def refuse_newer_schema(path: Path, version: int, folder: Path | None = None) -> None:
+    latest = latest_schema_version(folder)
+    if version > latest:
+        raise SchemaTooNew(path, version, latest)
+
+
+def read_schema_version(path: Path) -> int | None:
+    """The database file's schema version, None when there is no file; creates and changes nothing.
+
+    Without a write-ahead log beside it the file is the whole database, and it is read as
+    immutable, so SQLite does not create `-wal`/`-shm` files either. With one (the bot is running,
+    or was killed) it is read through the log, whose pages may be newer than the file's.
+    """
+    if not path.is_file():
+        return None
+    immutable = not path.with_name(path.name + "-wal").exists()
+    uri = _read_only_uri(path) + ("&immutable=1" if immutable else "")
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
 
 
 class WriterLock:
@@ -368,8 +410,12 @@ def _run_batch(
 
 
 async def apply_migrations(db: Database, folder: Path | None = None) -> list[int]:
-    """Bring the schema to the newest version; each migration in one transaction. Returns those applied."""
+    """Bring the schema to the newest version; each migration in one transaction. Returns those applied.
+
+    A database newer than the migrations is refused (`SchemaTooNew`) before anything is written.
+    """
     current = await db.schema_version()
+    refuse_newer_schema(db.path, current, folder)
     applied = []
     for number, path in list_migrations(folder):
         if number <= current:
@@ -408,13 +454,20 @@ def _split_sql(script: str) -> list[str]:
 
 @asynccontextmanager
 async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Database]:
-    """Open (and create) the database file in WAL mode, migrated to the newest schema."""
+    """Open (and create) the database file in WAL mode, migrated to the newest schema.
+
+    A database from a newer fluxbot is refused (`SchemaTooNew`) before any setting is changed.
+    """
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row
     db: Database | None = None
     try:
+        if migrate:
+            async with conn.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            refuse_newer_schema(path, row[0] if row else 0)
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")

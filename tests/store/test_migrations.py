@@ -6,7 +6,14 @@ import sqlite3
 
 import pytest
 
-from bot.store.db import apply_migrations, list_migrations, open_database
+from bot.store.db import (
+    SchemaTooNew,
+    apply_migrations,
+    latest_schema_version,
+    list_migrations,
+    open_database,
+    read_schema_version,
+)
 
 
 async def test_migrates_an_empty_file_to_the_newest_schema(tmp_path):
@@ -51,3 +58,33 @@ def test_migrations_are_numbered_without_gaps(tmp_path):
     (tmp_path / "0003_c.sql").write_text("SELECT 1;")
     with pytest.raises(RuntimeError, match="without gaps"):
         list_migrations(tmp_path)
+
+
+async def test_a_database_newer_than_the_code_is_refused_before_anything_is_written(tmp_path):
+    path = tmp_path / "fluxbot.sqlite3"
+    with sqlite3.connect(path) as plain:
+        plain.execute("CREATE TABLE kept (x INTEGER)")
+        plain.execute(f"PRAGMA user_version = {latest_schema_version() + 1:d}")
+    plain.close()
+    before = path.read_bytes()
+
+    with pytest.raises(SchemaTooNew, match=f"schema version {latest_schema_version() + 1}, newer than"):
+        async with open_database(path):
+            pass
+
+    assert path.read_bytes() == before  # not even switched to WAL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fluxbot.sqlite3"]
+
+
+async def test_read_schema_version_creates_nothing_and_reads_through_the_log(tmp_path):
+    path = tmp_path / "fluxbot.sqlite3"
+    assert read_schema_version(path) is None
+    assert not path.exists()
+
+    async with open_database(path) as db:
+        # The bot is running: the newest pages may be in the -wal file only.
+        assert (tmp_path / "fluxbot.sqlite3-wal").exists()
+        assert read_schema_version(path) == await db.schema_version() == latest_schema_version()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert read_schema_version(path) == latest_schema_version()
+    assert sorted(p.name for p in tmp_path.iterdir()) == files

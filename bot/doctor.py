@@ -1,0 +1,188 @@
+"""`python -m bot doctor [--fix]`: prove the setup works, changing nothing (unless `--fix`).
+
+It logs in to Discord with the token (`GET /users/@me`, which spends nothing and opens no
+gateway), prints the invite URL, checks each provider key without spending a credit, names the
+models no configured provider serves, and reads the database's schema version without creating,
+locking or migrating it. `--fix` may create or migrate the database; nothing else is ever changed.
+Exit 0 when every check passed, 1 when one failed (configuration errors exit 2 before it runs).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import aiohttp
+import discord
+from discord.utils import oauth_url
+
+from bot.app import USER_AGENT, build_providers
+from bot.errors import ConfigurationError
+from bot.providers.base import Provider, ProviderError
+from bot.providers.catalog import MODELS
+from bot.settings import Settings
+from bot.store.db import latest_schema_version, open_database, read_schema_version
+
+DISCORD_API = "https://discord.com/api/v10"
+#: For tests only (docs/DEVELOPING.md): a fake Discord API on loopback to log in to. Anything but
+#: a loopback address is refused, so the token can never be sent anywhere else this way.
+TEST_DISCORD_API_VARIABLE = "FLUXBOT_TEST_DISCORD_API"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+#: Exactly what the bot needs in a channel (README, "A Discord application").
+BOT_PERMISSIONS = discord.Permissions(
+    send_messages=True, attach_files=True, embed_links=True, read_message_history=True
+)
+BOT_SCOPES = ("bot", "applications.commands")
+
+#: What to tell the operator to look at, by provider error kind.
+_FIX_HINT = {
+    "auth": "check {key}",
+    "credit": "top up the provider account",
+    "network": "check {url} and the network",
+    "server": "the provider had an error; try again later",
+    "busy": "the provider is busy; try again later",
+}
+_SETTING_NAMES = {
+    "ttapi": ("TTAPI_API_KEY", "TTAPI_BASE_URL"),
+    "bfl": ("BFL_API_KEY", "BFL_BASE_URL"),
+}
+
+
+class Report:
+    """The lines doctor prints, and the problems among them."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def section(self, title: str) -> None:
+        print(title)
+
+    def ok(self, line: str) -> None:
+        print(f"  {line}")
+
+    def problem(self, line: str) -> None:
+        self.problems.append(line)
+        print(f"  PROBLEM: {line}")
+
+
+async def doctor(settings: Settings, *, fix: bool = False) -> int:
+    discord_api = discord_api_base()
+    report = Report()
+    await check_database(settings, report, fix=fix)
+    async with aiohttp.ClientSession(
+        headers={"User-Agent": USER_AGENT}, timeout=aiohttp.ClientTimeout(total=30)
+    ) as http:
+        await check_discord(settings, http, discord_api, report)
+        providers = build_providers(settings, http)
+        await check_providers(providers, report)
+    check_models(settings, list(providers), report)
+    print("all good" if not report.problems else f"{len(report.problems)} problem(s) found")
+    return 0 if not report.problems else 1
+
+
+async def check_database(settings: Settings, report: Report, *, fix: bool) -> None:
+    """The schema version, read only; with `fix`, a missing or older database is migrated."""
+    path = settings.database_path
+    report.section(f"database: {path}")
+    latest = latest_schema_version()
+    try:
+        version = read_schema_version(path)
+    except sqlite3.Error as exc:
+        report.problem(f"cannot read it ({exc}); is it a fluxbot database?")
+        return
+    if version is not None and version > latest:
+        report.problem(
+            f"schema version {version} is newer than this fluxbot knows ({latest}): "
+            "run the newer fluxbot, or restore the backup taken before the upgrade"
+        )
+        return
+    if version == latest:
+        report.ok(f"ok, schema version {version}")
+        return
+    if fix:
+        async with open_database(path) as db:
+            report.ok(f"migrated from schema version {version or 0} to {await db.schema_version()}")
+        return
+    fix_hint = "run `python -m bot migrate` or `python -m bot doctor --fix`"
+    if version is None:
+        report.problem(f"it does not exist yet: {fix_hint} (the bot also creates it when it starts)")
+    else:
+        report.problem(f"schema version {version}: {latest - version} migrations pending, {fix_hint}")
+
+
+def discord_api_base() -> str:
+    override = os.environ.get(TEST_DISCORD_API_VARIABLE)
+    if not override:
+        return DISCORD_API
+    if urlsplit(override).hostname not in _LOOPBACK:
+        raise ConfigurationError(f"{TEST_DISCORD_API_VARIABLE} is for tests and must be a loopback URL")
+    return override.rstrip("/")
+
+
+async def check_discord(settings: Settings, http: aiohttp.ClientSession, api: str, report: Report) -> None:
+    """Log in over REST with the token and print the invite URL for this bot."""
+    report.section("discord:")
+    if settings.discord_token is None:
+        report.problem("DISCORD_TOKEN is not set (needed to run the bot and to sync commands)")
+        return
+    headers = {
+        "Authorization": f"Bot {settings.discord_token.get_secret_value()}",
+        # Discord asks bots to name themselves this way.
+        "User-Agent": f"DiscordBot (https://github.com/fluxbot, {discord.__version__})",
+    }
+    try:
+        async with http.get(f"{api}/users/@me", headers=headers) as response:
+            status = response.status
+            user = await response.json() if status == 200 else None
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        report.problem("Discord could not be reached (check the network)")
+        return
+    if status == 401:
+        report.problem("Discord refused DISCORD_TOKEN (developer portal → Bot → Reset Token, then update it)")
+        return
+    if user is None or "id" not in user:
+        report.problem(f"Discord answered {status} to GET /users/@me; try again later")
+        return
+    report.ok(f"logged in as {user.get('username', '?')} (id {user['id']})")
+    invite = oauth_url(int(user["id"]), permissions=BOT_PERMISSIONS, scopes=BOT_SCOPES)
+    report.ok(f"invite URL: {invite}")
+
+
+async def check_providers(providers: dict[str, Provider], report: Report) -> None:
+    """Each key, without spending anything (see each provider's `check`)."""
+    report.section("providers:")
+    if not providers:
+        report.problem("none configured: set TTAPI_API_KEY or BFL_API_KEY (or ENABLE_MOCK_PROVIDER=true)")
+    for name, provider in providers.items():
+        try:
+            report.ok(f"{name}: {await provider.check()}")
+        except ProviderError as exc:
+            key, url = _SETTING_NAMES.get(name, ("its key", "its base URL"))
+            hint = _FIX_HINT.get(exc.kind, "see the provider's status page").format(key=key, url=url)
+            report.problem(f"{name}: {exc.message} ({hint})")
+
+
+def check_models(settings: Settings, available: list[str], report: Report) -> None:
+    """Which provider serves each model, which models none serves, and whether DEFAULT_MODEL is served."""
+    report.section("models:")
+    preferred = settings.preferred_provider()
+    unserved = []
+    for spec in MODELS.values():
+        serving = [p for p in available if p in spec.routes]
+        if serving:
+            report.ok(f"{spec.id}: {preferred if preferred in serving else serving[0]}")
+        elif "mock" not in available:  # the mock stands in for every model
+            unserved.append(f"{spec.id} (needs {' or '.join(_key_names(spec.routes))})")
+    if unserved:
+        report.ok("not served by the configured providers: " + ", ".join(unserved))
+    if settings.default_model not in MODELS:
+        report.problem(f"DEFAULT_MODEL {settings.default_model!r} is not a known model")
+    elif "mock" not in available and not any(p in MODELS[settings.default_model].routes for p in available):
+        report.problem(f"DEFAULT_MODEL {settings.default_model} is not offered by a configured provider")
+
+
+def _key_names(providers: Iterable[str]) -> list[str]:
+    return [_SETTING_NAMES[name][0] for name in providers if name in _SETTING_NAMES]
