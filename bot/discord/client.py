@@ -24,6 +24,7 @@ EXTENSIONS = (
     "cogs.quota",
     "cogs.history",
     "cogs.admin",
+    "cogs.privacy",  # after cogs.admin: it adds `/admin privacy`
     "cogs.jobs",
 )
 
