@@ -134,3 +134,24 @@ def image_extension(data: bytes) -> str | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
     return None
+
+
+def check_result_image(data: bytes) -> str:
+    """The extension of a finished image a provider sent; `ValueError` when the bytes are not one.
+
+    The signature must be PNG, JPEG or WebP and Pillow must read the file's structure (a PNG's
+    chunks and checksums through to its end). CPU-bound: call it through `in_image_thread`.
+    """
+    extension = image_extension(data)
+    if extension is None:
+        raise ValueError("no PNG, JPEG or WebP signature")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
+        raise ValueError(f"unreadable {extension}: {type(exc).__name__}") from None
+    return extension

@@ -79,6 +79,7 @@ from bot.providers.base import (
     ProviderRequest,
     ProviderStatus,
     ResultDownloadError,
+    ResultNotAnImage,
 )
 from bot.providers.catalog import MODELS
 from bot.quota import Hold, QuotaService
@@ -151,6 +152,7 @@ FAILURE_TEXT = {
     "timeout": "The provider took too long and the job was given up.",
     "not_found": "The provider lost track of the job.",
     "download": "The finished image could not be downloaded from the provider.",
+    "not_an_image": "The provider sent back something that is not an image, so nothing was posted.",
     "inputs_lost": "The reference image was lost before the job was sent. Nothing was charged; "
     "run the command again with the image.",
 }
@@ -963,10 +965,9 @@ class JobManager:
                         await self.jobs.update(job, result_url=url)
                         continue
                 delay = min(30.0, 0.5 * 2**attempt)
-                if kind in ("expired", "refused") or time.time() + delay > deadline:
-                    await self._end(
-                        job, JobState.FAILED, "download", FAILURE_TEXT["download"], detail=exc.detail
-                    )
+                if kind in ("expired", "refused", "not_an_image") or time.time() + delay > deadline:
+                    code = "not_an_image" if kind == "not_an_image" else "download"
+                    await self._end(job, JobState.FAILED, code, FAILURE_TEXT[code], detail=exc.detail)
                     return job
                 log.warning("job %s: download failed (%s); retrying in %.1fs", job.id, exc.detail, delay)
                 attempt += 1
@@ -1164,6 +1165,8 @@ def _seq(job: Job) -> int:
 
 
 def _download_kind(exc: ResultDownloadError) -> str:
+    if isinstance(exc, ResultNotAnImage):
+        return "not_an_image"  # definite: the same link gives the same body
     detail = exc.detail or ""
     if detail == "link expired":
         return "expired"

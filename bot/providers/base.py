@@ -19,11 +19,16 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from bot.encoding import has_large_value, in_image_thread, json_bytes
+from bot.images import check_result_image
 
 log = logging.getLogger(__name__)
 
 #: Result images larger than this are refused (BFL outputs are a few MB at most).
 MAX_RESULT_BYTES = 40 * 1024 * 1024
+#: API answers (JSON) larger than this are refused unread: real ones are a few hundred bytes.
+MAX_ANSWER_BYTES = 1024 * 1024
+#: Bytes read at a time from a response body, checking the cap in between.
+READ_CHUNK = 256 * 1024
 
 
 class ProviderStatus(enum.StrEnum):
@@ -130,6 +135,10 @@ class ProviderServerError(ProviderError):
     retryable = True
 
 
+class ProviderAnswerTooLarge(ProviderServerError):
+    """An API answer over `MAX_ANSWER_BYTES`: treated as a broken answer (ambiguous for a submit)."""
+
+
 class ProviderNetworkError(ProviderError):
     """No answer: connection refused or reset, or a timeout. Ambiguous for a submit."""
 
@@ -148,6 +157,15 @@ class ResultDownloadError(ProviderError):
 
     kind = "download"
     retryable = True
+
+
+class ResultNotAnImage(ResultDownloadError):
+    """The result link answered with something that is not an image (an HTML page, JSON, garbage).
+
+    Definite: downloading it again would fetch the same body, and it must never be posted as one.
+    """
+
+    retryable = False
 
 
 def parse_int(value: Any) -> int | None:
@@ -248,7 +266,7 @@ class HttpProvider(Provider):
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 allow_redirects=False,
             ) as response:
-                text = await response.text()
+                text = await _read_answer(response, f"{method} {_path(url)}")
                 for secret in self._secrets():
                     # An error echoing our key would otherwise reach logs, the store and members.
                     text = text.replace(secret, "***")
@@ -266,18 +284,34 @@ class HttpProvider(Provider):
                 f"{self.name} could not be reached", detail=f"{method} {_path(url)}: {type(exc).__name__}"
             ) from exc
 
+    def _configured_urls(self) -> tuple[str, ...]:
+        """The API base URLs the operator configured (BFL has a second one, for finetunes)."""
+        return (self.base_url,)
+
     def result_hosts(self) -> tuple[str, ...]:
-        base = urlsplit(self.base_url).hostname
-        return tuple(h for h in (base, *self.extra_result_hosts) if h)
+        hosts = (urlsplit(u).hostname for u in self._configured_urls())
+        return tuple(dict.fromkeys(h for h in (*hosts, *self.extra_result_hosts) if h))
+
+    def _link_allowed(self, url: str) -> bool:
+        """https to an allow-listed host; plain http only to a configured http base (a local stand-in)."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.scheme == "https":
+            return _host_allowed(host, self.result_hosts())
+        if parts.scheme == "http":
+            plain = (urlsplit(u) for u in self._configured_urls())
+            return bool(host) and host.lower() in {u.hostname for u in plain if u.scheme == "http"}
+        return False
 
     async def download(self, url: str) -> bytes:
         """Fetch a finished image: allow-listed hosts only, no redirects elsewhere, size cap, timeout."""
         target = url
         for _ in range(4):
-            host = urlsplit(target).hostname or ""
-            if not _host_allowed(host, self.result_hosts()):
+            if not self._link_allowed(target):
+                parts = urlsplit(target)
                 raise ResultDownloadError(
-                    "the result link points outside the provider", detail=f"host {host!r} is not allow-listed"
+                    "the result link points outside the provider",
+                    detail=f"{parts.scheme}://{parts.hostname or ''} is not allow-listed",
                 )
             try:
                 async with self.session.get(
@@ -302,16 +336,48 @@ class HttpProvider(Provider):
                     if (response.content_length or 0) > self.max_result_bytes:
                         raise ResultDownloadError("the result is too large", detail="over the size cap")
                     data = bytearray()
-                    async for chunk in response.content.iter_chunked(256 * 1024):
+                    async for chunk in response.content.iter_chunked(READ_CHUNK):
                         data.extend(chunk)
                         if len(data) > self.max_result_bytes:
                             raise ResultDownloadError("the result is too large", detail="over the size cap")
-                    return bytes(data)
+                    content_type = response.headers.get("Content-Type", "no content type")
             except (TimeoutError, aiohttp.ClientError) as exc:
                 raise ResultDownloadError(
                     "the result could not be downloaded", detail=type(exc).__name__
                 ) from exc
+            return await _checked_image(bytes(data), content_type)
         raise ResultDownloadError("the result link redirects too often", detail="redirect loop")
+
+
+async def _checked_image(data: bytes, content_type: str) -> bytes:
+    """The downloaded body, once it proved to be a whole image (PNG, JPEG or WebP)."""
+    try:
+        await in_image_thread(check_result_image, data)
+    except ValueError as exc:
+        raise ResultNotAnImage(
+            "the provider sent something that is not an image",
+            detail=f"not an image ({content_type[:60]}, {len(data)} bytes): {exc}",
+        ) from None
+    return data
+
+
+async def _read_answer(response: aiohttp.ClientResponse, what: str) -> str:
+    """An API answer's text, refused past `MAX_ANSWER_BYTES` without reading the rest."""
+    if (response.content_length or 0) > MAX_ANSWER_BYTES:
+        raise ProviderAnswerTooLarge(
+            "the provider sent an oversized answer", detail=f"{what}: Content-Length over the 1 MiB cap"
+        )
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
+        body.extend(chunk)
+        if len(body) > MAX_ANSWER_BYTES:
+            raise ProviderAnswerTooLarge(
+                "the provider sent an oversized answer", detail=f"{what}: over the 1 MiB cap"
+            )
+    try:
+        return body.decode(response.charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return body.decode("utf-8", errors="replace")
 
 
 def _host_allowed(host: str, allowed: tuple[str, ...]) -> bool:

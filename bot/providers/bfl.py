@@ -87,9 +87,8 @@ class BFLProvider(HttpProvider):
     def _headers(self) -> dict[str, str]:
         return {"x-key": self.api_key.get_secret_value(), "Accept": "application/json"}
 
-    def result_hosts(self) -> tuple[str, ...]:
-        hosts = (urlsplit(u).hostname for u in (self.base_url, self.finetune_base_url))
-        return tuple(dict.fromkeys(h for h in (*hosts, *self.extra_result_hosts) if h))
+    def _configured_urls(self) -> tuple[str, ...]:
+        return (self.base_url, self.finetune_base_url)
 
     def _base_for(self, request: ProviderRequest) -> str:
         return self.finetune_base_url if request.host == "finetune" else self.base_url

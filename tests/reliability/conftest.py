@@ -92,6 +92,33 @@ def big_body(size: int, *, announce_length: bool = True) -> Action:
     return act
 
 
+def answer_with(body: bytes, content_type: str) -> Action:
+    """A 200 answer with this body: an HTML page or JSON where an image should be, or a broken PNG."""
+
+    async def act(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    return act
+
+
+def huge_json(size: int, *, announce_length: bool = True) -> Action:
+    """A well-formed JSON answer of about `size` bytes; chunked when `announce_length` is false."""
+
+    async def act(request: web.Request) -> web.StreamResponse:
+        data = b'{"status": "SUCCESS", "message": "", "data": {"padding": "' + b"x" * size + b'"}}'
+        if announce_length:
+            return web.Response(body=data, content_type="application/json")
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(data), 64 * 1024):
+            await response.write(data[start : start + 64 * 1024])
+        await response.write_eof()
+        return response
+
+    return act
+
+
 class FaultyTTAPI(FakeTTAPI):
     """FakeTTAPI plus transport-level faults, queued per route with `inject(route, action, times)`."""
 

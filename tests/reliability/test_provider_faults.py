@@ -16,11 +16,13 @@ from bot.jobs.model import JobState
 from tests.conftest import finish_jobs
 from tests.reliability.conftest import (
     FaultyTTAPI,
+    answer_with,
     assert_charged_once,
     assert_not_charged,
     big_body,
     connection_reset,
     html_page,
+    huge_json,
     malformed_json,
     posted_images,
     redirect,
@@ -28,6 +30,7 @@ from tests.reliability.conftest import (
 )
 
 FIVE = Decimal(5)
+MIB = 1024 * 1024
 
 
 async def imagine(
@@ -94,6 +97,7 @@ async def test_submit_499_queue_full_is_retried(simcord_env, running, guild_setu
         pytest.param(lambda fake: fake.inject("submit", malformed_json()), id="malformed-json"),
         pytest.param(lambda fake: fake.inject("submit", connection_reset()), id="connection-reset"),
         pytest.param(lambda fake: fake.inject("submit", stall(0.5)), id="read-timeout"),
+        pytest.param(lambda fake: fake.inject("submit", huge_json(2 * MIB)), id="answer-over-1-mib"),
     ],
 )
 async def test_ambiguous_submit_is_not_replayed_and_not_charged(
@@ -130,6 +134,11 @@ async def test_ambiguous_submit_is_not_replayed_and_not_charged(
         pytest.param(lambda fake: fake.inject("fetch", malformed_json()), id="malformed-json"),
         pytest.param(lambda fake: fake.inject("fetch", connection_reset()), id="connection-reset"),
         pytest.param(lambda fake: fake.inject("fetch", stall(0.5)), id="read-timeout"),
+        pytest.param(lambda fake: fake.inject("fetch", huge_json(2 * MIB)), id="answer-over-1-mib"),
+        pytest.param(
+            lambda fake: fake.inject("fetch", huge_json(2 * MIB, announce_length=False)),
+            id="chunked-answer-over-1-mib",
+        ),
     ],
 )
 async def test_poll_faults_are_retried_and_the_image_is_delivered_once(
@@ -327,3 +336,29 @@ async def test_a_redirect_to_a_foreign_host_is_not_followed(simcord_env, running
     assert job.error_code == "download"
     assert len(fake_ttapi.files()) == 1
     assert not posted_images(guild_setup[1])
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"<!doctype html><html><body>Access denied</body></html>", "text/html"),
+        (b'{"error": "link expired"}', "application/json"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 5000, "image/png"),  # a PNG signature, then nothing of a PNG
+    ],
+    ids=["html-page", "json", "broken-png"],
+)
+async def test_a_result_that_is_not_an_image_fails_at_once_and_is_never_posted(
+    simcord_env, running, guild_setup, fake_ttapi, body, content_type
+):
+    fake_ttapi.inject("file", answer_with(body, content_type), times=10)
+
+    result, job = await imagine(simcord_env, running, guild_setup)
+
+    assert job.state is JobState.FAILED
+    assert job.error_code == "not_an_image"
+    assert len(fake_ttapi.files()) == 1  # the same link would give the same body: not fetched again
+    assert not posted_images(guild_setup[1])  # never posted as a .png, never handed to the fitting step
+    assert "not an image" in result.response.content
+    # TTAPI finished and billed the job, as with an expired link: charged once, and told so.
+    await assert_charged_once(running, job.id, FIVE)
+    assert "charged 5 credits" in result.response.content

@@ -195,6 +195,10 @@ HOSTILE_RESULT_URLS = [
     "https://bfl.ai.evil.example/x.png",
     "file:///etc/passwd",
     "ftp://cdn.ttapi.io/x.png",
+    # Allow-listed hosts, but in clear text: the provider's base URL is https.
+    "http://cdn.ttapi.io/x.png",
+    "http://delivery-eu1.bfl.ai/x.png",
+    "http://api.ttapi.io/files/x.png",
 ]
 
 
@@ -215,15 +219,39 @@ async def test_hostile_result_urls_are_refused_before_connecting(url):
 
 
 @pytest.mark.parametrize(
-    "url", ["https://cdn.ttapi.io/a.png", "https://CDN.TTAPI.IO./a.png", "https://delivery-eu1.bfl.ai/a.png"]
+    ("base_url", "url", "allowed"),
+    [
+        ("https://api.ttapi.io", "https://cdn.ttapi.io/a.png", True),
+        ("https://api.ttapi.io", "https://CDN.TTAPI.IO./a.png", True),
+        ("https://api.ttapi.io", "https://delivery-eu1.bfl.ai/a.png", True),
+        ("https://api.ttapi.io", "http://cdn.ttapi.io/a.png", False),
+        # A stand-in on loopback over http (how the fakes run): http to that host only.
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/files/a.png", True),
+        ("http://127.0.0.1:8080", "http://cdn.ttapi.io/a.png", False),
+        ("http://127.0.0.1:8080", "https://cdn.ttapi.io/a.png", True),
+    ],
 )
-def test_the_provider_result_hosts_are_allowed(url):
-    from urllib.parse import urlsplit
+def test_result_links_need_https_and_a_provider_host(base_url, url, allowed):
+    client = TTAPIProvider(session=None, base_url=base_url, api_key=SecretStr("k" * 8))  # type: ignore[arg-type]
+    assert client._link_allowed(url) is allowed
 
-    from bot.providers.base import _host_allowed
 
-    client = TTAPIProvider(session=None, base_url="https://api.ttapi.io", api_key=SecretStr("k" * 8))  # type: ignore[arg-type]
-    assert _host_allowed(urlsplit(url).hostname or "", client.result_hosts())
+async def test_a_clear_text_link_from_an_http_stand_in_is_refused_for_any_other_host(fake_ttapi):
+    """Plain http is allowed for the configured http base only, never for the real result hosts."""
+    seen: list[str] = []
+
+    async def on_start(session: Any, context: Any, params: aiohttp.TraceRequestStartParams) -> None:
+        seen.append(str(params.url))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_start)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        client = TTAPIProvider(
+            session=session, base_url=fake_ttapi.url, api_key=SecretStr(fake_ttapi.api_key)
+        )
+        with pytest.raises(ResultDownloadError, match="outside the provider"):
+            await client.download("http://cdn.ttapi.io/x.png")
+    assert seen == []
 
 
 async def test_a_foreign_polling_url_never_receives_the_bfl_key(fake_bfl: FakeBFL):
