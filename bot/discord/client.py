@@ -12,6 +12,7 @@ from bot.app import Services
 from bot.discord.buttons import DYNAMIC_ITEMS, result_view
 from bot.discord.delivery import DiscordSink
 from bot.discord.replies import FluxTree
+from bot.discord.shutdown import InteractionGate
 from bot.jobs.model import Origin
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class FluxBot(commands.Bot):
             view_factory=result_view,
         )
         self.sync_mode: SyncMode = sync
+        #: Closed by a stop signal: from then on each interaction is answered "restarting".
+        self.gate = InteractionGate(self)
         #: Every DynamicItem class registered (ours and the cogs'), so that the catch-all for
         #: unknown `fluxbot:` buttons stays silent when another item owns the id.
         self.dynamic_item_types: list[type[discord.ui.DynamicItem[Any]]] = []

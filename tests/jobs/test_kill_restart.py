@@ -15,7 +15,7 @@ import socket
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +53,14 @@ class Harness:
         self.env.update(env)
         self.runs = 0
 
-    async def spawn(self, *args: str, module: str = "tests.jobs.runner", **env: str) -> Any:
+    async def spawn(
+        self, *args: str, module: str = "tests.jobs.runner", wrapper: Sequence[str] = (), **env: str
+    ) -> Any:
+        """`python -m module args` (after `wrapper`, e.g. `unshare ...`), its output in run-N.log."""
         self.runs += 1
         log = (self.tmp_path / f"run-{self.runs}.log").open("w")
         return await asyncio.create_subprocess_exec(
+            *wrapper,
             sys.executable,
             "-m",
             module,
