@@ -140,6 +140,7 @@ class Settings(BaseSettings):
     webhook_public_url: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    metrics_token: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @field_validator("quota_default_limit", "quota_guild_limit", mode="before")
@@ -173,7 +174,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("ttapi_api_key", "bfl_api_key", "discord_token", mode="after")
+    @field_validator("ttapi_api_key", "bfl_api_key", "discord_token", "metrics_token", mode="after")
     @classmethod
     def _blank_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
@@ -206,7 +207,7 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log filter that keeps them out of output."""
-        secrets = (self.discord_token, self.ttapi_api_key, self.bfl_api_key)
+        secrets = (self.discord_token, self.ttapi_api_key, self.bfl_api_key, self.metrics_token)
         return [s.get_secret_value() for s in secrets if s is not None]
 
 

@@ -7,6 +7,11 @@ Callbacks (when `WEBHOOK_PUBLIC_URL` is set, see `bot.app.callback_urls`):
 - `POST /callbacks/bfl/{job_id}`: the per-job `webhook_secret`, sent back verbatim in
   `X-Webhook-Secret`, or an `X-BFL-Signature: sha256=<hex>` HMAC of the body keyed with it.
 
+`/metrics` is for the host's own monitoring: with `METRICS_TOKEN` set it needs
+`Authorization: Bearer <token>` from anywhere; without it, it answers only requests that come from
+a loopback address and not through a proxy (no `Forwarded` / `X-Forwarded-For` header), so binding
+`HTTP_HOST` to every address for the callbacks does not publish it. `/healthz` stays open.
+
 Every comparison is constant-time; an unknown job, a wrong token or a bad signature gets 401 and
 changes nothing. Bodies are capped (413). The handler only authenticates and hands the news to the
 job's own task (`JobManager.accept_callback`), so it answers in milliseconds; repeats are answered
@@ -15,6 +20,8 @@ job's own task (`JobManager.accept_callback`), so it answers in milliseconds; re
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +35,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     import discord
+    from pydantic import SecretStr
 
     from bot.app import Services
 
@@ -66,6 +74,9 @@ def build_app(services: Services, client: discord.Client | None = None) -> web.A
         return web.json_response(body, status=status)
 
     async def metrics(request: web.Request) -> web.Response:
+        refusal = metrics_refusal(request, services.settings.metrics_token)
+        if refusal is not None:
+            return refusal
         await manager.refresh_metrics()
         return web.Response(body=manager.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -95,6 +106,34 @@ def build_app(services: Services, client: discord.Client | None = None) -> web.A
     app.router.add_post("/callbacks/ttapi/{job_id}/{token}", ttapi_callback)
     app.router.add_post("/callbacks/bfl/{job_id}", bfl_callback)
     return app
+
+
+def metrics_refusal(request: web.Request, token: SecretStr | None) -> web.Response | None:
+    """Why this request may not read `/metrics` (a 401/403 answer), or None when it may."""
+    if token is not None:
+        given = request.headers.get("Authorization", "")
+        expected = f"Bearer {token.get_secret_value()}"
+        if hmac.compare_digest(given.encode(), expected.encode()):
+            return None
+        return web.Response(
+            status=401, text="metrics need a bearer token\n", headers={"WWW-Authenticate": "Bearer"}
+        )
+    if _from_this_host(request):
+        return None
+    return web.Response(status=403, text="metrics are served to this host only unless METRICS_TOKEN is set\n")
+
+
+def _from_this_host(request: web.Request) -> bool:
+    # A reverse proxy on this host connects from loopback too: its forwarding header gives it away.
+    if "Forwarded" in request.headers or "X-Forwarded-For" in request.headers:
+        return False
+    try:
+        peer = ipaddress.ip_address(request.remote or "")
+    except ValueError:
+        return False  # a Unix socket or an unknown peer: not provably this host
+    if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
+        peer = peer.ipv4_mapped  # 127.0.0.1 seen through a dual-stack socket
+    return peer.is_loopback
 
 
 async def _read(request: web.Request) -> bytes:

@@ -1129,10 +1129,10 @@ class JobManager:
 
     async def refresh_metrics(self) -> None:
         """Bring the gauges up to date (called by `/metrics` before rendering)."""
-        rows = await self.db.fetchall("SELECT state, model, COUNT(*) AS n FROM jobs GROUP BY state, model")
+        counts = await self.jobs.unfinished_counts()
         self.metrics.jobs.clear()
-        for row in rows:
-            self.metrics.jobs.labels(row["state"], row["model"]).set(row["n"])
+        for state, model, n in counts:
+            self.metrics.jobs.labels(state, model).set(n)
         for provider in set(self._queue.providers()) | set(self.providers):
             self._gauge(provider)
 

@@ -1,23 +1,52 @@
 """Prometheus metrics of the job manager, in their own registry (no global state).
 
 Labels are closed sets (provider, model id, state, operation, error kind, outcome): never a job
-id, a prompt, a URL or anything secret.
+id, a prompt, a URL or anything secret. The registry also carries the standard process, platform
+and garbage-collector collectors and `fluxbot_build_info`.
 """
 
 from __future__ import annotations
 
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
 
-__all__ = ["CONTENT_TYPE_LATEST", "JobMetrics"]
+__all__ = ["CONTENT_TYPE_LATEST", "JobMetrics", "fluxbot_version"]
+
+
+def fluxbot_version() -> str:
+    """The installed package's version ("unknown" when run from a checkout that was never installed)."""
+    try:
+        return version("fluxbot")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 class JobMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        # The standard collectors live in prometheus_client's global REGISTRY; this one gets its own.
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+        build_info = Gauge(
+            "fluxbot_build_info",
+            "Version of fluxbot and of Python (always 1)",
+            ["version", "python"],
+            registry=r,
+        )
+        build_info.labels(fluxbot_version(), platform.python_version()).set(1)
         self.jobs = Gauge(
-            "fluxbot_jobs", "Jobs in the store by state and model", ["state", "model"], registry=r
+            "fluxbot_jobs",
+            "Unfinished jobs in the store by state and model (finished ones: fluxbot_jobs_finished_total)",
+            ["state", "model"],
+            registry=r,
         )
         self.queue_length = Gauge(
             "fluxbot_queue_length", "Jobs waiting to be submitted", ["provider"], registry=r

@@ -390,7 +390,7 @@ async def test_metrics_and_healthz_on_an_ephemeral_port_show_no_secret(tmp_path,
                 text = await response.text()
         cost = (await services.jobs.get(done.id)).cost  # type: ignore[union-attr]
 
-    assert 'fluxbot_jobs{model="flux-pro-1.1",state="delivered"}' in text
+    assert 'fluxbot_jobs_finished_total{model="flux-pro-1.1",state="delivered"} 2.0' in text
     assert 'fluxbot_credits_charged_total{model="flux-pro-1.1",provider="ttapi"} 10.0' in text
     assert 'fluxbot_provider_request_seconds_count{operation="submit",provider="ttapi"}' in text
     assert "fluxbot_queue_length" in text
