@@ -1,13 +1,15 @@
-"""`python -m bot [run|migrate|generate|doctor|sync-commands]`.
+"""`python -m bot [run|migrate|sync-commands|doctor|backup|generate]`, and `--version`.
 
-Bad settings end the process with exit code 2 and one readable line per problem: never a
-traceback, never a secret's value.
+Exit codes (`EXIT_CODES`): 0 ok, 1 a runtime failure, 2 usage or configuration. Bad settings end
+the process with exit code 2 and one readable line per problem: never a traceback, never a
+secret's value.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import logging
 import sys
 from collections.abc import Sequence
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import __version__
 from bot.errors import ConfigurationError, UserFacingError
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings, settings_problems
@@ -24,16 +27,69 @@ log = logging.getLogger("bot")
 EXIT_CONFIG = 2
 
 
+EXIT_CODES = """exit codes:
+  0  done, every check passed
+  1  it ran and something failed: a job, a check, a refused input or file
+  2  usage or configuration: a wrong option, a bad or missing setting, a database from a newer fluxbot
+"""
+
+
+def installed_version() -> str:
+    """The installed package's version; the source's when it runs from a checkout that is not installed."""
+    try:
+        return importlib.metadata.version("fluxbot")
+    except importlib.metadata.PackageNotFoundError:
+        return __version__
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="fluxbot: FLUX images on Discord.")
-    commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="run the bot (the default)")
-    commands.add_parser("migrate", help="bring the database to the newest schema and exit")
-    sync = commands.add_parser("sync-commands", help="register slash commands globally or in one guild")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="fluxbot: FLUX images on Discord. Settings come from the environment and ./.env.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"fluxbot {installed_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. {details}".strip()
+        )
+
+    command(
+        "run",
+        "run the bot (the default)",
+        "Migrates the database, resumes unfinished jobs, connects to Discord and serves HTTP_HOST:HTTP_PORT.",
+    )
+    command("migrate", "bring the database to the newest schema and exit")
+    sync = command(
+        "sync-commands",
+        "register slash commands globally or in one guild",
+        "Global commands can take up to an hour to appear; a guild's appear at once.",
+    )
     sync.add_argument("--guild", type=int, help="guild id to sync to (instant) instead of globally")
-    doctor = commands.add_parser("doctor", help="check configuration, database and provider keys")
+    doctor = command(
+        "doctor",
+        "check the token, provider keys, models and database",
+        "Logs in to Discord, prints the invite URL, checks each key without spending anything and "
+        "reads the database's schema version. Changes nothing unless --fix.",
+    )
     doctor.add_argument("--fix", action="store_true", help="create or migrate the database if needed")
-    gen = commands.add_parser("generate", help="run one job without Discord and save the image")
+    backup = command(
+        "backup",
+        "copy the database to FILE, consistently, while the bot runs",
+        "Uses SQLite's online backup; the images/ and inputs/ folders beside the database are "
+        "copied with your usual tools (README, Backups).",
+    )
+    backup.add_argument("file", type=Path, metavar="FILE", help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    gen = command(
+        "generate",
+        "run one job without Discord and save the image",
+        "Records the job and its charge in the database, as for a member, and first finishes the "
+        "jobs an interrupted run left.",
+    )
     gen.add_argument(
         "prompt", nargs="?", help="what to draw; Midjourney-style flags (--ar 16:9) are understood"
     )
@@ -41,6 +97,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     gen.add_argument("--provider", choices=["ttapi", "bfl", "mock"], help="which provider runs the job")
     gen.add_argument("--image", action="append", type=Path, default=[], help="reference image (repeatable)")
     gen.add_argument("--out", type=Path, help="where to save the image (default: out-<job id>.<ext>)")
+    gen.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     gen.add_argument("--seed", type=int, help="seed for reproducibility")
     gen.add_argument("--finetune-id", help="finetune id (with --model flux-pro-finetuned)")
     gen.add_argument("--strength", type=float, help="finetune strength 0-2 (default 1.1)")
@@ -94,6 +151,10 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli import generate
 
         return await generate(settings, args)
+    if args.command == "backup":
+        from bot.cli import backup
+
+        return await asyncio.to_thread(backup, settings, args.file, force=args.force)
     if args.command == "doctor":
         from bot.doctor import doctor
 

@@ -25,6 +25,7 @@ from bot.jobs.polling import PollPolicy
 from bot.jobs.sink import Progress
 from bot.quota import format_credits
 from bot.settings import Settings
+from bot.store.backup import backup_database
 from bot.web import serve
 
 #: The CLI runs as the operator: one local user id, no quota limit, charges still recorded.
@@ -47,14 +48,27 @@ class CliSink:
         print(f"job {job.id}: {progress.state.value}{where}", file=sys.stderr)
 
     async def deliver(self, job: Job, image: bytes) -> int | None:
-        out = Path(job.params.get("out") or f"out-{job.model}.{image_extension(image) or 'img'}")
-        await asyncio.to_thread(_write_file, out, image)  # a repeat after a crash rewrites the same file
+        out = Path(job.params.get("out") or default_out(job.id, image))
+        # Rewrites only this job's own file: a repeat after a crash (an existing `--out` was
+        # refused before the job was submitted, unless `--force`).
+        await asyncio.to_thread(_write_file, out, image)
         self.saved[job.id] = out
         print(f"saved {out} (seed {job.seed}, cost {format_credits(job.cost)} credits, job {job.id})")
         return None
 
     async def job_failed(self, job: Job) -> None:
         print(f"job {job.id}: {job.state.value}: {job.error_message}", file=sys.stderr)
+
+
+def default_out(job_id: str, image: bytes) -> str:
+    """`out-<job id>.<ext>`: one file per job, so a second run never replaces the first's image."""
+    return f"out-{job_id}.{image_extension(image) or 'img'}"
+
+
+def refuse_to_overwrite(path: Path | None, force: bool) -> None:
+    """An existing file is replaced only with `--force`; checked before anything is spent."""
+    if path is not None and path.exists() and not force:
+        raise InvalidInput(f"{path} already exists; add --force to replace it")
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -101,6 +115,7 @@ async def generate(
     resume_only = bool(getattr(args, "resume", False))
     if not args.prompt and not resume_only:
         raise InvalidInput("give a PROMPT, or --resume to finish interrupted jobs")
+    refuse_to_overwrite(args.out, args.force)
     images = []
     for index, path in enumerate(args.image, start=1):
         try:
@@ -164,6 +179,20 @@ async def generate(
     for done in failed:
         print(f"job {done.id} {done.state.value}: {done.error_message}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def backup(settings: Settings, target: Path, *, force: bool) -> int:
+    """`python -m bot backup FILE [--force]`: see bot/store/backup.py; works while the bot runs."""
+    source = settings.database_path
+    if not source.is_file():
+        raise InvalidInput(f"there is no database at {source} to back up (DATABASE_PATH)")
+    if target.resolve() == source.resolve():
+        raise InvalidInput(f"{target} is the database itself; name another file")
+    refuse_to_overwrite(target, force)
+    version = backup_database(source, target)
+    size = target.stat().st_size / 1e6
+    print(f"backed up {source} to {target} (schema version {version}, {size:.1f} MB)")
+    return 0
 
 
 async def sync_tree(tree: app_commands.CommandTree[Any], guild_id: int | None) -> str:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+import bot
 from bot.store.db import latest_schema_version, list_migrations
 from tests.conftest import cli_env, env_from_example
 
@@ -115,3 +120,172 @@ def test_a_database_newer_than_the_code_is_refused_at_start(tmp_path, command):
     )
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fluxbot.sqlite3"]
+
+
+def test_generate_names_each_file_after_its_job_and_never_overwrites_without_force(tmp_path):
+    first = run_cli("generate", "a fox", "--provider", "mock", cwd=tmp_path)
+    second = run_cli("generate", "a fox", "--provider", "mock", cwd=tmp_path)
+
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    db = sqlite3.connect(tmp_path / "data" / "fluxbot.sqlite3")
+    job_ids = [row[0] for row in db.execute("SELECT id FROM jobs ORDER BY created_at")]
+    assert len(job_ids) == 2
+    assert f"saved out-{job_ids[0]}.png" in first.stdout
+    assert f"saved out-{job_ids[1]}.png" in second.stdout
+    assert (tmp_path / f"out-{job_ids[0]}.png").exists()
+    assert (tmp_path / f"out-{job_ids[1]}.png").exists()
+
+    (tmp_path / "mine.png").write_bytes(b"keep me")
+    refused = run_cli("generate", "a fox", "--provider", "mock", "--out", "mine.png", cwd=tmp_path)
+
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == "error: mine.png already exists; add --force to replace it"
+    assert (tmp_path / "mine.png").read_bytes() == b"keep me"
+    assert db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 2  # nothing submitted or held
+
+    forced = run_cli("generate", "a fox", "--provider", "mock", "--out", "mine.png", "--force", cwd=tmp_path)
+
+    assert forced.returncode == 0, forced.stderr
+    assert (tmp_path / "mine.png").read_bytes().startswith(b"\x89PNG")
+    db.close()
+
+
+def test_version_comes_from_the_package():
+    done = run_cli("--version", cwd=ROOT)
+
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"fluxbot {importlib.metadata.version('fluxbot')}"
+    assert importlib.metadata.version("fluxbot") == bot.__version__
+
+
+def test_every_command_describes_itself_and_the_exit_codes_are_listed(tmp_path):
+    main_help = run_cli("--help", cwd=tmp_path)
+
+    assert main_help.returncode == 0
+    assert "exit codes:" in main_help.stdout
+    for line in ("0  done", "1  it ran and something failed", "2  usage or configuration"):
+        assert line in main_help.stdout
+    for command in ("run", "migrate", "sync-commands", "doctor", "backup", "generate"):
+        shown = run_cli(command, "--help", cwd=tmp_path)
+        assert shown.returncode == 0
+        description = shown.stdout.split("\n\n")[1]  # usage, blank line, the description
+        assert not description.startswith(("positional arguments", "options")), command
+        assert len(description.split()) >= 5, command
+
+
+def test_a_usage_error_exits_2(tmp_path):
+    done = run_cli("generate", "--no-such-option", cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert "unrecognized arguments: --no-such-option" in done.stderr
+
+
+class LedgerWriter(threading.Thread):
+    """Another connection writing as the bot does, while the backup runs: two grants per
+    transaction, each summed into `ledger_totals` by the schema's trigger in the same transaction."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.path = path
+        self.stop = threading.Event()
+        self.commits: list[float] = []
+
+    def run(self) -> None:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 10000")
+        while not self.stop.is_set():
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(GRANT, [(time.time(),), (time.time(),)])
+            db.execute("COMMIT")
+            self.commits.append(time.monotonic())
+        db.close()
+
+
+GRANT = (
+    "INSERT INTO ledger (kind, guild_id, user_id, amount, units, period, note, created_at) "
+    "VALUES ('grant', 1, 7, '1', 1000000, '2026-12-06', 'backup test ' || hex(randomblob(60)), ?)"
+)
+
+
+def grants_and_totals(path: Path) -> tuple[int, int]:
+    """The grants in the ledger, and what the totals table says was granted: equal when consistent."""
+    with closing(sqlite3.connect(path)) as db:
+        entries = db.execute("SELECT COUNT(*) FROM ledger WHERE kind = 'grant'").fetchone()[0]
+        totals = db.execute(
+            "SELECT COALESCE(SUM(granted), 0) / 1000000 FROM ledger_totals WHERE user_key = 7"
+        ).fetchone()[0]
+    return entries, totals
+
+
+def test_backup_copies_a_database_that_is_being_written(tmp_path):
+    path = tmp_path / "data" / "fluxbot.sqlite3"
+    assert run_cli("migrate", cwd=tmp_path).returncode == 0
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.executemany(GRANT, [(float(n),) for n in range(20_000)])  # a few MB to copy
+    writer = LedgerWriter(path)
+    writer.start()
+    try:
+        while len(writer.commits) < 10:
+            time.sleep(0.01)
+        before = grants_and_totals(path)[0]
+        started = time.monotonic()
+        done = run_cli("backup", "copy.sqlite3", cwd=tmp_path)
+        ended = time.monotonic()
+        after = grants_and_totals(path)[0]
+    finally:
+        writer.stop.set()
+        writer.join()
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("backed up data/fluxbot.sqlite3 to copy.sqlite3 (schema version ")
+    assert sum(started < at < ended for at in writer.commits) > 10  # the writer never waited for it
+    copy = tmp_path / "copy.sqlite3"
+    entries, totals = grants_and_totals(copy)
+    assert entries == totals  # every transaction whole: the trigger's sum matches its entries
+    assert entries % 2 == 0  # two grants per transaction, never one
+    assert before <= entries <= after
+    with closing(sqlite3.connect(copy)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == latest_schema_version()
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one self-contained file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.sqlite3", "data"]
+
+
+def test_backup_of_a_quiet_database_has_the_same_rows_and_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "data" / "fluxbot.sqlite3"
+    assert run_cli("migrate", cwd=tmp_path).returncode == 0
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.executemany(GRANT, [(float(n),) for n in range(100)])
+    (tmp_path / "copy.sqlite3").write_bytes(b"an older backup")
+
+    refused = run_cli("backup", "copy.sqlite3", cwd=tmp_path)
+
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == "error: copy.sqlite3 already exists; add --force to replace it"
+    assert (tmp_path / "copy.sqlite3").read_bytes() == b"an older backup"
+
+    done = run_cli("backup", "copy.sqlite3", "--force", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    dump = "SELECT * FROM ledger ORDER BY id"
+    with closing(sqlite3.connect(path)) as live, closing(sqlite3.connect(tmp_path / "copy.sqlite3")) as copy:
+        assert copy.execute(dump).fetchall() == live.execute(dump).fetchall()
+        assert (
+            copy.execute("PRAGMA user_version").fetchone() == live.execute("PRAGMA user_version").fetchone()
+        )
+
+
+def test_backup_refuses_the_database_itself_and_a_missing_one(tmp_path):
+    missing = run_cli("backup", "copy.sqlite3", cwd=tmp_path)
+
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == (
+        "error: there is no database at data/fluxbot.sqlite3 to back up (DATABASE_PATH)"
+    )
+    assert not (tmp_path / "copy.sqlite3").exists()
+    assert run_cli("migrate", cwd=tmp_path).returncode == 0
+
+    itself = run_cli("backup", "data/fluxbot.sqlite3", "--force", cwd=tmp_path)
+
+    assert itself.returncode == 1
+    assert itself.stderr.strip() == "error: data/fluxbot.sqlite3 is the database itself; name another file"

@@ -116,7 +116,7 @@ async def test_default_provider_picks_the_provider_for_a_model_both_offer(
     assert (await only_job(settings)).provider == expected
 
 
-async def test_without_out_the_file_is_named_for_the_model_and_what_the_provider_sent(
+async def test_without_out_the_file_is_named_for_the_job_and_what_the_provider_sent(
     tmp_path, fake_ttapi, fake_bfl, fake_bfl_finetune, monkeypatch, capsys
 ):
     monkeypatch.chdir(tmp_path)
@@ -127,5 +127,6 @@ async def test_without_out_the_file_is_named_for_the_model_and_what_the_provider
     )
 
     assert code == 0
-    assert "saved out-flux-pro-1.1.jpg" in capsys.readouterr().out  # BFL answers JPEG by default
-    assert Path(tmp_path / "out-flux-pro-1.1.jpg").read_bytes()[:2] == b"\xff\xd8"
+    job = await only_job(settings)
+    assert f"saved out-{job.id}.jpg" in capsys.readouterr().out  # BFL answers JPEG by default
+    assert Path(tmp_path / f"out-{job.id}.jpg").read_bytes()[:2] == b"\xff\xd8"
