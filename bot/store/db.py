@@ -457,9 +457,11 @@ async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Da
     """Open (and create) the database file in WAL mode, migrated to the newest schema.
 
     A database from a newer fluxbot is refused (`SchemaTooNew`) before any setting is changed.
+    The file holds interaction and callback tokens: it (and its folder) is private to the bot's
+    user (`make_private`).
     """
     if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(path)
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row
     db: Database | None = None
@@ -469,7 +471,9 @@ async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Da
                 row = await cursor.fetchone()
             refuse_newer_schema(path, row[0] if row else 0)
         await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: in WAL mode each COMMIT is fsynced, so a commit that guards a paid submit (or a
+        # charge) survives a power loss; NORMAL could lose it and submit twice (docs/RELIABILITY.md).
+        await conn.execute("PRAGMA synchronous = FULL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 10000")
         db = Database(conn, path)
@@ -482,6 +486,37 @@ async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Da
         if db is not None:
             await db.close_readers()
         await conn.close()
+
+
+#: The database file, its `-wal` and `-shm`: owner only. Its folder: owner only.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def make_private(path: Path) -> None:
+    """Create the database's folder (0700) and file (0600) before SQLite does, and tighten old ones.
+
+    SQLite gives the `-wal` and `-shm` files the mode of the database file, so creating that one
+    with 0600 first is enough for new files (no process-wide umask change, which other threads
+    would see). Files and a folder left readable by an older version are tightened here; the
+    folder is left alone when it is the working directory (the operator's, not ours).
+    """
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    elif folder.resolve() != Path.cwd().resolve():
+        _tighten(folder, PRIVATE_DIR_MODE)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            _tighten(file, PRIVATE_FILE_MODE)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    current = path.stat().st_mode & 0o777
+    if current & ~mode:
+        path.chmod(current & mode)
+        log.info("%s was readable by others (mode %o); now %o", path, current, current & mode)
 
 
 async def open_reader(path: Path) -> aiosqlite.Connection:

@@ -1,0 +1,50 @@
+"""The database holds interaction and callback tokens: only the bot's user may read it (issue 17,
+finding 17), and its commits survive a power loss (finding 9)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from bot.store.db import open_database
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_a_new_database_its_wal_and_shm_and_its_folder_are_private(tmp_path):
+    path = tmp_path / "data" / "fluxbot.sqlite3"
+    old = os.umask(0o022)  # the usual default, which made the files world-readable
+    try:
+        async with open_database(path) as db:
+            await db.execute("UPDATE jobs SET updated_at = updated_at WHERE 0")  # a write: the WAL exists
+            files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+            assert all(f.exists() for f in files)
+            assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
+            assert mode(path.parent) == 0o700
+    finally:
+        os.umask(old)
+
+
+async def test_files_left_readable_by_an_older_version_are_tightened_at_start(tmp_path):
+    path = tmp_path / "data" / "fluxbot.sqlite3"
+    async with open_database(path) as db:
+        await db.execute("UPDATE jobs SET updated_at = updated_at WHERE 0")
+    path.parent.chmod(0o755)
+    path.chmod(0o644)
+
+    async with open_database(path) as db:
+        assert mode(path) == 0o600
+        assert mode(path.with_name(path.name + "-wal")) == 0o600
+        assert mode(path.parent) == 0o700
+
+
+async def test_every_commit_is_synced_to_disk(tmp_path):
+    """WAL with synchronous=NORMAL may lose the last commits on power loss: the commit before a paid
+    submit could be lost, and the job submitted twice."""
+    async with open_database(tmp_path / "fluxbot.sqlite3") as db:
+        cursor = await db.conn.execute("PRAGMA synchronous")
+        (level,) = await cursor.fetchone()
+        assert level == 2  # FULL
