@@ -5,7 +5,8 @@ Callbacks (when `WEBHOOK_PUBLIC_URL` is set, see `bot.app.callback_urls`):
 - `POST /callbacks/ttapi/{job_id}/{token}`: TTAPI signs nothing, so the per-job token in the path
   is the authentication.
 - `POST /callbacks/bfl/{job_id}`: the per-job `webhook_secret`, sent back verbatim in
-  `X-Webhook-Secret`, or an `X-BFL-Signature: sha256=<hex>` HMAC of the body keyed with it.
+  `X-Webhook-Secret`, or an `X-BFL-Signature: sha256=<hex>` (or bare `<hex>`) HMAC of the body
+  keyed with it; both checked by the one function `bot.jobs.callbacks.callback_authentic`.
 
 `/metrics` is for the host's own monitoring: with `METRICS_TOKEN` set it needs
 `Authorization: Bearer <token>` from anywhere; without it, it answers only requests that come from

@@ -41,6 +41,11 @@ def callback_authentic(
 ) -> bool:
     """Does a callback carry the job's token (URL path), secret (`X-Webhook-Secret`) or HMAC?
 
+    The one check the web server runs, for both providers. BFL's sources disagree on how a webhook
+    is signed (shared/PROVIDERS-NEXT.md §4): the SDK sends the secret back verbatim in
+    `X-Webhook-Secret`; its skills document an `X-BFL-Signature` HMAC-SHA256 of the raw body keyed
+    with the secret, written `sha256=<hex>`. A bare `<hex>` is accepted too, in either case.
+
     Constant time in what the caller sent; with no expected token (unknown job) a random one is
     compared, so an attacker learns nothing from timing about which job ids exist.
     """
@@ -51,6 +56,12 @@ def callback_authentic(
     if secret is not None:
         ok |= hmac.compare_digest(secret.encode(), key)
     if signature is not None:
-        digest = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-        ok |= hmac.compare_digest(signature.strip().lower().encode(), digest.encode())
+        digest = hmac.new(key, body, hashlib.sha256).hexdigest()
+        ok |= hmac.compare_digest(_hex_of(signature).encode(), digest.encode())
     return ok and expected is not None
+
+
+def _hex_of(signature: str) -> str:
+    """`sha256=<hex>` or `<hex>`, any case, as lower-case hex."""
+    given = signature.strip().lower()
+    return given.removeprefix("sha256=")

@@ -12,14 +12,13 @@ Facts absorbed here (shared/seeds/002, 004 and PROVIDERS.md):
   some sources show `message` or `error`, so all three are read;
 - finetuned inference runs on the single-cluster host (`BFL_FINETUNE_BASE_URL`);
 - webhooks: `webhook_url` + `webhook_secret`; the secret comes back in `X-Webhook-Secret` (SDK) or
-  as an HMAC `X-BFL-Signature: sha256=<hex>` (secondary source): `verify_callback` accepts either.
+  as an HMAC `X-BFL-Signature: sha256=<hex>` (secondary source): the web server's one check,
+  `bot.jobs.callbacks.callback_authentic`, accepts either (and bare hex).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -232,21 +231,6 @@ class BFLProvider(HttpProvider):
                 detail=detail,
             )
         raise ProviderError(f"BFL answered HTTP {status}", status=status, detail=detail)
-
-
-def verify_callback(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-    """True when the webhook carries our secret: `X-Webhook-Secret` verbatim, or an HMAC-SHA256
-    of the body in `X-BFL-Signature: sha256=<hex>`. Compared in constant time."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    given = lowered.get("x-webhook-secret")
-    if given is not None and hmac.compare_digest(given.encode(), secret.encode()):
-        return True
-    signature = lowered.get("x-bfl-signature")
-    if signature:
-        expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        candidate = signature if signature.startswith("sha256=") else "sha256=" + signature
-        return hmac.compare_digest(candidate.encode(), expected.encode())
-    return False
 
 
 def _detail_text(payload: Any) -> str:

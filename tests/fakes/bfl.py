@@ -14,7 +14,8 @@
   client that sends something out of range is caught even if its own checks are wrong.
 - `GET /v1/credits` → `{"credits": n}`.
 - With `webhook_url`, the finished result is POSTed there with `X-Webhook-Secret: <webhook_secret>`
-  (the SDK's scheme) and/or `X-BFL-Signature: sha256=<hmac of the body>` (`signature_mode`).
+  (the SDK's scheme) and/or `X-BFL-Signature: sha256=<hmac of the body>` (`signature_mode`;
+  "hmac-hex" sends the bare hex digest, another way BFL's sources write it).
 
 Tests script it like the fake TTAPI: `fake.error_next(...)`, `fake.outcome_next(...)`,
 `fake.duration = ...`, `fake.cost = ...`; every request is in `fake.requests`.
@@ -44,7 +45,7 @@ REQUEST_MODERATED, CONTENT_MODERATED = "Request Moderated", "Content Moderated"
 ERROR, TASK_NOT_FOUND = "Error", "Task not found"
 OUTCOMES = (READY, REQUEST_MODERATED, CONTENT_MODERATED, ERROR, TASK_NOT_FOUND)
 
-SignatureMode = Literal["secret", "hmac", "both", "none"]
+SignatureMode = Literal["secret", "hmac", "hmac-hex", "both", "none"]
 
 
 @dataclass
@@ -354,9 +355,11 @@ class FakeBFL:
             return headers
         if self.signature_mode in ("secret", "both"):
             headers["X-Webhook-Secret"] = secret
+        digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         if self.signature_mode in ("hmac", "both"):
-            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
             headers["X-BFL-Signature"] = f"sha256={digest}"
+        if self.signature_mode == "hmac-hex":
+            headers["X-BFL-Signature"] = digest
         return headers
 
     async def _post_callback(self, job: FakeBFLJob) -> None:

@@ -325,7 +325,7 @@ async def test_duplicate_and_unauthenticated_callbacks_change_nothing(tmp_path, 
     assert 'fluxbot_callbacks_total{outcome="duplicate",provider="ttapi"}' in metrics
 
 
-@pytest.mark.parametrize("signature_mode", ["secret", "hmac"])
+@pytest.mark.parametrize("signature_mode", ["secret", "hmac", "hmac-hex", "both"])
 async def test_bfl_callbacks_are_accepted_with_the_secret_or_its_signature(
     tmp_path, fake_bfl, signature_mode
 ):
@@ -360,6 +360,10 @@ def test_callback_authentication_is_strict():
     assert callback_authentic("tok", body, secret="tok")
     assert callback_authentic("tok", body, signature=good)
     assert callback_authentic("tok", body, signature=good.upper().replace("SHA256", "sha256"))
+    assert callback_authentic("tok", body, signature=good.removeprefix("sha256="))  # bare hex
+    assert callback_authentic("tok", body, signature=good.removeprefix("sha256=").upper())
+    assert not callback_authentic("tok", body, signature="sha256=")
+    assert not callback_authentic("tok", body, signature=good[:-1])
     assert not callback_authentic("tok", body + b" ", signature=good)
     assert not callback_authentic("tok", body, token="to")
     assert not callback_authentic("tok", body)

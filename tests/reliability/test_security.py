@@ -23,9 +23,10 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from bot.jobs.callbacks import callback_authentic
 from bot.jobs.model import JobState
 from bot.providers.base import ResultDownloadError
-from bot.providers.bfl import BFLProvider, verify_callback
+from bot.providers.bfl import BFLProvider
 from bot.providers.ttapi import TTAPIProvider
 from bot.web import bound_port, serve
 from tests.conftest import finish_jobs
@@ -165,22 +166,24 @@ def test_callback_verification_uses_compare_digest_and_rejects_near_misses():
     import hashlib
     import hmac
 
-    source = Path(ROOT / "bot/providers/bfl.py").read_text(encoding="utf-8")
+    source = Path(ROOT / "bot/jobs/callbacks.py").read_text(encoding="utf-8")
     assert "hmac.compare_digest" in source
     body, secret = b'{"id":"x","status":"Ready"}', "s3cret-per-job-value"
     good_hmac = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    assert verify_callback({"X-Webhook-Secret": secret}, body, secret)
-    assert verify_callback({"X-BFL-Signature": good_hmac}, body, secret)
-    for headers in (
+    assert callback_authentic(secret, body, secret=secret)
+    assert callback_authentic(secret, body, signature=good_hmac)
+    assert callback_authentic(secret, body, signature=good_hmac.removeprefix("sha256="))
+    for given in (
         {},
-        {"X-Webhook-Secret": secret[:-1]},
-        {"X-Webhook-Secret": secret + "x"},
-        {"X-Webhook-Secret": ""},
-        {"X-BFL-Signature": good_hmac[:-1] + ("0" if good_hmac[-1] != "0" else "1")},
-        {"X-BFL-Signature": "sha256=" + hmac.new(b"other", body, hashlib.sha256).hexdigest()},
+        {"secret": secret[:-1]},
+        {"secret": secret + "x"},
+        {"secret": ""},
+        {"signature": good_hmac[:-1] + ("0" if good_hmac[-1] != "0" else "1")},
+        {"signature": "sha256=" + hmac.new(b"other", body, hashlib.sha256).hexdigest()},
+        {"signature": ""},
     ):
-        assert not verify_callback(headers, body, secret), headers
-    assert not verify_callback({"X-BFL-Signature": good_hmac}, body + b" ", secret)
+        assert not callback_authentic(secret, body, **given), given
+    assert not callback_authentic(secret, body + b" ", signature=good_hmac)
 
 
 # -- outbound requests only to allow-listed hosts --------------------------------------------
