@@ -27,7 +27,8 @@ SIGKILL) each job resumes from the state the store says it is in:
     running     → poll it again (or wait for its callback); the timeout counts from the last
                   recorded sign of progress, with a grace after downtime.
     fetching    → download the result again (the charge was committed with the move to
-                  `fetching`, in the same transaction, so it is never charged twice).
+                  `fetching`, in the same transaction, so it is never charged twice). A job here
+                  holds no provider slot; its retries end at `fetch_deadline` (bot/jobs/fetching.py).
     delivering  → hand the saved image to the sink again. `delivery_attempts` is incremented and
                   committed *before* each hand-over, so a sink can tell a repeat (attempts > 1) from a
                   first post. The window left: a crash after the sink posted and before `delivered`
@@ -57,12 +58,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.encoding import as_base64, in_image_thread
 from bot.errors import QueueFull
-from bot.images import image_extension
 from bot.jobs.callbacks import CallbackOutcome, Inbound, callback_authentic, settled
+from bot.jobs.fetching import FETCH_WINDOW, StoreRetries, download_kind, fetch_deadline, retry_delay
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import JobPlan
@@ -79,12 +79,11 @@ from bot.providers.base import (
     ProviderRequest,
     ProviderStatus,
     ResultDownloadError,
-    ResultNotAnImage,
 )
 from bot.providers.catalog import MODELS
 from bot.quota import Hold, QuotaService
 from bot.store.db import Database, Statement
-from bot.store.files import InputImage, InputsLost, StoredInput, write_atomically
+from bot.store.files import InputImage, InputsLost, StoredInput
 from bot.store.jobs import (
     JobRepository,
     StaleJobState,
@@ -153,6 +152,7 @@ FAILURE_TEXT = {
     "not_found": "The provider lost track of the job.",
     "download": "The finished image could not be downloaded from the provider.",
     "not_an_image": "The provider sent back something that is not an image, so nothing was posted.",
+    "storage": "The finished image could not be saved by the bot (its disk is full or not writable).",
     "inputs_lost": "The reference image was lost before the job was sent. Nothing was charged; "
     "run the command again with the image.",
 }
@@ -168,9 +168,6 @@ GUESSED_WINDOW_TTL = 5.0
 DEFAULT_RATES = {"ttapi": 10.0, "bfl": 20.0, "mock": 1000.0}
 DEFAULT_RATE = 10.0
 DEFAULT_BURST = 10
-#: How long a result link is worth retrying, by host suffix (PROVIDERS.md); others: an hour.
-LINK_LIFETIME = {"bfl.ai": 9 * 60.0, "cloudflarer2.ttapi.io": 3 * 86400.0, "cdn.ttapi.io": 28 * 86400.0}
-DEFAULT_LINK_LIFETIME = 3600.0
 #: After the store refused a write (locked beyond busy_timeout, or full), retry the job this soon.
 STORE_RETRY_SECONDS = 1.0
 #: Reference image files no job row names are removed at start once this old (seconds): an accept
@@ -180,14 +177,6 @@ ORPHAN_INPUT_AGE = 600.0
 DELIVERY_ATTEMPTS = 5
 #: Queue positions are re-announced at most this often (seconds).
 POSITION_INTERVAL = 3.5
-
-
-def link_lifetime(url: str) -> float:
-    host = (urlsplit(url).hostname or "").lower()
-    for suffix, seconds in LINK_LIFETIME.items():
-        if host == suffix or host.endswith("." + suffix):
-            return seconds
-    return DEFAULT_LINK_LIFETIME
 
 
 def store_new_job(
@@ -234,6 +223,7 @@ class JobManager:
         max_queued_per_user: int = 5,
         concurrency: dict[str, int] | None = None,
         job_timeout: float = 600.0,
+        fetch_window: float = FETCH_WINDOW,
         poll_policy: PollPolicy | None = None,
         callback_url: Callable[[Job], Callback | None] | None = None,
         rate_limits: dict[str, float] | None = None,
@@ -247,6 +237,7 @@ class JobManager:
         self.images_dir = images_dir
         self.max_queued_per_user = max_queued_per_user
         self.job_timeout = job_timeout
+        self.fetch_window = fetch_window  # how long after READY a download or its write is retried
         self.poll_policy = poll_policy or PollPolicy()
         self.callback_url = callback_url
         self.rate_limits = rate_limits or {}
@@ -518,8 +509,8 @@ class JobManager:
             self._schedule_event.set()
 
     def _launch(self, job: Job, *, slot_taken: bool = False) -> None:
-        if not slot_taken and job.state is not JobState.DELIVERING:
-            self._take_slot(job)
+        if not slot_taken and job.state not in (JobState.FETCHING, JobState.DELIVERING):
+            self._take_slot(job)  # past READY a job no longer needs the provider
         self._active[job.id] = job
         task = asyncio.create_task(self._drive(job), name=f"fluxbot-job-{job.id}")
         self._tasks[job.id] = task
@@ -572,10 +563,10 @@ class JobManager:
                 job = await self._follow(job)
             handed_over = False
             if job.state is JobState.FETCHING:
+                self._release_slot(job)  # the provider's work is done: its slot goes to the next job
                 job = await self._fetch(job)
                 handed_over = job.state is JobState.DELIVERING  # its first attempt is counted
             if job.state is JobState.DELIVERING:
-                self._release_slot(job)
                 await self._deliver(job, counted=handed_over)
         except StaleJobState as exc:
             log.info("job %s: %s; leaving it", job.id, exc)
@@ -935,27 +926,43 @@ class JobManager:
         return None
 
     async def _fetch(self, job: Job) -> Job:
-        """Download the finished image at once; retry while the link can still be valid.
+        """Download the finished image at once, store it, and hand it over (bot/jobs/fetching.py).
 
         Only from the provider's result hosts (the provider refuses others, and redirects to
         others), with its size cap and timeout. An expired link is refreshed by one poll (TTAPI
-        and BFL hand out a fresh signed link for a finished job) before giving up.
+        and BFL hand out a fresh signed link for a finished job) before giving up. Retries end
+        `fetch_window` after READY at the latest; a storage failure only retries the write.
         """
         provider = self.providers.get(job.provider)
         if provider is None:
             await self._end(job, JobState.FAILED, "no_provider", f"The {job.provider} provider is gone.")
             return job
+        data = await self._download(job, provider)
+        if data is None:
+            return job
+        path = await StoreRetries(job, fetch_deadline(job, None, self.fetch_window)).store(
+            self.images_dir, data
+        )
+        if path is None:
+            await self._end(job, JobState.FAILED, "storage", FAILURE_TEXT["storage"])
+            return job
+        # The first hand-over's attempt is counted in the same write as the move.
+        return await self.jobs.transition(
+            job, JobState.DELIVERING, result_path=str(path), delivery_attempts=job.delivery_attempts + 1
+        )
+
+    async def _download(self, job: Job, provider: Provider) -> bytes | None:
+        """The image, or None when the job ended because it cannot be downloaded."""
         url = job.result_url or ""
-        deadline = (job.ready_at or time.time()) + link_lifetime(url)
+        deadline = fetch_deadline(job, url, self.fetch_window)
         refreshed = False
         attempt = 0
         while True:
             started = time.monotonic()
             try:
-                data = await provider.download(url)
-                break
+                return await provider.download(url)
             except ResultDownloadError as exc:
-                kind = _download_kind(exc)
+                kind = download_kind(exc)
                 self.metrics.provider_errors.labels(job.provider, "download", kind).inc()
                 if kind == "expired" and not refreshed:
                     refreshed = True
@@ -963,12 +970,13 @@ class JobManager:
                     if fresh is not None and fresh.status is ProviderStatus.READY and fresh.image_url:
                         url = fresh.image_url
                         await self.jobs.update(job, result_url=url)
+                        deadline = fetch_deadline(job, url, self.fetch_window)
                         continue
-                delay = min(30.0, 0.5 * 2**attempt)
+                delay = retry_delay(attempt)
                 if kind in ("expired", "refused", "not_an_image") or time.time() + delay > deadline:
                     code = "not_an_image" if kind == "not_an_image" else "download"
                     await self._end(job, JobState.FAILED, code, FAILURE_TEXT[code], detail=exc.detail)
-                    return job
+                    return None
                 log.warning("job %s: download failed (%s); retrying in %.1fs", job.id, exc.detail, delay)
                 attempt += 1
                 await asyncio.sleep(delay)
@@ -976,12 +984,6 @@ class JobManager:
                 self.metrics.provider_latency.labels(job.provider, "download").observe(
                     time.monotonic() - started
                 )
-        path = self.images_dir / f"{job.id}.{image_extension(data) or 'img'}"
-        await asyncio.to_thread(write_atomically, path, data)
-        # The first hand-over's attempt is counted in the same write as the move.
-        return await self.jobs.transition(
-            job, JobState.DELIVERING, result_path=str(path), delivery_attempts=job.delivery_attempts + 1
-        )
 
     async def _deliver(self, job: Job, *, counted: bool = False) -> None:
         sink = self._sinks.get(job.origin)
@@ -1162,14 +1164,3 @@ async def _wait_event(event: asyncio.Event, timeout: float) -> None:
 
 def _seq(job: Job) -> int:
     return job.seq
-
-
-def _download_kind(exc: ResultDownloadError) -> str:
-    if isinstance(exc, ResultNotAnImage):
-        return "not_an_image"  # definite: the same link gives the same body
-    detail = exc.detail or ""
-    if detail == "link expired":
-        return "expired"
-    if "allow-listed" in detail or "size cap" in detail or "redirect" in detail:
-        return "refused"
-    return "transient"
