@@ -9,27 +9,19 @@ Exit 0 when every check passed, 1 when one failed (configuration errors exit 2 b
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 import aiohttp
 import discord
 from discord.utils import oauth_url
 
+from bot import __version__
 from bot.app import USER_AGENT, build_providers
-from bot.errors import ConfigurationError
 from bot.providers.base import Provider, ProviderError
 from bot.providers.catalog import MODELS
 from bot.settings import Settings
 from bot.store.db import latest_schema_version, open_database, read_schema_version
-
-DISCORD_API = "https://discord.com/api/v10"
-#: For tests only (docs/DEVELOPING.md): a fake Discord API on loopback to log in to. Anything but
-#: a loopback address is refused, so the token can never be sent anywhere else this way.
-TEST_DISCORD_API_VARIABLE = "FLUXBOT_TEST_DISCORD_API"
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 #: Exactly what the bot needs in a channel (README, "A Discord application").
 BOT_PERMISSIONS = discord.Permissions(
@@ -69,13 +61,12 @@ class Report:
 
 
 async def doctor(settings: Settings, *, fix: bool = False) -> int:
-    discord_api = discord_api_base()
     report = Report()
     await check_database(settings, report, fix=fix)
     async with aiohttp.ClientSession(
         headers={"User-Agent": USER_AGENT}, timeout=aiohttp.ClientTimeout(total=30)
     ) as http:
-        await check_discord(settings, http, discord_api, report)
+        await check_discord(settings, http, report)
         providers = build_providers(settings, http)
         await check_providers(providers, report)
     check_models(settings, list(providers), report)
@@ -113,17 +104,12 @@ async def check_database(settings: Settings, report: Report, *, fix: bool) -> No
         report.problem(f"schema version {version}: {latest - version} migrations pending, {fix_hint}")
 
 
-def discord_api_base() -> str:
-    override = os.environ.get(TEST_DISCORD_API_VARIABLE)
-    if not override:
-        return DISCORD_API
-    if urlsplit(override).hostname not in _LOOPBACK:
-        raise ConfigurationError(f"{TEST_DISCORD_API_VARIABLE} is for tests and must be a loopback URL")
-    return override.rstrip("/")
+async def check_discord(settings: Settings, http: aiohttp.ClientSession, report: Report) -> None:
+    """Log in over REST with the token and print the invite URL for this bot.
 
-
-async def check_discord(settings: Settings, http: aiohttp.ClientSession, api: str, report: Report) -> None:
-    """Log in over REST with the token and print the invite URL for this bot."""
+    The address is discord.py's own (`Route.BASE`), which the bot uses too, and which tests point
+    at a fake Discord on loopback (tests/fakes/discord.py).
+    """
     report.section("discord:")
     if settings.discord_token is None:
         report.problem("DISCORD_TOKEN is not set (needed to run the bot and to sync commands)")
@@ -131,10 +117,10 @@ async def check_discord(settings: Settings, http: aiohttp.ClientSession, api: st
     headers = {
         "Authorization": f"Bot {settings.discord_token.get_secret_value()}",
         # Discord asks bots to name themselves this way.
-        "User-Agent": f"DiscordBot (https://github.com/fluxbot, {discord.__version__})",
+        "User-Agent": f"DiscordBot (https://github.com/fluxbot, {__version__})",
     }
     try:
-        async with http.get(f"{api}/users/@me", headers=headers) as response:
+        async with http.get(f"{discord.http.Route.BASE}/users/@me", headers=headers) as response:
             status = response.status
             user = await response.json() if status == 200 else None
     except (aiohttp.ClientError, TimeoutError, ValueError):

@@ -22,7 +22,7 @@ from bot.errors import UserFacingError
 from bot.jobs.polling import PollPolicy
 from bot.settings import Settings
 from tests.fakes.bfl import FakeBFL
-from tests.fakes.discord_rest import FakeDiscordREST
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.ttapi import FakeTTAPI
 
 #: Fast polling for fakes whose jobs take a fraction of a second.
@@ -90,9 +90,9 @@ async def fake_bfl() -> AsyncIterator[FakeBFL]:
 
 
 @pytest.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscordREST]:
-    """Discord's REST API as `doctor` sees it, on loopback (tests/fakes/discord_rest.py)."""
-    fake = FakeDiscordREST()
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    """Discord on loopback, for a `python -m bot` subprocess (tests/fakes/discord.py)."""
+    fake = FakeDiscord()
     await fake.start()
     yield fake
     await fake.stop()

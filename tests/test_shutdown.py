@@ -100,14 +100,6 @@ def unshare_works() -> bool:
 
 
 @pytest.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def slow_ttapi() -> AsyncIterator[FakeTTAPI]:
     """A provider whose jobs run until the test says they are done."""
     fake = FakeTTAPI(duration=3600)

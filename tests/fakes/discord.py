@@ -5,7 +5,8 @@ This one knows just enough to log in, connect, and take what the bot sends:
 
 - REST under `/api/v10`: `GET /users/@me`, `GET /oauth2/applications/@me`, command syncs
   (`PUT /applications/{id}/commands`, echoed with ids), and any other call recorded and answered
-  with a plausible message object (or 204 for DELETE).
+  with a plausible message object (or 204 for DELETE). With `token` set, any other token is
+  answered 401, as Discord answers a revoked one.
 - The gateway at `/gateway`: HELLO, READY after IDENTIFY (no guilds), heartbeat ACKs; it records
   how each connection ended (`closes`: the close code the bot sent; 1006 if it just vanished).
 
@@ -53,6 +54,8 @@ def _json(data: Any) -> web.Response:
 class FakeDiscord:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        #: When set, a REST call with any other token is answered 401, as Discord does.
+        self.token: str | None = None
         self.closes: list[int | None] = []
         self.identified = 0
         self.url = ""
@@ -92,6 +95,8 @@ class FakeDiscord:
         elif request.body_exists:
             body = await request.read()
         self.calls.append(Call(request.method, path, body))
+        if self.token is not None and request.headers.get("Authorization") != f"Bot {self.token}":
+            return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         if path == "/users/@me":
             return _json(BOT_USER)
         if path == "/oauth2/applications/@me":
