@@ -24,6 +24,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.credits import MAX_CREDITS, normalised
 from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.model import Job
 from bot.settings import Limit, Settings
@@ -36,7 +37,11 @@ PRICE_TTL = 30.0
 
 
 def parse_credits(value: Any) -> Decimal | None:
-    """A provider-reported amount ("5", 4, "0.45") as an exact Decimal; None when absent or invalid."""
+    """A provider-reported amount ("5", 4, "0.45") as an exact Decimal; None when absent or invalid.
+
+    Not for amounts people type (those go through `bot.credits.parse_credit_amount`): a provider's
+    figure may have more than six decimals (the ledger rounds it up).
+    """
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -44,9 +49,9 @@ def parse_credits(value: Any) -> Decimal | None:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         return None
-    if not amount.is_finite() or amount < 0:
-        return None
-    return amount.normalize() if amount != amount.to_integral() else amount.quantize(Decimal(1))
+    if not amount.is_finite() or amount < 0 or amount > MAX_CREDITS:
+        return None  # beyond what the ledger can add up: treated as not reported
+    return normalised(amount)
 
 
 def format_credits(amount: Decimal | None) -> str:

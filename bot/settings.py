@@ -9,12 +9,14 @@ variable and never its value.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.credits import parse_credit_amount
 
 ProviderName = Literal["ttapi", "bfl", "mock"]
 QuotaPeriod = Literal["day", "week", "month"]
@@ -26,22 +28,10 @@ DEFAULT_CONCURRENCY: dict[str, int] = {"ttapi": 10, "bfl": 24, "mock": 50}
 
 
 def parse_limit(value: Any) -> Limit:
-    """`100`, `12.5`, `0` (blocks) or `unlimited` (no cap)."""
-    if value is None:
-        return None
+    """`100`, `12.5`, `0` (blocks) or `unlimited` (no cap): the one credit parser (bot/credits.py)."""
     if isinstance(value, Decimal):
-        amount = value
-    else:
-        text = str(value).strip().lower()
-        if text in {"unlimited", "none", "inf", ""}:
-            return None
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise ValueError("must be a number of credits or 'unlimited'") from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError("must be a non-negative number of credits or 'unlimited'")
-    return amount
+        value = str(value)
+    return parse_credit_amount(value, unlimited=True)
 
 
 def parse_prices(value: Any) -> dict[str, Decimal]:
@@ -60,11 +50,10 @@ def parse_prices(value: Any) -> dict[str, Decimal]:
     prices: dict[str, Decimal] = {}
     for key, amount in items:
         try:
-            price = Decimal(str(amount))
-        except InvalidOperation:
-            price = Decimal(-1)
-        if not price.is_finite() or price < 0:
-            raise ValueError(f"the price of {key} must be a non-negative number of credits")
+            price = parse_credit_amount(amount)
+        except ValueError as exc:
+            raise ValueError(f"the price of {key} {exc}") from None
+        assert price is not None  # `unlimited` is refused for prices
         prices[key] = price
     return prices
 
@@ -145,7 +134,13 @@ class Settings(BaseSettings):
 
     @field_validator("quota_default_limit", "quota_guild_limit", mode="before")
     @classmethod
-    def _limit(cls, value: Any) -> Limit:
+    def _limit(cls, value: Any, info: ValidationInfo) -> Limit:
+        if value is None:
+            return None  # from code: unlimited
+        if isinstance(value, str) and not value.strip():
+            # Left blank in .env: the default, never a silent "unlimited".
+            default: Limit = cls.model_fields[info.field_name or ""].default
+            return default
         return parse_limit(value)
 
     @field_validator("quota_prices", mode="before")

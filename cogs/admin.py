@@ -17,11 +17,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charts import usage_chart
+from bot.credits import parse_credit_amount
+from bot.discord.render import plain
 from bot.errors import InvalidInput
 from bot.guild_policy import effective
 from bot.providers.catalog import MODELS
 from bot.quota import format_credits, period_key, period_reset, previous_period_key
-from bot.settings import Limit, parse_limit
+from bot.settings import Limit
 from bot.store.guilds import GuildSettings, LimitScope
 from cogs.quota import COLOUR, require_admin, usage_fields
 
@@ -33,13 +35,11 @@ ALL_WORDS = {"all", "any", "every", "clear", "reset", "*"}
 
 
 def parse_amount(text: str, *, allow_unlimited: bool) -> Limit:
+    """An admin's amount, through the same parser as `QUOTA_*` (bot/credits.py)."""
     try:
-        amount = parse_limit(text)
-    except ValueError:
-        raise InvalidInput(f"`{text}` is not an amount of credits (like `25` or `12.5`).") from None
-    if amount is None and not allow_unlimited:
-        raise InvalidInput("Grant a number of credits, like `10`.")
-    return amount
+        return parse_credit_amount(text, unlimited=allow_unlimited)
+    except ValueError as exc:
+        raise InvalidInput(f"The amount “{plain(text.strip(), 40)}” {exc}.") from None
 
 
 def _target(

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 import simcord
 
@@ -176,3 +177,23 @@ def guild_setup(simcord_env: simcord.Env) -> tuple[Any, Any, Any]:
     channel = guild.create_text_channel("art")
     alice = guild.add_member(simcord_env.create_user("alice"))
     return guild, channel, alice
+
+
+@pytest.fixture
+def server(simcord_env, guild_setup) -> dict[str, Any]:
+    """The Artists guild: alice (ordinary), mod (Manage Server via a role), artists and patrons roles."""
+    guild, channel, alice = guild_setup
+    moderators = guild.create_role("moderators", permissions=discord.Permissions(manage_guild=True))
+    artists = guild.create_role("artists")
+    patrons = guild.create_role("patrons")
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[moderators])
+    bob = guild.add_member(simcord_env.create_user("bob"), roles=[artists])
+    return {
+        "guild": guild,
+        "channel": channel,
+        "alice": alice,
+        "bob": bob,
+        "mod": mod,
+        "artists": artists,
+        "patrons": patrons,
+    }

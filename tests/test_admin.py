@@ -17,26 +17,6 @@ from bot.errors import InvalidInput, NotAllowed, QuotaExceeded
 from tests.conftest import CHANNEL_MESSAGE, acknowledged_with, finish_jobs, refusals
 
 
-@pytest.fixture
-def server(simcord_env, guild_setup) -> dict[str, Any]:
-    """The Artists guild: alice (ordinary), mod (Manage Server via a role), artists and patrons roles."""
-    guild, channel, alice = guild_setup
-    moderators = guild.create_role("moderators", permissions=discord.Permissions(manage_guild=True))
-    artists = guild.create_role("artists")
-    patrons = guild.create_role("patrons")
-    mod = guild.add_member(simcord_env.create_user("mod"), roles=[moderators])
-    bob = guild.add_member(simcord_env.create_user("bob"), roles=[artists])
-    return {
-        "guild": guild,
-        "channel": channel,
-        "alice": alice,
-        "bob": bob,
-        "mod": mod,
-        "artists": artists,
-        "patrons": patrons,
-    }
-
-
 def fields(result) -> dict[str, str]:
     message = result.response if result.response is not None else result.followups[-1]
     return {f.name: f.value for f in message.embeds[0].fields}
@@ -191,7 +171,7 @@ async def test_invalid_admin_input_is_explained(simcord_env, running, server):
     ]
     assert [type(e) for e in refusals(simcord_env)] == [InvalidInput] * 5
     assert all(r.ephemeral for r in bad)
-    assert "`lots` is not an amount" in bad[0].response.content
+    assert "The amount “lots” must be a number of credits" in bad[0].response.content
     assert "a server may only lower it" in bad[4].response.content
 
 

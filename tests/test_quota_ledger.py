@@ -360,7 +360,8 @@ def test_a_bad_price_override_is_a_settings_error(tmp_path):
     with pytest.raises(ValidationError) as error:
         make_settings(tmp_path, quota_prices="flux-dev=cheap")
     assert settings_problems(error.value) == [
-        "QUOTA_PRICES: the price of flux-dev must be a non-negative number of credits"
+        "QUOTA_PRICES: the price of flux-dev must be a number of credits from 0 to 1,000,000,000, "
+        "with at most 6 decimals"
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import discord
@@ -10,6 +11,10 @@ from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress
 from bot.quota import format_credits
 
+#: Markdown that only counts at the start of a line (headings, quotes, lists) and `escape_markdown`
+#: leaves alone.
+_LINE_START_MARKUP = re.compile(r"(?m)^([ \t]*)(#|>)")
+_NUMBERED_ITEM = re.compile(r"(?m)^([ \t]*\d+)\.")
 EMBED_DESCRIPTION_MAX = 4096
 FIELD_VALUE_MAX = 1024
 #: Option names as members type them (slash options / flags), for the Details view.
@@ -42,6 +47,23 @@ FAILURE_TITLES = {
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(text: str, limit: int | None = None) -> str:
+    """Text a member or a provider wrote, shown as typed wherever the bot shows it: no markdown
+    (bold, masked links `[text](url)`, headings), no live mentions (`<@id>`, `@everyone`).
+
+    The one escaping helper (prompts, names, provider messages); `limit` counts the escaped text,
+    and a cut never leaves a lone backslash that would escape the ellipsis.
+    """
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    escaped = _LINE_START_MARKUP.sub(r"\1\\\2", escaped)
+    escaped = _NUMBERED_ITEM.sub(r"\1\\.", escaped)
+    if limit is None or len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    trailing = len(cut) - len(cut.rstrip("\\"))
+    return cut[: len(cut) - trailing % 2] + "…"
 
 
 def progress_bar(fraction: float, width: int = 12) -> str:
