@@ -7,10 +7,7 @@ import io
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
-import discord
-import pytest
 from PIL import Image
 
 from bot.errors import InvalidInput, NotAllowed, QuotaExceeded

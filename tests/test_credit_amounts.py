@@ -18,7 +18,10 @@ from bot.settings import settings_problems
 from bot.store.db import apply_migrations, list_migrations, open_database
 from tests.conftest import finish_jobs, make_settings, refusals
 
-OUT_OF_RANGE = ["10000000000000", "1e28", "1000000000.000001", "none", "inf", "-inf", "nan", "-1", "0.0000001", "", "lots"]
+OUT_OF_RANGE = [
+    *("10000000000000", "1e28", "1000000000.000001", "none", "inf", "-inf", "nan", "-1", "0.0000001"),
+    *("", "lots"),
+]
 
 
 @pytest.mark.parametrize("text", OUT_OF_RANGE)

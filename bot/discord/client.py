@@ -6,6 +6,7 @@ import logging
 from typing import Any, Literal
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
@@ -40,7 +41,14 @@ class FluxBot(commands.Bot):
             intents=intents,
             help_command=None,
             tree_cls=FluxTree,
-            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            # Nobody is pinged unless a message names its one requester (bot/discord/delivery.py).
+            allowed_mentions=discord.AllowedMentions.none(),
+            # Every command, in servers that installed the bot only: a user install could otherwise
+            # run /admin or spend the operator's credits anywhere (DMs, other servers).
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=False, private_channel=False
+            ),
         )
         self.services = services
         self.sink = DiscordSink(

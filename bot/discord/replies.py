@@ -121,8 +121,29 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
     return ref
 
 
+#: What a command run through a user install (not the server's) is told.
+GUILD_INSTALL_ONLY = "This bot's commands work only in servers that added the bot. Nothing was done."
+
+
+def through_user_install_only(interaction: discord.Interaction) -> bool:
+    """Run through a member's own install of the app, not through the server's (or in no server).
+
+    The commands declare guild install only; this also holds for commands synced before that, or a
+    client that ignores it. (An interaction that names no installs at all is the server's.)
+    """
+    return interaction.is_user_integration() and not interaction.is_guild_integration()
+
+
 class FluxTree(app_commands.CommandTree):
     """Maps user-facing errors to their message; everything else to an apology with a reference id."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if interaction.type is discord.InteractionType.application_command and through_user_install_only(
+            interaction
+        ):
+            await reply_privately(interaction, GUILD_INSTALL_ONLY)
+            return False
+        return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await handle_interaction_error(interaction, error)
