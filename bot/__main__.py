@@ -66,9 +66,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     sync = command(
         "sync-commands",
         "register slash commands globally or in one guild",
-        "Global commands can take up to an hour to appear; a guild's appear at once.",
+        "Global commands can take up to an hour to appear; a guild's appear at once. The bot also "
+        "registers them by itself at start when they changed. --clear removes stale copies.",
     )
     sync.add_argument("--guild", type=int, help="guild id to sync to (instant) instead of globally")
+    sync.add_argument("--clear", action="store_true", help="remove the commands (globally or from --guild)")
     doctor = command(
         "doctor",
         "check the token, provider keys, models and database",
@@ -164,7 +166,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         if settings.discord_token is None:
             raise ConfigurationError("DISCORD_TOKEN is required to sync commands")
-        return await sync_commands(settings, args.guild)
+        return await sync_commands(settings, args.guild, clear=args.clear)
     from bot.discord.runner import run_bot
 
     if settings.discord_token is None:

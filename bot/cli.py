@@ -210,9 +210,11 @@ async def sync_tree(tree: app_commands.CommandTree[Any], guild_id: int | None) -
     )
 
 
-async def sync_commands(settings: Settings, guild_id: int | None) -> int:
-    """`python -m bot sync-commands [--guild ID]`: log in over REST only, sync, log out."""
+async def sync_commands(settings: Settings, guild_id: int | None, *, clear: bool = False) -> int:
+    """`python -m bot sync-commands [--clear] [--guild ID]`: log in over REST only, sync, log out."""
     from bot.discord.client import FluxBot
+    from bot.discord.command_sync import clear_commands, remember_synced
+    from bot.store.bot_state import BotState
 
     assert settings.discord_token is not None
     async with open_services(settings) as services:
@@ -223,5 +225,11 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
             except discord.LoginFailure:
                 print("Discord refused DISCORD_TOKEN; check it in the developer portal", file=sys.stderr)
                 return 2
+            state = BotState(services.db)
+            if clear:
+                print(await clear_commands(bot.tree, state, guild_id))
+                return 0
             print(await sync_tree(bot.tree, guild_id))
+            if not guild_id:
+                await remember_synced(bot.tree, state)  # the next start need not sync again
     return 0

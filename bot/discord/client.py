@@ -1,4 +1,4 @@
-"""The discord.py client: loads the cogs, wires the job sink, syncs commands when asked."""
+"""The discord.py client: loads the cogs, wires the job sink, syncs commands when they changed."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from discord.ext import commands
 
 from bot.app import Services
 from bot.discord.buttons import DYNAMIC_ITEMS, result_view
+from bot.discord.command_sync import sync_if_changed
 from bot.discord.delivery import DiscordSink
 from bot.discord.replies import FluxTree
 from bot.discord.shutdown import InteractionGate
 from bot.jobs.model import Origin
+from bot.store.bot_state import BotState
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,13 @@ EXTENSIONS = (
     "cogs.jobs",
 )
 
-SyncMode = Literal["dev", "global", "none"]
+#: "auto" (running): global commands when they changed since the last sync, plus the dev guild
+#: copy; "global": always (tests under SimCord); "none": `sync-commands` does it itself.
+SyncMode = Literal["auto", "global", "none"]
 
 
 class FluxBot(commands.Bot):
-    def __init__(self, services: Services, *, sync: SyncMode = "dev") -> None:
+    def __init__(self, services: Services, *, sync: SyncMode = "auto") -> None:
         intents = discord.Intents.default()
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -77,11 +81,16 @@ class FluxBot(commands.Bot):
         await self._sync()
 
     async def _sync(self) -> None:
-        """Sync to the dev guild (instant) when configured; global sync is `python -m bot sync-commands`."""
-        guild_id = self.services.settings.discord_dev_guild_id
         if self.sync_mode == "global":
             await self.tree.sync()
-        elif self.sync_mode == "dev" and guild_id:
+        elif self.sync_mode == "auto":
+            await sync_if_changed(self.tree, BotState(self.services.db))
+            await self._sync_dev_guild()
+
+    async def _sync_dev_guild(self) -> None:
+        """A copy in DISCORD_DEV_GUILD_ID, which shows at once (global changes can take an hour)."""
+        guild_id = self.services.settings.discord_dev_guild_id
+        if guild_id:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
