@@ -5,7 +5,7 @@ blob in a file at ~100 KB (https://www.sqlite.org/intern-v-extern-blob.html), an
 a second reason: the `sqlite3` module copies a bound or fetched blob while holding the GIL, and
 an 11 MB reference image written into the WAL, checkpointed and read back through its overflow
 pages held the GIL for 40–60 ms at a time under load, during which the bot could not acknowledge a
-command (docs/PERFORMANCE.md, item 17). A file is written and read with system calls that let the
+command (docs/PERFORMANCE-LOG.md, item 17). A file is written and read with system calls that let the
 GIL go. The job's row names its files; files are written (and flushed to disk) before the row
 commits, so a committed row never names a file that is not there.
 """
