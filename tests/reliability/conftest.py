@@ -77,11 +77,17 @@ def redirect(location: str) -> Action:
 def big_body(size: int, *, announce_length: bool = True) -> Action:
     """An "image" of `size` bytes; without a Content-Length when `announce_length` is false (chunked)."""
 
+    data = b"\x89PNG\r\n\x1a\n" + b"\0" * (size - 8)
+    return _sized_body(data, "image/png", announce_length)
+
+
+def _sized_body(data: bytes, content_type: str, announce_length: bool) -> Action:
+    """An answer with this body, with a Content-Length or (`announce_length` false) chunked."""
+
     async def act(request: web.Request) -> web.StreamResponse:
-        data = b"\x89PNG\r\n\x1a\n" + b"\0" * (size - 8)
         if announce_length:
-            return web.Response(body=data, content_type="image/png")
-        response = web.StreamResponse(headers={"Content-Type": "image/png"})
+            return web.Response(body=data, content_type=content_type)
+        response = web.StreamResponse(headers={"Content-Type": content_type})
         response.enable_chunked_encoding()
         await response.prepare(request)
         for start in range(0, len(data), 64 * 1024):
@@ -103,20 +109,8 @@ def answer_with(body: bytes, content_type: str) -> Action:
 
 def huge_json(size: int, *, announce_length: bool = True) -> Action:
     """A well-formed JSON answer of about `size` bytes; chunked when `announce_length` is false."""
-
-    async def act(request: web.Request) -> web.StreamResponse:
-        data = b'{"status": "SUCCESS", "message": "", "data": {"padding": "' + b"x" * size + b'"}}'
-        if announce_length:
-            return web.Response(body=data, content_type="application/json")
-        response = web.StreamResponse(headers={"Content-Type": "application/json"})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        for start in range(0, len(data), 64 * 1024):
-            await response.write(data[start : start + 64 * 1024])
-        await response.write_eof()
-        return response
-
-    return act
+    data = b'{"status": "SUCCESS", "message": "", "data": {"padding": "' + b"x" * size + b'"}}'
+    return _sized_body(data, "application/json", announce_length)
 
 
 class FaultyTTAPI(FakeTTAPI):
