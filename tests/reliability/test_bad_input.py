@@ -274,7 +274,8 @@ async def test_a_file_discord_says_is_not_an_image_is_refused_privately_as_the_f
     answers = [
         r.path for r in simcord_env.http_requests if r.path.startswith(("/interactions/", "/webhooks/"))
     ]
-    assert len(answers) == 1 and answers[0].endswith("/callback")
+    assert len(answers) == 1
+    assert answers[0].endswith("/callback")
     bob = guild_setup[0].add_member(simcord_env.create_user("bob"))
     assert channel.history(viewer=bob) == []
     assert "not an image; attach PNG, JPEG, WebP, AVIF or HEIC" in result.response.content
