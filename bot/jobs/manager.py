@@ -635,7 +635,7 @@ class JobManager:
             # A 429 arrived while we waited: the slot we had is inside the pause; book a new one.
 
     def _busy(self, provider: str, exc: ProviderBusy, operation: str) -> float:
-        """A 429/499/503: the whole provider waits (Retry-After when given), not just this job."""
+        """A 429/499: the whole provider waits (Retry-After when given), not just this job."""
         self.metrics.rate_limited.labels(provider).inc()
         self.metrics.provider_errors.labels(provider, operation, exc.kind).inc()
         seconds = self._limiter(provider).pause(exc.retry_after)

@@ -11,6 +11,7 @@ import enum
 import json
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -122,7 +123,9 @@ class ProviderCreditError(ProviderError):
 
 
 class ProviderBusy(ProviderError):
-    """429/499/503: try again later, honouring `retry_after`."""
+    """Refused *before* acceptance (429; TTAPI's 499 "queue full"): try again later, honouring
+    `retry_after`. Only statuses a provider documents as "not accepted" belong here: a 503 does not
+    (see `server_error`)."""
 
     kind = "busy"
     retryable = True
@@ -166,6 +169,22 @@ class ResultNotAnImage(ResultDownloadError):
     """
 
     retryable = False
+
+
+def server_error(provider: str, status: int, headers: Mapping[str, str], detail: str) -> ProviderServerError:
+    """Any 5xx, 503 included, for every provider: one rule.
+
+    A read is retried. A submit's outcome is unknown (the provider may have accepted and billed it
+    before failing), so it is never sent again (the job's `submitting` handling in the manager),
+    as for a timeout or a connection cut after sending. Neither TTAPI nor BFL documents a 5xx
+    that means "not accepted" (PROVIDERS.md); BFL's SDK never replays a POST after one.
+    """
+    return ProviderServerError(
+        f"{provider} had a server error",
+        status=status,
+        retry_after=parse_retry_after(headers.get("Retry-After")),
+        detail=detail,
+    )
 
 
 def parse_int(value: Any) -> int | None:

@@ -45,6 +45,7 @@ from bot.providers.base import (
     _host_allowed,
     parse_int,
     parse_retry_after,
+    server_error,
 )
 from bot.providers.catalog import OPTION_NAMES
 from bot.quota import parse_credits
@@ -223,13 +224,7 @@ class BFLProvider(HttpProvider):
                 detail=detail,
             )
         if status >= 500:
-            # 503 included: a paid submit is never replayed after a 5xx (BFL SDK's policy).
-            raise ProviderServerError(
-                "BFL had a server error",
-                status=status,
-                retry_after=parse_retry_after(headers.get("Retry-After")),
-                detail=detail,
-            )
+            raise server_error("BFL", status, headers, detail)
         raise ProviderError(f"BFL answered HTTP {status}", status=status, detail=detail)
 
 

@@ -30,6 +30,7 @@ from bot.providers.base import (
     Submission,
     parse_int,
     parse_retry_after,
+    server_error,
 )
 from bot.quota import parse_credits
 
@@ -150,7 +151,7 @@ class TTAPIProvider(HttpProvider):
             )
         if status == 404:
             raise ProviderNotFound("TTAPI does not know this endpoint or job", status=status, detail=detail)
-        if status in (429, 499, 503):
+        if status in (429, 499):  # documented as refused before acceptance: safe to send again
             raise ProviderBusy(
                 "TTAPI is busy",
                 status=status,
@@ -158,7 +159,7 @@ class TTAPIProvider(HttpProvider):
                 detail=detail,
             )
         if status >= 500:
-            raise ProviderServerError("TTAPI had a server error", status=status, detail=detail)
+            raise server_error("TTAPI", status, headers, detail)
         if status >= 400:
             raise ProviderError(f"TTAPI answered HTTP {status}", status=status, detail=detail)
         if not isinstance(payload, dict):

@@ -1,5 +1,6 @@
 """BFL outcomes that must not charge, although BFL quoted a cost at submit: moderated input,
-moderated output, Error, Task not found. The job's cost and the ledger agree: nothing charged."""
+moderated output, Error, Task not found. The job's cost and the ledger agree: nothing charged.
+And the rule both providers share: a submit whose outcome is unknown is never sent again."""
 
 from __future__ import annotations
 
@@ -67,3 +68,24 @@ async def test_bfl_429_with_retry_after_is_resubmitted_and_charged_once(
     assert len(posted_images(channel)) == 1
     rows = await running.db.fetchall("SELECT kind FROM ledger WHERE job_id = ? ORDER BY id", (job.id,))
     assert [r["kind"] for r in rows] == ["hold", "charge"]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_a_bfl_submit_answered_5xx_is_not_sent_again_and_not_charged(
+    simcord_env, running, guild_setup, fake_bfl, status
+):
+    """The same rule as TTAPI's (P::test_ambiguous_submit_is_not_replayed_and_not_charged): a 5xx
+    may come after BFL accepted (and billed) the job, so it is never sent a second time."""
+    _, channel, alice = guild_setup
+    fake_bfl.error_next(status, "unavailable", headers={"Retry-After": "0.1"})
+
+    result = await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.FAILED
+    assert job.error_code == "submit_unknown"
+    assert len(fake_bfl.submits()) == 1
+    assert "not sent again" in result.response.content
+    assert "Nothing was charged." in result.response.content
+    await assert_not_charged(running, job.id)

@@ -93,6 +93,12 @@ async def test_submit_499_queue_full_is_retried(simcord_env, running, guild_setu
     "fault",
     [
         pytest.param(lambda fake: fake.error_next(500, "internal error"), id="500"),
+        # TTAPI documents no 503: its outcome is as unknown as a 500's (issue 17 #12).
+        pytest.param(lambda fake: fake.error_next(503, "unavailable"), id="503"),
+        pytest.param(
+            lambda fake: fake.error_next(503, "unavailable", headers={"Retry-After": "0.1"}),
+            id="503-retry-after",
+        ),
         pytest.param(lambda fake: fake.inject("submit", html_page(502)), id="502-html"),
         pytest.param(lambda fake: fake.inject("submit", malformed_json()), id="malformed-json"),
         pytest.param(lambda fake: fake.inject("submit", connection_reset()), id="connection-reset"),
@@ -130,6 +136,7 @@ async def test_ambiguous_submit_is_not_replayed_and_not_charged(
             lambda fake: fake.error_next(499, "busy", on="fetch", headers={"Retry-After": "0.1"}), id="499"
         ),
         pytest.param(lambda fake: fake.error_next(500, "internal", on="fetch", times=2), id="500"),
+        pytest.param(lambda fake: fake.error_next(503, "unavailable", on="fetch", times=2), id="503"),
         pytest.param(lambda fake: fake.inject("fetch", html_page(502), times=2), id="502-html"),
         pytest.param(lambda fake: fake.inject("fetch", malformed_json()), id="malformed-json"),
         pytest.param(lambda fake: fake.inject("fetch", connection_reset()), id="connection-reset"),
