@@ -45,7 +45,6 @@ one pass over a list per completion, not a query.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import json
@@ -62,6 +61,7 @@ from typing import Any
 from bot.encoding import as_base64, in_image_thread
 from bot.errors import QueueFull
 from bot.jobs.callbacks import CallbackOutcome, Inbound, callback_authentic, settled
+from bot.jobs.ending import until_stored
 from bot.jobs.fetching import FETCH_WINDOW, StoreRetries, download_kind, fetch_deadline, retry_delay
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState, Origin
@@ -456,11 +456,17 @@ class JobManager:
             job = stored
         if user_id is not None and job.user_id != user_id:
             return None
+        was_queued = self._queue.get(job.id) is not None
         self._dequeue(job)  # the scheduler can no longer pick it
         try:
             await self._end(job, JobState.CANCELLED, "cancelled", "Cancelled.")
         except StaleJobState:
             return None
+        except BaseException:
+            if was_queued:
+                self._enqueue(job)  # not cancelled (the store refused): still queued, in its place
+                self._schedule_event.set()
+            raise
         self._schedule_event.set()
         self._mark_positions()
         return job
@@ -582,9 +588,17 @@ class JobManager:
             self._resume_later(job.id)
         except Exception:
             log.exception("job %s: unexpected error in state %s", job.id, job.state)
-            with contextlib.suppress(Exception):
-                if not job.state.terminal and job.state is not JobState.DELIVERING:
-                    await self._end(job, JobState.FAILED, "internal", "Something went wrong inside the bot.")
+            if not job.state.terminal and job.state is not JobState.DELIVERING:
+                # Retried while the store refuses it: the hold must not stay open (bot/jobs/ending.py).
+                await until_stored(job.id, functools.partial(self._end_internal, job))
+
+    async def _end_internal(self, job: Job) -> None:
+        try:
+            await self._end(job, JobState.FAILED, "internal", "Something went wrong inside the bot.")
+        except (StaleJobState, sqlite3.Error, OSError):
+            raise
+        except Exception:
+            log.exception("job %s: ending it failed", job.id)  # a second bug: nothing to retry
 
     def _resume_later(self, job_id: str, delay: float = STORE_RETRY_SECONDS) -> None:
         self._resuming.add(job_id)

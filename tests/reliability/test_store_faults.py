@@ -165,3 +165,76 @@ async def test_a_long_lock_in_the_middle_of_a_job_only_delays_it(
     assert len(fake_ttapi.submits()) == 1
     await assert_charged_once(running, job.id, Decimal(5))
     assert any("the store refused a write" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_job_whose_ending_the_store_refuses_is_ended_once_the_store_is_back(
+    simcord_env, running, guild_setup, settings, fake_ttapi, caplog
+):
+    """A bug in a job's step ends it `failed` "internal", which releases its hold. When the store
+    refused that write too (locked beyond busy_timeout), the job used to be stranded, hold open,
+    until a restart (issue 17 #14)."""
+    _, channel, alice = guild_setup
+    await running.db.conn.execute("PRAGMA busy_timeout = 200")
+    fake_ttapi.duration = 0.3
+    manager = running.manager
+    holders: list[subprocess.Popen[str]] = []
+
+    async def buggy_apply_result(job, result):
+        # The bug, and at that moment another process takes the write lock.
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(settings.database_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        holders.append(holder)
+        raise RuntimeError("a bug in a job's step")
+
+    manager.apply_result = buggy_apply_result  # type: ignore[method-assign]
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    for _ in range(200):
+        if any("refused ending the job" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+    assert manager.busy()  # still being ended, not dropped
+    release(holders[0])
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.FAILED
+    assert job.error_code == "internal"
+    assert await ledger_kinds(running, job.id) == ["hold", "release"]
+    assert "Something went wrong inside the bot" in bot_said(simcord_env)
+
+
+async def test_a_cancel_the_store_refuses_leaves_the_job_queued_and_cancellable(
+    simcord_env, running, guild_setup, settings, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    manager = running.manager
+    manager.concurrency["ttapi"] = 0  # it stays queued
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    (job,) = await running.jobs.for_user(alice.id)
+    await running.db.conn.execute("PRAGMA busy_timeout = 200")
+
+    with write_lock_held_by_another_process(settings.database_path):
+        try:
+            await manager.cancel(job.id, alice.id)
+        except sqlite3.OperationalError:
+            pass  # the member gets the apology; the job must not be lost from the queue
+        else:
+            raise AssertionError("the cancel was not refused")
+    assert manager.position_of(job.id) == 1
+
+    cancelled = await manager.cancel(job.id, alice.id)
+    assert cancelled is not None
+    assert (await running.jobs.get(job.id)).state is JobState.CANCELLED  # type: ignore[union-attr]
+    assert await ledger_kinds(running, job.id) == ["hold", "release"]
+    assert fake_ttapi.submits() == []
+
+
+async def ledger_kinds(services, job_id: str) -> list[str]:
+    rows = await services.db.fetchall("SELECT kind FROM ledger WHERE job_id = ? ORDER BY id", (job_id,))
+    return [r["kind"] for r in rows]
