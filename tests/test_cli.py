@@ -265,8 +265,12 @@ def test_backup_of_a_quiet_database_has_the_same_rows_and_refuses_to_overwrite(t
     assert (tmp_path / "copy.sqlite3").read_bytes() == b"an older backup"
 
     done = run_cli("backup", "copy.sqlite3", "--force", cwd=tmp_path)
+    into_a_new_folder = run_cli("backup", "backups/2026-12-06.sqlite3", cwd=tmp_path)
 
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == into_a_new_folder.returncode == 0, done.stderr + into_a_new_folder.stderr
+    assert (tmp_path / "backups" / "2026-12-06.sqlite3").read_bytes() == (
+        tmp_path / "copy.sqlite3"
+    ).read_bytes()
     dump = "SELECT * FROM ledger ORDER BY id"
     with closing(sqlite3.connect(path)) as live, closing(sqlite3.connect(tmp_path / "copy.sqlite3")) as copy:
         assert copy.execute(dump).fetchall() == live.execute(dump).fetchall()

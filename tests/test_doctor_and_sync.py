@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -272,3 +273,36 @@ async def test_sync_tree_registers_every_command_globally_or_in_one_guild(simcor
     line = await sync_tree(bot.tree, None)
     assert line.startswith("synced ")
     assert "globally" in line
+
+
+async def test_the_shipped_env_example_syncs_commands_and_runs(tmp_path, fake_ttapi, fake_discord):
+    # The rest of the newcomer's path, against the loopback Discord: sync-commands, then run.
+    env_from_example(
+        tmp_path, DISCORD_TOKEN=TOKEN, TTAPI_API_KEY=fake_ttapi.api_key, TTAPI_BASE_URL=fake_ttapi.url
+    )
+    env = {**discord_env(fake_discord), "HTTP_PORT": "0"}  # any free port, not the shipped 8080
+
+    code, out, err = await run_cli_async("sync-commands", cwd=tmp_path, env=env)
+
+    assert code == 0, out + err
+    assert out.splitlines()[-1].startswith("synced ")
+    assert "INFO" not in out  # the shipped LOG_LEVEL is empty: a one-shot command logs warnings only
+    assert "globally" in out
+    assert fake_discord.requests("PUT", f"/applications/{APPLICATION_ID}/commands")
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=cli_env(env), stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        async with asyncio.timeout(30):
+            while not fake_discord.identified:  # logged in and connected to the gateway
+                assert process.returncode is None
+                await asyncio.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(10):
+            _, err_bytes = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0, err_bytes.decode()
+    assert (tmp_path / "data" / "fluxbot.sqlite3").exists()

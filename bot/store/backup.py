@@ -19,6 +19,7 @@ from bot.store.files import PARTIAL
 
 def backup_database(source: Path, target: Path) -> int:
     """Copy `source` to `target`; returns the copy's schema version. The copy is one plain file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + PARTIAL)
     partial.unlink(missing_ok=True)  # left by a backup that was killed
     with closing(sqlite3.connect(source, isolation_level=None)) as live:
