@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.discord.render import join_within
 from bot.errors import InvalidInput, NotAllowed
 from bot.jobs.plan import choose_provider
 from bot.providers.catalog import MODELS
@@ -65,7 +66,8 @@ async def check(
     parent_id = getattr(channel, "parent_id", None)
     if interaction.guild_id is not None and not channel_allowed(guild, interaction.channel_id, parent_id):
         assert guild.allowed_channels is not None
-        places = ", ".join(f"<#{c}>" for c in guild.allowed_channels)
+        # Content holds 2,000 characters: a long list ends in "… and N more" (issue 17, finding 11).
+        places = join_within([f"<#{c}>" for c in guild.allowed_channels], 1500, ", ")
         raise NotAllowed(f"Image commands can't be used in this channel on this server. Please use {places}.")
     if model and guild.allowed_models is not None and model not in guild.allowed_models:
         allowed = ", ".join(f"`{m}`" for m in guild.allowed_models) or "none"

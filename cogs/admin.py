@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.charts import usage_chart
 from bot.credits import parse_credit_amount
-from bot.discord.render import plain
+from bot.discord.render import FIELD_VALUE_MAX, join_within, plain
 from bot.errors import InvalidInput
 from bot.guild_policy import effective
 from bot.providers.catalog import MODELS
@@ -112,7 +112,7 @@ def settings_embed(current: GuildSettings, bot: FluxBot) -> discord.Embed:
     embed.add_field(name="Default model", value=f"`{planning['default_model']}`", inline=True)
     embed.add_field(
         name="Allowed models",
-        value=", ".join(f"`{m}`" for m in current.allowed_models)
+        value=join_within([f"`{m}`" for m in current.allowed_models], FIELD_VALUE_MAX, ", ")
         if current.allowed_models is not None
         else "all",
         inline=True,
@@ -120,7 +120,7 @@ def settings_embed(current: GuildSettings, bot: FluxBot) -> discord.Embed:
     embed.add_field(name="Max safety tolerance", value=str(planning["max_safety_tolerance"]), inline=True)
     embed.add_field(
         name="Allowed channels",
-        value=" ".join(f"<#{c}>" for c in current.allowed_channels)
+        value=join_within([f"<#{c}>" for c in current.allowed_channels], FIELD_VALUE_MAX, " ")
         if current.allowed_channels is not None
         else "all",
         inline=True,
@@ -336,11 +336,11 @@ class Admin(commands.Cog):
             names = [await _name(interaction.guild, uid) for uid, _ in top]
             if top:
                 lines = [
-                    f"{i}. {name} — {format_credits(u.used)} used"
+                    f"{i}. {plain(name, 100)} — {format_credits(u.used)} used"
                     + (f", {format_credits(u.held)} held" if u.held else "")
                     for i, (name, (_, u)) in enumerate(zip(names, top, strict=True), start=1)
                 ]
-                embed.add_field(name="Top members", value="\n".join(lines)[:1024], inline=False)
+                embed.add_field(name="Top members", value=join_within(lines, FIELD_VALUE_MAX), inline=False)
             rows = [(name, u.used, u.held) for name, (_, u) in zip(names, top, strict=True)]
         if period == "current":
             resets = period_reset(now, period_name)

@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.render import EMBED_DESCRIPTION_MAX, join_within, plain
 from bot.quota import format_credits
 from cogs.quota import COLOUR, require_admin
 
@@ -97,8 +98,7 @@ async def history_page(
 
 def _line(row: HistoryRow) -> str:
     when = discord.utils.format_dt(datetime.fromtimestamp(row.created_at, UTC), "R")
-    prompt = row.prompt if len(row.prompt) <= 60 else row.prompt[:59] + "…"
-    prompt = discord.utils.escape_markdown(prompt)
+    prompt = plain(row.prompt, 80)
     if row.state == "delivered":
         cost = f"{format_credits(row.cost)} credits" if row.cost is not None else "charged"
     elif row.cost is not None:
@@ -115,7 +115,7 @@ def _line(row: HistoryRow) -> str:
 def history_embed(name: str, rows: list[HistoryRow], page: int, pages: int) -> discord.Embed:
     embed = discord.Embed(title=f"Image history of {name}", colour=COLOUR)
     if rows:
-        embed.description = "\n".join(_line(r) for r in rows)[:4096]
+        embed.description = join_within([_line(r) for r in rows], EMBED_DESCRIPTION_MAX)
     else:
         embed.description = "No images yet."
     embed.set_footer(text=f"Page {min(page, pages - 1) + 1} of {pages}")

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.render import FIELD_VALUE_MAX, join_within
 from bot.errors import NotAllowed
 from bot.quota import Standing, format_credits, remaining
 
@@ -73,7 +74,7 @@ def quota_embed(member: discord.abc.User, standing: Standing, charges: list[Ledg
             f"{format_credits(entry.amount)} credits"
             for entry in charges
         ]
-        embed.add_field(name="Last charges", value="\n".join(lines)[:1024], inline=False)
+        embed.add_field(name="Last charges", value=join_within(lines, FIELD_VALUE_MAX), inline=False)
     embed.set_footer(text=f"Period {standing.period} (UTC) · 1 credit = $0.01 at the provider")
     return embed
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import discord
 
 from bot import guild_policy
-from bot.discord.render import details_embed, jobs_embed, shorten
+from bot.discord.render import details_embed, jobs_embed, plain
 from bot.discord.replies import handle_interaction_error
 from bot.encoding import in_image_thread
 from bot.errors import InvalidInput, NotAllowed, NotFound
@@ -311,7 +311,7 @@ class CancelButton(JobButton, template=r"fluxbot:cancel:" + JOB_ID):
             with contextlib.suppress(discord.HTTPException):
                 await interaction.edit_original_response(embed=embed, view=view)
         await interaction.followup.send(
-            f"Cancelled **{shorten(job.prompt, 100)}**. Nothing was charged.", ephemeral=True
+            f"Cancelled **{plain(job.prompt, 100)}**. Nothing was charged.", ephemeral=True
         )
 
 

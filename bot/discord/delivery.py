@@ -403,6 +403,7 @@ class DiscordSink:
         """
         if not self._token_valid(job):
             return None
+        fields.setdefault("allowed_mentions", discord.AllowedMentions.none())
         try:
             interaction = self._live.get(job.id)
             if interaction is not None:
@@ -427,10 +428,7 @@ class DiscordSink:
             raise Undeliverable("the job has no channel")
         channel = self.client.get_partial_messageable(job.channel_id)
         try:
-            return await channel.send(
-                allowed_mentions=discord.AllowedMentions(users=True, everyone=False, roles=False),
-                **fields,
-            )
+            return await channel.send(allowed_mentions=only_the_requester(job), **fields)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Undeliverable(f"cannot post in channel {job.channel_id}: {exc.text or exc.status}") from exc
 
@@ -440,6 +438,13 @@ class DiscordSink:
             return await user.send(**fields)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Undeliverable(f"cannot DM member {job.user_id}: {exc.text or exc.status}") from exc
+
+
+def only_the_requester(job: Job) -> discord.AllowedMentions:
+    """A post names its requester to tell them; nobody else is ever pinged, whatever a prompt holds."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, users=[discord.Object(job.user_id)], replied_user=False
+    )
 
 
 def _transient(error: BaseException) -> bool:

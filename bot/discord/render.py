@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import discord
@@ -66,6 +67,31 @@ def plain(text: str, limit: int | None = None) -> str:
     return cut[: len(cut) - trailing % 2] + "…"
 
 
+def code(value: object, limit: int = 200) -> str:
+    """A value to show inside `backticks`: nothing in it can close the code span."""
+    return shorten(str(value).replace("`", "'"), limit)
+
+
+def join_within(items: Sequence[str], limit: int, separator: str = "\n") -> str:
+    """As many items as fit in `limit` characters, then "… and N more": a list never breaks a reply.
+
+    Discord refuses the whole message when one field passes its limit (DISCORD.md: field value
+    1,024, description 4,096, content 2,000), so a long list of channels or jobs is cut here.
+    """
+    text = separator.join(items)
+    if len(text) <= limit:
+        return text
+    shown: list[str] = []
+    for count, item in enumerate(items):
+        more = f"… and {len(items) - count} more"
+        candidate = separator.join([*shown, item])
+        rest = f"… and {len(items) - count - 1} more"
+        if len(candidate) + len(separator) + len(rest) > limit:
+            return separator.join([*shown, more])[:limit]
+        shown.append(item)
+    return separator.join(shown)  # pragma: no cover - the whole text fitted above
+
+
 def progress_bar(fraction: float, width: int = 12) -> str:
     fraction = max(0.0, min(1.0, fraction))
     filled = round(fraction * width)
@@ -74,7 +100,7 @@ def progress_bar(fraction: float, width: int = 12) -> str:
 
 def progress_text(job: Job, progress: Progress) -> str:
     """The reply while a job moves: queued (position), submitted, generating (elapsed, estimate, bar)."""
-    head = f"**{shorten(job.prompt, 200)}** · `{job.model}`"
+    head = f"**{plain(job.prompt, 200)}** · `{job.model}`"
     state = progress.state
     if state is JobState.QUEUED:
         where = f" (position {progress.queue_position})" if progress.queue_position else ""
@@ -101,7 +127,7 @@ def progress_text(job: Job, progress: Progress) -> str:
 
 
 def result_embed(job: Job, requester_mention: str, *, note: str | None = None) -> discord.Embed:
-    embed = discord.Embed(description=shorten(job.prompt, 1000), colour=COLOUR)
+    embed = discord.Embed(description=plain(job.prompt, 1000), colour=COLOUR)
     embed.add_field(name="Model", value=f"`{job.model}`", inline=True)
     if job.seed is not None:
         embed.add_field(name="Seed", value=f"`{job.seed}`", inline=True)
@@ -127,8 +153,8 @@ def failure_text(job: Job) -> str:
         if job.cost
         else "Nothing was charged."
     )
-    reason = job.error_message or ""
-    return f"**{shorten(job.prompt, 200)}** · `{job.model}`\n❌ {title}. {reason} {charged}".strip()
+    reason = plain(job.error_message or "", 600)
+    return f"**{plain(job.prompt, 200)}** · `{job.model}`\n❌ {title}. {reason} {charged}".strip()
 
 
 def _size(job: Job) -> str | None:
@@ -147,7 +173,7 @@ def _took(job: Job) -> str | None:
 def details_embed(job: Job) -> discord.Embed:
     """Every parameter of a job, for the Details button (ephemeral). No tokens, no image bytes."""
     embed = discord.Embed(
-        title=f"Job {job.id}", description=shorten(job.prompt, EMBED_DESCRIPTION_MAX), colour=COLOUR
+        title=f"Job {job.id}", description=plain(job.prompt, EMBED_DESCRIPTION_MAX), colour=COLOUR
     )
     embed.add_field(name="State", value=job.state.value, inline=True)
     embed.add_field(name="Model", value=f"`{job.model}`", inline=True)
@@ -162,7 +188,7 @@ def details_embed(job: Job) -> discord.Embed:
     embed.add_field(name="Cost", value=cost, inline=True)
     options = job.params.get("options", {})
     lines = [
-        f"{OPTION_LABELS.get(name, name.replace('_', ' '))}: `{value}`"
+        f"{OPTION_LABELS.get(name, name.replace('_', ' '))}: `{code(value)}`"
         for name, value in sorted(options.items())
         if name != "prompt" and value not in (None, "", [])
     ]
@@ -179,7 +205,7 @@ def details_embed(job: Job) -> discord.Embed:
     if job.provider_job_id:
         embed.add_field(name="Provider job", value=f"`{shorten(job.provider_job_id, 100)}`", inline=True)
     if job.error_message:
-        embed.add_field(name="Error", value=shorten(job.error_message, FIELD_VALUE_MAX), inline=False)
+        embed.add_field(name="Error", value=plain(job.error_message, FIELD_VALUE_MAX), inline=False)
     return embed
 
 
@@ -194,7 +220,7 @@ def jobs_embed(member: str, jobs: list[tuple[Job, int | None]]) -> discord.Embed
         state = STATE_LABELS.get(job.state, job.state.value)
         if job.state is JobState.QUEUED and position:
             state += f" (position {position})"
-        lines.append(f"**{number}.** {state} · `{job.model}` · {shorten(job.prompt, 80)}")
-    embed.description = shorten("\n".join(lines), EMBED_DESCRIPTION_MAX)
+        lines.append(f"**{number}.** {state} · `{job.model}` · {plain(job.prompt, 80)}")
+    embed.description = join_within(lines, EMBED_DESCRIPTION_MAX)
     embed.set_footer(text="Queued jobs can be cancelled at no cost; running ones finish.")
     return embed
