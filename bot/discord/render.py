@@ -16,6 +16,7 @@ from bot.quota import format_credits
 #: leaves alone.
 _LINE_START_MARKUP = re.compile(r"(?m)^([ \t]*)(#|>)")
 _NUMBERED_ITEM = re.compile(r"(?m)^([ \t]*\d+)\.")
+_MASKED_LINK = re.compile(r"(?<!\\)\[(?=[^\]]*\]\()")
 EMBED_DESCRIPTION_MAX = 4096
 FIELD_VALUE_MAX = 1024
 #: Option names as members type them (slash options / flags), for the Details view.
@@ -50,16 +51,21 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def plain(text: str, limit: int | None = None) -> str:
+def plain(text: str, limit: int | None = None, *, keep_code: bool = False) -> str:
     """Text a member or a provider wrote, shown as typed wherever the bot shows it: no markdown
     (bold, masked links `[text](url)`, headings), no live mentions (`<@id>`, `@everyone`).
 
     The one escaping helper (prompts, names, provider messages); `limit` counts the escaped text,
-    and a cut never leaves a lone backslash that would escape the ellipsis.
+    and a cut never leaves a lone backslash that would escape the ellipsis. `keep_code`: for the
+    bot's own error sentences, which quote option names in `backticks` around a provider's words:
+    only masked links and mentions are escaped.
     """
-    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
-    escaped = _LINE_START_MARKUP.sub(r"\1\\\2", escaped)
-    escaped = _NUMBERED_ITEM.sub(r"\1\\.", escaped)
+    if keep_code:
+        escaped = discord.utils.escape_mentions(_MASKED_LINK.sub(r"\\[", text))
+    else:
+        escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+        escaped = _LINE_START_MARKUP.sub(r"\1\\\2", escaped)
+        escaped = _NUMBERED_ITEM.sub(r"\1\\.", escaped)
     if limit is None or len(escaped) <= limit:
         return escaped
     cut = escaped[: limit - 1]
@@ -153,7 +159,7 @@ def failure_text(job: Job) -> str:
         if job.cost
         else "Nothing was charged."
     )
-    reason = plain(job.error_message or "", 600)
+    reason = plain(job.error_message or "", 600, keep_code=True)
     return f"**{plain(job.prompt, 200)}** · `{job.model}`\n❌ {title}. {reason} {charged}".strip()
 
 
@@ -205,7 +211,9 @@ def details_embed(job: Job) -> discord.Embed:
     if job.provider_job_id:
         embed.add_field(name="Provider job", value=f"`{shorten(job.provider_job_id, 100)}`", inline=True)
     if job.error_message:
-        embed.add_field(name="Error", value=plain(job.error_message, FIELD_VALUE_MAX), inline=False)
+        embed.add_field(
+            name="Error", value=plain(job.error_message, FIELD_VALUE_MAX, keep_code=True), inline=False
+        )
     return embed
 
 
