@@ -8,7 +8,9 @@ results) reach the simulated Discord and see its virtual clock. A test waits for
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from bot.discord.client import FluxBot
 from bot.errors import UserFacingError
 from bot.jobs.polling import PollPolicy
 from bot.settings import Settings
+from bot.store.db import list_migrations
 from tests.fakes.bfl import FakeBFL
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.ttapi import FakeTTAPI
@@ -61,6 +64,15 @@ def env_from_example(folder: Path, **values: str) -> Path:
     path = folder / ".env"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def make_database(path: Path, version: int) -> None:
+    """A database file at schema `version`: the real migrations up to it, or all and a newer number."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        for number, migration in list_migrations():
+            if number <= version:
+                db.executescript(migration.read_text())
+        db.execute(f"PRAGMA user_version = {version:d}")
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

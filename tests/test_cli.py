@@ -16,7 +16,7 @@ from PIL import Image
 
 import bot
 from bot.store.db import latest_schema_version, list_migrations
-from tests.conftest import cli_env, env_from_example
+from tests.conftest import cli_env, env_from_example, make_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,10 +103,7 @@ def test_the_shipped_env_example_runs_with_only_a_token_and_a_key(tmp_path):
 @pytest.mark.parametrize("command", ["migrate", "run"])
 def test_a_database_newer_than_the_code_is_refused_at_start(tmp_path, command):
     path = tmp_path / "fluxbot.sqlite3"
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE kept (x INTEGER)")
-        db.execute(f"PRAGMA user_version = {latest_schema_version() + 1:d}")
-    db.close()
+    make_database(path, latest_schema_version() + 1)
     before = path.read_bytes()
     env = {"DATABASE_PATH": str(path), "DISCORD_TOKEN": "not-used", "ENABLE_MOCK_PROVIDER": "true"}
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import sync_tree
-from bot.store.db import latest_schema_version, list_migrations
-from tests.conftest import cli_env, env_from_example
+from bot.store.db import latest_schema_version
+from tests.conftest import cli_env, env_from_example, make_database
 from tests.fakes.bfl import FakeBFL
 from tests.fakes.discord import APPLICATION_ID, SITE_DIR, FakeDiscord
 from tests.fakes.ttapi import FakeTTAPI
@@ -60,16 +60,6 @@ def provider_env(ttapi: FakeTTAPI, bfl: FakeBFL, discord: FakeDiscord, tmp_path:
         "BFL_BASE_URL": bfl.url,
         "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
     }
-
-
-def make_database(path: Path, version: int) -> None:
-    """A database file at schema `version`: the real migrations up to it, or past the newest."""
-    with sqlite3.connect(path) as db:
-        for number, migration in list_migrations():
-            if number <= version:
-                db.executescript(migration.read_text())
-        db.execute(f"PRAGMA user_version = {version:d}")
-    db.close()
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

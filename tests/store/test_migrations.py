@@ -14,6 +14,7 @@ from bot.store.db import (
     open_database,
     read_schema_version,
 )
+from tests.conftest import make_database
 
 
 async def test_migrates_an_empty_file_to_the_newest_schema(tmp_path):
@@ -62,10 +63,7 @@ def test_migrations_are_numbered_without_gaps(tmp_path):
 
 async def test_a_database_newer_than_the_code_is_refused_before_anything_is_written(tmp_path):
     path = tmp_path / "fluxbot.sqlite3"
-    with sqlite3.connect(path) as plain:
-        plain.execute("CREATE TABLE kept (x INTEGER)")
-        plain.execute(f"PRAGMA user_version = {latest_schema_version() + 1:d}")
-    plain.close()
+    make_database(path, latest_schema_version() + 1)
     before = path.read_bytes()
 
     with pytest.raises(SchemaTooNew, match=f"schema version {latest_schema_version() + 1}, newer than"):
