@@ -126,7 +126,23 @@ class DiscordSink:
 
         Called before the job is accepted, so that the very first progress update finds it.
         """
+        self._forget_expired()
         self._live[job_id] = interaction
+
+    def _forget_expired(self) -> None:
+        """Drop interactions whose token has expired (no use any more: `_token_valid`), oldest first.
+
+        So that the sink keeps no Interaction for good when a job's end never reached it (its
+        delivery given up after retries).
+        """
+        now = discord.utils.utcnow().timestamp()
+        while self._live:
+            job_id, interaction = next(iter(self._live.items()))
+            if now < interaction.created_at.timestamp() + TOKEN_LIFETIME:
+                return
+            del self._live[job_id]
+            self._shown.pop(job_id, None)
+            self._pending.pop(job_id, None)
 
     def forget_id(self, job_id: str) -> None:
         self._live.pop(job_id, None)
@@ -173,7 +189,11 @@ class DiscordSink:
                 log.warning("job %s: editing the reply into the result failed: %s", job.id, exc)
                 break
         if message is None:
-            message = await self._post_fallback(job, member, image, view)
+            try:
+                message = await self._post_fallback(job, member, image, view)
+            except Undeliverable:
+                self.forget_id(job.id)  # final: the manager does not hand this job over again
+                raise
         self.forget_id(job.id)
         return message.id
 

@@ -6,6 +6,8 @@ import enum
 import hashlib
 import hmac
 import secrets
+import time
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from bot.providers.base import PollResult, ProviderStatus
@@ -24,6 +26,47 @@ class Inbound:
 
     provider_job_id: str | None
     result: PollResult
+
+
+#: Seconds a callback's news waits for a job no task of this process drives (another process's
+#: job, or one whose task is about to start or resume); then it is dropped (polling is the fallback).
+INBOX_TTL = 300.0
+
+
+class CallbackInbox:
+    """Callbacks' news by job id, until the job's own task takes it.
+
+    Bounded: an entry nobody takes (its job is driven elsewhere, or is gone) is dropped after
+    `ttl` seconds by `prune`, which the manager runs on its scheduler's beat.
+    """
+
+    def __init__(self, ttl: float = INBOX_TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: dict[str, tuple[Inbound, float]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, job_id: str) -> Inbound | None:
+        entry = self._entries.get(job_id)
+        return entry[0] if entry is not None else None
+
+    def pop(self, job_id: str) -> Inbound | None:
+        entry = self._entries.pop(job_id, None)
+        return entry[0] if entry is not None else None
+
+    def put(self, job_id: str, inbound: Inbound) -> None:
+        self._entries[job_id] = (inbound, self.clock())
+
+    def prune(self, driven: Container[str]) -> None:
+        """Drop news older than `ttl` for jobs not in `driven` (the jobs this process runs)."""
+        if not self._entries:
+            return
+        oldest = self.clock() - self.ttl
+        stale = [j for j, (_, at) in self._entries.items() if at < oldest and j not in driven]
+        for job_id in stale:
+            del self._entries[job_id]
 
 
 def settled(result: PollResult) -> bool:

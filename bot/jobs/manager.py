@@ -60,7 +60,7 @@ from typing import Any
 
 from bot.encoding import as_base64, in_image_thread
 from bot.errors import QueueFull
-from bot.jobs.callbacks import CallbackOutcome, Inbound, callback_authentic, settled
+from bot.jobs.callbacks import CallbackInbox, CallbackOutcome, Inbound, callback_authentic, settled
 from bot.jobs.ending import until_stored
 from bot.jobs.fetching import FETCH_WINDOW, StoreRetries, download_kind, fetch_deadline, retry_delay
 from bot.jobs.metrics import JobMetrics
@@ -249,7 +249,7 @@ class JobManager:
         self._active: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wakeups: dict[str, asyncio.Event] = {}
-        self._inbox: dict[str, Inbound] = {}
+        self._inbox = CallbackInbox()
         self._limiters: dict[str, RateLimiter] = {}
         self._schedule_event = asyncio.Event()
         self._idle = asyncio.Event()
@@ -491,6 +491,8 @@ class JobManager:
             self._schedule_event.clear()
             try:
                 self._schedule_once()
+                if self._inbox:  # news nobody here will take is dropped after a while
+                    self._inbox.prune(self._tasks.keys() | self._resuming)
             except Exception:
                 log.exception("scheduler pass failed")
             await _wait_event(self._schedule_event, 1.0)
@@ -526,7 +528,7 @@ class JobManager:
         self._tasks.pop(job.id, None)
         self._active.pop(job.id, None)
         self._wakeups.pop(job.id, None)
-        self._inbox.pop(job.id, None)
+        self._inbox.pop(job.id)
         self._release_slot(job)
         if job.state is JobState.QUEUED:
             self._enqueue(job)  # put back (the provider was busy); keeps its place by `seq`
@@ -737,7 +739,7 @@ class JobManager:
         while True:
             inbound = self._inbox.get(job.id)
             if inbound is not None and inbound.provider_job_id:
-                self._inbox.pop(job.id, None)
+                self._inbox.pop(job.id)
                 job = await self.jobs.transition(
                     job,
                     JobState.RUNNING,
@@ -747,7 +749,7 @@ class JobManager:
                     error_message=None,
                 )
                 log.info("job %s: the provider's callback names it %s", job.id, job.provider_job_id)
-                self._inbox[job.id] = inbound  # _follow acts on what it said
+                self._inbox.put(job.id, inbound)  # _follow acts on what it said
                 return job
             remaining = deadline - time.time()
             if remaining <= 0:
@@ -851,7 +853,7 @@ class JobManager:
         looked = False
         persisted = job.updated_at
         while True:
-            inbound = self._inbox.pop(job.id, None)
+            inbound = self._inbox.pop(job.id)
             if inbound is None:
                 elapsed = time.time() - (job.submitted_at or job.created_at)
                 finish = pace.finish() if pace is not None else None
@@ -861,7 +863,7 @@ class JobManager:
                 wakeup.clear()
                 if delay > 0:
                     await _wait_event(wakeup, delay)
-                inbound = self._inbox.pop(job.id, None)
+                inbound = self._inbox.pop(job.id)
             if inbound is not None:
                 result: PollResult | None = inbound.result
             else:
@@ -1137,7 +1139,7 @@ class JobManager:
         pending = self._inbox.get(job.id)
         if pending is not None and settled(pending.result) and not settled(result):
             return CallbackOutcome.DUPLICATE  # an intermediate status after the final one: keep the final
-        self._inbox[job.id] = Inbound(provider_job_id or job.provider_job_id, result)
+        self._inbox.put(job.id, Inbound(provider_job_id or job.provider_job_id, result))
         self.wake(job.id)
         return CallbackOutcome.ACCEPTED
 

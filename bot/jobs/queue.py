@@ -58,6 +58,7 @@ class FairQueue:
 
     def dequeue(self, job: Job) -> bool:
         """Take a job out of the queue (it will not be started). False if it was not queued."""
+        self._not_before.pop(job.id, None)  # a cancelled job's pause must not stay behind
         if self._queued.pop(job.id, None) is None:
             return False
         queue = self._queues.get(job.provider, [])
@@ -134,6 +135,7 @@ class FairQueue:
                 del queue[index]
             for job in jobs:
                 del self._queued[job.id]
+                self._not_before.pop(job.id, None)  # its pause is over: a new one is set if needed
             started[provider] = jobs
         return started
 
