@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     # The one-shot commands talk to a person at a terminal: only warnings, unless LOG_LEVEL says otherwise.
     quiet = args.command != "run" and "log_level" not in settings.model_fields_set
-    setup_logging("WARNING" if quiet else settings.log_level, settings.secret_values())
+    setup_logging("WARNING" if quiet else settings.log_level, settings.secret_values(), settings.log_format)
     try:
         return asyncio.run(dispatch(args, settings))
     except KeyboardInterrupt:

@@ -131,6 +131,7 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)
     metrics_token: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("quota_default_limit", "quota_guild_limit", mode="before")
     @classmethod
@@ -157,6 +158,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator(
         "ttapi_base_url", "bfl_base_url", "bfl_finetune_base_url", "webhook_public_url", mode="after"

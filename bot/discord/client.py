@@ -32,6 +32,11 @@ EXTENSIONS = (
     "cogs.jobs",
 )
 
+#: Only guild events (the guilds it is in, their channels and roles, for permission checks).
+#: Interactions need no intent; members are fetched over REST when needed (`/admin`), so no
+#: privileged intent either.
+INTENTS = discord.Intents(guilds=True)
+
 #: "auto" (running): global commands when they changed since the last sync, plus the dev guild
 #: copy; "global": always (tests under SimCord); "none": `sync-commands` does it itself.
 SyncMode = Literal["auto", "global", "none"]
@@ -39,10 +44,13 @@ SyncMode = Literal["auto", "global", "none"]
 
 class FluxBot(commands.Bot):
     def __init__(self, services: Services, *, sync: SyncMode = "auto") -> None:
-        intents = discord.Intents.default()
+        # The bot uses no voice: without this, discord.py warns at every start that PyNaCl and
+        # davey (voice-only libraries) are missing.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=intents,
+            intents=INTENTS,
+            max_messages=None,  # no message cache: the bot reads no messages, only interactions
             help_command=None,
             tree_cls=FluxTree,
             # Nobody is pinged unless a message names its one requester (bot/discord/delivery.py).

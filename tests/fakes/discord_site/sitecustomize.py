@@ -8,6 +8,10 @@ import os
 
 _url = os.environ.get("FAKE_DISCORD_URL")
 if _url:
+    # `bot` first, as in `python -m bot`: its warning filters must precede discord's import.
+    import bot  # noqa: F401
+
+    # isort: split
     import discord.gateway
     import discord.http
     import yarl
