@@ -31,6 +31,7 @@ EXIT_CODES = """exit codes:
   0  done, every check passed
   1  it ran and something failed: a job, a check, a refused input or file
   2  usage or configuration: a wrong option, a bad or missing setting, a database from a newer fluxbot
+  128 + signal  interrupted: Ctrl-C (130) during a one-shot command, a second signal while stopping
 """
 
 
