@@ -1,5 +1,5 @@
 # fluxbot: a non-root image with the database on a volume. Usage: README.md, "Docker".
-FROM python:3.11.17-slim-bookworm
+FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

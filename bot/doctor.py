@@ -17,11 +17,12 @@ import discord
 from discord.utils import oauth_url
 
 from bot import __version__
-from bot.app import USER_AGENT, build_providers
+from bot.app import USER_AGENT, build_providers, images_dir
 from bot.providers.base import Provider, ProviderError
 from bot.providers.catalog import MODELS
 from bot.settings import Settings
 from bot.store.db import latest_schema_version, open_database, read_schema_version
+from bot.store.retention import MB, FreeSpace, folder_bytes
 
 #: Exactly what the bot needs in a channel (README, "A Discord application").
 BOT_PERMISSIONS = discord.Permissions(
@@ -63,6 +64,7 @@ class Report:
 async def doctor(settings: Settings, *, fix: bool = False) -> int:
     report = Report()
     await check_database(settings, report, fix=fix)
+    check_disk(settings, report)
     async with aiohttp.ClientSession(
         headers={"User-Agent": USER_AGENT}, timeout=aiohttp.ClientTimeout(total=30)
     ) as http:
@@ -102,6 +104,23 @@ async def check_database(settings: Settings, report: Report, *, fix: bool) -> No
         report.problem(f"it does not exist yet: {fix_hint} (the bot also creates it when it starts)")
     else:
         report.problem(f"schema version {version}: {latest - version} migrations pending, {fix_hint}")
+
+
+def check_disk(settings: Settings, report: Report) -> None:
+    """Megabytes of images beside the database (RETENTION_DAYS bounds them) and the free-space floor."""
+    folder = settings.database_path.parent
+    if not folder.is_dir():
+        return
+    images, inputs = folder_bytes(images_dir(settings)), folder_bytes(folder / "inputs")
+    space = FreeSpace(folder, settings.min_free_disk_mb)
+    line = (
+        f"disk: result images {images / MB:.1f} MB, reference images {inputs / MB:.1f} MB, "
+        f"{space.free_bytes() // MB} MB free (MIN_FREE_DISK_MB {settings.min_free_disk_mb})"
+    )
+    if space.enough():
+        report.ok(line)
+    else:
+        report.problem(f"{line}: new jobs are refused until there is more room")
 
 
 async def check_discord(settings: Settings, http: aiohttp.ClientSession, report: Report) -> None:

@@ -215,3 +215,26 @@ async def test_healthz_says_degraded_below_the_floor_with_200(services, settings
     assert body["status"] == "degraded"
     assert body["disk"] is False
     assert body["free_mb"] >= 0
+
+
+async def test_doctor_reports_the_disk_used_by_images_and_the_floor(
+    simcord_env, running, guild_setup, settings, capsys
+):
+    from bot.doctor import Report, check_disk
+
+    _, channel, alice = guild_setup
+    await alice.slash(channel, "imagine", prompt="measured", image=("ref.png", png()))
+    await finish_jobs(simcord_env, running)
+    use = await running.retention.measure()
+
+    report = Report()
+    check_disk(settings, report)
+    below = Report()
+    check_disk(settings.model_copy(update={"min_free_disk_mb": ABOVE_ANY_DISK}), below)
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(
+        f"  disk: result images {use.images / 2**20:.1f} MB, reference images {use.inputs / 2**20:.1f} MB, "
+    )
+    assert report.problems == []
+    assert "new jobs are refused" in below.problems[0]
