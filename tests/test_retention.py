@@ -126,6 +126,7 @@ async def test_the_sweep_deletes_old_files_and_prompts_and_keeps_the_books(
     assert expired.purged_at is not None
     assert expired.prompt == ""
     assert "lighthouse" not in str(expired.params)
+    assert (expired.result_url, expired.interaction_token, expired.callback_token) == (None, None, None)
     assert (expired.state, expired.cost) == (JobState.DELIVERED, new.cost)
     assert await guild_totals(running) == before
     assert await running.ledger.derive(channel.guild.id, alice.id, before[0][0]) == member_before

@@ -124,10 +124,12 @@ async def discard_inputs(jobs: JobRepository, job_id: str) -> None:
 
 
 #: What a purge keeps of a job: the prompt as the empty string (the column is NOT NULL), also out of
-#: the stored request; no files, no tokens. Amounts, states and times stay for the books.
+#: the stored request; no files, no links to the image at the provider, no tokens. Amounts, states
+#: and times stay for the books.
 PURGE = (
     "UPDATE jobs SET prompt = '', params = json_remove(params, '$.body.prompt', '$.options.prompt'),"
-    " result_path = NULL, interaction_token = NULL, callback_token = NULL, purged_at = ?"
+    " result_path = NULL, result_url = NULL, polling_url = NULL, interaction_token = NULL,"
+    " callback_token = NULL, purged_at = ?"
 )
 
 
