@@ -31,7 +31,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.jobs.manager import move_and_close, store_new_job
 from bot.jobs.model import Job, JobState, Origin
 from bot.quota import QuotaService, period_key
 from bot.settings import Settings
@@ -39,6 +38,7 @@ from bot.store.db import open_database
 from bot.store.guilds import GuildStore
 from bot.store.jobs import JobRepository, Transition
 from bot.store.ledger import Ledger, to_units
+from bot.store.units import move_and_close, store_new_job
 
 GUILDS = (1001, 1002, 1003)
 HEAVY = 424242

@@ -59,7 +59,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.encoding import as_base64, in_image_thread
-from bot.errors import QueueFull
 from bot.jobs.callbacks import CallbackInbox, CallbackOutcome, Inbound, callback_authentic, settled
 from bot.jobs.ending import until_stored
 from bot.jobs.fetching import FETCH_WINDOW, StoreRetries, download_kind, fetch_deadline, retry_delay
@@ -81,17 +80,12 @@ from bot.providers.base import (
     ResultDownloadError,
 )
 from bot.providers.catalog import MODELS
-from bot.quota import Hold, QuotaService
-from bot.store.db import Database, Statement
-from bot.store.files import InputImage, InputsLost, StoredInput
-from bot.store.jobs import (
-    JobRepository,
-    StaleJobState,
-    Transition,
-    count_unfinished,
-    insert_job,
-)
+from bot.quota import QuotaService
+from bot.store.db import Database
+from bot.store.files import InputImage, InputsLost
+from bot.store.jobs import JobRepository, StaleJobState, Transition
 from bot.store.retention import FreeSpace, discard_inputs
+from bot.store.units import HoldRefused, move_and_close, store_new_job
 
 log = logging.getLogger(__name__)
 
@@ -177,37 +171,6 @@ ORPHAN_INPUT_AGE = 600.0
 DELIVERY_ATTEMPTS = 5
 #: Queue positions are re-announced at most this often (seconds).
 POSITION_INTERVAL = 3.5
-
-
-def store_new_job(
-    conn: sqlite3.Connection, job: Job, images: list[StoredInput], queue_limit: int | None, hold: Hold
-) -> None:
-    """In the store's thread, atomically: check the member's queue, insert the job, write its hold.
-
-    Raises `QueueFull`, or `HoldRefused` when the hold does not fit the limits (the caller says
-    why); either way the unit is rolled back: nothing was stored or held. A `Database.atomic`
-    unit; `JobManager.submit` runs it (and benchmarks/quota_throughput.py, to measure it).
-    """
-    if queue_limit is not None:
-        waiting = count_unfinished(conn, job.user_id)
-        if waiting >= queue_limit:
-            raise QueueFull(
-                f"You already have {waiting} jobs queued or running. "
-                "Wait for one to finish (see `/jobs`) and try again."
-            )
-    insert_job(conn, job, images)  # first: the hold refers to it
-    if not hold.write(conn):
-        raise HoldRefused
-
-
-def move_and_close(conn: sqlite3.Connection, move: Transition, close: Statement) -> None:
-    """In the store's thread, atomically: a job's state change and its charge (or release)."""
-    move.write(conn)  # raises StaleJobState (rolling the unit back) if another task moved it first
-    conn.execute(*close)
-
-
-class HoldRefused(Exception):
-    """The hold did not fit: roll the unit back (`Database.atomic` does, on any exception)."""
 
 
 class JobManager:
