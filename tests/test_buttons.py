@@ -362,9 +362,79 @@ async def test_a_reroll_whose_reference_image_file_is_gone_says_so_privately_and
     for path in (settings.database_path.parent / "inputs").iterdir():
         path.unlink()  # an operator cleaning up by hand
 
-    reroll = await alice.click(result.response, label="Reroll")
+    reroll = await alice.click(result.response, label="Reroll (requester's references)")
     await finish_jobs(simcord_env, running)
 
     assert "no longer kept" in private_text(reroll)
     assert len(fake_ttapi.submits()) == 1
     assert [j.id for j in await running.jobs.for_user(alice.id)] == [job.id]
+
+
+async def test_two_members_editing_the_same_image_each_get_their_own_job_and_pay_for_it(
+    simcord_env, running, server, fake_ttapi
+):
+    """Issue 17, finding 5: one modal custom_id per job let one member's submit be dropped, or run
+    with the other member's instruction and be charged to the wrong member."""
+    alice, bob, channel = server["alice"], server["bob"], server["channel"]
+    message = await make_image(simcord_env, running, alice, channel)
+    (original,) = await running.jobs.for_user(alice.id)
+
+    alices_form = await alice.click(message, label="Edit")
+    bobs_form = await bob.click(message, label="Edit")
+    assert alices_form.modal["custom_id"] != bobs_form.modal["custom_id"]
+    bobs = await bob.submit_modal(bobs_form, {"instruction": "add snow"})
+    alices = await alice.submit_modal(alices_form, {"instruction": "make it night"})
+    await finish_jobs(simcord_env, running)
+
+    (alices_edit, _) = await running.jobs.for_user(alice.id)
+    (bobs_edit,) = await running.jobs.for_user(bob.id)
+    assert (alices_edit.prompt, alices_edit.parent_job_id) == ("make it night", original.id)
+    assert (bobs_edit.prompt, bobs_edit.parent_job_id) == ("add snow", original.id)
+    assert len(alices.response.attachments) == 1
+    assert len(bobs.response.attachments) == 1
+    period = running.quota.current_period()
+    assert (await running.ledger.member_usage(server["guild"].id, bob.id, period)).used == 5
+    assert (await running.ledger.member_usage(server["guild"].id, alice.id, period)).used == 10
+    assert sorted(s.body["prompt"] for s in fake_ttapi.submits()[1:]) == ["add snow", "make it night"]
+
+
+async def test_only_the_requester_may_reroll_with_their_reference_images(
+    simcord_env, running, server, fake_ttapi
+):
+    """Issue 17, finding 18: Reroll by another member reused the requester's reference images (never
+    posted by the bot) and charged the presser. Now the button says whose images it reuses, another
+    member is refused privately before anything is spent, and the requester may still reroll."""
+    alice, bob, channel = server["alice"], server["bob"], server["channel"]
+    png = io.BytesIO()
+    Image.new("RGB", (64, 64), "teal").save(png, "PNG")
+    result = await alice.slash(channel, "imagine", prompt="a lighthouse", image=("ref.png", png.getvalue()))
+    await finish_jobs(simcord_env, running)
+    buttons = result.response.components[0]["components"]
+    assert buttons[0]["label"] == "Reroll (requester's references)"
+
+    refused = await bob.click(result.response, label="Reroll (requester's references)")
+    await finish_jobs(simcord_env, running)
+
+    said = private_text(refused)
+    assert f"<@{alice.id}>'s own reference images" in said
+    assert "Nothing was charged" in said
+    assert await running.jobs.for_user(bob.id) == []
+    assert len(fake_ttapi.submits()) == 1
+
+    again = await alice.click(result.response, label="Reroll (requester's references)")
+    await finish_jobs(simcord_env, running)
+    assert len(again.response.attachments) == 1
+    assert len(fake_ttapi.submits()) == 2
+    assert "image_prompt" in fake_ttapi.submits()[-1].body
+
+
+async def test_anyone_may_reroll_an_image_made_without_references(simcord_env, running, server):
+    alice, bob, channel = server["alice"], server["bob"], server["channel"]
+    message = await make_image(simcord_env, running, alice, channel)
+    assert message.components[0]["components"][0]["label"] == "Reroll"
+
+    await bob.click(message, label="Reroll")
+    await finish_jobs(simcord_env, running)
+
+    (rerolled,) = await running.jobs.for_user(bob.id)  # whoever presses pays
+    assert rerolled.state is JobState.DELIVERED

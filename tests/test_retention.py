@@ -132,7 +132,7 @@ async def test_the_sweep_deletes_old_files_and_prompts_and_keeps_the_books(
     assert await running.ledger.derive(channel.guild.id, alice.id, before[0][0]) == member_before
     assert (await running.retention.sweep()).jobs == 0  # nothing left to do: the index is empty
 
-    reroll = await alice.click(old.response, label="Reroll")
+    reroll = await alice.click(old.response, label="Reroll (requester's references)")
     await finish_jobs(simcord_env, running)
     assert "no longer kept" in private_text(reroll)
     assert "30 days" in private_text(reroll)

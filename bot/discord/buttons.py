@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 JOB_ID = r"(?P<job>[0-9a-f]{16})"
 EDIT_MODEL = "flux-kontext-pro"
 VARY_MODEL = "flux-pro-1.1-ultra"
+#: The Reroll label under an image made from reference images (see `require_own_references`).
+REROLL_OWN_REFERENCES = "Reroll (requester's references)"
 ACTIONS = ("reroll", "edit", "vary", "details", "delete", "cancel")
 #: Any fluxbot custom_id that is not exactly one of ours: answered as unknown.
 UNKNOWN_TEMPLATE = r"fluxbot:(?!(?:" + "|".join(ACTIONS) + r"):[0-9a-f]{16}\Z).*"
@@ -181,9 +183,25 @@ class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
         bot = _bot(interaction)
         job = await load_job(bot, self.job_id)
         require_kept(bot, job, "rerolled")
+        require_own_references(job, interaction.user.id)
         images = [image.base64.text() for image in await bot.services.jobs.inputs(job.id)]
         inputs = await planning(bot, interaction, job.model)
         await _start(bot, interaction, reroll_plan(bot, job, images, inputs), job)
+
+
+def reference_count(job: Job) -> int:
+    return int(job.params.get("options", {}).get("image_count") or 0)
+
+
+def require_own_references(job: Job, member_id: int) -> None:
+    """Reference images are their uploader's: the bot never posted them, so only the member who
+    attached them may reroll with them (issue 17, finding 18). Others have Vary and Edit, which
+    start from the posted image."""
+    if reference_count(job) and job.user_id != member_id:
+        raise NotAllowed(
+            f"This image was made from <@{job.user_id}>'s own reference images, so only they can "
+            "reroll it. Vary or Edit start from the posted image instead. Nothing was charged."
+        )
 
 
 class EditButton(JobButton, template=r"fluxbot:edit:" + JOB_ID):
@@ -193,10 +211,13 @@ class EditButton(JobButton, template=r"fluxbot:edit:" + JOB_ID):
 
     async def run(self, interaction: discord.Interaction) -> None:
         _require_model(_bot(interaction), EDIT_MODEL, "Editing")
-        await interaction.response.send_modal(EditModal(self.job_id))
+        await interaction.response.send_modal(EditModal(self.job_id, interaction.user.id))
 
 
 class EditModal(discord.ui.Modal, title="Edit this image"):
+    """One modal per member and image: its custom_id names both, so two members editing the same
+    image at once each get their own (discord.py keeps one modal per custom_id)."""
+
     instruction: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
         label="What should change?",
         style=discord.TextStyle.paragraph,
@@ -206,21 +227,40 @@ class EditModal(discord.ui.Modal, title="Edit this image"):
         custom_id="instruction",
     )
 
-    def __init__(self, job_id: str) -> None:
-        super().__init__(custom_id=f"fluxbot-modal:edit:{job_id}", timeout=15 * 60)
+    def __init__(self, job_id: str, member_id: int) -> None:
+        super().__init__(custom_id=f"fluxbot-modal:edit:{job_id}:{member_id}", timeout=15 * 60)
         self.job_id = job_id
+        self.member_id = member_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        # From this submit itself, before any await: another submit cannot change what is read.
+        instruction = submitted_value(interaction, "instruction")
+        if interaction.user.id != self.member_id:
+            raise NotAllowed("That edit form belongs to another member; press Edit to get your own.")
         await interaction.response.defer(thinking=True)
         bot = _bot(interaction)
         job = await load_job(bot, self.job_id)
         image = await result_image(job, interaction.message)
         inputs = await planning(bot, interaction, EDIT_MODEL)
-        plan = plan_job(str(self.instruction.value), {"model": EDIT_MODEL}, images=[image], **inputs)
-        await _start(bot, interaction, plan, job)
+        plan = plan_job(instruction, {"model": EDIT_MODEL}, images=[image], **inputs)
+        await _start(bot, interaction, plan, job)  # charged to interaction.user: who submitted
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         await handle_interaction_error(interaction, error)
+
+
+def submitted_value(interaction: discord.Interaction, custom_id: str) -> str:
+    """A text input's value as this modal submit carries it (rows or labels, however nested)."""
+    pending: list[Any] = [dict(interaction.data or {})]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if node.get("custom_id") == custom_id and isinstance(node.get("value"), str):
+                return str(node["value"])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    raise InvalidInput("The form came back without its text; press the button again.")
 
 
 class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
@@ -358,7 +398,9 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
 def result_view(job: Job) -> discord.ui.View:
     """The buttons under a finished image."""
     view = discord.ui.View(timeout=None)
-    for button in (RerollButton, EditButton, VaryButton, DetailsButton, DeleteButton):
+    # Whose images a Reroll reuses, on the button itself: the requester's (only they may press it).
+    view.add_item(RerollButton(job.id, label=REROLL_OWN_REFERENCES if reference_count(job) else None))
+    for button in (EditButton, VaryButton, DetailsButton, DeleteButton):
         view.add_item(button(job.id))
     return view
 
