@@ -108,8 +108,8 @@ async def slow_ttapi() -> AsyncIterator[FakeTTAPI]:
     await fake.stop()
 
 
-async def seed_running_job(db_path: Path, fake: FakeTTAPI) -> str:
-    """An /imagine job submitted and running at the provider, as a bot stopped meanwhile leaves it."""
+async def seed_job(db_path: Path, fake: FakeTTAPI, state: JobState = JobState.RUNNING) -> str:
+    """An /imagine job, queued or (run until) running at the provider, as a stopped bot leaves it."""
     settings = make_settings(
         db_path.parent, database_path=db_path, ttapi_api_key=fake.api_key, ttapi_base_url=fake.url
     )
@@ -135,6 +135,8 @@ async def seed_running_job(db_path: Path, fake: FakeTTAPI) -> str:
                 interaction_created_at=time.time(),
             )
         )
+        if state is JobState.QUEUED:
+            return job.id
         await services.manager.start()
         async with asyncio.timeout(10):
             while (stored := await services.jobs.get(job.id)) is None or stored.state is not JobState.RUNNING:
@@ -212,7 +214,7 @@ async def test_a_signal_stops_the_bot_cleanly_and_the_next_start_finishes_the_jo
         PYTHONPATH=f"{SITE_DIR}:{ROOT}",
         **fake_discord.site_env(),
     )
-    job_id = await seed_running_job(run.db_path, slow_ttapi)
+    job_id = await seed_job(run.db_path, slow_ttapi)
     bot, again = BotProcess(run, fake_discord), BotProcess(run, fake_discord)
     try:
         await bot.start(as_pid_1=as_pid_1)
@@ -242,3 +244,41 @@ async def test_a_signal_stops_the_bot_cleanly_and_the_next_start_finishes_the_jo
     assert run.ledger() == {(job_id, "hold"): 1, (job_id, "charge"): 1}
     (post,) = fake_discord.requests("POST", "/messages")  # the image, posted once
     assert b"\x89PNG" in post.body
+
+
+async def test_a_stop_during_a_submit_lets_it_finish_so_the_next_start_polls_the_job(
+    tmp_path, fake_discord, slow_ttapi
+):
+    slow_ttapi.submit_delay = 1.0  # the provider answers the submit a second after taking the job
+    run = Harness(
+        tmp_path,
+        slow_ttapi,
+        DISCORD_TOKEN="fake-token",
+        PYTHONPATH=f"{SITE_DIR}:{ROOT}",
+        **fake_discord.site_env(),
+    )
+    job_id = await seed_job(run.db_path, slow_ttapi, JobState.QUEUED)
+    bot, again = BotProcess(run, fake_discord), BotProcess(run, fake_discord)
+    try:
+        await bot.start()
+        await bot.wait_until(lambda: run.states() == ["submitting"])
+
+        took = await bot.stop()
+
+        assert bot.process.returncode == 0, run.output()
+        assert took < STOP_BUDGET, run.output()
+        # The answer was awaited and recorded: cancelled mid-request, the next start could only
+        # have failed it ("the provider did not confirm the job") without a callback.
+        assert run.states() == ["running"], run.output()
+        assert run.rows("SELECT provider_job_id IS NOT NULL FROM jobs") == [(1,)]
+
+        slow_ttapi.jobs[next(iter(slow_ttapi.jobs))].duration = 0
+        await again.start()
+        await again.wait_until(lambda: run.states() == ["delivered"])
+        await again.stop()
+    finally:
+        bot.kill()
+        again.kill()
+
+    assert len(slow_ttapi.submits()) == 1
+    assert run.ledger() == {(job_id, "hold"): 1, (job_id, "charge"): 1}

@@ -13,7 +13,7 @@ import discord
 
 from bot.app import open_services
 from bot.discord.client import FluxBot
-from bot.discord.shutdown import CLOSE_SECONDS, on_stop_signals
+from bot.discord.shutdown import CLOSE_SECONDS, SUBMIT_GRACE_SECONDS, on_stop_signals
 from bot.settings import Settings
 from bot.web import serve
 
@@ -56,7 +56,7 @@ async def stop_cleanly(bot: FluxBot, connection: asyncio.Task[None]) -> None:
     started = time.monotonic()
     cut_short = await bot.gate.drain()
     # Before Discord's session closes: a job posting progress must be cancelled, not see it closed.
-    await bot.services.manager.stop()
+    await bot.services.manager.stop(grace=SUBMIT_GRACE_SECONDS)
     # The reader goes first: racing `close`, it would end the socket with 4000 (resumable, so the
     # bot would look online for a while) instead of the 1000 that ends the session at once.
     connection.cancel()

@@ -22,9 +22,12 @@ log = logging.getLogger(__name__)
 
 RESTARTING = "The bot is restarting — try again in a moment."
 
-#: Interactions admitted before the signal get this long to be acknowledged and handled (Discord
-#: itself allows 3 s for the first answer); the whole stop stays well under Docker's 10 s.
-DRAIN_SECONDS = 2.5
+#: The worst cases of the steps below add up to 4.5 s: the stop promises exit within 5 s (Docker
+#: kills after 10). Interactions admitted before the signal get this long to be answered and handled.
+DRAIN_SECONDS = 2.0
+
+#: A provider submit under way gets this long to finish and be recorded (bot/jobs/in_flight.py).
+SUBMIT_GRACE_SECONDS = 1.5
 
 #: How long the gateway gets to close its websocket before the connection task is cancelled.
 CLOSE_SECONDS = 1.0

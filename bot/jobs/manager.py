@@ -62,6 +62,7 @@ from bot.encoding import as_base64, in_image_thread
 from bot.jobs.callbacks import CallbackInbox, CallbackOutcome, Inbound, callback_authentic, settled
 from bot.jobs.ending import until_stored
 from bot.jobs.fetching import FETCH_WINDOW, StoreRetries, download_kind, fetch_deadline, retry_delay
+from bot.jobs.in_flight import InFlight
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import JobPlan
@@ -222,6 +223,8 @@ class JobManager:
         self._durations: dict[tuple[str, str], tuple[Durations, float]] = {}
         self._durations_loading: dict[tuple[str, str], asyncio.Future[Durations]] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        #: Submits under way, which `stop(grace=...)` lets finish (bot/jobs/in_flight.py).
+        self._submits = InFlight()
         self._resuming: set[str] = set()  # jobs whose step hit a locked or full store, resumed soon
 
     @property
@@ -269,7 +272,8 @@ class JobManager:
         self._scheduler = asyncio.create_task(self._schedule_loop(), name="fluxbot-scheduler")
         self._schedule_event.set()
 
-    async def stop(self) -> None:
+    async def stop(self, *, grace: float = 0.0) -> None:
+        """Cancel every task; jobs keep their state. Submits under way get `grace` seconds to finish."""
         tasks = [
             t
             for t in (self._scheduler, self._positions_task, *self._tasks.values(), *self._background)
@@ -278,6 +282,7 @@ class JobManager:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._submits.settle(grace)
         self._tasks.clear()
         self._scheduler = None
 
@@ -637,6 +642,10 @@ class JobManager:
             )
             return job
         await self._take_token(job.provider)
+        return await self._submits.shielded(self._send(job, provider, request))
+
+    async def _send(self, job: Job, provider: Provider, request: ProviderRequest) -> Job:
+        """The submit itself, from `submitting` to its recorded answer (a stop lets it finish)."""
         job = await self.jobs.transition(job, JobState.SUBMITTING, attempts=job.attempts + 1)
         await self._notify(job)
         callback = self.callback_url(job) if self.callback_url else None
