@@ -14,6 +14,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+from bot.store.db import create_private
 from bot.store.files import PARTIAL
 
 
@@ -22,6 +23,7 @@ def backup_database(source: Path, target: Path) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + PARTIAL)
     partial.unlink(missing_ok=True)  # left by a backup that was killed
+    create_private(partial)  # the copy holds interaction and callback tokens, as the database does
     with closing(sqlite3.connect(source, isolation_level=None)) as live:
         live.execute("PRAGMA busy_timeout = 10000")
         live.execute("PRAGMA query_only = ON")

@@ -506,10 +506,18 @@ def make_private(path: Path) -> None:
         folder.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     elif folder.resolve() != Path.cwd().resolve():
         _tighten(folder, PRIVATE_DIR_MODE)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
+    create_private(path)
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if file.exists():
             _tighten(file, PRIVATE_FILE_MODE)
+
+
+def create_private(path: Path) -> None:
+    """Create `path` (if missing) readable by its owner only, before SQLite opens it.
+
+    SQLite gives the journal files it creates next to a database the database file's mode.
+    """
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
 
 
 def _tighten(path: Path, mode: int) -> None:

@@ -7,6 +7,7 @@ import os
 import stat
 from pathlib import Path
 
+from bot.store.backup import backup_database
 from bot.store.db import open_database
 
 
@@ -48,3 +49,16 @@ async def test_every_commit_is_synced_to_disk(tmp_path):
         cursor = await db.conn.execute("PRAGMA synchronous")
         (level,) = await cursor.fetchone()
         assert level == 2  # FULL
+
+
+async def test_a_backup_is_as_private_as_the_database(tmp_path):
+    """The copy holds the same tokens (`python -m bot backup FILE`)."""
+    path = tmp_path / "data" / "fluxbot.sqlite3"
+    async with open_database(path):
+        pass
+    old = os.umask(0o022)
+    try:
+        backup_database(path, tmp_path / "backups" / "copy.sqlite3")
+    finally:
+        os.umask(old)
+    assert mode(tmp_path / "backups" / "copy.sqlite3") == 0o600
