@@ -13,10 +13,15 @@ is looked up only when `job.delivery_attempts > 1`).
 Every few seconds the manager is "crashed": its tasks are cancelled wherever they are, the store and
 the HTTP session are closed, and a fresh manager resumes from the same SQLite file.
 
+The disk misbehaves too (`StorageFaults`, `--storage-fault-rate`): for a share of the jobs, writing
+the finished image fails (a directory stands where its file is written, which even root cannot write
+through: what a full or read-only disk looks like to the bot) until the fault is lifted 1-6 s later.
+
 Checked afterwards (exit status 1 if any fails): every job terminal; no job posted twice; every
 delivered job posted exactly once; no job accepted twice by the provider; every hold closed exactly
 once (one charge or one release); a charge only where the provider finished and billed the job, of
-exactly what it billed; each job's cost equal to its ledger charge; ledger total equal to the jobs'.
+exactly what it billed; each job's cost equal to its ledger charge; ledger total equal to the jobs';
+no job failed inside the bot (`internal`, or `storage` for a disk that came back in time).
 
 Not part of the test suite (it takes a few minutes); tests/reliability/ holds the fast proofs.
 """
@@ -29,6 +34,7 @@ import collections
 import logging
 import os
 import random
+import shutil
 import socket
 import sqlite3
 import sys
@@ -53,6 +59,7 @@ from bot.jobs.plan import plan_job  # noqa: E402
 from bot.jobs.polling import PollPolicy  # noqa: E402
 from bot.jobs.sink import Progress, Undeliverable  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.store.files import PARTIAL  # noqa: E402
 from bot.web import serve  # noqa: E402
 from tests.reliability.conftest import (  # noqa: E402
     FaultyTTAPI,
@@ -211,6 +218,46 @@ class SoakSink:
         self.failure_notes[job.id] += 1
 
 
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: collections.Counter[str] = collections.Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        self.counts["write refused (one line per job)" if "cannot write" in text else "stored after all"] += 1
+
+
+@dataclass
+class StorageFaults:
+    """The disk refuses a finished image: a directory stands where its file is written (root cannot
+    write through that, unlike through file modes) until it is removed a few seconds later."""
+
+    rng: random.Random
+    rate: float
+    images: Path
+    blocked: int = 0
+
+    def hits(self) -> collections.Counter[str]:
+        """What the job manager said about them: writes refused, and stored after all."""
+        return self._seen.counts
+
+    def __post_init__(self) -> None:
+        self._seen = _Lines()
+        fetching = logging.getLogger("bot.jobs.fetching")
+        fetching.setLevel(logging.WARNING)
+        fetching.propagate = False
+        fetching.addHandler(self._seen)
+
+    def maybe_block(self, job_id: str) -> None:
+        if self.rng.random() >= self.rate:
+            return
+        spot = self.images / f"{job_id}.png{PARTIAL}"  # the fake's results are PNGs
+        spot.mkdir(parents=True, exist_ok=True)
+        self.blocked += 1
+        asyncio.get_running_loop().call_later(self.rng.uniform(1.0, 6.0), shutil.rmtree, spot, True)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -255,6 +302,8 @@ class Figures:
     restarts: int = 0
     queue_full: int = 0
     wall: float = 0.0
+    storage_faults: int = 0
+    storage_lines: dict[str, int] = field(default_factory=dict)
     lives: list[float] = field(default_factory=list)
     alive: float = field(default_factory=time.monotonic)
 
@@ -281,6 +330,7 @@ async def soak(args: argparse.Namespace) -> int:
     guard = asyncio.get_running_loop().create_task(watchdog(figures))
     with tempfile.TemporaryDirectory(prefix="fluxbot-soak-") as tmp:
         settings = soak_settings(Path(tmp), fake, args.concurrency, not args.no_callbacks)
+        disk = StorageFaults(rng, args.storage_fault_rate, settings.database_path.parent / "images")
         # Every callback is sent twice, and retried while nobody listens (the bot is "down").
         fake.callback_copies, fake.callback_attempts, fake.callback_retry_interval = 2, 4, 0.5
         index = 0
@@ -302,8 +352,10 @@ async def soak(args: argparse.Namespace) -> int:
                     figures.alive = time.monotonic()
                     if index < args.jobs:
                         for _ in range(min(args.batch, args.jobs - index)):
+                            job = new_job(index, 10_000 + rng.randrange(args.users))
+                            disk.maybe_block(str(job.id))
                             try:
-                                await manager.submit(new_job(index, 10_000 + rng.randrange(args.users)))
+                                await manager.submit(job)
                             except QueueFull:
                                 figures.queue_full += 1
                                 continue
@@ -324,6 +376,8 @@ async def soak(args: argparse.Namespace) -> int:
                 )
         figures.jobs = index
         figures.wall = time.monotonic() - started
+        figures.storage_faults = disk.blocked
+        figures.storage_lines = dict(disk.hits())
         ok = check(settings.database_path, fake, sink, figures)
     guard.cancel()
     await fake.stop()
@@ -356,6 +410,8 @@ def check(db_path: Path, fake: ChaosTTAPI, sink: SoakSink, figures: Figures) -> 
         posts = sink.posts.get(job_id, [])
         if row["state"] not in terminal:
             problems["job not terminal"].append(f"{job_id} {row['state']}")
+        if row["error_code"] in ("internal", "storage"):
+            problems["failed inside the bot"].append(f"{job_id} {row['error_code']}")
         if len(posts) > 1:
             problems["posted more than once"].append(job_id)
         if (row["state"] == "delivered") != (len(posts) == 1):
@@ -397,6 +453,7 @@ def check(db_path: Path, fake: ChaosTTAPI, sink: SoakSink, figures: Figures) -> 
         f"({figures.jobs / figures.wall:.1f} jobs/s)"
     )
     print(f"restarts (crashes)    {figures.restarts}")
+    print(f"storage faults        {figures.storage_faults} (not writable for 1-6 s): {figures.storage_lines}")
     print(f"faults injected       {faults}")
     for kind, count in sorted({**fake.counts, **sink.counts}.items()):
         print(f"    {kind:<40} {count}")
@@ -420,6 +477,7 @@ def check(db_path: Path, fake: ChaosTTAPI, sink: SoakSink, figures: Figures) -> 
         "charged a different amount than billed",
         "job cost differs from its ledger charge",
         "ledger total differs from the jobs' costs",
+        "failed inside the bot",
     ]
     print("invariants:")
     for name in checks:
@@ -450,6 +508,12 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=3000)
     parser.add_argument(
         "--fault-rate", type=float, default=0.06, help="fraction of provider requests faulted"
+    )
+    parser.add_argument(
+        "--storage-fault-rate",
+        type=float,
+        default=0.05,
+        help="fraction of jobs whose finished image cannot be written at first",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--users", type=int, default=400)
