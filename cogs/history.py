@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.render import EMBED_DESCRIPTION_MAX, join_within, plain
+from bot.discord.render import EMBED_DESCRIPTION_MAX, join_within, shown_prompt
 from bot.quota import format_credits
 from cogs.quota import COLOUR, require_admin
 
@@ -98,7 +98,7 @@ async def history_page(
 
 def _line(row: HistoryRow) -> str:
     when = discord.utils.format_dt(datetime.fromtimestamp(row.created_at, UTC), "R")
-    prompt = plain(row.prompt, 80)
+    prompt = shown_prompt(row.prompt, 80)
     if row.state == "delivered":
         cost = f"{format_credits(row.cost)} credits" if row.cost is not None else "charged"
     elif row.cost is not None:

@@ -132,6 +132,12 @@ async def test_the_sweep_deletes_old_files_and_prompts_and_keeps_the_books(
     assert await running.ledger.derive(channel.guild.id, alice.id, before[0][0]) == member_before
     assert (await running.retention.sweep()).jobs == 0  # nothing left to do: the index is empty
 
+    details = await alice.click(old.response, label="Details")
+    shown = details.followups[-1] if details.followups else details.response
+    assert shown.embeds[0].description == "*(prompt deleted)*"
+    history = await alice.slash(channel, "history")
+    assert "(prompt deleted)" in str(history.response.embeds[0].to_dict())
+
     reroll = await alice.click(old.response, label="Reroll (requester's references)")
     await finish_jobs(simcord_env, running)
     assert "no longer kept" in private_text(reroll)

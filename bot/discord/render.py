@@ -176,10 +176,19 @@ def _took(job: Job) -> str | None:
     return None
 
 
+#: Shown instead of a prompt deleted by RETENTION_DAYS or an erasure (stored as the empty string).
+PROMPT_DELETED = "*(prompt deleted)*"
+
+
+def shown_prompt(prompt: str, limit: int) -> str:
+    """A prompt as `plain` shows it, or a note that it was deleted."""
+    return plain(prompt, limit) if prompt else PROMPT_DELETED
+
+
 def details_embed(job: Job) -> discord.Embed:
     """Every parameter of a job, for the Details button (ephemeral). No tokens, no image bytes."""
     embed = discord.Embed(
-        title=f"Job {job.id}", description=plain(job.prompt, EMBED_DESCRIPTION_MAX), colour=COLOUR
+        title=f"Job {job.id}", description=shown_prompt(job.prompt, EMBED_DESCRIPTION_MAX), colour=COLOUR
     )
     embed.add_field(name="State", value=job.state.value, inline=True)
     embed.add_field(name="Model", value=f"`{job.model}`", inline=True)
