@@ -16,7 +16,7 @@ import discord
 import pytest
 
 from bot.logs import setup_logging
-from tests.conftest import finish_jobs
+from tests.conftest import finish_jobs, root_logging_restored
 from tests.fakes.discord import SITE_DIR
 from tests.jobs.test_kill_restart import ROOT, Harness
 from tests.test_doctor_and_sync import TOKEN, provider_env, run_cli_async
@@ -41,17 +41,9 @@ async def test_only_the_guilds_intent_and_no_message_cache_and_commands_work(
 
 @contextmanager
 def product_logging(log_format: Any) -> Iterator[None]:
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    setup_logging("INFO", [SECRET], log_format)
-    try:
+    with root_logging_restored():
+        setup_logging("INFO", [SECRET], log_format)
         yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
 
 
 def log_a_secret_everywhere() -> None:

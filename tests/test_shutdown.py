@@ -73,7 +73,7 @@ async def test_a_command_admitted_before_the_stop_finishes_its_answer(
     _, channel, alice = guild_setup
     fake_ttapi.submit_delay = 0.3  # the handler is still at work when the stop begins
     command = asyncio.create_task(alice.slash(channel, "imagine", prompt="a lighthouse at dusk"))
-    while not simcord_bot.gate._in_flight:
+    while not simcord_bot.gate.in_flight:
         await asyncio.sleep(0)
 
     cut_short = await simcord_bot.gate.drain()
@@ -282,3 +282,32 @@ async def test_a_stop_during_a_submit_lets_it_finish_so_the_next_start_polls_the
 
     assert len(slow_ttapi.submits()) == 1
     assert run.ledger() == {(job_id, "hold"): 1, (job_id, "charge"): 1}
+
+
+async def test_a_second_signal_during_the_stop_exits_at_once_as_a_kill_would(
+    tmp_path, fake_discord, slow_ttapi
+):
+    slow_ttapi.submit_delay = 3.0  # longer than the stop's grace for submits: the stop is waiting
+    run = Harness(
+        tmp_path,
+        slow_ttapi,
+        DISCORD_TOKEN="fake-token",
+        PYTHONPATH=f"{SITE_DIR}:{ROOT}",
+        **fake_discord.site_env(),
+    )
+    await seed_job(run.db_path, slow_ttapi, JobState.QUEUED)
+    bot = BotProcess(run, fake_discord)
+    try:
+        await bot.start()
+        await bot.wait_until(lambda: run.states() == ["submitting"])
+        os.kill(bot.pid, signal.SIGTERM)
+        await bot.wait_until(lambda: "SIGTERM received" in run.output())
+
+        took = await bot.stop(signal.SIGTERM)
+    finally:
+        bot.kill()
+
+    assert bot.process.returncode == 128 + signal.SIGTERM, run.output()
+    assert took < 1.0
+    assert "SIGTERM again during the stop: exiting now" in run.output()
+    assert run.states() == ["submitting"]  # as after a kill: the next start decides (row 33)

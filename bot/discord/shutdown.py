@@ -18,6 +18,8 @@ from typing import Any
 
 import discord
 
+from bot.jobs.in_flight import InFlight
+
 log = logging.getLogger(__name__)
 
 RESTARTING = "The bot is restarting — try again in a moment."
@@ -45,34 +47,29 @@ class InteractionGate:
     def __init__(self, client: discord.Client) -> None:
         self.closing = False
         self._state = client._connection
-        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._in_flight = InFlight()
         self._parse = self._state.parsers["INTERACTION_CREATE"]
         self._state.parsers["INTERACTION_CREATE"] = self._on_interaction
 
     def _on_interaction(self, data: Any) -> None:
         if self.closing:
             interaction = discord.Interaction(data=data, state=self._state)
-            self._track(asyncio.get_running_loop().create_task(answer_restarting(interaction)))
+            self._in_flight.track(asyncio.get_running_loop().create_task(answer_restarting(interaction)))
             return
         before = asyncio.all_tasks()
         self._parse(data)
         for task in asyncio.all_tasks() - before:
-            self._track(task)
+            self._in_flight.track(task)
 
-    def _track(self, task: asyncio.Task[Any]) -> None:
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+    @property
+    def in_flight(self) -> int:
+        """Interactions admitted (or being answered "restarting") and not yet handled."""
+        return len(self._in_flight)
 
     async def drain(self, timeout: float = DRAIN_SECONDS) -> int:
         """Close the gate and wait for admitted interactions; cancel what is left. Returns that count."""
         self.closing = True
-        if self._in_flight:
-            await asyncio.wait(set(self._in_flight), timeout=timeout)
-        late = set(self._in_flight)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
-        return len(late)
+        return await self._in_flight.settle(timeout)
 
 
 async def answer_restarting(interaction: discord.Interaction) -> None:

@@ -21,7 +21,7 @@ import pytest
 from bot.app import callback_urls
 from bot.logs import setup_logging
 from bot.web import bound_port, serve
-from tests.conftest import finish_jobs
+from tests.conftest import finish_jobs, root_logging_restored
 from tests.fakes.bfl import FakeBFL
 from tests.reliability.conftest import FaultyTTAPI, html_page
 
@@ -84,21 +84,13 @@ def product_logging(raw: RawLines, settings: Any) -> Iterator[None]:
     what any handler an operator adds would receive. Set up inside the test, so the product's
     handler writes to the stdout `capfd` captures.
     """
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    setup_logging("DEBUG", settings.secret_values())
-    product_handler = root.handlers[0]
-    root.removeHandler(product_handler)
-    root.addHandler(raw)
-    root.addHandler(product_handler)
-    try:
+    with root_logging_restored() as root:
+        setup_logging("DEBUG", settings.secret_values())
+        product_handler = root.handlers[0]
+        root.removeHandler(product_handler)
+        root.addHandler(raw)
+        root.addHandler(product_handler)
         yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
 
 
 def leaks(text: str, where: str, secrets: dict[str, str] | None = None) -> list[str]:
