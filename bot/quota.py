@@ -432,24 +432,37 @@ class QuotaService:
         *,
         actor_id: int,
         role_id: int | None = None,
-    ) -> str:
+        interaction_id: int | None = None,
+    ) -> tuple[str, bool]:
         """One-off credit for the current period: to each member listed, to everyone with `role_id`,
-        or (neither) to the guild's budget. Returns the period key."""
-        async with self.ledger.db.transaction() as conn:
-            key = await self.period_for(guild_id, conn=conn)
-            targets: Sequence[int | None] = user_ids if user_ids is not None else [None]
-            for user_id in targets:
-                await self.ledger.add(
-                    conn,
-                    "grant",
-                    amount,
-                    period=key,
-                    guild_id=guild_id,
-                    user_id=user_id,
-                    role_id=role_id if user_id is None else None,
-                    actor_id=actor_id,
-                )
-        return key
+        or (neither) to the guild's budget. Returns the period key, and False when this interaction
+        had already granted (a command delivered twice grants once: migration 0012)."""
+        try:
+            async with self.ledger.db.transaction() as conn:
+                key = await self.period_for(guild_id, conn=conn)
+                if interaction_id is not None and await self.ledger.interaction_written(
+                    conn, interaction_id, "grant"
+                ):
+                    return key, False
+                targets: Sequence[int | None] = user_ids if user_ids is not None else [None]
+                for user_id in targets:
+                    await self.ledger.add(
+                        conn,
+                        "grant",
+                        amount,
+                        period=key,
+                        guild_id=guild_id,
+                        user_id=user_id,
+                        role_id=role_id if user_id is None else None,
+                        actor_id=actor_id,
+                        interaction_id=interaction_id,
+                    )
+        except sqlite3.IntegrityError:
+            if interaction_id is None:
+                raise
+            # The same interaction, granting at this very moment in another task: it wins.
+            return await self.period_for(guild_id), False
+        return key, True
 
     async def reset(self, guild_id: int, user_ids: Sequence[int] | None, *, actor_id: int) -> int:
         """Bring usage of the current period back to zero: for the members listed, or (None) for the

@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.charts import usage_chart
 from bot.credits import parse_credit_amount
+from bot.discord.members import members_by_id, name_of, with_role
 from bot.discord.render import FIELD_VALUE_MAX, join_within, plain
 from bot.errors import InvalidInput
 from bot.guild_policy import effective
@@ -58,15 +59,10 @@ def _target(
     return "guild", 0, "the server budget"
 
 
-async def _member(guild: discord.Guild, user_id: int) -> discord.Member | None:
-    """From the cache, else from Discord (the bot does not ask for the privileged members intent)."""
-    member = guild.get_member(user_id)
-    if member is None:
-        try:
-            member = await guild.fetch_member(user_id)
-        except discord.HTTPException:
-            return None
-    return member
+async def answer_later(interaction: discord.Interaction) -> None:
+    """Acknowledge privately before any store I/O or member lookup: a slow write can then never
+    fail the interaction after it committed (and tempt the admin to run it again)."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
 
 
 async def _members_with_role(bot: FluxBot, guild: discord.Guild | None, role: discord.Role) -> list[int]:
@@ -75,7 +71,7 @@ async def _members_with_role(bot: FluxBot, guild: discord.Guild | None, role: di
     quota = bot.services.quota
     key = await quota.period_for(guild.id)
     ids = [uid for uid, _ in await bot.services.ledger.top_members(guild.id, key, limit=10_000)]
-    return [uid for uid in ids if await _has_role(guild, uid, role)]
+    return await with_role(guild, ids, role)
 
 
 def parse_channels(text: str, guild: discord.Guild) -> tuple[int, ...] | None:
@@ -180,15 +176,18 @@ class Admin(commands.Cog):
         lines = []
         if amount is None and period is None:
             raise InvalidInput("Give an `amount` (or `clear`), a `period`, or both.")
-        if amount is not None:
-            kind, target_id, label = _target(scope, member, role)
-            if amount.strip().lower() in CLEAR_WORDS:
+        clear = amount is not None and amount.strip().lower() in CLEAR_WORDS
+        value = parse_amount(amount, allow_unlimited=True) if amount is not None and not clear else None
+        target = _target(scope, member, role) if amount is not None else None
+        await answer_later(interaction)
+        if target is not None:
+            kind, target_id, label = target
+            if clear:
                 removed = await guilds.clear_limit(interaction.guild_id, kind, target_id)
                 lines.append(
                     f"Removed the limit for {label}." if removed else f"{label} had no limit of its own."
                 )
             else:
-                value = parse_amount(amount, allow_unlimited=True)
                 await guilds.set_limit(
                     interaction.guild_id, kind, target_id, value, actor_id=interaction.user.id
                 )
@@ -201,7 +200,7 @@ class Admin(commands.Cog):
                 f"This server's quota period is now **{period}** (UTC); the next reset is "
                 f"{discord.utils.format_dt(resets, 'R')}. Usage counts afresh in the new period."
             )
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        await interaction.followup.send("\n".join(lines), ephemeral=True)
 
     # -- /admin quota grant -----------------------------------------------------------------------
 
@@ -235,18 +234,22 @@ class Admin(commands.Cog):
             if scope == "role":
                 assert role is not None
                 label = f"everyone with {role.mention}"
+        await answer_later(interaction)
         quota = self.bot.services.quota
-        key = await quota.grant(
+        key, fresh = await quota.grant(
             interaction.guild_id,
             user_ids,
             value,
             actor_id=interaction.user.id,
             role_id=role.id if scope == "role" and role is not None else None,
+            interaction_id=interaction.id,
         )
         resets = period_reset(quota.now(), await quota.period_of(interaction.guild_id))
-        await interaction.response.send_message(
-            f"Granted **{format_credits(value)}** credits to {label} for this period ({key}), "
-            f"until the reset {discord.utils.format_dt(resets, 'R')}.",
+        granted = f"**{format_credits(value)}** credits to {label} for this period ({key})"
+        await interaction.followup.send(
+            f"Granted {granted}, until the reset {discord.utils.format_dt(resets, 'R')}."
+            if fresh
+            else f"This command already granted {granted}; it arrived twice and was not granted again.",
             ephemeral=True,
         )
 
@@ -266,6 +269,7 @@ class Admin(commands.Cog):
         require_admin(interaction, "reset quota")
         assert interaction.guild_id is not None
         _, _, label = _target(scope, member, role)
+        await answer_later(interaction)
         if scope == "member":
             assert member is not None
             user_ids: list[int] | None = [member.id]
@@ -280,7 +284,7 @@ class Admin(commands.Cog):
             interaction.guild_id, user_ids, actor_id=interaction.user.id
         )
         what = "" if scope == "guild" else f" ({count} had usage)"
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Reset this period's usage for {label}{what}. Jobs still running keep their holds.",
             ephemeral=True,
         )
@@ -306,7 +310,7 @@ class Admin(commands.Cog):
         assert interaction.guild_id is not None
         assert interaction.guild is not None
         _target(scope, member, role)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await answer_later(interaction)
         services = self.bot.services
         quota = services.quota
         period_name = await quota.period_of(interaction.guild_id)
@@ -327,13 +331,14 @@ class Admin(commands.Cog):
             budget = (await quota.limits(guild_id, 0)).guild
             usage_fields(embed, guild_usage, budget, budget_label=True)
             top = await services.ledger.top_members(guild_id, key, limit=100 if scope == "role" else 10)
+            members = await members_by_id(interaction.guild, [uid for uid, _ in top])
             if scope == "role":
                 assert role is not None
-                top = [(uid, u) for uid, u in top if await _has_role(interaction.guild, uid, role)][:10]
+                top = [(uid, u) for uid, u in top if uid in members and role in members[uid].roles][:10]
                 embed.title = f"Image credits of {role.name} · {key}"
             count = await services.ledger.member_count(guild_id, key)
             embed.add_field(name="Members with usage", value=str(count), inline=True)
-            names = [await _name(interaction.guild, uid) for uid, _ in top]
+            names = [name_of(members, uid) for uid, _ in top]
             if top:
                 lines = [
                     f"{i}. {plain(name, 100)} — {format_credits(u.used)} used"
@@ -373,6 +378,7 @@ class Admin(commands.Cog):
         assert interaction.guild is not None
         guilds = self.bot.services.quota.guilds
         config = self.bot.services.settings
+        await answer_later(interaction)
         updated = current = await guilds.settings(interaction.guild_id)
         if allowed_models is not None:
             updated = replace(updated, allowed_models=parse_models(allowed_models))
@@ -400,7 +406,7 @@ class Admin(commands.Cog):
         changed = updated != current
         if changed:
             await guilds.save_settings(updated, actor_id=interaction.user.id)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             "Saved." if changed else "Current settings (give options to change them):",
             embed=settings_embed(updated, self.bot),
             ephemeral=True,
@@ -415,16 +421,6 @@ class Admin(commands.Cog):
             for spec in MODELS.values()
             if current.lower() in spec.id
         ][:25]
-
-
-async def _has_role(guild: discord.Guild, user_id: int, role: discord.Role) -> bool:
-    member = await _member(guild, user_id)
-    return member is not None and role in member.roles
-
-
-async def _name(guild: discord.Guild, user_id: int) -> str:
-    member = await _member(guild, user_id)
-    return member.display_name if member is not None else f"member {user_id}"
 
 
 async def setup(bot: FluxBot) -> None:

@@ -151,8 +151,9 @@ class HistoryPageButton(
         bot: FluxBot = interaction.client  # type: ignore[assignment]
         member = interaction.guild.get_member(self.user_id) if interaction.guild else None
         name = member.display_name if member else f"member {self.user_id}"
+        await interaction.response.defer()  # acknowledged before the store is read (issue 17, finding 7)
         embed, view = await render(bot.services, interaction.guild_id, self.user_id, name, self.page)
-        await interaction.response.edit_message(embed=embed, view=view)
+        await interaction.edit_original_response(embed=embed, view=view)
 
 
 async def render(

@@ -3,6 +3,7 @@ in simulated Discord, with the real bot, the real SQLite file and the fake TTAPI
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -302,3 +303,54 @@ async def test_the_servers_default_model_and_its_own_period(simcord_env, running
     reset_at = int(shown["Resets"].split(":")[1])
     assert datetime.fromtimestamp(reset_at, UTC).weekday() == 0  # a Monday, 00:00 UTC
     assert datetime.fromtimestamp(reset_at, UTC).hour == 0
+
+
+# -- answering first, granting once, many members (issue 17, finding 7) ----------------------------------
+
+
+async def test_a_grant_delivered_twice_grants_once(services):
+    """The same interaction (a gateway replay, a retry) writes its grant once, even at the same time."""
+    quota, guild_id, alice, role = services.quota, 7, 11, 99
+
+    first = await quota.grant(guild_id, [alice], Decimal(5), actor_id=1, interaction_id=1001)
+    again = await quota.grant(guild_id, [alice], Decimal(5), actor_id=1, interaction_id=1001)
+    together = await asyncio.gather(
+        *(
+            quota.grant(guild_id, None, Decimal(3), actor_id=1, role_id=role, interaction_id=1002)
+            for _ in range(5)
+        )
+    )
+    other = await quota.grant(guild_id, [alice], Decimal(5), actor_id=1, interaction_id=1003)
+
+    assert (first[1], again[1], other[1]) == (True, False, True)
+    assert sorted(fresh for _, fresh in together) == [False] * 4 + [True]
+    usage = await services.ledger.member_usage(guild_id, alice, first[0])
+    assert usage.granted == 10
+    grants = await services.db.fetchall("SELECT interaction_id FROM ledger WHERE kind = 'grant' ORDER BY id")
+    assert [r["interaction_id"] for r in grants] == [1001, 1002, 1003]
+
+
+async def test_reset_by_role_looks_members_up_in_batches_of_100(simcord_env, running, server):
+    """250 members with usage, none in the cache (no members intent): before, 250 sequential
+    fetch_member REST calls before the answer; now 3 gateway lookups of 100 ids."""
+    guild, artists, mod, channel = server["guild"], server["artists"], server["mod"], server["channel"]
+    members = [guild.add_member(simcord_env.create_user(f"artist{i}"), roles=[artists]) for i in range(250)]
+    outsiders = [guild.add_member(simcord_env.create_user(f"other{i}")) for i in range(20)]
+    key = await running.quota.period_for(guild.id)
+    async with running.db.transaction() as conn:
+        for member in [*members, *outsiders]:
+            await running.ledger.add(
+                conn, "charge", Decimal(2), period=key, guild_id=guild.id, user_id=member.id
+            )
+    requests_before = len(simcord_env.http_requests)
+    chunks_before = sum(1 for entry in simcord_env.backend.transcript if entry[1] == "GUILD_MEMBERS_CHUNK")
+
+    reset = await mod.slash(channel, "admin quota reset", scope="role", role=artists)
+
+    assert "(250 had usage)" in reset.response.content
+    rest = simcord_env.http_requests[requests_before:]
+    assert [r for r in rest if r.method == "GET" and "/members/" in r.path] == []
+    chunks = sum(1 for entry in simcord_env.backend.transcript if entry[1] == "GUILD_MEMBERS_CHUNK")
+    assert chunks - chunks_before == 3
+    assert (await running.ledger.member_usage(guild.id, members[-1].id, key)).used == 0
+    assert (await running.ledger.member_usage(guild.id, outsiders[0].id, key)).used == 2

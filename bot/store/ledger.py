@@ -102,6 +102,7 @@ class Ledger:
         note: str | None = None,
         closes: int = 0,
         role_id: int | None = None,
+        interaction_id: int | None = None,
     ) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown ledger entry kind {kind!r}")
@@ -109,8 +110,8 @@ class Ledger:
             raise ValueError("ledger amounts are finite and non-negative")
         await conn.execute(
             """INSERT INTO ledger (kind, guild_id, user_id, role_id, job_id, amount, units, closes, period,
-                                   provider, model, size, actor_id, note, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                   provider, model, size, actor_id, note, created_at, interaction_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 kind,
                 guild_id,
@@ -127,6 +128,7 @@ class Ledger:
                 actor_id,
                 note,
                 time.time(),
+                interaction_id,
             ),
         )
 
@@ -354,6 +356,13 @@ class Ledger:
             (guild_id, period),
         )
         return int(row[0]) if row else 0
+
+    async def interaction_written(self, conn: aiosqlite.Connection, interaction_id: int, kind: str) -> bool:
+        """Whether entries of this kind were already written for this Discord interaction."""
+        row = await fetchone_in(
+            conn, "SELECT 1 FROM ledger WHERE interaction_id = ? AND kind = ? LIMIT 1", (interaction_id, kind)
+        )
+        return row is not None
 
     async def members_with_usage(self, conn: aiosqlite.Connection, guild_id: int, period: str) -> list[int]:
         rows = await fetchall_in(
