@@ -167,7 +167,7 @@ async def run_mode(mode: str, jobs: int, scale: float) -> dict[str, Any]:
                 # The in-flight peak: (nearly) every job submitted to the provider, none ready yet.
                 in_flight = 0
                 while not sink.delivered_at:
-                    in_flight = sum(1 for j in manager._active.values() if j.state is JobState.RUNNING)
+                    in_flight = sum(1 for j in manager.runs.active() if j.state is JobState.RUNNING)
                     if in_flight >= jobs * 0.98:
                         break
                     await asyncio.sleep(0.05)

@@ -1,16 +1,30 @@
-"""Provider callbacks: how one is authenticated, what it came to, and its news for the job's task."""
+"""Provider callbacks: how one is authenticated, what it came to, and its news for the job's task.
+
+`CallbackDesk.accept` is the one entry (bot/web.py calls it through the manager): it authenticates
+the call, reads it, and leaves its news in the `Mailbox` for the job's own task, which it wakes.
+Nothing is changed for an unauthenticated call; the job's task acts on the news (one code path for
+polls and callbacks, no race between them).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import hashlib
 import hmac
+import json
+import logging
 import secrets
 import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 
-from bot.providers.base import PollResult, ProviderStatus
+from bot.jobs.metrics import JobMetrics
+from bot.jobs.model import Job, JobState
+from bot.providers.base import PollResult, Provider, ProviderStatus
+from bot.store.jobs import JobRepository
+
+log = logging.getLogger(__name__)
 
 
 class CallbackOutcome(enum.StrEnum):
@@ -67,6 +81,101 @@ class CallbackInbox:
         stale = [j for j, (_, at) in self._entries.items() if at < oldest and j not in driven]
         for job_id in stale:
             del self._entries[job_id]
+
+
+class Mailbox:
+    """Callbacks' news for the jobs this process drives, and the event that wakes each job's task."""
+
+    def __init__(self, inbox: CallbackInbox | None = None) -> None:
+        self.inbox = inbox or CallbackInbox()
+        self._wakeups: dict[str, asyncio.Event] = {}
+
+    def waiter(self, job_id: str) -> asyncio.Event:
+        """The event a job's task waits on between polls (set by `wake`)."""
+        return self._wakeups.setdefault(job_id, asyncio.Event())
+
+    def wake(self, job_id: str) -> None:
+        """Something arrived for this job (a callback): act now instead of at its next poll."""
+        event = self._wakeups.get(job_id)
+        if event is not None:
+            event.set()
+
+    def forget(self, job_id: str) -> None:
+        """The job's task is over: its event and any news left for it go."""
+        self._wakeups.pop(job_id, None)
+        self.inbox.pop(job_id)
+
+
+class CallbackDesk:
+    """Authenticates a provider's callback and leaves its news for the job's task."""
+
+    def __init__(
+        self,
+        jobs: JobRepository,
+        providers: dict[str, Provider],
+        metrics: JobMetrics,
+        mailbox: Mailbox,
+        *,
+        driven: Callable[[str], Job | None],
+    ) -> None:
+        self.jobs = jobs
+        self.providers = providers
+        self.metrics = metrics
+        self.mailbox = mailbox
+        self.driven = driven  # the job as this process's task holds it, if one drives it
+
+    async def accept(
+        self,
+        provider_name: str,
+        job_id: str,
+        body: bytes,
+        *,
+        token: str | None = None,
+        secret: str | None = None,
+        signature: str | None = None,
+    ) -> CallbackOutcome:
+        """A provider called back. Authenticate it, then hand its news to the job's task."""
+        job = self.driven(job_id)
+        if job is None:
+            job = await self.jobs.get(job_id) if len(job_id) <= 64 else None
+        expected = job.callback_token if job is not None and job.provider == provider_name else None
+        if not callback_authentic(expected, body, token=token, secret=secret, signature=signature):
+            self.metrics.callbacks.labels(provider_name, CallbackOutcome.UNAUTHORIZED.value).inc()
+            return CallbackOutcome.UNAUTHORIZED
+        assert job is not None
+        outcome = self._take(job, body)
+        self.metrics.callbacks.labels(provider_name, outcome.value).inc()
+        return outcome
+
+    def _take(self, job: Job, body: bytes) -> CallbackOutcome:
+        provider = self.providers.get(job.provider)
+        secrets_of = getattr(provider, "_secrets", None)
+        if callable(secrets_of) and secrets_of():
+            # A callback echoing our key (as an error message might) must not reach the store or
+            # members: the same redaction as for answers to our own requests.
+            text = body.decode("utf-8", "replace")
+            for secret in secrets_of():
+                text = text.replace(secret, "***")
+            body = text.encode()
+        try:
+            payload = json.loads(body)
+            if not isinstance(payload, dict) or provider is None:
+                raise ValueError("not a JSON object")
+            provider_job_id, result = provider.parse_callback(payload)
+        except (ValueError, NotImplementedError) as exc:
+            log.warning("job %s: unreadable callback (%s)", job.id, exc)
+            return CallbackOutcome.INVALID
+        if job.state.terminal or job.state in (JobState.FETCHING, JobState.DELIVERING, JobState.QUEUED):
+            return CallbackOutcome.DUPLICATE
+        if provider_job_id and job.provider_job_id and provider_job_id != job.provider_job_id:
+            log.warning("job %s: callback names another provider job; ignored", job.id)
+            return CallbackOutcome.INVALID
+        pending = self.mailbox.inbox.get(job.id)
+        if pending is not None and settled(pending.result) and not settled(result):
+            return CallbackOutcome.DUPLICATE  # an intermediate status after the final one: keep the final
+        self.mailbox.inbox.put(job.id, Inbound(provider_job_id or job.provider_job_id, result))
+        self.mailbox.wake(job.id)
+        return CallbackOutcome.ACCEPTED
 
 
 def settled(result: PollResult) -> bool:

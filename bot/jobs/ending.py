@@ -1,9 +1,10 @@
-"""Ending a job even when the store refuses the write at first.
+"""Ending a job: with an image (`finish`), or without one (`end`: its hold released or charged).
 
-A job that hit a bug is ended `failed` "internal", which releases its hold. That ending is itself a
-write: when the store refuses it (locked by another process beyond `busy_timeout`, full, an I/O
-error), giving up would strand the job with its hold open until the next restart. So it is
-retried, with backoff, until it commits or another writer has moved the job on.
+`until_stored`: a job that hit a bug is ended `failed` "internal", which releases its hold. That
+ending is itself a write: when the store refuses it (locked by another process beyond
+`busy_timeout`, full, an I/O error), giving up would strand the job with its hold open until the
+next restart. So it is retried, with backoff, until it commits or another writer has moved the
+job on.
 """
 
 from __future__ import annotations
@@ -12,14 +13,91 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
 
-from bot.store.jobs import StaleJobState
+from bot.jobs.metrics import JobMetrics
+from bot.jobs.model import Job, JobState
+from bot.jobs.sink import Sinks
+from bot.quota import QuotaService
+from bot.store.db import Database
+from bot.store.jobs import JobRepository, StaleJobState, Transition
+from bot.store.retention import discard_inputs
+from bot.store.units import move_and_close
 
 log = logging.getLogger(__name__)
 
 #: Waits between tries grow from the first to the last (seconds).
 FIRST_RETRY = 1.0
 LAST_RETRY = 30.0
+
+#: What a member reads when a job ends without an image.
+FAILURE_TEXT = {
+    "submit_unknown": "The provider did not confirm the job. It was not sent again, so you cannot be "
+    "charged twice.",
+    "timeout": "The provider took too long and the job was given up.",
+    "not_found": "The provider lost track of the job.",
+    "download": "The finished image could not be downloaded from the provider.",
+    "not_an_image": "The provider sent back something that is not an image, so nothing was posted.",
+    "storage": "The finished image could not be saved by the bot (its disk is full or not writable).",
+    "inputs_lost": "The reference image was lost before the job was sent. Nothing was charged; "
+    "run the command again with the image.",
+}
+
+
+class Ending:
+    """The last state change of a job, with its charge or release in the same unit."""
+
+    def __init__(
+        self, db: Database, jobs: JobRepository, quota: QuotaService, metrics: JobMetrics, sinks: Sinks
+    ) -> None:
+        self.db = db
+        self.jobs = jobs
+        self.quota = quota
+        self.metrics = metrics
+        self.sinks = sinks
+
+    async def finish(self, job: Job, state: JobState, **fields: Any) -> None:
+        """A delivered (or undeliverable) job: it was charged when it became ready."""
+        await self.jobs.transition(job, state, **fields)
+        self.metrics.finished.labels(state.value, job.model).inc()
+
+    async def end(
+        self,
+        job: Job,
+        state: JobState,
+        code: str,
+        message: str,
+        *,
+        detail: str | None = None,
+        charge: Decimal | None = None,
+    ) -> None:
+        """Finish a job without an image: release its hold (or charge what the provider reported)."""
+        fields: dict[str, Any] = {"error_code": code, "error_message": message[:500]}
+        if charge:
+            fields["cost"] = charge
+        elif job.state is not JobState.FETCHING:
+            # Only a job that failed after READY was charged (with the move to fetching); a cost
+            # known from the submit answer (BFL) was never charged for a job that ends here.
+            fields["cost"] = None
+        move = Transition.of(job, state, fields)
+        if charge:
+            close = await self.quota.settlement(job, charge)
+        else:
+            close = self.quota.release_statement(job, code)
+        await self.db.atomic(move_and_close, move, close)
+        move.applied()
+        await discard_inputs(self.jobs, job.id)  # no image came of it: nothing can reuse them
+        self.metrics.finished.labels(state.value, job.model).inc()
+        if charge:
+            self.metrics.credits_charged.labels(job.provider, job.model).inc(float(charge))
+        log.warning("job %s: %s (%s)%s", job.id, state, code, f": {detail}" if detail else "")
+        sink = self.sinks.get(job.origin)
+        if sink is not None:
+            try:
+                await sink.job_failed(job)
+            except Exception:
+                log.exception("job %s: telling the member about the failure failed", job.id)
 
 
 async def until_stored(job_id: str, end: Callable[[], Awaitable[None]]) -> None:

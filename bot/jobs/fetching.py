@@ -10,6 +10,8 @@ Two things can fail, and they are retried differently:
 - storing the file (`StorageError`: disk full, read-only, permissions): the image is in hand, so
   only the write is retried, for the whole window, whatever the link's lifetime. The operator gets
   one readable line when it starts failing and one when it works again.
+
+`Fetcher` does it for one job at a time: download, store, and move the job on to `delivering`.
 """
 
 from __future__ import annotations
@@ -17,23 +19,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.images import image_extension
-from bot.jobs.model import Job
-from bot.providers.base import ResultDownloadError, ResultNotAnImage
+from bot.jobs.config import FETCH_WINDOW, DriveConfig
+from bot.jobs.ending import FAILURE_TEXT, Ending
+from bot.jobs.metrics import JobMetrics
+from bot.jobs.model import Job, JobState
+from bot.providers.base import PollResult, Provider, ProviderStatus, ResultDownloadError, ResultNotAnImage
 from bot.store.files import write_atomically
+from bot.store.jobs import JobRepository
 
 log = logging.getLogger(__name__)
 
 #: How long a result link is worth retrying, by host suffix (PROVIDERS.md); others: an hour.
 LINK_LIFETIME = {"bfl.ai": 9 * 60.0, "cloudflarer2.ttapi.io": 3 * 86400.0, "cdn.ttapi.io": 28 * 86400.0}
 DEFAULT_LINK_LIFETIME = 3600.0
-#: How long after READY a job may stay in `fetching` (seconds): long enough for an operator to free
-#: a full disk, short enough that a job does not linger for the life of a 28-day link.
-FETCH_WINDOW = 3 * 3600.0
 #: Waits between attempts grow from the first to the last (seconds).
 FIRST_RETRY = 0.5
 LAST_RETRY = 30.0
@@ -133,3 +137,86 @@ class StoreRetries:
                     "job %s: the finished image was stored after %d failed tries", self.job.id, self.failures
                 )
             return path
+
+
+class Fetcher:
+    """After READY: download the image at once, store it, and move the job on to `delivering`."""
+
+    def __init__(
+        self,
+        *,
+        jobs: JobRepository,
+        providers: dict[str, Provider],
+        ending: Ending,
+        metrics: JobMetrics,
+        config: DriveConfig,
+        poll: Callable[[Job, Provider], Awaitable[PollResult | None]],
+    ) -> None:
+        self.jobs = jobs
+        self.providers = providers
+        self.ending = ending
+        self.metrics = metrics
+        self.config = config
+        self.poll = poll  # one rate-limited poll, to refresh an expired link
+
+    async def fetch(self, job: Job) -> Job:
+        """Download the finished image at once, store it, and hand it over.
+
+        Only from the provider's result hosts (the provider refuses others, and redirects to
+        others), with its size cap and timeout. An expired link is refreshed by one poll (TTAPI
+        and BFL hand out a fresh signed link for a finished job) before giving up. Retries end
+        `fetch_window` after READY at the latest; a storage failure only retries the write.
+        """
+        provider = self.providers.get(job.provider)
+        if provider is None:
+            await self.ending.end(
+                job, JobState.FAILED, "no_provider", f"The {job.provider} provider is gone."
+            )
+            return job
+        data = await self._download(job, provider)
+        if data is None:
+            return job
+        path = await StoreRetries(job, fetch_deadline(job, None, self.config.fetch_window)).store(
+            self.config.images_dir, data
+        )
+        if path is None:
+            await self.ending.end(job, JobState.FAILED, "storage", FAILURE_TEXT["storage"])
+            return job
+        # The first hand-over's attempt is counted in the same write as the move.
+        return await self.jobs.transition(
+            job, JobState.DELIVERING, result_path=str(path), delivery_attempts=job.delivery_attempts + 1
+        )
+
+    async def _download(self, job: Job, provider: Provider) -> bytes | None:
+        """The image, or None when the job ended because it cannot be downloaded."""
+        url = job.result_url or ""
+        deadline = fetch_deadline(job, url, self.config.fetch_window)
+        refreshed = False
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                return await provider.download(url)
+            except ResultDownloadError as exc:
+                kind = download_kind(exc)
+                self.metrics.provider_errors.labels(job.provider, "download", kind).inc()
+                if kind == "expired" and not refreshed:
+                    refreshed = True
+                    fresh = await self.poll(job, provider)
+                    if fresh is not None and fresh.status is ProviderStatus.READY and fresh.image_url:
+                        url = fresh.image_url
+                        await self.jobs.update(job, result_url=url)
+                        deadline = fetch_deadline(job, url, self.config.fetch_window)
+                        continue
+                delay = retry_delay(attempt)
+                if kind in ("expired", "refused", "not_an_image") or time.time() + delay > deadline:
+                    code = "not_an_image" if kind == "not_an_image" else "download"
+                    await self.ending.end(job, JobState.FAILED, code, FAILURE_TEXT[code], detail=exc.detail)
+                    return None
+                log.warning("job %s: download failed (%s); retrying in %.1fs", job.id, exc.detail, delay)
+                attempt += 1
+                await asyncio.sleep(delay)
+            finally:
+                self.metrics.provider_latency.labels(job.provider, "download").observe(
+                    time.monotonic() - started
+                )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.jobs.model import Job, JobState
+from bot.jobs.model import Job, JobState, Origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +33,28 @@ class JobSink(Protocol):
         """Post the finished image; return a message id if there is one.
 
         Must be idempotent per job: `job.delivery_attempts > 1` means an earlier hand-over may have
-        posted before a crash (see the `bot.jobs.manager` docstring). Raise `Undeliverable` when
+        posted before a crash (see the `bot.jobs.driver` docstring). Raise `Undeliverable` when
         retrying cannot help; any other exception is retried a few times with backoff.
         """
 
     async def job_failed(self, job: Job) -> None:
         """The job ended without an image (failed, moderated, timed out, cancelled)."""
+
+
+class Sinks:
+    """The registered sinks, by the origin whose jobs they hear of (the Discord bot, the CLI)."""
+
+    def __init__(self) -> None:
+        self._by_origin: dict[Origin, JobSink] = {}
+
+    def register(self, origin: Origin, sink: JobSink) -> None:
+        self._by_origin[origin] = sink
+
+    def get(self, origin: Origin) -> JobSink | None:
+        return self._by_origin.get(origin)
+
+    def __contains__(self, origin: object) -> bool:
+        return origin in self._by_origin
+
+    def origins(self) -> list[Origin]:
+        return list(self._by_origin)

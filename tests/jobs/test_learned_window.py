@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.jobs import manager as manager_module
+from bot.jobs import windows as windows_module
 from bot.jobs.manager import JobManager
 from bot.jobs.model import Job, JobState, Origin
 
@@ -46,7 +46,7 @@ async def _finish(services, job: Job, took: float) -> None:
 @pytest.fixture
 def manager(services, tmp_path, monkeypatch) -> JobManager:
     """A manager of its own (no cached window yet) whose guessed window expires at once."""
-    monkeypatch.setattr(manager_module, "GUESSED_WINDOW_TTL", 0.0)
+    monkeypatch.setattr(windows_module, "GUESSED_WINDOW_TTL", 0.0)
     return JobManager(
         db=services.db,
         jobs=services.jobs,

@@ -122,7 +122,7 @@ async def test_first_come_first_served_across_members_within_each_members_active
         assert [(j.id, j.queue_position) for j in mine] == [(a1.id, 1), (a2.id, 2), (a3.id, 3)]
 
         manager.concurrency["ttapi"] = 2
-        manager._schedule_event.set()
+        manager.scheduler.poke()
         await manager.wait_idle(15)
 
     prompts = [r.body["prompt"] for r in fake_ttapi.submits()]
@@ -141,7 +141,7 @@ async def test_jobs_started_together_reach_the_provider_in_arrival_order(tmp_pat
         for member in range(4):
             await submit(services, member + 1, f"member {member}")
         manager.concurrency["ttapi"] = 4
-        manager._schedule_event.set()
+        manager.scheduler.poke()
         await manager.wait_idle(15)
 
     assert [r.body["prompt"] for r in fake_ttapi.submits()] == [f"member {m}" for m in range(4)]
@@ -173,7 +173,7 @@ async def test_a_queued_job_is_cancelled_at_no_cost_and_never_sent(tmp_path, fak
         assert [j.id for j in manager.jobs_of(1)] == [second.id]
 
         manager.concurrency["ttapi"] = 10
-        manager._schedule_event.set()
+        manager.scheduler.poke()
         await manager.wait_idle(10)
         assert await manager.cancel(second.id, user_id=1) is None  # no longer queued
 
@@ -462,7 +462,7 @@ async def test_a_job_whose_image_file_was_lost_fails_plainly_and_costs_nothing(t
         job = await submit_with_image(services, 1, b"an image")
         (tmp_path / "inputs" / f"{job.id}.0.b64").unlink()  # an operator cleaning up by hand
         manager.concurrency["bfl"] = 1
-        manager._schedule_event.set()
+        manager.scheduler.poke()
         await manager.wait_idle(15)
         stored = await services.jobs.get(job.id)
         assert stored is not None

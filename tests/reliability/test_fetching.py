@@ -121,7 +121,7 @@ async def test_a_failing_download_does_not_hold_the_providers_slot(tmp_path, fak
         still = await services.jobs.get(stuck.id)
         assert still is not None
         assert still.state is JobState.FETCHING
-        assert services.manager._queue.in_flight("ttapi") == 0
+        assert services.manager.scheduler.queue.in_flight("ttapi") == 0
 
 
 async def test_a_download_that_keeps_failing_ends_at_the_fetch_deadline_and_says_so(tmp_path, fake_ttapi):

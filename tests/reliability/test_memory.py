@@ -60,7 +60,7 @@ async def test_the_sink_lets_go_of_interactions_whose_token_expired(
     (fresh,) = await running.jobs.for_user(bob.id)
     assert list(simcord_bot.sink._live) == [fresh.id]
     running.manager.concurrency["ttapi"] = 2
-    running.manager._schedule_event.set()
+    running.manager.scheduler.poke()
     await finish_jobs(simcord_env, running)
     assert (await running.jobs.get(stuck.id)).state is JobState.DELIVERED  # type: ignore[union-attr]
 
@@ -68,7 +68,7 @@ async def test_the_sink_lets_go_of_interactions_whose_token_expired(
 async def test_callback_news_for_a_job_driven_elsewhere_is_dropped_after_a_while(tmp_path, fake_ttapi):
     async with manager_env(tmp_path, ttapi=fake_ttapi, callbacks=True) as (services, _, url):
         manager = services.manager
-        manager._inbox.ttl = 0.3
+        manager.mailbox.inbox.ttl = 0.3
         # A job of an origin this manager does not drive (as a CLI job is for the bot), running.
         plan = plan_job(
             "a lighthouse",
@@ -87,11 +87,11 @@ async def test_callback_news_for_a_job_driven_elsewhere_is_dropped_after_a_while
             http.post(f"{url}/callbacks/ttapi/{job.id}/{job.callback_token}", data=body) as response,
         ):
             assert response.status == 200
-        assert len(manager._inbox) == 1
+        assert len(manager.mailbox.inbox) == 1
 
         await asyncio.sleep(1.5)  # the scheduler's beat is a second
 
-        assert len(manager._inbox) == 0
+        assert len(manager.mailbox.inbox) == 0
 
 
 async def test_a_cancelled_jobs_429_pause_is_not_kept(tmp_path, fake_ttapi):
@@ -104,8 +104,8 @@ async def test_a_cancelled_jobs_429_pause_is_not_kept(tmp_path, fake_ttapi):
             if stored is not None and stored.error_code == "busy" and manager.position_of(job.id):
                 break
             await asyncio.sleep(0.05)
-        assert job.id in manager._queue._not_before
+        assert job.id in manager.scheduler.queue._not_before
 
         assert await manager.cancel(job.id) is not None
 
-        assert manager._queue._not_before == {}
+        assert manager.scheduler.queue._not_before == {}

@@ -1,0 +1,104 @@
+"""The hand-off to whoever asked: progress as a job moves, and delivery of its finished image.
+
+Through the registered `JobSink` of the job's origin (bot/jobs/sink.py); the core knows nothing of
+Discord. Delivery is at least once, never silently twice: `delivery_attempts` is committed before
+each hand-over, so a sink can tell a repeat (attempts > 1) from a first post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.jobs.ending import Ending
+from bot.jobs.metrics import JobMetrics
+from bot.jobs.model import Job, JobState
+from bot.jobs.sink import Progress, Sinks, Undeliverable
+from bot.store.jobs import JobRepository
+
+log = logging.getLogger(__name__)
+
+#: Delivery hand-overs before a job is given up as undeliverable.
+DELIVERY_ATTEMPTS = 5
+
+
+class Handoff:
+    def __init__(
+        self,
+        sinks: Sinks,
+        jobs: JobRepository,
+        ending: Ending,
+        metrics: JobMetrics,
+        *,
+        position_of: Callable[[str], int | None],
+        typical: Callable[[Job], Awaitable[float]],
+    ) -> None:
+        self.sinks = sinks
+        self.jobs = jobs
+        self.ending = ending
+        self.metrics = metrics
+        self.position_of = position_of
+        self.typical = typical
+
+    async def notify(self, job: Job, *, fraction: float | None = None) -> None:
+        """Tell the job's sink where it stands (its queue position while queued)."""
+        sink = self.sinks.get(job.origin)
+        if sink is None:
+            return
+        elapsed = time.time() - job.submitted_at if job.submitted_at else None
+        position = self.position_of(job.id) if job.state is JobState.QUEUED else None
+        job.queue_position = position
+        progress = Progress(job.state, position, elapsed, await self.typical(job), fraction)
+        try:
+            await sink.job_updated(job, progress)
+        except Exception:
+            log.exception("job %s: progress update failed", job.id)
+
+    async def deliver(self, job: Job, *, counted: bool = False) -> None:
+        """Hand the saved image to the sink, a few times if need be, then end the job.
+
+        `counted`: the first attempt was already counted (with the move to `delivering`).
+        """
+        sink = self.sinks.get(job.origin)
+        if sink is None:
+            return
+        try:
+            data = await asyncio.to_thread(Path(job.result_path or "").read_bytes)
+        except OSError as exc:
+            await self.jobs.transition(
+                job, JobState.UNDELIVERABLE, error_code="undeliverable", error_message=f"image lost: {exc}"
+            )
+            return
+        for attempt in range(DELIVERY_ATTEMPTS):
+            # Committed before the hand-over: a repeat after a crash is visible to the sink.
+            if not (counted and attempt == 0):
+                await self.jobs.update(job, delivery_attempts=job.delivery_attempts + 1)
+            try:
+                message_id = await sink.deliver(job, data)
+                break
+            except Undeliverable as exc:
+                log.warning("job %s: undeliverable: %s", job.id, exc)
+                await self.ending.finish(
+                    job, JobState.UNDELIVERABLE, error_code="undeliverable", error_message=str(exc)[:500]
+                )
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if attempt + 1 == DELIVERY_ATTEMPTS:
+                    log.exception("job %s: delivery failed %d times; giving up", job.id, DELIVERY_ATTEMPTS)
+                    await self.ending.finish(
+                        job,
+                        JobState.UNDELIVERABLE,
+                        error_code="undeliverable",
+                        error_message=f"delivery failed: {type(exc).__name__}",
+                    )
+                    return
+                log.warning("job %s: delivery failed (%s); retrying", job.id, type(exc).__name__)
+                await asyncio.sleep(min(30.0, 2.0 * 2**attempt))
+        await self.ending.finish(job, JobState.DELIVERED, result_message_id=message_id)
+        self.metrics.job_seconds.labels(job.model).observe(max(0.0, time.time() - job.created_at))
+        log.info("job %s: delivered", job.id)
