@@ -192,7 +192,7 @@ async def test_a_job_whose_ending_the_store_refuses_is_ended_once_the_store_is_b
         holders.append(holder)
         raise RuntimeError("a bug in a job's step")
 
-    manager.apply_result = buggy_apply_result  # type: ignore[method-assign]
+    manager.follower.apply_result = buggy_apply_result  # type: ignore[method-assign]
     await alice.slash(channel, "imagine", prompt="a lighthouse")
     for _ in range(200):
         if any("refused ending the job" in r.getMessage() for r in caplog.records):
