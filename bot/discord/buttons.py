@@ -51,6 +51,8 @@ VARY_MODEL = "flux-pro-1.1-ultra"
 #: The Reroll label under an image made from reference images (see `require_own_references`).
 REROLL_OWN_REFERENCES = "Reroll (requester's references)"
 ACTIONS = ("reroll", "edit", "vary", "details", "delete", "cancel")
+#: The Edit form's custom_id: the image's job and the member the form was shown to.
+EDIT_FORM = re.compile(r"fluxbot-modal:edit:" + JOB_ID + r":(?P<member>[0-9]{1,20})")
 #: Any fluxbot custom_id that is not exactly one of ours: answered as unknown.
 UNKNOWN_TEMPLATE = r"fluxbot:(?!(?:" + "|".join(ACTIONS) + r"):[0-9a-f]{16}\Z).*"
 
@@ -211,12 +213,15 @@ class EditButton(JobButton, template=r"fluxbot:edit:" + JOB_ID):
 
     async def run(self, interaction: discord.Interaction) -> None:
         _require_model(_bot(interaction), EDIT_MODEL, "Editing")
-        await interaction.response.send_modal(EditModal(self.job_id, interaction.user.id))
+        form = EditModal(self.job_id, interaction.user.id)
+        await interaction.response.send_modal(form)
+        form.stop()  # its submit is handled from the custom_id alone (`form_submitted`), not by this object
 
 
 class EditModal(discord.ui.Modal, title="Edit this image"):
-    """One modal per member and image: its custom_id names both, so two members editing the same
-    image at once each get their own (discord.py keeps one modal per custom_id)."""
+    """The Edit form. Its custom_id names the image's job and the member it was shown to, so two
+    members editing the same image each have their own (discord.py keeps one modal per custom_id)
+    and a form opened before a restart, or left open for long, still works."""
 
     instruction: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
         label="What should change?",
@@ -228,25 +233,40 @@ class EditModal(discord.ui.Modal, title="Edit this image"):
     )
 
     def __init__(self, job_id: str, member_id: int) -> None:
-        super().__init__(custom_id=f"fluxbot-modal:edit:{job_id}:{member_id}", timeout=15 * 60)
-        self.job_id = job_id
-        self.member_id = member_id
+        super().__init__(custom_id=f"fluxbot-modal:edit:{job_id}:{member_id}", timeout=None)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        # From this submit itself, before any await: another submit cannot change what is read.
-        instruction = submitted_value(interaction, "instruction")
-        if interaction.user.id != self.member_id:
-            raise NotAllowed("That edit form belongs to another member; press Edit to get your own.")
-        await interaction.response.defer(thinking=True)
-        bot = _bot(interaction)
-        job = await load_job(bot, self.job_id)
-        image = await result_image(job, interaction.message)
-        inputs = await planning(bot, interaction, EDIT_MODEL)
-        plan = plan_job(instruction, {"model": EDIT_MODEL}, images=[image], **inputs)
-        await _start(bot, interaction, plan, job)  # charged to interaction.user: who submitted
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+async def form_submitted(interaction: discord.Interaction) -> None:
+    """Every submitted `fluxbot-modal:` form (a client listener): the Edit form, or a clear answer."""
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = str(data.get("custom_id", ""))
+    if not custom_id.startswith("fluxbot-modal:"):
+        return
+    try:
+        match = EDIT_FORM.fullmatch(custom_id)
+        if match is None:
+            raise NotFound(
+                "This form is not one the bot knows (it may be from an older version). Nothing was done."
+            )
+        await submit_edit(interaction, match["job"], int(match["member"]))
+    except Exception as error:
         await handle_interaction_error(interaction, error)
+
+
+async def submit_edit(interaction: discord.Interaction, job_id: str, member_id: int) -> None:
+    # From this submit itself, before any await: nothing else can change what is read.
+    instruction = submitted_value(interaction, "instruction")
+    if interaction.user.id != member_id:
+        raise NotAllowed("That edit form belongs to another member; press Edit to get your own.")
+    await interaction.response.defer(thinking=True)
+    bot = _bot(interaction)
+    job = await load_job(bot, job_id)
+    image = await result_image(job, interaction.message)
+    inputs = await planning(bot, interaction, EDIT_MODEL)
+    plan = plan_job(instruction, {"model": EDIT_MODEL}, images=[image], **inputs)
+    await _start(bot, interaction, plan, job)  # charged to interaction.user: who submitted
 
 
 def submitted_value(interaction: discord.Interaction, custom_id: str) -> str:
@@ -414,4 +434,4 @@ def jobs_view(jobs: list[Job]) -> discord.ui.View | None:
     return view if view.children else None
 
 
-__all__ = ["DYNAMIC_ITEMS", "jobs_embed", "jobs_view", "result_view"]
+__all__ = ["DYNAMIC_ITEMS", "form_submitted", "jobs_embed", "jobs_view", "result_view"]

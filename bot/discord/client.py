@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
-from bot.discord.buttons import DYNAMIC_ITEMS, result_view
+from bot.discord.buttons import DYNAMIC_ITEMS, form_submitted, result_view
 from bot.discord.command_sync import sync_if_changed
 from bot.discord.delivery import DiscordSink
 from bot.discord.replies import FluxTree
@@ -83,6 +83,8 @@ class FluxBot(commands.Bot):
     async def setup_hook(self) -> None:
         # Buttons under results posted before a restart keep working: they are matched by template.
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        # The Edit form likewise: handled from its custom_id, by no object kept in memory.
+        self.add_listener(form_submitted, "on_interaction")
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.services.manager.register_sink(Origin.DISCORD, self.sink)
