@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from bot.credits import MAX_CREDITS, parse_credit_amount
 from bot.errors import InvalidInput
+from bot.quota import parse_credits
 from bot.settings import settings_problems
 from bot.store.db import apply_migrations, list_migrations, open_database
 from tests.conftest import finish_jobs, make_settings, refusals
@@ -137,3 +138,11 @@ async def test_limits_stored_out_of_range_before_the_fix_are_brought_into_range(
         await apply_migrations(db)
         rows = await db.fetchall("SELECT target_id, amount FROM quota_limits ORDER BY target_id")
     assert [r["amount"] for r in rows] == ["1000000000", "1000000000", "0", "12.5", None]
+
+
+@pytest.mark.parametrize(("reported", "expected"), [("0.45", "0.45"), (5, "5"), ("1e28", None), ("-0", "0")])
+def test_a_provider_figure_beyond_the_range_counts_as_not_reported(reported, expected):
+    """A provider's `cost`/`quota` the ledger could not add up is ignored (the held estimate is
+    charged instead) rather than failing the job's settlement with OverflowError."""
+    amount = parse_credits(reported)
+    assert (str(amount) if amount is not None else None) == expected
