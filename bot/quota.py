@@ -16,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -31,6 +31,8 @@ from bot.settings import Limit, Settings
 from bot.store.db import Statement, run_in
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
+
+T = TypeVar("T")
 
 #: How long a learned price is used before the ledger is read again (see `QuotaService.estimate`).
 PRICE_TTL = 30.0
@@ -437,56 +439,84 @@ class QuotaService:
         """One-off credit for the current period: to each member listed, to everyone with `role_id`,
         or (neither) to the guild's budget. Returns the period key, and False when this interaction
         had already granted (a command delivered twice grants once: migration 0012)."""
-        try:
-            async with self.ledger.db.transaction() as conn:
-                key = await self.period_for(guild_id, conn=conn)
-                if interaction_id is not None and await self.ledger.interaction_written(
-                    conn, interaction_id, "grant"
-                ):
-                    return key, False
-                targets: Sequence[int | None] = user_ids if user_ids is not None else [None]
-                for user_id in targets:
-                    await self.ledger.add(
-                        conn,
-                        "grant",
-                        amount,
-                        period=key,
-                        guild_id=guild_id,
-                        user_id=user_id,
-                        role_id=role_id if user_id is None else None,
-                        actor_id=actor_id,
-                        interaction_id=interaction_id,
-                    )
-        except sqlite3.IntegrityError:
-            if interaction_id is None:
-                raise
-            # The same interaction, granting at this very moment in another task: it wins.
+
+        async def write(conn: aiosqlite.Connection) -> str:
+            key = await self.period_for(guild_id, conn=conn)
+            targets: Sequence[int | None] = user_ids if user_ids is not None else [None]
+            for user_id in targets:
+                await self.ledger.add(
+                    conn,
+                    "grant",
+                    amount,
+                    period=key,
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    role_id=role_id if user_id is None else None,
+                    actor_id=actor_id,
+                    interaction_id=interaction_id,
+                )
+            return key
+
+        key = await self._once_per_interaction(interaction_id, "grant", write)
+        if key is None:
             return await self.period_for(guild_id), False
         return key, True
 
-    async def reset(self, guild_id: int, user_ids: Sequence[int] | None, *, actor_id: int) -> int:
+    async def reset(
+        self,
+        guild_id: int,
+        user_ids: Sequence[int] | None,
+        *,
+        actor_id: int,
+        interaction_id: int | None = None,
+    ) -> int | None:
         """Bring usage of the current period back to zero: for the members listed, or (None) for the
-        guild's budget and every member. Holds of running jobs stay. Returns how many were reset."""
-        count = 0
-        async with self.ledger.db.transaction() as conn:
+        guild's budget and every member. Holds of running jobs stay. Returns how many were reset,
+        or None when this interaction had already reset (delivered twice)."""
+
+        async def write(conn: aiosqlite.Connection) -> int:
+            count = 0
             key = await self.period_for(guild_id, conn=conn)
-            if user_ids is None:
+            members = user_ids
+            if members is None:
                 guild_usage = await self.ledger.guild_usage(guild_id, key, conn=conn)
                 if guild_usage.used > 0:
                     await self.ledger.add(
                         conn, "reset", guild_usage.used, period=key, guild_id=guild_id, user_id=None,
-                        actor_id=actor_id,
+                        actor_id=actor_id, interaction_id=interaction_id,
                     )  # fmt: skip
-                user_ids = await self.ledger.members_with_usage(conn, guild_id, key)
-            for user_id in user_ids:
+                members = await self.ledger.members_with_usage(conn, guild_id, key)
+            for user_id in members:
                 usage = await self.ledger.member_usage(guild_id, user_id, key, conn=conn)
                 if usage.used > 0:
                     await self.ledger.add(
                         conn, "reset", usage.used, period=key, guild_id=guild_id, user_id=user_id,
-                        actor_id=actor_id,
+                        actor_id=actor_id, interaction_id=interaction_id,
                     )  # fmt: skip
                     count += 1
-        return count
+            return count
+
+        return await self._once_per_interaction(interaction_id, "reset", write)
+
+    async def _once_per_interaction(
+        self,
+        interaction_id: int | None,
+        kind: str,
+        write: Callable[[aiosqlite.Connection], Awaitable[T]],
+    ) -> T | None:
+        """Run an admin write in one transaction, unless this interaction already wrote entries of
+        this kind (then None). The ledger's unique index settles two deliveries at the same moment."""
+        try:
+            async with self.ledger.db.transaction() as conn:
+                if interaction_id is not None and await self.ledger.interaction_written(
+                    conn, interaction_id, kind
+                ):
+                    return None
+                return await write(conn)
+        except sqlite3.IntegrityError:
+            if interaction_id is None:
+                raise
+            return None  # the same interaction, writing at this very moment in another process
 
 
 def check(

@@ -281,8 +281,15 @@ class Admin(commands.Cog):
             user_ids = None
             label = "the server budget and every member"
         count = await self.bot.services.quota.reset(
-            interaction.guild_id, user_ids, actor_id=interaction.user.id
+            interaction.guild_id, user_ids, actor_id=interaction.user.id, interaction_id=interaction.id
         )
+        if count is None:
+            await interaction.followup.send(
+                f"This command already reset this period's usage for {label}; it arrived twice and "
+                "nothing more was reset.",
+                ephemeral=True,
+            )
+            return
         what = "" if scope == "guild" else f" ({count} had usage)"
         await interaction.followup.send(
             f"Reset this period's usage for {label}{what}. Jobs still running keep their holds.",

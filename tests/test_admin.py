@@ -330,6 +330,24 @@ async def test_a_grant_delivered_twice_grants_once(services):
     assert [r["interaction_id"] for r in grants] == [1001, 1002, 1003]
 
 
+async def test_a_reset_delivered_twice_resets_once(services):
+    """A replay after new charges must not forgive them too."""
+    quota, ledger, guild_id, alice = services.quota, services.ledger, 7, 11
+    key = await quota.period_for(guild_id)
+
+    async def charge(amount: int) -> None:
+        async with services.db.transaction() as conn:
+            await ledger.add(conn, "charge", Decimal(amount), period=key, guild_id=guild_id, user_id=alice)
+
+    await charge(4)
+    assert await quota.reset(guild_id, [alice], actor_id=1, interaction_id=2001) == 1
+    await charge(3)
+    assert await quota.reset(guild_id, [alice], actor_id=1, interaction_id=2001) is None
+    assert (await ledger.member_usage(guild_id, alice, key)).used == 3
+    assert await quota.reset(guild_id, None, actor_id=1, interaction_id=2002) == 1  # a new command
+    assert (await ledger.member_usage(guild_id, alice, key)).used == 0
+
+
 async def test_reset_by_role_looks_members_up_in_batches_of_100(simcord_env, running, server):
     """250 members with usage, none in the cache (no members intent): before, 250 sequential
     fetch_member REST calls before the answer; now 3 gateway lookups of 100 ids."""
