@@ -14,7 +14,6 @@ guild may choose its own (`/admin quota limit ... period:`).
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -22,15 +21,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-import aiosqlite
-
 from bot.credits import MAX_CREDITS, normalised
 from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.model import Job
 from bot.settings import Limit, Settings
-from bot.store.db import Statement, run_in
+from bot.store.base import Transaction
+from bot.store.db import Statement
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
+from bot.store.statements import Execute, Unit
 
 T = TypeVar("T")
 
@@ -149,9 +148,10 @@ class Hold:
     resets: datetime
     statement: Statement
 
-    def write(self, conn: sqlite3.Connection) -> bool:
-        """In the connection's thread: append the hold if it fits the limits. Returns whether it did."""
-        return conn.execute(*self.statement).rowcount == 1
+    def write(self) -> Unit[bool]:
+        """A (sub-)unit: append the hold if it fits the limits. Returns whether it did."""
+        written = yield Execute(*self.statement)
+        return bool(written == 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +209,7 @@ class QuotaService:
 
     # -- periods ----------------------------------------------------------------------------------
 
-    async def period_of(self, guild_id: int | None, *, conn: aiosqlite.Connection | None = None) -> str:
+    async def period_of(self, guild_id: int | None, *, conn: Transaction | None = None) -> str:
         """The guild's period name (day/week/month): its own setting, else `QUOTA_PERIOD`."""
         if guild_id is None:
             return self.settings.quota_period
@@ -220,7 +220,7 @@ class QuotaService:
         """The current period key for `period` (default `QUOTA_PERIOD`)."""
         return period_key(self.now(), period or self.settings.quota_period)
 
-    async def period_for(self, guild_id: int | None, *, conn: aiosqlite.Connection | None = None) -> str:
+    async def period_for(self, guild_id: int | None, *, conn: Transaction | None = None) -> str:
         """The current period key in this guild."""
         return period_key(self.now(), await self.period_of(guild_id, conn=conn))
 
@@ -232,7 +232,7 @@ class QuotaService:
         user_id: int,
         role_ids: Sequence[int] = (),
         *,
-        conn: aiosqlite.Connection | None = None,
+        conn: Transaction | None = None,
     ) -> Limits:
         if guild_id is None:
             return Limits(self.settings.quota_default_limit, "bot default", None)
@@ -283,7 +283,7 @@ class QuotaService:
         role_ids: Sequence[int],
         key: str,
         *,
-        conn: aiosqlite.Connection | None = None,
+        conn: Transaction | None = None,
     ) -> tuple[Usage, Usage]:
         """The member's usage (grants to any of their roles included) and the guild budget's."""
         return await self.ledger.standing(guild_id, user_id, tuple(role_ids), key, conn=conn)
@@ -325,7 +325,7 @@ class QuotaService:
 
     async def hold(
         self,
-        conn: aiosqlite.Connection,
+        conn: Transaction,
         job: Job,
         *,
         role_ids: Sequence[int] = (),
@@ -333,7 +333,7 @@ class QuotaService:
     ) -> None:
         """Check the guild's rules and the limits, and record the hold, in the job-insert transaction."""
         hold = await self.prepare_hold(job, role_ids=role_ids, enforce=enforce, conn=conn)
-        if not await run_in(conn, hold.write):
+        if not await conn.run(hold.write):
             raise await self.why_refused(hold, conn=conn)
 
     async def prepare_hold(
@@ -342,7 +342,7 @@ class QuotaService:
         *,
         role_ids: Sequence[int] = (),
         enforce: bool = True,
-        conn: aiosqlite.Connection | None = None,
+        conn: Transaction | None = None,
     ) -> Hold:
         """Check the guild's rules (raises `NotAllowed`) and return the job's hold, ready to write.
 
@@ -381,7 +381,7 @@ class QuotaService:
         )
         return Hold(job, tuple(role_ids), limits, key, period_reset(self.now(), period_name), statement)
 
-    async def why_refused(self, hold: Hold, *, conn: aiosqlite.Connection | None = None) -> QuotaExceeded:
+    async def why_refused(self, hold: Hold, *, conn: Transaction | None = None) -> QuotaExceeded:
         """Why a hold did not fit, as the member reads it.
 
         From the figures the statement saw when `conn` is its transaction; else from the latest
@@ -397,11 +397,11 @@ class QuotaService:
             return exc
         return QuotaExceeded(refusal("member", job.estimate, hold.limits.member, usage, hold.resets))
 
-    async def settle(self, conn: aiosqlite.Connection, job: Job, cost: Decimal) -> None:
+    async def settle(self, conn: Transaction, job: Job, cost: Decimal) -> None:
         """Turn the job's hold into the provider-reported charge. Idempotent per job."""
         await conn.execute(*await self.settlement(job, cost))
 
-    async def release(self, conn: aiosqlite.Connection, job: Job, note: str | None = None) -> None:
+    async def release(self, conn: Transaction, job: Job, note: str | None = None) -> None:
         """Give the hold back: nothing is charged. Idempotent per job."""
         await conn.execute(*self.release_statement(job, note))
 

@@ -25,13 +25,15 @@ from urllib.request import pathname2url
 import aiosqlite
 
 from bot.errors import ConfigurationError
+from bot.store.base import Transaction
+from bot.store.statements import SQLITE, Sql, Unit, UnitFunction, drive_sqlite, sql_for, statement_unit
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 #: One SQL statement and its parameters, built ahead to run inside a caller's transaction or unit.
-Statement = tuple[str, tuple[Any, ...]]
+Statement = tuple[Sql, tuple[Any, ...]]
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -178,16 +180,18 @@ class Database:
         #: A plain read-only connection used on the event loop itself, for `fetchall_now`.
         self._inline: sqlite3.Connection | None = None
         self._lock = WriterLock()
-        self._batch: list[tuple[Callable[..., Any], tuple[Any, ...], bool, asyncio.Future[Any]]] = []
+        self._batch: list[tuple[UnitFunction, tuple[Any, ...], bool, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
+    dialect = SQLITE
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Transaction]:
         """A write transaction; commits on success, rolls back on any error."""
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
+                yield SqliteTransaction(self.conn)
             except BaseException:
                 # SQLite has already rolled back after some errors (SQLITE_FULL, SQLITE_IOERR); a
                 # second ROLLBACK would raise and hide the real error.
@@ -265,22 +269,22 @@ class Database:
         async with self._lock:
             return await _in_thread(self.conn, sql, params, one=one)
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+    async def execute(self, sql: Sql, params: Sequence[Any] = ()) -> None:
         """A single-statement write in its own transaction."""
         async with self.transaction() as conn:
             await conn.execute(sql, params)
 
-    async def execute_one(self, sql: str, params: Sequence[Any] = ()) -> int:
+    async def execute_one(self, sql: Sql, params: Sequence[Any] = ()) -> int:
         """One write statement, durable when this returns; returns its rowcount.
 
         Group commit, for the job manager's hot path (a compare-and-set state change is one
         UPDATE): see `atomic`. A statement is atomic by itself, so it needs no savepoint.
         """
-        count: int = await self._group(_rowcount, (sql, tuple(params)), savepoint=False)
+        count: int = await self._group(statement_unit, (sql, tuple(params)), savepoint=False)
         return count
 
-    async def atomic(self, unit: Callable[..., T], *args: Any) -> T:
-        """Run `unit(connection, *args)` in the connection's thread, atomically; return its result.
+    async def atomic(self, unit: Callable[..., Unit[T]], *args: Any) -> T:
+        """Run the unit `unit(*args)` (bot/store/statements.py) in the connection's thread, atomically.
 
         Group commit: units arriving while a batch is written wait for the next batch, and a batch
         is `BEGIN IMMEDIATE; ...; COMMIT` in *one* hop to the connection's thread, each unit inside
@@ -290,12 +294,12 @@ class Database:
         0.6 s as transactions of six hops each (benchmarks/vs_official_client.py). A unit that
         raises is rolled back alone and its caller gets the exception; nobody is answered before
         the COMMIT; when the transaction itself fails (a full disk, a COMMIT refused), every unit
-        in it fails. `unit` runs on a plain `sqlite3.Connection`, so it must not await anything.
+        in it fails. The unit's statements run on a plain `sqlite3.Connection`, in that thread.
         """
         result: T = await self._group(unit, args, savepoint=True)
         return result
 
-    async def _group(self, unit: Callable[..., Any], args: tuple[Any, ...], *, savepoint: bool) -> Any:
+    async def _group(self, unit: UnitFunction, args: tuple[Any, ...], *, savepoint: bool) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._batch.append((unit, args, savepoint, future))
         if self._flusher is None or self._flusher.done():
@@ -322,7 +326,7 @@ class Database:
                 else:
                     future.set_exception(value)
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    async def executemany(self, sql: Sql, rows: Iterable[Sequence[Any]]) -> None:
         async with self.transaction() as conn:
             await conn.executemany(sql, rows)
 
@@ -338,9 +342,9 @@ class Database:
         return True
 
 
-def _fetch(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], one: bool) -> Any:
+def _fetch(conn: sqlite3.Connection, sql: Sql, params: tuple[Any, ...], one: bool) -> Any:
     """In the connection's thread: one query, start to finish (its statement is reset on return)."""
-    cursor = conn.execute(sql, params)
+    cursor = conn.execute(sql_for(sql, SQLITE), params)
     try:
         return cursor.fetchone() if one else cursor.fetchall()
     finally:
@@ -352,30 +356,21 @@ async def _in_thread(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]
     return await conn._execute(_fetch, conn._conn, sql, tuple(params), one)
 
 
-async def run_in(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
-    """`fn(sqlite3_connection, *args)` in the aiosqlite connection's thread: several statements, one hop."""
-    result: T = await conn._execute(fn, conn._conn, *args)
-    return result
+class SqliteTransaction(Transaction):
+    """A transaction on the write connection: each call is one hop to the connection's thread."""
 
+    dialect = SQLITE
 
-async def fetchone_in(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-    """A read inside the caller's transaction, in one hop (not three: execute, fetch, close)."""
-    row: sqlite3.Row | None = await _in_thread(conn, sql, params, one=True)
-    return row
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
 
-
-async def fetchall_in(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-    """`fetchone_in` for several rows."""
-    rows: list[sqlite3.Row] = await _in_thread(conn, sql, params, one=False)
-    return rows
-
-
-def _rowcount(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> int:
-    return conn.execute(sql, params).rowcount
+    async def run(self, unit: Callable[..., Unit[T]], *args: Any) -> T:
+        result: T = await self.conn._execute(drive_sqlite, self.conn._conn, unit(*args))
+        return result
 
 
 def _run_batch(
-    conn: sqlite3.Connection, batch: list[tuple[Callable[..., Any], tuple[Any, ...], bool, Any]]
+    conn: sqlite3.Connection, batch: list[tuple[UnitFunction, tuple[Any, ...], bool, Any]]
 ) -> list[tuple[bool, Any]]:
     """In the connection's thread: the units of one group commit, in one transaction.
 
@@ -389,7 +384,7 @@ def _run_batch(
             if savepoint:
                 conn.execute("SAVEPOINT unit")
             try:
-                value = unit(conn, *args)
+                value = drive_sqlite(conn, unit(*args))
             except Exception as exc:
                 if not conn.in_transaction:
                     raise  # SQLite rolled the whole transaction back (SQLITE_FULL, IOERR, ...)

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-import aiosqlite
-
 from bot.settings import Limit
+from bot.store.base import Transaction
 from bot.store.db import Database
 
 LimitScope = Literal["member", "role", "default", "guild"]
@@ -56,7 +55,7 @@ class GuildStore:
         self.ttl = ttl
         self._cache: dict[int, tuple[float, GuildConfig]] = {}
 
-    async def config(self, guild_id: int, *, conn: aiosqlite.Connection | None = None) -> GuildConfig:
+    async def config(self, guild_id: int, *, conn: Transaction | None = None) -> GuildConfig:
         cached = self._cache.get(guild_id)
         now = time.monotonic()
         if cached is not None and cached[0] > now:
@@ -67,8 +66,8 @@ class GuildStore:
             rows = await self.db.fetchall(settings_sql, (guild_id,))
             limit_rows = await self.db.fetchall(limits_sql, (guild_id,))
         else:
-            rows = list(await conn.execute_fetchall(settings_sql, (guild_id,)))
-            limit_rows = list(await conn.execute_fetchall(limits_sql, (guild_id,)))
+            rows = await conn.fetchall(settings_sql, (guild_id,))
+            limit_rows = await conn.fetchall(limits_sql, (guild_id,))
         config = GuildConfig(
             _settings(guild_id, rows[0] if rows else None),
             {(r["scope"], int(r["target_id"])): _limit(r["amount"]) for r in limit_rows},
@@ -81,9 +80,7 @@ class GuildStore:
 
     # -- settings ---------------------------------------------------------------------------------
 
-    async def settings(
-        self, guild_id: int | None, *, conn: aiosqlite.Connection | None = None
-    ) -> GuildSettings:
+    async def settings(self, guild_id: int | None, *, conn: Transaction | None = None) -> GuildSettings:
         if guild_id is None:
             return GuildSettings(0)
         return (await self.config(guild_id, conn=conn)).settings
@@ -133,11 +130,13 @@ class GuildStore:
     async def clear_limit(self, guild_id: int, scope: LimitScope, target_id: int) -> bool:
         self.forget(guild_id)
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM quota_limits WHERE guild_id = ? AND scope = ? AND target_id = ?",
-                (guild_id, scope, target_id),
+            removed = (
+                await conn.execute(
+                    "DELETE FROM quota_limits WHERE guild_id = ? AND scope = ? AND target_id = ?",
+                    (guild_id, scope, target_id),
+                )
+                > 0
             )
-            removed = cursor.rowcount > 0
         self.forget(guild_id)
         return removed
 
@@ -147,7 +146,7 @@ class GuildStore:
         user_id: int,
         role_ids: Sequence[int],
         *,
-        conn: aiosqlite.Connection | None = None,
+        conn: Transaction | None = None,
     ) -> list[LimitRow]:
         """Every limit that may apply to this member: theirs, their roles', the guild's default and budget."""
         limits = (await self.config(guild_id, conn=conn)).limits

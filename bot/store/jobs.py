@@ -11,12 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from bot.encoding import Base64, b64encode, in_image_thread
 from bot.jobs.model import TRANSITIONS, UNFINISHED_STATES, Job, JobState, Origin
-from bot.store.db import Database, run_in
+from bot.store.base import Transaction
+from bot.store.db import Database
 from bot.store.files import InputFiles, InputImage, StoredInput
+from bot.store.statements import Execute, ExecuteMany, Query, Unit
 
 #: Columns a transition may set besides `state` and `updated_at`.
 MUTABLE_COLUMNS = frozenset(
@@ -129,8 +129,9 @@ class Transition:
         sql = f"UPDATE jobs SET {', '.join(columns)} WHERE id = ? AND state = ?"  # noqa: S608 - names are whitelisted
         return cls(job, to, fields, now, sql, params)
 
-    def write(self, conn: sqlite3.Connection) -> None:
-        self.check(conn.execute(self.sql, self.params).rowcount)
+    def write(self) -> Unit[None]:
+        """The move as a (sub-)unit: raises `StaleJobState` if another writer moved the job first."""
+        self.check((yield Execute(self.sql, self.params)))
 
     def check(self, changed: int) -> None:
         if changed != 1:
@@ -152,14 +153,14 @@ class JobRepository:
         self.db = db
         self.input_files = InputFiles(inputs_folder or Path(db.path).parent / "inputs")
 
-    async def insert(self, conn: aiosqlite.Connection, job: Job, inputs: Sequence[InputImage] = ()) -> Job:
+    async def insert(self, conn: Transaction, job: Job, inputs: Sequence[InputImage] = ()) -> Job:
         """Insert inside the caller's transaction (the quota hold commits with it). Sets `seq`.
 
         The images' files are written first; if the transaction does not commit, they are orphans
         (`remove_orphan_inputs`).
         """
         stored = await self.input_files.write(job.id, inputs)
-        return await run_in(conn, insert_job, job, tuple(stored))
+        return await conn.run(insert_job, job, tuple(stored))
 
     async def remove_orphan_inputs(self, *, older_than: float) -> int:
         """Remove reference image files no row names (written by an accept that never committed)."""
@@ -249,14 +250,14 @@ class JobRepository:
         return [float(r["took"]) for r in rows if r["took"] is not None and r["took"] >= 0]
 
 
-def insert_job(conn: sqlite3.Connection, job: Job, inputs: Iterable[StoredInput] = ()) -> Job:
+def insert_job(job: Job, inputs: Iterable[StoredInput] = ()) -> Unit[Job]:
     """Insert a job and the names of its reference images' files (already written); sets `seq`.
 
-    In the connection's thread, inside the caller's transaction (the quota hold commits with it).
+    A (sub-)unit, inside the caller's transaction (the quota hold commits with it).
     """
-    row = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()
+    row = yield Query("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs", one=True)
     job.seq = int(row[0]) if row else 1
-    conn.execute(
+    yield Execute(
         """INSERT INTO jobs (id, seq, state, origin, provider, model, prompt, params, user_id,
                guild_id, channel_id, estimate, created_at, updated_at, parent_job_id, callback_token,
                interaction_app_id, interaction_token, interaction_created_at, width, height, seed)
@@ -286,21 +287,22 @@ def insert_job(conn: sqlite3.Connection, job: Job, inputs: Iterable[StoredInput]
             job.seed,
         ),
     )
-    rows = [(job.id, i, image.field, image.file) for i, image in enumerate(inputs)]
+    rows = [(job.id, i, image.field, b"", image.file) for i, image in enumerate(inputs)]
     if rows:
-        conn.executemany(
+        yield ExecuteMany(
             "INSERT INTO job_inputs (job_id, idx, field, data, encoding, file)"
-            " VALUES (?, ?, ?, x'', 'base64', ?)",
+            " VALUES (?, ?, ?, ?, 'base64', ?)",
             rows,
         )
     return job
 
 
-def count_unfinished(conn: sqlite3.Connection, user_id: int) -> int:
-    """A member's jobs that count against the queue limit (in the connection's thread)."""
+def count_unfinished(user_id: int) -> Unit[int]:
+    """A member's jobs that count against the queue limit (a sub-unit)."""
     states = [s.value for s in UNFINISHED_STATES if s is not JobState.DELIVERING]
-    row = conn.execute(
+    row = yield Query(
         f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN ({','.join('?' * len(states))})",  # noqa: S608
         (user_id, *states),
-    ).fetchone()
+        one=True,
+    )
     return int(row[0]) if row else 0

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-import aiosqlite
-
-from bot.store.db import Database, Statement, fetchall_in, fetchone_in
+from bot.store.base import Transaction
+from bot.store.db import Database, Statement
 
 ZERO = Decimal(0)
 #: Units per credit: amounts are summed as integers of a millionth of a credit.
@@ -87,7 +86,7 @@ class Ledger:
 
     async def add(
         self,
-        conn: aiosqlite.Connection,
+        conn: Transaction,
         kind: str,
         amount: Decimal,
         *,
@@ -242,7 +241,7 @@ class Ledger:
         user_id: int | None,
         period: str,
         *,
-        conn: aiosqlite.Connection | None = None,
+        conn: Transaction | None = None,
     ) -> Usage:
         """A member's usage (user_id given) or the guild's budget usage (user_id None) in a period."""
         row = await self._one(
@@ -256,12 +255,12 @@ class Ledger:
         return Usage.from_units(row[0], row[1], row[2])
 
     async def member_usage(
-        self, guild_id: int | None, user_id: int, period: str, *, conn: aiosqlite.Connection | None = None
+        self, guild_id: int | None, user_id: int, period: str, *, conn: Transaction | None = None
     ) -> Usage:
         return await self.totals(guild_id, user_id, period, conn=conn)
 
     async def guild_usage(
-        self, guild_id: int | None, period: str, *, conn: aiosqlite.Connection | None = None
+        self, guild_id: int | None, period: str, *, conn: Transaction | None = None
     ) -> Usage:
         return await self.totals(guild_id, None, period, conn=conn)
 
@@ -272,7 +271,7 @@ class Ledger:
         role_ids: Sequence[int],
         period: str,
         *,
-        conn: aiosqlite.Connection | None = None,
+        conn: Transaction | None = None,
     ) -> tuple[Usage, Usage]:
         """(the member's usage, with grants to any of their roles; the guild budget's usage), in one
         query: a hold is on the hot path."""
@@ -288,7 +287,7 @@ class Ledger:
         if conn is None:
             rows = await self.db.fetchall_now(sql, params)  # indexed: a few pages
         else:
-            rows = list(await conn.execute_fetchall(sql, params))
+            rows = await conn.fetchall(sql, params)
         found = {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
         used, held, granted = found.get(0, (0, 0, 0))
         granted += found.get(2, (0, 0, 0))[2] if guild_id is not None else 0
@@ -357,23 +356,22 @@ class Ledger:
         )
         return int(row[0]) if row else 0
 
-    async def interaction_written(self, conn: aiosqlite.Connection, interaction_id: int, kind: str) -> bool:
+    async def interaction_written(self, conn: Transaction, interaction_id: int, kind: str) -> bool:
         """Whether entries of this kind were already written for this Discord interaction."""
-        row = await fetchone_in(
-            conn, "SELECT 1 FROM ledger WHERE interaction_id = ? AND kind = ? LIMIT 1", (interaction_id, kind)
+        row = await conn.fetchone(
+            "SELECT 1 FROM ledger WHERE interaction_id = ? AND kind = ? LIMIT 1", (interaction_id, kind)
         )
         return row is not None
 
-    async def members_with_usage(self, conn: aiosqlite.Connection, guild_id: int, period: str) -> list[int]:
-        rows = await fetchall_in(
-            conn,
+    async def members_with_usage(self, conn: Transaction, guild_id: int, period: str) -> list[int]:
+        rows = await conn.fetchall(
             "SELECT user_key FROM ledger_totals WHERE guild_key = ? AND period = ? AND user_key != 0"
             " AND used > 0",
             (guild_id, period),
         )
         return [int(r[0]) for r in rows]
 
-    async def _one(self, sql: str, params: Sequence[Any], conn: aiosqlite.Connection | None) -> Any:
+    async def _one(self, sql: str, params: Sequence[Any], conn: Transaction | None) -> Any:
         if conn is None:
             return await self.db.fetchone(sql, params)
-        return await fetchone_in(conn, sql, params)
+        return await conn.fetchone(sql, params)

@@ -27,6 +27,7 @@ from bot.jobs.model import UNFINISHED_STATES
 from bot.store.db import Database
 from bot.store.jobs import JobRepository
 from bot.store.retention import SWEEP_BATCH, files_of, purge_rows, remove_files
+from bot.store.statements import Execute, Query, Unit
 
 
 def _when(timestamp: float | None) -> str | None:
@@ -110,29 +111,29 @@ UNFINISHED = f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id = ? AND 
 
 
 def _pseudonymise(
-    conn: sqlite3.Connection,
     guild_id: int,
     user_id: int,
     pseudonym: int,
     job_ids: Sequence[str],
     actor_id: int,
-) -> int:
-    """In the store's thread, atomically: purge the jobs, then the member's id becomes the pseudonym."""
-    if conn.execute(UNFINISHED, (user_id, guild_id, *_STATES)).fetchone()[0]:
+) -> Unit[int]:
+    """A unit: purge the jobs, then the member's id becomes the pseudonym."""
+    unfinished = yield Query(UNFINISHED, (user_id, guild_id, *_STATES), one=True)
+    if unfinished[0]:
         raise ErasureBlocked("their files of finished jobs are already deleted")  # a job came in meanwhile
     now = time.time()
     for start in range(0, len(job_ids), SWEEP_BATCH):
-        purge_rows(conn, job_ids[start : start + SWEEP_BATCH], now)
-    conn.execute(
+        yield from purge_rows(job_ids[start : start + SWEEP_BATCH], now)
+    yield Execute(
         "UPDATE jobs SET user_id = ? WHERE guild_id = ? AND user_id = ?", (pseudonym, guild_id, user_id)
     )
-    entries = conn.execute(
+    entries = yield Execute(
         "UPDATE ledger SET user_id = ? WHERE guild_id = ? AND user_id = ?", (pseudonym, guild_id, user_id)
-    ).rowcount
-    conn.execute(
+    )
+    yield Execute(
         "UPDATE ledger SET actor_id = ? WHERE guild_id = ? AND actor_id = ?", (pseudonym, guild_id, user_id)
     )
-    conn.execute(
+    yield Execute(
         "INSERT INTO erasures (guild_id, pseudonym, actor_id, jobs, created_at) VALUES (?, ?, ?, ?, ?)",
         (guild_id, pseudonym, actor_id, len(job_ids), now),
     )

@@ -30,6 +30,7 @@ from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job
 from bot.store.db import Database
 from bot.store.jobs import JobRepository
+from bot.store.statements import Execute, PerDialect, Unit
 
 log = logging.getLogger(__name__)
 
@@ -126,19 +127,23 @@ async def discard_inputs(jobs: JobRepository, job_id: str) -> None:
 #: What a purge keeps of a job: the prompt as the empty string (the column is NOT NULL), also out of
 #: the stored request; no files, no links to the image at the provider, no tokens. Amounts, states
 #: and times stay for the books.
-PURGE = (
-    "UPDATE jobs SET prompt = '', params = json_remove(params, '$.body.prompt', '$.options.prompt'),"
+PURGE = PerDialect(
+    sqlite="UPDATE jobs SET prompt = '', params = json_remove(params, '$.body.prompt', '$.options.prompt'),"
     " result_path = NULL, result_url = NULL, polling_url = NULL, interaction_token = NULL,"
-    " callback_token = NULL, purged_at = ?"
+    " callback_token = NULL, purged_at = ?",
+    postgresql="UPDATE jobs SET prompt = '',"
+    " params = (params::jsonb #- '{body,prompt}' #- '{options,prompt}')::text,"
+    " result_path = NULL, result_url = NULL, polling_url = NULL, interaction_token = NULL,"
+    " callback_token = NULL, purged_at = ?",
 )
 
 
-def purge_rows(conn: sqlite3.Connection, job_ids: Sequence[str], now: float) -> int:
-    """In the store's thread: forget the prompts and files of these jobs (their files are gone)."""
+def purge_rows(job_ids: Sequence[str], now: float) -> Unit[int]:
+    """A (sub-)unit: forget the prompts and files of these jobs (their files are gone)."""
     marks = ",".join("?" * len(job_ids))
     where = f"WHERE id IN ({marks}) AND purged_at IS NULL"
-    changed = conn.execute(f"{PURGE} {where}", (now, *job_ids)).rowcount
-    conn.execute(f"DELETE FROM job_inputs WHERE job_id IN ({marks})", tuple(job_ids))  # noqa: S608
+    changed: int = yield Execute(PerDialect(*(f"{sql} {where}" for sql in PURGE)), (now, *job_ids))
+    yield Execute(f"DELETE FROM job_inputs WHERE job_id IN ({marks})", tuple(job_ids))  # noqa: S608
     return changed
 
 

@@ -1,12 +1,11 @@
-"""Store units of a job's life: plain functions run in the store's thread by `Database.atomic`.
+"""Store units of a job's life, run by `Database.atomic` (bot/store/statements.py: what a unit is).
 
-Each is one atomic unit (its own savepoint, group-committed with the other units of the moment);
-none may await. The job core builds the statements first, then runs one of these.
+Each is one atomic unit (on SQLite its own savepoint, group-committed with the other units of the
+moment); none does I/O of its own. The job core builds the statements first, then runs one of these.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Protocol
 
 from bot.errors import QueueFull
@@ -14,12 +13,13 @@ from bot.jobs.model import Job
 from bot.store.db import Statement
 from bot.store.files import StoredInput
 from bot.store.jobs import Transition, count_unfinished, insert_job
+from bot.store.statements import Execute, Unit
 
 
 class HoldWrite(Protocol):
     """A prepared quota hold (`bot.quota.Hold`): appends itself if it fits the limits."""
 
-    def write(self, conn: sqlite3.Connection) -> bool: ...
+    def write(self) -> Unit[bool]: ...
 
 
 class HoldRefused(Exception):
@@ -27,27 +27,27 @@ class HoldRefused(Exception):
 
 
 def store_new_job(
-    conn: sqlite3.Connection, job: Job, images: list[StoredInput], queue_limit: int | None, hold: HoldWrite
-) -> None:
-    """In the store's thread, atomically: check the member's queue, insert the job, write its hold.
+    job: Job, images: list[StoredInput], queue_limit: int | None, hold: HoldWrite
+) -> Unit[None]:
+    """Atomically: check the member's queue, insert the job, write its hold.
 
     Raises `QueueFull`, or `HoldRefused` when the hold does not fit the limits (the caller says
     why); either way the unit is rolled back: nothing was stored or held. A `Database.atomic`
     unit; `JobManager.submit` runs it (and benchmarks/quota_throughput.py, to measure it).
     """
     if queue_limit is not None:
-        waiting = count_unfinished(conn, job.user_id)
+        waiting = yield from count_unfinished(job.user_id)
         if waiting >= queue_limit:
             raise QueueFull(
                 f"You already have {waiting} jobs queued or running. "
                 "Wait for one to finish (see `/jobs`) and try again."
             )
-    insert_job(conn, job, images)  # first: the hold refers to it
-    if not hold.write(conn):
+    yield from insert_job(job, images)  # first: the hold refers to it
+    if not (yield from hold.write()):
         raise HoldRefused
 
 
-def move_and_close(conn: sqlite3.Connection, move: Transition, close: Statement) -> None:
-    """In the store's thread, atomically: a job's state change and its charge (or release)."""
-    move.write(conn)  # raises StaleJobState (rolling the unit back) if another task moved it first
-    conn.execute(*close)
+def move_and_close(move: Transition, close: Statement) -> Unit[None]:
+    """Atomically: a job's state change and its charge (or release)."""
+    yield from move.write()  # raises StaleJobState (rolling the unit back) if another task moved it first
+    yield Execute(*close)

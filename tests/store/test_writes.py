@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from bot.store.db import WriterLock, open_database
+from bot.store.statements import Execute, Unit
 
 
-def _insert_pair(conn: sqlite3.Connection, a: int, b: int) -> int:
+def _insert_pair(a: int, b: int) -> Unit[int]:
     """Two statements; the second fails on a duplicate (the table has a UNIQUE column)."""
-    conn.execute("INSERT INTO t (v) VALUES (?)", (a,))
-    conn.execute("INSERT INTO t (v) VALUES (?)", (b,))
+    yield Execute("INSERT INTO t (v) VALUES (?)", (a,))
+    yield Execute("INSERT INTO t (v) VALUES (?)", (b,))
     return a + b
 
 
@@ -52,9 +53,9 @@ async def test_when_the_transaction_itself_fails_every_unit_of_the_batch_fails(t
     async with open_database(tmp_path / "db.sqlite3") as db:
         await db.execute("CREATE TABLE t (v INTEGER)")
 
-        def ends_the_transaction(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO t (v) VALUES (2)")
-            conn.execute("ROLLBACK")  # what SQLite does by itself on SQLITE_FULL or an I/O error
+        def ends_the_transaction() -> Unit[None]:
+            yield Execute("INSERT INTO t (v) VALUES (2)")
+            yield Execute("ROLLBACK")  # what SQLite does by itself on SQLITE_FULL or an I/O error
             raise sqlite3.OperationalError("database or disk is full")
 
         results = await asyncio.gather(

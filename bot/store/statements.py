@@ -1,0 +1,142 @@
+"""Atomic units of store work, written once for every backend.
+
+A unit is a generator that yields the statements it needs (`Query`, `Execute`, `ExecuteMany`) and
+receives each one's result; it does no I/O of its own. A backend drives it: SQLite synchronously in
+its connection's thread, group-committed with the other units of the moment, each in a savepoint
+(`bot/store/db.py`); PostgreSQL inside a transaction of its own, run again from the start when
+the database reports a serialization conflict (`bot/store/postgres.py`). Because a unit only
+*asks* for statements, running it again is safe.
+
+    def close_job(move: Transition, close: Statement) -> Unit[None]:
+        yield from move.write()                # a sub-unit: its statements, in this unit
+        yield Execute(*close)
+
+    await db.atomic(close_job, move, close)
+
+SQL takes its values as `?` parameters (PostgreSQL gets them as `$1..$n`, `numbered`); where the two
+dialects really differ, a statement carries both (`PerDialect`). The units of a job's life are in
+`bot/store/units.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
+
+T = TypeVar("T")
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+
+
+class PerDialect(NamedTuple):
+    """One statement as each dialect spells it (only where portable SQL cannot say it)."""
+
+    sqlite: str
+    postgresql: str
+
+
+Sql = str | PerDialect
+
+
+def sql_for(sql: Sql, dialect: str) -> str:
+    if isinstance(sql, PerDialect):
+        return sql.postgresql if dialect == POSTGRESQL else sql.sqlite
+    return sql
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """Rows of a query: a list of rows (each `row[0]` and `row["name"]`), or one row or None."""
+
+    sql: Sql
+    params: tuple[Any, ...] = ()
+    one: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Execute:
+    """A write statement; its result is the number of rows it changed."""
+
+    sql: Sql
+    params: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteMany:
+    """The same write statement once per row of parameters; its result is None."""
+
+    sql: Sql
+    rows: Sequence[tuple[Any, ...]]
+
+
+Op = Query | Execute | ExecuteMany
+#: A unit's generator: yields statements, receives their results, returns the unit's result.
+Unit = Generator[Op, Any, T]
+UnitFunction = Callable[..., Unit[Any]]
+
+
+def drive_sqlite(conn: sqlite3.Connection, unit: Unit[T]) -> T:
+    """Run `unit` on `conn`, in the connection's thread; an error goes back into the unit first."""
+    try:
+        op = next(unit)
+        while True:
+            try:
+                result = _perform_sqlite(conn, op)
+            except Exception as exc:  # the unit may handle it; if not, `throw` raises it again
+                op = unit.throw(exc)
+            else:
+                op = unit.send(result)
+    except StopIteration as stop:
+        value: T = stop.value
+        return value
+
+
+def _perform_sqlite(conn: sqlite3.Connection, op: Op) -> Any:
+    if isinstance(op, Execute):
+        return conn.execute(sql_for(op.sql, SQLITE), op.params).rowcount
+    if isinstance(op, Query):
+        cursor = conn.execute(sql_for(op.sql, SQLITE), op.params)
+        try:
+            return cursor.fetchone() if op.one else cursor.fetchall()
+        finally:
+            cursor.close()  # a statement left open would pin the connection's snapshot
+    conn.executemany(sql_for(op.sql, SQLITE), op.rows)
+    return None
+
+
+def statement_unit(sql: Sql, params: tuple[Any, ...]) -> Unit[int]:
+    """One write statement as a unit; returns its rowcount."""
+    changed: int = yield Execute(sql, params)
+    return changed
+
+
+def query_unit(sql: Sql, params: tuple[Any, ...], one: bool) -> Unit[Any]:
+    rows = yield Query(sql, params, one)
+    return rows
+
+
+def many_unit(sql: Sql, rows: Iterable[Sequence[Any]]) -> Unit[None]:
+    yield ExecuteMany(sql, [tuple(r) for r in rows])
+
+
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|\?")
+
+
+@functools.lru_cache(maxsize=1024)
+def numbered(sql: str) -> str:
+    """`?` placeholders as PostgreSQL's `$1..$n` (those inside quotes and comments left alone)."""
+    count = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(0) != "?":
+            return match.group(0)
+        count += 1
+        return f"${count}"
+
+    return _TOKENS.sub(number, sql)
