@@ -14,6 +14,7 @@ guild may choose its own (`/admin quota limit ... period:`).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -440,7 +441,7 @@ class QuotaService:
         or (neither) to the guild's budget. Returns the period key, and False when this interaction
         had already granted (a command delivered twice grants once: migration 0012)."""
 
-        async def write(conn: aiosqlite.Connection) -> str:
+        async def write(conn: Transaction) -> str:
             key = await self.period_for(guild_id, conn=conn)
             targets: Sequence[int | None] = user_ids if user_ids is not None else [None]
             for user_id in targets:
@@ -474,7 +475,7 @@ class QuotaService:
         guild's budget and every member. Holds of running jobs stay. Returns how many were reset,
         or None when this interaction had already reset (delivered twice)."""
 
-        async def write(conn: aiosqlite.Connection) -> int:
+        async def write(conn: Transaction) -> int:
             count = 0
             key = await self.period_for(guild_id, conn=conn)
             members = user_ids
@@ -502,7 +503,7 @@ class QuotaService:
         self,
         interaction_id: int | None,
         kind: str,
-        write: Callable[[aiosqlite.Connection], Awaitable[T]],
+        write: Callable[[Transaction], Awaitable[T]],
     ) -> T | None:
         """Run an admin write in one transaction, unless this interaction already wrote entries of
         this kind (then None). The ledger's unique index settles two deliveries at the same moment."""

@@ -21,7 +21,7 @@ class Transaction(ABC):
 
     @abstractmethod
     async def run(self, unit: Callable[..., Unit[T]], *args: Any) -> T:
-        """Run the unit `unit(*args)` inside this transaction (bot/store/units.py)."""
+        """Run the unit `unit(*args)` inside this transaction (bot/store/statements.py)."""
 
     async def execute(self, sql: Sql, params: Sequence[Any] = ()) -> int:
         """One write statement; returns the number of rows it changed."""
