@@ -32,7 +32,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.jobs.model import Job, JobState, Origin
-from bot.quota import QuotaService, period_key
+from bot.periods import period_key
+from bot.quota import QuotaService
 from bot.settings import Settings
 from bot.store.db import open_database
 from bot.store.guilds import GuildStore

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.quota import format_credits
+from bot.credits import format_credits
 
 WIDTH = 800
 ROW = 44

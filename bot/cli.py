@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.app import open_services
+from bot.credits import format_credits
 from bot.encoding import in_image_thread
 from bot.errors import InvalidInput
 from bot.images import image_extension, prepare_reference
@@ -23,7 +24,6 @@ from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
 from bot.jobs.polling import PollPolicy
 from bot.jobs.sink import Progress
-from bot.quota import format_credits
 from bot.settings import Settings
 from bot.store.backup import backup_database
 from bot.web import serve

@@ -1,7 +1,8 @@
-"""Amounts of credits typed by people: admins (`/admin quota limit|grant`) and operators (`QUOTA_*`).
+"""Amounts of credits: typed by people, reported by providers, and shown.
 
-One parser for all of them, so a value the bot cannot store or add up is refused where it is typed,
-not when a member's job is held. The ledger sums micro-credits in SQLite's 64-bit integers
+Typed by admins (`/admin quota limit|grant`) and operators (`QUOTA_*`): one parser for all of
+them, so a value the bot cannot store or add up is refused where it is typed, not when a member's
+job is held. The ledger sums micro-credits in SQLite's 64-bit integers
 (`bot/store/ledger.py`): 1,000,000,000 credits is 10^15 units, thousands of times below the limit,
 so sums of many such amounts still fit.
 """
@@ -58,3 +59,29 @@ def normalised(amount: Decimal) -> Decimal:
     if amount == amount.to_integral_value():
         return abs(amount.quantize(Decimal(1)))
     return amount.normalize()
+
+
+def parse_credits(value: Any) -> Decimal | None:
+    """A provider-reported amount ("5", 4, "0.45") as an exact Decimal; None when absent or invalid.
+
+    Not for amounts people type (those go through `bot.credits.parse_credit_amount`): a provider's
+    figure may have more than six decimals (the ledger rounds it up).
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        # str() first: Decimal(0.1) would keep binary float noise.
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0 or amount > MAX_CREDITS:
+        return None  # beyond what the ledger can add up: treated as not reported
+    return normalised(amount)
+
+
+def format_credits(amount: Decimal | None) -> str:
+    if amount is None:
+        return "unlimited"
+    if amount == amount.to_integral_value():
+        return format(amount.quantize(Decimal(1)), "f")
+    return format(amount.normalize(), "f")

@@ -18,13 +18,14 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
-from bot.credits import MAX_CREDITS, normalised
+from bot.credits import format_credits
 from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.model import Job
+from bot.periods import period_key, period_reset
 from bot.settings import Limit, Settings
 from bot.store.base import Transaction
 from bot.store.db import Statement
@@ -36,77 +37,6 @@ T = TypeVar("T")
 
 #: How long a learned price is used before the ledger is read again (see `QuotaService.estimate`).
 PRICE_TTL = 30.0
-
-
-def parse_credits(value: Any) -> Decimal | None:
-    """A provider-reported amount ("5", 4, "0.45") as an exact Decimal; None when absent or invalid.
-
-    Not for amounts people type (those go through `bot.credits.parse_credit_amount`): a provider's
-    figure may have more than six decimals (the ledger rounds it up).
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        # str() first: Decimal(0.1) would keep binary float noise.
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount < 0 or amount > MAX_CREDITS:
-        return None  # beyond what the ledger can add up: treated as not reported
-    return normalised(amount)
-
-
-def format_credits(amount: Decimal | None) -> str:
-    if amount is None:
-        return "unlimited"
-    if amount == amount.to_integral_value():
-        return format(amount.quantize(Decimal(1)), "f")
-    return format(amount.normalize(), "f")
-
-
-def period_key(now: datetime, period: str) -> str:
-    """The UTC period an instant falls in: '2026-11-21' (day), ISO week '2026-W47', '2026-11'."""
-    now = now.astimezone(UTC)
-    if period == "day":
-        return now.strftime("%Y-%m-%d")
-    if period == "week":
-        year, week, _ = now.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "month":
-        return now.strftime("%Y-%m")
-    raise ValueError(f"unknown quota period {period!r}")
-
-
-def period_start(now: datetime, period: str) -> datetime:
-    """When the period containing `now` began (UTC midnight of the day / Monday / 1st)."""
-    now = now.astimezone(UTC)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "day":
-        return midnight
-    if period == "week":
-        return midnight - timedelta(days=now.weekday())
-    if period == "month":
-        return midnight.replace(day=1)
-    raise ValueError(f"unknown quota period {period!r}")
-
-
-def period_reset(now: datetime, period: str) -> datetime:
-    """When the period containing `now` ends (UTC midnight of the next day/Monday/1st)."""
-    now = now.astimezone(UTC)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "day":
-        return midnight + timedelta(days=1)
-    if period == "week":
-        return midnight + timedelta(days=7 - now.weekday())
-    if period == "month":
-        if now.month == 12:
-            return midnight.replace(year=now.year + 1, month=1, day=1)
-        return midnight.replace(month=now.month + 1, day=1)
-    raise ValueError(f"unknown quota period {period!r}")
-
-
-def previous_period_key(now: datetime, period: str) -> str:
-    return period_key(period_start(now, period) - timedelta(microseconds=1), period)
 
 
 @dataclass(frozen=True, slots=True)

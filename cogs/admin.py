@@ -17,16 +17,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charts import usage_chart
-from bot.credits import parse_credit_amount
+from bot.credits import format_credits, parse_credit_amount
 from bot.discord.members import members_by_id, name_of, with_role
-from bot.discord.render import FIELD_VALUE_MAX, join_within, plain
+from bot.discord.permissions import require_admin
+from bot.discord.render import COLOUR, FIELD_VALUE_MAX, join_within, plain, usage_fields
 from bot.errors import InvalidInput
 from bot.guild_policy import effective
+from bot.periods import period_key, period_reset, previous_period_key
 from bot.providers.catalog import MODELS
-from bot.quota import format_credits, period_key, period_reset, previous_period_key
 from bot.settings import Limit
 from bot.store.guilds import GuildSettings, LimitScope
-from cogs.quota import COLOUR, require_admin, usage_fields
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot

@@ -9,17 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import guild_policy
+from bot.discord.options import check_attachments, model_choices, ratio_choices, read_attachments, set_choices
 from bot.discord.replies import defer_once, within_ack_window
+from bot.discord.start import planning, start_job
 from bot.jobs.plan import plan_job
-from cogs.shared import (
-    check_attachments,
-    model_choices,
-    planning,
-    ratio_choices,
-    read_attachments,
-    set_choices,
-    start_job,
-)
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot

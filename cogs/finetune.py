@@ -10,8 +10,8 @@ from discord.ext import commands
 
 from bot import guild_policy
 from bot.discord.replies import defer_once, within_ack_window
+from bot.discord.start import planning, start_job
 from bot.jobs.plan import plan_job
-from cogs.shared import planning, start_job
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot

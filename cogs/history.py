@@ -17,9 +17,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.render import EMBED_DESCRIPTION_MAX, join_within, shown_prompt
-from bot.quota import format_credits
-from cogs.quota import COLOUR, require_admin
+from bot.credits import format_credits
+from bot.discord.permissions import require_admin
+from bot.discord.render import COLOUR, EMBED_DESCRIPTION_MAX, join_within, shown_prompt
 
 if TYPE_CHECKING:
     from bot.app import Services

@@ -8,22 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.buttons import jobs_view
-from bot.discord.render import jobs_embed
-from bot.jobs.model import Job
+from bot.discord.buttons import jobs_listing
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
-
-
-def jobs_listing(bot: FluxBot, user_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
-    """The member's unfinished jobs (oldest first), with queue positions, and Cancel buttons.
-
-    From the job manager's memory: no I/O, so the command answers at once.
-    """
-    jobs: list[Job] = bot.services.manager.jobs_of(user_id)
-    listed = [(job, job.queue_position) for job in jobs]
-    return jobs_embed(f"<@{user_id}>", listed), jobs_view(jobs)
 
 
 class Jobs(commands.Cog):

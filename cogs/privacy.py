@@ -15,9 +15,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.permissions import require_admin
 from bot.store.privacy import erase_member, export_member
 from bot.store.retention import MB
-from cogs.quota import require_admin
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot

@@ -9,46 +9,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.render import FIELD_VALUE_MAX, join_within
-from bot.errors import NotAllowed
-from bot.quota import Standing, format_credits, remaining
+from bot.credits import format_credits
+from bot.discord.permissions import require_admin, role_ids_of
+from bot.discord.render import COLOUR, FIELD_VALUE_MAX, join_within, usage_fields
+from bot.quota import Standing
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
-    from bot.settings import Limit
-    from bot.store.ledger import LedgerEntry, Usage
-
-COLOUR = discord.Colour(0x5865F2)
-
-
-def is_admin(interaction: discord.Interaction) -> bool:
-    """Manage Server (or Administrator), from the permissions Discord resolved for this interaction.
-
-    `default_permissions` only hides a command in the client, and a server may override it, so
-    every admin-only path asks this itself.
-    """
-    permissions = interaction.permissions
-    return bool(permissions.manage_guild or permissions.administrator)
-
-
-def require_admin(interaction: discord.Interaction, what: str) -> None:
-    if not is_admin(interaction):
-        raise NotAllowed(f"Only members with the Manage Server permission can {what}.")
-
-
-def role_ids_of(member: discord.abc.User) -> tuple[int, ...]:
-    return tuple(r.id for r in getattr(member, "roles", ()))
-
-
-def usage_fields(embed: discord.Embed, usage: Usage, limit: Limit, *, budget_label: bool = False) -> None:
-    """Used, held, the limit (or the server's budget) with its grants, and what remains."""
-    embed.add_field(name="Used", value=f"{format_credits(usage.used)} credits", inline=True)
-    embed.add_field(name="Held", value=f"{format_credits(usage.held)} credits", inline=True)
-    granted = f" (+{format_credits(usage.granted)} granted)" if usage.granted else ""
-    embed.add_field(
-        name="Budget" if budget_label else "Limit", value=format_credits(limit) + granted, inline=True
-    )
-    embed.add_field(name="Remaining", value=format_credits(remaining(limit, usage)), inline=True)
+    from bot.store.ledger import LedgerEntry
 
 
 def quota_embed(member: discord.abc.User, standing: Standing, charges: list[LedgerEntry]) -> discord.Embed:

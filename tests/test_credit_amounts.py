@@ -12,9 +12,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from bot.credits import MAX_CREDITS, parse_credit_amount
+from bot.credits import MAX_CREDITS, parse_credit_amount, parse_credits
 from bot.errors import InvalidInput
-from bot.quota import parse_credits
 from bot.settings import settings_problems
 from bot.store.db import apply_migrations, list_migrations, open_database
 from tests.conftest import finish_jobs, make_settings, refusals

@@ -17,7 +17,8 @@ from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.manager import NewJob
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
-from bot.quota import period_key, period_reset, period_start, previous_period_key, resolve_limits
+from bot.periods import period_key, period_reset, period_start, previous_period_key
+from bot.quota import resolve_limits
 from bot.store.guilds import GuildSettings, LimitRow
 from bot.store.ledger import from_units, to_units
 from tests.conftest import make_settings

@@ -25,11 +25,13 @@ import logging
 import re
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 import discord
 
 from bot import guild_policy
+from bot.discord import start
+from bot.discord.context import BotContext
 from bot.discord.render import details_embed, jobs_embed, plain
 from bot.discord.replies import handle_interaction_error
 from bot.encoding import in_image_thread
@@ -39,9 +41,6 @@ from bot.jobs.model import Job, JobState
 from bot.jobs.plan import JobPlan, plan_job
 from bot.providers.catalog import MODELS
 from bot.store.retention import delete_result_image
-
-if TYPE_CHECKING:
-    from bot.discord.client import FluxBot
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +56,11 @@ EDIT_FORM = re.compile(r"fluxbot-modal:edit:" + JOB_ID + r":(?P<member>[0-9]{1,2
 UNKNOWN_TEMPLATE = r"fluxbot:(?!(?:" + "|".join(ACTIONS) + r"):[0-9a-f]{16}\Z).*"
 
 
-def _bot(interaction: discord.Interaction) -> FluxBot:
-    return cast("FluxBot", interaction.client)
+def _bot(interaction: discord.Interaction) -> BotContext:
+    return cast(BotContext, interaction.client)
 
 
-def model_available(bot: FluxBot, model: str) -> bool:
+def model_available(bot: BotContext, model: str) -> bool:
     spec = MODELS.get(model)
     if spec is None:
         return False
@@ -69,22 +68,20 @@ def model_available(bot: FluxBot, model: str) -> bool:
     return bool(available & set(spec.routes)) or "mock" in available
 
 
-async def planning(bot: FluxBot, interaction: discord.Interaction, model: str) -> dict[str, Any]:
+async def planning(bot: BotContext, interaction: discord.Interaction, model: str) -> dict[str, Any]:
     """The same planning inputs, and the same guild rules (channels, models, safety, quota), as the
     slash commands. Called after deferring: it reads the store."""
-    from cogs.shared import planning as shared_planning
-
-    return shared_planning(bot) | await guild_policy.check(bot.services, interaction, model)
+    return start.planning(bot) | await guild_policy.check(bot.services, interaction, model)
 
 
-async def load_job(bot: FluxBot, job_id: str) -> Job:
+async def load_job(bot: BotContext, job_id: str) -> Job:
     job = await bot.services.jobs.get(job_id)
     if job is None:
         raise NotFound("That job is not known to this bot (the button may be from another bot or forged).")
     return job
 
 
-def require_kept(bot: FluxBot, job: Job, what: str) -> None:
+def require_kept(bot: BotContext, job: Job, what: str) -> None:
     """A purged job (older than RETENTION_DAYS, or its member's data erased) has no prompt or images."""
     if job.purged_at is not None:
         days = bot.services.settings.retention_days
@@ -113,18 +110,17 @@ async def result_image(job: Job, message: discord.Message | None) -> str:
     return await in_image_thread(prepare_reference, data, "image")
 
 
-def _require_model(bot: FluxBot, model: str, what: str) -> None:
+def _require_model(bot: BotContext, model: str, what: str) -> None:
     if not model_available(bot, model):
         raise NotAllowed(f"{what} needs `{model}`, which this bot does not offer.")
 
 
-async def _start(bot: FluxBot, interaction: discord.Interaction, plan: JobPlan, parent: Job) -> None:
-    from cogs.shared import start_job  # the one path every new job takes (quota hold included)
+async def _start(bot: BotContext, interaction: discord.Interaction, plan: JobPlan, parent: Job) -> None:
+    # The one path every new job takes (quota hold included).
+    await start.start_job(bot, interaction, plan, parent_job_id=parent.id)
 
-    await start_job(bot, interaction, plan, parent_job_id=parent.id)
 
-
-def reroll_plan(bot: FluxBot, job: Job, images: list[str], inputs: dict[str, Any]) -> JobPlan:
+def reroll_plan(bot: BotContext, job: Job, images: list[str], inputs: dict[str, Any]) -> JobPlan:
     options = {
         k: v for k, v in job.params.get("options", {}).items() if k not in ("prompt", "image_count", "seed")
     }
@@ -365,8 +361,6 @@ class CancelButton(JobButton, template=r"fluxbot:cancel:" + JOB_ID):
         if cancelled is None:
             raise InvalidInput("That job has just started and can no longer be cancelled.")
         if interaction.message is not None and interaction.message.flags.ephemeral:
-            from cogs.jobs import jobs_listing
-
             embed, view = jobs_listing(bot, interaction.user.id)
             with contextlib.suppress(discord.HTTPException):
                 await interaction.edit_original_response(embed=embed, view=view)
@@ -434,4 +428,14 @@ def jobs_view(jobs: list[Job]) -> discord.ui.View | None:
     return view if view.children else None
 
 
-__all__ = ["DYNAMIC_ITEMS", "form_submitted", "jobs_embed", "jobs_view", "result_view"]
+def jobs_listing(bot: BotContext, user_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
+    """The member's unfinished jobs (oldest first), with queue positions, and Cancel buttons.
+
+    From the job manager's memory: no I/O, so `/jobs` (and a Cancel in its list) answers at once.
+    """
+    jobs: list[Job] = bot.services.manager.jobs_of(user_id)
+    listed = [(job, job.queue_position) for job in jobs]
+    return jobs_embed(f"<@{user_id}>", listed), jobs_view(jobs)
+
+
+__all__ = ["DYNAMIC_ITEMS", "form_submitted", "jobs_embed", "jobs_listing", "jobs_view", "result_view"]

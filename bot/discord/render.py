@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 
 import discord
 
+from bot.credits import format_credits
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress
-from bot.quota import format_credits
+from bot.quota import remaining
+from bot.settings import Limit
+from bot.store.ledger import Usage
 
 #: Markdown that only counts at the start of a line (headings, quotes, lists) and `escape_markdown`
 #: leaves alone.
@@ -241,3 +244,18 @@ def jobs_embed(member: str, jobs: list[tuple[Job, int | None]]) -> discord.Embed
     embed.description = join_within(lines, EMBED_DESCRIPTION_MAX)
     embed.set_footer(text="Queued jobs can be cancelled at no cost; running ones finish.")
     return embed
+
+
+#: The colour of the quota and admin embeds.
+COLOUR = discord.Colour(0x5865F2)
+
+
+def usage_fields(embed: discord.Embed, usage: Usage, limit: Limit, *, budget_label: bool = False) -> None:
+    """Used, held, the limit (or the server's budget) with its grants, and what remains."""
+    embed.add_field(name="Used", value=f"{format_credits(usage.used)} credits", inline=True)
+    embed.add_field(name="Held", value=f"{format_credits(usage.held)} credits", inline=True)
+    granted = f" (+{format_credits(usage.granted)} granted)" if usage.granted else ""
+    embed.add_field(
+        name="Budget" if budget_label else "Limit", value=format_credits(limit) + granted, inline=True
+    )
+    embed.add_field(name="Remaining", value=format_credits(remaining(limit, usage)), inline=True)

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from bot.credits import parse_credits
 from bot.providers.base import (
     Callback,
     HttpProvider,
@@ -48,7 +49,6 @@ from bot.providers.base import (
     server_error,
 )
 from bot.providers.catalog import OPTION_NAMES
-from bot.quota import parse_credits
 
 STATUSES = {
     "Pending": ProviderStatus.PENDING,

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from bot.credits import parse_credits
 from bot.providers.base import (
     Callback,
     HttpProvider,
@@ -32,7 +33,6 @@ from bot.providers.base import (
     parse_retry_after,
     server_error,
 )
-from bot.quota import parse_credits
 
 STATUSES = {
     "PENDING_QUEUE": ProviderStatus.PENDING,

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 import simcord
 
+from bot.discord.options import model_choices
 from bot.errors import InvalidInput
 from bot.jobs.plan import plan_job
 from bot.providers.catalog import (
@@ -23,7 +24,6 @@ from bot.providers.catalog import (
     nearest_legacy_size,
     ratio_to_size,
 )
-from cogs.shared import model_choices
 from tests.conftest import CHANNEL_MESSAGE, DEFERRED, acknowledged_with, refusals
 from tests.models.conftest import png
 

@@ -1,28 +1,19 @@
-"""What the image commands share: planning inputs, model choices, attachments, starting a job.
-
-Not an extension itself (it has no `setup`); `/imagine`, `/edit`, `/finetune` and the buttons use it.
-"""
+"""What the image commands' options share: model and ratio choices, and reading attachments."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 
+from bot.discord.context import BotContext
 from bot.encoding import in_image_thread
 from bot.errors import InvalidInput
 from bot.images import ACCEPTED_TEXT, MAX_INPUT_BYTES, prepare_reference
-from bot.jobs.manager import NewJob, new_job_id
-from bot.jobs.model import Origin
-from bot.jobs.plan import JobPlan
 from bot.providers.catalog import MODELS, ModelSpec
-
-if TYPE_CHECKING:
-    from bot.discord.client import FluxBot
 
 #: Offered in the `aspect_ratio` autocomplete (any W:H between 21:9 and 9:21 may be typed).
 COMMON_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21")
@@ -30,18 +21,7 @@ COMMON_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:2
 UNKNOWN_CONTENT_TYPE = "application/octet-stream"
 
 
-def planning(bot: FluxBot) -> dict[str, Any]:
-    """The bot-wide inputs `plan_job` needs besides what the member typed."""
-    settings = bot.services.settings
-    return {
-        "default_model": settings.default_model,
-        "available": list(bot.services.providers),
-        "preferred": settings.preferred_provider(),
-        "max_safety_tolerance": settings.max_safety_tolerance,
-    }
-
-
-def offered_models(bot: FluxBot, kinds: tuple[str, ...]) -> list[ModelSpec]:
+def offered_models(bot: BotContext, kinds: tuple[str, ...]) -> list[ModelSpec]:
     """Models of these kinds whose provider is configured (the mock, when enabled, serves all)."""
     available = set(bot.services.providers)
     return [
@@ -51,7 +31,7 @@ def offered_models(bot: FluxBot, kinds: tuple[str, ...]) -> list[ModelSpec]:
     ]
 
 
-def model_choices(bot: FluxBot, kinds: tuple[str, ...]) -> list[app_commands.Choice[str]]:
+def model_choices(bot: BotContext, kinds: tuple[str, ...]) -> list[app_commands.Choice[str]]:
     return [
         app_commands.Choice(name=f"{spec.label} ({spec.id})"[:100], value=spec.id)
         for spec in offered_models(bot, kinds)
@@ -112,34 +92,3 @@ async def read_attachments(attachments: dict[str, discord.Attachment | None]) ->
     """Download and check every given attachment, in option order, concurrently."""
     given = [(name, a) for name, a in attachments.items() if a is not None]
     return list(await asyncio.gather(*(read_attachment(a, name) for name, a in given)))
-
-
-async def start_job(
-    bot: FluxBot, interaction: discord.Interaction, plan: JobPlan, *, parent_job_id: str | None = None
-) -> None:
-    """Hold the quota, queue the job and show its place in the queue in the (deferred) reply."""
-    services = bot.services
-    role_ids = tuple(r.id for r in getattr(interaction.user, "roles", ()))
-    job_id = new_job_id()
-    bot.sink.track_id(job_id, interaction)
-    try:
-        await services.manager.submit(
-            NewJob.from_plan(
-                plan,
-                id=job_id,
-                origin=Origin.DISCORD,
-                user_id=interaction.user.id,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                role_ids=role_ids,
-                parent_job_id=parent_job_id,
-                interaction_app_id=interaction.application_id,
-                interaction_token=interaction.token,
-                interaction_created_at=interaction.created_at.timestamp()
-                if interaction.created_at
-                else time.time(),
-            )
-        )
-    except BaseException:
-        bot.sink.forget_id(job_id)
-        raise

@@ -1,0 +1,60 @@
+"""The one path every new job from Discord takes: plan inputs, then hold, queue and show its place.
+
+Below the cogs: `/imagine`, `/edit`, `/finetune` and the buttons (Reroll, Edit, Vary) all start
+their jobs here, so the quota hold, the reply's tracking and the job's Discord coordinates are
+the same for each.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import discord
+
+from bot.discord.context import BotContext
+from bot.jobs.intake import NewJob, new_job_id
+from bot.jobs.model import Origin
+from bot.jobs.plan import JobPlan
+
+
+def planning(bot: BotContext) -> dict[str, Any]:
+    """The bot-wide inputs `plan_job` needs besides what the member typed."""
+    settings = bot.services.settings
+    return {
+        "default_model": settings.default_model,
+        "available": list(bot.services.providers),
+        "preferred": settings.preferred_provider(),
+        "max_safety_tolerance": settings.max_safety_tolerance,
+    }
+
+
+async def start_job(
+    bot: BotContext, interaction: discord.Interaction, plan: JobPlan, *, parent_job_id: str | None = None
+) -> None:
+    """Hold the quota, queue the job and show its place in the queue in the (deferred) reply."""
+    services = bot.services
+    role_ids = tuple(r.id for r in getattr(interaction.user, "roles", ()))
+    job_id = new_job_id()
+    bot.sink.track_id(job_id, interaction)
+    try:
+        await services.manager.submit(
+            NewJob.from_plan(
+                plan,
+                id=job_id,
+                origin=Origin.DISCORD,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+                role_ids=role_ids,
+                parent_job_id=parent_job_id,
+                interaction_app_id=interaction.application_id,
+                interaction_token=interaction.token,
+                interaction_created_at=interaction.created_at.timestamp()
+                if interaction.created_at
+                else time.time(),
+            )
+        )
+    except BaseException:
+        bot.sink.forget_id(job_id)
+        raise
