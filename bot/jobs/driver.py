@@ -53,7 +53,14 @@ from bot.jobs.model import Job, JobState
 from bot.jobs.pacing import ProviderPacing
 from bot.jobs.scheduler import Scheduler
 from bot.jobs.waiting import wait_event
-from bot.providers.base import Provider, ProviderBusy, ProviderError, ProviderModerated, ProviderRequest
+from bot.providers.base import (
+    Provider,
+    ProviderBusy,
+    ProviderError,
+    ProviderModerated,
+    ProviderRequest,
+    ProviderUnreachable,
+)
 from bot.store.files import InputsLost
 from bot.store.jobs import JobRepository, StaleJobState
 
@@ -160,8 +167,13 @@ class Driver:
         sent_at = time.time()  # the provider's clock starts now, not when we get to record it
         try:
             submission = await provider.submit(request, callback=callback)
-        except ProviderBusy as exc:
-            # Refused before acceptance: safe to try again later, in its place in the queue.
+        except (ProviderBusy, ProviderUnreachable) as exc:
+            if isinstance(exc, ProviderUnreachable) and job.attempts >= self.config.unreachable_attempts:
+                self.metrics.provider_errors.labels(job.provider, "submit", "unreachable").inc()
+                text = FAILURE_TEXT["unreachable"]
+                await self.ending.end(job, JobState.FAILED, "unreachable", text, detail=exc.detail)
+                return job
+            # Refused before acceptance, or never sent: safe to try again later, in its place.
             delay = self.pacing.busy(job.provider, exc, "submit")
             self.scheduler.hold_back(job.id, delay)
             job = await self.jobs.transition(

@@ -39,6 +39,7 @@ FAILURE_TEXT = {
     "not_found": "The provider lost track of the job.",
     "download": "The finished image could not be downloaded from the provider.",
     "not_an_image": "The provider sent back something that is not an image, so nothing was posted.",
+    "unreachable": "The provider could not be reached, so the job was never sent.",
     "storage": "The finished image could not be saved by the bot (its disk is full or not writable).",
     "inputs_lost": "The reference image was lost before the job was sent. Nothing was charged; "
     "run the command again with the image.",

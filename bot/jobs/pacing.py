@@ -11,7 +11,7 @@ import logging
 
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.polling import RateLimiter
-from bot.providers.base import ProviderBusy
+from bot.providers.base import ProviderBusy, ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,10 @@ class ProviderPacing:
                 return
             # A 429 arrived while we waited: the slot we had is inside the pause; book a new one.
 
-    def busy(self, provider: str, exc: ProviderBusy, operation: str) -> float:
-        """A 429/499: the whole provider waits (Retry-After when given), not just this job."""
-        self.metrics.rate_limited.labels(provider).inc()
+    def busy(self, provider: str, exc: ProviderError, operation: str) -> float:
+        """A 429/499, or unreachable: the whole provider waits (Retry-After when given), not just this job."""
+        if isinstance(exc, ProviderBusy):
+            self.metrics.rate_limited.labels(provider).inc()
         self.metrics.provider_errors.labels(provider, operation, exc.kind).inc()
         seconds = self.limiter(provider).pause(exc.retry_after)
         log.warning("%s is busy (%s): pausing requests for %.1fs", provider, exc.detail, seconds)

@@ -149,6 +149,11 @@ class ProviderNetworkError(ProviderError):
     retryable = True
 
 
+class ProviderUnreachable(ProviderNetworkError):
+    """No connection could be made (refused, no such host, TLS handshake refused): the request was
+    never sent, so unlike a cut or a timeout *after* sending, a submit may be sent again."""
+
+
 class ProviderNotFound(ProviderError):
     """404: the endpoint or job does not exist."""
 
@@ -297,6 +302,10 @@ class HttpProvider(Provider):
         except TimeoutError as exc:
             raise ProviderNetworkError(
                 f"{self.name} did not answer in time", detail=f"{method} {_path(url)}: timeout"
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:  # before the request was written: nothing sent
+            raise ProviderUnreachable(
+                f"{self.name} could not be reached", detail=f"{method} {_path(url)}: {type(exc).__name__}"
             ) from exc
         except aiohttp.ClientError as exc:
             raise ProviderNetworkError(

@@ -6,6 +6,7 @@ charged once), or the member told in plain words with nothing charged and nothin
 
 from __future__ import annotations
 
+import asyncio
 import time
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 
 from bot.jobs.model import JobState
 from tests.conftest import finish_jobs
+from tests.jobs.test_kill_restart import free_port
 from tests.reliability.conftest import (
     FaultyTTAPI,
     answer_with,
@@ -119,6 +121,43 @@ async def test_ambiguous_submit_is_not_replayed_and_not_charged(
     assert len(fake_ttapi.submits()) == 1  # never sent a second time
     assert "not sent again" in result.response.content
     assert "Nothing was charged." in result.response.content
+    await assert_not_charged(running, job.id)
+
+
+async def test_a_submit_that_could_not_connect_is_sent_again_once_the_provider_is_back(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    """Connection refused: nothing was sent, so (unlike a cut or a timeout after sending) the
+    submit is safe to repeat; the whole provider waits first, as after a 429."""
+    _, channel, alice = guild_setup
+    provider = running.providers["ttapi"]
+    provider.base_url = f"http://127.0.0.1:{free_port()}"  # type: ignore[attr-defined]
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await asyncio.sleep(0.5)
+    (job,) = await running.jobs.for_user(alice.id)
+    assert (job.state, job.error_code) == (JobState.QUEUED, "busy")
+
+    provider.base_url = fake_ttapi.url  # type: ignore[attr-defined]
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    await assert_delivered_once(running, guild_setup, job)
+    assert len(fake_ttapi.submits()) == 1
+
+
+async def test_a_provider_that_stays_unreachable_fails_the_job_plainly_and_charges_nothing(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    running.manager.config.unreachable_attempts = 2
+    running.providers["ttapi"].base_url = f"http://127.0.0.1:{free_port()}"  # type: ignore[attr-defined]
+
+    result, job = await imagine(simcord_env, running, guild_setup)
+
+    assert (job.state, job.error_code) == (JobState.FAILED, "unreachable")
+    assert job.attempts == 2
+    assert "could not be reached, so the job was never sent" in result.response.content
+    assert "Nothing was charged." in result.response.content
+    assert fake_ttapi.submits() == []
     await assert_not_charged(running, job.id)
 
 
