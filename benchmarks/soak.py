@@ -21,7 +21,9 @@ Checked afterwards (exit status 1 if any fails): every job terminal; no job post
 delivered job posted exactly once; no job accepted twice by the provider; every hold closed exactly
 once (one charge or one release); a charge only where the provider finished and billed the job, of
 exactly what it billed; each job's cost equal to its ledger charge; ledger total equal to the jobs';
-no job failed inside the bot (`internal`, or `storage` for a disk that came back in time).
+no job failed inside the bot (`internal`, or `storage` for a disk that came back in time); and once
+every job has ended, the manager keeps nothing for any of them (callback inbox, wake-ups, slots,
+429 pauses: issue 17 #13).
 
 Not part of the test suite (it takes a few minutes); tests/reliability/ holds the fast proofs.
 """
@@ -225,7 +227,10 @@ class _Lines(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage()
-        self.counts["write refused (one line per job)" if "cannot write" in text else "stored after all"] += 1
+        if "cannot write" in text:
+            self.counts["write refused (one line per job and life)"] += 1
+        elif "stored after" in text:
+            self.counts["stored after all"] += 1
 
 
 @dataclass
@@ -256,6 +261,18 @@ class StorageFaults:
         spot.mkdir(parents=True, exist_ok=True)
         self.blocked += 1
         asyncio.get_running_loop().call_later(self.rng.uniform(1.0, 6.0), shutil.rmtree, spot, True)
+
+
+def in_memory_leftovers(manager: Any) -> dict[str, int]:
+    """What the manager still keeps per job once every job has ended: all of it should be empty."""
+    queue = manager.scheduler.queue
+    return {
+        "callback inbox": len(manager.mailbox.inbox),
+        "wake-up events": len(manager.mailbox._wakeups),
+        "queued": len(queue),
+        "slots held": len(queue._slots),
+        "429 pauses": len(queue._not_before),
+    }
 
 
 def free_port() -> int:
@@ -304,6 +321,7 @@ class Figures:
     wall: float = 0.0
     storage_faults: int = 0
     storage_lines: dict[str, int] = field(default_factory=dict)
+    leftovers: dict[str, int] = field(default_factory=dict)
     lives: list[float] = field(default_factory=list)
     alive: float = field(default_factory=time.monotonic)
 
@@ -363,6 +381,7 @@ async def soak(args: argparse.Namespace) -> int:
                         await asyncio.sleep(args.batch / args.rate)
                     elif not manager.busy():
                         done = True
+                        figures.leftovers = in_memory_leftovers(manager)
                         break
                     else:
                         await asyncio.sleep(0.1)
@@ -435,6 +454,9 @@ def check(db_path: Path, fake: ChaosTTAPI, sink: SoakSink, figures: Figures) -> 
             problems["job cost differs from its ledger charge"].append(
                 f"{job_id} cost={cost} charges={charges}"
             )
+    for name, count in figures.leftovers.items():
+        if count:
+            problems["kept in memory after every job ended"].append(f"{name}: {count}")
     ledger_total = sum((a for e in ledger.values() for a in e.get("charge", [])), Decimal(0))
     cost_total = sum((Decimal(r["cost"]) for r in jobs.values() if r["cost"] is not None), Decimal(0))
     if ledger_total != cost_total:
@@ -478,6 +500,7 @@ def check(db_path: Path, fake: ChaosTTAPI, sink: SoakSink, figures: Figures) -> 
         "job cost differs from its ledger charge",
         "ledger total differs from the jobs' costs",
         "failed inside the bot",
+        "kept in memory after every job ended",
     ]
     print("invariants:")
     for name in checks:
