@@ -33,18 +33,29 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
     database row is about to name.
     """
     tmp = path.with_name(path.name + PARTIAL)
-    with open(tmp, "wb") as out:
-        out.write(data)
-        if durable:
-            out.flush()
-            os.fsync(out.fileno())
-    tmp.replace(path)
+    try:
+        with open(tmp, "wb") as out:
+            out.write(data)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
+        tmp.replace(path)
+    except BaseException:
+        remove_quietly([tmp])  # a full disk keeps no half-written file (it would make it fuller)
+        raise
     if durable:
         directory = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+def remove_quietly(paths: Iterable[Path]) -> None:
+    """Unlink what a failed write left; a failure here changes nothing (the first error is raised)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +105,16 @@ class InputFiles:
         return stored
 
     def _write_all(self, stored: Sequence[StoredInput], images: Sequence[InputImage]) -> None:
+        """All of a job's images or none: a write that fails (disk full) removes those before it."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        for item, image in zip(stored, images, strict=True):
-            write_atomically(self.path(item.file), image.base64.ascii, durable=True)
+        written: list[Path] = []
+        try:
+            for item, image in zip(stored, images, strict=True):
+                write_atomically(self.path(item.file), image.base64.ascii, durable=True)
+                written.append(self.path(item.file))
+        except BaseException:
+            remove_quietly(written)
+            raise
 
     async def read(self, name: str) -> Base64:
         try:

@@ -6,7 +6,10 @@ import base64
 import contextlib
 import os
 import random
+import resource
+import signal
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -14,7 +17,7 @@ import pytest
 from bot.encoding import b64encode
 from bot.jobs.model import Job, JobState, Origin
 from bot.store.db import open_database
-from bot.store.files import InputImage, InputsLost
+from bot.store.files import InputFiles, InputImage, InputsLost, StoredInput
 from bot.store.jobs import JobRepository
 
 
@@ -102,6 +105,32 @@ async def test_a_transaction_that_does_not_commit_leaves_an_orphan_that_the_swee
         assert await jobs.remove_orphan_inputs(older_than=time.time() - 600) == 1
         assert [p.name for p in folder.iterdir()] == ["job-with-images.0.b64"]
         assert len(await jobs.inputs("job-with-images")) == 1
+
+
+@contextlib.contextmanager
+def files_limited_to(size: int) -> Iterator[None]:
+    """The kernel refuses writes past `size` bytes in any file (RLIMIT_FSIZE, EFBIG), as a disk
+    that fills in the middle of a write does: the first part of the data lands, then an error."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the error instead of the signal
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+async def test_a_write_that_fails_part_way_leaves_no_file(tmp_path):
+    # Found by benchmarks/soak.py: accepts refused by a full disk left `<job>.0.b64.part` files that
+    # no row names (removed only at a start ten minutes later), making the full disk fuller.
+    files = InputFiles(tmp_path / "inputs")
+    small, large = b64encode(b"x" * 600), b64encode(random.Random(1).randbytes(6000))
+    images = [InputImage("input_image", small), InputImage("input_image_2", large)]
+    with files_limited_to(4096), pytest.raises(OSError, match="too large"):
+        files._write_all([StoredInput(i.field, f"job.{n}.b64") for n, i in enumerate(images)], images)
+
+    assert list((tmp_path / "inputs").iterdir()) == []  # neither the first file nor the half second
 
 
 @pytest.mark.parametrize(
