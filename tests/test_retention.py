@@ -83,6 +83,36 @@ async def test_a_moderated_job_s_reference_image_is_deleted_and_a_delivered_one_
     assert files(inputs) == [f"{delivered.id}.0.b64"]
 
 
+@pytest.mark.parametrize("settings_overrides", [{"max_active_jobs_per_user": 1}])
+async def test_reference_images_a_cancel_could_not_delete_go_at_the_next_sweep(
+    simcord_env, running, guild_setup, settings, fake_ttapi, caplog
+):
+    # Found by benchmarks/soak.py: a job cancelled while inputs/ was read-only kept its reference
+    # image until RETENTION_DAYS. Here the folder is unusable the same way (a file in its place).
+    _, channel, alice = guild_setup
+    inputs = settings.database_path.parent / "inputs"
+    fake_ttapi.duration = 1.0
+    await alice.slash(channel, "imagine", prompt="first, delivered", image=("ref.png", png("blue")))
+    await alice.slash(channel, "imagine", prompt="second, queued", image=("ref.png", png()))
+    queued = next(j for j in await running.jobs.for_user(alice.id) if j.state is JobState.QUEUED)
+    away = inputs.with_name("inputs.away")
+    inputs.rename(away)
+    inputs.write_text("not a folder")
+
+    assert await running.manager.cancel(queued.id, alice.id) is not None
+    assert f"job {queued.id}: its reference images could not be deleted yet" in caplog.text
+
+    inputs.unlink()
+    away.rename(inputs)  # usable again, and the cancelled job's file is still in it
+    await finish_jobs(simcord_env, running)
+    delivered = next(j for j in await running.jobs.for_user(alice.id) if j.state is JobState.DELIVERED)
+    assert files(inputs) == sorted([f"{queued.id}.0.b64", f"{delivered.id}.0.b64"])
+
+    await running.retention.sweep()
+
+    assert files(inputs) == [f"{delivered.id}.0.b64"]  # kept for Reroll until RETENTION_DAYS
+
+
 async def test_delete_also_removes_the_stored_result_file(simcord_env, running, guild_setup, settings):
     _, channel, alice = guild_setup
     result = await alice.slash(channel, "imagine", prompt="a lighthouse")

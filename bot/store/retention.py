@@ -6,6 +6,9 @@
 - A finished job keeps them (Reroll uses them) until `RETENTION_DAYS` after it finished. Then the
   sweep (`Retention.sweep`, hourly) deletes its reference images, its result image and its prompt,
   and marks the row purged. The row and its ledger entries stay: the books must still add up.
+- A deletion at the end can fail (the folder read-only, on a disk gone for a while): every sweep
+  (hourly, and at start) deletes the reference images still there of jobs that ended without an
+  image (`discard_leftover_inputs`), so they do not wait for `RETENTION_DAYS`.
 - Files go first, then the rows (`purge_rows`): a crash in between leaves rows naming files already
   gone, which the next sweep finishes; never a file that no row would ever lead to again.
 - `MIN_FREE_DISK_MB`: below it new jobs are refused before anything is held (`FreeSpace.check`);
@@ -35,6 +38,8 @@ from bot.store.statements import Execute, PerDialect, Unit
 log = logging.getLogger(__name__)
 
 DAY = 86400.0
+#: The states `JobManager._end` gives a job that ended without an image (its inputs are discarded).
+ENDED_WITHOUT_IMAGE = ("failed", "moderated", "timed_out", "cancelled")
 #: Jobs purged per write: one short unit in the store's thread, then the loop gets its turn.
 SWEEP_BATCH = 500
 #: Seconds between sweeps (and disk-use measurements).
@@ -124,6 +129,43 @@ async def discard_inputs(jobs: JobRepository, job_id: str) -> None:
         log.warning("job %s: its reference images could not be deleted yet (%s)", job_id, exc)
 
 
+def present_files(folder: Path) -> list[str]:
+    """The names of the files in `folder` (none if it does not exist)."""
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        return [entry.name for entry in os.scandir(folder) if entry.is_file(follow_symlinks=False)]
+    return []
+
+
+async def discard_leftover_inputs(jobs: JobRepository) -> int:
+    """Delete the reference images still on disk of jobs that ended without an image.
+
+    `discard_inputs` only logs when the deletion fails (a read-only or missing folder); this pass,
+    run by every sweep, finishes the job once the folder is usable again. It reads only the files
+    present (live jobs and delivered ones within `RETENTION_DAYS`), by primary key, 500 per query.
+    Returns the files removed.
+    """
+    folder = jobs.input_files.folder
+    names = await asyncio.to_thread(present_files, folder)
+    by_job: dict[str, list[str]] = {}
+    for name in names:
+        by_job.setdefault(name.split(".", 1)[0], []).append(name)  # `<job id>.<n>.b64` (files.py)
+    ids = list(by_job)
+    ended: list[str] = []
+    for start in range(0, len(ids), SWEEP_BATCH):
+        chunk = ids[start : start + SWEEP_BATCH]
+        rows = await jobs.db.fetchall(
+            f"SELECT id FROM jobs WHERE id IN ({','.join('?' * len(chunk))})"  # noqa: S608
+            f" AND state IN ({','.join('?' * len(ENDED_WITHOUT_IMAGE))})",
+            (*chunk, *ENDED_WITHOUT_IMAGE),
+        )
+        ended.extend(r["id"] for r in rows)
+    leftovers = [folder / name for job_id in ended for name in by_job[job_id]]
+    if leftovers:
+        await asyncio.to_thread(remove_files, leftovers)
+        log.info("deleted %d reference image(s) of jobs that ended without an image", len(leftovers))
+    return len(leftovers)
+
+
 #: What a purge keeps of a job: the prompt as the empty string (the column is NOT NULL), also out of
 #: the stored request; no files, no links to the image at the provider, no tokens. Amounts, states
 #: and times stay for the books.
@@ -195,8 +237,13 @@ class Retention:
             metrics.disk_free_bytes.set_function(space.free_bytes)
 
     async def sweep(self, now: float | None = None) -> Swept:
-        """Purge every finished job older than the retention, a batch at a time; 0 days: nothing."""
+        """Purge every finished job older than the retention, a batch at a time; 0 days: nothing.
+
+        Also deletes the reference images a job that ended without an image still has on disk
+        (`discard_leftover_inputs`), whatever the retention.
+        """
         started = time.monotonic()
+        await discard_leftover_inputs(self.jobs)
         if self.days <= 0:
             return Swept(0, 0, 0.0)
         cutoff = (now if now is not None else time.time()) - self.days * DAY
