@@ -150,7 +150,10 @@ class StorageFaults:
         if self.rng.random() >= self.rate:
             return
         spot = self.images / f"{job_id}.{self.extension}{PARTIAL}"
-        spot.mkdir(parents=True, exist_ok=True)
+        try:
+            spot.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return  # images/ is read-only or full right now (a disk fault window): blocked anyway
         self.blocked += 1
         self.pending.add(spot)
         asyncio.get_running_loop().call_later(self.rng.uniform(1.0, 6.0), self.lift, spot)
