@@ -30,7 +30,7 @@ from bot.jobs.ending import FAILURE_TEXT, Ending
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.providers.base import PollResult, Provider, ProviderStatus, ResultDownloadError, ResultNotAnImage
-from bot.store.files import write_atomically
+from bot.store.files import private_folder, write_atomically
 from bot.store.jobs import JobRepository
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def result_path(images_dir: Path, job_id: str, data: bytes) -> Path:
 def write_result(path: Path, data: bytes) -> None:
     """In a worker thread: the file and its directory entry on disk before the row names it."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)  # removed by hand: made again
+        private_folder(path.parent)  # removed by hand: made again
         write_atomically(path, data, durable=True)
     except OSError as exc:
         raise StorageError(path, exc) from exc

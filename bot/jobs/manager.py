@@ -44,6 +44,7 @@ from bot.jobs.windows import FinishWindows
 from bot.providers.base import Callback, PollResult, Provider
 from bot.quota import QuotaService
 from bot.store.db import Database
+from bot.store.files import private_folder
 from bot.store.jobs import JobRepository, StaleJobState
 from bot.store.retention import FreeSpace
 
@@ -193,7 +194,7 @@ class JobManager:
         `resume=False` (a second CLI process while another holds the CLI lock) leaves other
         processes' jobs alone and only runs the jobs this manager accepts itself.
         """
-        self.images_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.images_dir)
         if resume:
             removed = await self.jobs.remove_orphan_inputs(older_than=time.time() - ORPHAN_INPUT_AGE)
             if removed:

@@ -58,6 +58,16 @@ def remove_quietly(paths: Iterable[Path]) -> None:
             path.unlink()
 
 
+#: Folders of members' images (`images/`, `inputs/`): the bot's user only, like the database.
+PRIVATE_FOLDER_MODE = 0o700
+
+
+def private_folder(folder: Path) -> None:
+    """Create `folder` readable by the bot's user only; an existing one is left as it is (the
+    database's folder around it is 0700 already, `bot.store.db.make_private`)."""
+    folder.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+
+
 @dataclass(frozen=True, slots=True)
 class InputImage:
     """A reference image of a job, as the provider's JSON body carries it."""
@@ -106,7 +116,7 @@ class InputFiles:
 
     def _write_all(self, stored: Sequence[StoredInput], images: Sequence[InputImage]) -> None:
         """All of a job's images or none: a write that fails (disk full) removes those before it."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         written: list[Path] = []
         try:
             for item, image in zip(stored, images, strict=True):

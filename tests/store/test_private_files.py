@@ -62,3 +62,32 @@ async def test_a_backup_is_as_private_as_the_database(tmp_path):
     finally:
         os.umask(old)
     assert mode(tmp_path / "backups" / "copy.sqlite3") == 0o600
+
+
+async def test_the_image_folders_beside_the_database_are_private_even_in_a_shared_folder(
+    tmp_path, monkeypatch, fake_ttapi
+):
+    """With DATABASE_PATH in the working directory (left as it is), `images/` and `inputs/` are
+    still the bot's user's only: they hold members' pictures."""
+    from bot.encoding import Base64
+    from bot.store.files import InputFiles, InputImage
+    from tests.jobs.test_manager import manager_env, submit
+
+    monkeypatch.chdir(tmp_path)
+    tmp_path.chmod(0o755)  # a shared working directory
+    old = os.umask(0o022)
+    try:
+        async with manager_env(tmp_path, ttapi=fake_ttapi, database_path=Path("fluxbot.sqlite3")) as (
+            services,
+            _,
+            _,
+        ):
+            job = await submit(services, 1)
+            await services.manager.wait_for(job.id, 10)
+            await InputFiles(tmp_path / "inputs").write("job1", [InputImage("image_prompt", Base64(b"aGk="))])
+    finally:
+        os.umask(old)
+    assert mode(tmp_path) == 0o755  # the working directory is the operator's: left as it is
+    assert mode(tmp_path / "images") == 0o700
+    assert mode(tmp_path / "inputs") == 0o700
+    assert mode(tmp_path / "fluxbot.sqlite3") == 0o600
