@@ -58,9 +58,9 @@ async def test_an_expired_interaction_token_posts_the_result_in_the_channel_once
     await assert_charged_once(running, job.id, Decimal(5))
 
 
-async def test_missing_permission_to_post_ends_undeliverable_without_retrying(
-    simcord_env, running, fake_ttapi, caplog
-):
+async def a_job_nobody_can_receive(simcord_env, running, fake_ttapi):
+    """A finished job whose channel refuses the bot's post and whose member's DMs are closed, after
+    its interaction token expired: it ends `undeliverable`. Returns the channel and the job."""
     guild = simcord_env.create_guild("Artists")
     alice = guild.add_member(simcord_env.create_user("alice"))
     bot_user = simcord_env.bot.user
@@ -75,8 +75,15 @@ async def test_missing_permission_to_post_ends_undeliverable_without_retrying(
     await alice.slash(channel, "imagine", prompt="a lighthouse")
     await simcord_env.advance_time(TOKEN_EXPIRY)
     await finish_jobs(simcord_env, running)
-
     (job,) = await running.jobs.for_user(alice.id)
+    return channel, job
+
+
+async def test_missing_permission_to_post_ends_undeliverable_without_retrying(
+    simcord_env, running, fake_ttapi, caplog
+):
+    channel, job = await a_job_nobody_can_receive(simcord_env, running, fake_ttapi)
+
     assert job.state is JobState.UNDELIVERABLE
     assert not posted_images(channel)
     posts = [r for r in simcord_env.http_requests if r.method == "POST" and r.path.endswith("/messages")]

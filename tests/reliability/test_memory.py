@@ -7,14 +7,13 @@ import asyncio
 import json
 
 import aiohttp
-import discord
 
 from bot.jobs.manager import NewJob
 from bot.jobs.model import JobState, Origin
 from bot.jobs.plan import plan_job
 from tests.conftest import finish_jobs
 from tests.jobs.test_manager import manager_env, submit
-from tests.reliability.test_discord_faults import TOKEN_EXPIRY
+from tests.reliability.test_discord_faults import TOKEN_EXPIRY, a_job_nobody_can_receive
 
 
 def kept_by(sink) -> dict[str, dict]:
@@ -22,22 +21,8 @@ def kept_by(sink) -> dict[str, dict]:
 
 
 async def test_the_sink_keeps_nothing_of_an_undeliverable_job(simcord_env, simcord_bot, running, fake_ttapi):
-    guild = simcord_env.create_guild("Artists")
-    alice = guild.add_member(simcord_env.create_user("alice"))
-    channel = guild.create_text_channel(
-        "read-only",
-        overwrites={
-            simcord_env.bot.user: discord.PermissionOverwrite(send_messages=False, attach_files=False)
-        },
-    )
-    fake_ttapi.duration = 1.0
-    simcord_env.inject_error("POST", "/users/@me/channels", status=403, code=50007, times=None)
+    _, job = await a_job_nobody_can_receive(simcord_env, running, fake_ttapi)
 
-    await alice.slash(channel, "imagine", prompt="a lighthouse")
-    await simcord_env.advance_time(TOKEN_EXPIRY)
-    await finish_jobs(simcord_env, running)
-
-    (job,) = await running.jobs.for_user(alice.id)
     assert job.state is JobState.UNDELIVERABLE
     assert kept_by(simcord_bot.sink) == {"live": {}, "shown": {}, "pending": {}, "queued": {}}
 
