@@ -26,6 +26,7 @@ from bot.jobs.polling import PollPolicy
 from bot.jobs.sink import Progress
 from bot.settings import Settings
 from bot.store.backup import backup_database
+from bot.store.db import refuse_newer_file
 from bot.web import serve
 
 #: The CLI runs as the operator: one local user id, no quota limit, charges still recorded.
@@ -123,6 +124,7 @@ async def generate(
         except OSError as exc:
             raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
         images.append(await in_image_thread(prepare_reference, data, f"--image {path.name or index}"))
+    refuse_newer_file(settings.database_path)  # before the lock file is made beside it
     with cli_lock(settings) as may_resume:
         # The mock is built too, so that an interrupted mock job can be resumed; new jobs only
         # use it when asked for.

@@ -100,14 +100,22 @@ def test_the_shipped_env_example_runs_with_only_a_token_and_a_key(tmp_path):
     assert (tmp_path / "data" / "fluxbot.sqlite3").exists()  # DATABASE_PATH's default, from the cwd
 
 
-@pytest.mark.parametrize("command", ["migrate", "run"])
+@pytest.mark.parametrize(
+    "command",
+    [["migrate"], ["run"], ["sync-commands"], ["generate", "a fox", "--provider", "mock"]],
+    ids=lambda command: command[0],
+)
 def test_a_database_newer_than_the_code_is_refused_at_start(tmp_path, command):
-    path = tmp_path / "fluxbot.sqlite3"
+    # In a folder of its own, as `data/` is: nothing in it may be created, tightened or changed.
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    path = folder / "fluxbot.sqlite3"
     make_database(path, latest_schema_version() + 1)
     before = path.read_bytes()
     env = {"DATABASE_PATH": str(path), "DISCORD_TOKEN": "not-used", "ENABLE_MOCK_PROVIDER": "true"}
 
-    done = run_cli(command, cwd=tmp_path, env=env)
+    done = run_cli(*command, cwd=tmp_path, env=env)
 
     assert done.returncode == 2
     assert done.stderr.strip() == (
@@ -116,7 +124,9 @@ def test_a_database_newer_than_the_code_is_refused_at_start(tmp_path, command):
         "or restore the backup taken before the upgrade"
     )
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fluxbot.sqlite3"]
+    assert sorted(p.name for p in folder.iterdir()) == ["fluxbot.sqlite3"]
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 
 
 def test_generate_names_each_file_after_its_job_and_never_overwrites_without_force(tmp_path):

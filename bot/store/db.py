@@ -82,6 +82,17 @@ def refuse_newer_schema(path: Path, version: int, folder: Path | None = None) ->
         raise SchemaTooNew(path, version, latest)
 
 
+def refuse_newer_file(path: Path) -> None:
+    """`SchemaTooNew` for a database file from a newer fluxbot, read only: before anything is created,
+    locked or tightened beside it. A file that cannot be read this way is left to the check after opening."""
+    try:
+        version = read_schema_version(path)
+    except sqlite3.Error:
+        return
+    if version is not None:
+        refuse_newer_schema(path, version)
+
+
 def read_schema_version(path: Path) -> int | None:
     """The database file's schema version, None when there is no file; creates and changes nothing.
 
@@ -451,11 +462,13 @@ def _split_sql(script: str) -> list[str]:
 async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Database]:
     """Open (and create) the database file in WAL mode, migrated to the newest schema.
 
-    A database from a newer fluxbot is refused (`SchemaTooNew`) before any setting is changed.
+    A database from a newer fluxbot is refused (`SchemaTooNew`) before its folder or file is touched.
     The file holds interaction and callback tokens: it (and its folder) is private to the bot's
     user (`make_private`).
     """
     if str(path) != ":memory:":
+        if migrate:
+            refuse_newer_file(path)
         make_private(path)
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row
