@@ -50,7 +50,11 @@ def test_the_image_runs_the_console_script_as_a_numeric_user_and_stops_on_sigter
     # Dependencies get their own layer, installed before any source is copied.
     assert DOCKERFILE.index("COPY pyproject.toml") < DOCKERFILE.index("-r /tmp/requirements.txt")
     assert DOCKERFILE.index("-r /tmp/requirements.txt") < DOCKERFILE.index("COPY bot")
-    assert "--no-deps ." in DOCKERFILE
+    # ... with the build backend, so the package's own layer builds without fetching anything.
+    assert "['build-system']['requires'] + p['project']['dependencies']" in DOCKERFILE
+    assert "--no-deps --no-build-isolation ." in DOCKERFILE
+    # The image the changelog names is the one built (a merge once put back the older one).
+    assert f"`{instruction('FROM')}`" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
 
 
 def healthcheck_command() -> list[str]:
