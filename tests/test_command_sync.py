@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from bot.app import build_providers
 from bot.cli import sync_tree
 from bot.discord.client import FluxBot
-from bot.discord.command_sync import SYNCED_HASH_KEY, clear_commands, command_tree_hash
+from bot.discord.command_sync import SYNCED_HASH_KEY, clear_commands, command_tree_hash, remember_synced
 from bot.store.bot_state import BotState
 from tests.fakes.discord import APPLICATION_ID, SITE_DIR
 from tests.jobs.test_kill_restart import ROOT, Harness
@@ -55,6 +55,26 @@ async def test_the_bot_syncs_at_start_only_when_its_commands_changed(
     assert len(syncs) == synced + 2
     assert "finetune" in {command["name"] for command in syncs[-1].json}
     assert "finetune" in alice.available_commands(channel)
+
+
+async def test_a_token_of_another_application_registers_the_commands_again(
+    simcord_env, services, guild_setup
+):
+    await simcord_env.restart_bot(FluxBot(services))
+    synced = len(global_syncs(simcord_env))
+    # The same database was last synced for another application (the operator has since put the
+    # token of a new bot in DISCORD_TOKEN): its commands are not this application's.
+    connection = simcord_env.bot._connection
+    own_id = connection.application_id
+    connection.application_id = own_id + 1
+    await remember_synced(simcord_env.bot.tree, BotState(services.db))
+    connection.application_id = own_id
+
+    await simcord_env.restart_bot(FluxBot(services))
+
+    assert len(global_syncs(simcord_env)) == synced + 1
+    await simcord_env.restart_bot(FluxBot(services))  # and then, as before, only when they change
+    assert len(global_syncs(simcord_env)) == synced + 1
 
 
 async def test_clear_removes_the_global_commands_and_the_next_start_registers_them_again(

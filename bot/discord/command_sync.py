@@ -24,12 +24,14 @@ SYNCED_HASH_KEY = "global_commands_hash"
 
 
 def command_tree_hash(tree: app_commands.CommandTree[Any]) -> str:
-    """SHA-256 of the global commands' payload, sorted, as `tree.sync()` would send it."""
+    """SHA-256 of the global commands' payload, sorted, as `tree.sync()` would send it, and of the
+    application they belong to: a DISCORD_TOKEN of another application needs its own sync."""
     payload = sorted(
         (command.to_dict(tree) for command in tree._get_all_commands(guild=None)),
         key=lambda command: (command.get("type", 1), command["name"]),
     )
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    owner = {"application_id": tree.client.application_id, "commands": payload}
+    return hashlib.sha256(json.dumps(owner, sort_keys=True).encode()).hexdigest()
 
 
 async def sync_if_changed(tree: app_commands.CommandTree[Any], state: BotState) -> bool:
