@@ -17,7 +17,7 @@ from discord import app_commands
 from bot.app import open_services
 from bot.credits import format_credits
 from bot.encoding import in_image_thread
-from bot.errors import InvalidInput
+from bot.errors import LOGIN_REFUSED, ConfigurationError, InvalidInput
 from bot.images import image_extension, prepare_reference
 from bot.jobs.manager import JobManager, NewJob
 from bot.jobs.model import Job, JobState, Origin
@@ -225,8 +225,7 @@ async def sync_commands(settings: Settings, guild_id: int | None, *, clear: bool
             try:
                 await bot.login(settings.discord_token.get_secret_value())
             except discord.LoginFailure:
-                print("Discord refused DISCORD_TOKEN; check it in the developer portal", file=sys.stderr)
-                return 2
+                raise ConfigurationError(LOGIN_REFUSED) from None
             state = BotState(services.db)
             if clear:
                 print(await clear_commands(bot.tree, state, guild_id))

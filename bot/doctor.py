@@ -18,6 +18,7 @@ from discord.utils import oauth_url
 
 from bot import __version__
 from bot.app import USER_AGENT, build_providers, images_dir
+from bot.errors import LOGIN_REFUSED
 from bot.providers.base import Provider, ProviderError
 from bot.providers.catalog import MODELS
 from bot.settings import Settings
@@ -146,7 +147,7 @@ async def check_discord(settings: Settings, http: aiohttp.ClientSession, report:
         report.problem("Discord could not be reached (check the network)")
         return
     if status == 401:
-        report.problem("Discord refused DISCORD_TOKEN (developer portal → Bot → Reset Token, then update it)")
+        report.problem(LOGIN_REFUSED)
         return
     if user is None or "id" not in user:
         report.problem(f"Discord answered {status} to GET /users/@me; try again later")

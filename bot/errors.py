@@ -41,3 +41,7 @@ class ConfigurationError(Exception):
 
     The command line prints it as one line and exits with code 2.
     """
+
+
+#: What the operator reads when Discord answers 401 to the token (doctor, sync-commands, run).
+LOGIN_REFUSED = "Discord refused DISCORD_TOKEN (developer portal → Bot → Reset Token, then update it)"

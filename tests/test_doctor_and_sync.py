@@ -248,6 +248,26 @@ async def test_sync_commands_without_a_token_exits_2(tmp_path):
     assert err.strip() == "configuration error: DISCORD_TOKEN is required to sync commands"
 
 
+@pytest.mark.parametrize("command", ["sync-commands", "run"])
+async def test_a_token_discord_refuses_stops_sync_and_run_with_one_line_and_exit_2(
+    tmp_path, fake_ttapi, fake_bfl, fake_discord, command
+):
+    env = {**provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path), "HTTP_PORT": "0"}
+    env["DISCORD_TOKEN"] = "a-revoked-token-456"
+
+    code, out, err = await run_cli_async(command, cwd=tmp_path, env=env)
+
+    assert code == 2
+    assert err.strip() == (  # the bot logs to stdout; stderr has the one line for the operator
+        "configuration error: Discord refused DISCORD_TOKEN "
+        "(developer portal → Bot → Reset Token, then update it)"
+    )
+    assert "Traceback" not in err
+    assert "a-revoked-token-456" not in out + err
+    assert fake_discord.identified == 0  # it never reached the gateway
+    assert fake_ttapi.submits() == fake_bfl.submits() == []
+
+
 async def test_sync_tree_registers_every_command_globally_or_in_one_guild(simcord_env, guild_setup):
     guild, channel, alice = guild_setup
     bot = simcord_env.bot

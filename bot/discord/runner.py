@@ -14,6 +14,7 @@ import discord
 from bot.app import open_services
 from bot.discord.client import FluxBot
 from bot.discord.shutdown import CLOSE_SECONDS, SUBMIT_GRACE_SECONDS, on_stop_signals
+from bot.errors import LOGIN_REFUSED, ConfigurationError
 from bot.settings import Settings
 from bot.web import serve
 
@@ -30,8 +31,7 @@ async def run_bot(settings: Settings) -> int:
                 try:
                     await bot.login(settings.discord_token.get_secret_value())
                 except discord.LoginFailure:
-                    log.error("Discord refused DISCORD_TOKEN; check it in the developer portal")
-                    return 2
+                    raise ConfigurationError(LOGIN_REFUSED) from None  # one line, exit 2
                 # Jobs left from before a restart resume now: the bot can already post over REST.
                 await services.manager.start()
                 async with serve(settings, services, bot):
