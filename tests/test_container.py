@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.web import bound_port, serve
-from tests.jobs.test_kill_restart import free_port
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")

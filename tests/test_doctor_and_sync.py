@@ -13,9 +13,8 @@ import pytest
 from bot.cli import sync_tree
 from bot.store.db import latest_schema_version
 from tests.conftest import cli_env, env_from_example, make_database
-from tests.fakes.bfl import FakeBFL
-from tests.fakes.discord import APPLICATION_ID, SITE_DIR, FakeDiscord
-from tests.fakes.ttapi import FakeTTAPI
+from tests.fakes.discord import APPLICATION_ID
+from tests.helpers import TOKEN, discord_env, provider_env, run_cli_async
 
 #: The invite URL for the fake's bot user: scopes bot + applications.commands; Send Messages
 #: (2048), Embed Links (16384), Attach Files (32768), Read Message History (65536).
@@ -23,43 +22,6 @@ INVITE = (
     f"https://discord.com/oauth2/authorize?client_id={APPLICATION_ID}"
     "&scope=bot+applications.commands&permissions=116736"
 )
-ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "doctor-discord-token"
-
-
-def discord_env(discord: FakeDiscord) -> dict[str, str]:
-    """The subprocess's discord.py talks to `discord` (tests/fakes/discord_site), which takes TOKEN."""
-    discord.token = TOKEN
-    return {"FAKE_DISCORD_URL": discord.url, "PYTHONPATH": f"{SITE_DIR}:{ROOT}"}
-
-
-async def run_cli_async(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
-    """The CLI in a subprocess, awaited, so the fakes in this event loop keep answering it."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=cwd,
-        env=cli_env(env),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
-def provider_env(ttapi: FakeTTAPI, bfl: FakeBFL, discord: FakeDiscord, tmp_path: Path) -> dict[str, str]:
-    return {
-        **discord_env(discord),
-        "DISCORD_TOKEN": TOKEN,
-        "TTAPI_API_KEY": ttapi.api_key,
-        "TTAPI_BASE_URL": ttapi.url,
-        "BFL_API_KEY": bfl.api_key,
-        "BFL_BASE_URL": bfl.url,
-        "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
-    }
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -137,3 +137,15 @@ def test_cogs_never_import_each_other() -> None:
         if target.startswith("cogs.") and target != "cogs"
     ]
     assert crossing == []
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared builders live in tests/helpers.py, fakes in tests/fakes/, fixtures in conftest.py."""
+    tests = ROOT / "tests"
+    crossing = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("tests.") and module.rpartition(".")[2].startswith("test_"):
+                crossing.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert crossing == []

@@ -18,9 +18,7 @@ import pytest
 from bot.logs import setup_logging
 from tests.conftest import finish_jobs, root_logging_restored
 from tests.fakes.discord import SITE_DIR
-from tests.jobs.test_kill_restart import ROOT, Harness
-from tests.test_doctor_and_sync import TOKEN, provider_env, run_cli_async
-from tests.test_shutdown import BotProcess
+from tests.helpers import ROOT, TOKEN, BotProcess, Harness, provider_env, run_cli_async
 
 SECRET = "sk-live-0123456789abcdef"
 

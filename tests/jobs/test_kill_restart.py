@@ -8,120 +8,13 @@ none submitted twice (submits at the fake), none charged twice (ledger), no imag
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import socket
-import sqlite3
-import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.fakes.ttapi import FakeTTAPI
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Harness:
-    def __init__(self, tmp_path: Path, fake: FakeTTAPI, **env: str) -> None:
-        self.tmp_path = tmp_path
-        self.fake = fake
-        self.db_path = tmp_path / "data" / "fluxbot.sqlite3"
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("TTAPI_", "BFL_", "DISCORD_", "QUOTA_", "WEBHOOK_", "HTTP_", "PROVIDER_"))
-        }
-        self.env.update(
-            PYTHONPATH=str(ROOT),
-            DATABASE_PATH=str(self.db_path),
-            TTAPI_API_KEY=fake.api_key,
-            TTAPI_BASE_URL=fake.url,
-            HTTP_PORT="0",
-            LOG_LEVEL="INFO",
-        )
-        self.env.update(env)
-        self.runs = 0
-
-    async def spawn(
-        self, *args: str, module: str = "tests.jobs.runner", wrapper: Sequence[str] = (), **env: str
-    ) -> Any:
-        """`python -m module args` (after `wrapper`, e.g. `unshare ...`), its output in run-N.log."""
-        self.runs += 1
-        log = (self.tmp_path / f"run-{self.runs}.log").open("w")
-        return await asyncio.create_subprocess_exec(
-            *wrapper,
-            sys.executable,
-            "-m",
-            module,
-            *args,
-            cwd=self.tmp_path if module == "bot" else ROOT,
-            env={**self.env, **env},
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-
-    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        if not self.db_path.exists():
-            return []
-        db = sqlite3.connect(self.db_path, timeout=5)
-        try:
-            return db.execute(sql, params).fetchall()
-        except sqlite3.OperationalError:
-            return []  # not migrated yet
-        finally:
-            db.close()
-
-    def states(self) -> list[str]:
-        return [r[0] for r in self.rows("SELECT state FROM jobs ORDER BY seq")]
-
-    async def kill_when(self, process: Any, ready: Callable[[], bool], timeout: float = 15.0) -> None:
-        async with asyncio.timeout(timeout):
-            while not ready():
-                assert process.returncode is None, self.output()
-                await asyncio.sleep(0.01)
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
-
-    async def resume(self, *args: str, module: str = "tests.jobs.runner", timeout: float = 30.0) -> None:
-        process = await self.spawn(*(args or ("--resume",)), module=module)
-        async with asyncio.timeout(timeout):
-            await process.wait()
-        assert process.returncode == 0, self.output()
-
-    def output(self) -> str:
-        return "\n".join(p.read_text() for p in sorted(self.tmp_path.glob("run-*.log")))
-
-    def deliveries(self) -> Counter[str]:
-        log = self.tmp_path / "data" / "deliveries.log"
-        return Counter(log.read_text().split()) if log.exists() else Counter()
-
-    def ledger(self) -> Counter[tuple[str, str]]:
-        return Counter((job, kind) for job, kind in self.rows("SELECT job_id, kind FROM ledger"))
-
-    def assert_exactly_once(self, jobs: int) -> None:
-        ids = [r[0] for r in self.rows("SELECT id FROM jobs ORDER BY seq")]
-        assert len(ids) == jobs
-        assert self.states() == ["delivered"] * jobs, self.output()
-        assert len(self.fake.submits()) == jobs  # none submitted twice
-        ledger = self.ledger()
-        for job_id in ids:
-            assert ledger[(job_id, "hold")] == 1
-            assert ledger[(job_id, "charge")] == 1  # none charged twice
-            assert ledger[(job_id, "release")] == 0
-        assert self.deliveries() == Counter(ids)  # each image posted exactly once
-        for index in range(jobs):
-            assert (self.tmp_path / "data" / f"out-{index}.png").read_bytes().startswith(b"\x89PNG")
+from tests.helpers import Harness, free_port
 
 
 @pytest.fixture

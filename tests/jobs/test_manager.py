@@ -10,8 +10,6 @@ import hmac
 import os
 import random
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,88 +17,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import Services, open_services
+from bot.app import Services
 from bot.errors import QueueFull
 from bot.jobs.callbacks import callback_authentic
 from bot.jobs.manager import NewJob
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
 from bot.jobs.polling import PollPolicy
-from bot.jobs.sink import Progress
-from bot.web import bound_port, serve
-from tests.conftest import FAST_POLLING, make_settings
-from tests.fakes.bfl import FakeBFL
 from tests.fakes.ttapi import FakeTTAPI
-from tests.jobs.test_kill_restart import free_port
-
-
-class RecordingSink:
-    """What the asker sees: every update, every delivered image, every failure."""
-
-    def __init__(self) -> None:
-        self.updates: list[tuple[str, Progress]] = []
-        self.delivered: dict[str, int] = {}
-        self.failed: list[str] = []
-        self.delivered_at: dict[str, float] = {}
-
-    async def job_updated(self, job: Job, progress: Progress) -> None:
-        self.updates.append((job.id, progress))
-
-    async def deliver(self, job: Job, image: bytes) -> int | None:
-        assert image.startswith((b"\x89PNG", b"\xff\xd8"))
-        self.delivered[job.id] = self.delivered.get(job.id, 0) + 1
-        self.delivered_at[job.id] = time.monotonic()
-        return None
-
-    async def job_failed(self, job: Job) -> None:
-        self.failed.append(job.id)
-
-
-@asynccontextmanager
-async def manager_env(
-    tmp_path: Path,
-    *,
-    ttapi: FakeTTAPI | None = None,
-    bfl: FakeBFL | None = None,
-    callbacks: bool = False,
-    policy: PollPolicy = FAST_POLLING,
-    rate_limits: dict[str, float] | None = None,
-    **overrides: Any,
-) -> AsyncIterator[tuple[Services, RecordingSink, str]]:
-    port = free_port()
-    values: dict[str, Any] = {"http_port": port}
-    if ttapi is not None:
-        values.update(ttapi_api_key=ttapi.api_key, ttapi_base_url=ttapi.url)
-    if bfl is not None:
-        values.update(bfl_api_key=bfl.api_key, bfl_base_url=bfl.url)
-    if callbacks:
-        values["webhook_public_url"] = f"http://127.0.0.1:{port}"
-    values.update(overrides)
-    settings = make_settings(tmp_path, **values)
-    async with open_services(settings, poll_policy=policy, rate_limits=rate_limits) as services:
-        sink = RecordingSink()
-        services.manager.register_sink(Origin.CLI, sink)
-        async with serve(settings, services, None) as site:
-            await services.manager.start()
-            yield services, sink, f"http://127.0.0.1:{bound_port(site)}"
-
-
-async def submit(services: Services, user: int, prompt: str = "a lighthouse", provider: str = "ttapi") -> Job:
-    plan = plan_job(
-        prompt,
-        {},
-        default_model="flux-pro-1.1",
-        available=[provider],
-        preferred=provider,
-        max_safety_tolerance=2,
-    )
-    return await services.manager.submit(NewJob.from_plan(plan, origin=Origin.CLI, user_id=user))
-
-
-async def ledger(services: Services, job_id: str) -> list[str]:
-    rows = await services.db.fetchall("SELECT kind FROM ledger WHERE job_id = ? ORDER BY id", (job_id,))
-    return [r["kind"] for r in rows]
-
+from tests.helpers import ledger, manager_env, submit
 
 # -- the fair queue -------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.jobs.polling import Durations, Pace, PollPolicy, poll_delay
 from tests.fakes.bfl import FakeBFL
-from tests.jobs.test_manager import manager_env, submit
+from tests.helpers import manager_env, submit
 
 POLICY = PollPolicy(min_interval=0.5, max_interval=15.0, jitter=0.0)
 WINDOW = Durations(8.0, 10.0, 15.0)

@@ -301,7 +301,7 @@ async def test_a_large_but_honest_image_is_downscaled_not_refused(
     assert job.state.value == "delivered"
 
 
-# -- custom_ids a client made up (issue 6's tests/test_buttons.py covers unknown jobs and actions) --
+# -- custom_ids a client made up (issue 6's tests/discord/test_buttons.py covers unknown jobs and actions) --
 
 FORGED_IDS = [
     ("sql-in-the-id", "fluxbot:reroll:' OR 1=1; DROP TABLE jobs; --", "not one the bot knows"),

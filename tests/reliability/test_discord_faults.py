@@ -12,9 +12,8 @@ import discord
 
 from bot.jobs.model import JobState
 from tests.conftest import finish_jobs
+from tests.helpers import TOKEN_EXPIRY, a_job_nobody_can_receive
 from tests.reliability.conftest import assert_charged_once, posted_images
-
-TOKEN_EXPIRY = 15 * 60 + 5
 
 
 async def test_discord_5xx_on_editing_the_reply_falls_back_to_one_channel_post(
@@ -56,27 +55,6 @@ async def test_an_expired_interaction_token_posts_the_result_in_the_channel_once
     ]
     assert edits_after == []
     await assert_charged_once(running, job.id, Decimal(5))
-
-
-async def a_job_nobody_can_receive(simcord_env, running, fake_ttapi):
-    """A finished job whose channel refuses the bot's post and whose member's DMs are closed, after
-    its interaction token expired: it ends `undeliverable`. Returns the channel and the job."""
-    guild = simcord_env.create_guild("Artists")
-    alice = guild.add_member(simcord_env.create_user("alice"))
-    bot_user = simcord_env.bot.user
-    channel = guild.create_text_channel(
-        "read-only",
-        overwrites={bot_user: discord.PermissionOverwrite(send_messages=False, attach_files=False)},
-    )
-    fake_ttapi.duration = 1.0
-    # The DM fallback (issue 6) is refused too: only then is the job undeliverable.
-    simcord_env.inject_error("POST", "/users/@me/channels", status=403, code=50007, times=None)
-
-    await alice.slash(channel, "imagine", prompt="a lighthouse")
-    await simcord_env.advance_time(TOKEN_EXPIRY)
-    await finish_jobs(simcord_env, running)
-    (job,) = await running.jobs.for_user(alice.id)
-    return channel, job
 
 
 async def test_missing_permission_to_post_ends_undeliverable_without_retrying(

@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.jobs.model import JobState
-from tests.jobs.test_manager import ledger, manager_env, submit
+from tests.helpers import ledger, manager_env, submit
 from tests.reliability.conftest import FaultyTTAPI, html_page
 
 

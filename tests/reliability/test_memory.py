@@ -12,8 +12,7 @@ from bot.jobs.manager import NewJob
 from bot.jobs.model import JobState, Origin
 from bot.jobs.plan import plan_job
 from tests.conftest import finish_jobs
-from tests.jobs.test_manager import manager_env, submit
-from tests.reliability.test_discord_faults import TOKEN_EXPIRY, a_job_nobody_can_receive
+from tests.helpers import TOKEN_EXPIRY, a_job_nobody_can_receive, manager_env, submit
 
 
 def kept_by(sink) -> dict[str, dict]:

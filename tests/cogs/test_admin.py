@@ -13,17 +13,12 @@ from PIL import Image
 
 from bot.errors import InvalidInput, NotAllowed, QuotaExceeded
 from tests.conftest import CHANNEL_MESSAGE, acknowledged_with, finish_jobs, refusals
+from tests.helpers import show_admin_to
 
 
 def fields(result) -> dict[str, str]:
     message = result.response if result.response is not None else result.followups[-1]
     return {f.name: f.value for f in message.embeds[0].fields}
-
-
-def show_admin_to(env, guild, member) -> None:
-    """A server admin lets this member see /admin in the client (an override of default_permissions)."""
-    command = env.backend.find_command("admin", guild.id, type=1)
-    guild.set_command_permissions(int(command["id"]), {member: True})
 
 
 # -- permissions ---------------------------------------------------------------------------------------

@@ -14,9 +14,7 @@ from bot.errors import NotAllowed
 from bot.jobs.model import JobState
 from bot.store.privacy import ErasureBlocked
 from tests.conftest import finish_jobs, refusals
-from tests.test_admin import show_admin_to
-from tests.test_buttons import private_text
-from tests.test_retention import files, guild_totals, png
+from tests.helpers import files, guild_totals, png, private_text, show_admin_to
 
 
 @pytest.fixture

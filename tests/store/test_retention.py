@@ -4,29 +4,16 @@ SQLite file and the fake TTAPI."""
 
 from __future__ import annotations
 
-import io
 import time
-from typing import Any
 
 import aiohttp
 import pytest
-from PIL import Image
 
 from bot.jobs.model import JobState
 from bot.store.retention import DAY, DiskAlmostFull
 from bot.web import bound_port, serve
 from tests.conftest import finish_jobs, refusals
-from tests.test_buttons import private_text
-
-
-def png(colour: str = "teal") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 64), colour).save(out, "PNG")
-    return out.getvalue()
-
-
-def files(folder) -> list[str]:
-    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+from tests.helpers import files, guild_totals, png, private_text
 
 
 async def age(services, days: float) -> None:
@@ -34,13 +21,6 @@ async def age(services, days: float) -> None:
     await services.db.execute(
         "UPDATE jobs SET finished_at = finished_at - ? WHERE finished_at IS NOT NULL", (days * DAY,)
     )
-
-
-async def guild_totals(services) -> list[tuple[Any, ...]]:
-    rows = await services.db.fetchall(
-        "SELECT period, used, held, granted FROM ledger_totals WHERE user_key = 0 ORDER BY period"
-    )
-    return [tuple(r) for r in rows]
 
 
 # -- finding 1: files of jobs that end without an image, and Delete --------------------------------

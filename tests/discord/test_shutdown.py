@@ -16,7 +16,6 @@ import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,12 +26,9 @@ from bot.jobs.manager import NewJob
 from bot.jobs.model import JobState, Origin
 from bot.jobs.plan import plan_job
 from tests.conftest import CHANNEL_MESSAGE, FAST_POLLING, acknowledged_with, finish_jobs, make_settings
-from tests.fakes.discord import APPLICATION_ID, SITE_DIR, FakeDiscord
+from tests.fakes.discord import APPLICATION_ID, SITE_DIR
 from tests.fakes.ttapi import FakeTTAPI
-from tests.jobs.test_kill_restart import ROOT, Harness
-
-#: The promise to the operator (Docker waits 10 s before SIGKILL).
-STOP_BUDGET = 5.0
+from tests.helpers import PID_NAMESPACE, ROOT, STOP_BUDGET, BotProcess, Harness
 
 
 async def test_a_command_during_a_stop_is_answered_restarting_and_nothing_is_held_or_sent(
@@ -87,10 +83,6 @@ async def test_a_command_admitted_before_the_stop_finishes_its_answer(
 
 # -- a real process ----------------------------------------------------------------------------------
 
-#: Makes the bot PID 1 of a new PID namespace, as in a container; `--kill-child` takes it along
-#: if the test gives up on it.
-PID_NAMESPACE = ["unshare", "--pid", "--mount-proc", "--kill-child"]
-
 
 def unshare_works() -> bool:
     if shutil.which("unshare") is None:
@@ -144,57 +136,12 @@ async def seed_job(db_path: Path, fake: FakeTTAPI, state: JobState = JobState.RU
     return job.id
 
 
-def child_pid(wrapper_pid: int) -> int:
-    """The process `unshare --fork` started (PID 1 inside the namespace), by its pid outside."""
-    children = Path(f"/proc/{wrapper_pid}/task/{wrapper_pid}/children")
-    for _ in range(500):
-        pids = children.read_text().split()
-        if pids:
-            return int(pids[0])
-        time.sleep(0.01)
-    raise AssertionError("unshare started no child")
-
-
 def namespace_pid(pid: int) -> int:
     """The process's pid in its own (innermost) PID namespace."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("NSpid:"):
             return int(line.split()[-1])
     raise AssertionError("no NSpid line")
-
-
-class BotProcess:
-    """`python -m bot` (optionally as PID 1) against the fake Discord; killed if a test gives up."""
-
-    def __init__(self, run: Harness, fake_discord: FakeDiscord) -> None:
-        self.run = run
-        self.fake_discord = fake_discord
-        self.process: Any = None
-        self.pid = 0
-
-    async def start(self, *, as_pid_1: bool = False) -> None:
-        connected = self.fake_discord.identified + 1
-        self.process = await self.run.spawn(module="bot", wrapper=PID_NAMESPACE if as_pid_1 else ())
-        self.pid = child_pid(self.process.pid) if as_pid_1 else self.process.pid
-        await self.wait_until(lambda: self.fake_discord.identified == connected)
-
-    async def wait_until(self, ready: Any, timeout: float = 20.0) -> None:
-        async with asyncio.timeout(timeout):
-            while not ready():
-                assert self.process.returncode is None, self.run.output()
-                await asyncio.sleep(0.02)
-
-    async def stop(self, sig: signal.Signals = signal.SIGTERM) -> float:
-        """Send the signal; seconds until the process had exited."""
-        started = time.monotonic()
-        os.kill(self.pid, sig)
-        async with asyncio.timeout(STOP_BUDGET * 2):
-            await self.process.wait()
-        return time.monotonic() - started
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
 
 
 @pytest.mark.parametrize(

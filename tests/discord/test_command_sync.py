@@ -18,9 +18,7 @@ from bot.discord.client import FluxBot
 from bot.discord.command_sync import SYNCED_HASH_KEY, clear_commands, command_tree_hash, remember_synced
 from bot.store.bot_state import BotState
 from tests.fakes.discord import APPLICATION_ID, SITE_DIR
-from tests.jobs.test_kill_restart import ROOT, Harness
-from tests.test_doctor_and_sync import run_cli_async
-from tests.test_shutdown import BotProcess
+from tests.helpers import ROOT, BotProcess, Harness, run_cli_async
 
 
 def global_syncs(env: Any) -> list[Any]:

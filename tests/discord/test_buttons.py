@@ -17,6 +17,7 @@ from bot.discord.client import FluxBot
 from bot.jobs.model import JobState
 from bot.store.guilds import GuildSettings
 from tests.conftest import finish_jobs
+from tests.helpers import private_text
 
 LABELS = ["Reroll", "Edit", "Vary", "Details", "Delete"]
 
@@ -32,17 +33,6 @@ def text_of(result) -> str:
     if result.followups:
         return result.followups[-1].content
     return result.response.content if result.response else ""
-
-
-def private_text(result) -> str:
-    """The answer only the member saw; no public message is left behind."""
-    if result.followups:
-        answer = result.followups[-1]
-        assert answer.ephemeral
-        assert result.response is None or result.response.ephemeral  # the public placeholder is gone
-        return answer.content
-    assert result.ephemeral
-    return result.response.content
 
 
 async def test_a_result_has_the_five_buttons_with_short_ids_that_carry_only_the_job(

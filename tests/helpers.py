@@ -1,0 +1,359 @@
+"""Builders and harnesses the test modules share (no test module imports another).
+
+Fakes of outside services live in tests/fakes/; fixtures in the conftest.py files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+import socket
+import sqlite3
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import discord
+from PIL import Image
+
+from bot.app import Services, open_services
+from bot.jobs.manager import NewJob
+from bot.jobs.model import Job, Origin
+from bot.jobs.plan import plan_job
+from bot.jobs.polling import PollPolicy
+from bot.jobs.sink import Progress
+from bot.web import bound_port, serve
+from tests.conftest import (
+    FAST_POLLING,
+    cli_env,
+    finish_jobs,
+    make_settings,
+)
+from tests.fakes.bfl import FakeBFL
+from tests.fakes.discord import SITE_DIR, FakeDiscord
+from tests.fakes.ttapi import FakeTTAPI
+
+#: The repository's root (the working directory of `python -m bot` subprocesses).
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Harness:
+    def __init__(self, tmp_path: Path, fake: FakeTTAPI, **env: str) -> None:
+        self.tmp_path = tmp_path
+        self.fake = fake
+        self.db_path = tmp_path / "data" / "fluxbot.sqlite3"
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TTAPI_", "BFL_", "DISCORD_", "QUOTA_", "WEBHOOK_", "HTTP_", "PROVIDER_"))
+        }
+        self.env.update(
+            PYTHONPATH=str(ROOT),
+            DATABASE_PATH=str(self.db_path),
+            TTAPI_API_KEY=fake.api_key,
+            TTAPI_BASE_URL=fake.url,
+            HTTP_PORT="0",
+            LOG_LEVEL="INFO",
+        )
+        self.env.update(env)
+        self.runs = 0
+
+    async def spawn(
+        self, *args: str, module: str = "tests.jobs.runner", wrapper: Sequence[str] = (), **env: str
+    ) -> Any:
+        """`python -m module args` (after `wrapper`, e.g. `unshare ...`), its output in run-N.log."""
+        self.runs += 1
+        log = (self.tmp_path / f"run-{self.runs}.log").open("w")
+        return await asyncio.create_subprocess_exec(
+            *wrapper,
+            sys.executable,
+            "-m",
+            module,
+            *args,
+            cwd=self.tmp_path if module == "bot" else ROOT,
+            env={**self.env, **env},
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if not self.db_path.exists():
+            return []
+        db = sqlite3.connect(self.db_path, timeout=5)
+        try:
+            return db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            return []  # not migrated yet
+        finally:
+            db.close()
+
+    def states(self) -> list[str]:
+        return [r[0] for r in self.rows("SELECT state FROM jobs ORDER BY seq")]
+
+    async def kill_when(self, process: Any, ready: Callable[[], bool], timeout: float = 15.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not ready():
+                assert process.returncode is None, self.output()
+                await asyncio.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+
+    async def resume(self, *args: str, module: str = "tests.jobs.runner", timeout: float = 30.0) -> None:
+        process = await self.spawn(*(args or ("--resume",)), module=module)
+        async with asyncio.timeout(timeout):
+            await process.wait()
+        assert process.returncode == 0, self.output()
+
+    def output(self) -> str:
+        return "\n".join(p.read_text() for p in sorted(self.tmp_path.glob("run-*.log")))
+
+    def deliveries(self) -> Counter[str]:
+        log = self.tmp_path / "data" / "deliveries.log"
+        return Counter(log.read_text().split()) if log.exists() else Counter()
+
+    def ledger(self) -> Counter[tuple[str, str]]:
+        return Counter((job, kind) for job, kind in self.rows("SELECT job_id, kind FROM ledger"))
+
+    def assert_exactly_once(self, jobs: int) -> None:
+        ids = [r[0] for r in self.rows("SELECT id FROM jobs ORDER BY seq")]
+        assert len(ids) == jobs
+        assert self.states() == ["delivered"] * jobs, self.output()
+        assert len(self.fake.submits()) == jobs  # none submitted twice
+        ledger = self.ledger()
+        for job_id in ids:
+            assert ledger[(job_id, "hold")] == 1
+            assert ledger[(job_id, "charge")] == 1  # none charged twice
+            assert ledger[(job_id, "release")] == 0
+        assert self.deliveries() == Counter(ids)  # each image posted exactly once
+        for index in range(jobs):
+            assert (self.tmp_path / "data" / f"out-{index}.png").read_bytes().startswith(b"\x89PNG")
+
+
+class RecordingSink:
+    """What the asker sees: every update, every delivered image, every failure."""
+
+    def __init__(self) -> None:
+        self.updates: list[tuple[str, Progress]] = []
+        self.delivered: dict[str, int] = {}
+        self.failed: list[str] = []
+        self.delivered_at: dict[str, float] = {}
+
+    async def job_updated(self, job: Job, progress: Progress) -> None:
+        self.updates.append((job.id, progress))
+
+    async def deliver(self, job: Job, image: bytes) -> int | None:
+        assert image.startswith((b"\x89PNG", b"\xff\xd8"))
+        self.delivered[job.id] = self.delivered.get(job.id, 0) + 1
+        self.delivered_at[job.id] = time.monotonic()
+        return None
+
+    async def job_failed(self, job: Job) -> None:
+        self.failed.append(job.id)
+
+
+@asynccontextmanager
+async def manager_env(
+    tmp_path: Path,
+    *,
+    ttapi: FakeTTAPI | None = None,
+    bfl: FakeBFL | None = None,
+    callbacks: bool = False,
+    policy: PollPolicy = FAST_POLLING,
+    rate_limits: dict[str, float] | None = None,
+    **overrides: Any,
+) -> AsyncIterator[tuple[Services, RecordingSink, str]]:
+    port = free_port()
+    values: dict[str, Any] = {"http_port": port}
+    if ttapi is not None:
+        values.update(ttapi_api_key=ttapi.api_key, ttapi_base_url=ttapi.url)
+    if bfl is not None:
+        values.update(bfl_api_key=bfl.api_key, bfl_base_url=bfl.url)
+    if callbacks:
+        values["webhook_public_url"] = f"http://127.0.0.1:{port}"
+    values.update(overrides)
+    settings = make_settings(tmp_path, **values)
+    async with open_services(settings, poll_policy=policy, rate_limits=rate_limits) as services:
+        sink = RecordingSink()
+        services.manager.register_sink(Origin.CLI, sink)
+        async with serve(settings, services, None) as site:
+            await services.manager.start()
+            yield services, sink, f"http://127.0.0.1:{bound_port(site)}"
+
+
+async def submit(services: Services, user: int, prompt: str = "a lighthouse", provider: str = "ttapi") -> Job:
+    plan = plan_job(
+        prompt,
+        {},
+        default_model="flux-pro-1.1",
+        available=[provider],
+        preferred=provider,
+        max_safety_tolerance=2,
+    )
+    return await services.manager.submit(NewJob.from_plan(plan, origin=Origin.CLI, user_id=user))
+
+
+async def ledger(services: Services, job_id: str) -> list[str]:
+    rows = await services.db.fetchall("SELECT kind FROM ledger WHERE job_id = ? ORDER BY id", (job_id,))
+    return [r["kind"] for r in rows]
+
+
+def show_admin_to(env, guild, member) -> None:
+    """A server admin lets this member see /admin in the client (an override of default_permissions)."""
+    command = env.backend.find_command("admin", guild.id, type=1)
+    guild.set_command_permissions(int(command["id"]), {member: True})
+
+
+def private_text(result) -> str:
+    """The answer only the member saw; no public message is left behind."""
+    if result.followups:
+        answer = result.followups[-1]
+        assert answer.ephemeral
+        assert result.response is None or result.response.ephemeral  # the public placeholder is gone
+        return answer.content
+    assert result.ephemeral
+    return result.response.content
+
+
+def png(colour: str = "teal") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def files(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+async def guild_totals(services) -> list[tuple[Any, ...]]:
+    rows = await services.db.fetchall(
+        "SELECT period, used, held, granted FROM ledger_totals WHERE user_key = 0 ORDER BY period"
+    )
+    return [tuple(r) for r in rows]
+
+
+TOKEN_EXPIRY = 15 * 60 + 5
+
+
+TOKEN = "doctor-discord-token"
+
+
+def discord_env(discord: FakeDiscord) -> dict[str, str]:
+    """The subprocess's discord.py talks to `discord` (tests/fakes/discord_site), which takes TOKEN."""
+    discord.token = TOKEN
+    return {"FAKE_DISCORD_URL": discord.url, "PYTHONPATH": f"{SITE_DIR}:{ROOT}"}
+
+
+async def run_cli_async(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    """The CLI in a subprocess, awaited, so the fakes in this event loop keep answering it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=cli_env(env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def provider_env(ttapi: FakeTTAPI, bfl: FakeBFL, discord: FakeDiscord, tmp_path: Path) -> dict[str, str]:
+    return {
+        **discord_env(discord),
+        "DISCORD_TOKEN": TOKEN,
+        "TTAPI_API_KEY": ttapi.api_key,
+        "TTAPI_BASE_URL": ttapi.url,
+        "BFL_API_KEY": bfl.api_key,
+        "BFL_BASE_URL": bfl.url,
+        "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+    }
+
+
+#: The promise to the operator (Docker waits 10 s before SIGKILL).
+STOP_BUDGET = 5.0
+
+
+#: Makes the bot PID 1 of a new PID namespace, as in a container; `--kill-child` takes it along
+#: if the test gives up on it.
+PID_NAMESPACE = ["unshare", "--pid", "--mount-proc", "--kill-child"]
+
+
+def child_pid(wrapper_pid: int) -> int:
+    """The process `unshare --fork` started (PID 1 inside the namespace), by its pid outside."""
+    children = Path(f"/proc/{wrapper_pid}/task/{wrapper_pid}/children")
+    for _ in range(500):
+        pids = children.read_text().split()
+        if pids:
+            return int(pids[0])
+        time.sleep(0.01)
+    raise AssertionError("unshare started no child")
+
+
+class BotProcess:
+    """`python -m bot` (optionally as PID 1) against the fake Discord; killed if a test gives up."""
+
+    def __init__(self, run: Harness, fake_discord: FakeDiscord) -> None:
+        self.run = run
+        self.fake_discord = fake_discord
+        self.process: Any = None
+        self.pid = 0
+
+    async def start(self, *, as_pid_1: bool = False) -> None:
+        connected = self.fake_discord.identified + 1
+        self.process = await self.run.spawn(module="bot", wrapper=PID_NAMESPACE if as_pid_1 else ())
+        self.pid = child_pid(self.process.pid) if as_pid_1 else self.process.pid
+        await self.wait_until(lambda: self.fake_discord.identified == connected)
+
+    async def wait_until(self, ready: Any, timeout: float = 20.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not ready():
+                assert self.process.returncode is None, self.run.output()
+                await asyncio.sleep(0.02)
+
+    async def stop(self, sig: signal.Signals = signal.SIGTERM) -> float:
+        """Send the signal; seconds until the process had exited."""
+        started = time.monotonic()
+        os.kill(self.pid, sig)
+        async with asyncio.timeout(STOP_BUDGET * 2):
+            await self.process.wait()
+        return time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+
+
+async def a_job_nobody_can_receive(simcord_env, running, fake_ttapi):
+    """A finished job whose channel refuses the bot's post and whose member's DMs are closed, after
+    its interaction token expired: it ends `undeliverable`. Returns the channel and the job."""
+    guild = simcord_env.create_guild("Artists")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    bot_user = simcord_env.bot.user
+    channel = guild.create_text_channel(
+        "read-only",
+        overwrites={bot_user: discord.PermissionOverwrite(send_messages=False, attach_files=False)},
+    )
+    fake_ttapi.duration = 1.0
+    # The DM fallback (issue 6) is refused too: only then is the job undeliverable.
+    simcord_env.inject_error("POST", "/users/@me/channels", status=403, code=50007, times=None)
+
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await simcord_env.advance_time(TOKEN_EXPIRY)
+    await finish_jobs(simcord_env, running)
+    (job,) = await running.jobs.for_user(alice.id)
+    return channel, job
