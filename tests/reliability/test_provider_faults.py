@@ -15,7 +15,7 @@ import pytest
 
 from bot.jobs.model import JobState
 from tests.conftest import finish_jobs
-from tests.jobs.test_kill_restart import free_port
+from tests.helpers import free_port
 from tests.reliability.conftest import (
     FaultyTTAPI,
     answer_with,
