@@ -71,7 +71,7 @@ async def test_the_image_folders_beside_the_database_are_private_even_in_a_share
     still the bot's user's only: they hold members' pictures."""
     from bot.encoding import Base64
     from bot.store.files import InputFiles, InputImage
-    from tests.jobs.test_manager import manager_env, submit
+    from tests.helpers import manager_env, submit
 
     monkeypatch.chdir(tmp_path)
     tmp_path.chmod(0o755)  # a shared working directory
