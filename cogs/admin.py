@@ -324,12 +324,14 @@ class Admin(commands.Cog):
         now = quota.now()
         key = period_key(now, period_name) if period == "current" else previous_period_key(now, period_name)
         guild_id = interaction.guild_id
-        embed = discord.Embed(title=f"Image credits in {interaction.guild.name} · {key}", colour=COLOUR)
+        # The chart is drawn, not rendered by Discord: it gets the names as typed; the title escaped.
+        heading = f"Image credits in {interaction.guild.name} · {key}"
+        embed = discord.Embed(colour=COLOUR)
         if scope == "member":
             assert member is not None
             usage = await services.ledger.member_usage(guild_id, member.id, key)
             limits = await quota.limits(guild_id, member.id, tuple(r.id for r in member.roles))
-            embed.title = f"Image credits of {member.display_name} · {key}"
+            heading = f"Image credits of {member.display_name} · {key}"
             usage_fields(embed, usage, limits.member)
             embed.add_field(name="Limit set by", value=limits.source, inline=True)
             rows = [(member.display_name, usage.used, usage.held)]
@@ -342,7 +344,7 @@ class Admin(commands.Cog):
             if scope == "role":
                 assert role is not None
                 top = [(uid, u) for uid, u in top if uid in members and role in members[uid].roles][:10]
-                embed.title = f"Image credits of {role.name} · {key}"
+                heading = f"Image credits of {role.name} · {key}"
             count = await services.ledger.member_count(guild_id, key)
             embed.add_field(name="Members with usage", value=str(count), inline=True)
             names = [name_of(members, uid) for uid, _ in top]
@@ -357,7 +359,8 @@ class Admin(commands.Cog):
         if period == "current":
             resets = period_reset(now, period_name)
             embed.add_field(name="Resets", value=discord.utils.format_dt(resets, "R"), inline=True)
-        chart = usage_chart(embed.title or "Usage", rows)
+        embed.title = plain(heading, 256)
+        chart = usage_chart(heading, rows)
         embed.set_image(url="attachment://usage.png")
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(chart), filename="usage.png"), ephemeral=True

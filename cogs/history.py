@@ -19,7 +19,7 @@ from discord.ext import commands
 
 from bot.credits import format_credits
 from bot.discord.permissions import require_admin
-from bot.discord.render import COLOUR, EMBED_DESCRIPTION_MAX, join_within, shown_prompt
+from bot.discord.render import COLOUR, EMBED_DESCRIPTION_MAX, join_within, plain, shown_prompt
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -113,7 +113,7 @@ def _line(row: HistoryRow) -> str:
 
 
 def history_embed(name: str, rows: list[HistoryRow], page: int, pages: int) -> discord.Embed:
-    embed = discord.Embed(title=f"Image history of {name}", colour=COLOUR)
+    embed = discord.Embed(title=f"Image history of {plain(name)}", colour=COLOUR)
     if rows:
         embed.description = join_within([_line(r) for r in rows], EMBED_DESCRIPTION_MAX)
     else:

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.credits import format_credits
 from bot.discord.permissions import require_admin, role_ids_of
-from bot.discord.render import COLOUR, FIELD_VALUE_MAX, join_within, usage_fields
+from bot.discord.render import COLOUR, FIELD_VALUE_MAX, join_within, plain, usage_fields
 from bot.quota import Standing
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def quota_embed(member: discord.abc.User, standing: Standing, charges: list[LedgerEntry]) -> discord.Embed:
-    embed = discord.Embed(title=f"Quota for {member.display_name}", colour=COLOUR)
+    embed = discord.Embed(title=f"Quota for {plain(member.display_name)}", colour=COLOUR)
     usage_fields(embed, standing.usage, standing.limit)
     embed.add_field(
         name="Resets",

@@ -36,6 +36,7 @@ def texts(body: dict[str, Any]) -> list[str]:
     data = body.get("data") if isinstance(body.get("data"), dict) else body
     found = [data.get("content") or ""]
     for embed in data.get("embeds") or []:
+        found.append(embed.get("title") or "")
         found.append(embed.get("description") or "")
         found.extend(f.get("value") or "" for f in embed.get("fields") or [])
     return [t for t in found if t]
@@ -87,6 +88,23 @@ async def test_the_failure_notice_in_the_channel_pings_only_the_requester(
     assert not notice.mention_everyone
     assert "\\[here](" in notice.content
     assert_shown_as_typed(simcord_env, bob)
+    assert_only_the_requester_may_be_pinged(simcord_env, alice)
+
+
+def assert_only_the_requester_may_be_pinged(env: Any, requester: Any) -> None:
+    """What Discord is told, whatever the escaping: no @everyone or role parsing in any message the
+    bot sent; a post in the channel names exactly its requester, who is pinged; nobody else is."""
+    for request in env.http_requests:
+        if request.method not in ("POST", "PATCH") or not isinstance(request.json, dict):
+            continue
+        data = request.json.get("data") if isinstance(request.json.get("data"), dict) else request.json
+        if not texts(data):
+            continue
+        allowed = data.get("allowed_mentions")
+        assert allowed is not None, data  # absent, Discord would parse every mention
+        assert allowed.get("parse") == []
+        users = [int(u) for u in allowed.get("users", [])]
+        assert users == ([requester.id] if request.path.startswith("/channels/") else [])
 
 
 async def test_jobs_lists_a_queued_hostile_prompt_escaped(simcord_env, running, server, fake_ttapi):
@@ -112,6 +130,26 @@ async def test_admin_usage_shows_member_names_escaped(simcord_env, running, serv
 
     top = {f.name: f.value for f in usage.response.embeds[0].fields}["Top members"]
     assert top.startswith("1. \\*\\*\\[admin](https://evil.example)\\*\\* — 5 used")
+
+
+async def test_names_in_embed_titles_are_shown_as_typed(simcord_env, running, server):
+    # The same defect elsewhere: /quota, /history and /admin quota usage put a member's display
+    # name in the embed's title, where Discord renders bold, underline and the like.
+    guild, channel, mod = server["guild"], server["channel"], server["mod"]
+    sly = guild.add_member(simcord_env.create_user("sly", global_name="**[admin](https://evil.example)**"))
+    await sly.slash(channel, "imagine", prompt="a cat")
+    await finish_jobs(simcord_env, running)
+
+    quota = await sly.slash(channel, "quota")
+    history = await sly.slash(channel, "history")
+    usage = await mod.slash(channel, "admin quota usage", scope="member", member=sly)
+
+    escaped = "\\*\\*\\[admin](https://evil.example)\\*\\*"
+    assert quota.response.embeds[0].title == f"Quota for {escaped}"
+    shown = history.followups[-1] if history.followups else history.response
+    assert shown.embeds[0].title == f"Image history of {escaped}"
+    shown = usage.followups[-1] if usage.followups else usage.response
+    assert (shown.embeds[0].title or "").startswith(f"Image credits of {escaped} · ")
 
 
 # -- long lists (finding 11) ---------------------------------------------------------------------------
