@@ -27,6 +27,7 @@ from bot.jobs.sink import Progress
 from bot.settings import Settings
 from bot.store.backup import backup_database
 from bot.store.db import refuse_newer_file
+from bot.store.files import write_atomically
 from bot.web import serve
 
 #: The CLI runs as the operator: one local user id, no quota limit, charges still recorded.
@@ -73,10 +74,9 @@ def refuse_to_overwrite(path: Path | None, force: bool) -> None:
 
 
 def _write_file(path: Path, data: bytes) -> None:
+    # Durable: once this returns the job is recorded as delivered and never written again.
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_atomically(path, data, durable=True)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from contextlib import closing
 from pathlib import Path
 
 from bot.store.db import create_private
-from bot.store.files import PARTIAL
+from bot.store.files import PARTIAL, sync_folder
 
 
 def backup_database(source: Path, target: Path) -> int:
@@ -35,4 +35,5 @@ def backup_database(source: Path, target: Path) -> int:
                 raise sqlite3.DatabaseError(f"the copy failed SQLite's check: {problems}")
             version = int(copy.execute("PRAGMA user_version").fetchone()[0])
     os.replace(partial, target)
+    sync_folder(target.parent)  # the copy's pages are synced by SQLite; its name is synced here
     return version

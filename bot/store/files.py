@@ -44,11 +44,16 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
         remove_quietly([tmp])  # a full disk keeps no half-written file (it would make it fuller)
         raise
     if durable:
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a file just created or renamed into it) to disk."""
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def remove_quietly(paths: Iterable[Path]) -> None:
