@@ -39,6 +39,8 @@ import aiohttp
 from aiohttp import web
 from PIL import Image
 
+from tests.fakes.loopback import serve_on_loopback
+
 #: The statuses BFL documents, spelled exactly.
 PENDING, READY = "Pending", "Ready"
 REQUEST_MODERATED, CONTENT_MODERATED = "Request Moderated", "Content Moderated"
@@ -170,12 +172,7 @@ class FakeBFL:
         app.router.add_get("/{prefix}/v1/get_result", self._get_result)
         app.router.add_post("/v1/{model}", self._submit)
         app.router.add_get("/delivery/{job}/{name}", self._delivery)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"{'https' if self.ssl_context else 'http'}://127.0.0.1:{port}"
+        self._runner, self.url = await serve_on_loopback(app, ssl_context=self.ssl_context)
         self._session = aiohttp.ClientSession()
         return self.url
 

@@ -30,6 +30,8 @@ import aiohttp
 from aiohttp import web
 from PIL import Image
 
+from tests.fakes.loopback import serve_on_loopback
+
 #: Endpoints documented on the newest page, whose submit answer says `job_id` instead of `jobId`.
 JOB_ID_SNAKE = {"flux-pro"}
 
@@ -127,12 +129,7 @@ class FakeTTAPI:
         app.router.add_post("/flux/generate", self._submit)
         app.router.add_route("*", "/flux/fetch", self._fetch)
         app.router.add_get("/files/{name}", self._file)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve_on_loopback(app)
         self._session = aiohttp.ClientSession()
         return self.url
 

@@ -11,6 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes.bfl import FakeBFL
+from tests.fakes.loopback import serve_on_loopback
 
 
 async def test_submit_poll_and_download_follow_the_documented_shapes(fake_bfl: FakeBFL) -> None:
@@ -63,11 +64,7 @@ async def test_webhook_carries_the_secret_and_the_hmac(fake_bfl: FakeBFL) -> Non
 
     app = web.Application()
     app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, hook_url = await serve_on_loopback(app)
     fake_bfl.signature_mode = "both"
     fake_bfl.duration = 0.05
     try:
@@ -77,7 +74,7 @@ async def test_webhook_carries_the_secret_and_the_hmac(fake_bfl: FakeBFL) -> Non
                 fake_bfl.url + "/v1/flux-pro-1.1",
                 json={
                     "prompt": "a cat",
-                    "webhook_url": f"http://127.0.0.1:{port}/hook",
+                    "webhook_url": f"{hook_url}/hook",
                     "webhook_secret": "s3",
                 },
                 headers={"x-key": fake_bfl.api_key},
