@@ -730,8 +730,12 @@ async def check_disk(settings: Settings, figures: Figures) -> bool:
         problems["ledger changed by the sweep"].append(f"{sums_before} -> {sums_after}")
     conn.close()
     print("files that should not be there when the run ended (before the next hourly sweep):")
-    for name, found in sorted(at_end.items()):
-        print(f"    {name}: {len(found)}  e.g. {found[:3]}")
+    for name in (
+        "reference images left by jobs that ended without an image",
+        "files no job names (orphans, partial writes)",
+    ):
+        found = at_end.get(name, [])
+        print(f"    {name}: {len(found)}" + (f"  e.g. {found[:3]}" if found else ""))
     print(
         f"disk after the next sweep   images/ {before.images / mb:.2f} MB"
         f" + inputs/ {before.inputs / mb:.2f} MB "
