@@ -37,16 +37,51 @@ def expired_link() -> Callable[..., Any]:
 
 
 #: route → [(kind, weight, action factory)]. Weights are relative within a route.
-FAULTS: dict[str, list[tuple[str, float, Callable[[], Callable[..., Any]]]]] = {
+Faults = dict[str, list[tuple[str, float, Callable[[], Callable[..., Any]]]]]
+
+#: Faults of the connection itself, the same whatever the provider (after the HTTP errors).
+TRANSPORT = [
+    ("malformed json", 1.0, malformed_json),
+    ("connection reset", 1.0, connection_reset),
+    ("read timeout", 1.0, lambda: stall(TIMEOUT + 0.3)),
+]
+
+
+def file_faults(
+    expired: Callable[[], Callable[..., Any]],
+) -> list[tuple[str, float, Callable[[], Callable[..., Any]]]]:
+    """The result download's faults; `expired` answers as that provider's storage does."""
+    return [*TRANSPORT[1:], ("expired link", 1.0, expired), ("500", 1.0, lambda: html_page(500))]
+
+
+def pick_fault(
+    rng: random.Random, rate: float, kinds: list[tuple[str, float, Any]]
+) -> tuple[str, Any] | None:
+    """A random fault (its name and action factory) for `rate` of the calls, weighted; else None."""
+    if rng.random() >= rate:
+        return None
+    kind, _, factory = rng.choices(kinds, weights=[w for _, w, _ in kinds])[0]
+    return kind, factory
+
+
+def roll_outcome(rng: random.Random, outcomes: list[tuple[str, float]]) -> str | None:
+    """The outcome decided at submit, each with its probability; None: an ordinary job."""
+    roll = rng.random()
+    for kind, probability in outcomes:
+        if roll < probability:
+            return kind
+        roll -= probability
+    return None
+
+
+FAULTS: Faults = {
     "submit": [
         ("429 Retry-After", 3, lambda: envelope(429, "too many requests", {"Retry-After": "0.2"})),
         ("429", 0.3, lambda: envelope(429, "too many requests")),
         ("499", 2, lambda: envelope(499, "queue full", {"Retry-After": "0.2"})),
         ("500", 1, lambda: envelope(500, "internal error")),
         ("502 html", 1, lambda: html_page(502)),
-        ("malformed json", 1, malformed_json),
-        ("connection reset", 1, connection_reset),
-        ("read timeout", 1, lambda: stall(TIMEOUT + 0.3)),
+        *TRANSPORT,
         ("401", 0.3, lambda: envelope(401, "Unauthorized")),
         ("402", 0.3, lambda: envelope(402, "insufficient quota")),
         ("400 banned words", 0.5, lambda: envelope(400, "banned prompt words: prohibited")),
@@ -55,17 +90,10 @@ FAULTS: dict[str, list[tuple[str, float, Callable[[], Callable[..., Any]]]]] = {
         ("429 Retry-After", 2, lambda: envelope(429, "slow down", {"Retry-After": "0.2"})),
         ("500", 2, lambda: envelope(500, "internal error")),
         ("502 html", 2, lambda: html_page(502)),
-        ("malformed json", 1, malformed_json),
-        ("connection reset", 1, connection_reset),
-        ("read timeout", 1, lambda: stall(TIMEOUT + 0.3)),
+        *TRANSPORT,
         ("404 task not found", 0.3, lambda: envelope(404, "job not found")),
     ],
-    "file": [
-        ("connection reset", 1, connection_reset),
-        ("read timeout", 1, lambda: stall(TIMEOUT + 0.3)),
-        ("expired link", 1, expired_link),
-        ("500", 1, lambda: html_page(500)),
-    ],
+    "file": file_faults(expired_link),
 }
 #: Outcomes decided at submit: (kind, probability).
 OUTCOMES = [("FAILED", 0.02), ("moderated output", 0.02), ("never finishes", 0.004)]
@@ -84,27 +112,22 @@ class ChaosTTAPI(FaultyTTAPI):
 
     def _maybe_fault(self, route: str) -> None:
         self.requests_by_route[route] += 1
-        if self.rng.random() < self.fault_rate:
-            kinds = FAULTS[route]
-            kind, _, factory = self.rng.choices(kinds, weights=[w for _, w, _ in kinds])[0]
-            self.counts[f"{route}: {kind}"] += 1
-            self.inject(route, factory())
+        fault = pick_fault(self.rng, self.fault_rate, FAULTS[route])
+        if fault is not None:
+            self.counts[f"{route}: {fault[0]}"] += 1
+            self.inject(route, fault[1]())
 
     async def _submit(self, request: web.Request) -> web.StreamResponse:
         self._maybe_fault("submit")
-        if not self._raw["submit"]:
-            roll = self.rng.random()
-            for kind, probability in OUTCOMES:
-                if roll < probability:
-                    self.counts[f"outcome: {kind}"] += 1
-                    if kind == "FAILED":
-                        self.fail_next("upstream generation error")
-                    elif kind == "moderated output":
-                        self.fail_next("output flagged: prompt violation")
-                    else:
-                        self.duration = 3600.0
-                    break
-                roll -= probability
+        outcome = None if self._raw["submit"] else roll_outcome(self.rng, OUTCOMES)
+        if outcome is not None:
+            self.counts[f"outcome: {outcome}"] += 1
+            if outcome == "FAILED":
+                self.fail_next("upstream generation error")
+            elif outcome == "moderated output":
+                self.fail_next("output flagged: prompt violation")
+            else:
+                self.duration = 3600.0
         try:
             return await super()._submit(request)
         finally:
@@ -152,16 +175,14 @@ def bfl_expired_link() -> Callable[..., Any]:
     return act
 
 
-BFL_FAULTS: dict[str, list[tuple[str, float, Callable[[], Callable[..., Any]]]]] = {
+BFL_FAULTS: Faults = {
     "submit": [
         ("429 Retry-After", 3, lambda: detail(429, "rate limited", {"Retry-After": "0.2"})),
         ("429", 0.3, lambda: detail(429, "rate limited")),
         ("500", 1, lambda: detail(500, "internal error")),
         ("502 html", 1, lambda: html_page(502)),
         ("503", 1, lambda: detail(503, "service unavailable")),
-        ("malformed json", 1, malformed_json),
-        ("connection reset", 1, connection_reset),
-        ("read timeout", 1, lambda: stall(TIMEOUT + 0.3)),
+        *TRANSPORT,
         ("402", 0.3, lambda: detail(402, "Insufficient credits")),
         ("403", 0.3, lambda: detail(403, "Not authenticated")),
     ],
@@ -169,16 +190,9 @@ BFL_FAULTS: dict[str, list[tuple[str, float, Callable[[], Callable[..., Any]]]]]
         ("429 Retry-After", 2, lambda: detail(429, "rate limited", {"Retry-After": "0.2"})),
         ("500", 2, lambda: detail(500, "internal error")),
         ("502 html", 2, lambda: html_page(502)),
-        ("malformed json", 1, malformed_json),
-        ("connection reset", 1, connection_reset),
-        ("read timeout", 1, lambda: stall(TIMEOUT + 0.3)),
+        *TRANSPORT,
     ],
-    "file": [
-        ("connection reset", 1, connection_reset),
-        ("read timeout", 1, lambda: stall(TIMEOUT + 0.3)),
-        ("expired link", 1, bfl_expired_link),
-        ("500", 1, lambda: html_page(500)),
-    ],
+    "file": file_faults(bfl_expired_link),
 }
 #: Outcomes decided at submit: (BFL status, probability); "never" is a job that never finishes.
 BFL_OUTCOMES = [(ERROR, 0.02), (CONTENT_MODERATED, 0.015), (REQUEST_MODERATED, 0.01), ("never", 0.004)]
@@ -197,27 +211,23 @@ class ChaosBFL(FakeBFL):
 
     def _fault(self, route: str) -> Callable[..., Any] | None:
         self.requests_by_route[route] += 1
-        if self.rng.random() >= self.fault_rate:
+        fault = pick_fault(self.rng, self.fault_rate, BFL_FAULTS[route])
+        if fault is None:
             return None
-        kinds = BFL_FAULTS[route]
-        kind, _, factory = self.rng.choices(kinds, weights=[w for _, w, _ in kinds])[0]
-        self.counts[f"{route}: {kind}"] += 1
-        return factory()
+        self.counts[f"{route}: {fault[0]}"] += 1
+        return fault[1]()
 
     async def _submit(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
         fault = self._fault("submit")
         if fault is not None:
             return await fault(request)
-        roll = self.rng.random()
-        for kind, probability in BFL_OUTCOMES:
-            if roll < probability:
-                self.counts[f"outcome: {kind}"] += 1
-                if kind == "never":
-                    self.duration = 3600.0
-                else:
-                    self.outcome_next(kind)
-                break
-            roll -= probability
+        outcome = roll_outcome(self.rng, BFL_OUTCOMES)
+        if outcome is not None:
+            self.counts[f"outcome: {outcome}"] += 1
+            if outcome == "never":
+                self.duration = 3600.0
+            else:
+                self.outcome_next(outcome)
         try:
             return await super()._submit(request)
         finally:
