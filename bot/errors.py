@@ -7,6 +7,17 @@ short apology with a reference id.
 
 from __future__ import annotations
 
+#: Discord refuses a message longer than this, so a refusal must never be longer.
+MESSAGE_MAX = 2000
+
+
+def typed(value: object, limit: int = 100) -> str:
+    """Something a member typed, to quote back inside `backticks`: no backtick in it closes the
+    span, and a long value is cut (a 1,990-character flag must not push a refusal past Discord's
+    2,000 characters, which leaves the member with "This interaction failed")."""
+    text = str(value).replace("`", "'")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class UserFacingError(Exception):
     """The message is written for the member and safe to show as is."""

@@ -10,7 +10,7 @@ import re
 import shlex
 from typing import Any
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, typed
 
 #: flag → (option name, parser). Booleans take no value.
 _BOOL_FLAGS = {"raw": "raw", "upsample": "upsample"}
@@ -43,7 +43,7 @@ def split_flags(text: str) -> tuple[str, dict[str, Any]]:
         token = tokens[i]
         if not token.startswith("--"):
             raise InvalidInput(
-                f"`{token}` comes after the flags; put the whole prompt before the first `--` flag."
+                f"`{typed(token)}` comes after the flags; put the whole prompt before the first `--` flag."
             )
         name = token[2:].lower()
         if name in _BOOL_FLAGS:
@@ -52,7 +52,7 @@ def split_flags(text: str) -> tuple[str, dict[str, Any]]:
             continue
         if name not in _VALUE_FLAGS:
             known = ", ".join(f"--{f}" for f in [*_VALUE_FLAGS, *_BOOL_FLAGS] if f != "aspect")
-            raise InvalidInput(f"Unknown flag `--{name}`. Known flags: {known}.")
+            raise InvalidInput(f"Unknown flag `--{typed(name)}`. Known flags: {known}.")
         if i + 1 >= len(tokens) or tokens[i + 1].startswith("--"):
             raise InvalidInput(f"`--{name}` needs a value, e.g. {_EXAMPLES[name]}.")
         options[_VALUE_FLAGS[name]] = _parse(name, tokens[i + 1])
@@ -89,7 +89,9 @@ def _parse(name: str, value: str) -> Any:
             return lowered
         return value
     except ValueError:
-        raise InvalidInput(f"`--{name} {value}` is not valid; write it like {_EXAMPLES[name]}.") from None
+        raise InvalidInput(
+            f"`--{name} {typed(value)}` is not valid; write it like {_EXAMPLES[name]}."
+        ) from None
 
 
 def merge_options(explicit: dict[str, Any], from_flags: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from bot.credits import format_credits, parse_credit_amount
 from bot.discord.members import members_by_id, name_of, with_role
 from bot.discord.permissions import require_admin
 from bot.discord.render import COLOUR, FIELD_VALUE_MAX, join_within, plain, usage_fields
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, typed
 from bot.guild_policy import effective
 from bot.periods import period_key, period_reset, previous_period_key
 from bot.providers.catalog import MODELS
@@ -94,9 +94,9 @@ def parse_models(text: str) -> tuple[str, ...] | None:
     names = [n.strip().lower() for n in re.split(r"[\s,]+", text) if n.strip()]
     unknown = [n for n in names if n not in MODELS]
     if unknown or not names:
+        listed = join_within([f"`{typed(n, 40)}`" for n in unknown], 500, ", ")  # one message's room
         raise InvalidInput(
-            f"Unknown model {', '.join(f'`{n}`' for n in unknown) or '(none given)'}. "
-            f"Known: {', '.join(f'`{m}`' for m in MODELS)}."
+            f"Unknown model {listed or '(none given)'}. Known: {', '.join(f'`{m}`' for m in MODELS)}."
         )
     return tuple(dict.fromkeys(names))
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import discord
 
 from bot.credits import format_credits
+from bot.errors import typed
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress
 from bot.quota import remaining
@@ -78,7 +79,7 @@ def plain(text: str, limit: int | None = None, *, keep_code: bool = False) -> st
 
 def code(value: object, limit: int = 200) -> str:
     """A value to show inside `backticks`: nothing in it can close the code span."""
-    return shorten(str(value).replace("`", "'"), limit)
+    return typed(value, limit)
 
 
 def join_within(items: Sequence[str], limit: int, separator: str = "\n") -> str:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.errors import UserFacingError
+from bot.errors import MESSAGE_MAX, UserFacingError
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ async def reply_privately(interaction: discord.Interaction, text: str) -> None:
     completed with a neutral line first (so the next followup is a new message), the answer goes out
     as an ephemeral followup, and the public placeholder is then deleted.
     """
+    if len(text) > MESSAGE_MAX:  # the last guard: Discord would refuse the whole answer
+        text = text[: MESSAGE_MAX - 1] + "…"
     try:
         if not interaction.response.is_done():
             await interaction.response.send_message(text, ephemeral=True)

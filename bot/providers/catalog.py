@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 import annotated_types
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, typed
 from bot.providers.base import ProviderRequest
 
 OutputFormat = Literal["jpeg", "png"]
@@ -352,7 +352,7 @@ def model_spec(model_id: str) -> ModelSpec:
         return MODELS[model_id]
     except KeyError:
         known = ", ".join(MODELS)
-        raise InvalidInput(f"Unknown model `{model_id}`. Available: {known}.") from None
+        raise InvalidInput(f"Unknown model `{typed(model_id)}`. Available: {known}.") from None
 
 
 def price_table() -> dict[tuple[str, str], Decimal]:
@@ -467,7 +467,7 @@ def _fit_size(spec: ModelSpec, accepted: dict[str, Any], fields: dict[str, Any])
         try:
             parse_ratio(str(ratio))
         except ValueError:
-            raise InvalidInput(f"`aspect_ratio` {ratio!r} must look like 16:9.") from None
+            raise InvalidInput(f"`aspect_ratio` {typed(ratio)!r} must look like 16:9.") from None
     if "aspect_ratio" in accepted:
         if width is not None or height is not None:
             if ratio is not None or width is None or height is None:

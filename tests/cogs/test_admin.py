@@ -168,6 +168,22 @@ async def test_invalid_admin_input_is_explained(simcord_env, running, server):
     assert "a server may only lower it" in bad[4].response.content
 
 
+async def test_a_long_list_of_unknown_models_is_refused_within_one_message(simcord_env, running, server):
+    # The same kind as issue 17 #11: 250 unknown names made the refusal pass Discord's 2,000
+    # characters, and the admin got "This interaction failed" instead of it.
+    mod, channel = server["mod"], server["channel"]
+    names = " ".join(f"flux-imaginary-{i}" for i in range(250))
+
+    refused = await mod.slash(channel, "admin settings", allowed_models=names)
+
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]
+    text = refused.response.content
+    assert text.startswith("Unknown model `flux-imaginary-0`, `flux-imaginary-1`, ")
+    assert "… and " in text
+    assert "Known: `" in text
+    assert len(text) <= 2000
+
+
 # -- usage ---------------------------------------------------------------------------------------------
 
 

@@ -109,6 +109,12 @@ CASES: list[Any] = [
     ("flag-bad-format", "imagine", {"prompt": "a cat --format gif"}, "`--format gif` is not valid"),
     ("flag-bad-guidance", "imagine", {"prompt": "a cat --guidance lots"}, "`--guidance lots` is not valid"),
     ("flag-unbalanced-quote", "imagine", {"prompt": 'a cat --model "flux-dev'}, "Unknown model"),
+    # The same kind as issue 17 #11: what the member typed, quoted back, never makes the refusal
+    # pass Discord's 2,000 characters (a 1,990-character flag or value; before: "interaction failed").
+    ("flag-unknown-1990-chars", "imagine", {"prompt": "a --" + "x" * 1990}, "Unknown flag `--xxx"),
+    ("flag-value-1990-chars", "imagine", {"prompt": "a --seed " + "9x" * 994}, "`--seed 9x9x"),
+    ("words-after-flags-1990-chars", "imagine", {"prompt": "a --raw " + "w" * 1990}, "comes after the flags"),
+    ("model-flag-1990-chars", "imagine", {"prompt": "a --model " + "m" * 1988}, "Unknown model `mmm"),
     # Ranges typed as flags bypass the slash Ranges Discord enforces: the bot checks them itself.
     ("flag-seed-negative", "imagine", {"prompt": "a cat --seed -1"}, "`seed` must be between 0 and"),
     (
