@@ -8,6 +8,8 @@ private "thinking" first and say what was done once the store has done it.
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import io
 from typing import TYPE_CHECKING, cast
 
@@ -16,11 +18,30 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.permissions import require_admin
+from bot.errors import NotAllowed
 from bot.store.privacy import erase_member, export_member
 from bot.store.retention import MB
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
+
+
+def export_file(data: bytes, guild_id: int, limit: int) -> discord.File:
+    """The export as an attachment Discord accepts (`limit`: what it allows this interaction).
+
+    A busy member's year passes Discord's upload limit as JSON (the ledger is kept for good), and
+    Discord then refuses the whole answer; gzipped, JSON shrinks about tenfold.
+    """
+    name = f"fluxbot-export-{guild_id}.json"
+    if len(data) <= limit:
+        return discord.File(io.BytesIO(data), filename=name)
+    packed = gzip.compress(data, mtime=0)
+    if len(packed) <= limit:
+        return discord.File(io.BytesIO(packed), filename=name + ".gz")
+    raise NotAllowed(
+        f"Your data here is {len(packed) / MB:.1f} MB even compressed, more than Discord lets the bot "
+        f"send ({limit / MB:.1f} MB). Ask the server's admins for a copy. Nothing was sent."
+    )
 
 
 def _bot(interaction: discord.Interaction) -> FluxBot:
@@ -82,9 +103,10 @@ class Privacy(commands.Cog):
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await export_member(self.bot.services.db, interaction.guild_id, interaction.user.id)
+        file = await asyncio.to_thread(export_file, data, interaction.guild_id, interaction.filesize_limit)
         await interaction.followup.send(
             "Your jobs, prompts and ledger entries in this server (only you can see this).",
-            file=discord.File(io.BytesIO(data), filename=f"fluxbot-export-{interaction.guild_id}.json"),
+            file=file,
             ephemeral=True,
         )
 

@@ -3,6 +3,7 @@ file and the fake TTAPI; the ledger's append-only rule and its one pseudonymisin
 
 from __future__ import annotations
 
+import gzip
 import json
 import sqlite3
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from bot.errors import NotAllowed
 from bot.jobs.model import JobState
 from bot.store.privacy import ErasureBlocked
+from cogs.privacy import export_file
 from tests.conftest import finish_jobs, refusals
 from tests.helpers import files, guild_totals, png, private_text, show_admin_to
 
@@ -70,6 +72,25 @@ async def test_export_gives_a_member_their_own_jobs_prompts_and_charges_privatel
     for job in await running.jobs.for_user(alice.id):
         assert job.interaction_token not in text
         assert job.callback_token not in text
+
+
+def test_an_export_over_discord_s_upload_limit_is_sent_gzipped_or_refused_plainly():
+    # The same kind as issue 17 #11: the export grows with every job and ledger entry, and Discord
+    # refuses an attachment over the interaction's limit (the member read "interaction failed").
+    document = {"jobs": [{"prompt": f"a lighthouse number {n} at dusk, oil on canvas"} for n in range(2000)]}
+    data = json.dumps(document).encode()
+
+    small = export_file(b"{}", 7, limit=len(data))
+    assert small.filename == "fluxbot-export-7.json"
+
+    packed = export_file(data, 7, limit=len(data) - 1)
+    assert packed.filename == "fluxbot-export-7.json.gz"
+    payload = packed.fp.read()
+    assert len(payload) < len(data) // 5
+    assert json.loads(gzip.decompress(payload)) == document
+
+    with pytest.raises(NotAllowed, match=r"MB even compressed, more than Discord lets the bot send"):
+        export_file(data, 7, limit=1000)
 
 
 # -- /admin privacy erase ----------------------------------------------------------------------------
