@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,17 +43,13 @@ from bot.jobs.windows import FinishWindows
 from bot.providers.base import Callback, PollResult, Provider
 from bot.quota import QuotaService
 from bot.store.db import Database
-from bot.store.files import private_folder
+from bot.store.files import private_folder_or_warn
 from bot.store.jobs import JobRepository, StaleJobState
 from bot.store.retention import FreeSpace
 
 __all__ = ["JobManager", "NewJob", "new_job_id"]
 
 log = logging.getLogger(__name__)
-
-#: Reference image files no job row names are removed at start once this old (seconds): an accept
-#: in progress elsewhere (the CLI next to the bot) commits its row long before.
-ORPHAN_INPUT_AGE = 600.0
 
 
 class JobManager:
@@ -194,11 +189,9 @@ class JobManager:
         `resume=False` (a second CLI process while another holds the CLI lock) leaves other
         processes' jobs alone and only runs the jobs this manager accepts itself.
         """
-        private_folder(self.images_dir)
+        private_folder_or_warn(self.images_dir, "result images")
         if resume:
-            removed = await self.jobs.remove_orphan_inputs(older_than=time.time() - ORPHAN_INPUT_AGE)
-            if removed:
-                log.info("removed %d reference image file(s) of jobs that were never stored", removed)
+            # (Reference images of accepts that never committed: the retention sweep, at start too.)
             for job in await self.jobs.unfinished(self.sinks.origins()):
                 if job.id in self.scheduler or job.id in self.runs:
                     continue

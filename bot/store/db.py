@@ -11,6 +11,7 @@ connection's thread), and those go ahead of waiting transactions (`WriterLock`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -523,15 +524,27 @@ def make_private(path: Path) -> None:
 def create_private(path: Path) -> None:
     """Create `path` (if missing) readable by its owner only, before SQLite opens it.
 
-    SQLite gives the journal files it creates next to a database the database file's mode.
+    SQLite gives the journal files it creates next to a database the database file's mode. An
+    existing file is not opened for writing here (on a read-only disk that alone would fail).
     """
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
 
 
 def _tighten(path: Path, mode: int) -> None:
+    """Take away what others may do; a disk that refuses (read-only, not ours) only costs a log line."""
     current = path.stat().st_mode & 0o777
     if current & ~mode:
-        path.chmod(current & mode)
+        try:
+            path.chmod(current & mode)
+        except OSError as exc:
+            log.warning(
+                "%s is readable by others (mode %o) and could not be tightened (%s); starting anyway",
+                path,
+                current,
+                exc.strerror or exc,
+            )
+            return
         log.info("%s was readable by others (mode %o); now %o", path, current, current & mode)
 
 

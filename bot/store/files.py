@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from bot.encoding import Base64
 from bot.errors import NotFound
+
+log = logging.getLogger(__name__)
 
 #: The suffix of a file still being written; such files are never named by a row.
 PARTIAL = ".part"
@@ -71,6 +74,20 @@ def private_folder(folder: Path) -> None:
     """Create `folder` readable by the bot's user only; an existing one is left as it is (the
     database's folder around it is 0700 already, `bot.store.db.make_private`)."""
     folder.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+
+
+def private_folder_or_warn(folder: Path, what: str) -> None:
+    """`private_folder` at start, where a refusal (a read-only or full disk, a file in the folder's
+    place) must not stop the bot: one log line, and every later write into it tries again."""
+    try:
+        private_folder(folder)
+    except OSError as exc:
+        log.warning(
+            "the folder for %s, %s, cannot be made (%s); starting anyway, writes into it are retried",
+            what,
+            folder,
+            exc.strerror or exc,
+        )
 
 
 @dataclass(frozen=True, slots=True)

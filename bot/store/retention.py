@@ -45,6 +45,9 @@ SWEEP_BATCH = 500
 #: Seconds between sweeps (and disk-use measurements).
 SWEEP_INTERVAL = 3600.0
 MB = 1024 * 1024
+#: Reference image files no job row names are removed once this old (seconds): an accept in
+#: progress elsewhere (the CLI next to the bot) commits its row long before.
+ORPHAN_INPUT_AGE = 600.0
 
 
 class DiskAlmostFull(UserFacingError):
@@ -127,6 +130,26 @@ async def discard_inputs(jobs: JobRepository, job_id: str) -> None:
             await asyncio.to_thread(remove_files, [jobs.input_files.path(r["file"]) for r in rows])
     except (OSError, sqlite3.Error) as exc:
         log.warning("job %s: its reference images could not be deleted yet (%s)", job_id, exc)
+
+
+async def remove_orphan_inputs(jobs: JobRepository, now: float | None = None) -> int:
+    """Delete reference image files no row names (an accept that never committed), at start and in
+    every sweep. A folder that refuses (read-only, full, not a folder) costs one log line and stops
+    neither: the next sweep tries again. Returns the files removed."""
+    older_than = (now if now is not None else time.time()) - ORPHAN_INPUT_AGE
+    try:
+        removed = await jobs.remove_orphan_inputs(older_than=older_than)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning(
+            "reference images of jobs never stored could not be removed from %s (%s); the next sweep"
+            " tries again",
+            jobs.input_files.folder,
+            getattr(exc, "strerror", None) or exc,
+        )
+        return 0
+    if removed:
+        log.info("removed %d reference image file(s) of jobs that were never stored", removed)
+    return removed
 
 
 def present_files(folder: Path) -> list[str]:
@@ -243,6 +266,7 @@ class Retention:
         (`discard_leftover_inputs`), whatever the retention.
         """
         started = time.monotonic()
+        await remove_orphan_inputs(self.jobs)  # by the clock: files of an accept under way stay
         await discard_leftover_inputs(self.jobs)
         if self.days <= 0:
             return Swept(0, 0, 0.0)
