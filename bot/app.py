@@ -22,7 +22,7 @@ from bot.providers.catalog import price_table, route_prices
 from bot.providers.ttapi import TTAPIProvider
 from bot.quota import QuotaService
 from bot.settings import Settings
-from bot.store.db import Database, open_database
+from bot.store import Database, open_database
 from bot.store.jobs import JobRepository
 from bot.store.ledger import Ledger
 from bot.store.retention import FreeSpace, Retention
@@ -95,8 +95,9 @@ async def open_services(
 
     The job manager is built but not started: the caller registers its sink first.
     """
+    settings.files_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # DATA_DIR: images, inputs
     async with (
-        open_database(settings.database_path) as db,
+        open_database(settings.store_url, data_dir=settings.files_dir) as db,
         aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
             headers={"User-Agent": USER_AGENT},
@@ -108,7 +109,7 @@ async def open_services(
         quota = QuotaService(settings, ledger, price_table())
         if providers is None:
             providers = build_providers(settings, http, mock_delay=mock_delay, include_mock=include_mock)
-        space = FreeSpace(settings.database_path.parent, settings.min_free_disk_mb)
+        space = FreeSpace(settings.files_dir, settings.min_free_disk_mb)
         manager = JobManager(
             db=db,
             jobs=jobs,
@@ -159,5 +160,5 @@ def callback_urls(settings: Settings) -> Callable[[Job], Callback | None] | None
 
 
 def images_dir(settings: Settings) -> Path:
-    """Finished images are kept beside the database (a restart can still post them) until RETENTION_DAYS."""
-    return settings.database_path.parent / "images"
+    """Finished images are kept in `DATA_DIR` (a restart can still post them) until RETENTION_DAYS."""
+    return settings.files_dir / "images"

@@ -14,7 +14,6 @@ guild may choose its own (`/admin quota limit ... period:`).
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from bot.periods import period_key, period_reset
 from bot.settings import Limit, Settings
 from bot.store.base import Transaction
 from bot.store.db import Statement
+from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
 from bot.store.statements import Execute, Unit
@@ -444,7 +444,7 @@ class QuotaService:
                 ):
                     return None
                 return await write(conn)
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
             if interaction_id is None:
                 raise
             return None  # the same interaction, writing at this very moment in another process

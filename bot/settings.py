@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -109,6 +110,11 @@ class Settings(BaseSettings):
     enable_mock_provider: bool = False
 
     database_path: Path = Path("data/fluxbot.sqlite3")
+    #: `sqlite:///data/fluxbot.sqlite3` or `postgresql://user@host/db`; unset: `DATABASE_PATH`.
+    #: Secret: a PostgreSQL URL may carry a password.
+    database_url: SecretStr | None = None
+    #: Where images and reference inputs live; unset: beside the SQLite file, else `data/`.
+    data_dir: Path | None = None
     default_model: str = "flux-pro-1.1"
 
     quota_period: QuotaPeriod = "day"
@@ -175,6 +181,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
     @field_validator("ttapi_api_key", "bfl_api_key", "discord_token", "metrics_token", mode="after")
     @classmethod
     def _blank_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
@@ -209,7 +224,35 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log filter that keeps them out of output."""
         secrets = (self.discord_token, self.ttapi_api_key, self.bfl_api_key, self.metrics_token)
-        return [s.get_secret_value() for s in secrets if s is not None]
+        values = [s.get_secret_value() for s in secrets if s is not None]
+        password = urlsplit(self.database_url.get_secret_value()).password if self.database_url else None
+        return values + ([password] if password else [])
+
+    @property
+    def store_url(self) -> str:
+        """What `bot.store.open_database` opens: `DATABASE_URL`, else `DATABASE_PATH` as a SQLite URL."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.database_path}"  # an absolute path makes the four slashes
+
+    @property
+    def uses_postgresql(self) -> bool:
+        return self.store_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite database file, None on PostgreSQL."""
+        from bot.store import sqlite_path  # the one parser of SQLite URLs
+
+        return None if self.uses_postgresql else sqlite_path(self.store_url)
+
+    @property
+    def files_dir(self) -> Path:
+        """`DATA_DIR`: where `images/` and `inputs/` live (shared by every process on PostgreSQL)."""
+        if self.data_dir is not None:
+            return self.data_dir
+        sqlite_file = self.sqlite_file
+        return sqlite_file.parent if sqlite_file is not None else Path("data")
 
 
 ENV_NAMES = {name: name.upper() for name in Settings.model_fields}

@@ -68,7 +68,7 @@ async def history_page(
 ) -> tuple[list[HistoryRow], int]:
     """One page of a member's jobs in this guild, newest first, and the number of pages."""
     count = await services.db.fetchone(
-        "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id IS ?", (user_id, guild_id)
+        "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id IS NOT DISTINCT FROM ?", (user_id, guild_id)
     )
     total = int(count[0]) if count else 0
     pages = max(1, -(-total // PAGE_SIZE))
@@ -76,7 +76,8 @@ async def history_page(
     rows = await services.db.fetchall(
         """SELECT id, state, model, prompt, cost, estimate, created_at, guild_id, channel_id,
                   result_message_id
-           FROM jobs WHERE user_id = ? AND guild_id IS ? ORDER BY seq DESC LIMIT ? OFFSET ?""",
+           FROM jobs WHERE user_id = ? AND guild_id IS NOT DISTINCT FROM ?
+           ORDER BY seq DESC LIMIT ? OFFSET ?""",
         (user_id, guild_id, PAGE_SIZE, page * PAGE_SIZE),
     )
     return [

@@ -8,9 +8,11 @@ results) reach the simulated Discord and see its virtual clock. A test waits for
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,6 +27,7 @@ from bot.discord.client import FluxBot
 from bot.errors import UserFacingError
 from bot.jobs.polling import PollPolicy
 from bot.settings import Settings
+from bot.store import Database, open_database
 from bot.store.db import list_migrations
 from tests.fakes.bfl import FakeBFL
 from tests.fakes.discord import FakeDiscord
@@ -79,6 +82,7 @@ def make_database(path: Path, version: int) -> None:
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_path": tmp_path / "fluxbot.sqlite3",
+        "data_dir": tmp_path,
         "discord_token": "test-discord-token",
         "http_port": 0,
     }
@@ -99,6 +103,100 @@ def root_logging_restored() -> Iterator[logging.Logger]:
         for handler in handlers:
             root.addHandler(handler)
         root.setLevel(level)
+
+
+# -- the store on both backends ------------------------------------------------------------------
+
+#: A PostgreSQL server for the tests: `postgresql://user@host:port/db`; each test gets a schema of its
+#: own there (dropped afterwards). Unset or unreachable: the PostgreSQL cases are skipped.
+TEST_DATABASE_URL = "FLUXBOT_TEST_DATABASE_URL"
+_PG_SKIPPED: list[str] = []
+
+
+_PG_PROBED: dict[str, str | None] = {}
+
+
+async def postgresql_unavailable() -> str | None:
+    """Why the PostgreSQL cases cannot run here (None: they can); asked once per run."""
+    if "reason" not in _PG_PROBED:
+        _PG_PROBED["reason"] = await _probe_postgresql()
+    return _PG_PROBED["reason"]
+
+
+async def _probe_postgresql() -> str | None:
+    url = os.environ.get(TEST_DATABASE_URL)
+    if not url:
+        return f"{TEST_DATABASE_URL} is not set"
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(url, timeout=3)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+        return f"{TEST_DATABASE_URL} is unreachable ({type(exc).__name__})"
+    await conn.close()
+    return None
+
+
+@contextlib.asynccontextmanager
+async def postgresql_schema() -> AsyncIterator[str]:
+    """A fresh schema on the test server; yields the URL that works in it (its `search_path`)."""
+    import asyncpg
+
+    url = os.environ[TEST_DATABASE_URL]
+    schema = f"fluxbot_test_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(f"CREATE SCHEMA {schema}")
+        yield f"{url}{'&' if '?' in url else '?'}search_path={schema}"
+    finally:
+        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """`DATABASE_URL` of an empty store, once per backend (PostgreSQL: `FLUXBOT_TEST_DATABASE_URL`)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fluxbot.sqlite3'}"
+        return
+    reason = await postgresql_unavailable()
+    if reason is not None:
+        _PG_SKIPPED.append(request.node.nodeid)
+        pytest.skip(f"PostgreSQL: {reason}")
+    async with postgresql_schema() as url:
+        yield url
+
+
+@pytest.fixture
+async def database(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """The store, migrated, on each backend in turn; files go to `tmp_path`."""
+    async with open_database(database_url, data_dir=tmp_path) as db:
+        yield db
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a PostgreSQL server the PostgreSQL cases are left out, and one line says so at the end."""
+    postgresql = [
+        i
+        for i in items
+        if getattr(i, "callspec", None) and i.callspec.params.get("database_url") == "postgresql"
+    ]
+    if not postgresql:
+        return
+    reason = asyncio.run(postgresql_unavailable())
+    if reason is None:
+        return
+    _PG_SKIPPED.extend(i.nodeid for i in postgresql)
+    config.hook.pytest_deselected(items=postgresql)
+    items[:] = [i for i in items if i not in set(postgresql)]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _PG_SKIPPED:
+        terminalreporter.write_line(
+            f"{len(_PG_SKIPPED)} PostgreSQL cases not run ({_PG_PROBED.get('reason')}): to run them, "
+            f"set {TEST_DATABASE_URL}=postgresql://user@host:5432/db (the tests create a schema each there)"
+        )
 
 
 @pytest.fixture
@@ -134,12 +232,24 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake_ttapi: FakeTTAPI, settings_overrides: dict[str, Any]) -> Settings:
+def database_settings() -> dict[str, Any]:
+    """The store the `settings` fixture picks: SQLite in `tmp_path`. A module whose tests run on each
+    backend overrides it: `def database_settings(database_url): return {"database_url": database_url}`."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path,
+    fake_ttapi: FakeTTAPI,
+    settings_overrides: dict[str, Any],
+    database_settings: dict[str, Any],
+) -> Settings:
     return make_settings(
         tmp_path,
         ttapi_api_key=fake_ttapi.api_key,
         ttapi_base_url=fake_ttapi.url,
-        **settings_overrides,
+        **{**database_settings, **settings_overrides},
     )
 
 

@@ -163,6 +163,11 @@ class RecordingSink:
         self.failed.append(job.id)
 
 
+#: Settings every `manager_env` of the test in progress gets: the store (a module that runs its
+#: tests on each backend sets `database_url` here from an autouse fixture; tests/jobs/test_manager.py).
+MANAGER_ENV_STORE: dict[str, Any] = {}
+
+
 @asynccontextmanager
 async def manager_env(
     tmp_path: Path,
@@ -182,6 +187,7 @@ async def manager_env(
         values.update(bfl_api_key=bfl.api_key, bfl_base_url=bfl.url)
     if callbacks:
         values["webhook_public_url"] = f"http://127.0.0.1:{port}"
+    values.update(MANAGER_ENV_STORE)
     values.update(overrides)
     settings = make_settings(tmp_path, **values)
     async with open_services(settings, poll_policy=policy, rate_limits=rate_limits) as services:

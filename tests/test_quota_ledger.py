@@ -1,10 +1,9 @@
-"""The quota ledger and QuotaService on the real SQLite file: periods, limits, holds, refunds, grants,
+"""The quota ledger and QuotaService on each backend: periods, limits, holds, refunds, grants,
 resets, exactness, append-only, and the concurrency guarantee."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -19,6 +18,7 @@ from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
 from bot.periods import period_key, period_reset, period_start, previous_period_key
 from bot.quota import resolve_limits
+from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.guilds import GuildSettings, LimitRow
 from bot.store.ledger import from_units, to_units
 from tests.conftest import make_settings
@@ -292,7 +292,7 @@ async def test_reset_forgives_the_member_but_the_guild_really_spent_it(services:
 async def test_the_ledger_is_append_only(services: Services):
     job = await hold(services, a_job())
     for statement in ("UPDATE ledger SET amount = '0'", "DELETE FROM ledger"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
             async with services.db.transaction() as conn:
                 await conn.execute(statement)
     assert (await usage(services)).held == Decimal(4)
@@ -385,6 +385,11 @@ async def test_a_guild_period_of_its_own(services: Services):
 
 
 # -- concurrency --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
 
 
 @pytest.fixture

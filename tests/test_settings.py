@@ -121,3 +121,37 @@ def test_an_empty_variable_means_unset(name, monkeypatch):
     monkeypatch.setenv(name, "")
 
     assert make() == unset
+
+
+def test_the_store_is_database_url_else_database_path_and_files_go_to_data_dir(monkeypatch):
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    default = make()
+    assert (default.store_url, default.sqlite_file, default.files_dir) == (
+        "sqlite:///data/fluxbot.sqlite3",
+        Path("data/fluxbot.sqlite3"),
+        Path("data"),
+    )
+    by_path = make(database_path="/srv/fluxbot/db.sqlite3")
+    assert (by_path.store_url, by_path.files_dir) == (
+        "sqlite:////srv/fluxbot/db.sqlite3",
+        Path("/srv/fluxbot"),
+    )
+    by_url = make(database_url="sqlite:////var/lib/fluxbot/x.sqlite3", database_path="/ignored.sqlite3")
+    assert (by_url.sqlite_file, by_url.files_dir) == (
+        Path("/var/lib/fluxbot/x.sqlite3"),
+        Path("/var/lib/fluxbot"),
+    )
+    shared = make(database_url="postgresql://bot:pw-123@db.internal/fluxbot", data_dir="/mnt/shared/fluxbot")
+    assert shared.uses_postgresql
+    assert (shared.sqlite_file, shared.files_dir) == (None, Path("/mnt/shared/fluxbot"))
+    assert make(database_url="postgresql://bot@db/fluxbot").files_dir == Path("data")
+    assert "pw-123" in shared.secret_values()
+    assert "pw-123" not in repr(shared)
+
+
+def test_a_database_url_of_another_kind_is_one_readable_line():
+    with pytest.raises(ValidationError) as caught:
+        make(database_url="mysql://bot:pw-123@db/fluxbot")
+    assert settings_problems(caught.value) == ["DATABASE_URL: must start with sqlite:/// or postgresql://"]
+    assert "pw-123" not in str(caught.value)

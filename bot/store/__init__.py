@@ -1,5 +1,79 @@
-"""The SQLite store: one connection, numbered migrations, repositories of plain SQL."""
+"""The store: one interface (`Database`), on SQLite (embedded, the default) or on PostgreSQL.
 
-from bot.store.db import Database, apply_migrations, open_database
+`open_database(DATABASE_URL)` opens the right one: `sqlite:///relative/path.sqlite3`,
+`sqlite:////absolute/path.sqlite3` (or a plain path), or `postgresql://user@host/db`.
+"""
 
-__all__ = ["Database", "apply_migrations", "open_database"]
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.errors import ConfigurationError
+from bot.store import db as sqlite_store
+from bot.store.base import Database, Transaction
+from bot.store.db import apply_migrations
+
+__all__ = [
+    "Database",
+    "Transaction",
+    "apply_migrations",
+    "is_postgresql",
+    "open_database",
+    "shown",
+    "sqlite_path",
+]
+
+SQLITE_SCHEME = "sqlite://"
+POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgresql(url: str | Path) -> bool:
+    return isinstance(url, str) and url.startswith(POSTGRESQL_SCHEMES)
+
+
+def shown(url: str | Path) -> str:
+    """The database as an operator reads it: the SQLite file, or the URL without its password."""
+    if not is_postgresql(url):
+        return str(sqlite_path(url))
+    from bot.store.postgres import redacted
+
+    return redacted(str(url))
+
+
+def sqlite_path(url: str | Path) -> Path:
+    """The file of a SQLite URL: three slashes then a relative path, four for an absolute one."""
+    if isinstance(url, Path):
+        return url
+    if url.startswith(SQLITE_SCHEME):
+        rest = url[len(SQLITE_SCHEME) :]
+        if not rest.startswith("/") or len(rest) < 2:
+            raise ConfigurationError(
+                f"DATABASE_URL {url!r}: write sqlite:///relative/file.sqlite3 or sqlite:////absolute/file.sqlite3"
+            )
+        return Path(rest[1:])
+    if "://" in url or url.startswith("sqlite:"):
+        raise ConfigurationError(
+            f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url.split('://')[0]}://"
+        )
+    return Path(url)
+
+
+@asynccontextmanager
+async def open_database(
+    url: str | Path, *, data_dir: Path | None = None, migrate: bool = True
+) -> AsyncIterator[Database]:
+    """The store at `url`, migrated to the newest schema; closed on exit.
+
+    `data_dir` is where images and reference inputs live: by default beside the SQLite file, else
+    `data/`.
+    """
+    if is_postgresql(url):
+        from bot.store.postgres import open_postgres  # asyncpg only when it is used
+
+        async with open_postgres(str(url), data_dir=data_dir or Path("data"), migrate=migrate) as pg:
+            yield pg
+        return
+    async with sqlite_store.open_database(sqlite_path(url), migrate=migrate, data_dir=data_dir) as lite:
+        yield lite

@@ -1,9 +1,11 @@
-"""What every store backend offers: the transaction a caller holds (`Transaction`)."""
+"""What every store backend offers: the store (`Database`) and a transaction in progress (`Transaction`)."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.store.statements import Sql, Unit, many_unit, query_unit, statement_unit
@@ -36,3 +38,62 @@ class Transaction(ABC):
 
     async def fetchone(self, sql: Sql, params: Sequence[Any] = ()) -> Any:
         return await self.run(query_unit, sql, tuple(params), True)
+
+
+class Database(ABC):
+    """The store: one interface, a backend behind it (`SqliteDatabase`, `PostgresDatabase`).
+
+    Reads see committed data. `atomic` runs a unit (bot/store/statements.py) atomically, and is
+    what the hot path uses; `transaction()` is for admin paths and tests.
+    """
+
+    dialect: str
+    #: Where the megabytes live (`images/`, `inputs/`): files, never rows (bot/store/files.py).
+    data_dir: Path
+
+    @abstractmethod
+    async def fetchall(self, sql: Sql, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of committed data; each row reads as `row[0]` and as `row["name"]`."""
+
+    @abstractmethod
+    async def fetchone(self, sql: Sql, params: Sequence[Any] = ()) -> Any:
+        """The first row, or None."""
+
+    async def fetchall_now(self, sql: Sql, params: Sequence[Any] = ()) -> list[Any]:
+        """`fetchall` for a small indexed read a command waits on before it is acknowledged."""
+        return await self.fetchall(sql, params)
+
+    async def fetchall_bulk(self, sql: Sql, params: Sequence[Any] = ()) -> list[Any]:
+        """`fetchall` for rows of megabytes (older versions kept reference images in rows)."""
+        return await self.fetchall(sql, params)
+
+    @abstractmethod
+    async def execute(self, sql: Sql, params: Sequence[Any] = ()) -> None:
+        """A single-statement write in its own transaction."""
+
+    @abstractmethod
+    async def execute_one(self, sql: Sql, params: Sequence[Any] = ()) -> int:
+        """One write statement, durable when this returns; returns its rowcount."""
+
+    @abstractmethod
+    async def executemany(self, sql: Sql, rows: Iterable[Sequence[Any]]) -> None:
+        """One statement per row of parameters, all in one transaction."""
+
+    @abstractmethod
+    async def atomic(self, unit: Callable[..., Unit[T]], *args: Any) -> T:
+        """Run the unit `unit(*args)` atomically, durable when this returns; return its result."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction; commits on success, rolls back on any error."""
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abstractmethod
+    async def ping(self) -> bool:
+        """Whether the store answers a trivial query."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Close its connections (the opener, `open_database`, does it on exit)."""

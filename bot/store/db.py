@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import sqlite3
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -25,62 +24,31 @@ from urllib.request import pathname2url
 
 import aiosqlite
 
-from bot.errors import ConfigurationError
-from bot.store.base import Transaction
+from bot.store.base import Database, Transaction
+from bot.store.migrations import (
+    SchemaTooNew,
+    latest_schema_version,
+    list_migrations,
+    migrations_dir,
+    refuse_newer_schema,
+)
 from bot.store.statements import SQLITE, Sql, Unit, UnitFunction, drive_sqlite, sql_for, statement_unit
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "Database",
+    "SchemaTooNew",
+    "latest_schema_version",
+    "list_migrations",
+    "migrations_dir",
+    "refuse_newer_schema",
+]
 
 T = TypeVar("T")
 
 #: One SQL statement and its parameters, built ahead to run inside a caller's transaction or unit.
 Statement = tuple[Sql, tuple[Any, ...]]
-
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-
-def migrations_dir() -> Path:
-    """`bot/migrations` in an installed wheel, else the checkout's top-level `migrations/`."""
-    installed = Path(__file__).resolve().parent.parent / "migrations"
-    if installed.is_dir():
-        return installed
-    return Path(__file__).resolve().parents[2] / "migrations"
-
-
-def list_migrations(folder: Path | None = None) -> list[tuple[int, Path]]:
-    folder = folder or migrations_dir()
-    found = []
-    for path in sorted(folder.glob("*.sql")):
-        match = _MIGRATION_NAME.match(path.name)
-        if not match:
-            raise RuntimeError(f"migration file {path.name} is not named NNNN_name.sql")
-        found.append((int(match.group(1)), path))
-    numbers = [n for n, _ in found]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise RuntimeError(f"migrations must be numbered 0001, 0002, … without gaps; found {numbers}")
-    return found
-
-
-def latest_schema_version(folder: Path | None = None) -> int:
-    """The schema version this code migrates to: its newest migration's number."""
-    migrations = list_migrations(folder)
-    return migrations[-1][0] if migrations else 0
-
-
-class SchemaTooNew(ConfigurationError):
-    """The database was migrated by a newer fluxbot: this code does not know its schema."""
-
-    def __init__(self, path: Path, version: int, latest: int) -> None:
-        super().__init__(
-            f"the database {path} is at schema version {version}, newer than this fluxbot knows "
-            f"({latest}): run the newer fluxbot, or restore the backup taken before the upgrade"
-        )
-
-
-def refuse_newer_schema(path: Path, version: int, folder: Path | None = None) -> None:
-    latest = latest_schema_version(folder)
-    if version > latest:
-        raise SchemaTooNew(path, version, latest)
 
 
 def refuse_newer_file(path: Path) -> None:
@@ -176,12 +144,20 @@ class WriterLock:
         self.release()
 
 
-class Database:
+class SqliteDatabase(Database):
+    """The embedded store: one SQLite file, a write connection with group commit, read-only readers."""
+
     def __init__(
-        self, conn: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None
+        self,
+        conn: aiosqlite.Connection,
+        path: Path,
+        reader: aiosqlite.Connection | None = None,
+        *,
+        data_dir: Path | None = None,
     ) -> None:
         self.conn = conn
         self.path = path
+        self.data_dir = data_dir if data_dir is not None else path.parent
         #: A second, read-only connection (WAL lets it read while a write is in progress), so a
         #: command's lookups never queue behind other jobs' writes. None for `:memory:`.
         self.reader = reader
@@ -213,12 +189,12 @@ class Database:
             else:
                 await self.conn.execute("COMMIT")
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: Sql, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """A read of committed data (outside any transaction; inside one, use its connection)."""
         rows: list[sqlite3.Row] = await self._read(sql, params, one=False)
         return rows
 
-    async def fetchall_now(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def fetchall_now(self, sql: Sql, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """`fetchall` for a small indexed read that a command waits on before it is acknowledged.
 
         Run on the event loop itself: such a read takes ~30 µs, while the hop to a connection's
@@ -244,7 +220,7 @@ class Database:
             return await self.fetchall(sql, params)
         return rows
 
-    async def fetchall_bulk(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def fetchall_bulk(self, sql: Sql, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """`fetchall` for rows of megabytes, on a connection of their own (20 ms each under load)."""
         if self.reader is None:
             return await self.fetchall(sql, params)
@@ -253,6 +229,10 @@ class Database:
                 self._bulk_reader = await open_reader(self.path)
         rows: list[sqlite3.Row] = await _in_thread(self._bulk_reader, sql, params, one=False)
         return rows
+
+    async def close(self) -> None:
+        """The readers; the write connection is closed by `open_database` on exit."""
+        await self.close_readers()
 
     async def close_readers(self) -> None:
         for reader in (self.reader, self._bulk_reader):
@@ -263,11 +243,11 @@ class Database:
             self._inline.close()
             self._inline = None
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: Sql, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = await self._read(sql, params, one=True)
         return row
 
-    async def _read(self, sql: str, params: Sequence[Any], *, one: bool) -> Any:
+    async def _read(self, sql: Sql, params: Sequence[Any], *, one: bool) -> Any:
         """Run the query, fetch and close its cursor in *one* hop to the connection's thread.
 
         SQLite keeps a connection's read transaction (its snapshot) open while any statement on
@@ -363,7 +343,7 @@ def _fetch(conn: sqlite3.Connection, sql: Sql, params: tuple[Any, ...], one: boo
         cursor.close()
 
 
-async def _in_thread(conn: aiosqlite.Connection, sql: str, params: Sequence[Any], *, one: bool) -> Any:
+async def _in_thread(conn: aiosqlite.Connection, sql: Sql, params: Sequence[Any], *, one: bool) -> Any:
     """`_fetch` as one call in the aiosqlite connection's thread."""
     return await conn._execute(_fetch, conn._conn, sql, tuple(params), one)
 
@@ -416,7 +396,7 @@ def _run_batch(
     return outcomes
 
 
-async def apply_migrations(db: Database, folder: Path | None = None) -> list[int]:
+async def apply_migrations(db: SqliteDatabase, folder: Path | None = None) -> list[int]:
     """Bring the schema to the newest version; each migration in one transaction. Returns those applied.
 
     A database newer than the migrations is refused (`SchemaTooNew`) before anything is written.
@@ -460,7 +440,9 @@ def _split_sql(script: str) -> list[str]:
 
 
 @asynccontextmanager
-async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Database]:
+async def open_database(
+    path: Path, *, migrate: bool = True, data_dir: Path | None = None
+) -> AsyncIterator[SqliteDatabase]:
     """Open (and create) the database file in WAL mode, migrated to the newest schema.
 
     A database from a newer fluxbot is refused (`SchemaTooNew`) before its folder or file is touched.
@@ -473,7 +455,7 @@ async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Da
         make_private(path)
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row
-    db: Database | None = None
+    db: SqliteDatabase | None = None
     try:
         if migrate:
             async with conn.execute("PRAGMA user_version") as cursor:
@@ -485,7 +467,7 @@ async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Da
         await conn.execute("PRAGMA synchronous = FULL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 10000")
-        db = Database(conn, path)
+        db = SqliteDatabase(conn, path, data_dir=data_dir)
         if migrate:
             await apply_migrations(db)
         if str(path) != ":memory:":

@@ -16,7 +16,7 @@ from bot.jobs.model import TRANSITIONS, UNFINISHED_STATES, Job, JobState, Origin
 from bot.store.base import Transaction
 from bot.store.db import Database
 from bot.store.files import InputFiles, InputImage, StoredInput
-from bot.store.statements import Execute, ExecuteMany, Query, Unit
+from bot.store.statements import Execute, ExecuteMany, PerDialect, Query, Unit
 
 #: Columns a transition may set besides `state` and `updated_at`.
 MUTABLE_COLUMNS = frozenset(
@@ -151,7 +151,7 @@ class JobRepository:
 
     def __init__(self, db: Database, inputs_folder: Path | None = None) -> None:
         self.db = db
-        self.input_files = InputFiles(inputs_folder or Path(db.path).parent / "inputs")
+        self.input_files = InputFiles(inputs_folder or db.data_dir / "inputs")
 
     async def insert(self, conn: Transaction, job: Job, inputs: Sequence[InputImage] = ()) -> Job:
         """Insert inside the caller's transaction (the quota hold commits with it). Sets `seq`.
@@ -250,12 +250,19 @@ class JobRepository:
         return [float(r["took"]) for r in rows if r["took"] is not None and r["took"] >= 0]
 
 
+#: A new job's place in arrival order. SQLite has one writer at a time; on PostgreSQL accepts commit
+#: side by side, so a sequence hands out the numbers.
+NEXT_SEQ = PerDialect(
+    sqlite="SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs", postgresql="SELECT nextval('jobs_seq')"
+)
+
+
 def insert_job(job: Job, inputs: Iterable[StoredInput] = ()) -> Unit[Job]:
     """Insert a job and the names of its reference images' files (already written); sets `seq`.
 
     A (sub-)unit, inside the caller's transaction (the quota hold commits with it).
     """
-    row = yield Query("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs", one=True)
+    row = yield Query(NEXT_SEQ, one=True)
     job.seq = int(row[0]) if row else 1
     yield Execute(
         """INSERT INTO jobs (id, seq, state, origin, provider, model, prompt, params, user_id,

@@ -175,8 +175,10 @@ class Ledger:
                        COALESCE((SELECT granted FROM ledger_totals
                                  WHERE guild_key = ? AND user_key = 0 AND period = ?), 0) AS granted
             ) AS g
-            WHERE (? IS NULL OR (m.committed + ? <= ? + m.granted AND m.committed < ? + m.granted))
-              AND (? IS NULL OR (g.committed + ? <= ? + g.granted AND g.committed < ? + g.granted))"""  # noqa: S608
+            WHERE (CAST(? AS BIGINT) IS NULL
+                   OR (m.committed + ? <= ? + m.granted AND m.committed < ? + m.granted))
+              AND (CAST(? AS BIGINT) IS NULL
+                   OR (g.committed + ? <= ? + g.granted AND g.committed < ? + g.granted))"""  # noqa: S608
         params = (
             *(guild_id, user_id, job_id, str(amount), units, period, provider, model, size, time.time()),
             *(key, user_id, period, key, user_id, period, key, period, *role_ids),
@@ -216,7 +218,7 @@ class Ledger:
                                           provider, model, size, note, created_at)
                       SELECT 'charge', ?, ?, ?, ?, ?, COALESCE(h.units, 0), COALESCE(h.period, ?),
                              ?, ?, ?, ?, ?
-                      FROM (SELECT 1) LEFT JOIN ledger h ON h.job_id = ? AND h.kind = 'hold'
+                      FROM (SELECT 1) AS one LEFT JOIN ledger h ON h.job_id = ? AND h.kind = 'hold'
                       WHERE {not_closed}"""  # noqa: S608
             params: tuple[Any, ...] = (
                 *(guild_id, user_id, job_id, str(amount), to_units(amount), period, provider, model, size),
@@ -301,7 +303,7 @@ class Ledger:
                 COALESCE(SUM(CASE kind WHEN 'hold' THEN units WHEN 'release' THEN -units
                                        WHEN 'charge' THEN -closes ELSE 0 END), 0),
                 COALESCE(SUM(CASE kind WHEN 'grant' THEN units ELSE 0 END), 0)
-                FROM ledger WHERE guild_id IS ? AND user_id = ? AND period = ?"""
+                FROM ledger WHERE guild_id IS NOT DISTINCT FROM ? AND user_id = ? AND period = ?"""
             params: tuple[Any, ...] = (guild_id, user_id, period)
         else:
             sql = """SELECT
@@ -320,7 +322,8 @@ class Ledger:
     async def last_price(self, provider: str, model: str, size: str | None) -> Decimal | None:
         """The most recent real charge for this provider, model and size."""
         row = await self.db.fetchone(
-            """SELECT amount FROM ledger WHERE provider = ? AND model = ? AND size IS ? AND kind = 'charge'
+            """SELECT amount FROM ledger
+               WHERE provider = ? AND model = ? AND size IS NOT DISTINCT FROM ? AND kind = 'charge'
                ORDER BY id DESC LIMIT 1""",
             (provider, model, size),
         )
@@ -332,7 +335,7 @@ class Ledger:
         marks = ",".join("?" * len(kinds))
         rows = await self.db.fetchall(
             f"""SELECT id, kind, amount, job_id, model, created_at, note, actor_id FROM ledger
-                WHERE guild_id IS ? AND user_id = ? AND kind IN ({marks})
+                WHERE guild_id IS NOT DISTINCT FROM ? AND user_id = ? AND kind IN ({marks})
                 ORDER BY id DESC LIMIT ?""",  # noqa: S608 - only placeholders are interpolated
             (guild_id, user_id, *kinds, limit),
         )

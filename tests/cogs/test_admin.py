@@ -8,12 +8,19 @@ import io
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
+import pytest
 from PIL import Image
 
 from bot.errors import InvalidInput, NotAllowed, QuotaExceeded
 from tests.conftest import CHANNEL_MESSAGE, acknowledged_with, finish_jobs, refusals
 from tests.helpers import show_admin_to
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
 
 
 def fields(result) -> dict[str, str]:

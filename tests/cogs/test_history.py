@@ -3,11 +3,19 @@ and only admins may read someone else's."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
+import pytest
 
 from bot.discord.client import FluxBot
 from bot.errors import NotAllowed
 from tests.conftest import finish_jobs, refusals
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
 
 
 async def test_history_lists_jobs_with_state_cost_and_a_link_to_the_image(

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from bot.errors import InvalidInput
 from bot.jobs.model import JobState
 from tests.conftest import CHANNEL_MESSAGE, DEFERRED, acknowledged_with, finish_jobs, refusals
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
 
 
 async def test_imagine_posts_the_image_and_quota_shows_the_charge(

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import discord
+import pytest
 
 from bot.jobs.model import JobState
 from bot.store.guilds import GuildSettings
 from tests.conftest import finish_jobs
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
 
 
 async def test_jobs_lists_queued_and_running_jobs_with_positions_and_cancel_buttons(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 from typing import Any
 
 import discord
@@ -13,10 +12,16 @@ import pytest
 
 from bot.errors import NotAllowed
 from bot.jobs.model import JobState
+from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.privacy import ErasureBlocked
 from cogs.privacy import export_file
 from tests.conftest import finish_jobs, refusals
 from tests.helpers import files, guild_totals, png, private_text, show_admin_to
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
 
 
 @pytest.fixture
@@ -190,10 +195,10 @@ async def test_the_ledger_allows_only_a_real_id_turned_into_a_pseudonym(services
         "DELETE FROM ledger",
     ]
     for statement in refused:
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
             await services.db.execute(statement)
     await services.db.execute("UPDATE ledger SET user_id = -7")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
         await services.db.execute("UPDATE ledger SET user_id = 42")  # never back to a real id
     row = await services.db.fetchone("SELECT user_id, amount FROM ledger")
     assert tuple(row) == (-7, "5")

@@ -7,6 +7,7 @@ import io
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -18,6 +19,12 @@ from bot.jobs.model import JobState
 from bot.store.guilds import GuildSettings
 from tests.conftest import finish_jobs
 from tests.helpers import private_text
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
+
 
 LABELS = ["Reroll", "Edit", "Vary", "Details", "Delete"]
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from typing import Any
 
 import discord
+import pytest
 
 from bot.discord.delivery import DiscordSink, EditBudget
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.sink import Progress
 from tests.conftest import finish_jobs
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
 
 
 def reply_edits(env, result) -> list[dict]:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from bot.jobs import windows as windows_module
 from bot.jobs.manager import JobManager
 from bot.jobs.model import Job, JobState, Origin
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
 
 
 def _job(job_id: str, seq: int) -> Job:

@@ -10,6 +10,7 @@ import hmac
 import os
 import random
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,18 @@ from bot.jobs.manager import NewJob
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
 from bot.jobs.polling import PollPolicy
+from tests.conftest import drop_postgresql_connections
 from tests.fakes.ttapi import FakeTTAPI
-from tests.helpers import ledger, manager_env, submit
+from tests.helpers import MANAGER_ENV_STORE, ledger, manager_env, submit
+
+
+@pytest.fixture(autouse=True)
+def on_each_backend(database_url: str) -> Iterator[None]:
+    """Every test here runs on SQLite, then on PostgreSQL (`manager_env` picks the store up)."""
+    MANAGER_ENV_STORE["database_url"] = database_url
+    yield
+    MANAGER_ENV_STORE.clear()
+
 
 # -- the fair queue -------------------------------------------------------------------------------
 
@@ -70,6 +81,29 @@ async def test_jobs_started_together_reach_the_provider_in_arrival_order(tmp_pat
         await manager.wait_idle(15)
 
     assert [r.body["prompt"] for r in fake_ttapi.submits()] == [f"member {m}" for m in range(4)]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_postgresql_dropping_the_connections_mid_job_only_delays_it(
+    tmp_path, fake_ttapi, database_url, caplog
+):
+    """A connection lost in the middle of a write is a refused write, as a locked SQLite file is: the
+    job resumes from the store, submitted once, charged once, delivered once."""
+    fake_ttapi.duration = 0.5
+    async with manager_env(tmp_path, ttapi=fake_ttapi) as (services, sink, _):
+        job = await submit(services, 1)
+        await asyncio.sleep(0.2)  # submitted, now followed; its result is recorded while the table is held
+        assert await drop_postgresql_connections(database_url, during_write=True) >= 1
+        await services.manager.wait_idle(15)
+        stored = await services.jobs.get(job.id)
+        kinds = await ledger(services, job.id)
+
+    assert stored is not None
+    assert stored.state is JobState.DELIVERED
+    assert len(fake_ttapi.submits()) == 1
+    assert kinds == ["hold", "charge"]
+    assert sink.delivered == {job.id: 1}
+    assert any("the store refused a write" in r.getMessage() for r in caplog.records)
 
 
 async def test_queue_limit_refuses_beyond_active_plus_queued(tmp_path, fake_ttapi):

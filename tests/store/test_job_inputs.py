@@ -16,7 +16,6 @@ import pytest
 
 from bot.encoding import b64encode
 from bot.jobs.model import Job, JobState, Origin
-from bot.store.db import open_database
 from bot.store.files import InputFiles, InputImage, InputsLost, StoredInput
 from bot.store.jobs import JobRepository
 
@@ -40,71 +39,71 @@ def _job() -> Job:
     )
 
 
-async def test_an_image_is_kept_in_a_file_as_its_base64_text_and_read_back_unchanged(tmp_path):
+async def test_an_image_is_kept_in_a_file_as_its_base64_text_and_read_back_unchanged(tmp_path, database):
     image = random.Random(5).randbytes(300_000)
-    async with open_database(tmp_path / "db.sqlite3") as db:
-        jobs = JobRepository(db)
-        async with db.transaction() as conn:
-            await jobs.insert(conn, _job(), [InputImage("input_image", b64encode(image))])
-        row = await db.fetchone("SELECT data, encoding, file FROM job_inputs")
-        assert (bytes(row["data"]), row["file"]) == (b"", "job-with-images.0.b64")
-        assert (tmp_path / "inputs" / "job-with-images.0.b64").read_bytes() == base64.b64encode(image)
-        assert [p.name for p in (tmp_path / "inputs").iterdir()] == ["job-with-images.0.b64"]  # no .part
-        (stored,) = await jobs.inputs("job-with-images")
-        assert stored.field == "input_image"
-        assert stored.base64.ascii == base64.b64encode(image)
+    db = database
+    jobs = JobRepository(db)
+    async with db.transaction() as conn:
+        await jobs.insert(conn, _job(), [InputImage("input_image", b64encode(image))])
+    row = await db.fetchone("SELECT data, encoding, file FROM job_inputs")
+    assert (bytes(row["data"]), row["file"]) == (b"", "job-with-images.0.b64")
+    assert (tmp_path / "inputs" / "job-with-images.0.b64").read_bytes() == base64.b64encode(image)
+    assert [p.name for p in (tmp_path / "inputs").iterdir()] == ["job-with-images.0.b64"]  # no .part
+    (stored,) = await jobs.inputs("job-with-images")
+    assert stored.field == "input_image"
+    assert stored.base64.ascii == base64.b64encode(image)
 
 
-async def test_images_are_read_back_in_their_order(tmp_path):
+async def test_images_are_read_back_in_their_order(tmp_path, database):
     images = [random.Random(seed).randbytes(1000 + seed) for seed in range(3)]
-    async with open_database(tmp_path / "db.sqlite3") as db:
-        jobs = JobRepository(db)
-        fields = ["input_image", "input_image_2", "input_image_3"]
+    db = database
+    jobs = JobRepository(db)
+    fields = ["input_image", "input_image_2", "input_image_3"]
+    async with db.transaction() as conn:
+        await jobs.insert(
+            conn, _job(), [InputImage(f, b64encode(i)) for f, i in zip(fields, images, strict=True)]
+        )
+    stored = await jobs.inputs("job-with-images")
+    assert [(s.field, s.base64.ascii) for s in stored] == [
+        (f, base64.b64encode(i)) for f, i in zip(fields, images, strict=True)
+    ]
+
+
+async def test_a_missing_file_is_reported_as_lost_not_as_an_empty_image(tmp_path, database):
+    db = database
+    jobs = JobRepository(db)
+    async with db.transaction() as conn:
+        await jobs.insert(conn, _job(), [InputImage("input_image", b64encode(b"png"))])
+    (tmp_path / "inputs" / "job-with-images.0.b64").unlink()
+    with pytest.raises(InputsLost) as lost:
+        await jobs.inputs("job-with-images")
+    assert "job-with-images.0.b64" in lost.value.detail  # the operator's log says which file
+    assert "inputs" not in str(lost.value)  # the member's message names no path
+
+
+async def test_a_transaction_that_does_not_commit_leaves_an_orphan_that_the_sweep_removes(tmp_path, database):
+    db = database
+    jobs = JobRepository(db)
+    kept = _job()
+    async with db.transaction() as conn:
+        await jobs.insert(conn, kept, [InputImage("input_image", b64encode(b"kept"))])
+    lost = _job()
+    lost.id = "job-never-stored"
+    with contextlib.suppress(RuntimeError):
         async with db.transaction() as conn:
-            await jobs.insert(
-                conn, _job(), [InputImage(f, b64encode(i)) for f, i in zip(fields, images, strict=True)]
-            )
-        stored = await jobs.inputs("job-with-images")
-        assert [(s.field, s.base64.ascii) for s in stored] == [
-            (f, base64.b64encode(i)) for f, i in zip(fields, images, strict=True)
-        ]
-
-
-async def test_a_missing_file_is_reported_as_lost_not_as_an_empty_image(tmp_path):
-    async with open_database(tmp_path / "db.sqlite3") as db:
-        jobs = JobRepository(db)
-        async with db.transaction() as conn:
-            await jobs.insert(conn, _job(), [InputImage("input_image", b64encode(b"png"))])
-        (tmp_path / "inputs" / "job-with-images.0.b64").unlink()
-        with pytest.raises(InputsLost) as lost:
-            await jobs.inputs("job-with-images")
-        assert "job-with-images.0.b64" in lost.value.detail  # the operator's log says which file
-        assert "inputs" not in str(lost.value)  # the member's message names no path
-
-
-async def test_a_transaction_that_does_not_commit_leaves_an_orphan_that_the_sweep_removes(tmp_path):
-    async with open_database(tmp_path / "db.sqlite3") as db:
-        jobs = JobRepository(db)
-        kept = _job()
-        async with db.transaction() as conn:
-            await jobs.insert(conn, kept, [InputImage("input_image", b64encode(b"kept"))])
-        lost = _job()
-        lost.id = "job-never-stored"
-        with contextlib.suppress(RuntimeError):
-            async with db.transaction() as conn:
-                await jobs.insert(conn, lost, [InputImage("input_image", b64encode(b"lost"))])
-                raise RuntimeError("the accept failed after the files were written")
-        assert await jobs.get("job-never-stored") is None
-        folder = tmp_path / "inputs"
-        assert sorted(p.name for p in folder.iterdir()) == ["job-never-stored.0.b64", "job-with-images.0.b64"]
-        # Too recent: it could be an accept still in progress in another process.
-        assert await jobs.remove_orphan_inputs(older_than=time.time() - 600) == 0
-        hour_ago = time.time() - 3600
-        for path in folder.iterdir():
-            os.utime(path, (hour_ago, hour_ago))
-        assert await jobs.remove_orphan_inputs(older_than=time.time() - 600) == 1
-        assert [p.name for p in folder.iterdir()] == ["job-with-images.0.b64"]
-        assert len(await jobs.inputs("job-with-images")) == 1
+            await jobs.insert(conn, lost, [InputImage("input_image", b64encode(b"lost"))])
+            raise RuntimeError("the accept failed after the files were written")
+    assert await jobs.get("job-never-stored") is None
+    folder = tmp_path / "inputs"
+    assert sorted(p.name for p in folder.iterdir()) == ["job-never-stored.0.b64", "job-with-images.0.b64"]
+    # Too recent: it could be an accept still in progress in another process.
+    assert await jobs.remove_orphan_inputs(older_than=time.time() - 600) == 0
+    hour_ago = time.time() - 3600
+    for path in folder.iterdir():
+        os.utime(path, (hour_ago, hour_ago))
+    assert await jobs.remove_orphan_inputs(older_than=time.time() - 600) == 1
+    assert [p.name for p in folder.iterdir()] == ["job-with-images.0.b64"]
+    assert len(await jobs.inputs("job-with-images")) == 1
 
 
 @contextlib.contextmanager
@@ -141,16 +140,16 @@ async def test_a_write_that_fails_part_way_leaves_no_file(tmp_path):
     ],
 )
 async def test_an_image_kept_in_its_row_by_an_older_version_is_read_from_the_row(
-    tmp_path, encoding, stored_as
+    tmp_path, database, encoding, stored_as
 ):
     image = random.Random(7).randbytes(300_000)
-    async with open_database(tmp_path / "db.sqlite3") as db:
-        jobs = JobRepository(db)
-        async with db.transaction() as conn:
-            await jobs.insert(conn, _job())
-        await db.execute(
-            "INSERT INTO job_inputs (job_id, idx, field, data, encoding) VALUES (?, 0, 'input_image', ?, ?)",
-            ("job-with-images", stored_as(image), encoding),
-        )
-        (stored,) = await jobs.inputs("job-with-images")
-        assert stored.base64.ascii == base64.b64encode(image)
+    db = database
+    jobs = JobRepository(db)
+    async with db.transaction() as conn:
+        await jobs.insert(conn, _job())
+    await db.execute(
+        "INSERT INTO job_inputs (job_id, idx, field, data, encoding) VALUES (?, 0, 'input_image', ?, ?)",
+        ("job-with-images", stored_as(image), encoding),
+    )
+    (stored,) = await jobs.inputs("job-with-images")
+    assert stored.base64.ascii == base64.b64encode(image)

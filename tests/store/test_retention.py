@@ -5,6 +5,7 @@ SQLite file and the fake TTAPI."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import aiohttp
 import pytest
@@ -14,6 +15,11 @@ from bot.store.retention import DAY, DiskAlmostFull
 from bot.web import bound_port, serve
 from tests.conftest import finish_jobs, refusals
 from tests.helpers import files, guild_totals, png, private_text
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
 
 
 async def age(services, days: float) -> None:
@@ -170,6 +176,7 @@ async def test_retention_days_0_keeps_everything(simcord_env, running, guild_set
     assert len(files(settings.database_path.parent / "images")) == 1
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's query plan
 async def test_the_sweep_reads_its_batches_through_the_index(services):
     plan = await services.db.fetchall(
         "EXPLAIN QUERY PLAN SELECT id, result_path FROM jobs WHERE purged_at IS NULL"

@@ -1,0 +1,262 @@
+"""The store on PostgreSQL (asyncpg), for deployments of several processes.
+
+The same units and SQL as on SQLite (bot/store/statements.py): `?` placeholders become `$1..$n`, a
+row reads as `row[0]` and `row["name"]` (asyncpg's Record, like sqlite3.Row).
+
+Hot-path writes (`atomic`, `execute_one`) are group-committed as on SQLite: the units of the
+moment run in one transaction, each in its own savepoint, and their callers are answered in
+arrival order once it commits (jobs started together reach their provider in that order). The
+transaction is SERIALIZABLE: a quota hold reads the totals and appends in one statement, and two
+processes holding for the same member at once must not both pass on the same figures. When
+PostgreSQL reports a conflict (serialization failure, deadlock), the batch runs again from the
+start; its units only ask for statements, and nobody was answered yet, so that is safe. The schema
+version is kept in the table `fluxbot_schema`; migrations run under an advisory lock, so processes
+starting together migrate once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from bot.store.base import Database, Transaction
+from bot.store.migrations import list_migrations, refuse_newer_schema
+from bot.store.statements import (
+    POSTGRESQL,
+    Execute,
+    Op,
+    Query,
+    Sql,
+    Unit,
+    UnitFunction,
+    numbered,
+    sql_for,
+    statement_unit,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Tries of a unit that keeps meeting conflicts before its caller gets the error.
+CONFLICT_TRIES = 20
+#: Errors after which a unit runs again: nothing of it was committed.
+RETRIED = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+
+
+def pg(sql: Sql) -> str:
+    """The statement as PostgreSQL takes it."""
+    return numbered(sql_for(sql, POSTGRESQL))
+
+
+def rowcount(status: str) -> int:
+    """The number of rows from a command tag: 'UPDATE 1', 'INSERT 0 1', 'DELETE 3'."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def _perform(conn: asyncpg.Connection, op: Op) -> Any:
+    if isinstance(op, Query):
+        if op.one:
+            return await conn.fetchrow(pg(op.sql), *op.params)
+        return await conn.fetch(pg(op.sql), *op.params)
+    if isinstance(op, Execute):
+        return rowcount(await conn.execute(pg(op.sql), *op.params))
+    await conn.executemany(pg(op.sql), op.rows)
+    return None
+
+
+async def drive(conn: asyncpg.Connection, unit: Unit[T]) -> T:
+    """Run `unit` on `conn` (inside the caller's transaction); an error goes back into the unit."""
+    try:
+        op = next(unit)
+        while True:
+            try:
+                result = await _perform(conn, op)
+            except Exception as exc:
+                op = unit.throw(exc)
+            else:
+                op = unit.send(result)
+    except StopIteration as stop:
+        value: T = stop.value
+        return value
+
+
+async def _in_savepoint(
+    conn: asyncpg.Connection, unit: UnitFunction, args: tuple[Any, ...]
+) -> tuple[bool, Any]:
+    """(True, result), or (False, error) with the unit's statements undone; a conflict goes up."""
+    savepoint = conn.transaction()  # nested in the batch's transaction: a savepoint
+    await savepoint.start()
+    try:
+        value = await drive(conn, unit(*args))
+    except RETRIED:
+        raise
+    except Exception as exc:
+        await savepoint.rollback()
+        return False, exc
+    await savepoint.commit()
+    return True, value
+
+
+class PostgresTransaction(Transaction):
+    dialect = POSTGRESQL
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def run(self, unit: Callable[..., Unit[T]], *args: Any) -> T:
+        return await drive(self.conn, unit(*args))
+
+
+class PostgresDatabase(Database):
+    dialect = POSTGRESQL
+
+    def __init__(self, pool: asyncpg.Pool, url: str, data_dir: Path) -> None:
+        self.pool = pool
+        self.url = url
+        self.data_dir = data_dir
+        self._batch: list[tuple[UnitFunction, tuple[Any, ...], asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        return f"PostgresDatabase({redacted(self.url)!r})"
+
+    async def fetchall(self, sql: Sql, params: Sequence[Any] = ()) -> list[Any]:
+        rows: list[Any] = await self.pool.fetch(pg(sql), *params)
+        return rows
+
+    async def fetchone(self, sql: Sql, params: Sequence[Any] = ()) -> Any:
+        return await self.pool.fetchrow(pg(sql), *params)
+
+    async def execute(self, sql: Sql, params: Sequence[Any] = ()) -> None:
+        await self.pool.execute(pg(sql), *params)
+
+    async def execute_one(self, sql: Sql, params: Sequence[Any] = ()) -> int:
+        count: int = await self._group(statement_unit, (sql, tuple(params)))
+        return count
+
+    async def executemany(self, sql: Sql, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.executemany(pg(sql), [tuple(r) for r in rows])
+
+    async def atomic(self, unit: Callable[..., Unit[T]], *args: Any) -> T:
+        result: T = await self._group(unit, args)
+        return result
+
+    async def _group(self, unit: UnitFunction, args: tuple[Any, ...]) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._batch.append((unit, args, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_batches(), name="fluxbot-db-batch")
+        return await future
+
+    async def _flush_batches(self) -> None:
+        while self._batch:
+            batch, self._batch = self._batch, []
+            try:
+                outcomes = await self._commit(batch)
+            except Exception as exc:  # the transaction itself failed: no unit of it was committed
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (*_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if not future.done():
+                    future.set_result(value) if ok else future.set_exception(value)
+
+    async def _commit(self, batch: list[tuple[UnitFunction, tuple[Any, ...], Any]]) -> list[tuple[bool, Any]]:
+        """One transaction for the batch, a savepoint per unit; run again on a conflict."""
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            try:
+                async with self.pool.acquire() as conn, conn.transaction(isolation="serializable"):
+                    return [await _in_savepoint(conn, unit, args) for unit, args, _ in batch]
+            except RETRIED:
+                if attempt == CONFLICT_TRIES:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # jitter
+        raise AssertionError("unreachable")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield PostgresTransaction(conn)
+
+    async def schema_version(self) -> int:
+        async with self.pool.acquire() as conn:
+            return await _schema_version(conn)
+
+    async def ping(self) -> bool:
+        try:
+            await self.pool.fetchval("SELECT 1")
+        except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+async def _schema_version(conn: asyncpg.Connection) -> int:
+    exists = await conn.fetchval("SELECT to_regclass('fluxbot_schema') IS NOT NULL")
+    if not exists:
+        return 0
+    version = await conn.fetchval("SELECT version FROM fluxbot_schema")
+    return int(version or 0)
+
+
+async def apply_migrations(pool: asyncpg.Pool, where: str, folder: Path | None = None) -> list[int]:
+    """Bring the schema to the newest version; each migration in one transaction. Returns those applied."""
+    applied = []
+    async with pool.acquire() as conn:
+        # One process migrates; the others wait here, then find nothing left to do.
+        lock = await conn.fetchval("SELECT hashtext('fluxbot-migrations:' || current_schema())")
+        await conn.execute("SELECT pg_advisory_lock($1)", lock)
+        try:
+            current = await _schema_version(conn)
+            refuse_newer_schema(where, current, folder)
+            for number, path in list_migrations(folder, POSTGRESQL):
+                if number <= current:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(path.read_text(encoding="utf-8"))
+                    await conn.execute("CREATE TABLE IF NOT EXISTS fluxbot_schema (version bigint NOT NULL)")
+                    await conn.execute("DELETE FROM fluxbot_schema")
+                    await conn.execute("INSERT INTO fluxbot_schema (version) VALUES ($1)", number)
+                log.info("database migrated to version %d (%s)", number, path.name)
+                applied.append(number)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", lock)
+    return applied
+
+
+@asynccontextmanager
+async def open_postgres(
+    url: str, *, data_dir: Path, migrate: bool = True, min_size: int = 2, max_size: int = 10
+) -> AsyncIterator[PostgresDatabase]:
+    """A pool of connections to `url`, migrated to the newest schema (a newer one is refused)."""
+    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+    try:
+        if migrate:
+            await apply_migrations(pool, redacted(url))
+        yield PostgresDatabase(pool, url, data_dir)
+    finally:
+        await pool.close()

@@ -1,0 +1,223 @@
+"""The store's one interface on each backend (`database` fixture: SQLite, then PostgreSQL).
+
+Units, transactions, the append-only ledger and its one allowed update, exact money and times,
+the schema version, and the atomic quota hold under concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigurationError, QueueFull
+from bot.jobs.model import Job, JobState, Origin
+from bot.quota import QuotaService
+from bot.store import Database, open_database, sqlite_path
+from bot.store.errors import INTEGRITY_ERRORS
+from bot.store.jobs import JobRepository, Transition
+from bot.store.ledger import Ledger
+from bot.store.migrations import SchemaTooNew, latest_schema_version, list_migrations
+from bot.store.statements import POSTGRESQL, SQLITE, Execute, PerDialect, Query, Unit, numbered
+from bot.store.units import HoldRefused, move_and_close, store_new_job
+from tests.conftest import make_settings
+
+GUILD, ALICE = 111, 201
+
+
+def a_job(number: int, *, user_id: int = ALICE, estimate: str = "4") -> Job:
+    now = time.time()
+    return Job(
+        id=f"job-{number}",
+        seq=0,
+        state=JobState.QUEUED,
+        origin=Origin.DISCORD,
+        provider="ttapi",
+        model="flux-pro-1.1",
+        prompt="a cat",
+        params={"body": {"prompt": "a cat"}},
+        user_id=user_id,
+        guild_id=GUILD,
+        channel_id=5,
+        estimate=Decimal(estimate),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def insert_pair(a: int, b: int) -> Unit[int]:
+    """Two statements; the second fails on a duplicate (bot_state's key is unique)."""
+    yield Execute("INSERT INTO bot_state (key, value, updated_at) VALUES (?, 'x', 0)", (str(a),))
+    yield Execute("INSERT INTO bot_state (key, value, updated_at) VALUES (?, 'x', 0)", (str(b),))
+    return a + b
+
+
+async def keys(db: Database) -> list[str]:
+    return [r["key"] for r in await db.fetchall("SELECT key FROM bot_state ORDER BY key")]
+
+
+async def test_a_failing_unit_is_undone_whole_and_the_others_commit(database: Database):
+    results = await asyncio.gather(
+        database.atomic(insert_pair, 1, 2),
+        database.atomic(insert_pair, 3, 3),  # its second insert fails: its first must be undone too
+        database.atomic(insert_pair, 5, 6),
+        return_exceptions=True,
+    )
+    assert results[0] == 3
+    assert results[2] == 11
+    assert isinstance(results[1], INTEGRITY_ERRORS)
+    assert await keys(database) == ["1", "2", "5", "6"]
+
+
+async def test_a_unit_receives_rows_and_rowcounts_and_its_dialects_sql(database: Database):
+    def unit() -> Unit[tuple[int, list[str], str]]:
+        changed = yield Execute(
+            "INSERT INTO bot_state (key, value, updated_at) VALUES ('a', '1', 0), ('b', '2', 0)"
+        )
+        rows = yield Query("SELECT key FROM bot_state WHERE value >= ? ORDER BY key", ("1",))
+        row = yield Query(
+            PerDialect(sqlite="SELECT 'sqlite' AS d", postgresql="SELECT 'postgresql' AS d"), one=True
+        )
+        return changed, [r["key"] for r in rows], row[0]
+
+    assert await database.atomic(unit) == (2, ["a", "b"], database.dialect)
+    assert await database.execute_one("UPDATE bot_state SET value = ? WHERE key <> ?", ("3", "a")) == 1
+
+
+async def test_a_transaction_commits_whole_or_not_at_all(database: Database):
+    async with database.transaction() as conn:
+        assert (
+            await conn.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('kept', '', 0)") == 1
+        )
+        assert (await conn.fetchone("SELECT COUNT(*) FROM bot_state"))[0] == 1  # its own write, seen inside
+
+    async def fails_after_a_write() -> None:
+        async with database.transaction() as conn:
+            await conn.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('lost', '', 0)")
+            raise RuntimeError("the caller failed")
+
+    with pytest.raises(RuntimeError):
+        await fails_after_a_write()
+    assert await keys(database) == ["kept"]
+
+
+async def test_money_and_times_come_back_exactly(database: Database):
+    jobs = JobRepository(database)
+    job = a_job(1, estimate="0.123456789")
+    job.created_at = 1733450000.123456789
+    async with database.transaction() as conn:
+        await jobs.insert(conn, job)
+    move = Transition.of(job, JobState.SUBMITTING, {})
+    await database.atomic(move_and_close, move, Ledger(database).close_statement(job.id, "release"))
+    stored = await jobs.get(job.id)
+    assert stored is not None
+    assert (stored.estimate, stored.created_at, stored.state) == (
+        Decimal("0.123456789"),
+        job.created_at,
+        JobState.SUBMITTING,
+    )
+    assert str(stored.estimate) == "0.123456789"
+
+
+async def test_the_ledger_is_append_only_except_for_a_pseudonym(database: Database, tmp_path: Path):
+    ledger = Ledger(database)
+    async with database.transaction() as conn:
+        await ledger.add(conn, "grant", Decimal("2.5"), period="p", guild_id=GUILD, user_id=ALICE, actor_id=7)
+    for statement in (
+        "UPDATE ledger SET amount = '0'",
+        "DELETE FROM ledger",
+        "UPDATE ledger SET user_id = NULL",
+        "UPDATE ledger SET interaction_id = 5",  # a column added after the trigger (0012, 0013)
+    ):
+        with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
+            async with database.transaction() as conn:
+                await conn.execute(statement)
+    async with database.transaction() as conn:
+        assert (
+            await conn.execute("UPDATE ledger SET user_id = -5, actor_id = -6 WHERE user_id = ?", (ALICE,))
+            == 1
+        )
+    # The member's totals went with the entry; the guild's did not change.
+    assert await ledger.totals(GUILD, ALICE, "p") == await ledger.totals(GUILD, 999, "p")
+    assert (await ledger.totals(GUILD, -5, "p")).granted == Decimal("2.5")
+    assert await ledger.derive(GUILD, -5, "p") == await ledger.totals(GUILD, -5, "p")
+    with pytest.raises(INTEGRITY_ERRORS, match="append-only"):  # a pseudonym never becomes an id again
+        async with database.transaction() as conn:
+            await conn.execute("UPDATE ledger SET user_id = ?", (ALICE,))
+
+
+async def test_concurrent_accepts_never_pass_the_limit_or_the_queue(database: Database, tmp_path: Path):
+    """The hold is one statement that checks as it writes: 40 accepts at once, a limit that admits 3."""
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="12"), Ledger(database), {})
+    holds = [await quota.prepare_hold(a_job(i)) for i in range(40)]
+    results = await asyncio.gather(
+        *(database.atomic(store_new_job, h.job, [], 10, h) for h in holds), return_exceptions=True
+    )
+    assert sum(r is None for r in results) == 3
+    assert all(isinstance(r, HoldRefused) for r in results if r is not None)
+    key = quota.current_period()
+    assert (await quota.ledger.totals(GUILD, ALICE, key)).held == Decimal(12)
+    assert await quota.ledger.derive(GUILD, ALICE, key) == await quota.ledger.totals(GUILD, ALICE, key)
+    seqs = [r["seq"] for r in await database.fetchall("SELECT seq FROM jobs ORDER BY seq")]
+    assert len(seqs) == len(set(seqs)) == 3
+    # The member's queue: at 3 unfinished jobs, a queue limit of 3 refuses before anything is held.
+    spare = await quota.prepare_hold(a_job(99, estimate="0"))
+    with pytest.raises(QueueFull):
+        await database.atomic(store_new_job, spare.job, [], 3, spare)
+
+
+async def test_the_schema_is_at_the_newest_version_and_a_newer_one_is_refused(
+    database: Database, database_url: str, tmp_path: Path
+):
+    assert await database.schema_version() == latest_schema_version()
+    if database.dialect == POSTGRESQL:
+        await database.execute("UPDATE fluxbot_schema SET version = 999")
+    else:
+        await database.execute("PRAGMA user_version = 999")
+    with pytest.raises(SchemaTooNew, match="999"):
+        async with open_database(database_url, data_dir=tmp_path):
+            pass
+
+
+async def test_ping_answers(database: Database):
+    assert await database.ping()
+
+
+def test_every_migration_has_a_file_for_each_dialect():
+    sqlite, postgresql = list_migrations(dialect=SQLITE), list_migrations(dialect=POSTGRESQL)
+    assert [n for n, _ in sqlite] == [n for n, _ in postgresql] == list(range(1, latest_schema_version() + 1))
+    assert all(not p.name.endswith(".postgresql.sql") for _, p in sqlite)
+    assert any(p.name.endswith(".postgresql.sql") for _, p in postgresql)
+
+
+def test_a_migration_for_one_dialect_only_is_refused(tmp_path: Path):
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;")
+    (tmp_path / "0002_b.postgresql.sql").write_text("SELECT 1;")
+    with pytest.raises(RuntimeError, match="0002"):
+        list_migrations(tmp_path)
+
+
+def test_placeholders_are_numbered_for_postgresql_outside_quotes_and_comments():
+    sql = "SELECT '?', \"a?\" FROM t WHERE a = ? AND b IN (?, ?) -- why?\n AND c = ?"
+    assert numbered(sql) == "SELECT '?', \"a?\" FROM t WHERE a = $1 AND b IN ($2, $3) -- why?\n AND c = $4"
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:///data/fluxbot.sqlite3", Path("data/fluxbot.sqlite3")),
+        ("sqlite:////var/lib/fluxbot/db.sqlite3", Path("/var/lib/fluxbot/db.sqlite3")),
+        ("data/fluxbot.sqlite3", Path("data/fluxbot.sqlite3")),
+    ],
+)
+def test_sqlite_urls_name_relative_and_absolute_files(url: str, path: Path):
+    assert sqlite_path(url) == path
+
+
+@pytest.mark.parametrize("url", ["mysql://db/fluxbot", "sqlite:/data.sqlite3", "sqlite://"])
+def test_an_unknown_database_url_is_a_configuration_error(url: str):
+    with pytest.raises(ConfigurationError):
+        sqlite_path(url)
