@@ -145,10 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
-        from bot.store.db import open_database
+        from bot.store import open_database, shown
 
-        async with open_database(settings.database_path) as db:
-            print(f"database {settings.database_path} is at schema version {await db.schema_version()}")
+        async with open_database(settings.store_url, data_dir=settings.files_dir) as db:
+            print(f"database {shown(settings.store_url)} is at schema version {await db.schema_version()}")
         return 0
     if args.command == "generate":
         from bot.cli import generate

@@ -86,7 +86,7 @@ def cli_lock(settings: Settings) -> Iterator[bool]:
     One CLI process at a time resumes (an exclusive lock beside the database, released by the
     kernel even on SIGKILL); a second one running meanwhile only runs its own job.
     """
-    path = settings.database_path.parent / "cli.lock"
+    path = settings.files_dir / "cli.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         try:
@@ -185,7 +185,12 @@ async def generate(
 
 def backup(settings: Settings, target: Path, *, force: bool) -> int:
     """`python -m bot backup FILE [--force]`: see bot/store/backup.py; works while the bot runs."""
-    source = settings.database_path
+    source = settings.sqlite_file
+    if source is None:
+        raise InvalidInput(
+            "backup copies the SQLite file; on PostgreSQL (DATABASE_URL=postgresql://…) use "
+            "`pg_dump --format=custom --file=FILE DATABASE_URL` instead, and back up DATA_DIR beside it"
+        )
     if not source.is_file():
         raise InvalidInput(f"there is no database at {source} to back up (DATABASE_PATH)")
     if target.resolve() == source.resolve():

@@ -9,7 +9,6 @@ Exit 0 when every check passed, 1 when one failed (configuration errors exit 2 b
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
 import aiohttp
@@ -22,7 +21,9 @@ from bot.errors import LOGIN_REFUSED
 from bot.providers.base import Provider, ProviderError
 from bot.providers.catalog import MODELS
 from bot.settings import Settings
-from bot.store.db import latest_schema_version, open_database, read_schema_version
+from bot.store import open_database, shown
+from bot.store.db import latest_schema_version, read_schema_version
+from bot.store.errors import STORE_ERRORS
 from bot.store.retention import MB, FreeSpace, folder_bytes
 
 #: Exactly what the bot needs in a channel (README, "A Discord application").
@@ -79,13 +80,15 @@ async def doctor(settings: Settings, *, fix: bool = False) -> int:
 
 async def check_database(settings: Settings, report: Report, *, fix: bool) -> None:
     """The schema version, read only; with `fix`, a missing or older database is migrated."""
-    path = settings.database_path
-    report.section(f"database: {path}")
+    report.section(f"database: {shown(settings.store_url)}")
     latest = latest_schema_version()
     try:
-        version = read_schema_version(path)
-    except sqlite3.Error as exc:
+        version = await stored_schema_version(settings)
+    except STORE_ERRORS as exc:
         report.problem(f"cannot read it ({exc}); is it a fluxbot database?")
+        return
+    except OSError as exc:  # PostgreSQL: nothing answers at that address
+        report.problem(f"cannot reach it ({exc})")
         return
     if version is not None and version > latest:
         report.problem(
@@ -97,7 +100,7 @@ async def check_database(settings: Settings, report: Report, *, fix: bool) -> No
         report.ok(f"ok, schema version {version}")
         return
     if fix:
-        async with open_database(path) as db:
+        async with open_database(settings.store_url, data_dir=settings.files_dir) as db:
             report.ok(f"migrated from schema version {version or 0} to {await db.schema_version()}")
         return
     fix_hint = "run `python -m bot migrate` or `python -m bot doctor --fix`"
@@ -107,9 +110,18 @@ async def check_database(settings: Settings, report: Report, *, fix: bool) -> No
         report.problem(f"schema version {version}: {latest - version} migrations pending, {fix_hint}")
 
 
+async def stored_schema_version(settings: Settings) -> int | None:
+    """The database's schema version, changing nothing; None when there is no SQLite file yet."""
+    sqlite_file = settings.sqlite_file
+    if sqlite_file is not None:
+        return read_schema_version(sqlite_file)
+    async with open_database(settings.store_url, data_dir=settings.files_dir, migrate=False) as db:
+        return await db.schema_version()
+
+
 def check_disk(settings: Settings, report: Report) -> None:
-    """Megabytes of images beside the database (RETENTION_DAYS bounds them) and the free-space floor."""
-    folder = settings.database_path.parent
+    """Megabytes of images in DATA_DIR (RETENTION_DAYS bounds them) and the free-space floor."""
+    folder = settings.files_dir
     if not folder.is_dir():
         return
     images, inputs = folder_bytes(images_dir(settings)), folder_bytes(folder / "inputs")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import sqlite3
 import subprocess
@@ -300,3 +301,32 @@ def test_backup_refuses_the_database_itself_and_a_missing_one(tmp_path):
 
     assert itself.returncode == 1
     assert itself.stderr.strip() == "error: data/fluxbot.sqlite3 is the database itself; name another file"
+
+
+def test_backup_on_postgresql_points_to_pg_dump_and_shows_no_password(tmp_path):
+    refused = run_cli(
+        "backup", "copy.dump", cwd=tmp_path, env={"DATABASE_URL": "postgresql://bot:s3cr3t-pw@db/fluxbot"}
+    )
+
+    assert refused.returncode == 1
+    assert "pg_dump" in refused.stderr
+    assert "s3cr3t-pw" not in refused.stderr + refused.stdout
+    assert not (tmp_path / "copy.dump").exists()
+
+
+async def test_migrate_then_generate_on_each_backend(tmp_path, database_url):
+    """DATABASE_URL picks the store and DATA_DIR the folder of files, for a real `python -m bot`."""
+    env = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "files")}
+    migrated = await asyncio.to_thread(run_cli, "migrate", cwd=tmp_path, env=env)
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert migrated.stdout.strip().endswith(f"is at schema version {latest_schema_version()}")
+
+    done = await asyncio.to_thread(
+        run_cli, "generate", "a lighthouse", "--provider", "mock", "--out", "out.png", cwd=tmp_path, env=env
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.png").is_file()
+    assert (tmp_path / "files" / "cli.lock").exists()  # DATA_DIR is where the files go
+    assert not (tmp_path / "data").exists()  # nothing in the default folder
