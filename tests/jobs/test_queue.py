@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import itertools
 from decimal import Decimal
-from typing import Any
-
-import pytest
 
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.queue import DEFAULT_CONCURRENCY, FairQueue
-
-
-@pytest.fixture
-def database_settings(database_url: str) -> dict[str, Any]:
-    return {"database_url": database_url}  # every test here, on each backend
-
 
 _seqs = itertools.count(1)
 
