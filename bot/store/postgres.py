@@ -4,8 +4,9 @@ The same units and SQL as on SQLite (bot/store/statements.py): `?` placeholders 
 row reads as `row[0]` and `row["name"]` (asyncpg's Record, like sqlite3.Row).
 
 Hot-path writes (`atomic`, `execute_one`) are group-committed as on SQLite: the units of the
-moment run in one transaction, each in its own savepoint, and their callers are answered in
-arrival order once it commits (jobs started together reach their provider in that order). The
+moment run in one transaction and their callers are answered in arrival order once it commits
+(jobs started together reach their provider in that order). A unit that fails is undone alone:
+the batch then runs again with a savepoint per unit (`_commit`). The
 transaction is SERIALIZABLE: a quota hold reads the totals and appends in one statement, and two
 processes holding for the same member at once must not both pass on the same figures. When
 PostgreSQL reports a conflict (serialization failure, deadlock), the batch runs again from the
@@ -100,6 +101,35 @@ async def drive(conn: asyncpg.Connection, unit: Unit[T]) -> T:
         return value
 
 
+async def _attempt(
+    conn: asyncpg.Connection, calls: list[tuple[UnitFunction, tuple[Any, ...]]], *, savepoints: bool
+) -> list[tuple[bool, Any]] | None:
+    """The batch in one SERIALIZABLE transaction: each unit's outcome once it commits; None when a
+    unit of several failed without savepoints (rolled back: run it again with them). An error of
+    the transaction itself (a conflict, the COMMIT) goes up."""
+    transaction = conn.transaction(isolation="serializable")
+    await transaction.start()
+    try:
+        if savepoints:
+            outcomes = [await _in_savepoint(conn, unit, args) for unit, args in calls]
+        else:
+            outcomes = []
+            for unit, args in calls:
+                try:
+                    outcomes.append((True, await drive(conn, unit(*args))))
+                except RETRIED:
+                    raise
+                except Exception as exc:
+                    await transaction.rollback()
+                    return [(False, exc)] if len(calls) == 1 else None  # alone, the rollback undid it
+    except BaseException:
+        if not conn.is_closed():
+            await transaction.rollback()
+        raise
+    await transaction.commit()
+    return outcomes
+
+
 async def _in_savepoint(
     conn: asyncpg.Connection, unit: UnitFunction, args: tuple[Any, ...]
 ) -> tuple[bool, Any]:
@@ -184,15 +214,27 @@ class PostgresDatabase(Database):
                     future.set_result(value) if ok else future.set_exception(value)
 
     async def _commit(self, batch: list[tuple[UnitFunction, tuple[Any, ...], Any]]) -> list[tuple[bool, Any]]:
-        """One transaction for the batch, a savepoint per unit; run again on a conflict."""
+        """One transaction for the batch; run again on a conflict.
+
+        First without savepoints (each costs two round trips): when every unit succeeds, that is
+        the commit. When one of several fails, that attempt is rolled back whole and the batch runs
+        again with a savepoint per unit, so only the failing units are undone (their generators are
+        made afresh: a unit only asks for statements).
+        """
+        calls = [(unit, args) for unit, args, _ in batch]
+        savepoints = False
         for attempt in range(1, CONFLICT_TRIES + 1):
             try:
-                async with self.pool.acquire() as conn, conn.transaction(isolation="serializable"):
-                    return [await _in_savepoint(conn, unit, args) for unit, args, _ in batch]
+                async with self.pool.acquire() as conn:
+                    outcomes = await _attempt(conn, calls, savepoints=savepoints)
             except RETRIED:
                 if attempt == CONFLICT_TRIES:
                     raise
                 await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # jitter
+                continue
+            if outcomes is not None:
+                return outcomes
+            savepoints = True
         raise AssertionError("unreachable")
 
     @asynccontextmanager
