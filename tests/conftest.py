@@ -147,10 +147,40 @@ async def postgresql_schema() -> AsyncIterator[str]:
     admin = await asyncpg.connect(url)
     try:
         await admin.execute(f"CREATE SCHEMA {schema}")
-        yield f"{url}{'&' if '?' in url else '?'}search_path={schema}"
+        # Its connections carry the schema's name, so a test can find them (`pg_stat_activity`).
+        yield f"{url}{'&' if '?' in url else '?'}search_path={schema}&application_name={schema}"
     finally:
         await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await admin.close()
+
+
+async def drop_postgresql_connections(url: str, *, during_write: bool = False) -> int:
+    """What a PostgreSQL restart does to the bot: the server ends every connection of the test's
+    schema (`postgresql_schema`); returns how many. `during_write`: first hold the jobs table until
+    a write of the bot waits for it, so that the connection is cut in the middle of that write."""
+    import asyncpg
+
+    schema = url.rsplit("application_name=", 1)[1].split("&")[0]
+    admin = await asyncpg.connect(os.environ[TEST_DATABASE_URL])
+    try:
+        async with admin.transaction():
+            if during_write:
+                await admin.execute(f"LOCK TABLE {schema}.jobs IN EXCLUSIVE MODE")  # reads go on
+                waiting = (
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = $1 AND wait_event_type = 'Lock'"
+                )
+                for _ in range(400):
+                    if await admin.fetchval(waiting, schema):
+                        break
+                    await asyncio.sleep(0.025)
+            ended = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                schema,
+            )
+    finally:
+        await admin.close()
+    return int(ended)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -38,7 +38,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sqlite3
 import time
 
 from bot.jobs.callbacks import Mailbox
@@ -61,6 +60,7 @@ from bot.providers.base import (
     ProviderRequest,
     ProviderUnreachable,
 )
+from bot.store.errors import STORE_OR_DISK_ERRORS, STORE_REFUSED
 from bot.store.files import InputsLost
 from bot.store.jobs import JobRepository, StaleJobState
 
@@ -99,7 +99,7 @@ class Driver:
         self.submits = InFlight()
 
     async def drive(self, job: Job) -> None:
-        """Raises `sqlite3.OperationalError` when the store refused a step: resume from the store."""
+        """Raises one of `STORE_REFUSED` when the store refused a step: resume from the store."""
         try:
             if job.state is JobState.QUEUED:
                 job = await self._submit(job)
@@ -118,7 +118,7 @@ class Driver:
             log.info("job %s: %s; leaving it", job.id, exc)
         except asyncio.CancelledError:
             raise
-        except sqlite3.OperationalError as exc:
+        except STORE_REFUSED as exc:
             # The store is locked by another process beyond busy_timeout, or full: this step was not
             # committed. The caller resumes from what the store says in a moment, as after a
             # restart, instead of leaving the job stranded (its task gone, its row unfinished).
@@ -135,7 +135,9 @@ class Driver:
     async def _end_internal(self, job: Job) -> None:
         try:
             await self.ending.end(job, JobState.FAILED, "internal", "Something went wrong inside the bot.")
-        except (StaleJobState, sqlite3.Error, OSError):
+        except StaleJobState:
+            raise
+        except STORE_OR_DISK_ERRORS:
             raise
         except Exception:
             log.exception("job %s: ending it failed", job.id)  # a second bug: nothing to retry

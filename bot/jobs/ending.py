@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -21,6 +20,7 @@ from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Sinks
 from bot.quota import QuotaService
 from bot.store.db import Database
+from bot.store.errors import STORE_OR_DISK_ERRORS
 from bot.store.jobs import JobRepository, StaleJobState, Transition
 from bot.store.retention import discard_inputs
 from bot.store.units import move_and_close
@@ -110,7 +110,7 @@ async def until_stored(job_id: str, end: Callable[[], Awaitable[None]]) -> None:
             await end()
         except StaleJobState:
             return  # another writer ended or moved the job: nothing left to close here
-        except (sqlite3.Error, OSError) as exc:
+        except STORE_OR_DISK_ERRORS as exc:
             tries += 1
             if tries == 1:
                 log.warning(

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 
 from bot.jobs.callbacks import Mailbox
 from bot.jobs.model import Job, JobState
 from bot.jobs.scheduler import Scheduler
 from bot.jobs.tasks import TaskRegistry
+from bot.store.errors import STORE_REFUSED
 from bot.store.jobs import JobRepository
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class Runs:
     async def _run(self, job: Job) -> None:
         try:
             await self._drive(job)
-        except sqlite3.OperationalError:
+        except STORE_REFUSED:
             self.resume_later(job.id)  # the driver logged it
 
     def _done(self, job: Job) -> None:
@@ -99,7 +99,7 @@ class Runs:
                 continue  # the old task is still winding down
             try:
                 job = await self.jobs.get(job_id)
-            except sqlite3.OperationalError:
+            except STORE_REFUSED:
                 continue
             if job is None or job.state.terminal or job.id in self.scheduler:
                 return

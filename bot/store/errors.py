@@ -13,3 +13,17 @@ INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
 )
 #: Any error of the store itself (not of the caller's code): the write may be retried later.
 STORE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError)
+#: A write that did not happen for a reason outside the code: the store's or the disk's.
+STORE_OR_DISK_ERRORS: tuple[type[Exception], ...] = (*STORE_ERRORS, OSError)
+#: The store refused a write for now (SQLite: locked beyond busy_timeout, a full disk; PostgreSQL:
+#: the connection was lost, the server is shutting down or out of resources). The job manager
+#: resumes the job in a moment from what the store says (a write cut off in its COMMIT may have
+#: landed or not: every step is a compare-and-set, so reading it back is the answer).
+STORE_REFUSED: tuple[type[Exception], ...] = (
+    sqlite3.OperationalError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,  # among them: the connection does not exist any more
+    asyncpg.InsufficientResourcesError,
+    asyncpg.OperatorInterventionError,  # the server is shutting down or restarting
+    ConnectionError,
+)
