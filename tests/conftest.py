@@ -14,7 +14,9 @@ import logging
 import os
 import secrets
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ import simcord
 from bot.app import Services, open_services
 from bot.discord.client import FluxBot
 from bot.errors import UserFacingError
+from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.polling import PollPolicy
 from bot.settings import Settings
 from bot.store import Database, open_database
@@ -77,6 +80,27 @@ def make_database(path: Path, version: int) -> None:
             if number <= version:
                 db.executescript(migration.read_text())
         db.execute(f"PRAGMA user_version = {version:d}")
+
+
+def a_job(user_id: int = 201, guild_id: int | None = 111, estimate: str = "4", **params: Any) -> Job:
+    """A queued Discord job of `flux-pro-1.1` on TTAPI, not yet stored (a unique id each time)."""
+    now = time.time()
+    return Job(
+        id=f"job{time.perf_counter_ns():x}",
+        seq=0,
+        state=JobState.QUEUED,
+        origin=Origin.DISCORD,
+        provider="ttapi",
+        model="flux-pro-1.1",
+        prompt="a cat",
+        params={"body": {"prompt": "a cat", **params}},
+        user_id=user_id,
+        guild_id=guild_id,
+        channel_id=5,
+        estimate=Decimal(estimate),
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

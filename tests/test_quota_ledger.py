@@ -4,7 +4,6 @@ resets, exactness, append-only, and the concurrency guarantee."""
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -14,14 +13,14 @@ import pytest
 from bot.app import Services
 from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.manager import NewJob
-from bot.jobs.model import Job, JobState, Origin
+from bot.jobs.model import Job, Origin
 from bot.jobs.plan import plan_job
 from bot.periods import period_key, period_reset, period_start, previous_period_key
 from bot.quota import resolve_limits
 from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.guilds import GuildSettings, LimitRow
 from bot.store.ledger import from_units, to_units
-from tests.conftest import make_settings
+from tests.conftest import a_job, make_settings
 
 GUILD = 111
 ALICE, BOB = 201, 202
@@ -122,26 +121,6 @@ async def test_limits_come_from_the_store_with_the_members_roles(services: Servi
 
 
 # -- holds, charges, releases -------------------------------------------------------------------------
-
-
-def a_job(user_id: int = ALICE, guild_id: int | None = GUILD, estimate: str = "4", **params: Any) -> Job:
-    now = time.time()
-    return Job(
-        id=f"job{time.perf_counter_ns():x}",
-        seq=0,
-        state=JobState.QUEUED,
-        origin=Origin.DISCORD,
-        provider="ttapi",
-        model="flux-pro-1.1",
-        prompt="a cat",
-        params={"body": {"prompt": "a cat", **params}},
-        user_id=user_id,
-        guild_id=guild_id,
-        channel_id=5,
-        estimate=Decimal(estimate),
-        created_at=now,
-        updated_at=now,
-    )
 
 
 async def hold(services: Services, job: Job, roles: tuple[int, ...] = ()) -> Job:

@@ -7,14 +7,13 @@ the schema version, and the atomic quota hold under concurrency.
 from __future__ import annotations
 
 import asyncio
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from bot.errors import ConfigurationError, QueueFull
-from bot.jobs.model import Job, JobState, Origin
+from bot.jobs.model import JobState
 from bot.quota import QuotaService
 from bot.store import Database, open_database, sqlite_path
 from bot.store.errors import INTEGRITY_ERRORS
@@ -23,29 +22,9 @@ from bot.store.ledger import Ledger
 from bot.store.migrations import SchemaTooNew, latest_schema_version, list_migrations
 from bot.store.statements import POSTGRESQL, SQLITE, Execute, PerDialect, Query, Unit, numbered
 from bot.store.units import HoldRefused, move_and_close, store_new_job
-from tests.conftest import make_settings
+from tests.conftest import a_job, make_settings
 
 GUILD, ALICE = 111, 201
-
-
-def a_job(number: int, *, user_id: int = ALICE, estimate: str = "4") -> Job:
-    now = time.time()
-    return Job(
-        id=f"job-{number}",
-        seq=0,
-        state=JobState.QUEUED,
-        origin=Origin.DISCORD,
-        provider="ttapi",
-        model="flux-pro-1.1",
-        prompt="a cat",
-        params={"body": {"prompt": "a cat"}},
-        user_id=user_id,
-        guild_id=GUILD,
-        channel_id=5,
-        estimate=Decimal(estimate),
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def insert_pair(a: int, b: int) -> Unit[int]:
@@ -106,7 +85,7 @@ async def test_a_transaction_commits_whole_or_not_at_all(database: Database):
 
 async def test_money_and_times_come_back_exactly(database: Database):
     jobs = JobRepository(database)
-    job = a_job(1, estimate="0.123456789")
+    job = a_job(estimate="0.123456789")
     job.created_at = 1733450000.123456789
     async with database.transaction() as conn:
         await jobs.insert(conn, job)
@@ -152,7 +131,7 @@ async def test_the_ledger_is_append_only_except_for_a_pseudonym(database: Databa
 async def test_concurrent_accepts_never_pass_the_limit_or_the_queue(database: Database, tmp_path: Path):
     """The hold is one statement that checks as it writes: 40 accepts at once, a limit that admits 3."""
     quota = QuotaService(make_settings(tmp_path, quota_default_limit="12"), Ledger(database), {})
-    holds = [await quota.prepare_hold(a_job(i)) for i in range(40)]
+    holds = [await quota.prepare_hold(a_job(ALICE, GUILD)) for _ in range(40)]
     results = await asyncio.gather(
         *(database.atomic(store_new_job, h.job, [], 10, h) for h in holds), return_exceptions=True
     )
@@ -164,7 +143,7 @@ async def test_concurrent_accepts_never_pass_the_limit_or_the_queue(database: Da
     seqs = [r["seq"] for r in await database.fetchall("SELECT seq FROM jobs ORDER BY seq")]
     assert len(seqs) == len(set(seqs)) == 3
     # The member's queue: at 3 unfinished jobs, a queue limit of 3 refuses before anything is held.
-    spare = await quota.prepare_hold(a_job(99, estimate="0"))
+    spare = await quota.prepare_hold(a_job(ALICE, GUILD, estimate="0"))
     with pytest.raises(QueueFull):
         await database.atomic(store_new_job, spare.job, [], 3, spare)
 
