@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.credits import parse_credit_amount
+from bot.errors import ConfigurationError
 
 ProviderName = Literal["ttapi", "bfl", "mock"]
 QuotaPeriod = Literal["day", "week", "month"]
@@ -237,13 +238,11 @@ class Settings(BaseSettings):
 
     @property
     def uses_postgresql(self) -> bool:
-        return self.store_url.startswith(("postgresql://", "postgres://"))
+        return is_postgresql(self.store_url)
 
     @property
     def sqlite_file(self) -> Path | None:
         """The SQLite database file, None on PostgreSQL."""
-        from bot.store import sqlite_path  # the one parser of SQLite URLs
-
         return None if self.uses_postgresql else sqlite_path(self.store_url)
 
     @property
@@ -253,6 +252,32 @@ class Settings(BaseSettings):
             return self.data_dir
         sqlite_file = self.sqlite_file
         return sqlite_file.parent if sqlite_file is not None else Path("data")
+
+
+SQLITE_SCHEME = "sqlite://"
+POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgresql(url: str | Path) -> bool:
+    return isinstance(url, str) and url.startswith(POSTGRESQL_SCHEMES)
+
+
+def sqlite_path(url: str | Path) -> Path:
+    """The file of a SQLite URL: three slashes then a relative path, four for an absolute one."""
+    if isinstance(url, Path):
+        return url
+    if url.startswith(SQLITE_SCHEME):
+        rest = url[len(SQLITE_SCHEME) :]
+        if not rest.startswith("/") or len(rest) < 2:
+            raise ConfigurationError(
+                f"DATABASE_URL {url!r}: write sqlite:///relative/file.sqlite3 or sqlite:////absolute/file.sqlite3"
+            )
+        return Path(rest[1:])
+    if "://" in url or url.startswith("sqlite:"):
+        raise ConfigurationError(
+            f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url.split('://')[0]}://"
+        )
+    return Path(url)
 
 
 ENV_NAMES = {name: name.upper() for name in Settings.model_fields}

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.errors import ConfigurationError
+from bot.settings import is_postgresql, sqlite_path  # the one parser of DATABASE_URL
 from bot.store import db as sqlite_store
 from bot.store.base import Database, Transaction
 from bot.store.db import apply_migrations
@@ -25,13 +25,6 @@ __all__ = [
     "sqlite_path",
 ]
 
-SQLITE_SCHEME = "sqlite://"
-POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_postgresql(url: str | Path) -> bool:
-    return isinstance(url, str) and url.startswith(POSTGRESQL_SCHEMES)
-
 
 def shown(url: str | Path) -> str:
     """The database as an operator reads it: the SQLite file, or the URL without its password."""
@@ -40,24 +33,6 @@ def shown(url: str | Path) -> str:
     from bot.store.postgres import redacted
 
     return redacted(str(url))
-
-
-def sqlite_path(url: str | Path) -> Path:
-    """The file of a SQLite URL: three slashes then a relative path, four for an absolute one."""
-    if isinstance(url, Path):
-        return url
-    if url.startswith(SQLITE_SCHEME):
-        rest = url[len(SQLITE_SCHEME) :]
-        if not rest.startswith("/") or len(rest) < 2:
-            raise ConfigurationError(
-                f"DATABASE_URL {url!r}: write sqlite:///relative/file.sqlite3 or sqlite:////absolute/file.sqlite3"
-            )
-        return Path(rest[1:])
-    if "://" in url or url.startswith("sqlite:"):
-        raise ConfigurationError(
-            f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url.split('://')[0]}://"
-        )
-    return Path(url)
 
 
 @asynccontextmanager
