@@ -124,7 +124,8 @@ async def generate(
         except OSError as exc:
             raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
         images.append(await in_image_thread(prepare_reference, data, f"--image {path.name or index}"))
-    refuse_newer_file(settings.database_path)  # before the lock file is made beside it
+    if settings.sqlite_file is not None:
+        refuse_newer_file(settings.sqlite_file)  # before the lock file is made in DATA_DIR
     with cli_lock(settings) as may_resume:
         # The mock is built too, so that an interrupted mock job can be resumed; new jobs only
         # use it when asked for.
