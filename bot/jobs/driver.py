@@ -51,6 +51,7 @@ from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.jobs.pacing import ProviderPacing
 from bot.jobs.scheduler import Scheduler
+from bot.jobs.store_refusals import StoreRefusals
 from bot.jobs.waiting import wait_event
 from bot.providers.base import (
     Provider,
@@ -97,6 +98,8 @@ class Driver:
         self.config = config
         #: Submits under way, which a stop with grace lets finish (bot/jobs/in_flight.py).
         self.submits = InFlight()
+        #: Refused steps are logged once per kind, then summarised (not one line per job per second).
+        self.refusals = StoreRefusals()
 
     async def drive(self, job: Job) -> None:
         """Raises one of `STORE_REFUSED` when the store refused a step: resume from the store."""
@@ -122,9 +125,7 @@ class Driver:
             # The store is locked by another process beyond busy_timeout, or full: this step was not
             # committed. The caller resumes from what the store says in a moment, as after a
             # restart, instead of leaving the job stranded (its task gone, its row unfinished).
-            log.warning(
-                "job %s: the store refused a write in state %s (%s); resuming", job.id, job.state, exc
-            )
+            self.refusals.refused(job.id, job.state, exc)
             raise
         except Exception:
             log.exception("job %s: unexpected error in state %s", job.id, job.state)

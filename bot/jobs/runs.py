@@ -103,7 +103,9 @@ class Runs:
                 continue
             if job is None or job.state.terminal or job.id in self.scheduler:
                 return
-            log.info("job %s: resuming in state %s after a store error", job.id, job.state)
+            # Debug only: with the store full this ran for every waiting job every second (the
+            # refusals themselves are logged, summarised, by bot/jobs/store_refusals.py).
+            log.debug("job %s: resuming in state %s after a store error", job.id, job.state)
             if job.state is JobState.QUEUED:
                 self.scheduler.enqueue(job)
                 self.scheduler.poke()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import random
 import sqlite3
 import subprocess
@@ -21,7 +22,9 @@ from pathlib import Path
 from PIL import Image
 
 from bot.jobs.model import JobState
+from bot.jobs.store_refusals import StoreRefusals
 from tests.conftest import finish_jobs
+from tests.helpers import manager_env, submit
 from tests.reliability.conftest import assert_charged_once, posted_images
 
 HOLDER = """
@@ -238,3 +241,73 @@ async def test_a_cancel_the_store_refuses_leaves_the_job_queued_and_cancellable(
 async def ledger_kinds(services, job_id: str) -> list[str]:
     rows = await services.db.fetchall("SELECT kind FROM ledger WHERE job_id = ? ORDER BY id", (job_id,))
     return [r["kind"] for r in rows]
+
+
+def refusal_lines(caplog) -> list[logging.LogRecord]:
+    """Log lines (info and up) about job steps the store refused, or jobs resumed after one."""
+    words = ("store refused a write", "still refuses writes", "after a store error")
+    return [
+        r for r in caplog.records if r.levelno >= logging.INFO and any(w in r.getMessage() for w in words)
+    ]
+
+
+async def test_a_store_refusing_many_jobs_logs_one_line_not_one_per_job_per_second(
+    tmp_path, fake_ttapi, caplog
+):
+    """Found by the soak: with SQLite full, every refused step logged a warning and its resume a line,
+    every second, for every job (6,933 lines in 11 s with ~1,000 jobs). The retries stay."""
+    caplog.set_level(logging.INFO)
+    jobs_count = 150
+    async with manager_env(
+        tmp_path, ttapi=fake_ttapi, provider_concurrency=f"ttapi={jobs_count}", rate_limits={"ttapi": 1000.0}
+    ) as (services, sink, _):
+        fake_ttapi.duration = 1.5
+        jobs = [await submit(services, user) for user in range(1, jobs_count + 1)]
+        async with asyncio.timeout(20):
+            while len(fake_ttapi.submits()) < jobs_count:  # all running at the provider
+                await asyncio.sleep(0.05)
+        await services.db.conn.execute("PRAGMA busy_timeout = 0")  # refused at once, not after a wait
+        caplog.clear()
+        with write_lock_held_by_another_process(tmp_path / "fluxbot.sqlite3"):
+            await asyncio.sleep(
+                4
+            )  # every job finishes meanwhile; recording it is refused, retried each second
+        refused = refusal_lines(caplog)
+        await services.manager.wait_idle(60)
+
+        assert len(refused) == 1, [r.getMessage() for r in refused]  # before: ~2 per job per second
+        assert "the store refused a write" in refused[0].getMessage()
+        assert "database is locked" in refused[0].getMessage()
+        assert sink.delivered == {job.id: 1 for job in jobs}  # the retries still carry every job through
+        assert len(fake_ttapi.submits()) == jobs_count
+
+
+def test_refusals_of_one_kind_are_summarised_at_most_every_30_seconds(caplog):
+    caplog.set_level(logging.INFO)
+    now = [0.0]
+    refusals = StoreRefusals(clock=lambda: now[0])
+    full, locked = (
+        sqlite3.OperationalError("database or disk is full"),
+        sqlite3.OperationalError("database is locked"),
+    )
+    for second in range(65):  # 65 s of ten jobs refused every second, then one lock
+        now[0] = float(second)
+        for job in range(10):
+            refusals.refused(f"job{job}", JobState.RUNNING, full)
+    refusals.refused("job0", JobState.FETCHING, locked)
+
+    lines = [r.getMessage() for r in refusal_lines(caplog)]
+    assert len(lines) == 4
+    assert lines[0].startswith(
+        "job job0: the store refused a write in state running (database or disk is full)"
+    )
+    assert lines[1] == (
+        "the store still refuses writes (database or disk is full): 300 step(s) of 10 job(s) refused"
+        " in the last 30s, each retried a second later"
+    )
+    assert lines[2].startswith("the store still refuses writes (database or disk is full): 300 step(s)")
+    assert "(database is locked)" in lines[3]  # another kind: its own first line
+    # The full disk cleared, and came back a minute later: a full line again, not a stale summary.
+    now[0] = 200.0
+    refusals.refused("job3", JobState.RUNNING, full)
+    assert refusal_lines(caplog)[-1].getMessage().startswith("job job3: the store refused a write")
