@@ -232,6 +232,11 @@ def private_text(result) -> str:
     return result.response.content
 
 
+def bot_said(env) -> str:
+    """Every message text the bot sent or edited over REST, in order."""
+    return "\n".join(str(r.json.get("content") or "") for r in env.http_requests if isinstance(r.json, dict))
+
+
 def png(colour: str = "teal") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 64), colour).save(out, "PNG")

@@ -6,6 +6,7 @@ The member's queue check, the job's row and its hold are one atomic store unit
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import time
@@ -19,9 +20,10 @@ from bot.jobs.plan import JobPlan
 from bot.providers.base import ProviderRequest
 from bot.quota import QuotaService
 from bot.store.db import Database
-from bot.store.files import InputImage
+from bot.store.errors import refused_by_disk
+from bot.store.files import InputImage, StoredInput
 from bot.store.jobs import JobRepository
-from bot.store.retention import FreeSpace
+from bot.store.retention import DiskAlmostFull, FreeSpace
 from bot.store.units import HoldRefused, store_new_job
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,13 @@ class NewJob:
         )
 
 
+def disk_refused(job: Job, exc: BaseException) -> DiskAlmostFull:
+    """A full or read-only disk the free-space floor did not see coming: the member gets the floor's
+    plain sentence (nothing was held), the operator one line."""
+    log.warning("refusing job %s: the disk refused storing it (%s); nothing was held", job.id, exc)
+    return DiskAlmostFull()
+
+
 class Intake:
     def __init__(
         self,
@@ -112,15 +121,19 @@ class Intake:
         # commands of the moment (one hop to the store for all of them; `Database.atomic`).
         # The images go to their files first (written and flushed in a worker thread, off the GIL;
         # bot/store/files.py), so the committed row never names a file that is not there.
-        stored = await self.jobs.input_files.write(job.id, images)
+        stored: list[StoredInput] = []
         try:
+            stored = await self.jobs.input_files.write(job.id, images)
             await self.db.atomic(store_new_job, job, stored, queue_limit, hold)
         except Exception as exc:
             # Not committed (`Database.atomic`'s contract): no row names the files. (Cancelled while
-            # waiting, it may have committed or not: the next start removes them if not.)
-            await self.jobs.input_files.discard(stored)
+            # waiting, it may have committed or not: the next sweep removes them if not.)
+            with contextlib.suppress(OSError):  # a read-only folder: the sweep removes them later
+                await self.jobs.input_files.discard(stored)
             if isinstance(exc, HoldRefused):
                 raise await self.quota.why_refused(hold) from None
+            if refused_by_disk(exc):
+                raise disk_refused(job, exc) from None
             raise
         log.info("job %s: accepted (%s on %s, estimate %s)", job.id, job.model, job.provider, job.estimate)
         return job

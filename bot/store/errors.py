@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 
 import asyncpg
@@ -27,3 +28,18 @@ STORE_REFUSED: tuple[type[Exception], ...] = (
     asyncpg.OperatorInterventionError,  # the server is shutting down or restarting
     ConnectionError,
 )
+
+#: Errors of the disk that mean "no room" or "not writable": the member can do nothing but wait.
+DISK_REFUSED_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+SQLITE_DISK_REFUSED = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY})
+
+
+def refused_by_disk(exc: BaseException) -> bool:
+    """A full or read-only disk, as a file write (ENOSPC, EDQUOT, EROFS), SQLite (SQLITE_FULL,
+    SQLITE_READONLY and its extended codes) or PostgreSQL (disk full, 53100) reports it."""
+    if isinstance(exc, OSError):
+        return exc.errno in DISK_REFUSED_ERRNOS
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in SQLITE_DISK_REFUSED
+    return isinstance(exc, asyncpg.DiskFullError)

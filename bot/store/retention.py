@@ -51,7 +51,8 @@ ORPHAN_INPUT_AGE = 600.0
 
 
 class DiskAlmostFull(UserFacingError):
-    """New jobs are refused while free space is under `MIN_FREE_DISK_MB` (nothing was held)."""
+    """New jobs are refused while free space is under `MIN_FREE_DISK_MB`, or when the disk refused
+    storing one (full or read-only before the floor saw it; bot/jobs/intake.py). Nothing was held."""
 
     def __init__(self) -> None:
         super().__init__(

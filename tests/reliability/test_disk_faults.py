@@ -8,17 +8,24 @@ stand in for them).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import sqlite3
 import stat
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.app import open_services
 from bot.settings import Settings
 from bot.store.db import make_private
-from tests.conftest import FAST_POLLING
-from tests.fakes.disk import needs_mounts, read_only, tmpfs
+from bot.store.errors import refused_by_disk
+from bot.store.retention import DiskAlmostFull
+from tests.conftest import FAST_POLLING, refusals
+from tests.fakes.disk import fill, needs_mounts, read_only, tmpfs
+from tests.helpers import bot_said, png
 
 pytestmark = needs_mounts
 
@@ -87,3 +94,50 @@ async def test_a_data_folder_on_a_read_only_disk_is_not_tightened_and_does_not_f
         refused = [r for r in caplog.records if "could not be tightened" in r.getMessage()]
         assert len(refused) == 2  # the folder and the file, one line each
         assert all("Read-only file system" in r.getMessage() for r in refused)
+
+
+@pytest.mark.parametrize("fault", ["full", "read-only"])
+async def test_an_accept_the_disk_refuses_gets_the_plain_sentence_and_holds_nothing(
+    simcord_env, running, guild_setup, settings, fake_ttapi, caplog, fault
+):
+    """`inputs/` full (ENOSPC) or read-only (EROFS) where the free-space floor cannot see it (a
+    mount of its own): before, the member got the generic apology with a reference id."""
+    _, channel, alice = guild_setup
+    inputs = settings.database_path.parent / "inputs"
+    with tmpfs(inputs, size_mb=1):
+        if fault == "full":
+            fill(inputs)
+            refusing = contextlib.nullcontext()
+        else:
+            refusing = read_only(inputs)
+        with refusing:
+            await alice.slash(channel, "imagine", prompt="a lighthouse", image=("ref.png", png()))
+
+        (error,) = refusals(simcord_env)
+        assert isinstance(error, DiskAlmostFull)
+        assert DiskAlmostFull().message in bot_said(simcord_env)
+        (line,) = [r for r in caplog.records if "the disk refused storing it" in r.getMessage()]
+        assert (
+            "No space left on device" if fault == "full" else "Read-only file system"
+        ) in line.getMessage()
+        assert await running.jobs.for_user(alice.id) == []
+        assert await running.db.fetchall("SELECT * FROM ledger") == []
+        assert fake_ttapi.submits() == []
+        assert [p.name for p in inputs.iterdir() if p.name != ".ballast"] == []
+
+
+def test_a_read_only_database_is_told_apart_from_a_locked_one(tmp_path):
+    """SQLite's own errors, not built by hand: SQLITE_READONLY (and SQLITE_FULL, tested through the
+    command in test_store_faults.py) mean the disk; a lock means wait and retry."""
+    path = tmp_path / "ro.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        try:
+            conn.execute("INSERT INTO t VALUES (1)")
+        except sqlite3.OperationalError as exc:
+            read_only_error = exc
+    assert refused_by_disk(read_only_error)
+    assert not refused_by_disk(sqlite3.OperationalError("database is locked"))
+    assert not refused_by_disk(PermissionError(13, "Permission denied"))

@@ -23,8 +23,9 @@ from PIL import Image
 
 from bot.jobs.model import JobState
 from bot.jobs.store_refusals import StoreRefusals
-from tests.conftest import finish_jobs
-from tests.helpers import manager_env, submit
+from bot.store.retention import DiskAlmostFull
+from tests.conftest import finish_jobs, refusals
+from tests.helpers import bot_said, manager_env, submit
 from tests.reliability.conftest import assert_charged_once, posted_images
 
 HOLDER = """
@@ -108,7 +109,7 @@ async def test_a_lock_outlasting_the_busy_timeout_refuses_the_command_and_spends
 
 
 async def test_a_full_disk_refuses_the_command_and_spends_nothing(
-    simcord_env, running, guild_setup, settings, fake_ttapi
+    simcord_env, running, guild_setup, settings, fake_ttapi, caplog
 ):
     _, channel, alice = guild_setup
     (pages,) = await running.db.fetchone("PRAGMA page_count")
@@ -118,10 +119,12 @@ async def test_a_full_disk_refuses_the_command_and_spends_nothing(
     long_prompt = ("a lighthouse on a cliff, " * 80)[:2000]
     await alice.slash(channel, "imagine", prompt=long_prompt, image=("ref.png", noisy_png()))
 
-    (error,) = other_errors(simcord_env)
-    assert isinstance(error, sqlite3.OperationalError)
-    assert "full" in str(error)
-    assert "Nothing was charged" in bot_said(simcord_env)
+    # The floor's own plain sentence (found by the soak: it used to be the generic apology).
+    (error,) = refusals(simcord_env)
+    assert isinstance(error, DiskAlmostFull)
+    assert DiskAlmostFull().message in bot_said(simcord_env)
+    (line,) = [r.getMessage() for r in caplog.records if "the disk refused storing it" in r.getMessage()]
+    assert "database or disk is full" in line
     assert fake_ttapi.submits() == []
     assert await running.db.fetchall("SELECT * FROM ledger") == []
     assert await running.jobs.for_user(alice.id) == []
@@ -133,11 +136,6 @@ async def test_a_full_disk_refuses_the_command_and_spends_nothing(
     await finish_jobs(simcord_env, running)
     (job,) = await running.jobs.for_user(alice.id)
     assert job.state is JobState.DELIVERED
-
-
-def bot_said(env) -> str:
-    """Every message text the bot sent or edited over REST, in order."""
-    return "\n".join(str(r.json.get("content") or "") for r in env.http_requests if isinstance(r.json, dict))
 
 
 def noisy_png(size: int = 256) -> bytes:
