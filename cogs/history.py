@@ -8,9 +8,7 @@ they keep working after a restart, and the permission is checked again on every 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -20,6 +18,7 @@ from discord.ext import commands
 from bot.credits import format_credits
 from bot.discord.permissions import require_admin
 from bot.discord.render import COLOUR, EMBED_DESCRIPTION_MAX, join_within, plain, shown_prompt
+from bot.store.jobs import HistoryEntry
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -42,62 +41,22 @@ STATE_ICONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
-    id: str
-    state: str
-    model: str
-    prompt: str
-    cost: Decimal | None
-    estimate: Decimal
-    created_at: float
-    guild_id: int | None
-    channel_id: int | None
-    result_message_id: int | None
-
-    @property
-    def jump_url(self) -> str | None:
-        if self.result_message_id is None or self.channel_id is None:
-            return None
-        where = self.guild_id or "@me"
-        return f"https://discord.com/channels/{where}/{self.channel_id}/{self.result_message_id}"
+def jump_url(row: HistoryEntry) -> str | None:
+    """A link to the posted image, when there is one."""
+    if row.result_message_id is None or row.channel_id is None:
+        return None
+    where = row.guild_id or "@me"
+    return f"https://discord.com/channels/{where}/{row.channel_id}/{row.result_message_id}"
 
 
 async def history_page(
     services: Services, guild_id: int | None, user_id: int, page: int
-) -> tuple[list[HistoryRow], int]:
+) -> tuple[list[HistoryEntry], int]:
     """One page of a member's jobs in this guild, newest first, and the number of pages."""
-    count = await services.db.fetchone(
-        "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id IS NOT DISTINCT FROM ?", (user_id, guild_id)
-    )
-    total = int(count[0]) if count else 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = max(0, min(page, pages - 1))
-    rows = await services.db.fetchall(
-        """SELECT id, state, model, prompt, cost, estimate, created_at, guild_id, channel_id,
-                  result_message_id
-           FROM jobs WHERE user_id = ? AND guild_id IS NOT DISTINCT FROM ?
-           ORDER BY seq DESC LIMIT ? OFFSET ?""",
-        (user_id, guild_id, PAGE_SIZE, page * PAGE_SIZE),
-    )
-    return [
-        HistoryRow(
-            r["id"],
-            r["state"],
-            r["model"],
-            r["prompt"],
-            Decimal(r["cost"]) if r["cost"] is not None else None,
-            Decimal(r["estimate"]),
-            r["created_at"],
-            r["guild_id"],
-            r["channel_id"],
-            r["result_message_id"],
-        )
-        for r in rows
-    ], pages
+    return await services.jobs.history(user_id, guild_id, page=page, page_size=PAGE_SIZE)
 
 
-def _line(row: HistoryRow) -> str:
+def _line(row: HistoryEntry) -> str:
     when = discord.utils.format_dt(datetime.fromtimestamp(row.created_at, UTC), "R")
     prompt = shown_prompt(row.prompt, 80)
     if row.state == "delivered":
@@ -108,12 +67,12 @@ def _line(row: HistoryRow) -> str:
         cost = f"~{format_credits(row.estimate)} credits held"
     else:
         cost = "nothing charged"
-    link = f" · [image]({row.jump_url})" if row.jump_url else ""
+    link = f" · [image]({url})" if (url := jump_url(row)) else ""
     icon = STATE_ICONS.get(row.state, "•")
     return f"{icon} **{row.state.replace('_', ' ')}** · `{row.model}` · {cost} · {when}{link}\n└ {prompt}"
 
 
-def history_embed(name: str, rows: list[HistoryRow], page: int, pages: int) -> discord.Embed:
+def history_embed(name: str, rows: list[HistoryEntry], page: int, pages: int) -> discord.Embed:
     embed = discord.Embed(title=f"Image history of {plain(name)}", colour=COLOUR)
     if rows:
         embed.description = join_within([_line(r) for r in rows], EMBED_DESCRIPTION_MAX)

@@ -146,6 +146,22 @@ class Transition:
         return job
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One of a member's jobs as `/history` lists it."""
+
+    id: str
+    state: str
+    model: str
+    prompt: str
+    cost: Decimal | None
+    estimate: Decimal
+    created_at: float
+    guild_id: int | None
+    channel_id: int | None
+    result_message_id: int | None
+
+
 class JobRepository:
     """Jobs in the store; their reference images in files beside it (`inputs/`, bot/store/files.py)."""
 
@@ -238,6 +254,42 @@ class JobRepository:
             (user_id, limit, offset),
         )
         return [_row_to_job(r) for r in rows]
+
+    async def history(
+        self, user_id: int, guild_id: int | None, *, page: int, page_size: int
+    ) -> tuple[list[HistoryEntry], int]:
+        """One page of a member's jobs in a guild (None: outside any), newest first, and the number of
+        pages; a page past the end is the last one."""
+        count = await self.db.fetchone(
+            "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id IS NOT DISTINCT FROM ?",
+            (user_id, guild_id),
+        )
+        total = int(count[0]) if count else 0
+        pages = max(1, -(-total // page_size))
+        page = max(0, min(page, pages - 1))
+        rows = await self.db.fetchall(
+            """SELECT id, state, model, prompt, cost, estimate, created_at, guild_id, channel_id,
+                      result_message_id
+               FROM jobs WHERE user_id = ? AND guild_id IS NOT DISTINCT FROM ?
+               ORDER BY seq DESC LIMIT ? OFFSET ?""",
+            (user_id, guild_id, page_size, page * page_size),
+        )
+        entries = [
+            HistoryEntry(
+                r["id"],
+                r["state"],
+                r["model"],
+                r["prompt"],
+                Decimal(r["cost"]) if r["cost"] is not None else None,
+                Decimal(r["estimate"]),
+                r["created_at"],
+                r["guild_id"],
+                r["channel_id"],
+                r["result_message_id"],
+            )
+            for r in rows
+        ]
+        return entries, pages
 
     async def recent_durations(self, provider: str, model: str, *, limit: int = 50) -> list[float]:
         """Seconds from submit to ready of the latest finished jobs of this model."""
