@@ -48,10 +48,14 @@ def set_choices(command: app_commands.Command[Any, Any, Any], name: str, choices
     params[name] = dataclasses.replace(params[name], choices=choices or discord.utils.MISSING)
 
 
+#: Discord refuses an autocomplete answer with a choice name or value longer than this.
+CHOICE_MAX = 100
+
+
 def ratio_choices(current: str) -> list[app_commands.Choice[str]]:
     typed = current.strip()
     found = [r for r in COMMON_RATIOS if r.startswith(typed)] if typed else list(COMMON_RATIOS)
-    if typed and typed not in found:
+    if typed and typed not in found and len(typed) <= CHOICE_MAX:
         found.insert(0, typed)  # free input stays possible; it is checked when the command runs
     return [app_commands.Choice(name=r, value=r) for r in found[:25]]
 

@@ -397,3 +397,7 @@ async def test_aspect_ratio_autocomplete_offers_common_ratios_and_keeps_free_inp
     assert [c["value"] for c in offered] == ["16", "16:9"]
     typed = await alice.autocomplete(channel, "imagine", "aspect_ratio", "5:4", prompt="a cat")
     assert [c["value"] for c in typed] == ["5:4"]
+    # Discord refuses the whole answer when a choice is over 100 characters (DISCORD.md): a long
+    # typed value is not echoed back as one (it is still checked when the command runs).
+    long = await alice.autocomplete(channel, "imagine", "aspect_ratio", "1" * 150, prompt="a cat")
+    assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in long)
