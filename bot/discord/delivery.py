@@ -32,6 +32,7 @@ from bot.discord.render import failure_text, progress_text, result_embed
 from bot.encoding import in_image_thread
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress, Undeliverable
+from bot.store.deliveries import Deliveries, Delivery
 from bot.store.jobs import JobRepository
 
 log = logging.getLogger(__name__)
@@ -116,18 +117,26 @@ class DiscordSink:
         #: A cap on top of Discord's own upload limit (operators of small channels; tests).
         self.max_upload: int | None = None
         self._live: dict[str, discord.Interaction] = {}
+        #: Delivery records of the jobs in hand (from `track_id`, or read back after a restart).
+        self.deliveries = Deliveries(jobs.db)
+        self._records: dict[str, Delivery] = {}
         self._shown: dict[str, _Shown] = {}
         self._pending: dict[str, tuple[Job, Progress]] = {}
         self._queued: dict[str, Job] = {}
         self.progress_edits = 0
 
-    def track_id(self, job_id: str, interaction: discord.Interaction) -> None:
+    def track_id(self, job_id: str, interaction: discord.Interaction) -> Delivery:
         """Remember the interaction that asks for a job, to edit its reply while the token is valid.
 
-        Called before the job is accepted, so that the very first progress update finds it.
+        Called before the job is accepted, so that the very first progress update finds it. Returns
+        the job's delivery record, which the job manager stores with the job (restarts read it).
         """
         self._forget_expired()
         self._live[job_id] = interaction
+        created = interaction.created_at.timestamp() if interaction.created_at else time.time()
+        delivery = Delivery(job_id, interaction.application_id, interaction.token, created)
+        self._records[job_id] = delivery
+        return delivery
 
     def _forget_expired(self) -> None:
         """Drop interactions whose token has expired (no use any more: `_token_valid`), oldest first.
@@ -141,11 +150,13 @@ class DiscordSink:
             if now < interaction.created_at.timestamp() + TOKEN_LIFETIME:
                 return
             del self._live[job_id]
+            self._records.pop(job_id, None)
             self._shown.pop(job_id, None)
             self._pending.pop(job_id, None)
 
     def forget_id(self, job_id: str) -> None:
         self._live.pop(job_id, None)
+        self._records.pop(job_id, None)
         self._shown.pop(job_id, None)
         self._pending.pop(job_id, None)
         self._queued.pop(job_id, None)
@@ -194,6 +205,7 @@ class DiscordSink:
             except Undeliverable:
                 self.forget_id(job.id)  # final: the manager does not hand this job over again
                 raise
+        await self._record_result(job, message)
         self.forget_id(job.id)
         return message.id
 
@@ -228,7 +240,7 @@ class DiscordSink:
         if shown is not None and now - shown.at < self.progress_interval:
             self._pending[job.id] = (job, progress)
             return
-        if not self._token_valid(job):
+        if not await self._token_valid(job):
             self._pending.pop(job.id, None)  # its reply can no longer be edited
             return
         if not self.budget.try_take():
@@ -407,36 +419,54 @@ class DiscordSink:
 
     # -- Discord I/O ------------------------------------------------------------------------------
 
-    def _token_valid(self, job: Job) -> bool:
+    async def _delivery(self, job: Job) -> Delivery | None:
+        """The job's delivery record: the one in hand, else the stored one (after a restart)."""
+        delivery = self._records.get(job.id)
+        if delivery is None:
+            delivery = await self.deliveries.get(job.id)
+            if delivery is not None:
+                self._records[job.id] = delivery
+        return delivery
+
+    async def _record_result(self, job: Job, message: discord.Message) -> None:
+        """Keep the posted result's id (for `/history` links); the image is out either way."""
+        try:
+            delivery = await self._delivery(job)
+            if delivery is not None:
+                await self.deliveries.record(delivery, result_message_id=message.id)
+        except Exception as exc:  # a refused write must not make the manager post the image again
+            log.warning("job %s: the posted result's id was not recorded: %s", job.id, exc)
+
+    async def _token_valid(self, job: Job) -> bool:
         """Whether the reply can still be edited with the interaction token (virtual time in tests)."""
         now = discord.utils.utcnow().timestamp()
         interaction = self._live.get(job.id)
         if interaction is not None:
             return now < interaction.created_at.timestamp() + TOKEN_LIFETIME
-        created = job.interaction_created_at
-        return bool(job.interaction_token and created and now - created < TOKEN_LIFETIME)
+        delivery = await self._delivery(job)
+        created = delivery.created_at if delivery is not None else None
+        return bool(delivery is not None and delivery.token and created and now - created < TOKEN_LIFETIME)
 
     async def _edit_reply(self, job: Job, **fields: Any) -> discord.Message | None:
         """Edit the member's reply; None when the token is gone (expired, restarted) or the reply deleted.
 
         Other refusals (an upload too large) are raised for the caller to act on.
         """
-        if not self._token_valid(job):
+        if not await self._token_valid(job):
             return None
         fields.setdefault("allowed_mentions", discord.AllowedMentions.none())
         try:
             interaction = self._live.get(job.id)
+            delivery = await self._delivery(job)
             if interaction is not None:
                 message = await interaction.edit_original_response(**fields)
-                if job.response_message_id != message.id:
-                    await self.jobs.update(job, response_message_id=message.id)
+                if delivery is not None and delivery.response_message_id != message.id:
+                    await self.deliveries.record(delivery, response_message_id=message.id)
                 return message
-            if job.response_message_id is None or job.interaction_app_id is None:
+            if delivery is None or delivery.response_message_id is None or delivery.app_id is None:
                 return None
-            webhook = discord.Webhook.partial(
-                job.interaction_app_id, job.interaction_token or "", client=self.client
-            )
-            return await webhook.edit_message(job.response_message_id, **fields)
+            webhook = discord.Webhook.partial(delivery.app_id, delivery.token or "", client=self.client)
+            return await webhook.edit_message(delivery.response_message_id, **fields)
         except discord.NotFound:
             return None  # the reply was deleted, or the token expired early
         except discord.Forbidden as exc:

@@ -7,7 +7,6 @@ the same for each.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import discord
@@ -36,7 +35,7 @@ async def start_job(
     services = bot.services
     role_ids = tuple(r.id for r in getattr(interaction.user, "roles", ()))
     job_id = new_job_id()
-    bot.sink.track_id(job_id, interaction)
+    delivery = bot.sink.track_id(job_id, interaction)  # where its answer goes, stored with the job
     try:
         await services.manager.submit(
             NewJob.from_plan(
@@ -48,11 +47,7 @@ async def start_job(
                 channel_id=interaction.channel_id,
                 role_ids=role_ids,
                 parent_job_id=parent_job_id,
-                interaction_app_id=interaction.application_id,
-                interaction_token=interaction.token,
-                interaction_created_at=interaction.created_at.timestamp()
-                if interaction.created_at
-                else time.time(),
+                delivery=delivery,
             )
         )
     except BaseException:

@@ -77,7 +77,7 @@ class Handoff:
             if not (counted and attempt == 0):
                 await self.jobs.update(job, delivery_attempts=job.delivery_attempts + 1)
             try:
-                message_id = await sink.deliver(job, data)
+                await sink.deliver(job, data)
                 break
             except Undeliverable as exc:
                 log.warning("job %s: undeliverable: %s", job.id, exc)
@@ -99,6 +99,6 @@ class Handoff:
                     return
                 log.warning("job %s: delivery failed (%s); retrying", job.id, type(exc).__name__)
                 await asyncio.sleep(min(30.0, 2.0 * 2**attempt))
-        await self.ending.finish(job, JobState.DELIVERED, result_message_id=message_id)
+        await self.ending.finish(job, JobState.DELIVERED)
         self.metrics.job_seconds.labels(job.model).observe(max(0.0, time.time() - job.created_at))
         log.info("job %s: delivered", job.id)

@@ -7,6 +7,7 @@ The member's queue check, the job's row and its hold are one atomic store unit
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import secrets
 import time
@@ -20,6 +21,7 @@ from bot.jobs.plan import JobPlan
 from bot.providers.base import ProviderRequest
 from bot.quota import QuotaService
 from bot.store.db import Database
+from bot.store.deliveries import Delivery
 from bot.store.errors import refused_by_disk
 from bot.store.files import InputImage, StoredInput
 from bot.store.jobs import JobRepository
@@ -53,9 +55,8 @@ class NewJob:
     channel_id: int | None = None
     role_ids: tuple[int, ...] = ()
     parent_job_id: str | None = None
-    interaction_app_id: int | None = None
-    interaction_token: str | None = field(default=None, repr=False)
-    interaction_created_at: float | None = None
+    #: Where a Discord job's answer goes; stored with the job, opaque to the core.
+    delivery: Delivery | None = None
     enforce_quota: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -124,7 +125,8 @@ class Intake:
         stored: list[StoredInput] = []
         try:
             stored = await self.jobs.input_files.write(job.id, images)
-            await self.db.atomic(store_new_job, job, stored, queue_limit, hold)
+            delivery = dataclasses.replace(new.delivery, job_id=job.id) if new.delivery else None
+            await self.db.atomic(store_new_job, job, stored, queue_limit, hold, delivery)
         except Exception as exc:
             # Not committed (`Database.atomic`'s contract): no row names the files. (Cancelled while
             # waiting, it may have committed or not: the next sweep removes them if not.)
@@ -171,9 +173,6 @@ class Intake:
             updated_at=now,
             parent_job_id=new.parent_job_id,
             callback_token=secrets.token_urlsafe(24),
-            interaction_app_id=new.interaction_app_id,
-            interaction_token=new.interaction_token,
-            interaction_created_at=new.interaction_created_at,
             width=body.get("width"),
             height=body.get("height"),
             seed=body.get("seed"),

@@ -97,12 +97,6 @@ class Job:
     parent_job_id: str | None = None
     #: Authenticates provider callbacks for this job (TTAPI: in the URL path; BFL: `webhook_secret`).
     callback_token: str | None = field(default=None, repr=False)
-    #: Discord reply coordinates; restart-safe delivery needs them.
-    interaction_app_id: int | None = None
-    interaction_token: str | None = field(default=None, repr=False)
-    interaction_created_at: float | None = None
-    response_message_id: int | None = None
-    result_message_id: int | None = None
     #: Incremented (and committed) before each hand-over to the sink. Above 1, an earlier attempt
     #: may have posted the image before a crash: the sink must make the repeat harmless.
     delivery_attempts: int = 0

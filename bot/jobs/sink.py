@@ -30,7 +30,8 @@ class JobSink(Protocol):
         """The job moved or progressed. Called often; the sink throttles what it shows."""
 
     async def deliver(self, job: Job, image: bytes) -> int | None:
-        """Post the finished image; return a message id if there is one.
+        """Post the finished image; return a message id if there is one (the sink's own record:
+        the job manager keeps nothing of where the image went).
 
         Must be idempotent per job: `job.delivery_attempts > 1` means an earlier hand-over may have
         posted before a crash (see the `bot.jobs.driver` docstring). Raise `Undeliverable` when

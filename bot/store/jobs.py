@@ -36,9 +36,6 @@ MUTABLE_COLUMNS = frozenset(
         "submitted_at",
         "ready_at",
         "finished_at",
-        "response_message_id",
-        "result_message_id",
-        "interaction_token",
         "delivery_attempts",
     }
 )
@@ -81,11 +78,6 @@ def _row_to_job(row: sqlite3.Row) -> Job:
         finished_at=row["finished_at"],
         parent_job_id=row["parent_job_id"],
         callback_token=row["callback_token"],
-        interaction_app_id=row["interaction_app_id"],
-        interaction_token=row["interaction_token"],
-        interaction_created_at=row["interaction_created_at"],
-        response_message_id=row["response_message_id"],
-        result_message_id=row["result_message_id"],
         delivery_attempts=row["delivery_attempts"],
         purged_at=row["purged_at"],
     )
@@ -268,10 +260,11 @@ class JobRepository:
         pages = max(1, -(-total // page_size))
         page = max(0, min(page, pages - 1))
         rows = await self.db.fetchall(
-            """SELECT id, state, model, prompt, cost, estimate, created_at, guild_id, channel_id,
-                      result_message_id
-               FROM jobs WHERE user_id = ? AND guild_id IS NOT DISTINCT FROM ?
-               ORDER BY seq DESC LIMIT ? OFFSET ?""",
+            """SELECT j.id, j.state, j.model, j.prompt, j.cost, j.estimate, j.created_at, j.guild_id,
+                      j.channel_id, d.result_message_id
+               FROM jobs j LEFT JOIN job_deliveries d ON d.job_id = j.id
+               WHERE j.user_id = ? AND j.guild_id IS NOT DISTINCT FROM ?
+               ORDER BY j.seq DESC LIMIT ? OFFSET ?""",
             (user_id, guild_id, page_size, page * page_size),
         )
         entries = [
@@ -319,8 +312,8 @@ def insert_job(job: Job, inputs: Iterable[StoredInput] = ()) -> Unit[Job]:
     yield Execute(
         """INSERT INTO jobs (id, seq, state, origin, provider, model, prompt, params, user_id,
                guild_id, channel_id, estimate, created_at, updated_at, parent_job_id, callback_token,
-               interaction_app_id, interaction_token, interaction_created_at, width, height, seed)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               width, height, seed)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             job.id,
             job.seq,
@@ -338,9 +331,6 @@ def insert_job(job: Job, inputs: Iterable[StoredInput] = ()) -> Unit[Job]:
             job.updated_at,
             job.parent_job_id,
             job.callback_token,
-            job.interaction_app_id,
-            job.interaction_token,
-            job.interaction_created_at,
             job.width,
             job.height,
             job.seed,

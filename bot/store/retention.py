@@ -210,6 +210,10 @@ def purge_rows(job_ids: Sequence[str], now: float) -> Unit[int]:
     where = f"WHERE id IN ({marks}) AND purged_at IS NULL"
     changed: int = yield Execute(PerDialect(*(f"{sql} {where}" for sql in PURGE)), (now, *job_ids))
     yield Execute(f"DELETE FROM job_inputs WHERE job_id IN ({marks})", tuple(job_ids))  # noqa: S608
+    yield Execute(
+        f"UPDATE job_deliveries SET interaction_token = NULL WHERE job_id IN ({marks})",  # noqa: S608
+        tuple(job_ids),
+    )
     return changed
 
 

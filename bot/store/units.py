@@ -11,6 +11,7 @@ from typing import Protocol
 from bot.errors import QueueFull
 from bot.jobs.model import Job
 from bot.store.db import Statement
+from bot.store.deliveries import Delivery, insert_delivery
 from bot.store.files import StoredInput
 from bot.store.jobs import Transition, count_unfinished, insert_job
 from bot.store.statements import Execute, Unit
@@ -27,9 +28,13 @@ class HoldRefused(Exception):
 
 
 def store_new_job(
-    job: Job, images: list[StoredInput], queue_limit: int | None, hold: HoldWrite
+    job: Job,
+    images: list[StoredInput],
+    queue_limit: int | None,
+    hold: HoldWrite,
+    delivery: Delivery | None = None,
 ) -> Unit[None]:
-    """Atomically: check the member's queue, insert the job, write its hold.
+    """Atomically: check the member's queue, insert the job (and its Discord delivery), write its hold.
 
     Raises `QueueFull`, or `HoldRefused` when the hold does not fit the limits (the caller says
     why); either way the unit is rolled back: nothing was stored or held. A `Database.atomic`
@@ -43,6 +48,8 @@ def store_new_job(
                 "Wait for one to finish (see `/jobs`) and try again."
             )
     yield from insert_job(job, images)  # first: the hold refers to it
+    if delivery is not None:
+        yield from insert_delivery(delivery)
     if not (yield from hold.write()):
         raise HoldRefused
 

@@ -12,6 +12,7 @@ import pytest
 
 from bot.errors import NotAllowed
 from bot.jobs.model import JobState
+from bot.store.deliveries import Deliveries
 from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.privacy import ErasureBlocked
 from cogs.privacy import export_file
@@ -75,7 +76,10 @@ async def test_export_gives_a_member_their_own_jobs_prompts_and_charges_privatel
     text = json.dumps(document)
     assert "secret garden" not in text
     for job in await running.jobs.for_user(alice.id):
-        assert job.interaction_token not in text
+        delivery = await Deliveries(running.db).get(job.id)
+        assert delivery is not None
+        assert delivery.token
+        assert delivery.token not in text
         assert job.callback_token not in text
 
 

@@ -16,6 +16,7 @@ from PIL import Image
 from bot.discord.buttons import DYNAMIC_ITEMS
 from bot.discord.client import FluxBot
 from bot.jobs.model import JobState
+from bot.store.deliveries import Deliveries
 from bot.store.guilds import GuildSettings
 from tests.conftest import finish_jobs
 from tests.helpers import private_text
@@ -130,7 +131,10 @@ async def test_details_shows_every_parameter_privately(simcord_env, running, gui
     assert "upsample: `True`" in fields["Options"]
     assert "seed: `7`" in fields["Options"]
     assert fields["Requested by"] == alice.mention
-    assert job.interaction_token not in str(embed.to_dict())
+    delivery = await Deliveries(running.db).get(job.id)
+    assert delivery is not None
+    assert delivery.token
+    assert delivery.token not in str(embed.to_dict())
     assert job.callback_token not in str(embed.to_dict())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import discord
@@ -12,6 +13,7 @@ import pytest
 from bot.discord.delivery import DiscordSink, EditBudget
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.sink import Progress
+from bot.store.deliveries import Deliveries, Delivery
 from tests.conftest import finish_jobs
 
 
@@ -123,7 +125,7 @@ async def test_a_result_after_15_minutes_is_posted_in_the_channel_mentioning_the
     assert alice.id in {u.id for u in posted.mentions}
     (job,) = await running.jobs.for_user(alice.id)
     assert job.state is JobState.DELIVERED
-    assert job.result_message_id == posted.id
+    assert (await Deliveries(running.db).get(job.id)).result_message_id == posted.id
     # No use of the dead token: nothing after expiry went to the interaction webhook.
     assert not any(
         "your image is ready" in (e.get("content") or "") for e in reply_edits(simcord_env, result)
@@ -167,7 +169,7 @@ async def test_when_the_bot_cannot_post_in_the_channel_the_member_gets_a_dm(
     assert len(dm.attachments) == 1
     (job,) = await running.jobs.for_user(alice.id)
     assert job.state is JobState.DELIVERED
-    assert job.result_message_id == dm.id
+    assert (await Deliveries(running.db).get(job.id)).result_message_id == dm.id
 
 
 async def test_a_deleted_channel_falls_back_to_a_dm(simcord_env, running, guild_setup, fake_ttapi):
@@ -268,7 +270,7 @@ class _RecordingSink(DiscordSink):
     def __init__(self, clock: _Clock) -> None:
         super().__init__(
             client=None,  # type: ignore[arg-type]
-            jobs=None,  # type: ignore[arg-type]
+            jobs=SimpleNamespace(db=None),  # type: ignore[arg-type]
             budget=EditBudget(rate=1.0, burst=1, clock=clock),
             progress_interval=0.0,
             clock=clock,
@@ -279,7 +281,9 @@ class _RecordingSink(DiscordSink):
         self.edited.append(job.id)
 
 
-def _running_job(name: str, *, token_age: float = 0.0) -> Job:
+def _running_job(sink: DiscordSink, name: str, *, token_age: float = 0.0) -> Job:
+    """A running job whose interaction (not live in this process) is `token_age` seconds old."""
+    sink._records[name] = Delivery(name, app_id=1, token="token", created_at=time.time() - token_age)
     return Job(
         id=name,
         seq=1,
@@ -295,16 +299,13 @@ def _running_job(name: str, *, token_age: float = 0.0) -> Job:
         estimate=Decimal("1"),
         created_at=0.0,
         updated_at=0.0,
-        interaction_app_id=1,
-        interaction_token="token",
-        interaction_created_at=time.time() - token_age,
     )
 
 
 async def test_held_back_progress_goes_out_oldest_first_as_the_budget_frees():
     clock = _Clock()
     sink = _RecordingSink(clock)
-    a, b, c, d = (_running_job(n) for n in "abcd")
+    a, b, c, d = (_running_job(sink, n) for n in "abcd")
 
     for second, job in enumerate((a, b, c)):
         await sink.job_updated(job, Progress(JobState.RUNNING, elapsed=float(second)))
@@ -324,13 +325,13 @@ async def test_held_back_progress_goes_out_oldest_first_as_the_budget_frees():
 async def test_a_held_back_update_whose_token_expired_is_dropped():
     clock = _Clock()
     sink = _RecordingSink(clock)
-    fresh, old = _running_job("fresh"), _running_job("old", token_age=14.4 * 60)
+    fresh, old = _running_job(sink, "fresh"), _running_job(sink, "old", token_age=14.4 * 60)
 
     await sink.job_updated(fresh, Progress(JobState.RUNNING, elapsed=1.0))
     await sink.job_updated(old, Progress(JobState.RUNNING, elapsed=1.0))
     assert list(sink._pending) == ["old"]
 
-    old.interaction_created_at = time.time() - 15 * 60  # its 15 minutes are up meanwhile
+    sink._records["old"].created_at = time.time() - 15 * 60  # its 15 minutes are up meanwhile
     clock.now = 1.0
     await sink.job_updated(fresh, Progress(JobState.RUNNING, elapsed=2.0))
     assert sink._pending == {}

@@ -25,6 +25,7 @@ from bot.discord.shutdown import RESTARTING
 from bot.jobs.manager import NewJob
 from bot.jobs.model import JobState, Origin
 from bot.jobs.plan import plan_job
+from bot.store.deliveries import Delivery
 from tests.conftest import CHANNEL_MESSAGE, FAST_POLLING, acknowledged_with, finish_jobs, make_settings
 from tests.fakes.discord import APPLICATION_ID, SITE_DIR
 from tests.fakes.ttapi import FakeTTAPI
@@ -122,9 +123,9 @@ async def seed_job(db_path: Path, fake: FakeTTAPI, state: JobState = JobState.RU
                 user_id=42,
                 guild_id=7,
                 channel_id=8,
-                interaction_app_id=APPLICATION_ID,
-                interaction_token="interaction-token",
-                interaction_created_at=time.time(),
+                delivery=Delivery(
+                    "", app_id=APPLICATION_ID, token="interaction-token", created_at=time.time()
+                ),
             )
         )
         if state is JobState.QUEUED:

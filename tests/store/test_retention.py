@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from bot.jobs.model import JobState
+from bot.store.deliveries import Deliveries
 from bot.store.retention import DAY, DiskAlmostFull
 from bot.web import bound_port, serve
 from tests.conftest import finish_jobs, refusals
@@ -130,6 +131,8 @@ async def test_the_sweep_deletes_old_files_and_prompts_and_keeps_the_books(
     new, expired = await running.jobs.for_user(alice.id)
     before = await guild_totals(running)
     member_before = await running.ledger.derive(channel.guild.id, alice.id, before[0][0])
+    deliveries = Deliveries(running.db)
+    assert (await deliveries.get(expired.id)).token  # type: ignore[union-attr]
 
     swept = await running.retention.sweep()
 
@@ -142,7 +145,9 @@ async def test_the_sweep_deletes_old_files_and_prompts_and_keeps_the_books(
     assert expired.purged_at is not None
     assert expired.prompt == ""
     assert "lighthouse" not in str(expired.params)
-    assert (expired.result_url, expired.interaction_token, expired.callback_token) == (None, None, None)
+    delivery = await deliveries.get(expired.id)
+    assert delivery is not None
+    assert (expired.result_url, delivery.token, expired.callback_token) == (None, None, None)
     assert (expired.state, expired.cost) == (JobState.DELIVERED, new.cost)
     assert await guild_totals(running) == before
     assert await running.ledger.derive(channel.guild.id, alice.id, before[0][0]) == member_before

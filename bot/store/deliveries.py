@@ -1,0 +1,81 @@
+"""Where a Discord job's answer goes: the interaction that asked, and the messages the bot posted.
+
+Kept beside the job (table `job_deliveries`, migration 0014), not in it: the job core knows nothing
+of Discord and carries a job's `Delivery` only to store it with the job, in the same unit. The
+interaction's token edits the member's reply for 15 minutes: never in a repr, and cleared with the
+job's other secrets when it is purged (bot/store/retention.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.store.db import Database
+from bot.store.statements import Execute, Unit
+
+#: The columns a delivery's messages are recorded in.
+MESSAGE_COLUMNS = frozenset({"response_message_id", "result_message_id"})
+
+
+@dataclass(slots=True)
+class Delivery:
+    job_id: str
+    app_id: int | None = None
+    token: str | None = field(default=None, repr=False)
+    #: When the interaction was created (POSIX seconds): its token lasts 15 minutes from then.
+    created_at: float | None = None
+    #: The member's reply (the deferred answer), once known; then the posted result.
+    response_message_id: int | None = None
+    result_message_id: int | None = None
+
+
+def insert_delivery(delivery: Delivery) -> Unit[None]:
+    """A sub-unit: store a new job's delivery, in the unit that inserts the job."""
+    yield Execute(
+        "INSERT INTO job_deliveries (job_id, interaction_app_id, interaction_token, interaction_created_at,"
+        " response_message_id, result_message_id) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            delivery.job_id,
+            delivery.app_id,
+            delivery.token,
+            delivery.created_at,
+            delivery.response_message_id,
+            delivery.result_message_id,
+        ),
+    )
+
+
+def _row_to_delivery(row: Any) -> Delivery:
+    return Delivery(
+        job_id=row["job_id"],
+        app_id=row["interaction_app_id"],
+        token=row["interaction_token"],
+        created_at=row["interaction_created_at"],
+        response_message_id=row["response_message_id"],
+        result_message_id=row["result_message_id"],
+    )
+
+
+class Deliveries:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, job_id: str) -> Delivery | None:
+        row = await self.db.fetchone("SELECT * FROM job_deliveries WHERE job_id = ?", (job_id,))
+        return _row_to_delivery(row) if row else None
+
+    async def record(self, delivery: Delivery, **messages: int) -> None:
+        """Record a message the bot posted for the job (`response_message_id`, `result_message_id`)."""
+        unknown = set(messages) - MESSAGE_COLUMNS
+        if unknown:
+            raise ValueError(f"not a delivery message column: {sorted(unknown)}")
+        if not messages:
+            return
+        columns = ", ".join(f"{name} = ?" for name in messages)  # names are whitelisted above
+        await self.db.execute(
+            f"UPDATE job_deliveries SET {columns} WHERE job_id = ?",  # noqa: S608
+            (*messages.values(), delivery.job_id),
+        )
+        for name, value in messages.items():
+            setattr(delivery, name, value)
