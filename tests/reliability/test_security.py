@@ -41,6 +41,9 @@ PLACEHOLDERS = re.compile(r"""^['"],\s?['"]\.join\(['"]\?['"] \* len\(\w+\)\)( o
 REVIEWED = {
     ("bot/store/jobs.py", "', '.join(columns)"): "names checked against MUTABLE_COLUMNS, values are ?",
     ("bot/store/db.py", "number"): "a migration number formatted with :d",
+    ("bot/store/deliveries.py", "', '.join((f'{name} = ?' for name in messages))"): (
+        "names checked against MESSAGE_COLUMNS, values are ?"
+    ),
 }
 
 
