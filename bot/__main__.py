@@ -12,13 +12,13 @@ import asyncio
 import importlib.metadata
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.errors import ConfigurationError, UserFacingError
+from bot.errors import DISCORD_UNREACHABLE, ConfigurationError, UserFacingError
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings, settings_problems
 
@@ -167,7 +167,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         if settings.discord_token is None:
             raise ConfigurationError("DISCORD_TOKEN is required to sync commands")
-        return await sync_commands(settings, args.guild, clear=args.clear)
+        return await reaching_discord(sync_commands(settings, args.guild, clear=args.clear))
     from bot.discord.runner import run_bot
 
     if settings.discord_token is None:
@@ -177,7 +177,18 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             "no provider is configured: set TTAPI_API_KEY or BFL_API_KEY "
             "(or ENABLE_MOCK_PROVIDER=true to try the bot)"
         )
-    return await run_bot(settings)
+    return await reaching_discord(run_bot(settings))
+
+
+async def reaching_discord(command: Awaitable[int]) -> int:
+    """`run` and `sync-commands`: no connection to Discord at login is one plain line, as in `doctor`."""
+    import aiohttp
+
+    try:
+        return await command
+    except aiohttp.ClientConnectionError:
+        log.debug("could not connect to Discord", exc_info=True)
+        raise UserFacingError(DISCORD_UNREACHABLE) from None
 
 
 if __name__ == "__main__":

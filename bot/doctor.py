@@ -17,7 +17,7 @@ from discord.utils import oauth_url
 
 from bot import __version__
 from bot.app import USER_AGENT, build_providers, images_dir
-from bot.errors import LOGIN_REFUSED
+from bot.errors import DISCORD_UNREACHABLE, LOGIN_REFUSED
 from bot.providers.base import Provider, ProviderError
 from bot.providers.catalog import MODELS
 from bot.settings import Settings
@@ -156,7 +156,7 @@ async def check_discord(settings: Settings, http: aiohttp.ClientSession, report:
             status = response.status
             user = await response.json() if status == 200 else None
     except (aiohttp.ClientError, TimeoutError, ValueError):
-        report.problem("Discord could not be reached (check the network)")
+        report.problem(DISCORD_UNREACHABLE)
         return
     if status == 401:
         report.problem(LOGIN_REFUSED)

@@ -56,3 +56,6 @@ class ConfigurationError(Exception):
 
 #: What the operator reads when Discord answers 401 to the token (doctor, sync-commands, run).
 LOGIN_REFUSED = "Discord refused DISCORD_TOKEN (developer portal → Bot → Reset Token, then update it)"
+
+#: What the operator reads when Discord cannot be reached at all (doctor, sync-commands, run).
+DISCORD_UNREACHABLE = "Discord could not be reached (check the network)"

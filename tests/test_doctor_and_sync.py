@@ -14,7 +14,7 @@ from bot.cli import sync_tree
 from bot.store.db import latest_schema_version
 from tests.conftest import cli_env, env_from_example, make_database
 from tests.fakes.discord import APPLICATION_ID
-from tests.helpers import TOKEN, discord_env, provider_env, run_cli_async
+from tests.helpers import TOKEN, discord_env, free_port, provider_env, run_cli_async
 
 #: The invite URL for the fake's bot user: scopes bot + applications.commands; Send Messages
 #: (2048), Embed Links (16384), Attach Files (32768), Read Message History (65536).
@@ -227,6 +227,21 @@ async def test_a_token_discord_refuses_stops_sync_and_run_with_one_line_and_exit
     assert "Traceback" not in err
     assert "a-revoked-token-456" not in out + err
     assert fake_discord.identified == 0  # it never reached the gateway
+    assert fake_ttapi.submits() == fake_bfl.submits() == []
+
+
+@pytest.mark.parametrize("command", ["sync-commands", "run"])
+async def test_without_a_network_sync_and_run_say_so_in_doctors_words_and_exit_1(
+    tmp_path, fake_ttapi, fake_bfl, fake_discord, command
+):
+    env = {**provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path), "HTTP_PORT": "0"}
+    env["FAKE_DISCORD_URL"] = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+    code, out, err = await run_cli_async(command, cwd=tmp_path, env=env)
+
+    assert code == 1
+    assert err.strip() == "error: Discord could not be reached (check the network)"
+    assert "Traceback" not in out + err
     assert fake_ttapi.submits() == fake_bfl.submits() == []
 
 
