@@ -237,6 +237,5 @@ async def sync_commands(settings: Settings, guild_id: int | None, *, clear: bool
                 print(await clear_commands(bot.tree, state, guild_id))
                 return 0
             print(await sync_tree(bot.tree, guild_id))
-            if not guild_id:
-                await remember_synced(bot.tree, state)  # the next start need not sync again
+            await remember_synced(bot.tree, state, guild_id)  # the next start need not sync again
     return 0

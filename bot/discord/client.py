@@ -101,10 +101,7 @@ class FluxBot(commands.Bot):
         """A copy in DISCORD_DEV_GUILD_ID, which shows at once (global changes can take an hour)."""
         guild_id = self.services.settings.discord_dev_guild_id
         if guild_id:
-            guild = discord.Object(id=guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to dev guild %s", len(synced), guild_id)
+            await sync_if_changed(self.tree, BotState(self.services.db), guild_id)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))

@@ -8,6 +8,7 @@ Discord of tests/fakes/discord.py.
 from __future__ import annotations
 
 import signal
+from dataclasses import replace
 from typing import Any
 
 from pydantic import SecretStr
@@ -15,7 +16,13 @@ from pydantic import SecretStr
 from bot.app import build_providers
 from bot.cli import sync_tree
 from bot.discord.client import FluxBot
-from bot.discord.command_sync import SYNCED_HASH_KEY, clear_commands, command_tree_hash, remember_synced
+from bot.discord.command_sync import (
+    SYNCED_HASH_KEY,
+    clear_commands,
+    command_tree_hash,
+    remember_synced,
+    synced_hash_key,
+)
 from bot.store.bot_state import BotState
 from tests.fakes.discord import APPLICATION_ID, SITE_DIR
 from tests.helpers import ROOT, BotProcess, Harness, run_cli_async
@@ -26,6 +33,12 @@ def global_syncs(env: Any) -> list[Any]:
         e
         for e in env.http_requests
         if e.method == "PUT" and e.path.endswith("/commands") and "/guilds/" not in e.path
+    ]
+
+
+def guild_syncs(env: Any, guild_id: int) -> list[Any]:
+    return [
+        e for e in env.http_requests if e.method == "PUT" and e.path.endswith(f"/guilds/{guild_id}/commands")
     ]
 
 
@@ -53,6 +66,39 @@ async def test_the_bot_syncs_at_start_only_when_its_commands_changed(
     assert len(syncs) == synced + 2
     assert "finetune" in {command["name"] for command in syncs[-1].json}
     assert "finetune" in alice.available_commands(channel)
+
+
+async def test_the_dev_guild_copy_is_synced_at_start_only_when_the_commands_changed(
+    simcord_env, services, guild_setup, fake_bfl
+):
+    guild, _, _ = guild_setup
+    dev = replace(services, settings=services.settings.model_copy(update={"discord_dev_guild_id": guild.id}))
+    state = BotState(services.db)
+
+    await simcord_env.restart_bot(FluxBot(dev))
+    assert len(guild_syncs(simcord_env, guild.id)) == 1
+    assert await state.get(synced_hash_key(guild.id)) == command_tree_hash(simcord_env.bot.tree, guild.id)
+
+    await simcord_env.restart_bot(FluxBot(dev))  # the same commands: the guild's copy is left alone
+    assert len(guild_syncs(simcord_env, guild.id)) == 1
+
+    # A BFL key is added: /finetune appears in the dev guild's copy at the next start.
+    with_bfl = dev.settings.model_copy(
+        update={"bfl_api_key": SecretStr(fake_bfl.api_key), "bfl_base_url": fake_bfl.url}
+    )
+    dev.providers["bfl"] = build_providers(with_bfl, dev.http)["bfl"]
+    await simcord_env.restart_bot(FluxBot(dev))
+    syncs = guild_syncs(simcord_env, guild.id)
+    assert len(syncs) == 2
+    assert "finetune" in {command["name"] for command in syncs[-1].json}
+
+    # `sync-commands --clear --guild ID` forgets the hash: the next start puts the copy back.
+    await clear_commands(simcord_env.bot.tree, state, guild.id)
+    assert await state.get(synced_hash_key(guild.id)) is None
+    await simcord_env.restart_bot(FluxBot(dev))
+    syncs = guild_syncs(simcord_env, guild.id)
+    assert len(syncs) == 4
+    assert syncs[-1].json == syncs[1].json
 
 
 async def test_a_token_of_another_application_registers_the_commands_again(
