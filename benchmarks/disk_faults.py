@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import errno
 import os
 import random
 import shutil
@@ -28,9 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.fakes.disk import fill
+
 DISK_FULL = "disk full (ballast file, ENOSPC)"
 READ_ONLY = "images/ and inputs/ read-only (ro bind mount, EROFS)"
-CHUNK = 1 << 20
 
 
 def _mount(*args: str) -> None:
@@ -82,23 +82,9 @@ class DiskFaults:
 
     # -- the two faults ---------------------------------------------------------------------------
 
-    def fill(self) -> int:
-        """Write the ballast until the filesystem is full; returns its size."""
-        written = 0
-        fd = os.open(self.ballast, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            for size in (CHUNK, 4096, 1):
-                block = b"\0" * size
-                while True:
-                    try:
-                        written += os.write(fd, block)  # unbuffered: nothing left to flush later
-                    except OSError as exc:
-                        if exc.errno != errno.ENOSPC:
-                            raise
-                        break
-        finally:
-            os.close(fd)
-        return written
+    def fill(self) -> None:
+        """Write the ballast until the filesystem is full."""
+        self.ballast = fill(self.root)
 
     def empty(self) -> None:
         with contextlib.suppress(FileNotFoundError):

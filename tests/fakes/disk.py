@@ -1,7 +1,7 @@
 """Real disk faults for tests (root only): a small tmpfs, made read-only or filled to the last byte.
 
 Root ignores file modes, so a read-only folder must be a read-only mount; the kernel's own EROFS
-and ENOSPC reach the bot's code. benchmarks/disk_faults.py does the same for the soak.
+and ENOSPC reach the bot's code. benchmarks/disk_faults.py does the same for the soak, with this `fill()`.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ def read_only(folder: Path) -> Iterator[Path]:
 
 
 def fill(folder: Path) -> Path:
-    """A ballast file in `folder` that takes every free byte of its filesystem; returns its path."""
+    """A ballast file in `folder` that takes every free byte of its filesystem; returns its path.
+
+    Written unbuffered, down to single bytes, until the kernel answers ENOSPC."""
     ballast = folder / ".ballast"
     fd = os.open(ballast, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
