@@ -108,7 +108,6 @@ class ChaosTTAPI(FaultyTTAPI):
         self.fault_rate = fault_rate
         self.counts: collections.Counter[str] = collections.Counter()
         self.requests_by_route: collections.Counter[str] = collections.Counter()
-        self.never: set[str] = set()
 
     def _maybe_fault(self, route: str) -> None:
         self.requests_by_route[route] += 1
