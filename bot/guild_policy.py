@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.discord.permissions import role_ids_of
 from bot.discord.render import join_within
 from bot.errors import InvalidInput, NotAllowed
 from bot.jobs.plan import choose_provider
@@ -82,6 +83,6 @@ async def check(
             provider = choose_provider(spec, list(services.providers), config.preferred_provider(), None)
         except InvalidInput:
             return planning  # plan_job explains it
-        roles = tuple(r.id for r in getattr(interaction.user, "roles", ()))
+        roles = role_ids_of(interaction.user)
         await services.quota.precheck(interaction.guild_id, interaction.user.id, roles, provider, spec.id)
     return planning

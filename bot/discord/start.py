@@ -12,6 +12,7 @@ from typing import Any
 import discord
 
 from bot.discord.context import BotContext
+from bot.discord.permissions import role_ids_of
 from bot.jobs.intake import NewJob, new_job_id
 from bot.jobs.model import Origin
 from bot.jobs.plan import JobPlan
@@ -33,7 +34,6 @@ async def start_job(
 ) -> None:
     """Hold the quota, queue the job and show its place in the queue in the (deferred) reply."""
     services = bot.services
-    role_ids = tuple(r.id for r in getattr(interaction.user, "roles", ()))
     job_id = new_job_id()
     delivery = bot.sink.track_id(job_id, interaction)  # where its answer goes, stored with the job
     try:
@@ -45,7 +45,7 @@ async def start_job(
                 user_id=interaction.user.id,
                 guild_id=interaction.guild_id,
                 channel_id=interaction.channel_id,
-                role_ids=role_ids,
+                role_ids=role_ids_of(interaction.user),
                 parent_job_id=parent_job_id,
                 delivery=delivery,
             )
