@@ -40,8 +40,9 @@ class RedactSecrets(logging.Filter):
                 record.exc_text = logging.Formatter().formatException(record.exc_info)
             # Formatters then print the redacted text; JSON's would format the exception anew.
             record.exc_info = None
-        message = self._redact(record.getMessage())
-        if message != record.getMessage():
+        original = record.getMessage()
+        message = self._redact(original)
+        if message != original:
             record.msg, record.args = message, None
         for name, value in vars(record).items():
             if isinstance(value, str) and name != "msg":
