@@ -94,14 +94,12 @@ class FluxBot(commands.Bot):
         if self.sync_mode == "global":
             await self.tree.sync()
         elif self.sync_mode == "auto":
-            await sync_if_changed(self.tree, BotState(self.services.db))
-            await self._sync_dev_guild()
-
-    async def _sync_dev_guild(self) -> None:
-        """A copy in DISCORD_DEV_GUILD_ID, which shows at once (global changes can take an hour)."""
-        guild_id = self.services.settings.discord_dev_guild_id
-        if guild_id:
-            await sync_if_changed(self.tree, BotState(self.services.db), guild_id)
+            state = BotState(self.services.db)
+            await sync_if_changed(self.tree, state)
+            # A copy in DISCORD_DEV_GUILD_ID, which shows at once (global changes can take an hour).
+            guild_id = self.services.settings.discord_dev_guild_id
+            if guild_id:
+                await sync_if_changed(self.tree, state, guild_id)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
