@@ -77,11 +77,6 @@ def plain(text: str, limit: int | None = None, *, keep_code: bool = False) -> st
     return cut[: len(cut) - trailing % 2] + "…"
 
 
-def code(value: object, limit: int = 200) -> str:
-    """A value to show inside `backticks`: nothing in it can close the code span."""
-    return typed(value, limit)
-
-
 def join_within(items: Sequence[str], limit: int, separator: str = "\n") -> str:
     """As many items as fit in `limit` characters, then "… and N more": a list never breaks a reply.
 
@@ -207,7 +202,7 @@ def details_embed(job: Job) -> discord.Embed:
     embed.add_field(name="Cost", value=cost, inline=True)
     options = job.params.get("options", {})
     lines = [
-        f"{OPTION_LABELS.get(name, name.replace('_', ' '))}: `{code(value)}`"
+        f"{OPTION_LABELS.get(name, name.replace('_', ' '))}: `{typed(value, 200)}`"
         for name, value in sorted(options.items())
         if name != "prompt" and value not in (None, "", [])
     ]
