@@ -25,6 +25,7 @@ from urllib.request import pathname2url
 import aiosqlite
 
 from bot.store.base import Database, Transaction
+from bot.store.files import PRIVATE_FOLDER_MODE, private_folder
 from bot.store.migrations import (
     SchemaTooNew,
     latest_schema_version,
@@ -479,9 +480,8 @@ async def open_database(
         await conn.close()
 
 
-#: The database file, its `-wal` and `-shm`: owner only. Its folder: owner only.
+#: The database file, its `-wal` and `-shm`: owner only. Its folder: owner only (`PRIVATE_FOLDER_MODE`).
 PRIVATE_FILE_MODE = 0o600
-PRIVATE_DIR_MODE = 0o700
 
 
 def make_private(path: Path) -> None:
@@ -494,9 +494,9 @@ def make_private(path: Path) -> None:
     """
     folder = path.parent
     if not folder.exists():
-        folder.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        private_folder(folder)
     elif folder.resolve() != Path.cwd().resolve():
-        _tighten(folder, PRIVATE_DIR_MODE)
+        _tighten(folder, PRIVATE_FOLDER_MODE)
     create_private(path)
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if file.exists():
