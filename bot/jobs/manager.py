@@ -40,7 +40,7 @@ from bot.jobs.scheduler import Scheduler
 from bot.jobs.sink import JobSink, Sinks
 from bot.jobs.waiting import wait_event
 from bot.jobs.windows import FinishWindows
-from bot.providers.base import Callback, PollResult, Provider
+from bot.providers.base import Callback, Provider
 from bot.quota import QuotaService
 from bot.store.db import Database
 from bot.store.files import private_folder_or_warn
@@ -295,9 +295,6 @@ class JobManager:
         found.sort(key=lambda job: job.seq)
         return found
 
-    def queue_length(self, provider: str | None = None) -> int:
-        return self.scheduler.queue.length(provider)
-
     # -- what providers say -----------------------------------------------------------------------
 
     async def accept_callback(
@@ -315,20 +312,9 @@ class JobManager:
             provider_name, job_id, body, token=token, secret=secret, signature=signature
         )
 
-    def wake(self, job_id: str) -> None:
-        """Something arrived for this job (a callback): act now instead of at its next poll."""
-        self.mailbox.wake(job_id)
-
-    async def apply_result(self, job: Job, result: PollResult) -> Job | None:
-        """Act on what the provider said (from a poll or a callback). Returns the job once it moved on."""
-        return await self.follower.apply_result(job, result)
-
     async def durations(self, job: Job) -> Durations:
         """The model's finishing window, learned from the store (cached for a minute)."""
         return await self.windows.durations(job)
-
-    async def typical(self, job: Job) -> float:
-        return await self.windows.typical(job)
 
     # -- observability ----------------------------------------------------------------------------
 
