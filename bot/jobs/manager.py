@@ -162,6 +162,15 @@ class JobManager:
         return self.config.images_dir
 
     @property
+    def fetch_window(self) -> float:
+        """How long after READY a download or its write is retried."""
+        return self.config.fetch_window
+
+    @fetch_window.setter
+    def fetch_window(self, value: float) -> None:
+        self.config.fetch_window = value
+
+    @property
     def callback_url(self) -> Callable[[Job], Callback | None] | None:
         return self.config.callback_url
 
