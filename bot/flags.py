@@ -13,7 +13,7 @@ from typing import Any
 from bot.errors import InvalidInput, typed
 
 #: flag → (option name, parser). Booleans take no value.
-_BOOL_FLAGS = {"raw": "raw", "upsample": "upsample"}
+_BOOL_FLAGS = {"raw": "raw", "upsample": "upsample", "private": "private"}
 _VALUE_FLAGS = {
     "ar": "aspect_ratio",
     "aspect": "aspect_ratio",
@@ -22,7 +22,10 @@ _VALUE_FLAGS = {
     "steps": "steps",
     "guidance": "guidance",
     "format": "output_format",
+    "count": "count",
 }
+#: A batch (`--count`, `/imagine count:`) is at most this many images, posted in one message.
+MAX_COUNT = 4
 _RATIO = re.compile(r"^\d{1,2}:\d{1,2}$")
 _FLAG_START = re.compile(r"(?:^|\s)--[A-Za-z]")
 
@@ -68,6 +71,7 @@ _EXAMPLES = {
     "steps": "`--steps 30`",
     "guidance": "`--guidance 3.5`",
     "format": "`--format png`",
+    "count": "`--count 4`",
 }
 
 
@@ -80,6 +84,11 @@ def _parse(name: str, value: str) -> Any:
             return value
         if option in ("seed", "steps"):
             return int(value)
+        if option == "count":
+            count = int(value)
+            if not 1 <= count <= MAX_COUNT:
+                raise ValueError
+            return count
         if option == "guidance":
             return float(value)
         if option == "output_format":

@@ -26,7 +26,7 @@ from bot.guild_policy import effective
 from bot.periods import period_key, period_reset, previous_period_key
 from bot.providers.catalog import MODELS
 from bot.settings import Limit
-from bot.store.guilds import GuildSettings, LimitScope
+from bot.store.guilds import PRIVATE_MODES, GuildSettings, LimitScope
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
@@ -124,7 +124,18 @@ def settings_embed(current: GuildSettings, bot: FluxBot) -> discord.Embed:
     embed.add_field(
         name="Quota period", value=current.quota_period or f"{config.quota_period} (bot default)", inline=True
     )
+    embed.add_field(
+        name="Private results", value=PRIVATE_MODE_TEXT[current.private_mode or "allow"], inline=True
+    )
     return embed
+
+
+#: How `/admin settings` shows the server's rule for private results.
+PRIVATE_MODE_TEXT = {
+    "allow": "allow (each member chooses)",
+    "forbid": "forbid (results are always posted in the channel)",
+    "force": "force (results are only ever shown to their member)",
+}
 
 
 class Admin(commands.Cog):
@@ -374,6 +385,7 @@ class Admin(commands.Cog):
         allowed_models="Model ids separated by commas, or 'all'",
         max_safety_tolerance="Cap on safety tolerance (may only lower the bot's)",
         allowed_channels="#channels where image commands work, or 'all'",
+        private="Private results: allow (members choose), forbid, or force for everyone",
     )
     async def settings(
         self,
@@ -382,6 +394,7 @@ class Admin(commands.Cog):
         allowed_models: str | None = None,
         max_safety_tolerance: app_commands.Range[int, 0, 6] | None = None,
         allowed_channels: str | None = None,
+        private: Literal["allow", "forbid", "force"] | None = None,
     ) -> None:
         require_admin(interaction, "change the server's settings")
         assert interaction.guild_id is not None
@@ -413,6 +426,10 @@ class Admin(commands.Cog):
             updated = replace(updated, max_safety_tolerance=max_safety_tolerance)
         if allowed_channels is not None:
             updated = replace(updated, allowed_channels=parse_channels(allowed_channels, interaction.guild))
+        if private is not None:
+            if private not in PRIVATE_MODES:
+                raise InvalidInput("`private` is one of allow, forbid, force.")
+            updated = replace(updated, private_mode=None if private == "allow" else private)
         changed = updated != current
         if changed:
             await guilds.save_settings(updated, actor_id=interaction.user.id)

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot import guild_policy
 from bot.discord.options import check_attachments, model_choices, ratio_choices, read_attachments, set_choices
+from bot.discord.preferences import start_preferences
 from bot.discord.replies import defer_once, within_ack_window
 from bot.discord.start import planning, start_job
 from bot.jobs.plan import plan_job
@@ -36,6 +37,7 @@ class Edit(commands.Cog):
         model="flux-kontext-pro (default) or flux-kontext-max",
         aspect_ratio="Shape as W:H, from 21:9 to 9:21 (default: the image's)",
         seed="Same seed + same settings = same image",
+        private="Show the result only to you (a private reply, later a DM); your /settings default",
     )
     @app_commands.guild_only()
     async def edit(
@@ -49,21 +51,28 @@ class Edit(commands.Cog):
         model: str | None = None,
         aspect_ratio: app_commands.Range[str, 3, 5] | None = None,
         seed: app_commands.Range[int, 0, 2**32 - 1] | None = None,
+        private: bool | None = None,
     ) -> None:
         explicit = {"model": model, "aspect_ratio": aspect_ratio, "seed": seed}
         attachments = {"image": image, "image2": image2, "image3": image3, "image4": image4}
+        services = self.bot.services
+        prefs = await start_preferences(
+            services, interaction, option=private, prompt=prompt, kinds=EDIT_KINDS
+        )
         plan_inputs = {**planning(self.bot), "default_model": DEFAULT_EDIT_MODEL}
         plan_inputs |= await within_ack_window(
             interaction,
-            guild_policy.check(self.bot.services, interaction, model, default=DEFAULT_EDIT_MODEL),
+            guild_policy.check(services, interaction, model or prefs.model, default=DEFAULT_EDIT_MODEL),
+            ephemeral=prefs.private,
         )
+        plan_inputs |= prefs.planning(explicit_model=model)
         check_attachments(attachments)
         placeholders = ["AA==" for a in attachments.values() if a is not None]
         plan_job(prompt, explicit, images=placeholders, kinds=EDIT_KINDS, **plan_inputs)
-        await defer_once(interaction, thinking=True)
+        await defer_once(interaction, thinking=True, ephemeral=prefs.private)
         images = await read_attachments(attachments)
         plan = plan_job(prompt, explicit, images=images, kinds=EDIT_KINDS, **plan_inputs)
-        await start_job(self.bot, interaction, plan)
+        await start_job(self.bot, interaction, plan, private=prefs.private)
 
     @edit.autocomplete("aspect_ratio")
     async def _ratios(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import guild_policy
+from bot.discord.preferences import start_preferences
 from bot.discord.replies import defer_once, within_ack_window
 from bot.discord.start import planning, start_job
 from bot.jobs.plan import plan_job
@@ -33,6 +34,7 @@ class Finetune(commands.Cog):
         seed="Same seed + same settings = same image",
         steps="Generation steps, 1-50",
         guidance="Prompt adherence vs realism, 1.5-5",
+        private="Show the result only to you (a private reply, later a DM); your /settings default",
     )
     @app_commands.guild_only()
     async def finetune(
@@ -46,6 +48,7 @@ class Finetune(commands.Cog):
         seed: app_commands.Range[int, 0, 2**32 - 1] | None = None,
         steps: app_commands.Range[int, 1, 50] | None = None,
         guidance: app_commands.Range[float, 1.5, 5.0] | None = None,
+        private: bool | None = None,
     ) -> None:
         explicit = {
             "model": FINETUNE_MODEL,
@@ -58,12 +61,21 @@ class Finetune(commands.Cog):
             "guidance": guidance,
         }
         # Finetuned inference is BFL's alone: never the mock, never TTAPI.
-        plan_inputs = planning(self.bot) | await within_ack_window(
-            interaction, guild_policy.check(self.bot.services, interaction, FINETUNE_MODEL)
+        services = self.bot.services
+        prefs = await start_preferences(
+            services, interaction, option=private, prompt=prompt, kinds=("finetune",)
         )
-        plan = plan_job(prompt, explicit, provider="bfl", kinds=("finetune",), **plan_inputs)
-        await defer_once(interaction, thinking=True)
-        await start_job(self.bot, interaction, plan)
+        plan_inputs = planning(self.bot) | await within_ack_window(
+            interaction,
+            guild_policy.check(services, interaction, FINETUNE_MODEL),
+            ephemeral=prefs.private,
+        )
+        # The member's suffix counts; their preset model, ratio and format are for the other commands.
+        plan = plan_job(
+            prompt, explicit, provider="bfl", kinds=("finetune",), suffix=prefs.suffix, **plan_inputs
+        )
+        await defer_once(interaction, thinking=True, ephemeral=prefs.private)
+        await start_job(self.bot, interaction, plan, private=prefs.private)
 
 
 async def setup(bot: FluxBot) -> None:

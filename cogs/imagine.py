@@ -17,6 +17,7 @@ from bot.discord.options import (
     read_attachments,
     set_choices,
 )
+from bot.discord.preferences import start_preferences
 from bot.discord.replies import defer_once, within_ack_window
 from bot.discord.start import planning, start_job
 from bot.jobs.plan import plan_job
@@ -51,6 +52,7 @@ class Imagine(commands.Cog):
         image_strength="How much the image counts, 0-1 (flux-pro-1.1-ultra)",
         upsample="Let the provider enrich the prompt",
         format="Output format",
+        private="Show the result only to you (a private reply, later a DM); your /settings default",
     )
     @app_commands.guild_only()
     async def imagine(
@@ -69,6 +71,7 @@ class Imagine(commands.Cog):
         image_strength: app_commands.Range[float, 0.0, 1.0] | None = None,
         upsample: bool | None = None,
         format: Literal["jpeg", "png"] | None = None,
+        private: bool | None = None,
     ) -> None:
         explicit = {
             "model": model,
@@ -84,17 +87,24 @@ class Imagine(commands.Cog):
             "output_format": format,
         }
         attachments = {"image": image}
+        services = self.bot.services
+        prefs = await start_preferences(
+            services, interaction, option=private, prompt=prompt, kinds=IMAGINE_KINDS
+        )
         plan_inputs = planning(self.bot)
         plan_inputs |= await within_ack_window(
-            interaction, guild_policy.check(self.bot.services, interaction, model)
+            interaction,
+            guild_policy.check(services, interaction, model or prefs.model),
+            ephemeral=prefs.private,
         )
+        plan_inputs |= prefs.planning(explicit_model=model)
         # Validate what needs no I/O before acknowledging, so a mistake costs nothing and stays private.
         check_attachments(attachments)
         plan_job(prompt, explicit, images=_placeholders(attachments), kinds=IMAGINE_KINDS, **plan_inputs)
-        await defer_once(interaction, thinking=True)
+        await defer_once(interaction, thinking=True, ephemeral=prefs.private)
         images = await read_attachments(attachments)
         plan = plan_job(prompt, explicit, images=images, kinds=IMAGINE_KINDS, **plan_inputs)
-        await start_job(self.bot, interaction, plan)
+        await start_job(self.bot, interaction, plan, private=prefs.private)
 
     @imagine.autocomplete("aspect_ratio")
     async def _ratios(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -32,6 +32,7 @@ import discord
 from bot import guild_policy
 from bot.discord import start
 from bot.discord.context import BotContext
+from bot.discord.preferences import defer_for_button
 from bot.discord.render import details_embed, jobs_embed, plain
 from bot.discord.replies import handle_interaction_error
 from bot.encoding import in_image_thread
@@ -115,9 +116,11 @@ def _require_model(bot: BotContext, model: str, what: str) -> None:
         raise NotAllowed(f"{what} needs `{model}`, which this bot does not offer.")
 
 
-async def _start(bot: BotContext, interaction: discord.Interaction, plan: JobPlan, parent: Job) -> None:
+async def _start(
+    bot: BotContext, interaction: discord.Interaction, plan: JobPlan, parent: Job, *, private: bool
+) -> None:
     # The one path every new job takes (quota hold included).
-    await start.start_job(bot, interaction, plan, parent_job_id=parent.id)
+    await start.start_job(bot, interaction, plan, parent_job_id=parent.id, private=private)
 
 
 def reroll_plan(bot: BotContext, job: Job, images: list[str], inputs: dict[str, Any]) -> JobPlan:
@@ -177,14 +180,14 @@ class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
     emoji = "🎲"
 
     async def run(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(thinking=True)
         bot = _bot(interaction)
+        private = await defer_for_button(bot.services, interaction)
         job = await load_job(bot, self.job_id)
         require_kept(bot, job, "rerolled")
         require_own_references(job, interaction.user.id)
         images = [image.base64.text() for image in await bot.services.jobs.inputs(job.id)]
         inputs = await planning(bot, interaction, job.model)
-        await _start(bot, interaction, reroll_plan(bot, job, images, inputs), job)
+        await _start(bot, interaction, reroll_plan(bot, job, images, inputs), job, private=private)
 
 
 def reference_count(job: Job) -> int:
@@ -256,13 +259,13 @@ async def submit_edit(interaction: discord.Interaction, job_id: str, member_id: 
     instruction = submitted_value(interaction, "instruction")
     if interaction.user.id != member_id:
         raise NotAllowed("That edit form belongs to another member; press Edit to get your own.")
-    await interaction.response.defer(thinking=True)
     bot = _bot(interaction)
+    private = await defer_for_button(bot.services, interaction)
     job = await load_job(bot, job_id)
     image = await result_image(job, interaction.message)
     inputs = await planning(bot, interaction, EDIT_MODEL)
     plan = plan_job(instruction, {"model": EDIT_MODEL}, images=[image], **inputs)
-    await _start(bot, interaction, plan, job)  # charged to interaction.user: who submitted
+    await _start(bot, interaction, plan, job, private=private)  # charged to interaction.user: who submitted
 
 
 def submitted_value(interaction: discord.Interaction, custom_id: str) -> str:
@@ -287,7 +290,7 @@ class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         _require_model(bot, VARY_MODEL, "Vary")
-        await interaction.response.defer(thinking=True)
+        private = await defer_for_button(bot.services, interaction)
         job = await load_job(bot, self.job_id)
         require_kept(bot, job, "varied")
         image = await result_image(job, interaction.message)
@@ -299,7 +302,7 @@ class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
         }
         inputs = await planning(bot, interaction, VARY_MODEL)
         plan = plan_job(job.prompt, explicit, images=[image], **inputs)
-        await _start(bot, interaction, plan, job)
+        await _start(bot, interaction, plan, job, private=private)
 
 
 class DetailsButton(JobButton, template=r"fluxbot:details:" + JOB_ID):

@@ -30,6 +30,7 @@ EXTENSIONS = (
     "cogs.admin",
     "cogs.privacy",  # after cogs.admin: it adds `/admin privacy`
     "cogs.jobs",
+    "cogs.settings",
 )
 
 #: Only guild events (the guilds it is in, their channels and roles, for permission checks).

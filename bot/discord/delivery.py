@@ -50,6 +50,8 @@ EDIT_RATE = 5.0
 #: Tries at editing the reply into the result when Discord answers 5xx/429, before posting instead.
 REPLY_ATTEMPTS = 3
 REPLY_RETRY_DELAY = 0.5
+#: The DM that brings a private result once its reply can no longer be edited.
+PRIVATE_READY = "Your private image is ready (only you can see it here)."
 #: How many times a refused (too large) upload is made smaller and re-sent.
 MAX_UPLOAD_ATTEMPTS = 4
 
@@ -125,7 +127,7 @@ class DiscordSink:
         self._queued: dict[str, Job] = {}
         self.progress_edits = 0
 
-    def track_id(self, job_id: str, interaction: discord.Interaction) -> Delivery:
+    def track_id(self, job_id: str, interaction: discord.Interaction, *, private: bool = False) -> Delivery:
         """Remember the interaction that asks for a job, to edit its reply while the token is valid.
 
         Called before the job is accepted, so that the very first progress update finds it. Returns
@@ -134,7 +136,7 @@ class DiscordSink:
         self._forget_expired()
         self._live[job_id] = interaction
         created = interaction.created_at.timestamp() if interaction.created_at else time.time()
-        delivery = Delivery(job_id, interaction.application_id, interaction.token, created)
+        delivery = Delivery(job_id, interaction.application_id, interaction.token, created, private=private)
         self._records[job_id] = delivery
         return delivery
 
@@ -220,6 +222,8 @@ class DiscordSink:
             log.info("job %s: could not edit the reply with the failure: %s", job.id, exc)
         if message is None and job.state is not JobState.CANCELLED:
             try:
+                if await self._private(job):
+                    raise Undeliverable("a private result's failure is never told in the channel")
                 await self._post_in_channel(job, content=f"<@{job.user_id}> {text}")
             except (Undeliverable, discord.HTTPException):
                 try:
@@ -345,13 +349,17 @@ class DiscordSink:
         self, job: Job, member: str, image: bytes, view: discord.ui.View | None
     ) -> discord.Message:
         """The token is gone: post in the channel mentioning the member, else send it by DM."""
+        private = await self._private(job)
         if job.delivery_attempts > 1:
             # Handed over again after a crash: the earlier hand-over may have posted already.
-            earlier = await self._earlier_post(job)
+            earlier = await self._earlier_post(job, in_channel=not private)
             if earlier is not None:
                 log.info("job %s: already posted as message %s; not posting again", job.id, earlier.id)
                 return earlier
         channel_error: str
+        if private:
+            # Shown only to the member: never in the channel; by DM once the reply is out of reach.
+            return await self._dm_result(job, member, image, PRIVATE_READY, "private result")
         try:
             message = await self._send_fitted(
                 job,
@@ -371,6 +379,12 @@ class DiscordSink:
             channel_error = str(exc)
         log.info("job %s: cannot post in the channel (%s); sending a DM", job.id, channel_error)
         where = f" in <#{job.channel_id}>" if job.channel_id else ""
+        content = f"Your image is ready. I could not post it{where}, so here it is."
+        return await self._dm_result(job, member, image, content, f"channel: {channel_error}")
+
+    async def _dm_result(
+        self, job: Job, member: str, image: bytes, content: str, why: str
+    ) -> discord.Message:
         try:
             message = await self._send_fitted(
                 job,
@@ -381,17 +395,26 @@ class DiscordSink:
                 member,
                 None,
                 lambda file, **fields: self._send_dm(job, file=file, **fields),
-                content=f"Your image is ready. I could not post it{where}, so here it is.",
+                content=content,
             )
         except (Undeliverable, discord.HTTPException) as exc:
             if _transient(exc):
                 raise
-            raise Undeliverable(f"channel: {channel_error}; DM: {exc}") from exc
+            raise Undeliverable(f"{why}; DM: {exc}") from exc
         if message is None:
-            raise Undeliverable(f"channel: {channel_error}; DM: nothing was sent")
+            raise Undeliverable(f"{why}; DM: nothing was sent")
         return message
 
-    async def _earlier_post(self, job: Job) -> discord.Message | None:
+    async def _private(self, job: Job) -> bool:
+        """Whether the job's result is shown only to its member (its delivery says so)."""
+        try:
+            delivery = await self._delivery(job)
+        except Exception as exc:  # unreadable now: err on the private side, never post in the channel
+            log.warning("job %s: its delivery record could not be read: %s", job.id, exc)
+            return True
+        return delivery is not None and delivery.private
+
+    async def _earlier_post(self, job: Job, *, in_channel: bool = True) -> discord.Message | None:
         """The bot's own result message for `job` among the latest in its channel or the member's DMs.
 
         Results carry `job <id>` in their embed footer, which is what is looked for.
@@ -400,7 +423,7 @@ class DiscordSink:
         if me is None:
             return None
         places: list[discord.abc.Messageable] = []
-        if job.channel_id is not None:
+        if job.channel_id is not None and in_channel:
             places.append(self.client.get_partial_messageable(job.channel_id))
         user = self.client.get_user(job.user_id)
         if user is not None and user.dm_channel is not None:

@@ -30,12 +30,21 @@ def planning(bot: BotContext) -> dict[str, Any]:
 
 
 async def start_job(
-    bot: BotContext, interaction: discord.Interaction, plan: JobPlan, *, parent_job_id: str | None = None
+    bot: BotContext,
+    interaction: discord.Interaction,
+    plan: JobPlan,
+    *,
+    parent_job_id: str | None = None,
+    private: bool = False,
 ) -> None:
-    """Hold the quota, queue the job and show its place in the queue in the (deferred) reply."""
+    """Hold the quota, queue the job and show its place in the queue in the (deferred) reply.
+
+    `private`: the result is shown only to the member (the reply was deferred ephemerally).
+    """
     services = bot.services
     job_id = new_job_id()
-    delivery = bot.sink.track_id(job_id, interaction)  # where its answer goes, stored with the job
+    # Where its answer goes, stored with the job.
+    delivery = bot.sink.track_id(job_id, interaction, private=private)
     try:
         await services.manager.submit(
             NewJob.from_plan(

@@ -23,6 +23,10 @@ class JobPlan:
     prompt: str
     options: ImageOptions
     request: ProviderRequest
+    #: How many images (`count`, `--count`): one job each, posted together (a batch).
+    count: int = 1
+    #: `--private` (or the `private` option) as typed; the server's rule decides (bot/discord/preferences.py).
+    private: bool | None = None
 
 
 def choose_provider(spec: ModelSpec, available: list[str], preferred: str, asked: str | None) -> str:
@@ -61,17 +65,34 @@ def plan_job(
     max_safety_tolerance: int = 2,
     images: list[str] | None = None,
     kinds: tuple[str, ...] | None = None,
+    defaults: dict[str, Any] | None = None,
+    suffix: str | None = None,
+    batch: bool = False,
 ) -> JobPlan:
     """Parse flags, merge options (slash options win), pick model and provider, validate.
 
-    `kinds` limits the models this command takes (e.g. `/edit`: Kontext only).
+    `kinds` limits the models this command takes (e.g. `/edit`: Kontext only). `defaults` (a
+    member's preset: aspect ratio, format) and the flags of `suffix` count only where the member
+    set nothing; the suffix's words are added to the prompt. `batch`: the command takes `count`.
     """
     prompt, from_flags = split_flags(text)
+    if suffix:
+        words, suffix_flags = split_flags(suffix)
+        prompt = f"{prompt} {words}".strip() if prompt.strip() else prompt
+        from_flags = {**suffix_flags, **from_flags}
     sized = explicit.get("width") is not None or explicit.get("height") is not None
     if sized and explicit.get("aspect_ratio") is None:
         # A width/height slash option wins over a habitual `--ar` in the prompt.
         from_flags.pop("aspect_ratio", None)
     merged = merge_options(explicit, from_flags)
+    for name, value in (defaults or {}).items():
+        if name == "aspect_ratio" and (sized or merged.get("width") or merged.get("height")):
+            continue  # the member sized this one
+        merged.setdefault(name, value)
+    count = int(merged.pop("count", None) or 1)
+    if count > 1 and not batch:
+        raise InvalidInput("`count` (a batch of images) works with `/imagine` only.")
+    private = merged.pop("private", None)
     model_id = merged.pop("model", None) or default_model
     if not prompt.strip():
         raise InvalidInput("The prompt is empty; describe the image you want.")
@@ -90,4 +111,12 @@ def plan_job(
     except ValueError as exc:
         raise InvalidInput(f"Invalid option: {exc}") from None
     request = build_request(spec, chosen, options)
-    return JobPlan(spec=spec, provider=chosen, prompt=prompt, options=options, request=request)
+    return JobPlan(
+        spec=spec,
+        provider=chosen,
+        prompt=prompt,
+        options=options,
+        request=request,
+        count=count,
+        private=private,
+    )

@@ -28,13 +28,15 @@ class Delivery:
     #: The member's reply (the deferred answer), once known; then the posted result.
     response_message_id: int | None = None
     result_message_id: int | None = None
+    #: Shown only to its member (migration 0015): an ephemeral reply, then a DM; never the channel.
+    private: bool = False
 
 
 def insert_delivery(delivery: Delivery) -> Unit[None]:
     """A sub-unit: store a new job's delivery, in the unit that inserts the job."""
     yield Execute(
         "INSERT INTO job_deliveries (job_id, interaction_app_id, interaction_token, interaction_created_at,"
-        " response_message_id, result_message_id) VALUES (?, ?, ?, ?, ?, ?)",
+        " response_message_id, result_message_id, private) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             delivery.job_id,
             delivery.app_id,
@@ -42,6 +44,7 @@ def insert_delivery(delivery: Delivery) -> Unit[None]:
             delivery.created_at,
             delivery.response_message_id,
             delivery.result_message_id,
+            int(delivery.private),
         ),
     )
 
@@ -54,6 +57,7 @@ def _row_to_delivery(row: Any) -> Delivery:
         created_at=row["interaction_created_at"],
         response_message_id=row["response_message_id"],
         result_message_id=row["result_message_id"],
+        private=bool(row["private"]),
     )
 
 

@@ -26,6 +26,12 @@ class GuildSettings:
     max_safety_tolerance: int | None = None
     allowed_channels: tuple[int, ...] | None = None
     quota_period: str | None = None
+    #: Private results (issue 18): None or "allow" (members choose), "forbid", "force".
+    private_mode: str | None = None
+
+
+#: The values of `GuildSettings.private_mode` (`/admin settings private:`).
+PRIVATE_MODES = ("allow", "forbid", "force")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +95,15 @@ class GuildStore:
         self.forget(new.guild_id)
         await self.db.execute(
             """INSERT INTO guild_settings (guild_id, default_model, allowed_models, max_safety_tolerance,
-                                           allowed_channels, quota_period, actor_id, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                           allowed_channels, quota_period, private_mode, actor_id,
+                                           updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (guild_id) DO UPDATE SET
                    default_model = excluded.default_model, allowed_models = excluded.allowed_models,
                    max_safety_tolerance = excluded.max_safety_tolerance,
                    allowed_channels = excluded.allowed_channels, quota_period = excluded.quota_period,
-                   actor_id = excluded.actor_id, updated_at = excluded.updated_at""",
+                   private_mode = excluded.private_mode, actor_id = excluded.actor_id,
+                   updated_at = excluded.updated_at""",
             (
                 new.guild_id,
                 new.default_model,
@@ -105,6 +113,7 @@ class GuildStore:
                 if new.allowed_channels is not None
                 else None,
                 new.quota_period,
+                new.private_mode,
                 actor_id,
                 time.time(),
             ),
@@ -174,4 +183,5 @@ def _settings(guild_id: int, row: Any) -> GuildSettings:
         if row["allowed_channels"]
         else None,
         quota_period=row["quota_period"],
+        private_mode=row["private_mode"],
     )

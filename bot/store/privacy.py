@@ -26,6 +26,7 @@ from bot.errors import InvalidInput
 from bot.jobs.model import UNFINISHED_STATES
 from bot.store.db import Database
 from bot.store.jobs import JobRepository
+from bot.store.presets import PresetStore
 from bot.store.retention import SWEEP_BATCH, files_of, purge_rows, remove_files
 from bot.store.statements import Execute, Query, Unit
 
@@ -82,10 +83,12 @@ async def export_member(db: Database, guild_id: int, user_id: int) -> bytes:
         " WHERE guild_id = ? AND user_id = ? ORDER BY id",
         (guild_id, user_id),
     )
+    preset = await PresetStore(db).get(guild_id, user_id)
     document = {
         "exported_at": _when(time.time()),
         "server_id": str(guild_id),
         "member_id": str(user_id),
+        "settings": preset.public(),  # `/settings`: the member's own defaults here
         "jobs": [_job_record(r) for r in jobs],
         "ledger": [_ledger_record(r) for r in entries],
     }
@@ -133,6 +136,7 @@ def _pseudonymise(
     yield Execute(
         "UPDATE ledger SET actor_id = ? WHERE guild_id = ? AND actor_id = ?", (pseudonym, guild_id, user_id)
     )
+    yield Execute("DELETE FROM member_presets WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
     yield Execute(
         "INSERT INTO erasures (guild_id, pseudonym, actor_id, jobs, created_at) VALUES (?, ?, ?, ?, ?)",
         (guild_id, pseudonym, actor_id, len(job_ids), now),

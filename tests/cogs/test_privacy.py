@@ -63,12 +63,14 @@ async def test_export_gives_a_member_their_own_jobs_prompts_and_charges_privatel
     alice, bob, channel = server["alice"], server["bob"], server["channel"]
     await images_by(simcord_env, running, alice, channel, "a red lighthouse", "a blue harbour")
     await images_by(simcord_env, running, bob, channel, "bob's secret garden")
+    await alice.slash(channel, "settings", suffix="in the style of a woodcut")
 
     result = await alice.slash(channel, "privacy export")
 
     document = await exported(result)
     assert document["member_id"] == str(alice.id)
     assert document["server_id"] == str(server["guild"].id)
+    assert document["settings"] == {"suffix": "in the style of a woodcut"}  # `/settings` (issue 18)
     assert [j["prompt"] for j in document["jobs"]] == ["a red lighthouse", "a blue harbour"]
     assert {j["state"] for j in document["jobs"]} == {"delivered"}
     assert sorted(e["kind"] for e in document["ledger"]) == ["charge", "charge", "hold", "hold"]
@@ -111,6 +113,7 @@ async def test_erase_deletes_prompts_and_files_and_keeps_the_server_s_totals(
     alice, bob, mod, channel = server["alice"], server["bob"], server["mod"], server["channel"]
     await images_by(simcord_env, running, alice, channel, "alice one", "alice two")
     await images_by(simcord_env, running, bob, channel, "bob stays")
+    await alice.slash(channel, "settings", suffix="alice's own words")
     (bob_job,) = await running.jobs.for_user(bob.id)
     data = settings.database_path.parent
     totals_before = await guild_totals(running)
@@ -153,6 +156,7 @@ async def test_erase_deletes_prompts_and_files_and_keeps_the_server_s_totals(
     export = await exported(await alice.slash(channel, "privacy export"))
     assert export["jobs"] == []
     assert export["ledger"] == []
+    assert export["settings"] == {}  # her `/settings` are erased too
 
 
 async def test_erase_is_refused_while_the_member_has_a_job_running(simcord_env, running, server, fake_ttapi):
