@@ -150,7 +150,7 @@ async def test_settings_with_no_option_shows_them_privately(simcord_env, running
 async def test_presets_apply_to_imagine_and_what_the_member_types_wins(
     simcord_env, running, guild_setup, fake_ttapi
 ):
-    guild, channel, alice = guild_setup
+    _, channel, alice = guild_setup
     saved = await alice.slash(
         channel,
         "settings",
