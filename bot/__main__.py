@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from bot import __version__
 from bot.errors import DISCORD_UNREACHABLE, ConfigurationError, UserFacingError
 from bot.logs import setup_logging
+from bot.roles import Role, may_run
 from bot.settings import Settings, load_settings, settings_problems
 
 log = logging.getLogger("bot")
@@ -58,10 +59,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. {details}".strip()
         )
 
-    command(
+    run = command(
         "run",
         "run the bot (the default)",
         "Migrates the database, resumes unfinished jobs, connects to Discord and serves HTTP_HOST:HTTP_PORT.",
+    )
+    run.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.ALL.value,
+        help="all: everything in one process (the default, the only role on SQLite); gateway: the "
+        "Discord gateway (SHARD_COUNT, SHARD_IDS), answering commands and storing jobs; worker: "
+        "drives the jobs and delivers them over Discord's REST API (README, Scaling out)",
     )
     command("migrate", "bring the database to the newest schema and exit")
     sync = command(
@@ -112,6 +121,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.command is None:
         args.command = "run"
+        args.role = Role.ALL.value
     return args
 
 
@@ -170,14 +180,16 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await reaching_discord(sync_commands(settings, args.guild, clear=args.clear))
     from bot.discord.runner import run_bot
 
-    if settings.discord_token is None:
-        raise ConfigurationError("DISCORD_TOKEN is required to run the bot (see .env.example)")
-    if not settings.configured_providers():
-        raise ConfigurationError(
-            "no provider is configured: set TTAPI_API_KEY or BFL_API_KEY "
-            "(or ENABLE_MOCK_PROVIDER=true to try the bot)"
-        )
-    return await reaching_discord(run_bot(settings))
+    role = Role(args.role)
+    with may_run(settings, role):  # SQLite: `--role all` only, one process per file
+        if settings.discord_token is None:
+            raise ConfigurationError("DISCORD_TOKEN is required to run the bot (see .env.example)")
+        if not settings.configured_providers():
+            raise ConfigurationError(
+                "no provider is configured: set TTAPI_API_KEY or BFL_API_KEY "
+                "(or ENABLE_MOCK_PROVIDER=true to try the bot)"
+            )
+        return await reaching_discord(run_bot(settings, role))
 
 
 async def reaching_discord(command: Awaitable[int]) -> int:

@@ -88,6 +88,24 @@ def parse_concurrency(value: Any) -> dict[str, int]:
     return result
 
 
+def parse_shard_ids(value: Any, shard_count: int | None) -> list[int] | None:
+    """`SHARD_IDS`: `0,1` → [0, 1]: distinct shard numbers below `SHARD_COUNT`, which it needs."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    parts = value if isinstance(value, list) else str(value).split(",")
+    try:
+        ids = [int(part) for part in parts if str(part).strip()]
+    except ValueError:
+        raise ValueError("must be shard numbers separated by commas, e.g. 0,1") from None
+    if not ids:
+        return None
+    if shard_count is None:
+        raise ValueError("needs SHARD_COUNT too (how many shards the bot has in all)")
+    if len(set(ids)) != len(ids) or not all(0 <= i < shard_count for i in ids):
+        raise ValueError(f"must be distinct numbers from 0 to {shard_count - 1} (SHARD_COUNT - 1)")
+    return sorted(ids)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -133,6 +151,11 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=30, ge=0, le=36500)
     min_free_disk_mb: int = Field(default=500, ge=0)
 
+    #: Gateway shards (`--role gateway|all`): how many the bot has in all, and which of them this
+    #: process connects (`SHARD_IDS=0,1`; unset: all of them). Unset: Discord's recommended count.
+    shard_count: int | None = Field(default=None, ge=1, le=10_000)
+    shard_ids: Annotated[list[int] | None, NoDecode] = None
+
     webhook_public_url: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
@@ -160,6 +183,11 @@ class Settings(BaseSettings):
     @classmethod
     def _concurrency(cls, value: Any) -> dict[str, int]:
         return parse_concurrency(value)
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_ids(cls, value: Any, info: ValidationInfo) -> list[int] | None:
+        return parse_shard_ids(value, info.data.get("shard_count"))
 
     @field_validator("log_level", mode="before")
     @classmethod

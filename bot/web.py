@@ -32,6 +32,7 @@ from aiohttp import web
 
 from bot.jobs.callbacks import CallbackOutcome
 from bot.jobs.metrics import CONTENT_TYPE_LATEST
+from bot.roles import Role
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -53,19 +54,26 @@ _STATUS = {
 }
 
 
-def build_app(services: Services, client: discord.Client | None = None) -> web.Application:
+def build_app(
+    services: Services, client: discord.Client | None = None, role: Role | None = None
+) -> web.Application:
+    """`client`: the gateway's, whose connection `/healthz` reports; `role`: the `run` process's
+    (bot/roles.py), named in `/healthz` (a worker has no gateway: `"gateway": null`)."""
     app = web.Application(client_max_size=MAX_CALLBACK_BYTES)
     manager = services.manager
 
     async def healthz(request: web.Request) -> web.Response:
         store_ok = await services.db.ping()
-        gateway_ok = client is None or (client.is_ready() and not client.is_closed())
+        gateway_ok: bool | None = client is None or (client.is_ready() and not client.is_closed())
+        if role is not None and not role.has_gateway:
+            gateway_ok = None
         disk_ok = services.space.enough()
         # Below MIN_FREE_DISK_MB the bot is degraded, not down: running jobs still finish, and a
         # restart (what an unhealthy container gets) would free no disk. So 200, and the body says so.
-        status = 200 if store_ok and gateway_ok else 503
+        status = 200 if store_ok and gateway_ok is not False else 503
         health = "down" if status != 200 else "ok" if disk_ok else "degraded"
         body = {
+            **({"role": str(role)} if role is not None else {}),
             "status": health,
             "store": store_ok,
             "gateway": gateway_ok,
@@ -145,10 +153,10 @@ async def _read(request: web.Request) -> bytes:
 
 @asynccontextmanager
 async def serve(
-    settings: Settings, services: Services, client: discord.Client | None
+    settings: Settings, services: Services, client: discord.Client | None, role: Role | None = None
 ) -> AsyncIterator[web.TCPSite]:
     """Run the web server for the duration of the block; yields the site (its port when 0 was asked)."""
-    runner = web.AppRunner(build_app(services, client), access_log=None)
+    runner = web.AppRunner(build_app(services, client, role), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()

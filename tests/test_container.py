@@ -16,7 +16,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
+from bot.__main__ import parse_args
 from bot.web import bound_port, serve
 from tests.helpers import free_port
 
@@ -110,39 +112,51 @@ async def test_the_healthcheck_fails_while_healthz_says_503(tmp_path, settings, 
 # -- compose.yaml --------------------------------------------------------------------------------
 
 
-def compose_service_lines() -> dict[str, list[str]]:
-    """`services.bot`'s keys and their values or list items (PyYAML is not a dependency)."""
-    keys: dict[str, list[str]] = {}
-    current = ""
-    in_bot = False
-    for raw in COMPOSE.splitlines():
-        line = raw.split(" #", 1)[0].rstrip()
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        indent = len(line) - len(line.lstrip())
-        if indent == 2:
-            in_bot = line.strip() == "bot:"
-        elif indent == 0:
-            in_bot = False
-        elif in_bot and indent == 4:
-            current, _, value = line.strip().partition(":")
-            keys[current] = [value.strip()] if value.strip() else []
-        elif in_bot and indent > 4:
-            keys[current].append(line.strip().removeprefix("- ").strip('"'))
-    return keys
-
-
 def test_compose_publishes_the_port_on_loopback_only_with_a_named_volume():
-    bot = compose_service_lines()
-    assert bot["build"] == ["."]
-    assert bot["restart"] == ["unless-stopped"]
-    assert bot["env_file"] == [".env"]
+    bot = yaml.safe_load(COMPOSE)["services"]["bot"]
+    assert bot["build"] == "."
+    assert bot["restart"] == "unless-stopped"
+    assert bot["env_file"] == ".env"
     # Host side on loopback; both sides follow HTTP_PORT (compose reads .env for ${...} too).
     assert bot["ports"] == ["127.0.0.1:${HTTP_PORT:-8080}:${HTTP_PORT:-8080}"]
     assert bot["volumes"] == ["fluxbot-data:/data"]
-    assert "fluxbot-data:" in COMPOSE.split("\nvolumes:", 1)[1]
+    assert "fluxbot-data" in yaml.safe_load(COMPOSE)["volumes"]
     # .env may say otherwise for running outside Docker: the image's values win here.
-    assert "DATABASE_PATH: /data/fluxbot.sqlite3" in bot["environment"]
-    assert "HTTP_HOST: 0.0.0.0" in bot["environment"]
-    grace = int(bot["stop_grace_period"][0].removesuffix("s"))
+    assert bot["environment"]["DATABASE_PATH"] == "/data/fluxbot.sqlite3"
+    assert bot["environment"]["HTTP_HOST"] == "0.0.0.0"  # noqa: S104
+    grace = int(bot["stop_grace_period"].removesuffix("s"))
     assert grace > 5  # the bot's clean stop takes at most 5 s
+
+
+def test_the_scale_profile_runs_postgresql_one_gateway_and_two_workers_sharing_data_dir():
+    compose = yaml.safe_load(COMPOSE)
+    services = compose["services"]
+    assert "profiles" not in services["bot"]  # `docker compose up -d` stays the one SQLite process
+    scaled = {name for name, service in services.items() if "scale" in service.get("profiles", [])}
+    assert scaled == {"postgres", "gateway", "worker"}
+
+    roles = {name: parse_args(services[name]["command"][1:]) for name in ("gateway", "worker")}
+    assert services["gateway"]["command"][0] == services["worker"]["command"][0] == "fluxbot"
+    assert {name: (args.command, args.role) for name, args in roles.items()} == {
+        "gateway": ("run", "gateway"),
+        "worker": ("run", "worker"),
+    }
+    assert services["worker"]["deploy"]["replicas"] == 2
+    assert "ports" not in services["worker"]  # only the gateway's port is published ...
+    assert services["gateway"]["ports"] == services["bot"]["ports"]  # ... on loopback, as the bot's
+
+    gateway, worker = services["gateway"]["environment"], services["worker"]["environment"]
+    assert gateway == worker  # one database, one DATA_DIR
+    url = gateway["DATABASE_URL"]
+    assert url.startswith("postgresql://fluxbot:${POSTGRES_PASSWORD:-}@postgres:5432/fluxbot")
+    postgres = services["postgres"]["environment"]
+    assert (postgres["POSTGRES_USER"], postgres["POSTGRES_DB"]) == ("fluxbot", "fluxbot")
+    assert "ports" not in services["postgres"]  # never published to the host
+    for name in ("gateway", "worker"):
+        service = services[name]
+        assert service["env_file"] == ".env"
+        assert f"fluxbot-data:{gateway['DATA_DIR']}" in service["volumes"]
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert int(service["stop_grace_period"].removesuffix("s")) > 5
+    assert services["postgres"]["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    assert set(compose["volumes"]) == {"fluxbot-data", "fluxbot-postgres"}

@@ -155,3 +155,29 @@ def test_a_database_url_of_another_kind_is_one_readable_line():
         make(database_url="mysql://bot:pw-123@db/fluxbot")
     assert settings_problems(caught.value) == ["DATABASE_URL: must start with sqlite:/// or postgresql://"]
     assert "pw-123" not in str(caught.value)
+
+
+def test_shards_are_a_count_and_the_ids_this_process_connects(monkeypatch):
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    assert (make().shard_count, make().shard_ids) == (None, None)  # Discord's recommended count
+    monkeypatch.setenv("SHARD_COUNT", "4")
+    monkeypatch.setenv("SHARD_IDS", " 3, 1")
+    assert (make().shard_count, make().shard_ids) == (4, [1, 3])
+
+    for count, ids, problem in [
+        ("", "0,1", "SHARD_IDS: needs SHARD_COUNT too (how many shards the bot has in all)"),
+        ("2", "1,2", "SHARD_IDS: must be distinct numbers from 0 to 1 (SHARD_COUNT - 1)"),
+        ("2", "1,1", "SHARD_IDS: must be distinct numbers from 0 to 1 (SHARD_COUNT - 1)"),
+        ("2", "one", "SHARD_IDS: must be shard numbers separated by commas, e.g. 0,1"),
+    ]:
+        monkeypatch.setenv("SHARD_COUNT", count)
+        monkeypatch.setenv("SHARD_IDS", ids)
+        with pytest.raises(ValidationError) as caught:
+            make()
+        assert settings_problems(caught.value) == [problem]
+    monkeypatch.setenv("SHARD_COUNT", "0")
+    monkeypatch.delenv("SHARD_IDS")
+    with pytest.raises(ValidationError) as caught:
+        make()
+    assert settings_problems(caught.value) == ["SHARD_COUNT: Input should be greater than or equal to 1"]

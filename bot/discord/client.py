@@ -44,7 +44,7 @@ SyncMode = Literal["auto", "global", "none"]
 
 
 class FluxBot(commands.Bot):
-    def __init__(self, services: Services, *, sync: SyncMode = "auto") -> None:
+    def __init__(self, services: Services, *, sync: SyncMode = "auto", **gateway: Any) -> None:
         # The bot uses no voice: without this, discord.py warns at every start that PyNaCl and
         # davey (voice-only libraries) are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -62,6 +62,7 @@ class FluxBot(commands.Bot):
             allowed_contexts=app_commands.AppCommandContext(
                 guild=True, dm_channel=False, private_channel=False
             ),
+            **gateway,
         )
         self.services = services
         self.sink = DiscordSink(
@@ -104,3 +105,13 @@ class FluxBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+
+
+class ShardedFluxBot(FluxBot, commands.AutoShardedBot):
+    """The bot as `python -m bot run` connects it: `SHARD_COUNT` shards in all (Discord's recommended
+    count when unset), of which this process runs `SHARD_IDS` (all when unset)."""
+
+
+def gateway_bot(services: Services) -> ShardedFluxBot:
+    settings = services.settings
+    return ShardedFluxBot(services, shard_count=settings.shard_count, shard_ids=settings.shard_ids)

@@ -1,6 +1,9 @@
 """Running the bot: services, then the Discord client, then the job manager and the web server.
 
-SIGTERM and SIGINT stop it cleanly (bot/discord/shutdown.py): exit 0, jobs left to the next start.
+`--role` (bot/roles.py) picks what this process does: `all` (the default) everything; `gateway` the
+Discord gateway, storing jobs for the workers; `worker` the jobs, delivered over Discord's REST API
+with no gateway connection (bot/discord/rest.py). SIGTERM and SIGINT stop it cleanly
+(bot/discord/shutdown.py): exit 0, jobs left to the next start (or another worker).
 """
 
 from __future__ import annotations
@@ -11,32 +14,63 @@ import time
 
 import discord
 
-from bot.app import open_services
-from bot.discord.client import FluxBot
+from bot.app import Services, open_services
+from bot.discord.client import FluxBot, gateway_bot
+from bot.discord.rest import RestClient, rest_sink
 from bot.discord.shutdown import CLOSE_SECONDS, SUBMIT_GRACE_SECONDS, on_stop_signals
 from bot.errors import LOGIN_REFUSED, ConfigurationError
+from bot.jobs.model import Origin
+from bot.roles import Role
 from bot.settings import Settings
 from bot.web import serve
 
 log = logging.getLogger(__name__)
 
 
-async def run_bot(settings: Settings) -> int:
+async def run_bot(settings: Settings, role: Role = Role.ALL) -> int:
+    """Until a stop signal. The caller holds `bot.roles.may_run` (SQLite: one process, `all`)."""
     assert settings.discord_token is not None
+    token = settings.discord_token.get_secret_value()
     stopping = asyncio.Event()
     with on_stop_signals(stopping.set):
-        async with open_services(settings) as services:
-            bot = FluxBot(services)
+        async with open_services(settings, drives=role.drives_jobs) as services:
+            if not role.has_gateway:
+                await run_worker(services, token, stopping)
+                return 0
+            bot = gateway_bot(services)
             async with bot:
-                try:
-                    await bot.login(settings.discord_token.get_secret_value())
-                except discord.LoginFailure:
-                    raise ConfigurationError(LOGIN_REFUSED) from None  # one line, exit 2
+                await log_in(bot, token)
                 # Jobs left from before a restart resume now: the bot can already post over REST.
+                # (A gateway's manager drives nothing: the workers resume them.)
                 await services.manager.start()
-                async with serve(settings, services, bot):
+                async with serve(settings, services, bot, role):
+                    log.info("role %s: connecting to Discord's gateway", role)
                     await connect_until(bot, stopping)
     return 0
+
+
+async def log_in(client: discord.Client, token: str) -> None:
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        raise ConfigurationError(LOGIN_REFUSED) from None  # one line, exit 2
+
+
+async def run_worker(services: Services, token: str, stopping: asyncio.Event) -> None:
+    """Drive jobs and deliver over REST until a stop; the jobs in hand are left in their state."""
+    client = RestClient()
+    async with client:
+        await log_in(client, token)
+        services.manager.register_sink(Origin.DISCORD, rest_sink(client, services))
+        await services.manager.start()
+        async with serve(services.settings, services, None, Role.WORKER):
+            log.info("role worker: driving jobs, delivering through Discord's REST API (no gateway)")
+            await stopping.wait()
+            started = time.monotonic()
+            await services.manager.stop(grace=SUBMIT_GRACE_SECONDS)
+    log.info(
+        "stopped in %.0f ms; unfinished jobs resume at the next start", (time.monotonic() - started) * 1000
+    )
 
 
 async def connect_until(bot: FluxBot, stopping: asyncio.Event) -> None:

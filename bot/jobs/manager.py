@@ -71,8 +71,12 @@ class JobManager:
         rate_limits: dict[str, float] | None = None,
         metrics: JobMetrics | None = None,
         space: FreeSpace | None = None,
+        drives: bool = True,
     ) -> None:
         self.db = db
+        #: False on a gateway (`--role gateway`): it accepts jobs (stored queued, with their hold)
+        #: and cancels queued ones, and leaves every job to the workers to drive.
+        self.drives = drives
         self.jobs = jobs
         self.quota = quota
         self.providers = providers
@@ -189,6 +193,8 @@ class JobManager:
         `resume=False` (a second CLI process while another holds the CLI lock) leaves other
         processes' jobs alone and only runs the jobs this manager accepts itself.
         """
+        if not self.drives:
+            return  # a gateway: the workers drive the jobs, stored ones included
         private_folder_or_warn(self.images_dir, "result images")
         if resume:
             # (Reference images of accepts that never committed: the retention sweep, at start too.)
@@ -246,7 +252,7 @@ class JobManager:
         Raises `QueueFull`, `QuotaExceeded` or `DiskAlmostFull` (user-facing, nothing spent).
         """
         job = await self.intake.accept(new)
-        if job.origin in self.sinks:
+        if self.drives and job.origin in self.sinks:
             self.scheduler.enqueue(job)
         await self.handoff.notify(job)
         self.scheduler.poke()
@@ -261,9 +267,12 @@ class JobManager:
         queue = self.scheduler.queue
         job = queue.get(job_id)
         if job is None:
-            # Not in this manager's queue: perhaps another process's (a CLI job) — the store decides.
+            # Not in this manager's queue: another process's (a CLI job; any job, on a gateway) —
+            # the store decides. A job of an origin this manager drives is in its queue while queued.
             stored = await self.jobs.get(job_id)
-            if stored is None or stored.state is not JobState.QUEUED or stored.origin in self.sinks:
+            if stored is None or stored.state is not JobState.QUEUED:
+                return None
+            if self.drives and stored.origin in self.sinks:
                 return None
             job = stored
         if user_id is not None and job.user_id != user_id:

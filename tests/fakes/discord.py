@@ -3,12 +3,14 @@
 SimCord simulates Discord inside the test's own process; a bot in a subprocess needs a server.
 This one knows just enough to log in, connect, and take what the bot sends:
 
-- REST under `/api/v10`: `GET /users/@me`, `GET /oauth2/applications/@me`, command syncs
+- REST under `/api/v10`: `GET /users/@me`, `GET /oauth2/applications/@me`, `GET /gateway/bot`
+  (`recommended_shards`), command syncs
   (`PUT /applications/{id}/commands`, echoed with ids), and any other call recorded and answered
   with a plausible message object (or 204 for DELETE). With `token` set, any other token is
   answered 401, as Discord answers a revoked one.
 - The gateway at `/gateway`: HELLO, READY after IDENTIFY (no guilds), heartbeat ACKs; it records
-  how each connection ended (`closes`: the close code the bot sent; 1006 if it just vanished).
+  the shard each IDENTIFY asked for (`shards`) and how each connection ended (`closes`: the close
+  code the bot sent; 1006 if it just vanished).
 
 The bot process is pointed here by tests/fakes/discord_site/sitecustomize.py (`FAKE_DISCORD_URL`).
 """
@@ -60,6 +62,10 @@ class FakeDiscord:
         self.token: str | None = None
         self.closes: list[int | None] = []
         self.identified = 0
+        #: `[shard_id, shard_count]` of each IDENTIFY, in order.
+        self.shards: list[list[int]] = []
+        #: What `GET /gateway/bot` recommends.
+        self.recommended_shards = 1
         self.url = ""
         self._ids = itertools.count(1000)
         self._runner: web.AppRunner | None = None
@@ -98,6 +104,19 @@ class FakeDiscord:
             return _json(BOT_USER)
         if path == "/oauth2/applications/@me":
             return _json(self._application())
+        if path == "/gateway/bot":
+            return _json(
+                {
+                    "url": self.url.replace("http", "ws", 1) + "/gateway",
+                    "shards": self.recommended_shards,
+                    "session_start_limit": {
+                        "total": 1000,
+                        "remaining": 1000,
+                        "reset_after": 0,
+                        "max_concurrency": 1,
+                    },
+                }
+            )
         if path.endswith("/commands") and request.method == "PUT":
             return _json([self._command(c) for c in body or []])
         if request.method == "DELETE" or path.endswith("/callback"):
@@ -160,15 +179,18 @@ class FakeDiscord:
             payload = json.loads(message.data)
             if payload["op"] == 2:
                 self.identified += 1
-                await ws.send_str(json.dumps({"op": 0, "s": 1, "t": "READY", "d": self._ready()}))
+                shard = list(payload["d"].get("shard") or [0, 1])
+                self.shards.append(shard)
+                await ws.send_str(json.dumps({"op": 0, "s": 1, "t": "READY", "d": self._ready(shard)}))
             elif payload["op"] == 1:
                 await ws.send_str(json.dumps({"op": 11, "d": None}))
         self.closes.append(ws.close_code)
         await ws.close()
         return ws
 
-    def _ready(self) -> dict[str, Any]:
+    def _ready(self, shard: list[int]) -> dict[str, Any]:
         return {
+            "shard": shard,
             "v": 10,
             "user": BOT_USER,
             "guilds": [],

@@ -1,0 +1,317 @@
+"""`python -m bot run --role all|gateway|worker` (bot/roles.py, bot/discord/runner.py).
+
+Under SimCord, a gateway's job manager: a command is acknowledged, held and stored queued, and
+nothing is sent to a provider; a queued job is cancelled through the store. As real processes
+against the loopback Discord (tests/fakes/discord.py): a worker, with no gateway connection, drives
+a stored job and delivers it through the interaction's webhook, or the channel once the token
+expired; a gateway connects the shards it is given; SQLite refuses any role but `all` and a second
+process on the same file, each with one line and exit code 2; every role serves /healthz and /metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.app import Services, open_services
+from bot.jobs.manager import NewJob
+from bot.jobs.model import JobState, Origin
+from bot.jobs.plan import plan_job
+from bot.roles import lock_file
+from bot.store import open_database
+from bot.store.deliveries import Deliveries, Delivery
+from tests.conftest import FAST_POLLING, make_settings, postgresql_schema, postgresql_unavailable
+from tests.fakes.discord import APPLICATION_ID, SITE_DIR, FakeDiscord
+from tests.fakes.ttapi import FakeTTAPI
+from tests.helpers import ROOT, BotProcess, Harness, free_port, run_cli_async
+
+INTERACTION_TOKEN = "interaction-token"
+REPLY_ID = 555
+CHANNEL_ID = 8
+
+# -- a gateway's manager, under SimCord ----------------------------------------------------------
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}
+
+
+@pytest.fixture
+async def services(settings) -> AsyncIterator[Services]:
+    """As `python -m bot run --role gateway` opens them: a manager that drives nothing."""
+    async with open_services(settings, poll_policy=FAST_POLLING, drives=False) as opened:
+        yield opened
+
+
+async def test_a_gateway_stores_the_job_with_its_hold_and_drives_nothing(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+
+    result = await alice.slash(channel, "imagine", prompt="a lighthouse at dusk")
+    await asyncio.sleep(0.5)  # a manager that drove jobs would have submitted it by now
+    await simcord_env.settle()
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.QUEUED
+    assert fake_ttapi.submits() == []
+    kinds = await running.db.fetchall("SELECT kind FROM ledger WHERE job_id = ?", (job.id,))
+    assert [r["kind"] for r in kinds] == ["hold"]
+    assert "Queued" in result.response.content
+    # What a worker needs to edit the reply later, over REST: the interaction's webhook and the reply.
+    delivery = await Deliveries(running.db).get(job.id)
+    assert delivery is not None
+    assert delivery.token
+    assert delivery.app_id
+    assert delivery.response_message_id == result.response.id
+    assert not running.manager.busy()
+
+
+async def test_a_gateway_cancels_a_queued_job_through_the_store(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    await alice.slash(channel, "imagine", prompt="a lighthouse at dusk")
+    (job,) = await running.jobs.for_user(alice.id)
+
+    cancelled = await running.manager.cancel(job.id, alice.id)
+
+    assert cancelled is not None
+    stored = await running.jobs.get(job.id)
+    assert stored is not None
+    assert stored.state is JobState.CANCELLED
+    kinds = await running.db.fetchall("SELECT kind FROM ledger WHERE job_id = ? ORDER BY id", (job.id,))
+    assert [r["kind"] for r in kinds] == ["hold", "release"]
+    assert await running.manager.cancel(job.id, alice.id) is None  # once
+    assert fake_ttapi.submits() == []
+
+
+# -- real processes ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def postgresql_url() -> AsyncIterator[str]:
+    reason = await postgresql_unavailable()
+    if reason is not None:
+        pytest.skip(f"PostgreSQL: {reason}")
+    async with postgresql_schema() as url:
+        yield url
+
+
+def harness(tmp_path: Path, ttapi: FakeTTAPI, discord: FakeDiscord, **env: str) -> Harness:
+    return Harness(
+        tmp_path,
+        ttapi,
+        DISCORD_TOKEN="fake-token",
+        PYTHONPATH=f"{SITE_DIR}:{ROOT}",
+        **discord.site_env(),
+        **env,
+    )
+
+
+def on_postgresql(url: str, tmp_path: Path, port: int) -> dict[str, str]:
+    return {"DATABASE_URL": url, "DATA_DIR": str(tmp_path / "data"), "HTTP_PORT": str(port)}
+
+
+async def seed_job(url: str, tmp_path: Path, ttapi: FakeTTAPI, *, token_age: float = 0.0) -> str:
+    """A queued /imagine job as a gateway stores it: its delivery names the interaction and the reply."""
+    settings = make_settings(
+        tmp_path,
+        database_url=url,
+        data_dir=tmp_path / "data",
+        ttapi_api_key=ttapi.api_key,
+        ttapi_base_url=ttapi.url,
+    )
+    async with open_services(settings, drives=False) as services:
+        plan = plan_job(
+            "a lighthouse at dusk",
+            {},
+            default_model=settings.default_model,
+            available=["ttapi"],
+            preferred="ttapi",
+            max_safety_tolerance=settings.max_safety_tolerance,
+        )
+        delivery = Delivery(
+            "",
+            app_id=APPLICATION_ID,
+            token=INTERACTION_TOKEN,
+            created_at=time.time() - token_age,
+            response_message_id=REPLY_ID,
+        )
+        job = await services.manager.submit(
+            NewJob.from_plan(
+                plan, origin=Origin.DISCORD, user_id=42, guild_id=7, channel_id=CHANNEL_ID, delivery=delivery
+            )
+        )
+    return job.id
+
+
+async def state_of(url: str, tmp_path: Path, job_id: str) -> tuple[str, list[str]]:
+    async with open_database(url, data_dir=tmp_path / "data", migrate=False) as db:
+        row = await db.fetchone("SELECT state FROM jobs WHERE id = ?", (job_id,))
+        kinds = await db.fetchall("SELECT kind FROM ledger WHERE job_id = ? ORDER BY id", (job_id,))
+    return row["state"], [r["kind"] for r in kinds]
+
+
+async def get(port: int, path: str) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}{path}") as response:
+        body = await response.json() if response.content_type == "application/json" else await response.text()
+        return response.status, body
+
+
+async def wait_for(check: Any, process: Any, run: Harness, timeout: float = 30.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await check():
+            assert process.returncode is None, run.output()
+            await asyncio.sleep(0.05)
+
+
+async def stop(process: Any) -> int:
+    if process.returncode is None:
+        process.terminate()
+    async with asyncio.timeout(10):
+        return await process.wait()
+
+
+def posted_images(discord: FakeDiscord, method: str, path: str) -> list[Any]:
+    return [c for c in discord.requests(method, path) if isinstance(c.body, bytes) and b"\x89PNG" in c.body]
+
+
+@pytest.mark.parametrize("token_age", [0.0, 16 * 60], ids=["interaction-webhook", "channel-after-15-min"])
+async def test_a_worker_without_a_gateway_delivers_the_stored_job_over_rest(
+    tmp_path, fake_discord, fake_ttapi, postgresql_url, token_age
+):
+    port = free_port()
+    run = harness(tmp_path, fake_ttapi, fake_discord, **on_postgresql(postgresql_url, tmp_path, port))
+    job_id = await seed_job(postgresql_url, tmp_path, fake_ttapi, token_age=token_age)
+    worker = await run.spawn("run", "--role", "worker", module="bot")
+    try:
+
+        async def delivered() -> bool:
+            return (await state_of(postgresql_url, tmp_path, job_id))[0] == "delivered"
+
+        await wait_for(delivered, worker, run)
+        status, health = await get(port, "/healthz")
+        assert (status, health["role"], health["gateway"], health["status"]) == (200, "worker", None, "ok")
+        status, metrics = await get(port, "/metrics")
+        assert status == 200
+        assert "fluxbot_jobs" in metrics
+        assert await stop(worker) == 0, run.output()
+    finally:
+        await stop(worker)
+
+    assert fake_discord.identified == 0  # never on the gateway
+    assert await state_of(postgresql_url, tmp_path, job_id) == ("delivered", ["hold", "charge"])
+    assert len(fake_ttapi.submits()) == 1
+    reply = f"/webhooks/{APPLICATION_ID}/{INTERACTION_TOKEN}/messages/{REPLY_ID}"
+    channel = f"/channels/{CHANNEL_ID}/messages"
+    if token_age:
+        assert posted_images(fake_discord, "PATCH", "/webhooks/") == []  # the token is no use any more
+        (post,) = posted_images(fake_discord, "POST", channel)
+    else:
+        (post,) = posted_images(fake_discord, "PATCH", reply)  # the member's reply, edited into the image
+        assert posted_images(fake_discord, "POST", channel) == []
+    assert b"fluxbot:reroll:" in post.body  # the same buttons: the gateway answers them later
+    async with open_database(postgresql_url, data_dir=tmp_path / "data", migrate=False) as db:
+        delivery = await Deliveries(db).get(job_id)
+    assert delivery is not None
+    assert delivery.result_message_id is not None
+
+
+@pytest.mark.parametrize(
+    ("shards", "expected"),
+    [({}, [[0, 2], [1, 2]]), ({"SHARD_COUNT": "3", "SHARD_IDS": "1,2"}, [[1, 3], [2, 3]])],
+    ids=["recommended", "shard-ids"],
+)
+async def test_a_gateway_connects_its_shards_drives_no_job_and_serves_health(
+    tmp_path, fake_discord, fake_ttapi, postgresql_url, shards, expected
+):
+    fake_discord.recommended_shards = 2
+    port = free_port()
+    run = harness(
+        tmp_path, fake_ttapi, fake_discord, **on_postgresql(postgresql_url, tmp_path, port), **shards
+    )
+    job_id = await seed_job(postgresql_url, tmp_path, fake_ttapi)
+    gateway = BotProcess(run, fake_discord)
+    gateway.process = await run.spawn("run", "--role", "gateway", module="bot")
+    gateway.pid = gateway.process.pid
+    try:
+        await gateway.wait_until(lambda: len(fake_discord.shards) == len(expected))
+
+        async def healthy() -> bool:
+            try:
+                return (await get(port, "/healthz"))[0] == 200
+            except aiohttp.ClientConnectionError:
+                return False
+
+        await wait_for(healthy, gateway.process, run)
+        _status, health = await get(port, "/healthz")
+        assert (health["role"], health["gateway"]) == ("gateway", True)
+        assert (await get(port, "/metrics"))[0] == 200
+        await asyncio.sleep(0.5)
+        assert await state_of(postgresql_url, tmp_path, job_id) == ("queued", ["hold"])  # left to workers
+        assert await gateway.stop() < 5.0
+    finally:
+        gateway.kill()
+
+    assert gateway.process.returncode == 0, run.output()
+    assert sorted(fake_discord.shards) == expected
+    assert fake_ttapi.submits() == []
+
+
+@pytest.mark.parametrize("role", ["worker", "gateway"])
+async def test_sqlite_refuses_any_role_but_all_with_one_line(tmp_path, fake_ttapi, role):
+    env = {
+        "DISCORD_TOKEN": "fake-token",
+        "TTAPI_API_KEY": fake_ttapi.api_key,
+        "DATABASE_PATH": str(tmp_path / "data" / "fluxbot.sqlite3"),
+    }
+
+    code, _out, err = await run_cli_async("run", "--role", role, cwd=tmp_path, env=env)
+
+    assert code == 2
+    assert err.splitlines() == [
+        f"configuration error: --role {role} needs PostgreSQL (DATABASE_URL=postgresql://…): "
+        "on SQLite one process does everything (--role all)"
+    ]
+    assert not (tmp_path / "data" / "fluxbot.sqlite3").exists()  # refused before anything was opened
+
+
+async def test_a_second_process_on_the_same_sqlite_file_is_refused_with_one_line(
+    tmp_path, fake_discord, fake_ttapi
+):
+    run = harness(tmp_path, fake_ttapi, fake_discord)
+    first = BotProcess(run, fake_discord)
+    try:
+        await first.start()
+
+        code, _out, err = await run_cli_async("run", cwd=tmp_path, env=run.env | {"LOG_LEVEL": "WARNING"})
+
+        assert code == 2
+        assert err.splitlines() == [
+            f"configuration error: another fluxbot is already running on {run.db_path}: on SQLite only "
+            "one process may (several need PostgreSQL: README, Scaling out)"
+        ]
+        assert first.process.returncode is None  # the first goes on
+        assert fake_discord.identified == 1
+        assert await first.stop() < 5.0
+    finally:
+        first.kill()
+    assert first.process.returncode == 0, run.output()
+    assert lock_file(run.db_path).exists()
+
+    # Once it has stopped (or was killed: the kernel lets go of the lock), the next start may run.
+    again = BotProcess(run, fake_discord)
+    try:
+        await again.start()
+        await again.stop()
+    finally:
+        again.kill()
+    assert again.process.returncode == 0, run.output()
