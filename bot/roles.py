@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot.errors import ConfigurationError
 from bot.settings import Settings
+from bot.store.db import refuse_newer_file
 
 #: Suffix of the lock file beside a SQLite database, held by the one `run` process.
 LOCK_SUFFIX = ".lock"
@@ -59,6 +60,7 @@ def may_run(settings: Settings, role: Role) -> Iterator[None]:
             f"--role {role} needs PostgreSQL (DATABASE_URL=postgresql://…): on SQLite one process "
             "does everything (--role all)"
         )
+    refuse_newer_file(database)  # before the lock file is made beside it
     path = lock_file(database)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with path.open("a") as handle:
