@@ -90,11 +90,11 @@ async def open_services(
     poll_policy: PollPolicy | None = None,
     providers: dict[str, Provider] | None = None,
     rate_limits: dict[str, float] | None = None,
-    drives: bool = True,
+    drive: bool = True,
 ) -> AsyncIterator[Services]:
     """Open the store and the HTTP session, build providers and the job manager; close all on exit.
 
-    The job manager is built but not started: the caller registers its sink first. `drives=False`
+    The job manager is built but not started: the caller registers its sink first. `drive=False`
     (a gateway, bot/roles.py): its manager accepts and cancels jobs but never drives one.
     """
     settings.files_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # DATA_DIR: images, inputs
@@ -126,7 +126,7 @@ async def open_services(
             callback_url=callback_urls(settings),
             rate_limits=rate_limits,
             space=space,
-            drives=drives,
+            drive=drive,
         )
         retention = Retention(
             db, jobs, images_dir(settings), days=settings.retention_days, metrics=manager.metrics, space=space

@@ -33,7 +33,7 @@ async def run_bot(settings: Settings, role: Role = Role.ALL) -> int:
     token = settings.discord_token.get_secret_value()
     stopping = asyncio.Event()
     with on_stop_signals(stopping.set):
-        async with open_services(settings, drives=role.drives_jobs) as services:
+        async with open_services(settings, drive=role.drives_jobs) as services:
             if not role.has_gateway:
                 await run_worker(services, token, stopping)
                 return 0

@@ -71,12 +71,12 @@ class JobManager:
         rate_limits: dict[str, float] | None = None,
         metrics: JobMetrics | None = None,
         space: FreeSpace | None = None,
-        drives: bool = True,
+        drive: bool = True,
     ) -> None:
         self.db = db
         #: False on a gateway (`--role gateway`): it accepts jobs (stored queued, with their hold)
         #: and cancels queued ones, and leaves every job to the workers to drive.
-        self.drives = drives
+        self.drive = drive
         self.jobs = jobs
         self.quota = quota
         self.providers = providers
@@ -193,7 +193,7 @@ class JobManager:
         `resume=False` (a second CLI process while another holds the CLI lock) leaves other
         processes' jobs alone and only runs the jobs this manager accepts itself.
         """
-        if not self.drives:
+        if not self.drive:
             return  # a gateway: the workers drive the jobs, stored ones included
         private_folder_or_warn(self.images_dir, "result images")
         if resume:
@@ -252,7 +252,7 @@ class JobManager:
         Raises `QueueFull`, `QuotaExceeded` or `DiskAlmostFull` (user-facing, nothing spent).
         """
         job = await self.intake.accept(new)
-        if self.drives and job.origin in self.sinks:
+        if self.drive and job.origin in self.sinks:
             self.scheduler.enqueue(job)
         await self.handoff.notify(job)
         self.scheduler.poke()
@@ -272,7 +272,7 @@ class JobManager:
             stored = await self.jobs.get(job_id)
             if stored is None or stored.state is not JobState.QUEUED:
                 return None
-            if self.drives and stored.origin in self.sinks:
+            if self.drive and stored.origin in self.sinks:
                 return None
             job = stored
         if user_id is not None and job.user_id != user_id:

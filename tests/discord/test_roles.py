@@ -46,7 +46,7 @@ def database_settings(database_url: str) -> dict[str, Any]:
 @pytest.fixture
 async def services(settings) -> AsyncIterator[Services]:
     """As `python -m bot run --role gateway` opens them: a manager that drives nothing."""
-    async with open_services(settings, poll_policy=FAST_POLLING, drives=False) as opened:
+    async with open_services(settings, poll_policy=FAST_POLLING, drive=False) as opened:
         yield opened
 
 
@@ -129,7 +129,7 @@ async def seed_job(url: str, tmp_path: Path, ttapi: FakeTTAPI, *, token_age: flo
         ttapi_api_key=ttapi.api_key,
         ttapi_base_url=ttapi.url,
     )
-    async with open_services(settings, drives=False) as services:
+    async with open_services(settings, drive=False) as services:
         plan = plan_job(
             "a lighthouse at dusk",
             {},
