@@ -160,6 +160,12 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     metrics_token: SecretStr | None = None
+    #: The web dashboard's address (bot/dashboard/); unset: no pages, only callbacks and health.
+    web_public_url: str | None = None
+    web_session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    #: Optional "Sign in with Discord" (OAuth2): the application's client id and secret.
+    discord_client_id: str | None = None
+    discord_client_secret: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -200,7 +206,12 @@ class Settings(BaseSettings):
         return value.lower() if isinstance(value, str) else value
 
     @field_validator(
-        "ttapi_base_url", "bfl_base_url", "bfl_finetune_base_url", "webhook_public_url", mode="after"
+        "ttapi_base_url",
+        "bfl_base_url",
+        "bfl_finetune_base_url",
+        "webhook_public_url",
+        "web_public_url",
+        mode="after",
     )
     @classmethod
     def _url(cls, value: str | None) -> str | None:
@@ -219,7 +230,14 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value
 
-    @field_validator("ttapi_api_key", "bfl_api_key", "discord_token", "metrics_token", mode="after")
+    @field_validator(
+        "ttapi_api_key",
+        "bfl_api_key",
+        "discord_token",
+        "metrics_token",
+        "discord_client_secret",
+        mode="after",
+    )
     @classmethod
     def _blank_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
@@ -252,7 +270,13 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log filter that keeps them out of output."""
-        secrets = (self.discord_token, self.ttapi_api_key, self.bfl_api_key, self.metrics_token)
+        secrets = (
+            self.discord_token,
+            self.ttapi_api_key,
+            self.bfl_api_key,
+            self.metrics_token,
+            self.discord_client_secret,
+        )
         values = [s.get_secret_value() for s in secrets if s is not None]
         password = urlsplit(self.database_url.get_secret_value()).password if self.database_url else None
         return values + ([password] if password else [])

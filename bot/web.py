@@ -1,4 +1,5 @@
-"""The built-in web server (`HTTP_HOST`:`HTTP_PORT`): provider callbacks, `/healthz`, `/metrics`.
+"""The built-in web server (`HTTP_HOST`:`HTTP_PORT`): provider callbacks, `/healthz`, `/metrics`,
+and with `WEB_PUBLIC_URL` the web dashboard (bot/dashboard/).
 
 Callbacks (when `WEBHOOK_PUBLIC_URL` is set, see `bot.app.callback_urls`):
 
@@ -30,6 +31,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.dashboard.auth import DISCORD
+from bot.dashboard.members import Directory, DiscordDirectory
+from bot.dashboard.pages import Dashboard
 from bot.jobs.callbacks import CallbackOutcome
 from bot.jobs.metrics import CONTENT_TYPE_LATEST
 from bot.roles import Role
@@ -46,6 +50,9 @@ log = logging.getLogger(__name__)
 #: Callback bodies are small JSON documents; anything bigger is refused unread.
 MAX_CALLBACK_BYTES = 64 * 1024
 
+#: The dashboard an app serves, when it does (tests and benchmarks read its thumbnail count).
+DASHBOARD = web.AppKey("dashboard", Dashboard)
+
 _STATUS = {
     CallbackOutcome.ACCEPTED: 200,
     CallbackOutcome.DUPLICATE: 200,
@@ -55,12 +62,25 @@ _STATUS = {
 
 
 def build_app(
-    services: Services, client: discord.Client | None = None, role: Role | None = None
+    services: Services,
+    client: discord.Client | None = None,
+    role: Role | None = None,
+    *,
+    directory: Directory | None = None,
+    oauth_base: str = DISCORD,
 ) -> web.Application:
     """`client`: the gateway's, whose connection `/healthz` reports; `role`: the `run` process's
-    (bot/roles.py), named in `/healthz` (a worker has no gateway: `"gateway": null`)."""
+    (bot/roles.py), named in `/healthz` (a worker has no gateway: `"gateway": null`). With
+    `WEB_PUBLIC_URL` set and a Discord client (or a `directory` of members), the dashboard's pages
+    too (bot/dashboard/): a worker, without a gateway, serves none."""
     app = web.Application(client_max_size=MAX_CALLBACK_BYTES)
     manager = services.manager
+    if directory is None and client is not None:
+        directory = DiscordDirectory(client)
+    if services.settings.web_public_url and directory is not None:
+        dashboard = Dashboard(services, directory, oauth_base=oauth_base)
+        dashboard.install(app)
+        app[DASHBOARD] = dashboard
 
     async def healthz(request: web.Request) -> web.Response:
         store_ok = await services.db.ping()

@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("providers and store", ("bot.providers", "bot.store")),
     ("quota", ("bot.quota", "bot.charts")),
     ("job core", ("bot.jobs",)),
-    ("composition root and web", ("bot.app", "bot.roles", "bot.web", "bot.doctor")),
+    ("composition root and web", ("bot.app", "bot.roles", "bot.web", "bot.doctor", "bot.dashboard")),
     ("discord", ("bot.discord", "bot.guild_policy")),
     ("cogs", ("cogs",)),
     ("entry points", ("bot.__main__", "bot.cli")),

@@ -31,6 +31,7 @@ EXTENSIONS = (
     "cogs.privacy",  # after cogs.admin: it adds `/admin privacy`
     "cogs.jobs",
     "cogs.settings",
+    "cogs.dashboard",
 )
 
 #: Only guild events (the guilds it is in, their channels and roles, for permission checks).

@@ -220,6 +220,7 @@ def purge_rows(job_ids: Sequence[str], now: float) -> Unit[int]:
 async def files_of(db: Database, jobs: JobRepository, rows: Sequence[sqlite3.Row]) -> list[Path]:
     """The result image and reference image files of these job rows (`id`, `result_path`)."""
     paths = [Path(r["result_path"]) for r in rows if r["result_path"]]
+    paths += [thumbnail_of(db.data_dir, r["id"]) for r in rows if r["result_path"]]
     ids = [r["id"] for r in rows]
     for start in range(0, len(ids), SWEEP_BATCH):
         chunk = ids[start : start + SWEEP_BATCH]
@@ -333,7 +334,13 @@ class Retention:
 
 
 async def delete_result_image(jobs: JobRepository, job: Job) -> None:
-    """The Delete button: the stored result file goes with the message; the row forgets its name."""
+    """The Delete button (and the dashboard's Delete): the stored result file and its thumbnail go
+    with the message; the row forgets its name."""
     if job.result_path:
-        await asyncio.to_thread(remove_files, [Path(job.result_path)])
+        await asyncio.to_thread(remove_files, [Path(job.result_path), thumbnail_of(jobs.db.data_dir, job.id)])
         await jobs.update(job, result_path=None)
+
+
+def thumbnail_of(data_dir: Path, job_id: str) -> Path:
+    """Where the web dashboard keeps a job's thumbnail (bot/dashboard/thumbs.py)."""
+    return data_dir / "thumbs" / f"{job_id}.webp"

@@ -12,13 +12,24 @@ This one knows just enough to log in, connect, and take what the bot sends:
   the shard each IDENTIFY asked for (`shards`) and how each connection ended (`closes`: the close
   code the bot sent; 1006 if it just vanished).
 
+- Servers, roles, members and text channels a test declares (`add_guild`), answered at
+  `GET /guilds/{id}`, `/guilds/{id}/members/{user}` and `/guilds/{id}/channels` (404 otherwise), as
+  the web dashboard asks them (bot/dashboard/members.py).
+- OAuth2 for "Sign in with Discord": `GET /oauth2/authorize` approves at once as `oauth_user` and
+  redirects back with a code; `POST /api/v10/oauth2/token` checks the client's id and secret and the
+  PKCE verifier against the challenge; `GET /users/@me` and `/users/@me/guilds` answer the Bearer
+  token it issued.
+
 The bot process is pointed here by tests/fakes/discord_site/sitecustomize.py (`FAKE_DISCORD_URL`).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,12 +53,41 @@ BOT_USER = {
 }
 
 
+MANAGE_GUILD = 1 << 5
+
+
+@dataclass
+class FakeGuild:
+    id: int
+    name: str
+    owner_id: int = 1
+    #: role id → (name, permission bits); the @everyone role has the guild's id.
+    roles: dict[int, tuple[str, int]] = field(default_factory=dict)
+    #: member id → (display name, role ids)
+    members: dict[int, tuple[str, list[int]]] = field(default_factory=dict)
+    channels: dict[int, str] = field(default_factory=dict)
+
+    def add_role(self, role_id: int, name: str, *, manage_guild: bool = False) -> int:
+        self.roles[role_id] = (name, MANAGE_GUILD if manage_guild else 0)
+        return role_id
+
+    def add_member(self, user_id: int, name: str, roles: list[int] | None = None) -> int:
+        self.members[user_id] = (name, list(roles or []))
+        return user_id
+
+
 @dataclass
 class Call:
     method: str
     path: str
     body: Any
     at: float = field(default_factory=time.monotonic)
+
+
+def _form(body: Any) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(body.decode() if isinstance(body, bytes) else "")
 
 
 def _json(data: Any) -> web.Response:
@@ -69,6 +109,19 @@ class FakeDiscord:
         self.url = ""
         self._ids = itertools.count(1000)
         self._runner: web.AppRunner | None = None
+        self.guilds: dict[int, FakeGuild] = {}
+        #: OAuth2: the application's client, and who approves the next authorization.
+        self.client_id = "fake-client-id"
+        self.client_secret = "fake-client-secret"
+        self.oauth_user: int | None = None
+        self._codes: dict[str, tuple[int, str, str]] = {}  # code → (user, challenge, redirect_uri)
+        self._bearers: dict[str, int] = {}
+
+    def add_guild(self, guild_id: int, name: str, owner_id: int = 1) -> FakeGuild:
+        guild = FakeGuild(guild_id, name, owner_id)
+        guild.roles[guild_id] = ("@everyone", 0)
+        self.guilds[guild_id] = guild
+        return guild
 
     def site_env(self) -> dict[str, str]:
         """What a subprocess needs (merge PYTHONPATH with your own) to use this fake."""
@@ -80,6 +133,7 @@ class FakeDiscord:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/oauth2/authorize", self._authorize)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         self._runner, self.url = await serve_on_loopback(app)
         return self.url
@@ -98,6 +152,10 @@ class FakeDiscord:
         elif request.body_exists:
             body = await request.read()
         self.calls.append(Call(request.method, path, body))
+        if path == "/oauth2/token":
+            return self._token(request, body)
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            return self._bearer(request, path)
         if self.token is not None and request.headers.get("Authorization") != f"Bot {self.token}":
             return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         if path == "/users/@me":
@@ -121,7 +179,137 @@ class FakeDiscord:
             return _json([self._command(c) for c in body or []])
         if request.method == "DELETE" or path.endswith("/callback"):
             return web.Response(status=204)
+        if path.startswith("/guilds/") and request.method == "GET":
+            return self._guild_call(path)
         return _json(self._message(path))
+
+    # -- servers ----------------------------------------------------------------------------------
+
+    def _guild_call(self, path: str) -> web.Response:
+        parts = path.strip("/").split("/")
+        guild = self.guilds.get(int(parts[1])) if parts[1].isdigit() else None
+        if guild is None:
+            return web.json_response({"message": "Unknown Guild", "code": 10004}, status=404)
+        if len(parts) == 2:
+            return _json(self._guild_json(guild))
+        if parts[2] == "members" and len(parts) == 4 and parts[3].isdigit():
+            member = guild.members.get(int(parts[3]))
+            if member is None:
+                return web.json_response({"message": "Unknown Member", "code": 10007}, status=404)
+            return _json(self._member_json(int(parts[3]), member))
+        if parts[2] == "channels":
+            return _json(
+                [
+                    {
+                        "id": str(cid),
+                        "type": 0,
+                        "name": name,
+                        "position": i,
+                        "guild_id": str(guild.id),
+                        "permission_overwrites": [],
+                        "nsfw": False,
+                        "parent_id": None,
+                    }
+                    for i, (cid, name) in enumerate(guild.channels.items())
+                ]
+            )
+        return web.json_response({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _guild_json(self, guild: FakeGuild) -> dict[str, Any]:
+        return {
+            "id": str(guild.id),
+            "name": guild.name,
+            "icon": None,
+            "owner_id": str(guild.owner_id),
+            "roles": [
+                {
+                    "id": str(rid),
+                    "name": name,
+                    "permissions": str(bits),
+                    "position": i,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                }
+                for i, (rid, (name, bits)) in enumerate(guild.roles.items())
+            ],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+        }
+
+    @staticmethod
+    def _user_json(user_id: int, name: str) -> dict[str, Any]:
+        return {
+            "id": str(user_id),
+            "username": name,
+            "discriminator": "0",
+            "global_name": name,
+            "avatar": None,
+        }
+
+    def _member_json(self, user_id: int, member: tuple[str, list[int]]) -> dict[str, Any]:
+        name, roles = member
+        return {
+            "user": self._user_json(user_id, name),
+            "nick": None,
+            "roles": [str(r) for r in roles],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
+
+    # -- OAuth2 -------------------------------------------------------------------------------------
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        query = request.query
+        self.calls.append(Call("GET", "/oauth2/authorize", dict(query)))
+        if (
+            self.oauth_user is None
+            or query.get("client_id") != self.client_id
+            or query.get("code_challenge_method") != "S256"
+            or query.get("scope") != "identify guilds"
+        ):
+            return web.Response(status=400, text="invalid authorization request")
+        code = secrets.token_urlsafe(16)
+        self._codes[code] = (self.oauth_user, query["code_challenge"], query["redirect_uri"])
+        target = f"{query['redirect_uri']}?code={code}&state={query['state']}"
+        return web.Response(status=302, headers={"Location": target})
+
+    def _token(self, request: web.Request, body: Any) -> web.Response:
+        form = dict(_form(body))
+        expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        found = self._codes.pop(form.get("code", ""), None)
+        if request.headers.get("Authorization") != expected or found is None:
+            return web.json_response({"error": "invalid_grant"}, status=400)
+        user, challenge, redirect_uri = found
+        verifier = form.get("code_verifier", "")
+        computed = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        if computed != challenge or form.get("redirect_uri") != redirect_uri:
+            return web.json_response({"error": "invalid_grant"}, status=400)
+        bearer = secrets.token_urlsafe(16)
+        self._bearers[bearer] = user
+        return _json({"access_token": bearer, "token_type": "Bearer", "scope": "identify guilds"})
+
+    def _bearer(self, request: web.Request, path: str) -> web.Response:
+        user = self._bearers.get(request.headers["Authorization"].removeprefix("Bearer "))
+        if user is None:
+            return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        if path == "/users/@me":
+            return _json(self._user_json(user, f"user{user}"))
+        if path == "/users/@me/guilds":
+            return _json(
+                [{"id": str(g.id), "name": g.name} for g in self.guilds.values() if user in g.members]
+            )
+        return web.json_response({"message": "404: Not Found", "code": 0}, status=404)
 
     def _application(self) -> dict[str, Any]:
         return {

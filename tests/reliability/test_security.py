@@ -44,6 +44,7 @@ REVIEWED = {
     ("bot/store/deliveries.py", "', '.join((f'{name} = ?' for name in messages))"): (
         "names checked against MESSAGE_COLUMNS, values are ?"
     ),
+    ("bot/store/web.py", "' AND '.join(where)"): "the gallery's filters: fixed clauses, values are ?",
 }
 
 
