@@ -3,6 +3,7 @@ rate limits, CSRF, and the headers every page carries."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -63,11 +64,18 @@ async def test_the_session_lasts_web_session_hours_and_a_forged_cookie_is_nobody
         async with browser.get(f"/me?guild={ARTISTS}", allow_redirects=False) as page:
             assert page.status == 303
             assert page.headers["Location"] == "/login"
+
+
+@pytest.mark.parametrize("site_settings", [{"web_session_hours": 0.0003}])  # 1.08 seconds
+async def test_an_expired_session_opens_nothing(site: Site):
     async with site.browser() as browser:
         await site.sign_in(browser, ALICE, ARTISTS)
-        await site.services.db.execute("UPDATE web_sessions SET expires_at = created_at + 0.001")
+        async with browser.get(f"/me?guild={ARTISTS}", allow_redirects=False) as page:
+            assert page.status == 200
+        await asyncio.sleep(1.2)
         async with browser.get(f"/me?guild={ARTISTS}", allow_redirects=False) as page:
             assert page.status == 303
+            assert page.headers["Location"] == "/login"
 
 
 async def test_sign_out_ends_the_session_on_the_server(site: Site):
