@@ -18,7 +18,7 @@ from bot.jobs.model import Job
 from bot.jobs.polling import PollPolicy
 from bot.providers.base import Callback, Provider
 from bot.providers.bfl import BFLProvider
-from bot.providers.catalog import price_table, route_prices
+from bot.providers.catalog import MODELS, megapixel_price, megapixel_prices, price_table, route_prices
 from bot.providers.ttapi import TTAPIProvider
 from bot.quota import QuotaService
 from bot.settings import Settings
@@ -60,6 +60,7 @@ def build_providers(
             finetune_base_url=settings.bfl_finetune_base_url,
             api_key=settings.bfl_api_key,
             prices=route_prices("bfl"),
+            megapixel_prices=megapixel_prices("bfl"),
         )
     if settings.enable_mock_provider or include_mock:
         # Imported here: the mock draws with Pillow, which a bot without it need not load (~4 MB).
@@ -68,7 +69,8 @@ def build_providers(
         mock_prices = {
             model: price for (provider, model), price in price_table().items() if provider == "mock"
         }
-        providers["mock"] = MockProvider(delay=mock_delay, prices=mock_prices)
+        per_mp = {spec: price for spec in MODELS if (price := megapixel_price(spec, "mock")) is not None}
+        providers["mock"] = MockProvider(delay=mock_delay, prices=mock_prices, megapixel_prices=per_mp)
     return providers
 
 

@@ -122,6 +122,33 @@ def _encode(image: Image.Image) -> str:
     return b64encode_text(out.getvalue())
 
 
+#: Base64 characters read to find an image's size in its header (a JPEG's EXIF may come first).
+HEADER_CHARS = 512 * 1024
+
+
+def reference_pixels(text: str) -> int:
+    """Width × height of a reference image given as base64 (as `prepare_reference` returns it),
+    read from its header: FLUX.2 is priced by the megapixel, references included. CPU-bound:
+    call it through `in_image_thread`. 0 when the size cannot be read."""
+    import base64
+    import binascii
+
+    from PIL import Image, UnidentifiedImageError
+
+    for chars in (HEADER_CHARS, len(text)):
+        try:
+            head = base64.b64decode(text[: chars - chars % 4])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(head)) as image:
+                    width, height = image.size
+            return width * height
+        except (binascii.Error, UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            if chars >= len(text):
+                break
+    return 0
+
+
 def image_extension(data: bytes) -> str | None:
     """The file extension the bytes call for (`png`, `jpg`, `webp`), or None when unknown.
 

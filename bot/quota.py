@@ -25,6 +25,7 @@ from bot.credits import format_credits
 from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.model import Job
 from bot.periods import period_key, period_reset
+from bot.providers.catalog import megapixel_price
 from bot.settings import Limit, Settings
 from bot.store.base import Transaction
 from bot.store.db import Statement
@@ -176,11 +177,18 @@ class QuotaService:
     async def guild_limit(self, guild_id: int | None) -> Limit:
         return (await self.limits(guild_id, 0)).guild
 
-    def table_price(self, provider: str, model: str) -> Decimal:
-        """The operator's price, else the built-in one; for a model without any, the dearest known."""
+    def override(self, provider: str, model: str) -> Decimal | None:
+        """The operator's price for this model (`QUOTA_PRICES`), if any."""
         for key in (f"{provider}:{model}", model):
             if key in self.overrides:
                 return self.overrides[key]
+        return None
+
+    def table_price(self, provider: str, model: str) -> Decimal:
+        """The operator's price, else the built-in one; for a model without any, the dearest known."""
+        override = self.override(provider, model)
+        if override is not None:
+            return override
         if (provider, model) in self.prices:
             return self.prices[(provider, model)]
         same_model = [p for (_, m), p in self.prices.items() if m == model]
@@ -188,12 +196,30 @@ class QuotaService:
             return max(same_model)
         return max(self.prices.values(), default=Decimal(10))
 
-    async def estimate(self, provider: str, model: str, size: str | None) -> Decimal:
+    async def estimate(
+        self,
+        provider: str,
+        model: str,
+        size: str | None,
+        *,
+        megapixels: tuple[Decimal, Decimal] | None = None,
+    ) -> Decimal:
         """The most recent real charge for this provider, model and size; else the price table.
+
+        A model priced by the megapixel (FLUX.2), given `megapixels` (output, references), is held
+        at its per-megapixel price instead: references change its price, so the last charge for
+        the same size says little. The operator's `QUOTA_PRICES` still comes first.
 
         Cached: every command's precheck and every accepted job asks, and under load a read is a
         wait in the read connection's queue before a command can be acknowledged.
         """
+        if megapixels is not None:
+            per_mp = megapixel_price(model, provider)
+            override = self.override(provider, model)
+            if override is not None:
+                return override
+            if per_mp is not None:
+                return per_mp.cost(*megapixels)
         key = (provider, model, size)
         cached = self._last_prices.get(key)
         if cached is not None and cached[1] > time.monotonic():

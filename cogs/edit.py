@@ -1,4 +1,5 @@
-"""`/edit`: Kontext edit or composition from 1–4 reference images."""
+"""`/edit`: an edit or composition from reference images: 1–4 with Kontext, up to 8 with FLUX.2
+on BFL (4 on TTAPI and on klein; the catalogue counts each endpoint's slots)."""
 
 from __future__ import annotations
 
@@ -27,14 +28,20 @@ class Edit(commands.Cog):
         self.bot = bot
         set_choices(self.edit, "model", model_choices(bot, EDIT_KINDS))
 
-    @app_commands.command(name="edit", description="Edit an image, or combine up to four, with FLUX Kontext")
+    @app_commands.command(
+        name="edit", description="Edit an image, or combine up to eight, with FLUX Kontext or FLUX.2"
+    )
     @app_commands.describe(
         prompt="What to change or make, e.g. 'make it night' or 'put the cat from image 2 on the sofa'",
         image="The image to edit",
         image2="A second reference image (optional)",
         image3="A third reference image (optional)",
         image4="A fourth reference image (optional)",
-        model="flux-kontext-pro (default) or flux-kontext-max",
+        image5="A fifth reference image (FLUX.2 on BFL)",
+        image6="A sixth reference image (FLUX.2 on BFL)",
+        image7="A seventh reference image (FLUX.2 on BFL)",
+        image8="An eighth reference image (FLUX.2 on BFL)",
+        model="flux-kontext-pro (default), flux-kontext-max or a FLUX.2 model",
         aspect_ratio="Shape as W:H, from 21:9 to 9:21 (default: the image's)",
         seed="Same seed + same settings = same image",
         private="Show the result only to you (a private reply, later a DM); your /settings default",
@@ -48,13 +55,26 @@ class Edit(commands.Cog):
         image2: discord.Attachment | None = None,
         image3: discord.Attachment | None = None,
         image4: discord.Attachment | None = None,
+        image5: discord.Attachment | None = None,
+        image6: discord.Attachment | None = None,
+        image7: discord.Attachment | None = None,
+        image8: discord.Attachment | None = None,
         model: str | None = None,
         aspect_ratio: app_commands.Range[str, 3, 5] | None = None,
         seed: app_commands.Range[int, 0, 2**32 - 1] | None = None,
         private: bool | None = None,
     ) -> None:
         explicit = {"model": model, "aspect_ratio": aspect_ratio, "seed": seed}
-        attachments = {"image": image, "image2": image2, "image3": image3, "image4": image4}
+        attachments = {
+            "image": image,
+            "image2": image2,
+            "image3": image3,
+            "image4": image4,
+            "image5": image5,
+            "image6": image6,
+            "image7": image7,
+            "image8": image8,
+        }
         services = self.bot.services
         prefs = await start_preferences(
             services, interaction, option=private, prompt=prompt, kinds=EDIT_KINDS

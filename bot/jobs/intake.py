@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.encoding import as_base64, in_image_thread
+from bot.images import reference_pixels
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import JobPlan
 from bot.providers.base import ProviderRequest
+from bot.providers.catalog import IMAGE_FIELDS, megapixel_price, megapixels, output_megapixels
 from bot.quota import QuotaService
 from bot.store.db import Database
 from bot.store.deliveries import Delivery
@@ -29,9 +31,6 @@ from bot.store.retention import DiskAlmostFull, FreeSpace
 from bot.store.units import HoldRefused, store_new_job
 
 log = logging.getLogger(__name__)
-
-#: Request fields that carry images; kept out of the stored params and in `job_inputs` instead.
-IMAGE_FIELDS = ("image_prompt", "input_image", "input_image_2", "input_image_3", "input_image_4")
 
 
 def new_job_id() -> str:
@@ -111,11 +110,12 @@ class Intake:
         if self.space is not None:
             self.space.check()
         now = time.time()
+        # Request fields that carry images are kept out of the stored params, in `job_inputs` instead.
         encoded = [(n, new.request.body[n]) for n in IMAGE_FIELDS if isinstance(new.request.body.get(n), str)]
         # Megabytes of base64, kept as they will be sent (bot/encoding.py): only checked, in a worker
         # thread, a slice at a time, so commands are still acknowledged at once.
         images = [InputImage(name, await in_image_thread(as_base64, text)) for name, text in encoded]
-        job = await self._job(new, now)
+        job = await self._job(new, now, [text for _, text in encoded])
         hold = await self.quota.prepare_hold(job, role_ids=new.role_ids, enforce=new.enforce_quota)
         queue_limit = self.max_active_per_user() + self.max_queued_per_user if new.enforce_quota else None
         # The queue check, the job and the hold: one atomic unit, group-committed with the other
@@ -140,7 +140,7 @@ class Intake:
         log.info("job %s: accepted (%s on %s, estimate %s)", job.id, job.model, job.provider, job.estimate)
         return job
 
-    async def _job(self, new: NewJob, now: float) -> Job:
+    async def _job(self, new: NewJob, now: float, references: list[str]) -> Job:
         """The job's row as it will be stored: params without images, its estimate, a callback token."""
         body = {k: v for k, v in new.request.body.items() if k not in IMAGE_FIELDS}
         params = {
@@ -155,7 +155,12 @@ class Intake:
             or (f"{body['width']}x{body['height']}" if body.get("width") and body.get("height") else None)
             or body.get("aspect_ratio")
         )
-        estimate = await self.quota.estimate(new.provider, new.model, size)
+        pixels = None
+        if megapixel_price(new.model, new.provider) is not None:
+            # Priced by the megapixel (FLUX.2): the output's and each reference's, read from headers.
+            inputs = [megapixels(await in_image_thread(reference_pixels, text)) for text in references]
+            pixels = (output_megapixels(body, inputs), sum(inputs, start=megapixels(0)))
+        estimate = await self.quota.estimate(new.provider, new.model, size, megapixels=pixels)
         return Job(
             id=new.id or new_job_id(),
             seq=0,

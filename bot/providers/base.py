@@ -160,6 +160,22 @@ class ProviderNotFound(ProviderError):
     kind = "not_found"
 
 
+#: HTTP statuses a submit gets from an endpoint the provider has taken away (PROVIDERS-NEXT.md §5:
+#: what BFL answers is unconfirmed, so each of them counts).
+RETIRED_STATUSES = (404, 405, 410)
+
+
+class ProviderRetired(ProviderError):
+    """A submit answered 404, 405 or 410: the provider no longer offers this model. Definite: it
+    was not accepted, so nothing is charged and it is not sent again."""
+
+    kind = "retired"
+
+
+def retired(provider: str, status: int, detail: str) -> ProviderRetired:
+    return ProviderRetired(f"This model is no longer offered by {provider}.", status=status, detail=detail)
+
+
 class ResultDownloadError(ProviderError):
     """The finished image could not be fetched (expired link, too large, foreign host)."""
 

@@ -5,7 +5,11 @@ Facts absorbed here (shared/seeds/002, 004 and PROVIDERS.md):
 - the submit answer is `{id, polling_url}` plus, on current API versions, `cost` (credits), which
   is what the job is charged (else the public price from the model table);
 - always poll the returned `polling_url` (the global and multi-cluster hosts hand jobs to a
-  regional cluster); `/v1/get_result?id=` on the base host is only the fallback;
+  regional cluster); `/v1/get_result?id=` on the base host is only the fallback, used when an
+  answer has none (a FLUX.2 `AsyncWebhookResponse` to a submit with `webhook_url` has none);
+- FLUX.2 is priced by the megapixel: the answer's `cost` is charged; without one, the price per
+  megapixel of its `output_mp` and `input_mp` (PROVIDERS-NEXT.md §1);
+- a submit answered 404, 405 or 410 is a model BFL no longer offers (§5): not retried, no charge;
 - statuses are spelled exactly `Pending`, `Ready`, `Request Moderated`, `Content Moderated`,
   `Error`, `Task not found`; `result.sample` is a signed link that expires in ~10 minutes;
 - errors are `{"detail": ...}` where detail is a string or (422) a list of `{loc, msg, type}`;
@@ -29,6 +33,7 @@ from pydantic import SecretStr
 
 from bot.credits import parse_credits
 from bot.providers.base import (
+    RETIRED_STATUSES,
     Callback,
     HttpProvider,
     PollResult,
@@ -46,9 +51,10 @@ from bot.providers.base import (
     _host_allowed,
     parse_int,
     parse_retry_after,
+    retired,
     server_error,
 )
-from bot.providers.catalog import OPTION_NAMES
+from bot.providers.catalog import OPTION_NAMES, MegapixelPrice, output_megapixels
 
 STATUSES = {
     "Pending": ProviderStatus.PENDING,
@@ -78,6 +84,8 @@ class BFLProvider(HttpProvider):
     finetune_base_url: str = "https://api.us1.bfl.ai"
     #: Public prices by endpoint (credits), charged when the submit answer carries no `cost`.
     prices: dict[str, Decimal] = field(default_factory=dict)
+    #: Per-megapixel prices by endpoint (FLUX.2), likewise.
+    megapixel_prices: dict[str, MegapixelPrice] = field(default_factory=dict)
     name: str = "bfl"
     extra_result_hosts: tuple[str, ...] = RESULT_HOSTS
 
@@ -102,11 +110,14 @@ class BFLProvider(HttpProvider):
         status, headers, payload = await self._request(
             "POST", self._base_for(request) + request.endpoint, json_body=body
         )
-        if status == 404 and request.host == "finetune":
+        said = _detail_text(payload)
+        if status == 404 and request.host == "finetune" and "finetune" in said.lower():
             finetune = str(body.get("finetune_id", ""))[:80]
             raise ProviderInputError(
-                f"BFL does not know the finetune `{finetune}`", status=status, detail=_detail_text(payload)
+                f"BFL does not know the finetune `{finetune}`", status=status, detail=said
             )
+        if status in RETIRED_STATUSES:
+            raise retired("BFL", status, f"HTTP {status} to {request.endpoint}: {said[:200]}")
         self._check(status, headers, payload)
         if not isinstance(payload, dict) or not payload.get("id"):
             raise ProviderServerError(
@@ -116,12 +127,21 @@ class BFLProvider(HttpProvider):
         polling_url = payload.get("polling_url")
         cost = parse_credits(payload.get("cost"))
         if cost is None:
-            cost = self.prices.get(request.endpoint)
+            cost = self._public_price(request, payload)
         return Submission(
             provider_job_id=job_id,
             polling_url=str(polling_url) if polling_url else None,
             cost=cost,
         )
+
+    def _public_price(self, request: ProviderRequest, payload: dict[str, Any]) -> Decimal | None:
+        """What an answer without `cost` is charged: the public price, per megapixel for FLUX.2
+        (the answer's `output_mp` and `input_mp`, else the asked size and no reference counted)."""
+        per_mp = self.megapixel_prices.get(request.endpoint)
+        if per_mp is None:
+            return self.prices.get(request.endpoint)
+        output = parse_credits(payload.get("output_mp")) or output_megapixels(request.body, [])
+        return per_mp.cost(output, parse_credits(payload.get("input_mp")) or Decimal(0))
 
     async def poll(self, provider_job_id: str, polling_url: str | None = None) -> PollResult:
         if polling_url and self._may_poll(polling_url):

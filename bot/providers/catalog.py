@@ -9,8 +9,9 @@ own field constraints, so a new request model needs no extra message table).
 How a member's sizing habit meets each endpoint shape (chosen from the request model's fields):
 - `aspect_ratio` endpoints (Ultra, Kontext) take the ratio as is, checked to lie in 21:9…9:21;
   a width/height pair given there becomes its reduced ratio;
-- `width`/`height` endpoints get `--ar 16:9` as a pair of multiples of 32 near one megapixel,
-  inside 256–1440 (one side given: the other follows the ratio);
+- `width`/`height` endpoints get `--ar 16:9` as a pair near one megapixel, within the endpoint's
+  own `Sizing` (FLUX.1 and TTAPI: multiples of 32 inside 256–1440; BFL FLUX.2: multiples of 16,
+  at most 4 MP); one side given: the other follows the ratio;
 - `size` endpoints (TTAPI's legacy `/flux/generate`) get the allowed size nearest the ratio.
 """
 
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from decimal import ROUND_CEILING, Decimal
+from typing import Annotated, Any, ClassVar, Literal
 
 import annotated_types
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.errors import InvalidInput, typed
 from bot.providers.base import ProviderRequest
@@ -37,6 +38,35 @@ MIN_SIDE, MAX_SIDE, SIDE_STEP = 256, 1440, 32
 TARGET_PIXELS = 1024 * 1024
 #: TTAPI `/flux/generate` sizes (seed 003).
 LEGACY_SIZES = ("1024x1024", "1024x1792", "1792x1024")
+
+
+@dataclass(frozen=True, slots=True)
+class Sizing:
+    """How an endpoint bounds `width` and `height`: the sides, their step, and the pixels in all."""
+
+    min_side: int
+    max_side: int
+    step: int
+    max_pixels: int | None = None
+
+    def describe(self) -> str:
+        """`64–4096 px, multiples of 16, at most 4 MP`, for /models and messages."""
+        text = f"{self.min_side}–{self.max_side} px, multiples of {self.step}"
+        if self.max_pixels:
+            text += f", at most {self.max_pixels / 2**20:g} MP"
+        return text
+
+
+#: FLUX.1 endpoints, and TTAPI's FLUX.2 pages (seeds 001/002/004; PROVIDERS-NEXT.md §6).
+CLASSIC_SIZING = Sizing(MIN_SIDE, MAX_SIDE, SIDE_STEP)
+#: BFL FLUX.2: sides from 64 (spec), multiples of 16 and w×h ≤ 4 MP, i.e. 2048×2048 (doc).
+FLUX2_MAX_PIXELS = 2048 * 2048
+FLUX2_SIZING = Sizing(64, 4096, 16, FLUX2_MAX_PIXELS)
+#: Image slots a FLUX.2 endpoint may have: `input_image`, `input_image_2` … `input_image_8`.
+MAX_REFERENCES = 8
+IMAGE_SLOTS = ("input_image", *(f"input_image_{n}" for n in range(2, MAX_REFERENCES + 1)))
+#: Every request field that carries an image (kept out of stored params: `bot.jobs.intake`).
+IMAGE_FIELDS = ("image_prompt", *IMAGE_SLOTS)
 
 
 class ImageOptions(BaseModel):
@@ -73,10 +103,13 @@ class ImageOptions(BaseModel):
 # -- field types ----------------------------------------------------------------------------------
 
 
-def _multiple_of_32(value: int) -> int:
-    if value % SIDE_STEP:
-        raise ValueError(f"must be a multiple of {SIDE_STEP}")
-    return value
+def _multiple_of(step: int) -> AfterValidator:
+    def check(value: int) -> int:
+        if value % step:
+            raise ValueError(f"must be a multiple of {step}")
+        return value
+
+    return AfterValidator(check)
 
 
 def parse_ratio(value: str) -> tuple[int, int]:
@@ -94,12 +127,16 @@ def _ratio_in_bounds(value: str) -> str:
     return f"{w}:{h}"
 
 
-Side = Annotated[int, Field(ge=MIN_SIDE, le=MAX_SIDE), AfterValidator(_multiple_of_32)]
+Side = Annotated[int, Field(ge=MIN_SIDE, le=MAX_SIDE), _multiple_of(SIDE_STEP)]
+Flux2Side = Annotated[int, Field(ge=FLUX2_SIZING.min_side, le=FLUX2_SIZING.max_side), _multiple_of(16)]
 Steps = Annotated[int, Field(ge=1, le=50)]
 Guidance = Annotated[float, Field(ge=1.5, le=5)]
+Flux2Guidance = Annotated[float, Field(ge=1.5, le=10)]
 Interval = Annotated[float, Field(ge=1, le=4)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
 SafetyTolerance = Annotated[int, Field(ge=0, le=6)]
+#: FLUX.2 takes 0–5 (6 gets a 422 at BFL; TTAPI documents 6 but passes it on to BFL).
+Flux2SafetyTolerance = Annotated[int, Field(ge=0, le=5)]
 AspectRatio = Annotated[str, AfterValidator(_ratio_in_bounds)]
 Strength01 = Annotated[float, Field(ge=0, le=1)]
 Image = Annotated[str, Field(min_length=1)]
@@ -109,9 +146,10 @@ Image = Annotated[str, Field(min_length=1)]
 
 
 class _Request(BaseModel):
-    """Fields every `/bfl/v1/*` and BFL `/v1/*` endpoint documents."""
+    """Fields every FLUX.1 `/bfl/v1/*` and BFL `/v1/*` endpoint documents."""
 
     model_config = ConfigDict(extra="forbid")
+    sizing: ClassVar[Sizing] = CLASSIC_SIZING
 
     prompt: str = Field(min_length=1, max_length=4000)
     seed: Seed | None = None
@@ -184,10 +222,84 @@ class FinetunedRequest(_ImagePromptSized, _Sampling, _Finetune):  # finetune, st
     """BFL `/v1/flux-pro-finetuned` on the finetune host (seed 004)."""
 
 
+class _Flux2(BaseModel):
+    """FLUX.2 on BFL (`Flux2Inputs`, PROVIDERS-NEXT.md §1): no `aspect_ratio`, up to 8 references,
+    width/height in multiples of 16 within 4 MP, safety tolerance 0–5."""
+
+    model_config = ConfigDict(extra="forbid")
+    sizing: ClassVar[Sizing] = FLUX2_SIZING
+
+    prompt: str = Field(min_length=1, max_length=4000)
+    input_image: Image | None = None
+    input_image_2: Image | None = None
+    input_image_3: Image | None = None
+    input_image_4: Image | None = None
+    seed: Seed | None = None
+    width: Flux2Side | None = None
+    height: Flux2Side | None = None
+    safety_tolerance: Flux2SafetyTolerance | None = None
+    output_format: OutputFormat | None = None
+
+    @model_validator(mode="after")
+    def _within_pixels(self) -> _Flux2:
+        limit = self.sizing.max_pixels
+        if limit and self.width and self.height and self.width * self.height > limit:
+            raise ValueError(
+                f"`width` × `height` is {self.width}×{self.height}; at most {limit / 2**20:g} MP "
+                "(2048×2048) is allowed"
+            )
+        return self
+
+
+class _EightReferences(BaseModel):
+    input_image_5: Image | None = None
+    input_image_6: Image | None = None
+    input_image_7: Image | None = None
+    input_image_8: Image | None = None
+
+
+class Flux2Request(_EightReferences, _Flux2):
+    """BFL `/v1/flux-2-pro`, `/v1/flux-2-max`: prompt upsampling is on unless `disable_pup`."""
+
+    disable_pup: bool | None = None
+
+
+class Flux2FlexRequest(_EightReferences, _Flux2):
+    """BFL `/v1/flux-2-flex` (`Flux2FlexInputs`): `prompt_upsampling`, steps 1–50, guidance 1.5–10."""
+
+    prompt_upsampling: bool | None = None
+    steps: Steps | None = None
+    guidance: Flux2Guidance | None = None
+
+
+class Flux2KleinRequest(_Flux2):
+    """BFL `/v1/flux-2-klein-4b`, `-9b` (`Flux2KleinInputs`): 4 references, no upsampling control."""
+
+
+class TTAPIFlux2Request(BaseModel):
+    """TTAPI `/bfl/v1/flux-2-*` (PROVIDERS-NEXT.md §6): only the documented fields: 4 references,
+    width/height 256–1440 in multiples of 32, safety tolerance sent at most 5."""
+
+    model_config = ConfigDict(extra="forbid")
+    sizing: ClassVar[Sizing] = CLASSIC_SIZING
+
+    prompt: str = Field(min_length=1, max_length=4000)
+    input_image: Image | None = None
+    input_image_2: Image | None = None
+    input_image_3: Image | None = None
+    input_image_4: Image | None = None
+    seed: Seed | None = None
+    width: Side | None = None
+    height: Side | None = None
+    safety_tolerance: Flux2SafetyTolerance | None = None
+    output_format: OutputFormat | None = None
+
+
 class LegacyGenerateRequest(BaseModel):
     """TTAPI `/flux/generate`: `prompt`, `size`, `mode` (seed 003); `hookUrl` is added at submit."""
 
     model_config = ConfigDict(extra="forbid")
+    sizing: ClassVar[Sizing] = CLASSIC_SIZING
 
     prompt: str = Field(min_length=1, max_length=4000)
     mode: Literal["flux1-dev", "flux1-schnell", "flux1-pro"]
@@ -195,6 +307,40 @@ class LegacyGenerateRequest(BaseModel):
 
 
 # -- the table ------------------------------------------------------------------------------------
+
+
+#: Megapixels are counted to two decimals, as BFL's answers show them (`output_mp`, `input_mp`).
+MP_STEP = Decimal("0.01")
+#: What FLUX.2 makes when no size is asked for and no reference sets it (BFL's help centre).
+DEFAULT_OUTPUT_PIXELS = 1024 * 1024
+
+
+def megapixels(pixels: int) -> Decimal:
+    """Pixels as megapixels (10^6), rounded up to 0.01: a hold never falls short by rounding."""
+    return (Decimal(pixels) / Decimal(1_000_000)).quantize(MP_STEP, rounding=ROUND_CEILING)
+
+
+@dataclass(frozen=True, slots=True)
+class MegapixelPrice:
+    """BFL's FLUX.2 pricing (PROVIDERS-NEXT.md §1): the first output megapixel, then each further
+    megapixel of output *or input* (reference images)."""
+
+    first: Decimal
+    extra: Decimal
+
+    def cost(self, output_mp: Decimal, input_mp: Decimal = Decimal(0)) -> Decimal:
+        return self.first + max(Decimal(0), output_mp - 1) * self.extra + input_mp * self.extra
+
+    def describe(self) -> str:
+        """For `/models`: `3 credits for the first megapixel, 1.5 per further megapixel ...`."""
+        return (
+            f"{_credits(self.first)} credits for the first megapixel, "
+            f"{_credits(self.extra)} per further megapixel of output or reference"
+        )
+
+
+def _credits(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +351,21 @@ class Route:
     host: str = "default"  # "finetune": BFL's single-cluster host (BFL_FINETUNE_BASE_URL)
     #: Fields this endpoint always gets (e.g. the legacy `mode`); a member cannot override them.
     fixed: dict[str, Any] = field(default_factory=dict)
+    #: Priced by the megapixel (FLUX.2); `price` is then the price of one megapixel, no reference.
+    per_mp: MegapixelPrice | None = None
+    #: Why the provider may no longer serve it (PROVIDERS-NEXT.md §5), for `doctor`; None: current.
+    retiring: str | None = None
+
+    @property
+    def sizing(self) -> Sizing:
+        sizing: Sizing = getattr(self.request, "sizing", CLASSIC_SIZING)
+        return sizing
+
+    def references(self) -> int:
+        """How many reference images this endpoint takes (an image prompt counts as one)."""
+        fields = self.request.model_fields
+        slots = sum(1 for s in IMAGE_SLOTS if s in fields)
+        return slots or (1 if "image_prompt" in fields else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +399,21 @@ def _legacy(mode: str) -> dict[str, Route]:
     return {"ttapi": Route("/flux/generate", LegacyGenerateRequest, None, fixed={"mode": mode})}
 
 
+def _flux2(model: str, request: type[BaseModel], first: str, extra: str, *, ttapi: bool) -> dict[str, Route]:
+    """A FLUX.2 model: BFL `/v1/<model>` priced per megapixel; TTAPI `/bfl/v1/<model>` when it
+    serves it (its per-mode price is unpublished: learned from `data.quota`)."""
+    price = MegapixelPrice(Decimal(first), Decimal(extra))
+    routes = {"bfl": Route(f"/v1/{model}", request, price.first, per_mp=price)}
+    if ttapi:
+        routes = {"ttapi": Route(f"/bfl/v1/{model}", TTAPIFlux2Request), **routes}
+    return routes
+
+
+#: PROVIDERS-NEXT.md §5: what BFL has deprecated or dropped from its spec (shown by `doctor`).
+FINETUNING_DEPRECATED = "BFL deprecated its finetuning API on 31 Oct 2025 (no migration path)"
+FLUX_PRO_DROPPED = "missing from BFL's 2026 API specification and docs index (status unconfirmed)"
+
+
 MODELS: dict[str, ModelSpec] = {}
 
 
@@ -268,7 +444,10 @@ for _spec in [
         id="flux-pro",
         label="FLUX.1 [pro]",
         kind="generate",
-        routes=_bfl_family("flux-pro", FluxProRequest, None),
+        routes={
+            "ttapi": Route("/bfl/v1/flux-pro", FluxProRequest),
+            "bfl": Route("/v1/flux-pro", FluxProRequest, retiring=FLUX_PRO_DROPPED),
+        },
         typical_seconds=15.0,
         estimate=Decimal(5),
     ),
@@ -322,8 +501,53 @@ for _spec in [
         id="flux-pro-finetuned",
         label="FLUX.1 [pro] finetuned",
         kind="finetune",
-        routes={"bfl": Route("/v1/flux-pro-finetuned", FinetunedRequest, Decimal(6), host="finetune")},
+        routes={
+            "bfl": Route(
+                "/v1/flux-pro-finetuned",
+                FinetunedRequest,
+                Decimal(6),
+                host="finetune",
+                retiring=FINETUNING_DEPRECATED,
+            )
+        },
         typical_seconds=20.0,
+    ),
+    # FLUX.2 (PROVIDERS-NEXT.md §1, §6; PRODUCT.md "Image tools"): text to image, or an edit of up
+    # to 8 references (4 on TTAPI and on klein); `kind="edit"` puts them in `/imagine` and `/edit`.
+    ModelSpec(
+        id="flux-2-pro",
+        label="FLUX.2 [pro]",
+        kind="edit",
+        routes=_flux2("flux-2-pro", Flux2Request, "3", "1.5", ttapi=True),
+        typical_seconds=15.0,
+    ),
+    ModelSpec(
+        id="flux-2-max",
+        label="FLUX.2 [max]",
+        kind="edit",
+        routes=_flux2("flux-2-max", Flux2Request, "7", "3", ttapi=True),
+        typical_seconds=25.0,
+    ),
+    ModelSpec(
+        id="flux-2-flex",
+        label="FLUX.2 [flex]",
+        kind="edit",
+        routes=_flux2("flux-2-flex", Flux2FlexRequest, "5", "5", ttapi=True),
+        typical_seconds=25.0,
+    ),
+    ModelSpec(
+        id="flux-2-klein-4b",
+        label="FLUX.2 [klein] 4B",
+        kind="edit",
+        routes=_flux2("flux-2-klein-4b", Flux2KleinRequest, "1.4", "0.1", ttapi=False),
+        typical_seconds=5.0,
+    ),
+    ModelSpec(
+        id="flux-2-klein-9b",
+        label="FLUX.2 [klein] 9B",
+        kind="edit",
+        routes=_flux2("flux-2-klein-9b", Flux2KleinRequest, "1.5", "0.2", ttapi=False),
+        typical_seconds=8.0,
     ),
 ]:
     register(_spec)
@@ -337,11 +561,14 @@ OPTION_NAMES = {
     "input_image_2": "image2",
     "input_image_3": "image3",
     "input_image_4": "image4",
+    "input_image_5": "image5",
+    "input_image_6": "image6",
+    "input_image_7": "image7",
+    "input_image_8": "image8",
     "finetune_strength": "strength",
     "output_format": "format",
+    "disable_pup": "upsample",
 }
-
-IMAGE_SLOTS = ("input_image", "input_image_2", "input_image_3", "input_image_4")
 
 #: Fields the server sets by policy, not the member: dropped where an endpoint does not take them.
 POLICY_FIELDS = {"safety_tolerance"}
@@ -381,6 +608,39 @@ def route_prices(provider: str) -> dict[str, Decimal]:
     }
 
 
+def megapixel_prices(provider: str) -> dict[str, MegapixelPrice]:
+    """One provider's per-megapixel prices by endpoint (BFL's charge when an answer has no `cost`)."""
+    return {
+        route.endpoint: route.per_mp
+        for spec in MODELS.values()
+        for name, route in spec.routes.items()
+        if name == provider and route.per_mp is not None
+    }
+
+
+def megapixel_price(model_id: str, provider: str) -> MegapixelPrice | None:
+    """How a model is priced by the megapixel on this provider: its own published price, else the
+    same model's elsewhere (same credit unit: TTAPI's FLUX.2 prices are unpublished); None when
+    the model is priced per image."""
+    spec = MODELS.get(model_id)
+    if spec is None:
+        return None
+    own = spec.routes.get(provider)
+    if own is not None and own.per_mp is not None:
+        return own.per_mp
+    return next((r.per_mp for r in spec.routes.values() if r.per_mp is not None), None)
+
+
+def output_megapixels(body: dict[str, Any], input_mps: list[Decimal]) -> Decimal:
+    """The megapixels a FLUX.2 job will make: its width × height; without them, the first
+    reference's size (an edit follows its input) within 4 MP, else BFL's default 1024×1024."""
+    if body.get("width") and body.get("height"):
+        return megapixels(int(body["width"]) * int(body["height"]))
+    if input_mps:
+        return min(input_mps[0], megapixels(FLUX2_MAX_PIXELS))
+    return megapixels(DEFAULT_OUTPUT_PIXELS)
+
+
 def request_fields(options: ImageOptions) -> dict[str, Any]:
     """Provider field names for the member's options (the request model then keeps what it knows)."""
     fields: dict[str, Any] = {
@@ -405,8 +665,10 @@ def request_fields(options: ImageOptions) -> dict[str, Any]:
 
 
 def route_for(spec: ModelSpec, provider: str) -> Route:
-    """The route a provider serves the model on; the mock imitates the first real route."""
-    route = spec.routes.get(provider) or (next(iter(spec.routes.values())) if provider == "mock" else None)
+    """The route a provider serves the model on; the mock imitates BFL's route where there is one
+    (FLUX.2 takes the most there), else the first."""
+    imitated = spec.routes.get("bfl") or next(iter(spec.routes.values()))
+    route = spec.routes.get(provider) or (imitated if provider == "mock" else None)
     if route is None:
         raise InvalidInput(f"`{spec.id}` is not offered by {provider}.")
     return route
@@ -420,13 +682,16 @@ def build_request(spec: ModelSpec, provider: str, options: ImageOptions) -> Prov
     for name in POLICY_FIELDS:
         if name not in accepted:
             fields.pop(name, None)
-    _fit_size(spec, accepted, fields)
+    if "disable_pup" in accepted and "prompt_upsampling" in fields:
+        # FLUX.2 [pro]/[max] upsample unless told not to: `upsample: False` is `disable_pup: true`.
+        fields["disable_pup"] = True if fields.pop("prompt_upsampling") is False else None
+    _fit_size(spec, route, fields)
     unsupported = sorted(k for k in fields if k not in accepted and k not in spec.defaults)
     if unsupported:
         names = ", ".join(f"`{OPTION_NAMES.get(n, n)}`" for n in unsupported)
-        raise InvalidInput(f"{names} cannot be used with `{spec.id}`.")
+        raise InvalidInput(f"{names} cannot be used with `{spec.id}`{_on(spec, provider)}.")
     fields = {k: v for k, v in fields.items() if k in accepted}
-    _place_images(spec, accepted, fields, options.images)
+    _place_images(spec, provider, accepted, fields, options.images)
     if "image_prompt_strength" in fields and "image_prompt" not in fields:
         raise InvalidInput(f"`image_strength` needs an `image` to remix with `{spec.id}`.")
     fields.update(route.fixed)
@@ -438,15 +703,34 @@ def build_request(spec: ModelSpec, provider: str, options: ImageOptions) -> Prov
     return ProviderRequest(endpoint=endpoint, body=request.model_dump(exclude_none=True), host=route.host)
 
 
+def _on(spec: ModelSpec, provider: str) -> str:
+    """` on TTAPI` where the model's routes differ by provider, so the member knows why."""
+    requests = {route.request for route in spec.routes.values()}
+    return f" on {PROVIDER_NAMES.get(provider, provider)}" if len(requests) > 1 else ""
+
+
+#: Providers as members read their names.
+PROVIDER_NAMES = {"ttapi": "TTAPI", "bfl": "BFL", "mock": "the mock provider"}
+
+
 def _place_images(
-    spec: ModelSpec, accepted: dict[str, Any], fields: dict[str, Any], images: list[str]
+    spec: ModelSpec, provider: str, accepted: dict[str, Any], fields: dict[str, Any], images: list[str]
 ) -> None:
     if not images:
         return
     if "input_image" in accepted:
         slots = [s for s in IMAGE_SLOTS if s in accepted]
         if len(images) > len(slots):
-            raise InvalidInput(f"`{spec.id}` takes at most {len(slots)} reference images.")
+            elsewhere = [
+                f"{route.references()} on {PROVIDER_NAMES.get(name, name)}"
+                for name, route in spec.routes.items()
+                if name != provider and route.references() > len(slots)
+            ]
+            more = f" ({', '.join(elsewhere)})" if elsewhere else ""
+            raise InvalidInput(
+                f"`{spec.id}` takes at most {len(slots)} reference images{_on(spec, provider)}{more}; "
+                f"you attached {len(images)}. Nothing was charged."
+            )
         fields.update(zip(slots, images, strict=False))
         return
     if "image_prompt" not in accepted:
@@ -459,8 +743,9 @@ def _place_images(
 # -- sizing ---------------------------------------------------------------------------------------
 
 
-def _fit_size(spec: ModelSpec, accepted: dict[str, Any], fields: dict[str, Any]) -> None:
+def _fit_size(spec: ModelSpec, route: Route, fields: dict[str, Any]) -> None:
     """Turn the member's sizing (ratio, or width/height) into what this endpoint takes."""
+    accepted = route.request.model_fields
     ratio = fields.get("aspect_ratio")
     width, height = fields.get("width"), fields.get("height")
     if ratio is not None:
@@ -485,7 +770,9 @@ def _fit_size(spec: ModelSpec, accepted: dict[str, Any], fields: dict[str, Any])
         if width is not None and height is not None:
             raise InvalidInput("Give either `aspect_ratio` or `width` and `height`, not all three.")
         fields.pop("aspect_ratio")
-        fields["width"], fields["height"] = ratio_to_size(str(ratio), width=width, height=height)
+        fields["width"], fields["height"] = ratio_to_size(
+            str(ratio), width=width, height=height, sizing=route.sizing
+        )
         return
     if "size" in accepted:
         if width is not None or height is not None:
@@ -496,28 +783,42 @@ def _fit_size(spec: ModelSpec, accepted: dict[str, Any], fields: dict[str, Any])
             fields.setdefault("size", nearest_legacy_size(str(ratio)))
 
 
-def _round_side(value: float) -> int:
-    return int(min(MAX_SIDE, max(MIN_SIDE, round(value / SIDE_STEP) * SIDE_STEP)))
+#: The shortest side a size made from a ratio gets on any endpoint (BFL's help centre: 256).
+MIN_CHOSEN_SIDE = 256
 
 
-def ratio_to_size(ratio: str, *, width: int | None = None, height: int | None = None) -> tuple[int, int]:
-    """A width/height pair for a ratio: multiples of 32 inside 256–1440, about one megapixel
-    (or following the one side the member gave). Raises InvalidInput for an impossible ratio."""
+def ratio_to_size(
+    ratio: str,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    sizing: Sizing = CLASSIC_SIZING,
+) -> tuple[int, int]:
+    """A width/height pair for a ratio: multiples of the endpoint's step inside its sides (and its
+    pixel limit), about one megapixel, or following the one side the member gave. Raises
+    InvalidInput for a ratio those sides cannot make."""
     w, h = parse_ratio(ratio)
     r = w / h
-    low, high = MIN_SIDE / MAX_SIDE, MAX_SIDE / MIN_SIDE
-    if not low <= r <= high:
+    low_side = max(sizing.min_side, MIN_CHOSEN_SIDE)
+    high_side = sizing.max_side
+    if sizing.max_pixels:  # the long side of the most extreme shape still within the pixels
+        high_side = min(high_side, sizing.max_pixels // low_side)
+
+    def side(value: float) -> int:
+        return int(min(high_side, max(low_side, round(value / sizing.step) * sizing.step)))
+
+    if not low_side / high_side <= r <= high_side / low_side:
         raise InvalidInput(
-            f"`aspect_ratio` {ratio} cannot be made from sides of {MIN_SIDE}–{MAX_SIDE} pixels."
+            f"`aspect_ratio` {ratio} cannot be made from sides of {low_side}–{high_side} pixels."
         )
     if width is not None:
-        return width, _round_side(width / r)
+        return width, side(width / r)
     if height is not None:
-        return _round_side(height * r), height
-    out_w = _round_side(math.sqrt(TARGET_PIXELS * r))
-    out_h = _round_side(out_w / r)
-    if out_h in (MIN_SIDE, MAX_SIDE):  # the short/long side hit a bound: follow it instead
-        out_w = _round_side(out_h * r)
+        return side(height * r), height
+    out_w = side(math.sqrt(TARGET_PIXELS * r))
+    out_h = side(out_w / r)
+    if out_h in (low_side, high_side):  # the short/long side hit a bound: follow it instead
+        out_w = side(out_h * r)
     return out_w, out_h
 
 
@@ -545,12 +846,13 @@ def describe_validation_error(exc: ValidationError, request: type[BaseModel] | N
         ctx = error.get("ctx") or {}
         kind = error["type"]
         bounds = _bounds(request, name) if request is not None else _RANGES.get(name)
+        step = getattr(request, "sizing", CLASSIC_SIZING).step
         if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
             text = (
                 f"must be between {_num(bounds[0])} and {_num(bounds[1])}" if bounds else error["msg"].lower()
             )
             if name in ("width", "height"):
-                text += f" and a multiple of {SIDE_STEP}"
+                text += f" and a multiple of {step}"
         elif kind == "string_too_short" and name == "prompt":
             text = "cannot be empty"
         elif kind == "string_too_long":
@@ -563,6 +865,9 @@ def describe_validation_error(exc: ValidationError, request: type[BaseModel] | N
             text = "must be a number"
             if bounds:
                 text += f" between {_num(bounds[0])} and {_num(bounds[1])}"
+        elif not error["loc"]:  # a whole-request rule (FLUX.2's pixel limit): its own sentence
+            lines.append(error["msg"].removeprefix("Value error, ") + ".")
+            continue
         else:
             text = error["msg"].removeprefix("Value error, ")
             if name in ("width", "height") and bounds:

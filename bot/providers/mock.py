@@ -19,6 +19,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.encoding import in_image_thread
+from bot.images import reference_pixels
 from bot.providers.base import (
     Callback,
     PollResult,
@@ -29,6 +30,7 @@ from bot.providers.base import (
     ResultDownloadError,
     Submission,
 )
+from bot.providers.catalog import IMAGE_FIELDS, MegapixelPrice, megapixels, output_megapixels
 
 ASPECTS = {
     "21:9": (1568, 672),
@@ -47,10 +49,17 @@ class MockProvider(Provider):
     name = "mock"
 
     def __init__(
-        self, *, delay: float = 2.0, prices: dict[str, Decimal] | None = None, max_side: int = 1024
+        self,
+        *,
+        delay: float = 2.0,
+        prices: dict[str, Decimal] | None = None,
+        megapixel_prices: dict[str, MegapixelPrice] | None = None,
+        max_side: int = 1024,
     ) -> None:
         self.delay = delay
         self.prices = prices or {}
+        #: Models priced by the megapixel (FLUX.2): the mock charges what BFL would.
+        self.megapixel_prices = megapixel_prices or {}
         self.max_side = max_side
 
     def __repr__(self) -> str:
@@ -72,7 +81,15 @@ class MockProvider(Provider):
             "f": body.get("output_format") or "png",
         }
         token = base64.urlsafe_b64encode(json.dumps(ticket, separators=(",", ":")).encode()).decode()
-        return Submission(provider_job_id="mock-" + token, cost=self.prices.get(request.endpoint))
+        return Submission(provider_job_id="mock-" + token, cost=await self._cost(request))
+
+    async def _cost(self, request: ProviderRequest) -> Decimal | None:
+        per_mp = self.megapixel_prices.get(request.endpoint)
+        if per_mp is None:
+            return self.prices.get(request.endpoint)
+        images = [str(request.body[n]) for n in IMAGE_FIELDS if request.body.get(n)]
+        inputs = [megapixels(await in_image_thread(reference_pixels, text)) for text in images]
+        return per_mp.cost(output_megapixels(request.body, inputs), sum(inputs, start=megapixels(0)))
 
     async def poll(self, provider_job_id: str, polling_url: str | None = None) -> PollResult:
         ticket = _ticket(provider_job_id)
@@ -86,7 +103,8 @@ class MockProvider(Provider):
             raw_status="Ready",
             image_url="mock://" + provider_job_id,
             seed=int(ticket["s"]),
-            cost=self.prices.get(str(ticket["m"])),
+            # Per-megapixel models were priced at submit, as BFL does (the job keeps that cost).
+            cost=None if str(ticket["m"]) in self.megapixel_prices else self.prices.get(str(ticket["m"])),
         )
 
     async def download(self, url: str) -> bytes:

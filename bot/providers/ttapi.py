@@ -1,7 +1,9 @@
 """TTAPI's Flux API: `/bfl/v1/*` (office format), `/flux/generate` (legacy) and `/flux/fetch`.
 
 Quirks absorbed here (see shared/seeds and PROVIDERS.md): the submit answer names the id `jobId`
-or `job_id` (or puts `jobId` at the top level); the finished job's `quota` is a string; `data.mode`
+or `job_id` (or puts `jobId` at the top level); the finished job's `quota` is a string (FLUX.2 included: its
+per-mode prices are unpublished, PROVIDERS-NEXT.md §6); a submit answered 404, 405 or 410 is a
+model TTAPI no longer offers (not retried, no charge); `data.mode`
 may be spelled differently from the requested mode, so it is never compared; errors come in the
 envelope `{"status": "FAILED", "message": ..., "data": null}` with an HTTP status.
 """
@@ -15,6 +17,7 @@ from pydantic import SecretStr
 
 from bot.credits import parse_credits
 from bot.providers.base import (
+    RETIRED_STATUSES,
     Callback,
     HttpProvider,
     PollResult,
@@ -31,6 +34,7 @@ from bot.providers.base import (
     Submission,
     parse_int,
     parse_retry_after,
+    retired,
     server_error,
 )
 
@@ -67,6 +71,9 @@ class TTAPIProvider(HttpProvider):
         status, headers, payload = await self._request(
             "POST", self.base_url + request.endpoint, json_body=body
         )
+        if status in RETIRED_STATUSES:
+            said = str(payload.get("message") or "") if isinstance(payload, dict) else ""
+            raise retired("TTAPI", status, f"HTTP {status} to {request.endpoint}: {said[:200]}")
         data = self._check(status, headers, payload)
         job_id = _job_id(payload, data)
         if not job_id:

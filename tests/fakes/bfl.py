@@ -12,6 +12,14 @@
 - Errors: `{"detail": "..."}` or, for 422, `{"detail": [{"loc", "msg", "type"}, ...]}`; 402, 403,
   429 with `Retry-After`, 500, 503. The fake validates the documented ranges itself (422), so a
   client that sends something out of range is caught even if its own checks are wrong.
+- FLUX.2 (`/v1/flux-2-pro`, `-max`, `-flex`, `-klein-4b`, `-klein-9b`; PROVIDERS-NEXT.md §1) is
+  validated strictly: only its documented fields (an unknown one is a 422, as `extra="forbid"`),
+  width/height from 64 in multiples of 16 within 4 MP, safety tolerance 0–5, up to 8 references
+  (4 on klein), `disable_pup` on pro/max, `prompt_upsampling`, steps 1–50 and guidance 1.5–10 on
+  flex. Its `cost` is BFL's per-megapixel price of the output and the references (their size read
+  from the images), with `input_mp` and `output_mp` beside it. With `webhook_answer` and a
+  `webhook_url`, the submit answer is an `AsyncWebhookResponse`: no `polling_url`.
+- `retired`: endpoints (`flux-pro`, ...) that answer a submit with the HTTP status given there.
 - `GET /v1/credits` → `{"credits": n}`.
 - With `webhook_url`, the finished result is POSTed there with `X-Webhook-Secret: <webhook_secret>`
   (the SDK's scheme) and/or `X-BFL-Signature: sha256=<hmac of the body>` (`signature_mode`;
@@ -24,10 +32,12 @@ Tests script it like the fake TTAPI: `fake.error_next(...)`, `fake.outcome_next(
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import io
 import json
+import math
 import ssl
 import time
 import uuid
@@ -95,6 +105,25 @@ _RANGES: dict[str, tuple[float, float]] = {
 }
 _INTEGERS = {"width", "height", "steps", "safety_tolerance", "seed"}
 
+#: FLUX.2 on BFL (PROVIDERS-NEXT.md §1): fields each endpoint documents, and its price per MP.
+_FLUX2_COMMON = {"prompt", "seed", "width", "height", "safety_tolerance", "output_format"}
+_WEBHOOK = {"webhook_url", "webhook_secret"}
+_SLOTS = ["input_image", *(f"input_image_{n}" for n in range(2, 9))]
+FLUX2: dict[str, tuple[set[str], int, tuple[float, float]]] = {
+    "flux-2-pro": (_FLUX2_COMMON | {"disable_pup"}, 8, (3, 1.5)),
+    "flux-2-max": (_FLUX2_COMMON | {"disable_pup"}, 8, (7, 3)),
+    "flux-2-flex": (_FLUX2_COMMON | {"prompt_upsampling", "steps", "guidance"}, 8, (5, 5)),
+    "flux-2-klein-4b": (_FLUX2_COMMON, 4, (1.4, 0.1)),
+    "flux-2-klein-9b": (_FLUX2_COMMON, 4, (1.5, 0.2)),
+}
+_FLUX2_RANGES: dict[str, tuple[float, float]] = {
+    "width": (64, 4096),
+    "height": (64, 4096),
+    "safety_tolerance": (0, 5),
+    "steps": (1, 50),
+    "guidance": (1.5, 10),
+}
+
 
 class FakeBFL:
     def __init__(
@@ -122,6 +151,10 @@ class FakeBFL:
         self.polling_prefix = polling_prefix
         #: When set, only these finetune ids exist (others: 404).
         self.finetunes: set[str] | None = None
+        #: Endpoints BFL has taken away: model → the HTTP status a submit gets (404, 405, 410).
+        self.retired: dict[str, int] = {}
+        #: Answer a submit carrying `webhook_url` as FLUX.2's `AsyncWebhookResponse` (no polling_url).
+        self.webhook_answer = False
         self.jobs: dict[str, FakeBFLJob] = {}
         self.requests: list[Recorded] = []
         self.callbacks_sent: list[tuple[str, dict[str, str], bytes]] = []
@@ -228,7 +261,9 @@ class FakeBFL:
                 {"detail": [{"loc": ["body"], "msg": "Field required", "type": "missing"}]}, status=422
             )
         model = request.match_info["model"]
-        problems = validate_body(model, body)
+        if model in self.retired:
+            return web.json_response({"detail": "Not Found"}, status=self.retired[model])
+        problems = validate_flux2(model, body) if model in FLUX2 else validate_body(model, body)
         if problems:
             return web.json_response({"detail": problems}, status=422)
         if (
@@ -253,7 +288,11 @@ class FakeBFL:
             delay = 0.0 if job.outcome == REQUEST_MODERATED else job.duration
             asyncio.get_running_loop().call_later(delay, self._send_callback, job)
         answer: dict[str, Any] = {"id": job.id, "polling_url": self.polling_url(job.id)}
-        if self.cost is not None:
+        if self.webhook_answer and job.callback:
+            answer = {"id": job.id, "status": PENDING, "webhook_url": job.callback}
+        if model in FLUX2 and self.cost is not None:
+            answer.update(flux2_price(model, body))
+        elif self.cost is not None:
             width, height = int(body.get("width") or 1024), int(body.get("height") or 768)
             answer.update(
                 cost=self.cost,
@@ -376,7 +415,7 @@ class FakeBFL:
 
 
 def _images(body: dict[str, Any]) -> list[str]:
-    keys = ("image_prompt", "input_image", "input_image_2", "input_image_3", "input_image_4")
+    keys = ("image_prompt", *_SLOTS)
     return [body[k] for k in keys if body.get(k)]
 
 
@@ -421,6 +460,66 @@ def validate_body(model: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         add("finetune_id", "Field required", "missing")
     if model.startswith("flux-kontext") and not body.get("prompt"):
         add("prompt", "Field required", "missing")
+    return problems
+
+
+def _pixels(text: str) -> int:
+    with Image.open(io.BytesIO(base64.b64decode(text))) as image:
+        return image.width * image.height
+
+
+def flux2_price(model: str, body: dict[str, Any]) -> dict[str, Any]:
+    """`cost`, `input_mp`, `output_mp` as BFL answers them: the first output MP, then each further
+    MP of output or input at the per-MP price; megapixels to two decimals (rounded up)."""
+    first, extra = FLUX2[model][2]
+    inputs = [_pixels(body[k]) for k in _SLOTS if body.get(k)]
+    if body.get("width") and body.get("height"):
+        output = int(body["width"]) * int(body["height"])
+    else:
+        output = min(inputs[0], 2048 * 2048) if inputs else 1024 * 1024
+
+    def mp(pixels: int) -> float:
+        return math.ceil(pixels / 10_000) / 100
+
+    input_mp = round(sum(mp(p) for p in inputs), 2)
+    output_mp = mp(output)
+    cost = first + max(0.0, output_mp - 1) * extra + input_mp * extra
+    return {"cost": round(cost, 4), "input_mp": input_mp, "output_mp": output_mp}
+
+
+def validate_flux2(model: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """FLUX.2's 422 details: unknown fields, ranges, multiples of 16, 4 MP, references per model."""
+    fields, slots, _ = FLUX2[model]
+    allowed = fields | _WEBHOOK | set(_SLOTS[:slots])
+    problems: list[dict[str, Any]] = []
+
+    def add(name: str, msg: str, kind: str) -> None:
+        problems.append({"loc": ["body", name], "msg": msg, "type": kind})
+
+    if not body.get("prompt"):
+        add("prompt", "Field required", "missing")
+    for name, value in body.items():
+        if name not in allowed:
+            add(name, "Extra inputs are not permitted", "extra_forbidden")
+            continue
+        if value is None:
+            continue
+        if name in _INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
+            add(name, "Input should be a valid integer", "int_type")
+            continue
+        if name in _FLUX2_RANGES:
+            low, high = _FLUX2_RANGES[name]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                add(name, f"Input should be between {low} and {high}", "value_error")
+            elif name in ("width", "height") and value % 16:
+                add(name, "Value error, must be a multiple of 16", "value_error")
+        if name in ("disable_pup", "prompt_upsampling") and not isinstance(value, bool):
+            add(name, "Input should be a valid boolean", "bool_type")
+    if body.get("output_format") not in (None, "jpeg", "png", "webp"):
+        add("output_format", "Input should be 'jpeg', 'png' or 'webp'", "enum")
+    width, height = body.get("width"), body.get("height")
+    if isinstance(width, int) and isinstance(height, int) and width * height > 2048 * 2048:
+        add("width", "width × height must be at most 4 megapixels", "value_error")
     return problems
 
 

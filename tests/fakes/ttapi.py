@@ -6,6 +6,11 @@
   duration; the finished JSON has `quota` and `seed` as strings and an `imageUrl` this server serves.
 - Errors use the envelope `{"status": "FAILED", "message": ..., "data": null}` with 400/401/402/429.
 - Result links expire after `link_ttl` seconds (403), as provider CDN links do.
+- FLUX.2 (`/bfl/v1/flux-2-pro`, `-max`, `-flex`; PROVIDERS-NEXT.md §6) takes only its documented
+  fields, strictly: `prompt`, `input_image`…`input_image_4`, `image_prompt`, `width`/`height`
+  (256–1440, multiples of 32), `seed`, `output_format` (jpeg, png), `safety_tolerance` (0–6),
+  `webhook_url`; anything else is a 400 "Parameter error". `retired` endpoints answer a submit with
+  the HTTP status given there (404, 405, 410).
 - With a `webhook_url`/`hookUrl`, the finished JSON is POSTed there too.
 
 Tests script it: `fake.fail_next(...)`, `fake.error_next(...)`, `fake.duration = ...`, and for the
@@ -34,6 +39,30 @@ from tests.fakes.loopback import serve_on_loopback
 
 #: Endpoints documented on the newest page, whose submit answer says `job_id` instead of `jobId`.
 JOB_ID_SNAKE = {"flux-pro"}
+
+#: TTAPI's FLUX.2 pages: the endpoints and the fields they document.
+FLUX2 = {"flux-2-pro", "flux-2-max", "flux-2-flex"}
+FLUX2_FIELDS = {
+    "prompt", "input_image", "input_image_2", "input_image_3", "input_image_4", "image_prompt",
+    "width", "height", "seed", "output_format", "safety_tolerance", "webhook_url",
+}  # fmt: skip
+
+
+def flux2_problem(body: dict[str, Any]) -> str | None:
+    """Why TTAPI would refuse this FLUX.2 body (a 400 "Parameter error: ..."), or None."""
+    unknown = sorted(set(body) - FLUX2_FIELDS)
+    if unknown:
+        return f"unknown field {unknown[0]}"
+    for side in ("width", "height"):
+        value = body.get(side)
+        if value is not None and (not isinstance(value, int) or not 256 <= value <= 1440 or value % 32):
+            return f"{side} must be 256-1440, a multiple of 32"
+    tolerance = body.get("safety_tolerance")
+    if tolerance is not None and (not isinstance(tolerance, int) or not 0 <= tolerance <= 6):
+        return "safety_tolerance must be 0-6"
+    if body.get("output_format") not in (None, "jpeg", "png"):
+        return "output_format must be jpeg or png"
+    return None
 
 
 @dataclass
@@ -83,6 +112,8 @@ class FakeTTAPI:
         self.callbacks_sent = 0
         #: Per-job duration when set (job index → seconds), else `duration` (e.g. per-model timings).
         self.duration_for: Any = None
+        #: Endpoints TTAPI has taken away: model → the HTTP status a submit gets.
+        self.retired: dict[str, int] = {}
         self.jobs: dict[str, FakeJob] = {}
         self.requests: list[Recorded] = []
         self._errors: deque[tuple[str, int, str, dict[str, str]]] = deque()
@@ -168,8 +199,13 @@ class FakeTTAPI:
         if not isinstance(body, dict) or not body.get("prompt"):
             return self._envelope(400, "Parameter error")
         endpoint = request.match_info.get("model", "generate")
+        if endpoint in self.retired:
+            return self._envelope(self.retired[endpoint], "Not Found")
         if request.path == "/flux/generate" and (not body.get("mode") or not body.get("size")):
             return self._envelope(400, "Parameter error")
+        problem = flux2_problem(body) if endpoint in FLUX2 else None
+        if problem is not None:
+            return self._envelope(400, f"Parameter error: {problem}")
         job = FakeJob(
             id=str(uuid.uuid4()),
             endpoint=endpoint,

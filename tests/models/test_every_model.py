@@ -33,6 +33,8 @@ class Case:
     charged: str
     files: dict[str, bytes] = field(default_factory=dict)
     host: str = "default"
+    #: The hold, when it is known exactly beforehand (BFL's per-megapixel FLUX.2 prices).
+    held: str | None = None
 
 
 def office(model: str, provider: str) -> str:
@@ -178,6 +180,7 @@ def cases() -> list[Case]:
                 "5",
             )
         )
+    found += flux2_cases()
     found.append(
         Case(
             "flux-pro-finetuned",
@@ -210,6 +213,137 @@ def cases() -> list[Case]:
         )
     )
     return found
+
+
+#: Eight references, each 64×48 (0.01 MP, rounded up as BFL's answers round).
+EIGHT = [png(colour=(20 * n, 200 - 20 * n, 90)) for n in range(8)]
+
+
+def flux2_cases() -> list[Case]:
+    """FLUX.2: no aspect_ratio (a ratio becomes width × height, in multiples of 16 within 4 MP on
+    BFL, of 32 within 256–1440 on TTAPI), up to 8 references on BFL, 4 on TTAPI. BFL charges its
+    per-megapixel `cost` (first MP + each further MP of output or input), and the hold is the same
+    per-megapixel price; TTAPI charges its `data.quota`."""
+    refs = {f"image{n}" if n > 1 else "image": data for n, data in enumerate(EIGHT, start=1)}
+    slots = {f"input_image_{n}" if n > 1 else "input_image": b64(d) for n, d in enumerate(EIGHT, start=1)}
+    return [
+        Case(
+            "flux-2-pro",
+            "ttapi",
+            "imagine",
+            {"prompt": "a harbour --ar 16:9", "model": "flux-2-pro"},
+            "/bfl/v1/flux-2-pro",
+            {"prompt": "a harbour", "width": 1376, "height": 768, "safety_tolerance": 2},
+            "5",
+        ),
+        Case(
+            "flux-2-pro",
+            "bfl",
+            "edit",
+            {"prompt": "all eight at one table", "model": "flux-2-pro"},
+            "/v1/flux-2-pro",
+            # the output follows the first reference: 0.01 MP; 8 references of 0.01 MP at 1.5 each
+            {"prompt": "all eight at one table", **slots, "safety_tolerance": 2},
+            "3.12",
+            files=refs,
+            held="3.12",
+        ),
+        Case(
+            "flux-2-max",
+            "ttapi",
+            "edit",
+            {"prompt": "a quartet", "model": "flux-2-max", "aspect_ratio": "1:1"},
+            "/bfl/v1/flux-2-max",
+            {
+                "prompt": "a quartet",
+                **{k: v for k, v in slots.items() if k[-1] in "e234"},
+                "width": 1024,
+                "height": 1024,
+                "safety_tolerance": 2,
+            },
+            "5",
+            files={k: v for k, v in refs.items() if k in ("image", "image2", "image3", "image4")},
+        ),
+        Case(
+            "flux-2-max",
+            "bfl",
+            "imagine",
+            {"prompt": "a glacier", "model": "flux-2-max", "width": 2048, "height": 1024, "upsample": False},
+            "/v1/flux-2-max",
+            # 2048×1024 = 2.10 MP: 7 + 1.10 × 3; `upsample: False` is `disable_pup`
+            {
+                "prompt": "a glacier",
+                "width": 2048,
+                "height": 1024,
+                "safety_tolerance": 2,
+                "disable_pup": True,
+            },
+            "10.3",
+            held="10.3",
+        ),
+        Case(
+            "flux-2-flex",
+            "ttapi",
+            "imagine",
+            {"prompt": "a fox --seed 3", "model": "flux-2-flex"},
+            "/bfl/v1/flux-2-flex",
+            {"prompt": "a fox", "seed": 3, "safety_tolerance": 2},
+            "5",
+        ),
+        Case(
+            "flux-2-flex",
+            "bfl",
+            "imagine",
+            {
+                "prompt": "a poster --ar 9:16 --steps 30",
+                "model": "flux-2-flex",
+                "guidance": 7.5,
+                "upsample": True,
+            },
+            "/v1/flux-2-flex",
+            # 768×1360 = 1.05 MP: 5 + 0.05 × 5
+            {
+                "prompt": "a poster",
+                "width": 768,
+                "height": 1360,
+                "safety_tolerance": 2,
+                "prompt_upsampling": True,
+                "steps": 30,
+                "guidance": 7.5,
+            },
+            "5.25",
+            held="5.25",
+        ),
+        Case(
+            "flux-2-klein-4b",
+            "bfl",
+            "imagine",
+            {"prompt": "in this style", "model": "flux-2-klein-4b"},
+            "/v1/flux-2-klein-4b",
+            # the image prompt is FLUX.2's first reference: 1.4 + 0.01 × 0.1
+            {"prompt": "in this style", "input_image": b64(RED), "safety_tolerance": 2},
+            "1.401",
+            files={"image": RED},
+            held="1.401",
+        ),
+        Case(
+            "flux-2-klein-9b",
+            "bfl",
+            "imagine",
+            {"prompt": "a kite --format png --ar 1:1", "model": "flux-2-klein-9b"},
+            "/v1/flux-2-klein-9b",
+            # 1024×1024 = 1.05 MP: 1.5 + 0.05 × 0.2
+            {
+                "prompt": "a kite",
+                "width": 1024,
+                "height": 1024,
+                "safety_tolerance": 2,
+                "output_format": "png",
+            },
+            "1.51",
+            held="1.51",
+        ),
+    ]
 
 
 CASES = cases()
@@ -262,3 +396,5 @@ async def test_every_model_from_command_to_posted_image(
     assert job.state is JobState.DELIVERED
     assert job.provider == case.provider
     assert job.cost == Decimal(case.charged)
+    if case.held is not None:
+        assert job.estimate == Decimal(case.held)

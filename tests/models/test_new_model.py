@@ -1,4 +1,4 @@
-"""Adding a model (say a FLUX.2 mode) is one entry in the table: nothing else changes."""
+"""Adding a model (say a future FLUX mode) is one entry in the table: nothing else changes."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import pytest
 from bot.providers.catalog import MODELS, FluxPro11Request, ModelSpec, Route
 from tests.conftest import finish_jobs, refusals
 
-#: The one entry (TTAPI's newer pages list `flux-2-pro`; BFL serves `/v1/flux-2-pro`).
+#: The one entry: a model neither provider serves yet, on both of them.
 FLUX2 = ModelSpec(
-    id="flux-2-pro",
-    label="FLUX.2 [pro]",
+    id="flux-next-pro",
+    label="FLUX next [pro]",
     kind="generate",
     routes={
-        "ttapi": Route("/bfl/v1/flux-2-pro", FluxPro11Request),
-        "bfl": Route("/v1/flux-2-pro", FluxPro11Request, Decimal(3)),
+        "ttapi": Route("/bfl/v1/flux-next-pro", FluxPro11Request),
+        "bfl": Route("/v1/flux-next-pro", FluxPro11Request, Decimal(3)),
     },
 )
 
@@ -41,18 +41,18 @@ async def test_a_new_entry_is_offered_validated_sent_and_priced(
     _, channel, alice = guild_setup
     imagine = simcord_env.bot.tree.get_command("imagine")
     (model,) = [o for o in imagine.to_dict(simcord_env.bot.tree)["options"] if o["name"] == "model"]
-    assert "flux-2-pro" in [c["value"] for c in model["choices"]]
-    assert running.quota.prices[("ttapi", "flux-2-pro")] == Decimal(3)  # BFL's price, same unit
+    assert "flux-next-pro" in [c["value"] for c in model["choices"]]
+    assert running.quota.prices[("ttapi", "flux-next-pro")] == Decimal(3)  # BFL's price, same unit
 
-    refused = await alice.slash(channel, "imagine", prompt="a cat --ar 16:9 --steps 9", model="flux-2-pro")
-    assert "`steps` cannot be used with `flux-2-pro`" in refused.response.content
+    refused = await alice.slash(channel, "imagine", prompt="a cat --ar 16:9 --steps 9", model="flux-next-pro")
+    assert "`steps` cannot be used with `flux-next-pro`" in refused.response.content
     assert len(refusals(simcord_env)) == 1
 
-    result = await alice.slash(channel, "imagine", prompt="a cat --ar 16:9", model="flux-2-pro")
+    result = await alice.slash(channel, "imagine", prompt="a cat --ar 16:9", model="flux-next-pro")
     await finish_jobs(simcord_env, running)
 
     assert len(result.response.attachments) == 1
     fake = fake_ttapi if default_provider == "ttapi" else fake_bfl
     (submit,) = fake.submits()
-    assert submit.path == ("/bfl/v1/flux-2-pro" if default_provider == "ttapi" else "/v1/flux-2-pro")
+    assert submit.path == ("/bfl/v1/flux-next-pro" if default_provider == "ttapi" else "/v1/flux-next-pro")
     assert submit.body == {"prompt": "a cat", "width": 1376, "height": 768, "safety_tolerance": 2}

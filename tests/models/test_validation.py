@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import simcord
@@ -13,6 +14,7 @@ from bot.discord.options import model_choices
 from bot.errors import InvalidInput
 from bot.jobs.plan import plan_job
 from bot.providers.catalog import (
+    FLUX2_SIZING,
     LEGACY_SIZES,
     MODELS,
     FinetunedRequest,
@@ -79,7 +81,68 @@ CATALOG_VIOLATIONS = [
     ("flux-pro-1.1", {"images": ["AA=="] * 2}, "takes one reference image; use `/edit`"),
     ("flux1-dev", {"images": ["AA=="]}, "`flux1-dev` does not take a reference image."),
     ("flux-pro-1.1", {"output_format": "gif"}, "output_format"),  # not even a known format
+    # FLUX.2 on BFL: its own ranges (the first route of flux-2-pro/max/flex is TTAPI's, see below)
+    ("flux-2-klein-4b", {"width": 1000}, "`width` must be a multiple of 16 (between 64 and 4096)."),
+    ("flux-2-klein-4b", {"width": 32}, "`width` must be between 64 and 4096 and a multiple of 16."),
+    ("flux-2-klein-9b", {"width": 4096, "height": 2048}, "at most 4 MP (2048×2048) is allowed."),
+    ("flux-2-klein-9b", {"safety_tolerance": 6}, "`safety_tolerance` must be between 0 and 5."),
+    ("flux-2-klein-9b", {"steps": 20}, "`steps` cannot be used with `flux-2-klein-9b`."),
+    ("flux-2-klein-9b", {"upsample": True}, "`upsample` cannot be used with `flux-2-klein-9b`."),
+    ("flux-2-klein-4b", {"images": ["AA=="] * 5}, "`flux-2-klein-4b` takes at most 4 reference images;"),
+    # FLUX.2 on TTAPI: only the documented fields, 256–1440 in multiples of 32, 4 references
+    ("flux-2-pro", {"width": 1024, "height": 1000}, "`height` must be a multiple of 32"),
+    ("flux-2-pro", {"images": ["AA=="] * 5}, "at most 4 reference images on TTAPI (8 on BFL)"),
+    ("flux-2-max", {"upsample": False}, "`upsample` cannot be used with `flux-2-max` on TTAPI."),
+    ("flux-2-flex", {"steps": 20}, "`steps` cannot be used with `flux-2-flex` on TTAPI."),
 ]
+
+FLUX2_BFL_VIOLATIONS = [
+    ("flux-2-pro", {"images": ["AA=="] * 9}, "`flux-2-pro` takes at most 8 reference images on BFL;"),
+    ("flux-2-flex", {"guidance": 10.5}, "`guidance` must be between 1.5 and 10."),
+    ("flux-2-flex", {"steps": 51}, "`steps` must be between 1 and 50."),
+    ("flux-2-max", {"aspect_ratio": "16:9", "width": 1024, "height": 768}, "not all three"),
+    ("flux-2-pro", {"width": 2064, "height": 2048}, "at most 4 MP"),
+    ("flux-2-pro", {"aspect_ratio": "50:1"}, "cannot be made from sides of 256–"),
+]
+
+
+@pytest.mark.parametrize(("model", "options", "expected"), FLUX2_BFL_VIOLATIONS)
+def test_flux2_on_bfl_has_its_own_ranges(model, options, expected):
+    with pytest.raises(InvalidInput) as caught:
+        build_request(MODELS[model], "bfl", ImageOptions(prompt="a cat", **options))
+    assert expected in caught.value.message
+
+
+@pytest.mark.parametrize("ratio", ["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21", "4:1"])
+def test_flux2_on_bfl_gets_a_ratio_as_multiples_of_16_within_4_mp(ratio):
+    for model in ("flux-2-pro", "flux-2-max", "flux-2-flex", "flux-2-klein-4b", "flux-2-klein-9b"):
+        body = build_request(MODELS[model], "bfl", ImageOptions(prompt="a", aspect_ratio=ratio)).body
+        assert "aspect_ratio" not in body
+        width, height = body["width"], body["height"]
+        w, h = (int(x) for x in ratio.split(":"))
+        assert width % 16 == 0
+        assert height % 16 == 0
+        assert width * height <= 2048 * 2048
+        assert abs(math.log((width / height) / (w / h))) < 0.03
+    on_ttapi = build_request(
+        MODELS["flux-2-pro"], "ttapi", ImageOptions(prompt="a", aspect_ratio="16:9")
+    ).body
+    assert (on_ttapi["width"], on_ttapi["height"]) == (1376, 768)  # TTAPI's 256–1440 in 32s
+    assert (body["width"], body["height"]) == ratio_to_size(ratio, sizing=FLUX2_SIZING)
+
+
+def test_flux2_bounds_are_allowed_and_upsample_maps_to_each_endpoint():
+    def body(model: str, provider: str, **options: Any) -> dict[str, Any]:
+        return build_request(MODELS[model], provider, ImageOptions(prompt="a", **options)).body
+
+    assert body("flux-2-pro", "bfl", width=2048, height=2048, safety_tolerance=5)["width"] == 2048
+    assert body("flux-2-pro", "bfl", width=64, height=64, safety_tolerance=0)["height"] == 64
+    assert body("flux-2-pro", "bfl", upsample=False)["disable_pup"] is True
+    assert "disable_pup" not in body("flux-2-max", "bfl", upsample=True)  # on by default
+    assert body("flux-2-flex", "bfl", upsample=False, steps=1, guidance=1.5)["prompt_upsampling"] is False
+    assert body("flux-2-flex", "bfl", steps=50, guidance=10)["guidance"] == 10
+    assert len([k for k in body("flux-2-pro", "bfl", images=["AA=="] * 8) if k.startswith("input")]) == 8
+    assert body("flux-2-pro", "ttapi", width=1440, height=256, images=["AA=="] * 4)["input_image_4"] == "AA=="
 
 
 @pytest.mark.parametrize(("model", "options", "expected"), CATALOG_VIOLATIONS)
@@ -258,6 +321,12 @@ SLASH_VIOLATIONS = [
     ("edit", {"prompt": "night", "aspect_ratio": "3:1"}, "`aspect_ratio` must be between 21:9 and 9:21."),
     ("edit", {"prompt": "night --model flux-pro-1.1"}, "`flux-pro-1.1` cannot be used with this command"),
     ("edit", {"prompt": "night --steps 10"}, "`steps` cannot be used with `flux-kontext-pro`."),
+    ("imagine", {"prompt": "a cat --model flux-2-klein-9b --guidance 4"}, "`guidance` cannot be used"),
+    (
+        "imagine",
+        {"prompt": "a cat", "model": "flux-2-pro", "width": 1000},
+        "`width` must be a multiple of 32",
+    ),
     ("finetune", {"prompt": "me", "finetune_id": "ft", "width": 1000}, "`width` must be a multiple of 32"),
     ("finetune", {"prompt": "me --ar 99:1", "finetune_id": "ft"}, "cannot be made from sides of 256–1440"),
     ("finetune", {"prompt": "me --guidance 6", "finetune_id": "ft"}, "`guidance` must be between 1.5 and 5."),
@@ -287,10 +356,10 @@ async def test_each_violation_is_an_instant_private_refusal(
 @pytest.mark.parametrize(
     ("command", "options"),
     [
-        ("imagine", {"prompt": "a cat", "width": 1441}),
-        ("imagine", {"prompt": "a cat", "height": 255}),
+        ("imagine", {"prompt": "a cat", "width": 4097}),
+        ("imagine", {"prompt": "a cat", "height": 63}),
         ("imagine", {"prompt": "a cat", "steps": 51}),
-        ("imagine", {"prompt": "a cat", "guidance": 5.5}),
+        ("imagine", {"prompt": "a cat", "guidance": 10.5}),
         ("imagine", {"prompt": "a cat", "guidance": 1.0}),
         ("imagine", {"prompt": "a cat", "image_strength": 1.5}),
         ("imagine", {"prompt": "a cat", "seed": -1}),
@@ -343,6 +412,9 @@ async def test_an_attachment_over_20_mb_is_refused_before_deferring(simcord_env,
 # -- model choices follow the configured providers -----------------------------------------------
 
 
+FLUX2_IDS = ["flux-2-pro", "flux-2-max", "flux-2-flex", "flux-2-klein-4b", "flux-2-klein-9b"]
+
+
 def _bot_with(*providers: str) -> SimpleNamespace:
     return SimpleNamespace(services=SimpleNamespace(providers=dict.fromkeys(providers)))
 
@@ -362,7 +434,10 @@ def test_choices_offer_only_models_whose_provider_is_configured():
         "flux-dev",
         "flux-kontext-pro",
         "flux-kontext-max",
+        *FLUX2_IDS,
     }
+    assert "flux-2-klein-4b" not in ttapi_only  # BFL's alone
+    assert {"flux-2-pro", "flux-2-max", "flux-2-flex"} <= ttapi_only
     assert both == ttapi_only | bfl_only
     assert "flux-pro-finetuned" not in both  # /finetune's, not /imagine's
     assert model_choices(_bot_with(), kinds) == []  # type: ignore[arg-type]
@@ -382,10 +457,11 @@ def test_the_registered_choices_are_the_configured_models(simcord_env):
         "flux1-dev",
         "flux1-schnell",
         "flux1-pro",
+        *FLUX2_IDS,
     ]
     edit = simcord_env.bot.tree.get_command("edit")
     (edit_model,) = [o for o in edit.to_dict(simcord_env.bot.tree)["options"] if o["name"] == "model"]
-    assert [c["value"] for c in edit_model["choices"]] == ["flux-kontext-pro", "flux-kontext-max"]
+    assert [c["value"] for c in edit_model["choices"]] == ["flux-kontext-pro", "flux-kontext-max", *FLUX2_IDS]
     assert simcord_env.bot.tree.get_command("finetune") is not None  # BFL is configured here
 
 

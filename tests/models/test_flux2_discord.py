@@ -1,0 +1,127 @@
+"""FLUX.2 and retired endpoints in Discord, on each store backend: references refused privately
+before anything is held, the per-megapixel hold settled to BFL's `cost`, and a model BFL no
+longer serves failing once, plainly, with nothing charged."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import simcord
+
+from bot.errors import InvalidInput
+from bot.jobs.model import JobState
+from tests.conftest import CHANNEL_MESSAGE, acknowledged_with, finish_jobs, refusals
+from tests.models.conftest import png
+
+REFS = [png(colour=(30 * n, 90, 200 - 30 * n)) for n in range(8)]
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}
+
+
+def attachments(count: int) -> dict[str, tuple[str, bytes]]:
+    names = ["image", *(f"image{n}" for n in range(2, 9))]
+    return {name: (f"{name}.png", REFS[i]) for i, name in enumerate(names[:count])}
+
+
+async def nothing_spent(running, guild, alice, *fakes) -> None:
+    assert all(fake.submits() == [] for fake in fakes)
+    assert await running.jobs.for_user(alice.id) == []
+    usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
+    assert (usage.used, usage.held) == (Decimal(0), Decimal(0))
+
+
+@pytest.mark.parametrize(
+    ("default_provider", "model", "count", "expected"),
+    [
+        ("ttapi", "flux-2-pro", 5, "`flux-2-pro` takes at most 4 reference images on TTAPI (8 on BFL)"),
+        ("bfl", "flux-2-klein-9b", 5, "`flux-2-klein-9b` takes at most 4 reference images;"),
+        ("bfl", "flux-kontext-pro", 5, "`flux-kontext-pro` takes at most 4 reference images"),
+        ("ttapi", "flux-kontext-max", 8, "`flux-kontext-max` takes at most 4 reference images"),
+    ],
+)
+async def test_extra_references_are_refused_privately_before_anything_is_held(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, default_provider, model, count, expected
+):
+    guild, channel, alice = guild_setup
+
+    result = await alice.slash(channel, "edit", prompt="together", model=model, **attachments(count))
+
+    assert acknowledged_with(simcord_env, result) == CHANNEL_MESSAGE  # not even deferred
+    assert result.ephemeral
+    assert expected in result.response.content
+    assert "Nothing was charged." in result.response.content
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]
+    await nothing_spent(running, guild, alice, fake_ttapi, fake_bfl)
+
+
+@pytest.mark.parametrize("default_provider", ["bfl"])
+async def test_a_ninth_reference_has_no_option_for_discord_to_carry(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, default_provider
+):
+    guild, channel, alice = guild_setup
+    edit = simcord_env.bot.tree.get_command("edit")
+    images = [o["name"] for o in edit.to_dict(simcord_env.bot.tree)["options"] if o["type"] == 11]
+    assert images == ["image", *(f"image{n}" for n in range(2, 9))]
+
+    with pytest.raises(simcord.OptionError):
+        await alice.slash(
+            channel, "edit", prompt="nine", model="flux-2-pro", **attachments(8), image9=("9.png", png())
+        )
+
+    await nothing_spent(running, guild, alice, fake_ttapi, fake_bfl)
+
+
+@pytest.mark.parametrize("default_provider", ["bfl"])
+async def test_eight_references_on_bfl_are_held_and_charged_by_the_megapixel(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, default_provider
+):
+    guild, channel, alice = guild_setup
+
+    result = await alice.slash(
+        channel, "edit", prompt="all at one table", model="flux-2-max", **attachments(8)
+    )
+    (job,) = await running.jobs.for_user(alice.id)
+    held = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
+    await finish_jobs(simcord_env, running)
+
+    # 7 for the first MP (the output follows the first 64×48 reference), 8 × 0.01 MP at 3
+    assert job.estimate == Decimal("7.24")
+    assert held.held == Decimal("7.24")
+    assert len(result.response.attachments) == 1
+    (submit,) = fake_bfl.submits()
+    assert submit.path == "/v1/flux-2-max"
+    assert [k for k in submit.body if k.startswith("input_image")] == [
+        "input_image",
+        *(f"input_image_{n}" for n in range(2, 9)),
+    ]
+    (done,) = await running.jobs.for_user(alice.id)
+    assert done.state is JobState.DELIVERED
+    assert done.cost == Decimal("7.24")
+    usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
+    assert (usage.used, usage.held) == (Decimal("7.24"), Decimal(0))
+
+
+@pytest.mark.parametrize(("default_provider", "status"), [("bfl", 410), ("bfl", 405), ("ttapi", 404)])
+async def test_a_retired_model_fails_once_plainly_and_costs_nothing(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, default_provider, status
+):
+    guild, channel, alice = guild_setup
+    fake = fake_bfl if default_provider == "bfl" else fake_ttapi
+    fake.retired["flux-pro"] = status
+
+    result = await alice.slash(channel, "imagine", prompt="a castle", model="flux-pro")
+    await finish_jobs(simcord_env, running)
+
+    name = "BFL" if default_provider == "bfl" else "TTAPI"
+    assert f"This model is no longer offered by {name}." in result.response.content
+    assert "Nothing was charged." in result.response.content
+    assert len(fake.submits()) == 1  # not retried
+    (job,) = await running.jobs.for_user(alice.id)
+    assert (job.state, job.error_code, job.cost) == (JobState.FAILED, "retired", None)
+    usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
+    assert (usage.used, usage.held) == (Decimal(0), Decimal(0))
