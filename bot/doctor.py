@@ -184,22 +184,48 @@ async def check_providers(providers: dict[str, Provider], report: Report) -> Non
 
 
 def check_models(settings: Settings, available: list[str], report: Report) -> None:
-    """Which provider serves each model, which models none serves, and whether DEFAULT_MODEL is served."""
+    """Which provider serves each model, which models none serves, which the operator switched off
+    or the provider may have retired, and whether DEFAULT_MODEL is served."""
     report.section("models:")
     preferred = settings.preferred_provider()
+    disabled = settings.disabled_models
     unserved = []
     for spec in MODELS.values():
         serving = [p for p in available if p in spec.routes]
+        if spec.id in disabled:
+            continue
         if serving:
             report.ok(f"{spec.id}: {preferred if preferred in serving else serving[0]}")
         elif "mock" not in available:  # the mock stands in for every model
             unserved.append(f"{spec.id} (needs {' or '.join(_key_names(spec.routes))})")
     if unserved:
         report.ok("not served by the configured providers: " + ", ".join(unserved))
+    if disabled:
+        report.ok("switched off (DISABLED_MODELS): " + ", ".join(m for m in disabled if m in MODELS))
+    unknown = [m for m in disabled if m not in MODELS]
+    if unknown:
+        report.problem(f"DISABLED_MODELS names unknown models: {', '.join(unknown)}")
+    for line in retiring_models(available, disabled):
+        report.ok(line)
     if settings.default_model not in MODELS:
         report.problem(f"DEFAULT_MODEL {settings.default_model!r} is not a known model")
+    elif settings.default_model in disabled:
+        report.problem(f"DEFAULT_MODEL {settings.default_model} is switched off by DISABLED_MODELS")
     elif "mock" not in available and not any(p in MODELS[settings.default_model].routes for p in available):
         report.problem(f"DEFAULT_MODEL {settings.default_model} is not offered by a configured provider")
+
+
+def retiring_models(available: list[str], disabled: Iterable[str] = ()) -> list[str]:
+    """Models a configured provider has deprecated or dropped from its specification
+    (PROVIDERS-NEXT.md §5): they stay offered, and a submit that meets a retired endpoint (404,
+    405, 410) fails plainly with nothing charged; `DISABLED_MODELS` hides them."""
+    hidden = set(disabled)
+    return [
+        f"may be retired by {provider}: {spec.id} ({route.retiring}); hide it with DISABLED_MODELS={spec.id}"
+        for spec in MODELS.values()
+        for provider, route in spec.routes.items()
+        if route.retiring and provider in available and spec.id not in hidden
+    ]
 
 
 def _key_names(providers: Iterable[str]) -> list[str]:

@@ -60,6 +60,14 @@ def parse_prices(value: Any) -> dict[str, Decimal]:
     return prices
 
 
+def parse_model_list(value: Any) -> tuple[str, ...]:
+    """`DISABLED_MODELS`: `flux-pro, flux-dev` → ("flux-pro", "flux-dev"); which ids exist is
+    checked by `doctor` (the model table sits above the settings)."""
+    parts = value if isinstance(value, list | tuple | set | frozenset) else str(value or "").split(",")
+    names = [str(part).strip().lower() for part in parts]
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
 def parse_concurrency(value: Any) -> dict[str, int]:
     """`ttapi=10,bfl=24` → {"ttapi": 10, "bfl": 24}; providers left out keep their default."""
     if isinstance(value, dict):
@@ -135,6 +143,8 @@ class Settings(BaseSettings):
     #: Where images and reference inputs live; unset: beside the SQLite file, else `data/`.
     data_dir: Path | None = None
     default_model: str = "flux-pro-1.1"
+    #: Model ids hidden from members: no choice, no /models line, refused when asked for by name.
+    disabled_models: Annotated[tuple[str, ...], NoDecode] = ()
 
     quota_period: QuotaPeriod = "day"
     quota_default_limit: Annotated[Limit, NoDecode] = Decimal(100)
@@ -184,6 +194,11 @@ class Settings(BaseSettings):
     @classmethod
     def _prices(cls, value: Any) -> dict[str, Decimal]:
         return parse_prices(value)
+
+    @field_validator("disabled_models", mode="before")
+    @classmethod
+    def _models(cls, value: Any) -> tuple[str, ...]:
+        return parse_model_list(value)
 
     @field_validator("provider_concurrency", mode="before")
     @classmethod

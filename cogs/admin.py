@@ -446,7 +446,7 @@ class Admin(commands.Cog):
         return [
             app_commands.Choice(name=f"{spec.label} ({spec.id})"[:100], value=spec.id)
             for spec in MODELS.values()
-            if current.lower() in spec.id
+            if current.lower() in spec.id and spec.id not in self.bot.services.settings.disabled_models
         ][:25]
 
 

@@ -113,7 +113,40 @@ async def test_doctor_names_the_models_no_configured_provider_serves(tmp_path, f
     code, out, _ = await run_cli_async("doctor", cwd=tmp_path, env=env)
 
     assert code == 0, out
-    assert "  not served by the configured providers: flux-pro-finetuned (needs BFL_API_KEY)" in out
+    (unserved,) = [line for line in out.splitlines() if "not served by the configured providers" in line]
+    assert unserved == (
+        "  not served by the configured providers: flux-pro-finetuned (needs BFL_API_KEY), "
+        "flux-2-klein-4b (needs BFL_API_KEY), flux-2-klein-9b (needs BFL_API_KEY)"
+    )
+    assert "may be retired" not in out  # BFL's deprecations are BFL's: it is not configured here
+
+
+async def test_doctor_lists_models_bfl_may_have_retired_and_the_switched_off_ones(
+    tmp_path, fake_ttapi, fake_bfl, fake_discord
+):
+    make_database(tmp_path / "db.sqlite3", latest_schema_version())
+    env = provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path)
+    env["DISABLED_MODELS"] = "flux-pro-finetuned, FLUX-DEV,flux-9000"
+
+    code, out, _ = await run_cli_async("doctor", cwd=tmp_path, env=env)
+
+    assert code == 1, out
+    lines = out.splitlines()
+    assert (
+        "  may be retired by bfl: flux-pro (missing from BFL's 2026 API specification and docs index "
+        "(status unconfirmed)); hide it with DISABLED_MODELS=flux-pro"
+    ) in lines
+    assert "  switched off (DISABLED_MODELS): flux-pro-finetuned, flux-dev" in lines
+    assert not any(
+        line.startswith("  flux-dev:") or "retired by bfl: flux-pro-finetuned" in line for line in lines
+    )
+    problems = [line.strip() for line in lines if "PROBLEM" in line]
+    assert problems == ["PROBLEM: DISABLED_MODELS names unknown models: flux-9000"]
+
+    env["DISABLED_MODELS"] = "flux-pro-1.1"  # the default model itself
+    code, out, _ = await run_cli_async("doctor", cwd=tmp_path, env=env)
+    assert code == 1
+    assert "  PROBLEM: DEFAULT_MODEL flux-pro-1.1 is switched off by DISABLED_MODELS" in out.splitlines()
 
 
 async def test_doctor_reports_pending_migrations_and_fix_applies_them(

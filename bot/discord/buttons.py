@@ -32,6 +32,7 @@ import discord
 from bot import guild_policy
 from bot.discord import start
 from bot.discord.context import BotContext
+from bot.discord.options import model_offered
 from bot.discord.preferences import defer_for_button
 from bot.discord.render import details_embed, jobs_embed, plain
 from bot.discord.replies import handle_interaction_error
@@ -40,7 +41,6 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.images import prepare_reference
 from bot.jobs.model import Job, JobState
 from bot.jobs.plan import JobPlan, plan_job
-from bot.providers.catalog import MODELS
 from bot.store.retention import delete_result_image
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,7 @@ def _bot(interaction: discord.Interaction) -> BotContext:
 
 
 def model_available(bot: BotContext, model: str) -> bool:
-    spec = MODELS.get(model)
-    if spec is None:
-        return False
-    available = set(bot.services.providers)
-    return bool(available & set(spec.routes)) or "mock" in available
+    return model_offered(bot, model)
 
 
 async def planning(bot: BotContext, interaction: discord.Interaction, model: str) -> dict[str, Any]:
@@ -144,6 +140,8 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxb
     action: ClassVar[str] = "base"
     label: ClassVar[str] = ""
     emoji: ClassVar[str | None] = None
+    #: What the button does, for `/help` (which lists every registered button with a label).
+    summary: ClassVar[str] = ""
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
     def __init__(self, job_id: str, *, label: str | None = None) -> None:
@@ -178,6 +176,7 @@ class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
     action = "reroll"
     label = "Reroll"
     emoji = "🎲"
+    summary = "the same settings with a new seed (with reference images: only the member who attached them)"
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -209,6 +208,7 @@ class EditButton(JobButton, template=r"fluxbot:edit:" + JOB_ID):
     action = "edit"
     label = "Edit"
     emoji = "✏️"
+    summary = "a form asks what to change; the image is edited with FLUX Kontext"
 
     async def run(self, interaction: discord.Interaction) -> None:
         _require_model(_bot(interaction), EDIT_MODEL, "Editing")
@@ -286,6 +286,7 @@ class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
     action = "vary"
     label = "Vary"
     emoji = "🔀"
+    summary = "a variation of the image (FLUX1.1 [pro] Ultra with it as image prompt)"
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -309,6 +310,7 @@ class DetailsButton(JobButton, template=r"fluxbot:details:" + JOB_ID):
     action = "details"
     label = "Details"
     emoji = "ℹ️"
+    summary = "every setting of the job, privately"
 
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -321,6 +323,7 @@ class DeleteButton(JobButton, template=r"fluxbot:delete:" + JOB_ID):
     label = "Delete"
     emoji = "🗑️"
     style = discord.ButtonStyle.danger
+    summary = "removes the image (the requester, or members with Manage Messages)"
 
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -347,6 +350,7 @@ class CancelButton(JobButton, template=r"fluxbot:cancel:" + JOB_ID):
     action = "cancel"
     label = "Cancel"
     style = discord.ButtonStyle.danger
+    summary = "in `/jobs`: cancels a queued job; nothing is charged"
 
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()  # an update of the /jobs message, refreshed below

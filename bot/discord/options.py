@@ -21,14 +21,23 @@ COMMON_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:2
 UNKNOWN_CONTENT_TYPE = "application/octet-stream"
 
 
-def offered_models(bot: BotContext, kinds: tuple[str, ...]) -> list[ModelSpec]:
-    """Models of these kinds whose provider is configured (the mock, when enabled, serves all)."""
-    available = set(bot.services.providers)
+def offered_models(bot: BotContext, kinds: tuple[str, ...] | None = None) -> list[ModelSpec]:
+    """Models of these kinds (None: all) whose provider is configured (the mock, when enabled,
+    serves all), less those the operator switched off (`DISABLED_MODELS`)."""
     return [
         spec
         for spec in MODELS.values()
-        if spec.kind in kinds and (available & set(spec.routes) or "mock" in available)
+        if (kinds is None or spec.kind in kinds) and model_offered(bot, spec.id)
     ]
+
+
+def model_offered(bot: BotContext, model: str) -> bool:
+    """A known model, served by a configured provider, not switched off by the operator."""
+    spec = MODELS.get(model)
+    if spec is None or spec.id in bot.services.settings.disabled_models:
+        return False
+    available = set(bot.services.providers)
+    return bool(available & set(spec.routes)) or "mock" in available
 
 
 def model_choices(bot: BotContext, kinds: tuple[str, ...]) -> list[app_commands.Choice[str]]:

@@ -26,6 +26,7 @@ def planning(bot: BotContext) -> dict[str, Any]:
         "available": list(bot.services.providers),
         "preferred": settings.preferred_provider(),
         "max_safety_tolerance": settings.max_safety_tolerance,
+        "disabled": settings.disabled_models,
     }
 
 

@@ -5,6 +5,7 @@ Shared by the slash commands and the CLI `generate`, so both check exactly the s
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,9 @@ def choose_provider(spec: ModelSpec, available: list[str], preferred: str, asked
     raise InvalidInput(f"`{spec.id}` is not available on this bot (its provider is not configured).")
 
 
+#: A model the operator switched off (`DISABLED_MODELS`).
+DISABLED_TEXT = "`{model}` is switched off on this bot. Pick another model; `/models` lists them."
+
 _WHERE = {
     "generate": "Use `/imagine` for it.",
     "edit": "Use `/edit` (or `/imagine` with it).",
@@ -68,12 +72,14 @@ def plan_job(
     defaults: dict[str, Any] | None = None,
     suffix: str | None = None,
     batch: bool = False,
+    disabled: Collection[str] = (),
 ) -> JobPlan:
     """Parse flags, merge options (slash options win), pick model and provider, validate.
 
-    `kinds` limits the models this command takes (e.g. `/edit`: Kontext only). `defaults` (a
-    member's preset: aspect ratio, format) and the flags of `suffix` count only where the member
+    `kinds` limits the models this command takes (e.g. `/edit`: Kontext and FLUX.2). `defaults`
+    (a member's preset: aspect ratio, format) and the flags of `suffix` count only where the member
     set nothing; the suffix's words are added to the prompt. `batch`: the command takes `count`.
+    `disabled` are the models the operator hid (`DISABLED_MODELS`).
     """
     prompt, from_flags = split_flags(text)
     if suffix:
@@ -99,6 +105,8 @@ def plan_job(
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidInput(f"The prompt is {len(prompt)} characters long; the limit is {MAX_PROMPT_CHARS}.")
     spec = model_spec(model_id)
+    if spec.id in disabled:
+        raise InvalidInput(DISABLED_TEXT.format(model=spec.id))
     if kinds is not None and spec.kind not in kinds:
         raise InvalidInput(f"`{spec.id}` cannot be used with this command. {_WHERE[spec.kind]}")
     chosen = choose_provider(spec, available, preferred, provider)

@@ -416,7 +416,8 @@ FLUX2_IDS = ["flux-2-pro", "flux-2-max", "flux-2-flex", "flux-2-klein-4b", "flux
 
 
 def _bot_with(*providers: str) -> SimpleNamespace:
-    return SimpleNamespace(services=SimpleNamespace(providers=dict.fromkeys(providers)))
+    settings = SimpleNamespace(disabled_models=())
+    return SimpleNamespace(services=SimpleNamespace(providers=dict.fromkeys(providers), settings=settings))
 
 
 def test_choices_offer_only_models_whose_provider_is_configured():
