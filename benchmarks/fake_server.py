@@ -34,13 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
 
+from bot.providers.catalog import IMAGE_FIELDS
 from tests.fakes.bfl import FakeBFL
 
 DURATION = re.compile(r"\[d=([0-9.]+)\]")
 #: Added to this process's nice value: on a busy machine the bot under measurement gets the cores
 #: first (CFS weight 1,024 against 110), as it would if the provider ran elsewhere.
 NICENESS = 10
-IMAGE_FIELDS = ("image_prompt", "input_image", "input_image_2", "input_image_3", "input_image_4")
 
 
 class BenchFakeBFL(FakeBFL):

@@ -75,6 +75,13 @@ _EXAMPLES = {
 }
 
 
+def flag_help() -> list[tuple[str, str, str]]:
+    """Every flag, for `/help`: (the flag, the option it sets, an example), from the tables above."""
+    values = [(f"--{n}", option, _EXAMPLES.get(n, f"`--{n} …`")) for n, option in _VALUE_FLAGS.items()]
+    switches = [(f"--{n}", option, f"`--{n}`") for n, option in _BOOL_FLAGS.items()]
+    return [flag for flag in values + switches if flag[0] != "--aspect"]  # `--ar`'s long spelling
+
+
 def _parse(name: str, value: str) -> Any:
     option = _VALUE_FLAGS[name]
     try:

@@ -32,6 +32,8 @@ EXTENSIONS = (
     "cogs.jobs",
     "cogs.settings",
     "cogs.dashboard",
+    "cogs.models",
+    "cogs.help",  # reads the whole command tree when asked, so it sees every command above
 )
 
 #: Only guild events (the guilds it is in, their channels and roles, for permission checks).

@@ -834,6 +834,56 @@ def nearest_legacy_size(ratio: str) -> str:
     return min(LEGACY_SIZES, key=distance)
 
 
+# -- what a route takes, as members read it (`/models`) ----------------------------------------
+
+#: How `/models` names what an endpoint takes; a field not listed shows as its option name and
+#: range (so a new request model needs no entry here).
+TAKES = {
+    "aspect_ratio": "aspect ratio 21:9 to 9:21",
+    "size": "sizes " + ", ".join(LEGACY_SIZES) + " (from a ratio)",
+    "image_prompt": "an image prompt",
+    "raw": "raw",
+    "seed": "seed",
+    "prompt_upsampling": "upsample",
+    "disable_pup": "upsample (on unless switched off)",
+    "output_format": "format jpeg or png",
+}
+#: Fields `/models` does not list: the prompt, the server's policy, fixed values.
+NOT_LISTED = {"prompt", "safety_tolerance", "mode", *IMAGE_SLOTS[1:]}
+
+
+def takes(route: Route) -> list[str]:
+    """What this endpoint takes, in the member's words: sizes, references, ranges."""
+    fields = route.request.model_fields
+    found: list[str] = []
+    for name in fields:
+        if name in NOT_LISTED or name in route.fixed or name == "height":
+            continue
+        if name == "width":
+            found.append(f"width × height ({route.sizing.describe()}) or a ratio")
+        elif name == "input_image":
+            count = route.references()
+            found.append(f"up to {count} reference images" if count > 1 else "a reference image")
+        elif name in TAKES:
+            found.append(TAKES[name])
+        else:
+            bounds = _bounds(route.request, name)
+            option = OPTION_NAMES.get(name, name)
+            found.append(f"{option} {_num(bounds[0])}–{_num(bounds[1])}" if bounds else option)
+    return found
+
+
+def price_text(route: Route, estimate: Decimal | None) -> str:
+    """A route's price as `/models` shows it: per megapixel, per image, or the bot's estimate."""
+    if route.per_mp is not None:
+        return route.per_mp.describe()
+    if route.price is not None:
+        return f"{_credits(route.price)} credits per image"
+    if estimate is not None:
+        return f"not published: about {_credits(estimate)} credits held, then what the provider reports"
+    return "not published: charged what the provider reports"
+
+
 # -- messages -------------------------------------------------------------------------------------
 
 
