@@ -51,6 +51,7 @@ TEXT = {
     "unknown": "There is no command `/{name}` here. `/help` lists them.",
     "choices": "one of: {choices}",
     "range": "{low} to {high}",
+    "length": "up to {high} characters",
     "attachment": "an image file",
 }
 
@@ -100,6 +101,8 @@ def option_text(parameter: app_commands.Parameter) -> str:
     if parameter.choices:
         choices = join_within([f"`{c.value}`" for c in parameter.choices], 400, ", ")
         parts.append(TEXT["choices"].format(choices=choices))
+    elif parameter.type is discord.AppCommandOptionType.string and parameter.max_value is not None:
+        parts.append(TEXT["length"].format(high=_num(parameter.max_value)))  # a text's length
     elif parameter.min_value is not None and parameter.max_value is not None:
         parts.append(TEXT["range"].format(low=_num(parameter.min_value), high=_num(parameter.max_value)))
     kind = TYPE_NAMES.get(parameter.type)

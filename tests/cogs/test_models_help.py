@@ -93,7 +93,8 @@ async def test_models_lists_what_each_served_model_takes_and_costs(simcord_env, 
     assert "up to 4 reference images" in pro
     assert "width × height (256–1440 px, multiples of 32) or a ratio" in pro
     assert "about 3 credits held" in pro  # TTAPI publishes none: BFL's first megapixel
-    assert "/imagine" in pro and "/edit" in pro
+    assert "/imagine" in pro
+    assert "/edit" in pro
     klein = fields["FLUX.2 [klein] 4B · `flux-2-klein-4b`"]
     assert "**Served by:** BFL" in klein
     assert "1.4 credits for the first megapixel, 0.1 per further megapixel of output or reference" in klein

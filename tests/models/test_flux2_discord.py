@@ -125,3 +125,21 @@ async def test_a_retired_model_fails_once_plainly_and_costs_nothing(
     assert (job.state, job.error_code, job.cost) == (JobState.FAILED, "retired", None)
     usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
     assert (usage.used, usage.held) == (Decimal(0), Decimal(0))
+
+
+@pytest.mark.parametrize("default_provider", ["bfl"])
+async def test_quota_prices_overrides_the_per_megapixel_hold_and_the_charge_stays_bfls(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, default_provider
+):
+    guild, channel, alice = guild_setup
+    running.quota.overrides["flux-2-pro"] = Decimal("9.5")  # as QUOTA_PRICES=flux-2-pro=9.5
+
+    await alice.slash(channel, "imagine", prompt="a dune --ar 1:1", model="flux-2-pro")
+    (job,) = await running.jobs.for_user(alice.id)
+    await finish_jobs(simcord_env, running)
+
+    assert job.estimate == Decimal("9.5")
+    (done,) = await running.jobs.for_user(alice.id)
+    assert done.cost == Decimal("3") + Decimal("0.05") * Decimal("1.5")  # 1024×1024: BFL's cost
+    usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
+    assert (usage.used, usage.held) == (done.cost, Decimal(0))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -159,3 +160,28 @@ async def test_a_retired_endpoint_is_no_longer_offered_and_not_retryable(
     assert fake_bfl.api_key not in (on_bfl.value.detail or "")
     assert fake_bfl.jobs == {}
     assert fake_ttapi.jobs == {}
+
+
+async def test_the_mock_serves_flux2_and_charges_what_bfl_would():
+    """`ENABLE_MOCK_PROVIDER` / `generate --provider mock`: the BFL route's fields and limits, a real
+    picture of the asked size, and BFL's per-megapixel price of output and references."""
+    from bot.app import build_providers
+    from tests.conftest import make_settings
+
+    async with aiohttp.ClientSession() as session:
+        mock = build_providers(
+            make_settings(Path("/nonexistent")), session, mock_delay=0.0, include_mock=True
+        )["mock"]
+        references = [b64(png(1024, 1024))] * 5  # 5 references: more than TTAPI's 4, within BFL's 8
+        made = request("flux-2-flex", "mock", width=1024, height=768, images=references, steps=20)
+        submission = await mock.submit(made)
+        result = await finished(mock, submission)
+        image = await mock.download(result.image_url)
+
+    assert made.endpoint == "flux-2-flex"
+    assert made.body["input_image_5"] == references[0]
+    # 1024×768 = 0.79 MP (no extra output MP); 5 × 1.05 MP of references at 5 each
+    assert submission.cost == Decimal("5") + Decimal("5.25") * 5
+    assert result.status is ProviderStatus.READY
+    assert result.cost is None  # the submit's cost is the charge, as on BFL
+    assert image[:4] == b"\x89PNG"

@@ -20,7 +20,7 @@ from PIL import Image
 
 from bot.errors import InvalidInput, UserFacingError
 from bot.jobs.plan import MAX_PROMPT_CHARS, plan_job
-from tests.conftest import CHANNEL_MESSAGE, acknowledged_with, finish_jobs
+from tests.conftest import CHANNEL_MESSAGE, acknowledged_with, finish_jobs, refusals
 from tests.fakes.bfl import FakeBFL
 from tests.fakes.images import image_bytes
 
@@ -221,14 +221,22 @@ async def test_an_oversized_prompt_is_refused_by_discord_and_by_the_bot(
     await assert_nothing_spent(running, [fake_ttapi], alice)
 
 
-async def test_five_attachments_are_refused_by_discord_and_by_the_bot(
+async def test_more_attachments_than_the_model_takes_are_refused_by_discord_and_by_the_bot(
     simcord_env, running, guild_setup, fake_ttapi
 ):
     _, channel, alice = guild_setup
-    five = {f"image{i}" if i > 1 else "image": (f"{i}.png", image_bytes()) for i in range(1, 6)}
+    names = ["image", *(f"image{i}" for i in range(2, 10))]
+    nine = {name: (f"{i}.png", image_bytes()) for i, name in enumerate(names, start=1)}
+    five = dict(list(nine.items())[:5])
 
-    with pytest.raises(simcord.OptionError):
-        await alice.slash(channel, "edit", prompt="merge them", **five)
+    with pytest.raises(simcord.OptionError):  # `/edit` has eight image options: no ninth
+        await alice.slash(channel, "edit", prompt="merge them", **nine)
+    refused = await alice.slash(channel, "edit", prompt="merge them", **five)  # Kontext takes four
+
+    assert acknowledged_with(simcord_env, refused) == CHANNEL_MESSAGE
+    assert refused.ephemeral
+    assert "`flux-kontext-pro` takes at most 4 reference images; you attached 5." in refused.response.content
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]
     with pytest.raises(InvalidInput, match="at most 4 reference images"):
         plan_job(
             "merge them",
