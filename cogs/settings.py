@@ -73,10 +73,12 @@ def check_suffix(value: str) -> str:
     return text
 
 
-def preset_embed(preset: MemberPreset, guild: GuildSettings, available: set[str]) -> discord.Embed:
+def preset_embed(
+    preset: MemberPreset, guild: GuildSettings, available: set[str], disabled: tuple[str, ...] = ()
+) -> discord.Embed:
     embed = discord.Embed(title=TITLE, colour=COLOUR)
     model = f"`{preset.model}`" if preset.model else NOT_SET
-    if preset.model and not usable_model(guild, preset.model, PRESET_KINDS, available):
+    if preset.model and not usable_model(guild, preset.model, PRESET_KINDS, available, disabled):
         model = f"{model} {NOTE_MODEL}"
     embed.add_field(name="Model", value=model, inline=True)
     embed.add_field(name="Aspect ratio", value=preset.aspect_ratio or NOT_SET, inline=True)
@@ -146,7 +148,7 @@ class Settings(commands.Cog):
         guild = await services.quota.guilds.settings(interaction.guild_id)
         await interaction.followup.send(
             SAVED if changed else SHOWN,
-            embed=preset_embed(updated, guild, set(services.providers)),
+            embed=preset_embed(updated, guild, set(services.providers), services.settings.disabled_models),
             ephemeral=True,
         )
 

@@ -80,10 +80,15 @@ def decide_private(guild: GuildSettings, asked: bool | None, preset: bool | None
 
 
 def usable_model(
-    guild: GuildSettings, model: str | None, kinds: tuple[str, ...], available: set[str]
+    guild: GuildSettings,
+    model: str | None,
+    kinds: tuple[str, ...],
+    available: set[str],
+    disabled: tuple[str, ...] = (),
 ) -> bool:
+    """A preset's model counts only while it is offered here (and not in `DISABLED_MODELS`)."""
     spec = MODELS.get(model or "")
-    if spec is None or spec.kind not in kinds:
+    if spec is None or spec.kind not in kinds or spec.id in disabled:
         return False
     if guild.allowed_models is not None and spec.id not in guild.allowed_models:
         return False
@@ -108,7 +113,9 @@ async def preferences(
     defaults = {
         k: v for k, v in (("aspect_ratio", preset.aspect_ratio), ("output_format", preset.output_format)) if v
     }
-    model = preset.model if usable_model(guild, preset.model, kinds, set(services.providers)) else None
+    disabled = services.settings.disabled_models
+    usable = usable_model(guild, preset.model, kinds, set(services.providers), disabled)
+    model = preset.model if usable else None
     return Preferences(private=private, model=model, defaults=defaults, suffix=preset.suffix)
 
 
