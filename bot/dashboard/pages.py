@@ -44,7 +44,7 @@ from bot.periods import period_reset
 from bot.providers.catalog import MODELS
 from bot.store.bot_state import BotState
 from bot.store.deliveries import Deliveries
-from bot.store.guilds import LimitScope
+from bot.store.guilds import PRIVATE_MODES, LimitScope
 from bot.store.retention import delete_result_image
 from bot.store.web import WebSession, WebStore
 
@@ -446,6 +446,7 @@ class Dashboard:
             "channels": await self.directory.text_channels(guild_id),
             "models": list(MODELS.values()),
             "settings": guild_settings,
+            "private_modes": PRIVATE_MODES,
             "safety_cap": self.settings.max_safety_tolerance,
             "queue": queue,
             "queue_names": queue_names,
@@ -611,12 +612,16 @@ class Dashboard:
             for c in form.getall("allowed_channels", [])
             if isinstance(c, str) and c.isdigit() and int(c) in known
         )
+        private = _str(form.get("private_mode")) or "allow"
+        if private not in PRIVATE_MODES:
+            raise Refused(400, TEXT["bad_form"])
         updated = replace(
             current,
             default_model=default,
             allowed_models=allowed or None,
             max_safety_tolerance=safety,
             allowed_channels=channels or None,
+            private_mode=None if private == "allow" else private,  # as /admin settings stores it
         )
         if updated != current:
             await guilds.save_settings(updated, actor_id=session.user_id)

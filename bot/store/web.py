@@ -47,6 +47,8 @@ class GalleryItem:
     channel_id: int | None
     result_message_id: int | None
     result_path: str
+    #: As asked, when the provider reported no pixel size: "1376x768", "16:9", ...
+    requested_size: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,18 @@ class DailyCharge:
     day: int
     model: str
     credits: Decimal
+
+
+def requested_size(params: str) -> str | None:
+    """The size a job asked for, from its stored request (no images in it: a few hundred bytes)."""
+    try:
+        body = json.loads(params).get("body") or {}
+    except (ValueError, AttributeError):
+        return None
+    if body.get("width") and body.get("height"):
+        return f"{body['width']}×{body['height']}"
+    size = body.get("size") or body.get("aspect_ratio")
+    return str(size) if size else None
 
 
 class WebStore:
@@ -169,7 +183,7 @@ class WebStore:
         params.append(limit)
         columns = (
             "j.id, j.seq, j.model, j.prompt, j.seed, j.width, j.height, j.cost, j.created_at,"
-            " j.channel_id, j.result_path, d.result_message_id"
+            " j.channel_id, j.result_path, j.params, d.result_message_id"
         )
         clauses = " AND ".join(where)  # fixed clauses above; values only as ? parameters
         sql = f"SELECT {columns} FROM jobs j LEFT JOIN job_deliveries d ON d.job_id = j.id WHERE {clauses} ORDER BY j.seq DESC LIMIT ?"  # noqa: S608, E501
@@ -191,6 +205,7 @@ class WebStore:
                 channel_id=r["channel_id"],
                 result_message_id=r["result_message_id"],
                 result_path=r["result_path"],
+                requested_size=None if r["width"] else requested_size(r["params"]),
             )
             for r in rows
         ]

@@ -20,6 +20,7 @@ from bot.dashboard.auth import sign_in_link
 from bot.jobs.intake import NewJob
 from bot.jobs.model import Job, Origin
 from bot.jobs.plan import plan_job
+from bot.store.deliveries import Delivery
 from bot.store.web import WebStore
 from bot.web import DASHBOARD, build_app
 from tests.conftest import FAST_POLLING, make_settings
@@ -57,11 +58,20 @@ class Site:
         async with browser.post(path, allow_redirects=False) as answer:
             assert answer.status == 303, await answer.text()
 
-    async def image(self, user_id: int, guild_id: int, prompt: str = "a lighthouse at dusk") -> Job:
-        """A real image: planned, accepted, made by the fake TTAPI, stored, delivered."""
+    async def image(
+        self,
+        user_id: int,
+        guild_id: int,
+        prompt: str = "a lighthouse at dusk",
+        *,
+        message_id: int | None = None,
+        **options: Any,
+    ) -> Job:
+        """A real image: planned, accepted, made by the fake TTAPI, stored, delivered; `message_id`:
+        the Discord message it was posted in (its delivery, as the Discord sink records it)."""
         plan = plan_job(
             prompt,
-            {},
+            options,
             default_model="flux-pro-1.1",
             available=["ttapi"],
             preferred="ttapi",
@@ -69,7 +79,12 @@ class Site:
         )
         job = await self.services.manager.submit(
             NewJob.from_plan(
-                plan, origin=Origin.CLI, user_id=user_id, guild_id=guild_id, channel_id=ART_CHANNEL
+                plan,
+                origin=Origin.CLI,
+                user_id=user_id,
+                guild_id=guild_id,
+                channel_id=ART_CHANNEL,
+                delivery=Delivery("", result_message_id=message_id) if message_id else None,
             )
         )
         return await self.services.manager.wait_for(job.id, timeout=20)

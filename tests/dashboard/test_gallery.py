@@ -11,11 +11,11 @@ from PIL import Image
 
 from bot.dashboard import pages
 from bot.store.retention import thumbnail_of
-from tests.dashboard.conftest import ALICE, ARTISTS, BOB, OTHER, Site, csrf_of
+from tests.dashboard.conftest import ALICE, ART_CHANNEL, ARTISTS, BOB, OTHER, Site, csrf_of
 
 
 async def test_my_images_shows_each_image_with_its_facts_and_the_quota(site: Site):
-    job = await site.image(ALICE, ARTISTS, "a <script>alert('x')</script> lighthouse")
+    job = await site.image(ALICE, ARTISTS, "a <script>alert('x')</script> lighthouse", aspect_ratio="16:9")
     await site.image(BOB, ARTISTS, "bob's secret garden")
     await site.image(ALICE, OTHER, "a fox in another server")
     async with site.browser() as browser:
@@ -31,6 +31,7 @@ async def test_my_images_shows_each_image_with_its_facts_and_the_quota(site: Sit
     assert f"<dd>{job.seed}</dd>" in html
     assert "<dd>flux-pro-1.1</dd>" in html
     assert "<dd>5 credits</dd>" in html  # the fake TTAPI's charge
+    assert "<dd>1376×768</dd>" in html  # as asked (the provider reported no size)
     # The quota: used, held, limit, reset time (a <time> the script shows in the browser's zone).
     quota = re.search(r'<section aria-labelledby="quota-h".*?</section>', html, re.S)
     assert quota is not None
@@ -104,12 +105,15 @@ async def test_download_gives_the_full_image(site: Site):
 
 
 async def test_delete_removes_the_image_and_its_thumbnail_as_the_button_does(site: Site):
-    job = await site.image(ALICE, ARTISTS)
+    job = await site.image(ALICE, ARTISTS, message_id=4242)
     image = Path(job.result_path or "")
     async with site.browser() as browser:
         await site.sign_in(browser, ALICE, ARTISTS)
         async with browser.get(f"/me/thumbs/{job.id}") as thumb:
             assert thumb.status == 200
+        async with browser.get(f"/me?guild={ARTISTS}") as page:
+            link = f"https://discord.com/channels/{ARTISTS}/{ART_CHANNEL}/4242"
+            assert f'href="{link}"' in await page.text()
         token = await csrf_of(browser, f"/me?guild={ARTISTS}")
         async with browser.post(f"/me/images/{job.id}/delete", data={"csrf": token}) as page:
             assert str(page.url).endswith(f"/me?guild={ARTISTS}&deleted=1")
@@ -120,6 +124,8 @@ async def test_delete_removes_the_image_and_its_thumbnail_as_the_button_does(sit
             assert gone.status == 404
     assert not image.exists()
     assert not thumbnail_of(site.services.db.data_dir, job.id).exists()
+    # The posted message goes too, as with the button.
+    assert [c.path for c in site.discord.requests("DELETE")] == [f"/channels/{ART_CHANNEL}/messages/4242"]
     stored = await site.services.jobs.get(job.id)
     assert stored is not None
     assert stored.result_path is None

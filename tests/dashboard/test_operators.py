@@ -171,6 +171,7 @@ async def test_server_settings_are_saved_and_checked(site: Site):
             ("max_safety_tolerance", "1"),
             ("allowed_channels", str(ART_CHANNEL)),
             ("allowed_channels", "123"),  # not a channel of this server: ignored
+            ("private_mode", "force"),
         ]
         async with browser.post(f"/g/{ARTISTS}/settings", data=form) as page:
             assert "Saved." in await page.text()
@@ -179,6 +180,7 @@ async def test_server_settings_are_saved_and_checked(site: Site):
         assert saved.allowed_models == ("flux-dev", "flux-pro-1.1")
         assert saved.max_safety_tolerance == 1
         assert saved.allowed_channels == (ART_CHANNEL,)
+        assert saved.private_mode == "force"
         bad = [("csrf", token), ("default_model", "flux-dev"), ("allowed_models", "flux-pro-1.1")]
         async with browser.post(f"/g/{ARTISTS}/settings", data=bad) as page:
             assert "The default model must be one of the allowed models." in await page.text()
