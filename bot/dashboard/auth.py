@@ -42,6 +42,8 @@ async def sign_in_link(store: WebStore, public_url: str, user_id: int, guild_id:
     """A new one-time sign-in link for `/dashboard` (only the token's SHA-256 is stored)."""
     token = new_token()
     await store.add_link(token, user_id, guild_id, lifetime=LINK_SECONDS)
+    # Each new link sweeps what expired over a day ago: the two tables stay as small as their use.
+    await store.forget_expired(before=time.time() - 86400)
     return f"{public_url}/login/{token}"
 
 

@@ -122,8 +122,10 @@ class WebStore:
         )
         return row is not None
 
-    async def forget_old_links(self, *, older_than: float) -> None:
-        await self.db.execute("DELETE FROM web_login_links WHERE expires_at < ?", (older_than,))
+    async def forget_expired(self, *, before: float) -> None:
+        """Links and sessions that expired before `before` (they open nothing already): rows gone."""
+        await self.db.execute("DELETE FROM web_login_links WHERE expires_at < ?", (before,))
+        await self.db.execute("DELETE FROM web_sessions WHERE expires_at < ?", (before,))
 
     # -- sessions ---------------------------------------------------------------------------------
 

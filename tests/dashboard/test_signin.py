@@ -11,7 +11,7 @@ from yarl import URL
 
 from bot.dashboard.auth import SESSION_COOKIE
 from bot.store.web import digest
-from tests.dashboard.conftest import ALICE, ARTISTS, MOD, OTHER, Site, csrf_of
+from tests.dashboard.conftest import ALICE, ARTISTS, BOB, MOD, OTHER, Site, csrf_of
 
 
 async def test_a_link_signs_in_once_and_a_get_does_not_use_it_up(site: Site):
@@ -76,6 +76,17 @@ async def test_an_expired_session_opens_nothing(site: Site):
         async with browser.get(f"/me?guild={ARTISTS}", allow_redirects=False) as page:
             assert page.status == 303
             assert page.headers["Location"] == "/login"
+
+
+async def test_expired_links_and_sessions_are_swept_by_the_next_link(site: Site):
+    async with site.browser() as browser:
+        await site.sign_in(browser, ALICE, ARTISTS)
+    await site.link(BOB, ARTISTS)
+    await site.services.db.execute("UPDATE web_login_links SET expires_at = expires_at - 2 * 86400")
+    await site.services.db.execute("UPDATE web_sessions SET expires_at = expires_at - 2 * 86400")
+    await site.link(ALICE, ARTISTS)  # a new /dashboard link
+    assert len(await site.services.db.fetchall("SELECT 1 FROM web_login_links")) == 1
+    assert await site.services.db.fetchall("SELECT 1 FROM web_sessions") == []
 
 
 async def test_sign_out_ends_the_session_on_the_server(site: Site):
