@@ -167,3 +167,38 @@ async def test_my_images_reads_on_a_phone(site: Site, browser: Any, tmp_path: Pa
         assert await page.get_by_label(control).is_visible()
     await page.screenshot(path=screenshot_to(tmp_path, "dashboard-phone.png"), full_page=True)
     await context.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_everything_but_the_live_refresh_works_without_javascript(site: Site, browser: Any):
+    await site.image(ALICE, ARTISTS, "a red lighthouse")
+    await site.image(ALICE, ARTISTS, "mist over the fjord")
+    context = await browser.new_context(java_script_enabled=False)
+    page = await context.new_page()
+    await sign_in(page, site, ALICE, ARTISTS)
+    assert "UTC" in await page.locator(".quota time").inner_text()  # the plain fallback
+    await page.get_by_label("Search prompts").fill("fjord")
+    await page.get_by_role("button", name="Filter").click()
+    await page.wait_for_url(re.compile(r"q=fjord"))
+    await page.get_by_role("button", name="Delete: mist over the fjord").click()
+    await page.wait_for_url(re.compile(r"deleted=1"))
+    assert await page.locator(".gallery .prompt").all_inner_texts() == ["a red lighthouse"]
+    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_text("You are signed out.").wait_for()
+
+    page = await context.new_page()
+    await sign_in(page, site, MOD, ARTISTS)
+    await page.goto(f"{site.url}/g/{ARTISTS}")
+    # Every visible control has a label a screen reader reads out.
+    unlabelled = await page.evaluate(
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                 .filter(el => el.labels.length === 0).map(el => el.name)"""
+    )
+    assert unlabelled == []
+    form = page.locator("#limit-form")
+    await form.get_by_label("Whose limit").select_option("guild")
+    await form.get_by_label("Credits per period").fill("250")
+    await form.get_by_role("button", name="Save limit").click()
+    await page.wait_for_url(re.compile(r"notice=limit_saved"))
+    assert (await site.services.quota.limits(ARTISTS, ALICE)).guild == Decimal(250)
+    await context.close()
