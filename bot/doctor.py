@@ -9,7 +9,9 @@ Exit 0 when every check passed, 1 when one failed (configuration errors exit 2 b
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import aiohttp
 import discord
@@ -22,8 +24,9 @@ from bot.providers.base import Provider, ProviderError
 from bot.providers.catalog import MODELS
 from bot.settings import Settings
 from bot.store import open_database, shown
-from bot.store.db import latest_schema_version, read_schema_version
-from bot.store.errors import STORE_ERRORS
+from bot.store.db import latest_schema_version, read_file_only, read_schema_version
+from bot.store.errors import STORE_ERRORS, STORE_OR_DISK_ERRORS
+from bot.store.jobs import RETIRED, RETIRED_MODELS_SQL, JobRepository, RetiredModel, retired_models_of
 from bot.store.retention import MB, FreeSpace, folder_bytes
 
 #: Exactly what the bot needs in a channel (README, "A Discord application").
@@ -65,7 +68,7 @@ class Report:
 
 async def doctor(settings: Settings, *, fix: bool = False) -> int:
     report = Report()
-    await check_database(settings, report, fix=fix)
+    current = await check_database(settings, report, fix=fix)
     check_disk(settings, report)
     async with aiohttp.ClientSession(
         headers={"User-Agent": USER_AGENT}, timeout=aiohttp.ClientTimeout(total=30)
@@ -74,40 +77,44 @@ async def doctor(settings: Settings, *, fix: bool = False) -> int:
         providers = build_providers(settings, http)
         await check_providers(providers, report)
     check_models(settings, list(providers), report)
+    if current:
+        await check_retired_seen(settings, report)
     print("all good" if not report.problems else f"{len(report.problems)} problem(s) found")
     return 0 if not report.problems else 1
 
 
-async def check_database(settings: Settings, report: Report, *, fix: bool) -> None:
-    """The schema version, read only; with `fix`, a missing or older database is migrated."""
+async def check_database(settings: Settings, report: Report, *, fix: bool) -> bool:
+    """The schema version, read only; with `fix`, a missing or older database is migrated.
+    True when the database is at the newest schema (other checks may then read it)."""
     report.section(f"database: {shown(settings.store_url)}")
     latest = latest_schema_version()
     try:
         version = await stored_schema_version(settings)
     except STORE_ERRORS as exc:
         report.problem(f"cannot read it ({exc}); is it a fluxbot database?")
-        return
+        return False
     except OSError as exc:  # PostgreSQL: nothing answers at that address
         report.problem(f"cannot reach it ({exc})")
-        return
+        return False
     if version is not None and version > latest:
         report.problem(
             f"schema version {version} is newer than this fluxbot knows ({latest}): "
             "run the newer fluxbot, or restore the backup taken before the upgrade"
         )
-        return
+        return False
     if version == latest:
         report.ok(f"ok, schema version {version}")
-        return
+        return True
     if fix:
         async with open_database(settings.store_url, data_dir=settings.files_dir) as db:
             report.ok(f"migrated from schema version {version or 0} to {await db.schema_version()}")
-        return
+        return True
     fix_hint = "run `python -m bot migrate` or `python -m bot doctor --fix`"
     if version is None:
         report.problem(f"it does not exist yet: {fix_hint} (the bot also creates it when it starts)")
     else:
         report.problem(f"schema version {version}: {latest - version} migrations pending, {fix_hint}")
+    return False
 
 
 async def stored_schema_version(settings: Settings) -> int | None:
@@ -226,6 +233,33 @@ def retiring_models(available: list[str], disabled: Iterable[str] = ()) -> list[
         for provider, route in spec.routes.items()
         if route.retiring and provider in available and spec.id not in hidden
     ]
+
+
+async def check_retired_seen(settings: Settings, report: Report) -> None:
+    """The models a configured provider answered as no longer offered (404, 405 or 410 to a
+    submit): each such job failed with nothing charged; hiding the model spares the next member."""
+    try:
+        seen = await retired_models_seen(settings)
+    except STORE_OR_DISK_ERRORS:
+        return  # check_database has said what is wrong with the store
+    for row in seen:
+        if row.model in settings.disabled_models:
+            continue
+        when = datetime.fromtimestamp(row.last, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        report.ok(
+            f"{row.provider} answered {row.model} as no longer offered (HTTP 404/405/410) for {row.jobs} "
+            f"job(s), the last at {when}; hide it with DISABLED_MODELS={row.model}"
+        )
+
+
+async def retired_models_seen(settings: Settings) -> list[RetiredModel]:
+    """Read only: the SQLite file as `read_schema_version` reads it, PostgreSQL unmigrated."""
+    sqlite_file = settings.sqlite_file
+    if sqlite_file is not None:
+        rows = await asyncio.to_thread(read_file_only, sqlite_file, RETIRED_MODELS_SQL, (RETIRED,))
+        return retired_models_of(rows)
+    async with open_database(settings.store_url, data_dir=settings.files_dir, migrate=False) as db:
+        return await JobRepository(db).retired_models()
 
 
 def _key_names(providers: Iterable[str]) -> list[str]:

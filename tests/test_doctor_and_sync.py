@@ -326,3 +326,34 @@ async def test_the_shipped_env_example_syncs_commands_and_runs(tmp_path, fake_tt
             process.kill()
     assert process.returncode == 0, err_bytes.decode()
     assert (tmp_path / "data" / "fluxbot.sqlite3").exists()
+
+
+async def test_doctor_lists_the_models_a_provider_answered_as_no_longer_offered(
+    tmp_path, database_url, fake_ttapi, fake_bfl, fake_discord
+):
+    """A real job meets a retired endpoint (410): it fails with nothing charged, and doctor, which
+    reads the store without changing it, names the model and how to hide it. On each backend."""
+    env = {**provider_env(fake_ttapi, fake_bfl, fake_discord, tmp_path), "DATABASE_URL": database_url}
+    fake_bfl.retired["flux-pro"] = 410
+
+    code, out, err = await run_cli_async(
+        "generate", "a castle", "--model", "flux-pro", "--provider", "bfl", cwd=tmp_path, env=env
+    )
+    assert code == 1, out + err
+    assert "This model is no longer offered by BFL." in err
+    assert len(fake_bfl.submits()) == 1  # not sent again
+    before = snapshot(tmp_path)
+
+    code, out, err = await run_cli_async("doctor", cwd=tmp_path, env=env)
+
+    lines = out.splitlines()
+    (seen,) = [line for line in lines if "as no longer offered" in line]
+    assert seen.startswith(
+        "  bfl answered flux-pro as no longer offered (HTTP 404/405/410) for 1 job(s), the last at "
+    )
+    assert seen.endswith("; hide it with DISABLED_MODELS=flux-pro")
+    assert snapshot(tmp_path) == before  # read, not written
+
+    env["DISABLED_MODELS"] = "flux-pro"
+    code, out, err = await run_cli_async("doctor", cwd=tmp_path, env=env)
+    assert "as no longer offered" not in out  # hidden already: nothing left to do

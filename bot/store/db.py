@@ -81,6 +81,18 @@ def read_schema_version(path: Path) -> int | None:
         conn.close()
 
 
+def read_file_only(path: Path, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    """Rows of one query on the database file, read as `read_schema_version` reads it: nothing is
+    created or changed (for `doctor`). Blocking: call it from a thread."""
+    immutable = not path.with_name(path.name + "-wal").exists()
+    conn = sqlite3.connect(_read_only_uri(path) + ("&immutable=1" if immutable else ""), uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return list(conn.execute(sql, tuple(params)).fetchall())
+    finally:
+        conn.close()
+
+
 class WriterLock:
     """The write connection's lock: first come, first served, except that group commits go first.
 

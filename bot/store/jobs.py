@@ -154,6 +154,29 @@ class HistoryEntry:
     result_message_id: int | None
 
 
+#: The error code of a job whose submit the provider answered 404, 405 or 410 (`ProviderRetired`).
+RETIRED = "retired"
+#: The models a provider answered that way, for `doctor` (a scan of jobs: doctor runs rarely).
+RETIRED_MODELS_SQL = (
+    "SELECT provider, model, COUNT(*) AS jobs, MAX(updated_at) AS last FROM jobs"
+    " WHERE error_code = ? GROUP BY provider, model ORDER BY provider, model"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RetiredModel:
+    """A model a provider said it no longer offers: on how many jobs, the last one when."""
+
+    provider: str
+    model: str
+    jobs: int
+    last: float
+
+
+def retired_models_of(rows: Iterable[Any]) -> list[RetiredModel]:
+    return [RetiredModel(r["provider"], r["model"], int(r["jobs"]), float(r["last"])) for r in rows]
+
+
 class JobRepository:
     """Jobs in the store; their reference images in files beside it (`inputs/`, bot/store/files.py)."""
 
@@ -246,6 +269,10 @@ class JobRepository:
             (user_id, limit, offset),
         )
         return [_row_to_job(r) for r in rows]
+
+    async def retired_models(self) -> list[RetiredModel]:
+        """The models a provider answered as no longer offered (404, 405, 410 on a submit)."""
+        return retired_models_of(await self.db.fetchall(RETIRED_MODELS_SQL, (RETIRED,)))
 
     async def history(
         self, user_id: int, guild_id: int | None, *, page: int, page_size: int
