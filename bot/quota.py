@@ -208,28 +208,38 @@ class QuotaService:
 
         A model priced by the megapixel (FLUX.2), given `megapixels` (output, references), is held
         at its per-megapixel price instead: references change its price, so the last charge for
-        the same size says little. The operator's `QUOTA_PRICES` still comes first.
+        the same size says little. Where that price is borrowed from another provider (TTAPI
+        publishes none for FLUX.2), the hold is the larger of it and the last real charge, so a
+        provider that charges more is not held short. `QUOTA_PRICES` still comes first.
 
         Cached: every command's precheck and every accepted job asks, and under load a read is a
         wait in the read connection's queue before a command can be acknowledged.
         """
         if megapixels is not None:
-            per_mp = megapixel_price(model, provider)
             override = self.override(provider, model)
             if override is not None:
                 return override
+            per_mp = megapixel_price(model, provider)
             if per_mp is not None:
-                return per_mp.cost(*megapixels)
-        key = (provider, model, size)
-        cached = self._last_prices.get(key)
-        if cached is not None and cached[1] > time.monotonic():
-            learned = cached[0]
-        else:
-            learned = await self.ledger.last_price(provider, model, size)
-            self._last_prices[key] = (learned, time.monotonic() + PRICE_TTL)
+                priced = per_mp.cost(*megapixels)
+                if megapixel_price(model, provider, own=True) is not None:
+                    return priced
+                learned = await self.learned(provider, model, size)
+                return max(priced, learned) if learned is not None else priced
+        learned = await self.learned(provider, model, size)
         if learned is not None:
             return learned
         return self.table_price(provider, model)
+
+    async def learned(self, provider: str, model: str, size: str | None) -> Decimal | None:
+        """The most recent real charge for this provider, model and size (cached `PRICE_TTL`)."""
+        key = (provider, model, size)
+        cached = self._last_prices.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        learned = await self.ledger.last_price(provider, model, size)
+        self._last_prices[key] = (learned, time.monotonic() + PRICE_TTL)
+        return learned
 
     # -- reading ----------------------------------------------------------------------------------
 

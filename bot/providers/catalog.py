@@ -618,16 +618,18 @@ def megapixel_prices(provider: str) -> dict[str, MegapixelPrice]:
     }
 
 
-def megapixel_price(model_id: str, provider: str) -> MegapixelPrice | None:
-    """How a model is priced by the megapixel on this provider: its own published price, else the
-    same model's elsewhere (same credit unit: TTAPI's FLUX.2 prices are unpublished); None when
-    the model is priced per image."""
+def megapixel_price(model_id: str, provider: str, *, own: bool = False) -> MegapixelPrice | None:
+    """How a model is priced by the megapixel on this provider: its own published price, else
+    (unless `own`) the same model's elsewhere (same credit unit: TTAPI's FLUX.2 prices are
+    unpublished); None when the model is priced per image."""
     spec = MODELS.get(model_id)
     if spec is None:
         return None
-    own = spec.routes.get(provider)
-    if own is not None and own.per_mp is not None:
-        return own.per_mp
+    route = route_for(spec, provider) if provider == "mock" else spec.routes.get(provider)
+    if route is not None and route.per_mp is not None:
+        return route.per_mp  # the mock's is the route it imitates
+    if own:
+        return None
     return next((r.per_mp for r in spec.routes.values() if r.per_mp is not None), None)
 
 

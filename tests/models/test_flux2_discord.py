@@ -143,3 +143,24 @@ async def test_quota_prices_overrides_the_per_megapixel_hold_and_the_charge_stay
     assert done.cost == Decimal("3") + Decimal("0.05") * Decimal("1.5")  # 1024×1024: BFL's cost
     usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
     assert (usage.used, usage.held) == (done.cost, Decimal(0))
+
+
+@pytest.mark.parametrize("default_provider", ["ttapi"])
+async def test_on_ttapi_the_hold_is_bfls_per_megapixel_price_or_the_last_charge_if_higher(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, default_provider
+):
+    """TTAPI publishes no FLUX.2 prices: the first job is held at BFL's (1376×768 = 1.06 MP:
+    3 + 0.06 × 1.5), charged TTAPI's `quota` (5); the next of that size is held at 5."""
+    guild, channel, alice = guild_setup
+
+    await alice.slash(channel, "imagine", prompt="a fjord --ar 16:9", model="flux-2-pro")
+    (first,) = await running.jobs.for_user(alice.id)
+    await finish_jobs(simcord_env, running)
+    await alice.slash(channel, "imagine", prompt="a bay --ar 16:9", model="flux-2-pro")
+    second = next(j for j in await running.jobs.for_user(alice.id) if j.id != first.id)
+    await finish_jobs(simcord_env, running)
+
+    assert first.estimate == Decimal("3.09")
+    assert second.estimate == Decimal("5")
+    usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
+    assert (usage.used, usage.held) == (Decimal("10"), Decimal(0))
