@@ -258,3 +258,19 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (32, 32), (9, 9, 9)).save(out, "PNG")
     return out.getvalue()
+
+
+async def test_models_marks_the_servers_default_and_the_models_it_does_not_allow(
+    simcord_env, running, server
+):
+    mod, channel = server["mod"], server["channel"]
+    await mod.slash(
+        channel, "admin settings", allowed_models="flux-2-pro, flux-dev", default_model="flux-2-pro"
+    )
+
+    result = await server["alice"].slash(channel, "models")
+
+    names = [f.name for page in await all_pages(server["alice"], result) for f in page.fields]
+    assert "FLUX.2 [pro] · `flux-2-pro` (the server's default)" in names
+    assert "FLUX.1 [dev] · `flux-dev`" in names
+    assert "FLUX.2 [max] · `flux-2-max` (not allowed on this server)" in names
