@@ -4,13 +4,16 @@ SimCord simulates Discord inside the test's own process; a bot in a subprocess n
 This one knows just enough to log in, connect, and take what the bot sends:
 
 - REST under `/api/v10`: `GET /users/@me`, `GET /oauth2/applications/@me`, `GET /gateway/bot`
-  (`recommended_shards`), command syncs
+  (`recommended_shards`), interaction callbacks and the interaction's webhook (its original
+  response keeps one message id per token, as Discord's does), command syncs
   (`PUT /applications/{id}/commands`, echoed with ids), and any other call recorded and answered
   with a plausible message object (or 204 for DELETE). With `token` set, any other token is
   answered 401, as Discord answers a revoked one.
 - The gateway at `/gateway`: HELLO, READY after IDENTIFY (no guilds), heartbeat ACKs; it records
   the shard each IDENTIFY asked for (`shards`) and how each connection ended (`closes`: the close
   code the bot sent; 1006 if it just vanished).
+- Members: `interact(slash(...))` or `interact(click(...))` sends an INTERACTION_CREATE to the
+  shard that holds the guild, as Discord does when a member runs a command or presses a button.
 
 - Servers, roles, members and text channels a test declares (`add_guild`), answered at
   `GET /guilds/{id}`, `/guilds/{id}/members/{user}` and `/guilds/{id}/channels` (404 otherwise), as
@@ -35,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import discord.utils
 from aiohttp import WSMsgType, web
 
 from tests.fakes.loopback import serve_on_loopback
@@ -43,6 +47,8 @@ from tests.fakes.loopback import serve_on_loopback
 SITE_DIR = Path(__file__).resolve().parent / "discord_site"
 
 APPLICATION_ID = 900000000000000001
+#: Every permission: what an administrator and the bot itself have in the fake's guilds.
+ALL_PERMISSIONS = (1 << 53) - 1
 BOT_USER = {
     "id": str(APPLICATION_ID),
     "username": "fluxbot",
@@ -107,6 +113,9 @@ class FakeDiscord:
         #: What `GET /gateway/bot` recommends.
         self.recommended_shards = 1
         self.url = ""
+        #: The original response's message id, by interaction token.
+        self.originals: dict[str, int] = {}
+        self._sockets: list[tuple[web.WebSocketResponse, list[int]]] = []
         self._ids = itertools.count(1000)
         self._runner: web.AppRunner | None = None
         self.guilds: dict[int, FakeGuild] = {}
@@ -156,7 +165,12 @@ class FakeDiscord:
             return self._token(request, body)
         if request.headers.get("Authorization", "").startswith("Bearer "):
             return self._bearer(request, path)
-        if self.token is not None and request.headers.get("Authorization") != f"Bot {self.token}":
+        by_url_token = path.startswith(("/webhooks/", "/interactions/"))  # the token is in the URL
+        if (
+            self.token is not None
+            and not by_url_token
+            and request.headers.get("Authorization") != f"Bot {self.token}"
+        ):
             return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         if path == "/users/@me":
             return _json(BOT_USER)
@@ -177,10 +191,17 @@ class FakeDiscord:
             )
         if path.endswith("/commands") and request.method == "PUT":
             return _json([self._command(c) for c in body or []])
-        if request.method == "DELETE" or path.endswith("/callback"):
+        if path.startswith("/interactions/") and path.endswith("/callback"):
+            interaction_id = path.split("/")[2]
+            return _json({"interaction": {"id": interaction_id, "type": 2}})
+        if request.method == "DELETE":
             return web.Response(status=204)
         if path.startswith("/guilds/") and request.method == "GET":
             return self._guild_call(path)
+        if path.startswith("/webhooks/") and path.endswith("/messages/@original"):
+            token = path.split("/")[3]
+            message_id = self.originals.setdefault(token, next(self._ids))
+            return _json(self._message(path, message_id))
         return _json(self._message(path))
 
     # -- servers ----------------------------------------------------------------------------------
@@ -333,11 +354,11 @@ class FakeDiscord:
             "default_member_permissions": command.get("default_member_permissions"),
         }
 
-    def _message(self, path: str) -> dict[str, Any]:
+    def _message(self, path: str, message_id: int | None = None) -> dict[str, Any]:
         parts = path.split("/")
         channel_id = parts[2] if len(parts) > 2 and parts[1] == "channels" else "1"
         return {
-            "id": str(next(self._ids)),
+            "id": str(message_id or next(self._ids)),
             "channel_id": channel_id,
             "author": BOT_USER,
             "content": "",
@@ -360,6 +381,7 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoclose=False)
         await ws.prepare(request)
+        shard: list[int] = []
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
         async for message in ws:  # ends at the bot's close frame, or when the connection drops
             if message.type is not WSMsgType.TEXT:
@@ -367,14 +389,98 @@ class FakeDiscord:
             payload = json.loads(message.data)
             if payload["op"] == 2:
                 self.identified += 1
-                shard = list(payload["d"].get("shard") or [0, 1])
-                self.shards.append(shard)
+                shard[:] = list(payload["d"].get("shard") or [0, 1])
+                self.shards.append(list(shard))
+                self._sockets.append((ws, shard))
                 await ws.send_str(json.dumps({"op": 0, "s": 1, "t": "READY", "d": self._ready(shard)}))
             elif payload["op"] == 1:
                 await ws.send_str(json.dumps({"op": 11, "d": None}))
+        self._sockets = [(other, s) for other, s in self._sockets if other is not ws]
         self.closes.append(ws.close_code)
         await ws.close()
         return ws
+
+    # -- members ----------------------------------------------------------------------------------
+
+    def connected(self) -> int:
+        """Gateway connections (shards) open now."""
+        return len(self._sockets)
+
+    async def interact(self, interaction: dict[str, Any]) -> None:
+        """Deliver an interaction to the shard whose guilds include its guild (Discord's formula)."""
+        guild_id = int(interaction["guild_id"])
+        event = json.dumps({"op": 0, "s": 2, "t": "INTERACTION_CREATE", "d": interaction})
+        for ws, (shard_id, count) in reversed(self._sockets):  # the newest connection of a shard first
+            if (guild_id >> 22) % count == shard_id:
+                try:
+                    await ws.send_str(event)
+                except ConnectionError:
+                    continue  # a killed process's connection, not noticed yet
+                return
+        raise AssertionError(f"no shard of guild {guild_id} is connected")
+
+    def _interaction(self, kind: int, data: dict[str, Any], **where: int) -> dict[str, Any]:
+        # A snowflake of now: the bot reads the interaction's age (its token's 15 minutes) from it.
+        interaction_id = discord.utils.time_snowflake(discord.utils.utcnow()) + next(self._ids)
+        guild_id, channel_id, user_id = (str(where[k]) for k in ("guild_id", "channel_id", "user_id"))
+        return {
+            "id": str(interaction_id),
+            "application_id": str(APPLICATION_ID),
+            "type": kind,
+            "token": f"interaction-{interaction_id}",
+            "version": 1,
+            "guild_id": guild_id,
+            "channel_id": channel_id,
+            "channel": {"id": channel_id, "type": 0, "guild_id": guild_id, "name": "art", "position": 0},
+            "member": {
+                "user": {"id": user_id, "username": f"member{user_id}", "discriminator": "0", "avatar": None},
+                "roles": [],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "permissions": str(ALL_PERMISSIONS),
+            },
+            "app_permissions": str(ALL_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "authorizing_integration_owners": {"0": guild_id},
+            "context": 0,
+            "data": data,
+        }
+
+    def slash(
+        self, name: str, *, guild_id: int, channel_id: int, user_id: int, **options: Any
+    ) -> dict[str, Any]:
+        """A member runs `/name option:value ...` (string, integer and boolean options)."""
+        kinds = {str: 3, int: 4, bool: 5}
+        data = {
+            "id": str(next(self._ids)),
+            "name": name,
+            "type": 1,
+            "options": [{"name": k, "type": kinds[type(v)], "value": v} for k, v in options.items()],
+        }
+        return self._interaction(2, data, guild_id=guild_id, channel_id=channel_id, user_id=user_id)
+
+    def click(
+        self, custom_id: str, message_id: int, *, guild_id: int, channel_id: int, user_id: int
+    ) -> dict[str, Any]:
+        """A member presses the button `custom_id` under the message `message_id`."""
+        interaction = self._interaction(
+            3,
+            {"custom_id": custom_id, "component_type": 2},
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+        )
+        message = self._message(f"/channels/{channel_id}/messages", message_id)
+        message["components"] = [
+            {"type": 1, "components": [{"type": 2, "style": 1, "label": "button", "custom_id": custom_id}]}
+        ]
+        interaction["message"] = message
+        return interaction
 
     def _ready(self, shard: list[int]) -> dict[str, Any]:
         return {
