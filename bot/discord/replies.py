@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import MESSAGE_MAX, UserFacingError
+from bot.store.errors import STORE_REFUSED
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,12 @@ T = TypeVar("T")
 ACK_WINDOW = 1.0
 
 APOLOGY = "Something went wrong on the bot's side (reference `{ref}`). Nothing was charged; please try again."
+#: The database refused or did not answer (PostgreSQL restarting, SQLite locked): a command's accept
+#: is one unit, committed or not at all, so nothing of it was kept.
+STORE_UNAVAILABLE = (
+    "The bot could not reach its database just now, so nothing was saved or charged. "
+    "Please try again in a moment."
+)
 
 
 async def within_ack_window(
@@ -110,6 +117,14 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
         return None
     if isinstance(error, app_commands.TransformerError):
         await reply_privately(interaction, f"`{error.value}` is not a valid value for this option.")
+        return None
+    if isinstance(original, STORE_REFUSED):
+        log.warning(
+            "the store refused %s (%s): the member was asked to try again",
+            _describe_interaction(interaction),
+            type(original).__name__,
+        )
+        await reply_privately(interaction, STORE_UNAVAILABLE)
         return None
     ref = secrets.token_hex(4)
     log.error(
