@@ -28,6 +28,7 @@ The bot process is pointed here by tests/fakes/discord_site/sitecustomize.py (`F
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import itertools
@@ -113,6 +114,8 @@ class FakeDiscord:
         #: What `GET /gateway/bot` recommends.
         self.recommended_shards = 1
         self.url = ""
+        #: Seconds before a message carrying an image is answered (recorded on arrival).
+        self.upload_delay = 0.0
         #: The original response's message id, by interaction token.
         self.originals: dict[str, int] = {}
         self._sockets: list[tuple[web.WebSocketResponse, list[int]]] = []
@@ -161,6 +164,8 @@ class FakeDiscord:
         elif request.body_exists:
             body = await request.read()
         self.calls.append(Call(request.method, path, body))
+        if self.upload_delay and isinstance(body, bytes) and b"\x89PNG" in body:
+            await asyncio.sleep(self.upload_delay)
         if path == "/oauth2/token":
             return self._token(request, body)
         if request.headers.get("Authorization", "").startswith("Bearer "):
