@@ -26,6 +26,13 @@ from bot.settings import Settings, load_settings, settings_problems
 log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
+#: `generate --top/--bottom/--left/--right`, for `--help`.
+SIDE_HELP = {
+    "top": "with --tool expand: pixels added above, 0-2048",
+    "bottom": "with --tool expand: pixels added below, 0-2048",
+    "left": "with --tool expand: pixels added on the left, 0-2048",
+    "right": "with --tool expand: pixels added on the right, 0-2048",
+}
 
 
 EXIT_CODES = """exit codes:
@@ -111,6 +118,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     gen.add_argument("--out", type=Path, help="where to save the image (default: out-<job id>.<ext>)")
     gen.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     gen.add_argument("--seed", type=int, help="seed for reproducibility")
+    gen.add_argument(
+        "--tool",
+        choices=["fill", "expand"],
+        help="an image tool instead of a model: fill (repaint the --mask's white area, or the --image's "
+        "transparent area) or expand (add pixels around the --image: --top/--bottom/--left/--right, "
+        "or --zoom 2 in the prompt)",
+    )
+    gen.add_argument(
+        "--mask", type=Path, help="with --tool fill: white repaints, black keeps; the --image's size"
+    )
+    for side, help_text in SIDE_HELP.items():
+        gen.add_argument(f"--{side}", type=int, help=help_text)
     gen.add_argument("--finetune-id", help="finetune id (with --model flux-pro-finetuned)")
     gen.add_argument("--strength", type=float, help="finetune strength 0-2 (default 1.1)")
     gen.add_argument(

@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,14 @@ from bot.app import open_services
 from bot.credits import format_credits
 from bot.encoding import in_image_thread
 from bot.errors import LOGIN_REFUSED, ConfigurationError, InvalidInput
+from bot.image_tools import fit_expansion, prepare_fill
 from bot.images import image_extension, prepare_reference
 from bot.jobs.manager import JobManager, NewJob
 from bot.jobs.model import Job, JobState, Origin
-from bot.jobs.plan import plan_job
+from bot.jobs.plan import expansion_asked, plan_job
 from bot.jobs.polling import PollPolicy
 from bot.jobs.sink import Progress
+from bot.providers.catalog import EXPAND_MODEL, FILL_MODEL, SIDES
 from bot.settings import Settings
 from bot.store.backup import backup_database
 from bot.store.db import refuse_newer_file
@@ -114,16 +117,18 @@ async def generate(
     delivered. With `WEBHOOK_PUBLIC_URL` it listens for callbacks on `HTTP_HOST`:`HTTP_PORT`.
     """
     resume_only = bool(getattr(args, "resume", False))
-    if not args.prompt and not resume_only:
+    tool = getattr(args, "tool", None)
+    if tool == "expand" and args.prompt is None and not resume_only:
+        args.prompt = ""  # Expand needs no words; `--zoom 2` alone is a prompt too
+    if args.prompt is None and not resume_only:
         raise InvalidInput("give a PROMPT, or --resume to finish interrupted jobs")
     refuse_to_overwrite(args.out, args.force)
-    images = []
-    for index, path in enumerate(args.image, start=1):
-        try:
-            data = await asyncio.to_thread(path.read_bytes)
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-        images.append(await in_image_thread(prepare_reference, data, f"--image {path.name or index}"))
+    tool_input = await read_tool_inputs(args) if args.prompt is not None else ToolInput()
+    images = list(tool_input.images)
+    if tool is None:
+        for index, path in enumerate(args.image, start=1):
+            data = await read_file(path)
+            images.append(await in_image_thread(prepare_reference, data, f"--image {path.name or index}"))
     if settings.sqlite_file is not None:
         refuse_newer_file(settings.sqlite_file)  # before the lock file is made in DATA_DIR
     with cli_lock(settings) as may_resume:
@@ -136,7 +141,7 @@ async def generate(
             sink = CliSink()
             manager.register_sink(Origin.CLI, sink)
             job: Job | None = None
-            if args.prompt:
+            if args.prompt is not None:
                 available = [
                     name
                     for name in services.providers
@@ -145,10 +150,11 @@ async def generate(
                 plan = plan_job(
                     args.prompt,
                     {
-                        "model": args.model,
+                        "model": TOOL_MODELS[tool] if tool else args.model,
                         "seed": args.seed,
                         "finetune_id": getattr(args, "finetune_id", None),
                         "finetune_strength": getattr(args, "strength", None),
+                        **tool_input.sides,
                     },
                     default_model=settings.default_model,
                     available=available,
@@ -156,15 +162,19 @@ async def generate(
                     provider=args.provider,
                     max_safety_tolerance=settings.max_safety_tolerance,
                     images=images,
+                    mask=tool_input.mask,
+                    kinds=(tool,) if tool else None,
                 )
                 print(f"{plan.spec.label} on {plan.provider}: {plan.prompt}", file=sys.stderr)
+                if tool_input.note:
+                    print(tool_input.note, file=sys.stderr)
                 job = await manager.submit(
                     NewJob.from_plan(
                         plan,
                         origin=Origin.CLI,
                         user_id=CLI_USER_ID,
                         enforce_quota=False,
-                        extra={"out": str(args.out) if args.out else None},
+                        extra={"out": str(args.out) if args.out else None, "note": tool_input.note},
                     )
                 )
             async with contextlib.AsyncExitStack() as stack:
@@ -182,6 +192,52 @@ async def generate(
     for done in failed:
         print(f"job {done.id} {done.state.value}: {done.error_message}", file=sys.stderr)
     return 1 if failed else 0
+
+
+#: `generate --tool` → the model it runs.
+TOOL_MODELS = {"fill": FILL_MODEL, "expand": EXPAND_MODEL}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInput:
+    """What `--tool fill|expand` sends besides the prompt: checked before anything is spent."""
+
+    images: tuple[str, ...] = ()
+    mask: str | None = None
+    sides: dict[str, int] = field(default_factory=dict)
+    note: str | None = None
+
+
+async def read_file(path: Path) -> bytes:
+    try:
+        return await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+
+
+async def read_tool_inputs(args: argparse.Namespace) -> ToolInput:
+    """`--tool fill` (one --image, and --mask or its transparency) or `--tool expand` (one --image,
+    sides or `--zoom`), checked as `/fill` and `/expand` check them; nothing for a model."""
+    tool = getattr(args, "tool", None)
+    sides = {side: getattr(args, side, None) for side in SIDES}
+    if tool != "fill" and getattr(args, "mask", None) is not None:
+        raise InvalidInput("--mask goes with --tool fill")
+    if tool != "expand" and any(v is not None for v in sides.values()):
+        raise InvalidInput("--top, --bottom, --left and --right go with --tool expand")
+    if tool is None:
+        return ToolInput()
+    if args.model is not None:
+        raise InvalidInput(f"--tool {tool} runs {TOOL_MODELS[tool]}; leave out --model")
+    if len(args.image) != 1:
+        raise InvalidInput(f"--tool {tool} takes exactly one --image")
+    if tool == "fill":
+        mask = await read_file(args.mask) if args.mask is not None else None
+        filled = await in_image_thread(prepare_fill, await read_file(args.image[0]), mask)
+        return ToolInput(images=(filled.image,), mask=filled.mask)
+    zoom, asked = expansion_asked(args.prompt, sides)
+    data = await read_file(args.image[0])
+    expansion = await in_image_thread(fit_expansion, data, "--image", sides=asked or None, zoom=zoom)
+    return ToolInput(images=(expansion.image,), sides=expansion.sides(), note=expansion.note)
 
 
 def backup(settings: Settings, target: Path, *, force: bool) -> int:

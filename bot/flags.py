@@ -23,6 +23,7 @@ _VALUE_FLAGS = {
     "guidance": "guidance",
     "format": "output_format",
     "count": "count",
+    "zoom": "zoom",
 }
 #: A batch (`--count`, `/imagine count:`) is at most this many images, posted in one message.
 MAX_COUNT = 4
@@ -72,6 +73,7 @@ _EXAMPLES = {
     "guidance": "`--guidance 3.5`",
     "format": "`--format png`",
     "count": "`--count 4`",
+    "zoom": "`--zoom 2` (more than 1, at most 2)",
 }
 
 
@@ -98,6 +100,12 @@ def _parse(name: str, value: str) -> Any:
             return count
         if option == "guidance":
             return float(value)
+        if option == "zoom":
+            # Midjourney's custom zoom: more than 1, at most 2 (the buttons give 1.5 and 2).
+            factor = float(value)
+            if not 1 < factor <= 2:
+                raise ValueError
+            return factor
         if option == "output_format":
             lowered = value.lower().replace("jpg", "jpeg")
             if lowered not in ("jpeg", "png"):

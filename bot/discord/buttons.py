@@ -12,6 +12,11 @@ mapping as the tree handler: `handle_interaction_error`.
     fluxbot:details:<job>  every parameter, ephemerally
     fluxbot:delete:<job>   the requester or members with Manage Messages (message and stored file)
     fluxbot:cancel:<job>   (under /jobs) cancel a queued job at no cost
+    fluxbot:zoom15:<job>, fluxbot:zoom2:<job>   Expand this image 1.5× or 2× (equal on all sides)
+    fluxbot:panleft:<job>, panright, panup, pandown   Expand it by half its width or height on one side
+
+The Zoom and pan buttons are shown only under results of a provider that serves Expand (BFL, or
+the mock), on their own rows below the others.
 
 A custom_id under `fluxbot:` that matches none of these (forged, or from an older version) gets a
 clear ephemeral answer instead of Discord's "This interaction failed".
@@ -38,9 +43,11 @@ from bot.discord.render import details_embed, jobs_embed, plain
 from bot.discord.replies import handle_interaction_error
 from bot.encoding import in_image_thread
 from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.image_tools import Pan, fit_expansion
 from bot.images import prepare_reference
 from bot.jobs.model import Job, JobState
 from bot.jobs.plan import JobPlan, plan_job
+from bot.providers.catalog import EXPAND_MODEL, MODELS
 from bot.store.retention import delete_result_image
 
 log = logging.getLogger(__name__)
@@ -50,7 +57,8 @@ EDIT_MODEL = "flux-kontext-pro"
 VARY_MODEL = "flux-pro-1.1-ultra"
 #: The Reroll label under an image made from reference images (see `require_own_references`).
 REROLL_OWN_REFERENCES = "Reroll (requester's references)"
-ACTIONS = ("reroll", "edit", "vary", "details", "delete", "cancel")
+ZOOM_ACTIONS = ("zoom15", "zoom2", "panleft", "panright", "panup", "pandown")
+ACTIONS = ("reroll", "edit", "vary", "details", "delete", "cancel", *ZOOM_ACTIONS)
 #: The Edit form's custom_id: the image's job and the member the form was shown to.
 EDIT_FORM = re.compile(r"fluxbot-modal:edit:" + JOB_ID + r":(?P<member>[0-9]{1,20})")
 #: Any fluxbot custom_id that is not exactly one of ours: answered as unknown.
@@ -90,6 +98,12 @@ def require_kept(bot: BotContext, job: Job, what: str) -> None:
 
 async def result_image(job: Job, message: discord.Message | None) -> str:
     """The finished image as a base64 reference: the saved file, else the attachment on the message."""
+    data = await result_bytes(job, message)
+    return await in_image_thread(prepare_reference, data, "image")
+
+
+async def result_bytes(job: Job, message: discord.Message | None) -> bytes:
+    """The finished image's bytes: the saved file, else the attachment on the message."""
     data: bytes | None = None
     if job.result_path:
         path = Path(job.result_path)
@@ -104,7 +118,7 @@ async def result_image(job: Job, message: discord.Message | None) -> str:
             data = None
     if data is None:
         raise NotFound("The image of this job is no longer available, so it cannot be used as input.")
-    return await in_image_thread(prepare_reference, data, "image")
+    return data
 
 
 def _require_model(bot: BotContext, model: str, what: str) -> None:
@@ -119,16 +133,17 @@ async def _start(
     await start.start_job(bot, interaction, plan, parent_job_id=parent.id, private=private)
 
 
-def reroll_plan(bot: BotContext, job: Job, images: list[str], inputs: dict[str, Any]) -> JobPlan:
-    options = {
-        k: v for k, v in job.params.get("options", {}).items() if k not in ("prompt", "image_count", "seed")
-    }
+def reroll_plan(
+    bot: BotContext, job: Job, images: list[str], inputs: dict[str, Any], *, mask: str | None = None
+) -> JobPlan:
+    skipped = ("prompt", "image_count", "seed", "mask")
+    options = {k: v for k, v in job.params.get("options", {}).items() if k not in skipped}
     seed = secrets.randbelow(2**32)
     if seed == job.seed:
         seed = (seed + 1) % 2**32
     explicit = {**options, "model": job.model, "seed": seed}
     provider = job.provider if job.provider in bot.services.providers else None
-    return plan_job(job.prompt, explicit, images=images, provider=provider, **inputs)
+    return plan_job(job.prompt, explicit, images=images, mask=mask, provider=provider, **inputs)
 
 
 # -- the items ------------------------------------------------------------------------------------
@@ -144,14 +159,15 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxb
     summary: ClassVar[str] = ""
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
-    def __init__(self, job_id: str, *, label: str | None = None) -> None:
+    def __init__(self, job_id: str, *, label: str | None = None, row: int | None = None) -> None:
         super().__init__(
             discord.ui.Button(
                 label=label or self.label,
                 emoji=self.emoji,
                 style=self.style,
                 custom_id=f"fluxbot:{self.action}:{job_id}",
-            )
+            ),
+            row=row,
         )
         self.job_id = job_id
 
@@ -184,9 +200,11 @@ class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
         job = await load_job(bot, self.job_id)
         require_kept(bot, job, "rerolled")
         require_own_references(job, interaction.user.id)
-        images = [image.base64.text() for image in await bot.services.jobs.inputs(job.id)]
+        stored = await bot.services.jobs.inputs(job.id)
+        images = [image.base64.text() for image in stored if image.field != "mask"]
+        mask = next((image.base64.text() for image in stored if image.field == "mask"), None)
         inputs = await planning(bot, interaction, job.model)
-        await _start(bot, interaction, reroll_plan(bot, job, images, inputs), job, private=private)
+        await _start(bot, interaction, reroll_plan(bot, job, images, inputs, mask=mask), job, private=private)
 
 
 def reference_count(job: Job) -> int:
@@ -376,6 +394,76 @@ class CancelButton(JobButton, template=r"fluxbot:cancel:" + JOB_ID):
         )
 
 
+def expand_offered(provider: str) -> bool:
+    """Whether results of this provider get the Zoom and pan buttons: it serves Expand (or is the mock)."""
+    return provider == "mock" or provider in MODELS[EXPAND_MODEL].routes
+
+
+class ExpandButton(JobButton, template=r"fluxbot:expand-base:" + JOB_ID):
+    """Zoom out or pan: Expand run on this result, on the provider that made it, with its prompt."""
+
+    zoom: ClassVar[float | None] = None
+    pan: ClassVar[Pan | None] = None
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        _require_model(bot, EXPAND_MODEL, "Zoom and pan")
+        await interaction.response.defer(thinking=True)
+        job = await load_job(bot, self.job_id)
+        require_kept(bot, job, "expanded")
+        data = await result_bytes(job, interaction.message)
+        expansion = await in_image_thread(fit_expansion, data, "image", zoom=self.zoom, pan=self.pan)
+        options = job.params.get("options", {})
+        explicit = {"model": EXPAND_MODEL, "output_format": options.get("output_format"), **expansion.sides()}
+        inputs = await planning(bot, interaction, EXPAND_MODEL)
+        provider = job.provider if job.provider in bot.services.providers else None
+        plan = plan_job(job.prompt, explicit, images=[expansion.image], provider=provider, **inputs)
+        await start.start_job(bot, interaction, plan, parent_job_id=job.id, note=expansion.note)
+
+
+class Zoom15Button(ExpandButton, template=r"fluxbot:zoom15:" + JOB_ID):
+    action = "zoom15"
+    label = "Zoom out 1.5×"
+    emoji = "🔍"
+    zoom = 1.5
+
+
+class Zoom2Button(ExpandButton, template=r"fluxbot:zoom2:" + JOB_ID):
+    action = "zoom2"
+    label = "Zoom out 2×"
+    emoji = "🔍"
+    zoom = 2.0
+
+
+class PanLeftButton(ExpandButton, template=r"fluxbot:panleft:" + JOB_ID):
+    action = "panleft"
+    label = "⬅"
+    pan = "left"
+
+
+class PanRightButton(ExpandButton, template=r"fluxbot:panright:" + JOB_ID):
+    action = "panright"
+    label = "➡"
+    pan = "right"
+
+
+class PanUpButton(ExpandButton, template=r"fluxbot:panup:" + JOB_ID):
+    action = "panup"
+    label = "⬆"
+    pan = "up"
+
+
+class PanDownButton(ExpandButton, template=r"fluxbot:pandown:" + JOB_ID):
+    action = "pandown"
+    label = "⬇"
+    pan = "down"
+
+
+#: The Zoom and pan buttons, in the order shown: zooms on one row, the four pans on the next.
+ZOOM_BUTTONS: tuple[type[ExpandButton], ...] = (Zoom15Button, Zoom2Button)
+PAN_BUTTONS: tuple[type[ExpandButton], ...] = (PanLeftButton, PanRightButton, PanUpButton, PanDownButton)
+
+
 class UnknownButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNKNOWN_TEMPLATE):
     """A fluxbot custom_id we do not know: say so (answered from memory), spend nothing."""
 
@@ -412,6 +500,8 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     DetailsButton,
     DeleteButton,
     CancelButton,
+    *ZOOM_BUTTONS,
+    *PAN_BUTTONS,
     UnknownButton,
 )
 
@@ -423,7 +513,17 @@ def result_view(job: Job) -> discord.ui.View:
     view.add_item(RerollButton(job.id, label=REROLL_OWN_REFERENCES if reference_count(job) else None))
     for button in (EditButton, VaryButton, DetailsButton, DeleteButton):
         view.add_item(button(job.id))
+    add_zoom_buttons(view, job)
     return view
+
+
+def add_zoom_buttons(view: discord.ui.View, job: Job, *, first_row: int = 1) -> None:
+    """Zoom out 1.5× and 2× on one row, ⬅ ➡ ⬆ ⬇ on the next: only when the job's provider serves Expand."""
+    if not expand_offered(job.provider):
+        return
+    for row, buttons in ((first_row, ZOOM_BUTTONS), (first_row + 1, PAN_BUTTONS)):
+        for button in buttons:
+            view.add_item(button(job.id, row=row))
 
 
 def jobs_view(jobs: list[Job]) -> discord.ui.View | None:

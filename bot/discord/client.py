@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.imagine",
     "cogs.edit",
+    "cogs.tools",  # /fill, /expand
     "cogs.finetune",
     "cogs.quota",
     "cogs.history",

@@ -71,14 +71,19 @@ def ratio_choices(current: str) -> list[app_commands.Choice[str]]:
 
 async def read_attachment(attachment: discord.Attachment, option: str) -> str:
     """Download a Discord attachment now (its URL expires) and check it is a usable image."""
+    data = await download_attachment(attachment, option)
+    return await in_image_thread(prepare_reference, data, option)
+
+
+async def download_attachment(attachment: discord.Attachment, option: str) -> bytes:
+    """A Discord attachment's bytes, downloaded now (its URL expires), unchecked beyond its size and type."""
     check_attachments({option: attachment})
     try:
-        data = await attachment.read()
+        return await attachment.read()
     except discord.HTTPException:
         raise InvalidInput(
             f"`{option}` could not be downloaded from Discord; please attach it again."
         ) from None
-    return await in_image_thread(prepare_reference, data, option)
 
 
 def check_attachments(attachments: dict[str, discord.Attachment | None]) -> None:

@@ -144,8 +144,10 @@ def result_embed(job: Job, requester_mention: str, *, note: str | None = None) -
     if took:
         embed.add_field(name="Time", value=took, inline=True)
     embed.add_field(name="Requested by", value=requester_mention, inline=True)
-    if note:
-        embed.add_field(name="Note", value=shorten(note, FIELD_VALUE_MAX), inline=False)
+    # What was done to the input (Expand's scaled-down source), then to the upload (fitting).
+    notes = "\n".join(n for n in (job.params.get("note"), note) if n)
+    if notes:
+        embed.add_field(name="Note", value=shorten(notes, FIELD_VALUE_MAX), inline=False)
     embed.set_footer(text=f"job {job.id} · {job.provider}")
     embed.timestamp = datetime.fromtimestamp(job.finished_at or job.updated_at, UTC)
     return embed

@@ -37,10 +37,12 @@ async def start_job(
     *,
     parent_job_id: str | None = None,
     private: bool = False,
+    note: str | None = None,
 ) -> None:
     """Hold the quota, queue the job and show its place in the queue in the (deferred) reply.
 
     `private`: the result is shown only to the member (the reply was deferred ephemerally).
+    `note`: what was done to the member's input (Expand's scaled-down source), shown with the result.
     """
     services = bot.services
     job_id = new_job_id()
@@ -58,6 +60,7 @@ async def start_job(
                 role_ids=role_ids_of(interaction.user),
                 parent_job_id=parent_job_id,
                 delivery=delivery,
+                extra={"note": note} if note else {},
             )
         )
     except BaseException:

@@ -12,7 +12,7 @@ from typing import Any
 from bot.errors import InvalidInput
 from bot.flags import merge_options, split_flags
 from bot.providers.base import ProviderRequest
-from bot.providers.catalog import ImageOptions, ModelSpec, build_request, model_spec
+from bot.providers.catalog import SIDES, ImageOptions, ModelSpec, build_request, model_spec
 
 MAX_PROMPT_CHARS = 2000
 
@@ -55,6 +55,8 @@ _WHERE = {
     "generate": "Use `/imagine` for it.",
     "edit": "Use `/edit` (or `/imagine` with it).",
     "finetune": "Use `/finetune` for it.",
+    "fill": "Use `/fill` for it.",
+    "expand": "Use `/expand` (or a result's Zoom out buttons) for it.",
 }
 
 
@@ -73,6 +75,7 @@ def plan_job(
     suffix: str | None = None,
     batch: bool = False,
     disabled: Collection[str] = (),
+    mask: str | None = None,
 ) -> JobPlan:
     """Parse flags, merge options (slash options win), pick model and provider, validate.
 
@@ -80,6 +83,7 @@ def plan_job(
     (a member's preset: aspect ratio, format) and the flags of `suffix` count only where the member
     set nothing; the suffix's words are added to the prompt. `batch`: the command takes `count`.
     `disabled` are the models the operator hid (`DISABLED_MODELS`).
+    `mask` is Fill's.
     """
     prompt, from_flags = split_flags(text)
     if suffix:
@@ -100,11 +104,11 @@ def plan_job(
         raise InvalidInput("`count` (a batch of images) works with `/imagine` only.")
     private = merged.pop("private", None)
     model_id = merged.pop("model", None) or default_model
-    if not prompt.strip():
+    spec = model_spec(model_id)
+    if not prompt.strip() and spec.prompt_required:
         raise InvalidInput("The prompt is empty; describe the image you want.")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidInput(f"The prompt is {len(prompt)} characters long; the limit is {MAX_PROMPT_CHARS}.")
-    spec = model_spec(model_id)
     if spec.id in disabled:
         raise InvalidInput(DISABLED_TEXT.format(model=spec.id))
     if kinds is not None and spec.kind not in kinds:
@@ -115,7 +119,7 @@ def plan_job(
         raise InvalidInput(f"`safety_tolerance` can be at most {max_safety_tolerance} on this server.")
     merged["safety_tolerance"] = min(tolerance if tolerance is not None else 2, max_safety_tolerance)
     try:
-        options = ImageOptions(prompt=prompt, images=images or [], **merged)
+        options = ImageOptions(prompt=prompt, images=images or [], mask=mask, **merged)
     except ValueError as exc:
         raise InvalidInput(f"Invalid option: {exc}") from None
     request = build_request(spec, chosen, options)
@@ -128,3 +132,23 @@ def plan_job(
         count=count,
         private=private,
     )
+
+
+def expansion_asked(text: str, explicit: dict[str, Any]) -> tuple[float | None, dict[str, int]]:
+    """What an `/expand` asks for: a `--zoom` factor, or pixels on some sides (never both, never neither).
+
+    Checked before the image is read, so the mistake costs nothing.
+    """
+    _, from_flags = split_flags(text)
+    merged = merge_options(explicit, from_flags)
+    zoom = merged.get("zoom")
+    sides = {side: int(merged[side]) for side in SIDES if merged.get(side)}
+    if zoom is not None and sides:
+        raise InvalidInput(
+            "Give either `--zoom` or the sides in pixels (`top`, `bottom`, `left`, `right`), not both."
+        )
+    if zoom is None and not sides:
+        raise InvalidInput(
+            "Say how far to expand: `top`, `bottom`, `left` or `right` in pixels, or `--zoom 2`."
+        )
+    return zoom, sides

@@ -66,7 +66,7 @@ FLUX2_SIZING = Sizing(64, 4096, 16, FLUX2_MAX_PIXELS)
 MAX_REFERENCES = 8
 IMAGE_SLOTS = ("input_image", *(f"input_image_{n}" for n in range(2, MAX_REFERENCES + 1)))
 #: Every request field that carries an image (kept out of stored params: `bot.jobs.intake`).
-IMAGE_FIELDS = ("image_prompt", *IMAGE_SLOTS)
+IMAGE_FIELDS = ("image_prompt", *IMAGE_SLOTS, "image", "mask")  # the last two: Fill and Expand
 
 
 class ImageOptions(BaseModel):
@@ -90,13 +90,24 @@ class ImageOptions(BaseModel):
     size: str | None = None
     finetune_id: str | None = None
     finetune_strength: float | None = None
+    #: Expand: pixels added on each side (`/expand`, the Zoom and pan buttons).
+    top: int | None = None
+    bottom: int | None = None
+    left: int | None = None
+    right: int | None = None
+    #: `--zoom 1.5`: how far `/expand` zooms out (turned into the four sides before planning).
+    zoom: float | None = Field(default=None, gt=1, le=2)
+    #: Fill: the mask (white repaints, black keeps), base64 PNG; kept out of `public()` like images.
+    mask: str | None = None
     #: Reference images, base64 (no data: prefix). The first is the image prompt / first Kontext input.
     images: list[str] = Field(default_factory=list)
 
     def public(self) -> dict[str, Any]:
         """The options worth storing and showing: everything but the image bytes."""
-        data = self.model_dump(exclude_none=True, exclude={"images"})
+        data = self.model_dump(exclude_none=True, exclude={"images", "mask"})
         data["image_count"] = len(self.images)
+        if self.mask is not None:
+            data["mask"] = True
         return data
 
 
@@ -295,6 +306,43 @@ class TTAPIFlux2Request(BaseModel):
     output_format: OutputFormat | None = None
 
 
+ToolSteps = Annotated[int, Field(ge=15, le=50)]
+ToolGuidance = Annotated[float, Field(ge=1.5, le=100)]
+#: Expand: pixels added on one side (PROVIDERS-NEXT.md §3).
+ExpandSide = Annotated[int, Field(ge=0, le=2048)]
+
+
+class _ToolRequest(BaseModel):
+    """Fields Fill and Expand share (PROVIDERS-NEXT.md §2, §3): the prompt may be empty, steps
+    and guidance on their own scale."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    image: Image
+    prompt: str = Field(default="", max_length=4000)
+    steps: ToolSteps | None = None
+    guidance: ToolGuidance | None = None
+    prompt_upsampling: bool | None = None
+    seed: Seed | None = None
+    output_format: OutputFormat | None = None
+    safety_tolerance: SafetyTolerance | None = None
+
+
+class FillRequest(_ToolRequest):
+    """BFL `/v1/flux-pro-1.0-fill`: the image and a mask (white repaints), or the image's transparency."""
+
+    mask: Image | None = None
+
+
+class ExpandRequest(_ToolRequest):
+    """BFL `/v1/flux-pro-1.0-expand`: pixels added on each side, at least one of them."""
+
+    top: ExpandSide = 0
+    bottom: ExpandSide = 0
+    left: ExpandSide = 0
+    right: ExpandSide = 0
+
+
 class LegacyGenerateRequest(BaseModel):
     """TTAPI `/flux/generate`: `prompt`, `size`, `mode` (seed 003); `hookUrl` is added at submit."""
 
@@ -372,7 +420,7 @@ class Route:
 class ModelSpec:
     id: str
     label: str
-    kind: Literal["generate", "edit", "finetune"]
+    kind: Literal["generate", "edit", "finetune", "fill", "expand"]
     routes: dict[str, Route]
     #: Seconds a job usually takes; the starting point for polling and progress until we learn better.
     typical_seconds: float = 15.0
@@ -380,6 +428,8 @@ class ModelSpec:
     defaults: dict[str, Any] = field(default_factory=dict)
     #: Credits to hold when no provider publishes a price and none was learned yet (a guess).
     estimate: Decimal | None = None
+    #: False for a tool that works without words (Expand: the prompt is optional).
+    prompt_required: bool = True
 
     def providers(self) -> list[str]:
         return list(self.routes)
@@ -415,6 +465,12 @@ FLUX_PRO_DROPPED = "missing from BFL's 2026 API specification and docs index (st
 
 
 MODELS: dict[str, ModelSpec] = {}
+
+#: The image tools' model ids (`/fill`, `/expand` and the Zoom and pan buttons).
+FILL_MODEL = "flux-pro-1.0-fill"
+EXPAND_MODEL = "flux-pro-1.0-expand"
+#: The sides of an expansion, in the order BFL documents them.
+SIDES = ("top", "bottom", "left", "right")
 
 
 def register(spec: ModelSpec) -> ModelSpec:
@@ -549,6 +605,23 @@ for _spec in [
         routes=_flux2("flux-2-klein-9b", Flux2KleinRequest, "1.5", "0.2", ttapi=False),
         typical_seconds=8.0,
     ),
+    # The image tools (PROVIDERS-NEXT.md §2, §3): BFL only; TTAPI documents neither.
+    ModelSpec(
+        id=FILL_MODEL,
+        label="FLUX.1 Fill [pro]",
+        kind="fill",
+        routes={"bfl": Route("/v1/flux-pro-1.0-fill", FillRequest, Decimal(5))},
+        typical_seconds=15.0,
+    ),
+    ModelSpec(
+        id=EXPAND_MODEL,
+        label="FLUX.1 Expand [pro]",
+        kind="expand",
+        routes={"bfl": Route("/v1/flux-pro-1.0-expand", ExpandRequest, None)},
+        typical_seconds=15.0,
+        estimate=Decimal(5),  # unpublished; Fill's price as the hold, the answer's `cost` is charged
+        prompt_required=False,
+    ),
 ]:
     register(_spec)
 
@@ -662,6 +735,10 @@ def request_fields(options: ImageOptions) -> dict[str, Any]:
         "size": options.size,
         "finetune_id": options.finetune_id,
         "finetune_strength": options.finetune_strength,
+        "top": options.top,
+        "bottom": options.bottom,
+        "left": options.left,
+        "right": options.right,
     }
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -694,6 +771,7 @@ def build_request(spec: ModelSpec, provider: str, options: ImageOptions) -> Prov
         raise InvalidInput(f"{names} cannot be used with `{spec.id}`{_on(spec, provider)}.")
     fields = {k: v for k, v in fields.items() if k in accepted}
     _place_images(spec, provider, accepted, fields, options.images)
+    _place_tool_inputs(spec, accepted, fields, options)
     if "image_prompt_strength" in fields and "image_prompt" not in fields:
         raise InvalidInput(f"`image_strength` needs an `image` to remix with `{spec.id}`.")
     fields.update(route.fixed)
@@ -715,10 +793,35 @@ def _on(spec: ModelSpec, provider: str) -> str:
 PROVIDER_NAMES = {"ttapi": "TTAPI", "bfl": "BFL", "mock": "the mock provider"}
 
 
+def _place_tool_inputs(
+    spec: ModelSpec, accepted: dict[str, Any], fields: dict[str, Any], options: ImageOptions
+) -> None:
+    """Fill's mask, Expand's sides and `--zoom`: each only where the endpoint takes it."""
+    if options.zoom is not None and "top" not in accepted:
+        raise InvalidInput(
+            "`--zoom` zooms out of an existing image: use `/expand` (or a result's Zoom out buttons)."
+        )
+    if options.mask is not None:
+        if "mask" not in accepted:
+            raise InvalidInput(f"`mask` cannot be used with `{spec.id}`; use `/fill`.")
+        fields["mask"] = options.mask
+    if "top" in accepted and not any(fields.get(side) for side in SIDES):
+        raise InvalidInput(
+            "Say how far to expand: `top`, `bottom`, `left` or `right` in pixels, or `--zoom 2`."
+        )
+    if "image" in accepted and "image" not in fields:
+        raise InvalidInput(f"`{spec.id}` needs an `image`.")
+
+
 def _place_images(
     spec: ModelSpec, provider: str, accepted: dict[str, Any], fields: dict[str, Any], images: list[str]
 ) -> None:
     if not images:
+        return
+    if "image" in accepted:
+        if len(images) > 1:
+            raise InvalidInput(f"`{spec.id}` takes one image.")
+        fields["image"] = images[0]
         return
     if "input_image" in accepted:
         slots = [s for s in IMAGE_SLOTS if s in accepted]

@@ -1,7 +1,12 @@
 """A local provider that needs no key and no network: it renders a real image with Pillow.
 
 It is stateless on purpose: the provider job id carries the submit time and everything the
-render needs, so a mock job survives a restart of the bot exactly as a real one would.
+render needs, so a mock job survives a restart of the bot exactly as a real one would. Fill and
+Expand are the exception: their input image is kept in memory (a few, newest first) until the
+result is fetched, so a Fill or Expand in flight across a restart ends "not found".
+
+Fill repaints the masked area (white in `mask`, or the image's transparent pixels) with drawn
+content; Expand pads the image with drawn content on each side, as the real endpoints would.
 """
 
 from __future__ import annotations
@@ -12,13 +17,15 @@ import hashlib
 import io
 import json
 import random
+import secrets
 import time
+from collections import OrderedDict
 from decimal import Decimal
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.encoding import in_image_thread
+from bot.encoding import Base64, in_image_thread
 from bot.images import reference_pixels
 from bot.providers.base import (
     Callback,
@@ -30,7 +37,10 @@ from bot.providers.base import (
     ResultDownloadError,
     Submission,
 )
-from bot.providers.catalog import IMAGE_FIELDS, MegapixelPrice, megapixels, output_megapixels
+from bot.providers.catalog import IMAGE_FIELDS, SIDES, MegapixelPrice, megapixels, output_megapixels
+
+#: Fill and Expand inputs kept for results not fetched yet.
+MAX_TOOL_INPUTS = 32
 
 ASPECTS = {
     "21:9": (1568, 672),
@@ -61,6 +71,8 @@ class MockProvider(Provider):
         #: Models priced by the megapixel (FLUX.2): the mock charges what BFL would.
         self.megapixel_prices = megapixel_prices or {}
         self.max_side = max_side
+        #: Fill and Expand inputs by ticket key, until fetched (bounded: the oldest go first).
+        self._tool_inputs: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"MockProvider(delay={self.delay})"
@@ -80,6 +92,16 @@ class MockProvider(Provider):
             "s": seed,
             "f": body.get("output_format") or "png",
         }
+        if "image" in body:  # Fill or Expand: the render needs the image, kept until fetched
+            key = secrets.token_hex(8)
+            self._tool_inputs[key] = {
+                k: body[k].text() if isinstance(body[k], Base64) else body[k]
+                for k in ("image", "mask", *SIDES)
+                if k in body
+            }
+            while len(self._tool_inputs) > MAX_TOOL_INPUTS:
+                self._tool_inputs.popitem(last=False)
+            ticket["k"] = key
         token = base64.urlsafe_b64encode(json.dumps(ticket, separators=(",", ":")).encode()).decode()
         return Submission(provider_job_id="mock-" + token, cost=await self._cost(request))
 
@@ -111,6 +133,11 @@ class MockProvider(Provider):
         ticket = _ticket(url.removeprefix("mock://"))
         if ticket is None:
             raise ResultDownloadError("the mock result link is not valid")
+        if "k" in ticket:
+            inputs = self._tool_inputs.get(str(ticket["k"]))
+            if inputs is None:
+                raise ResultDownloadError("the mock no longer has this job's input image")
+            return await in_image_thread(render_tool, ticket, inputs)
         return await in_image_thread(render, ticket, self.max_side)
 
     def result_hosts(self) -> tuple[str, ...]:
@@ -131,6 +158,25 @@ def _size(body: dict[str, Any]) -> tuple[int, int]:
     return 1024, 768  # the documented default width and height
 
 
+def render_tool(ticket: dict[str, Any], inputs: dict[str, Any]) -> bytes:
+    """Fill: the masked area repainted with drawn content. Expand: the image on a larger drawn canvas."""
+    source = Image.open(io.BytesIO(base64.b64decode(str(inputs["image"]))))
+    source.load()
+    if any(side in inputs for side in SIDES):
+        top, bottom, left, right = (int(inputs.get(side) or 0) for side in SIDES)
+        size = (source.width + left + right, source.height + top + bottom)
+        canvas = _drawn(ticket, size)
+        canvas.paste(source.convert("RGB"), (left, top))
+        return _encoded(canvas, ticket)
+    if inputs.get("mask"):
+        mask = Image.open(io.BytesIO(base64.b64decode(str(inputs["mask"])))).convert("L")
+    else:  # the transparent pixels are the ones to repaint
+        mask = source.convert("RGBA").getchannel("A").point(lambda alpha: 255 if alpha < 128 else 0)
+    result = source.convert("RGB")
+    result.paste(_drawn(ticket, source.size), (0, 0), mask.point(lambda level: 255 if level >= 128 else 0))
+    return _encoded(result, ticket)
+
+
 def _ticket(provider_job_id: str) -> dict[str, Any] | None:
     if not provider_job_id.startswith("mock-"):
         return None
@@ -146,6 +192,11 @@ def render(ticket: dict[str, Any], max_side: int = 1024) -> bytes:
     width, height = int(ticket["w"]), int(ticket["h"])
     scale = min(1.0, max_side / max(width, height))
     width, height = max(64, int(width * scale)), max(64, int(height * scale))
+    return _encoded(_drawn(ticket, (width, height)), ticket)
+
+
+def _drawn(ticket: dict[str, Any], size: tuple[int, int]) -> Image.Image:
+    width, height = size
     digest = hashlib.sha256(f"{ticket['p']}|{ticket['s']}".encode()).digest()
     rng = random.Random(digest)
     hue = digest[0] / 255
@@ -158,13 +209,17 @@ def render(ticket: dict[str, Any], max_side: int = 1024) -> bytes:
     draw = ImageDraw.Draw(image, "RGBA")
     for _ in range(12):
         x, y = rng.randrange(width), rng.randrange(height)
-        r = rng.randrange(min(width, height) // 20, min(width, height) // 4)
+        r = rng.randrange(max(1, min(width, height) // 20), max(2, min(width, height) // 4))
         colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256), 90)
         draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
     font = ImageFont.load_default(size=max(14, width // 28))
     text = str(ticket["p"])[:80]
     draw.rectangle((0, height - height // 8, width, height), fill=(0, 0, 0, 120))
     draw.text((width // 40, height - height // 10), text, fill=(255, 255, 255, 255), font=font)
+    return image
+
+
+def _encoded(image: Image.Image, ticket: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     if ticket.get("f") == "jpeg":
         image.save(out, "JPEG", quality=90)

@@ -20,6 +20,10 @@
   from the images), with `input_mp` and `output_mp` beside it. With `webhook_answer` and a
   `webhook_url`, the submit answer is an `AsyncWebhookResponse`: no `polling_url`.
 - `retired`: endpoints (`flux-pro`, ...) that answer a submit with the HTTP status given there.
+- Fill (`/v1/flux-pro-1.0-fill`) and Expand (`/v1/flux-pro-1.0-expand`) are validated strictly
+  (`validate_tool`): only their documented fields, a real base64 image, a mask of the image's size
+  (or an image with transparent pixels), sides 0–2048 with at least one above 0. Their result has
+  the size the real endpoint would give: the image's (Fill), the image's plus the sides (Expand).
 - `GET /v1/credits` → `{"credits": n}`.
 - With `webhook_url`, the finished result is POSTed there with `X-Webhook-Secret: <webhook_secret>`
   (the SDK's scheme) and/or `X-BFL-Signature: sha256=<hmac of the body>` (`signature_mode`;
@@ -376,7 +380,8 @@ class FakeBFL:
                 text="<Error><Code>AuthenticationFailed</Code>Signed expiry time has passed</Error>",
             )
         fmt = "PNG" if request.match_info["name"].endswith(".png") else "JPEG"
-        return web.Response(body=image_bytes(job.body, fmt), content_type=f"image/{fmt.lower()}")
+        data = image_bytes(job.body, fmt, result_size(job.model, job.body))
+        return web.Response(body=data, content_type=f"image/{fmt.lower()}")
 
     # -- webhooks ---------------------------------------------------------------------------------
 
@@ -419,8 +424,111 @@ def _images(body: dict[str, Any]) -> list[str]:
     return [body[k] for k in keys if body.get(k)]
 
 
+#: Fill and Expand (PROVIDERS-NEXT.md §2, §3): their own fields, ranges and strict checks.
+TOOLS = ("flux-pro-1.0-fill", "flux-pro-1.0-expand")
+_TOOL_FIELDS = {
+    "image",
+    "prompt",
+    "steps",
+    "guidance",
+    "prompt_upsampling",
+    "seed",
+    "output_format",
+    "safety_tolerance",
+    "webhook_url",
+    "webhook_secret",
+}
+_TOOL_RANGES: dict[str, tuple[float, float]] = {
+    "steps": (15, 50),
+    "guidance": (1.5, 100),
+    "safety_tolerance": (0, 6),
+}
+_SIDES = ("top", "bottom", "left", "right")
+
+
+def _decoded(value: Any) -> Image.Image | None:
+    """A base64 image field as Pillow reads it, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        image = Image.open(io.BytesIO(base64.b64decode(value, validate=True)))
+        image.load()
+    except (ValueError, OSError):
+        return None
+    return image
+
+
+def validate_tool(model: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Fill's and Expand's 422s: unknown fields, ranges, a real base64 image, the mask's size, the sides."""
+    problems: list[dict[str, Any]] = []
+
+    def add(name: str, msg: str, kind: str) -> None:
+        problems.append({"loc": ["body", name], "msg": msg, "type": kind})
+
+    fields = _TOOL_FIELDS | ({"mask"} if model.endswith("fill") else set(_SIDES))
+    for name in body:
+        if name not in fields:
+            add(name, "Extra inputs are not permitted", "extra_forbidden")
+    image = _decoded(body.get("image"))
+    if "image" not in body:
+        add("image", "Field required", "missing")
+    elif image is None:
+        add("image", "Input should be a base64-encoded image", "value_error")
+    for name, (low, high) in _TOOL_RANGES.items():
+        value = body.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            add(name, "Input should be a valid number", "float_type")
+        elif name != "guidance" and not isinstance(value, int):
+            add(name, "Input should be a valid integer", "int_type")
+        elif not low <= value <= high:
+            add(name, f"Input should be between {low} and {high}", "value_error")
+    if body.get("output_format") not in (None, "jpeg", "png", "webp"):
+        add("output_format", "Input should be 'jpeg', 'png' or 'webp'", "enum")
+    if body.get("prompt_upsampling") not in (None, True, False):
+        add("prompt_upsampling", "Input should be a valid boolean", "bool_type")
+    if model.endswith("fill") and image is not None:
+        mask = _decoded(body.get("mask")) if body.get("mask") is not None else None
+        if body.get("mask") is not None and mask is None:
+            add("mask", "Input should be a base64-encoded image", "value_error")
+        elif mask is not None and mask.size != image.size:
+            add("mask", "Mask must have the same size as the image", "value_error")
+        elif mask is None and (
+            image.mode not in ("RGBA", "LA") or image.getchannel("A").getextrema()[0] == 255
+        ):
+            add("mask", "A mask is required when the image has no transparent area", "value_error")
+    if model.endswith("expand"):
+        for side in _SIDES:
+            value = body.get(side, 0)
+            if isinstance(value, bool) or not isinstance(value, int):
+                add(side, "Input should be a valid integer", "int_type")
+            elif not 0 <= value <= 2048:
+                add(side, "Input should be between 0 and 2048", "value_error")
+        if not any(body.get(side) for side in _SIDES):
+            add("top", "At least one of top, bottom, left, right must be greater than 0", "value_error")
+    return problems
+
+
+def result_size(model: str, body: dict[str, Any]) -> tuple[int, int] | None:
+    """What Fill (the image's size) and Expand (plus the sides) give back; None for other models."""
+    if model not in TOOLS:
+        return None
+    image = _decoded(body.get("image"))
+    if image is None:
+        return None
+    if model.endswith("fill"):
+        return image.size
+    return (
+        image.width + int(body.get("left", 0)) + int(body.get("right", 0)),
+        image.height + int(body.get("top", 0)) + int(body.get("bottom", 0)),
+    )
+
+
 def validate_body(model: str, body: dict[str, Any]) -> list[dict[str, Any]]:
     """The 422 details the real API would give for this body (documented ranges and types only)."""
+    if model in TOOLS:
+        return validate_tool(model, body)
     problems: list[dict[str, Any]] = []
 
     def add(name: str, msg: str, kind: str) -> None:
@@ -523,9 +631,9 @@ def validate_flux2(model: str, body: dict[str, Any]) -> list[dict[str, Any]]:
     return problems
 
 
-def image_bytes(body: dict[str, Any], fmt: str = "JPEG") -> bytes:
-    width = int(body.get("width") or 64) // 8 or 8
-    height = int(body.get("height") or 64) // 8 or 8
+def image_bytes(body: dict[str, Any], fmt: str = "JPEG", size: tuple[int, int] | None = None) -> bytes:
+    """A plain picture: an eighth of the asked size, or `size` exactly (what Fill and Expand return)."""
+    width, height = size or (int(body.get("width") or 64) // 8 or 8, int(body.get("height") or 64) // 8 or 8)
     image = Image.new("RGB", (width, height), (160, 90, 40))
     out = io.BytesIO()
     image.save(out, fmt)

@@ -3,11 +3,13 @@ posted image, asserting the exact request body the fake provider received."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from bot.jobs.model import JobState
 from bot.providers.catalog import MODELS
@@ -20,6 +22,18 @@ RED, GREEN, BLUE, GREY = (
     png(colour=(30, 30, 200)),
     png(colour=(90, 90, 90)),
 )
+
+
+def black_and_white_mask() -> bytes:
+    """A Fill mask the size of `png()`: white (repaint) on the left half, black (keep) elsewhere."""
+    image = Image.new("L", (64, 48), 0)
+    image.paste(255, (0, 0, 32, 48))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+MASK = black_and_white_mask()
 
 
 @dataclass
@@ -212,6 +226,46 @@ def cases() -> list[Case]:
             host="finetune",
         )
     )
+    found += [
+        Case(
+            "flux-pro-1.0-fill",
+            "bfl",
+            "fill",
+            {"prompt": "a red door --steps 30", "guidance": 60.0, "seed": 5, "format": "png"},
+            "/v1/flux-pro-1.0-fill",
+            {
+                "prompt": "a red door",
+                "image": b64(BLUE),
+                "mask": b64(MASK),  # already black and white: sent as made
+                "steps": 30,
+                "guidance": 60.0,
+                "seed": 5,
+                "output_format": "png",
+                "safety_tolerance": 2,
+            },
+            "4",
+            files={"image": BLUE, "mask": MASK},
+        ),
+        Case(
+            "flux-pro-1.0-expand",
+            "bfl",
+            "expand",
+            {"prompt": "more sea", "left": 32, "right": 16, "seed": 9},
+            "/v1/flux-pro-1.0-expand",
+            {
+                "prompt": "more sea",
+                "image": b64(GREY),
+                "top": 0,
+                "bottom": 0,
+                "left": 32,
+                "right": 16,
+                "seed": 9,
+                "safety_tolerance": 2,
+            },
+            "4",
+            files={"image": GREY},
+        ),
+    ]
     return found
 
 

@@ -36,12 +36,22 @@ def test_every_documented_flag_is_understood():
         ("a cat --ar wide", "`--ar wide` is not valid"),
         ("a cat --format gif", "`--format gif` is not valid"),
         ("a cat --raw and more words", "`and` comes after the flags"),
+        ("a cat --zoom 1", "`--zoom 1` is not valid; write it like `--zoom 2` (more than 1, at most 2)"),
+        ("a cat --zoom 2.5", "`--zoom 2.5` is not valid"),
+        ("a cat --zoom far", "`--zoom far` is not valid"),
     ],
 )
 def test_unknown_or_malformed_flags_are_clear_errors(text, words):
     with pytest.raises(InvalidInput) as caught:
         split_flags(text)
     assert words in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "factor"), [("--zoom 2", 2.0), ("wider --zoom 1.5", 1.5), ("x --zoom 1.25", 1.25)]
+)
+def test_zoom_takes_a_factor_above_1_up_to_2(text, factor):
+    assert split_flags(text)[1] == {"zoom": factor}
 
 
 async def test_slash_options_win_over_flags(simcord_env, running, guild_setup, fake_ttapi):

@@ -55,6 +55,19 @@ async def test_generate_runs_every_model_on_every_provider_that_offers_it(
         "3",
     ]
     reference = png()
+    kind = MODELS[model].kind
+    if kind in ("fill", "expand"):  # an image tool: `--tool`, its image, no `--ar`
+        (tmp_path / "ref.png").write_bytes(reference)
+        argv[1:4] = ["a lighthouse", "--tool", kind]
+        argv += ["--image", str(tmp_path / "ref.png")]
+        if kind == "fill":
+            Image.new("L", (64, 48), 255).crop((0, 0, 32, 48)).save(tmp_path / "half.png")
+            mask = Image.new("L", (64, 48), 0)
+            mask.paste(Image.open(tmp_path / "half.png"))
+            mask.save(tmp_path / "mask.png")
+            argv += ["--mask", str(tmp_path / "mask.png")]
+        else:
+            argv += ["--left", "16"]
     if MODELS[model].kind == "edit":
         (tmp_path / "ref.png").write_bytes(reference)
         argv += ["--image", str(tmp_path / "ref.png")]
