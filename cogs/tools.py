@@ -9,7 +9,7 @@ before anything is held. The Zoom and pan buttons under a result run `/expand` o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot import guild_policy
 from bot.discord.options import check_attachments, download_attachment
+from bot.discord.preferences import Preferences, start_preferences
 from bot.discord.replies import defer_once, within_ack_window
 from bot.discord.start import planning, start_job
 from bot.encoding import in_image_thread
@@ -31,6 +32,13 @@ FILL_KINDS = ("fill",)
 EXPAND_KINDS = ("expand",)
 #: A stand-in for an image not downloaded yet, so the first validation sees that there is one.
 PLACEHOLDER = "AA=="
+PRIVATE_HELP = "Show the result only to you (a private reply, later a DM); your /settings default"
+
+
+def preset_inputs(prefs: Preferences) -> dict[str, Any]:
+    """What a member's `/settings` preset gives the tools: its format. Its model, ratio and suffix
+    are for `/imagine` and `/edit` (a suffix's `--ar` would not fit a tool that keeps the image's size)."""
+    return {"defaults": {k: v for k, v in prefs.defaults.items() if k == "output_format"}}
 
 
 class Tools(commands.Cog):
@@ -46,6 +54,7 @@ class Tools(commands.Cog):
         steps="Generation steps, 15-50",
         guidance="Prompt adherence, 1.5-100",
         format="Output format",
+        private=PRIVATE_HELP,
     )
     @app_commands.guild_only()
     async def fill(
@@ -58,6 +67,7 @@ class Tools(commands.Cog):
         steps: app_commands.Range[int, 15, 50] | None = None,
         guidance: app_commands.Range[float, 1.5, 100.0] | None = None,
         format: Literal["jpeg", "png"] | None = None,
+        private: bool | None = None,
     ) -> None:
         explicit = {
             "model": FILL_MODEL,
@@ -66,9 +76,14 @@ class Tools(commands.Cog):
             "guidance": guidance,
             "output_format": format,
         }
-        plan_inputs = planning(self.bot)
+        prefs = await start_preferences(
+            self.bot.services, interaction, option=private, prompt=prompt, kinds=FILL_KINDS
+        )
+        plan_inputs = planning(self.bot) | preset_inputs(prefs)
         plan_inputs |= await within_ack_window(
-            interaction, guild_policy.check(self.bot.services, interaction, FILL_MODEL)
+            interaction,
+            guild_policy.check(self.bot.services, interaction, FILL_MODEL),
+            ephemeral=prefs.private,
         )
         attachments = {"image": image, "mask": mask}
         check_attachments(attachments)
@@ -76,14 +91,14 @@ class Tools(commands.Cog):
         plan_job(
             prompt, explicit, images=[PLACEHOLDER], mask=placeholder_mask, kinds=FILL_KINDS, **plan_inputs
         )
-        await defer_once(interaction, thinking=True)
+        await defer_once(interaction, thinking=True, ephemeral=prefs.private)
         image_data = await download_attachment(image, "image")
         mask_data = await download_attachment(mask, "mask") if mask is not None else None
         inputs = await in_image_thread(prepare_fill, image_data, mask_data)
         plan = plan_job(
             prompt, explicit, images=[inputs.image], mask=inputs.mask, kinds=FILL_KINDS, **plan_inputs
         )
-        await start_job(self.bot, interaction, plan)
+        await start_job(self.bot, interaction, plan, private=prefs.private)
 
     @app_commands.command(name="expand", description="Extend an image beyond its borders (outpainting)")
     @app_commands.describe(
@@ -95,6 +110,7 @@ class Tools(commands.Cog):
         prompt="What the new area shows (optional). --zoom 2 instead of the sides zooms out 2x",
         seed="Same seed + same settings = same image",
         format="Output format",
+        private=PRIVATE_HELP,
     )
     @app_commands.guild_only()
     async def expand(
@@ -108,19 +124,25 @@ class Tools(commands.Cog):
         prompt: app_commands.Range[str, 1, 2000] | None = None,
         seed: app_commands.Range[int, 0, 2**32 - 1] | None = None,
         format: Literal["jpeg", "png"] | None = None,
+        private: bool | None = None,
     ) -> None:
         text = prompt or ""
         sides = {"top": top, "bottom": bottom, "left": left, "right": right}
         explicit = {"model": EXPAND_MODEL, "seed": seed, "output_format": format}
-        plan_inputs = planning(self.bot)
+        prefs = await start_preferences(
+            self.bot.services, interaction, option=private, prompt=text, kinds=EXPAND_KINDS
+        )
+        plan_inputs = planning(self.bot) | preset_inputs(prefs)
         plan_inputs |= await within_ack_window(
-            interaction, guild_policy.check(self.bot.services, interaction, EXPAND_MODEL)
+            interaction,
+            guild_policy.check(self.bot.services, interaction, EXPAND_MODEL),
+            ephemeral=prefs.private,
         )
         check_attachments({"image": image})
         zoom, asked = expansion_asked(text, sides)
         stand_in = asked or {"top": 1}  # a zoom's sides follow the image, not read yet
         plan_job(text, {**explicit, **stand_in}, images=[PLACEHOLDER], kinds=EXPAND_KINDS, **plan_inputs)
-        await defer_once(interaction, thinking=True)
+        await defer_once(interaction, thinking=True, ephemeral=prefs.private)
         data = await download_attachment(image, "image")
         expansion = await in_image_thread(fit_expansion, data, "image", sides=asked or None, zoom=zoom)
         plan = plan_job(
@@ -130,7 +152,7 @@ class Tools(commands.Cog):
             kinds=EXPAND_KINDS,
             **plan_inputs,
         )
-        await start_job(self.bot, interaction, plan, note=expansion.note)
+        await start_job(self.bot, interaction, plan, private=prefs.private, note=expansion.note)
 
 
 async def setup(bot: FluxBot) -> None:

@@ -408,7 +408,7 @@ class ExpandButton(JobButton, template=r"fluxbot:expand-base:" + JOB_ID):
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         _require_model(bot, EXPAND_MODEL, "Zoom and pan")
-        await interaction.response.defer(thinking=True)
+        private = await defer_for_button(bot.services, interaction)  # under a private result: private
         job = await load_job(bot, self.job_id)
         require_kept(bot, job, "expanded")
         data = await result_bytes(job, interaction.message)
@@ -418,7 +418,9 @@ class ExpandButton(JobButton, template=r"fluxbot:expand-base:" + JOB_ID):
         inputs = await planning(bot, interaction, EXPAND_MODEL)
         provider = job.provider if job.provider in bot.services.providers else None
         plan = plan_job(job.prompt, explicit, images=[expansion.image], provider=provider, **inputs)
-        await start.start_job(bot, interaction, plan, parent_job_id=job.id, note=expansion.note)
+        await start.start_job(
+            bot, interaction, plan, parent_job_id=job.id, private=private, note=expansion.note
+        )
 
 
 class Zoom15Button(ExpandButton, template=r"fluxbot:zoom15:" + JOB_ID):

@@ -425,3 +425,22 @@ async def test_reroll_of_a_fill_sends_the_same_image_and_mask_again(
     first, second = fake_bfl.submits()
     assert (second.body["image"], second.body["mask"]) == (first.body["image"], first.body["mask"])
     assert second.body["seed"] != first.body.get("seed")
+
+
+async def test_private_fill_and_its_zoom_stay_private(simcord_env, running, guild_setup, fake_bfl):
+    guild, channel, alice = guild_setup
+    bob = guild.add_member(simcord_env.create_user("bob"))
+
+    result = await alice.slash(
+        channel, "fill", image=("i.png", picture()), prompt="a door", mask=("m.png", mask()), private=True
+    )
+    await finish_jobs(simcord_env, running)
+
+    assert result.ephemeral
+    assert len(result.response.attachments) == 1
+    assert channel.history(viewer=bob) == []
+    zoomed = await alice.click(result.response, label="Zoom out 2×")
+    await finish_jobs(simcord_env, running)
+    assert zoomed.ephemeral
+    assert await posted_size(running, zoomed.response) == (128, 96)
+    assert channel.history(viewer=bob) == []
