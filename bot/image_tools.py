@@ -32,10 +32,43 @@ MAX_EXPAND_SIDE = 2048
 #: The largest expanded image the bot sends to Expand. BFL documents no output limit for it
 #: (PROVIDERS-NEXT.md §3, unconfirmed); 4 MP (2048 × 2048) is what its FLUX.2 endpoints take.
 MAX_EXPANDED_PIXELS = 2048 * 2048
+#: The limit as members read it.
+LIMIT_TEXT = "2048×2048"
 #: The smallest side a source is scaled down to; below it an expansion is refused instead.
 MIN_SOURCE_SIDE = 64
 #: A mask pixel at or above this grey level repaints; below it keeps.
 MASK_THRESHOLD = 128
+
+#: Member-facing text of this module, in one place.
+TEXT = {
+    "mask_size": (
+        "The mask is {mask} but the image is {image}; they must be the same size. Nothing was charged."
+    ),
+    "mask_black": (
+        "The mask is all black, so nothing would be repainted. Paint the area to change white. "
+        "Nothing was charged."
+    ),
+    "mask_white": (
+        "The mask is all white, so the whole image would be repainted: use `/imagine` for a new image, "
+        "or paint the area to keep black. Nothing was charged."
+    ),
+    "no_transparency": (
+        "Attach a `mask` (white where the image should change, black where it stays), or an image whose "
+        "area to change is transparent (PNG or WebP): this one has no transparency. Nothing was charged."
+    ),
+    "all_transparent": (
+        "The image is transparent all over, so nothing of it would be kept: use `/imagine` for a new "
+        "image. Nothing was charged."
+    ),
+    "too_far": (
+        "Expanded that far, the image would pass {limit} even from a source scaled down to {side} pixels; "
+        "ask for fewer pixels. Nothing was charged."
+    ),
+    "scaled_down": (
+        "The image was scaled down from {before} to {after} first: expanded at full size it would have "
+        "passed Expand's limit of {limit} ({megapixels:.1f} MP)."
+    ),
+}
 
 Pan = Literal["left", "right", "up", "down"]
 PANS: tuple[Pan, ...] = ("left", "right", "up", "down")
@@ -76,22 +109,13 @@ def prepare_fill(image: bytes, mask: bytes | None) -> FillInputs:
         return FillInputs(encoded, None)
     shape = _decode(prepare_reference(mask, "mask"))
     if shape.size != picture.size:
-        raise InvalidInput(
-            f"The mask is {_size(shape.size)} but the image is {_size(picture.size)}; "
-            "they must be the same size. Nothing was charged."
-        )
+        raise InvalidInput(TEXT["mask_size"].format(mask=_size(shape.size), image=_size(picture.size)))
     grey = shape.convert("L")
     repaint = sum(grey.histogram()[MASK_THRESHOLD:])
     if repaint == 0:
-        raise InvalidInput(
-            "The mask is all black, so nothing would be repainted. Paint the area to change white. "
-            "Nothing was charged."
-        )
+        raise InvalidInput(TEXT["mask_black"])
     if repaint == grey.width * grey.height:
-        raise InvalidInput(
-            "The mask is all white, so the whole image would be repainted: use `/imagine` for a new "
-            "image, or paint the area to keep black. Nothing was charged."
-        )
+        raise InvalidInput(TEXT["mask_white"])
     clean = grey.point(lambda level: 255 if level >= MASK_THRESHOLD else 0)
     return FillInputs(encoded, _png(clean))
 
@@ -100,16 +124,9 @@ def _require_transparency(picture: Image.Image) -> None:
     has_alpha = picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
     low, high = picture.convert("RGBA").getchannel("A").getextrema() if has_alpha else (255, 255)
     if low == 255:
-        raise InvalidInput(
-            "Attach a `mask` (white where the image should change, black where it stays), or an image "
-            "whose area to change is transparent (PNG or WebP): this one has no transparency. "
-            "Nothing was charged."
-        )
+        raise InvalidInput(TEXT["no_transparency"])
     if high == 0:
-        raise InvalidInput(
-            "The image is transparent all over, so nothing of it would be kept: use `/imagine` for a "
-            "new image. Nothing was charged."
-        )
+        raise InvalidInput(TEXT["all_transparent"])
 
 
 # -- Expand ---------------------------------------------------------------------------------------
@@ -159,19 +176,17 @@ def fit_expansion(
         scale = _scale_to_fit(width, height, asked, proportional=sides is None)
         small = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
         if min(small) < MIN_SOURCE_SIDE:
-            raise InvalidInput(
-                f"Expanded that far, the image would pass {_size((2048, 2048))} even from a source "
-                f"scaled down to {MIN_SOURCE_SIDE} pixels; ask for fewer pixels. Nothing was charged."
-            )
+            raise InvalidInput(TEXT["too_far"].format(limit=LIMIT_TEXT, side=MIN_SOURCE_SIDE))
         from PIL import Image
 
         resized = picture.resize(small, Image.Resampling.LANCZOS)
         encoded = _png(resized) if resized.mode in ("RGBA", "LA", "P", "PA") else _jpeg(resized)
         asked = wanted(*small)
-        note = (
-            f"The image was scaled down from {_size((width, height))} to {_size(small)} first: "
-            f"expanded at full size it would have passed Expand's limit of {_size((2048, 2048))} "
-            f"({MAX_EXPANDED_PIXELS / 1e6:.1f} MP)."
+        note = TEXT["scaled_down"].format(
+            before=_size((width, height)),
+            after=_size(small),
+            limit=LIMIT_TEXT,
+            megapixels=MAX_EXPANDED_PIXELS / 1e6,
         )
         width, height = small
     else:
