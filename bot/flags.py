@@ -73,7 +73,7 @@ _EXAMPLES = {
     "guidance": "`--guidance 3.5`",
     "format": "`--format png`",
     "count": "`--count 4`",
-    "zoom": "`--zoom 2` (more than 1, at most 2)",
+    "zoom": "`--zoom 2` (on `/expand`: zoom out, more than 1, at most 2)",
 }
 
 

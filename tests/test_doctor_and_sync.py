@@ -116,7 +116,8 @@ async def test_doctor_names_the_models_no_configured_provider_serves(tmp_path, f
     (unserved,) = [line for line in out.splitlines() if "not served by the configured providers" in line]
     assert unserved == (
         "  not served by the configured providers: flux-pro-finetuned (needs BFL_API_KEY), "
-        "flux-2-klein-4b (needs BFL_API_KEY), flux-2-klein-9b (needs BFL_API_KEY)"
+        "flux-2-klein-4b (needs BFL_API_KEY), flux-2-klein-9b (needs BFL_API_KEY), "
+        "flux-pro-1.0-fill (needs BFL_API_KEY), flux-pro-1.0-expand (needs BFL_API_KEY)"
     )
     assert "may be retired" not in out  # BFL's deprecations are BFL's: it is not configured here
 

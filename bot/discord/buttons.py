@@ -427,6 +427,7 @@ class Zoom15Button(ExpandButton, template=r"fluxbot:zoom15:" + JOB_ID):
     action = "zoom15"
     label = "Zoom out 1.5×"
     emoji = "🔍"
+    summary = "Expand (BFL): the image 1.5 times as wide and high, equal on all sides, with its prompt"
     zoom = 1.5
 
 
@@ -434,30 +435,35 @@ class Zoom2Button(ExpandButton, template=r"fluxbot:zoom2:" + JOB_ID):
     action = "zoom2"
     label = "Zoom out 2×"
     emoji = "🔍"
+    summary = "Expand (BFL): the image twice as wide and high, equal on all sides, with its prompt"
     zoom = 2.0
 
 
 class PanLeftButton(ExpandButton, template=r"fluxbot:panleft:" + JOB_ID):
     action = "panleft"
     label = "⬅"
+    summary = "Expand (BFL): half the image's width added on the left"
     pan = "left"
 
 
 class PanRightButton(ExpandButton, template=r"fluxbot:panright:" + JOB_ID):
     action = "panright"
     label = "➡"
+    summary = "Expand (BFL): half the image's width added on the right"
     pan = "right"
 
 
 class PanUpButton(ExpandButton, template=r"fluxbot:panup:" + JOB_ID):
     action = "panup"
     label = "⬆"
+    summary = "Expand (BFL): half the image's height added on top"
     pan = "up"
 
 
 class PanDownButton(ExpandButton, template=r"fluxbot:pandown:" + JOB_ID):
     action = "pandown"
     label = "⬇"
+    summary = "Expand (BFL): half the image's height added below"
     pan = "down"
 
 

@@ -36,7 +36,11 @@ def test_every_documented_flag_is_understood():
         ("a cat --ar wide", "`--ar wide` is not valid"),
         ("a cat --format gif", "`--format gif` is not valid"),
         ("a cat --raw and more words", "`and` comes after the flags"),
-        ("a cat --zoom 1", "`--zoom 1` is not valid; write it like `--zoom 2` (more than 1, at most 2)"),
+        (
+            "a cat --zoom 1",
+            "`--zoom 1` is not valid; write it like `--zoom 2` (on `/expand`: zoom out, more than 1, "
+            "at most 2)",
+        ),
         ("a cat --zoom 2.5", "`--zoom 2.5` is not valid"),
         ("a cat --zoom far", "`--zoom far` is not valid"),
     ],
