@@ -38,7 +38,7 @@ from bot.dashboard.auth import (
     new_token,
 )
 from bot.dashboard.members import Directory, WebMember
-from bot.dashboard.text import TEXT
+from bot.dashboard.text import ERRORS, NOTICES, Words
 from bot.dashboard.thumbs import Thumbnails
 from bot.periods import period_reset
 from bot.providers.catalog import MODELS
@@ -66,13 +66,18 @@ SECURITY_HEADERS = {
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: Where a request keeps its `Words` once its language is known.
+WORDS: Any = web.RequestKey("words", Words) if hasattr(web, "RequestKey") else "fluxbot.words"
 
 
 class Refused(Exception):
-    def __init__(self, status: int, text: str) -> None:
-        super().__init__(text)
+    """A page that refuses: its status and the key of its sentence (bot/dashboard/text.py)."""
+
+    def __init__(self, status: int, key: str, **args: object) -> None:
+        super().__init__(key)
         self.status = status
-        self.text = text
+        self.key = key
+        self.args_ = args
 
 
 def when(timestamp: float | datetime) -> dict[str, str]:
@@ -117,7 +122,6 @@ class Dashboard:
         )
         self.versions = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:12] for p in STATIC.iterdir()}
         self.templates.globals.update(
-            t=TEXT,
             credits=format_credits,
             when=when,
             static=lambda name: f"/static/{name}?v={self.versions[name]}",
@@ -169,19 +173,35 @@ class Dashboard:
         try:
             response = await handler(request)
         except Refused as refused:
-            response = self.page("message.html", {"message": refused.text}, status=refused.status)
+            words = await self.words(request)
+            message = words.say(refused.key, **refused.args_)
+            response = self.page(request, "message.html", {"message": message}, status=refused.status)
         except web.HTTPException as http:
             if not dashboard or http.status < 400 or http.status == 413:
                 raise
-            response = self.page("message.html", {"message": TEXT["not_found"]}, status=http.status)
+            message = (await self.words(request)).say("not_found")
+            response = self.page(request, "message.html", {"message": message}, status=http.status)
         if dashboard:
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    def page(self, name: str, context: dict[str, Any], *, status: int = 200) -> web.Response:
-        html = self.templates.get_template(name).render(**context)
+    async def words(self, request: web.Request) -> Words:
+        """The page texts in the member's language (bot/dashboard/text.py), found once per request."""
+        found = request.get(WORDS)
+        if found is None:
+            found = request[WORDS] = Words(await self.language_of(request))
+        return found
+
+    async def language_of(self, request: web.Request) -> str:
+        return "en-US"
+
+    def page(
+        self, request: web.Request, name: str, context: dict[str, Any], *, status: int = 200
+    ) -> web.Response:
+        words = request.get(WORDS) or Words()
+        html = self.templates.get_template(name).render(t=words, lang=words.language, **context)
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
     # -- sessions ---------------------------------------------------------------------------------
@@ -204,22 +224,22 @@ class Dashboard:
         form = await request.post()
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         if not await self.signer.csrf_ok(session_id, fields.get("csrf")):
-            raise Refused(403, TEXT["bad_form"])
+            raise Refused(403, "bad_form")
         return fields
 
     async def _member(self, session: WebSession, guild_id: int) -> WebMember:
         if guild_id not in session.guild_ids:
-            raise Refused(403, TEXT["not_allowed"])
+            raise Refused(403, "not_allowed")
         member = await self.directory.member(guild_id, session.user_id)
         if member is None:
-            raise Refused(403, TEXT["not_member"])
+            raise Refused(403, "not_member")
         return member
 
     async def _operator(self, request: web.Request) -> tuple[str, WebSession, WebMember]:
         session_id, session = await self._signed_in(request)
         member = await self._member(session, _int(request.match_info["guild_id"]))
         if not member.manage_guild:
-            raise Refused(403, TEXT["need_manage"])
+            raise Refused(403, "need_manage")
         return session_id, session, member
 
     async def _start_session(self, user_id: int, guild_ids: tuple[int, ...], to: str) -> web.Response:
@@ -240,7 +260,7 @@ class Dashboard:
 
     def _rate_limited(self, request: web.Request) -> None:
         if not self.sign_ins.allow(request.remote or "?"):
-            raise Refused(429, TEXT["too_many"])
+            raise Refused(429, "too_many")
 
     # -- sign-in and out --------------------------------------------------------------------------
 
@@ -248,19 +268,22 @@ class Dashboard:
         raise web.HTTPSeeOther("/home" if await self._session(request) else "/login")
 
     async def login_page(self, request: web.Request) -> web.Response:
-        return self.page("login.html", {"oauth": self.oauth is not None})
+        await self.words(request)
+        return self.page(request, "login.html", {"oauth": self.oauth is not None})
 
     async def link_page(self, request: web.Request) -> web.Response:
         # A GET only asks: link previews and scanners fetch URLs, and must not use up the link.
         self._rate_limited(request)
         usable = await self.store.link_usable(request.match_info["token"])
-        return self.page("link.html", {"usable": usable}, status=200 if usable else 410)
+        await self.words(request)
+        return self.page(request, "link.html", {"usable": usable}, status=200 if usable else 410)
 
     async def link_sign_in(self, request: web.Request) -> web.Response:
         self._rate_limited(request)
         redeemed = await self.store.redeem_link(request.match_info["token"])
         if redeemed is None:
-            return self.page("link.html", {"usable": False}, status=410)
+            await self.words(request)
+            return self.page(request, "link.html", {"usable": False}, status=410)
         user_id, guild_id = redeemed
         log.info("web: member %s signed in by link (server %s)", user_id, guild_id)
         return await self._start_session(user_id, (guild_id,), f"/me?guild={guild_id}")
@@ -291,10 +314,10 @@ class Dashboard:
         given = request.query.get("state", "")
         code = request.query.get("code")
         if not kept or not code or not _same(state, given):
-            raise Refused(400, TEXT["oauth_failed"])
+            raise Refused(400, "oauth_failed")
         user = await self.oauth.finish(code, verifier)
         if user is None:
-            raise Refused(400, TEXT["oauth_failed"])
+            raise Refused(400, "oauth_failed")
         log.info("web: member %s signed in with Discord", user.user_id)
         response = await self._start_session(user.user_id, user.guild_ids, "/home")
         response.del_cookie(OAUTH_COOKIE, path="/oauth")
@@ -304,7 +327,8 @@ class Dashboard:
         session_id, _ = await self._signed_in(request)
         await self._form(request, session_id)
         await self.store.end_session(session_id)
-        response = self.page("message.html", {"message": TEXT["signed_out"], "signed_out": True})
+        words = await self.words(request)
+        response = self.page(request, "message.html", {"message": words.signed_out, "signed_out": True})
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
 
@@ -315,7 +339,8 @@ class Dashboard:
             member = await self.directory.member(guild_id, session.user_id)
             if member is not None:
                 servers.append(member)
-        return self.page("home.html", await self._common(session_id, {"servers": servers}))
+        await self.words(request)
+        return self.page(request, "home.html", await self._common(session_id, {"servers": servers}))
 
     async def _common(self, session_id: str, context: dict[str, Any]) -> dict[str, Any]:
         return {"csrf": await self.signer.csrf(session_id), "signed_in": True, **context}
@@ -326,6 +351,7 @@ class Dashboard:
         session_id, session = await self._signed_in(request)
         guild_id = _int(request.query.get("guild") or str(session.guild_ids[0] if session.guild_ids else 0))
         member = await self._member(session, guild_id)
+        words = await self.words(request)
         model = request.query.get("model") or None
         search = (request.query.get("q") or "").strip()[:200] or None
         before_text = request.query.get("before")
@@ -346,9 +372,9 @@ class Dashboard:
             "q": search or "",
             "models": await self.store.models_used(guild_id, session.user_id),
             "standing": standing,
-            "notice": TEXT["deleted"] if request.query.get("deleted") else None,
+            "notice": words.deleted if request.query.get("deleted") else None,
         }
-        return self.page("me.html", await self._common(session_id, context))
+        return self.page(request, "me.html", await self._common(session_id, context))
 
     async def _own_job(self, request: web.Request) -> tuple[str, WebSession, Any]:
         session_id, session = await self._signed_in(request)
@@ -401,14 +427,16 @@ class Dashboard:
 
     async def guild_page(self, request: web.Request) -> web.Response:
         session_id, _, member = await self._operator(request)
-        return self.page(
-            "guild.html", await self._common(session_id, await self._guild_context(member, request))
-        )
+        await self.words(request)
+        context = await self._guild_context(member, request)
+        return self.page(request, "guild.html", await self._common(session_id, context))
 
     async def _guild_context(self, member: WebMember, request: web.Request) -> dict[str, Any]:
         services = self.services
         guild_id = member.guild_id
         quota = services.quota
+        words = await self.words(request)
+        notice, error = request.query.get("notice", ""), request.query.get("error", "")
         now = time.time()
         charges = await self.store.daily_charges(guild_id, since=now - 30 * 86400)
         key = await quota.period_for(guild_id)
@@ -425,10 +453,10 @@ class Dashboard:
         return {
             "member": member,
             "guild_id": guild_id,
-            "day_chart": charts.per_day(TEXT["per_day"], charges, today=int(now // 86400)),
-            "model_chart": charts.per_model(TEXT["per_model"], charges),
+            "day_chart": charts.per_day(words.per_day, charges, today=int(now // 86400)),
+            "model_chart": charts.per_model(words.per_model, charges),
             "top_chart": charts.rows(
-                TEXT["top_members"], [(names.get(uid, str(uid)), usage.used) for uid, usage in top]
+                words.top_members, [(names.get(uid, str(uid)), usage.used) for uid, usage in top]
             ),
             "period_key": key,
             "period": period,
@@ -451,8 +479,8 @@ class Dashboard:
             "queue": queue,
             "queue_names": queue_names,
             "providers": await self._providers(),
-            "notice": request.query.get("notice") and TEXT.get(request.query["notice"]),
-            "error": request.query.get("error"),
+            "notice": words.say(notice) if notice in NOTICES else None,
+            "error": words.say(error, cap=self.settings.max_safety_tolerance) if error in ERRORS else None,
         }
 
     async def _providers(self) -> list[dict[str, Any]]:
@@ -526,13 +554,13 @@ class Dashboard:
         if scope == "member":
             target_id = _int(form.get("member_id", "").strip() or "0", refused=False)
             if not target_id or await self.directory.member(guild_id, target_id) is None:
-                raise self._back(guild_id, error=TEXT["bad_member"])
+                raise self._back(guild_id, error="bad_member")
         elif scope == "role":
             target_id = _int(form.get("role_id", "") or "0", refused=False)
             if target_id not in dict(await self.directory.roles(guild_id)):
-                raise self._back(guild_id, error=TEXT["bad_role"])
+                raise self._back(guild_id, error="bad_role")
         elif scope not in ("default", "guild"):
-            raise Refused(400, TEXT["bad_form"])
+            raise Refused(400, "bad_form")
         kind: LimitScope = scope  # type: ignore[assignment]
         amount = form.get("amount", "").strip()
         guilds = self.services.quota.guilds
@@ -542,8 +570,8 @@ class Dashboard:
             raise self._back(guild_id, notice="limit_cleared")
         try:
             value = parse_credit_amount(amount, unlimited=True)
-        except ValueError as exc:
-            raise self._back(guild_id, error=TEXT["bad_amount"] + str(exc)) from None
+        except ValueError:
+            raise self._back(guild_id, error="bad_amount") from None
         await guilds.set_limit(guild_id, kind, target_id, value, actor_id=session.user_id)
         log.info("web: limit %s %s set in %s by %s", kind, target_id, guild_id, session.user_id)
         raise self._back(guild_id, notice="limit_saved")
@@ -553,7 +581,7 @@ class Dashboard:
         form = await self._form(request, session_id)
         period = form.get("period", "")
         if period not in ("day", "week", "month"):
-            raise Refused(400, TEXT["bad_form"])
+            raise Refused(400, "bad_form")
         guilds = self.services.quota.guilds
         current = await guilds.settings(member.guild_id)
         await guilds.save_settings(replace(current, quota_period=period), actor_id=session.user_id)
@@ -566,23 +594,23 @@ class Dashboard:
         scope = form.get("scope", "")
         try:
             value = parse_credit_amount(form.get("amount", "").strip())
-        except ValueError as exc:
-            raise self._back(guild_id, error=TEXT["bad_amount"] + str(exc)) from None
+        except ValueError:
+            raise self._back(guild_id, error="bad_amount") from None
         if value is None or value <= 0:
-            raise self._back(guild_id, error=TEXT["grant_positive"])
+            raise self._back(guild_id, error="grant_positive")
         user_ids: list[int] | None = None
         role_id: int | None = None
         if scope == "member":
             target = _int(form.get("member_id", "").strip() or "0", refused=False)
             if not target or await self.directory.member(guild_id, target) is None:
-                raise self._back(guild_id, error=TEXT["bad_member"])
+                raise self._back(guild_id, error="bad_member")
             user_ids = [target]
         elif scope == "role":
             role_id = _int(form.get("role_id", "") or "0", refused=False)
             if role_id not in dict(await self.directory.roles(guild_id)):
-                raise self._back(guild_id, error=TEXT["bad_role"])
+                raise self._back(guild_id, error="bad_role")
         elif scope != "guild":
-            raise Refused(400, TEXT["bad_form"])
+            raise Refused(400, "bad_form")
         await self.services.quota.grant(guild_id, user_ids, value, actor_id=session.user_id, role_id=role_id)
         log.info("web: %s credits granted (%s) in %s by %s", value, scope, guild_id, session.user_id)
         raise self._back(guild_id, notice="granted")
@@ -591,21 +619,21 @@ class Dashboard:
         session_id, session, member = await self._operator(request)
         form = await request.post()
         if not await self.signer.csrf_ok(session_id, _str(form.get("csrf"))):
-            raise Refused(403, TEXT["bad_form"])
+            raise Refused(403, "bad_form")
         guild_id = member.guild_id
         guilds = self.services.quota.guilds
         current = await guilds.settings(guild_id)
         allowed = tuple(m for m in form.getall("allowed_models", []) if isinstance(m, str) and m in MODELS)
         default = _str(form.get("default_model")) or None
         if default is not None and default not in MODELS:
-            raise Refused(400, TEXT["bad_form"])
+            raise Refused(400, "bad_form")
         if default and allowed and default not in allowed:
-            raise self._back(guild_id, error=TEXT["bad_settings_default"])
+            raise self._back(guild_id, error="bad_settings_default")
         cap = self.settings.max_safety_tolerance
         safety_text = _str(form.get("max_safety_tolerance"))
         safety = _int(safety_text, refused=False) if safety_text else None
         if safety is not None and not 0 <= safety <= cap:
-            raise self._back(guild_id, error=f"{TEXT['bad_settings_safety']}{cap}.")
+            raise self._back(guild_id, error="bad_settings_safety")
         known = {c for c, _ in await self.directory.text_channels(guild_id)}
         channels = tuple(
             int(c)
@@ -614,7 +642,7 @@ class Dashboard:
         )
         private = _str(form.get("private_mode")) or "allow"
         if private not in PRIVATE_MODES:
-            raise Refused(400, TEXT["bad_form"])
+            raise Refused(400, "bad_form")
         updated = replace(
             current,
             default_model=default,
@@ -637,7 +665,7 @@ class Dashboard:
         cancelled = await self.services.manager.cancel(job.id)
         log.info("web: job %s cancel by %s: %s", job.id, session.user_id, bool(cancelled))
         if cancelled is None:
-            raise self._back(member.guild_id, error=TEXT["not_cancelled"])
+            raise self._back(member.guild_id, error="not_cancelled")
         raise self._back(member.guild_id, notice="cancelled")
 
 

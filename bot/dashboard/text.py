@@ -1,6 +1,8 @@
 """Every member-facing text of the web pages, in one place (until the localization catalogue lands,
-when these become its keys). Templates read them as `t.name`; none of them is built from member
-text (that is passed to the templates separately, and autoescaped)."""
+when these become its keys). Templates read them as `t.name` (a `Words`); none of them is built
+from member text (that is passed to the templates separately, and autoescaped). Errors and notices
+travel in a redirect's URL as keys (`?error=bad_role`), never as text: a crafted link can show
+only our own sentences."""
 
 from __future__ import annotations
 
@@ -104,15 +106,48 @@ TEXT = MappingProxyType(
         "latency": "Mean latency",
         "errors": "Errors",
         "balance": "BFL balance",
-        "bad_amount": "That amount is not valid: ",
+        "bad_amount": "That amount is not valid: give credits from 0 to 1,000,000,000 with at most 6 "
+        "decimals (a limit also takes unlimited or clear).",
         "bad_member": "That member is not in this server.",
         "bad_role": "Pick a role of this server.",
         "grant_positive": "Grant a positive number of credits.",
         "bad_settings_default": "The default model must be one of the allowed models.",
-        "bad_settings_safety": "The safety tolerance may only lower the bot's cap of ",
+        "bad_settings_safety": "The safety tolerance may only lower the bot's cap of {cap}.",
         "limit_saved": "Limit saved.",
         "limit_cleared": "Limit removed.",
         "granted": "Credits granted.",
         "period_saved": "Quota period changed.",
     }
 )
+
+#: What a redirect back to the operators' page may carry (`?notice=` / `?error=`).
+NOTICES = frozenset({"limit_saved", "limit_cleared", "granted", "period_saved", "saved", "cancelled"})
+ERRORS = frozenset(
+    {
+        "bad_member",
+        "bad_role",
+        "bad_amount",
+        "grant_positive",
+        "bad_settings_default",
+        "bad_settings_safety",
+        "not_cancelled",
+    }
+)
+
+
+class Words:
+    """The page texts in one language: `words.name` and `words["name"]` in templates, `say` in code."""
+
+    def __init__(self, language: str = "en-US") -> None:
+        self.language = language
+
+    def say(self, key: str, **args: object) -> str:
+        return TEXT[key].format(**args) if args else TEXT[key]
+
+    def __getattr__(self, key: str) -> str:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return self.say(key)
+
+    def __getitem__(self, key: str) -> str:
+        return self.say(key)

@@ -232,3 +232,16 @@ async def test_provider_health_shows_requests_and_errors(site: Site, fake_ttapi:
     assert row is not None
     assert int(row.group(1)) >= 2
     assert int(row.group(3)) == 1  # the one 500
+
+
+async def test_a_crafted_redirect_shows_only_our_own_sentences(site: Site):
+    async with site.browser() as browser:
+        await site.sign_in(browser, MOD, ARTISTS)
+        crafted = f"/g/{ARTISTS}?error=Your+account+is+locked,+call+555&notice=<b>hi</b>"
+        async with browser.get(crafted) as page:
+            html = await page.text()
+        assert "locked" not in html
+        assert "hi</b>" not in html
+        assert 'role="alert"' not in html
+        async with browser.get(f"/g/{ARTISTS}?error=bad_role") as page:
+            assert "Pick a role of this server." in await page.text()
