@@ -60,6 +60,9 @@ class FixedDirectory:
     async def names(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
         return {u: f"member {u}" for u in user_ids}
 
+    def shared(self, guild_ids: Sequence[int]) -> list[int]:
+        return list(guild_ids)
+
     async def roles(self, guild_id: int) -> list[tuple[int, str]]:
         return [(9, "artists")]
 

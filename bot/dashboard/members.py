@@ -31,6 +31,9 @@ class Directory(Protocol):
 
     async def names(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]: ...
 
+    def shared(self, guild_ids: Sequence[int]) -> list[int]:
+        """Those of these servers the bot is in, as far as it knows without asking (order kept)."""
+
     async def roles(self, guild_id: int) -> list[tuple[int, str]]: ...
 
     async def text_channels(self, guild_id: int) -> list[tuple[int, str]]: ...
@@ -78,6 +81,11 @@ class DiscordDirectory:
             role_ids=tuple(r.id for r in member.roles if not r.is_default()),
             manage_guild=bool(permissions.manage_guild or permissions.administrator),
         )
+
+    def shared(self, guild_ids: Sequence[int]) -> list[int]:
+        if not self.client.guilds:  # no gateway (REST only): nothing to go by, each is asked
+            return list(guild_ids)
+        return [g for g in guild_ids if self.client.get_guild(g) is not None]
 
     async def names(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
         guild = await self._guild(guild_id)

@@ -335,7 +335,8 @@ class Dashboard:
     async def home(self, request: web.Request) -> web.Response:
         session_id, session = await self._signed_in(request)
         servers = []
-        for guild_id in session.guild_ids[:50]:
+        # An OAuth sign-in lists every server of the member: only those the bot is in are asked about.
+        for guild_id in self.directory.shared(session.guild_ids)[:50]:
             member = await self.directory.member(guild_id, session.user_id)
             if member is not None:
                 servers.append(member)

@@ -65,3 +65,5 @@ async def test_the_directory_reads_the_bots_current_view_of_members(simcord_env,
     assert alice.manage_guild is False
     assert stranger is None
     assert roles[server["artists"].id] == "artists"
+    # An OAuth sign-in's servers: only those the bot is in are asked about.
+    assert directory.shared([123, guild.id, 456]) == [guild.id]
