@@ -12,6 +12,7 @@ Delete through the Delete button's `delete_result_image`: no second write path.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGE_SIZE = 24
+#: How long the operators' page waits for BFL's balance before showing the page without it.
+BALANCE_SECONDS = 3.0
 #: Pages are HTML for people: strict by construction. No inline script or style anywhere.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
@@ -516,7 +519,8 @@ class Dashboard:
         """BFL's own answer about the key and its credits, asked at most every five minutes."""
         if self._balance is None or self._balance[0] < time.monotonic():
             try:
-                text = await provider.check()
+                async with asyncio.timeout(BALANCE_SECONDS):  # a slow provider never holds the page
+                    text = await provider.check()
             except Exception as exc:  # a provider error is shown, never raised into the page
                 text = type(exc).__name__
             self._balance = (time.monotonic() + 300, text)
