@@ -23,8 +23,10 @@ from bot.providers.ttapi import TTAPIProvider
 from bot.quota import QuotaService
 from bot.settings import Settings
 from bot.store import Database, open_database
+from bot.store.claims import ClaimStore
 from bot.store.jobs import JobRepository
 from bot.store.ledger import Ledger
+from bot.store.postgres import PostgresDatabase
 from bot.store.retention import FreeSpace, Retention
 
 USER_AGENT = "fluxbot/0.1 (+https://github.com/fluxbot)"
@@ -114,6 +116,8 @@ async def open_services(
         if providers is None:
             providers = build_providers(settings, http, mock_delay=mock_delay, include_mock=include_mock)
         space = FreeSpace(settings.files_dir, settings.min_free_disk_mb)
+        # On PostgreSQL this process is one of several sharing the jobs: it claims those it drives.
+        claim_store = ClaimStore(db) if isinstance(db, PostgresDatabase) else None
         manager = JobManager(
             db=db,
             jobs=jobs,
@@ -129,6 +133,8 @@ async def open_services(
             rate_limits=rate_limits,
             space=space,
             drive=drive,
+            claim_store=claim_store,
+            lease=settings.worker_lease_seconds,
         )
         retention = Retention(
             db, jobs, images_dir(settings), days=settings.retention_days, metrics=manager.metrics, space=space

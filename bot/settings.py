@@ -157,6 +157,9 @@ class Settings(BaseSettings):
         default_factory=lambda: dict(DEFAULT_CONCURRENCY)
     )
     job_timeout_seconds: float = Field(default=600, gt=0)
+    #: On PostgreSQL: how long a worker keeps its claimed jobs without renewing its lease (a worker
+    #: whose connection closes loses them at once; bot/store/claims.py).
+    worker_lease_seconds: float = Field(default=15, ge=1, le=3600)
     max_safety_tolerance: int = Field(default=2, ge=0, le=6)
     retention_days: int = Field(default=30, ge=0, le=36500)
     min_free_disk_mb: int = Field(default=500, ge=0)

@@ -20,7 +20,7 @@ class Jobs(commands.Cog):
 
     @app_commands.command(name="jobs", description="Your queued and running jobs, with Cancel buttons")
     async def jobs(self, interaction: discord.Interaction) -> None:
-        embed, view = jobs_listing(self.bot, interaction.user.id)
+        embed, view = await jobs_listing(self.bot, interaction.user.id)
         if view is None:
             await interaction.response.send_message(embed=embed, ephemeral=True)
         else:

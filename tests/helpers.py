@@ -177,8 +177,12 @@ async def manager_env(
     callbacks: bool = False,
     policy: PollPolicy = FAST_POLLING,
     rate_limits: dict[str, float] | None = None,
+    origin: Origin = Origin.CLI,
+    drive: bool = True,
     **overrides: Any,
 ) -> AsyncIterator[tuple[Services, RecordingSink, str]]:
+    """Services with a started manager whose `origin` jobs go to a `RecordingSink`, and the web
+    server; `drive=False`: a manager that only accepts (a gateway's)."""
     port = free_port()
     values: dict[str, Any] = {"http_port": port}
     if ttapi is not None:
@@ -192,13 +196,20 @@ async def manager_env(
     settings = make_settings(tmp_path, **values)
     async with open_services(settings, poll_policy=policy, rate_limits=rate_limits) as services:
         sink = RecordingSink()
-        services.manager.register_sink(Origin.CLI, sink)
+        services.manager.register_sink(origin, sink)
+        services.manager.drive = drive
         async with serve(settings, services, None) as site:
             await services.manager.start()
             yield services, sink, f"http://127.0.0.1:{bound_port(site)}"
 
 
-async def submit(services: Services, user: int, prompt: str = "a lighthouse", provider: str = "ttapi") -> Job:
+async def submit(
+    services: Services,
+    user: int,
+    prompt: str = "a lighthouse",
+    provider: str = "ttapi",
+    origin: Origin = Origin.CLI,
+) -> Job:
     plan = plan_job(
         prompt,
         {},
@@ -207,7 +218,7 @@ async def submit(services: Services, user: int, prompt: str = "a lighthouse", pr
         preferred=provider,
         max_safety_tolerance=2,
     )
-    return await services.manager.submit(NewJob.from_plan(plan, origin=Origin.CLI, user_id=user))
+    return await services.manager.submit(NewJob.from_plan(plan, origin=origin, user_id=user))
 
 
 async def ledger(services: Services, job_id: str) -> list[str]:

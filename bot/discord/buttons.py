@@ -386,7 +386,7 @@ class CancelButton(JobButton, template=r"fluxbot:cancel:" + JOB_ID):
         if cancelled is None:
             raise InvalidInput("That job has just started and can no longer be cancelled.")
         if interaction.message is not None and interaction.message.flags.ephemeral:
-            embed, view = jobs_listing(bot, interaction.user.id)
+            embed, view = await jobs_listing(bot, interaction.user.id)
             with contextlib.suppress(discord.HTTPException):
                 await interaction.edit_original_response(embed=embed, view=view)
         await interaction.followup.send(
@@ -543,12 +543,13 @@ def jobs_view(jobs: list[Job]) -> discord.ui.View | None:
     return view if view.children else None
 
 
-def jobs_listing(bot: BotContext, user_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
+async def jobs_listing(bot: BotContext, user_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
     """The member's unfinished jobs (oldest first), with queue positions, and Cancel buttons.
 
-    From the job manager's memory: no I/O, so `/jobs` (and a Cancel in its list) answers at once.
+    From the job manager's memory on SQLite: no I/O, so `/jobs` (and a Cancel in its list) answers
+    at once. On PostgreSQL the queue is shared by every process: one indexed read of the store.
     """
-    jobs: list[Job] = bot.services.manager.jobs_of(user_id)
+    jobs: list[Job] = await bot.services.manager.member_jobs(user_id)
     listed = [(job, job.queue_position) for job in jobs]
     return jobs_embed(f"<@{user_id}>", listed), jobs_view(jobs)
 

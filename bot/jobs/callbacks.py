@@ -4,6 +4,10 @@
 the call, reads it, and leaves its news in the `Mailbox` for the job's own task, which it wakes.
 Nothing is changed for an unauthenticated call; the job's task acts on the news (one code path for
 polls and callbacks, no race between them).
+
+With shared claims (PostgreSQL), a callback can reach a process that does not drive its job (a
+gateway, another worker): authenticated and read there, its body is `relay`ed — kept in the store
+and announced by NOTIFY — and the worker that drives the job hands it to `take` (bot/jobs/manager.py).
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable, Container
+from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass
 
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.providers.base import PollResult, Provider, ProviderStatus
+from bot.store.claims import ClaimStore
 from bot.store.jobs import JobRepository
 
 log = logging.getLogger(__name__)
@@ -117,8 +122,10 @@ class CallbackDesk:
         mailbox: Mailbox,
         *,
         driven: Callable[[str], Job | None],
+        relay: Callable[[str, bytes], Awaitable[None]] | None = None,
     ) -> None:
         self.jobs = jobs
+        self.relay = relay  # shared claims: a callback for a job driven elsewhere goes to its worker
         self.providers = providers
         self.metrics = metrics
         self.mailbox = mailbox
@@ -136,6 +143,7 @@ class CallbackDesk:
     ) -> CallbackOutcome:
         """A provider called back. Authenticate it, then hand its news to the job's task."""
         job = self.driven(job_id)
+        here = job is not None or self.relay is None
         if job is None:
             job = await self.jobs.get(job_id) if len(job_id) <= 64 else None
         expected = job.callback_token if job is not None and job.provider == provider_name else None
@@ -143,11 +151,23 @@ class CallbackDesk:
             self.metrics.callbacks.labels(provider_name, CallbackOutcome.UNAUTHORIZED.value).inc()
             return CallbackOutcome.UNAUTHORIZED
         assert job is not None
-        outcome = self._take(job, body)
+        outcome, body = self._read(job, body, keep=here)
+        if outcome is CallbackOutcome.ACCEPTED and not here and self.relay is not None:
+            await self.relay(job.id, body)
         self.metrics.callbacks.labels(provider_name, outcome.value).inc()
         return outcome
 
-    def _take(self, job: Job, body: bytes) -> CallbackOutcome:
+    def take(self, job: Job, body: bytes) -> CallbackOutcome:
+        """A callback another process authenticated and relayed, for a job this process drives."""
+        return self._read(job, body, keep=True)[0]
+
+    def _read(self, job: Job, body: bytes, *, keep: bool) -> tuple[CallbackOutcome, bytes]:
+        """What the callback says, and its body as it may be kept (our key redacted); with `keep`, its
+        news is left for the job's task here."""
+        body = self._redacted(job, body)
+        return self._take(job, body, keep), body
+
+    def _redacted(self, job: Job, body: bytes) -> bytes:
         provider = self.providers.get(job.provider)
         secrets_of = getattr(provider, "_secrets", None)
         if callable(secrets_of) and secrets_of():
@@ -156,7 +176,11 @@ class CallbackDesk:
             text = body.decode("utf-8", "replace")
             for secret in secrets_of():
                 text = text.replace(secret, "***")
-            body = text.encode()
+            return text.encode()
+        return body
+
+    def _take(self, job: Job, body: bytes, keep: bool) -> CallbackOutcome:
+        provider = self.providers.get(job.provider)
         try:
             payload = json.loads(body)
             if not isinstance(payload, dict) or provider is None:
@@ -173,6 +197,8 @@ class CallbackDesk:
         pending = self.mailbox.inbox.get(job.id)
         if pending is not None and settled(pending.result) and not settled(result):
             return CallbackOutcome.DUPLICATE  # an intermediate status after the final one: keep the final
+        if not keep:
+            return CallbackOutcome.ACCEPTED
         self.mailbox.inbox.put(job.id, Inbound(provider_job_id or job.provider_job_id, result))
         self.mailbox.wake(job.id)
         return CallbackOutcome.ACCEPTED
@@ -217,3 +243,45 @@ def _hex_of(signature: str) -> str:
     """`sha256=<hex>` or `<hex>`, any case, as lower-case hex."""
     given = signature.strip().lower()
     return given.removeprefix("sha256=")
+
+
+class RelayedCallbacks:
+    """Shared claims: the callbacks other processes relayed (bot/store/claims.py), handed to the jobs
+    this process drives — when NOTIFY says one came (`heard`), and when it claims a job that was
+    already submitted (`claimed`: a late callback may have come while nobody drove it)."""
+
+    def __init__(self, store: ClaimStore, desk: CallbackDesk, driven: Callable[[str], Job | None]) -> None:
+        self.store = store
+        self.desk = desk
+        self.driven = driven
+        self._seen: dict[str, int] = {}  # job id → the last relayed callback handed over
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def heard(self, job_id: str) -> None:
+        if self.driven(job_id) is not None:
+            self._spawn([job_id])
+
+    def claimed(self, jobs: list[Job]) -> None:
+        started = [job.id for job in jobs if job.state in (JobState.SUBMITTING, JobState.RUNNING)]
+        if started:
+            self._spawn(started)
+
+    def _spawn(self, job_ids: list[str]) -> None:
+        task = asyncio.create_task(self._hand_over(job_ids), name="fluxbot-relayed-callbacks")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _hand_over(self, job_ids: list[str]) -> None:
+        try:
+            relayed = await self.store.relayed(job_ids)
+        except Exception as exc:  # polling is the fallback
+            log.warning("reading relayed callbacks failed (%s)", type(exc).__name__)
+            return
+        for number, job_id, body in relayed:
+            job = self.driven(job_id)
+            if job is None or number <= self._seen.get(job_id, 0):
+                continue
+            self._seen[job_id] = number
+            self.desk.take(job, body)
+        if len(self._seen) > 10_000:
+            self._seen = {j: n for j, n in self._seen.items() if self.driven(j) is not None}

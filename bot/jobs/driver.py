@@ -41,6 +41,7 @@ import logging
 import time
 
 from bot.jobs.callbacks import Mailbox
+from bot.jobs.claims import Claims
 from bot.jobs.config import DriveConfig
 from bot.jobs.ending import FAILURE_TEXT, Ending, until_stored
 from bot.jobs.fetching import Fetcher
@@ -84,8 +85,10 @@ class Driver:
         fetcher: Fetcher,
         metrics: JobMetrics,
         config: DriveConfig,
+        claims: Claims,
     ) -> None:
         self.jobs = jobs
+        self.claims = claims  # `fence` before the paid submit: this process still holds the job
         self.providers = follower.providers
         self.scheduler = scheduler
         self.pacing = pacing
@@ -163,9 +166,19 @@ class Driver:
 
     async def _send(self, job: Job, provider: Provider, request: ProviderRequest) -> Job:
         """The submit itself, from `submitting` to its recorded answer (a stop lets it finish)."""
+        self.claims.fence(job)
         job = await self.jobs.transition(job, JobState.SUBMITTING, attempts=job.attempts + 1)
         await self.handoff.notify(job)
         callback = self.config.callback_url(job) if self.config.callback_url else None
+        self.claims.fence(job)  # after this, the job is submitted by this process or by none
+        paused = self.pacing.paused_for(job.provider)
+        if paused > 0:
+            # A 429 came while `submitting` was being committed: this request would land inside the
+            # provider's pause. It was not sent, so it may wait in the queue again, in its place.
+            self.scheduler.hold_back(job.id, paused)
+            job = await self.jobs.transition(job, JobState.QUEUED, error_code="busy", error_message="paused")
+            self.scheduler.poke_in(paused)
+            return job
         started = time.monotonic()
         sent_at = time.time()  # the provider's clock starts now, not when we get to record it
         try:
@@ -177,7 +190,7 @@ class Driver:
                 await self.ending.end(job, JobState.FAILED, "unreachable", text, detail=exc.detail)
                 return job
             # Refused before acceptance, or never sent: safe to try again later, in its place.
-            delay = self.pacing.busy(job.provider, exc, "submit")
+            delay = await self.pacing.busy(job.provider, exc, "submit")
             self.scheduler.hold_back(job.id, delay)
             job = await self.jobs.transition(
                 job, JobState.QUEUED, error_code="busy", error_message=exc.message

@@ -63,7 +63,7 @@ class Follower:
         try:
             result = await provider.poll(job.provider_job_id or "", job.polling_url)
         except ProviderBusy as exc:
-            self.pacing.busy(job.provider, exc, "poll")
+            await self.pacing.busy(job.provider, exc, "poll")
             return None
         except ProviderError as exc:
             self.metrics.provider_errors.labels(job.provider, "poll", exc.kind).inc()

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.jobs.claims import Claims
 from bot.jobs.ending import Ending
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
@@ -33,8 +34,9 @@ class Handoff:
         ending: Ending,
         metrics: JobMetrics,
         *,
-        position_of: Callable[[str], int | None],
+        position_of: Callable[[Job], Awaitable[int | None]],
         typical: Callable[[Job], Awaitable[float]],
+        claims: Claims,
     ) -> None:
         self.sinks = sinks
         self.jobs = jobs
@@ -42,6 +44,7 @@ class Handoff:
         self.metrics = metrics
         self.position_of = position_of
         self.typical = typical
+        self.claims = claims  # `fence` before each post: this process still holds the job
 
     async def notify(self, job: Job, *, fraction: float | None = None) -> None:
         """Tell the job's sink where it stands (its queue position while queued)."""
@@ -49,7 +52,7 @@ class Handoff:
         if sink is None:
             return
         elapsed = time.time() - job.submitted_at if job.submitted_at else None
-        position = self.position_of(job.id) if job.state is JobState.QUEUED else None
+        position = await self.position_of(job) if job.state is JobState.QUEUED else None
         job.queue_position = position
         progress = Progress(job.state, position, elapsed, await self.typical(job), fraction)
         try:
@@ -76,6 +79,7 @@ class Handoff:
             # Committed before the hand-over: a repeat after a crash is visible to the sink.
             if not (counted and attempt == 0):
                 await self.jobs.update(job, delivery_attempts=job.delivery_attempts + 1)
+            self.claims.fence(job)
             try:
                 await sink.deliver(job, data)
                 break

@@ -11,6 +11,9 @@ through it. The manager only builds the parts and wires them; each owns its own 
     driver     bot/jobs/driver.py     the life of one job, and the state table after a crash
     handoff    bot/jobs/handoff.py    progress and delivery through the origin's sink
     callbacks  bot/jobs/callbacks.py  a provider's callback, authenticated, into the job's mailbox
+    claims     bot/jobs/claims.py     which jobs this process drives: all (SQLite, `LocalClaims`), or
+               bot/jobs/worker.py     those it claimed as one worker among several (PostgreSQL,
+                                      `SharedClaims`, with `SharedScheduler` and `SharedPacing`)
 
 See docs/DEVELOPING.md for the map and the flow of one job.
 """
@@ -24,7 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.jobs.callbacks import CallbackDesk, CallbackOutcome, Mailbox
-from bot.jobs.config import FETCH_WINDOW, DriveConfig
+from bot.jobs.claims import Claims, LocalClaims
+from bot.jobs.config import FETCH_WINDOW, DriveConfig, Tunables
 from bot.jobs.driver import Driver
 from bot.jobs.ending import Ending
 from bot.jobs.fetching import Fetcher
@@ -37,11 +41,13 @@ from bot.jobs.pacing import ProviderPacing
 from bot.jobs.polling import Durations, PollPolicy
 from bot.jobs.runs import Runs
 from bot.jobs.scheduler import Scheduler
+from bot.jobs.shared_scheduler import SharedParts
 from bot.jobs.sink import JobSink, Sinks
 from bot.jobs.waiting import wait_event
 from bot.jobs.windows import FinishWindows
 from bot.providers.base import Callback, Provider
 from bot.quota import QuotaService
+from bot.store.claims import ClaimStore
 from bot.store.db import Database
 from bot.store.files import private_folder_or_warn
 from bot.store.jobs import JobRepository, StaleJobState
@@ -52,7 +58,7 @@ __all__ = ["JobManager", "NewJob", "new_job_id"]
 log = logging.getLogger(__name__)
 
 
-class JobManager:
+class JobManager(Tunables):
     def __init__(
         self,
         *,
@@ -71,8 +77,13 @@ class JobManager:
         rate_limits: dict[str, float] | None = None,
         metrics: JobMetrics | None = None,
         space: FreeSpace | None = None,
+        claim_store: ClaimStore | None = None,
+        lease: float = 15.0,
         drive: bool = True,
     ) -> None:
+        """`claim_store` (PostgreSQL): this process is one of several sharing the jobs, claimed with a
+        lease of `lease` seconds (bot/jobs/worker.py). `drive=False`: it only accepts jobs, cancels
+        them and takes callbacks (a gateway); the workers drive them."""
         self.db = db
         #: False on a gateway (`--role gateway`): it accepts jobs (stored queued, with their hold)
         #: and cancels queued ones, and leaves every job to the workers to drive.
@@ -85,10 +96,32 @@ class JobManager:
             images_dir, job_timeout, fetch_window, poll_policy or PollPolicy(), callback_url
         )
         self.sinks = sinks = Sinks()
-        self.scheduler = scheduler = Scheduler(
-            metrics, max_active_per_user=max_active_per_user, concurrency=concurrency or {}
+        self._idle = asyncio.Event()
+        self.claim_store = claim_store
+        self.shared = shared = (
+            SharedParts.build(
+                claim_store,
+                metrics,
+                lease=lease,
+                max_active_per_user=max_active_per_user,
+                concurrency=concurrency or {},
+                rate_limits=rate_limits,
+                providers=lambda: list(self.providers),
+                origins=lambda: [o.value for o in sinks.origins()],
+                driven=lambda: self.runs.driven(),
+            )
+            if claim_store is not None
+            else None
         )
-        self.pacing = pacing = ProviderPacing(metrics, rate_limits)
+        self.claims: Claims = shared.claims if shared else LocalClaims()
+        self.scheduler: Scheduler = (
+            shared.scheduler
+            if shared
+            else Scheduler(metrics, max_active_per_user=max_active_per_user, concurrency=concurrency or {})
+        )
+        self.pacing = pacing = shared.pacing if shared else ProviderPacing(metrics, rate_limits)
+        scheduler = self.scheduler
+        claims = self.claims
         self.windows = windows = FinishWindows(jobs, providers, config.poll_policy)
         self.mailbox = mailbox = Mailbox()
         self.intake = Intake(
@@ -102,7 +135,13 @@ class JobManager:
         ending = Ending(db, jobs, quota, metrics, sinks)
         self.ending = ending
         self.handoff = handoff = Handoff(
-            sinks, jobs, ending, metrics, position_of=scheduler.queue.position_of, typical=windows.typical
+            sinks,
+            jobs,
+            ending,
+            metrics,
+            position_of=self.queue_position,
+            typical=windows.typical,
+            claims=claims,
         )
         self.follower = follower = Follower(
             db=db,
@@ -131,56 +170,26 @@ class JobManager:
             fetcher=fetcher,
             metrics=metrics,
             config=config,
+            claims=claims,
         )
-        self._idle = asyncio.Event()
-        self.runs = runs = Runs(jobs, scheduler, mailbox, drive=driver.drive, on_change=self._idle.set)
-        self.callbacks = CallbackDesk(jobs, providers, metrics, mailbox, driven=runs.get)
+        self.runs = runs = Runs(
+            jobs, scheduler, mailbox, drive=driver.drive, on_change=self._idle.set, claims=claims
+        )
+        self.callbacks = CallbackDesk(
+            jobs,
+            providers,
+            metrics,
+            mailbox,
+            driven=runs.get,
+            relay=shared.relay if shared is not None else None,
+        )
         scheduler.bind(
-            launch=lambda job: runs.launch(job, slot_taken=True),
+            launch=lambda job: runs.launch(job, slot_taken=claim_store is None),
             announce=handoff.notify,
             after_pass=self._after_pass,
         )
-
-    # -- settings the parts share (tests and the CLI change some of them) -------------------------
-
-    @property
-    def max_active_per_user(self) -> int:
-        """Jobs one member may have running at once (the fair queue's limit)."""
-        return self.scheduler.queue.max_active_per_user
-
-    @max_active_per_user.setter
-    def max_active_per_user(self, value: int) -> None:
-        self.scheduler.queue.max_active_per_user = value
-
-    @property
-    def concurrency(self) -> dict[str, int]:
-        """Jobs each provider runs at once (the fair queue's limits; change it in place or assign)."""
-        return self.scheduler.queue.concurrency
-
-    @concurrency.setter
-    def concurrency(self, value: dict[str, int]) -> None:
-        self.scheduler.queue.concurrency = value
-
-    @property
-    def images_dir(self) -> Path:
-        return self.config.images_dir
-
-    @property
-    def fetch_window(self) -> float:
-        """How long after READY a download or its write is retried."""
-        return self.config.fetch_window
-
-    @fetch_window.setter
-    def fetch_window(self, value: float) -> None:
-        self.config.fetch_window = value
-
-    @property
-    def callback_url(self) -> Callable[[Job], Callback | None] | None:
-        return self.config.callback_url
-
-    @callback_url.setter
-    def callback_url(self, value: Callable[[Job], Callback | None] | None) -> None:
-        self.config.callback_url = value
+        if shared is not None:
+            shared.wire(self.callbacks, driven=runs.get, abandon=runs.abandon, drop=runs.drop_queued)
 
     # -- lifetime ---------------------------------------------------------------------------------
 
@@ -196,6 +205,12 @@ class JobManager:
         if not self.drive:
             return  # a gateway: the workers drive the jobs, stored ones included
         private_folder_or_warn(self.images_dir, "result images")
+        if self.claims.shared:
+            # Jobs of a worker that died (this process's last run among them) are taken over by the
+            # claims: the first pass, once the reap found the dead worker.
+            await self.claims.start()
+            self.scheduler.start()
+            return
         if resume:
             # (Reference images of accepts that never committed: the retention sweep, at start too.)
             for job in await self.jobs.unfinished(self.sinks.origins()):
@@ -208,12 +223,17 @@ class JobManager:
                     self.runs.launch(job)
         self.scheduler.start()
 
-    async def stop(self, *, grace: float = 0.0) -> None:
-        """Cancel every task; jobs keep their state. Submits under way get `grace` seconds to finish."""
+    async def stop(self, *, grace: float = 0.0, release: bool = True) -> None:
+        """Cancel every task; jobs keep their state. Submits under way get `grace` seconds to finish.
+
+        Shared claims: the worker's jobs are handed back for the others (`release=False`: the
+        worker's connection is dropped without a word, as when the process dies)."""
         await asyncio.gather(self.scheduler.stop(), self.runs.stop())
         await self.driver.submits.settle(grace)
+        await self.claims.stop(release=release)
 
     def busy(self) -> bool:
+        """Jobs queued or driven here (with shared claims: driven here; `wait_idle` asks the store)."""
         return bool(self.runs.busy() or self.scheduler)
 
     def _after_pass(self) -> None:
@@ -226,9 +246,12 @@ class JobManager:
     async def wait_idle(self, timeout: float | None = None) -> None:
         """Until no job of a registered origin is queued or in progress (tests, CLI, shutdown)."""
         async with asyncio.timeout(timeout):
-            while self.busy():
+            while self.busy() or (
+                self.claim_store is not None
+                and await self.claim_store.any_unfinished(o.value for o in self.sinks.origins())
+            ):
                 self._idle.clear()
-                await wait_event(self._idle, 0.5)
+                await wait_event(self._idle, 0.5 if self.busy() else 0.05)
 
     async def wait_for(self, job_id: str, timeout: float | None = None) -> Job:
         """Until the job is terminal; returns it."""
@@ -256,6 +279,7 @@ class JobManager:
             self.scheduler.enqueue(job)
         await self.handoff.notify(job)
         self.scheduler.poke()
+        await self.claims.announce()  # shared claims: the workers claim it (LocalClaims: nothing)
         return job
 
     async def cancel(self, job_id: str, user_id: int | None = None) -> Job | None:
@@ -272,7 +296,7 @@ class JobManager:
             stored = await self.jobs.get(job_id)
             if stored is None or stored.state is not JobState.QUEUED:
                 return None
-            if self.drive and stored.origin in self.sinks:
+            if self.drive and stored.origin in self.sinks and not self.claims.shared:
                 return None
             job = stored
         if user_id is not None and job.user_id != user_id:
@@ -290,6 +314,7 @@ class JobManager:
             raise
         self.scheduler.poke()
         self.scheduler.mark_positions()
+        await self.claims.announce(f"cancel:{job.id}")  # shared claims: its worker lets it go
         return job
 
     # -- the queue, as members see it -------------------------------------------------------------
@@ -299,12 +324,26 @@ class JobManager:
         return self.scheduler.queue.position_of(job_id)
 
     async def queue_position(self, job: Job) -> int | None:
+        """`position_of`, from the store's shared queue with shared claims."""
+        if self.claim_store is not None:
+            return await self.claim_store.queue_position(job.id)
         return self.position_of(job.id)
+
+    async def member_jobs(self, user_id: int) -> list[Job]:
+        """`jobs_of`, read from the store with shared claims (there, jobs are queued and driven by
+        every process, so this process's memory knows only its own)."""
+        if self.claim_store is None:
+            return self.jobs_of(user_id)
+        found = await self.claim_store.unfinished_of(user_id)
+        for job in found:
+            job.queue_position = await self.queue_position(job) if job.state is JobState.QUEUED else None
+        return found
 
     def jobs_of(self, user_id: int) -> list[Job]:
         """A member's queued and in-progress jobs, oldest first; queued ones carry `queue_position`.
 
-        Copies: changing them changes nothing. (For `/jobs`.)
+        Copies: changing them changes nothing. (For `/jobs`: no I/O. With shared claims only this
+        process's own: use `member_jobs`.)
         """
         found = self.scheduler.queue.queued_of(user_id)
         for job in self.runs.active():

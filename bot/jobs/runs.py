@@ -4,6 +4,10 @@ A job's task runs the `Driver` from whatever state the job is in. When it ends, 
 goes back to the scheduler (a job the provider was too busy to take goes back into the queue, in
 its place). When the store refused a step (locked by another process, or full), the job is read
 back from the store in a moment and driven again from there, as after a restart.
+
+With shared claims (PostgreSQL) a job's claim is released when its drive ends, still inside its
+task (so no pass here can claim it again in between), and a step the store refused is not resumed
+here: the claim is given back and the next claim — this worker's or another's — takes the job up.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.jobs.callbacks import Mailbox
+from bot.jobs.claims import Claims
 from bot.jobs.model import Job, JobState
 from bot.jobs.scheduler import Scheduler
 from bot.jobs.tasks import TaskRegistry
@@ -35,8 +40,10 @@ class Runs:
         *,
         drive: Callable[[Job], Awaitable[None]],
         on_change: Callable[[], None],
+        claims: Claims,
     ) -> None:
         self.jobs = jobs
+        self.claims = claims
         self.scheduler = scheduler
         self.mailbox = mailbox
         self._drive = drive
@@ -66,6 +73,16 @@ class Runs:
     async def stop(self) -> None:
         await asyncio.gather(self._drives.cancel_all(), self._resumes.cancel_all())
 
+    def drop_queued(self, job_id: str) -> None:
+        """Another process cancelled this job: stop its task if it has not begun to submit it."""
+        job = self._active.get(job_id)
+        if job is not None and job.state is JobState.QUEUED:
+            self._drives.cancel(job_id)
+
+    async def abandon(self) -> None:
+        """Stop driving every job at once, releasing nothing: their claims are gone (bot/jobs/worker.py)."""
+        await self.stop()
+
     def launch(self, job: Job, *, slot_taken: bool = False) -> None:
         """Start the job's task; it takes a provider slot unless it has one or is past READY."""
         if not slot_taken and job.state not in (JobState.FETCHING, JobState.DELIVERING):
@@ -77,7 +94,10 @@ class Runs:
         try:
             await self._drive(job)
         except STORE_REFUSED:
-            self.resume_later(job.id)  # the driver logged it
+            if not self.claims.shared:
+                self.resume_later(job.id)  # the driver logged it
+                return
+        await self.claims.release(job)  # shared claims: the others may take it from here
 
     def _done(self, job: Job) -> None:
         self._active.pop(job.id, None)

@@ -45,7 +45,7 @@ class StaleJobState(RuntimeError):
     """The job was no longer in the state the caller expected: someone else moved it first."""
 
 
-def _row_to_job(row: sqlite3.Row) -> Job:
+def job_from_row(row: sqlite3.Row) -> Job:
     return Job(
         id=row["id"],
         seq=row["seq"],
@@ -200,7 +200,7 @@ class JobRepository:
 
     async def get(self, job_id: str) -> Job | None:
         row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
-        return _row_to_job(row) if row else None
+        return job_from_row(row) if row else None
 
     async def inputs(self, job_id: str) -> list[InputImage]:
         """A job's reference images, in order; raises `InputsLost` if a file is gone."""
@@ -250,7 +250,7 @@ class JobRepository:
             f" AND origin IN ({','.join('?' * len(origin_values))}) ORDER BY seq",
             (*states, *origin_values),
         )
-        return [_row_to_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
 
     async def unfinished_counts(self) -> list[tuple[str, str, int]]:
         """(state, model, jobs) of unfinished jobs: reads the `jobs_by_state` index for those states
@@ -268,7 +268,7 @@ class JobRepository:
             "SELECT * FROM jobs WHERE user_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
             (user_id, limit, offset),
         )
-        return [_row_to_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
 
     async def retired_models(self) -> list[RetiredModel]:
         """The models a provider answered as no longer offered (404, 405, 410 on a submit)."""

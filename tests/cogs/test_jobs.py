@@ -41,7 +41,7 @@ async def test_jobs_lists_queued_and_running_jobs_with_positions_and_cancel_butt
     assert "queued (position 2)" in lines[2]
     buttons = listing.response.components[0]["components"]
     assert [b["label"] for b in buttons] == ["Cancel 2", "Cancel 3"]
-    jobs = running.manager.jobs_of(alice.id)
+    jobs = await running.manager.member_jobs(alice.id)
     assert [b["custom_id"] for b in buttons] == [f"fluxbot:cancel:{j.id}" for j in jobs[1:]]
 
     cancelled = await alice.click(listing.response, label="Cancel 3")
@@ -77,7 +77,7 @@ async def test_cancel_is_refused_for_someone_elses_or_a_started_job(
     await alice.slash(channel, "imagine", prompt="running")
     await alice.slash(channel, "imagine", prompt="waiting")
     bob = guild.add_member(simcord_env.create_user("bob"))
-    running_job, waiting_job = running.manager.jobs_of(alice.id)
+    running_job, waiting_job = await running.manager.member_jobs(alice.id)
 
     # Bob presses a Cancel button carrying alice's job id (say, a forged one).
     sent = await simcord_env.bot.get_channel(channel.id).send(

@@ -53,8 +53,8 @@ async def test_first_come_first_served_across_members_within_each_members_active
         a1, a2, a3 = [await submit(services, 1, f"alice {i}") for i in range(3)]
         b1 = await submit(services, 2, "bob 1")
         c1 = await submit(services, 3, "carol 1")
-        assert [manager.position_of(j.id) for j in (a1, a2, a3, b1, c1)] == [1, 2, 3, 4, 5]
-        mine = manager.jobs_of(1)
+        assert [await manager.queue_position(j) for j in (a1, a2, a3, b1, c1)] == [1, 2, 3, 4, 5]
+        mine = await manager.member_jobs(1)
         assert [(j.id, j.queue_position) for j in mine] == [(a1.id, 1), (a2.id, 2), (a3.id, 3)]
 
         manager.concurrency["ttapi"] = 2
@@ -128,8 +128,8 @@ async def test_a_queued_job_is_cancelled_at_no_cost_and_never_sent(tmp_path, fak
         cancelled = await manager.cancel(first.id, user_id=1)
         assert cancelled is not None
         assert await manager.cancel(first.id, user_id=1) is None  # once
-        assert manager.position_of(second.id) == 1
-        assert [j.id for j in manager.jobs_of(1)] == [second.id]
+        assert await manager.queue_position(second) == 1
+        assert [j.id for j in await manager.member_jobs(1)] == [second.id]
 
         manager.concurrency["ttapi"] = 10
         manager.scheduler.poke()

@@ -4,6 +4,7 @@ SQLite file and the fake TTAPI."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -82,6 +83,10 @@ async def test_reference_images_a_cancel_could_not_delete_go_at_the_next_sweep(
     await alice.slash(channel, "imagine", prompt="first, delivered", image=("ref.png", png("blue")))
     await alice.slash(channel, "imagine", prompt="second, queued", image=("ref.png", png()))
     queued = next(j for j in await running.jobs.for_user(alice.id) if j.state is JobState.QUEUED)
+    for _ in range(500):  # the first was sent (its reference image read) before the folder goes
+        if any(j.state is JobState.RUNNING for j in await running.jobs.for_user(alice.id)):
+            break
+        await asyncio.sleep(0.01)
     away = inputs.with_name("inputs.away")
     inputs.rename(away)
     inputs.write_text("not a folder")

@@ -1,0 +1,198 @@
+"""The scheduler of a worker on PostgreSQL: the queue is the jobs table, shared by every process.
+
+The same face as `Scheduler` (bot/jobs/scheduler.py), so `Runs`, the `Driver` and the manager do
+not tell them apart; but nothing is queued in memory. Each pass asks the store for the jobs this
+worker may start now (`SharedClaims.claim`): jobs a dead worker left, in any state, then queued
+jobs in arrival order per provider, within every process's provider slots and members' active
+slots, for providers no 429 paused (bot/store/claims.py decides, under one lock). A pass runs when
+poked — by a job ending here, or by NOTIFY from another process (a job queued, a slot freed, a
+worker gone) — and at least every `PASS_INTERVAL` as the fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.jobs.callbacks import CallbackDesk, RelayedCallbacks
+from bot.jobs.metrics import JobMetrics
+from bot.jobs.model import Job
+from bot.jobs.pacing import SharedPacing
+from bot.jobs.queue import DEFAULT_CONCURRENCY
+from bot.jobs.scheduler import PASS_INTERVAL, Scheduler
+from bot.jobs.waiting import wait_event
+from bot.jobs.worker import SharedClaims
+from bot.store.claims import TAKEOVER_BATCH, ClaimStore, Limits
+
+log = logging.getLogger(__name__)
+
+#: How often a worker looks for jobs it still claims but no longer drives (seconds).
+STRAYS_INTERVAL = 5.0
+
+
+class SharedScheduler(Scheduler):
+    def __init__(
+        self,
+        metrics: JobMetrics,
+        claims: SharedClaims,
+        *,
+        max_active_per_user: int,
+        concurrency: dict[str, int],
+        providers: Callable[[], list[str]],
+        origins: Callable[[], list[str]],
+        driven: Callable[[], set[str]],
+    ) -> None:
+        super().__init__(metrics, max_active_per_user=max_active_per_user, concurrency=concurrency)
+        self.claims = claims
+        self._providers = providers  # the providers this process can drive
+        self._origins = origins  # the origins it delivers for (a registered sink each)
+        self._driven = driven  # the jobs whose task runs here
+        self._strays_due = 0.0
+        self.on_claimed: Callable[[list[Job]], None] = _nothing
+
+    # -- nothing is queued in memory --------------------------------------------------------------
+
+    def __contains__(self, job_id: object) -> bool:
+        return False
+
+    def __len__(self) -> int:
+        return 0
+
+    def enqueue(self, job: Job) -> None:
+        """The job is queued in the store (its drive ended with it there, or it was accepted)."""
+        self._event.set()
+
+    def dequeue(self, job: Job) -> None:
+        return None
+
+    def hold_back(self, job_id: str, delay: float) -> None:
+        return None  # the 429 pause is the provider's, in the store: no claim starts its jobs meanwhile
+
+    def clear_hold(self, job_id: str) -> None:
+        return None
+
+    def mark_positions(self) -> None:
+        return None  # positions are read from the store when asked (`JobManager.queue_position`)
+
+    # -- passes -----------------------------------------------------------------------------------
+
+    def limits(self) -> Limits:
+        queue = self.queue
+        return Limits(
+            concurrency={p: queue.concurrency.get(p, DEFAULT_CONCURRENCY) for p in self._providers()},
+            max_active_per_user=queue.max_active_per_user,
+            origins=tuple(self._origins()),
+        )
+
+    async def _run(self) -> None:
+        while True:
+            self._event.clear()
+            try:
+                await self._claim_pass()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("claim pass failed (%s: %s)", type(exc).__name__, exc)
+            self._after_pass()
+            await wait_event(self._event, PASS_INTERVAL)
+
+    async def _claim_pass(self) -> None:
+        jobs = await self.claims.claim(self.limits())
+        driven = self._driven()
+        jobs = [job for job in jobs if job.id not in driven]
+        for job in jobs:  # in arrival order: the oldest reaches the provider's rate limiter first
+            self._launch(job)
+        if jobs:
+            self.on_claimed(jobs)
+        if len(jobs) >= TAKEOVER_BATCH:
+            self._event.set()  # a takeover is taken in batches: the next one at once
+        if time.monotonic() >= self._strays_due:
+            self._strays_due = time.monotonic() + STRAYS_INTERVAL
+            for job_id in await self.claims.strays():
+                if job_id not in self._driven():
+                    # Claimed here, driven nowhere (its release was refused): free it for the next claim.
+                    await self.claims.give_back(job_id)
+                    self._event.set()
+
+
+def _nothing(_jobs: list[Job]) -> None:
+    return None
+
+
+def _ignore_id(_job_id: str) -> None:
+    return None
+
+
+@dataclass(slots=True)
+class SharedParts:
+    """The parts that make a `JobManager` one worker among several on PostgreSQL, and their wiring:
+    claims with a lease, the shared queue's scheduler, the shared request budget, relayed callbacks,
+    and what NOTIFY says to each (`notified`)."""
+
+    store: ClaimStore
+    claims: SharedClaims
+    scheduler: SharedScheduler
+    pacing: SharedPacing
+    relayed: RelayedCallbacks | None = None
+    drop: Callable[[str], None] = _ignore_id
+
+    @classmethod
+    def build(
+        cls,
+        store: ClaimStore,
+        metrics: JobMetrics,
+        *,
+        lease: float,
+        max_active_per_user: int,
+        concurrency: dict[str, int],
+        rate_limits: dict[str, float] | None,
+        providers: Callable[[], list[str]],
+        origins: Callable[[], list[str]],
+        driven: Callable[[], set[str]],
+    ) -> SharedParts:
+        claims = SharedClaims(store, lease=lease)
+        scheduler = SharedScheduler(
+            metrics,
+            claims,
+            max_active_per_user=max_active_per_user,
+            concurrency=concurrency,
+            providers=providers,
+            origins=origins,
+            driven=driven,
+        )
+        return cls(store, claims, scheduler, SharedPacing(metrics, store, rate_limits))
+
+    def wire(
+        self,
+        desk: CallbackDesk,
+        *,
+        driven: Callable[[str], Job | None],
+        abandon: Callable[[], Awaitable[None]],
+        drop: Callable[[str], None],
+    ) -> None:
+        """Once the manager built its callback desk and runs: who hears what."""
+        self.drop = drop
+        self.relayed = relayed = RelayedCallbacks(self.store, desk, driven)
+        self.scheduler.on_claimed = relayed.claimed
+        self.claims.bind(on_notify=self.notified, on_lost=abandon)
+
+    async def relay(self, job_id: str, body: bytes) -> None:
+        """A callback for a job driven elsewhere: kept in the store, its worker told."""
+        await self.store.relay_callback(job_id, body)
+
+    def notified(self, payload: str) -> None:
+        """What another process said by NOTIFY (bot/store/claims.py)."""
+        kind, _, rest = payload.partition(":")
+        if kind == "poke":
+            self.scheduler.poke()
+        elif kind == "cancel":
+            self.drop(rest)  # its slot is free: a pass may start another
+            self.scheduler.poke()
+        elif kind == "callback" and self.relayed is not None:
+            self.relayed.heard(rest)
+        elif kind == "pause":
+            provider, _, seconds = rest.rpartition(":")
+            self.pacing.heard_pause(provider, float(seconds))

@@ -1,0 +1,382 @@
+"""Claims, leases and the limits every process shares — on PostgreSQL, where several workers drive jobs.
+
+On SQLite one process drives every job and nothing here is used (bot/jobs/claims.py `LocalClaims`).
+
+**Who drives a job.** A job is driven by the worker named in `jobs.claimed_by`. A worker is alive
+while both hold: its row in `workers` has a lease in the future (renewed every third of
+`WORKER_LEASE_SECONDS`), and its own connection (`WorkerSession`) holds the session-level advisory
+lock `workers.lock_key`. The lock goes the moment that connection closes — a process killed, its
+machine's network gone with a reset — so the other workers see a dead worker at their next reap
+(every `REAP_INTERVAL`), not a lease later; a worker that is alive but silent (frozen, or cut off
+without its connections closing) is found when its lease runs out. A reap deletes the dead
+worker's row and clears `claimed_by` on its jobs; the next claim takes them over, in whatever
+state they are, and drives them from there as a restart does. One lock per worker, not per job:
+10,000 jobs in flight would not fit PostgreSQL's shared lock table.
+
+**What may start.** A claim (`claim`) runs under one transaction-level advisory lock per schema
+(claims and reaps are short and never wait on each other's rows) in READ COMMITTED, so it counts
+what the others committed before it: the providers' and members' active jobs (`submitting`,
+`running`, and `queued` ones already claimed), the providers paused by a 429, then takes queued
+jobs in arrival order per provider with `FOR UPDATE SKIP LOCKED`, skipping members at their cap.
+
+**Requests.** Each provider's request budget is one row (`provider_pacing`): a token bucket kept
+as its theoretical arrival time (GCRA) and a pause, in the database's clock. A process books the
+tokens its jobs wait for in one statement (`reserve`).
+
+**Wake-ups.** Everything another process must hear goes by NOTIFY on the schema's channel
+(`channel_of`): `poke` (a job queued, a slot freed, a worker reaped), `callback:<job>` (a provider
+called a process that does not drive the job: its body waits in `job_callbacks`), `cancel:<job>`,
+`pause:<provider>:<seconds>`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from bot.jobs.model import UNFINISHED_STATES, Job
+from bot.store.jobs import job_from_row
+from bot.store.postgres import PostgresDatabase, pg
+from bot.store.statements import Execute, Query, Unit
+
+log = logging.getLogger(__name__)
+
+#: The database's clock, in epoch seconds: leases and pauses are compared with it, never with a
+#: process's own (machines' clocks differ).
+NOW = "CAST(extract(epoch FROM clock_timestamp()) AS double precision)"
+
+#: Jobs past the queue: a takeover claims them whatever the limits (their slots are counted already).
+STARTED = ("submitting", "running", "fetching", "delivering")
+_STARTED_IN = "('submitting', 'running', 'fetching', 'delivering')"
+_UNFINISHED = tuple(s.value for s in UNFINISHED_STATES)
+
+#: Jobs a takeover claims in one transaction; the rest at the next pass, at once.
+TAKEOVER_BATCH = 500
+#: Queued jobs read per free provider slot (members at their cap are skipped in SQL, but one member
+#: may have several queued).
+CANDIDATES_PER_SLOT = 8
+
+
+def channel_of(schema: str) -> str:
+    """The NOTIFY channel of one store (a schema): processes of other stores on the server never hear it."""
+    return f"fluxbot:{schema}"
+
+
+class LeaseLost(Exception):
+    """This worker's lease ran out, or it was reaped: it must stop driving and register again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a claim may start: the providers this worker can drive and each one's concurrency,
+    a member's active cap, and the origins whose jobs this process delivers."""
+
+    concurrency: dict[str, int]
+    max_active_per_user: int
+    origins: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """Tokens booked for a provider: the first is free `ahead` seconds from now, the next ones every
+    `interval` after it; the provider is paused for `paused` more seconds; its 429 streak."""
+
+    ahead: float
+    paused: float
+    strikes: int
+
+
+class WorkerSession:
+    """A worker's own connection: it holds the worker's advisory lock (its liveness), renews its
+    lease and listens for the store's notifications. Closing it is the worker's death to the others."""
+
+    def __init__(self, conn: asyncpg.Connection, worker_id: str, lease: float) -> None:
+        self.conn = conn
+        self.worker_id = worker_id
+        self.lease = lease
+
+    @property
+    def open(self) -> bool:
+        return not self.conn.is_closed()
+
+    async def renew(self) -> bool:
+        """Push the lease on; False when it had already run out (the others may have taken over)."""
+        status = await self.conn.execute(
+            pg(_RENEW),
+            self.lease,
+            self.worker_id,
+        )
+        return status.endswith(" 1")
+
+    async def leave(self, channel: str) -> None:
+        """A clean stop: the worker's jobs are free for the others at once."""
+        async with self.conn.transaction():
+            await self.conn.execute(pg("DELETE FROM workers WHERE id = ?"), self.worker_id)
+            await self.conn.execute(pg(_UNCLAIM_MINE), self.worker_id)
+            await self.conn.execute(pg("SELECT pg_notify(?, 'poke')"), channel)
+        await self.close()
+
+    async def close(self) -> None:
+        if not self.conn.is_closed():
+            await self.conn.close(timeout=2)
+
+    def terminate(self) -> None:
+        """Drop the connection without a word (the lock goes with it)."""
+        self.conn.terminate()
+
+
+class ClaimStore:
+    """The SQL of claims, leases, shared pacing and relayed callbacks (PostgreSQL only)."""
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        self.db = db
+        self.schema = ""
+        self.channel = ""
+
+    async def open(self) -> None:
+        """Learn the schema this store lives in (its NOTIFY channel and claim lock are per schema)."""
+        if not self.schema:
+            self.schema = str(await self.db.pool.fetchval("SELECT current_schema()"))
+            self.channel = channel_of(self.schema)
+
+    # -- workers ----------------------------------------------------------------------------------
+
+    async def register(
+        self,
+        lease: float,
+        on_notify: Callable[[str], None],
+        on_lost: Callable[[], None],
+    ) -> WorkerSession:
+        """A new worker: its row, its lock held on a connection of its own, listening."""
+        await self.open()
+        worker_id = secrets.token_hex(8)
+        key = secrets.randbits(62)
+        conn = await asyncpg.connect(self.db.url)
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1)", key)
+            await conn.execute(
+                pg(_REGISTER),
+                worker_id,
+                key,
+                lease,
+            )
+            await conn.add_listener(self.channel, lambda *args: on_notify(str(args[-1])))
+        except BaseException:
+            conn.terminate()
+            raise
+        conn.add_termination_listener(lambda _conn: on_lost())
+        return WorkerSession(conn, worker_id, lease)
+
+    async def reap(self) -> list[str]:
+        """Workers whose lease ran out or whose connection is gone: deleted, their jobs unclaimed."""
+        dead = await self.db.pool.fetch(pg(_DEAD_WORKERS))
+        if not dead:
+            return []
+        async with self.db.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self._lock_name())
+            reaped = await conn.fetch(pg(_REAP), [r["id"] for r in dead])
+            ids = [r["id"] for r in reaped]
+            if ids:
+                await conn.execute(pg(_UNCLAIM_ORPHANS))
+                await conn.execute(pg("SELECT pg_notify(?, 'poke')"), self.channel)
+        if ids:
+            log.warning("worker(s) %s stopped answering: their jobs are taken over", ", ".join(ids))
+        return ids
+
+    def _lock_name(self) -> str:
+        return f"fluxbot-claims:{self.schema}"
+
+    # -- claims -----------------------------------------------------------------------------------
+
+    async def claim(self, worker_id: str, limits: Limits) -> list[Job]:
+        """Jobs for this worker: first any a dead worker left (any state), then queued jobs the
+        global limits let start. Raises `LeaseLost` if this worker is no longer alive to the others."""
+        async with self.db.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self._lock_name())
+            alive = await conn.fetchval(pg(_ALIVE), worker_id)
+            if not alive:
+                raise LeaseLost(worker_id)
+            origins = list(limits.origins)
+            providers = list(limits.concurrency)
+            rows = list(await conn.fetch(pg(_TAKE_OVER), worker_id, origins, providers, TAKEOVER_BATCH))
+            rows.extend(await self._claim_queued(conn, worker_id, limits))
+        return [job_from_row(r) for r in rows]
+
+    async def _claim_queued(self, conn: asyncpg.Connection, worker_id: str, limits: Limits) -> list[Any]:
+        paused = {r["provider"] for r in await conn.fetch(pg(_PAUSED))}
+        by_provider: dict[str, int] = {}
+        by_member: dict[int, int] = {}
+        for r in await conn.fetch(pg(_ACTIVE)):
+            by_provider[r["provider"]] = by_provider.get(r["provider"], 0) + int(r["n"])
+            by_member[r["user_id"]] = by_member.get(r["user_id"], 0) + int(r["n"])
+        cap = limits.max_active_per_user
+        taken: list[Any] = []
+        for provider, concurrency in limits.concurrency.items():
+            free = concurrency - by_provider.get(provider, 0)
+            if free <= 0 or provider in paused:
+                continue
+            capped = [user for user, n in by_member.items() if n >= cap]
+            candidates = await conn.fetch(
+                pg(_QUEUED), provider, list(limits.origins), capped, free * CANDIDATES_PER_SLOT
+            )
+            for row in candidates:  # in arrival order; a member who reaches the cap is skipped after
+                if free <= 0:
+                    break
+                if by_member.get(row["user_id"], 0) >= cap:
+                    continue
+                by_member[row["user_id"]] = by_member.get(row["user_id"], 0) + 1
+                free -= 1
+                taken.append(row)
+        if taken:
+            await conn.execute(pg(_CLAIM), worker_id, [r["id"] for r in taken])
+        return taken
+
+    async def strays(self, worker_id: str) -> list[str]:
+        """Unfinished jobs claimed by this worker (a release the store refused): their ids."""
+        rows = await self.db.pool.fetch(pg(_MINE), worker_id, list(_UNFINISHED))
+        return [r["id"] for r in rows]
+
+    async def release(self, job_id: str, worker_id: str, *, ended: bool) -> None:
+        """This worker no longer drives the job (it ended, or went back to the queue): others may take
+        it; its relayed callbacks go once it ended. Group-committed."""
+        await self.db.atomic(_release, job_id, worker_id, self.channel, ended)
+
+    async def notify(self, payload: str) -> None:
+        """Tell every process of this store (`poke`, `cancel:<job>`, ...), group-committed."""
+        await self.open()
+        await self.db.atomic(_notify, self.channel, payload)
+
+    # -- what members see, read from the shared queue ---------------------------------------------
+
+    async def queue_position(self, job_id: str) -> int | None:
+        """1 for the next job its provider will take; None once it left the queue (or was claimed)."""
+        row = await self.db.fetchone(_POSITION, (job_id,))
+        return int(row[0]) if row is not None else None
+
+    async def unfinished_of(self, user_id: int) -> list[Job]:
+        rows = await self.db.fetchall(_OF_MEMBER, (user_id, list(_UNFINISHED)))
+        return [job_from_row(r) for r in rows]
+
+    async def any_unfinished(self, origins: Iterable[str]) -> bool:
+        row = await self.db.fetchone(_ANY_UNFINISHED, (list(_UNFINISHED), list(origins)))
+        return row is not None
+
+    # -- provider pacing --------------------------------------------------------------------------
+
+    async def reserve(self, provider: str, count: int, interval: float) -> Booking:
+        """Book `count` request slots of the provider's shared budget in one statement."""
+        total = count * interval
+        row = await self.db.pool.fetchrow(pg(_RESERVE), total, provider, total)
+        if row is None:
+            await self.db.pool.execute(pg(_PACING_ROW), provider)
+            row = await self.db.pool.fetchrow(pg(_RESERVE), total, provider, total)
+        return Booking(max(0.0, float(row["ahead"])), max(0.0, float(row["paused"])), int(row["strikes"]))
+
+    async def pause(self, provider: str, seconds: float | None, tolerance: float) -> float:
+        """A 429: the provider is paused for every process (Retry-After, or a growing default);
+        returns the seconds, and tells the others."""
+        await self.db.pool.execute(pg(_PACING_ROW), provider)
+        row = await self.db.pool.fetchrow(pg(_PAUSE), seconds, provider, tolerance)
+        paused = float(row["seconds"])
+        await self.notify(f"pause:{provider}:{max(0.0, float(row['remaining'])):.3f}")
+        return paused
+
+    async def calm(self, provider: str) -> None:
+        """A request went through: the provider's 429 streak is over."""
+        await self.db.pool.execute(pg(_CALM), provider)
+
+    # -- callbacks for a job another process drives -----------------------------------------------
+
+    async def relay_callback(self, job_id: str, body: bytes) -> None:
+        """Keep an authenticated callback's body for the job's worker and tell it."""
+        await self.open()
+        await self.db.atomic(_relay, job_id, body, time.time(), self.channel)
+
+    async def relayed(self, job_ids: Sequence[str]) -> list[tuple[int, str, bytes]]:
+        """Callbacks kept for these jobs, oldest first: (number, job id, body)."""
+        rows = await self.db.fetchall(
+            "SELECT id, job_id, body FROM job_callbacks WHERE job_id = ANY(?) ORDER BY id", (list(job_ids),)
+        )
+        return [(int(r["id"]), r["job_id"], bytes(r["body"])) for r in rows]
+
+
+# -- the statements -------------------------------------------------------------------------------
+
+_RENEW = f"UPDATE workers SET lease_until = {NOW} + ? WHERE id = ? AND lease_until > {NOW}"  # noqa: S608
+_REGISTER = f"INSERT INTO workers (id, lock_key, lease_until, started_at) VALUES (?, ?, {NOW} + ?, {NOW})"  # noqa: S608
+_ALIVE = f"SELECT lease_until > {NOW} FROM workers WHERE id = ?"  # noqa: S608
+_PAUSED = f"SELECT provider FROM provider_pacing WHERE paused_until > {NOW}"  # noqa: S608
+_LOCK_HELD = """EXISTS (SELECT 1 FROM pg_locks l
+                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                    AND ((CAST(l.classid AS bigint) << 32) | CAST(l.objid AS bigint)) = w.lock_key)"""
+_DEAD_WORKERS = f"SELECT w.id FROM workers w WHERE w.lease_until < {NOW} OR NOT {_LOCK_HELD}"  # noqa: S608
+_REAP = f"""DELETE FROM workers w WHERE w.id = ANY(?) AND (w.lease_until < {NOW} OR NOT {_LOCK_HELD})
+    RETURNING w.id"""  # noqa: S608
+_UNCLAIM_MINE = "UPDATE jobs SET claimed_by = NULL WHERE claimed_by = ?"
+_CLAIM = "UPDATE jobs SET claimed_by = ? WHERE id = ANY(?)"
+_CALM = "UPDATE provider_pacing SET strikes = 0 WHERE provider = ? AND strikes <> 0"
+_UNCLAIM_ORPHANS = """UPDATE jobs SET claimed_by = NULL
+    WHERE claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = jobs.claimed_by)"""
+_TAKE_OVER = f"""UPDATE jobs SET claimed_by = ?
+    WHERE id IN (SELECT id FROM jobs
+                 WHERE claimed_by IS NULL AND state IN {_STARTED_IN}
+                   AND origin = ANY(?) AND provider = ANY(?)
+                 ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)
+    RETURNING *"""  # noqa: S608 - constants
+#: Jobs holding a provider slot and a member's active slot, everywhere: started and not past READY,
+#: or queued and claimed (about to be submitted).
+_ACTIVE = """SELECT provider, user_id, COUNT(*) AS n FROM jobs
+    WHERE state IN ('submitting', 'running') OR (state = 'queued' AND claimed_by IS NOT NULL)
+    GROUP BY provider, user_id"""
+_QUEUED = """SELECT * FROM jobs
+    WHERE state = 'queued' AND claimed_by IS NULL AND provider = ? AND origin = ANY(?)
+      AND NOT (user_id = ANY(?))
+    ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED"""
+_MINE = "SELECT id FROM jobs WHERE claimed_by = ? AND state = ANY(?)"
+_POSITION = """SELECT (SELECT COUNT(*) FROM jobs q
+                WHERE q.state = 'queued' AND q.claimed_by IS NULL AND q.provider = j.provider
+                  AND q.seq <= j.seq) AS position
+    FROM jobs j WHERE j.id = ? AND j.state = 'queued' AND j.claimed_by IS NULL"""
+_OF_MEMBER = "SELECT * FROM jobs WHERE user_id = ? AND state = ANY(?) ORDER BY seq"
+_ANY_UNFINISHED = "SELECT 1 FROM jobs WHERE state = ANY(?) AND origin = ANY(?) LIMIT 1"
+_PACING_ROW = "INSERT INTO provider_pacing (provider) VALUES (?) ON CONFLICT DO NOTHING"
+_RESERVE = f"""WITH c AS (SELECT {NOW} AS now)
+    UPDATE provider_pacing p SET tat = GREATEST(p.tat, c.now) + CAST(? AS double precision)
+    FROM c WHERE p.provider = ?
+    RETURNING p.tat - CAST(? AS double precision) - c.now AS ahead, p.paused_until - c.now AS paused,
+              p.strikes"""  # noqa: S608
+_PAUSE = f"""WITH c AS (SELECT {NOW} AS now),
+         s AS (SELECT provider,
+                      COALESCE(CAST(? AS double precision),
+                               LEAST(60, power(2, LEAST(strikes + 1, 6)))) AS seconds
+               FROM provider_pacing WHERE provider = ?)
+    UPDATE provider_pacing p
+    SET strikes = p.strikes + 1,
+        paused_until = GREATEST(p.paused_until, c.now + s.seconds),
+        tat = GREATEST(p.tat, GREATEST(p.paused_until, c.now + s.seconds) + CAST(? AS double precision))
+    FROM c, s WHERE p.provider = s.provider
+    RETURNING s.seconds AS seconds, p.paused_until - c.now AS remaining"""  # noqa: S608
+
+
+def _release(job_id: str, worker_id: str, channel: str, ended: bool) -> Unit[None]:
+    yield Execute("UPDATE jobs SET claimed_by = NULL WHERE id = ? AND claimed_by = ?", (job_id, worker_id))
+    if ended:
+        yield Execute("DELETE FROM job_callbacks WHERE job_id = ?", (job_id,))
+    yield Query("SELECT pg_notify(?, 'poke')", (channel,), one=True)
+
+
+def _notify(channel: str, payload: str) -> Unit[None]:
+    yield Query("SELECT pg_notify(?, ?)", (channel, payload), one=True)
+
+
+def _relay(job_id: str, body: bytes, now: float, channel: str) -> Unit[None]:
+    yield Execute(
+        "INSERT INTO job_callbacks (job_id, body, received_at) VALUES (?, ?, ?)", (job_id, body, now)
+    )
+    yield Query("SELECT pg_notify(?, ?)", (channel, f"callback:{job_id}"), one=True)

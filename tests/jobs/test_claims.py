@@ -1,0 +1,382 @@
+"""Several workers on one PostgreSQL store: claims, global limits, takeover and wake-ups.
+
+Two job managers in this test process share one database (each with its own connections, as two
+processes would): they claim disjoint jobs; member, provider and 429 limits hold across them; a
+worker that dies (its connection dropped without a word) or goes silent (its lease not renewed)
+has its jobs taken over by the other in any state, each submitted, charged and delivered once; a
+new job and a callback reach the worker that must act by NOTIFY.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from bot.app import Services
+from bot.jobs.model import Job, JobState, Origin
+from bot.jobs.polling import PollPolicy
+from bot.store.claims import Limits
+from tests.fakes.ttapi import FakeTTAPI
+from tests.helpers import RecordingSink, manager_env, submit
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+Worker = tuple[Services, RecordingSink, str]
+ACTIVE_BY_MEMBER = (
+    "SELECT user_id, COUNT(*) FROM jobs WHERE state IN ('submitting', 'running') GROUP BY user_id"
+)
+
+
+@asynccontextmanager
+async def two_workers(
+    tmp_path: Any,
+    fake: FakeTTAPI,
+    url: str,
+    *,
+    a: dict[str, Any] | None = None,
+    b: dict[str, Any] | None = None,
+) -> AsyncIterator[tuple[Worker, Worker]]:
+    """Two managers on the store at `url`, sharing `DATA_DIR` as processes on one machine do."""
+    async with (
+        manager_env(tmp_path, ttapi=fake, database_url=url, **(a or {})) as first,
+        manager_env(tmp_path, ttapi=fake, database_url=url, **(b or {})) as second,
+    ):
+        yield first, second
+
+
+async def rows(services: Services, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in await services.db.fetchall(sql, params)]
+
+
+async def until(check: Any, timeout: float = 10.0, step: float = 0.01) -> float:
+    """Seconds until `await check()` is true."""
+    started = time.monotonic()
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(step)
+    return time.monotonic() - started
+
+
+async def kinds(services: Services, job_id: str) -> list[str]:
+    return [
+        r[0] for r in await rows(services, "SELECT kind FROM ledger WHERE job_id = ? ORDER BY id", job_id)
+    ]
+
+
+def worker_id(services: Services) -> str:
+    claims: Any = services.manager.claims
+    return str(claims.worker_id)
+
+
+# -- claims and limits ----------------------------------------------------------------------------
+
+
+async def test_two_workers_claim_disjoint_jobs_in_arrival_order_within_the_global_concurrency(
+    tmp_path, fake_ttapi, database_url
+):
+    async with two_workers(tmp_path, fake_ttapi, database_url) as ((a, sink_a, _), (b, sink_b, _)):
+        for services in (a, b):
+            services.manager.concurrency["ttapi"] = 0  # their own passes claim nothing
+        jobs = [await submit(a, user) for user in range(6)]
+        claims_a: Any = a.manager.claims
+        claims_b: Any = b.manager.claims
+
+        got_a = await claims_a.claim(Limits({"ttapi": 3}, 2, ("cli",)))
+        got_b = await claims_b.claim(Limits({"ttapi": 4}, 2, ("cli",)))  # 3 of 4 slots are A's
+        more_b = await claims_b.claim(Limits({"ttapi": 10}, 2, ("cli",)))
+        assert await claims_a.claim(Limits({"ttapi": 10}, 2, ("cli",))) == []  # nothing left
+
+        assert [j.id for j in got_a] == [j.id for j in jobs[:3]]
+        assert [j.id for j in got_b] == [jobs[3].id]
+        assert [j.id for j in more_b] == [j.id for j in jobs[4:]]
+        for job in got_a:
+            a.manager.runs.launch(job)
+        for job in got_b + more_b:
+            b.manager.runs.launch(job)
+        await a.manager.wait_idle(20)
+
+    assert sink_a.delivered == {j.id: 1 for j in got_a}
+    assert sink_b.delivered == {j.id: 1 for j in got_b + more_b}
+    assert len(fake_ttapi.submits()) == 6
+
+
+async def test_member_and_provider_limits_hold_across_workers(tmp_path, fake_ttapi, database_url):
+    fake_ttapi.duration = 0.3
+    limits = {"provider_concurrency": "ttapi=2", "max_active_jobs_per_user": 1}
+    async with two_workers(tmp_path, fake_ttapi, database_url, a=limits, b=limits) as (
+        (a, sink_a, _),
+        (_, sink_b, _),
+    ):
+        jobs = [await submit(a, user) for user in (1, 1, 1, 2, 3, 4, 5)]
+        peak_provider, peak_member = 0, 0
+        while await a.manager.claim_store.any_unfinished(["cli"]):  # type: ignore[union-attr]
+            active = await rows(a, ACTIVE_BY_MEMBER)
+            peak_provider = max(peak_provider, sum(n for _, n in active))
+            peak_member = max([peak_member, *(n for _, n in active)])
+            await asyncio.sleep(0.01)
+
+    delivered = Counter(sink_a.delivered) + Counter(sink_b.delivered)
+    assert delivered == Counter({j.id: 1 for j in jobs})
+    assert peak_provider == 2  # both slots used, never a third
+    assert peak_member == 1
+    assert sink_a.delivered  # both workers drove jobs
+    assert sink_b.delivered
+
+
+async def test_a_429_met_by_one_worker_pauses_the_others_requests(tmp_path, fake_ttapi, database_url):
+    fake_ttapi.duration = 1.2
+    fast = {"rate_limits": {"ttapi": 200.0}}
+    b_only = {**fast, "origin": Origin.DISCORD}  # B drives the Discord jobs, A the CLI ones
+    async with two_workers(tmp_path, fake_ttapi, database_url, a=fast, b=b_only) as (
+        (a, _, _),
+        (b, sink_b, _),
+    ):
+        theirs = [await submit(a, user, origin=Origin.DISCORD) for user in (1, 2)]
+        await until(lambda: _states(b, theirs, {JobState.RUNNING}))
+        fake_ttapi.error_next(429, "rate limited", on="submit", headers={"Retry-After": "0.5"}, times=1)
+        await submit(a, 3)  # A's submit meets the 429
+        await a.manager.wait_idle(20)
+
+    assert sorted(sink_b.delivered.values()) == [1, 1]
+    api = sorted((r for r in fake_ttapi.requests if not r.path.startswith("/files")), key=lambda r: r.at)
+    (refused,) = [r for r in api if r.status == 429]
+    during = [x for x in api if refused.at + 0.05 < x.at < refused.at + 0.45]
+    assert during == [], [(x.path, round(x.at - refused.at, 3)) for x in during]
+    assert any(x.path == "/flux/fetch" and x.at > refused.at + 0.45 for x in api)  # B polled again after
+
+
+async def _states(services: Services, jobs: list[Job], states: set[JobState]) -> bool:
+    for job in jobs:
+        stored = await services.jobs.get(job.id)
+        if stored is None or stored.state not in states:
+            return False
+    return True
+
+
+# -- takeover -------------------------------------------------------------------------------------
+
+
+class StuckSink(RecordingSink):
+    """A sink whose post never completes (the worker dies while delivering)."""
+
+    async def deliver(self, job: Job, image: bytes) -> int | None:
+        await asyncio.Event().wait()
+        return None
+
+
+async def _claimed_by(services: Services, job_id: str) -> str | None:
+    found = await rows(services, "SELECT claimed_by FROM jobs WHERE id = ?", job_id)
+    return found[0][0] if found else None
+
+
+@pytest.mark.parametrize("state", ["queued", "submitting", "running", "fetching", "delivering"])
+async def test_a_dead_workers_jobs_are_taken_over_in_any_state_exactly_once(
+    tmp_path, fake_ttapi, database_url, state
+):
+    """A worker dies (its connection closes, nothing cleaned up): the other has its jobs within ~2 s
+    and finishes each — submitted once, charged once, delivered once (or, caught mid-submit with no
+    callback to wait for, failed `submit_unknown` with its hold released, never sent twice)."""
+    a_settings: dict[str, Any] = {"rate_limits": {"ttapi": 0.5}} if state == "queued" else {}
+    async with two_workers(tmp_path, fake_ttapi, database_url, a=a_settings) as (
+        (a, sink_a, _),
+        (b, sink_b, _),
+    ):
+        b.manager.concurrency["ttapi"] = 0  # B starts nothing new while A lives (it still takes over)
+        if state == "submitting":
+            fake_ttapi.submit_delay = 3.0
+        elif state == "running":
+            fake_ttapi.duration = 2.0
+        elif state == "fetching":
+            fake_ttapi.file_delay = 3.0
+        elif state == "delivering":
+            a.manager.register_sink(Origin.CLI, StuckSink())
+        jobs = [await submit(a, 1), *([await submit(a, 2)] if state == "queued" else [])]
+        target = jobs[-1]
+        mine = worker_id(a)
+
+        async def caught() -> bool:
+            stored = await a.jobs.get(target.id)
+            assert stored is not None
+            return stored.state is JobState(state) and await _claimed_by(a, target.id) == mine
+
+        await until(caught)
+        await a.manager.stop(release=False)  # dies: its worker connection goes, its claims stay
+        a.db.pool.terminate()  # type: ignore[attr-defined]
+        b.manager.concurrency["ttapi"] = 10
+        fake_ttapi.submit_delay = fake_ttapi.file_delay = 0.0
+        theirs = worker_id(b)
+
+        async def taken() -> bool:
+            for job in jobs:
+                stored = await b.jobs.get(job.id)
+                assert stored is not None
+                if not stored.state.terminal and await _claimed_by(b, job.id) != theirs:
+                    return False
+            return True
+
+        takeover = await until(taken, timeout=5)
+        await b.manager.wait_idle(20)
+        stored = [await b.jobs.get(job.id) for job in jobs]
+        ledgers = [await kinds(b, job.id) for job in jobs]
+
+    assert takeover < 2.0
+    delivered = Counter(sink_a.delivered) + Counter(sink_b.delivered)
+    if state == "submitting":  # no callbacks: nothing to learn the provider's answer from
+        assert [(j.state, j.error_code) for j in stored if j] == [(JobState.FAILED, "submit_unknown")]
+        assert ledgers == [["hold", "release"]]
+        assert delivered == Counter()
+    else:
+        assert [j.state for j in stored if j] == [JobState.DELIVERED] * len(jobs)
+        assert ledgers == [["hold", "charge"]] * len(jobs)
+        assert delivered == Counter({j.id: 1 for j in jobs})
+    assert len(fake_ttapi.submits()) == len(jobs)  # none sent twice
+
+
+async def test_a_job_caught_mid_submit_is_rescued_by_its_late_callback_on_the_other_worker(
+    tmp_path, fake_ttapi, database_url
+):
+    """The callback reaches a process that no longer drives the job (here A's web server, its worker
+    dead): it is kept in the store and handed to B, which took the job over."""
+    fake_ttapi.submit_delay = 3.0
+    fake_ttapi.duration = 0.5
+    fake_ttapi.callback_attempts = 30
+    fake_ttapi.callback_retry_interval = 0.2
+    slow = {"callbacks": True, "policy": PollPolicy(min_interval=5.0, typical_override=60.0, jitter=0.0)}
+    async with two_workers(tmp_path, fake_ttapi, database_url, a=slow, b=slow) as ((a, _, _), (b, sink_b, _)):
+        b.manager.concurrency["ttapi"] = 0
+        job = await submit(a, 1)
+        await until(lambda: _states(a, [job], {JobState.SUBMITTING}))
+        await a.manager.stop(release=False)  # A's worker dies; its web server still answers
+        done = await b.manager.wait_for(job.id, 20)
+        assert await rows(b, "SELECT COUNT(*) FROM job_callbacks") == [(0,)]  # gone with the job
+
+    assert done.state is JobState.DELIVERED
+    assert done.provider_job_id == next(iter(fake_ttapi.jobs))
+    assert sink_b.delivered == {job.id: 1}
+    assert len(fake_ttapi.submits()) == 1
+
+
+async def test_a_silent_workers_jobs_are_taken_over_when_its_lease_runs_out(
+    tmp_path, fake_ttapi, database_url, monkeypatch
+):
+    """Alive but silent (a frozen machine): its lease is not renewed, the other takes its job over
+    after `WORKER_LEASE_SECONDS`, and the silent one acts for it no more."""
+    fake_ttapi.duration = 3.0
+    lease = {"worker_lease_seconds": 2}
+    async with two_workers(tmp_path, fake_ttapi, database_url, a=lease, b=lease) as (
+        (a, sink_a, _),
+        (b, sink_b, _),
+    ):
+        b.manager.concurrency["ttapi"] = 0
+        job = await submit(a, 1)
+        await until(lambda: _states(a, [job], {JobState.RUNNING}))
+
+        async def frozen() -> bool:
+            await asyncio.Event().wait()
+            return False
+
+        claims: Any = a.manager.claims
+        monkeypatch.setattr(claims.session, "renew", frozen)
+        silent_since = time.monotonic()
+        theirs = worker_id(b)
+
+        async def taken() -> bool:
+            return await _claimed_by(b, job.id) == theirs
+
+        await until(taken, timeout=10)
+        took = time.monotonic() - silent_since
+        done = await b.manager.wait_for(job.id, 20)
+        ledger = await kinds(b, job.id)
+
+    assert 1.0 < took < 4.0  # the lease (2 s) from its last renewal, then the next reap
+    assert done.state is JobState.DELIVERED
+    assert ledger == ["hold", "charge"]
+    assert Counter(sink_a.delivered) + Counter(sink_b.delivered) == Counter({job.id: 1})
+    assert len(fake_ttapi.submits()) == 1
+
+
+# -- wake-ups -------------------------------------------------------------------------------------
+
+
+async def test_a_new_job_reaches_an_idle_worker_by_notify_not_by_its_timer(
+    tmp_path, fake_ttapi, database_url
+):
+    """The gateway accepts; the idle worker starts the job well inside its 1 s fallback pass."""
+    async with two_workers(tmp_path, fake_ttapi, database_url, a={"drive": False}) as (
+        (gateway, _, _),
+        (worker, _, _),
+    ):
+        await asyncio.sleep(1.2)  # the worker's passes are idle
+        latencies = []
+        for user in range(5):
+            accepted = time.monotonic()
+            job = await submit(gateway, user)
+            while job.id not in worker.manager.runs and time.monotonic() - accepted < 2:
+                await asyncio.sleep(0.001)
+            latencies.append(time.monotonic() - accepted)
+            await worker.manager.wait_for(job.id, 10)
+
+    assert max(latencies) < 0.5, latencies  # measured precisely: benchmarks/claims_latency.py
+
+
+async def test_a_callback_reaching_the_gateway_reaches_the_worker_that_drives_the_job(
+    tmp_path, fake_ttapi, database_url
+):
+    fake_ttapi.duration = 0.5
+    slow_polls = PollPolicy(min_interval=5.0, typical_override=60.0, jitter=0.0)  # only the callback is quick
+    async with (
+        manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, drive=False) as (
+            gateway,
+            _,
+            url,
+        ),
+        manager_env(
+            tmp_path, ttapi=fake_ttapi, database_url=database_url, policy=slow_polls, webhook_public_url=url
+        ) as (worker, sink, _),
+    ):
+        job = await submit(gateway, 1)
+        done = await worker.manager.wait_for(job.id, 5)
+
+    assert done.state is JobState.DELIVERED
+    assert sink.delivered == {job.id: 1}
+    assert gateway.manager.metrics.callbacks.labels("ttapi", "accepted")._value.get() == 1
+    assert len(fake_ttapi.fetches()) == 0  # learned from the callback alone, never polled
+
+
+async def test_a_cancel_at_the_gateway_reaches_the_worker_holding_the_queued_job(
+    tmp_path, fake_ttapi, database_url
+):
+    """The worker claimed the job and waits for a request slot: a cancel elsewhere frees it at once."""
+    fake_ttapi.duration = 0.3
+    pair = two_workers(
+        tmp_path, fake_ttapi, database_url, a={"drive": False}, b={"rate_limits": {"ttapi": 0.2}}
+    )
+    async with pair as ((gateway, _, _), (worker, sink, _)):
+        await submit(gateway, 1)  # takes the budget's one token
+        second = await submit(gateway, 2)  # claimed, then waits 5 s for the next
+
+        async def waiting() -> bool:
+            stored = await worker.jobs.get(second.id)
+            return second.id in worker.manager.runs and stored is not None and stored.state is JobState.QUEUED
+
+        await until(waiting)
+        cancelled = await gateway.manager.cancel(second.id, user_id=2)
+
+        async def dropped() -> bool:
+            return second.id not in worker.manager.runs
+
+        took = await until(dropped, timeout=2, step=0.002)
+        ledger = await kinds(worker, second.id)
+        await asyncio.sleep(0.2)
+
+    assert cancelled is not None
+    assert took < 0.5  # by NOTIFY, not at the end of its 5 s wait
+    assert ledger == ["hold", "release"]
+    assert len(fake_ttapi.submits()) == 1  # the first job's; the cancelled one was never sent
+    assert second.id not in sink.delivered
