@@ -122,7 +122,7 @@ class CallbackDesk:
         mailbox: Mailbox,
         *,
         driven: Callable[[str], Job | None],
-        relay: Callable[[str, bytes], Awaitable[None]] | None = None,
+        relay: Callable[[str, bytes, bool], Awaitable[None]] | None = None,
     ) -> None:
         self.jobs = jobs
         self.relay = relay  # shared claims: a callback for a job driven elsewhere goes to its worker
@@ -152,8 +152,13 @@ class CallbackDesk:
             return CallbackOutcome.UNAUTHORIZED
         assert job is not None
         outcome, body = self._read(job, body, keep=here)
-        if outcome is CallbackOutcome.ACCEPTED and not here and self.relay is not None:
-            await self.relay(job.id, body)
+        if outcome is CallbackOutcome.ACCEPTED and self.relay is not None:
+            if not here:
+                await self.relay(job.id, body, True)  # for the worker that drives it, told by NOTIFY
+            elif job.state is JobState.SUBMITTING:
+                # The one way to learn the provider's id of a job caught mid-submit: kept, so that a
+                # worker taking the job over (this one dying before it acts on it) still has it.
+                await self.relay(job.id, body, False)
         self.metrics.callbacks.labels(provider_name, outcome.value).inc()
         return outcome
 

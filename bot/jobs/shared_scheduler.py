@@ -179,9 +179,9 @@ class SharedParts:
         self.scheduler.on_claimed = relayed.claimed
         self.claims.bind(on_notify=self.notified, on_lost=abandon)
 
-    async def relay(self, job_id: str, body: bytes) -> None:
-        """A callback for a job driven elsewhere: kept in the store, its worker told."""
-        await self.store.relay_callback(job_id, body)
+    async def relay(self, job_id: str, body: bytes, notify: bool) -> None:
+        """A callback kept in the store until its job ends; `notify`: its worker told at once."""
+        await self.store.relay_callback(job_id, body, notify=notify)
 
     def notified(self, payload: str) -> None:
         """What another process said by NOTIFY (bot/store/claims.py)."""

@@ -293,10 +293,10 @@ class ClaimStore:
 
     # -- callbacks for a job another process drives -----------------------------------------------
 
-    async def relay_callback(self, job_id: str, body: bytes) -> None:
-        """Keep an authenticated callback's body for the job's worker and tell it."""
+    async def relay_callback(self, job_id: str, body: bytes, *, notify: bool = True) -> None:
+        """Keep an authenticated callback's body for the job's worker (until the job ends) and tell it."""
         await self.open()
-        await self.db.atomic(_relay, job_id, body, time.time(), self.channel)
+        await self.db.atomic(_relay, job_id, body, time.time(), self.channel if notify else None)
 
     async def relayed(self, job_ids: Sequence[str]) -> list[tuple[int, str, bytes]]:
         """Callbacks kept for these jobs, oldest first: (number, job id, body)."""
@@ -375,8 +375,9 @@ def _notify(channel: str, payload: str) -> Unit[None]:
     yield Query("SELECT pg_notify(?, ?)", (channel, payload), one=True)
 
 
-def _relay(job_id: str, body: bytes, now: float, channel: str) -> Unit[None]:
+def _relay(job_id: str, body: bytes, now: float, channel: str | None) -> Unit[None]:
     yield Execute(
         "INSERT INTO job_callbacks (job_id, body, received_at) VALUES (?, ?, ?)", (job_id, body, now)
     )
-    yield Query("SELECT pg_notify(?, ?)", (channel, f"callback:{job_id}"), one=True)
+    if channel is not None:
+        yield Query("SELECT pg_notify(?, ?)", (channel, f"callback:{job_id}"), one=True)

@@ -107,26 +107,36 @@ async def test_two_workers_claim_disjoint_jobs_in_arrival_order_within_the_globa
 
 
 async def test_member_and_provider_limits_hold_across_workers(tmp_path, fake_ttapi, database_url):
+    """A drives the CLI jobs, B the Discord ones (so both drive some), one member's jobs on both."""
     fake_ttapi.duration = 0.3
     limits = {"provider_concurrency": "ttapi=2", "max_active_jobs_per_user": 1}
-    async with two_workers(tmp_path, fake_ttapi, database_url, a=limits, b=limits) as (
-        (a, sink_a, _),
-        (_, sink_b, _),
-    ):
-        jobs = [await submit(a, user) for user in (1, 1, 1, 2, 3, 4, 5)]
+    pair = two_workers(tmp_path, fake_ttapi, database_url, a=limits, b={**limits, "origin": Origin.DISCORD})
+    async with pair as ((a, sink_a, _), (_, sink_b, _)):
+        cli, discord = Origin.CLI, Origin.DISCORD
+        asked = [
+            (1, cli),
+            (1, discord),
+            (1, cli),
+            (1, discord),
+            (2, discord),
+            (3, cli),
+            (4, discord),
+            (5, cli),
+        ]
+        jobs = [await submit(a, user, origin=origin) for user, origin in asked]
         peak_provider, peak_member = 0, 0
-        while await a.manager.claim_store.any_unfinished(["cli"]):  # type: ignore[union-attr]
+        while await a.manager.claim_store.any_unfinished(["cli", "discord"]):  # type: ignore[union-attr]
             active = await rows(a, ACTIVE_BY_MEMBER)
             peak_provider = max(peak_provider, sum(n for _, n in active))
             peak_member = max([peak_member, *(n for _, n in active)])
             await asyncio.sleep(0.01)
 
-    delivered = Counter(sink_a.delivered) + Counter(sink_b.delivered)
-    assert delivered == Counter({j.id: 1 for j in jobs})
+    assert sink_a.delivered == {j.id: 1 for j, (_, origin) in zip(jobs, asked, strict=True) if origin is cli}
+    assert sink_b.delivered == {
+        j.id: 1 for j, (_, origin) in zip(jobs, asked, strict=True) if origin is discord
+    }
     assert peak_provider == 2  # both slots used, never a third
-    assert peak_member == 1
-    assert sink_a.delivered  # both workers drove jobs
-    assert sink_b.delivered
+    assert peak_member == 1  # member 1's four jobs, on two workers, one at a time
 
 
 async def test_a_429_met_by_one_worker_pauses_the_others_requests(tmp_path, fake_ttapi, database_url):
