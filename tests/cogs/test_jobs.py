@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -27,6 +28,10 @@ async def test_jobs_lists_queued_and_running_jobs_with_positions_and_cancel_butt
     fake_ttapi.duration = 1.0
     for prompt in ("one", "two", "three"):
         await alice.slash(channel, "imagine", prompt=prompt)
+    for _ in range(500):  # the first has reached its provider (on PostgreSQL a worker claims it first)
+        if (await running.manager.member_jobs(alice.id))[0].state is not JobState.QUEUED:
+            break
+        await asyncio.sleep(0.01)
 
     listing = await alice.slash(channel, "jobs")
 
@@ -77,7 +82,11 @@ async def test_cancel_is_refused_for_someone_elses_or_a_started_job(
     await alice.slash(channel, "imagine", prompt="running")
     await alice.slash(channel, "imagine", prompt="waiting")
     bob = guild.add_member(simcord_env.create_user("bob"))
-    running_job, waiting_job = await running.manager.member_jobs(alice.id)
+    for _ in range(500):  # the first has reached its provider (on PostgreSQL a worker claims it first)
+        running_job, waiting_job = await running.manager.member_jobs(alice.id)
+        if running_job.state is not JobState.QUEUED:
+            break
+        await asyncio.sleep(0.01)
 
     # Bob presses a Cancel button carrying alice's job id (say, a forged one).
     sent = await simcord_env.bot.get_channel(channel.id).send(
