@@ -279,10 +279,13 @@ class QuotaService:
         """
         period_name = await self.period_of(guild_id)
         key = period_key(self.now(), period_name)
+        # Priced by the megapixel, the size and references are not known yet: the smallest job (one
+        # megapixel, no reference) is what is surely held, not whatever the last job cost.
+        smallest = (Decimal(1), Decimal(0)) if megapixel_price(model, provider) is not None else None
         # Three independent reads, queued together: the command waits for the slowest, not the sum
         # (it is not acknowledged yet; benchmarks/ack_latency.py).
         estimate, limits, (usage, guild_usage) = await asyncio.gather(
-            self.estimate(provider, model, None),
+            self.estimate(provider, model, None, megapixels=smallest),
             self.limits(guild_id, user_id, role_ids),
             self.usage(guild_id, user_id, role_ids, key),
         )

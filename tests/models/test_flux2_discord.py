@@ -164,3 +164,24 @@ async def test_on_ttapi_the_hold_is_bfls_per_megapixel_price_or_the_last_charge_
     assert second.estimate == Decimal("5")
     usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
     assert (usage.used, usage.held) == (Decimal("10"), Decimal(0))
+
+
+@pytest.mark.parametrize("default_provider", ["bfl"])
+async def test_the_early_quota_check_of_a_per_megapixel_model_does_not_use_the_last_jobs_price(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, default_provider
+):
+    """A big edit (four 1 MP references) costs 19.75; the next plain job (7.15) must not be refused
+    before it is even acknowledged because the last one cost more than what is left."""
+    guild, channel, alice = guild_setup
+    await running.quota.guilds.set_limit(guild.id, "member", alice.id, Decimal(30), actor_id=1)
+    big = {name: (f"{name}.png", png(1024, 1024)) for name in ("image", "image2", "image3", "image4")}
+
+    await alice.slash(channel, "edit", prompt="four friends", model="flux-2-max", **big)
+    await finish_jobs(simcord_env, running)
+    result = await alice.slash(channel, "imagine", prompt="a lake", model="flux-2-max")
+    await finish_jobs(simcord_env, running)
+
+    assert refusals(simcord_env) == []
+    assert len(result.response.attachments) == 1
+    charged = sorted(j.cost for j in await running.jobs.for_user(alice.id))
+    assert charged == [Decimal("7.15"), Decimal("19.75")]  # 7 + 0.05 × 3; 7 + (0.05 + 4 × 1.05) × 3
