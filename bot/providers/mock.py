@@ -94,11 +94,7 @@ class MockProvider(Provider):
         }
         if "image" in body:  # Fill or Expand: the render needs the image, kept until fetched
             key = secrets.token_hex(8)
-            self._tool_inputs[key] = {
-                k: body[k].text() if isinstance(body[k], Base64) else body[k]
-                for k in ("image", "mask", *SIDES)
-                if k in body
-            }
+            self._tool_inputs[key] = {k: _text(body[k]) for k in ("image", "mask", *SIDES) if k in body}
             while len(self._tool_inputs) > MAX_TOOL_INPUTS:
                 self._tool_inputs.popitem(last=False)
             ticket["k"] = key
@@ -109,7 +105,7 @@ class MockProvider(Provider):
         per_mp = self.megapixel_prices.get(request.endpoint)
         if per_mp is None:
             return self.prices.get(request.endpoint)
-        images = [str(request.body[n]) for n in IMAGE_FIELDS if request.body.get(n)]
+        images = [_text(request.body[n]) for n in IMAGE_FIELDS if request.body.get(n)]
         inputs = [megapixels(await in_image_thread(reference_pixels, text)) for text in images]
         return per_mp.cost(output_megapixels(request.body, inputs), sum(inputs, start=megapixels(0)))
 
@@ -156,6 +152,11 @@ def _size(body: dict[str, Any]) -> tuple[int, int]:
     if body.get("aspect_ratio"):
         return ASPECTS.get(str(body["aspect_ratio"]), (1024, 1024))
     return 1024, 768  # the documented default width and height
+
+
+def _text(value: Any) -> Any:
+    """An image field as base64 text: a job's stored inputs arrive as `Base64` (bot/encoding.py)."""
+    return value.text() if isinstance(value, Base64) else value
 
 
 def render_tool(ticket: dict[str, Any], inputs: dict[str, Any]) -> bytes:
