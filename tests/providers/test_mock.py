@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 from decimal import Decimal
@@ -38,12 +39,13 @@ async def test_a_flux2_reference_from_the_store_is_priced_by_its_megapixels():
 
 
 async def test_fill_and_expand_inputs_from_the_store_are_rendered():
-    mock = MockProvider(delay=0)
+    mock = MockProvider(delay=0.01)
     image = as_base64(png_text((40, 30)))
 
     done = await mock.submit(
         ProviderRequest("flux-pro-1.0-expand", {"prompt": "", "image": image, "left": 10})
     )
+    await asyncio.sleep(0.05)  # past the mock's delay (its ticket keeps the submit time to the ms)
     result = await mock.poll(done.provider_job_id)
 
     assert result.image_url is not None
