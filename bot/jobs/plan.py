@@ -30,8 +30,12 @@ class JobPlan:
     private: bool | None = None
 
 
-def choose_provider(spec: ModelSpec, available: list[str], preferred: str, asked: str | None) -> str:
-    """The provider that serves a model: the one asked for, else the preferred, else any that offers it."""
+def choose_provider(
+    spec: ModelSpec, available: list[str], preferred: str, asked: str | None, *, images: int = 0
+) -> str:
+    """The provider that serves a model: the one asked for, else the preferred, else any that
+    offers it; among those, one that takes `images` reference images when one does (FLUX.2: 8 on
+    BFL, 4 on TTAPI), so a member never has to know which provider is the default."""
     if asked is not None:
         if asked not in available:
             raise InvalidInput(f"The {asked} provider is not configured on this bot.")
@@ -39,6 +43,8 @@ def choose_provider(spec: ModelSpec, available: list[str], preferred: str, asked
             raise InvalidInput(f"`{spec.id}` is not offered by {asked}.")
         return asked
     offering = [p for p in available if p in spec.routes]
+    fitting = [p for p in offering if spec.routes[p].references() >= images] if images else []
+    offering = fitting or offering  # none takes that many: the catalogue says so, naming the limit
     if preferred in offering:
         return preferred
     if offering:
@@ -113,7 +119,7 @@ def plan_job(
         raise InvalidInput(DISABLED_TEXT.format(model=spec.id))
     if kinds is not None and spec.kind not in kinds:
         raise InvalidInput(f"`{spec.id}` cannot be used with this command. {_WHERE[spec.kind]}")
-    chosen = choose_provider(spec, available, preferred, provider)
+    chosen = choose_provider(spec, available, preferred, provider, images=len(images or []))
     tolerance = merged.get("safety_tolerance")
     if tolerance is not None and tolerance > max_safety_tolerance:
         raise InvalidInput(f"`safety_tolerance` can be at most {max_safety_tolerance} on this server.")

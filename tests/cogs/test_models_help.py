@@ -274,3 +274,24 @@ async def test_models_marks_the_servers_default_and_the_models_it_does_not_allow
     assert "FLUX.2 [pro] · `flux-2-pro` (the server's default)" in names
     assert "FLUX.1 [dev] · `flux-dev`" in names
     assert "FLUX.2 [max] · `flux-2-max` (not allowed on this server)" in names
+
+
+@pytest.mark.parametrize("with_bfl", [False])
+async def test_a_fifth_reference_on_a_ttapi_only_bot_is_refused_privately(
+    simcord_env, running, guild_setup, fake_ttapi, with_bfl
+):
+    guild, channel, alice = guild_setup
+    five = {name: (f"{name}.png", _png()) for name in ("image", "image2", "image3", "image4", "image5")}
+
+    result = await alice.slash(channel, "edit", prompt="five", model="flux-2-pro", **five)
+
+    assert acknowledged_with(simcord_env, result) == CHANNEL_MESSAGE
+    assert result.ephemeral
+    assert "`flux-2-pro` takes at most 4 reference images on TTAPI (8 on BFL); you attached 5." in (
+        result.response.content
+    )
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]
+    assert fake_ttapi.submits() == []
+    assert await running.jobs.for_user(alice.id) == []
+    usage = await running.ledger.member_usage(guild.id, alice.id, running.quota.current_period())
+    assert (usage.used, usage.held) == (Decimal(0), Decimal(0))

@@ -38,7 +38,6 @@ async def nothing_spent(running, guild, alice, *fakes) -> None:
 @pytest.mark.parametrize(
     ("default_provider", "model", "count", "expected"),
     [
-        ("ttapi", "flux-2-pro", 5, "`flux-2-pro` takes at most 4 reference images on TTAPI (8 on BFL)"),
         ("bfl", "flux-2-klein-9b", 5, "`flux-2-klein-9b` takes at most 4 reference images;"),
         ("bfl", "flux-kontext-pro", 5, "`flux-kontext-pro` takes at most 4 reference images"),
         ("ttapi", "flux-kontext-max", 8, "`flux-kontext-max` takes at most 4 reference images"),
@@ -185,3 +184,24 @@ async def test_the_early_quota_check_of_a_per_megapixel_model_does_not_use_the_l
     assert len(result.response.attachments) == 1
     charged = sorted(j.cost for j in await running.jobs.for_user(alice.id))
     assert charged == [Decimal("7.15"), Decimal("19.75")]  # 7 + 0.05 × 3; 7 + (0.05 + 4 × 1.05) × 3
+
+
+@pytest.mark.parametrize("default_provider", ["ttapi"])
+async def test_more_references_than_the_default_provider_takes_go_to_the_one_that_takes_them(
+    simcord_env, running, guild_setup, fake_ttapi, fake_bfl, default_provider
+):
+    """TTAPI is the default and takes 4 FLUX.2 references; 6 go to BFL, which takes 8; 4 stay."""
+    _, channel, alice = guild_setup
+
+    six = await alice.slash(channel, "edit", prompt="six", model="flux-2-pro", **attachments(6))
+    four = await alice.slash(channel, "edit", prompt="four", model="flux-2-pro", **attachments(4))
+    await finish_jobs(simcord_env, running)
+
+    assert refusals(simcord_env) == []
+    assert len(six.response.attachments) == len(four.response.attachments) == 1
+    (on_bfl,) = fake_bfl.submits()
+    (on_ttapi,) = fake_ttapi.submits()
+    assert on_bfl.body["prompt"] == "six"
+    assert on_bfl.body["input_image_6"]
+    assert on_ttapi.body["prompt"] == "four"
+    assert {j.provider for j in await running.jobs.for_user(alice.id)} == {"bfl", "ttapi"}
