@@ -9,6 +9,7 @@ mapping as the tree handler: `handle_interaction_error`.
     fluxbot:reroll:<job>   same settings, new seed
     fluxbot:edit:<job>     a modal asks for an instruction → a Kontext job with this image as input
     fluxbot:vary:<job>     an Ultra remix of this image (image prompt)
+    fluxbot:remix:<job>    a modal with the prompt filled in → the same settings with the new prompt
     fluxbot:details:<job>  every parameter, ephemerally
     fluxbot:delete:<job>   the requester or members with Manage Messages (message and stored file)
     fluxbot:cancel:<job>   (under /jobs) cancel a queued job at no cost
@@ -46,7 +47,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.image_tools import Pan, fit_expansion
 from bot.images import prepare_reference
 from bot.jobs.model import Job, JobState
-from bot.jobs.plan import JobPlan, plan_job
+from bot.jobs.plan import MAX_PROMPT_CHARS, JobPlan, plan_job
 from bot.providers.catalog import EXPAND_MODEL, MODELS
 from bot.store.retention import delete_result_image
 
@@ -58,9 +59,11 @@ VARY_MODEL = "flux-pro-1.1-ultra"
 #: The Reroll label under an image made from reference images (see `require_own_references`).
 REROLL_OWN_REFERENCES = "Reroll (requester's references)"
 ZOOM_ACTIONS = ("zoom15", "zoom2", "panleft", "panright", "panup", "pandown")
-ACTIONS = ("reroll", "edit", "vary", "details", "delete", "cancel", *ZOOM_ACTIONS)
+ACTIONS = ("reroll", "edit", "vary", "remix", "details", "delete", "cancel", *ZOOM_ACTIONS)
 #: The Edit form's custom_id: the image's job and the member the form was shown to.
 EDIT_FORM = re.compile(r"fluxbot-modal:edit:" + JOB_ID + r":(?P<member>[0-9]{1,20})")
+#: The Remix form's custom_id, likewise.
+REMIX_FORM = re.compile(r"fluxbot-modal:remix:" + JOB_ID + r":(?P<member>[0-9]{1,20})")
 #: Any fluxbot custom_id that is not exactly one of ours: answered as unknown.
 UNKNOWN_TEMPLATE = r"fluxbot:(?!(?:" + "|".join(ACTIONS) + r"):[0-9a-f]{16}\Z).*"
 
@@ -262,14 +265,20 @@ async def form_submitted(interaction: discord.Interaction) -> None:
     if not custom_id.startswith("fluxbot-modal:"):
         return
     try:
-        match = EDIT_FORM.fullmatch(custom_id)
-        if match is None:
+        if match := EDIT_FORM.fullmatch(custom_id):
+            await submit_edit(interaction, match["job"], int(match["member"]))
+        elif match := REMIX_FORM.fullmatch(custom_id):
+            await submit_remix(interaction, match["job"], int(match["member"]))
+        elif not any(hook(custom_id) for hook in OTHER_FORMS):
             raise NotFound(
                 "This form is not one the bot knows (it may be from an older version). Nothing was done."
             )
-        await submit_edit(interaction, match["job"], int(match["member"]))
     except Exception as error:
         await handle_interaction_error(interaction, error)
+
+
+#: Tests of other `fluxbot-modal:` forms that their own listener answers (the context menus' form).
+OTHER_FORMS: list[Any] = []
 
 
 async def submit_edit(interaction: discord.Interaction, job_id: str, member_id: int) -> None:
@@ -298,6 +307,67 @@ def submitted_value(interaction: discord.Interaction, custom_id: str) -> str:
         elif isinstance(node, list):
             pending.extend(node)
     raise InvalidInput("The form came back without its text; press the button again.")
+
+
+class RemixButton(JobButton, template=r"fluxbot:remix:" + JOB_ID):
+    action = "remix"
+    label = "Remix"
+    emoji = "🎛️"
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        # The form shows the prompt, so the job is read first (one indexed read; the form is the
+        # interaction's first answer and cannot follow a defer).
+        job = await load_job(bot, self.job_id)
+        require_kept(bot, job, "remixed")
+        require_own_references(job, interaction.user.id)
+        form = RemixModal(job.id, interaction.user.id, job.prompt)
+        await interaction.response.send_modal(form)
+        form.stop()  # handled from the custom_id alone (`form_submitted`)
+
+
+class RemixModal(discord.ui.Modal, title="Remix: change the prompt"):
+    """The Remix form: the prompt, filled in; every other setting of the job is kept."""
+
+    def __init__(self, job_id: str, member_id: int, prompt: str) -> None:
+        super().__init__(custom_id=f"fluxbot-modal:remix:{job_id}:{member_id}", timeout=None)
+        self.prompt: discord.ui.TextInput[RemixModal] = discord.ui.TextInput(
+            label="Prompt",
+            style=discord.TextStyle.paragraph,
+            default=prompt[:MAX_PROMPT_CHARS],
+            min_length=1,
+            max_length=MAX_PROMPT_CHARS,
+            custom_id="prompt",
+        )
+        self.add_item(self.prompt)
+
+
+def remix_plan(bot: BotContext, job: Job, prompt: str, images: list[str], inputs: dict[str, Any]) -> JobPlan:
+    """The job's settings (seed and model included) under what the new prompt's flags say."""
+    kept = {
+        k: v for k, v in job.params.get("options", {}).items() if k not in ("prompt", "image_count", "model")
+    }
+    if job.seed is not None:
+        kept["seed"] = job.seed
+    if kept.get("safety_tolerance") is not None:
+        kept["safety_tolerance"] = min(kept["safety_tolerance"], inputs.get("max_safety_tolerance", 2))
+    provider = job.provider if job.provider in bot.services.providers else None
+    planning = {**inputs, "default_model": job.model, "defaults": kept}
+    return plan_job(prompt, {}, images=images, provider=provider, **planning)
+
+
+async def submit_remix(interaction: discord.Interaction, job_id: str, member_id: int) -> None:
+    prompt = submitted_value(interaction, "prompt")
+    if interaction.user.id != member_id:
+        raise NotAllowed("That remix form belongs to another member; press Remix to get your own.")
+    bot = _bot(interaction)
+    private = await defer_for_button(bot.services, interaction)
+    job = await load_job(bot, job_id)
+    require_kept(bot, job, "remixed")
+    require_own_references(job, interaction.user.id)
+    images = [image.base64.text() for image in await bot.services.jobs.inputs(job.id)]
+    inputs = await planning(bot, interaction, job.model)
+    await _start(bot, interaction, remix_plan(bot, job, prompt, images, inputs), job, private=private)
 
 
 class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
@@ -505,6 +575,7 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     RerollButton,
     EditButton,
     VaryButton,
+    RemixButton,
     DetailsButton,
     DeleteButton,
     CancelButton,
@@ -522,6 +593,7 @@ def result_view(job: Job) -> discord.ui.View:
     for button in (EditButton, VaryButton, DetailsButton, DeleteButton):
         view.add_item(button(job.id))
     add_zoom_buttons(view, job)
+    view.add_item(RemixButton(job.id))  # the first row with room: the second
     return view
 
 
