@@ -40,6 +40,7 @@ from bot.discord import start
 from bot.discord.context import BotContext
 from bot.discord.options import model_offered
 from bot.discord.preferences import defer_for_button
+from bot.discord.references import REFERENCE_FORM, submit_reference
 from bot.discord.render import details_embed, jobs_embed, plain
 from bot.discord.replies import handle_interaction_error
 from bot.encoding import in_image_thread
@@ -269,16 +270,17 @@ async def form_submitted(interaction: discord.Interaction) -> None:
             await submit_edit(interaction, match["job"], int(match["member"]))
         elif match := REMIX_FORM.fullmatch(custom_id):
             await submit_remix(interaction, match["job"], int(match["member"]))
-        elif not any(hook(custom_id) for hook in OTHER_FORMS):
+        elif match := REFERENCE_FORM.fullmatch(custom_id):
+            prompt = submitted_value(interaction, "prompt")
+            await submit_reference(
+                interaction, match["action"], int(match["message"]), int(match["member"]), prompt
+            )
+        else:
             raise NotFound(
                 "This form is not one the bot knows (it may be from an older version). Nothing was done."
             )
     except Exception as error:
         await handle_interaction_error(interaction, error)
-
-
-#: Tests of other `fluxbot-modal:` forms that their own listener answers (the context menus' form).
-OTHER_FORMS: list[Any] = []
 
 
 async def submit_edit(interaction: discord.Interaction, job_id: str, member_id: int) -> None:

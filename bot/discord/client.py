@@ -33,6 +33,7 @@ EXTENSIONS = (
     "cogs.jobs",
     "cogs.settings",
     "cogs.dashboard",
+    "cogs.context_menus",
     "cogs.models",
     "cogs.help",  # reads the whole command tree when asked, so it sees every command above
 )

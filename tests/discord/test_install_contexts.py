@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import discord
 import pytest
 import simcord.interactions
 
@@ -22,13 +23,26 @@ async def test_every_command_payload_is_guild_install_and_guild_context_only(
     simcord_env, simcord_bot: FluxBot
 ):
     commands = simcord_bot.tree.get_commands()
-    assert {c.name for c in commands} >= {"imagine", "edit", "admin", "quota", "jobs", "history"}
+    assert {c.name for c in commands} >= {
+        "imagine",
+        "edit",
+        "admin",
+        "quota",
+        "jobs",
+        "history",
+        "Edit with FLUX",
+    }
     for command in commands:
         payload = command.to_dict(simcord_bot.tree)
         assert payload["integration_types"] == [GUILD_INSTALL], command.name
         assert payload["contexts"] == [GUILD_CONTEXT], command.name
     # What Discord was told at sync time says the same.
-    synced = [simcord_env.backend.find_command(c.name, None, type=1) for c in commands]
+    synced = [
+        simcord_env.backend.find_command(
+            c.name, None, type=getattr(c, "type", discord.AppCommandType.chat_input).value
+        )
+        for c in commands
+    ]
     assert all(s["integration_types"] == [GUILD_INSTALL] and s["contexts"] == [GUILD_CONTEXT] for s in synced)
 
 
