@@ -352,6 +352,7 @@ class FakeDiscord:
 
     def _command(self, command: dict[str, Any]) -> dict[str, Any]:
         return {
+            "description": "",  # as Discord answers for a context menu, which is sent without one
             **command,
             "id": str(next(self._ids)),
             "application_id": str(APPLICATION_ID),
