@@ -271,11 +271,19 @@ class QuotaService:
         )
 
     async def precheck(
-        self, guild_id: int | None, user_id: int, role_ids: Sequence[int], provider: str, model: str
+        self,
+        guild_id: int | None,
+        user_id: int,
+        role_ids: Sequence[int],
+        provider: str,
+        model: str,
+        *,
+        count: int = 1,
     ) -> None:
         """Refuse early (before a command is even acknowledged) when the job could not be held now.
 
-        Advisory: the binding check is `hold`, atomically, when the job is accepted.
+        `count`: a batch of that many jobs, each held the estimate. Advisory: the binding check is
+        `hold`, atomically, when each job is accepted.
         """
         period_name = await self.period_of(guild_id)
         key = period_key(self.now(), period_name)
@@ -289,7 +297,7 @@ class QuotaService:
             self.limits(guild_id, user_id, role_ids),
             self.usage(guild_id, user_id, role_ids, key),
         )
-        check(limits, usage, guild_usage, estimate, guild_id, period_reset(self.now(), period_name))
+        check(limits, usage, guild_usage, estimate * count, guild_id, period_reset(self.now(), period_name))
 
     # -- holding and settling (inside the caller's transaction) -----------------------------------
 

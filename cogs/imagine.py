@@ -17,9 +17,12 @@ from bot.discord.options import (
     read_attachments,
     set_choices,
 )
+from bot.discord.permissions import role_ids_of
 from bot.discord.preferences import start_preferences
 from bot.discord.replies import defer_once, within_ack_window
-from bot.discord.start import planning, start_job
+from bot.discord.start import batch_seeds, planning, start_batch, start_job
+from bot.errors import InvalidInput
+from bot.flags import MAX_COUNT
 from bot.jobs.plan import plan_job
 
 if TYPE_CHECKING:
@@ -53,6 +56,7 @@ class Imagine(commands.Cog):
         upsample="Let the provider enrich the prompt (FLUX.2 pro/max: on unless set to False)",
         format="Output format",
         private="Show the result only to you (a private reply, later a DM); your /settings default",
+        count="How many images, 1-4, with different seeds, in one message (each charged if it arrives)",
     )
     @app_commands.guild_only()
     async def imagine(
@@ -72,6 +76,7 @@ class Imagine(commands.Cog):
         upsample: bool | None = None,
         format: Literal["jpeg", "png"] | None = None,
         private: bool | None = None,
+        count: app_commands.Range[int, 1, MAX_COUNT] | None = None,
     ) -> None:
         explicit = {
             "model": model,
@@ -85,6 +90,7 @@ class Imagine(commands.Cog):
             "image_strength": image_strength,
             "upsample": upsample,
             "output_format": format,
+            "count": count,
         }
         attachments = {"image": image}
         services = self.bot.services
@@ -100,11 +106,36 @@ class Imagine(commands.Cog):
         plan_inputs |= prefs.planning(explicit_model=model)
         # Validate what needs no I/O before acknowledging, so a mistake costs nothing and stays private.
         check_attachments(attachments)
-        plan_job(prompt, explicit, images=_placeholders(attachments), kinds=IMAGINE_KINDS, **plan_inputs)
+        plan_inputs |= {"kinds": IMAGINE_KINDS, "batch": True}
+        first = plan_job(prompt, explicit, images=_placeholders(attachments), **plan_inputs)
+        if first.count > 1:  # a batch the quota cannot cover is refused whole, before anything is held
+            await within_ack_window(
+                interaction,
+                services.quota.precheck(
+                    interaction.guild_id,
+                    interaction.user.id,
+                    role_ids_of(interaction.user),
+                    first.provider,
+                    first.spec.id,
+                    count=first.count,
+                ),
+                ephemeral=prefs.private,
+            )
         await defer_once(interaction, thinking=True, ephemeral=prefs.private)
         images = await read_attachments(attachments)
-        plan = plan_job(prompt, explicit, images=images, kinds=IMAGINE_KINDS, **plan_inputs)
-        await start_job(self.bot, interaction, plan, private=prefs.private)
+        plan = plan_job(prompt, explicit, images=images, **plan_inputs)
+        if plan.count == 1:
+            await start_job(self.bot, interaction, plan, private=prefs.private)
+            return
+        # A batch: as many jobs, each with its own seed, shown together in this one reply.
+        seeds = batch_seeds(plan.count, plan.options.seed)
+        try:
+            plans = [
+                plan_job(prompt, {**explicit, "seed": seed}, images=images, **plan_inputs) for seed in seeds
+            ]
+        except InvalidInput:  # a model without a seed: the provider picks a new one for each
+            plans = [plan] * plan.count
+        await start_batch(self.bot, interaction, plans, private=prefs.private)
 
     @imagine.autocomplete("aspect_ratio")
     async def _ratios(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

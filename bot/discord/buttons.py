@@ -10,6 +10,7 @@ mapping as the tree handler: `handle_interaction_error`.
     fluxbot:edit:<job>     a modal asks for an instruction → a Kontext job with this image as input
     fluxbot:vary:<job>     an Ultra remix of this image (image prompt)
     fluxbot:remix:<job>    a modal with the prompt filled in → the same settings with the new prompt
+    fluxbot:batch:<job>    (under a batch, naming its first job) the whole batch again, new seeds
     fluxbot:details:<job>  every parameter, ephemerally
     fluxbot:delete:<job>   the requester or members with Manage Messages (message and stored file)
     fluxbot:cancel:<job>   (under /jobs) cancel a queued job at no cost
@@ -50,6 +51,7 @@ from bot.images import prepare_reference
 from bot.jobs.model import Job, JobState
 from bot.jobs.plan import MAX_PROMPT_CHARS, JobPlan, plan_job
 from bot.providers.catalog import EXPAND_MODEL, MODELS
+from bot.store.deliveries import Deliveries
 from bot.store.retention import delete_result_image
 
 log = logging.getLogger(__name__)
@@ -60,7 +62,7 @@ VARY_MODEL = "flux-pro-1.1-ultra"
 #: The Reroll label under an image made from reference images (see `require_own_references`).
 REROLL_OWN_REFERENCES = "Reroll (requester's references)"
 ZOOM_ACTIONS = ("zoom15", "zoom2", "panleft", "panright", "panup", "pandown")
-ACTIONS = ("reroll", "edit", "vary", "remix", "details", "delete", "cancel", *ZOOM_ACTIONS)
+ACTIONS = ("reroll", "edit", "vary", "remix", "batch", "details", "delete", "cancel", *ZOOM_ACTIONS)
 #: The Edit form's custom_id: the image's job and the member the form was shown to.
 EDIT_FORM = re.compile(r"fluxbot-modal:edit:" + JOB_ID + r":(?P<member>[0-9]{1,20})")
 #: The Remix form's custom_id, likewise.
@@ -116,8 +118,10 @@ async def result_bytes(job: Job, message: discord.Message | None) -> bytes:
         except OSError:
             data = None
     if data is None and message is not None and message.attachments:
+        # Under a batch, the attachment named after the job (`fluxbot-<job>.png`).
+        mine = [a for a in message.attachments if a.filename.startswith(f"fluxbot-{job.id}")]
         try:
-            data = await message.attachments[0].read()
+            data = await (mine or message.attachments)[0].read()
         except discord.HTTPException:
             data = None
     if data is None:
@@ -372,6 +376,42 @@ async def submit_remix(interaction: discord.Interaction, job_id: str, member_id:
     await _start(bot, interaction, remix_plan(bot, job, prompt, images, inputs), job, private=private)
 
 
+async def batch_jobs(bot: BotContext, job: Job) -> list[Job]:
+    """The jobs of the batch `job` is in, in order; just `job` when it is not in one."""
+    deliveries = Deliveries(bot.services.db)
+    delivery = await deliveries.get(job.id)
+    if delivery is None or not delivery.batch_id:
+        return [job]
+    found = []
+    for member in await deliveries.batch(delivery.batch_id):
+        other = job if member.job_id == job.id else await bot.services.jobs.get(member.job_id)
+        if other is not None:
+            found.append(other)
+    return found
+
+
+class BatchRerollButton(JobButton, template=r"fluxbot:batch:" + JOB_ID):
+    """Under a batch: the whole batch again (as many images, the same settings, new seeds)."""
+
+    action = "batch"
+    label = "Reroll all"
+    emoji = "🎲"
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        private = await defer_for_button(bot.services, interaction)
+        first = await load_job(bot, self.job_id)
+        jobs = await batch_jobs(bot, first)
+        plans = []
+        inputs = await planning(bot, interaction, first.model)
+        for job in jobs:
+            require_kept(bot, job, "rerolled")
+            require_own_references(job, interaction.user.id)
+            images = [image.base64.text() for image in await bot.services.jobs.inputs(job.id)]
+            plans.append(reroll_plan(bot, job, images, inputs))
+        await start.start_batch(bot, interaction, plans, parent_job_id=first.id, private=private)
+
+
 class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
     action = "vary"
     label = "Vary"
@@ -431,7 +471,8 @@ class DeleteButton(JobButton, template=r"fluxbot:delete:" + JOB_ID):
                 pass
             except discord.Forbidden:
                 raise NotAllowed("The bot is not allowed to delete that message here.") from None
-        await delete_result_image(bot.services.jobs, job)
+        for shown in await batch_jobs(bot, job):  # a batch's message holds all of its images
+            await delete_result_image(bot.services.jobs, shown)
         log.info("job %s: result deleted by %s", job.id, interaction.user.id)
         await interaction.followup.send("Deleted.", ephemeral=True)
 
@@ -578,6 +619,7 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     EditButton,
     VaryButton,
     RemixButton,
+    BatchRerollButton,
     DetailsButton,
     DeleteButton,
     CancelButton,
@@ -608,6 +650,25 @@ def add_zoom_buttons(view: discord.ui.View, job: Job, *, first_row: int = 1) -> 
             view.add_item(button(job.id, row=row))
 
 
+#: The buttons each image of a batch gets, on its own row (Discord: 5 rows of at most 5).
+BATCH_IMAGE_BUTTONS: list[type[JobButton]] = [VaryButton, EditButton, RemixButton, DetailsButton]
+
+
+def batch_view(arrived: list[tuple[int, Job]]) -> discord.ui.View:
+    """Under a batch: Reroll all and Delete on the first row, then a row per image that arrived
+    ("Vary 2" acts on the second image). At most 4 images: 5 rows."""
+    view = discord.ui.View(timeout=None)
+    first = arrived[0][1]
+    view.add_item(BatchRerollButton(first.id, row=0))
+    view.add_item(DeleteButton(first.id, label="Delete all", row=0))
+    for place, job in arrived:
+        for button in BATCH_IMAGE_BUTTONS:
+            view.add_item(button(job.id, label=f"{button.label} {place}", row=place))
+        if expand_offered(job.provider):  # the fifth: zoom out of this image (Expand)
+            view.add_item(ZOOM_BUTTONS[-1](job.id, label=f"{ZOOM_BUTTONS[-1].label} {place}", row=place))
+    return view
+
+
 def jobs_view(jobs: list[Job]) -> discord.ui.View | None:
     """`/jobs`: a Cancel button for each queued job, numbered as in the list."""
     view = discord.ui.View(timeout=None)
@@ -628,4 +689,12 @@ async def jobs_listing(bot: BotContext, user_id: int) -> tuple[discord.Embed, di
     return jobs_embed(f"<@{user_id}>", listed), jobs_view(jobs)
 
 
-__all__ = ["DYNAMIC_ITEMS", "form_submitted", "jobs_embed", "jobs_listing", "jobs_view", "result_view"]
+__all__ = [
+    "DYNAMIC_ITEMS",
+    "batch_view",
+    "form_submitted",
+    "jobs_embed",
+    "jobs_listing",
+    "jobs_view",
+    "result_view",
+]

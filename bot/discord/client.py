@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
-from bot.discord.buttons import DYNAMIC_ITEMS, form_submitted, result_view
+from bot.discord.buttons import DYNAMIC_ITEMS, batch_view, form_submitted, result_view
 from bot.discord.command_sync import sync_if_changed
 from bot.discord.delivery import DiscordSink
 from bot.discord.replies import FluxTree
@@ -76,6 +76,7 @@ class FluxBot(commands.Bot):
             queue_position=services.manager.queue_position,
             view_factory=result_view,
         )
+        self.sink.batch_view_factory = batch_view
         self.sync_mode: SyncMode = sync
         #: Closed by a stop signal: from then on each interaction is answered "restarting".
         self.gate = InteractionGate(self)

@@ -23,12 +23,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import discord
 
 from bot.discord.fitting import DEFAULT_UPLOAD_LIMIT, Fitted, fit_image, smaller_limit
-from bot.discord.render import failure_text, progress_text, result_embed
+from bot.discord.render import batch_embed, failure_text, progress_text, result_embed
 from bot.encoding import in_image_thread
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress, Undeliverable
@@ -52,6 +53,8 @@ REPLY_ATTEMPTS = 3
 REPLY_RETRY_DELAY = 0.5
 #: The DM that brings a private result once its reply can no longer be edited.
 PRIVATE_READY = "Your private image is ready (only you can see it here)."
+PRIVATE_BATCH_READY = "Your private images (only you can see them here):"
+BATCH_BY_DM = "Your images. I could not post them in the channel, so here they are."
 #: How many times a refused (too large) upload is made smaller and re-sent.
 MAX_UPLOAD_ATTEMPTS = 4
 
@@ -126,8 +129,21 @@ class DiscordSink:
         self._pending: dict[str, tuple[Job, Progress]] = {}
         self._queued: dict[str, Job] = {}
         self.progress_edits = 0
+        #: The buttons under a batch's message (`bot.discord.buttons.batch_view`).
+        self.batch_view_factory: Callable[[list[tuple[int, Job]]], discord.ui.View | None] | None = None
+        #: One batch's message is changed by one of its jobs at a time.
+        self._batch_locks: dict[str, asyncio.Lock] = {}
+        #: Batches whose message shows images or failures already: no progress text over them.
+        self._batches_shown: set[str] = set()
 
-    def track_id(self, job_id: str, interaction: discord.Interaction, *, private: bool = False) -> Delivery:
+    def track_id(
+        self,
+        job_id: str,
+        interaction: discord.Interaction,
+        *,
+        private: bool = False,
+        batch: tuple[str, int, int] | None = None,
+    ) -> Delivery:
         """Remember the interaction that asks for a job, to edit its reply while the token is valid.
 
         Called before the job is accepted, so that the very first progress update finds it. Returns
@@ -137,6 +153,8 @@ class DiscordSink:
         self._live[job_id] = interaction
         created = interaction.created_at.timestamp() if interaction.created_at else time.time()
         delivery = Delivery(job_id, interaction.application_id, interaction.token, created, private=private)
+        if batch is not None:  # (batch id, this job's place, how many)
+            delivery.batch_id, delivery.batch_index, delivery.batch_size = batch
         self._records[job_id] = delivery
         return delivery
 
@@ -180,6 +198,9 @@ class DiscordSink:
     async def deliver(self, job: Job, image: bytes) -> int | None:
         self._pending.pop(job.id, None)
         self._queued.pop(job.id, None)
+        batch = await self._batch_of(job)
+        if batch is not None:
+            return await self._deliver_in_batch(job, batch, image)
         member = f"<@{job.user_id}>"
         view = self.view_factory(job) if self.view_factory else None
         message: discord.Message | None = None
@@ -214,6 +235,16 @@ class DiscordSink:
     async def job_failed(self, job: Job) -> None:
         self._pending.pop(job.id, None)
         self._queued.pop(job.id, None)
+        batch = await self._batch_of(job)
+        if batch is not None:
+            try:
+                # The failure, on its own image's line; a cancelled job (a batch refused half way,
+                # or Cancel in /jobs) only changes a message that is already there.
+                await self._show_batch(job, batch, None, may_post=job.state is not JobState.CANCELLED)
+            except (Undeliverable, discord.HTTPException) as exc:
+                log.info("job %s: could not show its failure in its batch: %s", job.id, exc)
+            self.forget_id(job.id)
+            return
         text = failure_text(job)
         message = None
         try:
@@ -235,6 +266,13 @@ class DiscordSink:
     # -- progress ---------------------------------------------------------------------------------
 
     async def _show(self, job: Job, progress: Progress) -> None:
+        batch = self._records.get(job.id)
+        if (
+            batch is not None
+            and batch.batch_id
+            and (batch.batch_index or batch.batch_id in self._batches_shown)
+        ):
+            return  # a batch's reply shows its first job's progress, until its first image or failure
         text = progress_text(job, progress)
         shown = self._shown.get(job.id)
         if shown is not None and shown.text == text:
@@ -414,7 +452,9 @@ class DiscordSink:
             return True
         return delivery is not None and delivery.private
 
-    async def _earlier_post(self, job: Job, *, in_channel: bool = True) -> discord.Message | None:
+    async def _earlier_post(
+        self, job: Job, *, in_channel: bool = True, marker: str | None = None
+    ) -> discord.Message | None:
         """The bot's own result message for `job` among the latest in its channel or the member's DMs.
 
         Results carry `job <id>` in their embed footer, which is what is looked for.
@@ -428,7 +468,7 @@ class DiscordSink:
         user = self.client.get_user(job.user_id)
         if user is not None and user.dm_channel is not None:
             places.append(user.dm_channel)
-        marker = f"job {job.id} "
+        marker = marker or f"job {job.id} "
         for place in places:
             try:
                 async for message in place.history(limit=REPEAT_LOOKBACK):
@@ -439,6 +479,180 @@ class DiscordSink:
             except discord.HTTPException:
                 continue
         return None
+
+    # -- batches ----------------------------------------------------------------------------------
+    #
+    # The jobs of a batch share one message: the reply while its token lasts, else one message
+    # posted in the channel (a private batch: by DM) and recorded on every delivery of the batch.
+    # Each image or failure re-renders the whole message from the store (files and job rows), one
+    # job at a time per batch, so the message always holds every image that has arrived, in order.
+
+    async def _batch_of(self, job: Job) -> Delivery | None:
+        try:
+            delivery = await self._delivery(job)
+        except Exception as exc:  # the single-image path copes with an unreadable record
+            log.warning("job %s: its delivery record could not be read: %s", job.id, exc)
+            return None
+        return delivery if delivery is not None and delivery.batch_id else None
+
+    async def _deliver_in_batch(self, job: Job, delivery: Delivery, image: bytes) -> int:
+        try:
+            message = await self._show_batch(job, delivery, image)
+        except Undeliverable:
+            self.forget_id(job.id)
+            raise
+        if message is None:  # pragma: no cover - an image is always posted somewhere, or raises
+            raise Undeliverable("the batch's message could not be shown")
+        await self._record_result(job, message)
+        self.forget_id(job.id)
+        return message.id
+
+    async def _show_batch(
+        self, job: Job, delivery: Delivery, image: bytes | None, *, may_post: bool = True
+    ) -> discord.Message | None:
+        batch_id = delivery.batch_id or ""
+        lock = self._batch_locks.setdefault(batch_id, asyncio.Lock())
+        async with lock:
+            members = await self.deliveries.batch(batch_id)
+            slots: list[tuple[int, Job, bytes | None]] = []
+            for place, member in enumerate(members, start=1):
+                other = job if member.job_id == job.id else await self.jobs.get(member.job_id)
+                if other is None:
+                    continue
+                data = image if other is job else await _stored_result(other)
+                slots.append((place, other, data))
+            self._batches_shown.add(batch_id)
+            message = await self._put_batch(job, delivery, members, slots, may_post=may_post)
+            if all(data is not None or other.state.terminal for _, other, data in slots):
+                self._batch_locks.pop(batch_id, None)
+                self._batches_shown.discard(batch_id)
+            return message
+
+    async def _put_batch(
+        self,
+        job: Job,
+        delivery: Delivery,
+        members: list[Delivery],
+        slots: list[tuple[int, Job, bytes | None]],
+        *,
+        may_post: bool,
+    ) -> discord.Message | None:
+        arrived = [(place, other) for place, other, data in slots if data is not None]
+        view = self.batch_view_factory(arrived) if self.batch_view_factory and arrived else None
+        requester = f"<@{job.user_id}>"
+        limit = self._upload_limit(job, reply=True) // max(1, len(arrived))
+        for attempt in range(MAX_UPLOAD_ATTEMPTS):
+            fitted = [(other, await self._fit(data, limit)) for _, other, data in slots if data is not None]
+            notes = sorted({f.note for _, f in fitted if f.note})
+            embed = batch_embed(
+                [(other, data is not None) for _, other, data in slots],
+                requester,
+                delivery.batch_id or "",
+                note="; ".join(notes),
+            )
+
+            def fields(
+                send: bool = False, fitted: list[tuple[Job, Fitted]] = fitted, embed: discord.Embed = embed
+            ) -> dict[str, Any]:
+                """A fresh set each time (a sent File is spent); `send`: a new message, not an edit."""
+                files = [discord.File(io.BytesIO(f.data), f"fluxbot-{o.id}{f.extension}") for o, f in fitted]
+                shown: dict[str, Any] = {"embed": embed, "files" if send else "attachments": files}
+                if view is not None:
+                    shown["view"] = view
+                return shown
+
+            try:
+                return await self._place_batch(job, delivery, members, fields, may_post=may_post)
+            except discord.HTTPException as exc:
+                if not _too_large(exc) or attempt == MAX_UPLOAD_ATTEMPTS - 1:
+                    raise
+                limit = smaller_limit(max(f.size for _, f in fitted), limit) if fitted else limit
+        raise Undeliverable("the batch could not be made small enough")  # pragma: no cover
+
+    async def _place_batch(
+        self,
+        job: Job,
+        delivery: Delivery,
+        members: list[Delivery],
+        fields: Callable[..., dict[str, Any]],
+        *,
+        may_post: bool,
+    ) -> discord.Message | None:
+        """The reply while its token lasts; else the batch's own message; else a new one, recorded."""
+        batch_id = delivery.batch_id or ""
+        recorded = next((m.result_message_id for m in members if m.result_message_id), None)
+        reply_id = next((m.response_message_id for m in members if m.response_message_id), None)
+        message = await self._edit_batch_reply(job, members, content="", **fields())
+        if message is not None:
+            if recorded != message.id:
+                await self.deliveries.record_batch(batch_id, message.id)
+            return message
+        private = delivery.private
+        place = await self._batch_place(job, private)
+        if recorded is None and job.delivery_attempts > 1:
+            earlier = await self._earlier_post(job, in_channel=not private, marker=f"batch {batch_id} ")
+            recorded = earlier.id if earlier is not None else None
+        if recorded is not None and place is not None and not (private and recorded == reply_id):
+            try:
+                edited = {**fields(), "view": None} if private else fields()
+                return await place.get_partial_message(recorded).edit(**edited)  # type: ignore[attr-defined]
+            except discord.HTTPException as exc:
+                if _transient(exc):
+                    raise
+                log.info(
+                    "job %s: its batch's message %s cannot be edited (%s); posting it", job.id, recorded, exc
+                )
+        if not may_post:
+            return None
+        member = f"<@{job.user_id}>"
+        by_dm = {**fields(send=True), "view": None}  # no buttons in DMs, as for a single image
+        if private:
+            message = await self._send_dm(job, content=PRIVATE_BATCH_READY, **by_dm)
+        else:
+            try:
+                message = await self._post_in_channel(
+                    job, content=f"{member} your images are ready.", **fields(send=True)
+                )
+            except Undeliverable as exc:
+                log.info("job %s: cannot post its batch in the channel (%s); sending a DM", job.id, exc)
+                message = await self._send_dm(job, content=BATCH_BY_DM, **{**fields(send=True), "view": None})
+        await self.deliveries.record_batch(batch_id, message.id)
+        return message
+
+    async def _batch_place(self, job: Job, private: bool) -> discord.abc.Messageable | None:
+        if not private:
+            return self.client.get_partial_messageable(job.channel_id) if job.channel_id else None
+        try:
+            user = self.client.get_user(job.user_id) or await self.client.fetch_user(job.user_id)
+            return user.dm_channel or await user.create_dm()
+        except discord.HTTPException:
+            return None
+
+    async def _edit_batch_reply(
+        self, job: Job, members: list[Delivery], **fields: Any
+    ) -> discord.Message | None:
+        """Edit the batch's reply (any of its jobs' interaction: they share it); None when out of reach."""
+        if not await self._token_valid(job):
+            return None
+        fields.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        interaction = next((self._live[m.job_id] for m in members if m.job_id in self._live), None)
+        reply_id = next((m.response_message_id for m in members if m.response_message_id), None)
+        delivery = await self._delivery(job)
+        try:
+            if interaction is not None:
+                message = await interaction.edit_original_response(**fields)
+                if delivery is not None and delivery.response_message_id != message.id:
+                    await self.deliveries.record(delivery, response_message_id=message.id)
+                return message
+            if delivery is None or reply_id is None or delivery.app_id is None:
+                return None
+            webhook = discord.Webhook.partial(delivery.app_id, delivery.token or "", client=self.client)
+            return await webhook.edit_message(reply_id, **fields)
+        except discord.NotFound:
+            return None
+        except discord.Forbidden as exc:
+            log.info("job %s: editing the batch's reply was refused: %s", job.id, exc)
+            return None
 
     # -- Discord I/O ------------------------------------------------------------------------------
 
@@ -511,6 +725,16 @@ class DiscordSink:
             return await user.send(**fields)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Undeliverable(f"cannot DM member {job.user_id}: {exc.text or exc.status}") from exc
+
+
+async def _stored_result(job: Job) -> bytes | None:
+    """A batch's image that arrived earlier: its file (None while it has none)."""
+    if job.state not in (JobState.DELIVERING, JobState.DELIVERED) or not job.result_path:
+        return None
+    try:
+        return await asyncio.to_thread(Path(job.result_path).read_bytes)
+    except OSError:
+        return None
 
 
 def only_the_requester(job: Job) -> discord.AllowedMentions:

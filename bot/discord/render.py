@@ -153,6 +153,38 @@ def result_embed(job: Job, requester_mention: str, *, note: str | None = None) -
     return embed
 
 
+def batch_embed(
+    slots: list[tuple[Job, bool]], requester_mention: str, batch_id: str, *, note: str | None = None
+) -> discord.Embed:
+    """A batch's one embed: the prompt, and a line per image in order (arrived, failed, or coming).
+
+    `slots`: each job of the batch and whether its image is in the message. The images themselves
+    are the message's attachments, which Discord shows side by side.
+    """
+    first = slots[0][0]
+    embed = discord.Embed(description=plain(first.prompt, 1000), colour=COLOUR)
+    embed.add_field(name="Model", value=f"`{first.model}`", inline=True)
+    embed.add_field(name="Requested by", value=requester_mention, inline=True)
+    lines = []
+    for place, (job, arrived) in enumerate(slots, start=1):
+        if arrived:
+            seed = f"seed `{job.seed}` · " if job.seed is not None else ""
+            lines.append(f"**{place}** ✅ {seed}{format_credits(job.cost)} credits")
+        elif job.state.terminal:
+            charged = f"charged {format_credits(job.cost)} credits" if job.cost else "nothing charged"
+            reason = plain(job.error_message or "", 120, keep_code=True)
+            title = FAILURE_TITLES.get(job.state, "Failed")
+            lines.append(f"**{place}** ❌ {title}. {reason} ({charged})".replace(". (", " (").strip())
+        else:
+            lines.append(f"**{place}** ⏳ on its way")
+    embed.add_field(name="Images", value=join_within(lines, FIELD_VALUE_MAX), inline=False)
+    if note:
+        embed.add_field(name="Note", value=shorten(note, FIELD_VALUE_MAX), inline=False)
+    embed.set_footer(text=f"batch {batch_id} · {first.provider}")  # what a restart looks for
+    embed.timestamp = datetime.fromtimestamp(max(job.updated_at for job, _ in slots), UTC)
+    return embed
+
+
 def failure_text(job: Job) -> str:
     title = FAILURE_TITLES.get(job.state, "Failed")
     charged = (

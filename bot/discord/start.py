@@ -7,6 +7,7 @@ the same for each.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import discord
@@ -66,3 +67,63 @@ async def start_job(
     except BaseException:
         bot.sink.forget_id(job_id)
         raise
+
+
+async def start_batch(
+    bot: BotContext,
+    interaction: discord.Interaction,
+    plans: list[JobPlan],
+    *,
+    parent_job_id: str | None = None,
+    private: bool = False,
+) -> None:
+    """A batch: one job per plan (each its own quota hold, each charged only if its image arrives),
+    shown together in the interaction's one reply (`DiscordSink`: the batch's message).
+
+    All or none are accepted: when one is refused (the quota ran out half way), those accepted
+    before it are cancelled (nothing is charged for a cancelled job) and the refusal is raised.
+    """
+    if len(plans) == 1:
+        await start_job(bot, interaction, plans[0], parent_job_id=parent_job_id, private=private)
+        return
+    services = bot.services
+    batch_id = secrets.token_hex(8)
+    accepted: list[str] = []
+    for index, plan in enumerate(plans):
+        job_id = new_job_id()
+        delivery = bot.sink.track_id(
+            job_id, interaction, private=private, batch=(batch_id, index, len(plans))
+        )
+        try:
+            await services.manager.submit(
+                NewJob.from_plan(
+                    plan,
+                    id=job_id,
+                    origin=Origin.DISCORD,
+                    user_id=interaction.user.id,
+                    guild_id=interaction.guild_id,
+                    channel_id=interaction.channel_id,
+                    role_ids=role_ids_of(interaction.user),
+                    parent_job_id=parent_job_id,
+                    delivery=delivery,
+                )
+            )
+        except BaseException:
+            bot.sink.forget_id(job_id)
+            for earlier in accepted:
+                bot.sink.forget_id(earlier)
+                await services.manager.cancel(earlier, interaction.user.id)
+            raise
+        accepted.append(job_id)
+
+
+def batch_seeds(count: int, seed: int | None) -> list[int]:
+    """Different seeds for a batch: from the member's seed up, else random and distinct."""
+    if seed is not None:
+        return [(seed + i) % 2**32 for i in range(count)]
+    seeds: list[int] = []
+    while len(seeds) < count:
+        candidate = secrets.randbelow(2**32)
+        if candidate not in seeds:
+            seeds.append(candidate)
+    return seeds

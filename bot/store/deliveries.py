@@ -30,13 +30,18 @@ class Delivery:
     result_message_id: int | None = None
     #: Shown only to its member (migration 0015): an ephemeral reply, then a DM; never the channel.
     private: bool = False
+    #: A batch (migration 0016): the jobs of one `/imagine count:` posted in one message, in order.
+    batch_id: str | None = None
+    batch_index: int = 0
+    batch_size: int = 1
 
 
 def insert_delivery(delivery: Delivery) -> Unit[None]:
     """A sub-unit: store a new job's delivery, in the unit that inserts the job."""
     yield Execute(
         "INSERT INTO job_deliveries (job_id, interaction_app_id, interaction_token, interaction_created_at,"
-        " response_message_id, result_message_id, private) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " response_message_id, result_message_id, private, batch_id, batch_index, batch_size)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             delivery.job_id,
             delivery.app_id,
@@ -45,6 +50,9 @@ def insert_delivery(delivery: Delivery) -> Unit[None]:
             delivery.response_message_id,
             delivery.result_message_id,
             int(delivery.private),
+            delivery.batch_id,
+            delivery.batch_index,
+            delivery.batch_size,
         ),
     )
 
@@ -58,6 +66,9 @@ def _row_to_delivery(row: Any) -> Delivery:
         response_message_id=row["response_message_id"],
         result_message_id=row["result_message_id"],
         private=bool(row["private"]),
+        batch_id=row["batch_id"],
+        batch_index=int(row["batch_index"]),
+        batch_size=int(row["batch_size"]),
     )
 
 
@@ -68,6 +79,20 @@ class Deliveries:
     async def get(self, job_id: str) -> Delivery | None:
         row = await self.db.fetchone("SELECT * FROM job_deliveries WHERE job_id = ?", (job_id,))
         return _row_to_delivery(row) if row else None
+
+    async def batch(self, batch_id: str) -> list[Delivery]:
+        """The deliveries of a batch's jobs, in their order in its message."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM job_deliveries WHERE batch_id = ? ORDER BY batch_index", (batch_id,)
+        )
+        return [_row_to_delivery(row) for row in rows]
+
+    async def record_batch(self, batch_id: str, result_message_id: int) -> None:
+        """The one message a batch is shown in, on every delivery of the batch."""
+        await self.db.execute(
+            "UPDATE job_deliveries SET result_message_id = ? WHERE batch_id = ?",
+            (result_message_id, batch_id),
+        )
 
     async def record(self, delivery: Delivery, **messages: int) -> None:
         """Record a message the bot posted for the job (`response_message_id`, `result_message_id`)."""
