@@ -75,8 +75,8 @@ class FluxBot(commands.Bot):
             services.jobs,
             queue_position=services.manager.queue_position,
             view_factory=result_view,
+            batch_view_factory=batch_view,
         )
-        self.sink.batch_view_factory = batch_view
         self.sync_mode: SyncMode = sync
         #: Closed by a stop signal: from then on each interaction is answered "restarting".
         self.gate = InteractionGate(self)

@@ -18,6 +18,7 @@ The job manager calls this through the `JobSink` interface and knows nothing of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import time
@@ -55,6 +56,8 @@ REPLY_RETRY_DELAY = 0.5
 PRIVATE_READY = "Your private image is ready (only you can see it here)."
 PRIVATE_BATCH_READY = "Your private images (only you can see them here):"
 BATCH_BY_DM = "Your images. I could not post them in the channel, so here they are."
+#: Renders of a batch's message per image or failure, at most (see `_show_batch`).
+BATCH_PASSES = 4
 #: How many times a refused (too large) upload is made smaller and re-sent.
 MAX_UPLOAD_ATTEMPTS = 4
 
@@ -111,6 +114,7 @@ class DiscordSink:
         progress_interval: float = PROGRESS_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         view_factory: Callable[[Job], discord.ui.View | None] | None = None,
+        batch_view_factory: Callable[[list[tuple[int, Job]]], discord.ui.View | None] | None = None,
     ) -> None:
         self.client = client
         self.jobs = jobs
@@ -130,7 +134,7 @@ class DiscordSink:
         self._queued: dict[str, Job] = {}
         self.progress_edits = 0
         #: The buttons under a batch's message (`bot.discord.buttons.batch_view`).
-        self.batch_view_factory: Callable[[list[tuple[int, Job]]], discord.ui.View | None] | None = None
+        self.batch_view_factory = batch_view_factory
         #: One batch's message is changed by one of its jobs at a time.
         self._batch_locks: dict[str, asyncio.Lock] = {}
         #: Batches whose message shows images or failures already: no progress text over them.
@@ -512,21 +516,38 @@ class DiscordSink:
     ) -> discord.Message | None:
         batch_id = delivery.batch_id or ""
         lock = self._batch_locks.setdefault(batch_id, asyncio.Lock())
-        async with lock:
-            members = await self.deliveries.batch(batch_id)
-            slots: list[tuple[int, Job, bytes | None]] = []
-            for place, member in enumerate(members, start=1):
-                other = job if member.job_id == job.id else await self.jobs.get(member.job_id)
-                if other is None:
-                    continue
-                data = image if other is job else await _stored_result(other)
-                slots.append((place, other, data))
-            self._batches_shown.add(batch_id)
-            message = await self._put_batch(job, delivery, members, slots, may_post=may_post)
+        message: discord.Message | None = None
+        async with lock:  # one job of the batch at a time in this process
+            for _ in range(BATCH_PASSES):
+                members = await self.deliveries.batch(batch_id)
+                slots: list[tuple[int, Job, bytes | None]] = []
+                for place, member in enumerate(members, start=1):
+                    other = job if member.job_id == job.id else await self.jobs.get(member.job_id)
+                    if other is None:
+                        continue
+                    data = image if other is job else await _stored_result(other)
+                    slots.append((place, other, data))
+                self._batches_shown.add(batch_id)
+                try:
+                    message = await self._put_batch(job, delivery, members, slots, may_post=may_post)
+                except _LostRace:
+                    continue  # another process posted the batch's message first: edit that one
+                # Other processes (workers) deliver the batch's other jobs: when one of them moved
+                # while this pass rendered, this edit may have hidden its image; render again.
+                if await self._batch_signature(job, members) == _signature(other for _, other, _ in slots):
+                    break
             if all(data is not None or other.state.terminal for _, other, data in slots):
                 self._batch_locks.pop(batch_id, None)
                 self._batches_shown.discard(batch_id)
             return message
+
+    async def _batch_signature(self, job: Job, members: list[Delivery]) -> tuple[tuple[str, bool, bool], ...]:
+        jobs = []
+        for member in members:
+            other = job if member.job_id == job.id else await self.jobs.get(member.job_id)
+            if other is not None:
+                jobs.append(other)
+        return _signature(jobs)
 
     async def _put_batch(
         self,
@@ -580,12 +601,14 @@ class DiscordSink:
     ) -> discord.Message | None:
         """The reply while its token lasts; else the batch's own message; else a new one, recorded."""
         batch_id = delivery.batch_id or ""
-        recorded = next((m.result_message_id for m in members if m.result_message_id), None)
+        recorded = members[0].result_message_id  # the batch's first job holds the batch's message
         reply_id = next((m.response_message_id for m in members if m.response_message_id), None)
         message = await self._edit_batch_reply(job, members, content="", **fields())
         if message is not None:
             if recorded != message.id:
-                await self.deliveries.record_batch(batch_id, message.id)
+                await self.deliveries.claim_batch(
+                    members[0].job_id, batch_id, seen=recorded, message_id=message.id
+                )
             return message
         private = delivery.private
         place = await self._batch_place(job, private)
@@ -616,7 +639,12 @@ class DiscordSink:
             except Undeliverable as exc:
                 log.info("job %s: cannot post its batch in the channel (%s); sending a DM", job.id, exc)
                 message = await self._send_dm(job, content=BATCH_BY_DM, **{**fields(send=True), "view": None})
-        await self.deliveries.record_batch(batch_id, message.id)
+        if not await self.deliveries.claim_batch(
+            members[0].job_id, batch_id, seen=recorded, message_id=message.id
+        ):
+            with contextlib.suppress(discord.HTTPException):
+                await message.delete()
+            raise _LostRace
         return message
 
     async def _batch_place(self, job: Job, private: bool) -> discord.abc.Messageable | None:
@@ -725,6 +753,18 @@ class DiscordSink:
             return await user.send(**fields)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Undeliverable(f"cannot DM member {job.user_id}: {exc.text or exc.status}") from exc
+
+
+class _LostRace(Exception):
+    """Another process recorded the batch's message first."""
+
+
+def _signature(jobs: Any) -> tuple[tuple[str, bool, bool], ...]:
+    """What a batch's message shows of each job: its image, or its end."""
+    return tuple(
+        (j.id, j.state in (JobState.DELIVERING, JobState.DELIVERED) and bool(j.result_path), j.state.terminal)
+        for j in jobs
+    )
 
 
 async def _stored_result(job: Job) -> bytes | None:

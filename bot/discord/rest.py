@@ -13,7 +13,7 @@ from __future__ import annotations
 import discord
 
 from bot.app import Services
-from bot.discord.buttons import result_view
+from bot.discord.buttons import batch_view, result_view
 from bot.discord.client import INTENTS
 from bot.discord.delivery import DiscordSink
 
@@ -29,5 +29,9 @@ class RestClient(discord.Client):
 def rest_sink(client: discord.Client, services: Services) -> DiscordSink:
     """The job sink a worker delivers through: as the gateway's, without a live interaction."""
     return DiscordSink(
-        client, services.jobs, queue_position=services.manager.queue_position, view_factory=result_view
+        client,
+        services.jobs,
+        queue_position=services.manager.queue_position,
+        view_factory=result_view,
+        batch_view_factory=batch_view,
     )

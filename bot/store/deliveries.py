@@ -87,12 +87,24 @@ class Deliveries:
         )
         return [_row_to_delivery(row) for row in rows]
 
-    async def record_batch(self, batch_id: str, result_message_id: int) -> None:
-        """The one message a batch is shown in, on every delivery of the batch."""
-        await self.db.execute(
-            "UPDATE job_deliveries SET result_message_id = ? WHERE batch_id = ?",
-            (result_message_id, batch_id),
-        )
+    async def claim_batch(
+        self, first_job_id: str, batch_id: str, *, seen: int | None, message_id: int
+    ) -> bool:
+        """Record the one message a batch is shown in, if it is still `seen` (a compare-and-set on the
+        batch's first job, which holds it), then on every delivery of the batch. False when another
+        process recorded another message first: the caller's message is the extra one."""
+        async with self.db.transaction() as conn:
+            claimed = await conn.execute(
+                "UPDATE job_deliveries SET result_message_id = ?"
+                " WHERE job_id = ? AND result_message_id IS NOT DISTINCT FROM ?",
+                (message_id, first_job_id, seen),
+            )
+            if claimed:
+                await conn.execute(
+                    "UPDATE job_deliveries SET result_message_id = ? WHERE batch_id = ?",
+                    (message_id, batch_id),
+                )
+        return bool(claimed)
 
     async def record(self, delivery: Delivery, **messages: int) -> None:
         """Record a message the bot posted for the job (`response_message_id`, `result_message_id`)."""
