@@ -507,7 +507,7 @@ class DiscordSink:
             raise
         if message is None:  # pragma: no cover - an image is always posted somewhere, or raises
             raise Undeliverable("the batch's message could not be shown")
-        await self._record_result(job, message)
+        # Its message is recorded on every delivery of the batch already (`claim_batch`, under the lock).
         self.forget_id(job.id)
         return message.id
 

@@ -217,3 +217,26 @@ async def test_a_private_batch_after_the_token_comes_in_one_dm(simcord_env, runn
     dms = [m for m in alice.user.dm_channel.history() if m.author.bot]
     assert len(dms) == 1
     assert len(dms[0].attachments) == 2
+
+
+async def test_a_batch_begun_in_the_reply_and_finished_after_the_token_stays_one_message(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    _, channel, alice = guild_setup
+    fake_ttapi.duration_for = lambda endpoint, body: 0.2 if body.get("seed") == 30 else 2.0
+
+    result = await alice.slash(channel, "imagine", prompt="half now --seed 30", count=3)
+    for _ in range(200):  # the quick one arrives in the reply while the token is valid
+        if any(j.state is JobState.DELIVERED for j in await running.jobs.for_user(alice.id)):
+            break
+        await asyncio.sleep(0.05)
+    await simcord_env.settle()
+    assert len(result.response.attachments) == 1
+    await simcord_env.advance_time(16 * 60)  # then the reply's token expires
+    await finish_jobs(simcord_env, running)
+
+    # The bot edits its own reply as a channel message: still one message, now with all three.
+    assert bot_posts(channel, result.response.id) == []
+    assert len(result.response.attachments) == 3
+    jobs = await running.jobs.for_user(alice.id)
+    assert {(await Deliveries(running.db).get(j.id)).result_message_id for j in jobs} == {result.response.id}
