@@ -534,20 +534,20 @@ class DiscordSink:
                     continue  # another process posted the batch's message first: edit that one
                 # Other processes (workers) deliver the batch's other jobs: when one of them moved
                 # while this pass rendered, this edit may have hidden its image; render again.
-                if await self._batch_signature(job, members) == _signature(other for _, other, _ in slots):
+                if await self._batch_showing(job, members) == _showing(other for _, other, _ in slots):
                     break
             if all(data is not None or other.state.terminal for _, other, data in slots):
                 self._batch_locks.pop(batch_id, None)
                 self._batches_shown.discard(batch_id)
             return message
 
-    async def _batch_signature(self, job: Job, members: list[Delivery]) -> tuple[tuple[str, bool, bool], ...]:
+    async def _batch_showing(self, job: Job, members: list[Delivery]) -> tuple[tuple[str, bool, bool], ...]:
         jobs = []
         for member in members:
             other = job if member.job_id == job.id else await self.jobs.get(member.job_id)
             if other is not None:
                 jobs.append(other)
-        return _signature(jobs)
+        return _showing(jobs)
 
     async def _put_batch(
         self,
@@ -759,7 +759,7 @@ class _LostRace(Exception):
     """Another process recorded the batch's message first."""
 
 
-def _signature(jobs: Any) -> tuple[tuple[str, bool, bool], ...]:
+def _showing(jobs: Any) -> tuple[tuple[str, bool, bool], ...]:
     """What a batch's message shows of each job: its image, or its end."""
     return tuple(
         (j.id, j.state in (JobState.DELIVERING, JobState.DELIVERED) and bool(j.result_path), j.state.terminal)
