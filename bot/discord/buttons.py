@@ -618,13 +618,13 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     RerollButton,
     EditButton,
     VaryButton,
-    RemixButton,
-    BatchRerollButton,
     DetailsButton,
     DeleteButton,
     CancelButton,
     *ZOOM_BUTTONS,
     *PAN_BUTTONS,
+    RemixButton,
+    BatchRerollButton,
     UnknownButton,
 )
 
