@@ -313,7 +313,12 @@ async def test_a_bfl_result_has_zoom_and_pan_rows_within_discords_limits(simcord
     message = await bfl_image(simcord_env, running, alice, channel)
 
     (job,) = await running.jobs.for_user(alice.id)
-    assert labels(message) == [["Reroll", "Edit", "Vary", "Details", "Delete"], ZOOM_LABELS, PAN_LABELS]
+    # Remix (issue 18 #7) takes the first row with room: the zoom row.
+    assert labels(message) == [
+        ["Reroll", "Edit", "Vary", "Details", "Delete"],
+        [*ZOOM_LABELS, "Remix"],
+        PAN_LABELS,
+    ]
     assert len(message.components) <= 5
     assert all(len(row["components"]) <= 5 for row in message.components)
     for row in message.components[1:]:
@@ -333,7 +338,7 @@ async def test_a_ttapi_result_has_no_zoom_buttons(simcord_env, running, guild_se
     await finish_jobs(simcord_env, running)
 
     assert len(fake_ttapi.submits()) == 1
-    assert labels(result.response) == [["Reroll", "Edit", "Vary", "Details", "Delete"]]
+    assert labels(result.response) == [["Reroll", "Edit", "Vary", "Details", "Delete"], ["Remix"]]
 
 
 # The fake BFL answers 1024×768 with a 128×96 picture (an eighth), which the buttons expand.
@@ -379,7 +384,7 @@ async def test_each_zoom_and_pan_button_expands_the_result_with_its_prompt(
     assert expanded.cost == Decimal(5)
     assert await ledger(running, expanded.id) == ["hold", "charge"]
     # An expanded result can be zoomed again: it has the buttons too.
-    assert labels(clicked.response)[1:] == [ZOOM_LABELS, PAN_LABELS]
+    assert labels(clicked.response)[1:] == [[*ZOOM_LABELS, "Remix"], PAN_LABELS]
 
 
 async def test_zoom_buttons_work_after_a_restart_and_a_large_result_is_scaled_down_with_a_note(
