@@ -30,7 +30,7 @@ class Delivery:
     result_message_id: int | None = None
     #: Shown only to its member (migration 0015): an ephemeral reply, then a DM; never the channel.
     private: bool = False
-    #: A batch (migration 0018): the jobs of one `/imagine count:` posted in one message, in order.
+    #: A batch (migration 0020): the jobs of one `/imagine count:` posted in one message, in order.
     batch_id: str | None = None
     batch_index: int = 0
     batch_size: int = 1

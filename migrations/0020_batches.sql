@@ -1,4 +1,4 @@
--- fluxbot schema 18 (issue 18, item 4): batches. The jobs of one `/imagine count:` share a batch id
+-- fluxbot schema 20 (issue 18, item 4): batches. The jobs of one `/imagine count:` share a batch id
 -- and are posted together in one message; each knows its place in it. That message is recorded
 -- as `result_message_id` on every delivery of the batch, so a restart edits it rather than post a
 -- second one. Plain SQL that SQLite and PostgreSQL both run.
