@@ -1,4 +1,6 @@
-"""`/admin quota limit|grant|reset|usage` and `/admin settings`: Manage Server only.
+"""`/admin quota limit|grant|reset|usage`, `/admin settings` and `/admin rules`: Manage Server only.
+
+Every change is recorded in the server's audit channel, when it has one (bot/discord/audit.py).
 
 `default_permissions` hides the group from ordinary members in the client, but a server can
 override that per command, so every subcommand checks Manage Server itself (`require_admin`).
@@ -10,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -18,12 +21,14 @@ from discord.ext import commands
 
 from bot.charts import usage_chart
 from bot.credits import format_credits, parse_credit_amount
+from bot.discord.audit import admin_line
 from bot.discord.members import members_by_id, name_of, with_role
 from bot.discord.permissions import require_admin
 from bot.discord.render import COLOUR, FIELD_VALUE_MAX, join_within, plain, usage_fields
 from bot.errors import InvalidInput, typed
 from bot.guild_policy import effective
 from bot.periods import period_key, period_reset, previous_period_key
+from bot.prompt_rules import normalise_rule
 from bot.providers.catalog import MODELS
 from bot.settings import Limit
 from bot.store.guilds import PRIVATE_MODES, GuildSettings, LimitScope
@@ -32,6 +37,33 @@ if TYPE_CHECKING:
     from bot.discord.client import FluxBot
 
 CLEAR_WORDS = {"clear", "default", "remove", "reset", "inherit"}
+
+#: What the audit channel reads of each admin action, and what the new settings and rules answer.
+TEXT = {
+    "audit_limit": "set the limit of {label} to {amount} credits per period",
+    "audit_limit_cleared": "removed the limit of {label}",
+    "audit_period": "changed the quota period to {period}",
+    "audit_grant": "granted {amount} credits to {label} for {key}",
+    "audit_reset": "reset this period's usage of {label}",
+    "audit_settings": "changed the settings: {changes}",
+    "audit_rule_added": "added the prompt rule `{rule}`",
+    "audit_rule_removed": "removed the prompt rule `{rule}`",
+    "bad_rule": "The rule “{rule}” {problem}. A rule is words, a phrase, or words with `*` wildcards.",
+    "too_many_rules": "This server has {count} rules, the most it may have; remove one first.",
+    "rule_added": "Added the rule `{rule}`: prompts, Remix and Edit instructions that match it are refused.",
+    "rule_exists": "The rule `{rule}` exists already.",
+    "rule_removed": "Removed the rule `{rule}`.",
+    "rule_unknown": "There is no rule `{rule}` on this server (see `/admin rules list`).",
+    "rules_none": "This server has no prompt rules. Add one with `/admin rules add`.",
+    "rules_title": "Prompt rules of this server",
+    "audit_not_channel": "Name the audit channel as a #mention (or its id), or `clear`.",
+    "audit_cannot_post": "I cannot post in <#{channel}>: give me View Channel and Send Messages there first.",
+    "nsfw_above_cap": "The bot's cap is {cap}; age-restricted channels may not go above it either.",
+    "audit_field": "Audit channel",
+    "audit_lost": "{channel} (I cannot post there since {since}; {count} line(s) waiting)",
+    "nsfw_field": "Safety tolerance in age-restricted channels",
+}
+
 ALL_WORDS = {"all", "any", "every", "clear", "reset", "*"}
 
 
@@ -101,7 +133,7 @@ def parse_models(text: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(names))
 
 
-def settings_embed(current: GuildSettings, bot: FluxBot) -> discord.Embed:
+def settings_embed(current: GuildSettings, bot: FluxBot, audit_value: str | None = None) -> discord.Embed:
     config = bot.services.settings
     planning = effective(current, config.default_model, config.max_safety_tolerance)
     embed = discord.Embed(title="Server settings for image commands", colour=COLOUR)
@@ -127,7 +159,61 @@ def settings_embed(current: GuildSettings, bot: FluxBot) -> discord.Embed:
     embed.add_field(
         name="Private results", value=PRIVATE_MODE_TEXT[current.private_mode or "allow"], inline=True
     )
+    nsfw = effective(current, config.default_model, config.max_safety_tolerance, nsfw=True)
+    embed.add_field(name=TEXT["nsfw_field"], value=str(nsfw["max_safety_tolerance"]), inline=True)
+    if audit_value is not None:
+        embed.add_field(name=TEXT["audit_field"], value=audit_value, inline=True)
     return embed
+
+
+async def audit_field(bot: FluxBot, current: GuildSettings) -> str | None:
+    """The audit channel as `/admin settings` shows it, with a word when the bot cannot post there."""
+    if current.audit_channel_id is None:
+        return None
+    channel = f"<#{current.audit_channel_id}>"
+    since = await bot.audit.lost_since(current.guild_id)
+    if since is None:
+        return channel
+    count = await bot.services.audit.count(current.guild_id)
+    when = discord.utils.format_dt(datetime.fromtimestamp(since, UTC), "R")
+    return TEXT["audit_lost"].format(channel=channel, since=when, count=count)
+
+
+def parse_audit_channel(text: str, guild: discord.Guild) -> int | None:
+    """`#channel` (or its id) → its id; `clear` → None. The bot must be able to post there."""
+    if text.strip().lower() in CLEAR_WORDS | {"none", "off"}:
+        return None
+    match = re.fullmatch(r"\s*(?:<#(\d+)>|(\d{15,21}))\s*", text)
+    if match is None:
+        raise InvalidInput(TEXT["audit_not_channel"])
+    channel_id = int(match.group(1) or match.group(2))
+    channel = guild.get_channel_or_thread(channel_id)
+    if channel is None or not isinstance(channel, discord.abc.Messageable):
+        raise InvalidInput(f"<#{channel_id}> is not a text channel of this server.")
+    permissions = channel.permissions_for(guild.me)
+    if not (permissions.view_channel and permissions.send_messages):
+        raise InvalidInput(TEXT["audit_cannot_post"].format(channel=channel_id))
+    return channel_id
+
+
+def settings_changes(before: GuildSettings, after: GuildSettings) -> str:
+    """The audit line's account of a settings change: each changed field and its new value."""
+    shown = {
+        "default_model": lambda v: f"`{v}`" if v else "bot default",
+        "allowed_models": lambda v: ", ".join(f"`{m}`" for m in v) if v is not None else "all",
+        "max_safety_tolerance": lambda v: str(v) if v is not None else "bot default",
+        "allowed_channels": lambda v: " ".join(f"<#{c}>" for c in v) if v is not None else "all",
+        "quota_period": lambda v: v or "bot default",
+        "private_mode": lambda v: v or "allow",
+        "audit_channel_id": lambda v: f"<#{v}>" if v else "none",
+        "nsfw_safety_tolerance": lambda v: str(v) if v is not None else "as elsewhere",
+    }
+    parts = [
+        f"{name.removesuffix('_id').replace('_', ' ')} → {show(getattr(after, name))}"
+        for name, show in shown.items()
+        if getattr(before, name) != getattr(after, name)
+    ]
+    return join_within(parts, 300, "; ")
 
 
 #: How `/admin settings` shows the server's rule for private results.
@@ -149,8 +235,83 @@ class Admin(commands.Cog):
         name="quota", description="Credit limits, grants, resets and usage", parent=admin
     )
 
+    rules = app_commands.Group(
+        name="rules", description="Words and phrases refused in prompts and instructions", parent=admin
+    )
+
     def __init__(self, bot: FluxBot) -> None:
         self.bot = bot
+
+    # -- /admin rules -----------------------------------------------------------------------------
+
+    @rules.command(name="add", description="Refuse prompts with a word, a phrase, or a pattern with *")
+    @app_commands.describe(rule="e.g. gore, red car, *bomb* (no regular expressions)")
+    async def rules_add(
+        self, interaction: discord.Interaction, rule: app_commands.Range[str, 1, 100]
+    ) -> None:
+        require_admin(interaction, "change the prompt rules")
+        assert interaction.guild_id is not None
+        try:
+            normal = normalise_rule(rule)
+        except ValueError as exc:
+            raise InvalidInput(TEXT["bad_rule"].format(rule=plain(rule, 100), problem=exc)) from None
+        await answer_later(interaction)
+        store = self.bot.services.rules
+        existing = await store.of(interaction.guild_id)
+        if normal in existing:
+            await interaction.followup.send(TEXT["rule_exists"].format(rule=normal), ephemeral=True)
+            return
+        if len(existing) >= store.MAX_RULES:
+            raise InvalidInput(TEXT["too_many_rules"].format(count=len(existing)))
+        if await store.add(interaction.guild_id, normal, actor_id=interaction.user.id):
+            await self.bot.audit.record(
+                interaction.guild_id,
+                admin_line(interaction.user.id, TEXT["audit_rule_added"].format(rule=normal)),
+            )
+        await interaction.followup.send(TEXT["rule_added"].format(rule=normal), ephemeral=True)
+
+    @rules.command(name="remove", description="Stop refusing a rule's words")
+    @app_commands.describe(rule="The rule, as /admin rules list shows it")
+    async def rules_remove(
+        self, interaction: discord.Interaction, rule: app_commands.Range[str, 1, 100]
+    ) -> None:
+        require_admin(interaction, "change the prompt rules")
+        assert interaction.guild_id is not None
+        try:
+            normal = normalise_rule(rule)
+        except ValueError:
+            normal = rule.strip()
+        await answer_later(interaction)
+        if not await self.bot.services.rules.remove(interaction.guild_id, normal):
+            await interaction.followup.send(
+                TEXT["rule_unknown"].format(rule=typed(normal, 100)), ephemeral=True
+            )
+            return
+        await self.bot.audit.record(
+            interaction.guild_id,
+            admin_line(interaction.user.id, TEXT["audit_rule_removed"].format(rule=normal)),
+        )
+        await interaction.followup.send(TEXT["rule_removed"].format(rule=normal), ephemeral=True)
+
+    @rules_remove.autocomplete("rule")
+    async def _rule_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        existing = await self.bot.services.rules.of(interaction.guild_id)
+        return [app_commands.Choice(name=r, value=r) for r in existing if current.lower() in r][:25]
+
+    @rules.command(name="list", description="The prompt rules of this server")
+    async def rules_list(self, interaction: discord.Interaction) -> None:
+        require_admin(interaction, "see the prompt rules")
+        assert interaction.guild_id is not None
+        await answer_later(interaction)
+        existing = await self.bot.services.rules.of(interaction.guild_id)
+        if not existing:
+            await interaction.followup.send(TEXT["rules_none"], ephemeral=True)
+            return
+        embed = discord.Embed(title=TEXT["rules_title"], colour=COLOUR)
+        embed.description = join_within([f"`{r}`" for r in existing], 4000, "\n")
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
     # -- /admin quota limit -----------------------------------------------------------------------
 
@@ -184,7 +345,8 @@ class Admin(commands.Cog):
         require_admin(interaction, "change quota limits")
         assert interaction.guild_id is not None
         guilds = self.bot.services.quota.guilds
-        lines = []
+        lines: list[str] = []
+        audit: list[str] = []
         if amount is None and period is None:
             raise InvalidInput("Give an `amount` (or `clear`), a `period`, or both.")
         clear = amount is not None and amount.strip().lower() in CLEAR_WORDS
@@ -198,11 +360,14 @@ class Admin(commands.Cog):
                 lines.append(
                     f"Removed the limit for {label}." if removed else f"{label} had no limit of its own."
                 )
+                if removed:
+                    audit.append(TEXT["audit_limit_cleared"].format(label=label))
             else:
                 await guilds.set_limit(
                     interaction.guild_id, kind, target_id, value, actor_id=interaction.user.id
                 )
                 lines.append(f"Limit for {label}: **{format_credits(value)}** credits per period.")
+                audit.append(TEXT["audit_limit"].format(label=label, amount=format_credits(value)))
         if period is not None:
             current = await guilds.settings(interaction.guild_id)
             await guilds.save_settings(replace(current, quota_period=period), actor_id=interaction.user.id)
@@ -211,6 +376,9 @@ class Admin(commands.Cog):
                 f"This server's quota period is now **{period}** (UTC); the next reset is "
                 f"{discord.utils.format_dt(resets, 'R')}. Usage counts afresh in the new period."
             )
+            audit.append(TEXT["audit_period"].format(period=period))
+        for action in audit:
+            await self.bot.audit.record(interaction.guild_id, admin_line(interaction.user.id, action))
         await interaction.followup.send("\n".join(lines), ephemeral=True)
 
     # -- /admin quota grant -----------------------------------------------------------------------
@@ -255,6 +423,14 @@ class Admin(commands.Cog):
             role_id=role.id if scope == "role" and role is not None else None,
             interaction_id=interaction.id,
         )
+        if fresh:
+            await self.bot.audit.record(
+                interaction.guild_id,
+                admin_line(
+                    interaction.user.id,
+                    TEXT["audit_grant"].format(amount=format_credits(value), label=label, key=key),
+                ),
+            )
         resets = period_reset(quota.now(), await quota.period_of(interaction.guild_id))
         granted = f"**{format_credits(value)}** credits to {label} for this period ({key})"
         await interaction.followup.send(
@@ -301,6 +477,9 @@ class Admin(commands.Cog):
                 ephemeral=True,
             )
             return
+        await self.bot.audit.record(
+            interaction.guild_id, admin_line(interaction.user.id, TEXT["audit_reset"].format(label=label))
+        )
         what = "" if scope == "guild" else f" ({count} had usage)"
         await interaction.followup.send(
             f"Reset this period's usage for {label}{what}. Jobs still running keep their holds.",
@@ -386,6 +565,8 @@ class Admin(commands.Cog):
         max_safety_tolerance="Cap on safety tolerance (may only lower the bot's)",
         allowed_channels="#channels where image commands work, or 'all'",
         private="Private results: allow (members choose), forbid, or force for everyone",
+        audit_channel="#channel where every job and admin action is logged, or 'clear'",
+        nsfw_safety_tolerance="Safety tolerance in age-restricted channels (up to the bot's cap)",
     )
     async def settings(
         self,
@@ -395,6 +576,8 @@ class Admin(commands.Cog):
         max_safety_tolerance: app_commands.Range[int, 0, 6] | None = None,
         allowed_channels: str | None = None,
         private: Literal["allow", "forbid", "force"] | None = None,
+        audit_channel: str | None = None,
+        nsfw_safety_tolerance: app_commands.Range[int, 0, 6] | None = None,
     ) -> None:
         require_admin(interaction, "change the server's settings")
         assert interaction.guild_id is not None
@@ -430,12 +613,24 @@ class Admin(commands.Cog):
             if private not in PRIVATE_MODES:
                 raise InvalidInput("`private` is one of allow, forbid, force.")
             updated = replace(updated, private_mode=None if private == "allow" else private)
+        if audit_channel is not None:
+            updated = replace(updated, audit_channel_id=parse_audit_channel(audit_channel, interaction.guild))
+        if nsfw_safety_tolerance is not None:
+            if nsfw_safety_tolerance > config.max_safety_tolerance:
+                raise InvalidInput(TEXT["nsfw_above_cap"].format(cap=config.max_safety_tolerance))
+            updated = replace(updated, nsfw_safety_tolerance=nsfw_safety_tolerance)
         changed = updated != current
         if changed:
             await guilds.save_settings(updated, actor_id=interaction.user.id)
+            line = admin_line(
+                interaction.user.id, TEXT["audit_settings"].format(changes=settings_changes(current, updated))
+            )
+            await self.bot.audit.record(interaction.guild_id, line)  # in the channel now set, if any
+            if updated.audit_channel_id is not None and updated.audit_channel_id != current.audit_channel_id:
+                await self.bot.audit.channel_set(interaction.guild_id)
         await interaction.followup.send(
             "Saved." if changed else "Current settings (give options to change them):",
-            embed=settings_embed(updated, self.bot),
+            embed=settings_embed(updated, self.bot, await audit_field(self.bot, updated)),
             ephemeral=True,
         )
 

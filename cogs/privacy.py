@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.audit import admin_line
 from bot.discord.permissions import require_admin
 from bot.errors import NotAllowed
 from bot.store.privacy import erase_member, export_member
@@ -66,6 +67,11 @@ class PrivacyAdmin(app_commands.Group):
         services = _bot(interaction).services
         done = await erase_member(
             services.db, services.jobs, interaction.guild_id, member.id, interaction.user.id
+        )
+        # The audit line names the admin, not the member whose data is gone.
+        await _bot(interaction).audit.record(
+            interaction.guild_id,
+            admin_line(interaction.user.id, f"erased a member's data in this server ({done.jobs} job(s))"),
         )
         await interaction.followup.send(
             f"Erased the data of {member.mention} in this server: the prompts and images of "

@@ -46,15 +46,20 @@ def command_tree_hash(tree: app_commands.CommandTree[Any], guild_id: int | None 
 
 
 async def sync_if_changed(
-    tree: app_commands.CommandTree[Any], state: BotState, guild_id: int | None = None
+    tree: app_commands.CommandTree[Any],
+    state: BotState,
+    guild_id: int | None = None,
+    *,
+    copy_global: bool = True,
 ) -> bool:
     """Sync the global commands (or a copy of them in one guild) when they differ from the last
-    sync there; whether it synced.
+    sync there; whether it synced. `copy_global=False`: only the guild's own commands (`/owner`
+    in OWNER_GUILD_IDS).
 
     A refused sync (e.g. the daily limit) is logged and retried at the next start.
     """
     guild = _guild(guild_id)
-    if guild is not None:
+    if guild is not None and copy_global:
         tree.copy_global_to(guild=guild)
     current = command_tree_hash(tree, guild_id)
     if await state.get(synced_hash_key(guild_id)) == current:
@@ -66,7 +71,7 @@ async def sync_if_changed(
         return False
     await state.put(synced_hash_key(guild_id), current)
     if guild_id:
-        log.info("the commands changed: registered %d in dev guild %s", len(synced), guild_id)
+        log.info("the commands changed: registered %d in guild %s", len(synced), guild_id)
     else:
         log.info("the commands changed: registered %d globally (may take up to an hour to show)", len(synced))
     return True

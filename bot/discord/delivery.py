@@ -108,8 +108,12 @@ class DiscordSink:
         progress_interval: float = PROGRESS_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         view_factory: Callable[[Job], discord.ui.View | None] | None = None,
+        audit: Callable[[Job, str | None, str | None], Awaitable[None]] | None = None,
     ) -> None:
         self.client = client
+        #: Told of each job's end, `audit(job, link, failure)` (failure None: delivered): the audit
+        #: channel (bot/discord/audit.py).
+        self.audit = audit
         self.jobs = jobs
         self.queue_position = queue_position
         self.budget = budget or EditBudget(clock=clock)
@@ -204,11 +208,13 @@ class DiscordSink:
         if message is None:
             try:
                 message = await self._post_fallback(job, member, image, view)
-            except Undeliverable:
+            except Undeliverable as exc:
                 self.forget_id(job.id)  # final: the manager does not hand this job over again
+                await self._tell_audit(job, None, f"undeliverable: {exc}")
                 raise
         await self._record_result(job, message)
         self.forget_id(job.id)
+        await self._tell_audit(job, message.jump_url, None)
         return message.id
 
     async def job_failed(self, job: Job) -> None:
@@ -231,6 +237,17 @@ class DiscordSink:
                 except (Undeliverable, discord.HTTPException):
                     log.info("job %s: could not tell the member it failed", job.id)
         self.forget_id(job.id)
+        state = job.state.value.replace("_", " ")
+        reason = f"{state}: {job.error_message}" if job.error_message else state
+        await self._tell_audit(job, message.jump_url if message is not None else None, reason)
+
+    async def _tell_audit(self, job: Job, link: str | None, failure: str | None) -> None:
+        if self.audit is None:
+            return
+        try:
+            await self.audit(job, link, failure)
+        except Exception:  # the member has their answer; the audit line is not worth failing it
+            log.exception("job %s: the audit line failed", job.id)
 
     # -- progress ---------------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 Below the cogs: `/imagine`, `/edit`, `/finetune` and the buttons (Reroll, Edit, Vary) all start
 their jobs here, so the quota hold, the reply's tracking and the job's Discord coordinates are
-the same for each.
+the same for each. So are the operators' gates, checked before anything is held: the owners'
+pause and blocks (`/owner`), and the server's prompt rules (`/admin rules`), which see the prompt,
+a Remix's new prompt and an Edit's instruction alike.
 """
 
 from __future__ import annotations
@@ -11,11 +13,23 @@ from typing import Any
 
 import discord
 
+from bot.discord.audit import LINES
 from bot.discord.context import BotContext
 from bot.discord.permissions import role_ids_of
+from bot.discord.render import plain
+from bot.errors import NotAllowed
 from bot.jobs.intake import NewJob, new_job_id
 from bot.jobs.model import Origin
 from bot.jobs.plan import JobPlan
+from bot.prompt_rules import first_match
+
+#: What a member reads when an operator's gate refuses the job (nothing is held or charged).
+REFUSALS = {
+    "paused": "The bot is paused by its owner, so it takes no new jobs for now{reason}. Nothing was charged.",
+    "blocked_member": "You are blocked from using this bot's image commands. Nothing was charged.",
+    "blocked_guild": "This server is blocked from using this bot's image commands. Nothing was charged.",
+    "rule": "Your prompt was refused: it matches this server's rule `{rule}`. Nothing was charged.",
+}
 
 
 def planning(bot: BotContext) -> dict[str, Any]:
@@ -44,6 +58,7 @@ async def start_job(
     `private`: the result is shown only to the member (the reply was deferred ephemerally).
     `note`: what was done to the member's input (Expand's scaled-down source), shown with the result.
     """
+    await operator_gates(bot, interaction, plan.prompt)
     services = bot.services
     job_id = new_job_id()
     # Where its answer goes, stored with the job.
@@ -66,3 +81,27 @@ async def start_job(
     except BaseException:
         bot.sink.forget_id(job_id)
         raise
+
+
+async def operator_gates(bot: BotContext, interaction: discord.Interaction, prompt: str) -> None:
+    """Refuse the job, privately, when the owners paused the bot or blocked the member or server,
+    or when the prompt breaks one of the server's rules (recorded in its audit channel)."""
+    services = bot.services
+    pause = await services.owner.paused()
+    if pause is not None:
+        reason = f": {plain(pause.reason, 300)}" if pause.reason else ""
+        raise NotAllowed(REFUSALS["paused"].format(reason=reason))
+    block = await services.owner.blocked(interaction.user.id, interaction.guild_id)
+    if block is not None:
+        raise NotAllowed(REFUSALS["blocked_member" if block.kind == "member" else "blocked_guild"])
+    rule = first_match(await services.rules.of(interaction.guild_id), [prompt])
+    if rule is not None:
+        await bot.audit.record(
+            interaction.guild_id,
+            LINES["rule_refused"].format(
+                member=interaction.user.mention,
+                rule=rule,
+                channel=f"<#{interaction.channel_id}>" if interaction.channel_id else "?",
+            ),
+        )
+        raise NotAllowed(REFUSALS["rule"].format(rule=rule))

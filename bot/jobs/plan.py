@@ -75,6 +75,7 @@ def plan_job(
     preferred: str,
     provider: str | None = None,
     max_safety_tolerance: int = 2,
+    default_safety_tolerance: int = 2,
     images: list[str] | None = None,
     kinds: tuple[str, ...] | None = None,
     defaults: dict[str, Any] | None = None,
@@ -123,7 +124,9 @@ def plan_job(
     tolerance = merged.get("safety_tolerance")
     if tolerance is not None and tolerance > max_safety_tolerance:
         raise InvalidInput(f"`safety_tolerance` can be at most {max_safety_tolerance} on this server.")
-    merged["safety_tolerance"] = min(tolerance if tolerance is not None else 2, max_safety_tolerance)
+    if tolerance is None:
+        tolerance = default_safety_tolerance  # 2, or an age-restricted channel's (bot/guild_policy.py)
+    merged["safety_tolerance"] = min(tolerance, max_safety_tolerance)
     try:
         options = ImageOptions(prompt=prompt, images=images or [], mask=mask, **merged)
     except ValueError as exc:
