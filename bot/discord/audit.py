@@ -192,7 +192,8 @@ class AuditDesk:
                 soonest = due if soonest is None else min(soonest, due)
                 continue
             posted = await self._post(guild_id)
-            self._next[guild_id] = now + (self.interval if posted else self.retry)
+            # Counted from when the post is done: the next message is `interval` after this one lands.
+            self._next[guild_id] = self.clock() + (self.interval if posted else self.retry)
             if not posted or await self.lines.count(guild_id):
                 due = self._next[guild_id]
                 soonest = due if soonest is None else min(soonest, due)
