@@ -19,6 +19,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "bot",
             "bot.errors",
+            "bot.i18n",
             "bot.credits",
             "bot.periods",
             "bot.settings",
