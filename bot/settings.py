@@ -23,6 +23,8 @@ from bot.errors import ConfigurationError
 
 ProviderName = Literal["ttapi", "bfl", "mock"]
 QuotaPeriod = Literal["day", "week", "month"]
+#: The languages of bot/i18n (`LANGUAGES`; tests/test_i18n.py keeps them in step).
+Language = Literal["en-US", "ru", "zh-CN", "es-ES", "de"]
 
 #: A credit limit: a non-negative amount, or None for "unlimited".
 Limit = Decimal | None
@@ -162,6 +164,9 @@ class Settings(BaseSettings):
     default_model: str = "flux-pro-1.1"
     #: Model ids hidden from members: no choice, no /models line, refused when asked for by name.
     disabled_models: Annotated[tuple[str, ...], NoDecode] = ()
+    #: What members read when neither their client nor the server's `/admin settings language:`
+    #: names a language the bot speaks (bot/i18n).
+    default_language: Language = "en-US"
 
     quota_period: QuotaPeriod = "day"
     quota_default_limit: Annotated[Limit, NoDecode] = Decimal(100)

@@ -30,13 +30,15 @@ class Delivery:
     result_message_id: int | None = None
     #: Shown only to its member (migration 0015): an ephemeral reply, then a DM; never the channel.
     private: bool = False
+    #: The language the job was asked in (bot/i18n): its progress, result, failure and DMs speak it.
+    locale: str | None = None
 
 
 def insert_delivery(delivery: Delivery) -> Unit[None]:
     """A sub-unit: store a new job's delivery, in the unit that inserts the job."""
     yield Execute(
         "INSERT INTO job_deliveries (job_id, interaction_app_id, interaction_token, interaction_created_at,"
-        " response_message_id, result_message_id, private) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " response_message_id, result_message_id, private, locale) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             delivery.job_id,
             delivery.app_id,
@@ -45,6 +47,7 @@ def insert_delivery(delivery: Delivery) -> Unit[None]:
             delivery.response_message_id,
             delivery.result_message_id,
             int(delivery.private),
+            delivery.locale,
         ),
     )
 
@@ -58,6 +61,7 @@ def _row_to_delivery(row: Any) -> Delivery:
         response_message_id=row["response_message_id"],
         result_message_id=row["result_message_id"],
         private=bool(row["private"]),
+        locale=row["locale"],
     )
 
 

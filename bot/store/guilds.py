@@ -32,6 +32,8 @@ class GuildSettings:
     audit_channel_id: int | None = None
     #: The safety tolerance of age-restricted channels (under MAX_SAFETY_TOLERANCE); None: as elsewhere.
     nsfw_safety_tolerance: int | None = None
+    #: The server's language (bot/i18n), for members whose client speaks none the bot does.
+    language: str | None = None
 
 
 #: The values of `GuildSettings.private_mode` (`/admin settings private:`).
@@ -100,8 +102,9 @@ class GuildStore:
         await self.db.execute(
             """INSERT INTO guild_settings (guild_id, default_model, allowed_models, max_safety_tolerance,
                                            allowed_channels, quota_period, private_mode,
-                                           audit_channel_id, nsfw_safety_tolerance, actor_id, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           audit_channel_id, nsfw_safety_tolerance, language, actor_id,
+                                           updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (guild_id) DO UPDATE SET
                    default_model = excluded.default_model, allowed_models = excluded.allowed_models,
                    max_safety_tolerance = excluded.max_safety_tolerance,
@@ -109,6 +112,7 @@ class GuildStore:
                    private_mode = excluded.private_mode,
                    audit_channel_id = excluded.audit_channel_id,
                    nsfw_safety_tolerance = excluded.nsfw_safety_tolerance,
+                   language = excluded.language,
                    actor_id = excluded.actor_id, updated_at = excluded.updated_at""",
             (
                 new.guild_id,
@@ -122,6 +126,7 @@ class GuildStore:
                 new.private_mode,
                 new.audit_channel_id,
                 new.nsfw_safety_tolerance,
+                new.language,
                 actor_id,
                 time.time(),
             ),
@@ -206,4 +211,5 @@ def _settings(guild_id: int, row: Any) -> GuildSettings:
         private_mode=row["private_mode"],
         audit_channel_id=int(row["audit_channel_id"]) if row["audit_channel_id"] is not None else None,
         nsfw_safety_tolerance=row["nsfw_safety_tolerance"],
+        language=row["language"],
     )
