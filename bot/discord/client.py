@@ -16,6 +16,7 @@ from bot.discord.command_sync import sync_if_changed
 from bot.discord.delivery import DiscordSink
 from bot.discord.replies import FluxTree
 from bot.discord.shutdown import InteractionGate
+from bot.discord.translator import CatalogueTranslator, make_translatable
 from bot.jobs.model import Origin
 from bot.store.bot_state import BotState
 
@@ -79,6 +80,7 @@ class FluxBot(commands.Bot):
             queue_position=services.manager.queue_position,
             view_factory=result_view,
             audit=self.audit.job_ended,
+            default_language=services.settings.default_language,
         )
         self.sync_mode: SyncMode = sync
         #: Closed by a stop signal: from then on each interaction is answered "restarting".
@@ -98,6 +100,9 @@ class FluxBot(commands.Bot):
         self.add_listener(form_submitted, "on_interaction")
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        # Command names and descriptions in each member's language (bot/i18n), synced with them.
+        make_translatable(self.tree)
+        await self.tree.set_translator(CatalogueTranslator())
         self.services.manager.register_sink(Origin.DISCORD, self.sink)
         self.services.balance.on_low(self.audit.low_balance)
         await self._sync()

@@ -33,14 +33,17 @@ def _guild(guild_id: int | None) -> discord.Object | None:
     return discord.Object(id=guild_id) if guild_id else None
 
 
-def command_tree_hash(tree: app_commands.CommandTree[Any], guild_id: int | None = None) -> str:
+async def command_tree_hash(tree: app_commands.CommandTree[Any], guild_id: int | None = None) -> str:
     """SHA-256 of the global (or one guild's) commands' payload, sorted, as `tree.sync()` would
-    send it, and of the application they belong to: a DISCORD_TOKEN of another application needs
-    its own sync."""
-    payload = sorted(
-        (command.to_dict(tree) for command in tree._get_all_commands(guild=_guild(guild_id))),
-        key=lambda command: (command.get("type", 1), command["name"]),
-    )
+    send it (with the translator's names and descriptions in every language), and of the
+    application they belong to: a DISCORD_TOKEN of another application needs its own sync."""
+    commands = tree._get_all_commands(guild=_guild(guild_id))
+    translator = tree.translator
+    if translator is not None:
+        payloads = [await command.get_translated_payload(tree, translator) for command in commands]
+    else:
+        payloads = [command.to_dict(tree) for command in commands]
+    payload = sorted(payloads, key=lambda command: (command.get("type", 1), command["name"]))
     owner = {"application_id": tree.client.application_id, "commands": payload}
     return hashlib.sha256(json.dumps(owner, sort_keys=True).encode()).hexdigest()
 
@@ -61,7 +64,7 @@ async def sync_if_changed(
     guild = _guild(guild_id)
     if guild is not None and copy_global:
         tree.copy_global_to(guild=guild)
-    current = command_tree_hash(tree, guild_id)
+    current = await command_tree_hash(tree, guild_id)
     if await state.get(synced_hash_key(guild_id)) == current:
         return False
     try:
@@ -81,7 +84,7 @@ async def remember_synced(
     tree: app_commands.CommandTree[Any], state: BotState, guild_id: int | None = None
 ) -> None:
     """After `sync-commands [--guild ID]` registered them: no need to sync there again at the next start."""
-    await state.put(synced_hash_key(guild_id), command_tree_hash(tree, guild_id))
+    await state.put(synced_hash_key(guild_id), await command_tree_hash(tree, guild_id))
 
 
 async def clear_commands(tree: app_commands.CommandTree[Any], state: BotState, guild_id: int | None) -> str:

@@ -1,0 +1,165 @@
+# fluxbot commands: English, the source language. Keys: bot/discord/translator.py.
+# Names: lowercase, no spaces, at most 32 characters; descriptions at most 100.
+
+
+cmd-imagine = imagine
+    .description = Make an image from a prompt with a FLUX model
+opt-imagine-prompt = prompt
+    .description = What to draw. Flags like --ar 16:9 --seed 42 --steps 30 work too
+opt-imagine-model = model
+    .description = Which FLUX model (default: the server's)
+opt-imagine-aspect_ratio = aspect_ratio
+    .description = Shape as W:H, from 21:9 to 9:21 (e.g. 16:9)
+opt-imagine-width = width
+    .description = Width in pixels, 256-1440, a multiple of 32 (width/height models)
+opt-imagine-height = height
+    .description = Height in pixels, 256-1440, a multiple of 32 (width/height models)
+opt-imagine-seed = seed
+    .description = Same seed + same settings = same image
+opt-imagine-steps = steps
+    .description = Generation steps, 1-50 (flux-pro, flux-dev)
+opt-imagine-guidance = guidance
+    .description = Prompt adherence vs realism, 1.5-5 (flux-pro, flux-dev)
+opt-imagine-raw = raw
+    .description = Less processed, more natural look (flux-pro-1.1-ultra)
+opt-imagine-image = image
+    .description = An image to remix (image prompt)
+opt-imagine-image_strength = image_strength
+    .description = How much the image counts, 0-1 (flux-pro-1.1-ultra)
+opt-imagine-upsample = upsample
+    .description = Let the provider enrich the prompt
+opt-imagine-format = format
+    .description = Output format
+
+cmd-edit = edit
+    .description = Edit an image, or combine up to four, with FLUX Kontext
+opt-edit-prompt = prompt
+    .description = What to change or make, e.g. 'make it night' or 'put the cat from image 2 on the sofa'
+opt-edit-image = image
+    .description = The image to edit
+opt-edit-image2 = image2
+    .description = A second reference image (optional)
+opt-edit-image3 = image3
+    .description = A third reference image (optional)
+opt-edit-image4 = image4
+    .description = A fourth reference image (optional)
+opt-edit-model = model
+    .description = flux-kontext-pro (default) or flux-kontext-max
+opt-edit-aspect_ratio = aspect_ratio
+    .description = Shape as W:H, from 21:9 to 9:21 (default: the image's)
+opt-edit-seed = seed
+    .description = Same seed + same settings = same image
+
+cmd-finetune = finetune
+    .description = Make an image with a finetuned FLUX model (BFL)
+opt-finetune-prompt = prompt
+    .description = What to draw (use your finetune's trigger word)
+opt-finetune-finetune_id = finetune_id
+    .description = The id of the finetune, as BFL gave it
+opt-finetune-strength = strength
+    .description = How strongly the finetune applies, 0-2 (default 1.1)
+opt-finetune-width = width
+    .description = Width in pixels, 256-1440, a multiple of 32
+opt-finetune-height = height
+    .description = Height in pixels, 256-1440, a multiple of 32
+opt-finetune-seed = seed
+    .description = Same seed + same settings = same image
+opt-finetune-steps = steps
+    .description = Generation steps, 1-50
+opt-finetune-guidance = guidance
+    .description = Prompt adherence vs realism, 1.5-5
+
+cmd-quota = quota
+    .description = Your image credits this period
+opt-quota-member = member
+    .description = Whose quota to show (Manage Server needed for others)
+
+cmd-history = history
+    .description = Your recent images: state, cost and links
+opt-history-member = member
+    .description = Whose history to show (Manage Server needed for others)
+
+cmd-admin = admin
+    .description = Server admin: quota and image settings
+cmd-admin-quota = quota
+    .description = Credit limits, grants, resets and usage
+cmd-admin-quota-limit = limit
+    .description = Set a credit limit per period for a member, a role or the server
+opt-admin-quota-limit-scope = scope
+    .description = Whose limit
+opt-admin-quota-limit-amount = amount
+    .description = Credits per period, 'unlimited', or 'clear' to remove this limit
+opt-admin-quota-limit-member = member
+    .description = The member (scope member)
+opt-admin-quota-limit-role = role
+    .description = The role (scope role)
+opt-admin-quota-limit-period = period
+    .description = Change the server's quota period (day, week or month, UTC)
+cmd-admin-quota-grant = grant
+    .description = One-off extra credits for this period
+opt-admin-quota-grant-scope = scope
+    .description = Who gets the credits
+opt-admin-quota-grant-amount = amount
+    .description = Credits to add for the current period
+opt-admin-quota-grant-member = member
+    .description = The member (scope member)
+opt-admin-quota-grant-role = role
+    .description = Every member with this role (scope role)
+cmd-admin-quota-reset = reset
+    .description = Bring usage of this period back to zero
+opt-admin-quota-reset-scope = scope
+    .description = Whose usage
+opt-admin-quota-reset-member = member
+    .description = The member (scope member)
+opt-admin-quota-reset-role = role
+    .description = Members with this role (scope role)
+cmd-admin-quota-usage = usage
+    .description = Credits used in this server, top members, with a chart
+opt-admin-quota-usage-scope = scope
+    .description = Whose usage (default: the whole server)
+opt-admin-quota-usage-member = member
+    .description = The member (scope member)
+opt-admin-quota-usage-role = role
+    .description = Only members with this role (scope role)
+opt-admin-quota-usage-period = period
+    .description = This period or the one before
+cmd-admin-settings = settings
+    .description = Default model, allowed models and channels, safety cap, language
+opt-admin-settings-default_model = default_model
+    .description = Model used when a member picks none ('clear' for the bot's default)
+opt-admin-settings-allowed_models = allowed_models
+    .description = Model ids separated by commas, or 'all'
+opt-admin-settings-max_safety_tolerance = max_safety_tolerance
+    .description = Cap on safety tolerance (may only lower the bot's)
+opt-admin-settings-allowed_channels = allowed_channels
+    .description = #channels where image commands work, or 'all'
+opt-admin-settings-language = language
+    .description = Language for members whose Discord client speaks none the bot does
+cmd-admin-privacy = privacy
+    .description = Members' data kept by the bot in this server
+cmd-admin-privacy-erase = erase
+    .description = Delete a member's prompts, images and inputs here; the ledger is pseudonymised
+opt-admin-privacy-erase-member = member
+    .description = The member whose data in this server is erased
+
+cmd-privacy = privacy
+    .description = Your data kept by this bot in this server
+
+cmd-privacy-export = export
+    .description = Your jobs, prompts and charges in this server, as a JSON file
+
+cmd-jobs = jobs
+    .description = Your queued and running jobs, with Cancel buttons
+
+## Choices (by value; model ids and language names are not translated)
+
+choice-member = member
+choice-role = role
+choice-default = server default (each member)
+choice-guild = server budget (all members together)
+choice-day = day
+choice-week = week
+choice-month = month
+choice-current = current
+choice-previous = previous
+choice-clear = default (DEFAULT_LANGUAGE)
