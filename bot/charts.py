@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.credits import format_credits
+from bot.i18n import credits, t
 
 WIDTH = 800
 ROW = 44
@@ -37,8 +37,8 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int) -> str:
     return text + "…"
 
 
-def usage_chart(title: str, rows: Sequence[tuple[str, Decimal, Decimal]]) -> bytes:
-    """PNG bytes: one bar per (name, used, held), used in blurple and held in amber."""
+def usage_chart(title: str, rows: Sequence[tuple[str, Decimal, Decimal]], language: str) -> bytes:
+    """PNG bytes: one bar per (name, used, held), used in blurple and held in amber; labels in `language`."""
     height = TOP + ROW * max(1, len(rows)) + 36
     image = Image.new("RGB", (WIDTH, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
@@ -47,7 +47,7 @@ def usage_chart(title: str, rows: Sequence[tuple[str, Decimal, Decimal]]) -> byt
     biggest = max((used + held for _, used, held in rows), default=Decimal(0))
     span = WIDTH - LEFT - RIGHT
     if not rows:
-        draw.text((20, TOP + 10), "No usage in this period.", fill=MUTED, font=font)
+        draw.text((20, TOP + 10), t(language, "chart-empty"), fill=MUTED, font=font)
     for index, (name, used, held) in enumerate(rows):
         y = TOP + index * ROW
         draw.text((20, y + 10), _fit(draw, name, font, LEFT - 30), fill=TEXT, font=font)
@@ -57,13 +57,15 @@ def usage_chart(title: str, rows: Sequence[tuple[str, Decimal, Decimal]]) -> byt
             draw.rectangle((LEFT, y + 8, LEFT + used_px, y + ROW - 12), fill=USED)
         if held_px:
             draw.rectangle((LEFT + used_px, y + 8, LEFT + used_px + held_px, y + ROW - 12), fill=HELD)
-        label = format_credits(used) + (f" (+{format_credits(held)})" if held else "")
+        label = credits(language, used) + (f" (+{credits(language, held)})" if held else "")
         draw.text((LEFT + used_px + held_px + 8, y + 12), label, fill=TEXT, font=small)
     legend_y = height - 28
     draw.rectangle((20, legend_y + 3, 32, legend_y + 15), fill=USED)
-    draw.text((38, legend_y), "used", fill=MUTED, font=small)
-    draw.rectangle((90, legend_y + 3, 102, legend_y + 15), fill=HELD)
-    draw.text((108, legend_y), "held by running jobs (credits)", fill=MUTED, font=small)
+    used_label = t(language, "chart-used")
+    draw.text((38, legend_y), used_label, fill=MUTED, font=small)
+    held_x = 38 + int(draw.textlength(used_label, font=small)) + 16
+    draw.rectangle((held_x, legend_y + 3, held_x + 12, legend_y + 15), fill=HELD)
+    draw.text((held_x + 18, legend_y), t(language, "chart-held"), fill=MUTED, font=small)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from bot.discord.permissions import role_ids_of
 from bot.discord.render import join_within
 from bot.errors import InvalidInput, NotAllowed
+from bot.i18n import text
 from bot.jobs.plan import choose_provider
 from bot.providers.catalog import MODELS
 from bot.store.guilds import GuildSettings
@@ -85,10 +86,10 @@ async def check(
         assert guild.allowed_channels is not None
         # Content holds 2,000 characters: a long list ends in "… and N more" (issue 17, finding 11).
         places = join_within([f"<#{c}>" for c in guild.allowed_channels], 1500, ", ")
-        raise NotAllowed(f"Image commands can't be used in this channel on this server. Please use {places}.")
+        raise NotAllowed(text("policy-channel", channels=places))
     if model and guild.allowed_models is not None and model not in guild.allowed_models:
-        allowed = ", ".join(f"`{m}`" for m in guild.allowed_models) or "none"
-        raise NotAllowed(f"`{model}` is not allowed on this server. Allowed models: {allowed}.")
+        allowed = ", ".join(f"`{m}`" for m in guild.allowed_models) or text("policy-none")
+        raise NotAllowed(text("policy-model", model=model, allowed=allowed))
     planning = effective(
         guild, config.default_model, config.max_safety_tolerance, nsfw=age_restricted(channel)
     )

@@ -22,11 +22,14 @@ from discord.ext import commands
 from bot.charts import usage_chart
 from bot.credits import format_credits, parse_credit_amount
 from bot.discord.audit import admin_line
+from bot.discord.language import locale_of
 from bot.discord.members import members_by_id, name_of, with_role
 from bot.discord.permissions import require_admin
 from bot.discord.render import COLOUR, FIELD_VALUE_MAX, join_within, plain, usage_fields
 from bot.errors import InvalidInput, typed
 from bot.guild_policy import effective
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Text, credits, number, t
+from bot.i18n import text as i18n_text
 from bot.periods import period_key, period_reset, previous_period_key
 from bot.prompt_rules import normalise_rule
 from bot.providers.catalog import MODELS
@@ -67,28 +70,29 @@ TEXT = {
 ALL_WORDS = {"all", "any", "every", "clear", "reset", "*"}
 
 
-def parse_amount(text: str, *, allow_unlimited: bool) -> Limit:
+def parse_amount(amount: str, *, allow_unlimited: bool) -> Limit:
     """An admin's amount, through the same parser as `QUOTA_*` (bot/credits.py)."""
     try:
-        return parse_credit_amount(text, unlimited=allow_unlimited)
-    except ValueError as exc:
-        raise InvalidInput(f"The amount “{plain(text.strip(), 40)}” {exc}.") from None
+        return parse_credit_amount(amount, unlimited=allow_unlimited)
+    except ValueError:
+        key = "admin-amount-invalid-or-unlimited" if allow_unlimited else "admin-amount-invalid"
+        raise InvalidInput(i18n_text(key, amount=plain(amount.strip(), 40))) from None
 
 
 def _target(
     scope: str, member: discord.Member | None, role: discord.Role | None
-) -> tuple[LimitScope, int, str]:
+) -> tuple[LimitScope, int, str | Text]:
     if scope == "member":
         if member is None:
-            raise InvalidInput("Pick the `member` for scope member.")
+            raise InvalidInput(i18n_text("admin-pick-member"))
         return "member", member.id, member.mention
     if scope == "role":
         if role is None:
-            raise InvalidInput("Pick the `role` for scope role.")
+            raise InvalidInput(i18n_text("admin-pick-role"))
         return "role", role.id, role.mention
     if scope == "default":
-        return "default", 0, "every member (server default)"
-    return "guild", 0, "the server budget"
+        return "default", 0, i18n_text("admin-target-default")
+    return "guild", 0, i18n_text("admin-target-guild")
 
 
 async def answer_later(interaction: discord.Interaction) -> None:
@@ -111,53 +115,75 @@ def parse_channels(text: str, guild: discord.Guild) -> tuple[int, ...] | None:
         return None
     ids = [int(match.group(1) or match.group(2)) for match in re.finditer(r"<#(\d+)>|\b(\d{15,21})\b", text)]
     if not ids:
-        raise InvalidInput(
-            "Name the channels as #mentions (or ids), separated by spaces or commas; `all` clears."
-        )
+        raise InvalidInput(i18n_text("admin-channels-how"))
     for channel_id in ids:
         if guild.get_channel_or_thread(channel_id) is None:
-            raise InvalidInput(f"<#{channel_id}> is not a channel of this server.")
+            raise InvalidInput(i18n_text("admin-channel-unknown", channel=f"<#{channel_id}>"))
     return tuple(dict.fromkeys(ids))
 
 
-def parse_models(text: str) -> tuple[str, ...] | None:
-    if text.strip().lower() in ALL_WORDS:
+def parse_models(typed_models: str) -> tuple[str, ...] | None:
+    if typed_models.strip().lower() in ALL_WORDS:
         return None
-    names = [n.strip().lower() for n in re.split(r"[\s,]+", text) if n.strip()]
+    names = [n.strip().lower() for n in re.split(r"[\s,]+", typed_models) if n.strip()]
     unknown = [n for n in names if n not in MODELS]
     if unknown or not names:
         listed = join_within([f"`{typed(n, 40)}`" for n in unknown], 500, ", ")  # one message's room
         raise InvalidInput(
-            f"Unknown model {listed or '(none given)'}. Known: {', '.join(f'`{m}`' for m in MODELS)}."
+            i18n_text(
+                "admin-models-unknown" if listed else "admin-models-none",
+                models=listed,
+                known=", ".join(f"`{m}`" for m in MODELS),
+            )
         )
     return tuple(dict.fromkeys(names))
 
 
-def settings_embed(current: GuildSettings, bot: FluxBot, audit_value: str | None = None) -> discord.Embed:
+def settings_embed(
+    current: GuildSettings, bot: FluxBot, language: str, audit_value: str | None = None
+) -> discord.Embed:
     config = bot.services.settings
     planning = effective(current, config.default_model, config.max_safety_tolerance)
-    embed = discord.Embed(title="Server settings for image commands", colour=COLOUR)
-    embed.add_field(name="Default model", value=f"`{planning['default_model']}`", inline=True)
+    everything = t(language, "settings-all")
+    embed = discord.Embed(title=t(language, "settings-title"), colour=COLOUR)
     embed.add_field(
-        name="Allowed models",
+        name=t(language, "settings-default-model"), value=f"`{planning['default_model']}`", inline=True
+    )
+    embed.add_field(
+        name=t(language, "settings-allowed-models"),
         value=join_within([f"`{m}`" for m in current.allowed_models], FIELD_VALUE_MAX, ", ")
         if current.allowed_models is not None
-        else "all",
+        else everything,
         inline=True,
     )
-    embed.add_field(name="Max safety tolerance", value=str(planning["max_safety_tolerance"]), inline=True)
     embed.add_field(
-        name="Allowed channels",
+        name=t(language, "settings-max-safety"), value=str(planning["max_safety_tolerance"]), inline=True
+    )
+    embed.add_field(
+        name=t(language, "settings-allowed-channels"),
         value=join_within([f"<#{c}>" for c in current.allowed_channels], FIELD_VALUE_MAX, " ")
         if current.allowed_channels is not None
-        else "all",
+        else everything,
         inline=True,
     )
     embed.add_field(
-        name="Quota period", value=current.quota_period or f"{config.quota_period} (bot default)", inline=True
+        name=t(language, "settings-quota-period"),
+        value=t(language, f"period-{current.quota_period}")
+        if current.quota_period
+        else t(language, "settings-bot-default", value=t(language, f"period-{config.quota_period}")),
+        inline=True,
     )
     embed.add_field(
-        name="Private results", value=PRIVATE_MODE_TEXT[current.private_mode or "allow"], inline=True
+        name=t(language, "settings-language"),
+        value=LANGUAGE_NAMES[current.language]
+        if current.language in LANGUAGE_NAMES
+        else t(language, "settings-bot-default", value=LANGUAGE_NAMES[config.default_language]),
+        inline=True,
+    )
+    embed.add_field(
+        name=t(language, "settings-private"),
+        value=t(language, f"settings-private-{current.private_mode or 'allow'}"),
+        inline=True,
     )
     nsfw = effective(current, config.default_model, config.max_safety_tolerance, nsfw=True)
     embed.add_field(name=TEXT["nsfw_field"], value=str(nsfw["max_safety_tolerance"]), inline=True)
@@ -348,33 +374,37 @@ class Admin(commands.Cog):
         lines: list[str] = []
         audit: list[str] = []
         if amount is None and period is None:
-            raise InvalidInput("Give an `amount` (or `clear`), a `period`, or both.")
+            raise InvalidInput(i18n_text("admin-limit-nothing"))
         clear = amount is not None and amount.strip().lower() in CLEAR_WORDS
         value = parse_amount(amount, allow_unlimited=True) if amount is not None and not clear else None
         target = _target(scope, member, role) if amount is not None else None
         await answer_later(interaction)
+        language = await locale_of(interaction)
         if target is not None:
             kind, target_id, label = target
             if clear:
                 removed = await guilds.clear_limit(interaction.guild_id, kind, target_id)
-                lines.append(
-                    f"Removed the limit for {label}." if removed else f"{label} had no limit of its own."
-                )
+                key = "admin-limit-removed" if removed else "admin-limit-none"
+                lines.append(t(language, key, target=label))
                 if removed:
                     audit.append(TEXT["audit_limit_cleared"].format(label=label))
             else:
                 await guilds.set_limit(
                     interaction.guild_id, kind, target_id, value, actor_id=interaction.user.id
                 )
-                lines.append(f"Limit for {label}: **{format_credits(value)}** credits per period.")
+                lines.append(t(language, "admin-limit-set", target=label, amount=credits(language, value)))
                 audit.append(TEXT["audit_limit"].format(label=label, amount=format_credits(value)))
         if period is not None:
             current = await guilds.settings(interaction.guild_id)
             await guilds.save_settings(replace(current, quota_period=period), actor_id=interaction.user.id)
             resets = period_reset(self.bot.services.quota.now(), period)
             lines.append(
-                f"This server's quota period is now **{period}** (UTC); the next reset is "
-                f"{discord.utils.format_dt(resets, 'R')}. Usage counts afresh in the new period."
+                t(
+                    language,
+                    "admin-period-set",
+                    period=i18n_text(f"period-{period}"),
+                    when=discord.utils.format_dt(resets, "R"),
+                )
             )
             audit.append(TEXT["audit_period"].format(period=period))
         for action in audit:
@@ -403,7 +433,7 @@ class Admin(commands.Cog):
         value = parse_amount(amount, allow_unlimited=False)
         assert value is not None
         if value <= 0:
-            raise InvalidInput("Grant a positive number of credits.")
+            raise InvalidInput(i18n_text("admin-grant-positive"))
         _, _, label = _target(scope, member, role)
         if scope == "member":
             assert member is not None
@@ -412,8 +442,9 @@ class Admin(commands.Cog):
             user_ids = None
             if scope == "role":
                 assert role is not None
-                label = f"everyone with {role.mention}"
+                label = i18n_text("admin-target-everyone-with", role=role.mention)
         await answer_later(interaction)
+        language = await locale_of(interaction)
         quota = self.bot.services.quota
         key, fresh = await quota.grant(
             interaction.guild_id,
@@ -432,11 +463,11 @@ class Admin(commands.Cog):
                 ),
             )
         resets = period_reset(quota.now(), await quota.period_of(interaction.guild_id))
-        granted = f"**{format_credits(value)}** credits to {label} for this period ({key})"
+        granted = {"amount": credits(language, value), "target": label, "period": key}
         await interaction.followup.send(
-            f"Granted {granted}, until the reset {discord.utils.format_dt(resets, 'R')}."
+            t(language, "admin-granted", when=discord.utils.format_dt(resets, "R"), **granted)
             if fresh
-            else f"This command already granted {granted}; it arrived twice and was not granted again.",
+            else t(language, "admin-granted-twice", **granted),
             ephemeral=True,
         )
 
@@ -457,34 +488,28 @@ class Admin(commands.Cog):
         assert interaction.guild_id is not None
         _, _, label = _target(scope, member, role)
         await answer_later(interaction)
+        language = await locale_of(interaction)
         if scope == "member":
             assert member is not None
             user_ids: list[int] | None = [member.id]
         elif scope == "role":
             assert role is not None
             user_ids = await _members_with_role(self.bot, interaction.guild, role)
-            label = f"members with {role.mention}"
+            label = i18n_text("admin-target-members-with", role=role.mention)
         else:
             user_ids = None
-            label = "the server budget and every member"
+            label = i18n_text("admin-target-everything")
         count = await self.bot.services.quota.reset(
             interaction.guild_id, user_ids, actor_id=interaction.user.id, interaction_id=interaction.id
         )
         if count is None:
-            await interaction.followup.send(
-                f"This command already reset this period's usage for {label}; it arrived twice and "
-                "nothing more was reset.",
-                ephemeral=True,
-            )
+            await interaction.followup.send(t(language, "admin-reset-twice", target=label), ephemeral=True)
             return
         await self.bot.audit.record(
             interaction.guild_id, admin_line(interaction.user.id, TEXT["audit_reset"].format(label=label))
         )
-        what = "" if scope == "guild" else f" ({count} had usage)"
-        await interaction.followup.send(
-            f"Reset this period's usage for {label}{what}. Jobs still running keep their holds.",
-            ephemeral=True,
-        )
+        key = "admin-reset-guild" if scope == "guild" else "admin-reset-done"
+        await interaction.followup.send(t(language, key, target=label, count=count), ephemeral=True)
 
     # -- /admin quota usage -----------------------------------------------------------------------
 
@@ -508,6 +533,7 @@ class Admin(commands.Cog):
         assert interaction.guild is not None
         _target(scope, member, role)
         await answer_later(interaction)
+        language = await locale_of(interaction)
         services = self.bot.services
         quota = services.quota
         period_name = await quota.period_of(interaction.guild_id)
@@ -515,42 +541,57 @@ class Admin(commands.Cog):
         key = period_key(now, period_name) if period == "current" else previous_period_key(now, period_name)
         guild_id = interaction.guild_id
         # The chart is drawn, not rendered by Discord: it gets the names as typed; the title escaped.
-        heading = f"Image credits in {interaction.guild.name} · {key}"
+        heading = t(language, "usage-heading-guild", server=interaction.guild.name, period=key)
         embed = discord.Embed(colour=COLOUR)
         if scope == "member":
             assert member is not None
             usage = await services.ledger.member_usage(guild_id, member.id, key)
             limits = await quota.limits(guild_id, member.id, tuple(r.id for r in member.roles))
-            heading = f"Image credits of {member.display_name} · {key}"
-            usage_fields(embed, usage, limits.member)
-            embed.add_field(name="Limit set by", value=limits.source, inline=True)
+            heading = t(language, "usage-heading-of", name=member.display_name, period=key)
+            usage_fields(embed, usage, limits.member, language)
+            source = limits.source.replace(" ", "-")
+            embed.add_field(
+                name=t(language, "quota-limit-set-by"),
+                value=t(language, f"quota-source-{source}"),
+                inline=True,
+            )
             rows = [(member.display_name, usage.used, usage.held)]
         else:
             guild_usage = await services.ledger.guild_usage(guild_id, key)
             budget = (await quota.limits(guild_id, 0)).guild
-            usage_fields(embed, guild_usage, budget, budget_label=True)
+            usage_fields(embed, guild_usage, budget, language, budget_label=True)
             top = await services.ledger.top_members(guild_id, key, limit=100 if scope == "role" else 10)
             members = await members_by_id(interaction.guild, [uid for uid, _ in top])
             if scope == "role":
                 assert role is not None
                 top = [(uid, u) for uid, u in top if uid in members and role in members[uid].roles][:10]
-                heading = f"Image credits of {role.name} · {key}"
+                heading = t(language, "usage-heading-of", name=role.name, period=key)
             count = await services.ledger.member_count(guild_id, key)
-            embed.add_field(name="Members with usage", value=str(count), inline=True)
+            embed.add_field(name=t(language, "usage-members"), value=number(language, count), inline=True)
             names = [name_of(members, uid) for uid, _ in top]
             if top:
                 lines = [
-                    f"{i}. {plain(name, 100)} — {format_credits(u.used)} used"
-                    + (f", {format_credits(u.held)} held" if u.held else "")
+                    t(
+                        language,
+                        "usage-top-line-held" if u.held else "usage-top-line",
+                        rank=i,
+                        name=plain(name, 100),
+                        used=u.used,
+                        held=u.held,
+                    )
                     for i, (name, (_, u)) in enumerate(zip(names, top, strict=True), start=1)
                 ]
-                embed.add_field(name="Top members", value=join_within(lines, FIELD_VALUE_MAX), inline=False)
+                embed.add_field(
+                    name=t(language, "usage-top"), value=join_within(lines, FIELD_VALUE_MAX), inline=False
+                )
             rows = [(name, u.used, u.held) for name, (_, u) in zip(names, top, strict=True)]
         if period == "current":
             resets = period_reset(now, period_name)
-            embed.add_field(name="Resets", value=discord.utils.format_dt(resets, "R"), inline=True)
+            embed.add_field(
+                name=t(language, "quota-resets"), value=discord.utils.format_dt(resets, "R"), inline=True
+            )
         embed.title = plain(heading, 256)
-        chart = usage_chart(heading, rows)
+        chart = usage_chart(heading, rows, language)
         embed.set_image(url="attachment://usage.png")
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(chart), filename="usage.png"), ephemeral=True
@@ -558,7 +599,9 @@ class Admin(commands.Cog):
 
     # -- /admin settings --------------------------------------------------------------------------
 
-    @admin.command(name="settings", description="Default model, allowed models and channels, safety cap")
+    @admin.command(
+        name="settings", description="Default model, allowed models and channels, safety cap, language"
+    )
     @app_commands.describe(
         default_model="Model used when a member picks none ('clear' for the bot's default)",
         allowed_models="Model ids separated by commas, or 'all'",
@@ -567,6 +610,13 @@ class Admin(commands.Cog):
         private="Private results: allow (members choose), forbid, or force for everyone",
         audit_channel="#channel where every job and admin action is logged, or 'clear'",
         nsfw_safety_tolerance="Safety tolerance in age-restricted channels (up to the bot's cap)",
+        language="Language for members whose Discord client speaks none the bot does",
+    )
+    @app_commands.choices(
+        language=[
+            *(app_commands.Choice(name=LANGUAGE_NAMES[code], value=code) for code in LANGUAGES),
+            app_commands.Choice(name="default (DEFAULT_LANGUAGE)", value="clear"),
+        ]
     )
     async def settings(
         self,
@@ -578,6 +628,7 @@ class Admin(commands.Cog):
         private: Literal["allow", "forbid", "force"] | None = None,
         audit_channel: str | None = None,
         nsfw_safety_tolerance: app_commands.Range[int, 0, 6] | None = None,
+        language: str | None = None,
     ) -> None:
         require_admin(interaction, "change the server's settings")
         assert interaction.guild_id is not None
@@ -585,6 +636,7 @@ class Admin(commands.Cog):
         guilds = self.bot.services.quota.guilds
         config = self.bot.services.settings
         await answer_later(interaction)
+        reader = await locale_of(interaction)
         updated = current = await guilds.settings(interaction.guild_id)
         if allowed_models is not None:
             updated = replace(updated, allowed_models=parse_models(allowed_models))
@@ -594,24 +646,22 @@ class Admin(commands.Cog):
             else:
                 models = parse_models(default_model) or ()
                 if len(models) != 1:
-                    raise InvalidInput("Give one model id as the default model.")
+                    raise InvalidInput(i18n_text("admin-default-model-one"))
                 updated = replace(updated, default_model=models[0])
         chosen, allowed = updated.default_model, updated.allowed_models
         if chosen and allowed is not None and chosen not in allowed:
-            raise InvalidInput(f"The default model `{chosen}` must be one of the allowed models.")
+            raise InvalidInput(i18n_text("admin-default-model-not-allowed", model=chosen))
         if max_safety_tolerance is not None:
             if not 0 <= max_safety_tolerance <= 6:
-                raise InvalidInput("`max_safety_tolerance` is between 0 and 6.")
+                raise InvalidInput(i18n_text("admin-safety-range"))
             if max_safety_tolerance > config.max_safety_tolerance:
-                raise InvalidInput(
-                    f"The bot's cap is {config.max_safety_tolerance}; a server may only lower it."
-                )
+                raise InvalidInput(i18n_text("admin-safety-cap", cap=config.max_safety_tolerance))
             updated = replace(updated, max_safety_tolerance=max_safety_tolerance)
         if allowed_channels is not None:
             updated = replace(updated, allowed_channels=parse_channels(allowed_channels, interaction.guild))
         if private is not None:
             if private not in PRIVATE_MODES:
-                raise InvalidInput("`private` is one of allow, forbid, force.")
+                raise InvalidInput(i18n_text("settings-private-invalid"))
             updated = replace(updated, private_mode=None if private == "allow" else private)
         if audit_channel is not None:
             updated = replace(updated, audit_channel_id=parse_audit_channel(audit_channel, interaction.guild))
@@ -619,6 +669,12 @@ class Admin(commands.Cog):
             if nsfw_safety_tolerance > config.max_safety_tolerance:
                 raise InvalidInput(TEXT["nsfw_above_cap"].format(cap=config.max_safety_tolerance))
             updated = replace(updated, nsfw_safety_tolerance=nsfw_safety_tolerance)
+        if language is not None:
+            updated = replace(updated, language=None if language == "clear" else language)
+            if updated.language is not None and updated.language not in LANGUAGE_NAMES:
+                raise InvalidInput(
+                    i18n_text("settings-unknown-language", language=language, languages=", ".join(LANGUAGES))
+                )
         changed = updated != current
         if changed:
             await guilds.save_settings(updated, actor_id=interaction.user.id)
@@ -629,8 +685,8 @@ class Admin(commands.Cog):
             if updated.audit_channel_id is not None and updated.audit_channel_id != current.audit_channel_id:
                 await self.bot.audit.channel_set(interaction.guild_id)
         await interaction.followup.send(
-            "Saved." if changed else "Current settings (give options to change them):",
-            embed=settings_embed(updated, self.bot, await audit_field(self.bot, updated)),
+            t(reader, "settings-saved" if changed else "settings-current"),
+            embed=settings_embed(updated, self.bot, reader, await audit_field(self.bot, updated)),
             ephemeral=True,
         )
 

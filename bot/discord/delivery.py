@@ -30,6 +30,7 @@ import discord
 from bot.discord.fitting import DEFAULT_UPLOAD_LIMIT, Fitted, fit_image, smaller_limit
 from bot.discord.render import failure_text, progress_text, result_embed
 from bot.encoding import in_image_thread
+from bot.i18n import SOURCE, resolve, t
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress, Undeliverable
 from bot.store.deliveries import Deliveries, Delivery
@@ -51,7 +52,6 @@ EDIT_RATE = 5.0
 REPLY_ATTEMPTS = 3
 REPLY_RETRY_DELAY = 0.5
 #: The DM that brings a private result once its reply can no longer be edited.
-PRIVATE_READY = "Your private image is ready (only you can see it here)."
 #: How many times a refused (too large) upload is made smaller and re-sent.
 MAX_UPLOAD_ATTEMPTS = 4
 
@@ -107,8 +107,9 @@ class DiscordSink:
         budget: EditBudget | None = None,
         progress_interval: float = PROGRESS_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
-        view_factory: Callable[[Job], discord.ui.View | None] | None = None,
+        view_factory: Callable[[Job, str], discord.ui.View | None] | None = None,
         audit: Callable[[Job, str | None, str | None], Awaitable[None]] | None = None,
+        default_language: str = SOURCE,
     ) -> None:
         self.client = client
         #: Told of each job's end, `audit(job, link, failure)` (failure None: delivered): the audit
@@ -120,6 +121,8 @@ class DiscordSink:
         self.progress_interval = progress_interval
         self.clock = clock
         self.view_factory = view_factory
+        #: What a job whose delivery names no language speaks (DEFAULT_LANGUAGE).
+        self.default_language = default_language
         #: A cap on top of Discord's own upload limit (operators of small channels; tests).
         self.max_upload: int | None = None
         self._live: dict[str, discord.Interaction] = {}
@@ -131,16 +134,26 @@ class DiscordSink:
         self._queued: dict[str, Job] = {}
         self.progress_edits = 0
 
-    def track_id(self, job_id: str, interaction: discord.Interaction, *, private: bool = False) -> Delivery:
+    def track_id(
+        self,
+        job_id: str,
+        interaction: discord.Interaction,
+        language: str | None = None,
+        *,
+        private: bool = False,
+    ) -> Delivery:
         """Remember the interaction that asks for a job, to edit its reply while the token is valid.
 
         Called before the job is accepted, so that the very first progress update finds it. Returns
-        the job's delivery record, which the job manager stores with the job (restarts read it).
+        the job's delivery record, which the job manager stores with the job (restarts read it),
+        with the `language` it was asked in: everything the job says later speaks it.
         """
         self._forget_expired()
         self._live[job_id] = interaction
         created = interaction.created_at.timestamp() if interaction.created_at else time.time()
-        delivery = Delivery(job_id, interaction.application_id, interaction.token, created, private=private)
+        delivery = Delivery(
+            job_id, interaction.application_id, interaction.token, created, private=private, locale=language
+        )
         self._records[job_id] = delivery
         return delivery
 
@@ -185,7 +198,8 @@ class DiscordSink:
         self._pending.pop(job.id, None)
         self._queued.pop(job.id, None)
         member = f"<@{job.user_id}>"
-        view = self.view_factory(job) if self.view_factory else None
+        language = await self.language(job)
+        view = self.view_factory(job, language) if self.view_factory else None
         message: discord.Message | None = None
         for attempt in range(REPLY_ATTEMPTS):
             try:
@@ -194,6 +208,7 @@ class DiscordSink:
                     image,
                     self._upload_limit(job, reply=True),
                     member,
+                    language,
                     view,
                     lambda file, **fields: self._edit_reply(job, content="", attachments=[file], **fields),
                 )
@@ -207,7 +222,7 @@ class DiscordSink:
                 break
         if message is None:
             try:
-                message = await self._post_fallback(job, member, image, view)
+                message = await self._post_fallback(job, member, language, image, view)
             except Undeliverable as exc:
                 self.forget_id(job.id)  # final: the manager does not hand this job over again
                 await self._tell_audit(job, None, f"undeliverable: {exc}")
@@ -220,7 +235,7 @@ class DiscordSink:
     async def job_failed(self, job: Job) -> None:
         self._pending.pop(job.id, None)
         self._queued.pop(job.id, None)
-        text = failure_text(job)
+        text = failure_text(job, await self.language(job))
         message = None
         try:
             message = await self._edit_reply(job, content=text, embeds=[], attachments=[], view=None)
@@ -252,7 +267,7 @@ class DiscordSink:
     # -- progress ---------------------------------------------------------------------------------
 
     async def _show(self, job: Job, progress: Progress) -> None:
-        text = progress_text(job, progress)
+        text = progress_text(job, progress, await self.language(job))
         shown = self._shown.get(job.id)
         if shown is not None and shown.text == text:
             self._pending.pop(job.id, None)
@@ -328,6 +343,7 @@ class DiscordSink:
         image: bytes,
         limit: int,
         member: str,
+        language: str,
         view: discord.ui.View | None,
         send: Callable[..., Awaitable[discord.Message | None]],
         **extra: Any,
@@ -335,7 +351,8 @@ class DiscordSink:
         """Fit the image to `limit` and send it; when Discord says it is too large, shrink and resend."""
         for attempt in range(MAX_UPLOAD_ATTEMPTS):
             fitted = await self._fit(image, limit)
-            embed = result_embed(job, member, note=fitted.note)
+            note = fitted.note.render(language) if fitted.note is not None else None
+            embed = result_embed(job, member, language, note=note)
             file = discord.File(io.BytesIO(fitted.data), f"fluxbot-{job.id}{fitted.extension}")
             fields: dict[str, Any] = {"embed": embed, **extra}
             if view is not None:
@@ -363,7 +380,7 @@ class DiscordSink:
             raise Undeliverable(f"the image cannot be made to fit {limit} bytes: {exc}") from exc
 
     async def _post_fallback(
-        self, job: Job, member: str, image: bytes, view: discord.ui.View | None
+        self, job: Job, member: str, language: str, image: bytes, view: discord.ui.View | None
     ) -> discord.Message:
         """The token is gone: post in the channel mentioning the member, else send it by DM."""
         private = await self._private(job)
@@ -376,16 +393,19 @@ class DiscordSink:
         channel_error: str
         if private:
             # Shown only to the member: never in the channel; by DM once the reply is out of reach.
-            return await self._dm_result(job, member, image, PRIVATE_READY, "private result")
+            return await self._dm_result(
+                job, member, language, image, t(language, "result-ready-private"), "private result"
+            )
         try:
             message = await self._send_fitted(
                 job,
                 image,
                 self._upload_limit(job, reply=False),
                 member,
+                language,
                 view,
                 lambda file, **fields: self._post_in_channel(job, file=file, **fields),
-                content=f"{member} your image is ready.",
+                content=t(language, "result-ready-here", member=member),
             )
             if message is not None:
                 return message
@@ -395,12 +415,15 @@ class DiscordSink:
                 raise  # Discord hiccuped: the manager retries the hand-over; no detour by DM
             channel_error = str(exc)
         log.info("job %s: cannot post in the channel (%s); sending a DM", job.id, channel_error)
-        where = f" in <#{job.channel_id}>" if job.channel_id else ""
-        content = f"Your image is ready. I could not post it{where}, so here it is."
-        return await self._dm_result(job, member, image, content, f"channel: {channel_error}")
+        ready = (
+            t(language, "result-ready-dm", channel=f"<#{job.channel_id}>")
+            if job.channel_id
+            else t(language, "result-ready-dm-nowhere")
+        )
+        return await self._dm_result(job, member, language, image, ready, f"channel: {channel_error}")
 
     async def _dm_result(
-        self, job: Job, member: str, image: bytes, content: str, why: str
+        self, job: Job, member: str, language: str, image: bytes, content: str, why: str
     ) -> discord.Message:
         try:
             message = await self._send_fitted(
@@ -410,6 +433,7 @@ class DiscordSink:
                 if self.max_upload is None
                 else min(DEFAULT_UPLOAD_LIMIT, self.max_upload),
                 member,
+                language,
                 None,
                 lambda file, **fields: self._send_dm(job, file=file, **fields),
                 content=content,
@@ -467,6 +491,15 @@ class DiscordSink:
             if delivery is not None:
                 self._records[job.id] = delivery
         return delivery
+
+    async def language(self, job: Job) -> str:
+        """The language the job was asked in (its delivery record), else DEFAULT_LANGUAGE."""
+        try:
+            delivery = await self._delivery(job)
+        except Exception as exc:  # the store is down: the member still hears, in the default
+            log.info("job %s: its language was not read (%s)", job.id, exc)
+            delivery = None
+        return resolve(delivery.locale if delivery is not None else None, self.default_language)
 
     async def _record_result(self, job: Job, message: discord.Message) -> None:
         """Keep the posted result's id (for `/history` links); the image is out either way."""

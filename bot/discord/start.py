@@ -15,6 +15,7 @@ import discord
 
 from bot.discord.audit import LINES
 from bot.discord.context import BotContext
+from bot.discord.language import locale_of
 from bot.discord.permissions import role_ids_of
 from bot.discord.render import plain
 from bot.errors import NotAllowed
@@ -61,8 +62,9 @@ async def start_job(
     await operator_gates(bot, interaction, plan.prompt)
     services = bot.services
     job_id = new_job_id()
+    language = await locale_of(interaction)  # the job speaks it to the end, restarts included
     # Where its answer goes, stored with the job.
-    delivery = bot.sink.track_id(job_id, interaction, private=private)
+    delivery = bot.sink.track_id(job_id, interaction, language, private=private)
     try:
         await services.manager.submit(
             NewJob.from_plan(

@@ -1,0 +1,240 @@
+# fluxbot: Nachrichten an Mitglieder, Deutsch. Schlüssel und Regeln: en-US/messages.ftl.
+
+credits-unlimited = unbegrenzt
+credits-text = { $amount } Credits
+
+reply-apology = Beim Bot ist etwas schiefgelaufen (Referenz `{ $ref }`). Es wurde nichts abgebucht; bitte versuch es noch einmal.
+reply-missing-permission = Dafür brauchst du die Berechtigung { $permissions }.
+reply-server-only = Dieser Befehl funktioniert nur auf einem Server.
+reply-not-here = Diesen Befehl kannst du hier nicht verwenden.
+reply-bad-value = `{ $value }` ist kein gültiger Wert für diese Option.
+reply-guild-install-only = Die Befehle dieses Bots funktionieren nur auf Servern, die den Bot hinzugefügt haben. Es wurde nichts getan.
+reply-admin-only = Das können nur Mitglieder mit der Berechtigung „Server verwalten“.
+
+progress-queued = ⏳ In der Warteschlange
+progress-queued-at = ⏳ In der Warteschlange (Platz { $position })
+progress-sending = 📨 Wird an den Anbieter gesendet…
+progress-generating = 🎨 Wird erzeugt { $bar } { $elapsed } s
+progress-generating-estimate = 🎨 Wird erzeugt { $bar } { $elapsed } s von ~{ $typical } s
+progress-generating-slow = 🎨 Wird erzeugt { $bar } { $elapsed } s von ~{ $typical } s, dauert länger als üblich
+progress-finishing = 📥 Wird fertiggestellt…
+
+state-queued = wartet
+state-submitting = wird gesendet
+state-running = wird erzeugt
+state-fetching = wird fertiggestellt
+state-delivering = wird gepostet
+state-delivered = fertig
+state-failed = fehlgeschlagen
+state-moderated = blockiert
+state-timed_out = Zeit abgelaufen
+state-cancelled = abgebrochen
+state-undeliverable = nicht gepostet
+
+result-model = Modell
+result-seed = Seed
+result-size = Größe
+result-cost = Kosten
+result-time = Zeit
+result-requested-by = Angefordert von
+result-note = Hinweis
+result-seconds = { $seconds } s
+result-ready-here = { $member } dein Bild ist fertig.
+result-ready-dm = Dein Bild ist fertig. Ich konnte es nicht in { $channel } posten, also kommt es hier.
+result-ready-dm-nowhere = Dein Bild ist fertig. Ich konnte es nicht posten, also kommt es hier.
+
+details-title = Auftrag { $job }
+details-state = Status
+details-provider = Anbieter
+details-random = zufällig
+details-default = Standard
+details-estimate = ~{ $amount } Credits (Schätzung)
+details-options = Optionen
+details-asked = angefragt { $when }
+details-took = dauerte { $seconds } s
+details-made-from = Erstellt aus
+details-made-from-job = Auftrag `{ $job }`
+details-provider-job = Auftrag beim Anbieter
+details-error = Fehler
+prompt-deleted = *(Prompt gelöscht)*
+
+option-aspect_ratio = Seitenverhältnis
+option-image_strength = Bildstärke
+option-output_format = Format
+option-safety_tolerance = Sicherheitstoleranz
+option-finetune_id = Finetune-ID
+option-finetune_strength = Finetune-Stärke
+option-image_count = Referenzbilder
+
+jobs-title = Deine Aufträge
+jobs-none = { $member }, du hast keine wartenden oder laufenden Aufträge.
+jobs-position = { $state } (Platz { $position })
+jobs-footer = Wartende Aufträge lassen sich kostenlos abbrechen; laufende werden fertig.
+
+failure-failed = Das Bild konnte nicht erzeugt werden
+failure-moderated = Vom Sicherheitsfilter des Anbieters blockiert
+failure-timed_out = Zeit abgelaufen
+failure-cancelled = Abgebrochen
+failure-undeliverable = Konnte nicht gepostet werden
+failure-other = Fehlgeschlagen
+failure-charged = Dir wurden { $amount } Credits berechnet: Der Anbieter hat diesen Auftrag abgerechnet.
+failure-not-charged = Es wurde nichts abgebucht.
+failure-reason-submit_unknown = Der Anbieter hat den Auftrag nicht bestätigt. Er wurde nicht erneut gesendet, also kann dir nichts doppelt berechnet werden.
+failure-reason-timeout = Der Anbieter hat zu lange gebraucht, und der Auftrag wurde aufgegeben.
+failure-reason-not_found = Der Anbieter hat den Auftrag verloren.
+failure-reason-download = Das fertige Bild konnte nicht vom Anbieter heruntergeladen werden.
+failure-reason-not_an_image = Der Anbieter hat etwas zurückgeschickt, das kein Bild ist, also wurde nichts gepostet.
+failure-reason-unreachable = Der Anbieter war nicht erreichbar, also wurde der Auftrag nie gesendet.
+failure-reason-storage = Der Bot konnte das fertige Bild nicht speichern (sein Datenträger ist voll oder nicht beschreibbar).
+failure-reason-inputs_lost = Das Referenzbild ging verloren, bevor der Auftrag gesendet wurde. Es wurde nichts abgebucht; führe den Befehl mit dem Bild noch einmal aus.
+failure-reason-internal = Im Bot ist etwas schiefgelaufen.
+
+quota-not-enabled = Bilderzeugung ist für dich auf diesem Server nicht freigeschaltet (dein Limit ist 0 Credits). Bitte eine Server-Admin um ein Limit. Es wurde nichts abgebucht.
+quota-guild-used-up = Das Bildbudget dieses Servers ist vorerst aufgebraucht: Dieser Auftrag braucht etwa { $estimate } Credits, und der Server hat noch { $left }. Es wird { $when } zurückgesetzt. Es wurde nichts abgebucht.
+quota-member-short = Kontingent reicht nicht: Dieser Auftrag braucht etwa { $estimate } Credits, und du hast in diesem Zeitraum noch { $left } von { $limit } ({ $used } verbraucht). Dein Kontingent wird { $when } zurückgesetzt. Es wurde nichts abgebucht.
+quota-member-short-held = Kontingent reicht nicht: Dieser Auftrag braucht etwa { $estimate } Credits, und du hast in diesem Zeitraum noch { $left } von { $limit } ({ $used } verbraucht, davon { $held } von laufenden Aufträgen reserviert). Dein Kontingent wird { $when } zurückgesetzt. Es wurde nichts abgebucht.
+queue-full = { $waiting ->
+    [one] Du hast schon { $waiting } Auftrag wartend oder laufend. Warte, bis er fertig ist (siehe `/jobs`), und versuch es dann noch einmal.
+   *[other] Du hast schon { $waiting } Aufträge wartend oder laufend. Warte, bis einer fertig ist (siehe `/jobs`), und versuch es dann noch einmal.
+}
+
+policy-channel = Bildbefehle können auf diesem Server in diesem Kanal nicht verwendet werden. Bitte nutze { $channels }.
+policy-model = `{ $model }` ist auf diesem Server nicht erlaubt. Erlaubte Modelle: { $allowed }.
+policy-none = keine
+
+plan-provider-missing = Der Anbieter { $provider } ist bei diesem Bot nicht eingerichtet.
+plan-not-offered = `{ $model }` wird von { $provider } nicht angeboten.
+plan-unavailable = `{ $model }` ist bei diesem Bot nicht verfügbar (sein Anbieter ist nicht eingerichtet).
+plan-empty-prompt = Der Prompt ist leer; beschreibe das Bild, das du möchtest.
+plan-prompt-too-long = Der Prompt ist { $length } Zeichen lang; erlaubt sind { $limit }.
+plan-wrong-command-generate = `{ $model }` kann mit diesem Befehl nicht verwendet werden. Nutze dafür `/imagine`.
+plan-wrong-command-edit = `{ $model }` kann mit diesem Befehl nicht verwendet werden. Nutze dafür `/edit` (oder `/imagine` mit einem Bild).
+plan-wrong-command-finetune = `{ $model }` kann mit diesem Befehl nicht verwendet werden. Nutze dafür `/finetune`.
+plan-safety-cap = `safety_tolerance` darf auf diesem Server höchstens { $cap } sein.
+plan-invalid-option = Ungültige Option: { $detail }
+
+settings-title = Servereinstellungen für Bildbefehle
+settings-default-model = Standardmodell
+settings-allowed-models = Erlaubte Modelle
+settings-all = alle
+settings-max-safety = Max. Sicherheitstoleranz
+settings-allowed-channels = Erlaubte Kanäle
+settings-quota-period = Kontingentzeitraum
+settings-language = Sprache
+settings-bot-default = { $value } (Standard des Bots)
+settings-saved = Gespeichert.
+settings-current = Aktuelle Einstellungen (gib Optionen an, um sie zu ändern):
+settings-unknown-language = `{ $language }` ist keine Sprache dieses Bots. Wähle eine von: { $languages }.
+
+usage-used = Verbraucht
+usage-held = Reserviert
+usage-limit = Limit
+usage-budget = Budget
+usage-remaining = Übrig
+usage-limit-granted = { $limit } (+{ $granted } gutgeschrieben)
+
+fit-reencoded = Als { $format } neu gespeichert, weil das Original ({ $original }) größer ist als das Limit dieses Kanals ({ $limit }).
+fit-downscaled = Von { $before } auf { $after } verkleinert und als { $format } gespeichert, weil das Original ({ $original }) größer ist als das Limit dieses Kanals ({ $limit }).
+fit-format-png = optimiertes PNG
+fit-format-lossy = { $format } mit Qualität { $quality }
+
+button-reroll = Neu würfeln
+button-reroll-own-references = Neu würfeln (Bilder des Anfragenden)
+button-edit = Bearbeiten
+button-vary = Variieren
+button-details = Details
+button-delete = Löschen
+button-cancel-numbered = Abbrechen { $number }
+button-unknown = Diesen Knopf kennt der Bot nicht (er stammt vielleicht aus einer älteren Version). Es wurde nichts getan.
+button-unknown-form = Dieses Formular kennt der Bot nicht (es stammt vielleicht aus einer älteren Version). Es wurde nichts getan.
+button-unknown-job = Diesen Auftrag kennt der Bot nicht (der Knopf stammt vielleicht von einem anderen Bot oder ist gefälscht).
+button-purged-rerolled = Prompt und Bilder dieses Auftrags werden nicht mehr aufbewahrt (sie werden nach { $days } Tagen gelöscht oder wenn die Daten eines Mitglieds gelöscht werden), daher kann er nicht neu gewürfelt werden. Führe den Befehl noch einmal aus.
+button-purged-varied = Prompt und Bilder dieses Auftrags werden nicht mehr aufbewahrt (sie werden nach { $days } Tagen gelöscht oder wenn die Daten eines Mitglieds gelöscht werden), daher kann er nicht variiert werden. Führe den Befehl noch einmal aus.
+button-image-gone = Das Bild dieses Auftrags ist nicht mehr verfügbar und kann daher nicht als Eingabe dienen.
+button-model-missing-edit = Zum Bearbeiten braucht es `{ $model }`, das dieser Bot nicht anbietet.
+button-model-missing-vary = Zum Variieren braucht es `{ $model }`, das dieser Bot nicht anbietet.
+button-reroll-not-yours = Dieses Bild entstand aus den eigenen Referenzbildern von { $member }, daher kann nur diese Person es neu würfeln. „Variieren“ und „Bearbeiten“ beginnen stattdessen mit dem geposteten Bild. Es wurde nichts abgebucht.
+button-delete-not-yours = Nur wer das Bild angefordert hat oder wer „Nachrichten verwalten“ darf, kann es löschen.
+button-delete-forbidden = Der Bot darf diese Nachricht hier nicht löschen.
+button-deleted = Gelöscht.
+edit-form-title = Dieses Bild bearbeiten
+edit-form-label = Was soll sich ändern?
+edit-form-placeholder = z. B. mach es Nacht, Schnee auf die Dächer
+edit-form-not-yours = Dieses Formular gehört einem anderen Mitglied; drück auf „Bearbeiten“ für dein eigenes.
+edit-form-empty = Das Formular kam ohne Text zurück; drück den Knopf noch einmal.
+cancel-not-yours = Nur wer den Auftrag angefordert hat, kann ihn abbrechen.
+cancel-started = Dieser Auftrag läuft schon und wird fertig; nur wartende Aufträge lassen sich abbrechen.
+cancel-over = Dieser Auftrag ist schon beendet ({ $state }).
+cancel-just-started = Dieser Auftrag hat gerade begonnen und kann nicht mehr abgebrochen werden.
+cancel-done = **{ $prompt }** abgebrochen. Es wurde nichts abgebucht.
+
+quota-title = Kontingent von { $member }
+quota-resets = Zurückgesetzt
+quota-limit-set-by = Limit festgelegt durch
+quota-source-member = Mitglied
+quota-source-role = Rolle
+quota-source-server-default = Server-Standard
+quota-source-bot-default = Bot-Standard
+quota-source-not-enforced = nicht angewendet
+quota-server-budget = Server-Budget
+quota-server-budget-left = { $left } von { $total } Credits übrig
+quota-last-charges = Letzte Abbuchungen
+quota-footer = Zeitraum { $period } (UTC) · 1 Credit = 0,01 $ beim Anbieter
+
+history-title = Bildverlauf von { $member }
+history-none = Noch keine Bilder.
+history-page = Seite { $page } von { $pages }
+history-newer = ◀ Neuer
+history-older = Älter ▶
+history-image = Bild
+history-charged = abgebucht
+history-charged-by-provider = { $amount } Credits (vom Anbieter berechnet)
+history-held = ~{ $amount } Credits reserviert
+history-nothing-charged = nichts abgebucht
+
+period-day = Tag
+period-week = Woche
+period-month = Monat
+
+admin-amount-invalid = Der Betrag „{ $amount }“ muss eine Zahl von Credits zwischen 0 und 1.000.000.000 sein, mit höchstens 6 Nachkommastellen.
+admin-amount-invalid-or-unlimited = Der Betrag „{ $amount }“ muss eine Zahl von Credits zwischen 0 und 1.000.000.000 sein, mit höchstens 6 Nachkommastellen, oder `unlimited`.
+admin-pick-member = Wähle das `member` für den Bereich Mitglied.
+admin-pick-role = Wähle die `role` für den Bereich Rolle.
+admin-target-default = jedes Mitglied (Server-Standard)
+admin-target-guild = das Server-Budget
+admin-target-everyone-with = alle mit { $role }
+admin-target-members-with = Mitglieder mit { $role }
+admin-target-everything = das Server-Budget und jedes Mitglied
+admin-channels-how = Nenne die Kanäle als #Erwähnungen (oder IDs), getrennt durch Leerzeichen oder Kommas; `all` hebt die Beschränkung auf.
+admin-channel-unknown = { $channel } ist kein Kanal dieses Servers.
+admin-models-unknown = Unbekanntes Modell { $models }. Bekannt: { $known }.
+admin-models-none = Kein Modell angegeben. Bekannt: { $known }.
+admin-limit-nothing = Gib einen `amount` (oder `clear`), einen `period` oder beides an.
+admin-limit-removed = Limit für { $target } entfernt.
+admin-limit-none = { $target } hatte kein eigenes Limit.
+admin-limit-set = Limit für { $target }: **{ $amount }** Credits pro Zeitraum.
+admin-period-set = Der Kontingentzeitraum dieses Servers ist jetzt **{ $period }** (UTC); das nächste Zurücksetzen ist { $when }. Im neuen Zeitraum zählt der Verbrauch neu.
+admin-grant-positive = Schreibe eine positive Zahl von Credits gut.
+admin-granted = **{ $amount }** Credits für { $target } in diesem Zeitraum ({ $period }) gutgeschrieben, bis zum Zurücksetzen { $when }.
+admin-granted-twice = Dieser Befehl hat schon **{ $amount }** Credits für { $target } in diesem Zeitraum ({ $period }) gutgeschrieben; er kam doppelt an und wurde nicht noch einmal gutgeschrieben.
+admin-reset-twice = Dieser Befehl hat den Verbrauch dieses Zeitraums für { $target } schon zurückgesetzt; er kam doppelt an, und es wurde nichts weiter zurückgesetzt.
+admin-reset-guild = Verbrauch dieses Zeitraums für { $target } zurückgesetzt. Laufende Aufträge behalten ihre Reservierungen.
+admin-reset-done = Verbrauch dieses Zeitraums für { $target } zurückgesetzt (mit Verbrauch: { $count }). Laufende Aufträge behalten ihre Reservierungen.
+admin-default-model-one = Gib genau eine Modell-ID als Standardmodell an.
+admin-default-model-not-allowed = Das Standardmodell `{ $model }` muss eines der erlaubten Modelle sein.
+admin-safety-range = `max_safety_tolerance` liegt zwischen 0 und 6.
+admin-safety-cap = Die Grenze des Bots ist { $cap }; ein Server kann sie nur senken.
+
+usage-heading-guild = Bild-Credits in { $server } · { $period }
+usage-heading-of = Bild-Credits von { $name } · { $period }
+usage-members = Mitglieder mit Verbrauch
+usage-top = Aktivste Mitglieder
+usage-top-line = { $rank }. { $name } — { $used } verbraucht
+usage-top-line-held = { $rank }. { $name } — { $used } verbraucht, { $held } reserviert
+chart-empty = In diesem Zeitraum kein Verbrauch.
+chart-used = verbraucht
+chart-held = von laufenden Aufträgen reserviert (Credits)
+
+## The database did not answer (issue 15)
+
+reply-store-unavailable = Der Bot erreicht gerade seine Datenbank nicht, daher wurde nichts gespeichert oder abgebucht. Bitte versuch es gleich noch einmal.

@@ -1,0 +1,240 @@
+# fluxbot: mensajes para los miembros, español. Claves y reglas: en-US/messages.ftl.
+
+credits-unlimited = ilimitado
+credits-text = { $amount } créditos
+
+reply-apology = Algo salió mal en el bot (referencia `{ $ref }`). No se ha cobrado nada; inténtalo de nuevo.
+reply-missing-permission = Necesitas el permiso { $permissions } para hacer eso.
+reply-server-only = Este comando solo funciona en un servidor.
+reply-not-here = No puedes usar este comando aquí.
+reply-bad-value = `{ $value }` no es un valor válido para esta opción.
+reply-guild-install-only = Los comandos de este bot solo funcionan en servidores que lo han añadido. No se ha hecho nada.
+reply-admin-only = Solo los miembros con el permiso Gestionar servidor pueden hacer eso.
+
+progress-queued = ⏳ En cola
+progress-queued-at = ⏳ En cola (posición { $position })
+progress-sending = 📨 Enviando al proveedor…
+progress-generating = 🎨 Generando { $bar } { $elapsed } s
+progress-generating-estimate = 🎨 Generando { $bar } { $elapsed } s de ~{ $typical } s
+progress-generating-slow = 🎨 Generando { $bar } { $elapsed } s de ~{ $typical } s, tarda más de lo normal
+progress-finishing = 📥 Terminando…
+
+state-queued = en cola
+state-submitting = enviando
+state-running = generando
+state-fetching = terminando
+state-delivering = publicando
+state-delivered = entregado
+state-failed = fallido
+state-moderated = bloqueado
+state-timed_out = agotado
+state-cancelled = cancelado
+state-undeliverable = no publicado
+
+result-model = Modelo
+result-seed = Semilla
+result-size = Tamaño
+result-cost = Coste
+result-time = Tiempo
+result-requested-by = Pedido por
+result-note = Nota
+result-seconds = { $seconds } s
+result-ready-here = { $member } tu imagen está lista.
+result-ready-dm = Tu imagen está lista. No he podido publicarla en { $channel }, así que aquí la tienes.
+result-ready-dm-nowhere = Tu imagen está lista. No he podido publicarla, así que aquí la tienes.
+
+details-title = Trabajo { $job }
+details-state = Estado
+details-provider = Proveedor
+details-random = aleatoria
+details-default = por defecto
+details-estimate = ~{ $amount } créditos (estimado)
+details-options = Opciones
+details-asked = pedido { $when }
+details-took = tardó { $seconds } s
+details-made-from = Hecho a partir de
+details-made-from-job = trabajo `{ $job }`
+details-provider-job = Trabajo del proveedor
+details-error = Error
+prompt-deleted = *(prompt eliminado)*
+
+option-aspect_ratio = proporción
+option-image_strength = fuerza de la imagen
+option-output_format = formato
+option-safety_tolerance = tolerancia de seguridad
+option-finetune_id = id del finetune
+option-finetune_strength = fuerza del finetune
+option-image_count = imágenes de referencia
+
+jobs-title = Tus trabajos
+jobs-none = { $member }, no tienes trabajos en cola ni en curso.
+jobs-position = { $state } (posición { $position })
+jobs-footer = Los trabajos en cola se pueden cancelar sin coste; los que están en curso terminan.
+
+failure-failed = No se pudo crear la imagen
+failure-moderated = Bloqueado por el filtro de seguridad del proveedor
+failure-timed_out = Tiempo agotado
+failure-cancelled = Cancelado
+failure-undeliverable = No se pudo publicar
+failure-other = Fallido
+failure-charged = Se te han cobrado { $amount } créditos: el proveedor facturó este trabajo.
+failure-not-charged = No se ha cobrado nada.
+failure-reason-submit_unknown = El proveedor no confirmó el trabajo. No se volvió a enviar, así que no se te puede cobrar dos veces.
+failure-reason-timeout = El proveedor tardó demasiado y se abandonó el trabajo.
+failure-reason-not_found = El proveedor perdió el rastro del trabajo.
+failure-reason-download = No se pudo descargar la imagen terminada del proveedor.
+failure-reason-not_an_image = El proveedor devolvió algo que no es una imagen, así que no se publicó nada.
+failure-reason-unreachable = No se pudo contactar con el proveedor, así que el trabajo nunca se envió.
+failure-reason-storage = El bot no pudo guardar la imagen terminada (su disco está lleno o no admite escritura).
+failure-reason-inputs_lost = La imagen de referencia se perdió antes de enviar el trabajo. No se ha cobrado nada; vuelve a ejecutar el comando con la imagen.
+failure-reason-internal = Algo salió mal dentro del bot.
+
+quota-not-enabled = La generación de imágenes no está activada para ti en este servidor (tu límite es de 0 créditos). Pide un límite a un administrador del servidor. No se ha cobrado nada.
+quota-guild-used-up = El presupuesto de imágenes de este servidor se ha agotado por ahora: este trabajo necesita unos { $estimate } créditos y al servidor le quedan { $left }. Se restablece { $when }. No se ha cobrado nada.
+quota-member-short = Cuota insuficiente: este trabajo necesita unos { $estimate } créditos y te quedan { $left } de { $limit } en este periodo ({ $used } usados). Tu cuota se restablece { $when }. No se ha cobrado nada.
+quota-member-short-held = Cuota insuficiente: este trabajo necesita unos { $estimate } créditos y te quedan { $left } de { $limit } en este periodo ({ $used } usados, { $held } de ellos retenidos por tus trabajos en curso). Tu cuota se restablece { $when }. No se ha cobrado nada.
+queue-full = { $waiting ->
+    [one] Ya tienes { $waiting } trabajo en cola o en curso. Espera a que termine (mira `/jobs`) y vuelve a intentarlo.
+   *[other] Ya tienes { $waiting } trabajos en cola o en curso. Espera a que termine uno (mira `/jobs`) y vuelve a intentarlo.
+}
+
+policy-channel = Los comandos de imagen no se pueden usar en este canal de este servidor. Usa { $channels }.
+policy-model = `{ $model }` no está permitido en este servidor. Modelos permitidos: { $allowed }.
+policy-none = ninguno
+
+plan-provider-missing = El proveedor { $provider } no está configurado en este bot.
+plan-not-offered = `{ $model }` no lo ofrece { $provider }.
+plan-unavailable = `{ $model }` no está disponible en este bot (su proveedor no está configurado).
+plan-empty-prompt = El prompt está vacío; describe la imagen que quieres.
+plan-prompt-too-long = El prompt tiene { $length } caracteres; el límite es { $limit }.
+plan-wrong-command-generate = `{ $model }` no se puede usar con este comando. Usa `/imagine` para él.
+plan-wrong-command-edit = `{ $model }` no se puede usar con este comando. Usa `/edit` (o `/imagine` con una imagen).
+plan-wrong-command-finetune = `{ $model }` no se puede usar con este comando. Usa `/finetune` para él.
+plan-safety-cap = `safety_tolerance` puede ser como mucho { $cap } en este servidor.
+plan-invalid-option = Opción no válida: { $detail }
+
+settings-title = Ajustes del servidor para los comandos de imagen
+settings-default-model = Modelo por defecto
+settings-allowed-models = Modelos permitidos
+settings-all = todos
+settings-max-safety = Tolerancia de seguridad máx.
+settings-allowed-channels = Canales permitidos
+settings-quota-period = Periodo de cuota
+settings-language = Idioma
+settings-bot-default = { $value } (por defecto del bot)
+settings-saved = Guardado.
+settings-current = Ajustes actuales (indica opciones para cambiarlos):
+settings-unknown-language = `{ $language }` no es un idioma que hable este bot. Elige uno de: { $languages }.
+
+usage-used = Usado
+usage-held = Retenido
+usage-limit = Límite
+usage-budget = Presupuesto
+usage-remaining = Restante
+usage-limit-granted = { $limit } (+{ $granted } concedidos)
+
+fit-reencoded = Recodificada como { $format } porque el original ({ $original }) supera el límite de { $limit } de este canal.
+fit-downscaled = Reducida de { $before } a { $after } y guardada como { $format } porque el original ({ $original }) supera el límite de { $limit } de este canal.
+fit-format-png = un PNG optimizado
+fit-format-lossy = { $format } con calidad { $quality }
+
+button-reroll = Repetir
+button-reroll-own-references = Repetir (referencias del autor)
+button-edit = Editar
+button-vary = Variar
+button-details = Detalles
+button-delete = Eliminar
+button-cancel-numbered = Cancelar { $number }
+button-unknown = El bot no conoce este botón (puede ser de una versión anterior). No se ha hecho nada.
+button-unknown-form = El bot no conoce este formulario (puede ser de una versión anterior). No se ha hecho nada.
+button-unknown-job = El bot no conoce ese trabajo (el botón puede ser de otro bot o estar falsificado).
+button-purged-rerolled = El prompt y las imágenes de ese trabajo ya no se guardan (se borran a los { $days } días o cuando se borran los datos de un miembro), así que no se puede repetir. Vuelve a ejecutar el comando.
+button-purged-varied = El prompt y las imágenes de ese trabajo ya no se guardan (se borran a los { $days } días o cuando se borran los datos de un miembro), así que no se puede variar. Vuelve a ejecutar el comando.
+button-image-gone = La imagen de este trabajo ya no está disponible, así que no se puede usar como entrada.
+button-model-missing-edit = Editar necesita `{ $model }`, que este bot no ofrece.
+button-model-missing-vary = Variar necesita `{ $model }`, que este bot no ofrece.
+button-reroll-not-yours = Esta imagen se hizo con las imágenes de referencia propias de { $member }, así que solo esa persona puede repetirla. Variar o Editar parten de la imagen publicada. No se ha cobrado nada.
+button-delete-not-yours = Solo quien pidió esta imagen, o alguien con Gestionar mensajes, puede eliminarla.
+button-delete-forbidden = El bot no tiene permiso para eliminar ese mensaje aquí.
+button-deleted = Eliminado.
+edit-form-title = Editar esta imagen
+edit-form-label = ¿Qué debería cambiar?
+edit-form-placeholder = p. ej., hazlo de noche, pon nieve en los tejados
+edit-form-not-yours = Ese formulario es de otro miembro; pulsa Editar para tener el tuyo.
+edit-form-empty = El formulario volvió sin texto; pulsa el botón otra vez.
+cancel-not-yours = Solo quien pidió este trabajo puede cancelarlo.
+cancel-started = Ese trabajo ya ha empezado y terminará; solo se pueden cancelar los trabajos en cola.
+cancel-over = Ese trabajo ya ha terminado ({ $state }).
+cancel-just-started = Ese trabajo acaba de empezar y ya no se puede cancelar.
+cancel-done = Cancelado: **{ $prompt }**. No se ha cobrado nada.
+
+quota-title = Cuota de { $member }
+quota-resets = Se restablece
+quota-limit-set-by = Límite fijado por
+quota-source-member = miembro
+quota-source-role = rol
+quota-source-server-default = predeterminado del servidor
+quota-source-bot-default = predeterminado del bot
+quota-source-not-enforced = no aplicado
+quota-server-budget = Presupuesto del servidor
+quota-server-budget-left = quedan { $left } de { $total } créditos
+quota-last-charges = Últimos cargos
+quota-footer = Periodo { $period } (UTC) · 1 crédito = 0,01 $ en el proveedor
+
+history-title = Historial de imágenes de { $member }
+history-none = Aún no hay imágenes.
+history-page = Página { $page } de { $pages }
+history-newer = ◀ Más recientes
+history-older = Más antiguas ▶
+history-image = imagen
+history-charged = cobrado
+history-charged-by-provider = { $amount } créditos (cobrados por el proveedor)
+history-held = ~{ $amount } créditos retenidos
+history-nothing-charged = nada cobrado
+
+period-day = día
+period-week = semana
+period-month = mes
+
+admin-amount-invalid = La cantidad «{ $amount }» debe ser un número de créditos entre 0 y 1.000.000.000, con 6 decimales como mucho.
+admin-amount-invalid-or-unlimited = La cantidad «{ $amount }» debe ser un número de créditos entre 0 y 1.000.000.000, con 6 decimales como mucho, o `unlimited`.
+admin-pick-member = Elige el `member` para el ámbito miembro.
+admin-pick-role = Elige el `role` para el ámbito rol.
+admin-target-default = cada miembro (predeterminado del servidor)
+admin-target-guild = el presupuesto del servidor
+admin-target-everyone-with = todos los que tienen { $role }
+admin-target-members-with = los miembros con { $role }
+admin-target-everything = el presupuesto del servidor y cada miembro
+admin-channels-how = Indica los canales como #menciones (o ids), separados por espacios o comas; `all` quita la restricción.
+admin-channel-unknown = { $channel } no es un canal de este servidor.
+admin-models-unknown = Modelo desconocido { $models }. Conocidos: { $known }.
+admin-models-none = No se indicó ningún modelo. Conocidos: { $known }.
+admin-limit-nothing = Indica un `amount` (o `clear`), un `period` o ambos.
+admin-limit-removed = Límite eliminado para { $target }.
+admin-limit-none = { $target } no tenía límite propio.
+admin-limit-set = Límite para { $target }: **{ $amount }** créditos por periodo.
+admin-period-set = El periodo de cuota de este servidor es ahora **{ $period }** (UTC); el próximo reinicio es { $when }. El uso se cuenta de nuevo en el nuevo periodo.
+admin-grant-positive = Concede un número positivo de créditos.
+admin-granted = Concedidos **{ $amount }** créditos a { $target } para este periodo ({ $period }), hasta el reinicio { $when }.
+admin-granted-twice = Este comando ya concedió **{ $amount }** créditos a { $target } para este periodo ({ $period }); llegó dos veces y no se volvió a conceder.
+admin-reset-twice = Este comando ya restableció el uso de este periodo para { $target }; llegó dos veces y no se restableció nada más.
+admin-reset-guild = Uso de este periodo restablecido para { $target }. Los trabajos en curso conservan sus retenciones.
+admin-reset-done = Uso de este periodo restablecido para { $target } (con uso: { $count }). Los trabajos en curso conservan sus retenciones.
+admin-default-model-one = Indica un solo id de modelo como modelo por defecto.
+admin-default-model-not-allowed = El modelo por defecto `{ $model }` debe ser uno de los modelos permitidos.
+admin-safety-range = `max_safety_tolerance` va de 0 a 6.
+admin-safety-cap = El tope del bot es { $cap }; un servidor solo puede bajarlo.
+
+usage-heading-guild = Créditos de imagen en { $server } · { $period }
+usage-heading-of = Créditos de imagen de { $name } · { $period }
+usage-members = Miembros con uso
+usage-top = Miembros principales
+usage-top-line = { $rank }. { $name } — { $used } usados
+usage-top-line-held = { $rank }. { $name } — { $used } usados, { $held } retenidos
+chart-empty = Sin uso en este periodo.
+chart-used = usado
+chart-held = retenido por trabajos en curso (créditos)
+
+## The database did not answer (issue 15)
+
+reply-store-unavailable = El bot no puede acceder a su base de datos ahora mismo, así que no se ha guardado ni cobrado nada. Inténtalo de nuevo en un momento.

@@ -1,0 +1,242 @@
+# fluxbot: сообщения участникам, русский. Ключи и правила: en-US/messages.ftl.
+# «кр.» — кредиты: сумма приходит уже отформатированной, так что склонение не нужно.
+
+credits-unlimited = без ограничений
+credits-text = { $amount } кр.
+
+reply-apology = Что-то пошло не так на стороне бота (код `{ $ref }`). Ничего не списано; попробуйте ещё раз.
+reply-missing-permission = Для этого нужно право { $permissions }.
+reply-server-only = Эта команда работает только на сервере.
+reply-not-here = Здесь эту команду использовать нельзя.
+reply-bad-value = `{ $value }` — недопустимое значение для этого параметра.
+reply-guild-install-only = Команды бота работают только на серверах, которые добавили бота. Ничего не сделано.
+reply-admin-only = Это могут только участники с правом «Управлять сервером».
+
+progress-queued = ⏳ В очереди
+progress-queued-at = ⏳ В очереди (место { $position })
+progress-sending = 📨 Отправка провайдеру…
+progress-generating = 🎨 Генерация { $bar } { $elapsed } с
+progress-generating-estimate = 🎨 Генерация { $bar } { $elapsed } с из ~{ $typical } с
+progress-generating-slow = 🎨 Генерация { $bar } { $elapsed } с из ~{ $typical } с, дольше обычного
+progress-finishing = 📥 Завершение…
+
+state-queued = в очереди
+state-submitting = отправка
+state-running = генерация
+state-fetching = завершение
+state-delivering = публикация
+state-delivered = готово
+state-failed = ошибка
+state-moderated = заблокировано
+state-timed_out = время вышло
+state-cancelled = отменено
+state-undeliverable = не опубликовано
+
+result-model = Модель
+result-seed = Сид
+result-size = Размер
+result-cost = Стоимость
+result-time = Время
+result-requested-by = Запросил(а)
+result-note = Примечание
+result-seconds = { $seconds } с
+result-ready-here = { $member }, ваше изображение готово.
+result-ready-dm = Ваше изображение готово. Опубликовать его в { $channel } не получилось, поэтому вот оно.
+result-ready-dm-nowhere = Ваше изображение готово. Опубликовать его не получилось, поэтому вот оно.
+
+details-title = Задание { $job }
+details-state = Состояние
+details-provider = Провайдер
+details-random = случайный
+details-default = по умолчанию
+details-estimate = ~{ $amount } кр. (оценка)
+details-options = Параметры
+details-asked = запрошено { $when }
+details-took = заняло { $seconds } с
+details-made-from = Сделано из
+details-made-from-job = задание `{ $job }`
+details-provider-job = Задание у провайдера
+details-error = Ошибка
+prompt-deleted = *(запрос удалён)*
+
+option-aspect_ratio = пропорции
+option-image_strength = сила изображения
+option-output_format = формат
+option-safety_tolerance = допуск фильтра
+option-finetune_id = id файнтюна
+option-finetune_strength = сила файнтюна
+option-image_count = исходные изображения
+
+jobs-title = Ваши задания
+jobs-none = { $member }, у вас нет заданий в очереди или в работе.
+jobs-position = { $state } (место { $position })
+jobs-footer = Задания в очереди можно отменить бесплатно; начатые доработают до конца.
+
+failure-failed = Изображение создать не удалось
+failure-moderated = Заблокировано фильтром безопасности провайдера
+failure-timed_out = Время вышло
+failure-cancelled = Отменено
+failure-undeliverable = Не удалось опубликовать
+failure-other = Ошибка
+failure-charged = Списано { $amount } кр.: провайдер выставил счёт за это задание.
+failure-not-charged = Ничего не списано.
+failure-reason-submit_unknown = Провайдер не подтвердил задание. Повторно оно не отправлялось, так что дважды с вас не спишут.
+failure-reason-timeout = Провайдер отвечал слишком долго, и задание было прекращено.
+failure-reason-not_found = Провайдер потерял задание.
+failure-reason-download = Готовое изображение не удалось скачать у провайдера.
+failure-reason-not_an_image = Провайдер вернул не изображение, поэтому ничего не опубликовано.
+failure-reason-unreachable = Провайдер недоступен, поэтому задание так и не было отправлено.
+failure-reason-storage = Бот не смог сохранить готовое изображение (диск заполнен или недоступен для записи).
+failure-reason-inputs_lost = Исходное изображение потерялось до отправки задания. Ничего не списано; запустите команду ещё раз с изображением.
+failure-reason-internal = Внутри бота что-то пошло не так.
+
+quota-not-enabled = Генерация изображений для вас на этом сервере не включена (ваш лимит — 0 кр.). Попросите администратора сервера задать лимит. Ничего не списано.
+quota-guild-used-up = Бюджет сервера на изображения пока исчерпан: заданию нужно около { $estimate } кр., а у сервера осталось { $left } кр. Сброс { $when }. Ничего не списано.
+quota-member-short = Недостаточно квоты: заданию нужно около { $estimate } кр., а у вас осталось { $left } из { $limit } кр. в этом периоде (израсходовано { $used }). Квота сбросится { $when }. Ничего не списано.
+quota-member-short-held = Недостаточно квоты: заданию нужно около { $estimate } кр., а у вас осталось { $left } из { $limit } кр. в этом периоде (израсходовано { $used }, из них { $held } удержано заданиями в работе). Квота сбросится { $when }. Ничего не списано.
+queue-full = { $waiting ->
+    [one] У вас уже { $waiting } задание в очереди или в работе. Дождитесь его завершения (см. `/jobs`) и попробуйте снова.
+    [few] У вас уже { $waiting } задания в очереди или в работе. Дождитесь завершения одного из них (см. `/jobs`) и попробуйте снова.
+   *[other] У вас уже { $waiting } заданий в очереди или в работе. Дождитесь завершения одного из них (см. `/jobs`) и попробуйте снова.
+}
+
+policy-channel = На этом сервере команды изображений нельзя использовать в этом канале. Пожалуйста, используйте { $channels }.
+policy-model = `{ $model }` не разрешена на этом сервере. Разрешённые модели: { $allowed }.
+policy-none = нет
+
+plan-provider-missing = Провайдер { $provider } не настроен в этом боте.
+plan-not-offered = `{ $model }` не предлагается провайдером { $provider }.
+plan-unavailable = `{ $model }` недоступна в этом боте (её провайдер не настроен).
+plan-empty-prompt = Запрос пуст; опишите изображение, которое хотите получить.
+plan-prompt-too-long = Длина запроса — { $length } символов; предел — { $limit }.
+plan-wrong-command-generate = `{ $model }` нельзя использовать с этой командой. Для неё есть `/imagine`.
+plan-wrong-command-edit = `{ $model }` нельзя использовать с этой командой. Используйте `/edit` (или `/imagine` с ней).
+plan-wrong-command-finetune = `{ $model }` нельзя использовать с этой командой. Для неё есть `/finetune`.
+plan-safety-cap = `safety_tolerance` на этом сервере может быть не больше { $cap }.
+plan-invalid-option = Недопустимый параметр: { $detail }
+
+settings-title = Настройки сервера для команд изображений
+settings-default-model = Модель по умолчанию
+settings-allowed-models = Разрешённые модели
+settings-all = все
+settings-max-safety = Макс. допуск фильтра безопасности
+settings-allowed-channels = Разрешённые каналы
+settings-quota-period = Период квоты
+settings-language = Язык
+settings-bot-default = { $value } (по умолчанию в боте)
+settings-saved = Сохранено.
+settings-current = Текущие настройки (укажите параметры, чтобы их изменить):
+settings-unknown-language = Бот не говорит на языке `{ $language }`. Выберите один из: { $languages }.
+
+usage-used = Израсходовано
+usage-held = Удержано
+usage-limit = Лимит
+usage-budget = Бюджет
+usage-remaining = Осталось
+usage-limit-granted = { $limit } (+{ $granted } начислено)
+
+fit-reencoded = Пересохранено как { $format }, потому что оригинал ({ $original }) больше предела этого канала ({ $limit }).
+fit-downscaled = Уменьшено с { $before } до { $after } и сохранено как { $format }, потому что оригинал ({ $original }) больше предела этого канала ({ $limit }).
+fit-format-png = оптимизированный PNG
+fit-format-lossy = { $format } с качеством { $quality }
+
+button-reroll = Ещё раз
+button-reroll-own-references = Ещё раз (изображения автора)
+button-edit = Изменить
+button-vary = Вариация
+button-details = Подробности
+button-delete = Удалить
+button-cancel-numbered = Отменить { $number }
+button-unknown = Эта кнопка боту неизвестна (возможно, она из старой версии). Ничего не сделано.
+button-unknown-form = Эта форма боту неизвестна (возможно, она из старой версии). Ничего не сделано.
+button-unknown-job = Это задание боту неизвестно (кнопка может быть от другого бота или поддельной).
+button-purged-rerolled = Запрос и изображения этого задания больше не хранятся (они удаляются через { $days } дн. или при стирании данных участника), поэтому повторить его нельзя. Запустите команду заново.
+button-purged-varied = Запрос и изображения этого задания больше не хранятся (они удаляются через { $days } дн. или при стирании данных участника), поэтому сделать вариацию нельзя. Запустите команду заново.
+button-image-gone = Изображение этого задания больше недоступно, поэтому его нельзя использовать как исходное.
+button-model-missing-edit = Для изменения нужна `{ $model }`, а этот бот её не предлагает.
+button-model-missing-vary = Для вариации нужна `{ $model }`, а этот бот её не предлагает.
+button-reroll-not-yours = Это изображение сделано из собственных исходных изображений { $member }, поэтому повторить его может только автор. «Вариация» и «Изменить» начинают с опубликованного изображения. Ничего не списано.
+button-delete-not-yours = Удалить изображение может только тот, кто его запросил, или участник с правом «Управлять сообщениями».
+button-delete-forbidden = Боту здесь не разрешено удалять это сообщение.
+button-deleted = Удалено.
+edit-form-title = Изменить изображение
+edit-form-label = Что изменить?
+edit-form-placeholder = например: сделай ночь, добавь снег на крышах
+edit-form-not-yours = Эта форма принадлежит другому участнику; нажмите «Изменить», чтобы получить свою.
+edit-form-empty = Форма вернулась без текста; нажмите кнопку ещё раз.
+cancel-not-yours = Отменить задание может только тот, кто его запросил.
+cancel-started = Задание уже началось и будет завершено; отменить можно только задания в очереди.
+cancel-over = Задание уже закончено ({ $state }).
+cancel-just-started = Задание только что началось, и отменить его уже нельзя.
+cancel-done = Отменено: **{ $prompt }**. Ничего не списано.
+
+quota-title = Квота: { $member }
+quota-resets = Сброс
+quota-limit-set-by = Чей лимит
+quota-source-member = участника
+quota-source-role = роли
+quota-source-server-default = по умолчанию на сервере
+quota-source-bot-default = по умолчанию в боте
+quota-source-not-enforced = не применяется
+quota-server-budget = Бюджет сервера
+quota-server-budget-left = осталось { $left } из { $total } кр.
+quota-last-charges = Последние списания
+quota-footer = Период { $period } (UTC) · 1 кредит = $0,01 у провайдера
+
+history-title = История изображений: { $member }
+history-none = Изображений пока нет.
+history-page = Страница { $page } из { $pages }
+history-newer = ◀ Новее
+history-older = Старше ▶
+history-image = изображение
+history-charged = списано
+history-charged-by-provider = { $amount } кр. (списано провайдером)
+history-held = ~{ $amount } кр. удержано
+history-nothing-charged = ничего не списано
+
+period-day = день
+period-week = неделя
+period-month = месяц
+
+admin-amount-invalid = Сумма «{ $amount }» должна быть числом кредитов от 0 до 1 000 000 000, не более 6 знаков после запятой.
+admin-amount-invalid-or-unlimited = Сумма «{ $amount }» должна быть числом кредитов от 0 до 1 000 000 000, не более 6 знаков после запятой, или `unlimited`.
+admin-pick-member = Укажите `member` для области «участник».
+admin-pick-role = Укажите `role` для области «роль».
+admin-target-default = каждого участника (по умолчанию на сервере)
+admin-target-guild = бюджета сервера
+admin-target-everyone-with = всех с ролью { $role }
+admin-target-members-with = участников с ролью { $role }
+admin-target-everything = бюджета сервера и каждого участника
+admin-channels-how = Укажите каналы #упоминаниями (или id) через пробел или запятую; `all` снимает ограничение.
+admin-channel-unknown = { $channel } — не канал этого сервера.
+admin-models-unknown = Неизвестная модель { $models }. Известные: { $known }.
+admin-models-none = Модель не указана. Известные: { $known }.
+admin-limit-nothing = Укажите `amount` (или `clear`), `period` или оба.
+admin-limit-removed = Лимит для { $target } снят.
+admin-limit-none = У { $target } не было собственного лимита.
+admin-limit-set = Лимит для { $target }: **{ $amount }** кр. за период.
+admin-period-set = Период квоты этого сервера теперь — **{ $period }** (UTC); следующий сброс { $when }. В новом периоде расход считается заново.
+admin-grant-positive = Начислите положительное число кредитов.
+admin-granted = Начислено **{ $amount }** кр. для { $target } на этот период ({ $period }), до сброса { $when }.
+admin-granted-twice = Эта команда уже начислила **{ $amount }** кр. для { $target } на этот период ({ $period }); она пришла дважды, и повторно ничего не начислено.
+admin-reset-twice = Эта команда уже сбросила расход этого периода для { $target }; она пришла дважды, и больше ничего не сброшено.
+admin-reset-guild = Расход этого периода сброшен для { $target }. Задания в работе сохраняют свои удержания.
+admin-reset-done = Расход этого периода сброшен для { $target } (с расходом: { $count }). Задания в работе сохраняют свои удержания.
+admin-default-model-one = Укажите одну модель как модель по умолчанию.
+admin-default-model-not-allowed = Модель по умолчанию `{ $model }` должна быть среди разрешённых.
+admin-safety-range = `max_safety_tolerance` — от 0 до 6.
+admin-safety-cap = Предел бота — { $cap }; сервер может его только понизить.
+
+usage-heading-guild = Кредиты на изображения в { $server } · { $period }
+usage-heading-of = Кредиты на изображения: { $name } · { $period }
+usage-members = Участников с расходом
+usage-top = Самые активные
+usage-top-line = { $rank }. { $name } — израсходовано { $used }
+usage-top-line-held = { $rank }. { $name } — израсходовано { $used }, удержано { $held }
+chart-empty = В этом периоде расхода нет.
+chart-used = израсходовано
+chart-held = удержано заданиями в работе (кредиты)
+
+## The database did not answer (issue 15)
+
+reply-store-unavailable = Бот сейчас не может связаться со своей базой данных, поэтому ничего не сохранено и не списано. Попробуйте через минуту.

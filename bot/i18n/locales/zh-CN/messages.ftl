@@ -1,0 +1,237 @@
+# fluxbot：面向成员的消息，简体中文。键名与规则见 en-US/messages.ftl。
+
+credits-unlimited = 不限
+credits-text = { $amount } 点额度
+
+reply-apology = 机器人出了点问题（参考编号 `{ $ref }`）。没有扣除任何额度，请再试一次。
+reply-missing-permission = 你需要 { $permissions } 权限才能这样做。
+reply-server-only = 此命令只能在服务器中使用。
+reply-not-here = 你不能在这里使用此命令。
+reply-bad-value = `{ $value }` 不是此选项的有效值。
+reply-guild-install-only = 本机器人的命令只能在添加了机器人的服务器中使用。未执行任何操作。
+reply-admin-only = 只有拥有“管理服务器”权限的成员才能这样做。
+
+progress-queued = ⏳ 排队中
+progress-queued-at = ⏳ 排队中（第 { $position } 位）
+progress-sending = 📨 正在发送给服务商…
+progress-generating = 🎨 生成中 { $bar } { $elapsed } 秒
+progress-generating-estimate = 🎨 生成中 { $bar } { $elapsed } 秒 / 约 { $typical } 秒
+progress-generating-slow = 🎨 生成中 { $bar } { $elapsed } 秒 / 约 { $typical } 秒，比平时慢
+progress-finishing = 📥 即将完成…
+
+state-queued = 排队中
+state-submitting = 发送中
+state-running = 生成中
+state-fetching = 即将完成
+state-delivering = 发布中
+state-delivered = 已完成
+state-failed = 失败
+state-moderated = 已拦截
+state-timed_out = 已超时
+state-cancelled = 已取消
+state-undeliverable = 未能发布
+
+result-model = 模型
+result-seed = 种子
+result-size = 尺寸
+result-cost = 费用
+result-time = 用时
+result-requested-by = 请求者
+result-note = 备注
+result-seconds = { $seconds } 秒
+result-ready-here = { $member } 你的图片已生成。
+result-ready-dm = 你的图片已生成。我无法在 { $channel } 发布它，所以发到这里。
+result-ready-dm-nowhere = 你的图片已生成。我无法发布它，所以发到这里。
+
+details-title = 任务 { $job }
+details-state = 状态
+details-provider = 服务商
+details-random = 随机
+details-default = 默认
+details-estimate = 约 { $amount } 点额度（预估）
+details-options = 选项
+details-asked = 请求于 { $when }
+details-took = 用时 { $seconds } 秒
+details-made-from = 来源
+details-made-from-job = 任务 `{ $job }`
+details-provider-job = 服务商任务
+details-error = 错误
+prompt-deleted = *（提示词已删除）*
+
+option-aspect_ratio = 宽高比
+option-image_strength = 图片强度
+option-output_format = 格式
+option-safety_tolerance = 安全容忍度
+option-finetune_id = 微调 id
+option-finetune_strength = 微调强度
+option-image_count = 参考图片
+
+jobs-title = 你的任务
+jobs-none = { $member }，你没有排队中或进行中的任务。
+jobs-position = { $state }（第 { $position } 位）
+jobs-footer = 排队中的任务可以免费取消；进行中的任务会继续完成。
+
+failure-failed = 图片未能生成
+failure-moderated = 被服务商的安全过滤器拦截
+failure-timed_out = 已超时
+failure-cancelled = 已取消
+failure-undeliverable = 未能发布
+failure-other = 失败
+failure-charged = 已扣除 { $amount } 点额度：服务商对此任务收了费。
+failure-not-charged = 没有扣除任何额度。
+failure-reason-submit_unknown = 服务商没有确认该任务。任务没有重新发送，所以不会被重复扣费。
+failure-reason-timeout = 服务商耗时过长，任务已放弃。
+failure-reason-not_found = 服务商丢失了该任务。
+failure-reason-download = 无法从服务商下载生成好的图片。
+failure-reason-not_an_image = 服务商返回的不是图片，因此没有发布任何内容。
+failure-reason-unreachable = 无法连接服务商，任务从未发送。
+failure-reason-storage = 机器人无法保存生成好的图片（磁盘已满或不可写）。
+failure-reason-inputs_lost = 参考图片在任务发送前丢失。没有扣除任何额度；请带上图片重新运行命令。
+failure-reason-internal = 机器人内部出了问题。
+
+quota-not-enabled = 你在本服务器还没有开通图片生成（你的上限为 0 点额度）。请联系服务器管理员设置上限。没有扣除任何额度。
+quota-guild-used-up = 本服务器的图片预算暂时用完了：此任务约需 { $estimate } 点额度，服务器只剩 { $left }。将于 { $when } 重置。没有扣除任何额度。
+quota-member-short = 额度不足：此任务约需 { $estimate } 点额度，你本周期的 { $limit } 点中还剩 { $left }（已用 { $used }）。你的额度将于 { $when } 重置。没有扣除任何额度。
+quota-member-short-held = 额度不足：此任务约需 { $estimate } 点额度，你本周期的 { $limit } 点中还剩 { $left }（已用 { $used }，其中 { $held } 被进行中的任务占用）。你的额度将于 { $when } 重置。没有扣除任何额度。
+queue-full = 你已有 { $waiting } 个任务在排队或进行中。请等其中一个完成（见 `/jobs`）后再试。
+
+policy-channel = 本服务器不允许在此频道使用图片命令。请前往 { $channels }。
+policy-model = 本服务器不允许使用 `{ $model }`。允许的模型：{ $allowed }。
+policy-none = 无
+
+plan-provider-missing = 本机器人没有配置服务商 { $provider }。
+plan-not-offered = { $provider } 不提供 `{ $model }`。
+plan-unavailable = 本机器人无法使用 `{ $model }`（其服务商未配置）。
+plan-empty-prompt = 提示词为空；请描述你想要的图片。
+plan-prompt-too-long = 提示词长 { $length } 个字符；上限为 { $limit }。
+plan-wrong-command-generate = `{ $model }` 不能用于此命令。请使用 `/imagine`。
+plan-wrong-command-edit = `{ $model }` 不能用于此命令。请使用 `/edit`（或带图片的 `/imagine`）。
+plan-wrong-command-finetune = `{ $model }` 不能用于此命令。请使用 `/finetune`。
+plan-safety-cap = 本服务器的 `safety_tolerance` 最多为 { $cap }。
+plan-invalid-option = 无效的选项：{ $detail }
+
+settings-title = 图片命令的服务器设置
+settings-default-model = 默认模型
+settings-allowed-models = 允许的模型
+settings-all = 全部
+settings-max-safety = 最大安全容忍度
+settings-allowed-channels = 允许的频道
+settings-quota-period = 额度周期
+settings-language = 语言
+settings-bot-default = { $value }（机器人默认）
+settings-saved = 已保存。
+settings-current = 当前设置（提供选项即可修改）：
+settings-unknown-language = 本机器人不支持 `{ $language }`。请从以下语言中选择：{ $languages }。
+
+usage-used = 已用
+usage-held = 占用中
+usage-limit = 上限
+usage-budget = 预算
+usage-remaining = 剩余
+usage-limit-granted = { $limit }（另发放 { $granted }）
+
+fit-reencoded = 已重新编码为 { $format }，因为原图（{ $original }）超过了此频道 { $limit } 的上传上限。
+fit-downscaled = 已从 { $before } 缩小到 { $after } 并保存为 { $format }，因为原图（{ $original }）超过了此频道 { $limit } 的上传上限。
+fit-format-png = 优化过的 PNG
+fit-format-lossy = 质量 { $quality } 的 { $format }
+
+button-reroll = 重新生成
+button-reroll-own-references = 重新生成（请求者的参考图）
+button-edit = 编辑
+button-vary = 变体
+button-details = 详情
+button-delete = 删除
+button-cancel-numbered = 取消 { $number }
+button-unknown = 机器人不认识这个按钮（可能来自旧版本）。未执行任何操作。
+button-unknown-form = 机器人不认识这个表单（可能来自旧版本）。未执行任何操作。
+button-unknown-job = 机器人不认识该任务（按钮可能来自其他机器人或被伪造）。
+button-purged-rerolled = 该任务的提示词和图片已不再保存（它们会在 { $days } 天后或成员数据被清除时删除），因此无法重新生成。请重新运行命令。
+button-purged-varied = 该任务的提示词和图片已不再保存（它们会在 { $days } 天后或成员数据被清除时删除），因此无法生成变体。请重新运行命令。
+button-image-gone = 该任务的图片已不可用，无法作为输入。
+button-model-missing-edit = 编辑需要 `{ $model }`，本机器人不提供该模型。
+button-model-missing-vary = 变体需要 `{ $model }`，本机器人不提供该模型。
+button-reroll-not-yours = 这张图片由 { $member } 自己的参考图生成，只有对方可以重新生成。“变体”和“编辑”会从已发布的图片开始。没有扣除任何额度。
+button-delete-not-yours = 只有请求这张图片的成员，或拥有“管理消息”权限的人，才能删除它。
+button-delete-forbidden = 机器人无权在此删除那条消息。
+button-deleted = 已删除。
+edit-form-title = 编辑这张图片
+edit-form-label = 要改成什么样？
+edit-form-placeholder = 例如：改成夜晚，在屋顶上加雪
+edit-form-not-yours = 这个编辑表单属于其他成员；请点击“编辑”获取你自己的表单。
+edit-form-empty = 表单返回时没有内容；请再点一次按钮。
+cancel-not-yours = 只有请求该任务的成员才能取消它。
+cancel-started = 该任务已经开始并会完成；只有排队中的任务可以取消。
+cancel-over = 该任务已经结束（{ $state }）。
+cancel-just-started = 该任务刚刚开始，已无法取消。
+cancel-done = 已取消 **{ $prompt }**。没有扣除任何额度。
+
+quota-title = { $member } 的额度
+quota-resets = 重置时间
+quota-limit-set-by = 上限来源
+quota-source-member = 成员
+quota-source-role = 身份组
+quota-source-server-default = 服务器默认
+quota-source-bot-default = 机器人默认
+quota-source-not-enforced = 未启用
+quota-server-budget = 服务器预算
+quota-server-budget-left = 剩余 { $left } / { $total } 点额度
+quota-last-charges = 最近扣费
+quota-footer = 周期 { $period }（UTC）· 1 点额度 = 服务商处 0.01 美元
+
+history-title = { $member } 的图片历史
+history-none = 还没有图片。
+history-page = 第 { $page } 页，共 { $pages } 页
+history-newer = ◀ 较新
+history-older = 较早 ▶
+history-image = 图片
+history-charged = 已扣费
+history-charged-by-provider = { $amount } 点额度（服务商已收费）
+history-held = 占用约 { $amount } 点额度
+history-nothing-charged = 未扣费
+
+period-day = 日
+period-week = 周
+period-month = 月
+
+admin-amount-invalid = 数额“{ $amount }”必须是 0 到 1,000,000,000 之间的额度，最多 6 位小数。
+admin-amount-invalid-or-unlimited = 数额“{ $amount }”必须是 0 到 1,000,000,000 之间的额度，最多 6 位小数，或 `unlimited`。
+admin-pick-member = 范围为成员时请选择 `member`。
+admin-pick-role = 范围为身份组时请选择 `role`。
+admin-target-default = 每位成员（服务器默认）
+admin-target-guild = 服务器预算
+admin-target-everyone-with = 所有拥有 { $role } 的人
+admin-target-members-with = 拥有 { $role } 的成员
+admin-target-everything = 服务器预算和每位成员
+admin-channels-how = 请用 #提及（或 id）列出频道，以空格或逗号分隔；`all` 表示取消限制。
+admin-channel-unknown = { $channel } 不是本服务器的频道。
+admin-models-unknown = 未知模型 { $models }。已知模型：{ $known }。
+admin-models-none = 没有提供模型。已知模型：{ $known }。
+admin-limit-nothing = 请提供 `amount`（或 `clear`）、`period`，或两者都提供。
+admin-limit-removed = 已移除 { $target } 的上限。
+admin-limit-none = { $target } 没有单独设置的上限。
+admin-limit-set = { $target } 的上限：每周期 **{ $amount }** 点额度。
+admin-period-set = 本服务器的额度周期现在是 **{ $period }**（UTC）；下次重置在 { $when }。新周期内用量重新计算。
+admin-grant-positive = 请发放正数的额度。
+admin-granted = 已为 { $target } 在本周期（{ $period }）发放 **{ $amount }** 点额度，有效至 { $when } 重置。
+admin-granted-twice = 此命令已经为 { $target } 在本周期（{ $period }）发放过 **{ $amount }** 点额度；命令收到了两次，没有重复发放。
+admin-reset-twice = 此命令已经重置过 { $target } 本周期的用量；命令收到了两次，没有再重置。
+admin-reset-guild = 已重置 { $target } 本周期的用量。进行中的任务保留其占用额度。
+admin-reset-done = 已重置 { $target } 本周期的用量（有用量的：{ $count }）。进行中的任务保留其占用额度。
+admin-default-model-one = 请只提供一个模型 id 作为默认模型。
+admin-default-model-not-allowed = 默认模型 `{ $model }` 必须在允许的模型之中。
+admin-safety-range = `max_safety_tolerance` 的范围是 0 到 6。
+admin-safety-cap = 机器人的上限是 { $cap }；服务器只能调低它。
+
+usage-heading-guild = { $server } 的图片额度 · { $period }
+usage-heading-of = { $name } 的图片额度 · { $period }
+usage-members = 有用量的成员
+usage-top = 用量最多的成员
+usage-top-line = { $rank }. { $name } — 已用 { $used }
+usage-top-line-held = { $rank }. { $name } — 已用 { $used }，占用 { $held }
+chart-empty = 本周期没有用量。
+chart-used = 已用
+chart-held = 进行中任务占用（额度）
+
+## The database did not answer (issue 15)
+
+reply-store-unavailable = 机器人暂时无法连接数据库，因此没有保存或扣除任何内容。请稍后再试。
