@@ -238,3 +238,12 @@ chart-held = von laufenden Aufträgen reserviert (Credits)
 ## The database did not answer (issue 15)
 
 reply-store-unavailable = Der Bot erreicht gerade seine Datenbank nicht, daher wurde nichts gespeichert oder abgebucht. Bitte versuch es gleich noch einmal.
+
+## Private results (issue 18)
+
+result-ready-private = Dein privates Bild ist fertig (nur du siehst es hier).
+settings-private = Private Ergebnisse
+settings-private-allow = erlaubt (jedes Mitglied wählt)
+settings-private-forbid = verboten (Ergebnisse werden immer im Kanal gepostet)
+settings-private-force = erzwungen (Ergebnisse sieht nur, wer sie angefordert hat)
+settings-private-invalid = `private` ist eines von allow, forbid, force.

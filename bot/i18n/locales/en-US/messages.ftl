@@ -275,3 +275,12 @@ chart-held = held by running jobs (credits)
 ## The database did not answer (issue 15)
 
 reply-store-unavailable = The bot could not reach its database just now, so nothing was saved or charged. Please try again in a moment.
+
+## Private results (issue 18)
+
+result-ready-private = Your private image is ready (only you can see it here).
+settings-private = Private results
+settings-private-allow = allow (each member chooses)
+settings-private-forbid = forbid (results are always posted in the channel)
+settings-private-force = force (results are only ever shown to their member)
+settings-private-invalid = `private` is one of allow, forbid, force.

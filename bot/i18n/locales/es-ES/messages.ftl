@@ -238,3 +238,12 @@ chart-held = retenido por trabajos en curso (créditos)
 ## The database did not answer (issue 15)
 
 reply-store-unavailable = El bot no puede acceder a su base de datos ahora mismo, así que no se ha guardado ni cobrado nada. Inténtalo de nuevo en un momento.
+
+## Private results (issue 18)
+
+result-ready-private = Tu imagen privada está lista (aquí solo la ves tú).
+settings-private = Resultados privados
+settings-private-allow = permitidos (cada miembro elige)
+settings-private-forbid = prohibidos (los resultados siempre se publican en el canal)
+settings-private-force = forzados (los resultados solo los ve quien los pidió)
+settings-private-invalid = `private` es uno de: allow, forbid, force.

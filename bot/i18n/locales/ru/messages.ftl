@@ -240,3 +240,12 @@ chart-held = удержано заданиями в работе (кредиты
 ## The database did not answer (issue 15)
 
 reply-store-unavailable = Бот сейчас не может связаться со своей базой данных, поэтому ничего не сохранено и не списано. Попробуйте через минуту.
+
+## Private results (issue 18)
+
+result-ready-private = Ваше скрытое изображение готово (здесь его видите только вы).
+settings-private = Скрытые результаты
+settings-private-allow = разрешены (каждый выбирает сам)
+settings-private-forbid = запрещены (результаты всегда публикуются в канале)
+settings-private-force = всегда (результаты видит только их автор)
+settings-private-invalid = `private` — одно из: allow, forbid, force.

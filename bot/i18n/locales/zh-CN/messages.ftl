@@ -235,3 +235,12 @@ chart-held = 进行中任务占用（额度）
 ## The database did not answer (issue 15)
 
 reply-store-unavailable = 机器人暂时无法连接数据库，因此没有保存或扣除任何内容。请稍后再试。
+
+## Private results (issue 18)
+
+result-ready-private = 你的私密图片已生成（这里只有你能看到）。
+settings-private = 私密结果
+settings-private-allow = 允许（成员自选）
+settings-private-forbid = 禁止（结果总是发布在频道中）
+settings-private-force = 强制（结果只给请求者本人看）
+settings-private-invalid = `private` 只能是 allow、forbid、force 之一。
