@@ -183,3 +183,6 @@ choice-aspect_ratio = Seitenverhältnis
 choice-format = Format
 choice-private = privat
 choice-suffix = Suffix
+
+cmd-dashboard = dashboard
+    .description = Ein privater Link zu deinen Bildern und deinem Kontingent im Web

@@ -247,3 +247,9 @@ settings-private-allow = erlaubt (jedes Mitglied wählt)
 settings-private-forbid = verboten (Ergebnisse werden immer im Kanal gepostet)
 settings-private-force = erzwungen (Ergebnisse sieht nur, wer sie angefordert hat)
 settings-private-invalid = `private` ist eines von allow, forbid, force.
+
+## /dashboard (issue 20)
+
+dashboard-not-set-up = Das Web-Dashboard ist bei diesem Bot nicht eingerichtet (der Betreiber hat WEB_PUBLIC_URL nicht gesetzt).
+dashboard-link = Dein Anmeldelink für das Web-Dashboard: { $url }
+    Er funktioniert einmal, 10 Minuten lang und nur für dich: gib ihn nicht weiter.

@@ -195,3 +195,6 @@ choice-aspect_ratio = aspect_ratio
 choice-format = format
 choice-private = private
 choice-suffix = suffix
+
+cmd-dashboard = dashboard
+    .description = A private link to your images and quota on the web

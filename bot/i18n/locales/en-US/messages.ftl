@@ -284,3 +284,9 @@ settings-private-allow = allow (each member chooses)
 settings-private-forbid = forbid (results are always posted in the channel)
 settings-private-force = force (results are only ever shown to their member)
 settings-private-invalid = `private` is one of allow, forbid, force.
+
+## /dashboard (issue 20)
+
+dashboard-not-set-up = The web dashboard is not set up on this bot (its operator has not set WEB_PUBLIC_URL).
+dashboard-link = Your sign-in link for the web dashboard: { $url }
+    It works once, for 10 minutes, and only for you: do not share it.

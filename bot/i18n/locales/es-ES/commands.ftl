@@ -183,3 +183,6 @@ choice-aspect_ratio = proporción
 choice-format = formato
 choice-private = privado
 choice-suffix = sufijo
+
+cmd-dashboard = panel
+    .description = Un enlace privado a tus imágenes y tu cuota en la web

@@ -247,3 +247,9 @@ settings-private-allow = permitidos (cada miembro elige)
 settings-private-forbid = prohibidos (los resultados siempre se publican en el canal)
 settings-private-force = forzados (los resultados solo los ve quien los pidió)
 settings-private-invalid = `private` es uno de: allow, forbid, force.
+
+## /dashboard (issue 20)
+
+dashboard-not-set-up = El panel web no está configurado en este bot (su operador no ha definido WEB_PUBLIC_URL).
+dashboard-link = Tu enlace de acceso al panel web: { $url }
+    Funciona una vez, durante 10 minutos, y solo para ti: no lo compartas.

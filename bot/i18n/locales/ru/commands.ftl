@@ -183,3 +183,6 @@ choice-aspect_ratio = пропорции
 choice-format = формат
 choice-private = приватность
 choice-suffix = суффикс
+
+cmd-dashboard = панель
+    .description = Личная ссылка на ваши изображения и квоту в веб-панели

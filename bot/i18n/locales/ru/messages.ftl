@@ -249,3 +249,9 @@ settings-private-allow = разрешены (каждый выбирает са�
 settings-private-forbid = запрещены (результаты всегда публикуются в канале)
 settings-private-force = всегда (результаты видит только их автор)
 settings-private-invalid = `private` — одно из: allow, forbid, force.
+
+## /dashboard (issue 20)
+
+dashboard-not-set-up = Веб-панель в этом боте не настроена (оператор не задал WEB_PUBLIC_URL).
+dashboard-link = Ваша ссылка для входа в веб-панель: { $url }
+    Она работает один раз, 10 минут и только для вас: не делитесь ею.

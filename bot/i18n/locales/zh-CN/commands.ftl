@@ -183,3 +183,6 @@ choice-aspect_ratio = 宽高比
 choice-format = 格式
 choice-private = 私密
 choice-suffix = 后缀
+
+cmd-dashboard = 控制台
+    .description = 查看你的图片和额度的私人网页链接

@@ -244,3 +244,9 @@ settings-private-allow = 允许（成员自选）
 settings-private-forbid = 禁止（结果总是发布在频道中）
 settings-private-force = 强制（结果只给请求者本人看）
 settings-private-invalid = `private` 只能是 allow、forbid、force 之一。
+
+## /dashboard (issue 20)
+
+dashboard-not-set-up = 本机器人未设置网页控制台（运营者没有设置 WEB_PUBLIC_URL）。
+dashboard-link = 你的网页控制台登录链接：{ $url }
+    它只能使用一次，有效期 10 分钟，且仅限你本人：请勿分享。
