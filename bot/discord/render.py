@@ -56,6 +56,12 @@ FAILURE_REASONS = frozenset(
         "storage",
         "inputs_lost",
         "internal",
+        "credit",
+        "auth",
+        "server",
+        "network",
+        "error",
+        "no_provider",
     }
 )
 

@@ -91,6 +91,8 @@ def _arguments(language: str, args: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in args.items():
         if isinstance(value, Text):
             value = value.render(language)
+        elif isinstance(value, list | tuple):  # sentences, each rendered, one after the other
+            value = " ".join(v.render(language) if isinstance(v, Text) else str(v) for v in value)
         elif isinstance(value, bool):
             value = str(value).lower()
         elif isinstance(value, Decimal):
@@ -126,8 +128,8 @@ def t(language: str, key: str, /, **args: Any) -> str:
 
 
 def number(language: str, value: float | int | Decimal, *, decimals: int = 1) -> str:
-    """A number as the language writes it (`1,234.5`, `1 234,5`)."""
-    return str(format_decimal(value, format=f"#,##0.{'#' * decimals}", locale=babel_locale(language)))
+    """A number with `decimals` decimals as the language writes it (`1,234.5`, `1 234,5`)."""
+    return str(format_decimal(value, format=f"#,##0.{'0' * decimals}", locale=babel_locale(language)))
 
 
 def credits(language: str, amount: Decimal | None) -> str:

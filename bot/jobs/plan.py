@@ -97,7 +97,7 @@ def plan_job(
         merged.setdefault(name, value)
     count = int(merged.pop("count", None) or 1)
     if count > 1 and not batch:
-        raise InvalidInput("`count` (a batch of images) works with `/imagine` only.")
+        raise InvalidInput(i18n.text("plan-count-imagine-only"))
     private = merged.pop("private", None)
     model_id = merged.pop("model", None) or default_model
     spec = model_spec(model_id)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.discord.preferences import FORBIDDEN_HERE
 from bot.errors import InvalidInput, NotAllowed
+from bot.i18n import t
 from bot.jobs.model import JobState
 from bot.store.deliveries import Deliveries
 from bot.store.presets import PresetStore
@@ -103,7 +103,7 @@ async def test_a_server_can_forbid_private_results(simcord_env, running, server,
 
     refused = await alice.slash(channel, "imagine", prompt="a secret", private=True)
     assert refused.ephemeral
-    assert refused.response.content == FORBIDDEN_HERE
+    assert refused.response.content == t("en-US", "private-forbidden-here")
     assert [type(e) for e in refusals(simcord_env)] == [NotAllowed]
     assert fake_ttapi.submits() == []
     assert await running.jobs.for_user(alice.id) == []

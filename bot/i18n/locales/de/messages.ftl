@@ -253,3 +253,93 @@ settings-private-invalid = `private` ist eines von allow, forbid, force.
 dashboard-not-set-up = Das Web-Dashboard ist bei diesem Bot nicht eingerichtet (der Betreiber hat WEB_PUBLIC_URL nicht gesetzt).
 dashboard-link = Dein Anmeldelink für das Web-Dashboard: { $url }
     Er funktioniert einmal, 10 Minuten lang und nur für dich: gib ihn nicht weiter.
+
+## Reference images (bot/images.py, bot/discord/options.py)
+
+input-not-downloaded = `{ $option }` konnte nicht von Discord geladen werden; bitte hänge die Datei erneut an.
+input-too-large = `{ $option }` ist { $size } MB groß; Referenzbilder dürfen höchstens 20 MB haben.
+input-not-an-image = `{ $option }` ist eine { $kind }-Datei, kein Bild; hänge { $accepted } an.
+input-empty = `{ $option }` ist leer.
+input-wrong-format = `{ $option }` ist eine { $kind }-Datei; nutze { $accepted }.
+input-animated = `{ $option }` ist animiert; nutze ein unbewegtes Bild ({ $accepted }).
+input-too-many-pixels = `{ $option }` hat viel zu viele Pixel für ein Referenzbild.
+input-heif-unreadable = `{ $option }` ist ein HEIC/HEIF-Foto, das dieser Bot nicht lesen kann; speichere es als JPEG oder PNG.
+input-unreadable = `{ $option }` ist kein lesbares Bild ({ $accepted }).
+
+## Flags in the prompt (bot/flags.py)
+
+flags-after = `{ $token }` steht nach den Flags; schreib den ganzen Prompt vor das erste `--`-Flag.
+flags-unknown = Unbekanntes Flag `--{ $flag }`. Bekannte Flags: { $known }.
+flags-needs-value = `--{ $flag }` braucht einen Wert, z. B. { $example }.
+flags-invalid = `--{ $flag } { $value }` ist ungültig; schreib es wie { $example }.
+plan-count-imagine-only = `count` (mehrere Bilder auf einmal) geht nur mit `/imagine`.
+
+## What a model takes (bot/providers/catalog.py)
+
+catalog-unknown-model = Unbekanntes Modell `{ $model }`. Verfügbar: { $known }.
+catalog-unsupported-options = { $options } kann nicht mit `{ $model }` verwendet werden.
+catalog-strength-needs-image = `image_strength` braucht ein `image`, um mit `{ $model }` zu remixen.
+catalog-too-many-images = `{ $model }` nimmt höchstens { $count } Referenzbilder.
+catalog-no-image = `{ $model }` nimmt kein Referenzbild.
+catalog-one-image = `{ $model }` nimmt ein Referenzbild; für bis zu vier nutze `/edit`.
+catalog-ratio-form = `aspect_ratio` „{ $ratio }“ muss wie 16:9 aussehen.
+catalog-sized-by-ratio = `{ $model }` wird über `aspect_ratio` (21:9 bis 9:21) bemessen; gib das an oder `width` und `height` zusammen.
+catalog-ratio-or-sides = Gib entweder `aspect_ratio` oder `width` und `height` an, nicht alle drei.
+catalog-fixed-sizes = `{ $model }` gibt es nur in festen Größen ({ $sizes }); nutze stattdessen `aspect_ratio`.
+catalog-ratio-impossible = `aspect_ratio` { $ratio } lässt sich nicht aus Seiten von { $low }–{ $high } Pixeln bilden.
+validation-between = `{ $option }` muss zwischen { $low } und { $high } liegen.
+validation-between-step = `{ $option }` muss zwischen { $low } und { $high } liegen und ein Vielfaches von { $step } sein.
+validation-empty = `{ $option }` darf nicht leer sein.
+validation-too-long = `{ $option }` ist zu lang (höchstens { $limit } Zeichen).
+validation-one-of = `{ $option }` muss eines von { $expected } sein.
+validation-required = `{ $option }` ist erforderlich.
+validation-number = `{ $option }` muss eine Zahl sein.
+validation-number-between = `{ $option }` muss eine Zahl zwischen { $low } und { $high } sein.
+validation-other = `{ $option }`: { $detail }.
+validation-other-between = `{ $option }`: { $detail } (zwischen { $low } und { $high }).
+validation-lines = { $lines }
+
+## Private results, restarts, /privacy, /settings
+
+private-forbidden-here = Dieser Server erlaubt keine privaten Ergebnisse; lass `private` aus (oder nutze den Befehl woanders). Es wurde nichts abgebucht.
+reply-restarting = Der Bot startet neu – versuch es gleich noch einmal.
+privacy-export-too-large = Deine Daten hier sind selbst komprimiert { $size } MB groß, mehr als Discord den Bot senden lässt ({ $limit } MB). Bitte die Server-Admins um eine Kopie. Es wurde nichts gesendet.
+privacy-erased = Daten von { $member } auf diesem Server gelöscht: Prompts und Bilder von { $jobs } Auftrag/Aufträgen entfernt ({ $size } MB). Die { $entries } Journaleinträge bleiben unter einem Pseudonym, die Verbrauchssummen des Servers ändern sich also nicht.
+privacy-exported = Deine Aufträge, Prompts und Journaleinträge auf diesem Server (nur du siehst das).
+preset-title = Deine Einstellungen für Bildbefehle hier
+preset-saved = Gespeichert. Was du in einem Befehl angibst, gilt weiterhin vorrangig; die Regeln des Servers gelten vor beidem.
+preset-shown = Deine Einstellungen (gib Optionen an, um sie zu ändern, `reset:` zum Löschen):
+preset-not-set = nicht gesetzt
+preset-format = Format
+preset-suffix = Suffix
+preset-on = an
+preset-off = aus
+preset-unknown-model = `{ $model }` ist kein Modell, das dieser Bot für /imagine oder /edit anbietet. Wähle eines aus der Liste.
+preset-bad-ratio = `{ $ratio }` ist kein Seitenverhältnis von 21:9 bis 9:21; schreib es wie 16:9.
+preset-suffix-flag = Das Suffix darf kein `--{ $flag }` enthalten; gib es im Befehl selbst an (oder in seiner eigenen Einstellung).
+preset-note-model = (auf diesem Server nicht erlaubt oder nicht angeboten: der Standard des Servers gilt)
+preset-note-forbid = (dieser Server verbietet private Ergebnisse)
+preset-note-force = (dieser Server zeigt jedes Ergebnis privat)
+
+## Why a job ended: provider errors the bot words itself
+
+failure-reason-credit = Das Konto des Bots beim Anbieter hat kein Guthaben mehr; bitte sag den Server-Admins Bescheid.
+failure-reason-auth = Der Anbieter hat den Schlüssel des Bots abgelehnt; bitte sag dem Betreiber des Bots Bescheid.
+failure-reason-server = Beim Anbieter gab es ein Problem, das Bild wurde nicht erzeugt.
+failure-reason-network = Der Anbieter war nicht erreichbar oder hat nicht rechtzeitig geantwortet.
+failure-reason-error = Der Anbieter hat mit einem Fehler geantwortet.
+failure-reason-no_provider = Der Anbieter dieses Auftrags ist beim Bot nicht mehr eingerichtet.
+
+## Models and their limits (FLUX.2, DISABLED_MODELS)
+
+plan-model-disabled = `{ $model }` ist bei diesem Bot abgeschaltet. Wähle ein anderes Modell; `/models` listet sie.
+catalog-unsupported-options-on = { $options } kann bei { $provider } nicht mit `{ $model }` verwendet werden.
+catalog-too-many-images-on = `{ $model }` nimmt bei { $provider } höchstens { $count } Referenzbilder; du hast { $attached } angehängt. Es wurde nichts abgebucht.
+catalog-count-on = { $count } bei { $provider }
+catalog-too-many-images-elsewhere = { $refusal } Anderswo: { $elsewhere }.
+validation-rule = { $detail }.
+validation-pixels = `width` × `height` ist { $size }; erlaubt sind höchstens { $limit } MP (2048×2048).
+validation-multiple = `{ $option }` muss ein Vielfaches von { $step } sein.
+validation-multiple-between = `{ $option }` muss ein Vielfaches von { $step } sein (zwischen { $low } und { $high }).
+validation-ratio-form = `{ $option }` muss wie 16:9 aussehen.
+validation-ratio-range = `{ $option }` muss zwischen 21:9 und 9:21 liegen.

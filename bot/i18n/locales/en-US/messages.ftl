@@ -290,3 +290,93 @@ settings-private-invalid = `private` is one of allow, forbid, force.
 dashboard-not-set-up = The web dashboard is not set up on this bot (its operator has not set WEB_PUBLIC_URL).
 dashboard-link = Your sign-in link for the web dashboard: { $url }
     It works once, for 10 minutes, and only for you: do not share it.
+
+## Reference images (bot/images.py, bot/discord/options.py)
+
+input-not-downloaded = `{ $option }` could not be downloaded from Discord; please attach it again.
+input-too-large = `{ $option }` is { $size } MB; reference images can be at most 20 MB.
+input-not-an-image = `{ $option }` is a { $kind } file, not an image; attach { $accepted }.
+input-empty = `{ $option }` is empty.
+input-wrong-format = `{ $option }` is a { $kind } file; use { $accepted }.
+input-animated = `{ $option }` is animated; use a still image ({ $accepted }).
+input-too-many-pixels = `{ $option }` has far too many pixels to be a reference image.
+input-heif-unreadable = `{ $option }` is a HEIC/HEIF photo, which this bot cannot read; save it as JPEG or PNG.
+input-unreadable = `{ $option }` is not a readable image ({ $accepted }).
+
+## Flags in the prompt (bot/flags.py)
+
+flags-after = `{ $token }` comes after the flags; put the whole prompt before the first `--` flag.
+flags-unknown = Unknown flag `--{ $flag }`. Known flags: { $known }.
+flags-needs-value = `--{ $flag }` needs a value, e.g. { $example }.
+flags-invalid = `--{ $flag } { $value }` is not valid; write it like { $example }.
+plan-count-imagine-only = `count` (a batch of images) works with `/imagine` only.
+
+## What a model takes (bot/providers/catalog.py)
+
+catalog-unknown-model = Unknown model `{ $model }`. Available: { $known }.
+catalog-unsupported-options = { $options } cannot be used with `{ $model }`.
+catalog-strength-needs-image = `image_strength` needs an `image` to remix with `{ $model }`.
+catalog-too-many-images = `{ $model }` takes at most { $count } reference images.
+catalog-no-image = `{ $model }` does not take a reference image.
+catalog-one-image = `{ $model }` takes one reference image; use `/edit` for up to four.
+catalog-ratio-form = `aspect_ratio` '{ $ratio }' must look like 16:9.
+catalog-sized-by-ratio = `{ $model }` is sized by `aspect_ratio` (21:9 to 9:21); give that, or both `width` and `height`.
+catalog-ratio-or-sides = Give either `aspect_ratio` or `width` and `height`, not all three.
+catalog-fixed-sizes = `{ $model }` comes in fixed sizes ({ $sizes }); use `aspect_ratio` instead.
+catalog-ratio-impossible = `aspect_ratio` { $ratio } cannot be made from sides of { $low }–{ $high } pixels.
+validation-between = `{ $option }` must be between { $low } and { $high }.
+validation-between-step = `{ $option }` must be between { $low } and { $high } and a multiple of { $step }.
+validation-empty = `{ $option }` cannot be empty.
+validation-too-long = `{ $option }` is too long (at most { $limit } characters).
+validation-one-of = `{ $option }` must be one of { $expected }.
+validation-required = `{ $option }` is required.
+validation-number = `{ $option }` must be a number.
+validation-number-between = `{ $option }` must be a number between { $low } and { $high }.
+validation-other = `{ $option }` { $detail }.
+validation-other-between = `{ $option }` { $detail } (between { $low } and { $high }).
+validation-lines = { $lines }
+
+## Private results, restarts, /privacy, /settings
+
+private-forbidden-here = This server does not allow private results; leave `private` off (or run the command elsewhere). Nothing was charged.
+reply-restarting = The bot is restarting — try again in a moment.
+privacy-export-too-large = Your data here is { $size } MB even compressed, more than Discord lets the bot send ({ $limit } MB). Ask the server's admins for a copy. Nothing was sent.
+privacy-erased = Erased the data of { $member } in this server: the prompts and images of { $jobs } job(s) deleted ({ $size } MB). Their { $entries } ledger entries are kept under a pseudonym, so the server's usage totals are unchanged.
+privacy-exported = Your jobs, prompts and ledger entries in this server (only you can see this).
+preset-title = Your settings for image commands here
+preset-saved = Saved. What you type in a command still wins over these; the server's rules win over both.
+preset-shown = Your settings (give options to change them, `reset:` to clear):
+preset-not-set = not set
+preset-format = Format
+preset-suffix = Suffix
+preset-on = on
+preset-off = off
+preset-unknown-model = `{ $model }` is not a model this bot offers for /imagine or /edit. Pick one from the list.
+preset-bad-ratio = `{ $ratio }` is not an aspect ratio from 21:9 to 9:21; write it like 16:9.
+preset-suffix-flag = The suffix cannot carry `--{ $flag }`; give it in the command itself (or its own setting).
+preset-note-model = (not allowed on this server or not offered: the server's default is used)
+preset-note-forbid = (this server forbids private results)
+preset-note-force = (this server shows every result privately)
+
+## Why a job ended: provider errors the bot words itself
+
+failure-reason-credit = The bot's account at the provider is out of credit; please tell the server's admins.
+failure-reason-auth = The bot's key was refused by the provider; please tell the bot's operator.
+failure-reason-server = The provider had a problem on its side and did not make the image.
+failure-reason-network = The provider could not be reached or did not answer in time.
+failure-reason-error = The provider answered with an error.
+failure-reason-no_provider = This job's provider is no longer configured on the bot.
+
+## Models and their limits (FLUX.2, DISABLED_MODELS)
+
+plan-model-disabled = `{ $model }` is switched off on this bot. Pick another model; `/models` lists them.
+catalog-unsupported-options-on = { $options } cannot be used with `{ $model }` on { $provider }.
+catalog-too-many-images-on = `{ $model }` takes at most { $count } reference images on { $provider }; you attached { $attached }. Nothing was charged.
+catalog-count-on = { $count } on { $provider }
+catalog-too-many-images-elsewhere = { $refusal } Elsewhere: { $elsewhere }.
+validation-rule = { $detail }.
+validation-pixels = `width` × `height` is { $size }; at most { $limit } MP (2048×2048) is allowed.
+validation-multiple = `{ $option }` must be a multiple of { $step }.
+validation-multiple-between = `{ $option }` must be a multiple of { $step } (between { $low } and { $high }).
+validation-ratio-form = `{ $option }` must look like 16:9.
+validation-ratio-range = `{ $option }` must be between 21:9 and 9:21.

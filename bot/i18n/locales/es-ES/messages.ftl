@@ -253,3 +253,93 @@ settings-private-invalid = `private` es uno de: allow, forbid, force.
 dashboard-not-set-up = El panel web no está configurado en este bot (su operador no ha definido WEB_PUBLIC_URL).
 dashboard-link = Tu enlace de acceso al panel web: { $url }
     Funciona una vez, durante 10 minutos, y solo para ti: no lo compartas.
+
+## Reference images (bot/images.py, bot/discord/options.py)
+
+input-not-downloaded = `{ $option }` no se pudo descargar de Discord; adjúntalo otra vez.
+input-too-large = `{ $option }` ocupa { $size } MB; las imágenes de referencia pueden tener 20 MB como máximo.
+input-not-an-image = `{ $option }` es un archivo { $kind }, no una imagen; adjunta { $accepted }.
+input-empty = `{ $option }` está vacío.
+input-wrong-format = `{ $option }` es un archivo { $kind }; usa { $accepted }.
+input-animated = `{ $option }` está animado; usa una imagen fija ({ $accepted }).
+input-too-many-pixels = `{ $option }` tiene demasiados píxeles para ser una imagen de referencia.
+input-heif-unreadable = `{ $option }` es una foto HEIC/HEIF que este bot no puede leer; guárdala como JPEG o PNG.
+input-unreadable = `{ $option }` no es una imagen legible ({ $accepted }).
+
+## Flags in the prompt (bot/flags.py)
+
+flags-after = `{ $token }` va después de los flags; pon todo el prompt antes del primer flag `--`.
+flags-unknown = Flag desconocido `--{ $flag }`. Flags conocidos: { $known }.
+flags-needs-value = `--{ $flag }` necesita un valor, p. ej. { $example }.
+flags-invalid = `--{ $flag } { $value }` no es válido; escríbelo como { $example }.
+plan-count-imagine-only = `count` (un lote de imágenes) solo funciona con `/imagine`.
+
+## What a model takes (bot/providers/catalog.py)
+
+catalog-unknown-model = Modelo desconocido `{ $model }`. Disponibles: { $known }.
+catalog-unsupported-options = { $options } no se puede usar con `{ $model }`.
+catalog-strength-needs-image = `image_strength` necesita una `image` para remezclar con `{ $model }`.
+catalog-too-many-images = `{ $model }` admite como máximo { $count } imágenes de referencia.
+catalog-no-image = `{ $model }` no admite una imagen de referencia.
+catalog-one-image = `{ $model }` admite una imagen de referencia; usa `/edit` para hasta cuatro.
+catalog-ratio-form = `aspect_ratio` «{ $ratio }» debe tener la forma 16:9.
+catalog-sized-by-ratio = El tamaño de `{ $model }` se da con `aspect_ratio` (de 21:9 a 9:21); indícalo, o `width` y `height` a la vez.
+catalog-ratio-or-sides = Indica `aspect_ratio` o bien `width` y `height`, no los tres.
+catalog-fixed-sizes = `{ $model }` tiene tamaños fijos ({ $sizes }); usa `aspect_ratio` en su lugar.
+catalog-ratio-impossible = `aspect_ratio` { $ratio } no se puede formar con lados de { $low }–{ $high } píxeles.
+validation-between = `{ $option }` debe estar entre { $low } y { $high }.
+validation-between-step = `{ $option }` debe estar entre { $low } y { $high } y ser múltiplo de { $step }.
+validation-empty = `{ $option }` no puede estar vacío.
+validation-too-long = `{ $option }` es demasiado largo (como máximo { $limit } caracteres).
+validation-one-of = `{ $option }` debe ser uno de { $expected }.
+validation-required = `{ $option }` es obligatorio.
+validation-number = `{ $option }` debe ser un número.
+validation-number-between = `{ $option }` debe ser un número entre { $low } y { $high }.
+validation-other = `{ $option }`: { $detail }.
+validation-other-between = `{ $option }`: { $detail } (entre { $low } y { $high }).
+validation-lines = { $lines }
+
+## Private results, restarts, /privacy, /settings
+
+private-forbidden-here = Este servidor no permite resultados privados; deja `private` desactivado (o usa el comando en otro sitio). No se ha cobrado nada.
+reply-restarting = El bot se está reiniciando; inténtalo de nuevo en un momento.
+privacy-export-too-large = Tus datos aquí ocupan { $size } MB incluso comprimidos, más de lo que Discord deja enviar al bot ({ $limit } MB). Pide una copia a los administradores del servidor. No se ha enviado nada.
+privacy-erased = Datos de { $member } en este servidor borrados: se eliminaron los prompts e imágenes de { $jobs } trabajo(s) ({ $size } MB). Sus { $entries } entradas del registro se conservan con un seudónimo, así que los totales de uso del servidor no cambian.
+privacy-exported = Tus trabajos, prompts y entradas del registro en este servidor (solo tú lo ves).
+preset-title = Tus ajustes para los comandos de imagen aquí
+preset-saved = Guardado. Lo que escribas en un comando sigue teniendo prioridad; las reglas del servidor, sobre ambos.
+preset-shown = Tus ajustes (indica opciones para cambiarlos, `reset:` para borrarlos):
+preset-not-set = sin definir
+preset-format = Formato
+preset-suffix = Sufijo
+preset-on = sí
+preset-off = no
+preset-unknown-model = `{ $model }` no es un modelo que este bot ofrezca para /imagine o /edit. Elige uno de la lista.
+preset-bad-ratio = `{ $ratio }` no es una proporción entre 21:9 y 9:21; escríbela como 16:9.
+preset-suffix-flag = El sufijo no puede llevar `--{ $flag }`; indícalo en el propio comando (o en su ajuste).
+preset-note-model = (no permitido en este servidor o no disponible: se usa el predeterminado del servidor)
+preset-note-forbid = (este servidor prohíbe los resultados privados)
+preset-note-force = (este servidor muestra todos los resultados en privado)
+
+## Why a job ended: provider errors the bot words itself
+
+failure-reason-credit = La cuenta del bot en el proveedor se ha quedado sin crédito; avisa a los administradores del servidor.
+failure-reason-auth = El proveedor rechazó la clave del bot; avisa a quien opera el bot.
+failure-reason-server = El proveedor tuvo un problema y no creó la imagen.
+failure-reason-network = No se pudo contactar con el proveedor o no respondió a tiempo.
+failure-reason-error = El proveedor respondió con un error.
+failure-reason-no_provider = El proveedor de este trabajo ya no está configurado en el bot.
+
+## Models and their limits (FLUX.2, DISABLED_MODELS)
+
+plan-model-disabled = `{ $model }` está desactivado en este bot. Elige otro modelo; `/models` los enumera.
+catalog-unsupported-options-on = { $options } no se puede usar con `{ $model }` en { $provider }.
+catalog-too-many-images-on = `{ $model }` admite como máximo { $count } imágenes de referencia en { $provider }; adjuntaste { $attached }. No se ha cobrado nada.
+catalog-count-on = { $count } en { $provider }
+catalog-too-many-images-elsewhere = { $refusal } En otros proveedores: { $elsewhere }.
+validation-rule = { $detail }.
+validation-pixels = `width` × `height` es { $size }; se permiten como máximo { $limit } MP (2048×2048).
+validation-multiple = `{ $option }` debe ser múltiplo de { $step }.
+validation-multiple-between = `{ $option }` debe ser múltiplo de { $step } (entre { $low } y { $high }).
+validation-ratio-form = `{ $option }` debe tener la forma 16:9.
+validation-ratio-range = `{ $option }` debe estar entre 21:9 y 9:21.

@@ -255,3 +255,93 @@ settings-private-invalid = `private` — одно из: allow, forbid, force.
 dashboard-not-set-up = Веб-панель в этом боте не настроена (оператор не задал WEB_PUBLIC_URL).
 dashboard-link = Ваша ссылка для входа в веб-панель: { $url }
     Она работает один раз, 10 минут и только для вас: не делитесь ею.
+
+## Reference images (bot/images.py, bot/discord/options.py)
+
+input-not-downloaded = `{ $option }` не удалось скачать из Discord; прикрепите файл ещё раз.
+input-too-large = `{ $option }` весит { $size } МБ; исходное изображение может быть не больше 20 МБ.
+input-not-an-image = `{ $option }` — файл { $kind }, а не изображение; прикрепите { $accepted }.
+input-empty = `{ $option }` пуст.
+input-wrong-format = `{ $option }` — файл { $kind }; используйте { $accepted }.
+input-animated = `{ $option }` анимирован; используйте статичное изображение ({ $accepted }).
+input-too-many-pixels = В `{ $option }` слишком много пикселей для исходного изображения.
+input-heif-unreadable = `{ $option }` — фото HEIC/HEIF, которое этот бот прочитать не может; сохраните его как JPEG или PNG.
+input-unreadable = `{ $option }` — не читаемое изображение ({ $accepted }).
+
+## Flags in the prompt (bot/flags.py)
+
+flags-after = `{ $token }` стоит после флагов; напишите весь запрос до первого флага `--`.
+flags-unknown = Неизвестный флаг `--{ $flag }`. Известные флаги: { $known }.
+flags-needs-value = Флагу `--{ $flag }` нужно значение, например { $example }.
+flags-invalid = `--{ $flag } { $value }` — недопустимо; пишите так: { $example }.
+plan-count-imagine-only = `count` (серия изображений) работает только с `/imagine`.
+
+## What a model takes (bot/providers/catalog.py)
+
+catalog-unknown-model = Неизвестная модель `{ $model }`. Доступны: { $known }.
+catalog-unsupported-options = { $options } нельзя использовать с `{ $model }`.
+catalog-strength-needs-image = Для `image_strength` нужно `image`, чтобы сделать ремикс с `{ $model }`.
+catalog-too-many-images = `{ $model }` принимает не больше { $count } исходных изображений.
+catalog-no-image = `{ $model }` не принимает исходное изображение.
+catalog-one-image = `{ $model }` принимает одно исходное изображение; для четырёх используйте `/edit`.
+catalog-ratio-form = `aspect_ratio` «{ $ratio }» должно выглядеть как 16:9.
+catalog-sized-by-ratio = Размер `{ $model }` задаётся через `aspect_ratio` (от 21:9 до 9:21); укажите его или сразу `width` и `height`.
+catalog-ratio-or-sides = Укажите либо `aspect_ratio`, либо `width` и `height`, но не всё сразу.
+catalog-fixed-sizes = `{ $model }` бывает только фиксированных размеров ({ $sizes }); используйте `aspect_ratio`.
+catalog-ratio-impossible = `aspect_ratio` { $ratio } нельзя получить из сторон { $low }–{ $high } пикселей.
+validation-between = `{ $option }` должно быть от { $low } до { $high }.
+validation-between-step = `{ $option }` должно быть от { $low } до { $high } и кратно { $step }.
+validation-empty = `{ $option }` не может быть пустым.
+validation-too-long = `{ $option }` слишком длинное (не больше { $limit } символов).
+validation-one-of = `{ $option }` должно быть одним из: { $expected }.
+validation-required = `{ $option }` обязательно.
+validation-number = `{ $option }` должно быть числом.
+validation-number-between = `{ $option }` должно быть числом от { $low } до { $high }.
+validation-other = `{ $option }`: { $detail }.
+validation-other-between = `{ $option }`: { $detail } (от { $low } до { $high }).
+validation-lines = { $lines }
+
+## Private results, restarts, /privacy, /settings
+
+private-forbidden-here = Этот сервер не разрешает скрытые результаты; не включайте `private` (или запустите команду в другом месте). Ничего не списано.
+reply-restarting = Бот перезапускается — попробуйте через минуту.
+privacy-export-too-large = Ваши данные здесь занимают { $size } МБ даже в сжатом виде — больше, чем Discord позволяет отправить боту ({ $limit } МБ). Попросите копию у администраторов сервера. Ничего не отправлено.
+privacy-erased = Данные { $member } на этом сервере стёрты: удалены запросы и изображения заданий — { $jobs } ({ $size } МБ). Записи журнала ({ $entries }) сохранены под псевдонимом, так что итоги расхода сервера не изменились.
+privacy-exported = Ваши задания, запросы и записи журнала на этом сервере (это видите только вы).
+preset-title = Ваши настройки команд изображений здесь
+preset-saved = Сохранено. То, что вы укажете в команде, всё равно важнее; правила сервера важнее всего.
+preset-shown = Ваши настройки (укажите параметры, чтобы изменить, `reset:` — чтобы сбросить):
+preset-not-set = не задано
+preset-format = Формат
+preset-suffix = Суффикс
+preset-on = вкл.
+preset-off = выкл.
+preset-unknown-model = `{ $model }` — не модель, которую бот предлагает для /imagine или /edit. Выберите из списка.
+preset-bad-ratio = `{ $ratio }` — не пропорции от 21:9 до 9:21; пишите так: 16:9.
+preset-suffix-flag = Суффикс не может содержать `--{ $flag }`; укажите это в самой команде (или в отдельной настройке).
+preset-note-model = (не разрешена на этом сервере или недоступна: используется модель сервера по умолчанию)
+preset-note-forbid = (этот сервер запрещает скрытые результаты)
+preset-note-force = (этот сервер показывает все результаты скрыто)
+
+## Why a job ended: provider errors the bot words itself
+
+failure-reason-credit = У бота закончились средства на счёте у провайдера; сообщите администраторам сервера.
+failure-reason-auth = Провайдер отклонил ключ бота; сообщите оператору бота.
+failure-reason-server = У провайдера возникла проблема, и изображение не было создано.
+failure-reason-network = Провайдер недоступен или не ответил вовремя.
+failure-reason-error = Провайдер ответил ошибкой.
+failure-reason-no_provider = Провайдер этого задания больше не настроен в боте.
+
+## Models and their limits (FLUX.2, DISABLED_MODELS)
+
+plan-model-disabled = `{ $model }` отключена в этом боте. Выберите другую модель; их список — в `/models`.
+catalog-unsupported-options-on = { $options } нельзя использовать с `{ $model }` у { $provider }.
+catalog-too-many-images-on = `{ $model }` у { $provider } принимает не больше { $count } исходных изображений; вы прикрепили { $attached }. Ничего не списано.
+catalog-count-on = { $count } у { $provider }
+catalog-too-many-images-elsewhere = { $refusal } В других местах: { $elsewhere }.
+validation-rule = { $detail }.
+validation-pixels = `width` × `height` — { $size }; допускается не больше { $limit } Мп (2048×2048).
+validation-multiple = `{ $option }` должно быть кратно { $step }.
+validation-multiple-between = `{ $option }` должно быть кратно { $step } (от { $low } до { $high }).
+validation-ratio-form = `{ $option }` должно выглядеть как 16:9.
+validation-ratio-range = `{ $option }` должно быть от 21:9 до 9:21.

@@ -250,3 +250,93 @@ settings-private-invalid = `private` 只能是 allow、forbid、force 之一。
 dashboard-not-set-up = 本机器人未设置网页控制台（运营者没有设置 WEB_PUBLIC_URL）。
 dashboard-link = 你的网页控制台登录链接：{ $url }
     它只能使用一次，有效期 10 分钟，且仅限你本人：请勿分享。
+
+## Reference images (bot/images.py, bot/discord/options.py)
+
+input-not-downloaded = 无法从 Discord 下载 `{ $option }`；请重新添加附件。
+input-too-large = `{ $option }` 大小为 { $size } MB；参考图片最大 20 MB。
+input-not-an-image = `{ $option }` 是 { $kind } 文件，不是图片；请添加 { $accepted }。
+input-empty = `{ $option }` 是空文件。
+input-wrong-format = `{ $option }` 是 { $kind } 文件；请使用 { $accepted }。
+input-animated = `{ $option }` 是动图；请使用静态图片（{ $accepted }）。
+input-too-many-pixels = `{ $option }` 像素太多，无法作为参考图片。
+input-heif-unreadable = `{ $option }` 是 HEIC/HEIF 照片，本机器人无法读取；请另存为 JPEG 或 PNG。
+input-unreadable = `{ $option }` 不是可读取的图片（{ $accepted }）。
+
+## Flags in the prompt (bot/flags.py)
+
+flags-after = `{ $token }` 位于参数之后；请把完整的提示词写在第一个 `--` 参数之前。
+flags-unknown = 未知参数 `--{ $flag }`。可用参数：{ $known }。
+flags-needs-value = `--{ $flag }` 需要一个值，例如 { $example }。
+flags-invalid = `--{ $flag } { $value }` 无效；请写成 { $example }。
+plan-count-imagine-only = `count`（批量生成）只能用于 `/imagine`。
+
+## What a model takes (bot/providers/catalog.py)
+
+catalog-unknown-model = 未知模型 `{ $model }`。可用模型：{ $known }。
+catalog-unsupported-options = { $options } 不能与 `{ $model }` 一起使用。
+catalog-strength-needs-image = `image_strength` 需要提供 `image`，才能用 `{ $model }` 混合。
+catalog-too-many-images = `{ $model }` 最多接受 { $count } 张参考图片。
+catalog-no-image = `{ $model }` 不接受参考图片。
+catalog-one-image = `{ $model }` 只接受一张参考图片；最多四张请用 `/edit`。
+catalog-ratio-form = `aspect_ratio`“{ $ratio }”应写成 16:9 的形式。
+catalog-sized-by-ratio = `{ $model }` 的尺寸由 `aspect_ratio`（21:9 到 9:21）决定；请提供它，或同时提供 `width` 和 `height`。
+catalog-ratio-or-sides = 请只提供 `aspect_ratio`，或 `width` 和 `height`，不要三者都给。
+catalog-fixed-sizes = `{ $model }` 只有固定尺寸（{ $sizes }）；请改用 `aspect_ratio`。
+catalog-ratio-impossible = `aspect_ratio` { $ratio } 无法由 { $low }–{ $high } 像素的边长构成。
+validation-between = `{ $option }` 必须介于 { $low } 和 { $high } 之间。
+validation-between-step = `{ $option }` 必须介于 { $low } 和 { $high } 之间，且是 { $step } 的倍数。
+validation-empty = `{ $option }` 不能为空。
+validation-too-long = `{ $option }` 太长（最多 { $limit } 个字符）。
+validation-one-of = `{ $option }` 必须是 { $expected } 之一。
+validation-required = `{ $option }` 为必填项。
+validation-number = `{ $option }` 必须是数字。
+validation-number-between = `{ $option }` 必须是介于 { $low } 和 { $high } 之间的数字。
+validation-other = `{ $option }`：{ $detail }。
+validation-other-between = `{ $option }`：{ $detail }（介于 { $low } 和 { $high } 之间）。
+validation-lines = { $lines }
+
+## Private results, restarts, /privacy, /settings
+
+private-forbidden-here = 本服务器不允许私密结果；请不要开启 `private`（或在其他地方使用该命令）。没有扣除任何额度。
+reply-restarting = 机器人正在重启，请稍后再试。
+privacy-export-too-large = 你在这里的数据压缩后仍有 { $size } MB，超过了 Discord 允许机器人发送的大小（{ $limit } MB）。请向服务器管理员索取副本。未发送任何内容。
+privacy-erased = 已清除 { $member } 在本服务器的数据：删除了 { $jobs } 个任务的提示词和图片（{ $size } MB）。其 { $entries } 条账目记录以化名保留，因此服务器的用量总计不变。
+privacy-exported = 你在本服务器的任务、提示词和账目记录（只有你能看到）。
+preset-title = 你在此处的图片命令设置
+preset-saved = 已保存。命令中输入的内容仍然优先；服务器规则优先于两者。
+preset-shown = 你的设置（提供选项即可修改，`reset:` 用于清除）：
+preset-not-set = 未设置
+preset-format = 格式
+preset-suffix = 后缀
+preset-on = 开
+preset-off = 关
+preset-unknown-model = `{ $model }` 不是本机器人为 /imagine 或 /edit 提供的模型。请从列表中选择。
+preset-bad-ratio = `{ $ratio }` 不是 21:9 到 9:21 之间的宽高比；请写成 16:9 的形式。
+preset-suffix-flag = 后缀不能包含 `--{ $flag }`；请在命令中直接提供（或使用对应的单独设置）。
+preset-note-model = （本服务器不允许或未提供：将使用服务器默认模型）
+preset-note-forbid = （本服务器禁止私密结果）
+preset-note-force = （本服务器所有结果都私密显示）
+
+## Why a job ended: provider errors the bot words itself
+
+failure-reason-credit = 机器人在服务商处的账户余额不足；请告知服务器管理员。
+failure-reason-auth = 服务商拒绝了机器人的密钥；请告知机器人的运营者。
+failure-reason-server = 服务商出现问题，未能生成图片。
+failure-reason-network = 无法连接服务商，或服务商未及时响应。
+failure-reason-error = 服务商返回了错误。
+failure-reason-no_provider = 此任务的服务商已不再在机器人中配置。
+
+## Models and their limits (FLUX.2, DISABLED_MODELS)
+
+plan-model-disabled = `{ $model }` 已在本机器人中关闭。请选择其他模型；`/models` 会列出可用模型。
+catalog-unsupported-options-on = 在 { $provider } 上，{ $options } 不能与 `{ $model }` 一起使用。
+catalog-too-many-images-on = `{ $model }` 在 { $provider } 上最多接受 { $count } 张参考图片；你添加了 { $attached } 张。没有扣除任何额度。
+catalog-count-on = { $provider } 上为 { $count } 张
+catalog-too-many-images-elsewhere = { $refusal } 其他服务商：{ $elsewhere }。
+validation-rule = { $detail }。
+validation-pixels = `width` × `height` 为 { $size }；最多允许 { $limit } MP（2048×2048）。
+validation-multiple = `{ $option }` 必须是 { $step } 的倍数。
+validation-multiple-between = `{ $option }` 必须是 { $step } 的倍数（介于 { $low } 和 { $high } 之间）。
+validation-ratio-form = `{ $option }` 应写成 16:9 的形式。
+validation-ratio-range = `{ $option }` 必须介于 21:9 和 9:21 之间。
