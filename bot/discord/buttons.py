@@ -157,7 +157,8 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxb
     #: The label's catalogue key (`button-<action>`); the label is written in the job's language.
     emoji: ClassVar[str | None] = None
     #: What the button does, for `/help` (which lists every registered button with a label).
-    summary: ClassVar[str] = ""
+    #: Listed by `/help` with its label (`button-<action>`) and what it does (`button-<action>-summary`).
+    summarised: ClassVar[bool] = False
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
     def __init__(self, job_id: str, *, label: str | None = None, row: int | None = None) -> None:
@@ -192,7 +193,7 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxb
 class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
     action = "reroll"
     emoji = "🎲"
-    summary = "the same settings with a new seed (with reference images: only the member who attached them)"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -222,7 +223,7 @@ def require_own_references(job: Job, member_id: int) -> None:
 class EditButton(JobButton, template=r"fluxbot:edit:" + JOB_ID):
     action = "edit"
     emoji = "✏️"
-    summary = "a form asks what to change; the image is edited with FLUX Kontext"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         _require_model(_bot(interaction), EDIT_MODEL, "edit")
@@ -301,7 +302,7 @@ def submitted_value(interaction: discord.Interaction, custom_id: str) -> str:
 class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
     action = "vary"
     emoji = "🔀"
-    summary = "a variation of the image (FLUX1.1 [pro] Ultra with it as image prompt)"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -324,7 +325,7 @@ class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
 class DetailsButton(JobButton, template=r"fluxbot:details:" + JOB_ID):
     action = "details"
     emoji = "ℹ️"
-    summary = "every setting of the job, privately"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -337,7 +338,7 @@ class DeleteButton(JobButton, template=r"fluxbot:delete:" + JOB_ID):
     action = "delete"
     emoji = "🗑️"
     style = discord.ButtonStyle.danger
-    summary = "removes the image (the requester, or members with Manage Messages)"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -361,7 +362,7 @@ class DeleteButton(JobButton, template=r"fluxbot:delete:" + JOB_ID):
 class CancelButton(JobButton, template=r"fluxbot:cancel:" + JOB_ID):
     action = "cancel"
     style = discord.ButtonStyle.danger
-    summary = "in `/jobs`: cancels a queued job; nothing is charged"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()  # an update of the /jobs message, refreshed below
@@ -505,6 +506,16 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     *PAN_BUTTONS,
     UnknownButton,
 )
+
+
+def button_label(language: str, item: type[JobButton]) -> str:
+    """A button's label in `language` (the label a button gets under a result in that language)."""
+    return t(language, f"button-{item.action}")
+
+
+def button_summary(language: str, item: type[JobButton]) -> str:
+    """What a button does, for `/help`."""
+    return t(language, f"button-{item.action}-summary")
 
 
 def result_view(job: Job, language: str) -> discord.ui.View:

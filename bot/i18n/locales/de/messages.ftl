@@ -343,3 +343,49 @@ validation-multiple = `{ $option }` muss ein Vielfaches von { $step } sein.
 validation-multiple-between = `{ $option }` muss ein Vielfaches von { $step } sein (zwischen { $low } und { $high }).
 validation-ratio-form = `{ $option }` muss wie 16:9 aussehen.
 validation-ratio-range = `{ $option }` muss zwischen 21:9 und 9:21 liegen.
+
+## /help (issue 18)
+
+help-title = fluxbot-Hilfe
+help-intro = Erzeuge und bearbeite Bilder mit FLUX. Fang mit `/imagine prompt:a lighthouse at dusk --ar 16:9` an. Wähle unten eine Seite für die Optionen eines Befehls; `/models` listet die Modelle und ihre Preise.
+help-overview = Überblick
+help-commands = Befehle
+help-menus = Rechtsklick auf eine Nachricht → Apps
+help-flags = Prompt-Flags
+help-flags-intro = Am Ende des Prompts, wie bei Midjourney: `a castle --ar 16:9 --seed 42`. Eine Slash-Option gilt vor einem Flag; ein unbekanntes Flag wird mit der richtigen Schreibweise abgelehnt.
+help-buttons = Knöpfe unter einem Bild
+help-buttons-intro = Sie funktionieren auch nach einem Neustart des Bots.
+help-example = Beispiel
+help-required = erforderlich
+help-no-options = Keine Optionen.
+help-sets = setzt `{ $option }`
+help-unknown = Hier gibt es keinen Befehl `/{ $name }`. `/help` listet sie.
+help-choices = eines von: { $choices }
+help-range = { $low } bis { $high }
+help-length = bis zu { $high } Zeichen
+help-type-attachment = Anhang
+help-type-boolean = Ja/Nein
+help-type-member = Mitglied
+help-type-role = Rolle
+help-type-channel = Kanal
+button-cancel = Abbrechen
+button-reroll-summary = dieselben Einstellungen mit neuem Seed (mit Referenzbildern: nur für das Mitglied, das sie angehängt hat)
+button-edit-summary = ein Formular fragt, was sich ändern soll; das Bild wird mit FLUX Kontext bearbeitet
+button-vary-summary = eine Variation des Bildes (FLUX1.1 [pro] Ultra mit ihm als Bild-Prompt)
+button-details-summary = alle Einstellungen des Auftrags, privat
+button-delete-summary = entfernt das Bild (wer es angefordert hat oder Mitglieder mit „Nachrichten verwalten“)
+button-cancel-summary = in `/jobs`: bricht einen wartenden Auftrag ab; es wird nichts abgebucht
+
+## /models (issue 18)
+
+models-title = Bildmodelle
+models-intro = Die Modelle, die dieser Bot hier anbietet, was jedes nimmt und was es kostet (1 Credit = 0,01 $). Wähle eines mit `model:` oder `--model`; `/help` erklärt die Optionen.
+models-none = Hier werden keine Modelle angeboten: Beim Bot ist kein Anbieter eingerichtet.
+models-label = Modelle
+models-commands = Befehle
+models-takes = Nimmt
+models-price = Preis
+models-served = Bereitgestellt von
+models-default = Standard des Servers
+models-not-allowed = auf diesem Server nicht erlaubt
+models-mock = der Test-Anbieter: ein lokales Bild, berechnet wie beim echten Modell

@@ -380,3 +380,49 @@ validation-multiple = `{ $option }` must be a multiple of { $step }.
 validation-multiple-between = `{ $option }` must be a multiple of { $step } (between { $low } and { $high }).
 validation-ratio-form = `{ $option }` must look like 16:9.
 validation-ratio-range = `{ $option }` must be between 21:9 and 9:21.
+
+## /help (issue 18)
+
+help-title = fluxbot help
+help-intro = Make and edit images with FLUX. Start with `/imagine prompt:a lighthouse at dusk --ar 16:9`. Pick a page below for a command's options; `/models` lists the models and their prices.
+help-overview = Overview
+help-commands = Commands
+help-menus = Right-click a message → Apps
+help-flags = Prompt flags
+help-flags-intro = Typed at the end of the prompt, Midjourney-style: `a castle --ar 16:9 --seed 42`. A slash option wins over a flag; an unknown flag is refused with how to write it.
+help-buttons = Buttons under an image
+help-buttons-intro = They keep working after the bot restarts.
+help-example = Example
+help-required = required
+help-no-options = No options.
+help-sets = sets `{ $option }`
+help-unknown = There is no command `/{ $name }` here. `/help` lists them.
+help-choices = one of: { $choices }
+help-range = { $low } to { $high }
+help-length = up to { $high } characters
+help-type-attachment = attachment
+help-type-boolean = True/False
+help-type-member = member
+help-type-role = role
+help-type-channel = channel
+button-cancel = Cancel
+button-reroll-summary = the same settings with a new seed (with reference images: only the member who attached them)
+button-edit-summary = a form asks what to change; the image is edited with FLUX Kontext
+button-vary-summary = a variation of the image (FLUX1.1 [pro] Ultra with it as image prompt)
+button-details-summary = every setting of the job, privately
+button-delete-summary = removes the image (the requester, or members with Manage Messages)
+button-cancel-summary = in `/jobs`: cancels a queued job; nothing is charged
+
+## /models (issue 18)
+
+models-title = Image models
+models-intro = The models this bot offers here, what each takes and what it costs (1 credit = $0.01). Pick one with `model:` or `--model`; `/help` explains the options.
+models-none = No models are offered here: the bot has no provider configured.
+models-label = Models
+models-commands = Commands
+models-takes = Takes
+models-price = Price
+models-served = Served by
+models-default = the server's default
+models-not-allowed = not allowed on this server
+models-mock = the mock provider: a local picture, charged as the real model would be

@@ -343,3 +343,49 @@ validation-multiple = `{ $option }` debe ser múltiplo de { $step }.
 validation-multiple-between = `{ $option }` debe ser múltiplo de { $step } (entre { $low } y { $high }).
 validation-ratio-form = `{ $option }` debe tener la forma 16:9.
 validation-ratio-range = `{ $option }` debe estar entre 21:9 y 9:21.
+
+## /help (issue 18)
+
+help-title = Ayuda de fluxbot
+help-intro = Crea y edita imágenes con FLUX. Empieza con `/imagine prompt:a lighthouse at dusk --ar 16:9`. Elige una página abajo para ver las opciones de un comando; `/models` lista los modelos y sus precios.
+help-overview = Resumen
+help-commands = Comandos
+help-menus = Clic derecho en un mensaje → Aplicaciones
+help-flags = Flags del prompt
+help-flags-intro = Al final del prompt, al estilo de Midjourney: `a castle --ar 16:9 --seed 42`. Una opción del comando tiene prioridad sobre un flag; un flag desconocido se rechaza indicando cómo escribirlo.
+help-buttons = Botones bajo una imagen
+help-buttons-intro = Siguen funcionando después de que el bot se reinicie.
+help-example = Ejemplo
+help-required = obligatorio
+help-no-options = Sin opciones.
+help-sets = fija `{ $option }`
+help-unknown = Aquí no hay ningún comando `/{ $name }`. `/help` los enumera.
+help-choices = uno de: { $choices }
+help-range = de { $low } a { $high }
+help-length = hasta { $high } caracteres
+help-type-attachment = archivo adjunto
+help-type-boolean = sí/no
+help-type-member = miembro
+help-type-role = rol
+help-type-channel = canal
+button-cancel = Cancelar
+button-reroll-summary = los mismos ajustes con una semilla nueva (con imágenes de referencia: solo quien las adjuntó)
+button-edit-summary = un formulario pregunta qué cambiar; la imagen se edita con FLUX Kontext
+button-vary-summary = una variación de la imagen (FLUX1.1 [pro] Ultra con ella como prompt de imagen)
+button-details-summary = todos los ajustes del trabajo, en privado
+button-delete-summary = elimina la imagen (quien la pidió o miembros con Gestionar mensajes)
+button-cancel-summary = en `/jobs`: cancela un trabajo en cola; no se cobra nada
+
+## /models (issue 18)
+
+models-title = Modelos de imagen
+models-intro = Los modelos que este bot ofrece aquí, qué admite cada uno y cuánto cuesta (1 crédito = 0,01 $). Elige uno con `model:` o `--model`; `/help` explica las opciones.
+models-none = Aquí no se ofrece ningún modelo: el bot no tiene ningún proveedor configurado.
+models-label = Modelos
+models-commands = Comandos
+models-takes = Admite
+models-price = Precio
+models-served = Servido por
+models-default = predeterminado del servidor
+models-not-allowed = no permitido en este servidor
+models-mock = el proveedor de prueba: una imagen local, cobrada como la del modelo real

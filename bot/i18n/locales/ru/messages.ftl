@@ -345,3 +345,49 @@ validation-multiple = `{ $option }` должно быть кратно { $step }
 validation-multiple-between = `{ $option }` должно быть кратно { $step } (от { $low } до { $high }).
 validation-ratio-form = `{ $option }` должно выглядеть как 16:9.
 validation-ratio-range = `{ $option }` должно быть от 21:9 до 9:21.
+
+## /help (issue 18)
+
+help-title = Справка fluxbot
+help-intro = Создавайте и редактируйте изображения с FLUX. Начните с `/imagine prompt:a lighthouse at dusk --ar 16:9`. Выберите страницу ниже, чтобы увидеть параметры команды; `/models` показывает модели и их цены.
+help-overview = Обзор
+help-commands = Команды
+help-menus = Правый клик по сообщению → Приложения
+help-flags = Флаги в запросе
+help-flags-intro = Пишутся в конце запроса, как в Midjourney: `a castle --ar 16:9 --seed 42`. Параметр команды важнее флага; неизвестный флаг отклоняется с подсказкой, как его писать.
+help-buttons = Кнопки под изображением
+help-buttons-intro = Они продолжают работать и после перезапуска бота.
+help-example = Пример
+help-required = обязательно
+help-no-options = Без параметров.
+help-sets = задаёт `{ $option }`
+help-unknown = Здесь нет команды `/{ $name }`. Список — в `/help`.
+help-choices = одно из: { $choices }
+help-range = от { $low } до { $high }
+help-length = до { $high } символов
+help-type-attachment = вложение
+help-type-boolean = да/нет
+help-type-member = участник
+help-type-role = роль
+help-type-channel = канал
+button-cancel = Отменить
+button-reroll-summary = те же настройки с новым сидом (с исходными изображениями — только для того, кто их прикрепил)
+button-edit-summary = форма спрашивает, что изменить; изображение редактируется с FLUX Kontext
+button-vary-summary = вариация изображения (FLUX1.1 [pro] Ultra с ним в качестве образца)
+button-details-summary = все настройки задания, скрыто
+button-delete-summary = удаляет изображение (автор запроса или участники с правом «Управлять сообщениями»)
+button-cancel-summary = в `/jobs`: отменяет задание в очереди; ничего не списывается
+
+## /models (issue 18)
+
+models-title = Модели изображений
+models-intro = Модели, которые бот предлагает здесь, что каждая принимает и сколько стоит (1 кредит = $0,01). Выберите через `model:` или `--model`; параметры объясняет `/help`.
+models-none = Здесь нет моделей: у бота не настроен ни один провайдер.
+models-label = Модели
+models-commands = Команды
+models-takes = Принимает
+models-price = Цена
+models-served = Обслуживает
+models-default = по умолчанию на сервере
+models-not-allowed = не разрешена на этом сервере
+models-mock = тестовый провайдер: локальная картинка, списание как у настоящей модели

@@ -340,3 +340,49 @@ validation-multiple = `{ $option }` 必须是 { $step } 的倍数。
 validation-multiple-between = `{ $option }` 必须是 { $step } 的倍数（介于 { $low } 和 { $high } 之间）。
 validation-ratio-form = `{ $option }` 应写成 16:9 的形式。
 validation-ratio-range = `{ $option }` 必须介于 21:9 和 9:21 之间。
+
+## /help (issue 18)
+
+help-title = fluxbot 帮助
+help-intro = 用 FLUX 生成和编辑图片。可以从 `/imagine prompt:a lighthouse at dusk --ar 16:9` 开始。在下方选择页面查看命令的选项；`/models` 列出模型及其价格。
+help-overview = 概览
+help-commands = 命令
+help-menus = 右键点击消息 → 应用
+help-flags = 提示词参数
+help-flags-intro = 写在提示词末尾，类似 Midjourney：`a castle --ar 16:9 --seed 42`。命令选项优先于参数；未知参数会被拒绝，并提示正确写法。
+help-buttons = 图片下方的按钮
+help-buttons-intro = 机器人重启后它们仍然可用。
+help-example = 示例
+help-required = 必填
+help-no-options = 没有选项。
+help-sets = 设置 `{ $option }`
+help-unknown = 这里没有命令 `/{ $name }`。`/help` 会列出所有命令。
+help-choices = 可选：{ $choices }
+help-range = { $low } 到 { $high }
+help-length = 最多 { $high } 个字符
+help-type-attachment = 附件
+help-type-boolean = 是/否
+help-type-member = 成员
+help-type-role = 身份组
+help-type-channel = 频道
+button-cancel = 取消
+button-reroll-summary = 相同设置、新种子（带参考图时：仅限添加参考图的成员）
+button-edit-summary = 弹出表单询问要修改什么；用 FLUX Kontext 编辑图片
+button-vary-summary = 生成图片的变体（以它作为图片提示，使用 FLUX1.1 [pro] Ultra）
+button-details-summary = 私下显示任务的全部设置
+button-delete-summary = 删除图片（请求者或拥有“管理消息”权限的成员）
+button-cancel-summary = 在 `/jobs` 中：取消排队中的任务；不扣除任何额度
+
+## /models (issue 18)
+
+models-title = 图片模型
+models-intro = 本机器人在此提供的模型、各自接受的参数和价格（1 点额度 = 0.01 美元）。用 `model:` 或 `--model` 选择；`/help` 会解释各个选项。
+models-none = 这里没有可用模型：机器人没有配置任何服务商。
+models-label = 模型
+models-commands = 命令
+models-takes = 接受
+models-price = 价格
+models-served = 服务商
+models-default = 服务器默认
+models-not-allowed = 本服务器不允许
+models-mock = 模拟服务商：本地生成的图片，按真实模型计费
