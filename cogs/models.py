@@ -45,11 +45,12 @@ async def model_pages(bot: BotContext, guild_id: int | None, language: str) -> l
         if guild.allowed_models is not None and spec.id not in guild.allowed_models:
             marks.append(t(language, "models-not-allowed"))
         offering = ", ".join(commands_offering(bot, spec.id, spec.kind)) or "—"
-        price = price_text(route, services.quota.table_price(provider, spec.id))
+        price = price_text(route, services.quota.table_price(provider, spec.id)).render(language)
+        taken = ", ".join(str(x) if isinstance(x, str) else x.render(language) for x in takes(route))
         lines = [
             f"**{t(language, 'models-commands')}:** {offering}",
             f"**{t(language, 'models-served')}:** {served}",
-            f"**{t(language, 'models-takes')}:** {', '.join(takes(route))}",
+            f"**{t(language, 'models-takes')}:** {taken}",
             f"**{t(language, 'models-price')}:** {price}",
         ]
         name = f"{spec.label} · `{spec.id}`" + (f" ({', '.join(marks)})" if marks else "")

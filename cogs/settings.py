@@ -77,7 +77,7 @@ def preset_embed(
         model = f"{model} {t(language, 'preset-note-model')}"
     embed.add_field(name=t(language, "result-model"), value=model, inline=True)
     embed.add_field(
-        name=t(language, "option-aspect_ratio"), value=preset.aspect_ratio or not_set, inline=True
+        name=t(language, "preset-aspect-ratio"), value=preset.aspect_ratio or not_set, inline=True
     )
     embed.add_field(name=t(language, "preset-format"), value=preset.output_format or not_set, inline=True)
     if preset.private is None:

@@ -91,6 +91,10 @@ def _arguments(language: str, args: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in args.items():
         if isinstance(value, Text):
             value = value.render(language)
+        elif isinstance(value, Joined):
+            value = value.separator.join(
+                v.render(language) if isinstance(v, Text) else str(v) for v in value.items
+            )
         elif isinstance(value, list | tuple):  # sentences, each rendered, one after the other
             value = " ".join(v.render(language) if isinstance(v, Text) else str(v) for v in value)
         elif isinstance(value, bool):
@@ -128,8 +132,10 @@ def t(language: str, key: str, /, **args: Any) -> str:
 
 
 def number(language: str, value: float | int | Decimal, *, decimals: int = 1) -> str:
-    """A number with `decimals` decimals as the language writes it (`1,234.5`, `1 234,5`)."""
-    return str(format_decimal(value, format=f"#,##0.{'0' * decimals}", locale=babel_locale(language)))
+    """A number as the language writes it (`1,234.5`, `1 234,5`): an int as it is, others with
+    `decimals` decimals."""
+    pattern = "#,##0" if isinstance(value, int) else f"#,##0.{'0' * decimals}"
+    return str(format_decimal(value, format=pattern, locale=babel_locale(language)))
 
 
 def credits(language: str, amount: Decimal | None) -> str:
@@ -156,6 +162,14 @@ class Text:
 
     def __str__(self) -> str:
         return self.render(SOURCE)
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """Items (texts rendered in the same language) joined by `separator`, as one argument."""
+
+    items: tuple[Text | str, ...]
+    separator: str = ", "
 
 
 def text(key: str, /, **args: Any) -> Text:

@@ -838,16 +838,17 @@ def _place_images(
                 if name != provider and route.references() > len(slots)
             ]
             on = _on(spec, provider)
-            refusal = i18n.text(
-                "catalog-too-many-images-on" if on else "catalog-too-many-images",
-                model=spec.id,
-                count=len(slots),
-                attached=len(images),
-                provider=on,
+            key = "catalog-too-many-images-on" if on else "catalog-too-many-images"
+            raise InvalidInput(
+                i18n.text(
+                    f"{key}-elsewhere" if on and elsewhere else key,
+                    model=spec.id,
+                    count=len(slots),
+                    attached=len(images),
+                    provider=on,
+                    elsewhere=i18n.Joined(tuple(elsewhere)),
+                )
             )
-            if elsewhere:
-                refusal = i18n.text("catalog-too-many-images-elsewhere", refusal=refusal, elsewhere=elsewhere)
-            raise InvalidInput(refusal)
         fields.update(zip(slots, images, strict=False))
         return
     if "image_prompt" not in accepted:
@@ -950,36 +951,48 @@ def nearest_legacy_size(ratio: str) -> str:
 
 # -- what a route takes, as members read it (`/models`) ----------------------------------------
 
-#: How `/models` names what an endpoint takes; a field not listed shows as its option name and
-#: range (so a new request model needs no entry here).
-TAKES = {
-    "aspect_ratio": "aspect ratio 21:9 to 9:21",
-    "size": "sizes " + ", ".join(LEGACY_SIZES) + " (from a ratio)",
-    "image_prompt": "an image prompt",
-    "raw": "raw",
-    "seed": "seed",
-    "prompt_upsampling": "upsample",
-    "disable_pup": "upsample (on unless switched off)",
-    "output_format": "format jpeg or png",
-}
+#: Fields `/models` names in words (`takes-<field>`); a field not listed shows as its option name
+#: and range (so a new request model needs no entry here).
+TAKES = frozenset(
+    {
+        "aspect_ratio",
+        "size",
+        "image_prompt",
+        "raw",
+        "seed",
+        "prompt_upsampling",
+        "disable_pup",
+        "output_format",
+    }
+)
 #: Fields `/models` does not list: the prompt, the server's policy, fixed values.
 NOT_LISTED = {"prompt", "safety_tolerance", "mode", *IMAGE_SLOTS[1:]}
 
 
-def takes(route: Route) -> list[str]:
+def takes(route: Route) -> list[str | i18n.Text]:
     """What this endpoint takes, in the member's words: sizes, references, ranges."""
     fields = route.request.model_fields
-    found: list[str] = []
+    found: list[str | i18n.Text] = []
     for name in fields:
         if name in NOT_LISTED or name in route.fixed or name == "height":
             continue
         if name == "width":
-            found.append(f"width × height ({route.sizing.describe()}) or a ratio")
+            sizing = route.sizing
+            sides = i18n.text(
+                "takes-sides-pixels" if sizing.max_pixels else "takes-sides",
+                low=str(sizing.min_side),
+                high=str(sizing.max_side),
+                step=sizing.step,
+                mp=f"{(sizing.max_pixels or 0) / 2**20:g}",
+            )
+            found.append(i18n.text("takes-width-height", sides=sides))
         elif name == "input_image":
             count = route.references()
-            found.append(f"up to {count} reference images" if count > 1 else "a reference image")
+            found.append(
+                i18n.text("takes-references", count=count) if count > 1 else i18n.text("takes-reference")
+            )
         elif name in TAKES:
-            found.append(TAKES[name])
+            found.append(i18n.text(f"takes-{name}", sizes=", ".join(LEGACY_SIZES)))
         else:
             bounds = _bounds(route.request, name)
             option = OPTION_NAMES.get(name, name)
@@ -987,15 +1000,15 @@ def takes(route: Route) -> list[str]:
     return found
 
 
-def price_text(route: Route, estimate: Decimal | None) -> str:
+def price_text(route: Route, estimate: Decimal | None) -> i18n.Text:
     """A route's price as `/models` shows it: per megapixel, per image, or the bot's estimate."""
     if route.per_mp is not None:
-        return route.per_mp.describe()
+        return i18n.text("price-per-mp", first=route.per_mp.first, extra=route.per_mp.extra)
     if route.price is not None:
-        return f"{_credits(route.price)} credits per image"
+        return i18n.text("price-per-image", amount=route.price)
     if estimate is not None:
-        return f"not published: about {_credits(estimate)} credits held, then what the provider reports"
-    return "not published: charged what the provider reports"
+        return i18n.text("price-estimate", amount=estimate)
+    return i18n.text("price-unpublished")
 
 
 # -- messages -------------------------------------------------------------------------------------

@@ -279,7 +279,7 @@ plan-count-imagine-only = `count` (mehrere Bilder auf einmal) geht nur mit `/ima
 catalog-unknown-model = Unbekanntes Modell `{ $model }`. Verfügbar: { $known }.
 catalog-unsupported-options = { $options } kann nicht mit `{ $model }` verwendet werden.
 catalog-strength-needs-image = `image_strength` braucht ein `image`, um mit `{ $model }` zu remixen.
-catalog-too-many-images = `{ $model }` nimmt höchstens { $count } Referenzbilder.
+catalog-too-many-images = `{ $model }` nimmt höchstens { $count } Referenzbilder; du hast { $attached } angehängt. Es wurde nichts abgebucht.
 catalog-no-image = `{ $model }` nimmt kein Referenzbild.
 catalog-one-image = `{ $model }` nimmt ein Referenzbild; für bis zu vier nutze `/edit`.
 catalog-ratio-form = `aspect_ratio` „{ $ratio }“ muss wie 16:9 aussehen.
@@ -336,7 +336,7 @@ plan-model-disabled = `{ $model }` ist bei diesem Bot abgeschaltet. Wähle ein a
 catalog-unsupported-options-on = { $options } kann bei { $provider } nicht mit `{ $model }` verwendet werden.
 catalog-too-many-images-on = `{ $model }` nimmt bei { $provider } höchstens { $count } Referenzbilder; du hast { $attached } angehängt. Es wurde nichts abgebucht.
 catalog-count-on = { $count } bei { $provider }
-catalog-too-many-images-elsewhere = { $refusal } Anderswo: { $elsewhere }.
+catalog-too-many-images-on-elsewhere = `{ $model }` nimmt bei { $provider } höchstens { $count } Referenzbilder ({ $elsewhere }); du hast { $attached } angehängt. Es wurde nichts abgebucht.
 validation-rule = { $detail }.
 validation-pixels = `width` × `height` ist { $size }; erlaubt sind höchstens { $limit } MP (2048×2048).
 validation-multiple = `{ $option }` muss ein Vielfaches von { $step } sein.
@@ -389,3 +389,27 @@ models-served = Bereitgestellt von
 models-default = Standard des Servers
 models-not-allowed = auf diesem Server nicht erlaubt
 models-mock = der Test-Anbieter: ein lokales Bild, berechnet wie beim echten Modell
+
+## What a model takes and costs (/models, bot/providers/catalog.py)
+
+takes-sides = { $low }–{ $high } px, Vielfache von { $step }
+takes-sides-pixels = { $low }–{ $high } px, Vielfache von { $step }, höchstens { $mp } MP
+takes-width-height = Breite × Höhe ({ $sides }) oder ein Seitenverhältnis
+takes-references = bis zu { $count } Referenzbilder
+takes-reference = ein Referenzbild
+takes-aspect_ratio = Seitenverhältnis 21:9 bis 9:21
+takes-size = Größen { $sizes } (aus einem Seitenverhältnis)
+takes-image_prompt = einen Bild-Prompt
+takes-raw = raw (roh)
+takes-seed = Seed
+takes-prompt_upsampling = Prompt-Anreicherung
+takes-disable_pup = Prompt-Anreicherung (an, außer abgeschaltet)
+takes-output_format = Format jpeg oder png
+price-per-mp = { $first } Credits für das erste Megapixel, { $extra } für jedes weitere Megapixel von Ausgabe oder Referenz
+price-per-image = { $amount } Credits pro Bild
+price-estimate = nicht veröffentlicht: etwa { $amount } Credits reserviert, dann was der Anbieter meldet
+price-unpublished = nicht veröffentlicht: berechnet wird, was der Anbieter meldet
+
+## /settings (field names)
+
+preset-aspect-ratio = Seitenverhältnis

@@ -316,7 +316,7 @@ plan-count-imagine-only = `count` (a batch of images) works with `/imagine` only
 catalog-unknown-model = Unknown model `{ $model }`. Available: { $known }.
 catalog-unsupported-options = { $options } cannot be used with `{ $model }`.
 catalog-strength-needs-image = `image_strength` needs an `image` to remix with `{ $model }`.
-catalog-too-many-images = `{ $model }` takes at most { $count } reference images.
+catalog-too-many-images = `{ $model }` takes at most { $count } reference images; you attached { $attached }. Nothing was charged.
 catalog-no-image = `{ $model }` does not take a reference image.
 catalog-one-image = `{ $model }` takes one reference image; use `/edit` for up to four.
 catalog-ratio-form = `aspect_ratio` '{ $ratio }' must look like 16:9.
@@ -373,7 +373,7 @@ plan-model-disabled = `{ $model }` is switched off on this bot. Pick another mod
 catalog-unsupported-options-on = { $options } cannot be used with `{ $model }` on { $provider }.
 catalog-too-many-images-on = `{ $model }` takes at most { $count } reference images on { $provider }; you attached { $attached }. Nothing was charged.
 catalog-count-on = { $count } on { $provider }
-catalog-too-many-images-elsewhere = { $refusal } Elsewhere: { $elsewhere }.
+catalog-too-many-images-on-elsewhere = `{ $model }` takes at most { $count } reference images on { $provider } ({ $elsewhere }); you attached { $attached }. Nothing was charged.
 validation-rule = { $detail }.
 validation-pixels = `width` × `height` is { $size }; at most { $limit } MP (2048×2048) is allowed.
 validation-multiple = `{ $option }` must be a multiple of { $step }.
@@ -426,3 +426,27 @@ models-served = Served by
 models-default = the server's default
 models-not-allowed = not allowed on this server
 models-mock = the mock provider: a local picture, charged as the real model would be
+
+## What a model takes and costs (/models, bot/providers/catalog.py)
+
+takes-sides = { $low }–{ $high } px, multiples of { $step }
+takes-sides-pixels = { $low }–{ $high } px, multiples of { $step }, at most { $mp } MP
+takes-width-height = width × height ({ $sides }) or a ratio
+takes-references = up to { $count } reference images
+takes-reference = a reference image
+takes-aspect_ratio = aspect ratio 21:9 to 9:21
+takes-size = sizes { $sizes } (from a ratio)
+takes-image_prompt = an image prompt
+takes-raw = raw
+takes-seed = seed
+takes-prompt_upsampling = upsample
+takes-disable_pup = upsample (on unless switched off)
+takes-output_format = format jpeg or png
+price-per-mp = { $first } credits for the first megapixel, { $extra } per further megapixel of output or reference
+price-per-image = { $amount } credits per image
+price-estimate = not published: about { $amount } credits held, then what the provider reports
+price-unpublished = not published: charged what the provider reports
+
+## /settings (field names)
+
+preset-aspect-ratio = Aspect ratio

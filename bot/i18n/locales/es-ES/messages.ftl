@@ -279,7 +279,7 @@ plan-count-imagine-only = `count` (un lote de imágenes) solo funciona con `/ima
 catalog-unknown-model = Modelo desconocido `{ $model }`. Disponibles: { $known }.
 catalog-unsupported-options = { $options } no se puede usar con `{ $model }`.
 catalog-strength-needs-image = `image_strength` necesita una `image` para remezclar con `{ $model }`.
-catalog-too-many-images = `{ $model }` admite como máximo { $count } imágenes de referencia.
+catalog-too-many-images = `{ $model }` admite como máximo { $count } imágenes de referencia; adjuntaste { $attached }. No se ha cobrado nada.
 catalog-no-image = `{ $model }` no admite una imagen de referencia.
 catalog-one-image = `{ $model }` admite una imagen de referencia; usa `/edit` para hasta cuatro.
 catalog-ratio-form = `aspect_ratio` «{ $ratio }» debe tener la forma 16:9.
@@ -336,7 +336,7 @@ plan-model-disabled = `{ $model }` está desactivado en este bot. Elige otro mod
 catalog-unsupported-options-on = { $options } no se puede usar con `{ $model }` en { $provider }.
 catalog-too-many-images-on = `{ $model }` admite como máximo { $count } imágenes de referencia en { $provider }; adjuntaste { $attached }. No se ha cobrado nada.
 catalog-count-on = { $count } en { $provider }
-catalog-too-many-images-elsewhere = { $refusal } En otros proveedores: { $elsewhere }.
+catalog-too-many-images-on-elsewhere = `{ $model }` admite como máximo { $count } imágenes de referencia en { $provider } ({ $elsewhere }); adjuntaste { $attached }. No se ha cobrado nada.
 validation-rule = { $detail }.
 validation-pixels = `width` × `height` es { $size }; se permiten como máximo { $limit } MP (2048×2048).
 validation-multiple = `{ $option }` debe ser múltiplo de { $step }.
@@ -389,3 +389,27 @@ models-served = Servido por
 models-default = predeterminado del servidor
 models-not-allowed = no permitido en este servidor
 models-mock = el proveedor de prueba: una imagen local, cobrada como la del modelo real
+
+## What a model takes and costs (/models, bot/providers/catalog.py)
+
+takes-sides = { $low }–{ $high } px, múltiplos de { $step }
+takes-sides-pixels = { $low }–{ $high } px, múltiplos de { $step }, como máximo { $mp } MP
+takes-width-height = ancho × alto ({ $sides }) o una proporción
+takes-references = hasta { $count } imágenes de referencia
+takes-reference = una imagen de referencia
+takes-aspect_ratio = proporción de 21:9 a 9:21
+takes-size = tamaños { $sizes } (a partir de una proporción)
+takes-image_prompt = un prompt de imagen
+takes-raw = raw (crudo)
+takes-seed = semilla
+takes-prompt_upsampling = enriquecer el prompt
+takes-disable_pup = enriquecer el prompt (activado salvo que se desactive)
+takes-output_format = formato jpeg o png
+price-per-mp = { $first } créditos por el primer megapíxel, { $extra } por cada megapíxel más de salida o de referencia
+price-per-image = { $amount } créditos por imagen
+price-estimate = no publicado: se retienen unos { $amount } créditos y luego lo que indique el proveedor
+price-unpublished = no publicado: se cobra lo que indique el proveedor
+
+## /settings (field names)
+
+preset-aspect-ratio = Proporción

@@ -281,7 +281,7 @@ plan-count-imagine-only = `count` (серия изображений) работ
 catalog-unknown-model = Неизвестная модель `{ $model }`. Доступны: { $known }.
 catalog-unsupported-options = { $options } нельзя использовать с `{ $model }`.
 catalog-strength-needs-image = Для `image_strength` нужно `image`, чтобы сделать ремикс с `{ $model }`.
-catalog-too-many-images = `{ $model }` принимает не больше { $count } исходных изображений.
+catalog-too-many-images = `{ $model }` принимает не больше { $count } исходных изображений; вы прикрепили { $attached }. Ничего не списано.
 catalog-no-image = `{ $model }` не принимает исходное изображение.
 catalog-one-image = `{ $model }` принимает одно исходное изображение; для четырёх используйте `/edit`.
 catalog-ratio-form = `aspect_ratio` «{ $ratio }» должно выглядеть как 16:9.
@@ -338,7 +338,7 @@ plan-model-disabled = `{ $model }` отключена в этом боте. Вы
 catalog-unsupported-options-on = { $options } нельзя использовать с `{ $model }` у { $provider }.
 catalog-too-many-images-on = `{ $model }` у { $provider } принимает не больше { $count } исходных изображений; вы прикрепили { $attached }. Ничего не списано.
 catalog-count-on = { $count } у { $provider }
-catalog-too-many-images-elsewhere = { $refusal } В других местах: { $elsewhere }.
+catalog-too-many-images-on-elsewhere = `{ $model }` у { $provider } принимает не больше { $count } исходных изображений ({ $elsewhere }); вы прикрепили { $attached }. Ничего не списано.
 validation-rule = { $detail }.
 validation-pixels = `width` × `height` — { $size }; допускается не больше { $limit } Мп (2048×2048).
 validation-multiple = `{ $option }` должно быть кратно { $step }.
@@ -391,3 +391,27 @@ models-served = Обслуживает
 models-default = по умолчанию на сервере
 models-not-allowed = не разрешена на этом сервере
 models-mock = тестовый провайдер: локальная картинка, списание как у настоящей модели
+
+## What a model takes and costs (/models, bot/providers/catalog.py)
+
+takes-sides = { $low }–{ $high } пикс., кратно { $step }
+takes-sides-pixels = { $low }–{ $high } пикс., кратно { $step }, не больше { $mp } Мп
+takes-width-height = ширина × высота ({ $sides }) или пропорции
+takes-references = до { $count } исходных изображений
+takes-reference = одно исходное изображение
+takes-aspect_ratio = пропорции от 21:9 до 9:21
+takes-size = размеры { $sizes } (по пропорциям)
+takes-image_prompt = изображение-образец
+takes-raw = raw (сырой стиль)
+takes-seed = сид
+takes-prompt_upsampling = улучшение запроса
+takes-disable_pup = улучшение запроса (включено, если не выключить)
+takes-output_format = формат jpeg или png
+price-per-mp = { $first } кр. за первый мегапиксель, { $extra } за каждый следующий мегапиксель результата или исходника
+price-per-image = { $amount } кр. за изображение
+price-estimate = не опубликована: удерживается около { $amount } кр., затем — сколько сообщит провайдер
+price-unpublished = не опубликована: списывается столько, сколько сообщит провайдер
+
+## /settings (field names)
+
+preset-aspect-ratio = Пропорции

@@ -276,7 +276,7 @@ plan-count-imagine-only = `count`（批量生成）只能用于 `/imagine`。
 catalog-unknown-model = 未知模型 `{ $model }`。可用模型：{ $known }。
 catalog-unsupported-options = { $options } 不能与 `{ $model }` 一起使用。
 catalog-strength-needs-image = `image_strength` 需要提供 `image`，才能用 `{ $model }` 混合。
-catalog-too-many-images = `{ $model }` 最多接受 { $count } 张参考图片。
+catalog-too-many-images = `{ $model }` 最多接受 { $count } 张参考图片；你添加了 { $attached } 张。没有扣除任何额度。
 catalog-no-image = `{ $model }` 不接受参考图片。
 catalog-one-image = `{ $model }` 只接受一张参考图片；最多四张请用 `/edit`。
 catalog-ratio-form = `aspect_ratio`“{ $ratio }”应写成 16:9 的形式。
@@ -333,7 +333,7 @@ plan-model-disabled = `{ $model }` 已在本机器人中关闭。请选择其他
 catalog-unsupported-options-on = 在 { $provider } 上，{ $options } 不能与 `{ $model }` 一起使用。
 catalog-too-many-images-on = `{ $model }` 在 { $provider } 上最多接受 { $count } 张参考图片；你添加了 { $attached } 张。没有扣除任何额度。
 catalog-count-on = { $provider } 上为 { $count } 张
-catalog-too-many-images-elsewhere = { $refusal } 其他服务商：{ $elsewhere }。
+catalog-too-many-images-on-elsewhere = `{ $model }` 在 { $provider } 上最多接受 { $count } 张参考图片（{ $elsewhere }）；你添加了 { $attached } 张。没有扣除任何额度。
 validation-rule = { $detail }。
 validation-pixels = `width` × `height` 为 { $size }；最多允许 { $limit } MP（2048×2048）。
 validation-multiple = `{ $option }` 必须是 { $step } 的倍数。
@@ -386,3 +386,27 @@ models-served = 服务商
 models-default = 服务器默认
 models-not-allowed = 本服务器不允许
 models-mock = 模拟服务商：本地生成的图片，按真实模型计费
+
+## What a model takes and costs (/models, bot/providers/catalog.py)
+
+takes-sides = { $low }–{ $high } 像素，{ $step } 的倍数
+takes-sides-pixels = { $low }–{ $high } 像素，{ $step } 的倍数，最多 { $mp } MP
+takes-width-height = 宽 × 高（{ $sides }）或宽高比
+takes-references = 最多 { $count } 张参考图片
+takes-reference = 一张参考图片
+takes-aspect_ratio = 宽高比 21:9 到 9:21
+takes-size = 尺寸 { $sizes }（由宽高比决定）
+takes-image_prompt = 图片提示
+takes-raw = raw（原始风格）
+takes-seed = 种子
+takes-prompt_upsampling = 扩写提示词
+takes-disable_pup = 扩写提示词（默认开启，除非关闭）
+takes-output_format = 格式 jpeg 或 png
+price-per-mp = 首个百万像素 { $first } 点额度，输出或参考图每多一个百万像素 { $extra } 点
+price-per-image = 每张图片 { $amount } 点额度
+price-estimate = 未公布：先占用约 { $amount } 点额度，之后按服务商报告扣费
+price-unpublished = 未公布：按服务商报告的金额扣费
+
+## /settings (field names)
+
+preset-aspect-ratio = 宽高比
