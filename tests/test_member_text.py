@@ -75,6 +75,8 @@ def _named_words(node: ast.AST, constants: dict[str, str]) -> str | None:
     """The words of a module constant used as the text (`TITLE`, `A if x else B`, `LINK.format(...)`)."""
     if isinstance(node, ast.Name):
         return constants.get(node.id)
+    if isinstance(node, ast.Subscript):  # TEXT["key"] of a dict of texts
+        return _named_words(node.value, constants)
     if isinstance(node, ast.IfExp):
         return _named_words(node.body, constants) or _named_words(node.orelse, constants)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
@@ -91,12 +93,15 @@ def _name(func: ast.AST) -> str:
 
 
 def _module_texts(tree: ast.Module) -> dict[str, str]:
-    """Module-level NAME = "text with words": a literal kept in a constant is still a literal."""
+    """Module-level NAME = "text with words" (or a dict of such texts): a literal kept in a constant
+    is still a literal."""
     found = {}
     for node in tree.body:
         if isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             words = _literal_words(node.value) if node.value is not None else None
+            if isinstance(node.value, ast.Dict):
+                words = next((w for v in node.value.values if (w := _literal_words(v))), None)
             for target in targets:
                 if isinstance(target, ast.Name) and words:
                     found[target.id] = words
@@ -150,10 +155,12 @@ def test_the_lint_finds_what_it_is_meant_to() -> None:
     sample = ROOT / "cogs" / "_lint_sample.py"
     sample.write_text(
         "LABEL = 'Press me'\n"
+        "TEXT = {'gone': 'It is gone.'}\n"
         "async def f(interaction, n):\n"
         "    await interaction.response.send_message('Saved.', ephemeral=True)\n"
         "    raise InvalidInput(f'{n} is too many images')\n"
         "    Button(label=LABEL)\n"
+        "    raise NotFound(TEXT['gone'])\n"
         "    embed.add_field(name=t(language, 'key'), value=f'`{n}` · {n}')\n",
         encoding="utf-8",
     )
@@ -162,7 +169,8 @@ def test_the_lint_finds_what_it_is_meant_to() -> None:
     finally:
         sample.unlink()
     assert sorted(line.split(" ", 1)[0] for line in found) == [
-        "cogs/_lint_sample.py:3",
         "cogs/_lint_sample.py:4",
         "cogs/_lint_sample.py:5",
+        "cogs/_lint_sample.py:6",
+        "cogs/_lint_sample.py:7",
     ]

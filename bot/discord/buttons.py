@@ -44,8 +44,8 @@ from bot.discord.render import details_embed, jobs_embed, plain
 from bot.discord.replies import handle_interaction_error
 from bot.encoding import in_image_thread
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.image_tools import Pan, fit_expansion
 from bot.i18n import t, text
+from bot.image_tools import Pan, fit_expansion
 from bot.images import prepare_reference
 from bot.jobs.model import Job, JobState
 from bot.jobs.plan import JobPlan, plan_job
@@ -402,7 +402,7 @@ class ExpandButton(JobButton, template=r"fluxbot:expand-base:" + JOB_ID):
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
-        _require_model(bot, EXPAND_MODEL, "Zoom and pan")
+        _require_model(bot, EXPAND_MODEL, "expand")
         private = await defer_for_button(bot.services, interaction)  # under a private result: private
         job = await load_job(bot, self.job_id)
         require_kept(bot, job, "expanded")
@@ -420,45 +420,39 @@ class ExpandButton(JobButton, template=r"fluxbot:expand-base:" + JOB_ID):
 
 class Zoom15Button(ExpandButton, template=r"fluxbot:zoom15:" + JOB_ID):
     action = "zoom15"
-    label = "Zoom out 1.5×"
     emoji = "🔍"
-    summary = "Expand (BFL): the image 1.5 times as wide and high, equal on all sides, with its prompt"
+    summarised = True
     zoom = 1.5
 
 
 class Zoom2Button(ExpandButton, template=r"fluxbot:zoom2:" + JOB_ID):
     action = "zoom2"
-    label = "Zoom out 2×"
     emoji = "🔍"
-    summary = "Expand (BFL): the image twice as wide and high, equal on all sides, with its prompt"
+    summarised = True
     zoom = 2.0
 
 
 class PanLeftButton(ExpandButton, template=r"fluxbot:panleft:" + JOB_ID):
     action = "panleft"
-    label = "⬅"
-    summary = "Expand (BFL): half the image's width added on the left"
+    summarised = True
     pan = "left"
 
 
 class PanRightButton(ExpandButton, template=r"fluxbot:panright:" + JOB_ID):
     action = "panright"
-    label = "➡"
-    summary = "Expand (BFL): half the image's width added on the right"
+    summarised = True
     pan = "right"
 
 
 class PanUpButton(ExpandButton, template=r"fluxbot:panup:" + JOB_ID):
     action = "panup"
-    label = "⬆"
-    summary = "Expand (BFL): half the image's height added on top"
+    summarised = True
     pan = "up"
 
 
 class PanDownButton(ExpandButton, template=r"fluxbot:pandown:" + JOB_ID):
     action = "pandown"
-    label = "⬇"
-    summary = "Expand (BFL): half the image's height added below"
+    summarised = True
     pan = "down"
 
 

@@ -142,11 +142,7 @@ def expansion_asked(text: str, explicit: dict[str, Any]) -> tuple[float | None, 
     zoom = merged.get("zoom")
     sides = {side: int(merged[side]) for side in SIDES if merged.get(side)}
     if zoom is not None and sides:
-        raise InvalidInput(
-            "Give either `--zoom` or the sides in pixels (`top`, `bottom`, `left`, `right`), not both."
-        )
+        raise InvalidInput(i18n.text("tools-zoom-or-sides"))
     if zoom is None and not sides:
-        raise InvalidInput(
-            "Say how far to expand: `top`, `bottom`, `left` or `right` in pixels, or `--zoom 2`."
-        )
+        raise InvalidInput(i18n.text("tools-how-far"))
     return zoom, sides

@@ -802,19 +802,15 @@ def _place_tool_inputs(
 ) -> None:
     """Fill's mask, Expand's sides and `--zoom`: each only where the endpoint takes it."""
     if options.zoom is not None and "top" not in accepted:
-        raise InvalidInput(
-            "`--zoom` zooms out of an existing image: use `/expand` (or a result's Zoom out buttons)."
-        )
+        raise InvalidInput(i18n.text("tools-zoom-needs-image"))
     if options.mask is not None:
         if "mask" not in accepted:
-            raise InvalidInput(f"`mask` cannot be used with `{spec.id}`; use `/fill`.")
+            raise InvalidInput(i18n.text("tools-mask-not-here", model=spec.id))
         fields["mask"] = options.mask
     if "top" in accepted and not any(fields.get(side) for side in SIDES):
-        raise InvalidInput(
-            "Say how far to expand: `top`, `bottom`, `left` or `right` in pixels, or `--zoom 2`."
-        )
+        raise InvalidInput(i18n.text("tools-how-far"))
     if "image" in accepted and "image" not in fields:
-        raise InvalidInput(f"`{spec.id}` needs an `image`.")
+        raise InvalidInput(i18n.text("tools-needs-image", model=spec.id))
 
 
 def _place_images(
@@ -824,7 +820,7 @@ def _place_images(
         return
     if "image" in accepted:
         if len(images) > 1:
-            raise InvalidInput(f"`{spec.id}` takes one image.")
+            raise InvalidInput(i18n.text("tools-one-image", model=spec.id))
         fields["image"] = images[0]
         return
     if "input_image" in accepted:

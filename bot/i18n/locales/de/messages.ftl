@@ -413,3 +413,34 @@ price-unpublished = nicht veröffentlicht: berechnet wird, was der Anbieter meld
 ## /settings (field names)
 
 preset-aspect-ratio = Seitenverhältnis
+
+## Fill and Expand (issue 18)
+
+tools-mask-size = Die Maske ist { $mask }, das Bild aber { $image }; sie müssen gleich groß sein. Es wurde nichts abgebucht.
+tools-mask-black = Die Maske ist ganz schwarz, also würde nichts neu gemalt. Male den zu ändernden Bereich weiß. Es wurde nichts abgebucht.
+tools-mask-white = Die Maske ist ganz weiß, also würde das ganze Bild neu gemalt: Nutze `/imagine` für ein neues Bild oder male den zu behaltenden Bereich schwarz. Es wurde nichts abgebucht.
+tools-no-transparency = Hänge eine `mask` an (weiß, wo sich das Bild ändern soll, schwarz, wo es bleibt) oder ein Bild, dessen zu ändernder Bereich transparent ist (PNG oder WebP): Dieses hat keine Transparenz. Es wurde nichts abgebucht.
+tools-all-transparent = Das Bild ist überall transparent, also bliebe nichts davon: Nutze `/imagine` für ein neues Bild. Es wurde nichts abgebucht.
+tools-too-far = So weit erweitert, überschritte das Bild { $limit } selbst aus einer auf { $side } Pixel verkleinerten Vorlage; verlange weniger Pixel. Es wurde nichts abgebucht.
+tools-zoom-or-sides = Gib entweder `--zoom` oder die Seiten in Pixeln an (`top`, `bottom`, `left`, `right`), nicht beides.
+tools-how-far = Sag, wie weit erweitert werden soll: `top`, `bottom`, `left` oder `right` in Pixeln, oder `--zoom 2`.
+tools-zoom-needs-image = `--zoom` zoomt aus einem vorhandenen Bild heraus: Nutze `/expand` (oder die Herauszoomen-Knöpfe unter einem Ergebnis).
+tools-mask-not-here = `mask` kann nicht mit `{ $model }` verwendet werden; nutze `/fill`.
+tools-needs-image = `{ $model }` braucht ein `image`.
+tools-one-image = `{ $model }` nimmt ein Bild.
+plan-wrong-command-fill = `{ $model }` kann mit diesem Befehl nicht verwendet werden. Nutze dafür `/fill`.
+plan-wrong-command-expand = `{ $model }` kann mit diesem Befehl nicht verwendet werden. Nutze dafür `/expand` (oder die Herauszoomen-Knöpfe unter einem Ergebnis).
+button-model-missing-expand = Zoomen und Schwenken brauchen `{ $model }`, das dieser Bot nicht anbietet.
+button-purged-expanded = Prompt und Bilder dieses Auftrags werden nicht mehr aufbewahrt (sie werden nach { $days } Tagen gelöscht oder wenn die Daten eines Mitglieds gelöscht werden), daher kann er nicht erweitert werden. Führe den Befehl noch einmal aus.
+button-zoom15 = Herauszoomen 1,5×
+button-zoom2 = Herauszoomen 2×
+button-panleft = ⬅
+button-panright = ➡
+button-panup = ⬆
+button-pandown = ⬇
+button-zoom15-summary = Erweitern (BFL): das Bild 1,5-mal so breit und hoch, gleich auf allen Seiten, mit seinem Prompt
+button-zoom2-summary = Erweitern (BFL): das Bild doppelt so breit und hoch, gleich auf allen Seiten, mit seinem Prompt
+button-panleft-summary = Erweitern (BFL): die halbe Bildbreite links dazu
+button-panright-summary = Erweitern (BFL): die halbe Bildbreite rechts dazu
+button-panup-summary = Erweitern (BFL): die halbe Bildhöhe oben dazu
+button-pandown-summary = Erweitern (BFL): die halbe Bildhöhe unten dazu

@@ -450,3 +450,34 @@ price-unpublished = not published: charged what the provider reports
 ## /settings (field names)
 
 preset-aspect-ratio = Aspect ratio
+
+## Fill and Expand (issue 18)
+
+tools-mask-size = The mask is { $mask } but the image is { $image }; they must be the same size. Nothing was charged.
+tools-mask-black = The mask is all black, so nothing would be repainted. Paint the area to change white. Nothing was charged.
+tools-mask-white = The mask is all white, so the whole image would be repainted: use `/imagine` for a new image, or paint the area to keep black. Nothing was charged.
+tools-no-transparency = Attach a `mask` (white where the image should change, black where it stays), or an image whose area to change is transparent (PNG or WebP): this one has no transparency. Nothing was charged.
+tools-all-transparent = The image is transparent all over, so nothing of it would be kept: use `/imagine` for a new image. Nothing was charged.
+tools-too-far = Expanded that far, the image would pass { $limit } even from a source scaled down to { $side } pixels; ask for fewer pixels. Nothing was charged.
+tools-zoom-or-sides = Give either `--zoom` or the sides in pixels (`top`, `bottom`, `left`, `right`), not both.
+tools-how-far = Say how far to expand: `top`, `bottom`, `left` or `right` in pixels, or `--zoom 2`.
+tools-zoom-needs-image = `--zoom` zooms out of an existing image: use `/expand` (or a result's Zoom out buttons).
+tools-mask-not-here = `mask` cannot be used with `{ $model }`; use `/fill`.
+tools-needs-image = `{ $model }` needs an `image`.
+tools-one-image = `{ $model }` takes one image.
+plan-wrong-command-fill = `{ $model }` cannot be used with this command. Use `/fill` for it.
+plan-wrong-command-expand = `{ $model }` cannot be used with this command. Use `/expand` (or a result's Zoom out buttons) for it.
+button-model-missing-expand = Zoom and pan need `{ $model }`, which this bot does not offer.
+button-purged-expanded = The prompt and images of that job are no longer kept (they are deleted after { $days } days, or when a member's data is erased), so it cannot be expanded. Run the command again.
+button-zoom15 = Zoom out 1.5×
+button-zoom2 = Zoom out 2×
+button-panleft = ⬅
+button-panright = ➡
+button-panup = ⬆
+button-pandown = ⬇
+button-zoom15-summary = Expand (BFL): the image 1.5 times as wide and high, equal on all sides, with its prompt
+button-zoom2-summary = Expand (BFL): the image twice as wide and high, equal on all sides, with its prompt
+button-panleft-summary = Expand (BFL): half the image's width added on the left
+button-panright-summary = Expand (BFL): half the image's width added on the right
+button-panup-summary = Expand (BFL): half the image's height added on top
+button-pandown-summary = Expand (BFL): half the image's height added below

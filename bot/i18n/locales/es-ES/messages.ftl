@@ -413,3 +413,34 @@ price-unpublished = no publicado: se cobra lo que indique el proveedor
 ## /settings (field names)
 
 preset-aspect-ratio = Proporción
+
+## Fill and Expand (issue 18)
+
+tools-mask-size = La máscara es de { $mask } pero la imagen es de { $image }; deben tener el mismo tamaño. No se ha cobrado nada.
+tools-mask-black = La máscara es toda negra, así que no se repintaría nada. Pinta de blanco la zona que quieras cambiar. No se ha cobrado nada.
+tools-mask-white = La máscara es toda blanca, así que se repintaría toda la imagen: usa `/imagine` para una imagen nueva, o pinta de negro la zona que quieras conservar. No se ha cobrado nada.
+tools-no-transparency = Adjunta una `mask` (blanco donde debe cambiar la imagen, negro donde se queda) o una imagen cuya zona a cambiar sea transparente (PNG o WebP): esta no tiene transparencia. No se ha cobrado nada.
+tools-all-transparent = La imagen es transparente por completo, así que no se conservaría nada: usa `/imagine` para una imagen nueva. No se ha cobrado nada.
+tools-too-far = Ampliada tanto, la imagen superaría { $limit } incluso desde un original reducido a { $side } píxeles; pide menos píxeles. No se ha cobrado nada.
+tools-zoom-or-sides = Indica `--zoom` o bien los lados en píxeles (`top`, `bottom`, `left`, `right`), no ambos.
+tools-how-far = Indica cuánto ampliar: `top`, `bottom`, `left` o `right` en píxeles, o `--zoom 2`.
+tools-zoom-needs-image = `--zoom` aleja una imagen existente: usa `/expand` (o los botones de alejar bajo un resultado).
+tools-mask-not-here = `mask` no se puede usar con `{ $model }`; usa `/fill`.
+tools-needs-image = `{ $model }` necesita una `image`.
+tools-one-image = `{ $model }` admite una imagen.
+plan-wrong-command-fill = `{ $model }` no se puede usar con este comando. Usa `/fill` para él.
+plan-wrong-command-expand = `{ $model }` no se puede usar con este comando. Usa `/expand` (o los botones de alejar bajo un resultado).
+button-model-missing-expand = Alejar y desplazar necesitan `{ $model }`, que este bot no ofrece.
+button-purged-expanded = El prompt y las imágenes de ese trabajo ya no se guardan (se borran a los { $days } días o cuando se borran los datos de un miembro), así que no se puede ampliar. Vuelve a ejecutar el comando.
+button-zoom15 = Alejar 1,5×
+button-zoom2 = Alejar 2×
+button-panleft = ⬅
+button-panright = ➡
+button-panup = ⬆
+button-pandown = ⬇
+button-zoom15-summary = Ampliar (BFL): la imagen 1,5 veces más ancha y alta, igual por todos los lados, con su prompt
+button-zoom2-summary = Ampliar (BFL): la imagen el doble de ancha y alta, igual por todos los lados, con su prompt
+button-panleft-summary = Ampliar (BFL): se añade a la izquierda la mitad del ancho de la imagen
+button-panright-summary = Ampliar (BFL): se añade a la derecha la mitad del ancho de la imagen
+button-panup-summary = Ampliar (BFL): se añade arriba la mitad del alto de la imagen
+button-pandown-summary = Ampliar (BFL): se añade abajo la mitad del alto de la imagen

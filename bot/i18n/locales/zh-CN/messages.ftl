@@ -410,3 +410,34 @@ price-unpublished = 未公布：按服务商报告的金额扣费
 ## /settings (field names)
 
 preset-aspect-ratio = 宽高比
+
+## Fill and Expand (issue 18)
+
+tools-mask-size = 蒙版尺寸为 { $mask }，但图片为 { $image }；两者必须一样大。没有扣除任何额度。
+tools-mask-black = 蒙版全黑，因此不会重绘任何内容。请把要修改的区域涂成白色。没有扣除任何额度。
+tools-mask-white = 蒙版全白，整张图片都会被重绘：如需新图片请用 `/imagine`，或把要保留的区域涂成黑色。没有扣除任何额度。
+tools-no-transparency = 请添加 `mask`（白色为要修改的区域，黑色为保留区域），或一张要修改区域为透明的图片（PNG 或 WebP）：这张图片没有透明区域。没有扣除任何额度。
+tools-all-transparent = 图片完全透明，不会保留任何内容：如需新图片请用 `/imagine`。没有扣除任何额度。
+tools-too-far = 扩展这么多的话，即使原图缩小到 { $side } 像素，图片也会超过 { $limit }；请减少像素。没有扣除任何额度。
+tools-zoom-or-sides = 请只提供 `--zoom` 或各边的像素（`top`、`bottom`、`left`、`right`），不要同时提供。
+tools-how-far = 请说明要扩展多少：以像素为单位的 `top`、`bottom`、`left` 或 `right`，或 `--zoom 2`。
+tools-zoom-needs-image = `--zoom` 用于缩小已有图片：请使用 `/expand`（或结果下方的缩小按钮）。
+tools-mask-not-here = `mask` 不能与 `{ $model }` 一起使用；请用 `/fill`。
+tools-needs-image = `{ $model }` 需要一张 `image`。
+tools-one-image = `{ $model }` 只接受一张图片。
+plan-wrong-command-fill = `{ $model }` 不能用于此命令。请使用 `/fill`。
+plan-wrong-command-expand = `{ $model }` 不能用于此命令。请使用 `/expand`（或结果下方的缩小按钮）。
+button-model-missing-expand = 缩小和平移需要 `{ $model }`，本机器人不提供该模型。
+button-purged-expanded = 该任务的提示词和图片已不再保存（它们会在 { $days } 天后或成员数据被清除时删除），因此无法扩展。请重新运行命令。
+button-zoom15 = 缩小 1.5×
+button-zoom2 = 缩小 2×
+button-panleft = ⬅
+button-panright = ➡
+button-panup = ⬆
+button-pandown = ⬇
+button-zoom15-summary = 扩展（BFL）：图片宽高各放大 1.5 倍，四边均匀扩展，沿用原提示词
+button-zoom2-summary = 扩展（BFL）：图片宽高各放大 2 倍，四边均匀扩展，沿用原提示词
+button-panleft-summary = 扩展（BFL）：在左侧增加图片一半的宽度
+button-panright-summary = 扩展（BFL）：在右侧增加图片一半的宽度
+button-panup-summary = 扩展（BFL）：在上方增加图片一半的高度
+button-pandown-summary = 扩展（BFL）：在下方增加图片一半的高度
