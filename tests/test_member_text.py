@@ -44,6 +44,15 @@ WORDS = re.compile(r"[^\W\d_]{2,}")
 
 #: The operator's command line: its messages stay English (logs, the ledger and the CLI do).
 OPERATOR_FACING = {"bot/cli.py", "bot/__main__.py", "bot/doctor.py"}
+#: Texts of the operator controls (issue 19 items 2-6), landed just before this lint: still
+#: English, to be moved into the catalogue. Listed by file and how the text starts, so nothing
+#: else slips in.
+PENDING = {
+    ("bot/discord/start.py", "The bot is paused by its owner, so it takes no new jobs for "),
+    ("cogs/admin.py", "set the limit of {label} to {amount} credits per period"),
+    ("cogs/admin.py", "<#> is not a text channel of this server."),
+    ("cogs/owner.py", "Only the bot's owners can use `/owner`."),
+}
 #: (file, the literal) that are not member-facing, with why.
 ALLOWED = {
     # The marker a repeated hand-over looks for in its own earlier post (delivery._earlier_post).
@@ -118,7 +127,10 @@ def _problems(path: Path, *, discord_side: bool) -> list[str]:
         words = _literal_words(node)
         if words is None:
             words = _named_words(node, constants)
-        if words is not None and (relative, words) not in ALLOWED:
+        pending = (
+            any(relative == file and words.startswith(start) for file, start in PENDING) if words else False
+        )
+        if words is not None and (relative, words) not in ALLOWED and not pending:
             found.append(f"{relative}:{node.lineno} {where}: {words[:60]!r}")
 
     for node in ast.walk(tree):
