@@ -9,6 +9,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8080
 
+# Fonts for the usage chart, which draws member names in any script (bot/charts.py): Noto Sans CJK
+# (CJK, Latin, Cyrillic, Greek; its regular weight only, the serif and bold files are removed) and
+# Noto Color Emoji, both under the SIL Open Font License. Not pinned: bookworm's point releases
+# replace these versions, and a pin would break the build at the next one.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk fonts-noto-color-emoji \
+    && rm -rf /var/lib/apt/lists/* /usr/share/fonts/opentype/noto/NotoSerifCJK-* \
+        /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc
+
 RUN useradd --create-home --uid 10001 --user-group fluxbot \
     && mkdir -p /data /app && chown 10001:10001 /data
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.balance import BalanceWatch
 from bot.jobs.manager import JobManager
 from bot.jobs.model import Job
 from bot.jobs.polling import PollPolicy
@@ -23,9 +24,11 @@ from bot.providers.ttapi import TTAPIProvider
 from bot.quota import QuotaService
 from bot.settings import Settings
 from bot.store import Database, open_database
+from bot.store.bot_state import BotState
 from bot.store.claims import ClaimStore
 from bot.store.jobs import JobRepository
 from bot.store.ledger import Ledger
+from bot.store.operator import AuditLines, OwnerControls, PromptRules
 from bot.store.postgres import PostgresDatabase
 from bot.store.retention import FreeSpace, Retention
 
@@ -44,6 +47,10 @@ class Services:
     manager: JobManager
     retention: Retention  # the RETENTION_DAYS sweep and the disk-use gauges
     space: FreeSpace  # the MIN_FREE_DISK_MB floor
+    audit: AuditLines  # lines waiting for servers' audit channels
+    rules: PromptRules  # /admin rules
+    owner: OwnerControls  # /owner: pause, blocks, stats
+    balance: BalanceWatch  # the BFL balance (started by the bot, not by the CLI)
 
 
 def build_providers(
@@ -139,10 +146,33 @@ async def open_services(
         retention = Retention(
             db, jobs, images_dir(settings), days=settings.retention_days, metrics=manager.metrics, space=space
         )
+        bfl = providers.get("bfl")
+        balance = BalanceWatch(
+            bfl if isinstance(bfl, BFLProvider) else None,
+            BotState(db),
+            manager.metrics,
+            threshold=settings.low_balance_credits,
+        )
         retention.start()
         try:
-            yield Services(settings, db, http, jobs, ledger, quota, providers, manager, retention, space)
+            yield Services(
+                settings,
+                db,
+                http,
+                jobs,
+                ledger,
+                quota,
+                providers,
+                manager,
+                retention,
+                space,
+                AuditLines(db),
+                PromptRules(db),
+                OwnerControls(db),
+                balance,
+            )
         finally:
+            await balance.stop()
             await retention.stop()
             await manager.stop()
 

@@ -294,4 +294,9 @@ async def sync_commands(settings: Settings, guild_id: int | None, *, clear: bool
                 return 0
             print(await sync_tree(bot.tree, guild_id))
             await remember_synced(bot.tree, state, guild_id)  # the next start need not sync again
+            if guild_id is None:
+                for owner_guild in settings.owner_guild_ids:  # /owner, registered only there
+                    synced = await bot.tree.sync(guild=discord.Object(id=owner_guild))
+                    await remember_synced(bot.tree, state, owner_guild)
+                    print(f"synced {len(synced)} owner command(s) to guild {owner_guild}")
     return 0

@@ -7,6 +7,8 @@ short apology with a reference id.
 
 from __future__ import annotations
 
+from bot.i18n import SOURCE, Text
+
 #: Discord refuses a message longer than this, so a refusal must never be longer.
 MESSAGE_MAX = 2000
 
@@ -20,11 +22,19 @@ def typed(value: object, limit: int = 100) -> str:
 
 
 class UserFacingError(Exception):
-    """The message is written for the member and safe to show as is."""
+    """The message is written for the member and safe to show as is.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    Given as a `Text` (a catalogue key and its arguments, bot/i18n), it is shown in the member's
+    language (`render`); `message` is the English sentence (logs, the command line).
+    """
+
+    def __init__(self, message: str | Text) -> None:
+        self.text = message if isinstance(message, Text) else None
+        self.message = str(message)
+        super().__init__(self.message)
+
+    def render(self, language: str = SOURCE) -> str:
+        return self.text.render(language) if self.text is not None else self.message
 
 
 class InvalidInput(UserFacingError):

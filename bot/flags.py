@@ -10,6 +10,7 @@ import re
 import shlex
 from typing import Any
 
+from bot import i18n
 from bot.errors import InvalidInput, typed
 
 #: flag → (option name, parser). Booleans take no value.
@@ -46,9 +47,7 @@ def split_flags(text: str) -> tuple[str, dict[str, Any]]:
     while i < len(tokens):
         token = tokens[i]
         if not token.startswith("--"):
-            raise InvalidInput(
-                f"`{typed(token)}` comes after the flags; put the whole prompt before the first `--` flag."
-            )
+            raise InvalidInput(i18n.text("flags-after", token=typed(token)))
         name = token[2:].lower()
         if name in _BOOL_FLAGS:
             options[_BOOL_FLAGS[name]] = True
@@ -56,9 +55,9 @@ def split_flags(text: str) -> tuple[str, dict[str, Any]]:
             continue
         if name not in _VALUE_FLAGS:
             known = ", ".join(f"--{f}" for f in [*_VALUE_FLAGS, *_BOOL_FLAGS] if f != "aspect")
-            raise InvalidInput(f"Unknown flag `--{typed(name)}`. Known flags: {known}.")
+            raise InvalidInput(i18n.text("flags-unknown", flag=typed(name), known=known))
         if i + 1 >= len(tokens) or tokens[i + 1].startswith("--"):
-            raise InvalidInput(f"`--{name}` needs a value, e.g. {_EXAMPLES[name]}.")
+            raise InvalidInput(i18n.text("flags-needs-value", flag=name, example=_EXAMPLES[name]))
         options[_VALUE_FLAGS[name]] = _parse(name, tokens[i + 1])
         i += 2
     return prompt, options
@@ -114,7 +113,7 @@ def _parse(name: str, value: str) -> Any:
         return value
     except ValueError:
         raise InvalidInput(
-            f"`--{name} {typed(value)}` is not valid; write it like {_EXAMPLES[name]}."
+            i18n.text("flags-invalid", flag=name, value=typed(value), example=_EXAMPLES[name])
         ) from None
 
 

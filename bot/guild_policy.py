@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from bot.discord.permissions import role_ids_of
 from bot.discord.render import join_within
 from bot.errors import InvalidInput, NotAllowed
+from bot.i18n import text
 from bot.jobs.plan import choose_provider
 from bot.providers.catalog import MODELS
 from bot.store.guilds import GuildSettings
@@ -37,8 +38,14 @@ def channel_allowed(settings: GuildSettings, channel_id: int | None, parent_id: 
     )
 
 
-def effective(settings: GuildSettings, bot_default_model: str, bot_max_safety: int) -> dict[str, Any]:
-    """The planning values for this guild: its default model and its (lower) safety cap."""
+def effective(
+    settings: GuildSettings, bot_default_model: str, bot_max_safety: int, *, nsfw: bool = False
+) -> dict[str, Any]:
+    """The planning values for this guild: its default model and its (lower) safety cap.
+
+    In an age-restricted channel (`nsfw`) with `nsfw_safety_tolerance` set, that tolerance is both
+    the cap and the jobs' tolerance, still never above the bot's MAX_SAFETY_TOLERANCE.
+    """
     default = settings.default_model or bot_default_model
     allowed = settings.allowed_models
     if allowed and default not in allowed:
@@ -46,7 +53,17 @@ def effective(settings: GuildSettings, bot_default_model: str, bot_max_safety: i
     cap = bot_max_safety
     if settings.max_safety_tolerance is not None:
         cap = min(cap, settings.max_safety_tolerance)
-    return {"default_model": default, "max_safety_tolerance": cap}
+    planning: dict[str, Any] = {"default_model": default, "max_safety_tolerance": cap}
+    if nsfw and settings.nsfw_safety_tolerance is not None:
+        tolerance = min(settings.nsfw_safety_tolerance, bot_max_safety)
+        planning |= {"max_safety_tolerance": tolerance, "default_safety_tolerance": tolerance}
+    return planning
+
+
+def age_restricted(channel: object) -> bool:
+    """Whether Discord marks the channel (or a thread's parent) age-restricted."""
+    is_nsfw = getattr(channel, "is_nsfw", None)
+    return bool(is_nsfw()) if callable(is_nsfw) else False
 
 
 async def check(
@@ -69,11 +86,13 @@ async def check(
         assert guild.allowed_channels is not None
         # Content holds 2,000 characters: a long list ends in "… and N more" (issue 17, finding 11).
         places = join_within([f"<#{c}>" for c in guild.allowed_channels], 1500, ", ")
-        raise NotAllowed(f"Image commands can't be used in this channel on this server. Please use {places}.")
+        raise NotAllowed(text("policy-channel", channels=places))
     if model and guild.allowed_models is not None and model not in guild.allowed_models:
-        allowed = ", ".join(f"`{m}`" for m in guild.allowed_models) or "none"
-        raise NotAllowed(f"`{model}` is not allowed on this server. Allowed models: {allowed}.")
-    planning = effective(guild, config.default_model, config.max_safety_tolerance)
+        allowed = ", ".join(f"`{m}`" for m in guild.allowed_models) or text("policy-none")
+        raise NotAllowed(text("policy-model", model=model, allowed=allowed))
+    planning = effective(
+        guild, config.default_model, config.max_safety_tolerance, nsfw=age_restricted(channel)
+    )
     if default is not None:
         planning["default_model"] = default
     # Not enough quota is answered now, privately, before the command is even acknowledged.

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.encoding import b64encode_text
 from bot.errors import InvalidInput
+from bot.i18n import text
 from bot.images import prepare_reference
 
 if TYPE_CHECKING:
@@ -39,31 +40,8 @@ MIN_SOURCE_SIDE = 64
 #: A mask pixel at or above this grey level repaints; below it keeps.
 MASK_THRESHOLD = 128
 
-#: Member-facing text of this module, in one place.
+#: The note stored with an Expand job whose source was scaled down (shown as it is: stored text).
 TEXT = {
-    "mask_size": (
-        "The mask is {mask} but the image is {image}; they must be the same size. Nothing was charged."
-    ),
-    "mask_black": (
-        "The mask is all black, so nothing would be repainted. Paint the area to change white. "
-        "Nothing was charged."
-    ),
-    "mask_white": (
-        "The mask is all white, so the whole image would be repainted: use `/imagine` for a new image, "
-        "or paint the area to keep black. Nothing was charged."
-    ),
-    "no_transparency": (
-        "Attach a `mask` (white where the image should change, black where it stays), or an image whose "
-        "area to change is transparent (PNG or WebP): this one has no transparency. Nothing was charged."
-    ),
-    "all_transparent": (
-        "The image is transparent all over, so nothing of it would be kept: use `/imagine` for a new "
-        "image. Nothing was charged."
-    ),
-    "too_far": (
-        "Expanded that far, the image would pass {limit} even from a source scaled down to {side} pixels; "
-        "ask for fewer pixels. Nothing was charged."
-    ),
     "scaled_down": (
         "The image was scaled down from {before} to {after} first: expanded at full size it would have "
         "passed Expand's limit of {limit} ({megapixels:.1f} MP)."
@@ -109,13 +87,13 @@ def prepare_fill(image: bytes, mask: bytes | None) -> FillInputs:
         return FillInputs(encoded, None)
     shape = _decode(prepare_reference(mask, "mask"))
     if shape.size != picture.size:
-        raise InvalidInput(TEXT["mask_size"].format(mask=_size(shape.size), image=_size(picture.size)))
+        raise InvalidInput(text("tools-mask-size", mask=_size(shape.size), image=_size(picture.size)))
     grey = shape.convert("L")
     repaint = sum(grey.histogram()[MASK_THRESHOLD:])
     if repaint == 0:
-        raise InvalidInput(TEXT["mask_black"])
+        raise InvalidInput(text("tools-mask-black"))
     if repaint == grey.width * grey.height:
-        raise InvalidInput(TEXT["mask_white"])
+        raise InvalidInput(text("tools-mask-white"))
     clean = grey.point(lambda level: 255 if level >= MASK_THRESHOLD else 0)
     return FillInputs(encoded, _png(clean))
 
@@ -124,9 +102,9 @@ def _require_transparency(picture: Image.Image) -> None:
     has_alpha = picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
     low, high = picture.convert("RGBA").getchannel("A").getextrema() if has_alpha else (255, 255)
     if low == 255:
-        raise InvalidInput(TEXT["no_transparency"])
+        raise InvalidInput(text("tools-no-transparency"))
     if high == 0:
-        raise InvalidInput(TEXT["all_transparent"])
+        raise InvalidInput(text("tools-all-transparent"))
 
 
 # -- Expand ---------------------------------------------------------------------------------------
@@ -176,7 +154,7 @@ def fit_expansion(
         scale = _scale_to_fit(width, height, asked, proportional=sides is None)
         small = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
         if min(small) < MIN_SOURCE_SIDE:
-            raise InvalidInput(TEXT["too_far"].format(limit=LIMIT_TEXT, side=MIN_SOURCE_SIDE))
+            raise InvalidInput(text("tools-too-far", limit=LIMIT_TEXT, side=str(MIN_SOURCE_SIDE)))
         from PIL import Image
 
         resized = picture.resize(small, Image.Resampling.LANCZOS)

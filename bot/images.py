@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.encoding import b64encode_text
 from bot.errors import InvalidInput
+from bot.i18n import text
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -37,11 +38,9 @@ EXIF_ORIENTATION = 0x0112
 def prepare_reference(data: bytes, name: str = "image") -> str:
     """Validate one reference image and return it base64-encoded (PNG or JPEG), upright."""
     if len(data) > MAX_INPUT_BYTES:
-        raise InvalidInput(
-            f"`{name}` is {len(data) / 1024 / 1024:.1f} MB; reference images can be at most 20 MB."
-        )
+        raise InvalidInput(text("input-too-large", option=name, size=len(data) / 1024 / 1024))
     if not data:
-        raise InvalidInput(f"`{name}` is empty.")
+        raise InvalidInput(text("input-empty", option=name))
     # Imported here: the job manager imports this module, and Pillow (~3 MB) is only needed for images.
     from PIL import Image, UnidentifiedImageError
 
@@ -53,9 +52,11 @@ def prepare_reference(data: bytes, name: str = "image") -> str:
             with Image.open(io.BytesIO(data)) as probe:
                 fmt = probe.format
                 if fmt not in ACCEPTED_FORMATS or (fmt == "HEIF" and not heif_ready):
-                    raise InvalidInput(f"`{name}` is a {fmt} file; use {ACCEPTED_TEXT}.")
+                    raise InvalidInput(
+                        text("input-wrong-format", option=name, kind=fmt, accepted=ACCEPTED_TEXT)
+                    )
                 if getattr(probe, "is_animated", False):
-                    raise InvalidInput(f"`{name}` is animated; use a still image ({ACCEPTED_TEXT}).")
+                    raise InvalidInput(text("input-animated", option=name, accepted=ACCEPTED_TEXT))
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
@@ -70,13 +71,11 @@ def prepare_reference(data: bytes, name: str = "image") -> str:
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput(f"`{name}` has far too many pixels to be a reference image.") from None
+        raise InvalidInput(text("input-too-many-pixels", option=name)) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         if not heif_ready and _looks_like_heif(data):
-            raise InvalidInput(
-                f"`{name}` is a HEIC/HEIF photo, which this bot cannot read; save it as JPEG or PNG."
-            ) from None
-        raise InvalidInput(f"`{name}` is not a readable image ({ACCEPTED_TEXT}).") from None
+            raise InvalidInput(text("input-heif-unreadable", option=name)) from None
+        raise InvalidInput(text("input-unreadable", option=name, accepted=ACCEPTED_TEXT)) from None
 
 
 @functools.cache

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from bot.credits import format_credits
 from bot.errors import NotAllowed, QuotaExceeded
+from bot.i18n import Text, text
 from bot.jobs.model import Job
 from bot.periods import period_key, period_reset
 from bot.providers.catalog import megapixel_price
@@ -337,8 +337,8 @@ class QuotaService:
             and allowed_models is not None
             and job.model not in allowed_models
         ):
-            allowed = ", ".join(f"`{m}`" for m in allowed_models) or "none"
-            raise NotAllowed(f"`{job.model}` is not allowed on this server. Allowed models: {allowed}.")
+            allowed = ", ".join(f"`{m}`" for m in allowed_models) or text("policy-none")
+            raise NotAllowed(text("policy-model", model=job.model, allowed=allowed))
         limits = (
             await self.limits(job.guild_id, job.user_id, role_ids, conn=conn)
             if enforce
@@ -520,26 +520,27 @@ def refused(limit: Limit, usage: Usage, estimate: Decimal) -> bool:
     return usage.committed + estimate > allowance or allowance - usage.committed <= 0
 
 
-def refusal(whose: str, estimate: Decimal, limit: Limit, usage: Usage, resets: datetime) -> str:
-    """Why a job was refused, how much remains, and when it resets — before anything was spent."""
+def refusal(whose: str, estimate: Decimal, limit: Limit, usage: Usage, resets: datetime) -> Text:
+    """Why a job was refused, how much remains, and when it resets — before anything was spent.
+
+    In the member's language when shown (bot/i18n); the reset as a Discord timestamp, which each
+    member's client shows in their own time zone and language.
+    """
     left = remaining(limit, usage) or ZERO
     when = f"<t:{int(resets.timestamp())}:R> (<t:{int(resets.timestamp())}:f>)"
     if whose == "member" and limit == 0 and not usage.granted:
-        return (
-            "Image generation is not enabled for you on this server (your limit is 0 credits). "
-            "Ask a server admin for a limit. Nothing was charged."
-        )
+        return text("quota-not-enabled")
     assert limit is not None
-    held = f", {format_credits(usage.held)} of it held by your jobs in progress" if usage.held else ""
     if whose == "guild":
-        return (
-            f"This server's image budget is used up for now: this job needs about {format_credits(estimate)} "
-            f"credits and the server has {format_credits(left)} left. It resets {when}. Nothing was charged."
-        )
-    return (
-        f"Not enough quota: this job needs about {format_credits(estimate)} credits and you have "
-        f"{format_credits(left)} left of {format_credits(limit + usage.granted)} this period "
-        f"({format_credits(usage.committed)} used{held}). Your quota resets {when}. Nothing was charged."
+        return text("quota-guild-used-up", estimate=estimate, left=left, when=when)
+    return text(
+        "quota-member-short-held" if usage.held else "quota-member-short",
+        estimate=estimate,
+        left=left,
+        limit=limit + usage.granted,
+        used=usage.committed,
+        held=usage.held,
+        when=when,
     )
 
 

@@ -9,6 +9,7 @@ variable and never its value.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,6 +23,8 @@ from bot.errors import ConfigurationError
 
 ProviderName = Literal["ttapi", "bfl", "mock"]
 QuotaPeriod = Literal["day", "week", "month"]
+#: The languages of bot/i18n (`LANGUAGES`; tests/test_i18n.py keeps them in step).
+Language = Literal["en-US", "ru", "zh-CN", "es-ES", "de"]
 
 #: A credit limit: a non-negative amount, or None for "unlimited".
 Limit = Decimal | None
@@ -66,6 +69,22 @@ def parse_model_list(value: Any) -> tuple[str, ...]:
     parts = value if isinstance(value, list | tuple | set | frozenset) else str(value or "").split(",")
     names = [str(part).strip().lower() for part in parts]
     return tuple(dict.fromkeys(name for name in names if name))
+
+
+def parse_ids(value: Any) -> tuple[int, ...]:
+    """`BOT_OWNER_IDS`, `OWNER_GUILD_IDS`: Discord ids separated by commas or spaces."""
+    if value is None:
+        return ()
+    parts = value if isinstance(value, list | tuple) else re.split(r"[\s,]+", str(value))
+    ids = []
+    for part in parts:
+        text = str(part).strip()
+        if not text:
+            continue
+        if not text.isdigit() or not 15 <= len(text) <= 21:
+            raise ValueError("must be Discord ids (numbers of 15 to 21 digits) separated by commas")
+        ids.append(int(text))
+    return tuple(dict.fromkeys(ids))
 
 
 def parse_concurrency(value: Any) -> dict[str, int]:
@@ -145,6 +164,9 @@ class Settings(BaseSettings):
     default_model: str = "flux-pro-1.1"
     #: Model ids hidden from members: no choice, no /models line, refused when asked for by name.
     disabled_models: Annotated[tuple[str, ...], NoDecode] = ()
+    #: What members read when neither their client nor the server's `/admin settings language:`
+    #: names a language the bot speaks (bot/i18n).
+    default_language: Language = "en-US"
 
     quota_period: QuotaPeriod = "day"
     quota_default_limit: Annotated[Limit, NoDecode] = Decimal(100)
@@ -168,6 +190,11 @@ class Settings(BaseSettings):
     #: process connects (`SHARD_IDS=0,1`; unset: all of them). Unset: Discord's recommended count.
     shard_count: int | None = Field(default=None, ge=1, le=10_000)
     shard_ids: Annotated[list[int] | None, NoDecode] = None
+    #: Who may use `/owner`, and the servers where it is registered (nowhere when unset).
+    bot_owner_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    owner_guild_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    #: Warn (log, servers' audit channels) when the BFL balance falls below this many credits.
+    low_balance_credits: Annotated[Decimal | None, NoDecode] = None
 
     webhook_public_url: str | None = None
     http_host: str = "127.0.0.1"
@@ -202,6 +229,18 @@ class Settings(BaseSettings):
     @classmethod
     def _models(cls, value: Any) -> tuple[str, ...]:
         return parse_model_list(value)
+
+    @field_validator("bot_owner_ids", "owner_guild_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: Any) -> tuple[int, ...]:
+        return parse_ids(value)
+
+    @field_validator("low_balance_credits", mode="before")
+    @classmethod
+    def _low_balance(cls, value: Any) -> Decimal | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return parse_credit_amount(str(value))
 
     @field_validator("provider_concurrency", mode="before")
     @classmethod

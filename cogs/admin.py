@@ -1,4 +1,6 @@
-"""`/admin quota limit|grant|reset|usage` and `/admin settings`: Manage Server only.
+"""`/admin quota limit|grant|reset|usage`, `/admin settings` and `/admin rules`: Manage Server only.
+
+Every change is recorded in the server's audit channel, when it has one (bot/discord/audit.py).
 
 `default_permissions` hides the group from ordinary members in the client, but a server can
 override that per command, so every subcommand checks Manage Server itself (`require_admin`).
@@ -10,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -18,12 +21,17 @@ from discord.ext import commands
 
 from bot.charts import usage_chart
 from bot.credits import format_credits, parse_credit_amount
+from bot.discord.audit import admin_line
+from bot.discord.language import locale_of
 from bot.discord.members import members_by_id, name_of, with_role
 from bot.discord.permissions import require_admin
 from bot.discord.render import COLOUR, FIELD_VALUE_MAX, join_within, plain, usage_fields
 from bot.errors import InvalidInput, typed
 from bot.guild_policy import effective
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Text, credits, number, t
+from bot.i18n import text as i18n_text
 from bot.periods import period_key, period_reset, previous_period_key
+from bot.prompt_rules import normalise_rule
 from bot.providers.catalog import MODELS
 from bot.settings import Limit
 from bot.store.guilds import PRIVATE_MODES, GuildSettings, LimitScope
@@ -32,31 +40,59 @@ if TYPE_CHECKING:
     from bot.discord.client import FluxBot
 
 CLEAR_WORDS = {"clear", "default", "remove", "reset", "inherit"}
+
+#: What the audit channel reads of each admin action, and what the new settings and rules answer.
+TEXT = {
+    "audit_limit": "set the limit of {label} to {amount} credits per period",
+    "audit_limit_cleared": "removed the limit of {label}",
+    "audit_period": "changed the quota period to {period}",
+    "audit_grant": "granted {amount} credits to {label} for {key}",
+    "audit_reset": "reset this period's usage of {label}",
+    "audit_settings": "changed the settings: {changes}",
+    "audit_rule_added": "added the prompt rule `{rule}`",
+    "audit_rule_removed": "removed the prompt rule `{rule}`",
+    "bad_rule": "The rule “{rule}” {problem}. A rule is words, a phrase, or words with `*` wildcards.",
+    "too_many_rules": "This server has {count} rules, the most it may have; remove one first.",
+    "rule_added": "Added the rule `{rule}`: prompts, Remix and Edit instructions that match it are refused.",
+    "rule_exists": "The rule `{rule}` exists already.",
+    "rule_removed": "Removed the rule `{rule}`.",
+    "rule_unknown": "There is no rule `{rule}` on this server (see `/admin rules list`).",
+    "rules_none": "This server has no prompt rules. Add one with `/admin rules add`.",
+    "rules_title": "Prompt rules of this server",
+    "audit_not_channel": "Name the audit channel as a #mention (or its id), or `clear`.",
+    "audit_cannot_post": "I cannot post in <#{channel}>: give me View Channel and Send Messages there first.",
+    "nsfw_above_cap": "The bot's cap is {cap}; age-restricted channels may not go above it either.",
+    "audit_field": "Audit channel",
+    "audit_lost": "{channel} (I cannot post there since {since}; {count} line(s) waiting)",
+    "nsfw_field": "Safety tolerance in age-restricted channels",
+}
+
 ALL_WORDS = {"all", "any", "every", "clear", "reset", "*"}
 
 
-def parse_amount(text: str, *, allow_unlimited: bool) -> Limit:
+def parse_amount(amount: str, *, allow_unlimited: bool) -> Limit:
     """An admin's amount, through the same parser as `QUOTA_*` (bot/credits.py)."""
     try:
-        return parse_credit_amount(text, unlimited=allow_unlimited)
-    except ValueError as exc:
-        raise InvalidInput(f"The amount “{plain(text.strip(), 40)}” {exc}.") from None
+        return parse_credit_amount(amount, unlimited=allow_unlimited)
+    except ValueError:
+        key = "admin-amount-invalid-or-unlimited" if allow_unlimited else "admin-amount-invalid"
+        raise InvalidInput(i18n_text(key, amount=plain(amount.strip(), 40))) from None
 
 
 def _target(
     scope: str, member: discord.Member | None, role: discord.Role | None
-) -> tuple[LimitScope, int, str]:
+) -> tuple[LimitScope, int, str | Text]:
     if scope == "member":
         if member is None:
-            raise InvalidInput("Pick the `member` for scope member.")
+            raise InvalidInput(i18n_text("admin-pick-member"))
         return "member", member.id, member.mention
     if scope == "role":
         if role is None:
-            raise InvalidInput("Pick the `role` for scope role.")
+            raise InvalidInput(i18n_text("admin-pick-role"))
         return "role", role.id, role.mention
     if scope == "default":
-        return "default", 0, "every member (server default)"
-    return "guild", 0, "the server budget"
+        return "default", 0, i18n_text("admin-target-default")
+    return "guild", 0, i18n_text("admin-target-guild")
 
 
 async def answer_later(interaction: discord.Interaction) -> None:
@@ -79,55 +115,131 @@ def parse_channels(text: str, guild: discord.Guild) -> tuple[int, ...] | None:
         return None
     ids = [int(match.group(1) or match.group(2)) for match in re.finditer(r"<#(\d+)>|\b(\d{15,21})\b", text)]
     if not ids:
-        raise InvalidInput(
-            "Name the channels as #mentions (or ids), separated by spaces or commas; `all` clears."
-        )
+        raise InvalidInput(i18n_text("admin-channels-how"))
     for channel_id in ids:
         if guild.get_channel_or_thread(channel_id) is None:
-            raise InvalidInput(f"<#{channel_id}> is not a channel of this server.")
+            raise InvalidInput(i18n_text("admin-channel-unknown", channel=f"<#{channel_id}>"))
     return tuple(dict.fromkeys(ids))
 
 
-def parse_models(text: str) -> tuple[str, ...] | None:
-    if text.strip().lower() in ALL_WORDS:
+def parse_models(typed_models: str) -> tuple[str, ...] | None:
+    if typed_models.strip().lower() in ALL_WORDS:
         return None
-    names = [n.strip().lower() for n in re.split(r"[\s,]+", text) if n.strip()]
+    names = [n.strip().lower() for n in re.split(r"[\s,]+", typed_models) if n.strip()]
     unknown = [n for n in names if n not in MODELS]
     if unknown or not names:
         listed = join_within([f"`{typed(n, 40)}`" for n in unknown], 500, ", ")  # one message's room
         raise InvalidInput(
-            f"Unknown model {listed or '(none given)'}. Known: {', '.join(f'`{m}`' for m in MODELS)}."
+            i18n_text(
+                "admin-models-unknown" if listed else "admin-models-none",
+                models=listed,
+                known=", ".join(f"`{m}`" for m in MODELS),
+            )
         )
     return tuple(dict.fromkeys(names))
 
 
-def settings_embed(current: GuildSettings, bot: FluxBot) -> discord.Embed:
+def settings_embed(
+    current: GuildSettings, bot: FluxBot, language: str, audit_value: str | None = None
+) -> discord.Embed:
     config = bot.services.settings
     planning = effective(current, config.default_model, config.max_safety_tolerance)
-    embed = discord.Embed(title="Server settings for image commands", colour=COLOUR)
-    embed.add_field(name="Default model", value=f"`{planning['default_model']}`", inline=True)
+    everything = t(language, "settings-all")
+    embed = discord.Embed(title=t(language, "settings-title"), colour=COLOUR)
     embed.add_field(
-        name="Allowed models",
+        name=t(language, "settings-default-model"), value=f"`{planning['default_model']}`", inline=True
+    )
+    embed.add_field(
+        name=t(language, "settings-allowed-models"),
         value=join_within([f"`{m}`" for m in current.allowed_models], FIELD_VALUE_MAX, ", ")
         if current.allowed_models is not None
-        else "all",
+        else everything,
         inline=True,
     )
-    embed.add_field(name="Max safety tolerance", value=str(planning["max_safety_tolerance"]), inline=True)
     embed.add_field(
-        name="Allowed channels",
+        name=t(language, "settings-max-safety"), value=str(planning["max_safety_tolerance"]), inline=True
+    )
+    embed.add_field(
+        name=t(language, "settings-allowed-channels"),
         value=join_within([f"<#{c}>" for c in current.allowed_channels], FIELD_VALUE_MAX, " ")
         if current.allowed_channels is not None
-        else "all",
+        else everything,
         inline=True,
     )
     embed.add_field(
-        name="Quota period", value=current.quota_period or f"{config.quota_period} (bot default)", inline=True
+        name=t(language, "settings-quota-period"),
+        value=t(language, f"period-{current.quota_period}")
+        if current.quota_period
+        else t(language, "settings-bot-default", value=t(language, f"period-{config.quota_period}")),
+        inline=True,
     )
     embed.add_field(
-        name="Private results", value=PRIVATE_MODE_TEXT[current.private_mode or "allow"], inline=True
+        name=t(language, "settings-language"),
+        value=LANGUAGE_NAMES[current.language]
+        if current.language in LANGUAGE_NAMES
+        else t(language, "settings-bot-default", value=LANGUAGE_NAMES[config.default_language]),
+        inline=True,
     )
+    embed.add_field(
+        name=t(language, "settings-private"),
+        value=t(language, f"settings-private-{current.private_mode or 'allow'}"),
+        inline=True,
+    )
+    nsfw = effective(current, config.default_model, config.max_safety_tolerance, nsfw=True)
+    embed.add_field(name=TEXT["nsfw_field"], value=str(nsfw["max_safety_tolerance"]), inline=True)
+    if audit_value is not None:
+        embed.add_field(name=TEXT["audit_field"], value=audit_value, inline=True)
     return embed
+
+
+async def audit_field(bot: FluxBot, current: GuildSettings) -> str | None:
+    """The audit channel as `/admin settings` shows it, with a word when the bot cannot post there."""
+    if current.audit_channel_id is None:
+        return None
+    channel = f"<#{current.audit_channel_id}>"
+    since = await bot.audit.lost_since(current.guild_id)
+    if since is None:
+        return channel
+    count = await bot.services.audit.count(current.guild_id)
+    when = discord.utils.format_dt(datetime.fromtimestamp(since, UTC), "R")
+    return TEXT["audit_lost"].format(channel=channel, since=when, count=count)
+
+
+def parse_audit_channel(text: str, guild: discord.Guild) -> int | None:
+    """`#channel` (or its id) → its id; `clear` → None. The bot must be able to post there."""
+    if text.strip().lower() in CLEAR_WORDS | {"none", "off"}:
+        return None
+    match = re.fullmatch(r"\s*(?:<#(\d+)>|(\d{15,21}))\s*", text)
+    if match is None:
+        raise InvalidInput(TEXT["audit_not_channel"])
+    channel_id = int(match.group(1) or match.group(2))
+    channel = guild.get_channel_or_thread(channel_id)
+    if channel is None or not isinstance(channel, discord.abc.Messageable):
+        raise InvalidInput(f"<#{channel_id}> is not a text channel of this server.")
+    permissions = channel.permissions_for(guild.me)
+    if not (permissions.view_channel and permissions.send_messages):
+        raise InvalidInput(TEXT["audit_cannot_post"].format(channel=channel_id))
+    return channel_id
+
+
+def settings_changes(before: GuildSettings, after: GuildSettings) -> str:
+    """The audit line's account of a settings change: each changed field and its new value."""
+    shown = {
+        "default_model": lambda v: f"`{v}`" if v else "bot default",
+        "allowed_models": lambda v: ", ".join(f"`{m}`" for m in v) if v is not None else "all",
+        "max_safety_tolerance": lambda v: str(v) if v is not None else "bot default",
+        "allowed_channels": lambda v: " ".join(f"<#{c}>" for c in v) if v is not None else "all",
+        "quota_period": lambda v: v or "bot default",
+        "private_mode": lambda v: v or "allow",
+        "audit_channel_id": lambda v: f"<#{v}>" if v else "none",
+        "nsfw_safety_tolerance": lambda v: str(v) if v is not None else "as elsewhere",
+    }
+    parts = [
+        f"{name.removesuffix('_id').replace('_', ' ')} → {show(getattr(after, name))}"
+        for name, show in shown.items()
+        if getattr(before, name) != getattr(after, name)
+    ]
+    return join_within(parts, 300, "; ")
 
 
 #: How `/admin settings` shows the server's rule for private results.
@@ -149,8 +261,83 @@ class Admin(commands.Cog):
         name="quota", description="Credit limits, grants, resets and usage", parent=admin
     )
 
+    rules = app_commands.Group(
+        name="rules", description="Words and phrases refused in prompts and instructions", parent=admin
+    )
+
     def __init__(self, bot: FluxBot) -> None:
         self.bot = bot
+
+    # -- /admin rules -----------------------------------------------------------------------------
+
+    @rules.command(name="add", description="Refuse prompts with a word, a phrase, or a pattern with *")
+    @app_commands.describe(rule="e.g. gore, red car, *bomb* (no regular expressions)")
+    async def rules_add(
+        self, interaction: discord.Interaction, rule: app_commands.Range[str, 1, 100]
+    ) -> None:
+        require_admin(interaction, "change the prompt rules")
+        assert interaction.guild_id is not None
+        try:
+            normal = normalise_rule(rule)
+        except ValueError as exc:
+            raise InvalidInput(TEXT["bad_rule"].format(rule=plain(rule, 100), problem=exc)) from None
+        await answer_later(interaction)
+        store = self.bot.services.rules
+        existing = await store.of(interaction.guild_id)
+        if normal in existing:
+            await interaction.followup.send(TEXT["rule_exists"].format(rule=normal), ephemeral=True)
+            return
+        if len(existing) >= store.MAX_RULES:
+            raise InvalidInput(TEXT["too_many_rules"].format(count=len(existing)))
+        if await store.add(interaction.guild_id, normal, actor_id=interaction.user.id):
+            await self.bot.audit.record(
+                interaction.guild_id,
+                admin_line(interaction.user.id, TEXT["audit_rule_added"].format(rule=normal)),
+            )
+        await interaction.followup.send(TEXT["rule_added"].format(rule=normal), ephemeral=True)
+
+    @rules.command(name="remove", description="Stop refusing a rule's words")
+    @app_commands.describe(rule="The rule, as /admin rules list shows it")
+    async def rules_remove(
+        self, interaction: discord.Interaction, rule: app_commands.Range[str, 1, 100]
+    ) -> None:
+        require_admin(interaction, "change the prompt rules")
+        assert interaction.guild_id is not None
+        try:
+            normal = normalise_rule(rule)
+        except ValueError:
+            normal = rule.strip()
+        await answer_later(interaction)
+        if not await self.bot.services.rules.remove(interaction.guild_id, normal):
+            await interaction.followup.send(
+                TEXT["rule_unknown"].format(rule=typed(normal, 100)), ephemeral=True
+            )
+            return
+        await self.bot.audit.record(
+            interaction.guild_id,
+            admin_line(interaction.user.id, TEXT["audit_rule_removed"].format(rule=normal)),
+        )
+        await interaction.followup.send(TEXT["rule_removed"].format(rule=normal), ephemeral=True)
+
+    @rules_remove.autocomplete("rule")
+    async def _rule_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        existing = await self.bot.services.rules.of(interaction.guild_id)
+        return [app_commands.Choice(name=r, value=r) for r in existing if current.lower() in r][:25]
+
+    @rules.command(name="list", description="The prompt rules of this server")
+    async def rules_list(self, interaction: discord.Interaction) -> None:
+        require_admin(interaction, "see the prompt rules")
+        assert interaction.guild_id is not None
+        await answer_later(interaction)
+        existing = await self.bot.services.rules.of(interaction.guild_id)
+        if not existing:
+            await interaction.followup.send(TEXT["rules_none"], ephemeral=True)
+            return
+        embed = discord.Embed(title=TEXT["rules_title"], colour=COLOUR)
+        embed.description = join_within([f"`{r}`" for r in existing], 4000, "\n")
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
     # -- /admin quota limit -----------------------------------------------------------------------
 
@@ -184,33 +371,44 @@ class Admin(commands.Cog):
         require_admin(interaction, "change quota limits")
         assert interaction.guild_id is not None
         guilds = self.bot.services.quota.guilds
-        lines = []
+        lines: list[str] = []
+        audit: list[str] = []
         if amount is None and period is None:
-            raise InvalidInput("Give an `amount` (or `clear`), a `period`, or both.")
+            raise InvalidInput(i18n_text("admin-limit-nothing"))
         clear = amount is not None and amount.strip().lower() in CLEAR_WORDS
         value = parse_amount(amount, allow_unlimited=True) if amount is not None and not clear else None
         target = _target(scope, member, role) if amount is not None else None
         await answer_later(interaction)
+        language = await locale_of(interaction)
         if target is not None:
             kind, target_id, label = target
             if clear:
                 removed = await guilds.clear_limit(interaction.guild_id, kind, target_id)
-                lines.append(
-                    f"Removed the limit for {label}." if removed else f"{label} had no limit of its own."
-                )
+                key = "admin-limit-removed" if removed else "admin-limit-none"
+                lines.append(t(language, key, target=label))
+                if removed:
+                    audit.append(TEXT["audit_limit_cleared"].format(label=label))
             else:
                 await guilds.set_limit(
                     interaction.guild_id, kind, target_id, value, actor_id=interaction.user.id
                 )
-                lines.append(f"Limit for {label}: **{format_credits(value)}** credits per period.")
+                lines.append(t(language, "admin-limit-set", target=label, amount=credits(language, value)))
+                audit.append(TEXT["audit_limit"].format(label=label, amount=format_credits(value)))
         if period is not None:
             current = await guilds.settings(interaction.guild_id)
             await guilds.save_settings(replace(current, quota_period=period), actor_id=interaction.user.id)
             resets = period_reset(self.bot.services.quota.now(), period)
             lines.append(
-                f"This server's quota period is now **{period}** (UTC); the next reset is "
-                f"{discord.utils.format_dt(resets, 'R')}. Usage counts afresh in the new period."
+                t(
+                    language,
+                    "admin-period-set",
+                    period=i18n_text(f"period-{period}"),
+                    when=discord.utils.format_dt(resets, "R"),
+                )
             )
+            audit.append(TEXT["audit_period"].format(period=period))
+        for action in audit:
+            await self.bot.audit.record(interaction.guild_id, admin_line(interaction.user.id, action))
         await interaction.followup.send("\n".join(lines), ephemeral=True)
 
     # -- /admin quota grant -----------------------------------------------------------------------
@@ -235,7 +433,7 @@ class Admin(commands.Cog):
         value = parse_amount(amount, allow_unlimited=False)
         assert value is not None
         if value <= 0:
-            raise InvalidInput("Grant a positive number of credits.")
+            raise InvalidInput(i18n_text("admin-grant-positive"))
         _, _, label = _target(scope, member, role)
         if scope == "member":
             assert member is not None
@@ -244,8 +442,9 @@ class Admin(commands.Cog):
             user_ids = None
             if scope == "role":
                 assert role is not None
-                label = f"everyone with {role.mention}"
+                label = i18n_text("admin-target-everyone-with", role=role.mention)
         await answer_later(interaction)
+        language = await locale_of(interaction)
         quota = self.bot.services.quota
         key, fresh = await quota.grant(
             interaction.guild_id,
@@ -255,12 +454,20 @@ class Admin(commands.Cog):
             role_id=role.id if scope == "role" and role is not None else None,
             interaction_id=interaction.id,
         )
+        if fresh:
+            await self.bot.audit.record(
+                interaction.guild_id,
+                admin_line(
+                    interaction.user.id,
+                    TEXT["audit_grant"].format(amount=format_credits(value), label=label, key=key),
+                ),
+            )
         resets = period_reset(quota.now(), await quota.period_of(interaction.guild_id))
-        granted = f"**{format_credits(value)}** credits to {label} for this period ({key})"
+        granted = {"amount": credits(language, value), "target": label, "period": key}
         await interaction.followup.send(
-            f"Granted {granted}, until the reset {discord.utils.format_dt(resets, 'R')}."
+            t(language, "admin-granted", when=discord.utils.format_dt(resets, "R"), **granted)
             if fresh
-            else f"This command already granted {granted}; it arrived twice and was not granted again.",
+            else t(language, "admin-granted-twice", **granted),
             ephemeral=True,
         )
 
@@ -281,31 +488,28 @@ class Admin(commands.Cog):
         assert interaction.guild_id is not None
         _, _, label = _target(scope, member, role)
         await answer_later(interaction)
+        language = await locale_of(interaction)
         if scope == "member":
             assert member is not None
             user_ids: list[int] | None = [member.id]
         elif scope == "role":
             assert role is not None
             user_ids = await _members_with_role(self.bot, interaction.guild, role)
-            label = f"members with {role.mention}"
+            label = i18n_text("admin-target-members-with", role=role.mention)
         else:
             user_ids = None
-            label = "the server budget and every member"
+            label = i18n_text("admin-target-everything")
         count = await self.bot.services.quota.reset(
             interaction.guild_id, user_ids, actor_id=interaction.user.id, interaction_id=interaction.id
         )
         if count is None:
-            await interaction.followup.send(
-                f"This command already reset this period's usage for {label}; it arrived twice and "
-                "nothing more was reset.",
-                ephemeral=True,
-            )
+            await interaction.followup.send(t(language, "admin-reset-twice", target=label), ephemeral=True)
             return
-        what = "" if scope == "guild" else f" ({count} had usage)"
-        await interaction.followup.send(
-            f"Reset this period's usage for {label}{what}. Jobs still running keep their holds.",
-            ephemeral=True,
+        await self.bot.audit.record(
+            interaction.guild_id, admin_line(interaction.user.id, TEXT["audit_reset"].format(label=label))
         )
+        key = "admin-reset-guild" if scope == "guild" else "admin-reset-done"
+        await interaction.followup.send(t(language, key, target=label, count=count), ephemeral=True)
 
     # -- /admin quota usage -----------------------------------------------------------------------
 
@@ -329,6 +533,7 @@ class Admin(commands.Cog):
         assert interaction.guild is not None
         _target(scope, member, role)
         await answer_later(interaction)
+        language = await locale_of(interaction)
         services = self.bot.services
         quota = services.quota
         period_name = await quota.period_of(interaction.guild_id)
@@ -336,42 +541,57 @@ class Admin(commands.Cog):
         key = period_key(now, period_name) if period == "current" else previous_period_key(now, period_name)
         guild_id = interaction.guild_id
         # The chart is drawn, not rendered by Discord: it gets the names as typed; the title escaped.
-        heading = f"Image credits in {interaction.guild.name} · {key}"
+        heading = t(language, "usage-heading-guild", server=interaction.guild.name, period=key)
         embed = discord.Embed(colour=COLOUR)
         if scope == "member":
             assert member is not None
             usage = await services.ledger.member_usage(guild_id, member.id, key)
             limits = await quota.limits(guild_id, member.id, tuple(r.id for r in member.roles))
-            heading = f"Image credits of {member.display_name} · {key}"
-            usage_fields(embed, usage, limits.member)
-            embed.add_field(name="Limit set by", value=limits.source, inline=True)
+            heading = t(language, "usage-heading-of", name=member.display_name, period=key)
+            usage_fields(embed, usage, limits.member, language)
+            source = limits.source.replace(" ", "-")
+            embed.add_field(
+                name=t(language, "quota-limit-set-by"),
+                value=t(language, f"quota-source-{source}"),
+                inline=True,
+            )
             rows = [(member.display_name, usage.used, usage.held)]
         else:
             guild_usage = await services.ledger.guild_usage(guild_id, key)
             budget = (await quota.limits(guild_id, 0)).guild
-            usage_fields(embed, guild_usage, budget, budget_label=True)
+            usage_fields(embed, guild_usage, budget, language, budget_label=True)
             top = await services.ledger.top_members(guild_id, key, limit=100 if scope == "role" else 10)
             members = await members_by_id(interaction.guild, [uid for uid, _ in top])
             if scope == "role":
                 assert role is not None
                 top = [(uid, u) for uid, u in top if uid in members and role in members[uid].roles][:10]
-                heading = f"Image credits of {role.name} · {key}"
+                heading = t(language, "usage-heading-of", name=role.name, period=key)
             count = await services.ledger.member_count(guild_id, key)
-            embed.add_field(name="Members with usage", value=str(count), inline=True)
+            embed.add_field(name=t(language, "usage-members"), value=number(language, count), inline=True)
             names = [name_of(members, uid) for uid, _ in top]
             if top:
                 lines = [
-                    f"{i}. {plain(name, 100)} — {format_credits(u.used)} used"
-                    + (f", {format_credits(u.held)} held" if u.held else "")
+                    t(
+                        language,
+                        "usage-top-line-held" if u.held else "usage-top-line",
+                        rank=i,
+                        name=plain(name, 100),
+                        used=u.used,
+                        held=u.held,
+                    )
                     for i, (name, (_, u)) in enumerate(zip(names, top, strict=True), start=1)
                 ]
-                embed.add_field(name="Top members", value=join_within(lines, FIELD_VALUE_MAX), inline=False)
+                embed.add_field(
+                    name=t(language, "usage-top"), value=join_within(lines, FIELD_VALUE_MAX), inline=False
+                )
             rows = [(name, u.used, u.held) for name, (_, u) in zip(names, top, strict=True)]
         if period == "current":
             resets = period_reset(now, period_name)
-            embed.add_field(name="Resets", value=discord.utils.format_dt(resets, "R"), inline=True)
+            embed.add_field(
+                name=t(language, "quota-resets"), value=discord.utils.format_dt(resets, "R"), inline=True
+            )
         embed.title = plain(heading, 256)
-        chart = usage_chart(heading, rows)
+        chart = usage_chart(heading, rows, language)
         embed.set_image(url="attachment://usage.png")
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(chart), filename="usage.png"), ephemeral=True
@@ -379,13 +599,24 @@ class Admin(commands.Cog):
 
     # -- /admin settings --------------------------------------------------------------------------
 
-    @admin.command(name="settings", description="Default model, allowed models and channels, safety cap")
+    @admin.command(
+        name="settings", description="Default model, allowed models and channels, safety cap, language"
+    )
     @app_commands.describe(
         default_model="Model used when a member picks none ('clear' for the bot's default)",
         allowed_models="Model ids separated by commas, or 'all'",
         max_safety_tolerance="Cap on safety tolerance (may only lower the bot's)",
         allowed_channels="#channels where image commands work, or 'all'",
         private="Private results: allow (members choose), forbid, or force for everyone",
+        audit_channel="#channel where every job and admin action is logged, or 'clear'",
+        nsfw_safety_tolerance="Safety tolerance in age-restricted channels (up to the bot's cap)",
+        language="Language for members whose Discord client speaks none the bot does",
+    )
+    @app_commands.choices(
+        language=[
+            *(app_commands.Choice(name=LANGUAGE_NAMES[code], value=code) for code in LANGUAGES),
+            app_commands.Choice(name="default (DEFAULT_LANGUAGE)", value="clear"),
+        ]
     )
     async def settings(
         self,
@@ -395,6 +626,9 @@ class Admin(commands.Cog):
         max_safety_tolerance: app_commands.Range[int, 0, 6] | None = None,
         allowed_channels: str | None = None,
         private: Literal["allow", "forbid", "force"] | None = None,
+        audit_channel: str | None = None,
+        nsfw_safety_tolerance: app_commands.Range[int, 0, 6] | None = None,
+        language: str | None = None,
     ) -> None:
         require_admin(interaction, "change the server's settings")
         assert interaction.guild_id is not None
@@ -402,6 +636,7 @@ class Admin(commands.Cog):
         guilds = self.bot.services.quota.guilds
         config = self.bot.services.settings
         await answer_later(interaction)
+        reader = await locale_of(interaction)
         updated = current = await guilds.settings(interaction.guild_id)
         if allowed_models is not None:
             updated = replace(updated, allowed_models=parse_models(allowed_models))
@@ -411,31 +646,47 @@ class Admin(commands.Cog):
             else:
                 models = parse_models(default_model) or ()
                 if len(models) != 1:
-                    raise InvalidInput("Give one model id as the default model.")
+                    raise InvalidInput(i18n_text("admin-default-model-one"))
                 updated = replace(updated, default_model=models[0])
         chosen, allowed = updated.default_model, updated.allowed_models
         if chosen and allowed is not None and chosen not in allowed:
-            raise InvalidInput(f"The default model `{chosen}` must be one of the allowed models.")
+            raise InvalidInput(i18n_text("admin-default-model-not-allowed", model=chosen))
         if max_safety_tolerance is not None:
             if not 0 <= max_safety_tolerance <= 6:
-                raise InvalidInput("`max_safety_tolerance` is between 0 and 6.")
+                raise InvalidInput(i18n_text("admin-safety-range"))
             if max_safety_tolerance > config.max_safety_tolerance:
-                raise InvalidInput(
-                    f"The bot's cap is {config.max_safety_tolerance}; a server may only lower it."
-                )
+                raise InvalidInput(i18n_text("admin-safety-cap", cap=config.max_safety_tolerance))
             updated = replace(updated, max_safety_tolerance=max_safety_tolerance)
         if allowed_channels is not None:
             updated = replace(updated, allowed_channels=parse_channels(allowed_channels, interaction.guild))
         if private is not None:
             if private not in PRIVATE_MODES:
-                raise InvalidInput("`private` is one of allow, forbid, force.")
+                raise InvalidInput(i18n_text("settings-private-invalid"))
             updated = replace(updated, private_mode=None if private == "allow" else private)
+        if audit_channel is not None:
+            updated = replace(updated, audit_channel_id=parse_audit_channel(audit_channel, interaction.guild))
+        if nsfw_safety_tolerance is not None:
+            if nsfw_safety_tolerance > config.max_safety_tolerance:
+                raise InvalidInput(TEXT["nsfw_above_cap"].format(cap=config.max_safety_tolerance))
+            updated = replace(updated, nsfw_safety_tolerance=nsfw_safety_tolerance)
+        if language is not None:
+            updated = replace(updated, language=None if language == "clear" else language)
+            if updated.language is not None and updated.language not in LANGUAGE_NAMES:
+                raise InvalidInput(
+                    i18n_text("settings-unknown-language", language=language, languages=", ".join(LANGUAGES))
+                )
         changed = updated != current
         if changed:
             await guilds.save_settings(updated, actor_id=interaction.user.id)
+            line = admin_line(
+                interaction.user.id, TEXT["audit_settings"].format(changes=settings_changes(current, updated))
+            )
+            await self.bot.audit.record(interaction.guild_id, line)  # in the channel now set, if any
+            if updated.audit_channel_id is not None and updated.audit_channel_id != current.audit_channel_id:
+                await self.bot.audit.channel_set(interaction.guild_id)
         await interaction.followup.send(
-            "Saved." if changed else "Current settings (give options to change them):",
-            embed=settings_embed(updated, self.bot),
+            t(reader, "settings-saved" if changed else "settings-current"),
+            embed=settings_embed(updated, self.bot, reader, await audit_field(self.bot, updated)),
             ephemeral=True,
         )
 

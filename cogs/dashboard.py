@@ -9,17 +9,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.dashboard.auth import sign_in_link
+from bot.discord.language import locale_of
 from bot.errors import NotAllowed
+from bot.i18n import t, text
 from bot.store.web import WebStore
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
-
-NOT_SET_UP = "The web dashboard is not set up on this bot (its operator has not set WEB_PUBLIC_URL)."
-LINK = (
-    "Your sign-in link for the web dashboard: {url}\n"
-    "It works once, for 10 minutes, and only for you: do not share it."
-)
 
 
 class Dashboard(commands.Cog):
@@ -31,13 +27,15 @@ class Dashboard(commands.Cog):
     async def dashboard(self, interaction: discord.Interaction) -> None:
         public_url = self.bot.services.settings.web_public_url
         if not public_url:
-            raise NotAllowed(NOT_SET_UP)
+            raise NotAllowed(text("dashboard-not-set-up"))
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         url = await sign_in_link(
             WebStore(self.bot.services.db), public_url, interaction.user.id, interaction.guild_id
         )
-        await interaction.followup.send(LINK.format(url=url), ephemeral=True)
+        await interaction.followup.send(
+            t(await locale_of(interaction), "dashboard-link", url=url), ephemeral=True
+        )
 
 
 async def setup(bot: FluxBot) -> None:

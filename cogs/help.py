@@ -14,47 +14,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.buttons import JobButton
+from bot.discord.buttons import JobButton, button_label, button_summary
 from bot.discord.context import BotContext
+from bot.discord.language import locale_of
 from bot.discord.pages import Page, PageSelect, message, paginate
 from bot.discord.render import join_within
+from bot.discord.translator import command_key, option_key, translation
 from bot.errors import NotFound, typed
 from bot.flags import flag_help
+from bot.i18n import t, text
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
 
 TOPIC = "help"
-#: What members read (one place, for the translations to come).
-TEXT = {
-    "title": "fluxbot help",
-    "intro": (
-        "Make and edit images with FLUX. Start with `/imagine prompt:a lighthouse at dusk --ar 16:9`. "
-        "Pick a page below for a command's options; `/models` lists the models and their prices."
-    ),
-    "overview": "Overview",
-    "commands": "Commands",
-    "menus": "Right-click a message → Apps",
-    "flags": "Prompt flags",
-    "flags_intro": (
-        "Typed at the end of the prompt, Midjourney-style: `a castle --ar 16:9 --seed 42`. "
-        "A slash option wins over a flag; an unknown flag is refused with how to write it."
-    ),
-    "buttons": "Buttons under an image",
-    "buttons_intro": "They keep working after the bot restarts.",
-    "example": "Example",
-    "required": "required",
-    "options": "Options",
-    "no_options": "No options.",
-    "subcommands": "Subcommands",
-    "sets": "sets `{option}`",
-    "unknown": "There is no command `/{name}` here. `/help` lists them.",
-    "choices": "one of: {choices}",
-    "range": "{low} to {high}",
-    "length": "up to {high} characters",
-    "attachment": "an image file",
-}
-
 #: Examples for the commands members use most; any other command gets one made from its options.
 EXAMPLES = {
     "imagine": "/imagine prompt:a lighthouse at dusk, oil painting --ar 16:9 --seed 42",
@@ -67,14 +40,22 @@ EXAMPLES = {
     "help": "/help command:edit",
 }
 
-#: How an option's type reads, when its description does not already say.
+#: How an option's type reads (`help-type-<name>`), when its description does not already say.
 TYPE_NAMES = {
     discord.AppCommandOptionType.attachment: "attachment",
-    discord.AppCommandOptionType.boolean: "True/False",
+    discord.AppCommandOptionType.boolean: "boolean",
     discord.AppCommandOptionType.user: "member",
     discord.AppCommandOptionType.role: "role",
     discord.AppCommandOptionType.channel: "channel",
 }
+
+
+def described(language: str, command: Any, parameter: str | None = None) -> str:
+    """A command's (or option's) description in the member's language (the translator's text)."""
+    if parameter is None:
+        return translation(language, command_key(command), "description") or command.description
+    english = next((str(p.description) for p in command.parameters if p.name == parameter), "")
+    return translation(language, option_key(command, parameter), "description") or english
 
 
 def top_commands(bot: BotContext) -> list[app_commands.Command[Any, ..., Any] | app_commands.Group]:
@@ -95,19 +76,22 @@ def leaves(group: app_commands.Group) -> list[app_commands.Command[Any, ..., Any
     return found
 
 
-def option_text(parameter: app_commands.Parameter) -> str:
+def option_text(parameter: app_commands.Parameter, language: str) -> str:
     """An option as one line: its description, its range or choices, its type when unsaid."""
-    parts = [parameter.description] if parameter.description and parameter.description != "…" else []
+    description = described(language, parameter.command, parameter.name)
+    parts = [description] if description and description != "…" else []
     if parameter.choices:
         choices = join_within([f"`{c.value}`" for c in parameter.choices], 400, ", ")
-        parts.append(TEXT["choices"].format(choices=choices))
+        parts.append(t(language, "help-choices", choices=choices))
     elif parameter.type is discord.AppCommandOptionType.string and parameter.max_value is not None:
-        parts.append(TEXT["length"].format(high=_num(parameter.max_value)))  # a text's length
+        parts.append(t(language, "help-length", high=_num(parameter.max_value)))  # a text's length
     elif parameter.min_value is not None and parameter.max_value is not None:
-        parts.append(TEXT["range"].format(low=_num(parameter.min_value), high=_num(parameter.max_value)))
+        parts.append(t(language, "help-range", low=_num(parameter.min_value), high=_num(parameter.max_value)))
     kind = TYPE_NAMES.get(parameter.type)
-    if kind is not None and kind.lower() not in " ".join(parts).lower():
-        parts.append(kind)
+    if kind is not None:
+        said = t(language, f"help-type-{kind}")
+        if said.lower() not in " ".join(parts).lower():
+            parts.append(said)
     return "; ".join(parts)
 
 
@@ -127,43 +111,54 @@ def example_of(command: app_commands.Command[Any, ..., Any]) -> str:
     return " ".join(words)
 
 
-def command_page(command: app_commands.Command[Any, ..., Any] | app_commands.Group) -> list[Page]:
+def command_page(
+    command: app_commands.Command[Any, ..., Any] | app_commands.Group, language: str
+) -> list[Page]:
     """A command's page: what it does, an example, then each option (a group: each subcommand)."""
     fields: list[tuple[str, str]] = []
+    example = t(language, "help-example")
     if isinstance(command, app_commands.Group):
         for leaf in leaves(command):
             options = [f"`{p.name}`" + ("*" if p.required else "") for p in leaf.parameters]
-            value = leaf.description + (f"\n{', '.join(options)}" if options else "")
-            value += f"\n{TEXT['example']}: `{example_of(leaf)}`"
+            value = described(language, leaf) + (f"\n{', '.join(options)}" if options else "")
+            value += f"\n{example}: `{example_of(leaf)}`"
             fields.append((f"/{leaf.qualified_name}", value))
-        description = command.description
+        description = described(language, command)
     else:
+        required = t(language, "help-required")
         for parameter in command.parameters:
-            name = f"`{parameter.name}`" + (f" · {TEXT['required']}" if parameter.required else "")
-            fields.append((name, option_text(parameter) or "—"))
-        description = f"{command.description}\n\n**{TEXT['example']}:** `{example_of(command)}`"
+            name = f"`{parameter.name}`" + (f" · {required}" if parameter.required else "")
+            fields.append((name, option_text(parameter, language) or "—"))
+        description = f"{described(language, command)}\n\n**{example}:** `{example_of(command)}`"
         if not command.parameters:
-            description += f"\n\n{TEXT['no_options']}"
+            description += f"\n\n{t(language, 'help-no-options')}"
     return paginate(f"cmd:{command.name}", f"/{command.name}", f"/{command.name}", description, fields)
 
 
-def overview_page(bot: BotContext) -> list[Page]:
+def overview_page(bot: BotContext, language: str) -> list[Page]:
     lines = []
     for command in top_commands(bot):
         if isinstance(command, app_commands.Group):
             subs = " · ".join(
                 leaf.qualified_name.removeprefix(command.name + " ") for leaf in leaves(command)
             )
-            lines.append(f"`/{command.name}` {subs} — {command.description}")
+            lines.append(f"`/{command.name}` {subs} — {described(language, command)}")
         else:
-            lines.append(f"`/{command.name}` — {command.description}")
-    fields = [(TEXT["commands"], join_within(lines, 1024))]
+            lines.append(f"`/{command.name}` — {described(language, command)}")
+    heading = t(language, "help-commands")
+    fields = [(heading, join_within(lines, 1024))]
     if len(join_within(lines, 10**6)) > 1024:  # more than one field holds: split them
-        fields = _chunks(TEXT["commands"], lines)
+        fields = _chunks(heading, lines)
     menus = [f"**{m.name}**" for m in context_menus(bot)]
     if menus:
-        fields.append((TEXT["menus"], join_within(menus, 1024, ", ")))
-    return paginate("overview", TEXT["overview"], TEXT["title"], TEXT["intro"], fields)
+        fields.append((t(language, "help-menus"), join_within(menus, 1024, ", ")))
+    return paginate(
+        "overview",
+        t(language, "help-overview"),
+        t(language, "help-title"),
+        t(language, "help-intro"),
+        fields,
+    )
 
 
 def _chunks(name: str, lines: list[str]) -> list[tuple[str, str]]:
@@ -175,7 +170,7 @@ def _chunks(name: str, lines: list[str]) -> list[tuple[str, str]]:
     return [(name if i == 0 else f"{name} ({i + 1})", "\n".join(c)) for i, c in enumerate(chunks)]
 
 
-def flags_page(bot: BotContext) -> list[Page]:
+def flags_page(bot: BotContext, language: str) -> list[Page]:
     """Each flag with its example, described by the `/imagine` option it stands for."""
     tree = bot.tree  # type: ignore[attr-defined]
     imagine = tree.get_command("imagine")
@@ -184,26 +179,32 @@ def flags_page(bot: BotContext) -> list[Page]:
     for flag, option, example in flag_help():
         names = (flag.removeprefix("--"), option, option.removeprefix("output_"))
         parameter = next((parameters[n] for n in names if n in parameters), None)
-        said = option_text(parameter) if parameter is not None else TEXT["sets"].format(option=option)
+        said = (
+            option_text(parameter, language)
+            if parameter is not None
+            else t(language, "help-sets", option=option)
+        )
         fields.append((flag, f"{example} — {said}"))
-    return paginate("flags", TEXT["flags"], TEXT["flags"], TEXT["flags_intro"], fields)
+    title = t(language, "help-flags")
+    return paginate("flags", title, title, t(language, "help-flags-intro"), fields)
 
 
-def buttons_page(bot: BotContext) -> list[Page]:
-    """Every registered result button (its label and what it does)."""
+def buttons_page(bot: BotContext, language: str) -> list[Page]:
+    """Every registered result button (its label and what it does), in the member's language."""
     items = getattr(bot, "dynamic_item_types", [])
     fields = [
-        (f"{item.emoji or ''} {item.label}".strip(), item.summary or "—")
+        (f"{item.emoji or ''} {button_label(language, item)}".strip(), button_summary(language, item))
         for item in items
-        if isinstance(item, type) and issubclass(item, JobButton) and item.label
+        if isinstance(item, type) and issubclass(item, JobButton) and item.summarised
     ]
-    return paginate("buttons", TEXT["buttons"], TEXT["buttons"], TEXT["buttons_intro"], fields)
+    title = t(language, "help-buttons")
+    return paginate("buttons", title, title, t(language, "help-buttons-intro"), fields)
 
 
-def help_pages(bot: BotContext) -> list[Page]:
-    pages = overview_page(bot) + flags_page(bot) + buttons_page(bot)
+def help_pages(bot: BotContext, language: str) -> list[Page]:
+    pages = overview_page(bot, language) + flags_page(bot, language) + buttons_page(bot, language)
     for command in top_commands(bot):
-        pages += command_page(command)
+        pages += command_page(command, language)
     return pages
 
 
@@ -212,7 +213,7 @@ class HelpPages(PageSelect, template=r"fluxbot:pages:help"):
 
     async def build(self, interaction: discord.Interaction) -> list[Page]:
         bot: FluxBot = interaction.client  # type: ignore[assignment]
-        return help_pages(bot)
+        return help_pages(bot, await locale_of(interaction))
 
 
 class Help(commands.Cog):
@@ -222,12 +223,12 @@ class Help(commands.Cog):
     @app_commands.command(name="help", description="How to use the bot: commands, options, flags, buttons")
     @app_commands.describe(command="A command to explain (default: the overview)")
     async def help(self, interaction: discord.Interaction, command: str | None = None) -> None:
-        pages = help_pages(self.bot)
+        pages = help_pages(self.bot, await locale_of(interaction))
         key = None
         if command is not None:
             name = command.strip().lstrip("/").split(" ")[0].lower()
             if not any(p.key == f"cmd:{name}" for p in pages):
-                raise NotFound(TEXT["unknown"].format(name=typed(name, 40)))
+                raise NotFound(text("help-unknown", name=typed(name, 40)))
             key = f"cmd:{name}"
         await interaction.response.send_message(**message(pages, TOPIC, key), ephemeral=True)
 

@@ -15,9 +15,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.credits import format_credits
+from bot.discord.language import locale_of
 from bot.discord.permissions import require_admin
 from bot.discord.render import COLOUR, EMBED_DESCRIPTION_MAX, join_within, plain, shown_prompt
+from bot.i18n import t
 from bot.store.jobs import HistoryEntry
 
 if TYPE_CHECKING:
@@ -56,29 +57,34 @@ async def history_page(
     return await services.jobs.history(user_id, guild_id, page=page, page_size=PAGE_SIZE)
 
 
-def _line(row: HistoryEntry) -> str:
+def _line(row: HistoryEntry, language: str) -> str:
     when = discord.utils.format_dt(datetime.fromtimestamp(row.created_at, UTC), "R")
-    prompt = shown_prompt(row.prompt, 80)
+    prompt = shown_prompt(row.prompt, 80, language)
     if row.state == "delivered":
-        cost = f"{format_credits(row.cost)} credits" if row.cost is not None else "charged"
+        cost = (
+            t(language, "credits-text", amount=row.cost)
+            if row.cost is not None
+            else t(language, "history-charged")
+        )
     elif row.cost is not None:
-        cost = f"{format_credits(row.cost)} credits (charged by the provider)"
+        cost = t(language, "history-charged-by-provider", amount=row.cost)
     elif row.state in ("queued", "submitting", "running", "fetching", "delivering"):
-        cost = f"~{format_credits(row.estimate)} credits held"
+        cost = t(language, "history-held", amount=row.estimate)
     else:
-        cost = "nothing charged"
-    link = f" · [image]({url})" if (url := jump_url(row)) else ""
+        cost = t(language, "history-nothing-charged")
+    link = f" · [{t(language, 'history-image')}]({url})" if (url := jump_url(row)) else ""
     icon = STATE_ICONS.get(row.state, "•")
-    return f"{icon} **{row.state.replace('_', ' ')}** · `{row.model}` · {cost} · {when}{link}\n└ {prompt}"
+    state = t(language, f"state-{row.state}") if row.state in STATE_ICONS else row.state
+    return f"{icon} **{state}** · `{row.model}` · {cost} · {when}{link}\n└ {prompt}"
 
 
-def history_embed(name: str, rows: list[HistoryEntry], page: int, pages: int) -> discord.Embed:
-    embed = discord.Embed(title=f"Image history of {plain(name)}", colour=COLOUR)
+def history_embed(name: str, rows: list[HistoryEntry], page: int, pages: int, language: str) -> discord.Embed:
+    embed = discord.Embed(title=t(language, "history-title", member=plain(name)), colour=COLOUR)
     if rows:
-        embed.description = join_within([_line(r) for r in rows], EMBED_DESCRIPTION_MAX)
+        embed.description = join_within([_line(r, language) for r in rows], EMBED_DESCRIPTION_MAX)
     else:
-        embed.description = "No images yet."
-    embed.set_footer(text=f"Page {min(page, pages - 1) + 1} of {pages}")
+        embed.description = t(language, "history-none")
+    embed.set_footer(text=t(language, "history-page", page=min(page, pages - 1) + 1, pages=pages))
     return embed
 
 
@@ -86,13 +92,15 @@ class HistoryPageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"fluxbot:history:(?P<user>[0-9]+):(?P<page>[0-9]+):(?P<dir>prev|next)",
 ):
-    def __init__(self, user_id: int, page: int, direction: str, *, disabled: bool = False) -> None:
+    def __init__(
+        self, user_id: int, page: int, direction: str, language: str, *, disabled: bool = False
+    ) -> None:
         self.user_id = user_id
         self.page = page
         self.direction = direction
         super().__init__(
             discord.ui.Button(
-                label="◀ Newer" if direction == "prev" else "Older ▶",
+                label=t(language, "history-newer" if direction == "prev" else "history-older"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"fluxbot:history:{user_id}:{page}:{direction}",
                 disabled=disabled,
@@ -103,28 +111,32 @@ class HistoryPageButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> HistoryPageButton:
-        return cls(int(match["user"]), int(match["page"]), match["dir"])
+        return cls(int(match["user"]), int(match["page"]), match["dir"], await locale_of(interaction))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if self.user_id != interaction.user.id:
             require_admin(interaction, "see someone else's history")
         bot: FluxBot = interaction.client  # type: ignore[assignment]
         member = interaction.guild.get_member(self.user_id) if interaction.guild else None
-        name = member.display_name if member else f"member {self.user_id}"
+        name = member.display_name if member else str(self.user_id)
         await interaction.response.defer()  # acknowledged before the store is read (issue 17, finding 7)
-        embed, view = await render(bot.services, interaction.guild_id, self.user_id, name, self.page)
+        language = await locale_of(interaction)
+        embed, view = await render(
+            bot.services, interaction.guild_id, self.user_id, name, self.page, language
+        )
         await interaction.edit_original_response(embed=embed, view=view)
 
 
 async def render(
-    services: Services, guild_id: int | None, user_id: int, name: str, page: int
+    services: Services, guild_id: int | None, user_id: int, name: str, page: int, language: str
 ) -> tuple[discord.Embed, discord.ui.View]:
     rows, pages = await history_page(services, guild_id, user_id, page)
     page = max(0, min(page, pages - 1))
     view = discord.ui.View(timeout=None)
-    view.add_item(HistoryPageButton(user_id, page - 1 if page > 0 else 0, "prev", disabled=page == 0))
-    view.add_item(HistoryPageButton(user_id, page + 1, "next", disabled=page >= pages - 1))
-    return history_embed(name, rows, page, pages), view
+    newer = max(page - 1, 0)
+    view.add_item(HistoryPageButton(user_id, newer, "prev", language, disabled=page == 0))
+    view.add_item(HistoryPageButton(user_id, page + 1, "next", language, disabled=page >= pages - 1))
+    return history_embed(name, rows, page, pages, language), view
 
 
 class History(commands.Cog):
@@ -139,7 +151,10 @@ class History(commands.Cog):
         if target.id != interaction.user.id:
             require_admin(interaction, "see someone else's history")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        embed, view = await render(self.bot.services, interaction.guild_id, target.id, target.display_name, 0)
+        language = await locale_of(interaction)
+        embed, view = await render(
+            self.bot.services, interaction.guild_id, target.id, target.display_name, 0, language
+        )
         await interaction.followup.send(embed=embed, view=view, ephemeral=True)
 
 

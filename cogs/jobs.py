@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.buttons import jobs_listing
+from bot.discord.language import locale_of
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
@@ -20,7 +21,7 @@ class Jobs(commands.Cog):
 
     @app_commands.command(name="jobs", description="Your queued and running jobs, with Cancel buttons")
     async def jobs(self, interaction: discord.Interaction) -> None:
-        embed, view = await jobs_listing(self.bot, interaction.user.id)
+        embed, view = await jobs_listing(self.bot, interaction.user.id, await locale_of(interaction))
         if view is None:
             await interaction.response.send_message(embed=embed, ephemeral=True)
         else:

@@ -13,9 +13,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.context import BotContext
+from bot.discord.language import locale_of
 from bot.discord.options import offered_models
 from bot.discord.pages import Page, PageSelect, message, paginate
 from bot.guild_policy import effective
+from bot.i18n import t
 from bot.jobs.plan import choose_provider
 from bot.providers.catalog import PROVIDER_NAMES, price_text, route_for, takes
 
@@ -23,26 +25,9 @@ if TYPE_CHECKING:
     from bot.discord.client import FluxBot
 
 TOPIC = "models"
-#: What members read (one place, for the translations to come).
-TEXT = {
-    "title": "Image models",
-    "intro": (
-        "The models this bot offers here, what each takes and what it costs (1 credit = $0.01). "
-        "Pick one with `model:` or `--model`; `/help` explains the options."
-    ),
-    "none": "No models are offered here: the bot has no provider configured.",
-    "label": "Models",
-    "commands": "Commands",
-    "takes": "Takes",
-    "price": "Price",
-    "served": "Served by",
-    "default": "the server's default",
-    "not_allowed": "not allowed on this server",
-    "mock": "the mock provider: a local picture, charged as the real model would be",
-}
 
 
-async def model_pages(bot: BotContext, guild_id: int | None) -> list[Page]:
+async def model_pages(bot: BotContext, guild_id: int | None, language: str) -> list[Page]:
     """One field per model: the commands that offer it, who serves it, what it takes, its price."""
     services = bot.services
     config = services.settings
@@ -53,22 +38,25 @@ async def model_pages(bot: BotContext, guild_id: int | None) -> list[Page]:
     for spec in offered_models(bot):
         provider = choose_provider(spec, available, preferred, None)
         route = route_for(spec, provider)
-        served = TEXT["mock"] if provider == "mock" else PROVIDER_NAMES.get(provider, provider)
+        served = t(language, "models-mock") if provider == "mock" else PROVIDER_NAMES.get(provider, provider)
         marks = []
         if spec.id == planning["default_model"]:
-            marks.append(TEXT["default"])
+            marks.append(t(language, "models-default"))
         if guild.allowed_models is not None and spec.id not in guild.allowed_models:
-            marks.append(TEXT["not_allowed"])
+            marks.append(t(language, "models-not-allowed"))
+        offering = ", ".join(commands_offering(bot, spec.id, spec.kind)) or "—"
+        price = price_text(route, services.quota.table_price(provider, spec.id)).render(language)
+        taken = ", ".join(str(x) if isinstance(x, str) else x.render(language) for x in takes(route))
         lines = [
-            f"**{TEXT['commands']}:** {', '.join(commands_offering(bot, spec.id, spec.kind)) or '—'}",
-            f"**{TEXT['served']}:** {served}",
-            f"**{TEXT['takes']}:** {', '.join(takes(route))}",
-            f"**{TEXT['price']}:** {price_text(route, services.quota.table_price(provider, spec.id))}",
+            f"**{t(language, 'models-commands')}:** {offering}",
+            f"**{t(language, 'models-served')}:** {served}",
+            f"**{t(language, 'models-takes')}:** {taken}",
+            f"**{t(language, 'models-price')}:** {price}",
         ]
         name = f"{spec.label} · `{spec.id}`" + (f" ({', '.join(marks)})" if marks else "")
         fields.append((name, "\n".join(lines)))
-    intro = TEXT["intro"] if fields else TEXT["none"]
-    return paginate(TOPIC, TEXT["label"], TEXT["title"], intro, fields)
+    intro = t(language, "models-intro" if fields else "models-none")
+    return paginate(TOPIC, t(language, "models-label"), t(language, "models-title"), intro, fields)
 
 
 def commands_offering(bot: BotContext, model: str, kind: str) -> list[str]:
@@ -94,7 +82,7 @@ class ModelPages(PageSelect, template=r"fluxbot:pages:models"):
 
     async def build(self, interaction: discord.Interaction) -> list[Page]:
         bot: FluxBot = interaction.client  # type: ignore[assignment]
-        return await model_pages(bot, interaction.guild_id)
+        return await model_pages(bot, interaction.guild_id, await locale_of(interaction))
 
 
 class Models(commands.Cog):
@@ -105,7 +93,7 @@ class Models(commands.Cog):
     @app_commands.guild_only()
     async def models(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)  # before the store is read
-        pages = await model_pages(self.bot, interaction.guild_id)
+        pages = await model_pages(self.bot, interaction.guild_id, await locale_of(interaction))
         await interaction.followup.send(**message(pages, TOPIC), ephemeral=True)
 
 

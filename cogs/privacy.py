@@ -17,8 +17,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.audit import admin_line
+from bot.discord.language import locale_of
 from bot.discord.permissions import require_admin
 from bot.errors import NotAllowed
+from bot.i18n import t, text
 from bot.store.privacy import erase_member, export_member
 from bot.store.retention import MB
 
@@ -38,10 +41,7 @@ def export_file(data: bytes, guild_id: int, limit: int) -> discord.File:
     packed = gzip.compress(data, mtime=0)
     if len(packed) <= limit:
         return discord.File(io.BytesIO(packed), filename=name + ".gz")
-    raise NotAllowed(
-        f"Your data here is {len(packed) / MB:.1f} MB even compressed, more than Discord lets the bot "
-        f"send ({limit / MB:.1f} MB). Ask the server's admins for a copy. Nothing was sent."
-    )
+    raise NotAllowed(text("privacy-export-too-large", size=len(packed) / MB, limit=limit / MB))
 
 
 def _bot(interaction: discord.Interaction) -> FluxBot:
@@ -67,10 +67,21 @@ class PrivacyAdmin(app_commands.Group):
         done = await erase_member(
             services.db, services.jobs, interaction.guild_id, member.id, interaction.user.id
         )
+        # The audit line names the admin, not the member whose data is gone.
+        await _bot(interaction).audit.record(
+            interaction.guild_id,
+            admin_line(interaction.user.id, f"erased a member's data in this server ({done.jobs} job(s))"),
+        )
+        language = await locale_of(interaction)
         await interaction.followup.send(
-            f"Erased the data of {member.mention} in this server: the prompts and images of "
-            f"{done.jobs} job(s) deleted ({done.freed / MB:.1f} MB). Their {done.entries} ledger "
-            "entries are kept under a pseudonym, so the server's usage totals are unchanged.",
+            t(
+                language,
+                "privacy-erased",
+                member=member.mention,
+                jobs=done.jobs,
+                size=done.freed / MB,
+                entries=done.entries,
+            ),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -105,7 +116,7 @@ class Privacy(commands.Cog):
         data = await export_member(self.bot.services.db, interaction.guild_id, interaction.user.id)
         file = await asyncio.to_thread(export_file, data, interaction.guild_id, interaction.filesize_limit)
         await interaction.followup.send(
-            "Your jobs, prompts and ledger entries in this server (only you can see this).",
+            t(await locale_of(interaction), "privacy-exported"),
             file=file,
             ephemeral=True,
         )

@@ -9,9 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.credits import format_credits
+from bot.discord.language import locale_of
 from bot.discord.permissions import require_admin, role_ids_of
 from bot.discord.render import COLOUR, FIELD_VALUE_MAX, join_within, plain, usage_fields
+from bot.i18n import credits, t
 from bot.quota import Standing
 
 if TYPE_CHECKING:
@@ -19,31 +20,42 @@ if TYPE_CHECKING:
     from bot.store.ledger import LedgerEntry
 
 
-def quota_embed(member: discord.abc.User, standing: Standing, charges: list[LedgerEntry]) -> discord.Embed:
-    embed = discord.Embed(title=f"Quota for {plain(member.display_name)}", colour=COLOUR)
-    usage_fields(embed, standing.usage, standing.limit)
+def quota_embed(
+    member: discord.abc.User, standing: Standing, charges: list[LedgerEntry], language: str
+) -> discord.Embed:
+    embed = discord.Embed(title=t(language, "quota-title", member=plain(member.display_name)), colour=COLOUR)
+    usage_fields(embed, standing.usage, standing.limit, language)
     embed.add_field(
-        name="Resets",
+        name=t(language, "quota-resets"),
         value=f"{discord.utils.format_dt(standing.resets_at, 'R')} "
         f"({discord.utils.format_dt(standing.resets_at, 'f')})",
         inline=True,
     )
-    embed.add_field(name="Limit set by", value=standing.source, inline=True)
+    source = standing.source.replace(" ", "-")  # "member", "role", "server default", "bot default"
+    embed.add_field(
+        name=t(language, "quota-limit-set-by"), value=t(language, f"quota-source-{source}"), inline=True
+    )
     if standing.guild_limit is not None and standing.guild_usage is not None:
         embed.add_field(
-            name="Server budget",
-            value=f"{format_credits(standing.guild_remaining)} of "
-            f"{format_credits(standing.guild_limit + standing.guild_usage.granted)} credits left",
+            name=t(language, "quota-server-budget"),
+            value=t(
+                language,
+                "quota-server-budget-left",
+                left=credits(language, standing.guild_remaining),
+                total=standing.guild_limit + standing.guild_usage.granted,
+            ),
             inline=False,
         )
     if charges:
         lines = [
             f"{discord.utils.format_dt(datetime.fromtimestamp(entry.created_at, UTC), 'd')} `{entry.model}` "
-            f"{format_credits(entry.amount)} credits"
+            + t(language, "credits-text", amount=entry.amount)
             for entry in charges
         ]
-        embed.add_field(name="Last charges", value=join_within(lines, FIELD_VALUE_MAX), inline=False)
-    embed.set_footer(text=f"Period {standing.period} (UTC) · 1 credit = $0.01 at the provider")
+        embed.add_field(
+            name=t(language, "quota-last-charges"), value=join_within(lines, FIELD_VALUE_MAX), inline=False
+        )
+    embed.set_footer(text=t(language, "quota-footer", period=standing.period))
     return embed
 
 
@@ -62,7 +74,8 @@ class Quota(commands.Cog):
         services = self.bot.services
         standing = await services.quota.standing(interaction.guild_id, target.id, role_ids_of(target))
         charges = await services.ledger.recent_entries(interaction.guild_id, target.id, limit=5)
-        await interaction.followup.send(embed=quota_embed(target, standing, charges), ephemeral=True)
+        embed = quota_embed(target, standing, charges, await locale_of(interaction))
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
 
 async def setup(bot: FluxBot) -> None:

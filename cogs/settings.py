@@ -14,11 +14,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.language import locale_of
 from bot.discord.options import model_choices, offered_models, ratio_choices, set_choices
 from bot.discord.preferences import usable_model
 from bot.discord.render import COLOUR, plain
 from bot.errors import InvalidInput, typed
 from bot.flags import split_flags
+from bot.i18n import t, text
 from bot.providers.catalog import MAX_RATIO, MIN_RATIO, parse_ratio
 from bot.store.guilds import GuildSettings
 from bot.store.presets import PRESET_FIELDS, MemberPreset, PresetStore
@@ -41,56 +43,54 @@ RESETS = {
     "suffix": ("suffix",),
 }
 
-#: Member-facing text of this module, in one place.
-TITLE = "Your settings for image commands here"
-SAVED = "Saved. What you type in a command still wins over these; the server's rules win over both."
-SHOWN = "Your settings (give options to change them, `reset:` to clear):"
-NOT_SET = "not set"
-UNKNOWN_MODEL = "`{model}` is not a model this bot offers for /imagine or /edit. Pick one from the list."
-BAD_RATIO = "`{ratio}` is not an aspect ratio from 21:9 to 9:21; write it like 16:9."
-SUFFIX_FLAG = "The suffix cannot carry `--{flag}`; give it in the command itself (or its own setting)."
-NOTE_MODEL = "(not allowed on this server or not offered: the server's default is used)"
-NOTE_FORBID = "(this server forbids private results)"
-NOTE_FORCE = "(this server shows every result privately)"
-
 
 def check_ratio(value: str) -> str:
     try:
         w, h = parse_ratio(value)
     except ValueError:
-        raise InvalidInput(BAD_RATIO.format(ratio=typed(value, 40))) from None
+        raise InvalidInput(text("preset-bad-ratio", ratio=typed(value, 40))) from None
     if not MIN_RATIO - 1e-9 <= w / h <= MAX_RATIO + 1e-9:
-        raise InvalidInput(BAD_RATIO.format(ratio=typed(value, 40)))
+        raise InvalidInput(text("preset-bad-ratio", ratio=typed(value, 40)))
     return f"{w}:{h}"
 
 
 def check_suffix(value: str) -> str:
-    text = value.strip()
-    _, flags = split_flags(text)  # a malformed flag is refused with its own message
+    suffix = value.strip()
+    _, flags = split_flags(suffix)  # a malformed flag is refused with its own message
     for flag in SUFFIX_REFUSED:
         if flag in flags:
-            raise InvalidInput(SUFFIX_FLAG.format(flag=flag))
-    return text
+            raise InvalidInput(text("preset-suffix-flag", flag=flag))
+    return suffix
 
 
 def preset_embed(
-    preset: MemberPreset, guild: GuildSettings, available: set[str], disabled: tuple[str, ...] = ()
+    preset: MemberPreset,
+    guild: GuildSettings,
+    available: set[str],
+    language: str,
+    disabled: tuple[str, ...] = (),
 ) -> discord.Embed:
-    embed = discord.Embed(title=TITLE, colour=COLOUR)
-    model = f"`{preset.model}`" if preset.model else NOT_SET
+    not_set = t(language, "preset-not-set")
+    embed = discord.Embed(title=t(language, "preset-title"), colour=COLOUR)
+    model = f"`{preset.model}`" if preset.model else not_set
     if preset.model and not usable_model(guild, preset.model, PRESET_KINDS, available, disabled):
-        model = f"{model} {NOTE_MODEL}"
-    embed.add_field(name="Model", value=model, inline=True)
-    embed.add_field(name="Aspect ratio", value=preset.aspect_ratio or NOT_SET, inline=True)
-    embed.add_field(name="Format", value=preset.output_format or NOT_SET, inline=True)
-    private = NOT_SET if preset.private is None else ("on" if preset.private else "off")
-    if guild.private_mode == "forbid":
-        private = f"{private} {NOTE_FORBID}"
-    elif guild.private_mode == "force":
-        private = f"{private} {NOTE_FORCE}"
-    embed.add_field(name="Private results", value=private, inline=True)
+        model = f"{model} {t(language, 'preset-note-model')}"
+    embed.add_field(name=t(language, "result-model"), value=model, inline=True)
     embed.add_field(
-        name="Suffix", value=plain(preset.suffix, 300) if preset.suffix else NOT_SET, inline=False
+        name=t(language, "preset-aspect-ratio"), value=preset.aspect_ratio or not_set, inline=True
+    )
+    embed.add_field(name=t(language, "preset-format"), value=preset.output_format or not_set, inline=True)
+    if preset.private is None:
+        private = not_set
+    else:
+        private = t(language, "preset-on" if preset.private else "preset-off")
+    if guild.private_mode in ("forbid", "force"):
+        private = f"{private} {t(language, f'preset-note-{guild.private_mode}')}"
+    embed.add_field(name=t(language, "settings-private"), value=private, inline=True)
+    embed.add_field(
+        name=t(language, "preset-suffix"),
+        value=plain(preset.suffix, 300) if preset.suffix else not_set,
+        inline=False,
     )
     return embed
 
@@ -124,9 +124,9 @@ class Settings(commands.Cog):
     ) -> None:
         # Everything that needs no I/O is checked before acknowledging.
         if model is not None and model not in {spec.id for spec in offered_models(self.bot, PRESET_KINDS)}:
-            raise InvalidInput(UNKNOWN_MODEL.format(model=typed(model, 60)))
+            raise InvalidInput(text("preset-unknown-model", model=typed(model, 60)))
         ratio = check_ratio(aspect_ratio) if aspect_ratio is not None else None
-        text = check_suffix(suffix) if suffix is not None else None
+        checked_suffix = check_suffix(suffix) if suffix is not None else None
         await interaction.response.defer(ephemeral=True, thinking=True)
         services = self.bot.services
         store = PresetStore(services.db)
@@ -139,16 +139,19 @@ class Settings(commands.Cog):
             "aspect_ratio": ratio,
             "output_format": format,
             "private": private,
-            "suffix": text or None,
+            "suffix": checked_suffix or None,
         }
         updated = replace(updated, **{k: v for k, v in changes.items() if v is not None})
         changed = updated != current
         if changed:
             await store.save(updated)
         guild = await services.quota.guilds.settings(interaction.guild_id)
+        language = await locale_of(interaction)
         await interaction.followup.send(
-            SAVED if changed else SHOWN,
-            embed=preset_embed(updated, guild, set(services.providers), services.settings.disabled_models),
+            t(language, "preset-saved" if changed else "preset-shown"),
+            embed=preset_embed(
+                updated, guild, set(services.providers), language, services.settings.disabled_models
+            ),
             ephemeral=True,
         )
 

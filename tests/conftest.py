@@ -363,6 +363,23 @@ def refusals(env: simcord.Env) -> list[UserFacingError]:
 
 
 @pytest.fixture
+def client_languages(monkeypatch: pytest.MonkeyPatch) -> dict[int, str]:
+    """Members' Discord client languages, by user id: what Discord sends as each interaction's
+    `locale`. SimCord sends `en-US` for everyone; a test fills this dict to change that."""
+    languages: dict[int, str] = {}
+    build = simcord.interactions.base_payload
+
+    def with_language(backend: Any, **fields: Any) -> tuple[Any, dict[str, Any]]:
+        record, payload = build(backend, **fields)
+        if fields["user_id"] in languages:
+            payload["locale"] = languages[fields["user_id"]]
+        return record, payload
+
+    monkeypatch.setattr(simcord.interactions, "base_payload", with_language)
+    return languages
+
+
+@pytest.fixture
 def guild_setup(simcord_env: simcord.Env) -> tuple[Any, Any, Any]:
     """A guild with #art and an ordinary member, alice."""
     guild = simcord_env.create_guild("Artists")

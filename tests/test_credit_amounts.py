@@ -114,8 +114,8 @@ async def test_the_largest_limit_still_lets_members_make_images_and_minus_zero_i
     assert len(made.response.attachments) == 1
     quota = await alice.slash(channel, "quota")
     shown = {f.name: f.value for f in quota.response.embeds[0].fields}
-    assert shown["Limit"] == "1000000000"
-    assert shown["Remaining"] == "999999995"
+    assert shown["Limit"] == "1,000,000,000"
+    assert shown["Remaining"] == "999,999,995"
     limits = {r.target_id: r.amount for r in await running.quota.guilds.all_limits(server["guild"].id)}
     assert str(limits[bob.id]) == "0"
 

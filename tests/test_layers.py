@@ -19,6 +19,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "bot",
             "bot.errors",
+            "bot.i18n",
             "bot.credits",
             "bot.periods",
             "bot.settings",
@@ -27,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.flags",
             "bot.logs",
             "bot.healthcheck",
+            "bot.prompt_rules",
             "bot.jobs.model",
             "bot.jobs.metrics",
         ),
@@ -34,7 +36,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("providers and store", ("bot.providers", "bot.store")),
     ("quota", ("bot.quota", "bot.charts")),
     ("job core", ("bot.jobs",)),
-    ("composition root and web", ("bot.app", "bot.roles", "bot.web", "bot.doctor", "bot.dashboard")),
+    (
+        "composition root and web",
+        ("bot.app", "bot.roles", "bot.web", "bot.doctor", "bot.dashboard", "bot.balance"),
+    ),
     ("discord", ("bot.discord", "bot.guild_policy")),
     ("cogs", ("cogs",)),
     ("entry points", ("bot.__main__", "bot.cli")),

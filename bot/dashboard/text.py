@@ -1,5 +1,9 @@
-"""Every member-facing text of the web pages, in one place (until the localization catalogue lands,
-when these become its keys). Templates read them as `t.name` (a `Words`); none of them is built
+"""Every member-facing text of the web pages, in one place. The message catalogue's `web-*` keys
+(bot/i18n/locales/*/web.ftl, in en-US, ru, zh-CN, es-ES and de; tests/dashboard/test_catalogue.py
+keeps English equal to this) are the same texts: once bot/i18n is on main, `Words.say` reads them
+in the member's language (`t(language, "web-" + key.replace("_", "-"), **args)`).
+
+Templates read them as `t.name` (a `Words`); none of them is built
 from member text (that is passed to the templates separately, and autoescaped). Errors and notices
 travel in a redirect's URL as keys (`?error=bad_role`), never as text: a crafted link can show
 only our own sentences."""

@@ -27,7 +27,9 @@ class Thumbnails:
         return thumbnail_of(self.folder.parent, job_id)
 
     async def get(self, job_id: str, image: Path) -> Path:
-        """The job's thumbnail, made from `image` the first time it is asked for."""
+        """The job's thumbnail, made from `image` the first time it is asked for. Requests for the
+        same one at once make it once: the image thread takes one call at a time, and the next
+        finds the file."""
         target = self.path(job_id)
         if await in_image_thread(_make, image, target):
             self.made += 1

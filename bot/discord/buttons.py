@@ -39,6 +39,7 @@ import discord
 from bot import guild_policy
 from bot.discord import start
 from bot.discord.context import BotContext
+from bot.discord.language import locale_of
 from bot.discord.options import model_offered
 from bot.discord.preferences import defer_for_button
 from bot.discord.references import REFERENCE_FORM, submit_reference
@@ -46,6 +47,7 @@ from bot.discord.render import details_embed, jobs_embed, plain
 from bot.discord.replies import handle_interaction_error
 from bot.encoding import in_image_thread
 from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.i18n import t, text
 from bot.image_tools import Pan, fit_expansion
 from bot.images import prepare_reference
 from bot.jobs.model import Job, JobState
@@ -59,8 +61,6 @@ log = logging.getLogger(__name__)
 JOB_ID = r"(?P<job>[0-9a-f]{16})"
 EDIT_MODEL = "flux-kontext-pro"
 VARY_MODEL = "flux-pro-1.1-ultra"
-#: The Reroll label under an image made from reference images (see `require_own_references`).
-REROLL_OWN_REFERENCES = "Reroll (requester's references)"
 ZOOM_ACTIONS = ("zoom15", "zoom2", "panleft", "panright", "panup", "pandown")
 ACTIONS = ("reroll", "edit", "vary", "remix", "batch", "details", "delete", "cancel", *ZOOM_ACTIONS)
 #: The Edit form's custom_id: the image's job and the member the form was shown to.
@@ -88,18 +88,18 @@ async def planning(bot: BotContext, interaction: discord.Interaction, model: str
 async def load_job(bot: BotContext, job_id: str) -> Job:
     job = await bot.services.jobs.get(job_id)
     if job is None:
-        raise NotFound("That job is not known to this bot (the button may be from another bot or forged).")
+        raise NotFound(text("button-unknown-job"))
     return job
 
 
 def require_kept(bot: BotContext, job: Job, what: str) -> None:
-    """A purged job (older than RETENTION_DAYS, or its member's data erased) has no prompt or images."""
+    """A purged job (older than RETENTION_DAYS, or its member's data erased) has no prompt or images.
+
+    `what`: `rerolled` or `varied` (`button-purged-<what>`).
+    """
     if job.purged_at is not None:
         days = bot.services.settings.retention_days
-        raise NotFound(
-            f"The prompt and images of that job are no longer kept (they are deleted after {days} days, "
-            f"or when a member's data is erased), so it cannot be {what}. Run the command again."
-        )
+        raise NotFound(text(f"button-purged-{what}", days=days))
 
 
 async def result_image(job: Job, message: discord.Message | None) -> str:
@@ -125,13 +125,14 @@ async def result_bytes(job: Job, message: discord.Message | None) -> bytes:
         except discord.HTTPException:
             data = None
     if data is None:
-        raise NotFound("The image of this job is no longer available, so it cannot be used as input.")
+        raise NotFound(text("button-image-gone"))
     return data
 
 
 def _require_model(bot: BotContext, model: str, what: str) -> None:
+    """`what`: `edit` or `vary` (`button-model-missing-<what>`)."""
     if not model_available(bot, model):
-        raise NotAllowed(f"{what} needs `{model}`, which this bot does not offer.")
+        raise NotAllowed(text(f"button-model-missing-{what}", model=model))
 
 
 async def _start(
@@ -161,16 +162,17 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxb
     """A button about one job. Subclasses set the template, the look, and `run`."""
 
     action: ClassVar[str] = "base"
-    label: ClassVar[str] = ""
+    #: The label's catalogue key (`button-<action>`); the label is written in the job's language.
     emoji: ClassVar[str | None] = None
     #: What the button does, for `/help` (which lists every registered button with a label).
-    summary: ClassVar[str] = ""
+    #: Listed by `/help` with its label (`button-<action>`) and what it does (`button-<action>-summary`).
+    summarised: ClassVar[bool] = False
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
     def __init__(self, job_id: str, *, label: str | None = None, row: int | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=label or self.label,
+                label=label,
                 emoji=self.emoji,
                 style=self.style,
                 custom_id=f"fluxbot:{self.action}:{job_id}",
@@ -198,9 +200,8 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxb
 
 class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
     action = "reroll"
-    label = "Reroll"
     emoji = "🎲"
-    summary = "the same settings with a new seed (with reference images: only the member who attached them)"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -224,41 +225,41 @@ def require_own_references(job: Job, member_id: int) -> None:
     attached them may reroll with them (issue 17, finding 18). Others have Vary and Edit, which
     start from the posted image."""
     if reference_count(job) and job.user_id != member_id:
-        raise NotAllowed(
-            f"This image was made from <@{job.user_id}>'s own reference images, so only they can "
-            "reroll it. Vary or Edit start from the posted image instead. Nothing was charged."
-        )
+        raise NotAllowed(text("button-reroll-not-yours", member=f"<@{job.user_id}>"))
 
 
 class EditButton(JobButton, template=r"fluxbot:edit:" + JOB_ID):
     action = "edit"
-    label = "Edit"
     emoji = "✏️"
-    summary = "a form asks what to change; the image is edited with FLUX Kontext"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
-        _require_model(_bot(interaction), EDIT_MODEL, "Editing")
-        form = EditModal(self.job_id, interaction.user.id)
+        _require_model(_bot(interaction), EDIT_MODEL, "edit")
+        form = EditModal(self.job_id, interaction.user.id, await locale_of(interaction))
         await interaction.response.send_modal(form)
         form.stop()  # its submit is handled from the custom_id alone (`form_submitted`), not by this object
 
 
-class EditModal(discord.ui.Modal, title="Edit this image"):
-    """The Edit form. Its custom_id names the image's job and the member it was shown to, so two
-    members editing the same image each have their own (discord.py keeps one modal per custom_id)
-    and a form opened before a restart, or left open for long, still works."""
+class EditModal(discord.ui.Modal):
+    """The Edit form, in the member's language. Its custom_id names the image's job and the member
+    it was shown to, so two members editing the same image each have their own (discord.py keeps
+    one modal per custom_id) and a form opened before a restart, or left open for long, still works."""
 
-    instruction: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-        label="What should change?",
-        style=discord.TextStyle.paragraph,
-        placeholder="e.g. make it night, add snow on the roofs",
-        min_length=1,
-        max_length=1000,
-        custom_id="instruction",
-    )
-
-    def __init__(self, job_id: str, member_id: int) -> None:
-        super().__init__(custom_id=f"fluxbot-modal:edit:{job_id}:{member_id}", timeout=None)
+    def __init__(self, job_id: str, member_id: int, language: str) -> None:
+        super().__init__(
+            title=t(language, "edit-form-title"),
+            custom_id=f"fluxbot-modal:edit:{job_id}:{member_id}",
+            timeout=None,
+        )
+        self.instruction: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label=t(language, "edit-form-label"),
+            style=discord.TextStyle.paragraph,
+            placeholder=t(language, "edit-form-placeholder"),
+            min_length=1,
+            max_length=1000,
+            custom_id="instruction",
+        )
+        self.add_item(self.instruction)
 
 
 async def form_submitted(interaction: discord.Interaction) -> None:
@@ -280,9 +281,7 @@ async def form_submitted(interaction: discord.Interaction) -> None:
                 interaction, match["action"], int(match["message"]), int(match["member"]), prompt
             )
         else:
-            raise NotFound(
-                "This form is not one the bot knows (it may be from an older version). Nothing was done."
-            )
+            raise NotFound(text("button-unknown-form"))
     except Exception as error:
         await handle_interaction_error(interaction, error)
 
@@ -291,7 +290,7 @@ async def submit_edit(interaction: discord.Interaction, job_id: str, member_id: 
     # From this submit itself, before any await: nothing else can change what is read.
     instruction = submitted_value(interaction, "instruction")
     if interaction.user.id != member_id:
-        raise NotAllowed("That edit form belongs to another member; press Edit to get your own.")
+        raise NotAllowed(text("edit-form-not-yours"))
     bot = _bot(interaction)
     private = await defer_for_button(bot.services, interaction)
     job = await load_job(bot, job_id)
@@ -312,13 +311,13 @@ def submitted_value(interaction: discord.Interaction, custom_id: str) -> str:
             pending.extend(node.values())
         elif isinstance(node, list):
             pending.extend(node)
-    raise InvalidInput("The form came back without its text; press the button again.")
+    raise InvalidInput(text("edit-form-empty"))
 
 
 class RemixButton(JobButton, template=r"fluxbot:remix:" + JOB_ID):
     action = "remix"
-    label = "Remix"
     emoji = "🎛️"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -327,18 +326,23 @@ class RemixButton(JobButton, template=r"fluxbot:remix:" + JOB_ID):
         job = await load_job(bot, self.job_id)
         require_kept(bot, job, "remixed")
         require_own_references(job, interaction.user.id)
-        form = RemixModal(job.id, interaction.user.id, job.prompt)
+        form = RemixModal(job.id, interaction.user.id, job.prompt, await locale_of(interaction))
         await interaction.response.send_modal(form)
         form.stop()  # handled from the custom_id alone (`form_submitted`)
 
 
-class RemixModal(discord.ui.Modal, title="Remix: change the prompt"):
-    """The Remix form: the prompt, filled in; every other setting of the job is kept."""
+class RemixModal(discord.ui.Modal):
+    """The Remix form, in the member's language: the prompt, filled in; every other setting of the
+    job is kept."""
 
-    def __init__(self, job_id: str, member_id: int, prompt: str) -> None:
-        super().__init__(custom_id=f"fluxbot-modal:remix:{job_id}:{member_id}", timeout=None)
+    def __init__(self, job_id: str, member_id: int, prompt: str, language: str) -> None:
+        super().__init__(
+            title=t(language, "remix-form-title"),
+            custom_id=f"fluxbot-modal:remix:{job_id}:{member_id}",
+            timeout=None,
+        )
         self.prompt: discord.ui.TextInput[RemixModal] = discord.ui.TextInput(
-            label="Prompt",
+            label=t(language, "remix-form-label"),
             style=discord.TextStyle.paragraph,
             default=prompt[:MAX_PROMPT_CHARS],
             min_length=1,
@@ -365,7 +369,7 @@ def remix_plan(bot: BotContext, job: Job, prompt: str, images: list[str], inputs
 async def submit_remix(interaction: discord.Interaction, job_id: str, member_id: int) -> None:
     prompt = submitted_value(interaction, "prompt")
     if interaction.user.id != member_id:
-        raise NotAllowed("That remix form belongs to another member; press Remix to get your own.")
+        raise NotAllowed(text("remix-form-not-yours"))
     bot = _bot(interaction)
     private = await defer_for_button(bot.services, interaction)
     job = await load_job(bot, job_id)
@@ -394,8 +398,8 @@ class BatchRerollButton(JobButton, template=r"fluxbot:batch:" + JOB_ID):
     """Under a batch: the whole batch again (as many images, the same settings, new seeds)."""
 
     action = "batch"
-    label = "Reroll all"
     emoji = "🎲"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -414,13 +418,12 @@ class BatchRerollButton(JobButton, template=r"fluxbot:batch:" + JOB_ID):
 
 class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
     action = "vary"
-    label = "Vary"
     emoji = "🔀"
-    summary = "a variation of the image (FLUX1.1 [pro] Ultra with it as image prompt)"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
-        _require_model(bot, VARY_MODEL, "Vary")
+        _require_model(bot, VARY_MODEL, "vary")
         private = await defer_for_button(bot.services, interaction)
         job = await load_job(bot, self.job_id)
         require_kept(bot, job, "varied")
@@ -438,22 +441,21 @@ class VaryButton(JobButton, template=r"fluxbot:vary:" + JOB_ID):
 
 class DetailsButton(JobButton, template=r"fluxbot:details:" + JOB_ID):
     action = "details"
-    label = "Details"
     emoji = "ℹ️"
-    summary = "every setting of the job, privately"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         job = await load_job(_bot(interaction), self.job_id)
-        await interaction.followup.send(embed=details_embed(job), ephemeral=True)
+        language = await locale_of(interaction)
+        await interaction.followup.send(embed=details_embed(job, language), ephemeral=True)
 
 
 class DeleteButton(JobButton, template=r"fluxbot:delete:" + JOB_ID):
     action = "delete"
-    label = "Delete"
     emoji = "🗑️"
     style = discord.ButtonStyle.danger
-    summary = "removes the image (the requester, or members with Manage Messages)"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -461,49 +463,47 @@ class DeleteButton(JobButton, template=r"fluxbot:delete:" + JOB_ID):
         job = await load_job(bot, self.job_id)
         allowed = job.user_id == interaction.user.id or interaction.permissions.manage_messages
         if not allowed:
-            raise NotAllowed(
-                "Only the member who asked for this image, or someone with Manage Messages, can delete it."
-            )
+            raise NotAllowed(text("button-delete-not-yours"))
         if interaction.message is not None:
             try:
                 await interaction.message.delete()
             except discord.NotFound:
                 pass
             except discord.Forbidden:
-                raise NotAllowed("The bot is not allowed to delete that message here.") from None
+                raise NotAllowed(text("button-delete-forbidden")) from None
         for shown in await batch_jobs(bot, job):  # a batch's message holds all of its images
             await delete_result_image(bot.services.jobs, shown)
         log.info("job %s: result deleted by %s", job.id, interaction.user.id)
-        await interaction.followup.send("Deleted.", ephemeral=True)
+        await interaction.followup.send(t(await locale_of(interaction), "button-deleted"), ephemeral=True)
 
 
 class CancelButton(JobButton, template=r"fluxbot:cancel:" + JOB_ID):
     action = "cancel"
-    label = "Cancel"
     style = discord.ButtonStyle.danger
-    summary = "in `/jobs`: cancels a queued job; nothing is charged"
+    summarised = True
 
     async def run(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()  # an update of the /jobs message, refreshed below
         bot = _bot(interaction)
         job = await load_job(bot, self.job_id)
         if job.user_id != interaction.user.id:
-            raise NotAllowed("Only the member who asked for this job can cancel it.")
+            raise NotAllowed(text("cancel-not-yours"))
         if job.state is not JobState.QUEUED:
             raise InvalidInput(
-                "That job has already started and will finish; only queued jobs can be cancelled."
+                text("cancel-started")
                 if not job.state.terminal
-                else f"That job is already over ({job.state.value})."
+                else text("cancel-over", state=text(f"state-{job.state.value}"))
             )
         cancelled = await bot.services.manager.cancel(job.id, interaction.user.id)
         if cancelled is None:
-            raise InvalidInput("That job has just started and can no longer be cancelled.")
+            raise InvalidInput(text("cancel-just-started"))
+        language = await locale_of(interaction)
         if interaction.message is not None and interaction.message.flags.ephemeral:
-            embed, view = await jobs_listing(bot, interaction.user.id)
+            embed, view = await jobs_listing(bot, interaction.user.id, language)
             with contextlib.suppress(discord.HTTPException):
                 await interaction.edit_original_response(embed=embed, view=view)
         await interaction.followup.send(
-            f"Cancelled **{plain(job.prompt, 100)}**. Nothing was charged.", ephemeral=True
+            t(language, "cancel-done", prompt=plain(job.prompt, 100)), ephemeral=True
         )
 
 
@@ -520,7 +520,7 @@ class ExpandButton(JobButton, template=r"fluxbot:expand-base:" + JOB_ID):
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
-        _require_model(bot, EXPAND_MODEL, "Zoom and pan")
+        _require_model(bot, EXPAND_MODEL, "expand")
         private = await defer_for_button(bot.services, interaction)  # under a private result: private
         job = await load_job(bot, self.job_id)
         require_kept(bot, job, "expanded")
@@ -538,45 +538,39 @@ class ExpandButton(JobButton, template=r"fluxbot:expand-base:" + JOB_ID):
 
 class Zoom15Button(ExpandButton, template=r"fluxbot:zoom15:" + JOB_ID):
     action = "zoom15"
-    label = "Zoom out 1.5×"
     emoji = "🔍"
-    summary = "Expand (BFL): the image 1.5 times as wide and high, equal on all sides, with its prompt"
+    summarised = True
     zoom = 1.5
 
 
 class Zoom2Button(ExpandButton, template=r"fluxbot:zoom2:" + JOB_ID):
     action = "zoom2"
-    label = "Zoom out 2×"
     emoji = "🔍"
-    summary = "Expand (BFL): the image twice as wide and high, equal on all sides, with its prompt"
+    summarised = True
     zoom = 2.0
 
 
 class PanLeftButton(ExpandButton, template=r"fluxbot:panleft:" + JOB_ID):
     action = "panleft"
-    label = "⬅"
-    summary = "Expand (BFL): half the image's width added on the left"
+    summarised = True
     pan = "left"
 
 
 class PanRightButton(ExpandButton, template=r"fluxbot:panright:" + JOB_ID):
     action = "panright"
-    label = "➡"
-    summary = "Expand (BFL): half the image's width added on the right"
+    summarised = True
     pan = "right"
 
 
 class PanUpButton(ExpandButton, template=r"fluxbot:panup:" + JOB_ID):
     action = "panup"
-    label = "⬆"
-    summary = "Expand (BFL): half the image's height added on top"
+    summarised = True
     pan = "up"
 
 
 class PanDownButton(ExpandButton, template=r"fluxbot:pandown:" + JOB_ID):
     action = "pandown"
-    label = "⬇"
-    summary = "Expand (BFL): half the image's height added below"
+    summarised = True
     pan = "down"
 
 
@@ -589,7 +583,7 @@ class UnknownButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNK
     """A fluxbot custom_id we do not know: say so (answered from memory), spend nothing."""
 
     def __init__(self, custom_id: str) -> None:
-        super().__init__(discord.ui.Button(label="?", custom_id=custom_id))
+        super().__init__(discord.ui.Button(label="?", custom_id=custom_id))  # i18n: never shown
 
     @classmethod
     async def from_custom_id(
@@ -607,8 +601,7 @@ class UnknownButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNK
         log.info("unknown button %r pressed by %s", self.custom_id[:100], interaction.user.id)
         try:
             await interaction.response.send_message(
-                "This button is not one the bot knows (it may be from an older version). Nothing was done.",
-                ephemeral=True,
+                t(await locale_of(interaction), "button-unknown"), ephemeral=True
             )
         except discord.HTTPException as error:
             await handle_interaction_error(interaction, error)
@@ -629,56 +622,72 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
 )
 
 
-def result_view(job: Job) -> discord.ui.View:
-    """The buttons under a finished image."""
+def button_label(language: str, item: type[JobButton]) -> str:
+    """A button's label in `language` (the label a button gets under a result in that language)."""
+    return t(language, f"button-{item.action}")
+
+
+def button_summary(language: str, item: type[JobButton]) -> str:
+    """What a button does, for `/help`."""
+    return t(language, f"button-{item.action}-summary")
+
+
+def result_view(job: Job, language: str) -> discord.ui.View:
+    """The buttons under a finished image, labelled in the job's language."""
     view = discord.ui.View(timeout=None)
     # Whose images a Reroll reuses, on the button itself: the requester's (only they may press it).
-    view.add_item(RerollButton(job.id, label=REROLL_OWN_REFERENCES if reference_count(job) else None))
+    reroll = "button-reroll-own-references" if reference_count(job) else "button-reroll"
+    view.add_item(RerollButton(job.id, label=t(language, reroll)))
     for button in (EditButton, VaryButton, DetailsButton, DeleteButton):
-        view.add_item(button(job.id))
-    add_zoom_buttons(view, job)
-    view.add_item(RemixButton(job.id))  # the first row with room: the second
+        view.add_item(button(job.id, label=t(language, f"button-{button.action}")))
+    add_zoom_buttons(view, job, language)
+    view.add_item(RemixButton(job.id, label=button_label(language, RemixButton)))  # the first row with room
     return view
 
 
-def add_zoom_buttons(view: discord.ui.View, job: Job, *, first_row: int = 1) -> None:
+def add_zoom_buttons(view: discord.ui.View, job: Job, language: str, *, first_row: int = 1) -> None:
     """Zoom out 1.5× and 2× on one row, ⬅ ➡ ⬆ ⬇ on the next: only when the job's provider serves Expand."""
     if not expand_offered(job.provider):
         return
     for row, buttons in ((first_row, ZOOM_BUTTONS), (first_row + 1, PAN_BUTTONS)):
         for button in buttons:
-            view.add_item(button(job.id, row=row))
+            view.add_item(button(job.id, label=button_label(language, button), row=row))
 
 
 #: The buttons each image of a batch gets, on its own row (Discord: 5 rows of at most 5).
 BATCH_IMAGE_BUTTONS: list[type[JobButton]] = [VaryButton, EditButton, RemixButton, DetailsButton]
 
 
-def batch_view(arrived: list[tuple[int, Job]]) -> discord.ui.View:
-    """Under a batch: Reroll all and Delete on the first row, then a row per image that arrived
-    ("Vary 2" acts on the second image). At most 4 images: 5 rows."""
+def batch_view(arrived: list[tuple[int, Job]], language: str) -> discord.ui.View:
+    """Under a batch: Reroll all and Delete all on the first row, then a row per image that arrived
+    ("Vary 2" acts on the second image). At most 4 images: 5 rows. Labelled in the job's language."""
     view = discord.ui.View(timeout=None)
     first = arrived[0][1]
-    view.add_item(BatchRerollButton(first.id, row=0))
-    view.add_item(DeleteButton(first.id, label="Delete all", row=0))
+    view.add_item(BatchRerollButton(first.id, label=button_label(language, BatchRerollButton), row=0))
+    view.add_item(DeleteButton(first.id, label=t(language, "button-delete-all"), row=0))
     for place, job in arrived:
         for button in BATCH_IMAGE_BUTTONS:
-            view.add_item(button(job.id, label=f"{button.label} {place}", row=place))
+            label = t(language, "button-numbered", label=button_label(language, button), number=place)
+            view.add_item(button(job.id, label=label, row=place))
         if expand_offered(job.provider):  # the fifth: zoom out of this image (Expand)
-            view.add_item(ZOOM_BUTTONS[-1](job.id, label=f"{ZOOM_BUTTONS[-1].label} {place}", row=place))
+            zoom = ZOOM_BUTTONS[-1]
+            label = t(language, "button-numbered", label=button_label(language, zoom), number=place)
+            view.add_item(zoom(job.id, label=label, row=place))
     return view
 
 
-def jobs_view(jobs: list[Job]) -> discord.ui.View | None:
+def jobs_view(jobs: list[Job], language: str) -> discord.ui.View | None:
     """`/jobs`: a Cancel button for each queued job, numbered as in the list."""
     view = discord.ui.View(timeout=None)
     for number, job in enumerate(jobs, start=1):
         if job.state is JobState.QUEUED and len(view.children) < 25:
-            view.add_item(CancelButton(job.id, label=f"Cancel {number}"))
+            view.add_item(CancelButton(job.id, label=t(language, "button-cancel-numbered", number=number)))
     return view if view.children else None
 
 
-async def jobs_listing(bot: BotContext, user_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
+async def jobs_listing(
+    bot: BotContext, user_id: int, language: str
+) -> tuple[discord.Embed, discord.ui.View | None]:
     """The member's unfinished jobs (oldest first), with queue positions, and Cancel buttons.
 
     From the job manager's memory on SQLite: no I/O, so `/jobs` (and a Cancel in its list) answers
@@ -686,7 +695,7 @@ async def jobs_listing(bot: BotContext, user_id: int) -> tuple[discord.Embed, di
     """
     jobs: list[Job] = await bot.services.manager.member_jobs(user_id)
     listed = [(job, job.queue_position) for job in jobs]
-    return jobs_embed(f"<@{user_id}>", listed), jobs_view(jobs)
+    return jobs_embed(f"<@{user_id}>", listed, language), jobs_view(jobs, language)
 
 
 __all__ = [

@@ -10,11 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
+from bot.discord.audit import AuditDesk
 from bot.discord.buttons import DYNAMIC_ITEMS, batch_view, form_submitted, result_view
 from bot.discord.command_sync import sync_if_changed
 from bot.discord.delivery import DiscordSink
 from bot.discord.replies import FluxTree
 from bot.discord.shutdown import InteractionGate
+from bot.discord.translator import CatalogueTranslator, make_translatable
 from bot.jobs.model import Origin
 from bot.store.bot_state import BotState
 
@@ -35,6 +37,7 @@ EXTENSIONS = (
     "cogs.dashboard",
     "cogs.context_menus",
     "cogs.models",
+    "cogs.owner",  # only in OWNER_GUILD_IDS, when set
     "cogs.help",  # reads the whole command tree when asked, so it sees every command above
 )
 
@@ -70,12 +73,16 @@ class FluxBot(commands.Bot):
             **gateway,
         )
         self.services = services
+        #: Each server's audit channel; its poster is started beside the job manager (runner.py).
+        self.audit = AuditDesk(self, services.audit, services.quota.guilds, BotState(services.db))
         self.sink = DiscordSink(
             self,
             services.jobs,
             queue_position=services.manager.queue_position,
             view_factory=result_view,
             batch_view_factory=batch_view,
+            audit=self.audit.job_ended,
+            default_language=services.settings.default_language,
         )
         self.sync_mode: SyncMode = sync
         #: Closed by a stop signal: from then on each interaction is answered "restarting".
@@ -95,19 +102,29 @@ class FluxBot(commands.Bot):
         self.add_listener(form_submitted, "on_interaction")
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        # Command names and descriptions in each member's language (bot/i18n), synced with them.
+        make_translatable(self.tree)
+        await self.tree.set_translator(CatalogueTranslator())
         self.services.manager.register_sink(Origin.DISCORD, self.sink)
+        self.services.balance.on_low(self.audit.low_balance)
         await self._sync()
 
     async def _sync(self) -> None:
+        settings = self.services.settings
+        dev_guild = settings.discord_dev_guild_id
         if self.sync_mode == "global":
             await self.tree.sync()
+            for guild_id in settings.owner_guild_ids:  # /owner lives only there
+                await self.tree.sync(guild=discord.Object(id=guild_id))
         elif self.sync_mode == "auto":
             state = BotState(self.services.db)
             await sync_if_changed(self.tree, state)
             # A copy in DISCORD_DEV_GUILD_ID, which shows at once (global changes can take an hour).
-            guild_id = self.services.settings.discord_dev_guild_id
-            if guild_id:
-                await sync_if_changed(self.tree, state, guild_id)
+            if dev_guild:
+                await sync_if_changed(self.tree, state, dev_guild)
+            for guild_id in settings.owner_guild_ids:
+                if guild_id != dev_guild:  # the dev guild's sync above carries /owner too
+                    await sync_if_changed(self.tree, state, guild_id, copy_global=False)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))

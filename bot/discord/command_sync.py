@@ -33,30 +33,38 @@ def _guild(guild_id: int | None) -> discord.Object | None:
     return discord.Object(id=guild_id) if guild_id else None
 
 
-def command_tree_hash(tree: app_commands.CommandTree[Any], guild_id: int | None = None) -> str:
+async def command_tree_hash(tree: app_commands.CommandTree[Any], guild_id: int | None = None) -> str:
     """SHA-256 of the global (or one guild's) commands' payload, sorted, as `tree.sync()` would
-    send it, and of the application they belong to: a DISCORD_TOKEN of another application needs
-    its own sync."""
-    payload = sorted(
-        (command.to_dict(tree) for command in tree._get_all_commands(guild=_guild(guild_id))),
-        key=lambda command: (command.get("type", 1), command["name"]),
-    )
+    send it (with the translator's names and descriptions in every language), and of the
+    application they belong to: a DISCORD_TOKEN of another application needs its own sync."""
+    commands = tree._get_all_commands(guild=_guild(guild_id))
+    translator = tree.translator
+    if translator is not None:
+        payloads = [await command.get_translated_payload(tree, translator) for command in commands]
+    else:
+        payloads = [command.to_dict(tree) for command in commands]
+    payload = sorted(payloads, key=lambda command: (command.get("type", 1), command["name"]))
     owner = {"application_id": tree.client.application_id, "commands": payload}
     return hashlib.sha256(json.dumps(owner, sort_keys=True).encode()).hexdigest()
 
 
 async def sync_if_changed(
-    tree: app_commands.CommandTree[Any], state: BotState, guild_id: int | None = None
+    tree: app_commands.CommandTree[Any],
+    state: BotState,
+    guild_id: int | None = None,
+    *,
+    copy_global: bool = True,
 ) -> bool:
     """Sync the global commands (or a copy of them in one guild) when they differ from the last
-    sync there; whether it synced.
+    sync there; whether it synced. `copy_global=False`: only the guild's own commands (`/owner`
+    in OWNER_GUILD_IDS).
 
     A refused sync (e.g. the daily limit) is logged and retried at the next start.
     """
     guild = _guild(guild_id)
-    if guild is not None:
+    if guild is not None and copy_global:
         tree.copy_global_to(guild=guild)
-    current = command_tree_hash(tree, guild_id)
+    current = await command_tree_hash(tree, guild_id)
     if await state.get(synced_hash_key(guild_id)) == current:
         return False
     try:
@@ -66,7 +74,7 @@ async def sync_if_changed(
         return False
     await state.put(synced_hash_key(guild_id), current)
     if guild_id:
-        log.info("the commands changed: registered %d in dev guild %s", len(synced), guild_id)
+        log.info("the commands changed: registered %d in guild %s", len(synced), guild_id)
     else:
         log.info("the commands changed: registered %d globally (may take up to an hour to show)", len(synced))
     return True
@@ -76,7 +84,7 @@ async def remember_synced(
     tree: app_commands.CommandTree[Any], state: BotState, guild_id: int | None = None
 ) -> None:
     """After `sync-commands [--guild ID]` registered them: no need to sync there again at the next start."""
-    await state.put(synced_hash_key(guild_id), command_tree_hash(tree, guild_id))
+    await state.put(synced_hash_key(guild_id), await command_tree_hash(tree, guild_id))
 
 
 async def clear_commands(tree: app_commands.CommandTree[Any], state: BotState, guild_id: int | None) -> str:

@@ -32,6 +32,7 @@ import discord
 from bot.discord.fitting import DEFAULT_UPLOAD_LIMIT, Fitted, fit_image, smaller_limit
 from bot.discord.render import batch_embed, failure_text, progress_text, result_embed
 from bot.encoding import in_image_thread
+from bot.i18n import SOURCE, resolve, t
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress, Undeliverable
 from bot.store.deliveries import Deliveries, Delivery
@@ -53,9 +54,6 @@ EDIT_RATE = 5.0
 REPLY_ATTEMPTS = 3
 REPLY_RETRY_DELAY = 0.5
 #: The DM that brings a private result once its reply can no longer be edited.
-PRIVATE_READY = "Your private image is ready (only you can see it here)."
-PRIVATE_BATCH_READY = "Your private images (only you can see them here):"
-BATCH_BY_DM = "Your images. I could not post them in the channel, so here they are."
 #: Renders of a batch's message per image or failure, at most (see `_show_batch`).
 BATCH_PASSES = 4
 #: How many times a refused (too large) upload is made smaller and re-sent.
@@ -113,16 +111,23 @@ class DiscordSink:
         budget: EditBudget | None = None,
         progress_interval: float = PROGRESS_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
-        view_factory: Callable[[Job], discord.ui.View | None] | None = None,
-        batch_view_factory: Callable[[list[tuple[int, Job]]], discord.ui.View | None] | None = None,
+        view_factory: Callable[[Job, str], discord.ui.View | None] | None = None,
+        batch_view_factory: Callable[[list[tuple[int, Job]], str], discord.ui.View | None] | None = None,
+        audit: Callable[[Job, str | None, str | None], Awaitable[None]] | None = None,
+        default_language: str = SOURCE,
     ) -> None:
         self.client = client
+        #: Told of each job's end, `audit(job, link, failure)` (failure None: delivered): the audit
+        #: channel (bot/discord/audit.py).
+        self.audit = audit
         self.jobs = jobs
         self.queue_position = queue_position
         self.budget = budget or EditBudget(clock=clock)
         self.progress_interval = progress_interval
         self.clock = clock
         self.view_factory = view_factory
+        #: What a job whose delivery names no language speaks (DEFAULT_LANGUAGE).
+        self.default_language = default_language
         #: A cap on top of Discord's own upload limit (operators of small channels; tests).
         self.max_upload: int | None = None
         self._live: dict[str, discord.Interaction] = {}
@@ -144,6 +149,7 @@ class DiscordSink:
         self,
         job_id: str,
         interaction: discord.Interaction,
+        language: str | None = None,
         *,
         private: bool = False,
         batch: tuple[str, int, int] | None = None,
@@ -151,12 +157,15 @@ class DiscordSink:
         """Remember the interaction that asks for a job, to edit its reply while the token is valid.
 
         Called before the job is accepted, so that the very first progress update finds it. Returns
-        the job's delivery record, which the job manager stores with the job (restarts read it).
+        the job's delivery record, which the job manager stores with the job (restarts read it),
+        with the `language` it was asked in: everything the job says later speaks it.
         """
         self._forget_expired()
         self._live[job_id] = interaction
         created = interaction.created_at.timestamp() if interaction.created_at else time.time()
-        delivery = Delivery(job_id, interaction.application_id, interaction.token, created, private=private)
+        delivery = Delivery(
+            job_id, interaction.application_id, interaction.token, created, private=private, locale=language
+        )
         if batch is not None:  # (batch id, this job's place, how many)
             delivery.batch_id, delivery.batch_index, delivery.batch_size = batch
         self._records[job_id] = delivery
@@ -206,7 +215,8 @@ class DiscordSink:
         if batch is not None:
             return await self._deliver_in_batch(job, batch, image)
         member = f"<@{job.user_id}>"
-        view = self.view_factory(job) if self.view_factory else None
+        language = await self.language(job)
+        view = self.view_factory(job, language) if self.view_factory else None
         message: discord.Message | None = None
         for attempt in range(REPLY_ATTEMPTS):
             try:
@@ -215,6 +225,7 @@ class DiscordSink:
                     image,
                     self._upload_limit(job, reply=True),
                     member,
+                    language,
                     view,
                     lambda file, **fields: self._edit_reply(job, content="", attachments=[file], **fields),
                 )
@@ -228,12 +239,14 @@ class DiscordSink:
                 break
         if message is None:
             try:
-                message = await self._post_fallback(job, member, image, view)
-            except Undeliverable:
+                message = await self._post_fallback(job, member, language, image, view)
+            except Undeliverable as exc:
                 self.forget_id(job.id)  # final: the manager does not hand this job over again
+                await self._tell_audit(job, None, f"undeliverable: {exc}")
                 raise
         await self._record_result(job, message)
         self.forget_id(job.id)
+        await self._tell_audit(job, message.jump_url, None)
         return message.id
 
     async def job_failed(self, job: Job) -> None:
@@ -249,7 +262,7 @@ class DiscordSink:
                 log.info("job %s: could not show its failure in its batch: %s", job.id, exc)
             self.forget_id(job.id)
             return
-        text = failure_text(job)
+        text = failure_text(job, await self.language(job))
         message = None
         try:
             message = await self._edit_reply(job, content=text, embeds=[], attachments=[], view=None)
@@ -266,6 +279,17 @@ class DiscordSink:
                 except (Undeliverable, discord.HTTPException):
                     log.info("job %s: could not tell the member it failed", job.id)
         self.forget_id(job.id)
+        state = job.state.value.replace("_", " ")
+        reason = f"{state}: {job.error_message}" if job.error_message else state
+        await self._tell_audit(job, message.jump_url if message is not None else None, reason)
+
+    async def _tell_audit(self, job: Job, link: str | None, failure: str | None) -> None:
+        if self.audit is None:
+            return
+        try:
+            await self.audit(job, link, failure)
+        except Exception:  # the member has their answer; the audit line is not worth failing it
+            log.exception("job %s: the audit line failed", job.id)
 
     # -- progress ---------------------------------------------------------------------------------
 
@@ -277,7 +301,7 @@ class DiscordSink:
             and (batch.batch_index or batch.batch_id in self._batches_shown)
         ):
             return  # a batch's reply shows its first job's progress, until its first image or failure
-        text = progress_text(job, progress)
+        text = progress_text(job, progress, await self.language(job))
         shown = self._shown.get(job.id)
         if shown is not None and shown.text == text:
             self._pending.pop(job.id, None)
@@ -353,6 +377,7 @@ class DiscordSink:
         image: bytes,
         limit: int,
         member: str,
+        language: str,
         view: discord.ui.View | None,
         send: Callable[..., Awaitable[discord.Message | None]],
         **extra: Any,
@@ -360,7 +385,8 @@ class DiscordSink:
         """Fit the image to `limit` and send it; when Discord says it is too large, shrink and resend."""
         for attempt in range(MAX_UPLOAD_ATTEMPTS):
             fitted = await self._fit(image, limit)
-            embed = result_embed(job, member, note=fitted.note)
+            note = fitted.note.render(language) if fitted.note is not None else None
+            embed = result_embed(job, member, language, note=note)
             file = discord.File(io.BytesIO(fitted.data), f"fluxbot-{job.id}{fitted.extension}")
             fields: dict[str, Any] = {"embed": embed, **extra}
             if view is not None:
@@ -388,7 +414,7 @@ class DiscordSink:
             raise Undeliverable(f"the image cannot be made to fit {limit} bytes: {exc}") from exc
 
     async def _post_fallback(
-        self, job: Job, member: str, image: bytes, view: discord.ui.View | None
+        self, job: Job, member: str, language: str, image: bytes, view: discord.ui.View | None
     ) -> discord.Message:
         """The token is gone: post in the channel mentioning the member, else send it by DM."""
         private = await self._private(job)
@@ -401,16 +427,19 @@ class DiscordSink:
         channel_error: str
         if private:
             # Shown only to the member: never in the channel; by DM once the reply is out of reach.
-            return await self._dm_result(job, member, image, PRIVATE_READY, "private result")
+            return await self._dm_result(
+                job, member, language, image, t(language, "result-ready-private"), "private result"
+            )
         try:
             message = await self._send_fitted(
                 job,
                 image,
                 self._upload_limit(job, reply=False),
                 member,
+                language,
                 view,
                 lambda file, **fields: self._post_in_channel(job, file=file, **fields),
-                content=f"{member} your image is ready.",
+                content=t(language, "result-ready-here", member=member),
             )
             if message is not None:
                 return message
@@ -420,12 +449,15 @@ class DiscordSink:
                 raise  # Discord hiccuped: the manager retries the hand-over; no detour by DM
             channel_error = str(exc)
         log.info("job %s: cannot post in the channel (%s); sending a DM", job.id, channel_error)
-        where = f" in <#{job.channel_id}>" if job.channel_id else ""
-        content = f"Your image is ready. I could not post it{where}, so here it is."
-        return await self._dm_result(job, member, image, content, f"channel: {channel_error}")
+        ready = (
+            t(language, "result-ready-dm", channel=f"<#{job.channel_id}>")
+            if job.channel_id
+            else t(language, "result-ready-dm-nowhere")
+        )
+        return await self._dm_result(job, member, language, image, ready, f"channel: {channel_error}")
 
     async def _dm_result(
-        self, job: Job, member: str, image: bytes, content: str, why: str
+        self, job: Job, member: str, language: str, image: bytes, content: str, why: str
     ) -> discord.Message:
         try:
             message = await self._send_fitted(
@@ -435,6 +467,7 @@ class DiscordSink:
                 if self.max_upload is None
                 else min(DEFAULT_UPLOAD_LIMIT, self.max_upload),
                 member,
+                language,
                 None,
                 lambda file, **fields: self._send_dm(job, file=file, **fields),
                 content=content,
@@ -559,16 +592,18 @@ class DiscordSink:
         may_post: bool,
     ) -> discord.Message | None:
         arrived = [(place, other) for place, other, data in slots if data is not None]
-        view = self.batch_view_factory(arrived) if self.batch_view_factory and arrived else None
+        language = await self.language(job)
+        view = self.batch_view_factory(arrived, language) if self.batch_view_factory and arrived else None
         requester = f"<@{job.user_id}>"
         limit = self._upload_limit(job, reply=True) // max(1, len(arrived))
         for attempt in range(MAX_UPLOAD_ATTEMPTS):
             fitted = [(other, await self._fit(data, limit)) for _, other, data in slots if data is not None]
-            notes = sorted({f.note for _, f in fitted if f.note})
+            notes = sorted({f.note.render(language) for _, f in fitted if f.note is not None})
             embed = batch_embed(
                 [(other, data is not None) for _, other, data in slots],
                 requester,
                 delivery.batch_id or "",
+                language,
                 note="; ".join(notes),
             )
 
@@ -611,6 +646,7 @@ class DiscordSink:
                 )
             return message
         private = delivery.private
+        language = await self.language(job)
         place = await self._batch_place(job, private)
         if recorded is None and job.delivery_attempts > 1:
             earlier = await self._earlier_post(job, in_channel=not private, marker=f"batch {batch_id} ")
@@ -630,15 +666,17 @@ class DiscordSink:
         member = f"<@{job.user_id}>"
         by_dm = {**fields(send=True), "view": None}  # no buttons in DMs, as for a single image
         if private:
-            message = await self._send_dm(job, content=PRIVATE_BATCH_READY, **by_dm)
+            message = await self._send_dm(job, content=t(language, "batch-ready-private"), **by_dm)
         else:
             try:
                 message = await self._post_in_channel(
-                    job, content=f"{member} your images are ready.", **fields(send=True)
+                    job, content=t(language, "batch-ready-here", member=member), **fields(send=True)
                 )
             except Undeliverable as exc:
                 log.info("job %s: cannot post its batch in the channel (%s); sending a DM", job.id, exc)
-                message = await self._send_dm(job, content=BATCH_BY_DM, **{**fields(send=True), "view": None})
+                message = await self._send_dm(
+                    job, content=t(language, "batch-ready-dm-nowhere"), **{**fields(send=True), "view": None}
+                )
         if not await self.deliveries.claim_batch(
             members[0].job_id, batch_id, seen=recorded, message_id=message.id
         ):
@@ -692,6 +730,15 @@ class DiscordSink:
             if delivery is not None:
                 self._records[job.id] = delivery
         return delivery
+
+    async def language(self, job: Job) -> str:
+        """The language the job was asked in (its delivery record), else DEFAULT_LANGUAGE."""
+        try:
+            delivery = await self._delivery(job)
+        except Exception as exc:  # the store is down: the member still hears, in the default
+            log.info("job %s: its language was not read (%s)", job.id, exc)
+            delivery = None
+        return resolve(delivery.locale if delivery is not None else None, self.default_language)
 
     async def _record_result(self, job: Job, message: discord.Message) -> None:
         """Keep the posted result's id (for `/history` links); the image is out either way."""

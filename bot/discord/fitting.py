@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from bot.i18n import Text, text
 from bot.images import image_extension
 
 MIB = 1024 * 1024
@@ -37,7 +38,7 @@ class Fitted:
     extension: str  # ".png", ".jpg", ".webp"
     width: int | None
     height: int | None
-    note: str | None  # what was done, for the embed; None when the original was sent as is
+    note: Text | None  # what was done, for the embed; None when the original was sent as is
 
     @property
     def size(self) -> int:
@@ -75,7 +76,7 @@ def fit_image(data: bytes, limit: int) -> Fitted:
             source_format = opened.format or "PNG"
             image = opened.convert("RGBA" if _has_alpha(opened) else "RGB")
     original = (image.width, image.height)
-    why = f"the original ({format_size(len(data))}) is larger than this channel's {format_size(limit)} limit"
+    why = {"original": format_size(len(data)), "limit": format_size(limit)}
 
     # 1. Re-encode at full size, losslessly first.
     for fmt, quality in _ladder(source_format, len(data) / limit):
@@ -86,7 +87,7 @@ def fit_image(data: bytes, limit: int) -> Fitted:
                 _EXTENSIONS[fmt],
                 image.width,
                 image.height,
-                f"Re-encoded as {_describe(fmt, quality)} because {why}.",
+                text("fit-reencoded", format=_describe(fmt, quality), **why),
             )
 
     # 2. Downscale, JPEG at a good quality (WebP when there is transparency to keep).
@@ -104,8 +105,13 @@ def fit_image(data: bytes, limit: int) -> Fitted:
                     _EXTENSIONS[fmt],
                     scaled.width,
                     scaled.height,
-                    f"Downscaled from {original[0]}×{original[1]} to {scaled.width}×{scaled.height} "
-                    f"and saved as {_describe(fmt, quality)} because {why}.",
+                    text(
+                        "fit-downscaled",
+                        before=f"{original[0]}×{original[1]}",
+                        after=f"{scaled.width}×{scaled.height}",
+                        format=_describe(fmt, quality),
+                        **why,
+                    ),
                 )
     raise ValueError(f"the image cannot be made smaller than {format_size(limit)}")
 
@@ -136,7 +142,7 @@ def _encode(image: Image.Image, fmt: str, quality: int | None) -> bytes:
     return out.getvalue()
 
 
-def _describe(fmt: str, quality: int | None) -> str:
+def _describe(fmt: str, quality: int | None) -> Text:
     if fmt == "PNG":
-        return "an optimized PNG"
-    return f"{'WebP' if fmt == 'WEBP' else 'JPEG'} at quality {quality}"
+        return text("fit-format-png")
+    return text("fit-format-lossy", format="WebP" if fmt == "WEBP" else "JPEG", quality=quality)

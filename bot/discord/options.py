@@ -12,6 +12,7 @@ from discord import app_commands
 from bot.discord.context import BotContext
 from bot.encoding import in_image_thread
 from bot.errors import InvalidInput
+from bot.i18n import text
 from bot.images import ACCEPTED_TEXT, MAX_INPUT_BYTES, prepare_reference
 from bot.providers.catalog import MODELS, ModelSpec
 
@@ -81,9 +82,7 @@ async def download_attachment(attachment: discord.Attachment, option: str) -> by
     try:
         return await attachment.read()
     except discord.HTTPException:
-        raise InvalidInput(
-            f"`{option}` could not be downloaded from Discord; please attach it again."
-        ) from None
+        raise InvalidInput(text("input-not-downloaded", option=option)) from None
 
 
 def check_attachments(attachments: dict[str, discord.Attachment | None]) -> None:
@@ -97,13 +96,10 @@ def check_attachments(attachments: dict[str, discord.Attachment | None]) -> None
         if attachment is None:
             continue
         if attachment.size > MAX_INPUT_BYTES:
-            raise InvalidInput(
-                f"`{option}` is {attachment.size / 1024 / 1024:.1f} MB; "
-                "reference images can be at most 20 MB."
-            )
+            raise InvalidInput(text("input-too-large", option=option, size=attachment.size / 1024 / 1024))
         kind = (attachment.content_type or "").split(";")[0].strip().lower()
         if kind and kind != UNKNOWN_CONTENT_TYPE and not kind.startswith("image/"):
-            raise InvalidInput(f"`{option}` is a {kind} file, not an image; attach {ACCEPTED_TEXT}.")
+            raise InvalidInput(text("input-not-an-image", option=option, kind=kind, accepted=ACCEPTED_TEXT))
 
 
 async def read_attachments(attachments: dict[str, discord.Attachment | None]) -> list[str]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import discord
 
 from bot.errors import NotAllowed
+from bot.i18n import text
+
+log = logging.getLogger(__name__)
 
 
 def is_admin(interaction: discord.Interaction) -> bool:
@@ -18,8 +23,10 @@ def is_admin(interaction: discord.Interaction) -> bool:
 
 
 def require_admin(interaction: discord.Interaction, what: str) -> None:
+    """Refuse (in the member's language) unless Manage Server; `what` (English) names it in the log."""
     if not is_admin(interaction):
-        raise NotAllowed(f"Only members with the Manage Server permission can {what}.")
+        log.info("member %s may not %s (no Manage Server)", interaction.user.id, what)
+        raise NotAllowed(text("reply-admin-only"))
 
 
 def role_ids_of(member: discord.abc.User) -> tuple[int, ...]:

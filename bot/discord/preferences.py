@@ -20,6 +20,7 @@ import discord
 from bot.discord.replies import defer_once, within_ack_window
 from bot.errors import InvalidInput, NotAllowed
 from bot.flags import split_flags
+from bot.i18n import text
 from bot.providers.catalog import MODELS
 from bot.store.guilds import GuildSettings
 from bot.store.presets import MemberPreset, PresetStore
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 #: Member-facing text of this module, in one place.
-FORBIDDEN_HERE = (
-    "This server does not allow private results; leave `private` off (or run the command elsewhere). "
-    "Nothing was charged."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +69,7 @@ def decide_private(guild: GuildSettings, asked: bool | None, preset: bool | None
         return True
     if mode == "forbid":
         if asked:
-            raise NotAllowed(FORBIDDEN_HERE)
+            raise NotAllowed(text("private-forbidden-here"))
         return False
     if asked is not None:
         return asked

@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot import guild_policy
+from bot.discord.language import locale_of
 from bot.discord.options import check_attachments, read_attachment
 from bot.discord.preferences import start_preferences
 from bot.discord.replies import defer_once, within_ack_window
 from bot.discord.start import planning, start_job
 from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.i18n import t, text
 from bot.jobs.plan import MAX_PROMPT_CHARS, plan_job
 
 if TYPE_CHECKING:
@@ -39,19 +41,6 @@ REFERENCE_FORM = re.compile(
 )
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif", ".heic", ".heif")
 
-#: Member-facing text of this module, in one place.
-NO_IMAGE = (
-    "That message has no image attached, so there is nothing to edit or use. Right-click a message "
-    "with an image (an attachment). Nothing was charged."
-)
-GONE = "That message (or its image) is no longer there, so it cannot be used. Nothing was charged."
-NOT_YOURS = "That form belongs to another member; right-click the message to get your own."
-PROMPT_LABEL = {"edit": "What should change?", "imagine": "What should be made from it?"}
-PROMPT_HINT = {
-    "edit": "e.g. make it night, add snow on the roofs",
-    "imagine": "e.g. a watercolour of this scene",
-}
-
 
 def image_of(message: discord.Message) -> discord.Attachment | None:
     """The message's first attached image (by Discord's content type, else by the file's name)."""
@@ -63,16 +52,18 @@ def image_of(message: discord.Message) -> discord.Attachment | None:
 
 
 class ReferenceModal(discord.ui.Modal):
-    def __init__(self, action: str, message_id: int, member_id: int) -> None:
+    """The form, in the member's language (`reference-<action>-title|label|placeholder`)."""
+
+    def __init__(self, action: str, message_id: int, member_id: int, language: str) -> None:
         super().__init__(
-            title=ACTIONS[action]["title"],
+            title=t(language, f"reference-{action}-title"),
             custom_id=f"fluxbot-modal:ref:{action}:{message_id}:{member_id}",
             timeout=None,
         )
         self.prompt: discord.ui.TextInput[ReferenceModal] = discord.ui.TextInput(
-            label=PROMPT_LABEL[action],
+            label=t(language, f"reference-{action}-label"),
             style=discord.TextStyle.paragraph,
-            placeholder=PROMPT_HINT[action],
+            placeholder=t(language, f"reference-{action}-placeholder"),
             min_length=1,
             max_length=MAX_PROMPT_CHARS,
             custom_id="prompt",
@@ -86,11 +77,11 @@ async def ask_for_prompt(
     """The context menu itself: refuse privately what can be refused now, else show the form."""
     image = image_of(message)
     if image is None:
-        raise InvalidInput(NO_IMAGE)
+        raise InvalidInput(text("reference-no-image"))
     check_attachments({"image": image})
     # Channels, models, quota: the same rules as the slash command, before the form is shown.
     await guild_policy.check(bot.services, interaction, ACTIONS[action]["default"])
-    form = ReferenceModal(action, message.id, interaction.user.id)
+    form = ReferenceModal(action, message.id, interaction.user.id, await locale_of(interaction))
     await interaction.response.send_modal(form)
     form.stop()  # its submit is handled from the custom_id alone (`submit_reference`)
 
@@ -99,7 +90,7 @@ async def submit_reference(
     interaction: discord.Interaction, action: str, message_id: int, member_id: int, prompt: str
 ) -> None:
     if interaction.user.id != member_id:
-        raise NotAllowed(NOT_YOURS)
+        raise NotAllowed(text("reference-form-not-yours"))
     bot = cast("BotContext", interaction.client)
     services = bot.services
     spec = ACTIONS[action]
@@ -124,12 +115,12 @@ async def submit_reference(
 async def _image_again(interaction: discord.Interaction, message_id: int) -> discord.Attachment:
     channel = interaction.channel
     if channel is None or not hasattr(channel, "fetch_message"):
-        raise NotFound(GONE)
+        raise NotFound(text("reference-gone"))
     try:
         message = await channel.fetch_message(message_id)
     except (discord.NotFound, discord.Forbidden):
-        raise NotFound(GONE) from None
+        raise NotFound(text("reference-gone")) from None
     image = image_of(message)
     if image is None:
-        raise NotFound(GONE)
+        raise NotFound(text("reference-gone"))
     return image

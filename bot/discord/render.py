@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import discord
 
-from bot.credits import format_credits
 from bot.errors import typed
+from bot.i18n import credits, number, t
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress
 from bot.quota import remaining
 from bot.settings import Limit
 from bot.store.ledger import Usage
+
+ZERO = Decimal(0)
 
 #: Markdown that only counts at the start of a line (headings, quotes, lists) and `escape_markdown`
 #: leaves alone.
@@ -23,32 +26,58 @@ _NUMBERED_ITEM = re.compile(r"(?m)^([ \t]*\d+)\.")
 _MASKED_LINK = re.compile(r"(?<!\\)\[(?=[^\]]*\]\()")
 EMBED_DESCRIPTION_MAX = 4096
 FIELD_VALUE_MAX = 1024
-#: Option names as members type them (slash options / flags), for the Details view.
-OPTION_LABELS = {
-    "aspect_ratio": "aspect ratio",
-    "image_strength": "image strength",
-    "output_format": "format",
-    "safety_tolerance": "safety tolerance",
-    "finetune_id": "finetune id",
-    "finetune_strength": "finetune strength",
-    "image_count": "reference images",
-}
-STATE_LABELS = {
-    JobState.QUEUED: "⏳ queued",
-    JobState.SUBMITTING: "📨 sending",
-    JobState.RUNNING: "🎨 generating",
-    JobState.FETCHING: "📥 finishing",
-    JobState.DELIVERING: "📥 posting",
-}
+#: Option names shown with their own label (`option-<name>`) in the Details view; others as typed.
+LABELLED_OPTIONS = frozenset(
+    {
+        "aspect_ratio",
+        "image_strength",
+        "output_format",
+        "safety_tolerance",
+        "finetune_id",
+        "finetune_strength",
+        "image_count",
+    }
+)
 COLOUR = discord.Colour(0x5865F2)
+#: Failure titles by the job's end state (`failure-<state>`); anything else is `failure-other`.
+FAILURE_STATES = frozenset(
+    {JobState.FAILED, JobState.MODERATED, JobState.TIMED_OUT, JobState.CANCELLED, JobState.UNDELIVERABLE}
+)
+#: Job error codes with a sentence of their own (`failure-reason-<code>`); for others the stored
+#: message is shown (the provider's own words, e.g. a moderation or failure reason).
+FAILURE_REASONS = frozenset(
+    {
+        "submit_unknown",
+        "timeout",
+        "not_found",
+        "download",
+        "not_an_image",
+        "unreachable",
+        "storage",
+        "inputs_lost",
+        "internal",
+        "credit",
+        "auth",
+        "server",
+        "network",
+        "error",
+        "no_provider",
+    }
+)
 
-FAILURE_TITLES = {
-    JobState.FAILED: "The image could not be made",
-    JobState.MODERATED: "Blocked by the provider's safety filter",
-    JobState.TIMED_OUT: "Timed out",
-    JobState.CANCELLED: "Cancelled",
-    JobState.UNDELIVERABLE: "Could not be posted",
+
+#: The icon before an unfinished job's state in `/jobs` (`/history` has its own for every state).
+STATE_ICONS = {
+    JobState.QUEUED: "⏳",
+    JobState.SUBMITTING: "📨",
+    JobState.RUNNING: "🎨",
+    JobState.FETCHING: "📥",
+    JobState.DELIVERING: "📥",
 }
+
+
+def state_label(language: str, state: JobState) -> str:
+    return t(language, f"state-{state.value}")
 
 
 def shorten(text: str, limit: int) -> str:
@@ -103,15 +132,16 @@ def progress_bar(fraction: float, width: int = 12) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
-def progress_text(job: Job, progress: Progress) -> str:
+def progress_text(job: Job, progress: Progress, language: str) -> str:
     """The reply while a job moves: queued (position), submitted, generating (elapsed, estimate, bar)."""
     head = f"**{plain(job.prompt, 200)}** · `{job.model}`"
     state = progress.state
     if state is JobState.QUEUED:
-        where = f" (position {progress.queue_position})" if progress.queue_position else ""
-        return f"{head}\n⏳ Queued{where}"
+        if progress.queue_position:
+            return f"{head}\n{t(language, 'progress-queued-at', position=progress.queue_position)}"
+        return f"{head}\n{t(language, 'progress-queued')}"
     if state is JobState.SUBMITTING:
-        return f"{head}\n📨 Sending to the provider…"
+        return f"{head}\n{t(language, 'progress-sending')}"
     if state is JobState.RUNNING:
         elapsed = progress.elapsed or 0.0
         typical = progress.typical or 0.0
@@ -122,39 +152,53 @@ def progress_text(job: Job, progress: Progress) -> str:
             fraction = min(0.95, elapsed / typical)
         else:
             fraction = 0.0
-        estimate = f" of ~{typical:.0f}s" if typical else ""
-        if typical and elapsed > typical * 1.5:
-            estimate += ", taking longer than usual"
-        return f"{head}\n🎨 Generating {progress_bar(fraction)} {elapsed:.0f}s{estimate}"
+        key = "progress-generating"
+        if typical:
+            key = "progress-generating-slow" if elapsed > typical * 1.5 else "progress-generating-estimate"
+        line = t(language, key, bar=progress_bar(fraction), elapsed=round(elapsed), typical=round(typical))
+        return f"{head}\n{line}"
     if state in (JobState.FETCHING, JobState.DELIVERING):
-        return f"{head}\n📥 Finishing…"
+        return f"{head}\n{t(language, 'progress-finishing')}"
     return head
 
 
-def result_embed(job: Job, requester_mention: str, *, note: str | None = None) -> discord.Embed:
+def result_embed(
+    job: Job, requester_mention: str, language: str, *, note: str | None = None
+) -> discord.Embed:
     embed = discord.Embed(description=plain(job.prompt, 1000), colour=COLOUR)
-    embed.add_field(name="Model", value=f"`{job.model}`", inline=True)
+    embed.add_field(name=t(language, "result-model"), value=f"`{job.model}`", inline=True)
     if job.seed is not None:
-        embed.add_field(name="Seed", value=f"`{job.seed}`", inline=True)
+        embed.add_field(name=t(language, "result-seed"), value=f"`{job.seed}`", inline=True)
     size = _size(job)
     if size:
-        embed.add_field(name="Size", value=size, inline=True)
-    embed.add_field(name="Cost", value=f"{format_credits(job.cost)} credits", inline=True)
-    took = _took(job)
+        embed.add_field(name=t(language, "result-size"), value=size, inline=True)
+    embed.add_field(
+        name=t(language, "result-cost"),
+        value=t(language, "credits-text", amount=job.cost or ZERO),
+        inline=True,
+    )
+    took = _took(job, language)
     if took:
-        embed.add_field(name="Time", value=took, inline=True)
-    embed.add_field(name="Requested by", value=requester_mention, inline=True)
+        embed.add_field(name=t(language, "result-time"), value=took, inline=True)
+    embed.add_field(name=t(language, "result-requested-by"), value=requester_mention, inline=True)
     # What was done to the input (Expand's scaled-down source), then to the upload (fitting).
     notes = "\n".join(n for n in (job.params.get("note"), note) if n)
     if notes:
-        embed.add_field(name="Note", value=shorten(notes, FIELD_VALUE_MAX), inline=False)
-    embed.set_footer(text=f"job {job.id} · {job.provider}")
+        embed.add_field(name=t(language, "result-note"), value=shorten(notes, FIELD_VALUE_MAX), inline=False)
+    # The footer's `job <id> ` is how a repeat hand-over finds the post (delivery._earlier_post):
+    # it stays as it is in every language.
+    embed.set_footer(text=f"job {job.id} · {job.provider}")  # i18n: fixed marker
     embed.timestamp = datetime.fromtimestamp(job.finished_at or job.updated_at, UTC)
     return embed
 
 
 def batch_embed(
-    slots: list[tuple[Job, bool]], requester_mention: str, batch_id: str, *, note: str | None = None
+    slots: list[tuple[Job, bool]],
+    requester_mention: str,
+    batch_id: str,
+    language: str,
+    *,
+    note: str | None = None,
 ) -> discord.Embed:
     """A batch's one embed: the prompt, and a line per image in order (arrived, failed, or coming).
 
@@ -163,36 +207,52 @@ def batch_embed(
     """
     first = slots[0][0]
     embed = discord.Embed(description=plain(first.prompt, 1000), colour=COLOUR)
-    embed.add_field(name="Model", value=f"`{first.model}`", inline=True)
-    embed.add_field(name="Requested by", value=requester_mention, inline=True)
+    embed.add_field(name=t(language, "result-model"), value=f"`{first.model}`", inline=True)
+    embed.add_field(name=t(language, "result-requested-by"), value=requester_mention, inline=True)
     lines = []
     for place, (job, arrived) in enumerate(slots, start=1):
         if arrived:
-            seed = f"seed `{job.seed}` · " if job.seed is not None else ""
-            lines.append(f"**{place}** ✅ {seed}{format_credits(job.cost)} credits")
+            cost = t(language, "credits-text", amount=job.cost or ZERO)
+            if job.seed is not None:
+                lines.append(
+                    t(language, "batch-line-arrived-seed", place=place, seed=str(job.seed), cost=cost)
+                )
+            else:
+                lines.append(t(language, "batch-line-arrived", place=place, cost=cost))
         elif job.state.terminal:
-            charged = f"charged {format_credits(job.cost)} credits" if job.cost else "nothing charged"
-            reason = plain(job.error_message or "", 120, keep_code=True)
-            title = FAILURE_TITLES.get(job.state, "Failed")
-            lines.append(f"**{place}** ❌ {title}. {reason} ({charged})".replace(". (", " (").strip())
+            key = f"failure-{job.state.value}" if job.state in FAILURE_STATES else "failure-other"
+            charged = (
+                t(language, "batch-line-charged", amount=job.cost)
+                if job.cost
+                else t(language, "batch-line-not-charged")
+            )
+            if job.error_code in FAILURE_REASONS:
+                reason = t(language, f"failure-reason-{job.error_code}")
+            else:
+                reason = plain(job.error_message or "", 120, keep_code=True)
+            line = f"**{place}** ❌ {t(language, key)}. {reason} ({charged})"  # i18n: only the parts' order
+            lines.append(line.replace(". (", " (").strip())
         else:
-            lines.append(f"**{place}** ⏳ on its way")
-    embed.add_field(name="Images", value=join_within(lines, FIELD_VALUE_MAX), inline=False)
+            lines.append(t(language, "batch-line-coming", place=place))
+    embed.add_field(name=t(language, "batch-images"), value=join_within(lines, FIELD_VALUE_MAX), inline=False)
     if note:
-        embed.add_field(name="Note", value=shorten(note, FIELD_VALUE_MAX), inline=False)
-    embed.set_footer(text=f"batch {batch_id} · {first.provider}")  # what a restart looks for
+        embed.add_field(name=t(language, "result-note"), value=shorten(note, FIELD_VALUE_MAX), inline=False)
+    # The footer's `batch <id> ` is how a restart finds the post: it stays as it is in every language.
+    embed.set_footer(text=f"batch {batch_id} · {first.provider}")  # i18n: fixed marker
     embed.timestamp = datetime.fromtimestamp(max(job.updated_at for job, _ in slots), UTC)
     return embed
 
 
-def failure_text(job: Job) -> str:
-    title = FAILURE_TITLES.get(job.state, "Failed")
+def failure_text(job: Job, language: str) -> str:
+    key = f"failure-{job.state.value}" if job.state in FAILURE_STATES else "failure-other"
+    title = t(language, key)
     charged = (
-        f"You were charged {format_credits(job.cost)} credits: the provider billed this job."
-        if job.cost
-        else "Nothing was charged."
+        t(language, "failure-charged", amount=job.cost) if job.cost else t(language, "failure-not-charged")
     )
-    reason = plain(job.error_message or "", 600, keep_code=True)
+    if job.error_code in FAILURE_REASONS:
+        reason = t(language, f"failure-reason-{job.error_code}")
+    else:
+        reason = plain(job.error_message or "", 600, keep_code=True)
     return f"**{plain(job.prompt, 200)}** · `{job.model}`\n❌ {title}. {reason} {charged}".strip()
 
 
@@ -203,76 +263,95 @@ def _size(job: Job) -> str | None:
     return options.get("size") or options.get("aspect_ratio")
 
 
-def _took(job: Job) -> str | None:
+def _took(job: Job, language: str) -> str | None:
     if job.ready_at and job.created_at:
-        return f"{job.ready_at - job.created_at:.1f}s"
+        return t(language, "result-seconds", seconds=number(language, job.ready_at - job.created_at))
     return None
 
 
-#: Shown instead of a prompt deleted by RETENTION_DAYS or an erasure (stored as the empty string).
-PROMPT_DELETED = "*(prompt deleted)*"
+def shown_prompt(prompt: str, limit: int, language: str) -> str:
+    """A prompt as `plain` shows it, or a note that it was deleted (RETENTION_DAYS, an erasure)."""
+    return plain(prompt, limit) if prompt else t(language, "prompt-deleted")
 
 
-def shown_prompt(prompt: str, limit: int) -> str:
-    """A prompt as `plain` shows it, or a note that it was deleted."""
-    return plain(prompt, limit) if prompt else PROMPT_DELETED
-
-
-def details_embed(job: Job) -> discord.Embed:
+def details_embed(job: Job, language: str) -> discord.Embed:
     """Every parameter of a job, for the Details button (ephemeral). No tokens, no image bytes."""
     embed = discord.Embed(
-        title=f"Job {job.id}", description=shown_prompt(job.prompt, EMBED_DESCRIPTION_MAX), colour=COLOUR
+        title=t(language, "details-title", job=job.id),
+        description=shown_prompt(job.prompt, EMBED_DESCRIPTION_MAX, language),
+        colour=COLOUR,
     )
-    embed.add_field(name="State", value=job.state.value, inline=True)
-    embed.add_field(name="Model", value=f"`{job.model}`", inline=True)
-    embed.add_field(name="Provider", value=job.provider, inline=True)
-    embed.add_field(name="Seed", value=f"`{job.seed}`" if job.seed is not None else "random", inline=True)
-    embed.add_field(name="Size", value=_size(job) or "default", inline=True)
+    embed.add_field(name=t(language, "details-state"), value=state_label(language, job.state), inline=True)
+    embed.add_field(name=t(language, "result-model"), value=f"`{job.model}`", inline=True)
+    embed.add_field(name=t(language, "details-provider"), value=job.provider, inline=True)
+    seed = f"`{job.seed}`" if job.seed is not None else t(language, "details-random")
+    embed.add_field(name=t(language, "result-seed"), value=seed, inline=True)
+    embed.add_field(
+        name=t(language, "result-size"), value=_size(job) or t(language, "details-default"), inline=True
+    )
     cost = (
-        f"{format_credits(job.cost)} credits"
+        t(language, "credits-text", amount=job.cost)
         if job.cost is not None
-        else f"~{format_credits(job.estimate)} credits (estimate)"
+        else t(language, "details-estimate", amount=job.estimate)
     )
-    embed.add_field(name="Cost", value=cost, inline=True)
+    embed.add_field(name=t(language, "result-cost"), value=cost, inline=True)
     options = job.params.get("options", {})
     lines = [
-        f"{OPTION_LABELS.get(name, name.replace('_', ' '))}: `{typed(value, 200)}`"
+        f"{_option_label(language, name)}: `{typed(value, 200)}`"
         for name, value in sorted(options.items())
         if name != "prompt" and value not in (None, "", [])
     ]
     if lines:
-        embed.add_field(name="Options", value=shorten("\n".join(lines), FIELD_VALUE_MAX), inline=False)
-    times = [f"asked {discord.utils.format_dt(datetime.fromtimestamp(job.created_at, UTC), 'T')}"]
-    took = _took(job)
-    if took:
-        times.append(f"took {took}")
-    embed.add_field(name="Time", value=", ".join(times), inline=False)
-    embed.add_field(name="Requested by", value=f"<@{job.user_id}>", inline=True)
+        embed.add_field(
+            name=t(language, "details-options"),
+            value=shorten("\n".join(lines), FIELD_VALUE_MAX),
+            inline=False,
+        )
+    asked = discord.utils.format_dt(datetime.fromtimestamp(job.created_at, UTC), "T")
+    times = [t(language, "details-asked", when=asked)]
+    if job.ready_at and job.created_at:
+        times.append(t(language, "details-took", seconds=number(language, job.ready_at - job.created_at)))
+    embed.add_field(name=t(language, "result-time"), value=", ".join(times), inline=False)
+    embed.add_field(name=t(language, "result-requested-by"), value=f"<@{job.user_id}>", inline=True)
     if job.parent_job_id:
-        embed.add_field(name="Made from", value=f"job `{job.parent_job_id}`", inline=True)
+        embed.add_field(
+            name=t(language, "details-made-from"),
+            value=t(language, "details-made-from-job", job=job.parent_job_id),
+            inline=True,
+        )
     if job.provider_job_id:
-        embed.add_field(name="Provider job", value=f"`{shorten(job.provider_job_id, 100)}`", inline=True)
+        embed.add_field(
+            name=t(language, "details-provider-job"),
+            value=f"`{shorten(job.provider_job_id, 100)}`",
+            inline=True,
+        )
     if job.error_message:
         embed.add_field(
-            name="Error", value=plain(job.error_message, FIELD_VALUE_MAX, keep_code=True), inline=False
+            name=t(language, "details-error"),
+            value=plain(job.error_message, FIELD_VALUE_MAX, keep_code=True),
+            inline=False,
         )
     return embed
 
 
-def jobs_embed(member: str, jobs: list[tuple[Job, int | None]]) -> discord.Embed:
+def _option_label(language: str, name: str) -> str:
+    return t(language, f"option-{name}") if name in LABELLED_OPTIONS else name.replace("_", " ")
+
+
+def jobs_embed(member: str, jobs: list[tuple[Job, int | None]], language: str) -> discord.Embed:
     """`/jobs`: the member's unfinished jobs, numbered as the Cancel buttons are."""
-    embed = discord.Embed(title="Your jobs", colour=COLOUR)
+    embed = discord.Embed(title=t(language, "jobs-title"), colour=COLOUR)
     if not jobs:
-        embed.description = f"{member}, you have no queued or running jobs."
+        embed.description = t(language, "jobs-none", member=member)
         return embed
     lines = []
-    for number, (job, position) in enumerate(jobs, start=1):
-        state = STATE_LABELS.get(job.state, job.state.value)
+    for number_, (job, position) in enumerate(jobs, start=1):
+        state = f"{STATE_ICONS.get(job.state, '•')} {state_label(language, job.state)}"
         if job.state is JobState.QUEUED and position:
-            state += f" (position {position})"
-        lines.append(f"**{number}.** {state} · `{job.model}` · {plain(job.prompt, 80)}")
+            state = t(language, "jobs-position", state=state, position=position)
+        lines.append(f"**{number_}.** {state} · `{job.model}` · {plain(job.prompt, 80)}")
     embed.description = join_within(lines, EMBED_DESCRIPTION_MAX)
-    embed.set_footer(text="Queued jobs can be cancelled at no cost; running ones finish.")
+    embed.set_footer(text=t(language, "jobs-footer"))
     return embed
 
 
@@ -280,12 +359,24 @@ def jobs_embed(member: str, jobs: list[tuple[Job, int | None]]) -> discord.Embed
 COLOUR = discord.Colour(0x5865F2)
 
 
-def usage_fields(embed: discord.Embed, usage: Usage, limit: Limit, *, budget_label: bool = False) -> None:
+def usage_fields(
+    embed: discord.Embed, usage: Usage, limit: Limit, language: str, *, budget_label: bool = False
+) -> None:
     """Used, held, the limit (or the server's budget) with its grants, and what remains."""
-    embed.add_field(name="Used", value=f"{format_credits(usage.used)} credits", inline=True)
-    embed.add_field(name="Held", value=f"{format_credits(usage.held)} credits", inline=True)
-    granted = f" (+{format_credits(usage.granted)} granted)" if usage.granted else ""
     embed.add_field(
-        name="Budget" if budget_label else "Limit", value=format_credits(limit) + granted, inline=True
+        name=t(language, "usage-used"), value=t(language, "credits-text", amount=usage.used), inline=True
     )
-    embed.add_field(name="Remaining", value=format_credits(remaining(limit, usage)), inline=True)
+    embed.add_field(
+        name=t(language, "usage-held"), value=t(language, "credits-text", amount=usage.held), inline=True
+    )
+    value = (
+        t(language, "usage-limit-granted", limit=credits(language, limit), granted=usage.granted)
+        if usage.granted
+        else credits(language, limit)
+    )
+    embed.add_field(
+        name=t(language, "usage-budget" if budget_label else "usage-limit"), value=value, inline=True
+    )
+    embed.add_field(
+        name=t(language, "usage-remaining"), value=credits(language, remaining(limit, usage)), inline=True
+    )

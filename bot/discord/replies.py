@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.discord.language import locale_of
 from bot.errors import MESSAGE_MAX, UserFacingError
+from bot.i18n import t
 from bot.store.errors import STORE_REFUSED
 
 log = logging.getLogger(__name__)
@@ -22,14 +24,6 @@ T = TypeVar("T")
 #: Discord allows 3 s for the first answer to an interaction. A check that needs the store (guild
 #: settings, quota) gets at most this long to refuse privately before the bot defers anyway.
 ACK_WINDOW = 1.0
-
-APOLOGY = "Something went wrong on the bot's side (reference `{ref}`). Nothing was charged; please try again."
-#: The database refused or did not answer (PostgreSQL restarting, SQLite locked): a command's accept
-#: is one unit, committed or not at all, so nothing of it was kept.
-STORE_UNAVAILABLE = (
-    "The bot could not reach its database just now, so nothing was saved or charged. "
-    "Please try again in a moment."
-)
 
 
 async def within_ack_window(
@@ -102,21 +96,23 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
     Returns the reference id when there was one.
     """
     original = getattr(error, "original", error)
+    language = await locale_of(interaction)
     if isinstance(original, UserFacingError):
-        await reply_privately(interaction, original.message)
+        await reply_privately(interaction, original.render(language))
         return None
     if isinstance(error, app_commands.MissingPermissions):
+        # Permission names as Discord's client shows them in English: they are Discord's words.
         needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        await reply_privately(interaction, f"You need the {needed} permission to do that.")
+        await reply_privately(interaction, t(language, "reply-missing-permission", permissions=needed))
         return None
     if isinstance(error, app_commands.NoPrivateMessage):
-        await reply_privately(interaction, "This command only works in a server.")
+        await reply_privately(interaction, t(language, "reply-server-only"))
         return None
     if isinstance(error, app_commands.CheckFailure):
-        await reply_privately(interaction, str(error) or "You cannot use this command here.")
+        await reply_privately(interaction, t(language, "reply-not-here"))
         return None
     if isinstance(error, app_commands.TransformerError):
-        await reply_privately(interaction, f"`{error.value}` is not a valid value for this option.")
+        await reply_privately(interaction, t(language, "reply-bad-value", value=error.value))
         return None
     if isinstance(original, STORE_REFUSED):
         log.warning(
@@ -124,7 +120,7 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
             _describe_interaction(interaction),
             type(original).__name__,
         )
-        await reply_privately(interaction, STORE_UNAVAILABLE)
+        await reply_privately(interaction, t(language, "reply-store-unavailable"))
         return None
     ref = secrets.token_hex(4)
     log.error(
@@ -134,12 +130,8 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
         _options_for_log(interaction),
         exc_info=original,
     )
-    await reply_privately(interaction, APOLOGY.format(ref=ref))
+    await reply_privately(interaction, t(language, "reply-apology", ref=ref))
     return ref
-
-
-#: What a command run through a user install (not the server's) is told.
-GUILD_INSTALL_ONLY = "This bot's commands work only in servers that added the bot. Nothing was done."
 
 
 def through_user_install_only(interaction: discord.Interaction) -> bool:
@@ -158,7 +150,7 @@ class FluxTree(app_commands.CommandTree):
         if interaction.type is discord.InteractionType.application_command and through_user_install_only(
             interaction
         ):
-            await reply_privately(interaction, GUILD_INSTALL_ONLY)
+            await reply_privately(interaction, t(await locale_of(interaction), "reply-guild-install-only"))
             return False
         return True
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import discord
 
 from bot.app import Services
+from bot.discord.audit import AuditDesk
 from bot.discord.buttons import batch_view, result_view
 from bot.discord.client import INTENTS
 from bot.discord.delivery import DiscordSink
+from bot.store.bot_state import BotState
 
 
 class RestClient(discord.Client):
@@ -27,11 +29,17 @@ class RestClient(discord.Client):
 
 
 def rest_sink(client: discord.Client, services: Services) -> DiscordSink:
-    """The job sink a worker delivers through: as the gateway's, without a live interaction."""
+    """The job sink a worker delivers through: as the gateway's, without a live interaction.
+
+    Its jobs' audit lines are stored for the servers' audit channels; a gateway posts them (a
+    worker knows no guild, so its own `AuditDesk` is never started).
+    """
+    audit = AuditDesk(client, services.audit, services.quota.guilds, BotState(services.db))
     return DiscordSink(
         client,
         services.jobs,
         queue_position=services.manager.queue_position,
         view_factory=result_view,
         batch_view_factory=batch_view,
+        audit=audit.job_ended,
     )

@@ -43,9 +43,15 @@ async def run_bot(settings: Settings, role: Role = Role.ALL) -> int:
                 # Jobs left from before a restart resume now: the bot can already post over REST.
                 # (A gateway's manager drives nothing: the workers resume them.)
                 await services.manager.start()
-                async with serve(settings, services, bot, role):
-                    log.info("role %s: connecting to Discord's gateway", role)
-                    await connect_until(bot, stopping)
+                bot.audit.start()  # posts the servers' audit lines (workers only store theirs)
+                services.balance.start()
+                try:
+                    async with serve(settings, services, bot, role):
+                        log.info("role %s: connecting to Discord's gateway", role)
+                        await connect_until(bot, stopping)
+                finally:
+                    await services.balance.stop()
+                    await bot.audit.stop()
     return 0
 
 

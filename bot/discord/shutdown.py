@@ -18,11 +18,11 @@ from typing import Any
 
 import discord
 
+from bot.i18n import resolve, t
 from bot.jobs.in_flight import InFlight
 
 log = logging.getLogger(__name__)
 
-RESTARTING = "The bot is restarting — try again in a moment."
 
 #: The worst cases of the steps below add up to 4.5 s: the stop promises exit within 5 s (Docker
 #: kills after 10). Interactions admitted before the signal get this long to be answered and handled.
@@ -89,7 +89,11 @@ async def answer_restarting(interaction: discord.Interaction) -> None:
         if interaction.type is discord.InteractionType.autocomplete:
             await interaction.response.autocomplete([])
         else:
-            await interaction.response.send_message(RESTARTING, ephemeral=True)
+            # The member's client language (no store read while stopping), else DEFAULT_LANGUAGE.
+            client: Any = interaction.client
+            default = client.services.settings.default_language if hasattr(client, "services") else None
+            language = resolve(interaction.locale, default)
+            await interaction.response.send_message(t(language, "reply-restarting"), ephemeral=True)
     except discord.HTTPException as exc:
         log.info("could not tell a member the bot is restarting: %s", exc)
 

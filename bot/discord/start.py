@@ -2,7 +2,9 @@
 
 Below the cogs: `/imagine`, `/edit`, `/finetune` and the buttons (Reroll, Edit, Vary) all start
 their jobs here, so the quota hold, the reply's tracking and the job's Discord coordinates are
-the same for each.
+the same for each. So are the operators' gates, checked before anything is held: the owners'
+pause and blocks (`/owner`), and the server's prompt rules (`/admin rules`), which see the prompt,
+a Remix's new prompt and an Edit's instruction alike.
 """
 
 from __future__ import annotations
@@ -12,11 +14,24 @@ from typing import Any
 
 import discord
 
+from bot.discord.audit import LINES
 from bot.discord.context import BotContext
+from bot.discord.language import locale_of
 from bot.discord.permissions import role_ids_of
+from bot.discord.render import plain
+from bot.errors import NotAllowed
 from bot.jobs.intake import NewJob, new_job_id
 from bot.jobs.model import Origin
 from bot.jobs.plan import JobPlan
+from bot.prompt_rules import first_match
+
+#: What a member reads when an operator's gate refuses the job (nothing is held or charged).
+REFUSALS = {
+    "paused": "The bot is paused by its owner, so it takes no new jobs for now{reason}. Nothing was charged.",
+    "blocked_member": "You are blocked from using this bot's image commands. Nothing was charged.",
+    "blocked_guild": "This server is blocked from using this bot's image commands. Nothing was charged.",
+    "rule": "Your prompt was refused: it matches this server's rule `{rule}`. Nothing was charged.",
+}
 
 
 def planning(bot: BotContext) -> dict[str, Any]:
@@ -45,10 +60,12 @@ async def start_job(
     `private`: the result is shown only to the member (the reply was deferred ephemerally).
     `note`: what was done to the member's input (Expand's scaled-down source), shown with the result.
     """
+    await operator_gates(bot, interaction, plan.prompt)
     services = bot.services
     job_id = new_job_id()
+    language = await locale_of(interaction)  # the job speaks it to the end, restarts included
     # Where its answer goes, stored with the job.
-    delivery = bot.sink.track_id(job_id, interaction, private=private)
+    delivery = bot.sink.track_id(job_id, interaction, language, private=private)
     try:
         await services.manager.submit(
             NewJob.from_plan(
@@ -86,13 +103,15 @@ async def start_batch(
     if len(plans) == 1:
         await start_job(bot, interaction, plans[0], parent_job_id=parent_job_id, private=private)
         return
+    await operator_gates(bot, interaction, plans[0].prompt)
     services = bot.services
     batch_id = secrets.token_hex(8)
+    language = await locale_of(interaction)
     accepted: list[str] = []
     for index, plan in enumerate(plans):
         job_id = new_job_id()
         delivery = bot.sink.track_id(
-            job_id, interaction, private=private, batch=(batch_id, index, len(plans))
+            job_id, interaction, language, private=private, batch=(batch_id, index, len(plans))
         )
         try:
             await services.manager.submit(
@@ -127,3 +146,27 @@ def batch_seeds(count: int, seed: int | None) -> list[int]:
         if candidate not in seeds:
             seeds.append(candidate)
     return seeds
+
+
+async def operator_gates(bot: BotContext, interaction: discord.Interaction, prompt: str) -> None:
+    """Refuse the job, privately, when the owners paused the bot or blocked the member or server,
+    or when the prompt breaks one of the server's rules (recorded in its audit channel)."""
+    services = bot.services
+    pause = await services.owner.paused()
+    if pause is not None:
+        reason = f": {plain(pause.reason, 300)}" if pause.reason else ""
+        raise NotAllowed(REFUSALS["paused"].format(reason=reason))
+    block = await services.owner.blocked(interaction.user.id, interaction.guild_id)
+    if block is not None:
+        raise NotAllowed(REFUSALS["blocked_member" if block.kind == "member" else "blocked_guild"])
+    rule = first_match(await services.rules.of(interaction.guild_id), [prompt])
+    if rule is not None:
+        await bot.audit.record(
+            interaction.guild_id,
+            LINES["rule_refused"].format(
+                member=interaction.user.mention,
+                rule=rule,
+                channel=f"<#{interaction.channel_id}>" if interaction.channel_id else "?",
+            ),
+        )
+        raise NotAllowed(REFUSALS["rule"].format(rule=rule))

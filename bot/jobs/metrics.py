@@ -101,5 +101,12 @@ class JobMetrics:
             "fluxbot_disk_free_bytes", "Free bytes on the disk of the database's folder", registry=r
         )
 
+        self.provider_balance = Gauge(
+            "fluxbot_provider_balance_credits",
+            "The provider account's balance in credits (BFL: GET /v1/credits, every 15 minutes)",
+            ["provider"],
+            registry=r,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from bot import i18n
 from bot.errors import InvalidInput
 from bot.flags import merge_options, split_flags
 from bot.providers.base import ProviderRequest
@@ -38,9 +39,9 @@ def choose_provider(
     BFL, 4 on TTAPI), so a member never has to know which provider is the default."""
     if asked is not None:
         if asked not in available:
-            raise InvalidInput(f"The {asked} provider is not configured on this bot.")
+            raise InvalidInput(i18n.text("plan-provider-missing", provider=asked))
         if asked != "mock" and asked not in spec.routes:
-            raise InvalidInput(f"`{spec.id}` is not offered by {asked}.")
+            raise InvalidInput(i18n.text("plan-not-offered", model=spec.id, provider=asked))
         return asked
     offering = [p for p in available if p in spec.routes]
     fitting = [p for p in offering if spec.routes[p].references() >= images] if images else []
@@ -51,19 +52,7 @@ def choose_provider(
         return offering[0]
     if "mock" in available:
         return "mock"
-    raise InvalidInput(f"`{spec.id}` is not available on this bot (its provider is not configured).")
-
-
-#: A model the operator switched off (`DISABLED_MODELS`).
-DISABLED_TEXT = "`{model}` is switched off on this bot. Pick another model; `/models` lists them."
-
-_WHERE = {
-    "generate": "Use `/imagine` for it.",
-    "edit": "Use `/edit` (or `/imagine` with it).",
-    "finetune": "Use `/finetune` for it.",
-    "fill": "Use `/fill` for it.",
-    "expand": "Use `/expand` (or a result's Zoom out buttons) for it.",
-}
+    raise InvalidInput(i18n.text("plan-unavailable", model=spec.id))
 
 
 def plan_job(
@@ -75,6 +64,7 @@ def plan_job(
     preferred: str,
     provider: str | None = None,
     max_safety_tolerance: int = 2,
+    default_safety_tolerance: int = 2,
     images: list[str] | None = None,
     kinds: tuple[str, ...] | None = None,
     defaults: dict[str, Any] | None = None,
@@ -107,27 +97,29 @@ def plan_job(
         merged.setdefault(name, value)
     count = int(merged.pop("count", None) or 1)
     if count > 1 and not batch:
-        raise InvalidInput("`count` (a batch of images) works with `/imagine` only.")
+        raise InvalidInput(i18n.text("plan-count-imagine-only"))
     private = merged.pop("private", None)
     model_id = merged.pop("model", None) or default_model
     spec = model_spec(model_id)
     if not prompt.strip() and spec.prompt_required:
-        raise InvalidInput("The prompt is empty; describe the image you want.")
+        raise InvalidInput(i18n.text("plan-empty-prompt"))
     if len(prompt) > MAX_PROMPT_CHARS:
-        raise InvalidInput(f"The prompt is {len(prompt)} characters long; the limit is {MAX_PROMPT_CHARS}.")
+        raise InvalidInput(i18n.text("plan-prompt-too-long", length=len(prompt), limit=MAX_PROMPT_CHARS))
     if spec.id in disabled:
-        raise InvalidInput(DISABLED_TEXT.format(model=spec.id))
+        raise InvalidInput(i18n.text("plan-model-disabled", model=spec.id))
     if kinds is not None and spec.kind not in kinds:
-        raise InvalidInput(f"`{spec.id}` cannot be used with this command. {_WHERE[spec.kind]}")
+        raise InvalidInput(i18n.text(f"plan-wrong-command-{spec.kind}", model=spec.id))
     chosen = choose_provider(spec, available, preferred, provider, images=len(images or []))
     tolerance = merged.get("safety_tolerance")
     if tolerance is not None and tolerance > max_safety_tolerance:
-        raise InvalidInput(f"`safety_tolerance` can be at most {max_safety_tolerance} on this server.")
-    merged["safety_tolerance"] = min(tolerance if tolerance is not None else 2, max_safety_tolerance)
+        raise InvalidInput(i18n.text("plan-safety-cap", cap=max_safety_tolerance))
+    if tolerance is None:
+        tolerance = default_safety_tolerance  # 2, or an age-restricted channel's (bot/guild_policy.py)
+    merged["safety_tolerance"] = min(tolerance, max_safety_tolerance)
     try:
         options = ImageOptions(prompt=prompt, images=images or [], mask=mask, **merged)
     except ValueError as exc:
-        raise InvalidInput(f"Invalid option: {exc}") from None
+        raise InvalidInput(i18n.text("plan-invalid-option", detail=str(exc))) from None
     request = build_request(spec, chosen, options)
     return JobPlan(
         spec=spec,
@@ -150,11 +142,7 @@ def expansion_asked(text: str, explicit: dict[str, Any]) -> tuple[float | None, 
     zoom = merged.get("zoom")
     sides = {side: int(merged[side]) for side in SIDES if merged.get(side)}
     if zoom is not None and sides:
-        raise InvalidInput(
-            "Give either `--zoom` or the sides in pixels (`top`, `bottom`, `left`, `right`), not both."
-        )
+        raise InvalidInput(i18n.text("tools-zoom-or-sides"))
     if zoom is None and not sides:
-        raise InvalidInput(
-            "Say how far to expand: `top`, `bottom`, `left` or `right` in pixels, or `--zoom 2`."
-        )
+        raise InvalidInput(i18n.text("tools-how-far"))
     return zoom, sides

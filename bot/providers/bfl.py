@@ -204,11 +204,15 @@ class BFLProvider(HttpProvider):
             message=message,
         )
 
-    async def check(self) -> str:
-        """`GET /v1/credits`: proves the key works and shows the balance."""
+    async def balance(self) -> Decimal | None:
+        """`GET /v1/credits` → `{"credits": n}`: the key's balance (None when not reported)."""
         status, headers, payload = await self._request("GET", f"{self.base_url}/v1/credits")
         self._check(status, headers, payload)
-        credits = parse_credits(payload.get("credits")) if isinstance(payload, dict) else None
+        return parse_credits(payload.get("credits")) if isinstance(payload, dict) else None
+
+    async def check(self) -> str:
+        """`GET /v1/credits`: proves the key works and shows the balance."""
+        credits = await self.balance()
         if credits is None:
             return "key accepted (GET /v1/credits), balance not reported"
         return f"key accepted, {format(credits.normalize(), 'f')} credits left (GET /v1/credits)"

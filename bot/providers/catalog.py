@@ -18,6 +18,7 @@ How a member's sizing habit meets each endpoint shape (chosen from the request m
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Annotated, Any, ClassVar, Literal
@@ -25,6 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import annotated_types
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot import i18n
 from bot.errors import InvalidInput, typed
 from bot.providers.base import ProviderRequest
 
@@ -652,7 +654,7 @@ def model_spec(model_id: str) -> ModelSpec:
         return MODELS[model_id]
     except KeyError:
         known = ", ".join(MODELS)
-        raise InvalidInput(f"Unknown model `{typed(model_id)}`. Available: {known}.") from None
+        raise InvalidInput(i18n.text("catalog-unknown-model", model=typed(model_id), known=known)) from None
 
 
 def price_table() -> dict[tuple[str, str], Decimal]:
@@ -749,7 +751,7 @@ def route_for(spec: ModelSpec, provider: str) -> Route:
     imitated = spec.routes.get("bfl") or next(iter(spec.routes.values()))
     route = spec.routes.get(provider) or (imitated if provider == "mock" else None)
     if route is None:
-        raise InvalidInput(f"`{spec.id}` is not offered by {provider}.")
+        raise InvalidInput(i18n.text("plan-not-offered", model=spec.id, provider=provider))
     return route
 
 
@@ -768,12 +770,14 @@ def build_request(spec: ModelSpec, provider: str, options: ImageOptions) -> Prov
     unsupported = sorted(k for k in fields if k not in accepted and k not in spec.defaults)
     if unsupported:
         names = ", ".join(f"`{OPTION_NAMES.get(n, n)}`" for n in unsupported)
-        raise InvalidInput(f"{names} cannot be used with `{spec.id}`{_on(spec, provider)}.")
+        on = _on(spec, provider)
+        key = "catalog-unsupported-options-on" if on else "catalog-unsupported-options"
+        raise InvalidInput(i18n.text(key, options=names, model=spec.id, provider=on))
     fields = {k: v for k, v in fields.items() if k in accepted}
     _place_images(spec, provider, accepted, fields, options.images)
     _place_tool_inputs(spec, accepted, fields, options)
     if "image_prompt_strength" in fields and "image_prompt" not in fields:
-        raise InvalidInput(f"`image_strength` needs an `image` to remix with `{spec.id}`.")
+        raise InvalidInput(i18n.text("catalog-strength-needs-image", model=spec.id))
     fields.update(route.fixed)
     try:
         request = route.request.model_validate(fields)
@@ -783,10 +787,10 @@ def build_request(spec: ModelSpec, provider: str, options: ImageOptions) -> Prov
     return ProviderRequest(endpoint=endpoint, body=request.model_dump(exclude_none=True), host=route.host)
 
 
-def _on(spec: ModelSpec, provider: str) -> str:
-    """` on TTAPI` where the model's routes differ by provider, so the member knows why."""
+def _on(spec: ModelSpec, provider: str) -> str | None:
+    """The provider's name where the model's routes differ by provider (so the member knows why)."""
     requests = {route.request for route in spec.routes.values()}
-    return f" on {PROVIDER_NAMES.get(provider, provider)}" if len(requests) > 1 else ""
+    return PROVIDER_NAMES.get(provider, provider) if len(requests) > 1 else None
 
 
 #: Providers as members read their names.
@@ -798,19 +802,15 @@ def _place_tool_inputs(
 ) -> None:
     """Fill's mask, Expand's sides and `--zoom`: each only where the endpoint takes it."""
     if options.zoom is not None and "top" not in accepted:
-        raise InvalidInput(
-            "`--zoom` zooms out of an existing image: use `/expand` (or a result's Zoom out buttons)."
-        )
+        raise InvalidInput(i18n.text("tools-zoom-needs-image"))
     if options.mask is not None:
         if "mask" not in accepted:
-            raise InvalidInput(f"`mask` cannot be used with `{spec.id}`; use `/fill`.")
+            raise InvalidInput(i18n.text("tools-mask-not-here", model=spec.id))
         fields["mask"] = options.mask
     if "top" in accepted and not any(fields.get(side) for side in SIDES):
-        raise InvalidInput(
-            "Say how far to expand: `top`, `bottom`, `left` or `right` in pixels, or `--zoom 2`."
-        )
+        raise InvalidInput(i18n.text("tools-how-far"))
     if "image" in accepted and "image" not in fields:
-        raise InvalidInput(f"`{spec.id}` needs an `image`.")
+        raise InvalidInput(i18n.text("tools-needs-image", model=spec.id))
 
 
 def _place_images(
@@ -820,28 +820,37 @@ def _place_images(
         return
     if "image" in accepted:
         if len(images) > 1:
-            raise InvalidInput(f"`{spec.id}` takes one image.")
+            raise InvalidInput(i18n.text("tools-one-image", model=spec.id))
         fields["image"] = images[0]
         return
     if "input_image" in accepted:
         slots = [s for s in IMAGE_SLOTS if s in accepted]
         if len(images) > len(slots):
             elsewhere = [
-                f"{route.references()} on {PROVIDER_NAMES.get(name, name)}"
+                i18n.text(
+                    "catalog-count-on", count=route.references(), provider=PROVIDER_NAMES.get(name, name)
+                )
                 for name, route in spec.routes.items()
                 if name != provider and route.references() > len(slots)
             ]
-            more = f" ({', '.join(elsewhere)})" if elsewhere else ""
+            on = _on(spec, provider)
+            key = "catalog-too-many-images-on" if on else "catalog-too-many-images"
             raise InvalidInput(
-                f"`{spec.id}` takes at most {len(slots)} reference images{_on(spec, provider)}{more}; "
-                f"you attached {len(images)}. Nothing was charged."
+                i18n.text(
+                    f"{key}-elsewhere" if on and elsewhere else key,
+                    model=spec.id,
+                    count=len(slots),
+                    attached=len(images),
+                    provider=on,
+                    elsewhere=i18n.Joined(tuple(elsewhere)),
+                )
             )
         fields.update(zip(slots, images, strict=False))
         return
     if "image_prompt" not in accepted:
-        raise InvalidInput(f"`{spec.id}` does not take a reference image.")
+        raise InvalidInput(i18n.text("catalog-no-image", model=spec.id))
     if len(images) > 1:
-        raise InvalidInput(f"`{spec.id}` takes one reference image; use `/edit` for up to four.")
+        raise InvalidInput(i18n.text("catalog-one-image", model=spec.id))
     fields["image_prompt"] = images[0]
 
 
@@ -857,14 +866,11 @@ def _fit_size(spec: ModelSpec, route: Route, fields: dict[str, Any]) -> None:
         try:
             parse_ratio(str(ratio))
         except ValueError:
-            raise InvalidInput(f"`aspect_ratio` {typed(ratio)!r} must look like 16:9.") from None
+            raise InvalidInput(i18n.text("catalog-ratio-form", ratio=typed(ratio))) from None
     if "aspect_ratio" in accepted:
         if width is not None or height is not None:
             if ratio is not None or width is None or height is None:
-                raise InvalidInput(
-                    f"`{spec.id}` is sized by `aspect_ratio` (21:9 to 9:21); "
-                    "give that, or both `width` and `height`."
-                )
+                raise InvalidInput(i18n.text("catalog-sized-by-ratio", model=spec.id))
             divisor = math.gcd(int(width), int(height)) or 1
             fields["aspect_ratio"] = f"{int(width) // divisor}:{int(height) // divisor}"
             fields.pop("width"), fields.pop("height")
@@ -873,7 +879,7 @@ def _fit_size(spec: ModelSpec, route: Route, fields: dict[str, Any]) -> None:
         if ratio is None:
             return
         if width is not None and height is not None:
-            raise InvalidInput("Give either `aspect_ratio` or `width` and `height`, not all three.")
+            raise InvalidInput(i18n.text("catalog-ratio-or-sides"))
         fields.pop("aspect_ratio")
         fields["width"], fields["height"] = ratio_to_size(
             str(ratio), width=width, height=height, sizing=route.sizing
@@ -882,7 +888,7 @@ def _fit_size(spec: ModelSpec, route: Route, fields: dict[str, Any]) -> None:
     if "size" in accepted:
         if width is not None or height is not None:
             sizes = ", ".join(LEGACY_SIZES)
-            raise InvalidInput(f"`{spec.id}` comes in fixed sizes ({sizes}); use `aspect_ratio` instead.")
+            raise InvalidInput(i18n.text("catalog-fixed-sizes", model=spec.id, sizes=sizes))
         if ratio is not None:
             fields.pop("aspect_ratio")
             fields.setdefault("size", nearest_legacy_size(str(ratio)))
@@ -914,7 +920,7 @@ def ratio_to_size(
 
     if not low_side / high_side <= r <= high_side / low_side:
         raise InvalidInput(
-            f"`aspect_ratio` {ratio} cannot be made from sides of {low_side}–{high_side} pixels."
+            i18n.text("catalog-ratio-impossible", ratio=ratio, low=str(low_side), high=str(high_side))
         )
     if width is not None:
         return width, side(width / r)
@@ -941,36 +947,48 @@ def nearest_legacy_size(ratio: str) -> str:
 
 # -- what a route takes, as members read it (`/models`) ----------------------------------------
 
-#: How `/models` names what an endpoint takes; a field not listed shows as its option name and
-#: range (so a new request model needs no entry here).
-TAKES = {
-    "aspect_ratio": "aspect ratio 21:9 to 9:21",
-    "size": "sizes " + ", ".join(LEGACY_SIZES) + " (from a ratio)",
-    "image_prompt": "an image prompt",
-    "raw": "raw",
-    "seed": "seed",
-    "prompt_upsampling": "upsample",
-    "disable_pup": "upsample (on unless switched off)",
-    "output_format": "format jpeg or png",
-}
+#: Fields `/models` names in words (`takes-<field>`); a field not listed shows as its option name
+#: and range (so a new request model needs no entry here).
+TAKES = frozenset(
+    {
+        "aspect_ratio",
+        "size",
+        "image_prompt",
+        "raw",
+        "seed",
+        "prompt_upsampling",
+        "disable_pup",
+        "output_format",
+    }
+)
 #: Fields `/models` does not list: the prompt, the server's policy, fixed values.
 NOT_LISTED = {"prompt", "safety_tolerance", "mode", *IMAGE_SLOTS[1:]}
 
 
-def takes(route: Route) -> list[str]:
+def takes(route: Route) -> list[str | i18n.Text]:
     """What this endpoint takes, in the member's words: sizes, references, ranges."""
     fields = route.request.model_fields
-    found: list[str] = []
+    found: list[str | i18n.Text] = []
     for name in fields:
         if name in NOT_LISTED or name in route.fixed or name == "height":
             continue
         if name == "width":
-            found.append(f"width × height ({route.sizing.describe()}) or a ratio")
+            sizing = route.sizing
+            sides = i18n.text(
+                "takes-sides-pixels" if sizing.max_pixels else "takes-sides",
+                low=str(sizing.min_side),
+                high=str(sizing.max_side),
+                step=sizing.step,
+                mp=f"{(sizing.max_pixels or 0) / 2**20:g}",
+            )
+            found.append(i18n.text("takes-width-height", sides=sides))
         elif name == "input_image":
             count = route.references()
-            found.append(f"up to {count} reference images" if count > 1 else "a reference image")
+            found.append(
+                i18n.text("takes-references", count=count) if count > 1 else i18n.text("takes-reference")
+            )
         elif name in TAKES:
-            found.append(TAKES[name])
+            found.append(i18n.text(f"takes-{name}", sizes=", ".join(LEGACY_SIZES)))
         else:
             bounds = _bounds(route.request, name)
             option = OPTION_NAMES.get(name, name)
@@ -978,23 +996,23 @@ def takes(route: Route) -> list[str]:
     return found
 
 
-def price_text(route: Route, estimate: Decimal | None) -> str:
+def price_text(route: Route, estimate: Decimal | None) -> i18n.Text:
     """A route's price as `/models` shows it: per megapixel, per image, or the bot's estimate."""
     if route.per_mp is not None:
-        return route.per_mp.describe()
+        return i18n.text("price-per-mp", first=route.per_mp.first, extra=route.per_mp.extra)
     if route.price is not None:
-        return f"{_credits(route.price)} credits per image"
+        return i18n.text("price-per-image", amount=route.price)
     if estimate is not None:
-        return f"not published: about {_credits(estimate)} credits held, then what the provider reports"
-    return "not published: charged what the provider reports"
+        return i18n.text("price-estimate", amount=estimate)
+    return i18n.text("price-unpublished")
 
 
 # -- messages -------------------------------------------------------------------------------------
 
 
-def describe_validation_error(exc: ValidationError, request: type[BaseModel] | None = None) -> str:
-    """One line per problem, naming the option as the member typed it and the allowed range."""
-    lines = []
+def describe_validation_error(exc: ValidationError, request: type[BaseModel] | None = None) -> i18n.Text:
+    """One sentence per problem, naming the option as the member typed it and the allowed range."""
+    lines: list[i18n.Text] = []
     for error in exc.errors(include_input=False, include_url=False):
         name = str(error["loc"][0]) if error["loc"] else "option"
         option = OPTION_NAMES.get(name, name)
@@ -1002,33 +1020,47 @@ def describe_validation_error(exc: ValidationError, request: type[BaseModel] | N
         kind = error["type"]
         bounds = _bounds(request, name) if request is not None else _RANGES.get(name)
         step = getattr(request, "sizing", CLASSIC_SIZING).step
-        if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            text = (
-                f"must be between {_num(bounds[0])} and {_num(bounds[1])}" if bounds else error["msg"].lower()
-            )
-            if name in ("width", "height"):
-                text += f" and a multiple of {step}"
+        low, high = (_num(bounds[0]), _num(bounds[1])) if bounds else (None, None)
+        sides = name in ("width", "height")
+        detail = error["msg"].removeprefix("Value error, ")
+        if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than") and bounds:
+            key = "validation-between-step" if sides else "validation-between"
+            line = i18n.text(key, option=option, low=low, high=high, step=step)
         elif kind == "string_too_short" and name == "prompt":
-            text = "cannot be empty"
+            line = i18n.text("validation-empty", option=option)
         elif kind == "string_too_long":
-            text = f"is too long (at most {ctx.get('max_length')} characters)"
+            line = i18n.text("validation-too-long", option=option, limit=ctx.get("max_length"))
         elif kind == "literal_error":
-            text = f"must be one of {ctx.get('expected')}"
+            line = i18n.text("validation-one-of", option=option, expected=str(ctx.get("expected")))
         elif kind == "missing":
-            text = "is required"
+            line = i18n.text("validation-required", option=option)
         elif kind in ("int_parsing", "int_type", "int_from_float", "float_parsing", "float_type"):
-            text = "must be a number"
-            if bounds:
-                text += f" between {_num(bounds[0])} and {_num(bounds[1])}"
-        elif not error["loc"]:  # a whole-request rule (FLUX.2's pixel limit): its own sentence
-            lines.append(error["msg"].removeprefix("Value error, ") + ".")
-            continue
+            key = "validation-number-between" if bounds else "validation-number"
+            line = i18n.text(key, option=option, low=low, high=high)
+        elif not error["loc"] and (match := _PIXELS.fullmatch(detail)):  # FLUX.2's pixel limit
+            line = i18n.text("validation-pixels", size=match[1], limit=match[2])
+        elif not error["loc"]:  # another whole-request rule: its own sentence
+            line = i18n.text("validation-rule", detail=detail)
+        elif match := _MULTIPLE.fullmatch(detail):  # the request models' own checks, worded here
+            key = "validation-multiple-between" if sides and bounds else "validation-multiple"
+            line = i18n.text(key, option=option, step=match[1], low=low, high=high)
+        elif detail in _RATIO_CHECKS:
+            line = i18n.text(_RATIO_CHECKS[detail], option=option)
         else:
-            text = error["msg"].removeprefix("Value error, ")
-            if name in ("width", "height") and bounds:
-                text += f" (between {_num(bounds[0])} and {_num(bounds[1])})"
-        lines.append(f"`{option}` {text}.")
-    return " ".join(lines)
+            # Another check of the request model (pydantic's words, in English): quoted after the option.
+            key = "validation-other-between" if sides and bounds else "validation-other"
+            line = i18n.text(key, option=option, detail=detail, low=low, high=high)
+        lines.append(line)
+    return i18n.text("validation-lines", lines=lines)
+
+
+#: The request models' own ValueError messages (above), worded in the member's language.
+_MULTIPLE = re.compile(r"must be a multiple of (\d+)")
+_PIXELS = re.compile(r"`width` × `height` is (\d+×\d+); at most ([\d.]+) MP \(2048×2048\) is allowed")
+_RATIO_CHECKS = {
+    "must look like 16:9": "validation-ratio-form",
+    "must be between 21:9 and 9:21": "validation-ratio-range",
+}
 
 
 def _num(value: Any) -> str:

@@ -30,6 +30,8 @@ class Delivery:
     result_message_id: int | None = None
     #: Shown only to its member (migration 0015): an ephemeral reply, then a DM; never the channel.
     private: bool = False
+    #: The language the job was asked in (bot/i18n): its progress, result, failure and DMs speak it.
+    locale: str | None = None
     #: A batch (migration 0020): the jobs of one `/imagine count:` posted in one message, in order.
     batch_id: str | None = None
     batch_index: int = 0
@@ -40,8 +42,8 @@ def insert_delivery(delivery: Delivery) -> Unit[None]:
     """A sub-unit: store a new job's delivery, in the unit that inserts the job."""
     yield Execute(
         "INSERT INTO job_deliveries (job_id, interaction_app_id, interaction_token, interaction_created_at,"
-        " response_message_id, result_message_id, private, batch_id, batch_index, batch_size)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " response_message_id, result_message_id, private, locale, batch_id, batch_index, batch_size)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             delivery.job_id,
             delivery.app_id,
@@ -50,6 +52,7 @@ def insert_delivery(delivery: Delivery) -> Unit[None]:
             delivery.response_message_id,
             delivery.result_message_id,
             int(delivery.private),
+            delivery.locale,
             delivery.batch_id,
             delivery.batch_index,
             delivery.batch_size,
@@ -66,6 +69,7 @@ def _row_to_delivery(row: Any) -> Delivery:
         response_message_id=row["response_message_id"],
         result_message_id=row["result_message_id"],
         private=bool(row["private"]),
+        locale=row["locale"],
         batch_id=row["batch_id"],
         batch_index=int(row["batch_index"]),
         batch_size=int(row["batch_size"]),

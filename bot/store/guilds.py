@@ -28,6 +28,12 @@ class GuildSettings:
     quota_period: str | None = None
     #: Private results (issue 18): None or "allow" (members choose), "forbid", "force".
     private_mode: str | None = None
+    #: Where job and admin lines are posted (`/admin settings audit_channel:`); None: nowhere.
+    audit_channel_id: int | None = None
+    #: The safety tolerance of age-restricted channels (under MAX_SAFETY_TOLERANCE); None: as elsewhere.
+    nsfw_safety_tolerance: int | None = None
+    #: The server's language (bot/i18n), for members whose client speaks none the bot does.
+    language: str | None = None
 
 
 #: The values of `GuildSettings.private_mode` (`/admin settings private:`).
@@ -95,15 +101,19 @@ class GuildStore:
         self.forget(new.guild_id)
         await self.db.execute(
             """INSERT INTO guild_settings (guild_id, default_model, allowed_models, max_safety_tolerance,
-                                           allowed_channels, quota_period, private_mode, actor_id,
+                                           allowed_channels, quota_period, private_mode,
+                                           audit_channel_id, nsfw_safety_tolerance, language, actor_id,
                                            updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (guild_id) DO UPDATE SET
                    default_model = excluded.default_model, allowed_models = excluded.allowed_models,
                    max_safety_tolerance = excluded.max_safety_tolerance,
                    allowed_channels = excluded.allowed_channels, quota_period = excluded.quota_period,
-                   private_mode = excluded.private_mode, actor_id = excluded.actor_id,
-                   updated_at = excluded.updated_at""",
+                   private_mode = excluded.private_mode,
+                   audit_channel_id = excluded.audit_channel_id,
+                   nsfw_safety_tolerance = excluded.nsfw_safety_tolerance,
+                   language = excluded.language,
+                   actor_id = excluded.actor_id, updated_at = excluded.updated_at""",
             (
                 new.guild_id,
                 new.default_model,
@@ -114,11 +124,26 @@ class GuildStore:
                 else None,
                 new.quota_period,
                 new.private_mode,
+                new.audit_channel_id,
+                new.nsfw_safety_tolerance,
+                new.language,
                 actor_id,
                 time.time(),
             ),
         )
         self.forget(new.guild_id)
+
+    async def audit_channels(self) -> dict[int, int]:
+        """Every server with an audit channel: guild id → channel id."""
+        rows = await self.db.fetchall(
+            "SELECT guild_id, audit_channel_id FROM guild_settings WHERE audit_channel_id IS NOT NULL"
+        )
+        return {int(r["guild_id"]): int(r["audit_channel_id"]) for r in rows}
+
+    async def settings_actor(self, guild_id: int) -> int | None:
+        """Who last changed this server's settings (told when its audit channel is lost)."""
+        row = await self.db.fetchone("SELECT actor_id FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return int(row["actor_id"]) if row is not None and row["actor_id"] is not None else None
 
     # -- limits -----------------------------------------------------------------------------------
 
@@ -184,4 +209,7 @@ def _settings(guild_id: int, row: Any) -> GuildSettings:
         else None,
         quota_period=row["quota_period"],
         private_mode=row["private_mode"],
+        audit_channel_id=int(row["audit_channel_id"]) if row["audit_channel_id"] is not None else None,
+        nsfw_safety_tolerance=row["nsfw_safety_tolerance"],
+        language=row["language"],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.errors import QueueFull
+from bot.i18n import text
 from bot.jobs.model import Job
 from bot.store.db import Statement
 from bot.store.deliveries import Delivery, insert_delivery
@@ -43,10 +44,7 @@ def store_new_job(
     if queue_limit is not None:
         waiting = yield from count_unfinished(job.user_id)
         if waiting >= queue_limit:
-            raise QueueFull(
-                f"You already have {waiting} jobs queued or running. "
-                "Wait for one to finish (see `/jobs`) and try again."
-            )
+            raise QueueFull(text("queue-full", waiting=waiting))
     yield from insert_job(job, images)  # first: the hold refers to it
     if delivery is not None:
         yield from insert_delivery(delivery)

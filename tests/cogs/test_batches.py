@@ -240,3 +240,24 @@ async def test_a_batch_begun_in_the_reply_and_finished_after_the_token_stays_one
     assert len(result.response.attachments) == 3
     jobs = await running.jobs.for_user(alice.id)
     assert {(await Deliveries(running.db).get(j.id)).result_message_id for j in jobs} == {result.response.id}
+
+
+async def test_a_batch_speaks_the_members_language(
+    simcord_env, running, guild_setup, fake_ttapi, client_languages
+):
+    _, channel, alice = guild_setup
+    client_languages[alice.id] = "de"
+
+    result = await alice.slash(channel, "imagine", prompt="zwei Leuchttürme", count=2)
+    await finish_jobs(simcord_env, running)
+
+    message = result.response
+    assert len(message.attachments) == 2
+    fields = {f.name: f.value for f in message.embeds[0].fields}
+    assert "Modell" in fields
+    lines = fields["Bilder"].split("\n")
+    assert len(lines) == 2
+    assert all("✅ Seed `" in line for line in lines)
+    rows = rows_of(message)
+    assert rows[0] == ["Alle neu würfeln", "Alle löschen"]
+    assert rows[1] == ["Variieren 1", "Bearbeiten 1", "Abwandeln 1", "Details 1"]

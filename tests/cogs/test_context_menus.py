@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.discord.references import NO_IMAGE
 from bot.errors import InvalidInput, NotAllowed
+from bot.i18n import t
 from bot.jobs.model import JobState
 from tests.conftest import finish_jobs, refusals
 from tests.fakes.images import image_bytes
@@ -74,9 +74,10 @@ async def test_a_message_without_an_image_is_refused_privately(simcord_env, runn
     for menu in ("Edit with FLUX", "Use as reference"):
         refused = await alice.context_menu(channel, menu, posted)
         assert refused.modal is None
-        assert private_text(refused) == NO_IMAGE
+        assert private_text(refused) == t("en-US", "reference-no-image")
     assert [type(e) for e in refusals(simcord_env)] == [InvalidInput, InvalidInput]
     assert fake_ttapi.submits() == []
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]
     assert await running.jobs.for_user(alice.id) == []
 
 
@@ -92,3 +93,20 @@ async def test_the_menus_follow_the_server_s_channels(simcord_env, running, serv
     assert "can't be used in this channel" in private_text(refused)
     assert [type(e) for e in refusals(simcord_env)] == [NotAllowed]
     assert fake_ttapi.submits() == []
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]
+
+
+async def test_the_form_and_a_refusal_speak_the_members_language(
+    simcord_env, running, guild_setup, fake_ttapi, client_languages
+):
+    _, channel, alice = guild_setup
+    client_languages[alice.id] = "ru"
+    posted = await alice.send(channel, "", attachments=[("scene.png", image_bytes("PNG", (80, 80)))])
+
+    shown = await alice.context_menu(channel, "Use as reference", posted)
+    assert shown.modal["title"] == "Использовать как образец"
+    no_image = await alice.send(channel, "just words")
+    refused = await alice.context_menu(channel, "Edit with FLUX", no_image)
+    assert private_text(refused).startswith("В этом сообщении нет прикреплённого изображения")
+    assert fake_ttapi.submits() == []
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]

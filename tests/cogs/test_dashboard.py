@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.dashboard.members import DiscordDirectory
+from bot.i18n import t
 from bot.store.web import WebStore
-from cogs.dashboard import NOT_SET_UP
 from tests.conftest import refusals
 from tests.helpers import private_text
 
@@ -47,7 +47,7 @@ async def test_dashboard_answers_privately_with_a_link_that_works_once(
 async def test_without_web_public_url_dashboard_says_so(simcord_env, running, guild_setup):
     _, channel, alice = guild_setup
     await alice.slash(channel, "dashboard")
-    assert [str(r) for r in refusals(simcord_env)] == [NOT_SET_UP]
+    assert [str(r) for r in refusals(simcord_env)] == [t("en-US", "dashboard-not-set-up")]
 
 
 async def test_the_directory_reads_the_bots_current_view_of_members(simcord_env, simcord_bot, server):

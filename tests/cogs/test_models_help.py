@@ -8,7 +8,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.discord.buttons import JobButton
+from bot.discord.buttons import JobButton, button_label
 from bot.errors import InvalidInput, NotFound
 from bot.flags import flag_help
 from bot.providers.catalog import MODELS
@@ -187,9 +187,9 @@ async def test_help_explains_every_command_flag_and_button_within_discords_limit
     await alice.select(result.response.message, ["buttons"])
     labels = [f.name for f in result.response.embeds[0].fields]
     registered = [
-        f"{item.emoji or ''} {item.label}".strip()
+        f"{item.emoji or ''} {button_label('en-US', item)}".strip()
         for item in simcord_env.bot.dynamic_item_types
-        if isinstance(item, type) and issubclass(item, JobButton)
+        if isinstance(item, type) and issubclass(item, JobButton) and item.summarised
     ]
     assert labels == registered  # every button, a later one included, with no edit to /help
     assert labels[:6] == ["🎲 Reroll", "✏️ Edit", "🔀 Vary", "ℹ️ Details", "🗑️ Delete", "Cancel"]

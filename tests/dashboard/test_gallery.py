@@ -3,6 +3,7 @@ keyset pages, download, Delete (the Delete button's path), the quota, and nobody
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -54,6 +55,17 @@ async def test_thumbnails_are_made_once_and_served_with_cache_headers(site: Site
         async with browser.get(f"/me/thumbs/{job.id}") as third:
             assert await third.read() == body
     assert site.dashboard.thumbnails.made == 1
+    other = await site.image(ALICE, ARTISTS, "asked for five times at once")
+    async with site.browser() as browser:
+        await site.sign_in(browser, ALICE, ARTISTS)
+
+        async def fetch() -> int:
+            async with browser.get(f"/me/thumbs/{other.id}") as thumb:
+                await thumb.read()
+                return thumb.status
+
+        assert await asyncio.gather(*(fetch() for _ in range(5))) == [200] * 5
+    assert site.dashboard.thumbnails.made == 2
     path = thumbnail_of(site.services.db.data_dir, job.id)
     with Image.open(path) as picture:
         assert max(picture.size) <= 360

@@ -51,7 +51,7 @@ async def test_the_bot_syncs_at_start_only_when_its_commands_changed(
 
     await simcord_env.restart_bot(FluxBot(services))  # nothing remembered in this store yet
     assert len(global_syncs(simcord_env)) == synced + 1
-    assert await state.get(SYNCED_HASH_KEY) == command_tree_hash(simcord_env.bot.tree)
+    assert await state.get(SYNCED_HASH_KEY) == await command_tree_hash(simcord_env.bot.tree)
 
     await simcord_env.restart_bot(FluxBot(services))  # the same commands: Discord is left alone
     assert len(global_syncs(simcord_env)) == synced + 1
@@ -77,7 +77,9 @@ async def test_the_dev_guild_copy_is_synced_at_start_only_when_the_commands_chan
 
     await simcord_env.restart_bot(FluxBot(dev))
     assert len(guild_syncs(simcord_env, guild.id)) == 1
-    assert await state.get(synced_hash_key(guild.id)) == command_tree_hash(simcord_env.bot.tree, guild.id)
+    assert await state.get(synced_hash_key(guild.id)) == await command_tree_hash(
+        simcord_env.bot.tree, guild.id
+    )
 
     await simcord_env.restart_bot(FluxBot(dev))  # the same commands: the guild's copy is left alone
     assert len(guild_syncs(simcord_env, guild.id)) == 1

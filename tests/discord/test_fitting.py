@@ -43,8 +43,8 @@ def test_re_encoding_comes_before_downscaling():
     assert fitted.size <= len(data) // 2
     assert (fitted.width, fitted.height) == (1024, 768)
     assert fitted.note is not None
-    assert fitted.note.startswith("Re-encoded as")
-    assert "limit" in fitted.note
+    assert str(fitted.note).startswith("Re-encoded as")
+    assert "limit" in str(fitted.note)
 
 
 def test_downscaling_is_the_last_resort():
@@ -55,7 +55,7 @@ def test_downscaling_is_the_last_resort():
     assert fitted.width is not None
     assert fitted.width < 512
     assert fitted.note is not None
-    assert fitted.note.startswith("Downscaled from 512×384 to")
+    assert str(fitted.note).startswith("Downscaled from 512×384 to")
     with Image.open(io.BytesIO(fitted.data)) as decoded:
         assert decoded.size == (fitted.width, fitted.height)
 

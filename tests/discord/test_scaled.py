@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.discord.replies import STORE_UNAVAILABLE
+from bot.i18n import t
 from bot.store import open_database
 from tests.conftest import postgresql_schema, postgresql_unavailable
 from tests.fakes.discord import APPLICATION_ID, SITE_DIR, FakeDiscord
@@ -332,7 +332,8 @@ async def test_postgresql_restarted_under_load_loses_nothing_and_every_process_r
 
         async def told_to_try_again() -> bool:
             return any(
-                refused["token"] in c.path and STORE_UNAVAILABLE in str(c.body) for c in fake_discord.calls
+                refused["token"] in c.path and t("en-US", "reply-store-unavailable") in str(c.body)
+                for c in fake_discord.calls
             )
 
         await deployment.until(told_to_try_again)

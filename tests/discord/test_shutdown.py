@@ -21,7 +21,7 @@ import pytest
 
 from bot.app import open_services
 from bot.cli import CliSink
-from bot.discord.shutdown import RESTARTING
+from bot.i18n import t
 from bot.jobs.manager import NewJob
 from bot.jobs.model import JobState, Origin
 from bot.jobs.plan import plan_job
@@ -42,7 +42,7 @@ async def test_a_command_during_a_stop_is_answered_restarting_and_nothing_is_hel
 
     assert acknowledged_with(simcord_env, result) == CHANNEL_MESSAGE
     assert result.ephemeral
-    assert result.response.content == RESTARTING
+    assert result.response.content == t("en-US", "reply-restarting")
     assert fake_ttapi.submits() == []
     assert await running.jobs.for_user(alice.id) == []
     assert await running.db.fetchall("SELECT * FROM ledger") == []
@@ -59,7 +59,7 @@ async def test_a_button_during_a_stop_is_answered_restarting(
     reroll = await alice.click(result.response, label="Reroll")
 
     assert reroll.ephemeral
-    assert reroll.response.content == RESTARTING
+    assert reroll.response.content == t("en-US", "reply-restarting")
     assert len(fake_ttapi.submits()) == 1  # no second job
     assert len(await running.jobs.for_user(alice.id)) == 1
 
@@ -77,7 +77,7 @@ async def test_a_command_admitted_before_the_stop_finishes_its_answer(
 
     assert cut_short == 0
     result = await command
-    assert result.response.content != RESTARTING
+    assert result.response.content != t("en-US", "reply-restarting")
     (job,) = await running.jobs.for_user(alice.id)  # accepted and stored: the next start runs it
     assert not job.state.terminal
 

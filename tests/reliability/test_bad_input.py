@@ -216,7 +216,7 @@ async def test_an_oversized_prompt_is_refused_by_discord_and_by_the_bot(
     with pytest.raises(simcord.OptionError):
         await alice.slash(channel, "imagine", prompt=long)
     # A client that skipped Discord's check (or the CLI) meets the bot's own limit.
-    with pytest.raises(InvalidInput, match=f"the limit is {MAX_PROMPT_CHARS}"):
+    with pytest.raises(InvalidInput, match=f"the limit is {MAX_PROMPT_CHARS:,}"):
         plan_job(long, {}, default_model="flux-pro-1.1", available=["ttapi"], preferred="ttapi")
     await assert_nothing_spent(running, [fake_ttapi], alice)
 

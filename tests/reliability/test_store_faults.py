@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.discord.replies import STORE_UNAVAILABLE
+from bot.i18n import t
 from bot.jobs.model import JobState
 from bot.jobs.store_refusals import StoreRefusals
 from bot.store.retention import DiskAlmostFull
@@ -97,7 +97,9 @@ async def test_a_lock_outlasting_the_busy_timeout_refuses_the_command_and_spends
     (error,) = other_errors(simcord_env)
     assert isinstance(error, sqlite3.OperationalError)
     assert "locked" in str(error)
-    assert STORE_UNAVAILABLE in bot_said(simcord_env)  # nothing saved or charged: try again
+    assert t("en-US", "reply-store-unavailable") in bot_said(
+        simcord_env
+    )  # nothing saved or charged: try again
     assert fake_ttapi.submits() == []
     assert await running.db.fetchall("SELECT * FROM ledger") == []
     assert await running.jobs.for_user(alice.id) == []

@@ -1,0 +1,224 @@
+"""What operators configured beyond quota (issue 19): audit lines waiting for their channel, prompt
+rules, the owners' pause and blocks, and the figures of `/owner stats`.
+
+All of it lives in the store, never only in memory, so every process of the bot (gateway, workers)
+sees the same pause, blocks and rules, and a restart keeps them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from bot.store.bot_state import BotState
+from bot.store.db import Database
+from bot.store.ledger import from_units
+
+BlockKind = Literal["member", "guild"]
+
+#: The `bot_state` key of the owners' pause (JSON: reason, who, when); absent: not paused.
+PAUSE_KEY = "owner_pause"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    id: str
+    guild_id: int
+    line: str
+    created_at: float
+
+
+class AuditLines:
+    """Lines for a server's audit channel: stored first, deleted only once posted."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, guild_id: int, line: str) -> None:
+        await self.db.execute(
+            "INSERT INTO audit_lines (id, guild_id, seq, line, created_at) VALUES (?, ?, ?, ?, ?)",
+            (secrets.token_hex(8), guild_id, time.time_ns(), line, time.time()),
+        )
+
+    async def waiting(self, guild_id: int, limit: int = 50) -> list[AuditLine]:
+        rows = await self.db.fetchall(
+            "SELECT id, guild_id, line, created_at FROM audit_lines WHERE guild_id = ?"
+            " ORDER BY seq, id LIMIT ?",
+            (guild_id, limit),
+        )
+        return [AuditLine(r["id"], int(r["guild_id"]), r["line"], float(r["created_at"])) for r in rows]
+
+    async def guilds_waiting(self) -> list[int]:
+        rows = await self.db.fetchall("SELECT DISTINCT guild_id FROM audit_lines")
+        return sorted(int(r["guild_id"]) for r in rows)
+
+    async def count(self, guild_id: int) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) AS n FROM audit_lines WHERE guild_id = ?", (guild_id,))
+        return int(row["n"]) if row is not None else 0
+
+    async def posted(self, ids: Sequence[str]) -> None:
+        if ids:
+            await self.db.executemany("DELETE FROM audit_lines WHERE id = ?", [(i,) for i in ids])
+
+
+class PromptRules:
+    """Each server's refused words, phrases and `*` wildcards, as the admins typed them (normalised)."""
+
+    #: Rules one server may have: each is matched against every prompt.
+    MAX_RULES = 200
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def of(self, guild_id: int | None) -> list[str]:
+        if guild_id is None:
+            return []
+        rows = await self.db.fetchall_now(
+            "SELECT rule FROM prompt_rules WHERE guild_id = ? ORDER BY rule", (guild_id,)
+        )
+        return [r["rule"] for r in rows]
+
+    async def add(self, guild_id: int, rule: str, *, actor_id: int | None) -> bool:
+        """Whether it was new."""
+        async with self.db.transaction() as conn:
+            exists = await conn.fetchall(
+                "SELECT 1 FROM prompt_rules WHERE guild_id = ? AND rule = ?", (guild_id, rule)
+            )
+            if exists:
+                return False
+            await conn.execute(
+                "INSERT INTO prompt_rules (guild_id, rule, actor_id, created_at) VALUES (?, ?, ?, ?)",
+                (guild_id, rule, actor_id, time.time()),
+            )
+        return True
+
+    async def remove(self, guild_id: int, rule: str) -> bool:
+        """Whether there was such a rule."""
+        async with self.db.transaction() as conn:
+            removed = await conn.execute(
+                "DELETE FROM prompt_rules WHERE guild_id = ? AND rule = ?", (guild_id, rule)
+            )
+        return removed > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    reason: str
+    by: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: BlockKind
+    target_id: int
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatsRow:
+    guild_id: int | None
+    provider: str
+    jobs: int
+    errors: int
+    credits: Decimal
+
+
+#: Job states that count as errors in `/owner stats` (a refusal by the safety filter is not one).
+ERROR_STATES = ("failed", "timed_out", "undeliverable")
+
+
+class OwnerControls:
+    """The bot owners' pause and blocks, and the figures they read."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.state = BotState(db)
+
+    async def pause(self, reason: str, *, by: int) -> None:
+        await self.state.put(PAUSE_KEY, json.dumps({"reason": reason, "by": by, "at": time.time()}))
+
+    async def resume(self) -> bool:
+        """Whether the bot was paused."""
+        was = await self.paused()
+        await self.state.forget(PAUSE_KEY)
+        return was is not None
+
+    async def paused(self) -> Pause | None:
+        raw = await self.state.get(PAUSE_KEY)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return Pause(str(data.get("reason") or ""), int(data.get("by") or 0), float(data.get("at") or 0))
+
+    async def block(self, kind: BlockKind, target_id: int, reason: str | None, *, by: int) -> bool:
+        """Whether it was not blocked yet (a repeat changes the reason)."""
+        async with self.db.transaction() as conn:
+            existed = await conn.fetchall(
+                "SELECT 1 FROM owner_blocks WHERE kind = ? AND target_id = ?", (kind, target_id)
+            )
+            await conn.execute(
+                "INSERT INTO owner_blocks (kind, target_id, reason, actor_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, target_id) DO UPDATE SET"
+                " reason = excluded.reason, actor_id = excluded.actor_id, created_at = excluded.created_at",
+                (kind, target_id, reason, by, time.time()),
+            )
+        return not existed
+
+    async def unblock(self, kind: BlockKind, target_id: int) -> bool:
+        async with self.db.transaction() as conn:
+            removed = await conn.execute(
+                "DELETE FROM owner_blocks WHERE kind = ? AND target_id = ?", (kind, target_id)
+            )
+        return removed > 0
+
+    async def blocked(self, user_id: int, guild_id: int | None) -> Block | None:
+        """The block that stops this member here (their own first), or None."""
+        rows = await self.db.fetchall_now(
+            "SELECT kind, target_id, reason FROM owner_blocks"
+            " WHERE (kind = 'member' AND target_id = ?) OR (kind = 'guild' AND target_id = ?)"
+            " ORDER BY kind DESC",
+            (user_id, guild_id if guild_id is not None else -1),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return Block(row["kind"], int(row["target_id"]), row["reason"])
+
+    async def stats(self, since: float) -> list[StatsRow]:
+        """Jobs, errors and credits charged per server and provider since `since` (POSIX seconds)."""
+        jobs = await self.db.fetchall(
+            "SELECT guild_id, provider, COUNT(*) AS jobs,"
+            " SUM(CASE WHEN state IN (?, ?, ?) THEN 1 ELSE 0 END) AS errors"
+            " FROM jobs WHERE created_at >= ? GROUP BY guild_id, provider",
+            (*ERROR_STATES, since),
+        )
+        charged = await self.db.fetchall(
+            "SELECT guild_id, provider, SUM(units) AS units FROM ledger"
+            " WHERE kind = 'charge' AND created_at >= ? GROUP BY guild_id, provider",
+            (since,),
+        )
+        credits = {
+            (_id(r["guild_id"]), r["provider"] or "?"): from_units(int(r["units"] or 0)) for r in charged
+        }
+        rows = [
+            StatsRow(
+                _id(r["guild_id"]),
+                r["provider"],
+                int(r["jobs"]),
+                int(r["errors"] or 0),
+                credits.pop((_id(r["guild_id"]), r["provider"]), Decimal(0)),
+            )
+            for r in jobs
+        ]
+        rows += [StatsRow(g, p, 0, 0, amount) for (g, p), amount in credits.items()]
+        return sorted(rows, key=lambda r: (-r.jobs, -r.credits, r.guild_id or 0, r.provider))
+
+
+def _id(value: object) -> int | None:
+    return None if value is None else int(str(value))

@@ -1,0 +1,289 @@
+"""Issue 19, operators: the audit channel, prompt rules and age-restricted channels, as admins and
+members use them in simulated Discord, with the real bot, the store on each backend and the fake TTAPI."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from typing import Any
+
+import discord
+import pytest
+
+from bot.errors import InvalidInput, NotAllowed
+from bot.jobs.model import JobState
+from tests.conftest import finish_jobs, refusals
+from tests.helpers import private_text, show_admin_to
+
+
+def answer(result) -> Any:
+    """What the member saw last: the (deferred) reply, or the latest followup."""
+    return result.followups[-1] if result.followups else result.response
+
+
+def dm_history(env, who) -> list[Any]:
+    return getattr(who, "user", who).dm_channel.history()
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
+
+
+@pytest.fixture
+async def audit(simcord_env, simcord_bot, running):
+    """The audit poster, started beside the job manager as the runner does."""
+    desk = simcord_bot.audit
+    with simcord_env.time_context():
+        desk.start()
+    yield desk
+    await desk.stop()
+
+
+def audit_posts(env, channel) -> list[Any]:
+    """The bot's POSTs into `channel`, as Discord received them."""
+    return [
+        e for e in env.http_requests if e.method == "POST" and e.path == f"/channels/{channel.id}/messages"
+    ]
+
+
+async def watch(channel, seconds: float, until: int | None = None) -> list[tuple[float, int]]:
+    """When the channel's message count changed (real seconds), for `seconds` or until `until` messages."""
+    changes: list[tuple[float, int]] = []
+    start = time.monotonic()
+    count = len(channel.history())
+    while time.monotonic() - start < seconds:
+        now = len(channel.history())
+        if now != count:
+            count = now
+            changes.append((time.monotonic(), now))
+            if until is not None and now >= until:
+                break
+        await asyncio.sleep(0.02)
+    return changes
+
+
+async def set_audit_channel(env, server) -> Any:
+    log = server["guild"].create_text_channel("audit-log")
+    done = await server["mod"].slash(server["channel"], "admin settings", audit_channel=f"<#{log.id}>")
+    assert answer(done).content == "Saved."
+    return log
+
+
+# -- the audit channel ---------------------------------------------------------------------------------
+
+
+async def test_jobs_and_admin_actions_are_posted_in_batches_at_most_one_message_per_five_seconds(
+    simcord_env, running, audit, server, fake_ttapi
+):
+    alice, mod, channel = server["alice"], server["mod"], server["channel"]
+    log = await set_audit_channel(simcord_env, server)
+    await watch(log, 3.0, until=1)  # the settings change itself
+
+    fake_ttapi.cost = "5"
+    imagined = await alice.slash(channel, "imagine", prompt="a lighthouse @everyone")
+    await mod.slash(channel, "admin quota limit", scope="member", amount="40", member=alice)
+    await mod.slash(channel, "admin quota grant", scope="member", amount="10", member=alice)
+    await mod.slash(channel, "admin quota reset", scope="member", member=alice)
+    await finish_jobs(simcord_env, running)
+    changes = await watch(log, 12.0, until=3)
+
+    messages = log.history()
+    texts = [m.content for m in messages]  # oldest first
+    lines = [line for text in texts for line in text.splitlines()]
+    assert any("changed the settings: audit channel" in line for line in lines)
+    assert any(f"<@{mod.id}> set the limit of {alice.mention} to 40" in line for line in lines)
+    assert any(f"<@{mod.id}> granted 10 credits to {alice.mention}" in line for line in lines)
+    assert any(f"<@{mod.id}> reset this period's usage of {alice.mention}" in line for line in lines)
+    result_url = f"https://discord.com/channels/{server['guild'].id}/{channel.id}/{imagined.response.id}"
+    (job_line,) = [line for line in lines if line.startswith("✅")]
+    assert job_line == f"✅ <@{alice.id}> · `flux-pro-1.1` · 5 credits · [result]({result_url})"
+    # Batched: five lines in at most three messages, one with several lines, 5 s or more apart.
+    assert len(messages) <= 3
+    assert max(len(t.splitlines()) for t in texts) >= 2
+    times = [at for at, _ in changes]
+    assert all(later - earlier >= 4.9 for earlier, later in itertools.pairwise(times))
+    # Nobody is pinged: every post says so to Discord, and Discord pinged nobody it names.
+    posts = audit_posts(simcord_env, log)
+    assert posts
+    assert all(p.json["allowed_mentions"] == {"parse": []} for p in posts)
+    stored = [simcord_env.backend.get_message(log.id, m.id) for m in messages]
+    assert any(s.mention_user_ids for s in stored)  # members are named ...
+    assert [(s.ping_user_ids, s.ping_role_ids, s.mention_everyone) for s in stored] == [
+        ([], [], False)
+    ] * len(stored)  # ... and none of them pinged
+    assert await running.audit.count(server["guild"].id) == 0  # posted lines are not kept
+
+
+async def test_a_failed_job_is_posted_with_its_reason_and_nothing_charged(
+    simcord_env, running, audit, server, fake_ttapi
+):
+    alice, channel = server["alice"], server["channel"]
+    log = await set_audit_channel(simcord_env, server)
+    fake_ttapi.fail_next("The prompt could not be processed")
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await finish_jobs(simcord_env, running)
+    await watch(log, 8.0, until=2)
+
+    text = "\n".join(m.content for m in log.history())
+    assert f"❌ <@{alice.id}> · `flux-pro-1.1` · failed:" in text
+    assert "nothing charged" in text
+
+
+async def test_lost_access_keeps_the_lines_tells_the_admins_once_and_posts_them_when_access_returns(
+    simcord_env, running, audit, server
+):
+    mod, channel, guild = server["mod"], server["channel"], server["guild"]
+    log = await set_audit_channel(simcord_env, server)
+    await watch(log, 3.0, until=1)
+    audit.interval = audit.retry = 0.5  # tries twice a second, not every 5 s (then every minute)
+    audit._next.clear()
+    simcord_env.inject_error(
+        "POST", f"/channels/{log.id}/messages", status=403, code=50001, message="Missing Access", times=None
+    )
+
+    await mod.slash(channel, "admin quota limit", scope="default", amount="7")
+    await mod.slash(channel, "admin rules add", rule="gore")
+    await asyncio.sleep(2.5)  # several refused tries
+
+    assert len(log.history()) == 1
+    assert await running.audit.count(guild.id) == 2  # waiting, not lost
+    # Told once, though several tries failed: the server's owner, and the admin who set the channel.
+    for admin in (guild.owner, mod):
+        told = [
+            m
+            for m in dm_history(simcord_env, admin)
+            if "can no longer post in the audit channel" in m.content
+        ]
+        assert len(told) == 1
+        assert f"<#{log.id}>" in told[0].content
+        assert "audit line(s) are waiting" in told[0].content
+    shown = await mod.slash(channel, "admin settings")
+    audit_field = {f.name: f.value for f in answer(shown).embeds[0].fields}["Audit channel"]
+    assert "cannot post there" in audit_field
+    assert "2 line(s) waiting" in audit_field
+
+    simcord_env.backend.faults.clear()  # the admins gave the bot its access back
+    await watch(log, 4.0, until=2)  # access is back: the waiting lines arrive, in one message
+    assert len(log.history()) == 2
+    latest = log.history()[-1]
+    assert "set the limit of every member (server default) to 7" in latest.content
+    assert "added the prompt rule `gore`" in latest.content
+    for _ in range(100):  # the poster clears the mark right after the post lands
+        if await audit.lost_since(guild.id) is None:
+            break
+        await asyncio.sleep(0.02)
+    assert await audit.lost_since(guild.id) is None
+    assert await running.audit.count(guild.id) == 0
+
+
+async def test_no_audit_channel_no_lines_kept(simcord_env, running, audit, server):
+    await server["mod"].slash(server["channel"], "admin quota limit", scope="default", amount="7")
+    assert await running.audit.count(server["guild"].id) == 0
+
+
+# -- prompt rules ----------------------------------------------------------------------------------
+
+
+async def test_a_rule_refuses_the_prompt_privately_before_anything_is_held_and_the_audit_records_it(
+    simcord_env, running, audit, server, fake_ttapi
+):
+    alice, mod, channel, _guild = server["alice"], server["mod"], server["channel"], server["guild"]
+    log = await set_audit_channel(simcord_env, server)
+    added = await mod.slash(channel, "admin rules add", rule="Blood*")
+    assert "Added the rule `blood*`" in answer(added).content
+    await mod.slash(channel, "admin rules add", rule="red   car")
+
+    refused = await alice.slash(channel, "imagine", prompt="a castle, BLOODY moon --ar 16:9")
+    said = private_text(refused)
+    assert "matches this server's rule `blood*`" in said
+    assert "Nothing was charged" in said
+    second = await alice.slash(channel, "imagine", prompt="a red, car")
+    assert "rule `red car`" in private_text(second)
+    allowed = await alice.slash(channel, "imagine", prompt="a redcar, a scarlet car and a blue moon")
+    await finish_jobs(simcord_env, running)
+
+    assert [type(e) for e in refusals(simcord_env)] == [NotAllowed, NotAllowed]
+    assert allowed.response.attachments
+    # Nothing was held for the refused prompts: the ledger has one hold, the job that ran.
+    holds = await running.db.fetchall("SELECT job_id FROM ledger WHERE kind = 'hold'")
+    assert len(holds) == 1
+    assert len(fake_ttapi.submits()) == 1
+    await watch(log, 8.0, until=2)
+    text = "\n".join(m.content for m in log.history())
+    assert f"🚫 <@{alice.id}> · prompt refused by the rule `blood*` in <#{channel.id}>" in text
+    assert "prompt refused by the rule `red car`" in text
+
+
+async def test_rules_apply_to_edit_instructions_and_rerolls_alike(simcord_env, running, server, fake_ttapi):
+    alice, mod, channel = server["alice"], server["mod"], server["channel"]
+    made = await alice.slash(channel, "imagine", prompt="a quiet harbour")
+    await finish_jobs(simcord_env, running)
+    await mod.slash(channel, "admin rules add", rule="*storm*")
+    message = made.response
+
+    shown = await alice.click(message, label="Edit")
+    edited = await alice.submit_modal(shown, {"instruction": "add a THUNDERSTORM"})
+    assert "rule `*storm*`" in private_text(edited)
+    await mod.slash(channel, "admin rules add", rule="harbour")
+    rerolled = await alice.click(message, label="Reroll")  # the same prompt, now against the rules
+    assert "rule `harbour`" in private_text(rerolled)
+    await finish_jobs(simcord_env, running)
+    assert all(type(e) is NotAllowed for e in refusals(simcord_env))
+    assert len(fake_ttapi.submits()) == 1
+    assert [j.state for j in await running.jobs.for_user(alice.id)] == [JobState.DELIVERED]
+
+
+async def test_rules_list_and_remove_and_what_a_rule_may_be(simcord_env, running, server):
+    mod, channel = server["mod"], server["channel"]
+    for rule in ("gore", "red car", "*bomb*"):
+        await mod.slash(channel, "admin rules add", rule=rule)
+    again = await mod.slash(channel, "admin rules add", rule="GORE")
+    assert "exists already" in answer(again).content
+    bad = await mod.slash(channel, "admin rules add", rule="* ** *")
+    assert "needs a letter or digit" in bad.response.content
+    listed = await mod.slash(channel, "admin rules list")
+    assert answer(listed).embeds[0].description.splitlines() == ["`*bomb*`", "`gore`", "`red car`"]
+
+    removed = await mod.slash(channel, "admin rules remove", rule="Red Car")
+    assert answer(removed).content == "Removed the rule `red car`."
+    unknown = await mod.slash(channel, "admin rules remove", rule="nothing")
+    assert "There is no rule `nothing`" in answer(unknown).content
+    assert await running.rules.of(server["guild"].id) == ["*bomb*", "gore"]
+    show_admin_to(simcord_env, server["guild"], server["alice"])  # a server override shows it to her
+    alice_try = await server["alice"].slash(channel, "admin rules add", rule="x")
+    assert "Manage Server" in alice_try.response.content
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput, NotAllowed]
+    assert await running.rules.of(server["guild"].id) == ["*bomb*", "gore"]
+
+
+# -- age-restricted channels -----------------------------------------------------------------------
+
+
+async def test_an_age_restricted_channel_gets_its_own_safety_tolerance_still_under_the_bots_cap(
+    simcord_env, simcord_bot, running, server, fake_ttapi
+):
+    alice, mod, channel, guild = server["alice"], server["mod"], server["channel"], server["guild"]
+    over = await mod.slash(channel, "admin settings", nsfw_safety_tolerance=5)
+    assert "The bot's cap is 2" in answer(over).content
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]
+    await mod.slash(channel, "admin settings", max_safety_tolerance=1)
+    running.settings.max_safety_tolerance = 4  # the operator's MAX_SAFETY_TOLERANCE
+    done = await mod.slash(channel, "admin settings", nsfw_safety_tolerance=4)
+    assert {f.name: f.value for f in answer(done).embeds[0].fields}[
+        "Safety tolerance in age-restricted channels"
+    ] == "4"
+    adult = guild.create_text_channel("after-dark")
+    # SimCord 3.2.1 does not model the channel flag; Discord sends it as `nsfw` in the channel's data.
+    cached = simcord_bot.get_channel(adult.id)
+    assert isinstance(cached, discord.TextChannel)
+    cached.nsfw = True
+
+    await alice.slash(channel, "imagine", prompt="a night club")
+    await alice.slash(adult, "imagine", prompt="a night club")
+    await finish_jobs(simcord_env, running)
+
+    normal, restricted = (s.body for s in fake_ttapi.submits())
+    assert normal["safety_tolerance"] == 1  # the server's cap elsewhere
+    assert restricted["safety_tolerance"] == 4

@@ -1,0 +1,159 @@
+"""Members read the bot in their own language (issue 19): the client's, else the server's, else
+DEFAULT_LANGUAGE; commands are synced with their translations; a job keeps the language it was
+asked in, across a restart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.discord.client import FluxBot
+from bot.discord.command_sync import command_tree_hash
+from bot.errors import NotAllowed, QuotaExceeded
+from bot.jobs.model import JobState
+from bot.store.deliveries import Deliveries
+from tests.conftest import finish_jobs, refusals
+
+
+@pytest.fixture
+def database_settings(database_url: str) -> dict[str, Any]:
+    return {"database_url": database_url}  # every test here, on each backend
+
+
+def synced(env, name: str) -> dict[str, Any]:
+    """The command as the bot registered it with (simulated) Discord."""
+    return env.backend.commands[None][(name, 1)]
+
+
+async def test_a_russian_member_sees_russian_command_names_and_a_russian_refusal(
+    simcord_env, running, server, client_languages
+):
+    imagine = synced(simcord_env, "imagine")
+    assert imagine["name_localizations"]["ru"] == "нарисовать"
+    assert imagine["description_localizations"]["ru"] == "Создать изображение по запросу моделью FLUX"
+    prompt = next(o for o in imagine["options"] if o["name"] == "prompt")
+    assert prompt["name_localizations"]["ru"] == "запрос"
+    admin = synced(simcord_env, "admin")
+    assert admin["name_localizations"]["de"] == "admin"
+    assert admin["description_localizations"]["zh-CN"] == "服务器管理：额度与图片设置"
+
+    alice = server["alice"]
+    client_languages[alice.id] = "ru"
+    refused = await alice.slash(server["channel"], "quota", member=server["bob"])
+    assert refused.ephemeral
+    assert refused.response.content == "Это могут только участники с правом «Управлять сервером»."
+    assert [type(e) for e in refusals(simcord_env)] == [NotAllowed]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"quota_default_limit": "0"}])
+async def test_a_quota_refusal_is_in_the_members_language(simcord_env, running, server, client_languages):
+    alice, bob = server["alice"], server["bob"]
+    client_languages[alice.id] = "de"
+    client_languages[bob.id] = "zh-CN"
+    german = await alice.slash(server["channel"], "imagine", prompt="ein Leuchtturm")
+    chinese = await bob.slash(server["channel"], "imagine", prompt="灯塔")
+    assert german.response.content.startswith(
+        "Bilderzeugung ist für dich auf diesem Server nicht freigeschaltet"
+    )
+    assert chinese.response.content.startswith("你在本服务器还没有开通图片生成")
+    assert [type(e) for e in refusals(simcord_env)] == [QuotaExceeded, QuotaExceeded]
+
+
+async def test_a_late_post_after_a_restart_is_still_in_the_members_language(
+    simcord_env, running, guild_setup, fake_ttapi, client_languages
+):
+    _, channel, alice = guild_setup
+    client_languages[alice.id] = "es-ES"
+    fake_ttapi.duration = 1.0
+
+    result = await alice.slash(channel, "imagine", prompt="un faro al atardecer")
+    assert "⏳ En cola" in result.response.content
+    (job,) = await running.jobs.for_user(alice.id)
+    assert (await Deliveries(running.db).get(job.id)).locale == "es-ES"
+
+    client_languages.clear()  # whatever the client says later, the job keeps its language
+    await simcord_env.restart_bot(FluxBot(running, sync="global"))
+    await simcord_env.advance_time(16 * 60)  # the token is gone: the result is posted in the channel
+    await finish_jobs(simcord_env, running)
+
+    posted = channel.last_message
+    assert posted.id != result.response.id
+    assert posted.content == f"{alice.mention} tu imagen está lista."
+    fields = {field.name: field.value for field in posted.embeds[0].fields}
+    assert fields["Modelo"] == "`flux-pro-1.1`"
+    assert fields["Coste"].endswith("créditos")
+    assert [c.label for c in posted.components[0].children] == [
+        "Repetir",
+        "Editar",
+        "Variar",
+        "Detalles",
+        "Eliminar",
+    ]
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+
+
+async def test_a_failure_after_a_restart_is_told_in_the_members_language(
+    simcord_env, running, guild_setup, fake_ttapi, client_languages
+):
+    _, channel, alice = guild_setup
+    client_languages[alice.id] = "ru"
+    fake_ttapi.duration = 1.0
+    fake_ttapi.fail_next("prompt violation")
+
+    result = await alice.slash(channel, "imagine", prompt="что-то запретное")
+    await simcord_env.restart_bot(FluxBot(running, sync="global"))
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.MODERATED
+    # The new bot edits the reply by its stored id and token, in the stored language.
+    assert "❌ Заблокировано фильтром безопасности провайдера. prompt violation" in result.response.content
+    assert result.response.content.endswith("Ничего не списано.")
+
+
+async def test_a_client_language_the_bot_does_not_speak_falls_back_to_the_servers(
+    simcord_env, running, server, client_languages
+):
+    mod, alice = server["mod"], server["alice"]
+    saved = await mod.slash(server["channel"], "admin settings", language="de")
+    assert saved.response.content == "Saved."
+    fields = {f.name: f.value for f in saved.response.embeds[0].fields}
+    assert fields["Language"] == "Deutsch"
+
+    client_languages[alice.id] = "ja"  # Japanese: not one of the bot's languages
+    refused = await alice.slash(server["channel"], "quota", member=server["bob"])
+    assert refused.response.content == "Das können nur Mitglieder mit der Berechtigung „Server verwalten“."
+    client_languages[alice.id] = "ru"  # a language the bot speaks wins over the server's
+    refused = await alice.slash(server["channel"], "quota", member=server["bob"])
+    assert refused.response.content.startswith("Это могут только")
+
+    cleared = await mod.slash(server["channel"], "admin settings", language="clear")
+    fields = {f.name: f.value for f in cleared.response.embeds[0].fields}
+    assert fields["Language"] == "English (bot default)"
+    refusals(simcord_env)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"default_language": "zh-CN"}])
+async def test_default_language_when_neither_the_client_nor_the_server_names_one(
+    simcord_env, running, server, client_languages
+):
+    alice = server["alice"]
+    client_languages[alice.id] = "pt-BR"
+    refused = await alice.slash(server["channel"], "quota", member=server["bob"])
+    assert refused.response.content == "只有拥有“管理服务器”权限的成员才能这样做。"
+    client_languages[alice.id] = "en-US"
+    refused = await alice.slash(server["channel"], "quota", member=server["bob"])
+    assert refused.response.content == "Only members with the Manage Server permission can do that."
+    refusals(simcord_env)
+
+
+async def test_the_command_hash_covers_the_translations(simcord_env, monkeypatch):
+    tree = simcord_env.bot.tree
+    before = await command_tree_hash(tree)
+    monkeypatch.setattr(
+        "bot.discord.translator.translation",
+        lambda language, key, attribute=None: "x" if language == "ru" else None,
+    )
+    assert await command_tree_hash(tree) != before

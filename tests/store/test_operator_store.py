@@ -1,0 +1,122 @@
+"""The operator controls' store (migration 0018), on SQLite and PostgreSQL: audit lines waiting for
+their channel, prompt rules, the owners' pause and blocks, `/owner stats`, and the two new settings."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from bot.store import Database
+from bot.store.guilds import GuildSettings, GuildStore
+from bot.store.operator import AuditLines, OwnerControls, PromptRules
+
+GUILD, OTHER = 111_111_111_111_111_111, 222_222_222_222_222_222
+
+
+async def test_audit_lines_wait_in_order_until_posted(database: Database):
+    lines = AuditLines(database)
+    for text in ("first", "second", "third"):
+        await lines.add(GUILD, text)
+    await lines.add(OTHER, "elsewhere")
+
+    waiting = await lines.waiting(GUILD)
+    assert [line.line for line in waiting] == ["first", "second", "third"]
+    assert await lines.guilds_waiting() == [GUILD, OTHER]
+    assert [line.line for line in await lines.waiting(GUILD, limit=2)] == ["first", "second"]
+
+    await lines.posted([waiting[0].id, waiting[1].id])
+    assert [line.line for line in await lines.waiting(GUILD)] == ["third"]
+    assert await lines.count(GUILD) == 1
+    assert await lines.count(OTHER) == 1
+
+
+async def test_prompt_rules_are_per_server_and_added_once(database: Database):
+    rules = PromptRules(database)
+    assert await rules.add(GUILD, "gore", actor_id=5)
+    assert not await rules.add(GUILD, "gore", actor_id=6)
+    assert await rules.add(GUILD, "*bomb*", actor_id=5)
+    assert await rules.add(OTHER, "cats", actor_id=7)
+    assert await rules.of(GUILD) == ["*bomb*", "gore"]
+    assert await rules.of(None) == []
+    assert await rules.remove(GUILD, "gore")
+    assert not await rules.remove(GUILD, "gore")
+    assert await rules.of(GUILD) == ["*bomb*"]
+    assert await rules.of(OTHER) == ["cats"]
+
+
+async def test_the_pause_and_blocks_are_kept_in_the_store_for_every_process(database: Database):
+    owner = OwnerControls(database)
+    assert await owner.paused() is None
+    await owner.pause("maintenance", by=42)
+    other_process = OwnerControls(database)  # nothing in memory: another process reads the same
+    pause = await other_process.paused()
+    assert pause is not None
+    assert (pause.reason, pause.by) == ("maintenance", 42)
+    assert await other_process.resume()
+    assert await owner.paused() is None
+    assert not await owner.resume()
+
+    assert await owner.block("guild", GUILD, "abuse", by=42)
+    assert await other_process.blocked(7, GUILD) is not None
+    assert await owner.block("member", 7, None, by=42)
+    assert not await owner.block("member", 7, "again", by=42)  # the reason is updated
+    block = await other_process.blocked(7, GUILD)
+    assert block is not None
+    assert (block.kind, block.reason) == ("member", "again")  # the member's own block first
+    assert await other_process.blocked(8, OTHER) is None
+    assert await other_process.blocked(7, None) is not None
+    assert await owner.unblock("member", 7)
+    assert not await owner.unblock("member", 7)
+    assert (await owner.blocked(7, GUILD)).kind == "guild"
+
+
+async def test_stats_add_up_jobs_errors_and_charges_per_server_and_provider(database: Database):
+    now = time.time()
+    jobs = [
+        ("a", GUILD, "ttapi", "delivered", now - 60),
+        ("b", GUILD, "ttapi", "failed", now - 60),
+        ("c", GUILD, "bfl", "timed_out", now - 60),
+        ("d", OTHER, "bfl", "moderated", now - 60),
+        ("e", GUILD, "ttapi", "delivered", now - 10 * 86_400),  # before the period
+    ]
+    async with database.transaction() as conn:
+        for seq, (job_id, guild, provider, state, created) in enumerate(jobs, start=1):
+            await conn.execute(
+                "INSERT INTO jobs (id, seq, state, origin, provider, model, prompt, params, user_id,"
+                " guild_id, channel_id, estimate, created_at, updated_at)"
+                " VALUES (?, ?, ?, 'discord', ?, 'flux-dev', 'p', '{}', 1, ?, 2, '1', ?, ?)",
+                (job_id, seq, state, provider, guild, created, created),
+            )
+        for job_id, guild, provider, amount, created in [
+            ("a", GUILD, "ttapi", "2.5", now - 60),
+            ("e", GUILD, "ttapi", "9", now - 10 * 86_400),
+        ]:
+            await conn.execute(
+                "INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, period, provider,"
+                " model, created_at) VALUES ('charge', ?, 1, ?, ?, ?, 'p', ?, 'flux-dev', ?)",
+                (guild, job_id, amount, int(Decimal(amount) * 1_000_000), provider, created),
+            )
+
+    rows = await OwnerControls(database).stats(now - 86_400)
+
+    figures = {(r.guild_id, r.provider): (r.jobs, r.errors, r.credits) for r in rows}
+    assert figures == {
+        (GUILD, "ttapi"): (2, 1, Decimal("2.5")),
+        (GUILD, "bfl"): (1, 1, Decimal(0)),
+        (OTHER, "bfl"): (1, 0, Decimal(0)),  # a refusal by the safety filter is not an error
+    }
+
+
+async def test_the_audit_channel_and_the_nsfw_tolerance_are_saved_with_the_settings(database: Database):
+    guilds = GuildStore(database)
+    await guilds.save_settings(
+        GuildSettings(GUILD, audit_channel_id=333_333_333_333_333_333, nsfw_safety_tolerance=5), actor_id=9
+    )
+    await guilds.save_settings(GuildSettings(OTHER, max_safety_tolerance=1), actor_id=8)
+
+    saved = await guilds.settings(GUILD)
+    assert saved.audit_channel_id == 333_333_333_333_333_333
+    assert saved.nsfw_safety_tolerance == 5
+    assert await guilds.audit_channels() == {GUILD: 333_333_333_333_333_333}
+    assert await guilds.settings_actor(GUILD) == 9
+    assert (await guilds.settings(OTHER)).audit_channel_id is None
