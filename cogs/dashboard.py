@@ -30,12 +30,15 @@ class Dashboard(commands.Cog):
             raise NotAllowed(text("dashboard-not-set-up"))
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
+        language = await locale_of(interaction)
         url = await sign_in_link(
-            WebStore(self.bot.services.db), public_url, interaction.user.id, interaction.guild_id
+            WebStore(self.bot.services.db),
+            public_url,
+            interaction.user.id,
+            interaction.guild_id,
+            language=language,
         )
-        await interaction.followup.send(
-            t(await locale_of(interaction), "dashboard-link", url=url), ephemeral=True
-        )
+        await interaction.followup.send(t(language, "dashboard-link", url=url), ephemeral=True)
 
 
 async def setup(bot: FluxBot) -> None:

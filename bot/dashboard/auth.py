@@ -29,6 +29,8 @@ from bot.store.web import WebStore
 LINK_SECONDS = 600.0
 SESSION_COOKIE = "fluxbot_session"
 OAUTH_COOKIE = "fluxbot_oauth"
+#: The member's language (not a secret: which catalogue the pages are read in).
+LANGUAGE_COOKIE = "fluxbot_lang"
 OAUTH_SECONDS = 600
 SIGNING_KEY = "web_signing_key"
 DISCORD = "https://discord.com"
@@ -38,13 +40,16 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-async def sign_in_link(store: WebStore, public_url: str, user_id: int, guild_id: int) -> str:
-    """A new one-time sign-in link for `/dashboard` (only the token's SHA-256 is stored)."""
+async def sign_in_link(
+    store: WebStore, public_url: str, user_id: int, guild_id: int, *, language: str | None = None
+) -> str:
+    """A new one-time sign-in link for `/dashboard` (only the token's SHA-256 is stored); with the
+    member's `language`, the pages speak it."""
     token = new_token()
     await store.add_link(token, user_id, guild_id, lifetime=LINK_SECONDS)
     # Each new link sweeps what expired over a day ago: the two tables stay as small as their use.
     await store.forget_expired(before=time.time() - 86400)
-    return f"{public_url}/login/{token}"
+    return f"{public_url}/login/{token}" + (f"?lang={language}" if language else "")
 
 
 class Signer:

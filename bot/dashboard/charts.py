@@ -6,7 +6,7 @@ autoescape, like every other text of the pages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -38,7 +38,13 @@ class Chart:
     columns: bool  # vertical bars (per day) rather than horizontal rows
 
 
-def per_day(title: str, charges: Sequence[DailyCharge], *, today: int, days: int = 30) -> Chart:
+#: How a bar's amount is written (the member's language: `Words.credits`).
+Format = Callable[[Decimal], str]
+
+
+def per_day(
+    title: str, charges: Sequence[DailyCharge], *, today: int, days: int = 30, fmt: Format = format_credits
+) -> Chart:
     totals = {day: Decimal(0) for day in range(today - days + 1, today + 1)}
     for charge in charges:
         if charge.day in totals:
@@ -50,17 +56,17 @@ def per_day(title: str, charges: Sequence[DailyCharge], *, today: int, days: int
     for i, (day, credits) in enumerate(sorted(totals.items())):
         height = float(credits / top) * plot
         date = (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)).date().isoformat()
-        bars.append(Bar(date, format_credits(credits), i * step + 1, plot - height, step - 2, height))
+        bars.append(Bar(date, fmt(credits), i * step + 1, plot - height, step - 2, height))
     return Chart(title, WIDTH, COLUMN_CHART_HEIGHT, tuple(bars), True)
 
 
-def rows(title: str, values: Sequence[tuple[str, Decimal]]) -> Chart:
+def rows(title: str, values: Sequence[tuple[str, Decimal]], fmt: Format = format_credits) -> Chart:
     top = max((v for _, v in values), default=Decimal(0)) or Decimal(1)
     label_room = 200
     bars = [
         Bar(
             label,
-            format_credits(value),
+            fmt(value),
             label_room,
             i * (BAR_HEIGHT + 6),
             max(1.0, float(value / top) * (WIDTH - label_room - 80)),
@@ -71,8 +77,8 @@ def rows(title: str, values: Sequence[tuple[str, Decimal]]) -> Chart:
     return Chart(title, WIDTH, max(1, len(bars)) * (BAR_HEIGHT + 6), tuple(bars), False)
 
 
-def per_model(title: str, charges: Sequence[DailyCharge]) -> Chart:
+def per_model(title: str, charges: Sequence[DailyCharge], fmt: Format = format_credits) -> Chart:
     totals: dict[str, Decimal] = {}
     for charge in charges:
         totals[charge.model] = totals.get(charge.model, Decimal(0)) + charge.credits
-    return rows(title, sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
+    return rows(title, sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])), fmt)

@@ -27,9 +27,10 @@ from urllib.parse import urlencode
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from bot.credits import format_credits, parse_credit_amount
+from bot.credits import parse_credit_amount
 from bot.dashboard import charts
 from bot.dashboard.auth import (
+    LANGUAGE_COOKIE,
     OAUTH_COOKIE,
     OAUTH_SECONDS,
     SESSION_COOKIE,
@@ -39,8 +40,9 @@ from bot.dashboard.auth import (
     new_token,
 )
 from bot.dashboard.members import Directory, WebMember
-from bot.dashboard.text import ERRORS, NOTICES, Words
+from bot.dashboard.text import ERRORS, NOTICES, Words, language_of
 from bot.dashboard.thumbs import Thumbnails
+from bot.i18n import supported
 from bot.periods import period_reset
 from bot.providers.catalog import MODELS
 from bot.store.bot_state import BotState
@@ -125,7 +127,6 @@ class Dashboard:
         )
         self.versions = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:12] for p in STATIC.iterdir()}
         self.templates.globals.update(
-            credits=format_credits,
             when=when,
             static=lambda name: f"/static/{name}?v={self.versions[name]}",
         )
@@ -198,13 +199,23 @@ class Dashboard:
         return found
 
     async def language_of(self, request: web.Request) -> str:
-        return "en-US"
+        """The member's language (bot/dashboard/text.py): the link's or its cookie's, the browser's,
+        the server's (when the page is about one), the bot's default."""
+        chosen = request.query.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+        guild_text = request.match_info.get("guild_id") or request.query.get("guild") or ""
+        server = None
+        if guild_text.isdigit() and int(guild_text) < 2**63:
+            server = (await self.services.quota.guilds.settings(int(guild_text))).language
+        fallbacks = (server, self.settings.default_language)
+        return language_of(chosen, request.headers.get("Accept-Language", ""), fallbacks)
 
     def page(
         self, request: web.Request, name: str, context: dict[str, Any], *, status: int = 200
     ) -> web.Response:
         words = request.get(WORDS) or Words()
-        html = self.templates.get_template(name).render(t=words, lang=words.language, **context)
+        html = self.templates.get_template(name).render(
+            t=words, lang=words.language, credits=words.credit_text, **context
+        )
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
     # -- sessions ---------------------------------------------------------------------------------
@@ -289,7 +300,19 @@ class Dashboard:
             return self.page(request, "link.html", {"usable": False}, status=410)
         user_id, guild_id = redeemed
         log.info("web: member %s signed in by link (server %s)", user_id, guild_id)
-        return await self._start_session(user_id, (guild_id,), f"/me?guild={guild_id}")
+        response = await self._start_session(user_id, (guild_id,), f"/me?guild={guild_id}")
+        language = supported(request.query.get("lang"))
+        if language is not None:  # the language of the member's Discord client, for every page
+            hours = self.settings.web_session_hours
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                language,
+                max_age=int(hours * 3600),
+                path="/",
+                samesite="Lax",
+                secure=self.secure,
+            )
+        return response
 
     async def oauth_start(self, request: web.Request) -> web.Response:
         self._rate_limited(request)
@@ -457,10 +480,14 @@ class Dashboard:
         return {
             "member": member,
             "guild_id": guild_id,
-            "day_chart": charts.per_day(words.per_day, charges, today=int(now // 86400)),
-            "model_chart": charts.per_model(words.per_model, charges),
+            "day_chart": charts.per_day(
+                words.per_day, charges, today=int(now // 86400), fmt=words.credit_text
+            ),
+            "model_chart": charts.per_model(words.per_model, charges, words.credit_text),
             "top_chart": charts.rows(
-                words.top_members, [(names.get(uid, str(uid)), usage.used) for uid, usage in top]
+                words.top_members,
+                [(names.get(uid, str(uid)), usage.used) for uid, usage in top],
+                words.credit_text,
             ),
             "period_key": key,
             "period": period,
@@ -528,6 +555,7 @@ class Dashboard:
 
     async def queue_json(self, request: web.Request) -> web.Response:
         _, _, member = await self._operator(request)
+        words = await self.words(request)
         queue = await self.store.queue(member.guild_id)
         names = await self.directory.names(member.guild_id, list(dict.fromkeys(j.user_id for j in queue)))
         return web.json_response(
@@ -535,7 +563,7 @@ class Dashboard:
                 "jobs": [
                     {
                         "id": j.id,
-                        "state": j.state,
+                        "state": words.state_of(j.state),
                         "model": j.model,
                         "member": names.get(j.user_id, str(j.user_id)),
                         "since": when(j.created_at),

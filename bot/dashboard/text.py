@@ -1,128 +1,20 @@
-"""Every member-facing text of the web pages, in one place. The message catalogue's `web-*` keys
-(bot/i18n/locales/*/web.ftl, in en-US, ru, zh-CN, es-ES and de; tests/dashboard/test_catalogue.py
-keeps English equal to this) are the same texts: once bot/i18n is on main, `Words.say` reads them
-in the member's language (`t(language, "web-" + key.replace("_", "-"), **args)`).
+"""The web pages' texts: the catalogue's `web-*` messages (bot/i18n/locales/*/web.ftl) in the
+member's language. Templates read them as `t.name` / `t["name"]` (a `Words`); none of them is
+built from member text (that is passed to the templates separately, and autoescaped). Errors and
+notices travel in a redirect's URL as keys (`?error=bad_role`), never as text: a crafted link can
+show only our own sentences.
 
-Templates read them as `t.name` (a `Words`); none of them is built
-from member text (that is passed to the templates separately, and autoescaped). Errors and notices
-travel in a redirect's URL as keys (`?error=bad_role`), never as text: a crafted link can show
-only our own sentences."""
+Which language (`language_of`): the one the member's Discord client used for `/dashboard` (the
+link carries it; a cookie keeps it), else the browser's `Accept-Language`, else the server's
+language, else `DEFAULT_LANGUAGE`.
+"""
 
 from __future__ import annotations
 
-from types import MappingProxyType
+from collections.abc import Iterable
+from decimal import Decimal
 
-TEXT = MappingProxyType(
-    {
-        "app": "fluxbot",
-        "skip": "Skip to content",
-        "sign_in_title": "Sign in",
-        "sign_in_how": "Use the /dashboard command in your Discord server: it answers with a private "
-        "sign-in link that works once, for ten minutes.",
-        "sign_in_discord": "Sign in with Discord",
-        "link_title": "Sign in to fluxbot",
-        "link_ask": "This link signs you in once. Continue?",
-        "link_button": "Sign in",
-        "link_dead": "This sign-in link was used already or has expired. Use /dashboard in Discord "
-        "for a new one.",
-        "too_many": "Too many sign-in attempts from here. Wait a minute and try again.",
-        "oauth_failed": "Discord did not confirm the sign-in. Try again, or use /dashboard in Discord.",
-        "sign_out": "Sign out",
-        "signed_out": "You are signed out.",
-        "home_title": "Your servers",
-        "home_none": "No server to show. Use /dashboard in the server you want to open.",
-        "my_images": "My images",
-        "operators": "Server dashboard",
-        "quota": "Your quota this period",
-        "used": "Used",
-        "held": "Held by running jobs",
-        "limit": "Limit",
-        "unlimited": "unlimited",
-        "remaining": "Remaining",
-        "resets": "Resets",
-        "filter_model": "Model",
-        "all_models": "All models",
-        "search": "Search prompts",
-        "apply": "Filter",
-        "no_images": "No images here yet.",
-        "prompt": "Prompt",
-        "model": "Model",
-        "seed": "Seed",
-        "size": "Size",
-        "cost": "Cost",
-        "date": "Date",
-        "credits": "credits",
-        "open_in_discord": "Open in Discord",
-        "download": "Download",
-        "delete": "Delete",
-        "deleted": "Deleted.",
-        "older": "Older images",
-        "newest": "Newest images",
-        "not_allowed": "You cannot open this page.",
-        "not_member": "You are not a member of this server, or the bot is not in it.",
-        "need_manage": "Only members with the Manage Server permission can open the server dashboard.",
-        "bad_form": "This form has expired. Reload the page and try again.",
-        "not_found": "Not found.",
-        "usage": "Usage",
-        "per_day": "Credits per day (last 30 days, UTC)",
-        "per_model": "Credits per model (last 30 days)",
-        "top_members": "Top members this period",
-        "limits": "Limits",
-        "scope": "Whose limit",
-        "scope_member": "A member",
-        "scope_role": "A role",
-        "scope_default": "Every member (server default)",
-        "scope_guild": "The server budget (all members together)",
-        "member_id": "Member ID",
-        "role": "Role",
-        "amount": "Credits per period (a number, unlimited, or clear)",
-        "save_limit": "Save limit",
-        "period": "Quota period",
-        "save_period": "Change period",
-        "current_limits": "Limits set",
-        "no_limits": "No limits of this server's own: the bot's defaults apply.",
-        "grant": "Grant credits for this period",
-        "grant_amount": "Credits to grant",
-        "grant_to": "Who gets the credits",
-        "grant_button": "Grant",
-        "settings": "Server settings",
-        "default_model": "Default model",
-        "bot_default": "The bot's default",
-        "allowed_models": "Allowed models (none ticked: all)",
-        "safety": "Maximum safety tolerance",
-        "allowed_channels": "Channels where image commands work (none ticked: all)",
-        "save_settings": "Save settings",
-        "private_mode": "Private results",
-        "private_allow": "Members choose",
-        "private_forbid": "Never private",
-        "private_force": "Always private",
-        "saved": "Saved.",
-        "queue": "Live queue",
-        "queue_empty": "No jobs in flight.",
-        "state": "State",
-        "member": "Member",
-        "since": "Since",
-        "cancel": "Cancel",
-        "cancelled": "Cancelled.",
-        "not_cancelled": "That job could not be cancelled (only queued jobs can).",
-        "providers": "Providers",
-        "requests": "Requests",
-        "latency": "Mean latency",
-        "errors": "Errors",
-        "balance": "BFL balance",
-        "bad_amount": "That amount is not valid: give credits from 0 to 1,000,000,000 with at most 6 "
-        "decimals (a limit also takes unlimited or clear).",
-        "bad_member": "That member is not in this server.",
-        "bad_role": "Pick a role of this server.",
-        "grant_positive": "Grant a positive number of credits.",
-        "bad_settings_default": "The default model must be one of the allowed models.",
-        "bad_settings_safety": "The safety tolerance may only lower the bot's cap of {cap}.",
-        "limit_saved": "Limit saved.",
-        "limit_cleared": "Limit removed.",
-        "granted": "Credits granted.",
-        "period_saved": "Quota period changed.",
-    }
-)
+from bot.i18n import LANGUAGES, SOURCE, credits, supported, t
 
 #: What a redirect back to the operators' page may carry (`?notice=` / `?error=`).
 NOTICES = frozenset({"limit_saved", "limit_cleared", "granted", "period_saved", "saved", "cancelled"})
@@ -139,14 +31,26 @@ ERRORS = frozenset(
 )
 
 
+def catalogue_key(name: str) -> str:
+    return "web-" + name.replace("_", "-")
+
+
 class Words:
     """The page texts in one language: `words.name` and `words["name"]` in templates, `say` in code."""
 
-    def __init__(self, language: str = "en-US") -> None:
+    def __init__(self, language: str = SOURCE) -> None:
         self.language = language
 
     def say(self, key: str, **args: object) -> str:
-        return TEXT[key].format(**args) if args else TEXT[key]
+        return t(self.language, catalogue_key(key), **args)
+
+    def credit_text(self, amount: Decimal | None) -> str:
+        """A credit amount as the language writes it (named apart from the page texts: attributes too)."""
+        return credits(self.language, amount)
+
+    def state_of(self, state: str) -> str:
+        """A job's state as `/jobs` and `/history` name it (the catalogue's `state-*`)."""
+        return t(self.language, f"state-{state}")
 
     def __getattr__(self, key: str) -> str:
         if key.startswith("__"):
@@ -155,3 +59,40 @@ class Words:
 
     def __getitem__(self, key: str) -> str:
         return self.say(key)
+
+
+def from_accept_language(header: str) -> str | None:
+    """The language we speak that the browser prefers most (`Accept-Language`), or None."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and weight > 0:
+            ranked.append((-weight, index, tag.strip()))
+    for _, _, tag in sorted(ranked):
+        found = supported(tag)
+        if found is not None:
+            return found
+        primary = tag.split("-")[0].lower()
+        if primary == "zh":  # only Simplified Chinese is ours (as in bot/i18n: no zh-TW mapping)
+            if tag.lower() in ("zh", "zh-hans", "zh-sg", "zh-hans-cn"):
+                return "zh-CN"
+            continue
+        for language in LANGUAGES:  # "de-AT" reads "de", "es-MX" reads "es-ES", "en" reads "en-US"
+            if language.split("-")[0].lower() == primary:
+                return language
+    return None
+
+
+def language_of(chosen: str | None, accept_language: str, fallbacks: Iterable[str | None]) -> str:
+    """The member's language: the one chosen for them, the browser's, then the fallbacks, else English."""
+    for candidate in (chosen, from_accept_language(accept_language), *fallbacks):
+        found = supported(candidate)
+        if found is not None:
+            return found
+    return SOURCE

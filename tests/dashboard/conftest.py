@@ -46,12 +46,14 @@ class Site:
         """A browser: its own cookie jar (IP hosts need `unsafe`), no redirects followed by default."""
         return aiohttp.ClientSession(self.url, cookie_jar=aiohttp.CookieJar(unsafe=True))
 
-    async def link(self, user_id: int, guild_id: int) -> str:
+    async def link(self, user_id: int, guild_id: int, language: str | None = None) -> str:
         """What `/dashboard` answers (cogs/dashboard.py makes it with the same function)."""
-        return await sign_in_link(WebStore(self.services.db), self.url, user_id, guild_id)
+        return await sign_in_link(WebStore(self.services.db), self.url, user_id, guild_id, language=language)
 
-    async def sign_in(self, browser: aiohttp.ClientSession, user_id: int, guild_id: int) -> None:
-        link = await self.link(user_id, guild_id)
+    async def sign_in(
+        self, browser: aiohttp.ClientSession, user_id: int, guild_id: int, language: str | None = None
+    ) -> None:
+        link = await self.link(user_id, guild_id, language)
         path = link.removeprefix(self.url)
         async with browser.get(path) as page:
             assert page.status == 200
