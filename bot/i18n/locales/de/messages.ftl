@@ -444,3 +444,10 @@ button-panleft-summary = Erweitern (BFL): die halbe Bildbreite links dazu
 button-panright-summary = Erweitern (BFL): die halbe Bildbreite rechts dazu
 button-panup-summary = Erweitern (BFL): die halbe Bildhöhe oben dazu
 button-pandown-summary = Erweitern (BFL): die halbe Bildhöhe unten dazu
+
+## Refusals of the operators' gates (/owner pause and blocks, /admin rules)
+refusal-paused = Der Bot wurde von seinem Besitzer pausiert und nimmt vorerst keine neuen Aufträge an. Es wurde nichts berechnet.
+refusal-paused-reason = Der Bot wurde von seinem Besitzer pausiert und nimmt vorerst keine neuen Aufträge an: { $reason }. Es wurde nichts berechnet.
+refusal-blocked-member = Du bist für die Bildbefehle dieses Bots gesperrt. Es wurde nichts berechnet.
+refusal-blocked-guild = Dieser Server ist für die Bildbefehle dieses Bots gesperrt. Es wurde nichts berechnet.
+refusal-rule = Dein Prompt wurde abgelehnt: Er entspricht der Regel `{ $rule }` dieses Servers. Es wurde nichts berechnet.

@@ -481,3 +481,10 @@ button-panleft-summary = Expand (BFL): half the image's width added on the left
 button-panright-summary = Expand (BFL): half the image's width added on the right
 button-panup-summary = Expand (BFL): half the image's height added on top
 button-pandown-summary = Expand (BFL): half the image's height added below
+
+## Refusals of the operators' gates (/owner pause and blocks, /admin rules)
+refusal-paused = The bot is paused by its owner, so it takes no new jobs for now. Nothing was charged.
+refusal-paused-reason = The bot is paused by its owner, so it takes no new jobs for now: { $reason }. Nothing was charged.
+refusal-blocked-member = You are blocked from using this bot's image commands. Nothing was charged.
+refusal-blocked-guild = This server is blocked from using this bot's image commands. Nothing was charged.
+refusal-rule = Your prompt was refused: it matches this server's rule `{ $rule }`. Nothing was charged.

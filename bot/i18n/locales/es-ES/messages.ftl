@@ -444,3 +444,10 @@ button-panleft-summary = Ampliar (BFL): se añade a la izquierda la mitad del an
 button-panright-summary = Ampliar (BFL): se añade a la derecha la mitad del ancho de la imagen
 button-panup-summary = Ampliar (BFL): se añade arriba la mitad del alto de la imagen
 button-pandown-summary = Ampliar (BFL): se añade abajo la mitad del alto de la imagen
+
+## Refusals of the operators' gates (/owner pause and blocks, /admin rules)
+refusal-paused = Su propietario ha pausado el bot, así que por ahora no acepta trabajos nuevos. No se ha cobrado nada.
+refusal-paused-reason = Su propietario ha pausado el bot, así que por ahora no acepta trabajos nuevos: { $reason }. No se ha cobrado nada.
+refusal-blocked-member = Tienes bloqueado el uso de los comandos de imagen de este bot. No se ha cobrado nada.
+refusal-blocked-guild = Este servidor tiene bloqueado el uso de los comandos de imagen de este bot. No se ha cobrado nada.
+refusal-rule = Tu prompt ha sido rechazado: coincide con la regla `{ $rule }` de este servidor. No se ha cobrado nada.

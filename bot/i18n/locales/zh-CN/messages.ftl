@@ -441,3 +441,10 @@ button-panleft-summary = 扩展（BFL）：在左侧增加图片一半的宽度
 button-panright-summary = 扩展（BFL）：在右侧增加图片一半的宽度
 button-panup-summary = 扩展（BFL）：在上方增加图片一半的高度
 button-pandown-summary = 扩展（BFL）：在下方增加图片一半的高度
+
+## Refusals of the operators' gates (/owner pause and blocks, /admin rules)
+refusal-paused = 机器人已被其所有者暂停，目前不接受新任务。未扣除任何额度。
+refusal-paused-reason = 机器人已被其所有者暂停，目前不接受新任务：{ $reason }。未扣除任何额度。
+refusal-blocked-member = 你已被禁止使用本机器人的图像命令。未扣除任何额度。
+refusal-blocked-guild = 本服务器已被禁止使用本机器人的图像命令。未扣除任何额度。
+refusal-rule = 你的提示词被拒绝：它符合本服务器的规则 `{ $rule }`。未扣除任何额度。
