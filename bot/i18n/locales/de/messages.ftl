@@ -451,3 +451,15 @@ refusal-paused-reason = Der Bot wurde von seinem Besitzer pausiert und nimmt vor
 refusal-blocked-member = Du bist für die Bildbefehle dieses Bots gesperrt. Es wurde nichts berechnet.
 refusal-blocked-guild = Dieser Server ist für die Bildbefehle dieses Bots gesperrt. Es wurde nichts berechnet.
 refusal-rule = Dein Prompt wurde abgelehnt: Er entspricht der Regel `{ $rule }` dieses Servers. Es wurde nichts berechnet.
+
+## /admin settings audit_channel: and nsfw_safety_tolerance:
+settings-audit-not-channel = Gib den Audit-Kanal als #Erwähnung (oder seine ID) an, oder `clear`.
+settings-audit-not-text = <#{ $channel }> ist kein Textkanal dieses Servers.
+settings-audit-cannot-post = Ich kann in <#{ $channel }> nicht schreiben: Gib mir dort zuerst „Kanal ansehen“ und „Nachrichten senden“.
+settings-nsfw-above-cap = Die Obergrenze des Bots ist { $cap }; auch Kanäle mit Altersbeschränkung dürfen sie nicht überschreiten.
+settings-audit-field = Audit-Kanal
+settings-audit-lost = { $channel } (ich kann dort seit { $since } nicht schreiben; { $count ->
+        [one] { $count } Zeile wartet
+       *[other] { $count } Zeilen warten
+    })
+settings-nsfw-field = Sicherheitstoleranz in Kanälen mit Altersbeschränkung

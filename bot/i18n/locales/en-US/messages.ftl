@@ -488,3 +488,15 @@ refusal-paused-reason = The bot is paused by its owner, so it takes no new jobs 
 refusal-blocked-member = You are blocked from using this bot's image commands. Nothing was charged.
 refusal-blocked-guild = This server is blocked from using this bot's image commands. Nothing was charged.
 refusal-rule = Your prompt was refused: it matches this server's rule `{ $rule }`. Nothing was charged.
+
+## /admin settings audit_channel: and nsfw_safety_tolerance:
+settings-audit-not-channel = Name the audit channel as a #mention (or its id), or `clear`.
+settings-audit-not-text = <#{ $channel }> is not a text channel of this server.
+settings-audit-cannot-post = I cannot post in <#{ $channel }>: give me View Channel and Send Messages there first.
+settings-nsfw-above-cap = The bot's cap is { $cap }; age-restricted channels may not go above it either.
+settings-audit-field = Audit channel
+settings-audit-lost = { $channel } (I cannot post there since { $since }; { $count ->
+        [one] { $count } line waiting
+       *[other] { $count } lines waiting
+    })
+settings-nsfw-field = Safety tolerance in age-restricted channels

@@ -451,3 +451,15 @@ refusal-paused-reason = Su propietario ha pausado el bot, así que por ahora no 
 refusal-blocked-member = Tienes bloqueado el uso de los comandos de imagen de este bot. No se ha cobrado nada.
 refusal-blocked-guild = Este servidor tiene bloqueado el uso de los comandos de imagen de este bot. No se ha cobrado nada.
 refusal-rule = Tu prompt ha sido rechazado: coincide con la regla `{ $rule }` de este servidor. No se ha cobrado nada.
+
+## /admin settings audit_channel: and nsfw_safety_tolerance:
+settings-audit-not-channel = Indica el canal de auditoría con una #mención (o su id), o `clear`.
+settings-audit-not-text = <#{ $channel }> no es un canal de texto de este servidor.
+settings-audit-cannot-post = No puedo publicar en <#{ $channel }>: primero dame allí los permisos Ver canal y Enviar mensajes.
+settings-nsfw-above-cap = El límite del bot es { $cap }; los canales con restricción de edad tampoco pueden superarlo.
+settings-audit-field = Canal de auditoría
+settings-audit-lost = { $channel } (no puedo publicar allí desde { $since }; { $count ->
+        [one] { $count } línea en espera
+       *[other] { $count } líneas en espera
+    })
+settings-nsfw-field = Tolerancia de seguridad en canales con restricción de edad

@@ -453,3 +453,16 @@ refusal-paused-reason = Владелец приостановил бота, по
 refusal-blocked-member = Вам запрещено пользоваться командами изображений этого бота. Ничего не списано.
 refusal-blocked-guild = Этому серверу запрещено пользоваться командами изображений этого бота. Ничего не списано.
 refusal-rule = Ваш запрос отклонён: он подпадает под правило этого сервера `{ $rule }`. Ничего не списано.
+
+## /admin settings audit_channel: and nsfw_safety_tolerance:
+settings-audit-not-channel = Укажите канал аудита упоминанием #канала (или его id) либо `clear`.
+settings-audit-not-text = <#{ $channel }> — не текстовый канал этого сервера.
+settings-audit-cannot-post = Я не могу писать в <#{ $channel }>: сначала дайте мне там права «Просмотр канала» и «Отправка сообщений».
+settings-nsfw-above-cap = Предел бота — { $cap }; в каналах с возрастным ограничением его тоже нельзя превышать.
+settings-audit-field = Канал аудита
+settings-audit-lost = { $channel } (я не могу писать туда с { $since }; { $count ->
+        [one] ждёт { $count } строка
+        [few] ждут { $count } строки
+       *[other] ждут { $count } строк
+    })
+settings-nsfw-field = Допуск фильтра в каналах с возрастным ограничением

@@ -448,3 +448,12 @@ refusal-paused-reason = 机器人已被其所有者暂停，目前不接受新�
 refusal-blocked-member = 你已被禁止使用本机器人的图像命令。未扣除任何额度。
 refusal-blocked-guild = 本服务器已被禁止使用本机器人的图像命令。未扣除任何额度。
 refusal-rule = 你的提示词被拒绝：它符合本服务器的规则 `{ $rule }`。未扣除任何额度。
+
+## /admin settings audit_channel: and nsfw_safety_tolerance:
+settings-audit-not-channel = 请用 #提及（或频道 id）指定审计频道，或填 `clear`。
+settings-audit-not-text = <#{ $channel }> 不是本服务器的文字频道。
+settings-audit-cannot-post = 我无法在 <#{ $channel }> 发言：请先在那里授予我“查看频道”和“发送消息”权限。
+settings-nsfw-above-cap = 机器人的上限是 { $cap }；年龄限制频道也不能超过它。
+settings-audit-field = 审计频道
+settings-audit-lost = { $channel }（自 { $since } 起我无法在那里发言；{ $count } 条记录在等待）
+settings-nsfw-field = 年龄限制频道中的安全容忍度
