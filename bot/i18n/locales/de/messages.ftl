@@ -463,3 +463,49 @@ settings-audit-lost = { $channel } (ich kann dort seit { $since } nicht schreibe
        *[other] { $count } Zeilen warten
     })
 settings-nsfw-field = Sicherheitstoleranz in Kanälen mit Altersbeschränkung
+
+## /owner (cogs/owner.py)
+owner-only = Nur die Besitzer des Bots können `/owner` verwenden.
+owner-paused = Pausiert: Neue Aufträge werden abgelehnt; laufende Aufträge werden beendet. `/owner resume` hebt die Pause auf.
+owner-paused-reason = Pausiert: Neue Aufträge werden mit „{ $reason }“ abgelehnt; laufende Aufträge werden beendet. `/owner resume` hebt die Pause auf.
+owner-resumed = Fortgesetzt: Neue Aufträge werden wieder angenommen.
+owner-not-paused = Der Bot war nicht pausiert.
+owner-bad-id = Gib { $kind ->
+        [member] das Mitglied
+       *[guild] den Server
+    } als ID (15 bis 21 Ziffern) oder Erwähnung an.
+owner-blocked = { $kind ->
+        [member] Mitglied
+       *[guild] Server
+    } `{ $id }` gesperrt: Neue Aufträge werden abgelehnt. Laufende Aufträge werden beendet.
+owner-block-updated = { $kind ->
+        [member] Mitglied
+       *[guild] Server
+    } `{ $id }` war bereits gesperrt; der Grund wurde aktualisiert.
+owner-unblocked = { $kind ->
+        [member] Mitglied
+       *[guild] Server
+    } `{ $id }` entsperrt.
+owner-not-blocked = { $kind ->
+        [member] Mitglied
+       *[guild] Server
+    } `{ $id }` war nicht gesperrt.
+owner-stats-title = Aufträge { $period ->
+        [day] des letzten Tages
+        [week] der letzten Woche
+       *[month] der letzten 30 Tage
+    }
+owner-stats-none = Keine Aufträge und keine Abbuchungen { $period ->
+        [day] am letzten Tag
+        [week] in der letzten Woche
+       *[month] in den letzten 30 Tagen
+    }.
+owner-stats-line = { $guild } · { $provider }: { $jobs ->
+        [one] { $jobs } Auftrag
+       *[other] { $jobs } Aufträge
+    }, { $errors ->
+        [one] { $errors } Fehler
+       *[other] { $errors } Fehler
+    }, { $credits } Credits
+owner-paused-field = Pausiert
+owner-no-guild = kein Server (Kommandozeile)

@@ -500,3 +500,49 @@ settings-audit-lost = { $channel } (I cannot post there since { $since }; { $cou
        *[other] { $count } lines waiting
     })
 settings-nsfw-field = Safety tolerance in age-restricted channels
+
+## /owner (cogs/owner.py)
+owner-only = Only the bot's owners can use `/owner`.
+owner-paused = Paused: new jobs are refused; jobs already running finish. `/owner resume` ends it.
+owner-paused-reason = Paused: new jobs are refused with “{ $reason }”; jobs already running finish. `/owner resume` ends it.
+owner-resumed = Resumed: new jobs are accepted again.
+owner-not-paused = The bot was not paused.
+owner-bad-id = Give the { $kind ->
+        [member] member
+       *[guild] guild
+    } as an id (15 to 21 digits) or a mention.
+owner-blocked = Blocked { $kind ->
+        [member] member
+       *[guild] guild
+    } `{ $id }`: their new jobs are refused. Jobs already running finish.
+owner-block-updated = { $kind ->
+        [member] Member
+       *[guild] Guild
+    } `{ $id }` was blocked already; the reason is updated.
+owner-unblocked = Unblocked { $kind ->
+        [member] member
+       *[guild] guild
+    } `{ $id }`.
+owner-not-blocked = { $kind ->
+        [member] Member
+       *[guild] Guild
+    } `{ $id }` was not blocked.
+owner-stats-title = Jobs in the last { $period ->
+        [day] day
+        [week] week
+       *[month] 30 days
+    }
+owner-stats-none = No jobs and no charges in the last { $period ->
+        [day] day
+        [week] week
+       *[month] 30 days
+    }.
+owner-stats-line = { $guild } · { $provider }: { $jobs ->
+        [one] { $jobs } job
+       *[other] { $jobs } jobs
+    }, { $errors ->
+        [one] { $errors } error
+       *[other] { $errors } errors
+    }, { $credits } credits
+owner-paused-field = Paused
+owner-no-guild = no server (command line)

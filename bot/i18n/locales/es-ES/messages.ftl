@@ -463,3 +463,49 @@ settings-audit-lost = { $channel } (no puedo publicar allí desde { $since }; { 
        *[other] { $count } líneas en espera
     })
 settings-nsfw-field = Tolerancia de seguridad en canales con restricción de edad
+
+## /owner (cogs/owner.py)
+owner-only = Solo los propietarios del bot pueden usar `/owner`.
+owner-paused = En pausa: se rechazan los trabajos nuevos; los que ya están en marcha terminan. `/owner resume` la termina.
+owner-paused-reason = En pausa: se rechazan los trabajos nuevos con «{ $reason }»; los que ya están en marcha terminan. `/owner resume` la termina.
+owner-resumed = Reanudado: se vuelven a aceptar trabajos nuevos.
+owner-not-paused = El bot no estaba en pausa.
+owner-bad-id = Indica { $kind ->
+        [member] el miembro
+       *[guild] el servidor
+    } con su id (de 15 a 21 cifras) o una mención.
+owner-blocked = { $kind ->
+        [member] Miembro
+       *[guild] Servidor
+    } `{ $id }` bloqueado: se rechazan sus trabajos nuevos. Los que ya están en marcha terminan.
+owner-block-updated = { $kind ->
+        [member] El miembro
+       *[guild] El servidor
+    } `{ $id }` ya estaba bloqueado; se ha actualizado el motivo.
+owner-unblocked = { $kind ->
+        [member] Miembro
+       *[guild] Servidor
+    } `{ $id }` desbloqueado.
+owner-not-blocked = { $kind ->
+        [member] El miembro
+       *[guild] El servidor
+    } `{ $id }` no estaba bloqueado.
+owner-stats-title = Trabajos { $period ->
+        [day] del último día
+        [week] de la última semana
+       *[month] de los últimos 30 días
+    }
+owner-stats-none = Ningún trabajo ni cobro { $period ->
+        [day] en el último día
+        [week] en la última semana
+       *[month] en los últimos 30 días
+    }.
+owner-stats-line = { $guild } · { $provider }: { $jobs ->
+        [one] { $jobs } trabajo
+       *[other] { $jobs } trabajos
+    }, { $errors ->
+        [one] { $errors } error
+       *[other] { $errors } errores
+    }, { $credits } créditos
+owner-paused-field = En pausa
+owner-no-guild = sin servidor (línea de comandos)

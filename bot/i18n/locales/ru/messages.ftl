@@ -466,3 +466,51 @@ settings-audit-lost = { $channel } (я не могу писать туда с { 
        *[other] ждут { $count } строк
     })
 settings-nsfw-field = Допуск фильтра в каналах с возрастным ограничением
+
+## /owner (cogs/owner.py)
+owner-only = Команду `/owner` могут использовать только владельцы бота.
+owner-paused = Бот приостановлен: новые задания отклоняются; уже запущенные завершатся. `/owner resume` снимает паузу.
+owner-paused-reason = Бот приостановлен: новые задания отклоняются с причиной «{ $reason }»; уже запущенные завершатся. `/owner resume` снимает паузу.
+owner-resumed = Работа возобновлена: новые задания снова принимаются.
+owner-not-paused = Бот не был приостановлен.
+owner-bad-id = Укажите { $kind ->
+        [member] участника
+       *[guild] сервер
+    } по id (от 15 до 21 цифры) или упоминанием.
+owner-blocked = { $kind ->
+        [member] Участник
+       *[guild] Сервер
+    } `{ $id }` заблокирован: его новые задания отклоняются. Уже запущенные завершатся.
+owner-block-updated = { $kind ->
+        [member] Участник
+       *[guild] Сервер
+    } `{ $id }` уже был заблокирован; причина обновлена.
+owner-unblocked = { $kind ->
+        [member] Участник
+       *[guild] Сервер
+    } `{ $id }` разблокирован.
+owner-not-blocked = { $kind ->
+        [member] Участник
+       *[guild] Сервер
+    } `{ $id }` не был заблокирован.
+owner-stats-title = Задания за { $period ->
+        [day] последний день
+        [week] последнюю неделю
+       *[month] последние 30 дней
+    }
+owner-stats-none = За { $period ->
+        [day] последний день
+        [week] последнюю неделю
+       *[month] последние 30 дней
+    } не было ни заданий, ни списаний.
+owner-stats-line = { $guild } · { $provider }: { $jobs ->
+        [one] { $jobs } задание
+        [few] { $jobs } задания
+       *[other] { $jobs } заданий
+    }, { $errors ->
+        [one] { $errors } ошибка
+        [few] { $errors } ошибки
+       *[other] { $errors } ошибок
+    }, кредитов: { $credits }
+owner-paused-field = Пауза
+owner-no-guild = без сервера (командная строка)

@@ -457,3 +457,43 @@ settings-nsfw-above-cap = 机器人的上限是 { $cap }；年龄限制频道也
 settings-audit-field = 审计频道
 settings-audit-lost = { $channel }（自 { $since } 起我无法在那里发言；{ $count } 条记录在等待）
 settings-nsfw-field = 年龄限制频道中的安全容忍度
+
+## /owner (cogs/owner.py)
+owner-only = 只有机器人的所有者才能使用 `/owner`。
+owner-paused = 已暂停：新任务将被拒绝；正在运行的任务会完成。使用 `/owner resume` 恢复。
+owner-paused-reason = 已暂停：新任务将被拒绝，原因为“{ $reason }”；正在运行的任务会完成。使用 `/owner resume` 恢复。
+owner-resumed = 已恢复：重新接受新任务。
+owner-not-paused = 机器人并未暂停。
+owner-bad-id = 请以 id（15 到 21 位数字）或提及的形式给出{ $kind ->
+        [member] 成员
+       *[guild] 服务器
+    }。
+owner-blocked = 已封禁{ $kind ->
+        [member] 成员
+       *[guild] 服务器
+    } `{ $id }`：其新任务将被拒绝。正在运行的任务会完成。
+owner-block-updated = { $kind ->
+        [member] 成员
+       *[guild] 服务器
+    } `{ $id }` 已被封禁；原因已更新。
+owner-unblocked = 已解除封禁{ $kind ->
+        [member] 成员
+       *[guild] 服务器
+    } `{ $id }`。
+owner-not-blocked = { $kind ->
+        [member] 成员
+       *[guild] 服务器
+    } `{ $id }` 并未被封禁。
+owner-stats-title = 最近{ $period ->
+        [day] 一天
+        [week] 一周
+       *[month] 30 天
+    }的任务
+owner-stats-none = 最近{ $period ->
+        [day] 一天
+        [week] 一周
+       *[month] 30 天
+    }没有任务，也没有扣费。
+owner-stats-line = { $guild } · { $provider }：{ $jobs } 个任务，{ $errors } 个错误，{ $credits } 额度
+owner-paused-field = 已暂停
+owner-no-guild = 无服务器（命令行）
