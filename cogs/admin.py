@@ -59,12 +59,6 @@ TEXT = {
     "rule_unknown": "There is no rule `{rule}` on this server (see `/admin rules list`).",
     "rules_none": "This server has no prompt rules. Add one with `/admin rules add`.",
     "rules_title": "Prompt rules of this server",
-    "audit_not_channel": "Name the audit channel as a #mention (or its id), or `clear`.",
-    "audit_cannot_post": "I cannot post in <#{channel}>: give me View Channel and Send Messages there first.",
-    "nsfw_above_cap": "The bot's cap is {cap}; age-restricted channels may not go above it either.",
-    "audit_field": "Audit channel",
-    "audit_lost": "{channel} (I cannot post there since {since}; {count} line(s) waiting)",
-    "nsfw_field": "Safety tolerance in age-restricted channels",
 }
 
 ALL_WORDS = {"all", "any", "every", "clear", "reset", "*"}
@@ -186,13 +180,15 @@ def settings_embed(
         inline=True,
     )
     nsfw = effective(current, config.default_model, config.max_safety_tolerance, nsfw=True)
-    embed.add_field(name=TEXT["nsfw_field"], value=str(nsfw["max_safety_tolerance"]), inline=True)
+    embed.add_field(
+        name=t(language, "settings-nsfw-field"), value=str(nsfw["max_safety_tolerance"]), inline=True
+    )
     if audit_value is not None:
-        embed.add_field(name=TEXT["audit_field"], value=audit_value, inline=True)
+        embed.add_field(name=t(language, "settings-audit-field"), value=audit_value, inline=True)
     return embed
 
 
-async def audit_field(bot: FluxBot, current: GuildSettings) -> str | None:
+async def audit_field(bot: FluxBot, current: GuildSettings, language: str) -> str | None:
     """The audit channel as `/admin settings` shows it, with a word when the bot cannot post there."""
     if current.audit_channel_id is None:
         return None
@@ -202,7 +198,7 @@ async def audit_field(bot: FluxBot, current: GuildSettings) -> str | None:
         return channel
     count = await bot.services.audit.count(current.guild_id)
     when = discord.utils.format_dt(datetime.fromtimestamp(since, UTC), "R")
-    return TEXT["audit_lost"].format(channel=channel, since=when, count=count)
+    return t(language, "settings-audit-lost", channel=channel, since=when, count=count)
 
 
 def parse_audit_channel(text: str, guild: discord.Guild) -> int | None:
@@ -211,14 +207,14 @@ def parse_audit_channel(text: str, guild: discord.Guild) -> int | None:
         return None
     match = re.fullmatch(r"\s*(?:<#(\d+)>|(\d{15,21}))\s*", text)
     if match is None:
-        raise InvalidInput(TEXT["audit_not_channel"])
+        raise InvalidInput(i18n_text("settings-audit-not-channel"))
     channel_id = int(match.group(1) or match.group(2))
     channel = guild.get_channel_or_thread(channel_id)
     if channel is None or not isinstance(channel, discord.abc.Messageable):
-        raise InvalidInput(f"<#{channel_id}> is not a text channel of this server.")
+        raise InvalidInput(i18n_text("settings-audit-not-text", channel=str(channel_id)))
     permissions = channel.permissions_for(guild.me)
     if not (permissions.view_channel and permissions.send_messages):
-        raise InvalidInput(TEXT["audit_cannot_post"].format(channel=channel_id))
+        raise InvalidInput(i18n_text("settings-audit-cannot-post", channel=str(channel_id)))
     return channel_id
 
 
@@ -667,7 +663,7 @@ class Admin(commands.Cog):
             updated = replace(updated, audit_channel_id=parse_audit_channel(audit_channel, interaction.guild))
         if nsfw_safety_tolerance is not None:
             if nsfw_safety_tolerance > config.max_safety_tolerance:
-                raise InvalidInput(TEXT["nsfw_above_cap"].format(cap=config.max_safety_tolerance))
+                raise InvalidInput(i18n_text("settings-nsfw-above-cap", cap=config.max_safety_tolerance))
             updated = replace(updated, nsfw_safety_tolerance=nsfw_safety_tolerance)
         if language is not None:
             updated = replace(updated, language=None if language == "clear" else language)
@@ -686,7 +682,7 @@ class Admin(commands.Cog):
                 await self.bot.audit.channel_set(interaction.guild_id)
         await interaction.followup.send(
             t(reader, "settings-saved" if changed else "settings-current"),
-            embed=settings_embed(updated, self.bot, reader, await audit_field(self.bot, updated)),
+            embed=settings_embed(updated, self.bot, reader, await audit_field(self.bot, updated, reader)),
             ephemeral=True,
         )
 

@@ -18,9 +18,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.credits import format_credits
+from bot.discord.language import locale_of
 from bot.discord.render import COLOUR, join_within, plain
 from bot.errors import InvalidInput, NotAllowed
+from bot.i18n import t, text
 
 if TYPE_CHECKING:
     from bot.discord.client import FluxBot
@@ -28,29 +29,11 @@ if TYPE_CHECKING:
 #: `/owner stats` periods: the last day, week or 30 days.
 PERIODS = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
 
-TEXT = {
-    "not_owner": "Only the bot's owners can use `/owner`.",
-    "paused": "Paused: new jobs are refused{reason}; jobs already running finish. `/owner resume` ends it.",
-    "paused_reason": " with “{reason}”",
-    "resumed": "Resumed: new jobs are accepted again.",
-    "not_paused": "The bot was not paused.",
-    "bad_id": "Give the {kind} as an id (15 to 21 digits) or a mention.",
-    "blocked": "Blocked {kind} `{id}`: their new jobs are refused. Jobs already running finish.",
-    "block_updated": "{kind} `{id}` was blocked already; the reason is updated.",
-    "unblocked": "Unblocked {kind} `{id}`.",
-    "not_blocked": "{kind} `{id}` was not blocked.",
-    "stats_title": "Jobs in the last {period}",
-    "stats_none": "No jobs and no charges in the last {period}.",
-    "stats_line": "{guild} · {provider}: {jobs} job(s), {errors} error(s), {credits} credits",
-    "paused_field": "Paused",
-    "no_guild": "no server (command line)",
-}
 
-
-def parse_target(text: str, kind: str) -> int:
-    match = re.fullmatch(r"\s*(?:<@!?(\d+)>|(\d{15,21}))\s*", text)
+def parse_target(typed: str, kind: str) -> int:
+    match = re.fullmatch(r"\s*(?:<@!?(\d+)>|(\d{15,21}))\s*", typed)
     if match is None:
-        raise InvalidInput(TEXT["bad_id"].format(kind=kind))
+        raise InvalidInput(text("owner-bad-id", kind=kind))
     return int(match.group(1) or match.group(2))
 
 
@@ -68,7 +51,7 @@ class Owner(commands.Cog):
     def require_owner(self, interaction: discord.Interaction) -> None:
         """Checked by every subcommand itself, like `require_admin`: the client only hides `/owner`."""
         if interaction.user.id not in self.bot.services.settings.bot_owner_ids:
-            raise NotAllowed(TEXT["not_owner"])
+            raise NotAllowed(text("owner-only"))
 
     @owner.command(name="pause", description="Refuse new jobs everywhere (running jobs finish)")
     @app_commands.describe(reason="Shown to members whose new jobs are refused")
@@ -78,15 +61,23 @@ class Owner(commands.Cog):
         self.require_owner(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.services.owner.pause(reason or "", by=interaction.user.id)
-        shown = TEXT["paused_reason"].format(reason=plain(reason, 300)) if reason else ""
-        await interaction.followup.send(TEXT["paused"].format(reason=shown), ephemeral=True)
+        language = await locale_of(interaction)
+        said = (
+            t(language, "owner-paused-reason", reason=plain(reason, 300))
+            if reason
+            else t(language, "owner-paused")
+        )
+        await interaction.followup.send(said, ephemeral=True)
 
     @owner.command(name="resume", description="Accept new jobs again")
     async def resume(self, interaction: discord.Interaction) -> None:
         self.require_owner(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         was = await self.bot.services.owner.resume()
-        await interaction.followup.send(TEXT["resumed" if was else "not_paused"], ephemeral=True)
+        language = await locale_of(interaction)
+        await interaction.followup.send(
+            t(language, "owner-resumed" if was else "owner-not-paused"), ephemeral=True
+        )
 
     @owner.command(name="block", description="Refuse new jobs of a member or a server")
     @app_commands.describe(
@@ -103,8 +94,9 @@ class Owner(commands.Cog):
         target_id = parse_target(target, kind)
         await interaction.response.defer(ephemeral=True, thinking=True)
         fresh = await self.bot.services.owner.block(kind, target_id, reason, by=interaction.user.id)
-        key = "blocked" if fresh else "block_updated"
-        await interaction.followup.send(TEXT[key].format(kind=kind, id=target_id), ephemeral=True)
+        key = "owner-blocked" if fresh else "owner-block-updated"
+        language = await locale_of(interaction)
+        await interaction.followup.send(t(language, key, kind=kind, id=str(target_id)), ephemeral=True)
 
     @owner.command(name="unblock", description="Accept a blocked member's or server's jobs again")
     @app_commands.describe(kind="A member or a server", target="Its id (or a member's mention)")
@@ -115,8 +107,9 @@ class Owner(commands.Cog):
         target_id = parse_target(target, kind)
         await interaction.response.defer(ephemeral=True, thinking=True)
         removed = await self.bot.services.owner.unblock(kind, target_id)
-        key = "unblocked" if removed else "not_blocked"
-        await interaction.followup.send(TEXT[key].format(kind=kind, id=target_id), ephemeral=True)
+        key = "owner-unblocked" if removed else "owner-not-blocked"
+        language = await locale_of(interaction)
+        await interaction.followup.send(t(language, key, kind=kind, id=str(target_id)), ephemeral=True)
 
     @owner.command(name="stats", description="Jobs, credits and errors per server and provider")
     @app_commands.describe(period="The last day, week or 30 days")
@@ -127,29 +120,36 @@ class Owner(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         owner = self.bot.services.owner
         rows = await owner.stats(time.time() - PERIODS[period])
-        embed = discord.Embed(title=TEXT["stats_title"].format(period=period), colour=COLOUR)
+        language = await locale_of(interaction)
+        embed = discord.Embed(title=t(language, "owner-stats-title", period=period), colour=COLOUR)
         lines = []
         for row in rows:
             guild = self.bot.get_guild(row.guild_id) if row.guild_id is not None else None
             name = (
                 f"{plain(guild.name, 60)} (`{row.guild_id}`)"
                 if guild is not None
-                else (f"`{row.guild_id}`" if row.guild_id is not None else TEXT["no_guild"])
+                else (f"`{row.guild_id}`" if row.guild_id is not None else t(language, "owner-no-guild"))
             )
             lines.append(
-                TEXT["stats_line"].format(
+                t(
+                    language,
+                    "owner-stats-line",
                     guild=name,
                     provider=row.provider,
                     jobs=row.jobs,
                     errors=row.errors,
-                    credits=format_credits(row.credits),
+                    credits=row.credits,
                 )
             )
-        embed.description = join_within(lines, 4000) if lines else TEXT["stats_none"].format(period=period)
+        embed.description = (
+            join_within(lines, 4000) if lines else t(language, "owner-stats-none", period=period)
+        )
         pause = await owner.paused()
         if pause is not None:
             when = discord.utils.format_dt(datetime.fromtimestamp(pause.at, UTC), "R")
-            embed.add_field(name=TEXT["paused_field"], value=f"{when} {plain(pause.reason, 200)}".strip())
+            embed.add_field(
+                name=t(language, "owner-paused-field"), value=f"{when} {plain(pause.reason, 200)}".strip()
+            )
         await interaction.followup.send(embed=embed, ephemeral=True)
 
 

@@ -48,10 +48,7 @@ OPERATOR_FACING = {"bot/cli.py", "bot/__main__.py", "bot/doctor.py"}
 #: English, to be moved into the catalogue. Listed by file and how the text starts, so nothing
 #: else slips in.
 PENDING = {
-    ("bot/discord/start.py", "The bot is paused by its owner, so it takes no new jobs for "),
     ("cogs/admin.py", "set the limit of {label} to {amount} credits per period"),
-    ("cogs/admin.py", "<#> is not a text channel of this server."),
-    ("cogs/owner.py", "Only the bot's owners can use `/owner`."),
 }
 #: (file, the literal) that are not member-facing, with why.
 ALLOWED = {

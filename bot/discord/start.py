@@ -20,18 +20,11 @@ from bot.discord.language import locale_of
 from bot.discord.permissions import role_ids_of
 from bot.discord.render import plain
 from bot.errors import NotAllowed
+from bot.i18n import text
 from bot.jobs.intake import NewJob, new_job_id
 from bot.jobs.model import Origin
 from bot.jobs.plan import JobPlan
 from bot.prompt_rules import first_match
-
-#: What a member reads when an operator's gate refuses the job (nothing is held or charged).
-REFUSALS = {
-    "paused": "The bot is paused by its owner, so it takes no new jobs for now{reason}. Nothing was charged.",
-    "blocked_member": "You are blocked from using this bot's image commands. Nothing was charged.",
-    "blocked_guild": "This server is blocked from using this bot's image commands. Nothing was charged.",
-    "rule": "Your prompt was refused: it matches this server's rule `{rule}`. Nothing was charged.",
-}
 
 
 def planning(bot: BotContext) -> dict[str, Any]:
@@ -154,11 +147,13 @@ async def operator_gates(bot: BotContext, interaction: discord.Interaction, prom
     services = bot.services
     pause = await services.owner.paused()
     if pause is not None:
-        reason = f": {plain(pause.reason, 300)}" if pause.reason else ""
-        raise NotAllowed(REFUSALS["paused"].format(reason=reason))
+        if pause.reason:
+            raise NotAllowed(text("refusal-paused-reason", reason=plain(pause.reason, 300)))
+        raise NotAllowed(text("refusal-paused"))
     block = await services.owner.blocked(interaction.user.id, interaction.guild_id)
     if block is not None:
-        raise NotAllowed(REFUSALS["blocked_member" if block.kind == "member" else "blocked_guild"])
+        key = "refusal-blocked-member" if block.kind == "member" else "refusal-blocked-guild"
+        raise NotAllowed(text(key))
     rule = first_match(await services.rules.of(interaction.guild_id), [prompt])
     if rule is not None:
         await bot.audit.record(
@@ -169,4 +164,4 @@ async def operator_gates(bot: BotContext, interaction: discord.Interaction, prom
                 channel=f"<#{interaction.channel_id}>" if interaction.channel_id else "?",
             ),
         )
-        raise NotAllowed(REFUSALS["rule"].format(rule=rule))
+        raise NotAllowed(text("refusal-rule", rule=rule))

@@ -37,6 +37,12 @@ class Claims:
         """End: on PostgreSQL, give this worker's jobs back (`release=False`: just drop the
         connection, as a process that dies does)."""
 
+    @property
+    def holder(self) -> str | None:
+        """The id a job's `claimed_by` must name for this process to act for it; None: no claims
+        (SQLite, one process)."""
+        return None
+
     def fence(self, job: Job) -> None:
         """Raise `ClaimLost` when this process may no longer act for `job` (before a paid submit or a
         post)."""

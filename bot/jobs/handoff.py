@@ -8,13 +8,14 @@ each hand-over, so a sink can tell a repeat (attempts > 1) from a first post.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.jobs.claims import Claims
-from bot.jobs.ending import Ending
+from bot.jobs.ending import Ending, until_stored
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress, Sinks, Undeliverable
@@ -76,9 +77,12 @@ class Handoff:
             )
             return
         for attempt in range(DELIVERY_ATTEMPTS):
-            # Committed before the hand-over: a repeat after a crash is visible to the sink.
+            # Committed before the hand-over: a repeat after a crash is visible to the sink. A
+            # compare-and-set on the attempts and the claim: a worker whose job was taken over
+            # (its lease lost, reaped) gets `StaleJobState` here and does not post again.
+            self.claims.fence(job)
             if not (counted and attempt == 0):
-                await self.jobs.update(job, delivery_attempts=job.delivery_attempts + 1)
+                await self.jobs.count_delivery(job, self.claims.holder)
             self.claims.fence(job)
             try:
                 await sink.deliver(job, data)
@@ -103,6 +107,8 @@ class Handoff:
                     return
                 log.warning("job %s: delivery failed (%s); retrying", job.id, type(exc).__name__)
                 await asyncio.sleep(min(30.0, 2.0 * 2**attempt))
-        await self.ending.finish(job, JobState.DELIVERED)
+        # Posted: the end is retried until it is stored. Given up (a store error, a conflict), the
+        # job would stay `delivering`, its claim released, and the next claim would post it again.
+        await until_stored(job.id, functools.partial(self.ending.finish, job, JobState.DELIVERED))
         self.metrics.job_seconds.labels(job.model).observe(max(0.0, time.time() - job.created_at))
         log.info("job %s: delivered", job.id)

@@ -55,6 +55,11 @@ class SharedClaims(Claims):
     def worker_id(self) -> str | None:
         return self.session.worker_id if self.session is not None else None
 
+    @property
+    def holder(self) -> str | None:
+        # No worker (lost, registering again): an id no job is claimed by.
+        return self.session.worker_id if self.session is not None else ""
+
     def bind(self, *, on_notify: Callable[[str], None], on_lost: Callable[[], Awaitable[None]]) -> None:
         """The hooks upward: what to do with a notification, and when the claims are gone."""
         self.on_notify, self.on_lost = on_notify, on_lost

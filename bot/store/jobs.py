@@ -242,6 +242,26 @@ class JobRepository:
         for name, value in fields.items():
             setattr(job, name, value)
 
+    async def count_delivery(self, job: Job, holder: str | None = None) -> None:
+        """Commit one more delivery attempt before a hand-over, as a compare-and-set: the job must
+        still be `delivering` with the attempts this caller last saw, and (`holder`, on PostgreSQL)
+        still claimed by this worker. Otherwise another driver took it over: `StaleJobState`, and
+        this one must not post."""
+        now = time.time()
+        attempts = job.delivery_attempts + 1
+        sql = (
+            "UPDATE jobs SET delivery_attempts = ?, updated_at = ?"
+            " WHERE id = ? AND state = ? AND delivery_attempts = ?"
+        )
+        params: list[Any] = [attempts, now, job.id, JobState.DELIVERING.value, job.delivery_attempts]
+        if holder is not None:
+            sql += " AND claimed_by = ?"
+            params.append(holder)
+        if await self.db.execute_one(sql, params) != 1:
+            raise StaleJobState(f"job {job.id}: no longer delivered by this process")
+        job.delivery_attempts = attempts
+        job.updated_at = now
+
     async def unfinished(self, origins: Iterable[Origin]) -> list[Job]:
         origin_values = [o.value for o in origins]
         states = [s.value for s in UNFINISHED_STATES]

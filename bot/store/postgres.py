@@ -223,19 +223,22 @@ class PostgresDatabase(Database):
         """
         calls = [(unit, args) for unit, args, _ in batch]
         savepoints = False
-        for attempt in range(1, CONFLICT_TRIES + 1):
+        conflicts = 0
+        # Ends: each conflict counts towards CONFLICT_TRIES, and the run without savepoints gives
+        # way (None) at most once; with savepoints an attempt answers every unit or raises.
+        while True:
             try:
                 async with self.pool.acquire() as conn:
                     outcomes = await _attempt(conn, calls, savepoints=savepoints)
             except RETRIED:
-                if attempt == CONFLICT_TRIES:
+                conflicts += 1
+                if conflicts >= CONFLICT_TRIES:
                     raise
-                await asyncio.sleep(random.uniform(0, 0.002 * attempt))  # jitter
+                await asyncio.sleep(random.uniform(0, 0.002 * conflicts))  # jitter
                 continue
             if outcomes is not None:
                 return outcomes
             savepoints = True
-        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

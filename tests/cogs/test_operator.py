@@ -162,7 +162,7 @@ async def test_lost_access_keeps_the_lines_tells_the_admins_once_and_posts_them_
     shown = await mod.slash(channel, "admin settings")
     audit_field = {f.name: f.value for f in answer(shown).embeds[0].fields}["Audit channel"]
     assert "cannot post there" in audit_field
-    assert "2 line(s) waiting" in audit_field
+    assert "2 lines waiting" in audit_field
 
     simcord_env.backend.faults.clear()  # the admins gave the bot its access back
     await watch(log, 4.0, until=2)  # access is back: the waiting lines arrive, in one message

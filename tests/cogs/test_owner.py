@@ -134,7 +134,7 @@ async def test_blocking_a_member_or_a_server_refuses_their_jobs_until_unblocked(
     unblocked = await owner.slash(hq["channel"], "owner unblock", kind="member", target=str(alice.id))
     assert answer(unblocked).content == f"Unblocked member `{alice.id}`."
     again = await owner.slash(hq["channel"], "owner unblock", kind="member", target=str(alice.id))
-    assert answer(again).content == f"member `{alice.id}` was not blocked."
+    assert answer(again).content == f"Member `{alice.id}` was not blocked."
     works = await alice.slash(channel, "imagine", prompt="a cat, at last")
     await finish_jobs(simcord_env, running)
     assert len(works.response.attachments) == 1
@@ -164,4 +164,29 @@ async def test_stats_count_jobs_errors_and_credits_per_server_and_provider(
     shown = await owner.slash(hq["channel"], "owner stats", period="week")
     embed = answer(shown).embeds[0]
     assert embed.title == "Jobs in the last week"
-    assert embed.description == f"Artists (`{guild.id}`) · ttapi: 3 job(s), 1 error(s), 10 credits"
+    assert embed.description == f"Artists (`{guild.id}`) · ttapi: 3 jobs, 1 error, 10 credits"
+
+
+async def test_the_owner_and_the_refused_member_each_read_their_own_language(
+    simcord_env, running, server, hq, client_languages
+):
+    alice, channel = server["alice"], server["channel"]
+    owner = hq["member"]
+    client_languages[owner.id] = "de"
+    client_languages[alice.id] = "ru"
+
+    paused = await owner.slash(hq["channel"], "owner pause", reason="Wartung")
+    assert answer(paused).content.startswith("Pausiert: Neue Aufträge werden mit „Wartung“ abgelehnt")
+    refused = await alice.slash(channel, "imagine", prompt="a lighthouse during the pause")
+    said = private_text(refused)
+    assert said.startswith("Владелец приостановил бота")
+    assert said.endswith("новых заданий: Wartung. Ничего не списано.")
+    resumed = await owner.slash(hq["channel"], "owner resume")
+    assert answer(resumed).content == "Fortgesetzt: Neue Aufträge werden wieder angenommen."
+    blocked = await owner.slash(hq["channel"], "owner block", kind="member", target=alice.mention)
+    assert answer(blocked).content.startswith(f"Mitglied `{alice.id}` gesperrt")
+    refused = await alice.slash(channel, "imagine", prompt="a cat")
+    assert private_text(refused) == (
+        "Вам запрещено пользоваться командами изображений этого бота. Ничего не списано."
+    )
+    assert [type(e) for e in refusals(simcord_env)] == [NotAllowed, NotAllowed]

@@ -248,6 +248,93 @@ async def test_a_dead_workers_jobs_are_taken_over_in_any_state_exactly_once(
     assert len(fake_ttapi.submits()) == len(jobs)  # none sent twice
 
 
+class TakenOverSink(RecordingSink):
+    """Its first post fails (Discord hiccuped), and while it does the job is taken from this worker
+    (as a reap does after a lost lease) and claimed by another one, which posts it."""
+
+    def __init__(self, takeover: Any) -> None:
+        super().__init__()
+        self.takeover = takeover
+        self.tries = 0
+
+    async def deliver(self, job: Job, image: bytes) -> int | None:
+        self.tries += 1
+        if self.tries == 1:
+            await self.takeover(job)
+            raise RuntimeError("Discord hiccuped")
+        return await super().deliver(job, image)
+
+
+async def test_a_worker_whose_delivering_job_was_taken_over_does_not_post_it_again(
+    tmp_path, fake_ttapi, database_url
+):
+    """A's post fails and A waits to try again; meanwhile the job is taken over by B, which posts
+    it. A's next attempt is refused by the store (the attempt is a compare-and-set on the claim and
+    the attempts): one post, not two (seen in benchmarks/pg_workers_scaling.py as jobs delivered by
+    two workers)."""
+    async with two_workers(tmp_path, fake_ttapi, database_url) as ((a, _, _), (b, sink_b, _)):
+        b.manager.concurrency["ttapi"] = 0  # B starts nothing new; it still takes over
+        theirs = worker_id(b)
+
+        async def takeover(job: Job) -> None:
+            # What a reap of A and B's next claim do together, at once (A's own claim passes
+            # would otherwise race B for the unclaimed job).
+            await a.db.execute("UPDATE jobs SET claimed_by = ? WHERE id = ?", (theirs, job.id))
+            stored = await b.jobs.get(job.id)
+            assert stored is not None
+            assert stored.state is JobState.DELIVERING
+            b.manager.runs.launch(stored)
+            await until(lambda: _not_driven(b, job.id))
+
+        sink_a = TakenOverSink(takeover)
+        a.manager.register_sink(Origin.CLI, sink_a)
+        job = await submit(a, 1)
+        done = await b.manager.wait_for(job.id, 20)
+        await until(lambda: _not_driven(a, job.id), timeout=10)  # A's retry came and went
+        attempts = await rows(b, "SELECT delivery_attempts FROM jobs WHERE id = ?", job.id)
+        ledger = await kinds(b, job.id)
+
+    assert done.state is JobState.DELIVERED
+    assert sink_a.tries == 1  # A never posted again
+    assert Counter(sink_a.delivered) + Counter(sink_b.delivered) == Counter({job.id: 1})
+    assert attempts == [(2,)]
+    assert ledger == ["hold", "charge"]
+
+
+async def _not_driven(services: Services, job_id: str) -> bool:
+    return job_id not in services.manager.runs
+
+
+async def test_a_posted_job_whose_end_met_a_conflict_is_not_posted_again_by_another_worker(
+    tmp_path, fake_ttapi, database_url, monkeypatch
+):
+    """The post went through, then storing `delivered` met a serialization conflict the store's
+    retries did not overcome. The end is retried until stored; the job is not released in
+    `delivering` for B to post it a second time."""
+    import asyncpg
+
+    async with two_workers(tmp_path, fake_ttapi, database_url) as ((a, sink_a, _), (b, sink_b, _)):
+        b.manager.concurrency["ttapi"] = 0
+        finish = a.manager.ending.finish
+        refused: list[str] = []
+
+        async def conflicting(job: Job, state: JobState, **fields: Any) -> None:
+            if state is JobState.DELIVERED and not refused:
+                refused.append(job.id)
+                raise asyncpg.SerializationError("could not serialize access due to concurrent update")
+            await finish(job, state, **fields)
+
+        monkeypatch.setattr(a.manager.ending, "finish", conflicting)
+        job = await submit(a, 1)
+        done = await a.manager.wait_for(job.id, 20)
+        await a.manager.wait_idle(10)
+        await asyncio.sleep(1.5)  # B's claim passes (every second) find nothing to take over
+
+    assert refused == [job.id]
+    assert done.state is JobState.DELIVERED
+    assert Counter(sink_a.delivered) + Counter(sink_b.delivered) == Counter({job.id: 1})
+
+
 async def test_a_job_caught_mid_submit_is_rescued_by_its_late_callback_on_the_other_worker(
     tmp_path, fake_ttapi, database_url
 ):

@@ -51,6 +51,61 @@ async def test_a_failing_unit_is_undone_whole_and_the_others_commit(database: Da
     assert await keys(database) == ["1", "2", "5", "6"]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its conflict retries
+async def test_a_failing_unit_found_on_the_last_conflict_try_is_answered_not_an_assertion(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """PostgreSQL: conflicts up to the last of `CONFLICT_TRIES`, then the attempt finds a failing
+    unit among several: the batch runs once more with savepoints (it used to end the loop with
+    AssertionError("unreachable") and fail every unit of the batch)."""
+    import asyncpg
+
+    from bot.store import postgres
+
+    real = postgres._attempt
+    conflicts = 0
+
+    async def conflicting(conn, calls, *, savepoints):  # type: ignore[no-untyped-def]
+        nonlocal conflicts
+        if conflicts < postgres.CONFLICT_TRIES - 1:
+            conflicts += 1
+            raise asyncpg.SerializationError("could not serialize access due to concurrent update")
+        return await real(conn, calls, savepoints=savepoints)
+
+    monkeypatch.setattr(postgres, "_attempt", conflicting)
+    results = await asyncio.gather(
+        database.atomic(insert_pair, 1, 2),
+        database.atomic(insert_pair, 3, 3),
+        return_exceptions=True,
+    )
+    assert conflicts == postgres.CONFLICT_TRIES - 1
+    assert results[0] == 3
+    assert isinstance(results[1], INTEGRITY_ERRORS)
+    assert await keys(database) == ["1", "2"]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its conflict retries
+async def test_a_unit_conflicting_on_every_try_gets_the_conflict(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+):
+    import asyncpg
+
+    from bot.store import postgres
+
+    tries = 0
+
+    async def conflicting(conn, calls, *, savepoints):  # type: ignore[no-untyped-def]
+        nonlocal tries
+        tries += 1
+        raise asyncpg.SerializationError("could not serialize access due to concurrent update")
+
+    monkeypatch.setattr(postgres, "_attempt", conflicting)
+    with pytest.raises(asyncpg.SerializationError):
+        await database.atomic(insert_pair, 1, 2)
+    assert tries == postgres.CONFLICT_TRIES
+    assert await keys(database) == []
+
+
 async def test_a_unit_receives_rows_and_rowcounts_and_its_dialects_sql(database: Database):
     def unit() -> Unit[tuple[int, list[str], str]]:
         changed = yield Execute(

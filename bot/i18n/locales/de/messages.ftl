@@ -476,3 +476,67 @@ reference-imagine-placeholder = z. B. ein Aquarell dieser Szene
 reference-no-image = An dieser Nachricht hängt kein Bild, es gibt also nichts zu bearbeiten oder zu verwenden. Klicke mit der rechten Maustaste auf eine Nachricht mit einem Bild (einem Anhang). Es wurde nichts berechnet.
 reference-gone = Diese Nachricht (oder ihr Bild) gibt es nicht mehr, sie kann also nicht verwendet werden. Es wurde nichts berechnet.
 reference-form-not-yours = Dieses Formular gehört einem anderen Mitglied; klicke mit der rechten Maustaste auf die Nachricht, um dein eigenes zu bekommen.
+## Refusals of the operators' gates (/owner pause and blocks, /admin rules)
+refusal-paused = Der Bot wurde von seinem Besitzer pausiert und nimmt vorerst keine neuen Aufträge an. Es wurde nichts berechnet.
+refusal-paused-reason = Der Bot wurde von seinem Besitzer pausiert und nimmt vorerst keine neuen Aufträge an: { $reason }. Es wurde nichts berechnet.
+refusal-blocked-member = Du bist für die Bildbefehle dieses Bots gesperrt. Es wurde nichts berechnet.
+refusal-blocked-guild = Dieser Server ist für die Bildbefehle dieses Bots gesperrt. Es wurde nichts berechnet.
+refusal-rule = Dein Prompt wurde abgelehnt: Er entspricht der Regel `{ $rule }` dieses Servers. Es wurde nichts berechnet.
+
+## /admin settings audit_channel: and nsfw_safety_tolerance:
+settings-audit-not-channel = Gib den Audit-Kanal als #Erwähnung (oder seine ID) an, oder `clear`.
+settings-audit-not-text = <#{ $channel }> ist kein Textkanal dieses Servers.
+settings-audit-cannot-post = Ich kann in <#{ $channel }> nicht schreiben: Gib mir dort zuerst „Kanal ansehen“ und „Nachrichten senden“.
+settings-nsfw-above-cap = Die Obergrenze des Bots ist { $cap }; auch Kanäle mit Altersbeschränkung dürfen sie nicht überschreiten.
+settings-audit-field = Audit-Kanal
+settings-audit-lost = { $channel } (ich kann dort seit { $since } nicht schreiben; { $count ->
+        [one] { $count } Zeile wartet
+       *[other] { $count } Zeilen warten
+    })
+settings-nsfw-field = Sicherheitstoleranz in Kanälen mit Altersbeschränkung
+
+## /owner (cogs/owner.py)
+owner-only = Nur die Besitzer des Bots können `/owner` verwenden.
+owner-paused = Pausiert: Neue Aufträge werden abgelehnt; laufende Aufträge werden beendet. `/owner resume` hebt die Pause auf.
+owner-paused-reason = Pausiert: Neue Aufträge werden mit „{ $reason }“ abgelehnt; laufende Aufträge werden beendet. `/owner resume` hebt die Pause auf.
+owner-resumed = Fortgesetzt: Neue Aufträge werden wieder angenommen.
+owner-not-paused = Der Bot war nicht pausiert.
+owner-bad-id = Gib { $kind ->
+        [member] das Mitglied
+       *[guild] den Server
+    } als ID (15 bis 21 Ziffern) oder Erwähnung an.
+owner-blocked = { $kind ->
+        [member] Mitglied
+       *[guild] Server
+    } `{ $id }` gesperrt: Neue Aufträge werden abgelehnt. Laufende Aufträge werden beendet.
+owner-block-updated = { $kind ->
+        [member] Mitglied
+       *[guild] Server
+    } `{ $id }` war bereits gesperrt; der Grund wurde aktualisiert.
+owner-unblocked = { $kind ->
+        [member] Mitglied
+       *[guild] Server
+    } `{ $id }` entsperrt.
+owner-not-blocked = { $kind ->
+        [member] Mitglied
+       *[guild] Server
+    } `{ $id }` war nicht gesperrt.
+owner-stats-title = Aufträge { $period ->
+        [day] des letzten Tages
+        [week] der letzten Woche
+       *[month] der letzten 30 Tage
+    }
+owner-stats-none = Keine Aufträge und keine Abbuchungen { $period ->
+        [day] am letzten Tag
+        [week] in der letzten Woche
+       *[month] in den letzten 30 Tagen
+    }.
+owner-stats-line = { $guild } · { $provider }: { $jobs ->
+        [one] { $jobs } Auftrag
+       *[other] { $jobs } Aufträge
+    }, { $errors ->
+        [one] { $errors } Fehler
+       *[other] { $errors } Fehler
+    }, { $credits } Credits
+owner-paused-field = Pausiert
+owner-no-guild = kein Server (Kommandozeile)

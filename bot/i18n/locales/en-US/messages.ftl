@@ -513,3 +513,67 @@ reference-imagine-placeholder = e.g. a watercolour of this scene
 reference-no-image = That message has no image attached, so there is nothing to edit or use. Right-click a message with an image (an attachment). Nothing was charged.
 reference-gone = That message (or its image) is no longer there, so it cannot be used. Nothing was charged.
 reference-form-not-yours = That form belongs to another member; right-click the message to get your own.
+## Refusals of the operators' gates (/owner pause and blocks, /admin rules)
+refusal-paused = The bot is paused by its owner, so it takes no new jobs for now. Nothing was charged.
+refusal-paused-reason = The bot is paused by its owner, so it takes no new jobs for now: { $reason }. Nothing was charged.
+refusal-blocked-member = You are blocked from using this bot's image commands. Nothing was charged.
+refusal-blocked-guild = This server is blocked from using this bot's image commands. Nothing was charged.
+refusal-rule = Your prompt was refused: it matches this server's rule `{ $rule }`. Nothing was charged.
+
+## /admin settings audit_channel: and nsfw_safety_tolerance:
+settings-audit-not-channel = Name the audit channel as a #mention (or its id), or `clear`.
+settings-audit-not-text = <#{ $channel }> is not a text channel of this server.
+settings-audit-cannot-post = I cannot post in <#{ $channel }>: give me View Channel and Send Messages there first.
+settings-nsfw-above-cap = The bot's cap is { $cap }; age-restricted channels may not go above it either.
+settings-audit-field = Audit channel
+settings-audit-lost = { $channel } (I cannot post there since { $since }; { $count ->
+        [one] { $count } line waiting
+       *[other] { $count } lines waiting
+    })
+settings-nsfw-field = Safety tolerance in age-restricted channels
+
+## /owner (cogs/owner.py)
+owner-only = Only the bot's owners can use `/owner`.
+owner-paused = Paused: new jobs are refused; jobs already running finish. `/owner resume` ends it.
+owner-paused-reason = Paused: new jobs are refused with “{ $reason }”; jobs already running finish. `/owner resume` ends it.
+owner-resumed = Resumed: new jobs are accepted again.
+owner-not-paused = The bot was not paused.
+owner-bad-id = Give the { $kind ->
+        [member] member
+       *[guild] guild
+    } as an id (15 to 21 digits) or a mention.
+owner-blocked = Blocked { $kind ->
+        [member] member
+       *[guild] guild
+    } `{ $id }`: their new jobs are refused. Jobs already running finish.
+owner-block-updated = { $kind ->
+        [member] Member
+       *[guild] Guild
+    } `{ $id }` was blocked already; the reason is updated.
+owner-unblocked = Unblocked { $kind ->
+        [member] member
+       *[guild] guild
+    } `{ $id }`.
+owner-not-blocked = { $kind ->
+        [member] Member
+       *[guild] Guild
+    } `{ $id }` was not blocked.
+owner-stats-title = Jobs in the last { $period ->
+        [day] day
+        [week] week
+       *[month] 30 days
+    }
+owner-stats-none = No jobs and no charges in the last { $period ->
+        [day] day
+        [week] week
+       *[month] 30 days
+    }.
+owner-stats-line = { $guild } · { $provider }: { $jobs ->
+        [one] { $jobs } job
+       *[other] { $jobs } jobs
+    }, { $errors ->
+        [one] { $errors } error
+       *[other] { $errors } errors
+    }, { $credits } credits
+owner-paused-field = Paused
+owner-no-guild = no server (command line)

@@ -476,3 +476,67 @@ reference-imagine-placeholder = p. ej., una acuarela de esta escena
 reference-no-image = Ese mensaje no tiene ninguna imagen adjunta, así que no hay nada que editar ni usar. Haz clic derecho en un mensaje con una imagen (un archivo adjunto). No se cobró nada.
 reference-gone = Ese mensaje (o su imagen) ya no existe, así que no se puede usar. No se cobró nada.
 reference-form-not-yours = Ese formulario es de otro miembro; haz clic derecho en el mensaje para obtener el tuyo.
+## Refusals of the operators' gates (/owner pause and blocks, /admin rules)
+refusal-paused = Su propietario ha pausado el bot, así que por ahora no acepta trabajos nuevos. No se ha cobrado nada.
+refusal-paused-reason = Su propietario ha pausado el bot, así que por ahora no acepta trabajos nuevos: { $reason }. No se ha cobrado nada.
+refusal-blocked-member = Tienes bloqueado el uso de los comandos de imagen de este bot. No se ha cobrado nada.
+refusal-blocked-guild = Este servidor tiene bloqueado el uso de los comandos de imagen de este bot. No se ha cobrado nada.
+refusal-rule = Tu prompt ha sido rechazado: coincide con la regla `{ $rule }` de este servidor. No se ha cobrado nada.
+
+## /admin settings audit_channel: and nsfw_safety_tolerance:
+settings-audit-not-channel = Indica el canal de auditoría con una #mención (o su id), o `clear`.
+settings-audit-not-text = <#{ $channel }> no es un canal de texto de este servidor.
+settings-audit-cannot-post = No puedo publicar en <#{ $channel }>: primero dame allí los permisos Ver canal y Enviar mensajes.
+settings-nsfw-above-cap = El límite del bot es { $cap }; los canales con restricción de edad tampoco pueden superarlo.
+settings-audit-field = Canal de auditoría
+settings-audit-lost = { $channel } (no puedo publicar allí desde { $since }; { $count ->
+        [one] { $count } línea en espera
+       *[other] { $count } líneas en espera
+    })
+settings-nsfw-field = Tolerancia de seguridad en canales con restricción de edad
+
+## /owner (cogs/owner.py)
+owner-only = Solo los propietarios del bot pueden usar `/owner`.
+owner-paused = En pausa: se rechazan los trabajos nuevos; los que ya están en marcha terminan. `/owner resume` la termina.
+owner-paused-reason = En pausa: se rechazan los trabajos nuevos con «{ $reason }»; los que ya están en marcha terminan. `/owner resume` la termina.
+owner-resumed = Reanudado: se vuelven a aceptar trabajos nuevos.
+owner-not-paused = El bot no estaba en pausa.
+owner-bad-id = Indica { $kind ->
+        [member] el miembro
+       *[guild] el servidor
+    } con su id (de 15 a 21 cifras) o una mención.
+owner-blocked = { $kind ->
+        [member] Miembro
+       *[guild] Servidor
+    } `{ $id }` bloqueado: se rechazan sus trabajos nuevos. Los que ya están en marcha terminan.
+owner-block-updated = { $kind ->
+        [member] El miembro
+       *[guild] El servidor
+    } `{ $id }` ya estaba bloqueado; se ha actualizado el motivo.
+owner-unblocked = { $kind ->
+        [member] Miembro
+       *[guild] Servidor
+    } `{ $id }` desbloqueado.
+owner-not-blocked = { $kind ->
+        [member] El miembro
+       *[guild] El servidor
+    } `{ $id }` no estaba bloqueado.
+owner-stats-title = Trabajos { $period ->
+        [day] del último día
+        [week] de la última semana
+       *[month] de los últimos 30 días
+    }
+owner-stats-none = Ningún trabajo ni cobro { $period ->
+        [day] en el último día
+        [week] en la última semana
+       *[month] en los últimos 30 días
+    }.
+owner-stats-line = { $guild } · { $provider }: { $jobs ->
+        [one] { $jobs } trabajo
+       *[other] { $jobs } trabajos
+    }, { $errors ->
+        [one] { $errors } error
+       *[other] { $errors } errores
+    }, { $credits } créditos
+owner-paused-field = En pausa
+owner-no-guild = sin servidor (línea de comandos)

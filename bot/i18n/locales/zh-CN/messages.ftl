@@ -473,3 +473,58 @@ reference-imagine-placeholder = 例如：这个场景的水彩画
 reference-no-image = 该消息没有附带图像，因此没有可编辑或使用的内容。请右键点击带有图像（附件）的消息。未扣费。
 reference-gone = 该消息（或其图像）已不存在，无法使用。未扣费。
 reference-form-not-yours = 这个表单属于另一位成员；请右键点击该消息获取你自己的表单。
+## Refusals of the operators' gates (/owner pause and blocks, /admin rules)
+refusal-paused = 机器人已被其所有者暂停，目前不接受新任务。未扣除任何额度。
+refusal-paused-reason = 机器人已被其所有者暂停，目前不接受新任务：{ $reason }。未扣除任何额度。
+refusal-blocked-member = 你已被禁止使用本机器人的图像命令。未扣除任何额度。
+refusal-blocked-guild = 本服务器已被禁止使用本机器人的图像命令。未扣除任何额度。
+refusal-rule = 你的提示词被拒绝：它符合本服务器的规则 `{ $rule }`。未扣除任何额度。
+
+## /admin settings audit_channel: and nsfw_safety_tolerance:
+settings-audit-not-channel = 请用 #提及（或频道 id）指定审计频道，或填 `clear`。
+settings-audit-not-text = <#{ $channel }> 不是本服务器的文字频道。
+settings-audit-cannot-post = 我无法在 <#{ $channel }> 发言：请先在那里授予我“查看频道”和“发送消息”权限。
+settings-nsfw-above-cap = 机器人的上限是 { $cap }；年龄限制频道也不能超过它。
+settings-audit-field = 审计频道
+settings-audit-lost = { $channel }（自 { $since } 起我无法在那里发言；{ $count } 条记录在等待）
+settings-nsfw-field = 年龄限制频道中的安全容忍度
+
+## /owner (cogs/owner.py)
+owner-only = 只有机器人的所有者才能使用 `/owner`。
+owner-paused = 已暂停：新任务将被拒绝；正在运行的任务会完成。使用 `/owner resume` 恢复。
+owner-paused-reason = 已暂停：新任务将被拒绝，原因为“{ $reason }”；正在运行的任务会完成。使用 `/owner resume` 恢复。
+owner-resumed = 已恢复：重新接受新任务。
+owner-not-paused = 机器人并未暂停。
+owner-bad-id = 请以 id（15 到 21 位数字）或提及的形式给出{ $kind ->
+        [member] 成员
+       *[guild] 服务器
+    }。
+owner-blocked = 已封禁{ $kind ->
+        [member] 成员
+       *[guild] 服务器
+    } `{ $id }`：其新任务将被拒绝。正在运行的任务会完成。
+owner-block-updated = { $kind ->
+        [member] 成员
+       *[guild] 服务器
+    } `{ $id }` 已被封禁；原因已更新。
+owner-unblocked = 已解除封禁{ $kind ->
+        [member] 成员
+       *[guild] 服务器
+    } `{ $id }`。
+owner-not-blocked = { $kind ->
+        [member] 成员
+       *[guild] 服务器
+    } `{ $id }` 并未被封禁。
+owner-stats-title = 最近{ $period ->
+        [day] 一天
+        [week] 一周
+       *[month] 30 天
+    }的任务
+owner-stats-none = 最近{ $period ->
+        [day] 一天
+        [week] 一周
+       *[month] 30 天
+    }没有任务，也没有扣费。
+owner-stats-line = { $guild } · { $provider }：{ $jobs } 个任务，{ $errors } 个错误，{ $credits } 额度
+owner-paused-field = 已暂停
+owner-no-guild = 无服务器（命令行）
