@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.admin_actions import AdminActions, AuditRecorder
 from bot.balance import BalanceWatch
 from bot.jobs.manager import JobManager
 from bot.jobs.model import Job
@@ -51,6 +52,7 @@ class Services:
     rules: PromptRules  # /admin rules
     owner: OwnerControls  # /owner: pause, blocks, stats
     balance: BalanceWatch  # the BFL balance (started by the bot, not by the CLI)
+    admin: AdminActions  # operators' writes and their audit lines (/admin and the web dashboard)
 
 
 def build_providers(
@@ -154,6 +156,7 @@ async def open_services(
             threshold=settings.low_balance_credits,
         )
         retention.start()
+        audit_lines = AuditLines(db)
         try:
             yield Services(
                 settings,
@@ -166,10 +169,11 @@ async def open_services(
                 manager,
                 retention,
                 space,
-                AuditLines(db),
+                audit_lines,
                 PromptRules(db),
                 OwnerControls(db),
                 balance,
+                AdminActions(quota, AuditRecorder(quota.guilds, audit_lines)),
             )
         finally:
             await balance.stop()

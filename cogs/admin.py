@@ -1,6 +1,7 @@
 """`/admin quota limit|grant|reset|usage`, `/admin settings` and `/admin rules`: Manage Server only.
 
-Every change is recorded in the server's audit channel, when it has one (bot/discord/audit.py).
+Every change goes through bot/admin_actions.py (`services.admin`), the same path as the web
+dashboard's forms: the write and its line in the server's audit channel, when it has one.
 
 `default_permissions` hides the group from ordinary members in the client, but a server can
 override that per command, so every subcommand checks Manage Server itself (`require_admin`).
@@ -19,9 +20,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.admin_actions import target_label
 from bot.charts import usage_chart
-from bot.credits import format_credits, parse_credit_amount
-from bot.discord.audit import admin_line
+from bot.credits import parse_credit_amount
 from bot.discord.language import locale_of
 from bot.discord.members import members_by_id, name_of, with_role
 from bot.discord.permissions import require_admin
@@ -41,16 +42,8 @@ if TYPE_CHECKING:
 
 CLEAR_WORDS = {"clear", "default", "remove", "reset", "inherit"}
 
-#: What the audit channel reads of each admin action, and what the new settings and rules answer.
+#: What the new settings and rules answer (the audit lines are in bot/admin_actions.py).
 TEXT = {
-    "audit_limit": "set the limit of {label} to {amount} credits per period",
-    "audit_limit_cleared": "removed the limit of {label}",
-    "audit_period": "changed the quota period to {period}",
-    "audit_grant": "granted {amount} credits to {label} for {key}",
-    "audit_reset": "reset this period's usage of {label}",
-    "audit_settings": "changed the settings: {changes}",
-    "audit_rule_added": "added the prompt rule `{rule}`",
-    "audit_rule_removed": "removed the prompt rule `{rule}`",
     "bad_rule": "The rule “{rule}” {problem}. A rule is words, a phrase, or words with `*` wildcards.",
     "too_many_rules": "This server has {count} rules, the most it may have; remove one first.",
     "rule_added": "Added the rule `{rule}`: prompts, Remix and Edit instructions that match it are refused.",
@@ -79,14 +72,13 @@ def _target(
     if scope == "member":
         if member is None:
             raise InvalidInput(i18n_text("admin-pick-member"))
-        return "member", member.id, member.mention
+        return "member", member.id, target_label("member", member.id)
     if scope == "role":
         if role is None:
             raise InvalidInput(i18n_text("admin-pick-role"))
-        return "role", role.id, role.mention
-    if scope == "default":
-        return "default", 0, i18n_text("admin-target-default")
-    return "guild", 0, i18n_text("admin-target-guild")
+        return "role", role.id, target_label("role", role.id)
+    kind: LimitScope = "default" if scope == "default" else "guild"
+    return kind, 0, target_label(kind, 0)
 
 
 async def answer_later(interaction: discord.Interaction) -> None:
@@ -218,26 +210,6 @@ def parse_audit_channel(text: str, guild: discord.Guild) -> int | None:
     return channel_id
 
 
-def settings_changes(before: GuildSettings, after: GuildSettings) -> str:
-    """The audit line's account of a settings change: each changed field and its new value."""
-    shown = {
-        "default_model": lambda v: f"`{v}`" if v else "bot default",
-        "allowed_models": lambda v: ", ".join(f"`{m}`" for m in v) if v is not None else "all",
-        "max_safety_tolerance": lambda v: str(v) if v is not None else "bot default",
-        "allowed_channels": lambda v: " ".join(f"<#{c}>" for c in v) if v is not None else "all",
-        "quota_period": lambda v: v or "bot default",
-        "private_mode": lambda v: v or "allow",
-        "audit_channel_id": lambda v: f"<#{v}>" if v else "none",
-        "nsfw_safety_tolerance": lambda v: str(v) if v is not None else "as elsewhere",
-    }
-    parts = [
-        f"{name.removesuffix('_id').replace('_', ' ')} → {show(getattr(after, name))}"
-        for name, show in shown.items()
-        if getattr(before, name) != getattr(after, name)
-    ]
-    return join_within(parts, 300, "; ")
-
-
 #: How `/admin settings` shows the server's rule for private results.
 PRIVATE_MODE_TEXT = {
     "allow": "allow (each member chooses)",
@@ -286,9 +258,8 @@ class Admin(commands.Cog):
         if len(existing) >= store.MAX_RULES:
             raise InvalidInput(TEXT["too_many_rules"].format(count=len(existing)))
         if await store.add(interaction.guild_id, normal, actor_id=interaction.user.id):
-            await self.bot.audit.record(
-                interaction.guild_id,
-                admin_line(interaction.user.id, TEXT["audit_rule_added"].format(rule=normal)),
+            await self.bot.services.admin.rule_added(
+                interaction.guild_id, normal, actor_id=interaction.user.id
             )
         await interaction.followup.send(TEXT["rule_added"].format(rule=normal), ephemeral=True)
 
@@ -309,10 +280,7 @@ class Admin(commands.Cog):
                 TEXT["rule_unknown"].format(rule=typed(normal, 100)), ephemeral=True
             )
             return
-        await self.bot.audit.record(
-            interaction.guild_id,
-            admin_line(interaction.user.id, TEXT["audit_rule_removed"].format(rule=normal)),
-        )
+        await self.bot.services.admin.rule_removed(interaction.guild_id, normal, actor_id=interaction.user.id)
         await interaction.followup.send(TEXT["rule_removed"].format(rule=normal), ephemeral=True)
 
     @rules_remove.autocomplete("rule")
@@ -366,9 +334,8 @@ class Admin(commands.Cog):
     ) -> None:
         require_admin(interaction, "change quota limits")
         assert interaction.guild_id is not None
-        guilds = self.bot.services.quota.guilds
+        admin = self.bot.services.admin
         lines: list[str] = []
-        audit: list[str] = []
         if amount is None and period is None:
             raise InvalidInput(i18n_text("admin-limit-nothing"))
         clear = amount is not None and amount.strip().lower() in CLEAR_WORDS
@@ -379,20 +346,18 @@ class Admin(commands.Cog):
         if target is not None:
             kind, target_id, label = target
             if clear:
-                removed = await guilds.clear_limit(interaction.guild_id, kind, target_id)
+                removed = await admin.clear_limit(
+                    interaction.guild_id, kind, target_id, actor_id=interaction.user.id, label=label
+                )
                 key = "admin-limit-removed" if removed else "admin-limit-none"
                 lines.append(t(language, key, target=label))
-                if removed:
-                    audit.append(TEXT["audit_limit_cleared"].format(label=label))
             else:
-                await guilds.set_limit(
-                    interaction.guild_id, kind, target_id, value, actor_id=interaction.user.id
+                await admin.set_limit(
+                    interaction.guild_id, kind, target_id, value, actor_id=interaction.user.id, label=label
                 )
                 lines.append(t(language, "admin-limit-set", target=label, amount=credits(language, value)))
-                audit.append(TEXT["audit_limit"].format(label=label, amount=format_credits(value)))
         if period is not None:
-            current = await guilds.settings(interaction.guild_id)
-            await guilds.save_settings(replace(current, quota_period=period), actor_id=interaction.user.id)
+            await admin.set_period(interaction.guild_id, period, actor_id=interaction.user.id)
             resets = period_reset(self.bot.services.quota.now(), period)
             lines.append(
                 t(
@@ -402,9 +367,6 @@ class Admin(commands.Cog):
                     when=discord.utils.format_dt(resets, "R"),
                 )
             )
-            audit.append(TEXT["audit_period"].format(period=period))
-        for action in audit:
-            await self.bot.audit.record(interaction.guild_id, admin_line(interaction.user.id, action))
         await interaction.followup.send("\n".join(lines), ephemeral=True)
 
     # -- /admin quota grant -----------------------------------------------------------------------
@@ -442,22 +404,15 @@ class Admin(commands.Cog):
         await answer_later(interaction)
         language = await locale_of(interaction)
         quota = self.bot.services.quota
-        key, fresh = await quota.grant(
+        key, fresh = await self.bot.services.admin.grant(
             interaction.guild_id,
             user_ids,
             value,
             actor_id=interaction.user.id,
+            label=label,
             role_id=role.id if scope == "role" and role is not None else None,
             interaction_id=interaction.id,
         )
-        if fresh:
-            await self.bot.audit.record(
-                interaction.guild_id,
-                admin_line(
-                    interaction.user.id,
-                    TEXT["audit_grant"].format(amount=format_credits(value), label=label, key=key),
-                ),
-            )
         resets = period_reset(quota.now(), await quota.period_of(interaction.guild_id))
         granted = {"amount": credits(language, value), "target": label, "period": key}
         await interaction.followup.send(
@@ -495,15 +450,16 @@ class Admin(commands.Cog):
         else:
             user_ids = None
             label = i18n_text("admin-target-everything")
-        count = await self.bot.services.quota.reset(
-            interaction.guild_id, user_ids, actor_id=interaction.user.id, interaction_id=interaction.id
+        count = await self.bot.services.admin.reset(
+            interaction.guild_id,
+            user_ids,
+            actor_id=interaction.user.id,
+            label=label,
+            interaction_id=interaction.id,
         )
         if count is None:
             await interaction.followup.send(t(language, "admin-reset-twice", target=label), ephemeral=True)
             return
-        await self.bot.audit.record(
-            interaction.guild_id, admin_line(interaction.user.id, TEXT["audit_reset"].format(label=label))
-        )
         key = "admin-reset-guild" if scope == "guild" else "admin-reset-done"
         await interaction.followup.send(t(language, key, target=label, count=count), ephemeral=True)
 
@@ -671,15 +627,10 @@ class Admin(commands.Cog):
                 raise InvalidInput(
                     i18n_text("settings-unknown-language", language=language, languages=", ".join(LANGUAGES))
                 )
-        changed = updated != current
-        if changed:
-            await guilds.save_settings(updated, actor_id=interaction.user.id)
-            line = admin_line(
-                interaction.user.id, TEXT["audit_settings"].format(changes=settings_changes(current, updated))
-            )
-            await self.bot.audit.record(interaction.guild_id, line)  # in the channel now set, if any
-            if updated.audit_channel_id is not None and updated.audit_channel_id != current.audit_channel_id:
-                await self.bot.audit.channel_set(interaction.guild_id)
+        changed = await self.bot.services.admin.save_settings(current, updated, actor_id=interaction.user.id)
+        new_channel = updated.audit_channel_id
+        if changed and new_channel is not None and new_channel != current.audit_channel_id:
+            await self.bot.audit.channel_set(interaction.guild_id)
         await interaction.followup.send(
             t(reader, "settings-saved" if changed else "settings-current"),
             embed=settings_embed(updated, self.bot, reader, await audit_field(self.bot, updated, reader)),

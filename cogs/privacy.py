@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.audit import admin_line
+from bot.admin_actions import admin_line
 from bot.discord.language import locale_of
 from bot.discord.permissions import require_admin
 from bot.errors import NotAllowed

@@ -38,7 +38,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("job core", ("bot.jobs",)),
     (
         "composition root and web",
-        ("bot.app", "bot.roles", "bot.web", "bot.doctor", "bot.dashboard", "bot.balance"),
+        (
+            "bot.app",
+            "bot.roles",
+            "bot.web",
+            "bot.doctor",
+            "bot.dashboard",
+            "bot.balance",
+            "bot.admin_actions",
+        ),
     ),
     ("discord", ("bot.discord", "bot.guild_policy")),
     ("cogs", ("cogs",)),

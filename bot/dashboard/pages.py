@@ -5,9 +5,10 @@ is live), and what the bot sees of that member in that server now (`Directory.me
 Manage Server). A server id in a URL or form is only a question; a job id is looked up and must
 belong to that server (and, for "My images", to that member) — an id from another server is a 404.
 
-Writes go through the same functions as `/admin` (`GuildStore.set_limit`/`clear_limit`/
-`save_settings`, `QuotaService.grant`, `JobManager.cancel`) with the operator as `actor_id`, and
-Delete through the Delete button's `delete_result_image`: no second write path.
+Writes go through the same functions as `/admin`: limits, the period, grants and settings through
+`AdminActions` (bot/admin_actions.py: the write and the same audit line, with the operator as
+actor and "on the web dashboard"), Cancel through `JobManager.cancel`, and Delete through the
+Delete button's `delete_result_image`: no second write path.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from bot.admin_actions import target_label
 from bot.credits import parse_credit_amount
 from bot.dashboard import charts
 from bot.dashboard.auth import (
@@ -42,7 +44,8 @@ from bot.dashboard.auth import (
 from bot.dashboard.members import Directory, WebMember
 from bot.dashboard.text import ERRORS, NOTICES, Words, language_of
 from bot.dashboard.thumbs import Thumbnails
-from bot.i18n import supported
+from bot.i18n import Text, supported
+from bot.i18n import text as i18n_text
 from bot.periods import period_reset
 from bot.providers.catalog import MODELS
 from bot.store.bot_state import BotState
@@ -596,16 +599,21 @@ class Dashboard:
             raise Refused(400, "bad_form")
         kind: LimitScope = scope  # type: ignore[assignment]
         amount = form.get("amount", "").strip()
-        guilds = self.services.quota.guilds
+        admin = self.services.admin
+        label = target_label(kind, target_id)
         if amount.lower() in ("clear", "remove", "default"):
-            await guilds.clear_limit(guild_id, kind, target_id)
+            await admin.clear_limit(
+                guild_id, kind, target_id, actor_id=session.user_id, label=label, dashboard=True
+            )
             log.info("web: limit %s %s cleared in %s by %s", kind, target_id, guild_id, session.user_id)
             raise self._back(guild_id, notice="limit_cleared")
         try:
             value = parse_credit_amount(amount, unlimited=True)
         except ValueError:
             raise self._back(guild_id, error="bad_amount") from None
-        await guilds.set_limit(guild_id, kind, target_id, value, actor_id=session.user_id)
+        await admin.set_limit(
+            guild_id, kind, target_id, value, actor_id=session.user_id, label=label, dashboard=True
+        )
         log.info("web: limit %s %s set in %s by %s", kind, target_id, guild_id, session.user_id)
         raise self._back(guild_id, notice="limit_saved")
 
@@ -615,9 +623,9 @@ class Dashboard:
         period = form.get("period", "")
         if period not in ("day", "week", "month"):
             raise Refused(400, "bad_form")
-        guilds = self.services.quota.guilds
-        current = await guilds.settings(member.guild_id)
-        await guilds.save_settings(replace(current, quota_period=period), actor_id=session.user_id)
+        await self.services.admin.set_period(
+            member.guild_id, period, actor_id=session.user_id, dashboard=True
+        )
         raise self._back(member.guild_id, notice="period_saved")
 
     async def grant(self, request: web.Request) -> web.Response:
@@ -633,18 +641,29 @@ class Dashboard:
             raise self._back(guild_id, error="grant_positive")
         user_ids: list[int] | None = None
         role_id: int | None = None
+        label: str | Text = target_label("guild", 0)
         if scope == "member":
             target = _int(form.get("member_id", "").strip() or "0", refused=False)
             if not target or await self.directory.member(guild_id, target) is None:
                 raise self._back(guild_id, error="bad_member")
             user_ids = [target]
+            label = target_label("member", target)
         elif scope == "role":
             role_id = _int(form.get("role_id", "") or "0", refused=False)
             if role_id not in dict(await self.directory.roles(guild_id)):
                 raise self._back(guild_id, error="bad_role")
+            label = i18n_text("admin-target-everyone-with", role=target_label("role", role_id))  # as /admin
         elif scope != "guild":
             raise Refused(400, "bad_form")
-        await self.services.quota.grant(guild_id, user_ids, value, actor_id=session.user_id, role_id=role_id)
+        await self.services.admin.grant(
+            guild_id,
+            user_ids,
+            value,
+            actor_id=session.user_id,
+            label=label,
+            role_id=role_id,
+            dashboard=True,
+        )
         log.info("web: %s credits granted (%s) in %s by %s", value, scope, guild_id, session.user_id)
         raise self._back(guild_id, notice="granted")
 
@@ -654,8 +673,7 @@ class Dashboard:
         if not await self.signer.csrf_ok(session_id, _str(form.get("csrf"))):
             raise Refused(403, "bad_form")
         guild_id = member.guild_id
-        guilds = self.services.quota.guilds
-        current = await guilds.settings(guild_id)
+        current = await self.services.quota.guilds.settings(guild_id)
         allowed = tuple(m for m in form.getall("allowed_models", []) if isinstance(m, str) and m in MODELS)
         default = _str(form.get("default_model")) or None
         if default is not None and default not in MODELS:
@@ -684,8 +702,9 @@ class Dashboard:
             allowed_channels=channels or None,
             private_mode=None if private == "allow" else private,  # as /admin settings stores it
         )
-        if updated != current:
-            await guilds.save_settings(updated, actor_id=session.user_id)
+        if await self.services.admin.save_settings(
+            current, updated, actor_id=session.user_id, dashboard=True
+        ):
             log.info("web: settings of %s saved by %s", guild_id, session.user_id)
         raise self._back(guild_id, notice="saved")
 

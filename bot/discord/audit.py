@@ -11,8 +11,9 @@ its settings are told once by DM (until a post works again), and the poster trie
 
 The poster is a task of its own, started beside the job manager (bot/discord/runner.py), never
 inside discord.py's tasks. Job lines come from the job sink's own ends (bot/discord/delivery.py),
-admin lines from the cogs, rule refusals from bot/discord/start.py, low-balance warnings from
-bot/balance.py.
+admin lines from bot/admin_actions.py (`/admin` and the web dashboard alike), rule refusals from
+bot/discord/start.py, low-balance warnings from bot/balance.py. Lines are kept by the services'
+`AuditRecorder`, which wakes this poster.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.admin_actions import AuditRecorder
 from bot.credits import format_credits
 from bot.discord.render import plain
 from bot.store.bot_state import BotState
@@ -43,9 +45,8 @@ AUDIT_INTERVAL = 5.0
 GATHER = 0.5
 #: Seconds between tries at a channel the bot could not post in.
 RETRY_AFTER = 60.0
-#: One message's text (Discord's limit is 2,000 characters) and one line's.
+#: One message's text (Discord's limit is 2,000 characters).
 MESSAGE_CHARS = 1900
-LINE_CHARS = 400
 #: Lines read per message (they are packed up to MESSAGE_CHARS).
 LINES_PER_MESSAGE = 40
 
@@ -57,7 +58,6 @@ LINES = {
     "charged": "{amount} credits",
     "not_charged": "nothing charged",
     "rule_refused": "🚫 {member} · prompt refused by the rule `{rule}` in {channel}",
-    "admin": "🛠 {admin} {action}",
     "low_balance": "⚠️ The bot's BFL balance is low: {balance} credits left (warning below {threshold}).",
     "lost": "I can no longer post in the audit channel <#{channel}> of **{guild}** (Discord answered "
     "{status}). {count} audit line(s) are waiting and will be posted once I can post there again; "
@@ -82,10 +82,6 @@ def job_line(job: Job, link: str | None, failure: str | None) -> str:
     )
 
 
-def admin_line(admin_id: int, action: str) -> str:
-    return LINES["admin"].format(admin=f"<@{admin_id}>", action=action)
-
-
 class AuditDesk:
     def __init__(
         self,
@@ -98,6 +94,7 @@ class AuditDesk:
         retry: float = RETRY_AFTER,
         gather: float = GATHER,
         clock: Callable[[], float] = time.monotonic,
+        recorder: AuditRecorder | None = None,
     ) -> None:
         self.client = client
         self.lines = lines
@@ -111,6 +108,10 @@ class AuditDesk:
         self._next: dict[int, float] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        #: Where lines are kept: the services' own (`AdminActions.audit`), so lines the web
+        #: dashboard records wake this poster too.
+        self.recorder = recorder or AuditRecorder(guilds, lines)
+        self.recorder.listeners.append(self._wake.set)
 
     # -- recording --------------------------------------------------------------------------------
 
@@ -119,18 +120,7 @@ class AuditDesk:
 
         Never raises: an audit line must not fail the action it tells of.
         """
-        if guild_id is None:
-            return False
-        try:
-            settings = await self.guilds.settings(guild_id)
-            if settings.audit_channel_id is None:
-                return False
-            await self.lines.add(guild_id, _cut(line))
-        except Exception as exc:
-            log.warning("guild %s: an audit line was not kept: %s", guild_id, exc)
-            return False
-        self._wake.set()
-        return True
+        return await self.recorder.record(guild_id, line)
 
     async def record_everywhere(self, line: str) -> int:
         """The same line in every server that has an audit channel (a low balance); how many."""
@@ -269,7 +259,3 @@ class AuditDesk:
 
 def _lost_key(guild_id: int) -> str:
     return f"audit_channel_lost:{guild_id}"
-
-
-def _cut(line: str) -> str:
-    return line if len(line) <= LINE_CHARS else line[: LINE_CHARS - 1] + "…"

@@ -74,7 +74,9 @@ class FluxBot(commands.Bot):
         )
         self.services = services
         #: Each server's audit channel; its poster is started beside the job manager (runner.py).
-        self.audit = AuditDesk(self, services.audit, services.quota.guilds, BotState(services.db))
+        self.audit = AuditDesk(
+            self, services.audit, services.quota.guilds, BotState(services.db), recorder=services.admin.audit
+        )
         self.sink = DiscordSink(
             self,
             services.jobs,

@@ -34,7 +34,9 @@ def rest_sink(client: discord.Client, services: Services) -> DiscordSink:
     Its jobs' audit lines are stored for the servers' audit channels; a gateway posts them (a
     worker knows no guild, so its own `AuditDesk` is never started).
     """
-    audit = AuditDesk(client, services.audit, services.quota.guilds, BotState(services.db))
+    audit = AuditDesk(
+        client, services.audit, services.quota.guilds, BotState(services.db), recorder=services.admin.audit
+    )
     return DiscordSink(
         client,
         services.jobs,

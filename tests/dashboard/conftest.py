@@ -100,6 +100,13 @@ async def csrf_of(browser: aiohttp.ClientSession, path: str) -> str:
     return found.group(1)
 
 
+async def post(browser: Any, path: str, **data: str) -> tuple[int, str, str]:
+    """A form of the operators' page of ARTISTS, sent with its CSRF token: status, final URL, page."""
+    data["csrf"] = await csrf_of(browser, f"/g/{ARTISTS}")
+    async with browser.post(path, data=data) as page:
+        return page.status, str(page.url), await page.text()
+
+
 @pytest.fixture
 def database_settings(database_url: str) -> dict[str, Any]:
     return {"database_url": database_url}

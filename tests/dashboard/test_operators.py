@@ -22,13 +22,8 @@ from tests.dashboard.conftest import (
     PAINTERS,
     Site,
     csrf_of,
+    post,
 )
-
-
-async def post(browser: Any, path: str, **data: str) -> tuple[int, str, str]:
-    data["csrf"] = await csrf_of(browser, f"/g/{ARTISTS}")
-    async with browser.post(path, data=data) as page:
-        return page.status, str(page.url), await page.text()
 
 
 async def test_usage_is_drawn_as_svg_on_the_server(site: Site):
