@@ -206,6 +206,7 @@ HOLD = {
 }
 
 
+@pytest.mark.flaky(reruns=2)  # real processes timed on a shared machine
 @pytest.mark.parametrize("state", ["submitting", "running", "fetching", "delivering"])
 async def test_a_worker_killed_in_each_state_leaves_the_job_to_the_other_exactly_once(
     deployment, fake_discord, fake_ttapi, state
@@ -314,6 +315,7 @@ def private_postgresql() -> Iterator[PrivateCluster]:
         cluster.remove()
 
 
+@pytest.mark.flaky(reruns=2)  # real processes timed on a shared machine
 async def test_postgresql_restarted_under_load_loses_nothing_and_every_process_reconnects(
     tmp_path, fake_discord, fake_ttapi, private_postgresql
 ):
