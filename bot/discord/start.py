@@ -25,6 +25,7 @@ from bot.jobs.intake import NewJob, new_job_id
 from bot.jobs.model import Origin
 from bot.jobs.plan import JobPlan
 from bot.prompt_rules import first_match
+from bot.store.deliveries import Delivery
 
 
 def planning(bot: BotContext) -> dict[str, Any]:
@@ -54,29 +55,41 @@ async def start_job(
     `note`: what was done to the member's input (Expand's scaled-down source), shown with the result.
     """
     await operator_gates(bot, interaction, plan.prompt)
-    services = bot.services
     job_id = new_job_id()
     language = await locale_of(interaction)  # the job speaks it to the end, restarts included
     # Where its answer goes, stored with the job.
     delivery = bot.sink.track_id(job_id, interaction, language, private=private)
     try:
-        await services.manager.submit(
-            NewJob.from_plan(
-                plan,
-                id=job_id,
-                origin=Origin.DISCORD,
-                user_id=interaction.user.id,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                role_ids=role_ids_of(interaction.user),
-                parent_job_id=parent_job_id,
-                delivery=delivery,
-                extra={"note": note} if note else {},
-            )
-        )
+        await submit(bot, interaction, plan, job_id, delivery, parent_job_id, note)
     except BaseException:
         bot.sink.forget_id(job_id)
         raise
+
+
+async def submit(
+    bot: BotContext,
+    interaction: discord.Interaction,
+    plan: JobPlan,
+    job_id: str,
+    delivery: Delivery,
+    parent_job_id: str | None,
+    note: str | None = None,
+) -> None:
+    """One planned job handed to the core with the interaction's coordinates and its delivery."""
+    await bot.services.manager.submit(
+        NewJob.from_plan(
+            plan,
+            id=job_id,
+            origin=Origin.DISCORD,
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            role_ids=role_ids_of(interaction.user),
+            parent_job_id=parent_job_id,
+            delivery=delivery,
+            extra={"note": note} if note else {},
+        )
+    )
 
 
 async def start_batch(
@@ -107,19 +120,7 @@ async def start_batch(
             job_id, interaction, language, private=private, batch=(batch_id, index, len(plans))
         )
         try:
-            await services.manager.submit(
-                NewJob.from_plan(
-                    plan,
-                    id=job_id,
-                    origin=Origin.DISCORD,
-                    user_id=interaction.user.id,
-                    guild_id=interaction.guild_id,
-                    channel_id=interaction.channel_id,
-                    role_ids=role_ids_of(interaction.user),
-                    parent_job_id=parent_job_id,
-                    delivery=delivery,
-                )
-            )
+            await submit(bot, interaction, plan, job_id, delivery, parent_job_id)
         except BaseException:
             bot.sink.forget_id(job_id)
             for earlier in accepted:
