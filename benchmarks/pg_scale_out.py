@@ -1,0 +1,633 @@
+"""1 gateway + 3 workers on PostgreSQL with 10,000 jobs in flight (issue 15, item 8).
+
+    .venv/bin/python benchmarks/pg_scale_out.py [--jobs 10000] [--workers 3] [--rate 100] [--probes 500]
+
+Every bot process is the product's `python -m bot run --role gateway|worker` (through
+`benchmarks/bot_process.py`, which only lifts the provider rate limit to `BENCH_RATE_LIMITS`, as
+every benchmark does against the fake), on a PostgreSQL database of its own (created here, dropped
+after; `FLUXBOT_BENCH_DATABASE_URL` names the server, default `postgresql://postgres@127.0.0.1:5432/test`):
+
+- the **gateway**: the real FluxBot with its cogs, connected to the loopback Discord of
+  tests/fakes/discord.py (served by this process), answering `/imagine`: checks, quota hold, the
+  job stored `queued` with its delivery record, the interaction acknowledged. It drives no job.
+- `--workers` **workers** (default 3): claim the jobs, submit them to the fake BFL, follow them
+  (the product's poll schedule), download, store the image and edit each member's reply into it
+  over Discord's REST API (the loopback Discord again), with the stored interaction token.
+- the **fake BFL** in its own process at nice 10 (`benchmarks/fake_server.py`); each job takes as
+  long as its prompt says (`[d=…]`): long enough that every job is still running at the provider
+  when the last command is acknowledged, all ending within `--spread` seconds after that.
+
+This process plays Discord's members: `--jobs` `/imagine` commands (each from its own member of
+one server, `--guilds` to spread them) sent at `--rate` per second over the gateway's websocket,
+then, with all of them in flight, `--probes` more, one every `--interval` s. Acknowledgement
+latency = from the INTERACTION_CREATE handed to the websocket to the interaction's callback POST
+arriving here (the same clock). Then it waits until every job is finished and checks the books:
+every job `delivered`, one reply edited into an image per job (counted here, by interaction
+token), one charge per job in the ledger, one submit per job at the fake.
+
+CPU per job: user + system time of the gateway and the workers (from /proc, read while they run)
+from the first command to the last job finished, over the jobs; the fake, this process (Discord)
+and PostgreSQL are not counted. PostgreSQL's CPU is printed separately: its backends serving this
+database, and the whole server (which other users of the machine share).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import os
+import random
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from aiohttp import web
+from harness import (
+    BENCH_DIR,
+    ROOT,
+    FakeServer,
+    LoopLag,
+    Verdict,
+    now,
+    percentile,
+    print_machine,
+    print_verdicts,
+)
+
+from tests.fakes.discord import SITE_DIR, FakeDiscord
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+FINISHED = ("delivered", "failed", "cancelled", "moderated", "timed_out", "submit_unknown")
+TICK = os.sysconf("SC_CLK_TCK")
+FIRST_MEMBER = 10**15  # member ids: snowflake-sized
+MENTION = re.compile(rb"<@([0-9]+)>")
+
+
+# -- Discord's side -------------------------------------------------------------------------------
+
+
+class TimedDiscord(FakeDiscord):
+    """The loopback Discord, keeping when each interaction was acknowledged and which replies got an
+    image, and not the request bodies (10,000 images would be kept for nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.acked: dict[int, float] = {}  # interaction id → when its callback POST arrived
+        self.images: collections.Counter[str] = collections.Counter()  # interaction token → image messages
+        self.kinds: collections.Counter[str] = collections.Counter()  # REST calls by kind
+        self.member_of: dict[int, int] = {}  # interaction id → the member who sent it
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        if path.startswith("/interactions/") and path.endswith("/callback"):
+            self.acked.setdefault(int(path.split("/")[2]), now())
+        response = await super()._rest(request)
+        # The parent appends the call and answers without yielding again (no upload delay), so the
+        # last call is this request's.
+        call = self.calls.pop()
+        assert call.path == path, (call.path, path)
+        image = isinstance(call.body, bytes) and b'filename="' in call.body
+        if path.endswith("/callback"):
+            kind = (
+                f"interaction callback type {call.body.get('type') if isinstance(call.body, dict) else '?'}"
+            )
+        elif path.startswith("/webhooks/"):
+            kind = f"webhook {call.method}{' with an image' if image else ''}"
+            if image:
+                self.images[path.split("/")[3]] += 1  # the interaction's token
+        elif path.startswith("/channels/"):
+            kind = f"channel {call.method}{' with an image' if image else ''}"
+            mention = MENTION.search(call.body) if image else None
+            if mention:  # a result posted in the channel names its one member
+                self.images[f"member {int(mention.group(1))}"] += 1
+        else:
+            kind = f"other {call.method} {path.split('/')[1]}"
+        self.kinds[kind] += 1
+        return response
+
+
+# -- processes and their CPU ------------------------------------------------------------------------
+
+
+def proc_times(pid: int) -> tuple[float, float]:
+    """(utime + stime, cutime + cstime) of a process, in seconds; (0, 0) once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0, 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK, (int(fields[13]) + int(fields[14])) / TICK
+
+
+def postgres_server_cpu() -> float:
+    """Every `postgres` process's CPU, plus what the postmaster collected from its exited children."""
+    total = 0.0
+    pids = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        if name == "postgres":
+            pids[int(entry)] = int(text.rsplit(")", 1)[1].split()[1])  # its parent
+    for pid, parent in pids.items():
+        own, children = proc_times(pid)
+        total += own + (children if parent not in pids else 0.0)  # the postmaster reaps the backends
+    return total
+
+
+@dataclass
+class BotProcess:
+    name: str
+    role: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+    cpu_ready: float = 0.0  # CPU when it was ready (imports, pool, login, migrations for the first)
+
+    def cpu(self) -> float:
+        return proc_times(self.proc.pid)[0]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_bot(role: str, name: str, env: dict[str, str], folder: Path) -> BotProcess:
+    log = folder / f"{name}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(BENCH_DIR / "bot_process.py"), role],
+            env=env,
+            cwd=folder,  # no .env of the checkout is read
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return BotProcess(name, role, proc, log)
+
+
+async def until(check: Any, what: str, processes: list[BotProcess], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        for bot in processes:
+            if bot.proc.poll() is not None:
+                raise RuntimeError(f"{bot.name} exited ({bot.proc.returncode}):\n{bot.output()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not within {timeout:.0f} s")
+        await asyncio.sleep(0.1)
+
+
+# -- the database ---------------------------------------------------------------------------------
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@dataclass
+class InFlight:
+    """The jobs table read every `every` seconds: the most jobs unfinished at once, and when."""
+
+    url: str
+    every: float = 0.5
+    peak: int = 0
+    peak_states: dict[str, int] = field(default_factory=dict)
+    samples: list[tuple[float, int, int]] = field(default_factory=list)  # (t, unfinished, total)
+    latest: tuple[int, int] = (0, 0)  # (unfinished, finished)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        conn = await asyncpg.connect(self.url)
+        try:
+            while not stop.is_set():
+                rows = await conn.fetch("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+                states = {r["state"]: int(r["n"]) for r in rows}
+                unfinished = sum(n for s, n in states.items() if s not in FINISHED)
+                finished = sum(n for s, n in states.items() if s in FINISHED)
+                self.latest = (unfinished, finished)
+                self.samples.append((now(), unfinished, unfinished + finished))
+                if unfinished > self.peak:
+                    self.peak, self.peak_states = unfinished, states
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.every)
+        finally:
+            await conn.close()
+
+
+async def books(url: str) -> dict[str, Any]:
+    conn = await asyncpg.connect(url)
+    try:
+        states = {
+            r["state"]: int(r["n"])
+            for r in await conn.fetch("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+        }
+        errors = await conn.fetch(
+            "SELECT state, error_code, COUNT(*) AS n FROM jobs WHERE state <> 'delivered' "
+            "GROUP BY state, error_code ORDER BY n DESC"
+        )
+        charges = await conn.fetch(
+            "SELECT job_id, COUNT(*) AS n FROM ledger WHERE kind = 'charge' GROUP BY job_id"
+        )
+        holds_open = await conn.fetchval(
+            "SELECT COUNT(*) FROM ledger h WHERE h.kind = 'hold' AND NOT EXISTS "
+            "(SELECT 1 FROM ledger s WHERE s.job_id = h.job_id AND s.kind <> 'hold')"
+        )
+        first_last = await conn.fetchrow(
+            "SELECT MIN(created_at) AS first, MAX(finished_at) AS last FROM jobs"
+        )
+    finally:
+        await conn.close()
+    return {
+        "states": states,
+        "not_delivered": [(r["state"], r["error_code"], int(r["n"])) for r in errors],
+        "charged_jobs": len(charges),
+        "charged_twice": sum(1 for r in charges if r["n"] > 1),
+        "holds_open": int(holds_open),
+        "first_last": tuple(first_last) if first_last else None,
+    }
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+
+def summary(values: list[float]) -> str:
+    data = [v * 1000 for v in values]
+    if not data:
+        return "n=0"
+    return (
+        f"n={len(data)} p50={percentile(data, 50):.1f} ms p90={percentile(data, 90):.1f} ms "
+        f"p99={percentile(data, 99):.1f} ms max={max(data):.1f} ms"
+    )
+
+
+async def send_commands(
+    discord: TimedDiscord,
+    count: int,
+    first: int,
+    interval: float,
+    finish_at: float,
+    spread: float,
+    guilds: list[int],
+    channel: int,
+    sent: dict[int, float],
+    rng: random.Random,
+) -> None:
+    """`count` members run `/imagine`, one every `interval` s; each job ends `finish_at` + 0..`spread`."""
+    start = now()
+    for n in range(count):
+        delay = start + n * interval - now()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        i = first + n
+        duration = max(1.0, finish_at - now()) + rng.uniform(0, spread)
+        command = discord.slash(
+            "imagine",
+            guild_id=guilds[i % len(guilds)],
+            channel_id=channel,
+            user_id=FIRST_MEMBER + i,
+            prompt=f"bench {i}: a lighthouse at dusk [d={duration:.1f}]",
+        )
+        discord.member_of[int(command["id"])] = FIRST_MEMBER + i
+        sent[int(command["id"])] = now()
+        await discord.interact(command)
+
+
+def acks_of(discord: TimedDiscord, sent: dict[int, float]) -> tuple[list[float], int]:
+    acks = [discord.acked[i] - t for i, t in sent.items() if i in discord.acked]
+    return acks, len(sent) - len(acks)
+
+
+async def run(args: argparse.Namespace) -> bool:
+    base = os.environ.get("FLUXBOT_BENCH_DATABASE_URL") or DEFAULT_URL
+    name = f"fluxbot_bench_{secrets.token_hex(4)}"
+    url = with_database(base, name)
+    await admin(base, f"CREATE DATABASE {name}")
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="fluxbot-scale-") as tmp,
+            FakeServer("bfl", duration=10.0) as fake,
+        ):
+            return await measure(args, Path(tmp), fake, url, name)
+    finally:
+        await admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url: str, db_name: str) -> bool:
+    total = args.jobs + args.probes
+    discord = TimedDiscord()
+    await discord.start()
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DISCORD_", "DATABASE_", "BFL_", "TTAPI_"))
+        },
+        "PYTHONPATH": f"{SITE_DIR}:{ROOT}",
+        **discord.site_env(),
+        "DISCORD_TOKEN": "bench-token",
+        "DATABASE_URL": url,
+        "DATA_DIR": str(folder / "data"),
+        "BFL_API_KEY": fake.api_key,
+        "BFL_BASE_URL": fake.url,
+        "DEFAULT_PROVIDER": "bfl",
+        # Lifted as in every benchmark against the fake (the product's 24 are the real API's).
+        "PROVIDER_CONCURRENCY": f"bfl={total + 100}",
+        "QUOTA_DEFAULT_LIMIT": "unlimited",
+        "HTTP_PORT": "0",
+        "JOB_TIMEOUT_SECONDS": "3600",
+    }
+    processes: list[BotProcess] = []
+    stop_monitor = asyncio.Event()
+    try:
+        gateway = start_bot("gateway", "gateway", env, folder)
+        processes.append(gateway)
+        await until(lambda: "connected as" in gateway.output(), "the gateway connected", processes, 120)
+        for n in range(args.workers):
+            processes.append(start_bot("worker", f"worker{n + 1}", env, folder))
+        await until(
+            lambda: all("registered" in w.output() for w in processes[1:]),
+            "workers registered",
+            processes,
+            120,
+        )
+        await asyncio.sleep(1.0)
+        for bot in processes:
+            bot.cpu_ready = bot.cpu()
+        print(
+            "processes ready: "
+            + ", ".join(f"{b.name} (pid {b.proc.pid}, {b.cpu_ready:.2f} s CPU to start)" for b in processes)
+        )
+
+        conn = await asyncpg.connect(url)
+        backends0 = {
+            r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", db_name)
+        }
+        backend_cpu0 = {pid: proc_times(pid)[0] for pid in backends0}
+        server0 = postgres_server_cpu()
+        driver0 = time.process_time()
+
+        monitor = InFlight(url)
+        monitor_task = asyncio.create_task(monitor.run(stop_monitor))
+        lag = LoopLag(asyncio.get_running_loop())
+        lag.start()
+        rng = random.Random(8)
+        guilds = [(7 + g) << 22 for g in range(args.guilds)]
+        ramp = args.jobs / args.rate
+        window = args.probes * args.interval
+        finish_at = now() + ramp + args.settle + window + args.hold_margin
+        ramp_sent: dict[int, float] = {}
+        print(
+            f"sending {args.jobs} /imagine at {args.rate:.0f}/s (~{ramp:.0f} s); jobs end "
+            f"{ramp + args.settle + window + args.hold_margin:.0f}–"
+            f"{ramp + args.settle + window + args.hold_margin + args.spread:.0f} s from now",
+            file=sys.stderr,
+        )
+        t0 = now()
+        await send_commands(
+            discord, args.jobs, 0, 1 / args.rate, finish_at, args.spread, guilds, 8, ramp_sent, rng
+        )
+        sent_in = now() - t0
+        await until(
+            lambda: (
+                len(discord.acked) >= len(ramp_sent) and monitor.latest[0] + monitor.latest[1] >= args.jobs
+            ),
+            "every command acknowledged and stored",
+            processes,
+            timeout=max(60.0, args.settle),
+        )
+        accepted_in = now() - t0
+        in_flight_before = monitor.latest
+        probe_sent: dict[int, float] = {}
+        print(f"{args.jobs} acknowledged after {accepted_in:.1f} s; probes ...", file=sys.stderr)
+        await send_commands(
+            discord, args.probes, args.jobs, args.interval, finish_at, args.spread, guilds, 8, probe_sent, rng
+        )
+        await asyncio.sleep(1.0)
+        in_flight_after = monitor.latest
+        lag.stop()
+        window_lag = list(lag.lags)
+        deadline = finish_at + args.spread + args.drain_timeout
+        print("waiting for every job to finish ...", file=sys.stderr)
+        while monitor.latest[1] < total:
+            if now() > deadline:
+                print(f"TIMEOUT: {monitor.latest[1]} of {total} finished", file=sys.stderr)
+                break
+            for bot in processes:
+                if bot.proc.poll() is not None:
+                    raise RuntimeError(f"{bot.name} exited ({bot.proc.returncode}):\n{bot.output()[-3000:]}")
+            await asyncio.sleep(0.2)
+        finished_in = now() - t0
+        cpu = {b.name: b.cpu() - b.cpu_ready for b in processes}
+        backend_cpu = sum(
+            proc_times(pid)[0] - backend_cpu0.get(pid, 0.0)
+            for pid in {
+                r["pid"]
+                for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", db_name)
+            }
+        )
+        server = postgres_server_cpu() - server0
+        driver = time.process_time() - driver0
+        await conn.close()
+        await asyncio.sleep(1.0)  # the last REST calls of the last deliveries
+        stop_monitor.set()
+        await monitor_task
+    finally:
+        stop_monitor.set()
+        for bot in processes:
+            if bot.proc.poll() is None:
+                bot.proc.send_signal(signal.SIGTERM)
+        for bot in processes:
+            try:
+                bot.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                bot.proc.kill()
+                bot.proc.wait()
+        await discord.stop()
+    ledger = await books(url)
+    requests = fake.stats()
+    return report(
+        args,
+        discord,
+        processes,
+        ledger,
+        requests,
+        monitor,
+        ramp_sent=ramp_sent,
+        probe_sent=probe_sent,
+        sent_in=sent_in,
+        accepted_in=accepted_in,
+        finished_in=finished_in,
+        in_flight=(in_flight_before, in_flight_after),
+        cpu=cpu,
+        backend_cpu=backend_cpu,
+        server_cpu=server,
+        driver_cpu=driver,
+        window_lag=window_lag,
+    )
+
+
+def report(
+    args: argparse.Namespace,
+    discord: TimedDiscord,
+    processes: list[BotProcess],
+    ledger: dict[str, Any],
+    requests: dict[str, Any],
+    monitor: InFlight,
+    **m: Any,
+) -> bool:
+    total = args.jobs + args.probes
+    ramp_acks, ramp_missing = acks_of(discord, m["ramp_sent"])
+    probe_acks, probe_missing = acks_of(discord, m["probe_sent"])
+    # Each command's image: its reply edited (by token) or a post in the channel (by its member).
+    posts = [
+        discord.images[f"interaction-{i}"] + discord.images[f"member {discord.member_of[i]}"]
+        for i in [*m["ramp_sent"], *m["probe_sent"]]
+    ]
+    delivered = sum(1 for n in posts if n)
+    edited = sum(v for k, v in discord.images.items() if k.startswith("interaction"))
+    in_channel = sum(v for k, v in discord.images.items() if k.startswith("member"))
+    twice = sum(1 for n in posts if n > 1)
+    states = ledger["states"]
+    (before_open, _), (after_open, _) = m["in_flight"]
+    print(
+        f"\ncommands: {args.jobs} sent in {m['sent_in']:.1f} s ({args.jobs / m['sent_in']:.0f}/s), "
+        "all acknowledged "
+        f"and stored after {m['accepted_in']:.1f} s; then {args.probes} probes, one every {args.interval} s"
+    )
+    print(
+        f"  acks while the {args.jobs} were sent (in flight rising to {args.jobs}): {summary(ramp_acks)}; "
+        f"{ramp_missing} unanswered"
+    )
+    print(
+        f"  acks of the probes ({before_open} → {after_open} jobs unfinished in the table): "
+        f"{summary(probe_acks)}; {probe_missing} unanswered"
+    )
+    print(f"  this process's (Discord's) event-loop lag meanwhile: {summary(m['window_lag'])}")
+    print(
+        f"jobs in flight (unfinished in the jobs table, read every {monitor.every} s): peak {monitor.peak} "
+        f"{dict(sorted(monitor.peak_states.items()))}"
+    )
+    print(f"all {total} finished after {m['finished_in']:.1f} s from the first command; states {states}")
+    if ledger["not_delivered"]:
+        print(f"  not delivered (state, error code, jobs): {ledger['not_delivered']}")
+    print(
+        f"images delivered: {delivered} of {total} commands have theirs, {twice} more than once "
+        f"({edited} replies edited into it, {in_channel} posted in the channel)"
+    )
+    print(f"  Discord REST calls by kind: {dict(discord.kinds.most_common())}")
+    print(
+        f"ledger: {ledger['charged_jobs']} jobs charged, {ledger['charged_twice']} charged twice, "
+        f"{ledger['holds_open']} holds never settled"
+    )
+    print(
+        f"fake BFL: {requests['submit']} submits, {requests['poll']} polls, {requests['download']} "
+        f"downloads, {requests['other']} other ({requests['total'] / total:.2f} requests per job)"
+    )
+    bots = sum(m["cpu"].values())
+    print(
+        "CPU from the first command to the last job finished: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in m["cpu"].items())
+        + f"; together {bots:.1f} s = {bots * 1000 / total:.2f} ms per job"
+    )
+    print(
+        f"  not counted: PostgreSQL backends of this database {m['backend_cpu']:.1f} s "
+        f"({m['backend_cpu'] * 1000 / total:.2f} ms per job); the whole PostgreSQL server "
+        f"{m['server_cpu']:.1f} s (shared with anything else on the machine); this process "
+        f"(Discord, the members) {m['driver_cpu']:.1f} s"
+    )
+    for bot in processes:
+        text = bot.output()
+        errors = [line for line in text.splitlines() if " ERROR " in line or "Traceback" in line]
+        conflicts = text.count("SerializationError") + text.count("could not serialize")
+        if errors or conflicts:
+            print(
+                f"  {bot.name}: {len(errors)} ERROR/Traceback lines, "
+                f"{conflicts} serialization conflicts named"
+            )
+            for line in collections.Counter(re.sub(r"\d", "#", e)[:160] for e in errors).most_common(3):
+                print(f"    {line[1]} × {line[0]}")
+    exactly_once = (
+        states.get("delivered", 0) == total
+        and delivered == total
+        and twice == 0
+        and ledger["charged_jobs"] == total
+        and ledger["charged_twice"] == 0
+        and requests["submit"] == total
+    )
+    verdicts = [
+        Verdict(
+            f"jobs in flight (peak), all {total} delivered exactly once",
+            f"{monitor.peak}, {'yes' if exactly_once else 'NO'}",
+            f"{args.jobs:,}",
+            monitor.peak >= args.jobs and exactly_once,
+        ),
+        Verdict(
+            "CPU per job, gateway + workers",
+            f"{bots * 1000 / total:.2f} ms",
+            "<= 10 ms",
+            bots * 1000 / total <= 10,
+        ),
+        Verdict(
+            f"ack p99 at the gateway, {before_open}+ in flight",
+            f"{percentile([a * 1000 for a in probe_acks], 99):.1f} ms",
+            "< 50 ms",
+            bool(probe_acks) and percentile([a * 1000 for a in probe_acks], 99) < 50 and probe_missing == 0,
+        ),
+    ]
+    print_verdicts(verdicts)
+    return all(v.met for v in verdicts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--jobs", type=int, default=10_000, help="jobs put in flight")
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--rate", type=float, default=100.0, help="commands per second while putting them in flight"
+    )
+    parser.add_argument("--probes", type=int, default=500, help="commands timed with all the jobs in flight")
+    parser.add_argument("--interval", type=float, default=0.1, help="seconds between two probes")
+    parser.add_argument("--guilds", type=int, default=1, help="servers the members are spread over")
+    parser.add_argument(
+        "--settle", type=float, default=30.0, help="seconds allowed for the gateway to catch up"
+    )
+    parser.add_argument(
+        "--hold-margin", type=float, default=10.0, help="seconds every job still runs after the probes"
+    )
+    parser.add_argument("--spread", type=float, default=60.0, help="the jobs end over this many seconds")
+    parser.add_argument("--drain-timeout", type=float, default=600.0)
+    args = parser.parse_args()
+    subprocess.run(["uptime"], check=False)
+    print_machine()
+    print(
+        f"{args.jobs} jobs + {args.probes} probes, 1 gateway + {args.workers} workers on PostgreSQL; "
+        f"provider rate limit lifted to BENCH_RATE_LIMITS and PROVIDER_CONCURRENCY to the job count"
+    )
+    sys.exit(0 if asyncio.run(run(args)) else 1)
+
+
+if __name__ == "__main__":
+    main()
