@@ -22,13 +22,19 @@ one server, `--guilds` to spread them) sent at `--rate` per second over the gate
 then, with all of them in flight, `--probes` more, one every `--interval` s. Acknowledgement
 latency = from the INTERACTION_CREATE handed to the websocket to the interaction's callback POST
 arriving here (the same clock). Then it waits until every job is finished and checks the books:
-every job `delivered`, one reply edited into an image per job (counted here, by interaction
-token), one charge per job in the ledger, one submit per job at the fake.
+every job `delivered`, one image per job at Discord (the reply edited into it, by interaction
+token, or a post in the channel naming the member), one charge per job in the ledger, one
+submit per job at the fake. The peak of jobs in flight is the most unfinished jobs in the jobs
+table at once (read every 0.5 s).
 
 CPU per job: user + system time of the gateway and the workers (from /proc, read while they run)
 from the first command to the last job finished, over the jobs; the fake, this process (Discord)
 and PostgreSQL are not counted. PostgreSQL's CPU is printed separately: its backends serving this
-database, and the whole server (which other users of the machine share).
+database, and the whole server (which other users of the machine share). The CPU is also split by
+phase (accepting, the probes, holding the jobs in flight, finishing them), which gives what one
+job costs to accept and to finish, and what holding it costs per second (its polls, at most 15 s
+apart, and the claims' lease renewals): the jobs here run for minutes, so that 10,000 are in
+flight at once, where a real image takes ~10 s.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import itertools
 import os
 import random
 import re
@@ -130,6 +137,15 @@ def proc_times(pid: int) -> tuple[float, float]:
     return (int(fields[11]) + int(fields[12])) / TICK, (int(fields[13]) + int(fields[14])) / TICK
 
 
+def user_sys(pid: int) -> tuple[float, float]:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
+
+
 def postgres_server_cpu() -> float:
     """Every `postgres` process's CPU, plus what the postmaster collected from its exited children."""
     total = 0.0
@@ -161,6 +177,16 @@ class BotProcess:
 
     def cpu(self) -> float:
         return proc_times(self.proc.pid)[0]
+
+    def peak_rss_mb(self) -> float:
+        try:
+            with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -216,11 +242,24 @@ class InFlight:
     peak_states: dict[str, int] = field(default_factory=dict)
     samples: list[tuple[float, int, int]] = field(default_factory=list)  # (t, unfinished, total)
     latest: tuple[int, int] = (0, 0)  # (unfinished, finished)
+    #: The bots' PostgreSQL backends: pid → [its CPU when first seen (0 if it started meanwhile), last read].
+    backends: dict[int, list[float]] = field(default_factory=dict)
+    started: bool = False
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, ready: asyncio.Event) -> None:
         conn = await asyncpg.connect(self.url)
         try:
             while not stop.is_set():
+                pids = await conn.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+                for row in pids:
+                    cpu = proc_times(row["pid"])[0]
+                    entry = self.backends.setdefault(row["pid"], [cpu if not self.started else 0.0, cpu])
+                    entry[1] = cpu
+                self.started = True
+                ready.set()
                 rows = await conn.fetch("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
                 states = {r["state"]: int(r["n"]) for r in rows}
                 unfinished = sum(n for s, n in states.items() if s not in FINISHED)
@@ -372,23 +411,25 @@ async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url:
             120,
         )
         await asyncio.sleep(1.0)
-        for bot in processes:
-            bot.cpu_ready = bot.cpu()
         print(
             "processes ready: "
-            + ", ".join(f"{b.name} (pid {b.proc.pid}, {b.cpu_ready:.2f} s CPU to start)" for b in processes)
+            + ", ".join(f"{b.name} (pid {b.proc.pid}, {b.cpu():.2f} s CPU to start)" for b in processes)
         )
 
-        conn = await asyncpg.connect(url)
-        backends0 = {
-            r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", db_name)
-        }
-        backend_cpu0 = {pid: proc_times(pid)[0] for pid in backends0}
+        monitor = InFlight(url)
+        monitor_ready = asyncio.Event()
+        monitor_task = asyncio.create_task(monitor.run(stop_monitor, monitor_ready))
+        await monitor_ready.wait()
+        # Idle: what the four processes cost with nothing to do (timers, leases, heartbeats).
+        idle0 = sum(b.cpu() for b in processes)
+        await asyncio.sleep(args.idle)
+        idle = (sum(b.cpu() for b in processes) - idle0) / args.idle
+        for bot in processes:
+            bot.cpu_ready = bot.cpu()
+        for entry in monitor.backends.values():
+            entry[0] = entry[1]
         server0 = postgres_server_cpu()
         driver0 = time.process_time()
-
-        monitor = InFlight(url)
-        monitor_task = asyncio.create_task(monitor.run(stop_monitor))
         lag = LoopLag(asyncio.get_running_loop())
         lag.start()
         rng = random.Random(8)
@@ -403,7 +444,13 @@ async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url:
             f"{ramp + args.settle + window + args.hold_margin + args.spread:.0f} s from now",
             file=sys.stderr,
         )
+        marks: list[tuple[str, float, dict[str, float], float]] = []
+
+        def mark(label: str) -> None:
+            marks.append((label, now(), {b.name: b.cpu() for b in processes}, postgres_server_cpu()))
+
         t0 = now()
+        mark("first command")
         await send_commands(
             discord, args.jobs, 0, 1 / args.rate, finish_at, args.spread, guilds, 8, ramp_sent, rng
         )
@@ -417,6 +464,8 @@ async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url:
             timeout=max(60.0, args.settle),
         )
         accepted_in = now() - t0
+        cpu_accepted = {b.name: b.cpu() - b.cpu_ready for b in processes}
+        mark(f"all {args.jobs} acknowledged and stored")
         in_flight_before = monitor.latest
         probe_sent: dict[int, float] = {}
         print(f"{args.jobs} acknowledged after {accepted_in:.1f} s; probes ...", file=sys.stderr)
@@ -425,11 +474,14 @@ async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url:
         )
         await asyncio.sleep(1.0)
         in_flight_after = monitor.latest
+        mark(f"{args.probes} probes done")
         lag.stop()
         window_lag = list(lag.lags)
         deadline = finish_at + args.spread + args.drain_timeout
         print("waiting for every job to finish ...", file=sys.stderr)
         while monitor.latest[1] < total:
+            if monitor.latest[1] > 0 and len(marks) == 3:
+                mark("the first job finished")
             if now() > deadline:
                 print(f"TIMEOUT: {monitor.latest[1]} of {total} finished", file=sys.stderr)
                 break
@@ -438,17 +490,15 @@ async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url:
                     raise RuntimeError(f"{bot.name} exited ({bot.proc.returncode}):\n{bot.output()[-3000:]}")
             await asyncio.sleep(0.2)
         finished_in = now() - t0
+        mark(f"all {total} finished")
         cpu = {b.name: b.cpu() - b.cpu_ready for b in processes}
-        backend_cpu = sum(
-            proc_times(pid)[0] - backend_cpu0.get(pid, 0.0)
-            for pid in {
-                r["pid"]
-                for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", db_name)
-            }
-        )
+        split = [user_sys(b.proc.pid) for b in processes]
+        user_sys_total = (sum(u for u, _ in split), sum(x for _, x in split))
+        memory = {b.name: b.peak_rss_mb() for b in processes}
         server = postgres_server_cpu() - server0
         driver = time.process_time() - driver0
-        await conn.close()
+        await asyncio.sleep(monitor.every * 2)  # one more reading of the backends
+        backend_cpu = sum(last - first for first, last in monitor.backends.values())
         await asyncio.sleep(1.0)  # the last REST calls of the last deliveries
         stop_monitor.set()
         await monitor_task
@@ -480,6 +530,11 @@ async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url:
         finished_in=finished_in,
         in_flight=(in_flight_before, in_flight_after),
         cpu=cpu,
+        cpu_accepted=cpu_accepted,
+        marks=marks,
+        user_sys=user_sys_total,
+        memory=memory,
+        idle=idle,
         backend_cpu=backend_cpu,
         server_cpu=server,
         driver_cpu=driver,
@@ -551,6 +606,33 @@ def report(
         + f"; together {bots:.1f} s = {bots * 1000 / total:.2f} ms per job"
     )
     print(
+        "  of which until every command was acknowledged and stored: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in m["cpu_accepted"].items())
+        + f"; idle before the first command, all {len(processes)} processes: {m['idle'] * 1000:.0f} ms/s"
+    )
+    print(
+        f"  user {m['user_sys'][0]:.1f} s + system {m['user_sys'][1]:.1f} s since each process started "
+        "(system: the kernel's side of every loopback socket call)"
+    )
+    marks = m["marks"]
+    print("  by phase (gateway + workers; the PostgreSQL server):")
+    for (label0, t_0, cpu0, pg0), (label1, t_1, cpu1, pg1) in itertools.pairwise(marks):
+        spent = sum(cpu1.values()) - sum(cpu0.values())
+        each = ", ".join(f"{k} {cpu1[k] - cpu0[k]:.1f}" for k in cpu1)
+        print(
+            f"    {label0} → {label1}: {t_1 - t_0:.1f} s, bots {spent:.1f} s CPU ({spent / (t_1 - t_0):.2f} "
+            f"cores: {each}); PostgreSQL {pg1 - pg0:.1f} s ({(pg1 - pg0) / (t_1 - t_0):.2f} cores)"
+        )
+    hold = [(a, b) for a, b in itertools.pairwise(marks) if b[0] == "the first job finished"]
+    if hold:
+        (_, t_0, cpu0, _), (_, t_1, cpu1, _) = hold[0]
+        rate = (sum(cpu1.values()) - sum(cpu0.values())) / (t_1 - t_0) / max(1, m["in_flight"][1][0])
+        print(
+            f"  holding the jobs in flight (polls every <= 15 s, leases, nothing accepted or finished): "
+            f"{rate * 1000:.3f} ms of CPU per job per second in flight"
+        )
+    print("  peak RSS: " + ", ".join(f"{k} {v:.0f} MB" for k, v in m["memory"].items()))
+    print(
         f"  not counted: PostgreSQL backends of this database {m['backend_cpu']:.1f} s "
         f"({m['backend_cpu'] * 1000 / total:.2f} ms per job); the whole PostgreSQL server "
         f"{m['server_cpu']:.1f} s (shared with anything else on the machine); this process "
@@ -619,6 +701,9 @@ def main() -> None:
     )
     parser.add_argument("--spread", type=float, default=60.0, help="the jobs end over this many seconds")
     parser.add_argument("--drain-timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--idle", type=float, default=5.0, help="seconds the idle processes' CPU is read over"
+    )
     args = parser.parse_args()
     subprocess.run(["uptime"], check=False)
     print_machine()
