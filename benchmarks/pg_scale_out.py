@@ -356,6 +356,15 @@ async def send_commands(
             discord.undelivered += 1
 
 
+def most_common_lines(lines: list[str], n: int = 4) -> list[tuple[int, str]]:
+    """The most frequent log lines, their time stamps, ids and numbers blanked."""
+    shapes = collections.Counter(
+        re.sub(r"[0-9]+", "#", re.sub(r"\b[0-9a-f]{12,}\b", "<id>", line.split(" ", 2)[-1]))[:170]
+        for line in lines
+    )
+    return [(count, line) for line, count in shapes.most_common(n)]
+
+
 def acks_of(discord: TimedDiscord, sent: dict[int, float]) -> tuple[list[float], int]:
     acks = [discord.acked[i] - t for i, t in sent.items() if i in discord.acked]
     return acks, len(sent) - len(acks)
@@ -371,6 +380,8 @@ async def run(args: argparse.Namespace) -> bool:
             tempfile.TemporaryDirectory(prefix="fluxbot-scale-") as tmp,
             FakeServer("bfl", duration=10.0) as fake,
         ):
+            assert fake.proc is not None
+            os.setpriority(os.PRIO_PROCESS, fake.proc.pid, args.fake_nice)
             return await measure(args, Path(tmp), fake, url, name)
     finally:
         await admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -434,6 +445,8 @@ async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url:
             entry[0] = entry[1]
         server0 = postgres_server_cpu()
         driver0 = time.process_time()
+        assert fake.proc is not None
+        fake0 = proc_times(fake.proc.pid)[0]
         lag = LoopLag(asyncio.get_running_loop())
         lag.start()
         rng = random.Random(8)
@@ -505,6 +518,7 @@ async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url:
         memory = {b.name: b.peak_rss_mb() for b in processes}
         server = postgres_server_cpu() - server0
         driver = time.process_time() - driver0
+        fake_cpu = proc_times(fake.proc.pid)[0] - fake0
         await asyncio.sleep(monitor.every * 2)  # one more reading of the backends
         backend_cpu = sum(last - first for first, last in monitor.backends.values())
         await asyncio.sleep(1.0)  # the last REST calls of the last deliveries
@@ -546,6 +560,7 @@ async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url:
         backend_cpu=backend_cpu,
         server_cpu=server,
         driver_cpu=driver,
+        fake_cpu=fake_cpu,
         window_lag=window_lag,
     )
 
@@ -646,19 +661,22 @@ def report(
         f"  not counted: PostgreSQL backends of this database {m['backend_cpu']:.1f} s "
         f"({m['backend_cpu'] * 1000 / total:.2f} ms per job); the whole PostgreSQL server "
         f"{m['server_cpu']:.1f} s (shared with anything else on the machine); this process "
-        f"(Discord, the members) {m['driver_cpu']:.1f} s"
+        f"(Discord, the members) {m['driver_cpu']:.1f} s; the fake BFL {m['fake_cpu']:.1f} s "
+        f"(at nice {args.fake_nice})"
     )
     for bot in processes:
         text = bot.output()
-        errors = [line for line in text.splitlines() if " ERROR " in line or "Traceback" in line]
+        lines = text.splitlines()
+        errors = [line for line in lines if " ERROR " in line or line.startswith("Traceback")]
+        warnings = [line for line in lines if " WARNING " in line]
         conflicts = text.count("SerializationError") + text.count("could not serialize")
-        if errors or conflicts:
+        if errors or warnings or conflicts:
             print(
-                f"  {bot.name}: {len(errors)} ERROR/Traceback lines, "
+                f"  {bot.name}: {len(errors)} ERROR/Traceback, {len(warnings)} WARNING lines, "
                 f"{conflicts} serialization conflicts named"
             )
-            for line in collections.Counter(re.sub(r"\d", "#", e)[:160] for e in errors).most_common(3):
-                print(f"    {line[1]} × {line[0]}")
+            for count, line in most_common_lines(errors + warnings):
+                print(f"    {count} × {line}")
     exactly_once = (
         states.get("delivered", 0) == total
         and delivered == total
