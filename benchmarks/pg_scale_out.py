@@ -730,6 +730,13 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=60.0, help="the jobs end over this many seconds")
     parser.add_argument("--drain-timeout", type=float, default=600.0)
     parser.add_argument(
+        "--fake-nice",
+        type=int,
+        default=10,
+        help="the fake BFL's nice value (fake_server.py's 10: the bots get the cores first; 0: a fair "
+        "share, so that a saturated machine does not starve the provider)",
+    )
+    parser.add_argument(
         "--idle", type=float, default=5.0, help="seconds the idle processes' CPU is read over"
     )
     args = parser.parse_args()
