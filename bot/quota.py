@@ -32,7 +32,7 @@ from bot.store.db import Statement
 from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
-from bot.store.statements import Execute, Unit
+from bot.store.statements import Execute, Unit, guild_lock, member_lock
 
 T = TypeVar("T")
 
@@ -310,6 +310,7 @@ class QuotaService:
         enforce: bool = True,
     ) -> None:
         """Check the guild's rules and the limits, and record the hold, in the job-insert transaction."""
+        await conn.lock(guild_lock(job.guild_id), member_lock(job.user_id))  # as `store_new_job`
         hold = await self.prepare_hold(job, role_ids=role_ids, enforce=enforce, conn=conn)
         if not await conn.run(hold.write):
             raise await self.why_refused(hold, conn=conn)
@@ -435,7 +436,7 @@ class QuotaService:
                 )
             return key
 
-        key = await self._once_per_interaction(interaction_id, "grant", write)
+        key = await self._once_per_interaction(guild_id, interaction_id, "grant", write)
         if key is None:
             return await self.period_for(guild_id), False
         return key, True
@@ -474,18 +475,21 @@ class QuotaService:
                     count += 1
             return count
 
-        return await self._once_per_interaction(interaction_id, "reset", write)
+        return await self._once_per_interaction(guild_id, interaction_id, "reset", write)
 
     async def _once_per_interaction(
         self,
+        guild_id: int,
         interaction_id: int | None,
         kind: str,
         write: Callable[[Transaction], Awaitable[T]],
     ) -> T | None:
         """Run an admin write in one transaction, unless this interaction already wrote entries of
-        this kind (then None). The ledger's unique index settles two deliveries at the same moment."""
+        this kind (then None). The ledger's unique index settles two deliveries at the same moment.
+        Holds the guild's lock (`guild_lock`): its entries move the guild's totals, as holds do."""
         try:
             async with self.ledger.db.transaction() as conn:
+                await conn.lock(guild_lock(guild_id))
                 if interaction_id is not None and await self.ledger.interaction_written(
                     conn, interaction_id, kind
                 ):

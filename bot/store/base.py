@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.store.statements import Sql, Unit, many_unit, query_unit, statement_unit
+from bot.store.statements import Lock, Sql, Unit, many_unit, query_unit, statement_unit
 
 T = TypeVar("T")
 
@@ -24,6 +24,12 @@ class Transaction(ABC):
     @abstractmethod
     async def run(self, unit: Callable[..., Unit[T]], *args: Any) -> T:
         """Run the unit `unit(*args)` inside this transaction (bot/store/statements.py)."""
+
+    async def lock(self, *locks: Lock) -> None:
+        """Take these locks until the transaction ends (bot/store/statements.py `Lock`): before its
+        first statement, as `Database.atomic` does for a unit that declares them. Nothing on
+        SQLite, whose write transaction already excludes every other writer."""
+        return None
 
     async def execute(self, sql: Sql, params: Sequence[Any] = ()) -> int:
         """One write statement; returns the number of rows it changed."""

@@ -17,7 +17,9 @@ STORE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, asyncpg.PostgresErro
 #: A write that did not happen for a reason outside the code: the store's or the disk's.
 STORE_OR_DISK_ERRORS: tuple[type[Exception], ...] = (*STORE_ERRORS, OSError)
 #: The store refused a write for now (SQLite: locked beyond busy_timeout, a full disk; PostgreSQL:
-#: the connection was lost, the server is shutting down or out of resources). The job manager
+#: the connection was lost, the server is shutting down or out of resources, or a conflict with
+#: another process outlasted the store's retries: a serialization failure or a deadlock, which
+#: PostgreSQL rolled back whole). The job manager
 #: resumes the job in a moment from what the store says (a write cut off in its COMMIT may have
 #: landed or not: every step is a compare-and-set, so reading it back is the answer).
 STORE_REFUSED: tuple[type[Exception], ...] = (
@@ -26,6 +28,7 @@ STORE_REFUSED: tuple[type[Exception], ...] = (
     asyncpg.InterfaceError,  # among them: the connection does not exist any more
     asyncpg.InsufficientResourcesError,
     asyncpg.OperatorInterventionError,  # the server is shutting down or restarting
+    asyncpg.TransactionRollbackError,  # SQLSTATE 40: a conflict, rolled back; safe to try again
     ConnectionError,
 )
 

@@ -6,11 +6,24 @@ row reads as `row[0]` and `row["name"]` (asyncpg's Record, like sqlite3.Row).
 Hot-path writes (`atomic`, `execute_one`) are group-committed as on SQLite: the units of the
 moment run in one transaction and their callers are answered in arrival order once it commits
 (jobs started together reach their provider in that order). A unit that fails is undone alone:
-the batch then runs again with a savepoint per unit (`_commit`). The
-transaction is SERIALIZABLE: a quota hold reads the totals and appends in one statement, and two
-processes holding for the same member at once must not both pass on the same figures. When
-PostgreSQL reports a conflict (serialization failure, deadlock), the batch runs again from the
-start; its units only ask for statements, and nobody was answered yet, so that is safe. The schema
+the batch then runs again with a savepoint per unit (`_commit`).
+
+Several processes write at once, so the transaction is READ COMMITTED and the invariants are kept
+by locks, not by aborts: a unit that checks figures others may change at the same moment (a
+quota hold reads the guild's and the member's totals, an accept counts the member's unfinished
+jobs) declares the locks it needs (`Lock`, bot/store/statements.py), and the batch takes all of
+its units' locks first, in one statement and in one global order (`_LOCK`), as transaction-level
+advisory locks. A unit's statements then read the latest committed figures, and a second process
+with the same guild waits for the first to commit instead of aborting; with one order for every
+batch, two batches never wait on each other in a circle (docs/DEVELOPING.md "Locks"). A single
+compare-and-set statement (a job's move, a delivery attempt) needs no lock: PostgreSQL re-reads
+the row it waited for before deciding.
+
+When PostgreSQL still reports a conflict (a deadlock on rows no lock orders, a serialization
+failure under a stricter server default), the batch runs again from the start; its units only
+ask for statements, and nobody was answered yet, so that is safe. After `SPLIT_AFTER` conflicts
+a batch of several units runs them one per transaction, so one unit that keeps meeting conflicts
+fails alone, not with the whole batch. The schema
 version is kept in the table `fluxbot_schema`; migrations run under an advisory lock, so processes
 starting together migrate once.
 """
@@ -33,11 +46,13 @@ from bot.store.migrations import list_migrations, refuse_newer_schema
 from bot.store.statements import (
     POSTGRESQL,
     Execute,
+    Lock,
     Op,
     Query,
     Sql,
     Unit,
     UnitFunction,
+    locks_of,
     numbered,
     sql_for,
     statement_unit,
@@ -49,8 +64,35 @@ T = TypeVar("T")
 
 #: Tries of a unit that keeps meeting conflicts before its caller gets the error.
 CONFLICT_TRIES = 20
-#: Errors after which a unit runs again: nothing of it was committed.
-RETRIED = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+#: Conflicts of a batch of several units before its units run one per transaction.
+SPLIT_AFTER = 3
+#: Errors after which a unit runs again: nothing of it was committed (serialization failures and
+#: deadlocks: SQLSTATE class 40, which PostgreSQL documents as safe to retry).
+RETRIED = (asyncpg.TransactionRollbackError,)
+#: The batch's locks, in the order given (an unnest is read in its array's order): transaction
+#: advisory locks of two int4 keys, the first naming the schema and the lock's scope. (Claims and
+#: workers' liveness use the one-bigint kind: another key space.)
+_LOCK = """SELECT count(pg_advisory_xact_lock(hashtext(current_schema() || ':' || s), k))
+    FROM unnest($1::text[], $2::int4[]) AS t(s, k)"""
+
+
+def lock_keys(locks: Iterable[Lock]) -> tuple[list[str], list[int]]:
+    """The advisory lock keys of `locks`, each once, in the one order every batch takes them in."""
+    keys = sorted({(lock.scope, _int4(lock.key)) for lock in locks})
+    return [scope for scope, _ in keys], [key for _, key in keys]
+
+
+def _int4(value: int) -> int:
+    """A key of any size folded into PostgreSQL's int4 (two ids may share a lock: that only
+    serializes them, and the sort is by the folded key, so the order stays one)."""
+    folded = (value ^ (value >> 32)) & 0xFFFFFFFF
+    return folded - (1 << 32) if folded >= 1 << 31 else folded
+
+
+async def take_locks(conn: asyncpg.Connection, locks: Iterable[Lock]) -> None:
+    scopes, keys = lock_keys(locks)
+    if keys:
+        await conn.fetchval(_LOCK, scopes, keys)
 
 
 def pg(sql: Sql) -> str:
@@ -104,12 +146,13 @@ async def drive(conn: asyncpg.Connection, unit: Unit[T]) -> T:
 async def _attempt(
     conn: asyncpg.Connection, calls: list[tuple[UnitFunction, tuple[Any, ...]]], *, savepoints: bool
 ) -> list[tuple[bool, Any]] | None:
-    """The batch in one SERIALIZABLE transaction: each unit's outcome once it commits; None when a
-    unit of several failed without savepoints (rolled back: run it again with them). An error of
-    the transaction itself (a conflict, the COMMIT) goes up."""
-    transaction = conn.transaction(isolation="serializable")
+    """The batch in one READ COMMITTED transaction, its units' locks taken first: each unit's
+    outcome once it commits; None when a unit of several failed without savepoints (rolled back:
+    run it again with them). An error of the transaction itself (a conflict, the COMMIT) goes up."""
+    transaction = conn.transaction(isolation="read_committed")
     await transaction.start()
     try:
+        await take_locks(conn, (lock for unit, args in calls for lock in locks_of(unit, args)))
         if savepoints:
             outcomes = [await _in_savepoint(conn, unit, args) for unit, args in calls]
         else:
@@ -154,7 +197,11 @@ class PostgresTransaction(Transaction):
         self.conn = conn
 
     async def run(self, unit: Callable[..., Unit[T]], *args: Any) -> T:
+        await take_locks(self.conn, locks_of(unit, args))
         return await drive(self.conn, unit(*args))
+
+    async def lock(self, *locks: Lock) -> None:
+        await take_locks(self.conn, locks)
 
 
 class PostgresDatabase(Database):
@@ -219,19 +266,25 @@ class PostgresDatabase(Database):
         First without savepoints (each costs two round trips): when every unit succeeds, that is
         the commit. When one of several fails, that attempt is rolled back whole and the batch runs
         again with a savepoint per unit, so only the failing units are undone (their generators are
-        made afresh: a unit only asks for statements).
+        made afresh: a unit only asks for statements). A batch of several units that met
+        `SPLIT_AFTER` conflicts runs its units one per transaction (`_one_by_one`).
         """
         calls = [(unit, args) for unit, args, _ in batch]
         savepoints = False
         conflicts = 0
-        # Ends: each conflict counts towards CONFLICT_TRIES, and the run without savepoints gives
-        # way (None) at most once; with savepoints an attempt answers every unit or raises.
+        # Ends: each conflict counts towards CONFLICT_TRIES (or SPLIT_AFTER), and the run without
+        # savepoints gives way (None) at most once; with savepoints an attempt answers every unit
+        # or raises.
         while True:
             try:
                 async with self.pool.acquire() as conn:
                     outcomes = await _attempt(conn, calls, savepoints=savepoints)
-            except RETRIED:
+            except RETRIED as exc:
                 conflicts += 1
+                if len(calls) > 1 and conflicts >= SPLIT_AFTER:
+                    log.info("a batch of %d units met %d conflicts (%s): one unit per transaction",
+                             len(calls), conflicts, type(exc).__name__)  # fmt: skip
+                    return await self._one_by_one(calls)
                 if conflicts >= CONFLICT_TRIES:
                     raise
                 await asyncio.sleep(random.uniform(0, 0.002 * conflicts))  # jitter
@@ -239,6 +292,21 @@ class PostgresDatabase(Database):
             if outcomes is not None:
                 return outcomes
             savepoints = True
+
+    async def _one_by_one(self, calls: list[tuple[UnitFunction, tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
+        """Each unit in a transaction of its own, with its own conflict tries: one unit that keeps
+        conflicting gets the error alone. Any other error of a transaction (the connection lost)
+        goes to the units not committed yet; those before it are committed and answered."""
+        outcomes: list[tuple[bool, Any]] = []
+        for index, (unit, args) in enumerate(calls):
+            try:
+                outcomes.extend(await self._commit([(unit, args, None)]))
+            except RETRIED as exc:
+                outcomes.append((False, exc))
+            except Exception as exc:
+                outcomes.extend((False, exc) for _ in calls[index:])
+                break
+        return outcomes
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

@@ -28,7 +28,7 @@ from bot.store.db import Database
 from bot.store.jobs import JobRepository
 from bot.store.presets import PresetStore
 from bot.store.retention import SWEEP_BATCH, files_of, purge_rows, remove_files
-from bot.store.statements import Execute, Query, Unit
+from bot.store.statements import Execute, Lock, Query, Unit, guild_lock, locking, member_lock
 
 
 def _when(timestamp: float | None) -> str | None:
@@ -113,6 +113,11 @@ _STATES = tuple(s.value for s in UNFINISHED_STATES)
 UNFINISHED = f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id = ? AND state IN ({','.join('?' * len(_STATES))})"  # noqa: S608, E501
 
 
+def _erasure_locks(guild_id: int, user_id: int, *_: object) -> tuple[Lock, ...]:
+    return guild_lock(guild_id), member_lock(user_id)
+
+
+@locking(_erasure_locks)
 def _pseudonymise(
     guild_id: int,
     user_id: int,

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
@@ -78,6 +79,54 @@ Op = Query | Execute | ExecuteMany
 #: A unit's generator: yields statements, receives their results, returns the unit's result.
 Unit = Generator[Op, Any, T]
 UnitFunction = Callable[..., Unit[Any]]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Lock:
+    """What a unit must have to itself before its first statement, on a backend of several writers.
+
+    SQLite has one writer at a time and takes none of these. PostgreSQL runs a batch of units in
+    READ COMMITTED and takes every lock its units name first, all at once and in one order
+    (bot/store/postgres.py), so that the figures a unit checks (a guild's and a member's quota
+    totals, a member's unfinished jobs) are the latest committed and stay so until it commits,
+    and two batches never wait on each other in a circle. docs/DEVELOPING.md "Locks" says which
+    lock protects which invariant.
+    """
+
+    scope: str
+    key: int
+
+
+def guild_lock(guild_id: int | None) -> Lock:
+    """Every write of a guild's quota totals (its `ledger_totals` rows: the guild's and its
+    members'), and every check of them (the hold), holds this (outside a guild: key 0)."""
+    return Lock("guild", guild_id or 0)
+
+
+def member_lock(user_id: int) -> Lock:
+    """A new job of the member (the queue check counts their unfinished jobs in every server) and
+    the erasure of the member's rows hold this."""
+    return Lock("member", user_id)
+
+
+_LOCKS: dict[Callable[..., Any], Callable[..., Iterable[Lock]]] = {}
+
+
+def locking(locks: Callable[..., Iterable[Lock]]) -> Callable[[F], F]:
+    """Declare the locks a unit function takes, as a function of the unit's arguments."""
+
+    def declare(unit: F) -> F:
+        _LOCKS[unit] = locks
+        return unit
+
+    return declare
+
+
+def locks_of(unit: Callable[..., Any], args: Sequence[Any]) -> Iterable[Lock]:
+    """The locks `unit(*args)` declared (none for most units: a single compare-and-set statement
+    needs none, PostgreSQL re-reads the row it waited for)."""
+    declared = _LOCKS.get(unit)
+    return declared(*args) if declared is not None else ()
 
 
 def drive_sqlite(conn: sqlite3.Connection, unit: Unit[T]) -> T:

@@ -15,7 +15,7 @@ from bot.store.db import Statement
 from bot.store.deliveries import Delivery, insert_delivery
 from bot.store.files import StoredInput
 from bot.store.jobs import Transition, count_unfinished, insert_job
-from bot.store.statements import Execute, Unit
+from bot.store.statements import Execute, Lock, Unit, guild_lock, locking, member_lock
 
 
 class HoldWrite(Protocol):
@@ -28,6 +28,15 @@ class HoldRefused(Exception):
     """The hold did not fit: roll the unit back (`Database.atomic` does, on any exception)."""
 
 
+def _new_job_locks(job: Job, *_: object) -> tuple[Lock, ...]:
+    return guild_lock(job.guild_id), member_lock(job.user_id)
+
+
+def _close_locks(move: Transition, *_: object) -> tuple[Lock, ...]:
+    return (guild_lock(move.job.guild_id),)
+
+
+@locking(_new_job_locks)
 def store_new_job(
     job: Job,
     images: list[StoredInput],
@@ -38,8 +47,10 @@ def store_new_job(
     """Atomically: check the member's queue, insert the job (and its Discord delivery), write its hold.
 
     Raises `QueueFull`, or `HoldRefused` when the hold does not fit the limits (the caller says
-    why); either way the unit is rolled back: nothing was stored or held. A `Database.atomic`
-    unit; `JobManager.submit` runs it (and benchmarks/quota_throughput.py, to measure it).
+    why); either way the unit is rolled back: nothing was stored or held. On PostgreSQL it holds
+    the guild's and the member's locks (`guild_lock`, `member_lock`): the queue count and the
+    quota totals it checks are the latest committed, and no other process's hold can slip in.
+    A `Database.atomic` unit; `JobManager.submit` runs it (and benchmarks/quota_throughput.py).
     """
     if queue_limit is not None:
         waiting = yield from count_unfinished(job.user_id)
@@ -52,7 +63,9 @@ def store_new_job(
         raise HoldRefused
 
 
+@locking(_close_locks)
 def move_and_close(move: Transition, close: Statement) -> Unit[None]:
-    """Atomically: a job's state change and its charge (or release)."""
+    """Atomically: a job's state change and its charge (or release). Holds the guild's lock on
+    PostgreSQL (its charge moves the guild's and the member's totals)."""
     yield from move.write()  # raises StaleJobState (rolling the unit back) if another task moved it first
     yield Execute(*close)

@@ -85,6 +85,40 @@ async def test_a_failing_unit_found_on_the_last_conflict_try_is_answered_not_an_
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its conflict retries
+async def test_a_unit_that_keeps_conflicting_fails_alone_and_the_rest_of_its_batch_commits(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """PostgreSQL: after `SPLIT_AFTER` conflicts a batch runs its units one per transaction, so a
+    unit that conflicts on every try gets the conflict alone, after its own `CONFLICT_TRIES`."""
+    import asyncpg
+
+    from bot.store import postgres
+
+    real = postgres._attempt
+    batches: list[int] = []
+
+    async def conflicting(conn, calls, *, savepoints):  # type: ignore[no-untyped-def]
+        batches.append(len(calls))
+        if any(args == (3, 4) for _, args in calls):
+            raise asyncpg.DeadlockDetectedError("deadlock detected")
+        return await real(conn, calls, savepoints=savepoints)
+
+    monkeypatch.setattr(postgres, "_attempt", conflicting)
+    results = await asyncio.gather(
+        database.atomic(insert_pair, 1, 2),
+        database.atomic(insert_pair, 3, 4),
+        database.atomic(insert_pair, 5, 6),
+        return_exceptions=True,
+    )
+    assert results[0] == 3
+    assert isinstance(results[1], asyncpg.DeadlockDetectedError)
+    assert results[2] == 11
+    assert await keys(database) == ["1", "2", "5", "6"]
+    assert batches[: postgres.SPLIT_AFTER] == [3] * postgres.SPLIT_AFTER
+    assert batches[postgres.SPLIT_AFTER :] == [1] * (postgres.CONFLICT_TRIES + 2)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its conflict retries
 async def test_a_unit_conflicting_on_every_try_gets_the_conflict(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ):
