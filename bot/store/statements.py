@@ -3,9 +3,10 @@
 A unit is a generator that yields the statements it needs (`Query`, `Execute`, `ExecuteMany`) and
 receives each one's result; it does no I/O of its own. A backend drives it: SQLite synchronously in
 its connection's thread, group-committed with the other units of the moment, each in a savepoint
-(`bot/store/db.py`); PostgreSQL inside a transaction of its own, run again from the start when
-the database reports a serialization conflict (`bot/store/postgres.py`). Because a unit only
-*asks* for statements, running it again is safe.
+(`bot/store/db.py`); PostgreSQL in a READ COMMITTED transaction shared with the units of the
+moment, after the locks they declared (`locking`), run again from the start when the database
+reports a conflict (`bot/store/postgres.py`). Because a unit only *asks* for statements, running
+it again is safe.
 
     def close_job(move: Transition, close: Statement) -> Unit[None]:
         yield from move.write()                # a sub-unit: its statements, in this unit

@@ -106,6 +106,54 @@ async def test_postgresql_dropping_the_connections_mid_job_only_delays_it(
     assert any("the store refused a write" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_postgresql_conflicts_outlasting_the_retries_only_delay_the_job(
+    tmp_path, fake_ttapi, database_url, monkeypatch
+):
+    """For 1.5 s every write fails as a conflict the store's retries did not overcome (a
+    serialization failure, then a deadlock). The job under way is not ended "failed (internal)":
+    its claim goes back (or lapses) and it is taken up again, submitted once, charged once,
+    delivered once; a command accepted meanwhile gets a store refusal ("try again"), nothing kept."""
+    import asyncpg
+
+    from bot.store.errors import STORE_REFUSED
+
+    fake_ttapi.duration = 0.5
+    async with manager_env(tmp_path, ttapi=fake_ttapi) as (services, sink, _):
+        db = services.db
+        real = db._commit  # type: ignore[attr-defined]
+        window = {"until": 0.0}
+        refused: list[int] = []
+
+        async def conflicting(batch):  # type: ignore[no-untyped-def]
+            if time.monotonic() < window["until"]:
+                refused.append(len(batch))
+                error = asyncpg.SerializationError if len(refused) % 2 else asyncpg.DeadlockDetectedError
+                raise error("could not serialize access due to read/write dependencies among transactions")
+            return await real(batch)
+
+        monkeypatch.setattr(db, "_commit", conflicting)
+        job = await submit(services, 1)
+        await asyncio.sleep(0.2)  # submitted, now followed: its result is recorded within the window
+        window["until"] = time.monotonic() + 1.5
+        with pytest.raises(STORE_REFUSED):
+            await submit(services, 2)
+        await asyncio.sleep(1.6)
+        await services.manager.wait_idle(15)
+        stored = await services.jobs.get(job.id)
+        kinds = await ledger(services, job.id)
+        jobs = await services.db.fetchall("SELECT id FROM jobs")
+
+    assert len(refused) >= 2
+    assert stored is not None
+    assert stored.state is JobState.DELIVERED, (stored.state, stored.error_code)
+    assert [r["id"] for r in jobs] == [job.id]  # the refused command left nothing behind
+    assert len(fake_ttapi.submits()) == 1
+    assert kinds == ["hold", "charge"]
+    assert sink.delivered == {job.id: 1}
+    assert sink.failed == []
+
+
 async def test_queue_limit_refuses_beyond_active_plus_queued(tmp_path, fake_ttapi):
     async with manager_env(
         tmp_path, ttapi=fake_ttapi, max_active_jobs_per_user=1, max_queued_jobs_per_user=1
