@@ -237,7 +237,8 @@ async def read_tool_inputs(args: argparse.Namespace) -> ToolInput:
     zoom, asked = expansion_asked(args.prompt, sides)
     data = await read_file(args.image[0])
     expansion = await in_image_thread(fit_expansion, data, "--image", sides=asked or None, zoom=zoom)
-    return ToolInput(images=(expansion.image,), sides=expansion.sides(), note=expansion.note)
+    note = str(expansion.note) if expansion.note is not None else None  # the CLI speaks English
+    return ToolInput(images=(expansion.image,), sides=expansion.sides(), note=note)
 
 
 def backup(settings: Settings, target: Path, *, force: bool) -> int:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.encoding import b64encode_text
 from bot.errors import InvalidInput
-from bot.i18n import text
+from bot.i18n import Text, text
 from bot.images import prepare_reference
 
 if TYPE_CHECKING:
@@ -39,14 +39,6 @@ LIMIT_TEXT = "2048×2048"
 MIN_SOURCE_SIDE = 64
 #: A mask pixel at or above this grey level repaints; below it keeps.
 MASK_THRESHOLD = 128
-
-#: The note stored with an Expand job whose source was scaled down (shown as it is: stored text).
-TEXT = {
-    "scaled_down": (
-        "The image was scaled down from {before} to {after} first: expanded at full size it would have "
-        "passed Expand's limit of {limit} ({megapixels:.1f} MP)."
-    ),
-}
 
 Pan = Literal["left", "right", "up", "down"]
 PANS: tuple[Pan, ...] = ("left", "right", "up", "down")
@@ -67,7 +59,9 @@ class Expansion:
     right: int
     width: int  # the expanded image's size
     height: int
-    note: str | None  # what was done to the source, for the result; None when nothing
+    #: What was done to the source, for the result (`tools-scaled-down`, stored with the job as a
+    #: key and arguments and rendered in its member's language); None when nothing.
+    note: Text | None
 
     def sides(self) -> dict[str, int]:
         return {"top": self.top, "bottom": self.bottom, "left": self.left, "right": self.right}
@@ -160,7 +154,8 @@ def fit_expansion(
         resized = picture.resize(small, Image.Resampling.LANCZOS)
         encoded = _png(resized) if resized.mode in ("RGBA", "LA", "P", "PA") else _jpeg(resized)
         asked = wanted(*small)
-        note = TEXT["scaled_down"].format(
+        note: Text | None = text(
+            "tools-scaled-down",
             before=_size((width, height)),
             after=_size(small),
             limit=LIMIT_TEXT,

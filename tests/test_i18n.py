@@ -250,3 +250,26 @@ async def test_the_translator_gives_discord_every_language_but_english(simcord_e
         app_commands.TranslationContextLocation.command_description, settings
     )
     assert key_of(context) == ("cmd-admin-settings", "description")
+
+
+def test_a_text_stored_as_data_is_read_back_and_rendered_in_any_language() -> None:
+    """A job's notes are stored as key and arguments (JSON) and rendered when shown: the round
+    trip keeps numbers, credit amounts and texts within texts."""
+    import json
+
+    from bot.i18n import Text, text
+
+    note = text(
+        "tools-scaled-down", before="1600×1200", after="1181×886", limit="2048×2048", megapixels=4.194304
+    )
+    back = Text.from_stored(json.loads(json.dumps(note.stored())))
+    assert back == Text(note.key, dict(note.args))
+    assert back is not None
+    assert back.render("de").endswith("(4,2 MP), überschritten.")
+    nested = text("failure-charged", amount=Decimal("12.5"))
+    outer = Text.from_stored(json.loads(json.dumps(text("rules-bad", rule="x", problem=nested).stored())))
+    assert outer is not None
+    assert outer.args["problem"] == nested
+    assert "12,5" in outer.render("ru")
+    assert Text.from_stored("an older row's sentence") is None
+    assert Text.from_stored({"args": {}}) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from decimal import Decimal
 import discord
 
 from bot.errors import typed
-from bot.i18n import credits, number, t
+from bot.i18n import Text, credits, number, t
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress
 from bot.quota import remaining
@@ -43,8 +44,9 @@ COLOUR = discord.Colour(0x5865F2)
 FAILURE_STATES = frozenset(
     {JobState.FAILED, JobState.MODERATED, JobState.TIMED_OUT, JobState.CANCELLED, JobState.UNDELIVERABLE}
 )
-#: Job error codes with a sentence of their own (`failure-reason-<code>`); for others the stored
-#: message is shown (the provider's own words, e.g. a moderation or failure reason).
+#: Job error codes with a sentence of their own (`failure-reason-<code>`), for rows stored before
+#: jobs kept their note (`error_note`, migration 0021); for other codes of such rows the stored
+#: message is shown.
 FAILURE_REASONS = frozenset(
     {
         "submit_unknown",
@@ -182,7 +184,7 @@ def result_embed(
         embed.add_field(name=t(language, "result-time"), value=took, inline=True)
     embed.add_field(name=t(language, "result-requested-by"), value=requester_mention, inline=True)
     # What was done to the input (Expand's scaled-down source), then to the upload (fitting).
-    notes = "\n".join(n for n in (job.params.get("note"), note) if n)
+    notes = "\n".join(n for n in (stored_note(job.params.get("note"), language, 600), note) if n)
     if notes:
         embed.add_field(name=t(language, "result-note"), value=shorten(notes, FIELD_VALUE_MAX), inline=False)
     # The footer's `job <id> ` is how a repeat hand-over finds the post (delivery._earlier_post):
@@ -226,10 +228,7 @@ def batch_embed(
                 if job.cost
                 else t(language, "batch-line-not-charged")
             )
-            if job.error_code in FAILURE_REASONS:
-                reason = t(language, f"failure-reason-{job.error_code}")
-            else:
-                reason = plain(job.error_message or "", 120, keep_code=True)
+            reason = failure_reason(job, language, 120)
             line = f"**{place}** ❌ {t(language, key)}. {reason} ({charged})"  # i18n: only the parts' order
             lines.append(line.replace(". (", " (").strip())
         else:
@@ -243,16 +242,42 @@ def batch_embed(
     return embed
 
 
+def stored_note(value: object, language: str, limit: int) -> str | None:
+    """A note stored as a catalogue key and arguments (`Text.stored`, as JSON or already read),
+    rendered in `language`, its text arguments (a provider's words) escaped; an older row's plain
+    sentence as it is; None when there is none."""
+    data = value
+    if isinstance(value, str):
+        try:
+            data = json.loads(value)
+        except ValueError:  # written before notes were keys: the sentence as it was stored
+            return shorten(value, limit) if value else None
+    note = Text.from_stored(data)
+    if note is None:
+        return None
+    args = {name: plain(v, 300, keep_code=True) if isinstance(v, str) else v for name, v in note.args.items()}
+    return shorten(Text(note.key, args).render(language), limit)
+
+
+def failure_reason(job: Job, language: str, limit: int) -> str:
+    """Why a job ended without an image, in `language`: its stored note; on older rows the
+    sentence of its code, else its stored (English) message."""
+    if job.error_note:
+        found = stored_note(job.error_note, language, limit)
+        if found:
+            return found
+    if job.error_code in FAILURE_REASONS:
+        return t(language, f"failure-reason-{job.error_code}")
+    return plain(job.error_message or "", limit, keep_code=True)
+
+
 def failure_text(job: Job, language: str) -> str:
     key = f"failure-{job.state.value}" if job.state in FAILURE_STATES else "failure-other"
     title = t(language, key)
     charged = (
         t(language, "failure-charged", amount=job.cost) if job.cost else t(language, "failure-not-charged")
     )
-    if job.error_code in FAILURE_REASONS:
-        reason = t(language, f"failure-reason-{job.error_code}")
-    else:
-        reason = plain(job.error_message or "", 600, keep_code=True)
+    reason = failure_reason(job, language, 600)
     return f"**{plain(job.prompt, 200)}** · `{job.model}`\n❌ {title}. {reason} {charged}".strip()
 
 
@@ -325,10 +350,12 @@ def details_embed(job: Job, language: str) -> discord.Embed:
             value=f"`{shorten(job.provider_job_id, 100)}`",
             inline=True,
         )
-    if job.error_message:
+    if job.error_message or job.error_note:
         embed.add_field(
             name=t(language, "details-error"),
-            value=plain(job.error_message, FIELD_VALUE_MAX, keep_code=True),
+            value=failure_reason(job, language, FIELD_VALUE_MAX)
+            if job.error_note
+            else plain(job.error_message or "", FIELD_VALUE_MAX, keep_code=True),
             inline=False,
         )
     return embed

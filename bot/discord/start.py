@@ -20,7 +20,7 @@ from bot.discord.language import locale_of
 from bot.discord.permissions import role_ids_of
 from bot.discord.render import plain
 from bot.errors import NotAllowed
-from bot.i18n import text
+from bot.i18n import Text, text
 from bot.jobs.intake import NewJob, new_job_id
 from bot.jobs.model import Origin
 from bot.jobs.plan import JobPlan
@@ -47,7 +47,7 @@ async def start_job(
     *,
     parent_job_id: str | None = None,
     private: bool = False,
-    note: str | None = None,
+    note: Text | None = None,
 ) -> None:
     """Hold the quota, queue the job and show its place in the queue in the (deferred) reply.
 
@@ -73,7 +73,7 @@ async def submit(
     job_id: str,
     delivery: Delivery,
     parent_job_id: str | None,
-    note: str | None = None,
+    note: Text | None = None,
 ) -> None:
     """One planned job handed to the core with the interaction's coordinates and its delivery."""
     await bot.services.manager.submit(
@@ -87,7 +87,7 @@ async def submit(
             role_ids=role_ids_of(interaction.user),
             parent_job_id=parent_job_id,
             delivery=delivery,
-            extra={"note": note} if note else {},
+            extra={"note": note.stored()} if note else {},
         )
     )
 

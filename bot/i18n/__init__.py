@@ -163,6 +163,42 @@ class Text:
     def __str__(self) -> str:
         return self.render(SOURCE)
 
+    def stored(self) -> dict[str, Any]:
+        """The text as JSON-ready data (key and arguments), for a sentence rendered later in whatever
+        language its reader has (a job's failure note, Expand's note): rendered from the catalogue of
+        the day, never frozen in English. Arguments are strings, numbers or other `Text`s."""
+        args: dict[str, Any] = {}
+        for name, value in self.args.items():
+            if isinstance(value, Text):
+                args[name] = {TEXT_MARK: value.stored()}
+            elif isinstance(value, Decimal):
+                args[name] = {DECIMAL_MARK: str(value)}
+            elif value is None or isinstance(value, str | int | float | bool):
+                args[name] = value
+            else:
+                args[name] = str(value)
+        return {"key": self.key, "args": args}
+
+    @classmethod
+    def from_stored(cls, data: object) -> Text | None:
+        """The text `stored()` gave, or None for anything else (an older row's plain sentence)."""
+        if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+            return None
+        raw = data.get("args")
+        args: dict[str, Any] = {}
+        for name, value in (raw if isinstance(raw, dict) else {}).items():
+            if isinstance(value, dict) and TEXT_MARK in value:
+                value = cls.from_stored(value[TEXT_MARK]) or ""
+            elif isinstance(value, dict) and DECIMAL_MARK in value:
+                value = Decimal(str(value[DECIMAL_MARK]))
+            args[str(name)] = value
+        return cls(data["key"], args)
+
+
+#: How `Text.stored` marks an argument that is itself a text, or a credit amount.
+TEXT_MARK = "$text"
+DECIMAL_MARK = "$credits"
+
 
 @dataclass(frozen=True, slots=True)
 class Joined:

@@ -43,7 +43,7 @@ import time
 from bot.jobs.callbacks import Mailbox
 from bot.jobs.claims import Claims
 from bot.jobs.config import DriveConfig
-from bot.jobs.ending import FAILURE_TEXT, Ending, until_stored
+from bot.jobs.ending import Ending, failure_note, until_stored
 from bot.jobs.fetching import Fetcher
 from bot.jobs.following import Follower
 from bot.jobs.handoff import Handoff
@@ -138,7 +138,7 @@ class Driver:
 
     async def _end_internal(self, job: Job) -> None:
         try:
-            await self.ending.end(job, JobState.FAILED, "internal", "Something went wrong inside the bot.")
+            await self.ending.end(job, JobState.FAILED, "internal", failure_note("internal"))
         except StaleJobState:
             raise
         except STORE_OR_DISK_ERRORS:
@@ -150,7 +150,11 @@ class Driver:
         provider = self.providers.get(job.provider)
         if provider is None:
             await self.ending.end(
-                job, JobState.FAILED, "no_provider", f"The {job.provider} provider is not configured."
+                job,
+                JobState.FAILED,
+                "no_provider",
+                failure_note("no_provider"),
+                message=f"The {job.provider} provider is not configured.",
             )
             return job
         try:
@@ -158,7 +162,7 @@ class Driver:
         except InputsLost as exc:
             log.error("job %s: %s", job.id, exc.detail)
             await self.ending.end(
-                job, JobState.FAILED, "inputs_lost", FAILURE_TEXT["inputs_lost"], detail=exc.detail
+                job, JobState.FAILED, "inputs_lost", failure_note("inputs_lost"), detail=exc.detail
             )
             return job
         await self.pacing.take_token(job.provider)
@@ -186,8 +190,8 @@ class Driver:
         except (ProviderBusy, ProviderUnreachable) as exc:
             if isinstance(exc, ProviderUnreachable) and job.attempts >= self.config.unreachable_attempts:
                 self.metrics.provider_errors.labels(job.provider, "submit", "unreachable").inc()
-                text = FAILURE_TEXT["unreachable"]
-                await self.ending.end(job, JobState.FAILED, "unreachable", text, detail=exc.detail)
+                note = failure_note("unreachable")
+                await self.ending.end(job, JobState.FAILED, "unreachable", note, detail=exc.detail)
                 return job
             # Refused before acceptance, or never sent: safe to try again later, in its place.
             delay = await self.pacing.busy(job.provider, exc, "submit")
@@ -199,7 +203,14 @@ class Driver:
             return job
         except ProviderModerated as exc:
             self.metrics.provider_errors.labels(job.provider, "submit", exc.kind).inc()
-            await self.ending.end(job, JobState.MODERATED, "moderated", exc.message, detail=exc.detail)
+            await self.ending.end(
+                job,
+                JobState.MODERATED,
+                "moderated",
+                failure_note("moderated"),
+                message=exc.message,
+                detail=exc.detail,
+            )
             return job
         except ProviderError as exc:
             self.metrics.provider_errors.labels(job.provider, "submit", exc.kind).inc()
@@ -208,7 +219,9 @@ class Driver:
                 log.warning("job %s: submit outcome unknown (%s); not sending it again", job.id, exc.detail)
                 await self.jobs.update(job, error_code="submit_unknown", error_message=exc.message[:500])
                 return job  # stays `submitting`: _await_lost_submit decides
-            await self.ending.end(job, JobState.FAILED, exc.kind, exc.message, detail=exc.detail)
+            await self.ending.end(
+                job, JobState.FAILED, exc.kind, failure_note(exc.kind), message=exc.message, detail=exc.detail
+            )
             return job
         finally:
             self.metrics.provider_latency.labels(job.provider, "submit").observe(time.monotonic() - started)
@@ -238,7 +251,7 @@ class Driver:
         `submit_unknown` and release the hold.
         """
         if self.config.callback_url is None:
-            await self.ending.end(job, JobState.FAILED, "submit_unknown", FAILURE_TEXT["submit_unknown"])
+            await self.ending.end(job, JobState.FAILED, "submit_unknown", failure_note("submit_unknown"))
             return job
         log.info("job %s: waiting for a callback to learn whether the provider has it", job.id)
         wakeup = self.mailbox.waiter(job.id)
@@ -261,7 +274,7 @@ class Driver:
                 return job
             remaining = deadline - time.time()
             if remaining <= 0:
-                await self.ending.end(job, JobState.FAILED, "submit_unknown", FAILURE_TEXT["submit_unknown"])
+                await self.ending.end(job, JobState.FAILED, "submit_unknown", failure_note("submit_unknown"))
                 return job
             wakeup.clear()
             await wait_event(wakeup, remaining)

@@ -10,11 +10,13 @@ job on.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
+from bot.i18n import SOURCE, Text, has, text
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Sinks
@@ -31,19 +33,14 @@ log = logging.getLogger(__name__)
 FIRST_RETRY = 1.0
 LAST_RETRY = 30.0
 
-#: What a member reads when a job ends without an image.
-FAILURE_TEXT = {
-    "submit_unknown": "The provider did not confirm the job. It was not sent again, so you cannot be "
-    "charged twice.",
-    "timeout": "The provider took too long and the job was given up.",
-    "not_found": "The provider lost track of the job.",
-    "download": "The finished image could not be downloaded from the provider.",
-    "not_an_image": "The provider sent back something that is not an image, so nothing was posted.",
-    "unreachable": "The provider could not be reached, so the job was never sent.",
-    "storage": "The finished image could not be saved by the bot (its disk is full or not writable).",
-    "inputs_lost": "The reference image was lost before the job was sent. Nothing was charged; "
-    "run the command again with the image.",
-}
+
+def failure_note(code: str, **args: Any) -> Text:
+    """What a member reads when a job ends without an image for `code`: `failure-reason-<code>` of
+    the catalogue (bot/i18n), stored with the job as its key and arguments (`jobs.error_note`), so
+    that whoever shows it later (a late post, a DM, Details after a restart) renders it in the job's
+    language. A code without a sentence of its own reads as `failure-reason-error`."""
+    key = f"failure-reason-{code}"
+    return text(key if has(SOURCE, key) else "failure-reason-error", **args)
 
 
 class Ending:
@@ -68,13 +65,24 @@ class Ending:
         job: Job,
         state: JobState,
         code: str,
-        message: str,
+        note: Text,
         *,
+        message: str | None = None,
         detail: str | None = None,
         charge: Decimal | None = None,
     ) -> None:
-        """Finish a job without an image: release its hold (or charge what the provider reported)."""
-        fields: dict[str, Any] = {"error_code": code, "error_message": message[:500]}
+        """Finish a job without an image: release its hold (or charge what the provider reported).
+
+        `note` is what its member reads (stored as key and arguments, rendered in the job's
+        language); `message` is the English line kept for the log, the CLI and the export (by
+        default the note in English), e.g. the provider's own words.
+        """
+        english = message if message is not None else str(note)
+        fields: dict[str, Any] = {
+            "error_code": code,
+            "error_message": english[:500],
+            "error_note": json.dumps(note.stored(), ensure_ascii=False),
+        }
         if charge:
             fields["cost"] = charge
         elif job.state is not JobState.FETCHING:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from bot.images import image_extension
 from bot.jobs.config import FETCH_WINDOW, DriveConfig
-from bot.jobs.ending import FAILURE_TEXT, Ending
+from bot.jobs.ending import Ending, failure_note
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.providers.base import PollResult, Provider, ProviderStatus, ResultDownloadError, ResultNotAnImage
@@ -170,7 +170,11 @@ class Fetcher:
         provider = self.providers.get(job.provider)
         if provider is None:
             await self.ending.end(
-                job, JobState.FAILED, "no_provider", f"The {job.provider} provider is gone."
+                job,
+                JobState.FAILED,
+                "no_provider",
+                failure_note("no_provider"),
+                message=f"The {job.provider} provider is gone.",
             )
             return job
         data = await self._download(job, provider)
@@ -180,7 +184,7 @@ class Fetcher:
             self.config.images_dir, data
         )
         if path is None:
-            await self.ending.end(job, JobState.FAILED, "storage", FAILURE_TEXT["storage"])
+            await self.ending.end(job, JobState.FAILED, "storage", failure_note("storage"))
             return job
         # The first hand-over's attempt is counted in the same write as the move.
         return await self.jobs.transition(
@@ -211,7 +215,7 @@ class Fetcher:
                 delay = retry_delay(attempt)
                 if kind in ("expired", "refused", "not_an_image") or time.time() + delay > deadline:
                     code = "not_an_image" if kind == "not_an_image" else "download"
-                    await self.ending.end(job, JobState.FAILED, code, FAILURE_TEXT[code], detail=exc.detail)
+                    await self.ending.end(job, JobState.FAILED, code, failure_note(code), detail=exc.detail)
                     return None
                 log.warning("job %s: download failed (%s); retrying in %.1fs", job.id, exc.detail, delay)
                 attempt += 1

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.jobs.callbacks import Mailbox
 from bot.jobs.config import DriveConfig
-from bot.jobs.ending import FAILURE_TEXT, Ending
+from bot.jobs.ending import Ending, failure_note
 from bot.jobs.handoff import Handoff
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
@@ -86,7 +86,11 @@ class Follower:
         provider = self.providers.get(job.provider)
         if provider is None:
             await self.ending.end(
-                job, JobState.FAILED, "no_provider", f"The {job.provider} provider is gone."
+                job,
+                JobState.FAILED,
+                "no_provider",
+                failure_note("no_provider"),
+                message=f"The {job.provider} provider is gone.",
             )
             return job
         wakeup = self.mailbox.waiter(job.id)
@@ -120,7 +124,7 @@ class Follower:
                 result: PollResult | None = inbound.result
             else:
                 if looked and time.time() - last_progress >= config.job_timeout:
-                    await self.ending.end(job, JobState.TIMED_OUT, "timeout", FAILURE_TEXT["timeout"])
+                    await self.ending.end(job, JobState.TIMED_OUT, "timeout", failure_note("timeout"))
                     return job
                 result = await self.poll(job, provider)
                 looked = True
@@ -153,7 +157,8 @@ class Follower:
                 job,
                 JobState.MODERATED,
                 "moderated",
-                result.message or "The provider's safety filter refused this job.",
+                failure_note("moderated"),
+                message=result.message or "The provider's safety filter refused this job.",
                 charge=result.cost,
             )
             return job
@@ -162,12 +167,16 @@ class Follower:
                 job,
                 JobState.FAILED,
                 "provider_failed",
-                f"The provider could not make the image: {result.message or 'no reason given'}.",
+                # The provider's own words, as it said them; the sentence around them is ours.
+                failure_note("provider_failed", said=result.message[:300])
+                if result.message
+                else failure_note("provider_failed_silent"),
+                message=f"The provider could not make the image: {result.message or 'no reason given'}.",
                 charge=result.cost,
             )
             return job
         if result.status is ProviderStatus.NOT_FOUND:
-            await self.ending.end(job, JobState.FAILED, "not_found", FAILURE_TEXT["not_found"])
+            await self.ending.end(job, JobState.FAILED, "not_found", failure_note("not_found"))
             return job
         # UNKNOWN: keep polling, but the job timeout still applies because nothing progresses.
         log.warning("job %s: unknown provider status %r", job.id, result.raw_status)

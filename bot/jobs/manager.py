@@ -30,7 +30,7 @@ from bot.jobs.callbacks import CallbackDesk, CallbackOutcome, Mailbox
 from bot.jobs.claims import Claims, LocalClaims
 from bot.jobs.config import FETCH_WINDOW, DriveConfig, Tunables
 from bot.jobs.driver import Driver
-from bot.jobs.ending import Ending
+from bot.jobs.ending import Ending, failure_note
 from bot.jobs.fetching import Fetcher
 from bot.jobs.following import Follower
 from bot.jobs.handoff import Handoff
@@ -304,7 +304,9 @@ class JobManager(Tunables):
         was_queued = queue.get(job.id) is not None
         self.scheduler.dequeue(job)  # the scheduler can no longer pick it
         try:
-            await self.ending.end(job, JobState.CANCELLED, "cancelled", "Cancelled.")
+            await self.ending.end(
+                job, JobState.CANCELLED, "cancelled", failure_note("cancelled"), message="Cancelled."
+            )
         except StaleJobState:
             return None
         except BaseException:

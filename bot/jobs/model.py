@@ -91,6 +91,10 @@ class Job:
     polls: int = 0
     error_code: str | None = None
     error_message: str | None = None
+    #: What its member reads about the failure: the catalogue key and arguments as JSON
+    #: (`Text.stored`), rendered in the job's language; None on rows older than migration 0021,
+    #: which show `error_message` (or their code's sentence) instead.
+    error_note: str | None = None
     submitted_at: float | None = None
     ready_at: float | None = None
     finished_at: float | None = None

@@ -263,6 +263,27 @@ async def test_expand_past_the_limit_scales_the_source_down_first_and_says_so(
     assert (width, height) == (sent.width + submit.body["left"] * 2, sent.height + submit.body["top"] * 2)
 
 
+async def test_the_scaled_down_note_is_kept_as_a_key_and_read_in_the_members_language_after_a_restart(
+    simcord_env, running, guild_setup, fake_bfl, client_languages
+):
+    _, channel, alice = guild_setup
+    client_languages[alice.id] = "de"
+    fake_bfl.duration = 1.0
+    source = picture(size=(1600, 1200), colour=(30, 160, 60))
+
+    result = await alice.slash(channel, "expand", image=("big.png", source), prompt="ein Tal --zoom 2")
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.params["note"]["key"] == "tools-scaled-down"  # stored as key and arguments
+    assert job.params["note"]["args"]["before"] == "1600×1200"
+    client_languages.clear()
+    await simcord_env.restart_bot(FluxBot(running, sync="global"))
+    await finish_jobs(simcord_env, running)
+
+    fields = {f.name: f.value for f in result.response.embeds[0].fields}
+    assert fields["Hinweis"].startswith("Das Bild wurde zuerst von 1600×1200 auf ")
+    assert "(4,2 MP)" in fields["Hinweis"]  # the figure as German writes it
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [

@@ -4,12 +4,14 @@ asked in, across a restart."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from bot.discord.client import FluxBot
 from bot.discord.command_sync import command_tree_hash
+from bot.discord.render import failure_text, stored_note
 from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.model import JobState
 from bot.store.deliveries import Deliveries
@@ -109,8 +111,41 @@ async def test_a_failure_after_a_restart_is_told_in_the_members_language(
     (job,) = await running.jobs.for_user(alice.id)
     assert job.state is JobState.MODERATED
     # The new bot edits the reply by its stored id and token, in the stored language.
-    assert "❌ Заблокировано фильтром безопасности провайдера. prompt violation" in result.response.content
+    assert (
+        "❌ Заблокировано фильтром безопасности провайдера. Фильтр безопасности провайдера отклонил"
+        in result.response.content
+    )
     assert result.response.content.endswith("Ничего не списано.")
+    assert job.error_message == "prompt violation"  # the provider's words, for the log and the CLI
+
+
+async def test_a_failure_note_is_stored_as_a_key_and_told_in_russian_after_a_restart(
+    simcord_env, running, guild_setup, fake_ttapi, client_languages
+):
+    """The job core stores the failure's key and the provider's words, not an English sentence: a
+    bot started after the failure, whatever the clients say by then, still tells it in Russian."""
+    _, channel, alice = guild_setup
+    client_languages[alice.id] = "ru"
+    fake_ttapi.duration = 1.0
+    fake_ttapi.fail_next("GPU out of memory")
+
+    result = await alice.slash(channel, "imagine", prompt="маяк на закате")
+    client_languages.clear()
+    await simcord_env.restart_bot(FluxBot(running, sync="global"))
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.FAILED
+    assert json.loads(job.error_note or "") == {
+        "key": "failure-reason-provider_failed",
+        "args": {"said": "GPU out of memory"},
+    }
+    assert job.error_message == "The provider could not make the image: GPU out of memory."
+    said = result.response.content
+    assert "❌ Изображение создать не удалось." in said
+    assert "Провайдер не смог создать изображение; его ответ: «GPU out of memory»." in said
+    assert "could not" not in said
+    assert said.endswith("Ничего не списано.")
 
 
 async def test_a_client_language_the_bot_does_not_speak_falls_back_to_the_servers(
@@ -157,3 +192,30 @@ async def test_the_command_hash_covers_the_translations(simcord_env, monkeypatch
         lambda language, key, attribute=None: "x" if language == "ru" else None,
     )
     assert await command_tree_hash(tree) != before
+
+
+async def test_rows_stored_before_notes_were_keys_are_still_read(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    """Rows older than migration 0021 have no `error_note` (and an Expand job's note as a sentence):
+    their code's sentence, else their stored message, is what a member reads, as before."""
+    _, channel, alice = guild_setup
+    fake_ttapi.fail_next("GPU out of memory")
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await finish_jobs(simcord_env, running)
+    (job,) = await running.jobs.for_user(alice.id)
+    assert "его ответ: «GPU out of memory»" in failure_text(job, "ru")
+
+    async with running.db.transaction() as conn:
+        await conn.execute("UPDATE jobs SET error_note = NULL WHERE id = ?", (job.id,))
+    old = await running.jobs.get(job.id)
+    assert old is not None
+    assert old.error_note is None
+    assert "The provider could not make the image: GPU out of memory." in failure_text(old, "ru")
+    async with running.db.transaction() as conn:
+        await conn.execute("UPDATE jobs SET error_code = 'timeout' WHERE id = ?", (job.id,))
+    timed_out = await running.jobs.get(job.id)
+    assert timed_out is not None
+    assert "Провайдер отвечал слишком долго" in failure_text(timed_out, "ru")
+    assert stored_note("The image was scaled down first.", "ru", 600) == "The image was scaled down first."
+    assert stored_note(None, "ru", 600) is None

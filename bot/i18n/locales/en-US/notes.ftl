@@ -1,0 +1,13 @@
+# fluxbot: notes stored with a job as a key and arguments (jobs.error_note, the Expand job's note)
+# and rendered in the job's language whenever they are shown: a late post, a DM, Details.
+
+## Why a job ended without an image: the notes the job core stores (bot/jobs/ending.py)
+failure-reason-moderated = The provider's safety filter refused the prompt, an input image or the image it made.
+failure-reason-provider_failed = The provider could not make the image; it said: “{ $said }”.
+failure-reason-provider_failed_silent = The provider could not make the image and gave no reason.
+failure-reason-input = The provider refused this request's options or prompt.
+failure-reason-retired = The provider no longer offers this model.
+failure-reason-cancelled = The job was cancelled before the provider made anything.
+
+## Expand: what was done to the source first (bot/image_tools.py)
+tools-scaled-down = The image was scaled down from { $before } to { $after } first: expanded at full size it would have passed Expand's limit of { $limit } ({ $megapixels } MP).
