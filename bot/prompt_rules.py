@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
+from bot.i18n import Text, text
+
 #: A rule longer than this is refused (it is matched against every prompt of the server).
 MAX_RULE_CHARS = 100
 #: Words in one rule (a phrase).
@@ -24,18 +26,27 @@ _RULE_WORDS = re.compile(r"[\w*]+")
 _PROMPT_WORDS = re.compile(r"\w+")
 
 
-def normalise_rule(text: str) -> str:
+class BadRule(ValueError):
+    """A rule that cannot be used. `reason` is the catalogue's sentence (`rule-problem-*`), rendered
+    in the admin's language by `/admin rules`; `str()` is the English sentence, for logs."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+def normalise_rule(typed: str) -> str:
     """The rule as stored and shown: its words, case-folded, single-spaced, runs of `*` as one.
 
-    Raises ValueError with a plain sentence when it holds no word or is too long.
+    Raises `BadRule` when it holds no word or is too long.
     """
-    if len(text) > MAX_RULE_CHARS:
-        raise ValueError(f"is longer than {MAX_RULE_CHARS} characters")
-    words = [re.sub(r"\*+", "*", w) for w in _RULE_WORDS.findall(text.casefold())]
+    if len(typed) > MAX_RULE_CHARS:
+        raise BadRule(text("rule-problem-too-long", count=MAX_RULE_CHARS))
+    words = [re.sub(r"\*+", "*", w) for w in _RULE_WORDS.findall(typed.casefold())]
     if not words or all(w == "*" for w in words):
-        raise ValueError("needs a letter or digit (wildcards alone would refuse everything)")
+        raise BadRule(text("rule-problem-no-word"))
     if len(words) > MAX_RULE_WORDS:
-        raise ValueError(f"has more than {MAX_RULE_WORDS} words")
+        raise BadRule(text("rule-problem-too-many-words", count=MAX_RULE_WORDS))
     return " ".join(words)
 
 

@@ -32,7 +32,7 @@ from bot.guild_policy import effective
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Text, credits, number, t
 from bot.i18n import text as i18n_text
 from bot.periods import period_key, period_reset, previous_period_key
-from bot.prompt_rules import normalise_rule
+from bot.prompt_rules import BadRule, normalise_rule
 from bot.providers.catalog import MODELS
 from bot.settings import Limit
 from bot.store.guilds import PRIVATE_MODES, GuildSettings, LimitScope
@@ -41,18 +41,6 @@ if TYPE_CHECKING:
     from bot.discord.client import FluxBot
 
 CLEAR_WORDS = {"clear", "default", "remove", "reset", "inherit"}
-
-#: What the new settings and rules answer (the audit lines are in bot/admin_actions.py).
-TEXT = {
-    "bad_rule": "The rule “{rule}” {problem}. A rule is words, a phrase, or words with `*` wildcards.",
-    "too_many_rules": "This server has {count} rules, the most it may have; remove one first.",
-    "rule_added": "Added the rule `{rule}`: prompts, Remix and Edit instructions that match it are refused.",
-    "rule_exists": "The rule `{rule}` exists already.",
-    "rule_removed": "Removed the rule `{rule}`.",
-    "rule_unknown": "There is no rule `{rule}` on this server (see `/admin rules list`).",
-    "rules_none": "This server has no prompt rules. Add one with `/admin rules add`.",
-    "rules_title": "Prompt rules of this server",
-}
 
 ALL_WORDS = {"all", "any", "every", "clear", "reset", "*"}
 
@@ -210,12 +198,24 @@ def parse_audit_channel(text: str, guild: discord.Guild) -> int | None:
     return channel_id
 
 
-#: How `/admin settings` shows the server's rule for private results.
-PRIVATE_MODE_TEXT = {
-    "allow": "allow (each member chooses)",
-    "forbid": "forbid (results are always posted in the channel)",
-    "force": "force (results are only ever shown to their member)",
-}
+#: `/admin settings nsfw_safety_tolerance:`: a level, or `clear` (age-restricted channels then get
+#: the same cap as every other channel).
+NSFW_LEVELS = tuple(str(level) for level in range(7))
+#: The `clear` choice's value (`choice-<value>` in commands.ftl: the language option's `clear` reads
+#: differently).
+NSFW_CLEAR_VALUE = "nsfw-clear"
+
+
+def parse_nsfw_tolerance(chosen: str, cap: int) -> int | None:
+    """A level from 0 to the bot's cap, or None for `clear` (the choice, or any word that clears)."""
+    typed_level = chosen.strip().lower()
+    if typed_level == NSFW_CLEAR_VALUE or typed_level in CLEAR_WORDS:
+        return None
+    if typed_level not in NSFW_LEVELS:
+        raise InvalidInput(i18n_text("settings-nsfw-invalid", cap=cap))
+    if int(typed_level) > cap:
+        raise InvalidInput(i18n_text("settings-nsfw-above-cap", cap=cap))
+    return int(typed_level)
 
 
 class Admin(commands.Cog):
@@ -247,21 +247,22 @@ class Admin(commands.Cog):
         assert interaction.guild_id is not None
         try:
             normal = normalise_rule(rule)
-        except ValueError as exc:
-            raise InvalidInput(TEXT["bad_rule"].format(rule=plain(rule, 100), problem=exc)) from None
+        except BadRule as exc:
+            raise InvalidInput(i18n_text("rules-bad", rule=plain(rule, 100), problem=exc.reason)) from None
         await answer_later(interaction)
+        language = await locale_of(interaction)
         store = self.bot.services.rules
         existing = await store.of(interaction.guild_id)
         if normal in existing:
-            await interaction.followup.send(TEXT["rule_exists"].format(rule=normal), ephemeral=True)
+            await interaction.followup.send(t(language, "rules-exists", rule=normal), ephemeral=True)
             return
         if len(existing) >= store.MAX_RULES:
-            raise InvalidInput(TEXT["too_many_rules"].format(count=len(existing)))
+            raise InvalidInput(i18n_text("rules-too-many", count=len(existing)))
         if await store.add(interaction.guild_id, normal, actor_id=interaction.user.id):
             await self.bot.services.admin.rule_added(
                 interaction.guild_id, normal, actor_id=interaction.user.id
             )
-        await interaction.followup.send(TEXT["rule_added"].format(rule=normal), ephemeral=True)
+        await interaction.followup.send(t(language, "rules-added", rule=normal), ephemeral=True)
 
     @rules.command(name="remove", description="Stop refusing a rule's words")
     @app_commands.describe(rule="The rule, as /admin rules list shows it")
@@ -272,16 +273,17 @@ class Admin(commands.Cog):
         assert interaction.guild_id is not None
         try:
             normal = normalise_rule(rule)
-        except ValueError:
+        except BadRule:
             normal = rule.strip()
         await answer_later(interaction)
+        language = await locale_of(interaction)
         if not await self.bot.services.rules.remove(interaction.guild_id, normal):
             await interaction.followup.send(
-                TEXT["rule_unknown"].format(rule=typed(normal, 100)), ephemeral=True
+                t(language, "rules-unknown", rule=typed(normal, 100)), ephemeral=True
             )
             return
         await self.bot.services.admin.rule_removed(interaction.guild_id, normal, actor_id=interaction.user.id)
-        await interaction.followup.send(TEXT["rule_removed"].format(rule=normal), ephemeral=True)
+        await interaction.followup.send(t(language, "rules-removed", rule=normal), ephemeral=True)
 
     @rules_remove.autocomplete("rule")
     async def _rule_choices(
@@ -295,11 +297,12 @@ class Admin(commands.Cog):
         require_admin(interaction, "see the prompt rules")
         assert interaction.guild_id is not None
         await answer_later(interaction)
+        language = await locale_of(interaction)
         existing = await self.bot.services.rules.of(interaction.guild_id)
         if not existing:
-            await interaction.followup.send(TEXT["rules_none"], ephemeral=True)
+            await interaction.followup.send(t(language, "rules-none"), ephemeral=True)
             return
-        embed = discord.Embed(title=TEXT["rules_title"], colour=COLOUR)
+        embed = discord.Embed(title=t(language, "rules-title"), colour=COLOUR)
         embed.description = join_within([f"`{r}`" for r in existing], 4000, "\n")
         await interaction.followup.send(embed=embed, ephemeral=True)
 
@@ -561,14 +564,18 @@ class Admin(commands.Cog):
         allowed_channels="#channels where image commands work, or 'all'",
         private="Private results: allow (members choose), forbid, or force for everyone",
         audit_channel="#channel where every job and admin action is logged, or 'clear'",
-        nsfw_safety_tolerance="Safety tolerance in age-restricted channels (up to the bot's cap)",
+        nsfw_safety_tolerance="Safety tolerance in age-restricted channels (up to the bot's cap), or 'clear'",
         language="Language for members whose Discord client speaks none the bot does",
     )
     @app_commands.choices(
         language=[
             *(app_commands.Choice(name=LANGUAGE_NAMES[code], value=code) for code in LANGUAGES),
             app_commands.Choice(name="default (DEFAULT_LANGUAGE)", value="clear"),
-        ]
+        ],
+        nsfw_safety_tolerance=[
+            *(app_commands.Choice(name=level, value=level) for level in NSFW_LEVELS),
+            app_commands.Choice(name="clear (as in other channels)", value=NSFW_CLEAR_VALUE),
+        ],
     )
     async def settings(
         self,
@@ -579,7 +586,7 @@ class Admin(commands.Cog):
         allowed_channels: str | None = None,
         private: Literal["allow", "forbid", "force"] | None = None,
         audit_channel: str | None = None,
-        nsfw_safety_tolerance: app_commands.Range[int, 0, 6] | None = None,
+        nsfw_safety_tolerance: str | None = None,
         language: str | None = None,
     ) -> None:
         require_admin(interaction, "change the server's settings")
@@ -618,9 +625,12 @@ class Admin(commands.Cog):
         if audit_channel is not None:
             updated = replace(updated, audit_channel_id=parse_audit_channel(audit_channel, interaction.guild))
         if nsfw_safety_tolerance is not None:
-            if nsfw_safety_tolerance > config.max_safety_tolerance:
-                raise InvalidInput(i18n_text("settings-nsfw-above-cap", cap=config.max_safety_tolerance))
-            updated = replace(updated, nsfw_safety_tolerance=nsfw_safety_tolerance)
+            updated = replace(
+                updated,
+                nsfw_safety_tolerance=parse_nsfw_tolerance(
+                    nsfw_safety_tolerance, config.max_safety_tolerance
+                ),
+            )
         if language is not None:
             updated = replace(updated, language=None if language == "clear" else language)
             if updated.language is not None and updated.language not in LANGUAGE_NAMES:

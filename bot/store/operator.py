@@ -121,6 +121,17 @@ class Block:
 
 
 @dataclass(frozen=True, slots=True)
+class BlockEntry:
+    """One block as `/owner blocks` lists it: what, why, by whom, since when."""
+
+    kind: BlockKind
+    target_id: int
+    reason: str | None
+    actor_id: int | None
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class StatsRow:
     guild_id: int | None
     provider: str
@@ -189,6 +200,24 @@ class OwnerControls:
             return None
         row = rows[0]
         return Block(row["kind"], int(row["target_id"]), row["reason"])
+
+    async def blocks(self, limit: int = 1000) -> list[BlockEntry]:
+        """Every block (at most `limit`), the newest first (a repeated block counts from its repeat)."""
+        rows = await self.db.fetchall(
+            "SELECT kind, target_id, reason, actor_id, created_at FROM owner_blocks"
+            " ORDER BY created_at DESC, kind, target_id LIMIT ?",
+            (limit,),
+        )
+        return [
+            BlockEntry(
+                r["kind"], int(r["target_id"]), r["reason"], _id(r["actor_id"]), float(r["created_at"])
+            )
+            for r in rows
+        ]
+
+    async def block_count(self) -> int:
+        rows = await self.db.fetchall("SELECT COUNT(*) AS n FROM owner_blocks", ())
+        return int(rows[0]["n"])
 
     async def stats(self, since: float) -> list[StatsRow]:
         """Jobs, errors and credits charged per server and provider since `since` (POSIX seconds)."""

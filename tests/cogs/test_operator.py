@@ -178,6 +178,22 @@ async def test_lost_access_keeps_the_lines_tells_the_admins_once_and_posts_them_
     assert await running.audit.count(guild.id) == 0
 
 
+async def test_an_erasure_is_told_in_the_audit_channel_in_the_servers_language(
+    simcord_env, running, audit, server
+):
+    mod, channel = server["mod"], server["channel"]
+    log = await set_audit_channel(simcord_env, server)
+    await mod.slash(channel, "admin settings", language="de")
+    await mod.slash(channel, "admin privacy erase", member=server["bob"])
+
+    expected = f"🛠 <@{mod.id}> hat die Daten eines Mitglieds auf diesem Server gelöscht (0 Aufträge)"
+    deadline = time.monotonic() + 8.0
+    while time.monotonic() < deadline and expected not in "\n".join(m.content for m in log.history()):
+        await asyncio.sleep(0.05)
+    assert expected in "\n".join(m.content for m in log.history())
+    assert "erased" not in "\n".join(m.content for m in log.history())
+
+
 async def test_no_audit_channel_no_lines_kept(simcord_env, running, audit, server):
     await server["mod"].slash(server["channel"], "admin quota limit", scope="default", amount="7")
     assert await running.audit.count(server["guild"].id) == 0
@@ -258,6 +274,45 @@ async def test_rules_list_and_remove_and_what_a_rule_may_be(simcord_env, running
     assert await running.rules.of(server["guild"].id) == ["*bomb*", "gore"]
 
 
+async def test_a_russian_admin_and_member_read_the_rules_answers_and_the_refusal_in_russian(
+    simcord_env, running, server, client_languages, fake_ttapi
+):
+    alice, mod, channel = server["alice"], server["mod"], server["channel"]
+    client_languages[mod.id] = "ru"
+    client_languages[alice.id] = "ru"
+
+    none = await mod.slash(channel, "admin rules list")
+    assert answer(none).content == (
+        "На этом сервере нет правил для запросов. Добавьте правило командой `/admin rules add`."
+    )
+    added = await mod.slash(channel, "admin rules add", rule="Blood*")
+    assert answer(added).content == (
+        "Правило `blood*` добавлено: запросы и инструкции Remix и Edit, которые под него подпадают,"
+        " будут отклоняться."
+    )
+    again = await mod.slash(channel, "admin rules add", rule="BLOOD*")
+    assert answer(again).content == "Правило `blood*` уже есть."
+    bad = await mod.slash(channel, "admin rules add", rule="* ** *")
+    assert bad.response.content.startswith("Правило «")
+    assert "использовать нельзя: В нём нужна хотя бы одна буква или цифра" in bad.response.content
+    phrase = await mod.slash(channel, "admin rules add", rule="a b c d e f g h i")
+    assert "В нём больше 8 слов." in phrase.response.content
+    listed = await mod.slash(channel, "admin rules list")
+    assert answer(listed).embeds[0].title == "Правила для запросов на этом сервере"
+
+    refused = await alice.slash(channel, "imagine", prompt="a castle, BLOODY moon")
+    assert private_text(refused) == (
+        "Ваш запрос отклонён: он подпадает под правило этого сервера `blood*`. Ничего не списано."
+    )
+    removed = await mod.slash(channel, "admin rules remove", rule="blood*")
+    assert answer(removed).content == "Правило `blood*` удалено."
+    unknown = await mod.slash(channel, "admin rules remove", rule="blood*")
+    assert answer(unknown).content == "На этом сервере нет правила `blood*` (см. `/admin rules list`)."
+    assert [type(e) for e in refusals(simcord_env)] == [InvalidInput, InvalidInput, NotAllowed]
+    assert fake_ttapi.submits() == []
+    assert await running.rules.of(server["guild"].id) == []
+
+
 # -- age-restricted channels -----------------------------------------------------------------------
 
 
@@ -265,12 +320,12 @@ async def test_an_age_restricted_channel_gets_its_own_safety_tolerance_still_und
     simcord_env, simcord_bot, running, server, fake_ttapi
 ):
     alice, mod, channel, guild = server["alice"], server["mod"], server["channel"], server["guild"]
-    over = await mod.slash(channel, "admin settings", nsfw_safety_tolerance=5)
+    over = await mod.slash(channel, "admin settings", nsfw_safety_tolerance="5")
     assert "The bot's cap is 2" in answer(over).content
     assert [type(e) for e in refusals(simcord_env)] == [InvalidInput]
     await mod.slash(channel, "admin settings", max_safety_tolerance=1)
     running.settings.max_safety_tolerance = 4  # the operator's MAX_SAFETY_TOLERANCE
-    done = await mod.slash(channel, "admin settings", nsfw_safety_tolerance=4)
+    done = await mod.slash(channel, "admin settings", nsfw_safety_tolerance="4")
     assert {f.name: f.value for f in answer(done).embeds[0].fields}[
         "Safety tolerance in age-restricted channels"
     ] == "4"
@@ -288,3 +343,32 @@ async def test_an_age_restricted_channel_gets_its_own_safety_tolerance_still_und
     sent = {s.body["prompt"]: s.body for s in fake_ttapi.submits()}
     assert sent["a night club by day"]["safety_tolerance"] == 1  # the server's cap elsewhere
     assert sent["a night club after dark"]["safety_tolerance"] == 4
+
+    # Cleared: the age-restricted channel has the server's cap again, like any other channel.
+    cleared = await mod.slash(channel, "admin settings", nsfw_safety_tolerance="nsfw-clear")
+    assert answer(cleared).content == "Saved."
+    assert {f.name: f.value for f in answer(cleared).embeds[0].fields}[
+        "Safety tolerance in age-restricted channels"
+    ] == "1"
+    assert (await running.quota.guilds.settings(guild.id)).nsfw_safety_tolerance is None
+    await alice.slash(adult, "imagine", prompt="a night club, cleared")
+    await finish_jobs(simcord_env, running)
+    sent = {s.body["prompt"]: s.body for s in fake_ttapi.submits()}
+    assert sent["a night club, cleared"]["safety_tolerance"] == 1
+
+
+def test_the_nsfw_tolerance_is_a_level_up_to_the_cap_or_clear() -> None:
+    from cogs.admin import NSFW_CLEAR_VALUE, parse_nsfw_tolerance
+
+    assert parse_nsfw_tolerance("3", 4) == 3
+    assert parse_nsfw_tolerance(NSFW_CLEAR_VALUE, 4) is None
+    assert parse_nsfw_tolerance(" Clear ", 4) is None  # typed, as other settings are cleared
+    for typed, key in (
+        ("5", "settings-nsfw-above-cap"),
+        ("7", "settings-nsfw-invalid"),
+        ("x", "settings-nsfw-invalid"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            parse_nsfw_tolerance(typed, 4)
+        assert refused.value.text is not None
+        assert refused.value.text.key == key

@@ -8,6 +8,7 @@ another process of the bot, sees them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
@@ -190,3 +191,75 @@ async def test_the_owner_and_the_refused_member_each_read_their_own_language(
         "Вам запрещено пользоваться командами изображений этого бота. Ничего не списано."
     )
     assert [type(e) for e in refusals(simcord_env)] == [NotAllowed, NotAllowed]
+
+
+def select_options(message: Any) -> list[str]:
+    """The values of the select under a paged answer (none when it has one page)."""
+    return [
+        option["value"]
+        for row in message.components
+        for component in row.get("components", [])
+        if component.get("type") == discord.ComponentType.string_select.value
+        for option in component["options"]
+    ]
+
+
+async def test_blocks_lists_the_blocked_members_and_servers_with_reason_who_and_when(
+    simcord_env, running, server, hq, client_languages
+):
+    alice, guild = server["alice"], server["guild"]
+    owner = hq["member"]
+    empty = await owner.slash(hq["channel"], "owner blocks")
+    assert answer(empty).embeds[0].title == "Blocked members and servers: 0"
+    assert answer(empty).embeds[0].description == "No member and no server is blocked."
+
+    await owner.slash(hq["channel"], "owner block", kind="member", target=alice.mention, reason="spam")
+    await owner.slash(hq["channel"], "owner block", kind="guild", target=str(guild.id))
+    listed = await owner.slash(hq["channel"], "owner blocks")
+    shown = answer(listed)
+    assert shown.ephemeral
+    embed = shown.embeds[0]
+    assert embed.title == "Blocked members and servers: 2"
+    newest, older = embed.description.splitlines()
+    assert re.fullmatch(
+        rf"Server Artists \(`{guild.id}`\) · no reason given · by <@{owner.id}>, <t:\d+:R>", newest
+    ), newest
+    assert re.fullmatch(
+        rf"Member <@{alice.id}> \(`{alice.id}`\) · “spam” · by <@{owner.id}>, <t:\d+:R>", older
+    )
+    assert select_options(shown) == []  # one page: no select
+
+    client_languages[owner.id] = "ru"
+    russian = await owner.slash(hq["channel"], "owner blocks")
+    assert answer(russian).embeds[0].title == "Заблокированные участники и серверы: 2"
+    assert "причина не указана" in answer(russian).embeds[0].description
+    refused = await hq["admin"].slash(hq["channel"], "owner blocks")
+    assert "Only the bot's owners" in refused.response.content
+    assert [type(e) for e in refusals(simcord_env)] == [NotAllowed]
+
+
+async def test_many_blocks_are_paged_within_the_embed_limits(simcord_env, running, server, hq):
+    owner = hq["member"]
+    for number in range(300):  # as many owners' blocks as a busy bot may gather, with long reasons
+        await running.owner.block("member", 10**17 + number, f"reason {number} " + "x" * 150, by=owner.id)
+    listed = await owner.slash(hq["channel"], "owner blocks")
+    shown = answer(listed)
+    pages = select_options(shown)
+    assert 2 <= len(pages) <= 25
+    seen: list[str] = []
+    for value in pages:
+        if value != pages[0]:
+            chosen = await owner.select(shown.message, [value])
+            assert chosen.acknowledged
+        embed = answer(listed).embeds[0]
+        assert embed.title == "Blocked members and servers: 300"
+        assert len(embed.description) <= 4096
+        assert len(embed) <= 6000
+        seen += embed.description.splitlines()
+    listed_ids = [line.split("`")[1] for line in seen if line.startswith("Member")]
+    assert len(listed_ids) == len(set(listed_ids))  # no block twice
+    if len(listed_ids) < 300:  # past 25 pages: the rest is counted on the last one
+        assert seen[-1] == f"… and {300 - len(listed_ids)} older, not listed."
+    else:
+        assert len(listed_ids) == 300
+    assert listed_ids[0] == str(10**17 + 299)  # the newest first

@@ -4,6 +4,7 @@ their channel, prompt rules, the owners' pause and blocks, `/owner stats`, and t
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from decimal import Decimal
 
 from bot.store import Database
@@ -120,3 +121,34 @@ async def test_the_audit_channel_and_the_nsfw_tolerance_are_saved_with_the_setti
     assert await guilds.audit_channels() == {GUILD: 333_333_333_333_333_333}
     assert await guilds.settings_actor(GUILD) == 9
     assert (await guilds.settings(OTHER)).audit_channel_id is None
+
+    # Cleared (`/admin settings nsfw_safety_tolerance: clear`): age-restricted channels get the
+    # normal cap again, as read by a store that never saw the value (another process).
+    await guilds.save_settings(replace(saved, nsfw_safety_tolerance=None), actor_id=9)
+    cleared = await GuildStore(database).settings(GUILD)
+    assert cleared.nsfw_safety_tolerance is None
+    assert cleared.audit_channel_id == 333_333_333_333_333_333  # the rest is kept
+
+
+async def test_blocks_are_listed_newest_first_with_reason_who_and_when(database: Database):
+    owner = OwnerControls(database)
+    assert await owner.blocks() == []
+    assert await owner.block_count() == 0
+    before = time.time()
+    await owner.block("member", 7, "spam", by=42)
+    await owner.block("guild", GUILD, None, by=43)
+    await owner.block("member", 8, "abuse", by=42)
+    await owner.block("member", 7, "spam, again", by=44)  # a repeat: its reason, actor and time
+
+    listed = await OwnerControls(database).blocks()  # another process reads the same
+    assert [(b.kind, b.target_id, b.reason, b.actor_id) for b in listed] == [
+        ("member", 7, "spam, again", 44),
+        ("member", 8, "abuse", 42),
+        ("guild", GUILD, None, 43),
+    ]
+    assert all(before <= b.created_at <= time.time() for b in listed)
+    assert [b.target_id for b in await owner.blocks(limit=2)] == [7, 8]
+    assert await owner.block_count() == 3
+    await owner.unblock("member", 8)
+    assert [b.target_id for b in await owner.blocks()] == [7, GUILD]
+    assert await owner.block_count() == 2

@@ -256,9 +256,12 @@ cmd-admin-rules-list = liste
 opt-admin-settings-audit_channel = audit_kanal
     .description = #Kanal, in dem jeder Auftrag und jede Admin-Aktion protokolliert wird, oder 'clear'
 opt-admin-settings-nsfw_safety_tolerance = sicherheitstoleranz_nsfw
-    .description = Sicherheitstoleranz in altersbeschränkten Kanälen (bis zur Grenze des Bots)
+    .description = Sicherheitstoleranz in altersbeschränkten Kanälen (bis zur Grenze des Bots) oder 'clear'
 
 opt-imagine-count = anzahl
     .description = Wie viele Bilder, 1-4, mit verschiedenen Seeds, in einer Nachricht (berechnet, wenn es ankommt)
 menu-edit-with-flux = Mit FLUX bearbeiten
 menu-use-as-reference = Als Vorlage verwenden
+
+## /admin settings nsfw_safety_tolerance: its clear choice
+choice-nsfw-clear = zurücksetzen (wie in anderen Kanälen)

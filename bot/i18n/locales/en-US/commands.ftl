@@ -268,9 +268,12 @@ cmd-admin-rules-list = list
 opt-admin-settings-audit_channel = audit_channel
     .description = #channel where every job and admin action is logged, or 'clear'
 opt-admin-settings-nsfw_safety_tolerance = nsfw_safety_tolerance
-    .description = Safety tolerance in age-restricted channels (up to the bot's cap)
+    .description = Safety tolerance in age-restricted channels (up to the bot's cap), or 'clear'
 
 opt-imagine-count = count
     .description = How many images, 1-4, with different seeds, in one message (each charged if it arrives)
 menu-edit-with-flux = Edit with FLUX
 menu-use-as-reference = Use as reference
+
+## /admin settings nsfw_safety_tolerance: its clear choice
+choice-nsfw-clear = clear (as in other channels)

@@ -256,9 +256,12 @@ cmd-admin-rules-list = lista
 opt-admin-settings-audit_channel = canal_auditoría
     .description = #canal donde se registra cada trabajo y acción de administración, o 'clear'
 opt-admin-settings-nsfw_safety_tolerance = tolerancia_nsfw
-    .description = Tolerancia de seguridad en canales con restricción de edad (hasta el tope del bot)
+    .description = Tolerancia de seguridad en canales con restricción de edad (hasta el tope del bot) o 'clear'
 
 opt-imagine-count = cantidad
     .description = Cuántas imágenes, de 1 a 4, con semillas distintas, en un mensaje (cada una se cobra si llega)
 menu-edit-with-flux = Editar con FLUX
 menu-use-as-reference = Usar como referencia
+
+## /admin settings nsfw_safety_tolerance: its clear choice
+choice-nsfw-clear = quitar (como en otros canales)

@@ -256,9 +256,12 @@ cmd-admin-rules-list = список
 opt-admin-settings-audit_channel = канал_аудита
     .description = #канал, где записывается каждое задание и действие админов, или 'clear'
 opt-admin-settings-nsfw_safety_tolerance = допуск_фильтра_18
-    .description = Допуск фильтра в каналах 18+ (не выше предела бота)
+    .description = Допуск фильтра в каналах 18+ (не выше предела бота) или 'clear'
 
 opt-imagine-count = количество
     .description = Сколько изображений, 1-4, с разными сидами, в одном сообщении (каждое оплачивается, если пришло)
 menu-edit-with-flux = Изменить с FLUX
 menu-use-as-reference = Использовать как образец
+
+## /admin settings nsfw_safety_tolerance: its clear choice
+choice-nsfw-clear = сбросить (как в других каналах)

@@ -256,9 +256,12 @@ cmd-admin-rules-list = 列表
 opt-admin-settings-audit_channel = 审计频道
     .description = 记录每个任务和管理操作的 #频道，或 'clear'
 opt-admin-settings-nsfw_safety_tolerance = 成人频道安全容忍度
-    .description = 年龄限制频道中的安全容忍度（不超过机器人上限）
+    .description = 年龄限制频道中的安全容忍度（不超过机器人上限），或 'clear'
 
 opt-imagine-count = 数量
     .description = 生成几张图像，1-4 张，种子各不相同，放在同一条消息中（每张送达才扣费）
 menu-edit-with-flux = 用 FLUX 编辑
 menu-use-as-reference = 用作参考
+
+## /admin settings nsfw_safety_tolerance: its clear choice
+choice-nsfw-clear = 清除（与其他频道相同）
