@@ -3,9 +3,11 @@
 An AST check (like tests/reliability/test_security.py's lints): in `cogs/` and `bot/discord/`, the
 text given to Discord — message content, embed titles, descriptions, fields and footers, button,
 select and form labels, modal titles — and, anywhere in `bot/` and `cogs/`, the message of a
-`UserFacingError` must not be written in the code: a string literal or an f-string with words in
-it is reported with its file and line. Emoji, markup and joins (`" · "`, `f"{a}\\n{b}"`) are not
-words and pass. The few texts that are not for members are listed in ALLOWED with the reason.
+`UserFacingError` (or a prompt rule's `BadRule`) and a note stored with a job to be shown later
+(`Ending.end`'s note, `note=`, `error_note=`) must not be written in the code: a string literal or
+an f-string with words in it is reported with its file and line. Emoji, markup and joins
+(`" · "`, `f"{a}\\n{b}"`) are not words and pass. The few texts that are not for members are
+listed in ALLOWED with the reason.
 """
 
 from __future__ import annotations
@@ -39,8 +41,21 @@ TEXT_CALLS = {
 }
 #: Keywords of those calls (and of any call) that carry text a member reads.
 TEXT_KEYWORDS = {"content", "title", "description", "name", "value", "text", "label", "placeholder"}
-#: Exceptions whose message a member reads (bot/errors.py).
-USER_FACING = {"UserFacingError", "InvalidInput", "QuotaExceeded", "QueueFull", "NotAllowed", "NotFound"}
+#: Exceptions whose message a member reads (bot/errors.py; a prompt rule's problem, bot/prompt_rules.py).
+USER_FACING = {
+    "UserFacingError",
+    "InvalidInput",
+    "QuotaExceeded",
+    "QueueFull",
+    "NotAllowed",
+    "NotFound",
+    "BadRule",
+}
+#: Anywhere in `bot/`: notes stored with a job and shown to its member later, in its language (a
+#: catalogue `Text`, never a sentence): the job core's failure note (`Ending.end(job, state, code,
+#: note)`), and any `note=` / `error_note=` given to a call.
+STORED_NOTES = {"end": (3,), "failure_note": ()}
+NOTE_KEYWORDS = {"note", "error_note"}
 #: Words: two letters in a row in any script (emoji, digits, punctuation and markup are not).
 WORDS = re.compile(r"[^\W\d_]{2,}")
 
@@ -138,6 +153,12 @@ def _problems(path: Path, *, discord_side: bool) -> list[str]:
         if name in USER_FACING:
             for argument in node.args[:1]:
                 check(argument, name)
+        for index in STORED_NOTES.get(name, ()):
+            if index < len(node.args):
+                check(node.args[index], name)
+        for keyword in node.keywords:
+            if keyword.arg in NOTE_KEYWORDS:
+                check(keyword.value, f"{name}({keyword.arg}=)")
         if not discord_side or name not in TEXT_CALLS:
             continue
         for index in TEXT_CALLS[name]:
@@ -171,16 +192,25 @@ def test_the_lint_finds_what_it_is_meant_to() -> None:
         "    raise InvalidInput(f'{n} is too many images')\n"
         "    Button(label=LABEL)\n"
         "    raise NotFound(TEXT['gone'])\n"
-        "    embed.add_field(name=t(language, 'key'), value=f'`{n}` · {n}')\n",
+        "    embed.add_field(name=t(language, 'key'), value=f'`{n}` · {n}')\n"
+        "    await self.ending.end(job, state, 'timeout', 'The provider took too long.')\n"
+        "    raise BadRule(f'is longer than {n} characters')\n"
+        "    Expansion(image, note=f'scaled down to {n}')\n"
+        "    await self.ending.end(job, state, 'timeout', failure_note('timeout'), message='took long')\n",
         encoding="utf-8",
     )
     try:
         found = _problems(sample, discord_side=True)
     finally:
         sample.unlink()
-    assert sorted(line.split(" ", 1)[0] for line in found) == [
-        "cogs/_lint_sample.py:4",
-        "cogs/_lint_sample.py:5",
-        "cogs/_lint_sample.py:6",
-        "cogs/_lint_sample.py:7",
-    ]
+    assert sorted(line.split(" ", 1)[0] for line in found) == sorted(
+        [
+            "cogs/_lint_sample.py:4",
+            "cogs/_lint_sample.py:5",
+            "cogs/_lint_sample.py:6",
+            "cogs/_lint_sample.py:7",
+            "cogs/_lint_sample.py:9",
+            "cogs/_lint_sample.py:10",
+            "cogs/_lint_sample.py:11",
+        ]
+    )

@@ -43,6 +43,11 @@ def failure_note(code: str, **args: Any) -> Text:
     return text(key if has(SOURCE, key) else "failure-reason-error", **args)
 
 
+def stored(note: Text) -> str:
+    """The note as the `error_note` column keeps it (JSON of its key and arguments)."""
+    return json.dumps(note.stored(), ensure_ascii=False)
+
+
 class Ending:
     """The last state change of a job, with its charge or release in the same unit."""
 
@@ -81,7 +86,7 @@ class Ending:
         fields: dict[str, Any] = {
             "error_code": code,
             "error_message": english[:500],
-            "error_note": json.dumps(note.stored(), ensure_ascii=False),
+            "error_note": stored(note),
         }
         if charge:
             fields["cost"] = charge

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.jobs.claims import Claims
-from bot.jobs.ending import Ending, until_stored
+from bot.jobs.ending import Ending, failure_note, stored, until_stored
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress, Sinks, Undeliverable
@@ -73,7 +73,11 @@ class Handoff:
             data = await asyncio.to_thread(Path(job.result_path or "").read_bytes)
         except OSError as exc:
             await self.jobs.transition(
-                job, JobState.UNDELIVERABLE, error_code="undeliverable", error_message=f"image lost: {exc}"
+                job,
+                JobState.UNDELIVERABLE,
+                error_code="undeliverable",
+                error_message=f"image lost: {exc}",
+                error_note=stored(failure_note("image_lost")),
             )
             return
         for attempt in range(DELIVERY_ATTEMPTS):
@@ -90,7 +94,11 @@ class Handoff:
             except Undeliverable as exc:
                 log.warning("job %s: undeliverable: %s", job.id, exc)
                 await self.ending.finish(
-                    job, JobState.UNDELIVERABLE, error_code="undeliverable", error_message=str(exc)[:500]
+                    job,
+                    JobState.UNDELIVERABLE,
+                    error_code="undeliverable",
+                    error_message=str(exc)[:500],
+                    error_note=stored(failure_note("undeliverable")),
                 )
                 return
             except asyncio.CancelledError:
@@ -103,6 +111,7 @@ class Handoff:
                         JobState.UNDELIVERABLE,
                         error_code="undeliverable",
                         error_message=f"delivery failed: {type(exc).__name__}",
+                        error_note=stored(failure_note("undeliverable")),
                     )
                     return
                 log.warning("job %s: delivery failed (%s); retrying", job.id, type(exc).__name__)

@@ -11,6 +11,7 @@ import discord
 import pytest
 
 from bot.discord.delivery import DiscordSink, EditBudget
+from bot.discord.render import failure_text
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.sink import Progress
 from bot.store.deliveries import Deliveries, Delivery
@@ -210,6 +211,8 @@ async def test_undeliverable_only_when_channel_and_dm_both_fail(
     assert job.state is JobState.UNDELIVERABLE
     assert "cannot post in channel" in (job.error_message or "")
     assert "DM" in (job.error_message or "")
+    # What a member reads of it (Details, /history) is the catalogue's, in the job's language.
+    assert "не смог ни опубликовать" in failure_text(job, "ru")
     # The member was still charged: the provider made (and billed) the image.
     assert job.cost is not None
 

@@ -7,6 +7,8 @@ failure-reason-provider_failed_silent = Der Anbieter konnte das Bild nicht erste
 failure-reason-input = Der Anbieter hat die Optionen oder den Prompt dieser Anfrage abgelehnt.
 failure-reason-retired = Der Anbieter bietet dieses Modell nicht mehr an.
 failure-reason-cancelled = Der Auftrag wurde abgebrochen, bevor der Anbieter etwas erstellt hat.
+failure-reason-undeliverable = Der Bot konnte das Bild weder hier posten noch dir schicken.
+failure-reason-image_lost = Das fertige Bild ging verloren, bevor es gepostet werden konnte.
 
 ## Expand: was zuerst mit der Vorlage geschah
 tools-scaled-down = Das Bild wurde zuerst von { $before } auf { $after } verkleinert: In voller Größe erweitert, hätte es die Grenze von Expand, { $limit } ({ $megapixels } MP), überschritten.

@@ -8,6 +8,8 @@ failure-reason-provider_failed_silent = The provider could not make the image an
 failure-reason-input = The provider refused this request's options or prompt.
 failure-reason-retired = The provider no longer offers this model.
 failure-reason-cancelled = The job was cancelled before the provider made anything.
+failure-reason-undeliverable = The bot could not post the image here or send it to you.
+failure-reason-image_lost = The finished image was lost before it could be posted.
 
 ## Expand: what was done to the source first (bot/image_tools.py)
 tools-scaled-down = The image was scaled down from { $before } to { $after } first: expanded at full size it would have passed Expand's limit of { $limit } ({ $megapixels } MP).

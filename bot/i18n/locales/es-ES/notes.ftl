@@ -7,6 +7,8 @@ failure-reason-provider_failed_silent = El proveedor no pudo generar la imagen y
 failure-reason-input = El proveedor rechazó las opciones o el prompt de esta solicitud.
 failure-reason-retired = El proveedor ya no ofrece este modelo.
 failure-reason-cancelled = El trabajo se canceló antes de que el proveedor generara nada.
+failure-reason-undeliverable = El bot no pudo publicar la imagen aquí ni enviártela.
+failure-reason-image_lost = La imagen terminada se perdió antes de poder publicarse.
 
 ## Expand: lo que se hizo primero con el original
 tools-scaled-down = Primero se redujo la imagen de { $before } a { $after }: ampliada a tamaño completo, habría superado el límite de Expand de { $limit } ({ $megapixels } MP).

@@ -7,6 +7,8 @@ failure-reason-provider_failed_silent = Провайдер не смог соз�
 failure-reason-input = Провайдер отклонил параметры или текст этого запроса.
 failure-reason-retired = Провайдер больше не предлагает эту модель.
 failure-reason-cancelled = Задание отменено до того, как провайдер что-либо создал.
+failure-reason-undeliverable = Бот не смог ни опубликовать изображение здесь, ни отправить его вам.
+failure-reason-image_lost = Готовое изображение потерялось до публикации.
 
 ## Expand: что сначала сделано с исходником
 tools-scaled-down = Сначала изображение уменьшено с { $before } до { $after }: расширенное в полном размере, оно превысило бы предел Expand в { $limit } ({ $megapixels } Мп).
