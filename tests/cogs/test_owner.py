@@ -258,8 +258,30 @@ async def test_many_blocks_are_paged_within_the_embed_limits(simcord_env, runnin
         seen += embed.description.splitlines()
     listed_ids = [line.split("`")[1] for line in seen if line.startswith("Member")]
     assert len(listed_ids) == len(set(listed_ids))  # no block twice
-    if len(listed_ids) < 300:  # past 25 pages: the rest is counted on the last one
-        assert seen[-1] == f"… and {300 - len(listed_ids)} older, not listed."
-    else:
-        assert len(listed_ids) == 300
+    assert len(listed_ids) == 300  # every one, on fewer than 25 pages
     assert listed_ids[0] == str(10**17 + 299)  # the newest first
+
+
+async def test_past_25_pages_the_oldest_blocks_are_counted_on_the_last_page(simcord_env, running, server, hq):
+    owner = hq["member"]
+    async with running.db.transaction() as conn:  # a thousand blocks with the longest reasons
+        for number in range(1000):
+            await conn.execute(
+                "INSERT INTO owner_blocks (kind, target_id, reason, actor_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                ("member", 10**17 + number, "r" * 300, owner.id, 1_700_000_000.0 + number),
+            )
+    listed = await owner.slash(hq["channel"], "owner blocks")
+    pages = select_options(answer(listed))
+    assert len(pages) == 25
+    await owner.select(answer(listed).message, [pages[-1]])
+    last = answer(listed).embeds[0]
+    assert len(last.description) <= 4096
+    *lines, more = last.description.splitlines()
+    assert lines
+    counted = re.fullmatch(r"… and (\d+) older, not listed\.", more)
+    assert counted is not None
+    left = int(counted.group(1))
+    assert 0 < left < 1000
+    # Newest first: the last one listed is the one just newer than the `left` oldest, not listed.
+    assert lines[-1].startswith(f"Member <@{10**17 + left}>")
