@@ -219,8 +219,14 @@ class Driver:
                 log.warning("job %s: submit outcome unknown (%s); not sending it again", job.id, exc.detail)
                 await self.jobs.update(job, error_code="submit_unknown", error_message=exc.message[:500])
                 return job  # stays `submitting`: _await_lost_submit decides
+            # The provider's own words (why it refused the options) are shown quoted in the sentence.
+            note = (
+                failure_note(f"{exc.kind}_said", said=exc.said[:300])
+                if exc.said
+                else failure_note(exc.kind, **exc.note_args)
+            )
             await self.ending.end(
-                job, JobState.FAILED, exc.kind, failure_note(exc.kind), message=exc.message, detail=exc.detail
+                job, JobState.FAILED, exc.kind, note, message=exc.message, detail=exc.detail
             )
             return job
         finally:

@@ -90,12 +90,18 @@ class ProviderError(Exception):
         status: int | None = None,
         retry_after: float | None = None,
         detail: str | None = None,
+        said: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.retry_after = retry_after
         self.detail = detail  # what the provider said, for the operator's log line
+        #: The provider's own words for the member (its reason for refusing the options), shown
+        #: quoted inside the catalogue's sentence in the member's language; None: the sentence alone.
+        self.said = said
+        #: Arguments of the member's sentence (`failure-reason-<kind>`), e.g. the provider's name.
+        self.note_args: dict[str, str] = {}
 
 
 class ProviderInputError(ProviderError):
@@ -173,7 +179,9 @@ class ProviderRetired(ProviderError):
 
 
 def retired(provider: str, status: int, detail: str) -> ProviderRetired:
-    return ProviderRetired(f"This model is no longer offered by {provider}.", status=status, detail=detail)
+    error = ProviderRetired(f"This model is no longer offered by {provider}.", status=status, detail=detail)
+    error.note_args = {"provider": provider}
+    return error
 
 
 class ResultDownloadError(ProviderError):

@@ -114,7 +114,7 @@ class BFLProvider(HttpProvider):
         if status == 404 and request.host == "finetune" and "finetune" in said.lower():
             finetune = str(body.get("finetune_id", ""))[:80]
             raise ProviderInputError(
-                f"BFL does not know the finetune `{finetune}`", status=status, detail=said
+                f"BFL does not know the finetune `{finetune}`", status=status, detail=said, said=said or None
             )
         if status in RETIRED_STATUSES:
             raise retired("BFL", status, f"HTTP {status} to {request.endpoint}: {said[:200]}")
@@ -230,7 +230,10 @@ class BFLProvider(HttpProvider):
                     "BFL's safety filter refused the request", status=status, detail=detail
                 )
             raise ProviderInputError(
-                f"BFL refused the request: {text or 'invalid parameters'}", status=status, detail=detail
+                f"BFL refused the request: {text or 'invalid parameters'}",
+                status=status,
+                detail=detail,
+                said=text or None,
             )
         if status in (401, 403):
             raise ProviderAuthError(

@@ -148,7 +148,10 @@ class TTAPIProvider(HttpProvider):
             if any(w in message.lower() for w in MODERATION_WORDS):
                 raise ProviderModerated("TTAPI's filter refused the prompt", status=status, detail=detail)
             raise ProviderInputError(
-                f"TTAPI refused the request: {message or 'invalid parameters'}", status=status, detail=detail
+                f"TTAPI refused the request: {message or 'invalid parameters'}",
+                status=status,
+                detail=detail,
+                said=message or None,
             )
         if status in (401, 403):
             raise ProviderAuthError("the bot's TTAPI key was refused", status=status, detail=detail)
@@ -173,7 +176,10 @@ class TTAPIProvider(HttpProvider):
             raise ProviderServerError("TTAPI sent an unreadable answer", status=status, detail="not JSON")
         if str(payload.get("status", "")).upper() == "FAILED":
             raise ProviderInputError(
-                f"TTAPI refused the request: {message or 'unknown reason'}", status=status, detail=detail
+                f"TTAPI refused the request: {message or 'unknown reason'}",
+                status=status,
+                detail=detail,
+                said=message or None,
             )
         data = payload.get("data")
         return data if isinstance(data, dict) else {}
