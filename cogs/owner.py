@@ -88,12 +88,13 @@ async def block_pages(bot: FluxBot, language: str) -> list[Page]:
         pages[-1].append(line)
     shown = sum(len(lines) for lines in pages)
     if shown < total:
-        more = t(language, "owner-blocks-more", count=total - shown)
+        # The last page makes room for the line that counts the rest (sized for the largest count;
+        # PAGE_CHARS leaves more room still under Discord's 4,096).
         last = pages[-1]
-        while last and sum(len(x) + 1 for x in last) + len(more) > PAGE_CHARS:
+        room = len(t(language, "owner-blocks-more", count=total)) + 1
+        while last and sum(len(x) + 1 for x in last) + room > PAGE_CHARS:
             last.pop()
-        more = t(language, "owner-blocks-more", count=total - sum(len(lines) for lines in pages))
-        last.append(more)
+        last.append(t(language, "owner-blocks-more", count=total - sum(len(lines) for lines in pages)))
     return [
         Page(
             f"{TOPIC}-{number}" if number > 1 else TOPIC,
