@@ -173,7 +173,10 @@ async def open_services(
                 PromptRules(db),
                 OwnerControls(db),
                 balance,
-                AdminActions(quota, AuditRecorder(quota.guilds, audit_lines)),
+                AdminActions(
+                    quota,
+                    AuditRecorder(quota.guilds, audit_lines, default_language=settings.default_language),
+                ),
             )
         finally:
             await balance.stop()

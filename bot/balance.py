@@ -3,8 +3,9 @@
 The figure goes to `/metrics` (`fluxbot_provider_balance_credits{provider="bfl"}`). Below
 `LOW_BALANCE_CREDITS` the log gets one warning per crossing, and so does every listener (the Discord
 side posts it in the audit channel of each server that has one). Whether the balance is low is kept
-in the store (`bot_state`), so a restart, or a second process, does not warn again for the same
-crossing; rising back above the threshold arms the next warning.
+in the store (`bot_state`) and set by a compare-and-set (`BotState.put_new`), so a restart, or any
+number of gateway processes each checking on their own, warn once for the same crossing: only the
+process whose check set the mark warns. Rising back above the threshold arms the next warning.
 """
 
 from __future__ import annotations
@@ -66,15 +67,15 @@ class BalanceWatch:
         self.metrics.provider_balance.labels("bfl").set(float(balance))
         if self.threshold is None:
             return balance
-        was_low = await self.state.get(LOW_KEY) is not None
         if balance >= self.threshold:
-            if was_low:
+            if await self.state.get(LOW_KEY) is not None:
                 await self.state.forget(LOW_KEY)
                 log.info("the BFL balance is back above %s credits", format_credits(self.threshold))
             return balance
-        if was_low:
-            return balance  # warned already for this crossing
-        await self.state.put(LOW_KEY, str(balance))
+        # One warning per crossing, whichever process (gateway) saw it first: the mark is set by a
+        # compare-and-set, and only the process that set it warns.
+        if not await self.state.put_new(LOW_KEY, str(balance)):
+            return balance  # warned already for this crossing (here or by another process)
         log.warning(
             "the BFL balance is low: %s credits left (LOW_BALANCE_CREDITS=%s)",
             format_credits(balance),

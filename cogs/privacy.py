@@ -17,8 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.admin_actions import admin_line
-from bot.discord.language import default_language, locale_of, server_language
+from bot.discord.language import locale_of
 from bot.discord.permissions import require_admin
 from bot.errors import NotAllowed
 from bot.i18n import resolve, t, text
@@ -67,14 +66,8 @@ class PrivacyAdmin(app_commands.Group):
         done = await erase_member(
             services.db, services.jobs, interaction.guild_id, member.id, interaction.user.id
         )
-        # The audit line names the admin, not the member whose data is gone; the audit channel reads
-        # the server's language.
-        bot = _bot(interaction)
-        server = resolve(await server_language(bot, interaction.guild_id), default_language(bot))
-        await bot.audit.record(
-            interaction.guild_id,
-            admin_line(interaction.user.id, t(server, "privacy-erased-audit", jobs=done.jobs)),
-        )
+        # The audit line names the admin, not the member whose data is gone.
+        await services.admin.erased(interaction.guild_id, done.jobs, actor_id=interaction.user.id)
         language = await locale_of(interaction)
         await interaction.followup.send(
             t(

@@ -7,8 +7,10 @@ refuse, fails here with the key named.
 
 from __future__ import annotations
 
+import ast as python_ast
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, get_args
 
 import pytest
@@ -17,6 +19,7 @@ from fluent.syntax import FluentParser, ast
 from fluent.syntax.visitor import Visitor
 
 from bot import i18n
+from bot.admin_actions import AUDIT
 from bot.discord.translator import (
     CatalogueTranslator,
     command_key,
@@ -148,6 +151,12 @@ def _rendered(language: str, key: str) -> str:
     return t(language, key, **{name: _sample(name) for name in CATALOGUES[language][key].get(None, set())})
 
 
+def _own_words(rendered: str) -> int:
+    """The words a message writes itself: its placeholders (`<name>` samples), emoji and markup
+    (an audit line's `✅ <member> · `<model>` · <cost>`) are the same in every language."""
+    return len(re.findall(r"[^\W\d_]{2,}", re.sub(r"<[^<>]*>", " ", rendered)))
+
+
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != SOURCE])
 def test_translations_are_not_english_copies(language: str) -> None:
     """A translation may keep a word or two (model names, "Details"), not whole English sentences."""
@@ -155,7 +164,7 @@ def test_translations_are_not_english_copies(language: str) -> None:
     for key, parts in CATALOGUES[language].items():
         if None in parts and not key.startswith(("cmd-", "opt-", "choice-")):
             english = _rendered(SOURCE, key)
-            if len(english.split()) >= 4 and _rendered(language, key) == english:
+            if _own_words(english) >= 4 and _rendered(language, key) == english:
                 copied.append(key)
         english_description = translation(SOURCE, key, "description") if "description" in parts else None
         if english_description is not None and english_description == translation(
@@ -273,3 +282,34 @@ def test_a_text_stored_as_data_is_read_back_and_rendered_in_any_language() -> No
     assert "12,5" in outer.render("ru")
     assert Text.from_stored("an older row's sentence") is None
     assert Text.from_stored({"args": {}}) is None
+
+
+def _keys_in_code() -> dict[str, list[str]]:
+    """Catalogue keys the code names literally (`t(language, "key")`, `text("key")`), and where."""
+    root = Path(__file__).resolve().parents[1]
+    found: dict[str, list[str]] = {}
+    for path in sorted([*root.joinpath("bot").rglob("*.py"), *root.joinpath("cogs").rglob("*.py")]):
+        tree = python_ast.parse(path.read_text(encoding="utf-8"))
+        for node in python_ast.walk(tree):
+            if not isinstance(node, python_ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, python_ast.Attribute) else getattr(func, "id", "")
+            index = {"t": 1, "text": 0, "i18n_text": 0}.get(name)
+            if index is None or len(node.args) <= index:
+                continue
+            key = node.args[index]
+            if isinstance(key, python_ast.Constant) and isinstance(key.value, str):
+                found.setdefault(key.value, []).append(f"{path.relative_to(root)}:{node.lineno}")
+    return found
+
+
+def test_every_key_the_code_names_is_in_the_catalogue() -> None:
+    """A key spelt in the code (the audit lines' included) exists in English, hence, by the test
+    above, in every language with the same placeholders."""
+    used = _keys_in_code()
+    assert len(used) > 100  # the scan sees the code
+    assert {"audit-rule-refused", "audit-job-delivered", "audit-lost", "audit-low-balance"} <= set(used)
+    missing = {key: where for key, where in used.items() if key not in CATALOGUES[SOURCE]}
+    assert missing == {}
+    assert sorted(key for key in AUDIT.values() if key not in CATALOGUES[SOURCE]) == []

@@ -36,8 +36,6 @@ TEXT_CALLS = {
     "SelectOption": (0,),
     "Select": (),
     "usage_chart": (0,),
-    # An admin action's line for the server's audit channel (bot/admin_actions.py).
-    "admin_line": (1,),
 }
 #: Keywords of those calls (and of any call) that carry text a member reads.
 TEXT_KEYWORDS = {"content", "title", "description", "name", "value", "text", "label", "placeholder"}
@@ -56,6 +54,20 @@ USER_FACING = {
 #: note)`), and any `note=` / `error_note=` given to a call.
 STORED_NOTES = {"end": (3,), "failure_note": ()}
 NOTE_KEYWORDS = {"note", "error_note"}
+#: Calls whose positional arguments (by index) are an audit channel's line or part of one
+#: (bot/admin_actions.py, bot/discord/audit.py): admins read it, in the server's language.
+AUDIT_CALLS = {"record": (1,), "record_everywhere": (0,), "admin_line": (1,), "job_line": (2,)}
+#: Modules of the audit channel: no module constant may hold a sentence (the lines were kept in
+#: dicts of English templates before they moved to the catalogue's audit.ftl).
+AUDIT_MODULES = {"bot/admin_actions.py", "bot/discord/audit.py", "bot/balance.py"}
+
+
+def _sentence(words: str) -> bool:
+    """Text with a space and a word of its own besides `{placeholders}` (catalogue keys, identifiers
+    and format strings without words are not sentences)."""
+    return " " in words.strip() and WORDS.search(re.sub(r"\{[^{}]*\}", " ", words)) is not None
+
+
 #: Words: two letters in a row in any script (emoji, digits, punctuation and markup are not).
 WORDS = re.compile(r"[^\W\d_]{2,}")
 
@@ -130,8 +142,10 @@ def _module_texts(tree: ast.Module) -> dict[str, str]:
     return found
 
 
-def _problems(path: Path, *, discord_side: bool) -> list[str]:
+def _problems(path: Path, *, discord_side: bool, audit: bool | None = None) -> list[str]:
     relative = path.relative_to(ROOT).as_posix()
+    if audit is None:
+        audit = relative in AUDIT_MODULES
     tree = ast.parse(path.read_text(encoding="utf-8"), relative)
     constants = _module_texts(tree)
     found = []
@@ -146,10 +160,20 @@ def _problems(path: Path, *, discord_side: bool) -> list[str]:
         if words is not None and (relative, words) not in ALLOWED and not pending:
             found.append(f"{relative}:{node.lineno} {where}: {words[:60]!r}")
 
+    if audit:
+        for node in tree.body:
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                for value in ast.walk(node.value):
+                    words = _literal_words(value)
+                    if words is not None and _sentence(words) and (relative, words) not in ALLOWED:
+                        found.append(f"{relative}:{value.lineno} audit text in a constant: {words[:60]!r}")
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         name = _name(node.func)
+        for index in AUDIT_CALLS.get(name, ()):
+            if index < len(node.args):
+                check(node.args[index], f"{name} (audit line)")
         if name in USER_FACING:
             for argument in node.args[:1]:
                 check(argument, name)
@@ -179,6 +203,31 @@ def test_no_member_facing_string_literal_is_left_in_the_code() -> None:
         discord_side = relative.startswith(("cogs/", "bot/discord/"))
         problems += _problems(path, discord_side=discord_side)
     assert problems == [], "\n".join(problems)
+
+
+def test_the_audit_channel_has_no_english_template_left() -> None:
+    """The audit modules' lines come from the catalogue: a dict of English templates, a literal line
+    recorded, or a literal action for `admin_line`, is found wherever it is."""
+    for relative in sorted(AUDIT_MODULES):
+        assert _problems(ROOT / relative, discord_side=relative.startswith("bot/discord/")) == []
+    sample = ROOT / "bot" / "discord" / "_audit_lint_sample.py"
+    sample.write_text(
+        "KEY = 'audit-charged'\n"
+        "LINES = {'charged': '{amount} credits'}\n"
+        "async def _sample(desk, guild_id, n):\n"
+        "    await desk.record(guild_id, f'{n} jobs were erased')\n"
+        "    admin_line(1, 'reset the usage')\n",
+        encoding="utf-8",
+    )
+    try:
+        found = _problems(sample, discord_side=True, audit=True)
+    finally:
+        sample.unlink()
+    assert sorted(line.split(" ", 1)[1].split(":")[0] for line in found) == [
+        "admin_line (audit line)",
+        "audit text in a constant",
+        "record (audit line)",
+    ]
 
 
 def test_the_lint_finds_what_it_is_meant_to() -> None:

@@ -29,10 +29,11 @@ from typing import Any
 
 import discord
 
+from bot.discord.audit import job_failure
 from bot.discord.fitting import DEFAULT_UPLOAD_LIMIT, Fitted, fit_image, smaller_limit
 from bot.discord.render import batch_embed, failure_text, progress_text, result_embed
 from bot.encoding import in_image_thread
-from bot.i18n import SOURCE, resolve, t
+from bot.i18n import SOURCE, Text, resolve, t
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress, Undeliverable
 from bot.store.deliveries import Deliveries, Delivery
@@ -113,7 +114,7 @@ class DiscordSink:
         clock: Callable[[], float] = time.monotonic,
         view_factory: Callable[[Job, str], discord.ui.View | None] | None = None,
         batch_view_factory: Callable[[list[tuple[int, Job]], str], discord.ui.View | None] | None = None,
-        audit: Callable[[Job, str | None, str | None], Awaitable[None]] | None = None,
+        audit: Callable[[Job, str | None, Text | None], Awaitable[None]] | None = None,
         default_language: str = SOURCE,
     ) -> None:
         self.client = client
@@ -242,7 +243,7 @@ class DiscordSink:
                 message = await self._post_fallback(job, member, language, image, view)
             except Undeliverable as exc:
                 self.forget_id(job.id)  # final: the manager does not hand this job over again
-                await self._tell_audit(job, None, f"undeliverable: {exc}")
+                await self._tell_audit(job, None, job_failure("undeliverable", str(exc)))
                 raise
         await self._record_result(job, message)
         self.forget_id(job.id)
@@ -279,11 +280,10 @@ class DiscordSink:
                 except (Undeliverable, discord.HTTPException):
                     log.info("job %s: could not tell the member it failed", job.id)
         self.forget_id(job.id)
-        state = job.state.value.replace("_", " ")
-        reason = f"{state}: {job.error_message}" if job.error_message else state
+        reason = job_failure(job.state.value, job.error_message)
         await self._tell_audit(job, message.jump_url if message is not None else None, reason)
 
-    async def _tell_audit(self, job: Job, link: str | None, failure: str | None) -> None:
+    async def _tell_audit(self, job: Job, link: str | None, failure: Text | None) -> None:
         if self.audit is None:
             return
         try:

@@ -14,7 +14,6 @@ from typing import Any
 
 import discord
 
-from bot.discord.audit import LINES
 from bot.discord.context import BotContext
 from bot.discord.language import locale_of
 from bot.discord.permissions import role_ids_of
@@ -159,7 +158,8 @@ async def operator_gates(bot: BotContext, interaction: discord.Interaction, prom
     if rule is not None:
         await bot.audit.record(
             interaction.guild_id,
-            LINES["rule_refused"].format(
+            text(
+                "audit-rule-refused",
                 member=interaction.user.mention,
                 rule=rule,
                 channel=f"<#{interaction.channel_id}>" if interaction.channel_id else "?",

@@ -22,5 +22,14 @@ class BotState:
             (key, value, time.time()),
         )
 
+    async def put_new(self, key: str, value: str) -> bool:
+        """Set `key` only when it is absent; whether this call set it. A compare-and-set: of several
+        processes asking at once, exactly one gets True (a warning told once, not once per process)."""
+        added = await self.db.execute_one(
+            "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (key, value, time.time()),
+        )
+        return added > 0
+
     async def forget(self, key: str) -> None:
         await self.db.execute("DELETE FROM bot_state WHERE key = ?", (key,))

@@ -31,10 +31,18 @@ class AuditLine:
     guild_id: int
     line: str
     created_at: float
+    #: The nonce of a send that carried it and whose outcome is unknown (None: never sent).
+    nonce: str | None = None
 
 
 class AuditLines:
-    """Lines for a server's audit channel: stored first, deleted only once posted."""
+    """Lines for a server's audit channel: stored first, deleted only once posted.
+
+    Several processes may post (gateways on PostgreSQL): a server's lines are posted by whoever holds
+    its turn (`take_turn`, a compare-and-set on `audit_posters`), one poster at a time, and a send
+    is marked with its Discord nonce before it goes (`sending`), so a repeat after a crash is
+    recognised by Discord instead of posted twice.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -47,11 +55,14 @@ class AuditLines:
 
     async def waiting(self, guild_id: int, limit: int = 50) -> list[AuditLine]:
         rows = await self.db.fetchall(
-            "SELECT id, guild_id, line, created_at FROM audit_lines WHERE guild_id = ?"
+            "SELECT id, guild_id, line, created_at, nonce FROM audit_lines WHERE guild_id = ?"
             " ORDER BY seq, id LIMIT ?",
             (guild_id, limit),
         )
-        return [AuditLine(r["id"], int(r["guild_id"]), r["line"], float(r["created_at"])) for r in rows]
+        return [
+            AuditLine(r["id"], int(r["guild_id"]), r["line"], float(r["created_at"]), r["nonce"])
+            for r in rows
+        ]
 
     async def guilds_waiting(self) -> list[int]:
         rows = await self.db.fetchall("SELECT DISTINCT guild_id FROM audit_lines")
@@ -64,6 +75,35 @@ class AuditLines:
     async def posted(self, ids: Sequence[str]) -> None:
         if ids:
             await self.db.executemany("DELETE FROM audit_lines WHERE id = ?", [(i,) for i in ids])
+
+    async def sending(self, ids: Sequence[str], nonce: str) -> None:
+        """Mark the lines one send carries with its nonce, before the send."""
+        if ids:
+            await self.db.executemany(
+                "UPDATE audit_lines SET nonce = ? WHERE id = ?", [(nonce, i) for i in ids]
+            )
+
+    async def take_turn(self, guild_id: int, holder: str, now: float, until: float) -> bool:
+        """Whether `holder` now has the server's turn to post, until `until` (POSIX seconds): only
+        when nobody holds it and its next message is due (`audit_posters.until` passed)."""
+        taken = await self.db.execute_one(
+            "INSERT INTO audit_posters (guild_id, holder, until) VALUES (?, ?, ?)"
+            " ON CONFLICT (guild_id) DO UPDATE SET holder = excluded.holder, until = excluded.until"
+            " WHERE audit_posters.until <= ?",
+            (guild_id, holder, until, now),
+        )
+        return taken > 0
+
+    async def end_turn(self, guild_id: int, holder: str, next_at: float) -> None:
+        """The turn ends; the server's next message is due at `next_at`, whoever posts it."""
+        await self.db.execute_one(
+            "UPDATE audit_posters SET until = ? WHERE guild_id = ? AND holder = ?",
+            (next_at, guild_id, holder),
+        )
+
+    async def free_turn(self, guild_id: int) -> None:
+        """The server's next message may go out at once (an admin set the channel again)."""
+        await self.db.execute_one("UPDATE audit_posters SET until = 0 WHERE guild_id = ?", (guild_id,))
 
 
 class PromptRules:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from typing import Any
 
@@ -138,7 +139,7 @@ async def test_lost_access_keeps_the_lines_tells_the_admins_once_and_posts_them_
     log = await set_audit_channel(simcord_env, server)
     await watch(log, 3.0, until=1)
     audit.interval = audit.retry = 0.5  # tries twice a second, not every 5 s (then every minute)
-    audit._next.clear()
+    await audit.channel_set(guild.id)  # its next message may go at once
     simcord_env.inject_error(
         "POST", f"/channels/{log.id}/messages", status=403, code=50001, message="Missing Access", times=None
     )
@@ -158,7 +159,7 @@ async def test_lost_access_keeps_the_lines_tells_the_admins_once_and_posts_them_
         ]
         assert len(told) == 1
         assert f"<#{log.id}>" in told[0].content
-        assert "audit line(s) are waiting" in told[0].content
+        assert re.search(r"\d audit lines? (is|are) waiting", told[0].content)
     shown = await mod.slash(channel, "admin settings")
     audit_field = {f.name: f.value for f in answer(shown).embeds[0].fields}["Audit channel"]
     assert "cannot post there" in audit_field

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
-from bot.admin_actions import AUDIT, admin_line
+from bot.admin_actions import action, admin_line
 from tests.dashboard.conftest import ALICE, ARTISTS, MOD, OTHER, PAINTERS, Site, post
 
 AUDIT_CHANNEL = 800000000000000009
@@ -52,10 +53,35 @@ async def test_the_dashboards_lines_are_the_admin_commands_lines(site: Site):
         await post(browser, f"/g/{ARTISTS}/settings", private_mode="force")
     lines = await _lines(site, ARTISTS)
     assert lines == [
-        admin_line(MOD, AUDIT["limit"].format(label=f"<@&{PAINTERS}>", amount="20"), dashboard=True),
-        admin_line(MOD, AUDIT["grant"].format(amount="3", label=f"<@{ALICE}>", key=key), dashboard=True),
-        admin_line(MOD, AUDIT["period"].format(period="week"), dashboard=True),
-        admin_line(MOD, "changed the settings: private mode → force", dashboard=True),
+        admin_line(MOD, action("limit", label=f"<@&{PAINTERS}>", amount=Decimal(20)), dashboard=True).render(
+            "en-US"
+        ),
+        admin_line(MOD, action("grant", amount=Decimal(3), label=f"<@{ALICE}>", key=key), dashboard=True).render(
+            "en-US"
+        ),
+        f"🛠 <@{MOD}> changed the quota period to week (on the web dashboard)",
+        f"🛠 <@{MOD}> changed the settings: private mode → force (on the web dashboard)",
+    ]
+
+
+async def test_a_russian_server_reads_the_dashboards_lines_in_russian_as_admins_lines(site: Site):
+    """`/admin settings language: ru`: the dashboard's line is the same Russian line `/admin` writes
+    (one function, `AdminActions`), credits written the Russian way (Babel)."""
+    guilds = site.services.quota.guilds
+    current = await guilds.settings(ARTISTS)
+    await guilds.save_settings(replace(current, audit_channel_id=AUDIT_CHANNEL, language="ru"), actor_id=MOD)
+    async with site.browser() as browser:
+        await site.sign_in(browser, MOD, ARTISTS)
+        await post(browser, f"/g/{ARTISTS}/limits", scope="member", member_id=str(ALICE), amount="1234.5")
+        await post(browser, f"/g/{ARTISTS}/period", period="week")
+    # The same action through `/admin`'s path (no dashboard): the same words, without "(web)".
+    await site.services.admin.set_limit(
+        ARTISTS, "member", ALICE, Decimal("1234.5"), actor_id=MOD, label=f"<@{ALICE}>"
+    )
+    assert await _lines(site, ARTISTS) == [
+        f"🛠 <@{MOD}> установил(а) лимит для <@{ALICE}>: 1\xa0234,5 кр. за период (через веб-панель)",
+        f"🛠 <@{MOD}> сменил(а) период квоты на «неделя» (через веб-панель)",
+        f"🛠 <@{MOD}> установил(а) лимит для <@{ALICE}>: 1\xa0234,5 кр. за период",
     ]
 
 

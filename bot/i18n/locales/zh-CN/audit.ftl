@@ -1,0 +1,39 @@
+## 服务器的审计频道（bot/admin_actions.py、bot/discord/audit.py），使用服务器的语言。
+
+audit-admin = 🛠 { $admin } { $action }
+audit-admin-dashboard = 🛠 { $admin } { $action }（通过网页面板）
+audit-limit = 将 { $label } 的额度设为每周期 { $amount } 点
+audit-limit-cleared = 取消了 { $label } 的额度
+audit-period = 将配额周期改为{ $period }
+audit-grant = 为 { $label } 发放了 { $amount } 点（{ $key }）
+audit-reset = 重置了 { $label } 本周期的用量
+audit-settings = 修改了设置：{ $changes }
+audit-rule-added = 添加了提示词规则 `{ $rule }`
+audit-rule-removed = 删除了提示词规则 `{ $rule }`
+audit-erased = 删除了一名成员在本服务器的数据（{ $count } 个任务）
+audit-change = { $setting } → { $value }
+audit-setting-default_model = 默认模型
+audit-setting-allowed_models = 允许的模型
+audit-setting-max_safety_tolerance = 安全容忍度上限
+audit-setting-allowed_channels = 允许的频道
+audit-setting-quota_period = 配额周期
+audit-setting-private_mode = 私密模式
+audit-setting-audit_channel_id = 审计频道
+audit-setting-nsfw_safety_tolerance = 年龄限制频道的安全容忍度
+audit-setting-language = 语言
+audit-value-bot-default = 机器人默认
+audit-value-all = 全部
+audit-value-none = 无
+audit-value-as-elsewhere = 与其他频道相同
+audit-value-default-language = 默认
+
+audit-job-delivered = ✅ { $member } · `{ $model }` · { $cost } · [结果]({ $link })
+audit-job-delivered-nolink = ✅ { $member } · `{ $model }` · { $cost }
+audit-job-failed = ❌ { $member } · `{ $model }` · { $reason } · { $cost }
+audit-job-failed-link = ❌ { $member } · `{ $model }` · { $reason } · { $cost } · [回复]({ $link })
+audit-job-reason = { $state }：{ $detail }
+audit-charged = 扣除 { $amount } 点
+audit-not-charged = 未扣费
+audit-rule-refused = 🚫 { $member } · 提示词在 { $channel } 被规则 `{ $rule }` 拒绝
+audit-low-balance = ⚠️ 机器人的 BFL 余额不足：剩余 { $balance } 点（低于 { $threshold } 时提醒）。
+audit-lost = 我已无法在 **{ $guild }** 的审计频道 <#{ $channel }> 发消息（Discord 返回 { $status }）。{ $count } 条审计记录正在等待，等我能再次在那里发消息时就会发布；请在该频道给我“发送消息”权限，或用 `/admin settings audit_channel:` 选择其他频道。
