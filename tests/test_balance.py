@@ -5,6 +5,7 @@ one), and the figure on `/metrics`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,8 @@ import aiohttp
 import pytest
 
 from bot.balance import BalanceWatch
+from bot.store import open_database
+from bot.store.bot_state import BotState
 from bot.web import bound_port, serve
 from tests.fakes.bfl import FakeBFL
 
@@ -112,3 +115,36 @@ async def test_without_bfl_there_is_nothing_to_watch(tmp_path):
     assert await watch.check() is None
     watch.start()
     assert watch._task is None
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_gateways_checking_at_once_warn_once_per_crossing(
+    services, database_url, tmp_path, fake_bfl, caplog
+):
+    """Several gateway processes on one PostgreSQL each run their own balance watch: whichever sets
+    the store's mark first warns (a compare-and-set), the others see the crossing told. Three
+    processes (their own connections), five crossings, checking at the same moment."""
+    told: list[int] = []
+    async with contextlib.AsyncExitStack() as stack:
+        watches = []
+        for n in range(3):
+            db = await stack.enter_async_context(open_database(database_url, data_dir=tmp_path / f"p{n}"))
+            watch = BalanceWatch(
+                services.balance.provider, BotState(db), services.manager.metrics, threshold=Decimal(100)
+            )
+
+            async def listener(balance: Decimal, threshold: Decimal, n: int = n) -> None:
+                told.append(n)
+
+            watch.on_low(listener)
+            watches.append(watch)
+        caplog.set_level(logging.WARNING, logger="bot.balance")
+        for crossing in range(5):
+            fake_bfl.credits = 500
+            await asyncio.gather(*(w.check() for w in watches))
+            fake_bfl.credits = 10 + crossing
+            for _ in range(3):  # and again: still the same crossing
+                await asyncio.gather(*(w.check() for w in watches))
+            assert len(told) == crossing + 1
+    warnings = [r.getMessage() for r in caplog.records if "balance is low" in r.getMessage()]
+    assert len(warnings) == 5

@@ -98,6 +98,13 @@ class _Shown:
     state: JobState
 
 
+def _link(job: Job, message: discord.Message) -> str:
+    """Where the message is, for the audit line. Built from the job's server: a message a worker
+    got back over REST knows no guild (`jump_url` would say `@me`, a link that opens nothing)."""
+    where = job.guild_id if job.guild_id is not None else "@me"
+    return f"https://discord.com/channels/{where}/{message.channel.id}/{message.id}"
+
+
 def _too_large(exc: discord.HTTPException) -> bool:
     return exc.status == 413 or exc.code == 40005
 
@@ -247,7 +254,7 @@ class DiscordSink:
                 raise
         await self._record_result(job, message)
         self.forget_id(job.id)
-        await self._tell_audit(job, message.jump_url, None)
+        await self._tell_audit(job, _link(job, message), None)
         return message.id
 
     async def job_failed(self, job: Job) -> None:
@@ -281,7 +288,7 @@ class DiscordSink:
                     log.info("job %s: could not tell the member it failed", job.id)
         self.forget_id(job.id)
         reason = job_failure(job.state.value, job.error_message)
-        await self._tell_audit(job, message.jump_url if message is not None else None, reason)
+        await self._tell_audit(job, _link(job, message) if message is not None else None, reason)
 
     async def _tell_audit(self, job: Job, link: str | None, failure: Text | None) -> None:
         if self.audit is None:

@@ -7,13 +7,20 @@ import asyncio
 import itertools
 import re
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import discord
 import pytest
 
+from bot.admin_actions import AuditRecorder, action, admin_line
+from bot.discord.audit import AUDIT_INTERVAL, POLL, AuditDesk
 from bot.errors import InvalidInput, NotAllowed
 from bot.jobs.model import JobState
+from bot.store import open_database
+from bot.store.bot_state import BotState
+from bot.store.guilds import GuildStore
+from bot.store.operator import AuditLines
 from tests.conftest import finish_jobs, refusals
 from tests.helpers import private_text, show_admin_to
 
@@ -193,6 +200,192 @@ async def test_an_erasure_is_told_in_the_audit_channel_in_the_servers_language(
         await asyncio.sleep(0.05)
     assert expected in "\n".join(m.content for m in log.history())
     assert "erased" not in "\n".join(m.content for m in log.history())
+
+
+async def test_a_russian_server_reads_its_audit_lines_in_russian(
+    simcord_env, running, audit, server, fake_ttapi
+):
+    """`/admin settings language: ru`: a job's line, an admin's action and a rule refusal arrive in
+    Russian, credits written the Russian way (Babel); the member's own client language does not
+    matter (the channel is the server's)."""
+    alice, mod, channel = server["alice"], server["mod"], server["channel"]
+    log = server["guild"].create_text_channel("audit-log")
+    await mod.slash(channel, "admin settings", audit_channel=f"<#{log.id}>", language="ru")
+    await watch(log, 3.0, until=1)
+
+    imagined = await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await finish_jobs(simcord_env, running)
+    await mod.slash(channel, "admin quota limit", scope="member", amount="2500.5", member=alice)
+    await mod.slash(channel, "admin rules add", rule="gore")
+    await alice.slash(channel, "imagine", prompt="gore")
+    await watch(log, 12.0, until=3)
+
+    lines = [line for m in log.history() for line in m.content.splitlines()]
+    result_url = f"https://discord.com/channels/{server['guild'].id}/{channel.id}/{imagined.response.id}"
+    assert lines[0].startswith(f"🛠 <@{mod.id}> изменил(а) настройки: канал аудита → <#{log.id}>")
+    assert f"✅ <@{alice.id}> · `flux-pro-1.1` · списано 5 кр. · [результат]({result_url})" in lines
+    assert f"🛠 <@{mod.id}> установил(а) лимит для {alice.mention}: 2\xa0500,5 кр. за период" in lines
+    assert f"🛠 <@{mod.id}> добавил(а) правило для запросов `gore`" in lines
+    assert f"🚫 <@{alice.id}> · запрос отклонён правилом `gore` в <#{channel.id}>" in lines
+    refusals(simcord_env)
+    assert all(p.json["allowed_mentions"] == {"parse": []} for p in audit_posts(simcord_env, log))
+
+
+async def test_a_failed_job_is_posted_in_the_servers_language(
+    simcord_env, running, audit, server, fake_ttapi
+):
+    alice, mod, channel = server["alice"], server["mod"], server["channel"]
+    log = server["guild"].create_text_channel("audit-log")
+    await mod.slash(channel, "admin settings", audit_channel=f"<#{log.id}>", language="de")
+    fake_ttapi.fail_next("The prompt could not be processed")
+    await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await finish_jobs(simcord_env, running)
+    await watch(log, 8.0, until=2)
+
+    text = "\n".join(m.content for m in log.history())
+    assert f"❌ <@{alice.id}> · `flux-pro-1.1` · fehlgeschlagen: " in text
+    assert "nichts berechnet" in text
+
+
+# -- several posters (processes) on one database ---------------------------------------------------
+
+
+@pytest.fixture
+async def second_process(database_url, tmp_path):
+    """What another process of the bot holds: its own connection(s) to the same database."""
+    async with open_database(database_url, data_dir=tmp_path / "second") as db:
+        guilds = GuildStore(db)
+        yield SimpleNamespace(
+            db=db,
+            guilds=guilds,
+            lines=AuditLines(db),
+            state=BotState(db),
+            recorder=AuditRecorder(guilds, AuditLines(db)),
+        )
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_posters_post_each_line_exactly_once_at_the_servers_pace(
+    simcord_env, simcord_bot, running, server, second_process
+):
+    """Two gateways that both know the server (overlapping shards, a rolling restart) on one
+    PostgreSQL: each line is posted once, by whichever poster holds the server's turn, and the
+    server's messages keep the pace across both."""
+    mod, guild = server["mod"], server["guild"]
+    log = await set_audit_channel(simcord_env, server)
+    first = simcord_bot.audit
+    other = AuditDesk(
+        simcord_bot,
+        second_process.lines,
+        second_process.guilds,
+        second_process.state,
+        recorder=second_process.recorder,
+        interval=0.4,
+        gather=0.05,
+        poll=0.05,
+    )
+    first.interval, first.gather, first.poll = 0.4, 0.05, 0.05
+    with simcord_env.time_context():
+        first.start()
+        other.start()
+    try:
+        await watch(log, 3.0, until=1)
+        expected = []
+        for n in range(40):  # recorded by both processes, as a worker's and a gateway's jobs would be
+            desk = first if n % 2 else other
+            line = admin_line(mod.id, action("rule_added", rule=f"rule{n}"))
+            assert await desk.record(guild.id, line)
+            expected.append(line.render("en-US"))
+            await asyncio.sleep(0.01 * (n % 3))
+        changes: list[float] = []
+        seen = len(log.history())
+        deadline = time.monotonic() + 20.0
+        while time.monotonic() < deadline:
+            if len(log.history()) != seen:
+                seen = len(log.history())
+                changes.append(time.monotonic())
+            if await running.audit.count(guild.id) == 0:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(1.0)  # a second post of the same lines would land now
+    finally:
+        await other.stop()
+        await first.stop()
+    posted = [line for m in log.history()[1:] for line in m.content.splitlines()]
+    assert sorted(posted) == sorted(expected)  # every line, none twice
+    assert await running.audit.count(guild.id) == 0
+    posts = audit_posts(simcord_env, log)
+    assert len(posts) == len(log.history())  # no send was repeated
+    assert len({p.json["nonce"] for p in posts}) == len(posts)
+    assert len(log.history()) >= 3  # several messages, so the pace was tested
+    assert all(later - earlier >= 0.35 for earlier, later in itertools.pairwise(changes))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_line_another_process_stored_is_posted_without_waking_anyone(
+    simcord_env, simcord_bot, running, server, second_process
+):
+    """A worker stores its jobs' lines and wakes nobody in the gateway (another process): the
+    gateway's poster finds them within its `poll`."""
+    mod, guild = server["mod"], server["guild"]
+    log = await set_audit_channel(simcord_env, server)
+    with simcord_env.time_context():
+        simcord_bot.audit.start()
+    try:
+        await watch(log, 3.0, until=1)
+        line = admin_line(mod.id, action("rule_added", rule="from-a-worker"))
+        assert await second_process.recorder.record(guild.id, line)
+        started = time.monotonic()
+        changes = await watch(log, 10.0, until=2)
+    finally:
+        await simcord_bot.audit.stop()
+    assert changes, "the other process's line was never posted"
+    assert changes[0][0] - started < POLL + AUDIT_INTERVAL + 1.0
+    assert log.history()[-1].content == line.render("en-US")
+
+
+async def test_a_send_whose_outcome_is_unknown_goes_again_with_its_nonce(
+    simcord_env, simcord_bot, running, server
+):
+    """A poster died between its send and the lines' deletion (the lines carry the send's nonce, its
+    turn ran out): the next turn sends exactly those lines again with the same nonce, which Discord
+    (`enforce_nonce`) answers with the message it already made; newer lines go in a message of their own."""
+    mod, guild = server["mod"], server["guild"]
+    log = await set_audit_channel(simcord_env, server)
+    with simcord_env.time_context():
+        simcord_bot.audit.start()
+    await watch(log, 3.0, until=1)
+    await simcord_bot.audit.stop()
+    lines = running.audit
+    for rule in ("one", "two"):
+        await simcord_bot.audit.record(guild.id, admin_line(mod.id, action("rule_added", rule=rule)))
+    dead = [line.id for line in await lines.waiting(guild.id)]
+    await lines.sending(dead, "deadbeef01")
+    await lines.free_turn(guild.id)
+    assert await lines.take_turn(guild.id, "a-dead-poster", time.time(), time.time() + 0.5)
+    await simcord_bot.audit.record(guild.id, admin_line(mod.id, action("rule_added", rule="three")))
+    assert not await lines.take_turn(guild.id, "someone-else", time.time(), time.time() + 60)
+
+    simcord_bot.audit.interval = 0.3
+    with simcord_env.time_context():
+        simcord_bot.audit.start()
+    try:
+        await watch(log, 10.0, until=3)
+        for _ in range(200):  # deleted right after the post lands
+            if await lines.count(guild.id) == 0:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await simcord_bot.audit.stop()
+    posts = audit_posts(simcord_env, log)[-2:]
+    assert posts[0].json["nonce"] == "deadbeef01"
+    assert posts[1].json["nonce"] not in ("deadbeef01", None)
+    assert all(p.json.get("enforce_nonce") is True for p in posts)
+    assert [m.content.count("\n") + 1 for m in log.history()[1:]] == [2, 1]
+    assert "`one`" in log.history()[1].content
+    assert "`two`" in log.history()[1].content
+    assert "`three`" in log.history()[2].content
+    assert await lines.count(guild.id) == 0
 
 
 async def test_no_audit_channel_no_lines_kept(simcord_env, running, audit, server):

@@ -52,13 +52,11 @@ async def test_the_dashboards_lines_are_the_admin_commands_lines(site: Site):
         await post(browser, f"/g/{ARTISTS}/period", period="week")
         await post(browser, f"/g/{ARTISTS}/settings", private_mode="force")
     lines = await _lines(site, ARTISTS)
+    limit = action("limit", label=f"<@&{PAINTERS}>", amount=Decimal(20))
+    grant = action("grant", amount=Decimal(3), label=f"<@{ALICE}>", key=key)
     assert lines == [
-        admin_line(MOD, action("limit", label=f"<@&{PAINTERS}>", amount=Decimal(20)), dashboard=True).render(
-            "en-US"
-        ),
-        admin_line(MOD, action("grant", amount=Decimal(3), label=f"<@{ALICE}>", key=key), dashboard=True).render(
-            "en-US"
-        ),
+        admin_line(MOD, limit, dashboard=True).render("en-US"),
+        admin_line(MOD, grant, dashboard=True).render("en-US"),
         f"🛠 <@{MOD}> changed the quota period to week (on the web dashboard)",
         f"🛠 <@{MOD}> changed the settings: private mode → force (on the web dashboard)",
     ]

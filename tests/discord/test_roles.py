@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -264,6 +266,74 @@ async def test_a_gateway_connects_its_shards_drives_no_job_and_serves_health(
     assert gateway.process.returncode == 0, run.output()
     assert sorted(fake_discord.shards) == expected
     assert fake_ttapi.submits() == []
+
+
+AUDIT_GUILD = 7  # seed_job's guild: shard 0 of any count below 2**22
+AUDIT_CHANNEL = 77
+
+
+async def test_two_gateways_and_a_worker_post_each_audit_line_once_in_the_servers_language(
+    tmp_path, fake_discord, fake_ttapi, postgresql_url
+):
+    """PostgreSQL, three processes: two gateways that both hold the server's shard (a rolling
+    restart, overlapping SHARD_IDS) and a worker that finishes the job. The job's line (stored by the
+    worker, which wakes nobody) and an admin's line (stored by a third party, as the web dashboard
+    of another process does) are each posted once, in Russian, pinging nobody."""
+    guild = fake_discord.add_guild(AUDIT_GUILD, "Artists")
+    guild.channels[AUDIT_CHANNEL] = "audit-log"
+    fake_discord.announce_guilds = True
+    settings = make_settings(
+        tmp_path,
+        database_url=postgresql_url,
+        data_dir=tmp_path / "data",
+        ttapi_api_key=fake_ttapi.api_key,
+        ttapi_base_url=fake_ttapi.url,
+    )
+    async with open_services(settings, drive=False) as services:
+        current = await services.quota.guilds.settings(AUDIT_GUILD)
+        await services.quota.guilds.save_settings(
+            replace(current, audit_channel_id=AUDIT_CHANNEL, language="ru"), actor_id=5
+        )
+        await services.admin.set_limit(
+            AUDIT_GUILD, "member", 42, Decimal("2500.5"), actor_id=5, label="<@42>"
+        )
+    job_id = await seed_job(postgresql_url, tmp_path, fake_ttapi)
+    run = harness(tmp_path, fake_ttapi, fake_discord, **on_postgresql(postgresql_url, tmp_path, 0))
+    processes = [
+        await run.spawn("run", "--role", "gateway", module="bot", HTTP_PORT=str(free_port())),
+        await run.spawn("run", "--role", "gateway", module="bot", HTTP_PORT=str(free_port())),
+        await run.spawn("run", "--role", "worker", module="bot", HTTP_PORT=str(free_port())),
+    ]
+
+    def posts() -> list[Any]:
+        return [c for c in fake_discord.requests("POST", f"/channels/{AUDIT_CHANNEL}/messages")]
+
+    def lines() -> list[str]:
+        return [line for c in posts() for line in c.body["content"].splitlines()]
+
+    try:
+
+        async def both_posted() -> bool:
+            done = (await state_of(postgresql_url, tmp_path, job_id))[0] == "delivered"
+            return done and len(lines()) >= 2
+
+        await wait_for(both_posted, processes[0], run, timeout=60.0)
+        await asyncio.sleep(3.0)  # a second poster's copy would arrive within its poll
+    finally:
+        for process in processes:
+            await stop(process)
+
+    assert len(fake_discord.shards) == 2  # both gateways hold shard 0
+    job, admin = sorted(lines())  # ✅ sorts before 🛠
+    assert admin == "🛠 <@5> установил(а) лимит для <@42>: 2\xa0500,5 кр. за период", run.output()
+    # The result's link names the server, though the worker's message came back over REST.
+    assert job.startswith(
+        f"✅ <@42> · `{settings.default_model}` · списано 5 кр. · [результат](https://discord.com/channels/{AUDIT_GUILD}/"
+    )
+    assert all(c.body["allowed_mentions"] == {"parse": []} for c in posts())
+    assert len({c.body["nonce"] for c in posts()}) == len(posts())
+    async with open_database(postgresql_url, data_dir=tmp_path / "data", migrate=False) as db:
+        assert await db.fetchall("SELECT id FROM audit_lines") == []
 
 
 @pytest.mark.parametrize("role", ["worker", "gateway"])

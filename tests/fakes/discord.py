@@ -9,7 +9,8 @@ This one knows just enough to log in, connect, and take what the bot sends:
   (`PUT /applications/{id}/commands`, echoed with ids), and any other call recorded and answered
   with a plausible message object (or 204 for DELETE). With `token` set, any other token is
   answered 401, as Discord answers a revoked one.
-- The gateway at `/gateway`: HELLO, READY after IDENTIFY (no guilds), heartbeat ACKs; it records
+- The gateway at `/gateway`: HELLO, READY after IDENTIFY (no guilds; with `announce_guilds`, a
+  GUILD_CREATE for each declared guild of the shard after it), heartbeat ACKs; it records
   the shard each IDENTIFY asked for (`shards`) and how each connection ended (`closes`: the close
   code the bot sent; 1006 if it just vanished).
 - Members: `interact(slash(...))` or `interact(click(...))` sends an INTERACTION_CREATE to the
@@ -122,6 +123,9 @@ class FakeDiscord:
         self._ids = itertools.count(1000)
         self._runner: web.AppRunner | None = None
         self.guilds: dict[int, FakeGuild] = {}
+        #: Send each declared guild (`add_guild`) to the shard that holds it, as GUILD_CREATE after
+        #: READY, as Discord does: the bot's guild cache then knows it (off: READY lists no guild).
+        self.announce_guilds = False
         #: OAuth2: the application's client, and who approves the next authorization.
         self.client_id = "fake-client-id"
         self.client_secret = "fake-client-secret"
@@ -271,6 +275,25 @@ class FakeDiscord:
             "preferred_locale": "en-US",
         }
 
+    def _guild_create(self, guild: FakeGuild) -> dict[str, Any]:
+        return {
+            **self._guild_json(guild),
+            "unavailable": False,
+            "large": False,
+            "member_count": len(guild.members),
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "members": [],
+            "channels": [
+                {"id": str(cid), "type": 0, "name": name, "position": i, "permission_overwrites": []}
+                for i, (cid, name) in enumerate(guild.channels.items())
+            ],
+            "threads": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+        }
+
     @staticmethod
     def _user_json(user_id: int, name: str) -> dict[str, Any]:
         return {
@@ -399,6 +422,10 @@ class FakeDiscord:
                 self.shards.append(list(shard))
                 self._sockets.append((ws, shard))
                 await ws.send_str(json.dumps({"op": 0, "s": 1, "t": "READY", "d": self._ready(shard)}))
+                for guild in list(self.guilds.values()) if self.announce_guilds else []:
+                    if (guild.id >> 22) % shard[1] == shard[0]:
+                        event = {"op": 0, "s": 2, "t": "GUILD_CREATE", "d": self._guild_create(guild)}
+                        await ws.send_str(json.dumps(event))
             elif payload["op"] == 1:
                 await ws.send_str(json.dumps({"op": 11, "d": None}))
         self._sockets = [(other, s) for other, s in self._sockets if other is not ws]
