@@ -262,13 +262,16 @@ class DiscordSink:
         self._queued.pop(job.id, None)
         batch = await self._batch_of(job)
         if batch is not None:
+            shown = None
             try:
                 # The failure, on its own image's line; a cancelled job (a batch refused half way,
                 # or Cancel in /jobs) only changes a message that is already there.
-                await self._show_batch(job, batch, None, may_post=job.state is not JobState.CANCELLED)
+                shown = await self._show_batch(job, batch, None, may_post=job.state is not JobState.CANCELLED)
             except (Undeliverable, discord.HTTPException) as exc:
                 log.info("job %s: could not show its failure in its batch: %s", job.id, exc)
             self.forget_id(job.id)
+            reason = job_failure(job.state.value, job.error_message)
+            await self._tell_audit(job, _link(job, shown) if shown is not None else None, reason)
             return
         text = failure_text(job, await self.language(job))
         message = None
@@ -542,13 +545,15 @@ class DiscordSink:
     async def _deliver_in_batch(self, job: Job, delivery: Delivery, image: bytes) -> int:
         try:
             message = await self._show_batch(job, delivery, image)
-        except Undeliverable:
+        except Undeliverable as exc:
             self.forget_id(job.id)
+            await self._tell_audit(job, None, job_failure("undeliverable", str(exc)))
             raise
         if message is None:  # pragma: no cover - an image is always posted somewhere, or raises
             raise Undeliverable("the batch's message could not be shown")
         # Its message is recorded on every delivery of the batch already (`claim_batch`, under the lock).
         self.forget_id(job.id)
+        await self._tell_audit(job, _link(job, message), None)  # each image of a batch is a job
         return message.id
 
     async def _show_batch(

@@ -247,6 +247,33 @@ async def test_a_failed_job_is_posted_in_the_servers_language(
     assert "nichts berechnet" in text
 
 
+async def test_each_image_of_a_batch_is_a_job_line(simcord_env, running, audit, server, fake_ttapi):
+    """`/imagine count:3` with one image refused: three lines, two results linking the batch's one
+    message, and the refusal with nothing charged."""
+    alice, channel = server["alice"], server["channel"]
+    log = await set_audit_channel(simcord_env, server)
+    fake_ttapi.fail_next("prompt violation: banned words")
+    result = await alice.slash(channel, "imagine", prompt="three lighthouses", count=3)
+    await finish_jobs(simcord_env, running)
+    lines: list[str] = []
+    for _ in range(200):
+        lines = [line for m in log.history() for line in m.content.splitlines()]
+        if len(lines) >= 4:
+            break
+        await asyncio.sleep(0.05)
+    url = f"https://discord.com/channels/{server['guild'].id}/{channel.id}/{result.response.id}"
+    jobs = [line for line in lines if line.startswith(("✅", "❌"))]
+    assert sorted(line[0] for line in jobs) == ["✅", "✅", "❌"]
+    assert [line for line in jobs if line.startswith("✅")] == [
+        f"✅ <@{alice.id}> · `flux-pro-1.1` · 5 credits · [result]({url})"
+    ] * 2
+    (refused,) = [line for line in jobs if line.startswith("❌")]
+    assert refused == (
+        f"❌ <@{alice.id}> · `flux-pro-1.1` · moderated: prompt violation: banned words · nothing charged"
+        f" · [reply]({url})"
+    )
+
+
 # -- several posters (processes) on one database ---------------------------------------------------
 
 
