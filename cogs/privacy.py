@@ -20,7 +20,7 @@ from discord.ext import commands
 from bot.discord.language import locale_of
 from bot.discord.permissions import require_admin
 from bot.errors import NotAllowed
-from bot.i18n import resolve, t, text
+from bot.i18n import t, text
 from bot.store.privacy import erase_member, export_member
 from bot.store.retention import MB
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import logging
 import secrets
 import time
@@ -42,7 +43,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.admin_actions import AuditRecorder
-from bot.discord.render import plain
+from bot.discord.render import FAILURE_REASONS, plain
 from bot.i18n import Text, text
 from bot.store.bot_state import BotState
 from bot.store.guilds import GuildSettings, GuildStore
@@ -91,13 +92,34 @@ def job_line(job: Job, link: str | None, failure: Text | None) -> Text:
     return text(key, member=member, model=job.model, reason=failure, cost=cost, link=link)
 
 
-def job_failure(state: str, detail: str | None) -> Text:
-    """Why a job ended without a result: its state as the language names it, and the provider's or
-    Discord's own words (shown as plain text, cut)."""
+def job_failure(state: str, detail: str | Text | None) -> Text:
+    """Why a job ended without a result: its state as the language names it, and why (a catalogue
+    text, or Discord's or the provider's own words, shown as plain text, cut)."""
     named = text(f"state-{state}")
     if not detail:
         return named
-    return text("audit-job-reason", state=named, detail=plain(detail, 200) or "—")
+    if isinstance(detail, str):
+        detail = plain(detail, 200) or "—"
+    return text("audit-job-reason", state=named, detail=detail)
+
+
+def failure_detail(job: Job) -> str | Text | None:
+    """Why the job failed, as its member was told (`render.failure_reason`), for a line rendered in
+    the server's language: its stored note (a catalogue key and arguments), else its code's
+    sentence, else its stored message."""
+    if job.error_note:
+        try:
+            note = Text.from_stored(json.loads(job.error_note))
+        except ValueError:  # written before notes were keys: the sentence as it was stored
+            return job.error_note
+        if note is not None:
+            args = {
+                k: plain(v, 200, keep_code=True) if isinstance(v, str) else v for k, v in note.args.items()
+            }
+            return Text(note.key, args)
+    if job.error_code in FAILURE_REASONS:
+        return text(f"failure-reason-{job.error_code}")
+    return job.error_message
 
 
 class AuditDesk:

@@ -29,11 +29,11 @@ from typing import Any
 
 import discord
 
-from bot.discord.audit import job_failure
+from bot.discord.audit import failure_detail, job_failure
 from bot.discord.fitting import DEFAULT_UPLOAD_LIMIT, Fitted, fit_image, smaller_limit
 from bot.discord.render import batch_embed, failure_text, progress_text, result_embed
 from bot.encoding import in_image_thread
-from bot.i18n import SOURCE, Text, resolve, t
+from bot.i18n import SOURCE, Text, resolve, t, text
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Progress, Undeliverable
 from bot.store.deliveries import Deliveries, Delivery
@@ -96,6 +96,10 @@ class _Shown:
     at: float
     text: str
     state: JobState
+
+
+#: The audit line's reason for a job that could not be posted (the handoff logs Discord's own words).
+UNDELIVERABLE = job_failure("undeliverable", text("failure-reason-undeliverable"))
 
 
 def _link(job: Job, message: discord.Message) -> str:
@@ -248,9 +252,9 @@ class DiscordSink:
         if message is None:
             try:
                 message = await self._post_fallback(job, member, language, image, view)
-            except Undeliverable as exc:
+            except Undeliverable:
                 self.forget_id(job.id)  # final: the manager does not hand this job over again
-                await self._tell_audit(job, None, job_failure("undeliverable", str(exc)))
+                await self._tell_audit(job, None, UNDELIVERABLE)
                 raise
         await self._record_result(job, message)
         self.forget_id(job.id)
@@ -270,7 +274,7 @@ class DiscordSink:
             except (Undeliverable, discord.HTTPException) as exc:
                 log.info("job %s: could not show its failure in its batch: %s", job.id, exc)
             self.forget_id(job.id)
-            reason = job_failure(job.state.value, job.error_message)
+            reason = job_failure(job.state.value, failure_detail(job))
             await self._tell_audit(job, _link(job, shown) if shown is not None else None, reason)
             return
         text = failure_text(job, await self.language(job))
@@ -290,7 +294,7 @@ class DiscordSink:
                 except (Undeliverable, discord.HTTPException):
                     log.info("job %s: could not tell the member it failed", job.id)
         self.forget_id(job.id)
-        reason = job_failure(job.state.value, job.error_message)
+        reason = job_failure(job.state.value, failure_detail(job))
         await self._tell_audit(job, _link(job, message) if message is not None else None, reason)
 
     async def _tell_audit(self, job: Job, link: str | None, failure: Text | None) -> None:
@@ -545,9 +549,9 @@ class DiscordSink:
     async def _deliver_in_batch(self, job: Job, delivery: Delivery, image: bytes) -> int:
         try:
             message = await self._show_batch(job, delivery, image)
-        except Undeliverable as exc:
+        except Undeliverable:
             self.forget_id(job.id)
-            await self._tell_audit(job, None, job_failure("undeliverable", str(exc)))
+            await self._tell_audit(job, None, UNDELIVERABLE)
             raise
         if message is None:  # pragma: no cover - an image is always posted somewhere, or raises
             raise Undeliverable("the batch's message could not be shown")

@@ -249,7 +249,7 @@ async def test_a_failed_job_is_posted_in_the_servers_language(
 
 async def test_each_image_of_a_batch_is_a_job_line(simcord_env, running, audit, server, fake_ttapi):
     """`/imagine count:3` with one image refused: three lines, two results linking the batch's one
-    message, and the refusal with nothing charged."""
+    message, and the refusal, told as its member was told (the job's note), with nothing charged."""
     alice, channel = server["alice"], server["channel"]
     log = await set_audit_channel(simcord_env, server)
     fake_ttapi.fail_next("prompt violation: banned words")
@@ -269,8 +269,8 @@ async def test_each_image_of_a_batch_is_a_job_line(simcord_env, running, audit, 
     ] * 2
     (refused,) = [line for line in jobs if line.startswith("❌")]
     assert refused == (
-        f"❌ <@{alice.id}> · `flux-pro-1.1` · moderated: prompt violation: banned words · nothing charged"
-        f" · [reply]({url})"
+        f"❌ <@{alice.id}> · `flux-pro-1.1` · moderated: The provider's safety filter refused the prompt, an"
+        f" input image or the image it made. · nothing charged · [reply]({url})"
     )
 
 

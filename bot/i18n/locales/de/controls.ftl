@@ -34,7 +34,3 @@ owner-blocks-more = … und { $count } ältere, nicht aufgeführt.
 owner-blocks-page = Seite { $page }
 
 ## /admin privacy erase: die Zeile im Audit-Kanal
-privacy-erased-audit = hat die Daten eines Mitglieds auf diesem Server gelöscht ({ $jobs ->
-        [one] { $jobs } Auftrag
-       *[other] { $jobs } Aufträge
-    })

@@ -35,7 +35,3 @@ owner-blocks-more = … and { $count } older, not listed.
 owner-blocks-page = Page { $page }
 
 ## /admin privacy erase: the line in the server's audit channel (cogs/privacy.py)
-privacy-erased-audit = erased a member's data in this server ({ $jobs ->
-        [one] { $jobs } job
-       *[other] { $jobs } jobs
-    })

@@ -34,7 +34,3 @@ owner-blocks-more = … y { $count } más antiguos, sin listar.
 owner-blocks-page = Página { $page }
 
 ## /admin privacy erase: la línea del canal de auditoría
-privacy-erased-audit = borró los datos de un miembro en este servidor ({ $jobs ->
-        [one] { $jobs } trabajo
-       *[other] { $jobs } trabajos
-    })

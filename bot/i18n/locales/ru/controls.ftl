@@ -41,8 +41,3 @@ owner-blocks-more = … и ещё { $count } (более ранние) не по
 owner-blocks-page = Страница { $page }
 
 ## /admin privacy erase: строка в канале аудита
-privacy-erased-audit = стёр(ла) данные участника на этом сервере ({ $jobs ->
-        [one] { $jobs } задание
-        [few] { $jobs } задания
-       *[other] { $jobs } заданий
-    })

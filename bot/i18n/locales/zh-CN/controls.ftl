@@ -31,4 +31,3 @@ owner-blocks-more = ……另有 { $count } 条较早的未列出。
 owner-blocks-page = 第 { $page } 页
 
 ## /admin privacy erase：审计频道中的记录
-privacy-erased-audit = 清除了一名成员在本服务器的数据（{ $jobs } 个任务）
