@@ -44,4 +44,5 @@ def rest_sink(client: discord.Client, services: Services) -> DiscordSink:
         view_factory=result_view,
         batch_view_factory=batch_view,
         audit=audit.job_ended,
+        default_language=services.settings.default_language,  # as the gateway's (client.py)
     )

@@ -12,6 +12,7 @@ import pytest
 from bot.discord.client import FluxBot
 from bot.discord.command_sync import command_tree_hash
 from bot.discord.render import failure_text, stored_note
+from bot.discord.rest import RestClient, rest_sink
 from bot.errors import NotAllowed, QuotaExceeded
 from bot.jobs.model import JobState
 from bot.store.deliveries import Deliveries
@@ -182,6 +183,14 @@ async def test_default_language_when_neither_the_client_nor_the_server_names_one
     refused = await alice.slash(server["channel"], "quota", member=server["bob"])
     assert refused.response.content == "Only members with the Manage Server permission can do that."
     refusals(simcord_env)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"default_language": "de"}])
+async def test_a_workers_sink_speaks_default_language_as_the_gateways_does(services):
+    """A job whose delivery names no language (a row from before jobs kept theirs) reads
+    DEFAULT_LANGUAGE, whether the gateway's sink or a worker's (bot/discord/rest.py) posts it."""
+    assert rest_sink(RestClient(), services).default_language == "de"
+    assert FluxBot(services, sync="global").sink.default_language == "de"
 
 
 async def test_the_command_hash_covers_the_translations(simcord_env, monkeypatch):
