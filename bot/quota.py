@@ -32,7 +32,7 @@ from bot.store.db import Statement
 from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
-from bot.store.statements import Execute, Unit, guild_lock, member_lock
+from bot.store.statements import Execute, Lock, Unit, guild_lock, member_lock
 
 T = TypeVar("T")
 
@@ -84,6 +84,13 @@ class Hold:
         """A (sub-)unit: append the hold if it fits the limits. Returns whether it did."""
         written = yield Execute(*self.statement)
         return bool(written == 1)
+
+    def locks(self) -> tuple[Lock, ...]:
+        """On PostgreSQL, what the check must have to itself until it commits: the member's totals
+        (every writer of them holds the member's lock), and the guild's when it has a budget (every
+        hold that checks one holds the guild's lock)."""
+        budget = self.job.guild_id is not None and self.limits.guild is not None
+        return (member_lock(self.job.user_id), *((guild_lock(self.job.guild_id),) if budget else ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,6 +427,7 @@ class QuotaService:
         had already granted (a command delivered twice grants once: migration 0012)."""
 
         async def write(conn: Transaction) -> str:
+            await conn.lock(*(member_lock(user) for user in user_ids or ()))  # their totals rows
             key = await self.period_for(guild_id, conn=conn)
             targets: Sequence[int | None] = user_ids if user_ids is not None else [None]
             for user_id in targets:
@@ -465,6 +473,7 @@ class QuotaService:
                         actor_id=actor_id, interaction_id=interaction_id,
                     )  # fmt: skip
                 members = await self.ledger.members_with_usage(conn, guild_id, key)
+            await conn.lock(*(member_lock(user) for user in members))  # their usage, read then reset
             for user_id in members:
                 usage = await self.ledger.member_usage(guild_id, user_id, key, conn=conn)
                 if usage.used > 0:
@@ -486,7 +495,8 @@ class QuotaService:
     ) -> T | None:
         """Run an admin write in one transaction, unless this interaction already wrote entries of
         this kind (then None). The ledger's unique index settles two deliveries at the same moment.
-        Holds the guild's lock (`guild_lock`): its entries move the guild's totals, as holds do."""
+        Holds the guild's lock (`guild_lock`) first, as a hold that checks the guild's budget does;
+        `write` takes the locks of the members whose totals it reads or writes."""
         try:
             async with self.ledger.db.transaction() as conn:
                 await conn.lock(guild_lock(guild_id))

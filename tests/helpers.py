@@ -260,7 +260,7 @@ def files(folder) -> list[str]:
 
 async def guild_totals(services) -> list[tuple[Any, ...]]:
     rows = await services.db.fetchall(
-        "SELECT period, used, held, granted FROM ledger_totals WHERE user_key = 0 ORDER BY period"
+        "SELECT period, used, held, granted FROM guild_totals ORDER BY guild_key, period"
     )
     return [tuple(r) for r in rows]
 

@@ -2,10 +2,11 @@
 
 Each entry keeps the amount twice: `amount`, the exact figure as text (what the provider reported,
 fractions too), and `units`, the same in micro-credits as an integer, so that SQLite can add them
-up exactly. Per member and per guild, the sums of the current period are kept in `ledger_totals`
-by a trigger on insert (migration 0002): nothing in Python ever writes a total, and a hold reads
-two rows instead of scanning a member's history. `derive()` recomputes the same figures from the
-entries themselves; the tests check both agree.
+up exactly. Per member and per guild, the sums of the current period are kept in `ledger_totals` by
+a trigger on insert (migration 0002): nothing in Python ever writes a total, and a hold reads two
+rows instead of scanning a member's history. A guild's sums are read through the view
+`guild_totals` (migration 0023): on PostgreSQL each connection adds to a part of its own.
+`derive()` recomputes the same figures from the entries themselves; the tests check both agree.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def _entry(row: Any) -> LedgerEntry:
         row["note"],
         row["actor_id"],
     )
+
+
+#: A guild's budget usage: the view of migration 0023 (one row on SQLite; on PostgreSQL the sum of
+#: the parts each connection writes, so that writers of one guild never wait on each other).
+GUILD_TOTALS = "SELECT used, held, granted FROM guild_totals WHERE guild_key = ? AND period = ?"
 
 
 class Ledger:
@@ -170,10 +176,10 @@ class Ledger:
                      + COALESCE((SELECT SUM(units) FROM ledger WHERE guild_id = ? AND period = ?
                                  AND role_id IN ({marks}) AND kind = 'grant'), 0) AS granted
             ) AS m, (
-                SELECT COALESCE((SELECT used + held FROM ledger_totals
-                                 WHERE guild_key = ? AND user_key = 0 AND period = ?), 0) AS committed,
-                       COALESCE((SELECT granted FROM ledger_totals
-                                 WHERE guild_key = ? AND user_key = 0 AND period = ?), 0) AS granted
+                SELECT COALESCE((SELECT used + held FROM guild_totals
+                                 WHERE guild_key = ? AND period = ?), 0) AS committed,
+                       COALESCE((SELECT granted FROM guild_totals
+                                 WHERE guild_key = ? AND period = ?), 0) AS granted
             ) AS g
             WHERE (CAST(? AS BIGINT) IS NULL
                    OR (m.committed + ? <= ? + m.granted AND m.committed < ? + m.granted))
@@ -246,12 +252,15 @@ class Ledger:
         conn: Transaction | None = None,
     ) -> Usage:
         """A member's usage (user_id given) or the guild's budget usage (user_id None) in a period."""
-        row = await self._one(
-            """SELECT used, held, granted FROM ledger_totals
-               WHERE guild_key = ? AND user_key = ? AND period = ?""",
-            (guild_id or 0, user_id or 0, period),
-            conn,
-        )
+        if user_id is None:
+            row = await self._one(GUILD_TOTALS, (guild_id or 0, period), conn)
+        else:
+            row = await self._one(
+                """SELECT used, held, granted FROM ledger_totals
+                   WHERE guild_key = ? AND user_key = ? AND period = ?""",
+                (guild_id or 0, user_id, period),
+                conn,
+            )
         if row is None:
             return Usage()
         return Usage.from_units(row[0], row[1], row[2])
@@ -280,8 +289,8 @@ class Ledger:
         marks = ",".join("?" * len(role_ids)) or "NULL"
         sql = f"""SELECT 0, used, held, granted FROM ledger_totals
                       WHERE guild_key = ? AND user_key = ? AND period = ?
-                  UNION ALL SELECT 1, used, held, granted FROM ledger_totals
-                      WHERE guild_key = ? AND user_key = 0 AND period = ?
+                  UNION ALL SELECT 1, used, held, granted FROM guild_totals
+                      WHERE guild_key = ? AND period = ?
                   UNION ALL SELECT 2, 0, 0, COALESCE(SUM(units), 0) FROM ledger
                       WHERE guild_id = ? AND period = ? AND role_id IN ({marks}) AND kind = 'grant'"""  # noqa: S608
         key = guild_id or 0

@@ -6,18 +6,21 @@ row reads as `row[0]` and `row["name"]` (asyncpg's Record, like sqlite3.Row).
 Hot-path writes (`atomic`, `execute_one`) are group-committed as on SQLite: the units of the
 moment run in one transaction and their callers are answered in arrival order once it commits
 (jobs started together reach their provider in that order). A unit that fails is undone alone:
-the batch then runs again with a savepoint per unit (`_commit`).
+the batch then runs again with a savepoint per unit (`_commit`); units of a kind that failed
+lately (a refused hold) get a savepoint of their own from the start (`Call.guarded`).
 
 Several processes write at once, so the transaction is READ COMMITTED and the invariants are kept
 by locks, not by aborts: a unit that checks figures others may change at the same moment (a
-quota hold reads the guild's and the member's totals, an accept counts the member's unfinished
-jobs) declares the locks it needs (`Lock`, bot/store/statements.py), and the batch takes all of
-its units' locks first, in one statement and in one global order (`_LOCK`), as transaction-level
-advisory locks. A unit's statements then read the latest committed figures, and a second process
-with the same guild waits for the first to commit instead of aborting; with one order for every
-batch, two batches never wait on each other in a circle (docs/DEVELOPING.md "Locks"). A single
-compare-and-set statement (a job's move, a delivery attempt) needs no lock: PostgreSQL re-reads
-the row it waited for before deciding.
+quota hold reads the member's totals and, with a budget, the guild's; an accept counts the
+member's unfinished jobs) declares the locks it needs (`Lock`, bot/store/statements.py), and
+every writer of those figures holds the same lock. The locks are transaction-level advisory
+locks. A batch takes its units' locks only if they are free (`_TRY_LOCK`, never waiting); a unit
+whose lock another process holds is deferred to the next transaction of the batch, which waits
+for it first, holding nothing yet (`take_locks`, sorted). So a unit's statements read the latest
+committed figures, a second process waits for the first to commit instead of aborting, the rest
+of its batch does not wait with it, and no two transactions wait on each other in a circle
+(docs/DEVELOPING.md "Locks on PostgreSQL"). A single compare-and-set statement (a job's move, a
+delivery attempt) needs no lock: PostgreSQL re-reads the row it waited for before deciding.
 
 When PostgreSQL still reports a conflict (a deadlock on rows no lock orders, a serialization
 failure under a stricter server default), the batch runs again from the start; its units only
@@ -31,10 +34,12 @@ starting together migrate once.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -66,6 +71,8 @@ T = TypeVar("T")
 CONFLICT_TRIES = 20
 #: Conflicts of a batch of several units before its units run one per transaction.
 SPLIT_AFTER = 3
+#: Units of a kind that failed (raised) in one of this many latest batches run in savepoints.
+GUARD_BATCHES = 100
 #: Errors after which a unit runs again: nothing of it was committed (serialization failures and
 #: deadlocks: SQLSTATE class 40, which PostgreSQL documents as safe to retry).
 RETRIED = (asyncpg.TransactionRollbackError,)
@@ -90,9 +97,45 @@ def _int4(value: int) -> int:
 
 
 async def take_locks(conn: asyncpg.Connection, locks: Iterable[Lock]) -> None:
+    """Wait for `locks`, in the one order. Only as the first locks of a transaction, or after
+    locks of an earlier scope: a transaction that waits holds nothing a later one waits for."""
     scopes, keys = lock_keys(locks)
     if keys:
         await conn.fetchval(_LOCK, scopes, keys)
+
+
+#: The keys of these locks that were free, now held; the others are left without waiting.
+_TRY_LOCK = """SELECT s, k FROM unnest($1::text[], $2::int4[]) AS t(s, k)
+    WHERE pg_try_advisory_xact_lock(hashtext(current_schema() || ':' || s), k)"""
+
+
+async def try_locks(conn: asyncpg.Connection, locks: Iterable[Lock]) -> set[tuple[str, int]]:
+    scopes, keys = lock_keys(locks)
+    if not keys:
+        return set()
+    return {(r["s"], r["k"]) for r in await conn.fetch(_TRY_LOCK, scopes, keys)}
+
+
+def key_of(lock: Lock) -> tuple[str, int]:
+    return lock.scope, _int4(lock.key)
+
+
+@dataclass(slots=True)
+class Call:
+    """A unit of a batch: its function, its arguments, the locks it declared, and whether it
+    waits for them (`wait`: it was deferred once, `DEFERRED`) or only takes them if they are free."""
+
+    unit: UnitFunction
+    args: tuple[Any, ...]
+    locks: tuple[Lock, ...]
+    wait: bool = False
+    #: Run in a savepoint of its own from the first attempt: units of its kind failed lately (a
+    #: refused hold), and without one the whole batch would run again with a savepoint per unit.
+    guarded: bool = False
+
+
+#: The outcome of a unit whose locks another transaction held: it runs in the next one, waiting.
+DEFERRED: Any = object()
 
 
 def pg(sql: Sql) -> str:
@@ -144,27 +187,43 @@ async def drive(conn: asyncpg.Connection, unit: Unit[T]) -> T:
 
 
 async def _attempt(
-    conn: asyncpg.Connection, calls: list[tuple[UnitFunction, tuple[Any, ...]]], *, savepoints: bool
+    conn: asyncpg.Connection, calls: list[Call], *, savepoints: bool
 ) -> list[tuple[bool, Any]] | None:
-    """The batch in one READ COMMITTED transaction, its units' locks taken first: each unit's
-    outcome once it commits; None when a unit of several failed without savepoints (rolled back:
-    run it again with them). An error of the transaction itself (a conflict, the COMMIT) goes up."""
+    """The batch in one READ COMMITTED transaction: each unit's outcome once it commits (`DEFERRED`
+    for a unit whose locks were not free); None when a unit of several failed without savepoints
+    (rolled back: run it again with them). An error of the transaction itself (a conflict, the
+    COMMIT) goes up.
+
+    Order: first the locks of the units deferred before, waited for (the transaction holds
+    nothing yet); then the units that declare no lock; then the other units' locks, taken only
+    if they are free, at once (`_TRY_LOCK`), and the units whose locks were all free (a unit whose
+    lock another process holds is deferred, not waited for: the batch goes on, and no lock is
+    held longer than its own units need). Each group in arrival order.
+    """
+    outcomes: list[tuple[bool, Any]] = [(True, DEFERRED)] * len(calls)
+    order = [i for i, c in enumerate(calls) if not c.locks] + [i for i, c in enumerate(calls) if c.locks]
     transaction = conn.transaction(isolation="read_committed")
     await transaction.start()
     try:
-        await take_locks(conn, (lock for unit, args in calls for lock in locks_of(unit, args)))
-        if savepoints:
-            outcomes = [await _in_savepoint(conn, unit, args) for unit, args in calls]
-        else:
-            outcomes = []
-            for unit, args in calls:
-                try:
-                    outcomes.append((True, await drive(conn, unit(*args))))
-                except RETRIED:
-                    raise
-                except Exception as exc:
-                    await transaction.rollback()
-                    return [(False, exc)] if len(calls) == 1 else None  # alone, the rollback undid it
+        await take_locks(conn, (lock for c in calls if c.wait for lock in c.locks))
+        free: set[tuple[str, int]] | None = None
+        for index in order:
+            call = calls[index]
+            if call.locks and not call.wait:
+                if free is None:
+                    free = await try_locks(conn, (lock for c in calls if not c.wait for lock in c.locks))
+                if not all(key_of(lock) in free for lock in call.locks):
+                    continue  # DEFERRED
+            if savepoints or call.guarded:
+                outcomes[index] = await _in_savepoint(conn, call.unit, call.args)
+                continue
+            try:
+                outcomes[index] = (True, await drive(conn, call.unit(*call.args)))
+            except RETRIED:
+                raise
+            except Exception as exc:
+                await transaction.rollback()
+                return [(False, exc)] if len(calls) == 1 else None  # alone, the rollback undid it
     except BaseException:
         if not conn.is_closed():
             await transaction.rollback()
@@ -211,7 +270,9 @@ class PostgresDatabase(Database):
         self.pool = pool
         self.url = url
         self.data_dir = data_dir
-        self._batch: list[tuple[UnitFunction, tuple[Any, ...], asyncio.Future[Any]]] = []
+        self._batch: list[tuple[Call, asyncio.Future[Any]]] = []
+        self._batches = 0  # batches committed
+        self._failed: dict[UnitFunction, int] = {}  # a kind of unit → the batch it last failed in
         self._flusher: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
@@ -241,7 +302,8 @@ class PostgresDatabase(Database):
 
     async def _group(self, unit: UnitFunction, args: tuple[Any, ...]) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._batch.append((unit, args, future))
+        guarded = self._batches - self._failed.get(unit, -GUARD_BATCHES) < GUARD_BATCHES
+        self._batch.append((Call(unit, args, tuple(locks_of(unit, args)), guarded=guarded), future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_batches(), name="fluxbot-db-batch")
         return await future
@@ -250,17 +312,25 @@ class PostgresDatabase(Database):
         while self._batch:
             batch, self._batch = self._batch, []
             try:
-                outcomes = await self._commit(batch)
+                outcomes = await self._commit([call for call, _ in batch])
             except Exception as exc:  # the transaction itself failed: no unit of it was committed
-                for *_, future in batch:
+                for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (*_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            self._batches += 1
+            deferred = []
+            for (call, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if value is DEFERRED:  # its locks were held elsewhere: first in the next, waiting
+                    deferred.append((dataclasses.replace(call, wait=True), future))
+                    continue
+                if not ok:
+                    self._failed[call.unit] = self._batches
                 if not future.done():
                     future.set_result(value) if ok else future.set_exception(value)
+            self._batch[:0] = deferred
 
-    async def _commit(self, batch: list[tuple[UnitFunction, tuple[Any, ...], Any]]) -> list[tuple[bool, Any]]:
+    async def _commit(self, calls: list[Call]) -> list[tuple[bool, Any]]:
         """One transaction for the batch; run again on a conflict.
 
         First without savepoints (each costs two round trips): when every unit succeeds, that is
@@ -269,7 +339,6 @@ class PostgresDatabase(Database):
         made afresh: a unit only asks for statements). A batch of several units that met
         `SPLIT_AFTER` conflicts runs its units one per transaction (`_one_by_one`).
         """
-        calls = [(unit, args) for unit, args, _ in batch]
         savepoints = False
         conflicts = 0
         # Ends: each conflict counts towards CONFLICT_TRIES (or SPLIT_AFTER), and the run without
@@ -293,14 +362,15 @@ class PostgresDatabase(Database):
                 return outcomes
             savepoints = True
 
-    async def _one_by_one(self, calls: list[tuple[UnitFunction, tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
-        """Each unit in a transaction of its own, with its own conflict tries: one unit that keeps
-        conflicting gets the error alone. Any other error of a transaction (the connection lost)
-        goes to the units not committed yet; those before it are committed and answered."""
+    async def _one_by_one(self, calls: list[Call]) -> list[tuple[bool, Any]]:
+        """Each unit in a transaction of its own (waiting for its locks: it holds no other), with
+        its own conflict tries: one unit that keeps conflicting gets the error alone. Any other
+        error of a transaction (the connection lost) goes to the units not committed yet; those
+        before it are committed and answered."""
         outcomes: list[tuple[bool, Any]] = []
-        for index, (unit, args) in enumerate(calls):
+        for index, call in enumerate(calls):
             try:
-                outcomes.extend(await self._commit([(unit, args, None)]))
+                outcomes.extend(await self._commit([dataclasses.replace(call, wait=True)]))
             except RETRIED as exc:
                 outcomes.append((False, exc))
             except Exception as exc:
@@ -361,6 +431,28 @@ async def apply_migrations(pool: asyncpg.Pool, where: str, folder: Path | None =
     return applied
 
 
+#: The parts of a guild's totals (migration 0023) whose connection is gone, folded into the
+#: guild's own row (user_key = 0): their sums unchanged, in one transaction, one process at a time.
+_FOLD_PARTS = """WITH gone AS (
+        DELETE FROM ledger_guild_parts p
+        WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = p.part)
+        RETURNING guild_key, period, used, held, granted)
+    INSERT INTO ledger_totals AS t (guild_key, user_key, period, used, held, granted)
+    SELECT guild_key, 0, period, SUM(used), SUM(held), SUM(granted) FROM gone
+    GROUP BY guild_key, period ORDER BY guild_key, period
+    ON CONFLICT (guild_key, user_key, period) DO UPDATE SET used = t.used + excluded.used,
+        held = t.held + excluded.held, granted = t.granted + excluded.granted"""
+
+
+async def fold_guild_parts(pool: asyncpg.Pool) -> int:
+    """Fold the guild-total parts of connections that are gone (at start: their number stays that
+    of the connections of the moment, not of every connection there ever was). Returns the
+    guild periods that received some."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('fluxbot-parts:' || current_schema()))")
+        return rowcount(await conn.execute(_FOLD_PARTS))
+
+
 @asynccontextmanager
 async def open_postgres(
     url: str, *, data_dir: Path, migrate: bool = True, min_size: int = 2, max_size: int = 10
@@ -370,6 +462,12 @@ async def open_postgres(
     try:
         if migrate:
             await apply_migrations(pool, redacted(url))
+        try:
+            await fold_guild_parts(pool)
+        except asyncpg.UndefinedTableError:
+            pass  # a schema before 0023, opened without migrating
+        except asyncpg.PostgresError as exc:  # not a reason to refuse to start: the sums stay right
+            log.warning("folding the guild totals' parts failed: %s", exc)
         yield PostgresDatabase(pool, url, data_dir)
     finally:
         await pool.close()

@@ -6,7 +6,7 @@ moment); none does I/O of its own. The job core builds the statements first, the
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.errors import QueueFull
 from bot.i18n import text
@@ -15,7 +15,7 @@ from bot.store.db import Statement
 from bot.store.deliveries import Delivery, insert_delivery
 from bot.store.files import StoredInput
 from bot.store.jobs import Transition, count_unfinished, insert_job
-from bot.store.statements import Execute, Lock, Unit, guild_lock, locking, member_lock
+from bot.store.statements import Execute, Lock, Unit, locking, member_lock
 
 
 class HoldWrite(Protocol):
@@ -23,17 +23,21 @@ class HoldWrite(Protocol):
 
     def write(self) -> Unit[bool]: ...
 
+    def locks(self) -> tuple[Lock, ...]:
+        """What its check must have to itself (the member's lock; the guild's with a budget)."""
+        ...
+
 
 class HoldRefused(Exception):
     """The hold did not fit: roll the unit back (`Database.atomic` does, on any exception)."""
 
 
-def _new_job_locks(job: Job, *_: object) -> tuple[Lock, ...]:
-    return guild_lock(job.guild_id), member_lock(job.user_id)
+def _new_job_locks(job: Job, _images: object, _limit: object, hold: HoldWrite, *_: Any) -> tuple[Lock, ...]:
+    return member_lock(job.user_id), *hold.locks()
 
 
 def _close_locks(move: Transition, *_: object) -> tuple[Lock, ...]:
-    return (guild_lock(move.job.guild_id),)
+    return (member_lock(move.job.user_id),)
 
 
 @locking(_new_job_locks)
@@ -48,8 +52,9 @@ def store_new_job(
 
     Raises `QueueFull`, or `HoldRefused` when the hold does not fit the limits (the caller says
     why); either way the unit is rolled back: nothing was stored or held. On PostgreSQL it holds
-    the guild's and the member's locks (`guild_lock`, `member_lock`): the queue count and the
-    quota totals it checks are the latest committed, and no other process's hold can slip in.
+    the member's lock (`member_lock`) and, when the hold checks a guild budget, the guild's
+    (`guild_lock`): the queue count and the quota totals it checks are the latest committed, and
+    no other process's hold can slip in.
     A `Database.atomic` unit; `JobManager.submit` runs it (and benchmarks/quota_throughput.py).
     """
     if queue_limit is not None:
@@ -65,7 +70,7 @@ def store_new_job(
 
 @locking(_close_locks)
 def move_and_close(move: Transition, close: Statement) -> Unit[None]:
-    """Atomically: a job's state change and its charge (or release). Holds the guild's lock on
-    PostgreSQL (its charge moves the guild's and the member's totals)."""
+    """Atomically: a job's state change and its charge (or release). Holds the member's lock on
+    PostgreSQL (its entry moves the member's totals row)."""
     yield from move.write()  # raises StaleJobState (rolling the unit back) if another task moved it first
     yield Execute(*close)

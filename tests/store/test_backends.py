@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from bot.quota import QuotaService
 from bot.store import Database, open_database, sqlite_path
 from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.jobs import JobRepository, Transition
-from bot.store.ledger import Ledger
+from bot.store.ledger import Ledger, Usage
 from bot.store.migrations import SchemaTooNew, latest_schema_version, list_migrations
 from bot.store.statements import POSTGRESQL, SQLITE, Execute, PerDialect, Query, Unit, numbered
 from bot.store.units import HoldRefused, move_and_close, store_new_job
@@ -99,7 +100,7 @@ async def test_a_unit_that_keeps_conflicting_fails_alone_and_the_rest_of_its_bat
 
     async def conflicting(conn, calls, *, savepoints):  # type: ignore[no-untyped-def]
         batches.append(len(calls))
-        if any(args == (3, 4) for _, args in calls):
+        if any(call.args == (3, 4) for call in calls):
             raise asyncpg.DeadlockDetectedError("deadlock detected")
         return await real(conn, calls, savepoints=savepoints)
 
@@ -116,6 +117,98 @@ async def test_a_unit_that_keeps_conflicting_fails_alone_and_the_rest_of_its_bat
     assert await keys(database) == ["1", "2", "5", "6"]
     assert batches[: postgres.SPLIT_AFTER] == [3] * postgres.SPLIT_AFTER
     assert batches[postgres.SPLIT_AFTER :] == [1] * (postgres.CONFLICT_TRIES + 2)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its guild parts
+async def test_guild_totals_are_the_sum_of_the_parts_and_parts_of_gone_connections_are_folded(
+    database: Database,
+):
+    """PostgreSQL keeps a guild's totals in one part per connection (migration 0023), plus the row
+    written before it (user_key = 0); a part whose connection is gone is folded into that row."""
+    from bot.store.postgres import fold_guild_parts
+
+    ledger = Ledger(database)
+    await database.execute(
+        "INSERT INTO ledger_totals (guild_key, user_key, period, used, held, granted)"
+        " VALUES (?, 0, 'p', 5, 1, 0)",
+        (GUILD,),
+    )
+    await database.execute(  # a connection that is gone: no backend has that process id
+        "INSERT INTO ledger_guild_parts (guild_key, period, part, used, held, granted)"
+        " VALUES (?, 'p', -7, 2, 3, 4)",
+        (GUILD,),
+    )
+    async with database.transaction() as conn:
+        await ledger.add(conn, "grant", Decimal(1), period="p", guild_id=GUILD, user_id=None)
+    expected = Usage.from_units(7, 4, 4 + 1_000_000)
+    assert await ledger.totals(GUILD, None, "p") == expected
+    assert await fold_guild_parts(database.pool) == 1  # type: ignore[attr-defined]
+    assert await ledger.totals(GUILD, None, "p") == expected
+    parts = await database.fetchall("SELECT part FROM ledger_guild_parts")
+    assert -7 not in [r["part"] for r in parts]
+    assert len(parts) == 1  # the part of the connection that wrote the grant, still open
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # advisory locks
+async def test_a_unit_whose_member_another_process_holds_waits_and_the_rest_of_its_batch_goes_on(
+    database: Database, database_url: str, tmp_path: Path
+):
+    """PostgreSQL: another connection holds Alice's lock (as another process's batch holding her
+    hold or charge does). Bob's accept, in the same batch as Alice's, commits at once; Alice's is
+    deferred to the next transaction, which waits for the lock and then commits it."""
+    import asyncpg
+
+    from bot.store.postgres import take_locks
+    from bot.store.statements import member_lock
+
+    quota = QuotaService(make_settings(tmp_path), Ledger(database), {})
+    alice, bob = [await quota.prepare_hold(a_job(user, GUILD)) for user in (ALICE, 202)]
+    other = await asyncpg.connect(database.url)  # type: ignore[attr-defined]
+    try:
+        transaction = other.transaction()
+        await transaction.start()
+        await take_locks(other, [member_lock(ALICE)])
+        alices = asyncio.ensure_future(database.atomic(store_new_job, alice.job, [], None, alice))
+        await asyncio.wait_for(database.atomic(store_new_job, bob.job, [], None, bob), 5)
+        await asyncio.sleep(0.3)
+        assert not alices.done()  # waiting for the lock, not refused, not aborted
+        await transaction.commit()
+        await asyncio.wait_for(alices, 5)
+    finally:
+        await other.close()
+    ids = {r["id"] for r in await database.fetchall("SELECT id FROM jobs")}
+    assert ids == {alice.job.id, bob.job.id}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its savepoints
+async def test_after_a_refused_hold_accepts_run_in_savepoints_so_a_refusal_does_not_rerun_the_batch(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from bot.store import postgres
+
+    real = postgres._attempt
+    attempts: list[bool] = []
+
+    async def counting(conn, calls, *, savepoints):  # type: ignore[no-untyped-def]
+        attempts.append(savepoints)
+        return await real(conn, calls, savepoints=savepoints)
+
+    monkeypatch.setattr(postgres, "_attempt", counting)
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="4"), Ledger(database), {})
+
+    async def accepts(count: int) -> list[Any]:
+        holds = [await quota.prepare_hold(a_job(ALICE, GUILD)) for _ in range(count)]
+        return await asyncio.gather(
+            *(database.atomic(store_new_job, h.job, [], None, h) for h in holds), return_exceptions=True
+        )
+
+    first = await accepts(2)  # one fits; the other is refused: the batch runs again with savepoints
+    assert attempts == [False, True]
+    assert sum(r is None for r in first) == 1
+    attempts.clear()
+    second = await accepts(2)  # both refused now, each in its own savepoint: one run of the batch
+    assert attempts == [False]
+    assert all(isinstance(r, HoldRefused) for r in second)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its conflict retries

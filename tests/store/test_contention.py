@@ -117,6 +117,9 @@ async def test_writers_of_several_stores_never_pass_a_limit_and_no_unit_fails(
                 usage = await ledger.totals(guild, member, period)
                 assert usage == await ledger.derive(guild, member, period)
                 assert usage.used <= MEMBER_LIMIT
+        if dbs[0].dialect == POSTGRESQL:  # each connection added to a part of the guild's own
+            parts = await dbs[0].fetchall("SELECT COUNT(*) AS n FROM ledger_guild_parts GROUP BY guild_key")
+            assert max(r["n"] for r in parts) > 1
         # Every hold was checked against the figures of the moment: replayed in the order they
         # committed, the ledger never had a member or a guild over its limit.
         rows = await dbs[0].fetchall("SELECT kind, guild_id, user_id, units, closes FROM ledger ORDER BY id")
