@@ -318,7 +318,11 @@ _LOCK_HELD = """EXISTS (SELECT 1 FROM pg_locks l
 _DEAD_WORKERS = f"SELECT w.id FROM workers w WHERE w.lease_until < {NOW} OR NOT {_LOCK_HELD}"  # noqa: S608
 _REAP = f"""DELETE FROM workers w WHERE w.id = ANY(?) AND (w.lease_until < {NOW} OR NOT {_LOCK_HELD})
     RETURNING w.id"""  # noqa: S608
-_UNCLAIM_MINE = "UPDATE jobs SET claimed_by = NULL WHERE claimed_by = ?"
+#: A clean stop hands back its jobs, skipping rows another transaction holds: those are its own
+#: releases still in flight (a group commit that may lock them in another order: no deadlock); if
+#: one does not commit, the job is taken over once this worker is reaped (its lock goes with it).
+_UNCLAIM_MINE = """UPDATE jobs SET claimed_by = NULL
+    WHERE id IN (SELECT id FROM jobs WHERE claimed_by = ? FOR UPDATE SKIP LOCKED)"""
 _CLAIM = "UPDATE jobs SET claimed_by = ? WHERE id = ANY(?)"
 _CALM = "UPDATE provider_pacing SET strikes = 0 WHERE provider = ? AND strikes <> 0"
 _UNCLAIM_ORPHANS = """UPDATE jobs SET claimed_by = NULL
