@@ -33,7 +33,7 @@ from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job
 from bot.store.db import Database
 from bot.store.jobs import JobRepository
-from bot.store.statements import Execute, PerDialect, Unit
+from bot.store.statements import POSTGRESQL, Execute, PerDialect, Unit
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +240,22 @@ class Swept:
     seconds: float
 
 
+async def fold_parts(db: Database) -> None:
+    """PostgreSQL: fold the guild-total parts of connections that are gone (migration 0023), so
+    that their number stays that of the connections open, however often the pools reconnect."""
+    if db.dialect != POSTGRESQL:
+        return
+    import asyncpg
+
+    from bot.store.postgres import PostgresDatabase, fold_guild_parts
+
+    if isinstance(db, PostgresDatabase):
+        try:
+            await fold_guild_parts(db.pool)
+        except asyncpg.PostgresError as exc:  # the sums stay right without it: next hour
+            log.warning("folding the guild totals' parts failed: %s", exc)
+
+
 class Retention:
     """The hourly sweep (`RETENTION_DAYS`) and the disk-use gauges it keeps up to date."""
 
@@ -274,6 +290,7 @@ class Retention:
         started = time.monotonic()
         await remove_orphan_inputs(self.jobs)  # by the clock: files of an accept under way stay
         await discard_leftover_inputs(self.jobs)
+        await fold_parts(self.db)
         if self.days <= 0:
             return Swept(0, 0, 0.0)
         cutoff = (now if now is not None else time.time()) - self.days * DAY

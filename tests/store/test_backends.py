@@ -21,6 +21,7 @@ from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.jobs import JobRepository, Transition
 from bot.store.ledger import Ledger, Usage
 from bot.store.migrations import SchemaTooNew, latest_schema_version, list_migrations
+from bot.store.retention import Retention
 from bot.store.statements import POSTGRESQL, SQLITE, Execute, PerDialect, Query, Unit, numbered
 from bot.store.units import HoldRefused, move_and_close, store_new_job
 from tests.conftest import a_job, make_settings
@@ -143,6 +144,14 @@ async def test_guild_totals_are_the_sum_of_the_parts_and_parts_of_gone_connectio
     expected = Usage.from_units(7, 4, 4 + 1_000_000)
     assert await ledger.totals(GUILD, None, "p") == expected
     assert await fold_guild_parts(database.pool) == 1  # type: ignore[attr-defined]
+    assert await ledger.totals(GUILD, None, "p") == expected
+    await database.execute(  # another gone: the hourly sweep folds it too
+        "INSERT INTO ledger_guild_parts (guild_key, period, part, used, held, granted)"
+        " VALUES (?, 'p', -8, 1, 0, 0)",
+        (GUILD,),
+    )
+    await Retention(database, JobRepository(database), Path("unused"), days=0).sweep()
+    expected = Usage.from_units(8, 4, 4 + 1_000_000)
     assert await ledger.totals(GUILD, None, "p") == expected
     parts = await database.fetchall("SELECT part FROM ledger_guild_parts")
     assert -7 not in [r["part"] for r in parts]
