@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, get_args
 
+import discord
 import pytest
 from discord import app_commands
 from fluent.syntax import FluentParser, ast
@@ -22,6 +23,8 @@ from bot import i18n
 from bot.admin_actions import AUDIT
 from bot.discord.translator import (
     CatalogueTranslator,
+    all_commands,
+    choice_translation,
     command_key,
     key_of,
     make_translatable,
@@ -207,11 +210,39 @@ NAME = re.compile(r"^[-_\w]{1,32}$")
 
 def _tree(bot: Any) -> list[Any]:
     make_translatable(bot.tree)
-    return list(bot.tree.walk_commands())
+    return all_commands(bot.tree)  # the global commands and /owner, registered in OWNER_GUILD_IDS only
 
 
+#: `/owner` is loaded only where OWNER_GUILD_IDS names a server: here one, so it is checked too.
+OWNER_GUILD = {"owner_guild_ids": "900000000000000001"}
+
+
+def _choice_problems(command: Any) -> list[str]:
+    """A choice with a catalogue key has it in every language (a command's own key: the English copy
+    as in the code). `/owner`'s choices all have one."""
+    problems = []
+    for parameter in command._params.values():
+        for choice in parameter.choices or ():
+            keys = choice._locale_name.extras.get("keys", ()) if choice._locale_name else ()
+            if choice_translation(SOURCE, keys) is None:
+                if command.qualified_name.startswith("owner"):  # its own keys: none may be missing
+                    problems.append(f"/{command.qualified_name} {parameter.name}:{choice.value} has no key")
+                continue  # model ids, language names, formats: the same in every language
+            own = [key for key in keys[:-1] if translation(SOURCE, key) is not None]
+            if own and translation(SOURCE, own[0]) != choice.name:  # a command's own choice key
+                problems.append(f"{SOURCE}: {own[0]} = {choice.name} (as in the code)")
+            for language in LANGUAGES:
+                local = choice_translation(language, keys)
+                if local is None or not 1 <= len(local) <= 100:
+                    where = f"/{command.qualified_name} {parameter.name}:{choice.value}"
+                    problems.append(f"{language}: {where} is {local!r}")
+    return problems
+
+
+@pytest.mark.parametrize("settings_overrides", [OWNER_GUILD])
 async def test_every_command_and_option_is_translated_into_every_language(simcord_env) -> None:
     commands = _tree(simcord_env.bot)
+    assert "owner block" in {command.qualified_name for command in commands}
     problems: list[str] = []
     for command in commands:
         keys = [(command_key(command), command.name, command.description)]
@@ -219,6 +250,7 @@ async def test_every_command_and_option_is_translated_into_every_language(simcor
             keys += [
                 (option_key(command, p.name), p.name, str(p.description)) for p in command._params.values()
             ]
+            problems += _choice_problems(command)
         for key, name, description in keys:
             if translation(SOURCE, key) != name or translation(SOURCE, key, "description") != description:
                 problems.append(f"{SOURCE}: {key} = {name} / .description = {description} (as in the code)")
@@ -237,7 +269,35 @@ async def test_every_command_and_option_is_translated_into_every_language(simcor
                 names = [translation(language, option_key(command, p)) for p in command._params]
                 if len(set(names)) != len(names):
                     problems.append(f"{language}: two options of /{command.qualified_name} share a name")
+        else:
+            for language in LANGUAGES:
+                names = [translation(language, command_key(c)) for c in command.commands]
+                if len(set(names)) != len(names):
+                    problems.append(f"{language}: two commands of /{command.qualified_name} share a name")
     assert problems == []
+
+
+@pytest.mark.parametrize("settings_overrides", [OWNER_GUILD])
+async def test_a_choice_reads_its_commands_own_key_before_the_shared_one(simcord_env) -> None:
+    """`/owner block kind:guild` is a server (blocked), `/admin quota limit scope:guild` the server's
+    budget: the same value, each with its own words."""
+    bot = simcord_env.bot
+    make_translatable(bot.tree)
+    translator = CatalogueTranslator()
+    owner = bot.tree.get_command("owner", guild=discord.Object(id=int(OWNER_GUILD["owner_guild_ids"])))
+    for name in ("block", "unblock"):
+        payload = await owner.get_command(name).get_translated_payload(bot.tree, translator)
+        kind = next(o for o in payload["options"] if o["name"] == "kind")
+        guild = next(c for c in kind["choices"] if c["value"] == "guild")
+        assert guild["name_localizations"]["ru"] == "сервер"
+        assert guild["name_localizations"]["zh-CN"] == "服务器"
+        assert guild["name_localizations"]["de"] == "Server"
+        assert guild["name_localizations"]["es-ES"] == "servidor"
+    limit = bot.tree.get_command("admin").get_command("quota").get_command("limit")
+    payload = await limit.get_translated_payload(bot.tree, translator)
+    scope = next(o for o in payload["options"] if o["name"] == "scope")
+    guild = next(c for c in scope["choices"] if c["value"] == "guild")
+    assert guild["name_localizations"]["ru"] == "бюджет сервера (все участники вместе)"
 
 
 async def test_the_translator_gives_discord_every_language_but_english(simcord_env) -> None:

@@ -8,7 +8,12 @@ declared in English as usual and translated by adding its keys:
     cmd-<qualified name, spaces as dashes> = <name>         .description = <description>
     opt-<command key>-<option> = <option name>              .description = <description>
     choice-<value> = <choice name>
+    choice-<command key>-<value> = <choice name>            (this command's, or its group's, own)
     menu-<name, lowercase, spaces as dashes> = <context menu name>
+
+A choice is read from the most specific of its keys the catalogue has: `/owner block kind:guild`
+from `choice-owner-block-guild`, else `choice-owner-guild`, else `choice-guild` (the quota
+commands' "server budget"), so a command whose choice means something else has a key of its own.
 
 tests/test_i18n.py checks that every command, group and option has its keys in every language, that
 English copies match the code, and that each name is one Discord accepts.
@@ -48,6 +53,21 @@ def menu_key(menu: app_commands.ContextMenu) -> str:
 
 def choice_key(choice: app_commands.Choice[Any]) -> str:
     return "choice-" + _slug(choice.value)
+
+
+def choice_keys(command: app_commands.Command[Any, ..., Any], choice: app_commands.Choice[Any]) -> list[str]:
+    """A choice's keys, most specific first: the command's, each parent group's, then the shared one."""
+    parts = command.qualified_name.split(" ")
+    value = _slug(choice.value)
+    return [f"choice-{'-'.join(parts[:n])}-{value}" for n in range(len(parts), 0, -1)] + [choice_key(choice)]
+
+
+def choice_translation(language: str, keys: list[str] | tuple[str, ...]) -> str | None:
+    """The text of the first of `keys` the catalogue has in `language` (see `choice_keys`)."""
+    for key in keys:
+        if bundle(language).has_message(key):
+            return translation(language, key)
+    return None
 
 
 def key_of(context: app_commands.TranslationContextTypes) -> tuple[str, str | None] | None:
@@ -91,6 +111,9 @@ class CatalogueTranslator(app_commands.Translator):
         language = supported(locale)
         if language is None or language == SOURCE:
             return None
+        keys = string.extras.get("keys")
+        if context.location is Where.choice_name and keys:
+            return choice_translation(language, keys)
         found = key_of(context)
         if found is None:
             return None
@@ -102,9 +125,11 @@ def make_translatable(tree: app_commands.CommandTree[Any]) -> None:
 
     discord.py asks the translator only for `locale_str` strings; commands and groups are always
     asked for, options and choices only when declared with `locale_str`. So that commands are
-    declared with plain strings as usual, this wraps them once all cogs are loaded (before a sync).
+    declared with plain strings as usual, this wraps them once all cogs are loaded (before a sync):
+    the global commands and those of single guilds (`/owner`). A choice carries its keys
+    (`choice_keys`), since Discord asks for it without its command.
     """
-    for command in tree.walk_commands():
+    for command in all_commands(tree):
         if not isinstance(command, app_commands.Command):
             continue
         for parameter in command._params.values():
@@ -113,5 +138,15 @@ def make_translatable(tree: app_commands.CommandTree[Any]) -> None:
             if parameter._rename is MISSING:
                 parameter._rename = locale_str(parameter.name)
             for choice in parameter.choices or ():
-                if choice._locale_name is None:
-                    choice._locale_name = locale_str(choice.name)
+                # discord.py has made most of them `locale_str(name)` already; one with extras is
+                # the cog's own.
+                if choice._locale_name is None or not choice._locale_name.extras:
+                    choice._locale_name = locale_str(choice.name, keys=tuple(choice_keys(command, choice)))
+
+
+def all_commands(tree: app_commands.CommandTree[Any]) -> list[Any]:
+    """Every command and group of the tree: the global ones, then each guild's own (`/owner`)."""
+    found: list[Any] = list(tree.walk_commands())
+    for guild_id in sorted(tree._guild_commands):
+        found += tree.walk_commands(guild=discord.Object(id=guild_id))
+    return found

@@ -228,3 +228,57 @@ async def test_rows_stored_before_notes_were_keys_are_still_read(
     assert "Провайдер отвечал слишком долго" in failure_text(timed_out, "ru")
     assert stored_note("The image was scaled down first.", "ru", 600) == "The image was scaled down first."
     assert stored_note(None, "ru", 600) is None
+
+
+#: The owners' server, where `/owner` is registered (OWNER_GUILD_IDS).
+HQ_ID = 900_000_000_000_000_001
+
+
+@pytest.mark.parametrize("settings_overrides", [{"owner_guild_ids": str(HQ_ID)}])
+async def test_a_russian_owner_sees_owner_in_russian_and_its_guild_choice_is_a_server_not_a_budget(
+    simcord_env, running, server, client_languages
+):
+    owner = simcord_env.create_user("owner")
+    hq = simcord_env.create_guild("HQ", id=HQ_ID, owner=owner)
+    channel = hq.create_text_channel("ops")
+    member = hq.add_member(owner)
+    running.settings.bot_owner_ids = (owner.id,)  # BOT_OWNER_IDS (SimCord picks user ids itself)
+    client_languages[owner.id] = "ru"
+
+    # What the owner's client lists in HQ, as the bot registered it there.
+    visible = simcord_env.backend.visible_commands(user_id=owner.id, channel_id=channel.id)
+    (command,) = [c for c in visible if c["name"] == "owner"]
+    assert command["name_localizations"]["ru"] == "владелец"
+    assert command["description_localizations"]["ru"] == "Управление ботом для его владельцев"
+    subcommands = {o["name"]: o for o in command["options"]}
+    assert {name: o["name_localizations"]["ru"] for name, o in subcommands.items()} == {
+        "pause": "пауза",
+        "resume": "продолжить",
+        "block": "заблокировать",
+        "unblock": "разблокировать",
+        "blocks": "блокировки",
+        "stats": "статистика",
+    }
+    assert subcommands["blocks"]["description_localizations"]["ru"] == (
+        "Заблокированные участники и серверы, с причиной и временем"
+    )
+    for name in ("block", "unblock"):
+        options = {o["name"]: o for o in subcommands[name]["options"]}
+        assert options["kind"]["name_localizations"]["ru"] == "тип"
+        assert options["target"]["name_localizations"]["ru"] == "цель"
+        assert {c["value"]: c["name_localizations"]["ru"] for c in options["kind"]["choices"]} == {
+            "member": "участник",
+            "guild": "сервер",  # the server blocked, not /admin quota's «бюджет сервера»
+        }
+    (period,) = subcommands["stats"]["options"]
+    assert period["name_localizations"]["ru"] == "период"
+    assert [c["name_localizations"]["ru"] for c in period["choices"]] == ["день", "неделя", "месяц"]
+
+    # And it answers in Russian.
+    guild_id = server["guild"].id
+    blocked = await member.slash(channel, "owner block", kind="guild", target=str(guild_id))
+    said = (blocked.followups[-1] if blocked.followups else blocked.response).content
+    assert said == (
+        f"Сервер `{guild_id}` заблокирован: его новые задания отклоняются. Уже запущенные завершатся."
+    )
+    assert refusals(simcord_env) == []

@@ -265,3 +265,36 @@ menu-use-as-reference = Als Vorlage verwenden
 
 ## /admin settings nsfw_safety_tolerance: its clear choice
 choice-nsfw-clear = zurücksetzen (wie in anderen Kanälen)
+
+## /owner (cogs/owner.py): registered only in OWNER_GUILD_IDS. Its kind:guild is the server itself
+## (blocked), not the quota commands' server budget, so its choices have keys of their own.
+cmd-owner = inhaber
+    .description = Steuerung für die Inhaber des Bots
+cmd-owner-pause = pausieren
+    .description = Neue Aufträge überall ablehnen (laufende werden fertig)
+opt-owner-pause-reason = grund
+    .description = Wird Mitgliedern gezeigt, deren neue Aufträge abgelehnt werden
+cmd-owner-resume = fortsetzen
+    .description = Neue Aufträge wieder annehmen
+cmd-owner-block = sperren
+    .description = Neue Aufträge eines Mitglieds oder eines Servers ablehnen
+opt-owner-block-kind = art
+    .description = Ein Mitglied oder ein Server
+opt-owner-block-target = ziel
+    .description = Seine ID (oder die Erwähnung eines Mitglieds)
+opt-owner-block-reason = grund
+    .description = Nur für die Inhaber
+cmd-owner-unblock = entsperren
+    .description = Aufträge eines gesperrten Mitglieds oder Servers wieder annehmen
+opt-owner-unblock-kind = art
+    .description = Ein Mitglied oder ein Server
+opt-owner-unblock-target = ziel
+    .description = Seine ID (oder die Erwähnung eines Mitglieds)
+cmd-owner-blocks = sperrliste
+    .description = Gesperrte Mitglieder und Server, mit Grund und Zeitpunkt
+cmd-owner-stats = statistik
+    .description = Aufträge, Credits und Fehler je Server und Anbieter
+opt-owner-stats-period = zeitraum
+    .description = Der letzte Tag, die letzte Woche oder 30 Tage
+choice-owner-member = Mitglied
+choice-owner-guild = Server

@@ -277,3 +277,36 @@ menu-use-as-reference = Use as reference
 
 ## /admin settings nsfw_safety_tolerance: its clear choice
 choice-nsfw-clear = clear (as in other channels)
+
+## /owner (cogs/owner.py): registered only in OWNER_GUILD_IDS. Its kind:guild is the server itself
+## (blocked), not the quota commands' server budget, so its choices have keys of their own.
+cmd-owner = owner
+    .description = The bot owners' controls
+cmd-owner-pause = pause
+    .description = Refuse new jobs everywhere (running jobs finish)
+opt-owner-pause-reason = reason
+    .description = Shown to members whose new jobs are refused
+cmd-owner-resume = resume
+    .description = Accept new jobs again
+cmd-owner-block = block
+    .description = Refuse new jobs of a member or a server
+opt-owner-block-kind = kind
+    .description = A member or a server
+opt-owner-block-target = target
+    .description = Its id (or a member's mention)
+opt-owner-block-reason = reason
+    .description = Kept for the owners
+cmd-owner-unblock = unblock
+    .description = Accept a blocked member's or server's jobs again
+opt-owner-unblock-kind = kind
+    .description = A member or a server
+opt-owner-unblock-target = target
+    .description = Its id (or a member's mention)
+cmd-owner-blocks = blocks
+    .description = The blocked members and servers, with reason and when
+cmd-owner-stats = stats
+    .description = Jobs, credits and errors per server and provider
+opt-owner-stats-period = period
+    .description = The last day, week or 30 days
+choice-owner-member = member
+choice-owner-guild = guild

@@ -265,3 +265,36 @@ menu-use-as-reference = Usar como referencia
 
 ## /admin settings nsfw_safety_tolerance: its clear choice
 choice-nsfw-clear = quitar (como en otros canales)
+
+## /owner (cogs/owner.py): registered only in OWNER_GUILD_IDS. Its kind:guild is the server itself
+## (blocked), not the quota commands' server budget, so its choices have keys of their own.
+cmd-owner = propietario
+    .description = Controles de los propietarios del bot
+cmd-owner-pause = pausar
+    .description = Rechazar trabajos nuevos en todas partes (los que están en curso terminan)
+opt-owner-pause-reason = motivo
+    .description = Se muestra a los miembros cuyos trabajos nuevos se rechazan
+cmd-owner-resume = reanudar
+    .description = Volver a aceptar trabajos nuevos
+cmd-owner-block = bloquear
+    .description = Rechazar los trabajos nuevos de un miembro o de un servidor
+opt-owner-block-kind = tipo
+    .description = Un miembro o un servidor
+opt-owner-block-target = objetivo
+    .description = Su id (o la mención de un miembro)
+opt-owner-block-reason = motivo
+    .description = Solo para los propietarios
+cmd-owner-unblock = desbloquear
+    .description = Volver a aceptar los trabajos de un miembro o servidor bloqueado
+opt-owner-unblock-kind = tipo
+    .description = Un miembro o un servidor
+opt-owner-unblock-target = objetivo
+    .description = Su id (o la mención de un miembro)
+cmd-owner-blocks = bloqueos
+    .description = Los miembros y servidores bloqueados, con motivo y fecha
+cmd-owner-stats = estadísticas
+    .description = Trabajos, créditos y errores por servidor y proveedor
+opt-owner-stats-period = periodo
+    .description = El último día, la última semana o los últimos 30 días
+choice-owner-member = miembro
+choice-owner-guild = servidor

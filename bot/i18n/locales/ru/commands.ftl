@@ -265,3 +265,36 @@ menu-use-as-reference = Использовать как образец
 
 ## /admin settings nsfw_safety_tolerance: its clear choice
 choice-nsfw-clear = сбросить (как в других каналах)
+
+## /owner (cogs/owner.py): registered only in OWNER_GUILD_IDS. Its kind:guild is the server itself
+## (blocked), not the quota commands' server budget, so its choices have keys of their own.
+cmd-owner = владелец
+    .description = Управление ботом для его владельцев
+cmd-owner-pause = пауза
+    .description = Отклонять новые задания везде (запущенные завершатся)
+opt-owner-pause-reason = причина
+    .description = Её увидят участники, чьи новые задания отклонены
+cmd-owner-resume = продолжить
+    .description = Снова принимать новые задания
+cmd-owner-block = заблокировать
+    .description = Отклонять новые задания участника или сервера
+opt-owner-block-kind = тип
+    .description = Участник или сервер
+opt-owner-block-target = цель
+    .description = Его id (или упоминание участника)
+opt-owner-block-reason = причина
+    .description = Видна только владельцам
+cmd-owner-unblock = разблокировать
+    .description = Снова принимать задания заблокированного участника или сервера
+opt-owner-unblock-kind = тип
+    .description = Участник или сервер
+opt-owner-unblock-target = цель
+    .description = Его id (или упоминание участника)
+cmd-owner-blocks = блокировки
+    .description = Заблокированные участники и серверы, с причиной и временем
+cmd-owner-stats = статистика
+    .description = Задания, кредиты и ошибки по серверам и провайдерам
+opt-owner-stats-period = период
+    .description = Последний день, неделя или 30 дней
+choice-owner-member = участник
+choice-owner-guild = сервер

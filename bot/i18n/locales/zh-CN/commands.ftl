@@ -265,3 +265,36 @@ menu-use-as-reference = 用作参考
 
 ## /admin settings nsfw_safety_tolerance: its clear choice
 choice-nsfw-clear = 清除（与其他频道相同）
+
+## /owner (cogs/owner.py): registered only in OWNER_GUILD_IDS. Its kind:guild is the server itself
+## (blocked), not the quota commands' server budget, so its choices have keys of their own.
+cmd-owner = 所有者
+    .description = 机器人所有者的控制
+cmd-owner-pause = 暂停
+    .description = 在所有服务器拒绝新任务（运行中的任务会完成）
+opt-owner-pause-reason = 原因
+    .description = 新任务被拒绝的成员会看到它
+cmd-owner-resume = 恢复
+    .description = 重新接受新任务
+cmd-owner-block = 封禁
+    .description = 拒绝某成员或某服务器的新任务
+opt-owner-block-kind = 类型
+    .description = 成员或服务器
+opt-owner-block-target = 目标
+    .description = 其 ID（或成员的提及）
+opt-owner-block-reason = 原因
+    .description = 仅供所有者查看
+cmd-owner-unblock = 解封
+    .description = 重新接受被封禁成员或服务器的任务
+opt-owner-unblock-kind = 类型
+    .description = 成员或服务器
+opt-owner-unblock-target = 目标
+    .description = 其 ID（或成员的提及）
+cmd-owner-blocks = 封禁列表
+    .description = 被封禁的成员和服务器，附原因和时间
+cmd-owner-stats = 统计
+    .description = 按服务器和提供商统计任务、额度和错误
+opt-owner-stats-period = 周期
+    .description = 最近一天、一周或 30 天
+choice-owner-member = 成员
+choice-owner-guild = 服务器
