@@ -56,8 +56,11 @@ def audit_posts(env, channel) -> list[Any]:
     ]
 
 
-async def watch(channel, seconds: float, until: int | None = None) -> list[tuple[float, int]]:
-    """When the channel's message count changed (real seconds), for `seconds` or until `until` messages."""
+async def watch(
+    channel, seconds: float, until: int | None = None, *, having: tuple[str, ...] = ()
+) -> list[tuple[float, int]]:
+    """When the channel's message count changed (real seconds), for `seconds`, or until `until`
+    messages, or until its text has every one of `having` (after which no line is left to post)."""
     changes: list[tuple[float, int]] = []
     start = time.monotonic()
     count = len(channel.history())
@@ -68,8 +71,22 @@ async def watch(channel, seconds: float, until: int | None = None) -> list[tuple
             changes.append((time.monotonic(), now))
             if until is not None and now >= until:
                 break
+            text = "\n".join(m.content for m in channel.history())
+            if having and all(n in text for n in having):
+                break
         await asyncio.sleep(0.02)
     return changes
+
+
+async def posted(channel, *needles: str, seconds: float = 8.0) -> str:
+    """The channel's text once every one of `needles` is in it (or after `seconds`: the caller's
+    asserts then say what is missing)."""
+    start = time.monotonic()
+    while True:
+        text = "\n".join(m.content for m in channel.history())
+        if all(n in text for n in needles) or time.monotonic() - start >= seconds:
+            return text
+        await asyncio.sleep(0.02)
 
 
 async def set_audit_channel(env, server) -> Any:
@@ -87,7 +104,7 @@ async def test_jobs_and_admin_actions_are_posted_in_batches_at_most_one_message_
 ):
     alice, mod, channel = server["alice"], server["mod"], server["channel"]
     log = await set_audit_channel(simcord_env, server)
-    await watch(log, 3.0, until=1)  # the settings change itself
+    first = await watch(log, 3.0, until=1)  # the settings change itself
 
     fake_ttapi.cost = "5"
     imagined = await alice.slash(channel, "imagine", prompt="a lighthouse @everyone")
@@ -95,7 +112,14 @@ async def test_jobs_and_admin_actions_are_posted_in_batches_at_most_one_message_
     await mod.slash(channel, "admin quota grant", scope="member", amount="10", member=alice)
     await mod.slash(channel, "admin quota reset", scope="member", member=alice)
     await finish_jobs(simcord_env, running)
-    changes = await watch(log, 12.0, until=3)
+    every_line = (
+        "changed the settings: audit channel",
+        f"set the limit of {alice.mention} to 40",
+        f"granted 10 credits to {alice.mention}",
+        f"reset this period's usage of {alice.mention}",
+        f"✅ <@{alice.id}>",
+    )
+    changes = first + await watch(log, 12.0, until=4, having=every_line)
 
     messages = log.history()
     texts = [m.content for m in messages]  # oldest first
@@ -128,13 +152,13 @@ async def test_a_failed_job_is_posted_with_its_reason_and_nothing_charged(
     simcord_env, running, audit, server, fake_ttapi
 ):
     alice, channel = server["alice"], server["channel"]
+    audit.interval = 0.5  # only the line matters here; the batching test above holds the 5 s
     log = await set_audit_channel(simcord_env, server)
     fake_ttapi.fail_next("The prompt could not be processed")
     await alice.slash(channel, "imagine", prompt="a lighthouse")
     await finish_jobs(simcord_env, running)
-    await watch(log, 8.0, until=2)
+    text = await posted(log, f"❌ <@{alice.id}>", "nothing charged")
 
-    text = "\n".join(m.content for m in log.history())
     assert f"❌ <@{alice.id}> · `flux-pro-1.1` · failed:" in text
     assert "nothing charged" in text
 
@@ -427,6 +451,7 @@ async def test_a_rule_refuses_the_prompt_privately_before_anything_is_held_and_t
     simcord_env, running, audit, server, fake_ttapi
 ):
     alice, mod, channel, _guild = server["alice"], server["mod"], server["channel"], server["guild"]
+    audit.interval = 0.5  # only the lines matter here; the batching test above holds the 5 s
     log = await set_audit_channel(simcord_env, server)
     added = await mod.slash(channel, "admin rules add", rule="Blood*")
     assert "Added the rule `blood*`" in answer(added).content
@@ -447,8 +472,7 @@ async def test_a_rule_refuses_the_prompt_privately_before_anything_is_held_and_t
     holds = await running.db.fetchall("SELECT job_id FROM ledger WHERE kind = 'hold'")
     assert len(holds) == 1
     assert len(fake_ttapi.submits()) == 1
-    await watch(log, 8.0, until=2)
-    text = "\n".join(m.content for m in log.history())
+    text = await posted(log, "rule `blood*`", "rule `red car`")
     assert f"🚫 <@{alice.id}> · prompt refused by the rule `blood*` in <#{channel.id}>" in text
     assert "prompt refused by the rule `red car`" in text
 
