@@ -16,11 +16,13 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import discord
 from PIL import Image
+from pydantic import SecretStr
 
 from bot.app import Services, open_services
 from bot.jobs.manager import NewJob
@@ -28,6 +30,9 @@ from bot.jobs.model import Job, Origin
 from bot.jobs.plan import plan_job
 from bot.jobs.polling import PollPolicy
 from bot.jobs.sink import Progress
+from bot.providers.base import PollResult, ProviderStatus, Submission
+from bot.providers.bfl import BFLProvider
+from bot.providers.catalog import megapixel_prices, route_prices
 from bot.web import bound_port, serve
 from tests.conftest import (
     FAST_POLLING,
@@ -38,6 +43,34 @@ from tests.conftest import (
 from tests.fakes.bfl import FakeBFL
 from tests.fakes.discord import SITE_DIR, FakeDiscord
 from tests.fakes.ttapi import FakeTTAPI
+
+
+def bfl_client(session: Any, fake: FakeBFL, *, prices: dict[str, Decimal] | None = None) -> BFLProvider:
+    """The real BFL client pointed at the fake BFL (both hosts), with the catalogue's prices (those
+    by endpoint, or `prices`, and FLUX.2's per megapixel)."""
+    return BFLProvider(
+        session=session,
+        base_url=fake.url,
+        finetune_base_url=fake.url,
+        api_key=SecretStr(fake.api_key),
+        prices=route_prices("bfl") if prices is None else prices,
+        megapixel_prices=megapixel_prices("bfl"),
+    )
+
+
+async def poll_until_done(client: Any, submission: Submission) -> tuple[PollResult, list[str]]:
+    """Poll a provider's job until it is neither pending nor running: the last answer, and the
+    provider's statuses in the order they were first seen."""
+    seen: list[str] = []
+    for _ in range(200):
+        result = await client.poll(submission.provider_job_id, submission.polling_url)
+        if not seen or seen[-1] != result.raw_status:
+            seen.append(result.raw_status)
+        if result.status not in (ProviderStatus.PENDING, ProviderStatus.RUNNING):
+            return result, seen
+        await asyncio.sleep(0.02)
+    raise AssertionError("never finished")
+
 
 #: The repository's root (the working directory of `python -m bot` subprocesses).
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,37 +22,16 @@ from bot.providers.base import (
 )
 from bot.providers.bfl import BFLProvider
 from tests.fakes.bfl import FakeBFL
+from tests.helpers import bfl_client, poll_until_done
 
 PRO = ProviderRequest("/v1/flux-pro-1.1", {"prompt": "a cat", "width": 512, "height": 512})
 
 
 @pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 def client(http, fake_bfl):
-    return BFLProvider(
-        session=http,
-        base_url=fake_bfl.url,
-        finetune_base_url=fake_bfl.url,
-        api_key=SecretStr(fake_bfl.api_key),
-        prices={"/v1/flux-pro-1.1": Decimal(4), "/v1/flux-kontext-max": Decimal(8)},
+    return bfl_client(
+        http, fake_bfl, prices={"/v1/flux-pro-1.1": Decimal(4), "/v1/flux-kontext-max": Decimal(8)}
     )
-
-
-async def wait_done(client, submission):
-    seen = []
-    for _ in range(200):
-        result = await client.poll(submission.provider_job_id, submission.polling_url)
-        if not seen or seen[-1] != result.raw_status:
-            seen.append(result.raw_status)
-        if result.status not in (ProviderStatus.PENDING, ProviderStatus.RUNNING):
-            return result, seen
-        await asyncio.sleep(0.02)
-    raise AssertionError("never finished")
 
 
 async def test_submit_sends_x_key_and_polls_the_returned_polling_url(client, fake_bfl):
@@ -60,7 +39,7 @@ async def test_submit_sends_x_key_and_polls_the_returned_polling_url(client, fak
     submission = await client.submit(PRO)
 
     assert submission.polling_url == f"{fake_bfl.url}/us1/v1/get_result?id={submission.provider_job_id}"
-    result, seen = await wait_done(client, submission)
+    result, seen = await poll_until_done(client, submission)
 
     assert seen == ["Pending", "Ready"]
     assert result.status is ProviderStatus.READY
@@ -76,7 +55,7 @@ async def test_submit_sends_x_key_and_polls_the_returned_polling_url(client, fak
 async def test_without_a_polling_url_it_falls_back_to_get_result(client, fake_bfl):
     submission = await client.submit(PRO)
 
-    result, _ = await wait_done(client, type(submission)(submission.provider_job_id))
+    result, _ = await poll_until_done(client, type(submission)(submission.provider_job_id))
 
     assert result.status is ProviderStatus.READY
     assert {r.path for r in fake_bfl.polls()} == {"/v1/get_result"}
@@ -93,7 +72,7 @@ async def test_a_polling_url_on_a_foreign_host_is_not_sent_the_key(client, fake_
 async def test_ready_carries_seed_and_the_cost_comes_from_the_submit_answer(client, fake_bfl):
     fake_bfl.cost = 4.5
     submission = await client.submit(ProviderRequest("/v1/flux-pro-1.1", {"prompt": "a cat", "seed": 42}))
-    result, _ = await wait_done(client, submission)
+    result, _ = await poll_until_done(client, submission)
 
     assert submission.cost == Decimal("4.5")
     assert result.seed == 42
@@ -120,7 +99,7 @@ async def test_every_terminal_status_is_mapped(client, fake_bfl, outcome, status
     fake_bfl.outcome_next(outcome)
     submission = await client.submit(PRO)
 
-    result, seen = await wait_done(client, submission)
+    result, seen = await poll_until_done(client, submission)
 
     assert result.status is status
     assert seen[-1] == outcome
@@ -208,7 +187,7 @@ async def test_a_poll_error_is_typed_too(client, fake_bfl):
 async def test_an_expired_sample_link_fails_clearly(client, fake_bfl):
     fake_bfl.link_ttl = 0.0
     submission = await client.submit(PRO)
-    result, _ = await wait_done(client, submission)
+    result, _ = await poll_until_done(client, submission)
     await asyncio.sleep(0.01)
 
     with pytest.raises(ResultDownloadError, match="expired"):
@@ -227,7 +206,7 @@ async def test_finetuned_requests_go_to_the_finetune_host(http, fake_bfl):
         )
         body = {"prompt": "me", "finetune_id": "my-finetune", "finetune_strength": 1.1}
         submission = await client.submit(ProviderRequest("/v1/flux-pro-finetuned", body, host="finetune"))
-        result, _ = await wait_done(client, submission)
+        result, _ = await poll_until_done(client, submission)
 
         assert [r.path for r in regional.submits()] == ["/v1/flux-pro-finetuned"]
         assert fake_bfl.submits() == []

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 from collections.abc import Iterator
 from decimal import Decimal
 
-import aiohttp
 import pytest
 from PIL import Image
-from pydantic import SecretStr
 
 from bot.jobs.intake import NewJob
 from bot.jobs.model import JobState, Origin
 from bot.jobs.plan import plan_job
 from bot.providers.base import ProviderInputError, ProviderRequest, ProviderStatus
-from bot.providers.bfl import BFLProvider
-from bot.providers.catalog import EXPAND_MODEL, FILL_MODEL, route_prices
-from tests.helpers import MANAGER_ENV_STORE, ledger, manager_env
+from bot.providers.catalog import EXPAND_MODEL, FILL_MODEL
+from tests.helpers import MANAGER_ENV_STORE, bfl_client, ledger, manager_env, poll_until_done
 
 
 def png(size=(40, 30), mode="RGB", colour: tuple[int, ...] | int | None = None) -> str:
@@ -30,29 +26,8 @@ def png(size=(40, 30), mode="RGB", colour: tuple[int, ...] | int | None = None) 
 
 
 @pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 def client(http, fake_bfl):
-    return BFLProvider(
-        session=http,
-        base_url=fake_bfl.url,
-        finetune_base_url=fake_bfl.url,
-        api_key=SecretStr(fake_bfl.api_key),
-        prices=route_prices("bfl"),
-    )
-
-
-async def finished(client, submission):
-    for _ in range(200):
-        result = await client.poll(submission.provider_job_id, submission.polling_url)
-        if result.status not in (ProviderStatus.PENDING, ProviderStatus.RUNNING):
-            return result
-        await asyncio.sleep(0.02)
-    raise AssertionError("never finished")
+    return bfl_client(http, fake_bfl)
 
 
 async def test_fill_is_sent_to_its_endpoint_and_gives_back_the_images_size(client, fake_bfl):
@@ -66,7 +41,7 @@ async def test_fill_is_sent_to_its_endpoint_and_gives_back_the_images_size(clien
     }
 
     submission = await client.submit(ProviderRequest("/v1/flux-pro-1.0-fill", body))
-    result = await finished(client, submission)
+    result, _ = await poll_until_done(client, submission)
 
     assert submission.cost == Decimal(5)
     assert result.status is ProviderStatus.READY
@@ -81,7 +56,7 @@ async def test_expand_gives_back_the_image_plus_its_sides_and_its_cost(client, f
     submission = await client.submit(
         ProviderRequest("/v1/flux-pro-1.0-expand", {"image": png(), "top": 10, "right": 20, "guidance": 60})
     )
-    result = await finished(client, submission)
+    result, _ = await poll_until_done(client, submission)
 
     assert submission.cost == Decimal("3.5")  # the answer's cost wins (Expand has no public price)
     with Image.open(io.BytesIO(await client.download(result.image_url))) as image:

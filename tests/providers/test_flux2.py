@@ -6,7 +6,6 @@ model the provider no longer offers."""
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,28 +20,15 @@ from bot.providers.base import (
     ProviderRetired,
     ProviderStatus,
 )
-from bot.providers.bfl import BFLProvider
-from bot.providers.catalog import MODELS, ImageOptions, build_request, megapixel_prices, route_prices
+from bot.providers.catalog import MODELS, ImageOptions, build_request
 from bot.providers.ttapi import TTAPIProvider
+from tests.helpers import bfl_client, poll_until_done
 from tests.models.conftest import b64, png
 
 
 @pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 def bfl(http, fake_bfl):
-    return BFLProvider(
-        session=http,
-        base_url=fake_bfl.url,
-        finetune_base_url=fake_bfl.url,
-        api_key=SecretStr(fake_bfl.api_key),
-        prices=route_prices("bfl"),
-        megapixel_prices=megapixel_prices("bfl"),
-    )
+    return bfl_client(http, fake_bfl)
 
 
 @pytest.fixture
@@ -52,15 +38,6 @@ def ttapi(http, fake_ttapi):
 
 def request(model: str, provider: str, **options) -> ProviderRequest:
     return build_request(MODELS[model], provider, ImageOptions(prompt="a lighthouse", **options))
-
-
-async def finished(client, submission):
-    for _ in range(200):
-        result = await client.poll(submission.provider_job_id, submission.polling_url)
-        if result.status not in (ProviderStatus.PENDING, ProviderStatus.RUNNING):
-            return result
-        await asyncio.sleep(0.02)
-    raise AssertionError("never finished")
 
 
 RATIOS = ["1:1", "16:9", "9:16", "21:9", "9:21", "3:2", "4:1", "7:5"]
@@ -133,7 +110,7 @@ async def test_an_answer_without_polling_url_is_polled_at_get_result(bfl, fake_b
 
     assert submission.polling_url is None
     assert submission.cost == Decimal("1.4") + Decimal("0.05") * Decimal("0.1")
-    result = await finished(bfl, submission)
+    result, _ = await poll_until_done(bfl, submission)
 
     assert result.status is ProviderStatus.READY
     assert {r.path for r in fake_bfl.polls()} == {"/v1/get_result"}
@@ -175,7 +152,7 @@ async def test_the_mock_serves_flux2_and_charges_what_bfl_would():
         references = [b64(png(1024, 1024))] * 5  # 5 references: more than TTAPI's 4, within BFL's 8
         made = request("flux-2-flex", "mock", width=1024, height=768, images=references, steps=20)
         submission = await mock.submit(made)
-        result = await finished(mock, submission)
+        result, _ = await poll_until_done(mock, submission)
         image = await mock.download(result.image_url)
 
     assert made.endpoint == "flux-2-flex"
