@@ -228,8 +228,27 @@ async def database(database_url: str, tmp_path: Path) -> AsyncIterator[Database]
         yield db
 
 
+#: The modules whose tests run several real processes of the bot (gateways, workers, a PostgreSQL
+#: server of their own) and time them. Under pytest-xdist (`-n 2 --dist loadgroup`, the README's
+#: command) they are one group, run one after the other by one worker, so two of them never compete
+#: for the machine; every other test is spread over the workers as they come free.
+REAL_PROCESS_MODULES = frozenset(
+    {
+        "tests/discord/test_scaled.py",
+        "tests/discord/test_roles.py",
+        "tests/discord/test_shutdown.py",
+        "tests/jobs/test_kill_workers.py",
+        "tests/jobs/test_kill_restart.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without a PostgreSQL server the PostgreSQL cases are left out, and one line says so at the end."""
+    """The real-process tests form one xdist group (`REAL_PROCESS_MODULES`). Without a PostgreSQL
+    server the PostgreSQL cases are left out, and one line says so at the end."""
+    for item in items:
+        if item.nodeid.split("::", 1)[0] in REAL_PROCESS_MODULES:
+            item.add_marker(pytest.mark.xdist_group("real-processes"))
     postgresql = [
         i
         for i in items
@@ -246,11 +265,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    how = f"set {TEST_DATABASE_URL}=postgresql://user@host:5432/db (the tests create a schema each there)"
     if _PG_SKIPPED:
         terminalreporter.write_line(
-            f"{len(_PG_SKIPPED)} PostgreSQL cases not run ({_PG_PROBED.get('reason')}): to run them, "
-            f"set {TEST_DATABASE_URL}=postgresql://user@host:5432/db (the tests create a schema each there)"
+            f"{len(_PG_SKIPPED)} PostgreSQL cases not run ({_PG_PROBED.get('reason')}): to run them, {how}"
         )
+    elif getattr(terminalreporter.config.option, "numprocesses", None):
+        # Under xdist the workers collect and leave the cases out; this process only reports.
+        reason = asyncio.run(postgresql_unavailable())
+        if reason is not None:
+            terminalreporter.write_line(f"The PostgreSQL cases were not run ({reason}): to run them, {how}")
 
 
 @pytest.fixture
