@@ -451,14 +451,24 @@ def _legacy(mode: str) -> dict[str, Route]:
     return {"ttapi": Route("/flux/generate", LegacyGenerateRequest, None, fixed={"mode": mode})}
 
 
-def _flux2(model: str, request: type[BaseModel], first: str, extra: str, *, ttapi: bool) -> dict[str, Route]:
-    """A FLUX.2 model: BFL `/v1/<model>` priced per megapixel; TTAPI `/bfl/v1/<model>` when it
-    serves it (its per-mode price is unpublished: learned from `data.quota`)."""
+def _flux2(
+    model: str,
+    label: str,
+    request: type[BaseModel],
+    first: str,
+    extra: str,
+    *,
+    ttapi: bool,
+    typical_seconds: float,
+) -> ModelSpec:
+    """A FLUX.2 model (an `edit` kind: text to image, or an edit of its references): BFL
+    `/v1/<model>` priced per megapixel; TTAPI `/bfl/v1/<model>` when it serves it (its per-mode
+    price is unpublished: learned from `data.quota`)."""
     price = MegapixelPrice(Decimal(first), Decimal(extra))
     routes = {"bfl": Route(f"/v1/{model}", request, price.first, per_mp=price)}
     if ttapi:
         routes = {"ttapi": Route(f"/bfl/v1/{model}", TTAPIFlux2Request), **routes}
-    return routes
+    return ModelSpec(id=model, label=label, kind="edit", routes=routes, typical_seconds=typical_seconds)
 
 
 #: PROVIDERS-NEXT.md §5: what BFL has deprecated or dropped from its spec (shown by `doctor`).
@@ -572,39 +582,25 @@ for _spec in [
     ),
     # FLUX.2 (PROVIDERS-NEXT.md §1, §6; PRODUCT.md "Image tools"): text to image, or an edit of up
     # to 8 references (4 on TTAPI and on klein); `kind="edit"` puts them in `/imagine` and `/edit`.
-    ModelSpec(
-        id="flux-2-pro",
-        label="FLUX.2 [pro]",
-        kind="edit",
-        routes=_flux2("flux-2-pro", Flux2Request, "3", "1.5", ttapi=True),
-        typical_seconds=15.0,
-    ),
-    ModelSpec(
-        id="flux-2-max",
-        label="FLUX.2 [max]",
-        kind="edit",
-        routes=_flux2("flux-2-max", Flux2Request, "7", "3", ttapi=True),
-        typical_seconds=25.0,
-    ),
-    ModelSpec(
-        id="flux-2-flex",
-        label="FLUX.2 [flex]",
-        kind="edit",
-        routes=_flux2("flux-2-flex", Flux2FlexRequest, "5", "5", ttapi=True),
-        typical_seconds=25.0,
-    ),
-    ModelSpec(
-        id="flux-2-klein-4b",
-        label="FLUX.2 [klein] 4B",
-        kind="edit",
-        routes=_flux2("flux-2-klein-4b", Flux2KleinRequest, "1.4", "0.1", ttapi=False),
+    _flux2("flux-2-pro", "FLUX.2 [pro]", Flux2Request, "3", "1.5", ttapi=True, typical_seconds=15.0),
+    _flux2("flux-2-max", "FLUX.2 [max]", Flux2Request, "7", "3", ttapi=True, typical_seconds=25.0),
+    _flux2("flux-2-flex", "FLUX.2 [flex]", Flux2FlexRequest, "5", "5", ttapi=True, typical_seconds=25.0),
+    _flux2(
+        "flux-2-klein-4b",
+        "FLUX.2 [klein] 4B",
+        Flux2KleinRequest,
+        "1.4",
+        "0.1",
+        ttapi=False,
         typical_seconds=5.0,
     ),
-    ModelSpec(
-        id="flux-2-klein-9b",
-        label="FLUX.2 [klein] 9B",
-        kind="edit",
-        routes=_flux2("flux-2-klein-9b", Flux2KleinRequest, "1.5", "0.2", ttapi=False),
+    _flux2(
+        "flux-2-klein-9b",
+        "FLUX.2 [klein] 9B",
+        Flux2KleinRequest,
+        "1.5",
+        "0.2",
+        ttapi=False,
         typical_seconds=8.0,
     ),
     # The image tools (PROVIDERS-NEXT.md §2, §3): BFL only; TTAPI documents neither.
