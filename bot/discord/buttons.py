@@ -207,11 +207,7 @@ class RerollButton(JobButton, template=r"fluxbot:reroll:" + JOB_ID):
         bot = _bot(interaction)
         private = await defer_for_button(bot.services, interaction)
         job = await load_job(bot, self.job_id)
-        require_kept(bot, job, "rerolled")
-        require_own_references(job, interaction.user.id)
-        stored = await bot.services.jobs.inputs(job.id)
-        images = [image.base64.text() for image in stored if image.field != "mask"]
-        mask = next((image.base64.text() for image in stored if image.field == "mask"), None)
+        images, mask = await references_to_reroll(bot, job, interaction.user.id)
         inputs = await planning(bot, interaction, job.model)
         await _start(bot, interaction, reroll_plan(bot, job, images, inputs, mask=mask), job, private=private)
 
@@ -226,6 +222,17 @@ def require_own_references(job: Job, member_id: int) -> None:
     start from the posted image."""
     if reference_count(job) and job.user_id != member_id:
         raise NotAllowed(text("button-reroll-not-yours", member=f"<@{job.user_id}>"))
+
+
+async def references_to_reroll(bot: BotContext, job: Job, member_id: int) -> tuple[list[str], str | None]:
+    """The stored reference images of `job` and Fill's mask, for a reroll by `member_id`: refused
+    when the job's result was deleted or its references are another member's."""
+    require_kept(bot, job, "rerolled")
+    require_own_references(job, member_id)
+    stored = await bot.services.jobs.inputs(job.id)
+    images = [image.base64.text() for image in stored if image.field != "mask"]
+    mask = next((image.base64.text() for image in stored if image.field == "mask"), None)
+    return images, mask
 
 
 class EditButton(JobButton, template=r"fluxbot:edit:" + JOB_ID):
@@ -408,11 +415,9 @@ class BatchRerollButton(JobButton, template=r"fluxbot:batch:" + JOB_ID):
         jobs = await batch_jobs(bot, first)
         plans = []
         inputs = await planning(bot, interaction, first.model)
-        for job in jobs:
-            require_kept(bot, job, "rerolled")
-            require_own_references(job, interaction.user.id)
-            images = [image.base64.text() for image in await bot.services.jobs.inputs(job.id)]
-            plans.append(reroll_plan(bot, job, images, inputs))
+        for job in jobs:  # a batch comes from /imagine: references, never a mask
+            images, mask = await references_to_reroll(bot, job, interaction.user.id)
+            plans.append(reroll_plan(bot, job, images, inputs, mask=mask))
         await start.start_batch(bot, interaction, plans, parent_job_id=first.id, private=private)
 
 
