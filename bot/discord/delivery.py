@@ -43,6 +43,23 @@ log = logging.getLogger(__name__)
 
 #: Interaction tokens live 15 minutes; stop using one a little before.
 TOKEN_LIFETIME = 14.5 * 60
+
+
+class _Original:
+    """The message id Discord's webhook routes take for an interaction's original response.
+
+    `Webhook.edit_message` puts its id in the URL; a `str` would be URL-quoted (`%40original`), so
+    this stands for `@original` as written, as discord.py's own `edit_original_response` sends it.
+    """
+
+    def __format__(self, spec: str) -> str:
+        return "@original"
+
+    def __repr__(self) -> str:
+        return "@original"
+
+
+ORIGINAL = _Original()
 #: After a crash, how many of the latest messages are searched for a result already posted.
 REPEAT_LOOKBACK = 50
 #: At most one progress edit per job this often.
@@ -718,18 +735,18 @@ class DiscordSink:
             return None
         fields.setdefault("allowed_mentions", discord.AllowedMentions.none())
         interaction = next((self._live[m.job_id] for m in members if m.job_id in self._live), None)
-        reply_id = next((m.response_message_id for m in members if m.response_message_id), None)
         delivery = await self._delivery(job)
         try:
+            message: discord.Message | None
             if interaction is not None:
                 message = await interaction.edit_original_response(**fields)
-                if delivery is not None and delivery.response_message_id != message.id:
-                    await self.deliveries.record(delivery, response_message_id=message.id)
-                return message
-            if delivery is None or reply_id is None or delivery.app_id is None:
-                return None
-            webhook = discord.Webhook.partial(delivery.app_id, delivery.token or "", client=self.client)
-            return await webhook.edit_message(reply_id, **fields)
+            else:  # the jobs of a batch share one interaction: its token reaches the reply
+                message = await self._edit_original(delivery, **fields)
+                if message is None:
+                    return None
+            if delivery is not None and delivery.response_message_id != message.id:
+                await self.deliveries.record(delivery, response_message_id=message.id)
+            return message
         except discord.NotFound:
             return None
         except discord.Forbidden as exc:
@@ -786,20 +803,34 @@ class DiscordSink:
         try:
             interaction = self._live.get(job.id)
             delivery = await self._delivery(job)
+            message: discord.Message | None
             if interaction is not None:
                 message = await interaction.edit_original_response(**fields)
-                if delivery is not None and delivery.response_message_id != message.id:
-                    await self.deliveries.record(delivery, response_message_id=message.id)
-                return message
-            if delivery is None or delivery.response_message_id is None or delivery.app_id is None:
-                return None
-            webhook = discord.Webhook.partial(delivery.app_id, delivery.token or "", client=self.client)
-            return await webhook.edit_message(delivery.response_message_id, **fields)
+            else:
+                message = await self._edit_original(delivery, **fields)
+                if message is None:
+                    return None
+            if delivery is not None and delivery.response_message_id != message.id:
+                await self.deliveries.record(delivery, response_message_id=message.id)
+            return message
         except discord.NotFound:
             return None  # the reply was deleted, or the token expired early
         except discord.Forbidden as exc:
             log.info("job %s: editing the reply was refused: %s", job.id, exc)
             return None
+
+    async def _edit_original(self, delivery: Delivery | None, **fields: Any) -> discord.Message | None:
+        """Edit the interaction's original response from its stored token, with no Interaction at hand.
+
+        `PATCH /webhooks/{application_id}/{token}/messages/@original`: the token alone names the
+        reply, so a worker (or a restarted gateway) needs no message id. The id the gateway records
+        after its own first edit may not be stored yet when a fast worker delivers, and a delivery
+        record read before it was stays without it; waiting on it posted the image in the channel.
+        """
+        if delivery is None or delivery.app_id is None or not delivery.token:
+            return None
+        webhook = discord.Webhook.partial(delivery.app_id, delivery.token, client=self.client)
+        return await webhook.edit_message(ORIGINAL, **fields)  # type: ignore[call-overload]
 
     async def _post_in_channel(self, job: Job, **fields: Any) -> discord.Message:
         if job.channel_id is None:

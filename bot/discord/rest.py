@@ -3,7 +3,8 @@
 discord.py logs in over REST (`Client.login`: the bot's user and application) without `connect()`.
 The `DiscordSink` then works as in one process, from each job's stored delivery record
 (bot/store/deliveries.py): while the interaction's token is valid (15 minutes) it edits the
-member's reply through the interaction's webhook; after that it posts in the stored channel with
+member's reply through the interaction's webhook by the token alone (`@original`: the reply's
+message id the gateway stores may come later than the image); after that it posts in the stored channel with
 the bot's token, else sends a DM. The buttons under a result are the same DynamicItems
 (`result_view`), matched by their custom_id, so whichever gateway is up answers them later.
 """

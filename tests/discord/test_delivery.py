@@ -145,6 +145,80 @@ async def test_within_15_minutes_the_reply_itself_becomes_the_result(
     assert channel.last_message.id == result.response.id
 
 
+def as_a_worker_before_the_reply_id_is_stored(sink: DiscordSink, monkeypatch) -> None:
+    """Deliver as another process would, racing the gateway: no live interaction, no reply id.
+
+    A worker (`--role worker`) holds no Interaction, only the delivery record; the gateway stores
+    the reply's message id after its own first edit of the reply, which a fast worker may beat (and
+    a record it read before then stays without it). Here that id is never stored while the job runs.
+    """
+    track_id = sink.track_id
+
+    def without_the_interaction(job_id: str, *args: Any, **kwargs: Any) -> Delivery:
+        delivery = track_id(job_id, *args, **kwargs)
+        sink._live.pop(job_id, None)
+        return delivery
+
+    record = sink.deliveries.record
+
+    async def no_reply_id(delivery: Delivery, **messages: int) -> None:
+        messages.pop("response_message_id", None)
+        await record(delivery, **messages)
+
+    monkeypatch.setattr(sink, "track_id", without_the_interaction)
+    monkeypatch.setattr(sink.deliveries, "record", no_reply_id)
+
+
+def original_edits(env, result) -> list[Any]:
+    """The edits of the interaction's reply by its token alone (`/messages/@original`)."""
+    path = f"/{result._interaction.token}/messages/@original"
+    return [e for e in env.http_requests if e.method == "PATCH" and e.path.endswith(path)]
+
+
+def bot_posts(channel: Any, reply_id: int) -> list[Any]:
+    """The bot's messages in the channel other than the interaction's reply."""
+    return [m for m in channel.history() if m.author.bot and m.id != reply_id]
+
+
+async def test_a_process_without_the_interaction_edits_the_reply_before_its_id_is_stored(
+    simcord_env, running, guild_setup, fake_ttapi, monkeypatch
+):
+    _, channel, alice = guild_setup
+    as_a_worker_before_the_reply_id_is_stored(simcord_env.bot.sink, monkeypatch)
+
+    result = await alice.slash(channel, "imagine", prompt="no id yet")
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
+    assert (await Deliveries(running.db).get(job.id)).response_message_id is None  # type: ignore[union-attr]
+    # The reply itself became the result, through the token alone; nothing posted in the channel.
+    assert len(result.response.attachments) == 1
+    assert original_edits(simcord_env, result)
+    assert bot_posts(channel, result.response.id) == []
+
+
+async def test_a_batch_delivered_without_the_interaction_before_its_reply_id_is_stored_is_one_message(
+    simcord_env, running, guild_setup, fake_ttapi, monkeypatch
+):
+    _, channel, alice = guild_setup
+    as_a_worker_before_the_reply_id_is_stored(simcord_env.bot.sink, monkeypatch)
+
+    result = await alice.slash(channel, "imagine", prompt="two kites", count=2)
+    await finish_jobs(simcord_env, running)
+
+    jobs = await running.jobs.for_user(alice.id)
+    assert [j.state for j in jobs] == [JobState.DELIVERED] * 2
+    assert len(result.response.attachments) == 2  # one message, both images
+    assert bot_posts(channel, result.response.id) == []
+    # Every job of the batch records the reply as the batch's message (compare-and-set, migration 0020).
+    first = await Deliveries(running.db).get(jobs[0].id)
+    assert first is not None
+    assert first.batch_id
+    members = await Deliveries(running.db).batch(first.batch_id)
+    assert [m.result_message_id for m in members] == [result.response.id] * 2
+
+
 async def test_when_the_bot_cannot_post_in_the_channel_the_member_gets_a_dm(
     simcord_env, running, guild_setup, fake_ttapi
 ):

@@ -122,8 +122,11 @@ def on_postgresql(url: str, tmp_path: Path, port: int) -> dict[str, str]:
     return {"DATABASE_URL": url, "DATA_DIR": str(tmp_path / "data"), "HTTP_PORT": str(port)}
 
 
-async def seed_job(url: str, tmp_path: Path, ttapi: FakeTTAPI, *, token_age: float = 0.0) -> str:
-    """A queued /imagine job as a gateway stores it: its delivery names the interaction and the reply."""
+async def seed_job(
+    url: str, tmp_path: Path, ttapi: FakeTTAPI, *, token_age: float = 0.0, reply_id: int | None = REPLY_ID
+) -> str:
+    """A queued /imagine job as a gateway stores it: its delivery names the interaction and the reply
+    (`reply_id` None: the gateway has not stored the reply's message id yet)."""
     settings = make_settings(
         tmp_path,
         database_url=url,
@@ -145,7 +148,7 @@ async def seed_job(url: str, tmp_path: Path, ttapi: FakeTTAPI, *, token_age: flo
             app_id=APPLICATION_ID,
             token=INTERACTION_TOKEN,
             created_at=time.time() - token_age,
-            response_message_id=REPLY_ID,
+            response_message_id=reply_id,
         )
         job = await services.manager.submit(
             NewJob.from_plan(
@@ -186,13 +189,17 @@ def posted_images(discord: FakeDiscord, method: str, path: str) -> list[Any]:
     return [c for c in discord.requests(method, path) if isinstance(c.body, bytes) and b"\x89PNG" in c.body]
 
 
-@pytest.mark.parametrize("token_age", [0.0, 16 * 60], ids=["interaction-webhook", "channel-after-15-min"])
+@pytest.mark.parametrize(
+    ("token_age", "reply_id"),
+    [(0.0, REPLY_ID), (0.0, None), (16 * 60, REPLY_ID)],
+    ids=["interaction-webhook", "interaction-webhook-before-the-reply-id", "channel-after-15-min"],
+)
 async def test_a_worker_without_a_gateway_delivers_the_stored_job_over_rest(
-    tmp_path, fake_discord, fake_ttapi, postgresql_url, token_age
+    tmp_path, fake_discord, fake_ttapi, postgresql_url, token_age, reply_id
 ):
     port = free_port()
     run = harness(tmp_path, fake_ttapi, fake_discord, **on_postgresql(postgresql_url, tmp_path, port))
-    job_id = await seed_job(postgresql_url, tmp_path, fake_ttapi, token_age=token_age)
+    job_id = await seed_job(postgresql_url, tmp_path, fake_ttapi, token_age=token_age, reply_id=reply_id)
     worker = await run.spawn("run", "--role", "worker", module="bot")
     try:
 
@@ -212,7 +219,8 @@ async def test_a_worker_without_a_gateway_delivers_the_stored_job_over_rest(
     assert fake_discord.identified == 0  # never on the gateway
     assert await state_of(postgresql_url, tmp_path, job_id) == ("delivered", ["hold", "charge"])
     assert len(fake_ttapi.submits()) == 1
-    reply = f"/webhooks/{APPLICATION_ID}/{INTERACTION_TOKEN}/messages/{REPLY_ID}"
+    # The reply by the interaction's token alone: no message id needed (the gateway's may come late).
+    reply = f"/webhooks/{APPLICATION_ID}/{INTERACTION_TOKEN}/messages/@original"
     channel = f"/channels/{CHANNEL_ID}/messages"
     if token_age:
         assert posted_images(fake_discord, "PATCH", "/webhooks/") == []  # the token is no use any more
@@ -225,6 +233,8 @@ async def test_a_worker_without_a_gateway_delivers_the_stored_job_over_rest(
         delivery = await Deliveries(db).get(job_id)
     assert delivery is not None
     assert delivery.result_message_id is not None
+    if not token_age:  # the reply's id, as Discord answered the edit, is stored for later
+        assert delivery.response_message_id == fake_discord.originals[INTERACTION_TOKEN]
 
 
 @pytest.mark.parametrize(

@@ -181,11 +181,13 @@ async def test_a_gateway_killed_and_restarted_answers_old_buttons_and_new_comman
     await deployment.until(lambda: deployment.all_in("delivered", jobs=1))
     reply = fake_discord.originals[command["token"]]
     (image,) = [c for c in fake_discord.calls if isinstance(c.body, bytes) and b"\x89PNG" in c.body]
-    # The worker edited the member's reply into the image, through the interaction's webhook.
+    # The worker edited the member's reply into the image, through the interaction's webhook by
+    # its token alone: whether or not the gateway had stored the reply's message id by then.
     assert (image.method, image.path) == (
         "PATCH",
-        f"/webhooks/{APPLICATION_ID}/{command['token']}/messages/{reply}",
+        f"/webhooks/{APPLICATION_ID}/{command['token']}/messages/@original",
     )
+    assert not [c for c in fake_discord.calls if c.method == "POST" and c.path.endswith("/messages")]
 
     deployment.kill("gateway")  # SIGKILL: no goodbye to Discord or the database
     await deployment.start_gateway("gateway again")
