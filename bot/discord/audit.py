@@ -205,6 +205,11 @@ class AuditDesk:
             try:
                 wait = await self.post_due()
             except Exception:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # stop() cancelled a write, and ending the turn then failed too: that error
+                    # replaced the cancellation, which must still win (or stop() waits for good).
+                    raise asyncio.CancelledError from None
                 log.exception("posting audit lines failed; trying again shortly")
                 wait = self.retry
             # Another process's lines wake nobody here: look again within `poll` seconds.

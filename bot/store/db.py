@@ -190,7 +190,15 @@ class SqliteDatabase(Database):
     async def transaction(self) -> AsyncIterator[Transaction]:
         """A write transaction; commits on success, rolls back on any error."""
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                # Cancelled (a task stopped at shutdown) while BEGIN was on its way: it still runs
+                # on the connection's thread, which takes statements in order, so the next one
+                # there rolls it back. Otherwise the writer stayed inside a transaction for good
+                # and every later write failed ("cannot start a transaction within a transaction").
+                await asyncio.shield(self.conn._execute(_rollback_if_open, self.conn._conn))
+                raise
             try:
                 yield SqliteTransaction(self.conn)
             except BaseException:
@@ -372,6 +380,12 @@ class SqliteTransaction(Transaction):
     async def run(self, unit: Callable[..., Unit[T]], *args: Any) -> T:
         result: T = await self.conn._execute(drive_sqlite, self.conn._conn, unit(*args))
         return result
+
+
+def _rollback_if_open(conn: sqlite3.Connection) -> None:
+    """On the connection's thread: end a transaction left open (its BEGIN's caller was cancelled)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _run_batch(

@@ -190,8 +190,14 @@ async def test_a_signal_stops_the_bot_cleanly_and_the_next_start_finishes_the_jo
     assert again.process.returncode == 0, run.output()
     assert len(slow_ttapi.submits()) == 1  # resumed, not submitted again
     assert run.ledger() == {(job_id, "hold"): 1, (job_id, "charge"): 1}
-    (post,) = fake_discord.requests("POST", "/messages")  # the image, posted once
-    assert b"\x89PNG" in post.body
+    # The image, once: the member's reply edited through the interaction's webhook (its token is
+    # still valid), not a message posted in the channel.
+    (image,) = [c for c in fake_discord.calls if isinstance(c.body, bytes) and b"\x89PNG" in c.body]
+    assert (image.method, image.path) == (
+        "PATCH",
+        f"/webhooks/{APPLICATION_ID}/interaction-token/messages/@original",
+    )
+    assert not fake_discord.requests("POST", "/messages")
 
 
 async def test_a_stop_during_a_submit_lets_it_finish_so_the_next_start_polls_the_job(

@@ -274,6 +274,27 @@ async def test_a_transaction_commits_whole_or_not_at_all(database: Database):
     assert await keys(database) == ["kept"]
 
 
+async def test_a_write_cancelled_while_it_begins_leaves_no_transaction_open(database: Database):
+    # A task stopped at shutdown (the audit poster's, say) may be cancelled while its BEGIN is on
+    # the way to the connection; the store must not stay inside that transaction, or every later
+    # write fails. Cancelled at each point of its first steps in turn:
+    for steps in range(6):
+        task = asyncio.create_task(
+            database.executemany(
+                "INSERT INTO bot_state (key, value, updated_at) VALUES (?, '', 0)", [(f"cut-{steps}",)]
+            )
+        )
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        stored = "INSERT INTO bot_state (key, value, updated_at) VALUES (?, '', 0)"
+        assert await database.execute_one(stored, (f"after-{steps}",)) == 1
+    assert [key for key in await keys(database) if key.startswith("after-")] == [
+        f"after-{steps}" for steps in range(6)
+    ]
+
+
 async def test_money_and_times_come_back_exactly(database: Database):
     jobs = JobRepository(database)
     job = a_job(estimate="0.123456789")
