@@ -89,6 +89,17 @@ def summary_ms(values: Iterable[float]) -> str:
     )
 
 
+async def pg_admin(url: str, sql: str) -> None:
+    """One statement on its own connection (CREATE/DROP of a benchmark's database or schema)."""
+    import asyncpg  # only the PostgreSQL benchmarks need it
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
 def cpu_seconds() -> float:
     """User + system CPU of this whole process (every thread), in seconds."""
     usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -68,8 +68,10 @@ from harness import (
     Verdict,
     now,
     percentile,
+    pg_admin,
     print_machine,
     print_verdicts,
+    summary_ms,
 )
 
 from tests.fakes.discord import SITE_DIR, FakeDiscord
@@ -225,14 +227,6 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-async def admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @dataclass
 class InFlight:
     """The jobs table read every `every` seconds: the most jobs unfinished at once, and when."""
@@ -311,16 +305,6 @@ async def books(url: str) -> dict[str, Any]:
 # -- the run --------------------------------------------------------------------------------------
 
 
-def summary(values: list[float]) -> str:
-    data = [v * 1000 for v in values]
-    if not data:
-        return "n=0"
-    return (
-        f"n={len(data)} p50={percentile(data, 50):.1f} ms p90={percentile(data, 90):.1f} ms "
-        f"p99={percentile(data, 99):.1f} ms max={max(data):.1f} ms"
-    )
-
-
 async def send_commands(
     discord: TimedDiscord,
     count: int,
@@ -374,7 +358,7 @@ async def run(args: argparse.Namespace) -> bool:
     base = os.environ.get("FLUXBOT_BENCH_DATABASE_URL") or DEFAULT_URL
     name = f"fluxbot_bench_{secrets.token_hex(4)}"
     url = with_database(base, name)
-    await admin(base, f"CREATE DATABASE {name}")
+    await pg_admin(base, f"CREATE DATABASE {name}")
     try:
         with (
             tempfile.TemporaryDirectory(prefix="fluxbot-scale-") as tmp,
@@ -384,7 +368,7 @@ async def run(args: argparse.Namespace) -> bool:
             os.setpriority(os.PRIO_PROCESS, fake.proc.pid, args.fake_nice)
             return await measure(args, Path(tmp), fake, url, name)
     finally:
-        await admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await pg_admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url: str, db_name: str) -> bool:
@@ -594,14 +578,14 @@ def report(
         f"and stored after {m['accepted_in']:.1f} s; then {args.probes} probes, one every {args.interval} s"
     )
     print(
-        f"  acks while the {args.jobs} were sent (in flight rising to {args.jobs}): {summary(ramp_acks)}; "
+        f"  acks while the {args.jobs} were sent (in flight rising to {args.jobs}): {summary_ms(ramp_acks)}; "
         f"{ramp_missing} unanswered"
     )
     print(
         f"  acks of the probes ({before_open} → {after_open} jobs unfinished in the table): "
-        f"{summary(probe_acks)}; {probe_missing} unanswered"
+        f"{summary_ms(probe_acks)}; {probe_missing} unanswered"
     )
-    print(f"  this process's (Discord's) event-loop lag meanwhile: {summary(m['window_lag'])}")
+    print(f"  this process's (Discord's) event-loop lag meanwhile: {summary_ms(m['window_lag'])}")
     if discord.undelivered:
         print(f"  {discord.undelivered} interactions found no gateway connection (a reconnect)")
     print(

@@ -30,7 +30,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import FakeServer, print_machine
+from harness import FakeServer, pg_admin, print_machine
 from ours import CountingSink, bench_settings, new_job
 
 from bot.app import open_services
@@ -71,14 +71,6 @@ async def run_worker(
 
 def worker(folder: str, fake_url: str, api_key: str, db_url: str, jobs: int, start: Any, out: Any) -> None:
     out.put(asyncio.run(run_worker(folder, fake_url, api_key, db_url, jobs, start)))
-
-
-async def admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def accept_and_wait(
@@ -123,10 +115,10 @@ async def finished_at(db_url: str, jobs: int) -> tuple[float, dict[str, int], in
 def one_round(fake: FakeServer, base: str, workers: int, jobs: int, wave: int) -> None:
     name = f"fluxbot_bench_{secrets.token_hex(4)}"
     db_url = f"{base}{'&' if '?' in base else '?'}search_path={name}"
-    asyncio.run(admin(base, f"CREATE SCHEMA {name}"))
+    asyncio.run(pg_admin(base, f"CREATE SCHEMA {name}"))
     try:
         with tempfile.TemporaryDirectory() as folder:
-            asyncio.run(admin(db_url, "SELECT 1"))
+            asyncio.run(pg_admin(db_url, "SELECT 1"))
             ctx = mp.get_context("spawn")
             start, out = ctx.Event(), ctx.Queue()
             procs = [
@@ -152,7 +144,7 @@ def one_round(fake: FakeServer, base: str, workers: int, jobs: int, wave: int) -
             f"workers' CPU {cpu * 1000 / jobs:.1f} ms per job"
         )
     finally:
-        asyncio.run(admin(base, f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        asyncio.run(pg_admin(base, f"DROP SCHEMA IF EXISTS {name} CASCADE"))
 
 
 def main() -> None:

@@ -737,16 +737,8 @@ class DiscordSink:
         interaction = next((self._live[m.job_id] for m in members if m.job_id in self._live), None)
         delivery = await self._delivery(job)
         try:
-            message: discord.Message | None
-            if interaction is not None:
-                message = await interaction.edit_original_response(**fields)
-            else:  # the jobs of a batch share one interaction: its token reaches the reply
-                message = await self._edit_original(delivery, **fields)
-                if message is None:
-                    return None
-            if delivery is not None and delivery.response_message_id != message.id:
-                await self.deliveries.record(delivery, response_message_id=message.id)
-            return message
+            # the jobs of a batch share one interaction: its token reaches the reply
+            return await self._edit_reply_message(interaction, delivery, **fields)
         except discord.NotFound:
             return None
         except discord.Forbidden as exc:
@@ -801,23 +793,28 @@ class DiscordSink:
             return None
         fields.setdefault("allowed_mentions", discord.AllowedMentions.none())
         try:
-            interaction = self._live.get(job.id)
-            delivery = await self._delivery(job)
-            message: discord.Message | None
-            if interaction is not None:
-                message = await interaction.edit_original_response(**fields)
-            else:
-                message = await self._edit_original(delivery, **fields)
-                if message is None:
-                    return None
-            if delivery is not None and delivery.response_message_id != message.id:
-                await self.deliveries.record(delivery, response_message_id=message.id)
-            return message
+            return await self._edit_reply_message(self._live.get(job.id), await self._delivery(job), **fields)
         except discord.NotFound:
             return None  # the reply was deleted, or the token expired early
         except discord.Forbidden as exc:
             log.info("job %s: editing the reply was refused: %s", job.id, exc)
             return None
+
+    async def _edit_reply_message(
+        self, interaction: discord.Interaction | None, delivery: Delivery | None, **fields: Any
+    ) -> discord.Message | None:
+        """The member's reply edited: through the live interaction, else by its token alone
+        (`@original`); the reply's id is recorded once known. None when there is no token."""
+        message: discord.Message | None
+        if interaction is not None:
+            message = await interaction.edit_original_response(**fields)
+        else:
+            message = await self._edit_original(delivery, **fields)
+            if message is None:
+                return None
+        if delivery is not None and delivery.response_message_id != message.id:
+            await self.deliveries.record(delivery, response_message_id=message.id)
+        return message
 
     async def _edit_original(self, delivery: Delivery | None, **fields: Any) -> discord.Message | None:
         """Edit the interaction's original response from its stored token, with no Interaction at hand.
