@@ -6,27 +6,39 @@ not started, so nothing runs), and times `--scrapes` GETs of `/metrics` from thi
 times, on the same file, the query the scrape ran before (a GROUP BY over the whole table) and the
 one it runs now (unfinished states only, through the `jobs_by_state` index).
 
+With `--database-url postgresql://…` the same on PostgreSQL, in a schema of its own dropped after:
+there the scrape also reports the deployment's queue and in-flight gauges, from the same count of
+unfinished jobs (issue 15). `--unfinished 10000` is the scale issue 15 asks for; a tenth of them
+are running and a few queued ones are claimed, as with workers at their concurrency.
+
     .venv/bin/python benchmarks/metrics_scrape.py            # ~30 s
+    .venv/bin/python benchmarks/metrics_scrape.py --database-url postgresql://postgres@127.0.0.1/test \
+        --finished 100000 --unfinished 10000
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import percentile, print_machine
+from benchmarks.harness import percentile, pg_admin, print_machine
 from bot.app import open_services
 from bot.jobs.model import TERMINAL_STATES, UNFINISHED_STATES
 from bot.settings import Settings
+from bot.store import open_database as open_store
 from bot.store.db import open_database
 from bot.web import bound_port, serve
 
@@ -38,12 +50,14 @@ NEW_QUERY = (
 )
 
 
-def fill(path: Path, finished: int, unfinished: int) -> None:
+def job_rows(finished: int, unfinished: int) -> list[tuple[object, ...]]:
+    """Finished jobs, then unfinished ones: one in ten running, the rest queued."""
     terminal = sorted(s.value for s in TERMINAL_STATES)
     now = time.time()
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for seq in range(finished + unfinished):
-        state = terminal[seq % len(terminal)] if seq < finished else "queued"
+        unfinished_state = "running" if seq % 10 == 0 else "queued"
+        state = terminal[seq % len(terminal)] if seq < finished else unfinished_state
         rows.append(
             (
                 f"job{seq:07d}",
@@ -60,12 +74,46 @@ def fill(path: Path, finished: int, unfinished: int) -> None:
                 now,
             )
         )
+    return rows
+
+
+INSERT = (
+    "INSERT INTO jobs (id, seq, state, origin, provider, model, prompt, params, user_id, estimate,"
+    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def fill(path: Path, finished: int, unfinished: int) -> None:
     with sqlite3.connect(path) as conn:
-        conn.executemany(
-            "INSERT INTO jobs (id, seq, state, origin, provider, model, prompt, params, user_id, estimate,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+        conn.executemany(INSERT, job_rows(finished, unfinished))
+
+
+async def fill_postgresql(url: str, finished: int, unfinished: int) -> None:
+    import asyncpg
+
+    from bot.store.postgres import pg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.executemany(pg(INSERT), job_rows(finished, unfinished))
+        # Workers at their concurrency: a few queued jobs claimed, about to be submitted.
+        await conn.execute(
+            "UPDATE jobs SET claimed_by = 'w' WHERE id IN"
+            " (SELECT id FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 20)"
         )
+        await conn.execute("ANALYZE jobs")
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def postgresql_schema(url: str) -> AsyncIterator[str]:
+    name = f"fluxbot_bench_{secrets.token_hex(4)}"
+    await pg_admin(url, f"CREATE SCHEMA {name}")
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}search_path={name}"
+    finally:
+        await pg_admin(url, f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
 def time_query(path: Path, sql: str, runs: int) -> list[float]:
@@ -104,8 +152,12 @@ async def main() -> None:
     parser.add_argument("--finished", type=int, default=100_000)
     parser.add_argument("--unfinished", type=int, default=50)
     parser.add_argument("--scrapes", type=int, default=200)
+    parser.add_argument("--database-url", help="postgresql://…: measure on PostgreSQL (a schema of its own)")
     args = parser.parse_args()
     print_machine()
+    if args.database_url:
+        await on_postgresql(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fluxbot.sqlite3"
         async with open_database(path):
@@ -114,12 +166,33 @@ async def main() -> None:
         settings = Settings(_env_file=None, database_path=path, http_host="127.0.0.1", http_port=0)  # type: ignore[call-arg]
         times, size = await time_scrapes(settings, args.scrapes)
         print(
-            f"jobs: {args.finished:,} finished, {args.unfinished} queued; "
+            f"jobs: {args.finished:,} finished, {args.unfinished} unfinished; "
             f"{args.scrapes} scrapes, {size:,} bytes each"
         )
         print(line("GET /metrics (this checkout)", times))
         print(line("query before: GROUP BY over every job", time_query(path, OLD_QUERY, 50)))
         print(line("query now: unfinished states only", time_query(path, NEW_QUERY, 50)))
+
+
+async def on_postgresql(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with postgresql_schema(args.database_url) as url:
+            async with open_store(url, data_dir=Path(tmp)):
+                pass  # creates the schema
+            await fill_postgresql(url, args.finished, args.unfinished)
+            settings = Settings(  # type: ignore[call-arg]
+                _env_file=None,
+                database_url=SecretStr(url),
+                data_dir=Path(tmp),
+                http_host="127.0.0.1",
+                http_port=0,
+            )
+            times, size = await time_scrapes(settings, args.scrapes)
+    print(
+        f"PostgreSQL; jobs: {args.finished:,} finished, {args.unfinished:,} unfinished; "
+        f"{args.scrapes} scrapes, {size:,} bytes each"
+    )
+    print(line("GET /metrics (this checkout)", times))
 
 
 if __name__ == "__main__":

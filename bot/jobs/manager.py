@@ -378,10 +378,12 @@ class JobManager(Tunables):
     # -- observability ----------------------------------------------------------------------------
 
     async def refresh_metrics(self) -> None:
-        """Bring the gauges up to date (called by `/metrics` before rendering)."""
-        counts = await self.jobs.unfinished_counts()
-        self.metrics.jobs.clear()
-        for state, model, n in counts:
-            self.metrics.jobs.labels(state, model).set(n)
-        for provider in set(self.scheduler.queue.providers()) | set(self.providers):
-            self.scheduler.gauge(provider)
+        """Bring the gauges up to date (called by `/metrics` before rendering). On PostgreSQL the
+        queue and in-flight gauges are the deployment's, from the store's one count of unfinished jobs."""
+        shared = self.claim_store is not None
+        providers = set(self.scheduler.queue.providers()) | set(self.providers)
+        self.metrics.count_unfinished(await self.jobs.unfinished_counts(), providers, slots=shared)
+        if not shared:
+            for provider in providers:
+                self.scheduler.gauge(provider)
+        self.metrics.count_driven(providers, (job.provider for job in self.runs.active()))

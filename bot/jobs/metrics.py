@@ -8,7 +8,10 @@ and garbage-collector collectors and `fluxbot_build_info`.
 from __future__ import annotations
 
 import platform
+from collections import Counter as Tally
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -17,6 +20,28 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 __all__ = ["CONTENT_TYPE_LATEST", "JobMetrics", "fluxbot_version"]
+
+
+class Unfinished(Protocol):
+    """One count of unfinished jobs (bot/store/jobs.py `UnfinishedCount`)."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def provider(self) -> str: ...
+
+    @property
+    def n(self) -> int: ...
+
+    @property
+    def waiting(self) -> bool: ...
+
+    @property
+    def holds_slot(self) -> bool: ...
 
 
 def fluxbot_version() -> str:
@@ -48,11 +73,26 @@ class JobMetrics:
             ["state", "model"],
             registry=r,
         )
+        # On PostgreSQL these two are the deployment's, read from the store at each scrape: every
+        # process reports the same figures (aggregate with max, not sum). `fluxbot_jobs_driven` is
+        # each process's own.
         self.queue_length = Gauge(
-            "fluxbot_queue_length", "Jobs waiting to be submitted", ["provider"], registry=r
+            "fluxbot_queue_length",
+            "Jobs waiting to be submitted, in the whole deployment (every process reports the same)",
+            ["provider"],
+            registry=r,
         )
         self.in_flight = Gauge(
-            "fluxbot_jobs_in_flight", "Jobs holding a provider slot", ["provider"], registry=r
+            "fluxbot_jobs_in_flight",
+            "Jobs holding a provider slot, in the whole deployment (every process reports the same)",
+            ["provider"],
+            registry=r,
+        )
+        self.driven = Gauge(
+            "fluxbot_jobs_driven",
+            "Unfinished jobs this process drives now, by provider (per process: sum them for the deployment)",
+            ["provider"],
+            registry=r,
         )
         self.provider_latency = Histogram(
             "fluxbot_provider_request_seconds",
@@ -107,6 +147,33 @@ class JobMetrics:
             ["provider"],
             registry=r,
         )
+
+    def count_unfinished(
+        self, counts: Iterable[Unfinished], providers: Iterable[str], *, slots: bool
+    ) -> None:
+        """Set `fluxbot_jobs` from the store's counts of unfinished jobs (`JobRepository.unfinished_counts`);
+        with `slots` (PostgreSQL: the queue is the store's) the queue and in-flight gauges too, for
+        every provider named (0 where none)."""
+        self.jobs.clear()
+        by_state: Tally[tuple[str, str]] = Tally()
+        waiting: Tally[str] = Tally({p: 0 for p in providers})
+        holding: Tally[str] = Tally({p: 0 for p in providers})
+        for c in counts:
+            by_state[c.state, c.model] += c.n
+            waiting[c.provider] += c.n if c.waiting else 0
+            holding[c.provider] += c.n if c.holds_slot else 0
+        for (state, model), n in by_state.items():
+            self.jobs.labels(state, model).set(n)
+        if slots:
+            for provider in waiting:
+                self.queue_length.labels(provider).set(waiting[provider])
+                self.in_flight.labels(provider).set(holding[provider])
+
+    def count_driven(self, providers: Iterable[str], driven: Iterable[str]) -> None:
+        """`fluxbot_jobs_driven`: the provider of each job this process drives."""
+        counts = Tally(driven)
+        for provider in set(providers) | set(counts):
+            self.driven.labels(provider).set(counts[provider])
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

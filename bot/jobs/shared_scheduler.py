@@ -74,6 +74,9 @@ class SharedScheduler(Scheduler):
     def clear_hold(self, job_id: str) -> None:
         return None
 
+    def gauge(self, provider: str) -> None:
+        return None  # the deployment's queue and slots, counted in the store at each scrape
+
     def mark_positions(self) -> None:
         return None  # positions are read from the store when asked (`JobManager.queue_position`)
 

@@ -166,6 +166,28 @@ RETIRED_MODELS_SQL = (
 
 
 @dataclass(frozen=True, slots=True)
+class UnfinishedCount:
+    """Unfinished jobs of one state, model and provider, claimed by a worker or not (`/metrics`)."""
+
+    state: str
+    model: str
+    provider: str
+    claimed: bool
+    n: int
+
+    @property
+    def holds_slot(self) -> bool:
+        """Holds one of its provider's slots: submitted and not past READY, or queued and claimed by a
+        worker about to submit it (what a claim counts, bot/store/claims.py `_ACTIVE`)."""
+        return self.state in ("submitting", "running") or (self.state == "queued" and self.claimed)
+
+    @property
+    def waiting(self) -> bool:
+        """Queued, and no worker took it yet."""
+        return self.state == "queued" and not self.claimed
+
+
+@dataclass(frozen=True, slots=True)
 class RetiredModel:
     """A model a provider said it no longer offers: on how many jobs, the last one when."""
 
@@ -274,16 +296,21 @@ class JobRepository:
         )
         return [job_from_row(r) for r in rows]
 
-    async def unfinished_counts(self) -> list[tuple[str, str, int]]:
-        """(state, model, jobs) of unfinished jobs: reads the `jobs_by_state` index for those states
-        only, so a scrape costs the same with 100 or 100,000 finished jobs in the table."""
+    async def unfinished_counts(self) -> list[UnfinishedCount]:
+        """Unfinished jobs by state, model, provider and whether a worker claimed them: reads the
+        `jobs_by_state` index for those states only, so a scrape costs the same with 100 or 100,000
+        finished jobs in the table (and one pass over the unfinished ones however many processes)."""
         states = [s.value for s in UNFINISHED_STATES]
+        claimed = "CASE WHEN claimed_by IS NULL THEN 0 ELSE 1 END"
         rows = await self.db.fetchall(
-            f"SELECT state, model, COUNT(*) AS n FROM jobs WHERE state IN ({','.join('?' * len(states))})"  # noqa: S608
-            " GROUP BY state, model",
+            f"SELECT state, model, provider, {claimed} AS claimed, COUNT(*) AS n FROM jobs"  # noqa: S608
+            f" WHERE state IN ({','.join('?' * len(states))}) GROUP BY state, model, provider, {claimed}",
             states,
         )
-        return [(r["state"], r["model"], int(r["n"])) for r in rows]
+        return [
+            UnfinishedCount(r["state"], r["model"], r["provider"], bool(r["claimed"]), int(r["n"]))
+            for r in rows
+        ]
 
     async def for_user(self, user_id: int, *, limit: int = 10, offset: int = 0) -> list[Job]:
         rows = await self.db.fetchall(

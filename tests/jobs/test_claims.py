@@ -478,3 +478,49 @@ async def test_a_cancel_at_the_gateway_reaches_the_worker_holding_the_queued_job
     assert ledger == ["hold", "release"]
     assert len(fake_ttapi.submits()) == 1  # the first job's; the cancelled one was never sent
     assert second.id not in sink.delivered
+
+
+# -- what operators see ---------------------------------------------------------------------------
+
+
+def gauge(services: Services, name: str, provider: str = "ttapi") -> float:
+    value = services.manager.metrics.registry.get_sample_value(name, {"provider": provider})
+    return value if value is not None else float("nan")
+
+
+async def test_every_process_reports_the_deployments_queue_and_slots_and_its_own_drives(
+    tmp_path, fake_ttapi, database_url
+):
+    """A gateway and two workers: the queue and in-flight gauges are the store's, the same at each;
+    `fluxbot_jobs_driven` is each process's own (the old gauges showed each one its own memory:
+    0 queued everywhere, 0 in flight at the gateway)."""
+    fake_ttapi.duration = 30.0  # the three slots stay taken for the whole test
+    limits = {"provider_concurrency": "ttapi=3"}
+    async with (
+        manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, drive=False, **limits) as (
+            gateway,
+            _,
+            _,
+        ),
+        two_workers(tmp_path, fake_ttapi, database_url, a=limits, b=limits) as ((a, _, _), (b, _, _)),
+    ):
+        jobs = [await submit(gateway, user) for user in range(7)]
+        await until(lambda: _true(len(fake_ttapi.submits()) == 3))
+        for services in (gateway, a, b):
+            await services.manager.refresh_metrics()
+        seen = {
+            name: [gauge(s, name) for s in (gateway, a, b)]
+            for name in ("fluxbot_queue_length", "fluxbot_jobs_in_flight", "fluxbot_jobs_driven")
+        }
+        for job in jobs:
+            await gateway.manager.cancel(job.id)
+
+    assert seen["fluxbot_queue_length"] == [4, 4, 4]
+    assert seen["fluxbot_jobs_in_flight"] == [3, 3, 3]
+    driven = seen["fluxbot_jobs_driven"]
+    assert driven[0] == 0
+    assert driven[1] + driven[2] == 3
+
+
+async def _true(value: bool) -> bool:
+    return value

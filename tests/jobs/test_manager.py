@@ -380,6 +380,37 @@ def test_callback_authentication_is_strict():
 # -- observability ----------------------------------------------------------------------------------
 
 
+def gauges(services: Services, name: str) -> dict[str, float]:
+    """A gauge's samples as the registry renders them, by their provider label."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = services.manager.metrics.render().decode()
+    return {
+        sample.labels["provider"]: sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == name
+        for sample in family.samples
+    }
+
+
+async def test_metrics_count_the_queue_the_slots_and_the_jobs_this_process_drives(tmp_path, fake_ttapi):
+    fake_ttapi.duration = 30.0  # two jobs hold the two slots for the whole test
+    async with manager_env(tmp_path, ttapi=fake_ttapi, provider_concurrency="ttapi=2") as (services, _, _):
+        jobs = [await submit(services, user) for user in range(5)]
+        while len(fake_ttapi.submits()) < 2:
+            await asyncio.sleep(0.01)
+        await services.manager.refresh_metrics()
+        queued = gauges(services, "fluxbot_queue_length")
+        in_flight = gauges(services, "fluxbot_jobs_in_flight")
+        driven = gauges(services, "fluxbot_jobs_driven")
+        for job in jobs:
+            await services.manager.cancel(job.id)
+
+    assert queued["ttapi"] == 3
+    assert in_flight["ttapi"] == 2
+    assert driven["ttapi"] == 2
+
+
 async def test_metrics_and_healthz_on_an_ephemeral_port_show_no_secret(tmp_path, fake_ttapi):
     async with manager_env(tmp_path, ttapi=fake_ttapi, callbacks=True) as (services, _sink, url):
         queued = await submit(services, 5)
