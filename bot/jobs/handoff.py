@@ -47,13 +47,17 @@ class Handoff:
         self.typical = typical
         self.claims = claims  # `fence` before each post: this process still holds the job
 
-    async def notify(self, job: Job, *, fraction: float | None = None) -> None:
-        """Tell the job's sink where it stands (its queue position while queued)."""
+    async def notify(self, job: Job, *, fraction: float | None = None, position: int | None = None) -> None:
+        """Tell the job's sink where it stands (its queue position while queued: `position` when the
+        caller read it already)."""
         sink = self.sinks.get(job.origin)
         if sink is None:
             return
         elapsed = time.time() - job.submitted_at if job.submitted_at else None
-        position = await self.position_of(job) if job.state is JobState.QUEUED else None
+        if job.state is not JobState.QUEUED:
+            position = None
+        elif position is None:
+            position = await self.position_of(job)
         job.queue_position = position
         progress = Progress(job.state, position, elapsed, await self.typical(job), fraction)
         try:

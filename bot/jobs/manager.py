@@ -189,7 +189,7 @@ class JobManager(Tunables):
             after_pass=self._after_pass,
         )
         if shared is not None:
-            shared.wire(self.callbacks, driven=runs.get, abandon=runs.abandon, drop=runs.drop_queued)
+            shared.wire(self.callbacks, runs, announce=handoff.notify)
 
     # -- lifetime ---------------------------------------------------------------------------------
 
@@ -202,6 +202,8 @@ class JobManager(Tunables):
         `resume=False` (a second CLI process while another holds the CLI lock) leaves other
         processes' jobs alone and only runs the jobs this manager accepts itself.
         """
+        if self.shared is not None:
+            self.shared.positions.start()  # the jobs accepted here hear the shared queue move
         if not self.drive:
             return  # a gateway: the workers drive the jobs, stored ones included
         private_folder_or_warn(self.images_dir, "result images")
@@ -229,6 +231,8 @@ class JobManager(Tunables):
         Shared claims: the worker's jobs are handed back for the others (`release=False`: the
         worker's connection is dropped without a word, as when the process dies)."""
         await asyncio.gather(self.scheduler.stop(), self.runs.stop())
+        if self.shared is not None:
+            await self.shared.positions.stop()
         await self.driver.submits.settle(grace)
         await self.claims.stop(release=release)
 
@@ -278,6 +282,8 @@ class JobManager(Tunables):
         if self.drive and job.origin in self.sinks:
             self.scheduler.enqueue(job)
         await self.handoff.notify(job)
+        if self.shared is not None and job.origin in self.sinks:
+            self.shared.positions.track(job)
         self.scheduler.poke()
         await self.claims.announce()  # shared claims: the workers claim it (LocalClaims: nothing)
         return job
@@ -316,6 +322,8 @@ class JobManager(Tunables):
             raise
         self.scheduler.poke()
         self.scheduler.mark_positions()
+        if self.shared is not None:
+            self.shared.positions.forget(job)
         await self.claims.announce(f"cancel:{job.id}")  # shared claims: its worker lets it go
         return job
 

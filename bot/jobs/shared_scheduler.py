@@ -14,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.jobs.callbacks import CallbackDesk, RelayedCallbacks
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job
 from bot.jobs.pacing import SharedPacing
+from bot.jobs.positions import Announce, SharedPositions
 from bot.jobs.queue import DEFAULT_CONCURRENCY
+from bot.jobs.runs import Runs
 from bot.jobs.scheduler import PASS_INTERVAL, Scheduler
 from bot.jobs.waiting import wait_event
 from bot.jobs.worker import SharedClaims
@@ -132,13 +134,14 @@ def _ignore_id(_job_id: str) -> None:
 @dataclass(slots=True)
 class SharedParts:
     """The parts that make a `JobManager` one worker among several on PostgreSQL, and their wiring:
-    claims with a lease, the shared queue's scheduler, the shared request budget, relayed callbacks,
-    and what NOTIFY says to each (`notified`)."""
+    claims with a lease, the shared queue's scheduler, the shared request budget, the queue positions
+    of the jobs this process accepted, relayed callbacks, and what NOTIFY says to each (`notified`)."""
 
     store: ClaimStore
     claims: SharedClaims
     scheduler: SharedScheduler
     pacing: SharedPacing
+    positions: SharedPositions
     relayed: RelayedCallbacks | None = None
     drop: Callable[[str], None] = _ignore_id
 
@@ -166,21 +169,16 @@ class SharedParts:
             origins=origins,
             driven=driven,
         )
-        return cls(store, claims, scheduler, SharedPacing(metrics, store, rate_limits))
+        pacing = SharedPacing(metrics, store, rate_limits)
+        return cls(store, claims, scheduler, pacing, SharedPositions(store))
 
-    def wire(
-        self,
-        desk: CallbackDesk,
-        *,
-        driven: Callable[[str], Job | None],
-        abandon: Callable[[], Awaitable[None]],
-        drop: Callable[[str], None],
-    ) -> None:
+    def wire(self, desk: CallbackDesk, runs: Runs, *, announce: Announce) -> None:
         """Once the manager built its callback desk and runs: who hears what."""
-        self.drop = drop
-        self.relayed = relayed = RelayedCallbacks(self.store, desk, driven)
+        self.drop = runs.drop_queued
+        self.positions.bind(announce)
+        self.relayed = relayed = RelayedCallbacks(self.store, desk, runs.get)
         self.scheduler.on_claimed = relayed.claimed
-        self.claims.bind(on_notify=self.notified, on_lost=abandon)
+        self.claims.bind(on_notify=self.notified, on_lost=runs.abandon)
 
     async def relay(self, job_id: str, body: bytes, notify: bool) -> None:
         """A callback kept in the store until its job ends; `notify`: its worker told at once."""

@@ -259,6 +259,18 @@ class ClaimStore:
         row = await self.db.fetchone(_POSITION, (job_id,))
         return int(row[0]) if row is not None else None
 
+    async def queue_heads(self, providers: Sequence[str]) -> dict[str, int | None]:
+        """Each provider's first waiting job (`seq`; None: none waits): every job before it left the
+        queue. One index probe per provider, past the few queued jobs already claimed."""
+        rows = await self.db.fetchall(_HEADS, (list(providers),))
+        return {r["provider"]: (int(r["head"]) if r["head"] is not None else None) for r in rows}
+
+    async def queue_positions(self, job_ids: Sequence[str]) -> dict[str, int]:
+        """The positions of those of these jobs still waiting (as `queue_position`), in one pass over
+        their providers' queues up to the last of them."""
+        rows = await self.db.fetchall(_POSITIONS, (list(job_ids), list(job_ids), list(job_ids)))
+        return {r["id"]: int(r["position"]) for r in rows}
+
     async def unfinished_of(self, user_id: int) -> list[Job]:
         rows = await self.db.fetchall(_OF_MEMBER, (user_id, list(_UNFINISHED)))
         return [job_from_row(r) for r in rows]
@@ -347,6 +359,18 @@ _POSITION = """SELECT (SELECT COUNT(*) FROM jobs q
                 WHERE q.state = 'queued' AND q.claimed_by IS NULL AND q.provider = j.provider
                   AND q.seq <= j.seq) AS position
     FROM jobs j WHERE j.id = ? AND j.state = 'queued' AND j.claimed_by IS NULL"""
+_HEADS = """SELECT p.provider,
+        (SELECT q.seq FROM jobs q
+         WHERE q.state = 'queued' AND q.claimed_by IS NULL AND q.provider = p.provider
+         ORDER BY q.seq LIMIT 1) AS head
+    FROM unnest(CAST(? AS text[])) AS p(provider)"""
+_POSITIONS = """SELECT id, position FROM (
+        SELECT q.id, row_number() OVER (PARTITION BY q.provider ORDER BY q.seq) AS position
+        FROM jobs q
+        WHERE q.state = 'queued' AND q.claimed_by IS NULL
+          AND q.provider IN (SELECT provider FROM jobs WHERE id = ANY(?))
+          AND q.seq <= (SELECT MAX(seq) FROM jobs WHERE id = ANY(?))) AS waiting
+    WHERE id = ANY(?)"""
 _OF_MEMBER = "SELECT * FROM jobs WHERE user_id = ? AND state = ANY(?) ORDER BY seq"
 _ANY_UNFINISHED = "SELECT 1 FROM jobs WHERE state = ANY(?) AND origin = ANY(?) LIMIT 1"
 _PACING_ROW = "INSERT INTO provider_pacing (provider) VALUES (?) ON CONFLICT DO NOTHING"

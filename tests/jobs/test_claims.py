@@ -524,3 +524,75 @@ async def test_every_process_reports_the_deployments_queue_and_slots_and_its_own
 
 async def _true(value: bool) -> bool:
     return value
+
+
+# -- what members see -----------------------------------------------------------------------------
+
+
+def queued_positions(sink: RecordingSink, job: Job) -> list[int | None]:
+    return [p.queue_position for job_id, p in sink.updates if job_id == job.id and p.state is JobState.QUEUED]
+
+
+async def test_the_gateway_tells_members_their_jobs_move_up_as_workers_claim_them(
+    tmp_path, fake_ttapi, database_url
+):
+    """The gateway accepted the jobs and a worker claims them: the gateway's sink hears each position
+    (before, a gateway heard only the first: nothing told it the shared queue moved)."""
+    fake_ttapi.duration = 0.4
+    one_at_a_time = {"provider_concurrency": "ttapi=1"}
+    async with (
+        manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, drive=False, **one_at_a_time) as (
+            gateway,
+            told,
+            _,
+        ),
+        manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, **one_at_a_time) as (worker, _, _),
+    ):
+        gateway.manager.shared.positions.interval = 0.05  # type: ignore[union-attr]
+        jobs = [await submit(gateway, user) for user in range(4)]
+        for job in jobs:
+            await worker.manager.wait_for(job.id, 15)
+        tracked = len(gateway.manager.shared.positions)  # type: ignore[union-attr]
+
+    last = queued_positions(told, jobs[-1])
+    assert last[0] in (3, 4)  # at its accept (the first job may be claimed already)
+    assert last[-1] == 1
+    assert last == sorted(set(last), reverse=True)  # each position once, only ever up
+    assert len(last) >= 3
+    assert tracked == 0  # every job left the queue: nothing kept for them
+
+
+async def test_queue_positions_cost_one_look_at_a_few_jobs_per_tick_and_reach_every_job_in_turn(
+    tmp_path, fake_ttapi, database_url
+):
+    from bot.jobs.positions import FRONT, ROTATION
+
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, drive=False) as (
+        gateway,
+        told,
+        _,
+    ):
+        positions: Any = gateway.manager.shared.positions  # type: ignore[union-attr]
+        positions.interval = 3600.0  # ticks only when the test says
+        jobs = [await submit(gateway, user) for user in range(40)]
+        assert [j.queue_position for j in jobs] == list(range(1, 41))
+        # Workers claimed the first five (one still queued, claimed; four running).
+        await gateway.db.execute(
+            "UPDATE jobs SET claimed_by = 'w', state = CASE WHEN seq = ? THEN 'queued' ELSE 'running' END"
+            " WHERE id = ANY(?)",
+            (jobs[0].seq, [j.id for j in jobs[:5]]),
+        )
+        told.updates.clear()
+        first = await positions.tick()
+        after_first = {job_id: p.queue_position for job_id, p in told.updates}
+        ticks = 1
+        while any(j.queue_position != n for n, j in enumerate(jobs[5:], 1)) and ticks < 20:
+            await positions.tick()
+            ticks += 1
+
+    assert first <= FRONT + ROTATION
+    assert len(after_first) == first
+    assert after_first[jobs[5].id] == 1  # the front is told first
+    assert len(positions) == 35  # the five claimed ones are no longer followed
+    assert [j.queue_position for j in jobs[5:]] == list(range(1, 36))  # everyone, in a few turns
+    assert ticks <= 35 // ROTATION + 2
