@@ -11,6 +11,8 @@
   image (`discard_leftover_inputs`), so they do not wait for `RETENTION_DAYS`.
 - Files go first, then the rows (`purge_rows`): a crash in between leaves rows naming files already
   gone, which the next sweep finishes; never a file that no row would ever lead to again.
+- PostgreSQL: provider callbacks relayed for a job that ended meanwhile are dropped by every sweep
+  (`drop_ended_callbacks`).
 - `MIN_FREE_DISK_MB`: below it new jobs are refused before anything is held (`FreeSpace.check`);
   jobs already accepted still finish.
 """
@@ -240,6 +242,25 @@ class Swept:
     seconds: float
 
 
+async def drop_ended_callbacks(db: Database) -> None:
+    """PostgreSQL: provider callbacks relayed for a job that ended meanwhile (bot/store/claims.py)."""
+    if db.dialect != POSTGRESQL:
+        return
+    import asyncpg
+
+    from bot.store.claims import drop_callbacks_of_ended_jobs
+    from bot.store.postgres import PostgresDatabase
+
+    if isinstance(db, PostgresDatabase):
+        try:
+            dropped = await drop_callbacks_of_ended_jobs(db)
+        except asyncpg.PostgresError as exc:  # nothing depends on them: next hour
+            log.warning("dropping the callbacks of ended jobs failed: %s", exc)
+            return
+        if dropped:
+            log.info("retention: dropped %d relayed callback(s) of jobs that had ended", dropped)
+
+
 async def fold_parts(db: Database) -> None:
     """PostgreSQL: fold the guild-total parts of connections that are gone (migration 0023), so
     that their number stays that of the connections open, however often the pools reconnect."""
@@ -291,6 +312,7 @@ class Retention:
         await remove_orphan_inputs(self.jobs)  # by the clock: files of an accept under way stay
         await discard_leftover_inputs(self.jobs)
         await fold_parts(self.db)
+        await drop_ended_callbacks(self.db)
         if self.days <= 0:
             return Swept(0, 0, 0.0)
         cutoff = (now if now is not None else time.time()) - self.days * DAY

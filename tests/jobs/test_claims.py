@@ -596,3 +596,36 @@ async def test_queue_positions_cost_one_look_at_a_few_jobs_per_tick_and_reach_ev
     assert len(positions) == 35  # the five claimed ones are no longer followed
     assert [j.queue_position for j in jobs[5:]] == list(range(1, 36))  # everyone, in a few turns
     assert ticks <= 35 // ROTATION + 2
+
+
+# -- relayed callbacks do not stay ----------------------------------------------------------------
+
+
+async def test_a_callback_relayed_as_its_job_ends_is_not_kept_for_good(tmp_path, fake_ttapi, database_url):
+    """A callback relayed after its job ended is not kept; one whose keep crossed the job's end (each
+    in its own transaction) goes at the hourly sweep; one for an unfinished job stays."""
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url) as (worker, _, _):
+        store: Any = worker.manager.claim_store
+        ended = await worker.manager.wait_for((await submit(worker, 1)).id, 10)
+        worker.manager.concurrency["ttapi"] = 0  # the next one stays queued
+        waiting = await submit(worker, 2)
+        count = "SELECT COUNT(*) FROM job_callbacks WHERE job_id = ?"
+
+        await store.relay_callback(ended.id, b'{"status": "SUCCESS"}')
+        kept_after_end = (await rows(worker, count, ended.id))[0][0]
+        # What a relay that crossed the end leaves (its check saw the job unfinished, the end's
+        # delete did not see its row), and one for a job still waiting.
+        await worker.db.execute(
+            "INSERT INTO job_callbacks (job_id, body, received_at) VALUES (?, ?, ?), (?, ?, ?)",
+            (ended.id, b"{}", time.time(), waiting.id, b"{}", time.time()),
+        )
+        await worker.retention.sweep()
+        left = {
+            r[0]: r[1]
+            for r in await rows(worker, "SELECT job_id, COUNT(*) FROM job_callbacks GROUP BY job_id")
+        }
+        await worker.manager.cancel(waiting.id)
+
+    assert ended.state is JobState.DELIVERED
+    assert kept_after_end == 0
+    assert left == {waiting.id: 1}
