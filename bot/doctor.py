@@ -20,13 +20,16 @@ from discord.utils import oauth_url
 from bot import __version__
 from bot.app import USER_AGENT, build_providers, images_dir
 from bot.errors import DISCORD_UNREACHABLE, LOGIN_REFUSED
+from bot.jobs.model import Origin
 from bot.providers.base import Provider, ProviderError
 from bot.providers.catalog import MODELS
 from bot.settings import Settings
 from bot.store import open_database, shown
+from bot.store.claims import ClaimStore
 from bot.store.db import latest_schema_version, read_file_only, read_schema_version
 from bot.store.errors import STORE_ERRORS, STORE_OR_DISK_ERRORS
 from bot.store.jobs import RETIRED, RETIRED_MODELS_SQL, JobRepository, RetiredModel, retired_models_of
+from bot.store.postgres import PostgresDatabase
 from bot.store.retention import MB, FreeSpace, folder_bytes
 
 #: Exactly what the bot needs in a channel (README, "A Discord application").
@@ -79,6 +82,7 @@ async def doctor(settings: Settings, *, fix: bool = False) -> int:
     check_models(settings, list(providers), report)
     if current:
         await check_retired_seen(settings, report)
+        await check_workers(settings, list(providers), report)
     print("all good" if not report.problems else f"{len(report.problems)} problem(s) found")
     return 0 if not report.problems else 1
 
@@ -260,6 +264,42 @@ async def retired_models_seen(settings: Settings) -> list[RetiredModel]:
         return retired_models_of(rows)
     async with open_database(settings.store_url, data_dir=settings.files_dir, migrate=False) as db:
         return await JobRepository(db).retired_models()
+
+
+async def check_workers(settings: Settings, available: list[str], report: Report) -> None:
+    """PostgreSQL: the providers the running workers drive, and jobs no running worker can take
+    (a worker claims only jobs of the providers it has a key for; bot/jobs/unserved.py)."""
+    if settings.sqlite_file is not None:
+        return  # one process drives every job
+    try:
+        async with open_database(settings.store_url, data_dir=settings.files_dir, migrate=False) as db:
+            if not isinstance(db, PostgresDatabase):
+                return
+            store = ClaimStore(db)
+            served = await store.served()
+            waiting = await store.waiting_by_provider([origin.value for origin in Origin])
+    except STORE_OR_DISK_ERRORS:
+        return  # check_database has said what is wrong with the store
+    report.section("workers (PostgreSQL)")
+    if served is None:
+        report.ok("none is running now (`python -m bot run --role worker` or `--role all`): queued jobs wait")
+        return
+    report.ok(f"the running workers drive: {', '.join(sorted(served)) or 'no provider'}")
+    for provider in sorted(set(available) - served):
+        report.problem(
+            f"no running worker drives {provider}, which this process has a key for: its jobs are "
+            f"accepted, then fail after JOB_TIMEOUT_SECONDS; set {_key_of(provider)} on a worker"
+        )
+    for provider, count in sorted(waiting.items()):
+        if provider not in served and provider not in available:
+            report.problem(
+                f"{count} queued job(s) of {provider} wait and no running worker drives it: they fail "
+                f"after JOB_TIMEOUT_SECONDS unless a worker with {_key_of(provider)} starts"
+            )
+
+
+def _key_of(provider: str) -> str:
+    return _SETTING_NAMES.get(provider, (f"{provider.upper()}_API_KEY",))[0]
 
 
 def _key_names(providers: Iterable[str]) -> list[str]:

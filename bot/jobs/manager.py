@@ -109,6 +109,7 @@ class JobManager(Tunables):
                 providers=lambda: list(self.providers),
                 origins=lambda: [o.value for o in sinks.origins()],
                 driven=lambda: self.runs.driven(),
+                grace=lambda: self.config.job_timeout,
             )
             if claim_store is not None
             else None
@@ -189,7 +190,7 @@ class JobManager(Tunables):
             after_pass=self._after_pass,
         )
         if shared is not None:
-            shared.wire(self.callbacks, runs, announce=handoff.notify)
+            shared.wire(self.callbacks, runs, announce=handoff.notify, end=ending.end)
 
     # -- lifetime ---------------------------------------------------------------------------------
 

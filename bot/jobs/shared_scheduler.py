@@ -25,6 +25,7 @@ from bot.jobs.positions import Announce, SharedPositions
 from bot.jobs.queue import DEFAULT_CONCURRENCY
 from bot.jobs.runs import Runs
 from bot.jobs.scheduler import PASS_INTERVAL, Scheduler
+from bot.jobs.unserved import End, UnservedWatch
 from bot.jobs.waiting import wait_event
 from bot.jobs.worker import SharedClaims
 from bot.store.claims import TAKEOVER_BATCH, ClaimStore, Limits
@@ -54,6 +55,7 @@ class SharedScheduler(Scheduler):
         self._driven = driven  # the jobs whose task runs here
         self._strays_due = 0.0
         self.on_claimed: Callable[[list[Job]], None] = _nothing
+        self.unserved: UnservedWatch | None = None  # jobs of providers no live worker drives
 
     # -- nothing is queued in memory --------------------------------------------------------------
 
@@ -114,6 +116,8 @@ class SharedScheduler(Scheduler):
             self.on_claimed(jobs)
         if len(jobs) >= TAKEOVER_BATCH:
             self._event.set()  # a takeover is taken in batches: the next one at once
+        if self.unserved is not None:
+            await self.unserved.check(self.limits().origins)
         if time.monotonic() >= self._strays_due:
             self._strays_due = time.monotonic() + STRAYS_INTERVAL
             for job_id in await self.claims.strays():
@@ -158,8 +162,9 @@ class SharedParts:
         providers: Callable[[], list[str]],
         origins: Callable[[], list[str]],
         driven: Callable[[], set[str]],
+        grace: Callable[[], float],
     ) -> SharedParts:
-        claims = SharedClaims(store, lease=lease)
+        claims = SharedClaims(store, lease=lease, providers=providers)
         scheduler = SharedScheduler(
             metrics,
             claims,
@@ -169,13 +174,16 @@ class SharedParts:
             origins=origins,
             driven=driven,
         )
+        scheduler.unserved = UnservedWatch(store, grace=grace)
         pacing = SharedPacing(metrics, store, rate_limits)
         return cls(store, claims, scheduler, pacing, SharedPositions(store))
 
-    def wire(self, desk: CallbackDesk, runs: Runs, *, announce: Announce) -> None:
+    def wire(self, desk: CallbackDesk, runs: Runs, *, announce: Announce, end: End) -> None:
         """Once the manager built its callback desk and runs: who hears what."""
         self.drop = runs.drop_queued
         self.positions.bind(announce)
+        if self.scheduler.unserved is not None:
+            self.scheduler.unserved.bind(end)
         self.relayed = relayed = RelayedCallbacks(self.store, desk, runs.get)
         self.scheduler.on_claimed = relayed.claimed
         self.claims.bind(on_notify=self.notified, on_lost=runs.abandon)

@@ -39,9 +39,10 @@ REGISTER_RETRY = 1.0
 class SharedClaims(Claims):
     shared = True
 
-    def __init__(self, store: ClaimStore, *, lease: float) -> None:
+    def __init__(self, store: ClaimStore, *, lease: float, providers: Callable[[], list[str]] = list) -> None:
         self.store = store
         self.lease = lease
+        self._providers = providers  # the providers this worker drives, named in its row
         self.session: WorkerSession | None = None
         self._valid_until = 0.0  # monotonic: this process may act for its jobs until then
         self._renewed = 0.0
@@ -92,7 +93,9 @@ class SharedClaims(Claims):
 
     async def _register(self) -> None:
         sent = time.monotonic()
-        self.session = await self.store.register(self.lease, self._notified, self._connection_lost)
+        self.session = await self.store.register(
+            self.lease, self._notified, self._connection_lost, self._providers()
+        )
         self._renewed = sent
         self._valid_until = sent + self.lease
         log.info("worker %s: registered (lease %.0fs)", self.session.worker_id, self.lease)

@@ -153,8 +153,9 @@ class ClaimStore:
         lease: float,
         on_notify: Callable[[str], None],
         on_lost: Callable[[], None],
+        providers: Sequence[str] = (),
     ) -> WorkerSession:
-        """A new worker: its row, its lock held on a connection of its own, listening."""
+        """A new worker driving `providers`: its row, its lock held on a connection of its own, listening."""
         await self.open()
         worker_id = secrets.token_hex(8)
         key = secrets.randbits(62)
@@ -166,6 +167,7 @@ class ClaimStore:
                 worker_id,
                 key,
                 lease,
+                ",".join(providers),
             )
             await conn.add_listener(self.channel, lambda *args: on_notify(str(args[-1])))
         except BaseException:
@@ -280,6 +282,25 @@ class ClaimStore:
         row = await self.db.fetchone(_ANY_UNFINISHED, (list(_UNFINISHED), list(origins)))
         return row is not None
 
+    # -- jobs no live worker can take ---------------------------------------------------------------
+
+    async def served(self) -> set[str] | None:
+        """The providers some live worker drives; None when no worker is alive at all."""
+        rows = await self.db.fetchall(_SERVED)
+        if not rows:
+            return None
+        return {name for r in rows for name in str(r["providers"]).split(",") if name}
+
+    async def waiting_by_provider(self, origins: Sequence[str]) -> dict[str, int]:
+        """Queued jobs nobody claimed, by provider (of these origins)."""
+        rows = await self.db.fetchall(_WAITING_BY_PROVIDER, (list(origins),))
+        return {r["provider"]: int(r["n"]) for r in rows}
+
+    async def waiting_of(self, provider: str, origins: Sequence[str], limit: int) -> list[Job]:
+        """The oldest queued jobs nobody claimed of one provider (of these origins)."""
+        rows = await self.db.fetchall(_WAITING_OF, (provider, list(origins), limit))
+        return [job_from_row(r) for r in rows]
+
     # -- provider pacing --------------------------------------------------------------------------
 
     async def reserve(self, provider: str, count: int, interval: float) -> Booking:
@@ -322,7 +343,13 @@ class ClaimStore:
 # -- the statements -------------------------------------------------------------------------------
 
 _RENEW = f"UPDATE workers SET lease_until = {NOW} + ? WHERE id = ? AND lease_until > {NOW}"  # noqa: S608
-_REGISTER = f"INSERT INTO workers (id, lock_key, lease_until, started_at) VALUES (?, ?, {NOW} + ?, {NOW})"  # noqa: S608
+_REGISTER = f"""INSERT INTO workers (id, lock_key, lease_until, started_at, providers)
+    VALUES (?, ?, {NOW} + ?, {NOW}, ?)"""  # noqa: S608
+_SERVED = f"SELECT providers FROM workers WHERE lease_until > {NOW}"  # noqa: S608
+_WAITING_BY_PROVIDER = """SELECT provider, COUNT(*) AS n FROM jobs
+    WHERE state = 'queued' AND claimed_by IS NULL AND origin = ANY(?) GROUP BY provider"""
+_WAITING_OF = """SELECT * FROM jobs
+    WHERE state = 'queued' AND claimed_by IS NULL AND provider = ? AND origin = ANY(?) ORDER BY seq LIMIT ?"""
 _ALIVE = f"SELECT lease_until > {NOW} FROM workers WHERE id = ?"  # noqa: S608
 _PAUSED = f"SELECT provider FROM provider_pacing WHERE paused_until > {NOW}"  # noqa: S608
 _LOCK_HELD = """EXISTS (SELECT 1 FROM pg_locks l

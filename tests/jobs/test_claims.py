@@ -21,6 +21,7 @@ import pytest
 from bot.app import Services
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.polling import PollPolicy
+from bot.jobs.unserved import UnservedWatch
 from bot.store.claims import Limits
 from tests.fakes.ttapi import FakeTTAPI
 from tests.helpers import RecordingSink, manager_env, submit
@@ -629,3 +630,93 @@ async def test_a_callback_relayed_as_its_job_ends_is_not_kept_for_good(tmp_path,
     assert ended.state is JobState.DELIVERED
     assert kept_after_end == 0
     assert left == {waiting.id: 1}
+
+
+# -- jobs nobody can take -------------------------------------------------------------------------
+
+
+def own_watch(services: Services, *, grace: float) -> UnservedWatch:
+    """The look for providers nobody drives, run when the test says: the scheduler's own (every
+    30 s, the first at any moment of its first pass) is switched off."""
+    services.manager.scheduler.unserved = None  # type: ignore[attr-defined]
+    watch = UnservedWatch(services.manager.claim_store, grace=lambda: grace)  # type: ignore[arg-type]
+    watch.bind(services.manager.ending.end)
+    return watch
+
+
+async def test_jobs_of_a_provider_no_live_worker_drives_fail_after_the_grace_with_a_line_for_the_operator(
+    tmp_path, fake_ttapi, fake_bfl, database_url, caplog
+):
+    """The gateway has a BFL key, the one worker has not: BFL jobs are accepted, the worker says so in
+    the log at once and fails them after `JOB_TIMEOUT_SECONDS` (before, they stayed queued, their
+    holds held, for good); the TTAPI job is made. With no live worker at all, nothing is failed."""
+    async with (
+        manager_env(tmp_path, ttapi=fake_ttapi, bfl=fake_bfl, database_url=database_url, drive=False) as (
+            gateway,
+            _,
+            _,
+        ),
+    ):
+        async with manager_env(
+            tmp_path, ttapi=fake_ttapi, database_url=database_url, job_timeout_seconds=0.5
+        ) as (worker, told, _):
+            watch = own_watch(worker, grace=0.5)
+            made = await submit(gateway, 1)
+            unserved = [await submit(gateway, user, provider="bfl") for user in (2, 3)]
+            first = await watch.check(["cli"], force=True)
+            warned = [r.getMessage() for r in caplog.records if "no live worker drives bfl" in r.getMessage()]
+            await asyncio.sleep(0.6)
+            failed = await watch.check(["cli"], force=True)
+            ended = [await worker.manager.wait_for(j.id, 10) for j in [made, *unserved]]
+            kinds_of = [await kinds(worker, j.id) for j in unserved]
+        late = await submit(gateway, 4, provider="bfl")
+        nobody = own_watch(gateway, grace=0.0)
+        after_all_left = await nobody.check(["cli"], force=True)
+        still = await gateway.jobs.get(late.id)
+        await gateway.manager.cancel(late.id)
+
+    assert first == 0
+    assert len(warned) == 1
+    assert "2 queued job(s) of bfl wait" in warned[0]
+    assert failed == 2
+    assert [j.state for j in ended] == [JobState.DELIVERED, JobState.FAILED, JobState.FAILED]
+    assert {j.error_code for j in ended[1:]} == {"no_provider"}
+    assert sorted(told.failed) == sorted(j.id for j in unserved)  # each member told, by the worker's sink
+    assert kinds_of == [["hold", "release"]] * 2
+    assert after_all_left == 0
+    assert still is not None
+    assert still.state is JobState.QUEUED  # no worker at all: the queue waits, as a stopped bot's does
+
+
+async def test_doctor_names_the_providers_no_running_worker_drives(
+    tmp_path, fake_ttapi, fake_bfl, database_url
+):
+    from bot.doctor import Report, check_workers
+
+    async with manager_env(
+        tmp_path, ttapi=fake_ttapi, bfl=fake_bfl, database_url=database_url, drive=False
+    ) as (
+        gateway,
+        _,
+        _,
+    ):
+        nobody = Report()
+        await check_workers(gateway.settings, ["ttapi", "bfl"], nobody)
+        async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url) as (worker, _, _):
+            worker.manager.concurrency["ttapi"] = 0  # what it could take stays queued too
+            job = await submit(gateway, 1, provider="bfl")
+            report = Report()
+            await check_workers(gateway.settings, ["ttapi", "bfl"], report)
+            from_worker = Report()
+            await check_workers(worker.settings, ["ttapi"], from_worker)
+            await gateway.manager.cancel(job.id)
+
+    assert nobody.problems == []  # no worker running: nothing to compare (the queue waits)
+    assert report.problems == [
+        "no running worker drives bfl, which this process has a key for: its jobs are accepted, then "
+        "fail after JOB_TIMEOUT_SECONDS; set BFL_API_KEY on a worker"
+    ]
+    assert from_worker.problems == [
+        "1 queued job(s) of bfl wait and no running worker drives it: they fail after "
+        "JOB_TIMEOUT_SECONDS unless a worker with BFL_API_KEY starts"
+    ]

@@ -25,6 +25,7 @@ from bot.jobs.manager import NewJob
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
 from bot.jobs.polling import PollPolicy
+from bot.jobs.unserved import UnservedWatch
 from tests.conftest import drop_postgresql_connections
 from tests.fakes.ttapi import FakeTTAPI
 from tests.helpers import MANAGER_ENV_STORE, ledger, manager_env, submit
@@ -216,6 +217,30 @@ async def test_a_429_storm_pauses_the_whole_provider_and_every_job_still_finishe
         # until its Retry-After has passed: one pause for the whole provider, not one per job.
         during = [x for x in api if r.at + 0.05 < x.at < r.at + pause - 0.02]
         assert during == [], (r.path, [(x.path, x.at - r.at) for x in during])
+
+
+async def test_a_job_of_a_provider_nothing_here_drives_fails_and_releases_its_hold(tmp_path, fake_ttapi):
+    """Accepted for a provider no process has a key for (on PostgreSQL: no live worker drives it), the
+    job does not wait forever: it fails `no_provider`, nothing charged, its member told. One process
+    fails it when it takes it from the queue; workers give another worker `JOB_TIMEOUT_SECONDS`."""
+    async with manager_env(tmp_path, ttapi=fake_ttapi, job_timeout_seconds=0.5) as (services, sink, _):
+        claims = services.manager.claim_store
+        if claims is not None:  # PostgreSQL: the workers look every 30 s; here when the test says
+            services.manager.scheduler.unserved = None  # type: ignore[attr-defined]
+            watch = UnservedWatch(claims, grace=lambda: services.manager.config.job_timeout)
+            watch.bind(services.manager.ending.end)
+        job = await submit(services, 1, provider="bfl")  # this process has no BFL key
+        if claims is not None:  # now, twice, the grace apart
+            assert await watch.check(["cli"], force=True) == 0
+            await asyncio.sleep(0.6)
+            assert await watch.check(["cli"], force=True) == 1
+        done = await services.manager.wait_for(job.id, 10)
+        kinds = await ledger(services, job.id)
+
+    assert done.state is JobState.FAILED
+    assert done.error_code == "no_provider"
+    assert sink.failed == [job.id]
+    assert kinds == ["hold", "release"]
 
 
 async def test_a_job_that_never_finishes_times_out_and_releases_its_hold(tmp_path, fake_ttapi):
