@@ -85,6 +85,7 @@ class FluxBot(commands.Bot):
             batch_view_factory=batch_view,
             audit=self.audit.job_ended,
             default_language=services.settings.default_language,
+            follows=services.manager.drive,  # a gateway's jobs are followed by the workers' sinks
         )
         self.sync_mode: SyncMode = sync
         #: Closed by a stop signal: from then on each interaction is answered "restarting".

@@ -144,8 +144,13 @@ class DiscordSink:
         batch_view_factory: Callable[[list[tuple[int, Job]], str], discord.ui.View | None] | None = None,
         audit: Callable[[Job, str | None, Text | None], Awaitable[None]] | None = None,
         default_language: str = SOURCE,
+        follows: bool = True,
     ) -> None:
         self.client = client
+        #: False on a gateway whose jobs the workers drive (`--role gateway`): it hears of each job
+        #: once, as it is queued, and never again (a worker's own sink shows its progress and its
+        #: end), so it keeps nothing of it after that first "Queued" (see `job_updated`).
+        self.follows = follows
         #: Told of each job's end, `audit(job, link, failure)` (failure None: delivered): the audit
         #: channel (bot/discord/audit.py).
         self.audit = audit
@@ -226,6 +231,16 @@ class DiscordSink:
     # -- JobSink ----------------------------------------------------------------------------------
 
     async def job_updated(self, job: Job, progress: Progress) -> None:
+        if not self.follows:
+            # A gateway: "Queued" now if the budget allows, else not at all (the worker's progress
+            # comes next); neither held back nor kept queued, since nothing here would ever take it
+            # off again: a gateway never hears its jobs leave the queue. Kept, 10,000 jobs in flight
+            # made every command walk 10,000 held-back edits (docs/PERFORMANCE.md, item 8).
+            try:
+                await self._show(job, progress)
+            finally:
+                self.forget_id(job.id)
+            return
         if progress.state is JobState.QUEUED:
             self._queued[job.id] = job
         else:
@@ -332,14 +347,21 @@ class DiscordSink:
             and (batch.batch_index or batch.batch_id in self._batches_shown)
         ):
             return  # a batch's reply shows its first job's progress, until its first image or failure
-        text = progress_text(job, progress, await self.language(job))
         shown = self._shown.get(job.id)
-        if shown is not None and shown.text == text:
-            self._pending.pop(job.id, None)
-            return
         now = self.clock()
+        # Held back unrendered while it could not be sent anyway: with thousands of jobs polled per
+        # minute and 5 edits/s, rendering each update (its language, Fluent) was most of the cost
+        # of a poll. Its text is made when its turn comes, and dropped then if it says nothing new.
         if shown is not None and now - shown.at < self.progress_interval:
             self._pending[job.id] = (job, progress)
+            return
+        if not self.budget.ready():
+            self.budget.refused += 1
+            self._pending[job.id] = (job, progress)
+            return
+        text = progress_text(job, progress, await self.language(job))
+        if shown is not None and shown.text == text:
+            self._pending.pop(job.id, None)
             return
         if not await self._token_valid(job):
             self._pending.pop(job.id, None)  # its reply can no longer be edited

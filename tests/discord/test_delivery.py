@@ -10,6 +10,7 @@ from typing import Any
 import discord
 import pytest
 
+import bot.discord.delivery as delivery_module
 from bot.discord.delivery import DiscordSink, EditBudget
 from bot.discord.render import failure_text
 from bot.jobs.model import Job, JobState, Origin
@@ -413,3 +414,31 @@ async def test_a_held_back_update_whose_token_expired_is_dropped():
     await sink.job_updated(fresh, Progress(JobState.RUNNING, elapsed=2.0))
     assert sink._pending == {}
     assert sink.edited == ["fresh", "fresh"]  # the token went to the live reply
+
+
+async def test_an_update_that_cannot_be_sent_is_not_rendered(monkeypatch: pytest.MonkeyPatch):
+    # With thousands of jobs polled and 5 edits/s, rendering every update (Fluent) cost most of a
+    # poll. Only the update that goes out is rendered; a held-back one when its turn comes.
+    rendered: list[str] = []
+    real = delivery_module.progress_text
+
+    def counting(job: Job, progress: Progress, language: str) -> str:
+        rendered.append(job.id)
+        return real(job, progress, language)
+
+    monkeypatch.setattr(delivery_module, "progress_text", counting)
+    clock = _Clock()
+    sink = _RecordingSink(clock)
+    jobs = [_running_job(sink, f"j{n}") for n in range(5)]
+
+    for round_ in range(3):
+        for job in jobs:
+            await sink.job_updated(job, Progress(JobState.RUNNING, elapsed=float(round_)))
+    assert sink.edited == ["j0"]
+    assert rendered == ["j0"]  # 14 updates held back, none rendered
+    assert list(sink._pending) == ["j1", "j2", "j3", "j4", "j0"]
+
+    clock.now = 1.0  # one token: the oldest held-back update is rendered and sent
+    await sink.job_updated(jobs[0], Progress(JobState.RUNNING, elapsed=3.0))
+    assert sink.edited == ["j0", "j1"]
+    assert rendered == ["j0", "j1"]

@@ -22,6 +22,7 @@ import aiohttp
 import pytest
 
 from bot.app import Services, open_services
+from bot.discord.delivery import EditBudget
 from bot.jobs.manager import NewJob
 from bot.jobs.model import JobState, Origin
 from bot.jobs.plan import plan_job
@@ -93,6 +94,30 @@ async def test_a_gateway_cancels_a_queued_job_through_the_store(
     assert [r["kind"] for r in kinds] == ["hold", "release"]
     assert await running.manager.cancel(job.id, alice.id) is None  # once
     assert fake_ttapi.submits() == []
+
+
+async def test_a_gateways_sink_keeps_nothing_of_the_jobs_it_queued(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    """A gateway never hears its jobs leave the queue (the workers drive them): its sink shows
+    "Queued" while the edit budget allows and keeps nothing of any job afterwards, neither as queued
+    nor as a held-back edit (kept, each later command walked them all)."""
+    guild, channel, _ = guild_setup
+    sink = simcord_env.bot.sink
+    sink.budget = EditBudget(rate=0.0, burst=2)  # two "Queued" edits, then none
+    members = [guild.add_member(simcord_env.create_user(f"m{i}")) for i in range(5)]
+
+    results = [await m.slash(channel, "imagine", prompt=f"queued {i}") for i, m in enumerate(members)]
+    await simcord_env.settle()
+
+    assert len(await running.jobs.unfinished([Origin.DISCORD])) == 5
+    assert ["Queued" in (r.response.content or "") for r in results] == [True, True, False, False, False]
+    assert sink.budget.refused == 3
+    assert sink._queued == {}
+    assert sink._pending == {}
+    assert sink._shown == {}
+    assert sink._live == {}
+    assert sink._records == {}
 
 
 # -- real processes ------------------------------------------------------------------------------
