@@ -96,13 +96,15 @@ class Follower:
         wakeup = self.mailbox.waiter(job.id)
         inbox = self.mailbox.inbox
         durations = await self.windows.durations(job)
-        # The job's own progress predicts its finish (`Pace`), unless a callback will tell us.
-        pace: Pace | None = Pace()
+        # The job's own progress predicts its finish (`Pace`): the next poll goes just after it.
+        pace = Pace()
+        policy = config.poll_policy
         if config.callback_url is not None and config.callback_url(job) is not None:
             # A callback will say when it is ready: polling is only the fallback, so it starts
-            # when such jobs are usually already done (the slow end) and thins out from there.
+            # when such jobs are usually already done (the slow end) and thins out from there; a
+            # job's progress places the next one a grace after its predicted end, a minute at most.
             durations = dataclasses.replace(durations, low=durations.high, high=durations.high * 2)
-            pace = None
+            policy = policy.for_callbacks()
         now = time.time()
         last_progress = max(job.updated_at, job.submitted_at or 0.0, now - config.job_timeout / 2)
         last_seen: tuple[Any, ...] | None = None
@@ -112,8 +114,7 @@ class Follower:
             inbound = inbox.pop(job.id)
             if inbound is None:
                 elapsed = time.time() - (job.submitted_at or job.created_at)
-                finish = pace.finish() if pace is not None else None
-                delay = poll_delay(elapsed, durations, config.poll_policy, finish=finish)
+                delay = poll_delay(elapsed, durations, policy, finish=pace.finish())
                 if looked:
                     delay = min(delay, max(0.0, config.job_timeout - (time.time() - last_progress)))
                 wakeup.clear()
@@ -130,7 +131,7 @@ class Follower:
                 looked = True
             if result is None:
                 continue
-            if pace is not None and inbound is None:
+            if inbound is None:
                 pace.report(time.time() - (job.submitted_at or job.created_at), result.progress)
             seen = (result.status, result.raw_status, result.progress)
             if seen != last_seen:

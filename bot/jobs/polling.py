@@ -18,6 +18,7 @@ from that provider's one `RateLimiter`, so hundreds of jobs in flight can never 
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import statistics
 import time
@@ -45,6 +46,27 @@ class PollPolicy:
     #: `finish_slack` of the time still to go: late enough to find it done, early enough to matter.
     finish_margin: float = 0.1
     finish_slack: float = 0.02
+    #: A finish predicted further away than `max_interval` (a job of minutes): the next poll goes
+    #: `approach` of the way to it, each poll measuring the pace again, but never later than this.
+    #: The price: a job that ends sooner than its own progress said is seen up to that long after
+    #: (half its predicted remaining time, at most a minute), where the cap alone polled every 15 s.
+    max_predicted_interval: float = 60.0
+    approach: float = 0.5
+    #: With a callback coming, polls are only its fallback: at most this far apart, and, once the
+    #: job's progress predicts its end, this long after it (a callback is due by then). The price:
+    #: a lost callback is made up for that much later (where polls every 15 s found it sooner).
+    callback_max_interval: float = 60.0
+    callback_grace: float = 5.0
+
+    def for_callbacks(self) -> PollPolicy:
+        """The schedule of the fallback polls of a job whose provider will call back."""
+        return dataclasses.replace(
+            self,
+            max_interval=max(self.max_interval, self.callback_max_interval),
+            max_predicted_interval=max(self.max_interval, self.callback_max_interval),
+            approach=1.0,
+            finish_margin=self.callback_grace,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +147,9 @@ def poll_delay(
     if finish is not None and finish > elapsed:
         ahead = finish - elapsed
         delay = ahead + policy.finish_margin + ahead * policy.finish_slack
-        return min(policy.max_interval, max(policy.min_interval, delay))
+        # Far from it: half way there (a 4-minute job: ~7 polls, where a poll every 15 s made 16).
+        cap = max(policy.max_interval, min(policy.max_predicted_interval, ahead * policy.approach))
+        return min(cap, max(policy.min_interval, delay))
     if not isinstance(durations, Durations):
         durations = Durations.around(durations, policy)
     step = max(durations.typical * policy.near_step, (durations.high - durations.low) / 8)

@@ -44,9 +44,23 @@ def test_the_poll_goes_just_after_the_predicted_finish_within_the_bounds():
     assert poll_delay(8.0, WINDOW, POLICY, finish=9.0) == pytest.approx(1.0 + 0.1 + 0.02)
     # ... never sooner than the minimum interval, never later than the cap ...
     assert poll_delay(8.9, WINDOW, POLICY, finish=9.0) == POLICY.min_interval
-    assert poll_delay(1.0, WINDOW, POLICY, finish=100.0) == POLICY.max_interval
+    assert poll_delay(1.0, WINDOW, POLICY, finish=20.0) == POLICY.max_interval
     # ... and once the predicted moment has passed, the window decides again.
     assert poll_delay(12.0, WINDOW, POLICY, finish=11.0) == pytest.approx(poll_delay(12.0, WINDOW, POLICY))
+
+
+def test_a_finish_minutes_away_is_approached_in_halves_at_most_a_minute_apart():
+    # 99 s to go: half way (49.5 s), not the 15 s cap; 200 s: the minute; 24 s: the cap, as before.
+    assert poll_delay(1.0, WINDOW, POLICY, finish=100.0) == pytest.approx(49.5)
+    assert poll_delay(0.0, WINDOW, POLICY, finish=200.0) == POLICY.max_predicted_interval
+    assert poll_delay(1.0, WINDOW, POLICY, finish=25.0) == POLICY.max_interval
+    # A 4-minute job whose progress is linear, first seen at 8 s: 7 polls, not one every 15 s (17).
+    elapsed, polls = 8.0, 1
+    while elapsed < 240.0:
+        elapsed += poll_delay(elapsed, WINDOW, POLICY, finish=240.0)
+        polls += 1
+    assert polls == 7
+    assert elapsed - 240.0 < 0.5  # and it is seen within half a second of its end
 
 
 async def test_a_bfl_job_is_polled_once_for_its_pace_and_once_when_it_is_done(tmp_path, fake_bfl: FakeBFL):
@@ -61,3 +75,18 @@ async def test_a_bfl_job_is_polled_once_for_its_pace_and_once_when_it_is_done(tm
     assert sink.delivered == {job.id: 1}
     assert 1 <= done.polls <= 2
     assert len(fake_bfl.polls()) == done.polls
+
+
+def test_with_a_callback_coming_the_fallback_polls_go_a_grace_after_the_predicted_end():
+    fallback = POLICY.for_callbacks()
+    # 185 s to go: a minute (the cap of a fallback poll), where polling proper approaches in halves.
+    assert poll_delay(15.0, WINDOW, fallback, finish=200.0) == fallback.callback_max_interval
+    # 10 s to go: its end + the grace (5 s), by when the callback should have come.
+    assert poll_delay(190.0, WINDOW, fallback, finish=200.0) == pytest.approx(10.0 + 5.0 + 0.2)
+    # A 4-minute job first seen at 30 s: 5 looks in all if its callback were lost (on the window alone: 21).
+    elapsed, polls = 30.0, 1
+    while elapsed < 240.0:
+        elapsed += poll_delay(elapsed, WINDOW, fallback, finish=240.0)
+        polls += 1
+    assert polls == 5
+    assert 5.0 <= elapsed - 240.0 < 6.0
