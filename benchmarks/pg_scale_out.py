@@ -75,6 +75,7 @@ from harness import (
 )
 
 from tests.fakes.discord import SITE_DIR, FakeDiscord
+from tests.helpers import free_port
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 FINISHED = ("delivered", "failed", "cancelled", "moderated", "timed_out", "submit_unknown")
@@ -395,10 +396,17 @@ async def measure(args: argparse.Namespace, folder: Path, fake: FakeServer, url:
         "HTTP_PORT": "0",
         "JOB_TIMEOUT_SECONDS": "3600",
     }
+    gateway_env = env
+    if args.callbacks:
+        # The fake BFL calls the gateway's bot/web.py back (a worker's job is relayed to it through
+        # the store); polling stays on as the fallback, as in the product.
+        port = free_port()
+        env["WEBHOOK_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+        gateway_env = {**env, "HTTP_PORT": str(port)}
     processes: list[BotProcess] = []
     stop_monitor = asyncio.Event()
     try:
-        gateway = start_bot("gateway", "gateway", env, folder)
+        gateway = start_bot("gateway", "gateway", gateway_env, folder)
         processes.append(gateway)
         await until(lambda: "connected as" in gateway.output(), "the gateway connected", processes, 120)
         for n in range(args.workers):
@@ -606,7 +614,8 @@ def report(
     )
     print(
         f"fake BFL: {requests['submit']} submits, {requests['poll']} polls, {requests['download']} "
-        f"downloads, {requests['other']} other ({requests['total'] / total:.2f} requests per job)"
+        f"downloads, {requests['other']} other ({requests['total'] / total:.2f} requests per job); "
+        f"{requests['callbacks']} callbacks sent"
     )
     bots = sum(m["cpu"].values())
     print(
@@ -721,6 +730,12 @@ def main() -> None:
         "share, so that a saturated machine does not starve the provider)",
     )
     parser.add_argument(
+        "--callbacks",
+        action="store_true",
+        help="WEBHOOK_PUBLIC_URL set: the fake BFL calls the gateway back when each job is ready "
+        "(polling only as the fallback)",
+    )
+    parser.add_argument(
         "--idle", type=float, default=5.0, help="seconds the idle processes' CPU is read over"
     )
     args = parser.parse_args()
@@ -728,7 +743,8 @@ def main() -> None:
     print("command:", " ".join(sys.argv))
     print_machine()
     print(
-        f"{args.jobs} jobs + {args.probes} probes, 1 gateway + {args.workers} workers on PostgreSQL; "
+        f"{args.jobs} jobs + {args.probes} probes, 1 gateway + {args.workers} workers on PostgreSQL"
+        f"{', callbacks to the gateway' if args.callbacks else ', polling'}; "
         f"provider rate limit lifted to BENCH_RATE_LIMITS and PROVIDER_CONCURRENCY to the job count"
     )
     sys.exit(0 if asyncio.run(run(args)) else 1)
