@@ -147,9 +147,10 @@ class DiscordSink:
         follows: bool = True,
     ) -> None:
         self.client = client
-        #: False on a gateway whose jobs the workers drive (`--role gateway`): it hears of each job
-        #: once, as it is queued, and never again (a worker's own sink shows its progress and its
-        #: end), so it keeps nothing of it after that first "Queued" (see `job_updated`).
+        #: False on a gateway whose jobs the workers drive (`--role gateway`): it hears of a job as
+        #: it is queued and as its place changes (bot/jobs/positions.py), never as it leaves the
+        #: queue (a worker's own sink shows its progress and its end), so it keeps nothing of a
+        #: job between two notices (see `job_updated`).
         self.follows = follows
         #: Told of each job's end, `audit(job, link, failure)` (failure None: delivered): the audit
         #: channel (bot/discord/audit.py).
@@ -232,10 +233,11 @@ class DiscordSink:
 
     async def job_updated(self, job: Job, progress: Progress) -> None:
         if not self.follows:
-            # A gateway: "Queued" now if the budget allows, else not at all (the worker's progress
-            # comes next); neither held back nor kept queued, since nothing here would ever take it
-            # off again: a gateway never hears its jobs leave the queue. Kept, 10,000 jobs in flight
-            # made every command walk 10,000 held-back edits (docs/PERFORMANCE.md, item 8).
+            # A gateway: "Queued" (or its new place) now if the budget allows, else not at all (the
+            # next notice, or the worker's progress, comes later); neither held back nor kept
+            # queued, since nothing here would take it off again: a gateway never hears its jobs
+            # leave the queue. Kept, 10,000 jobs in flight made every command walk 10,000
+            # held-back edits (docs/PERFORMANCE.md, item 8).
             try:
                 await self._show(job, progress)
             finally:
