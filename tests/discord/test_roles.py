@@ -120,6 +120,40 @@ async def test_a_gateways_sink_keeps_nothing_of_the_jobs_it_queued(
     assert sink._records == {}
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_gateway_tells_queued_members_their_jobs_moved_up_as_workers_take_others(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    """The workers take jobs from the shared queue; the gateway that accepted the others edits their
+    replies with their new places (before, a gateway's reply kept the place it had at the accept)."""
+    guild, channel, alice = guild_setup
+    running.manager.shared.positions.interval = 0.05  # type: ignore[union-attr]
+    simcord_env.bot.sink.progress_interval = 0.0  # the reply's own 3 s between edits is not tested here
+    members = [alice, *(guild.add_member(simcord_env.create_user(name)) for name in ("bob", "carol"))]
+    results = [
+        await m.slash(channel, "imagine", prompt=f"a lighthouse, take {n}") for n, m in enumerate(members)
+    ]
+    at_accept = results[2].response.content.rsplit("\n", 1)[-1]
+    first, second = [(await running.jobs.for_user(m.id))[0] for m in members[:2]]
+
+    # Two workers claim the first two (as `ClaimStore.claim` leaves them, and one went on to submit).
+    await running.db.execute(
+        "UPDATE jobs SET claimed_by = 'a-worker', state = CASE WHEN id = ? THEN 'running' ELSE state END"
+        " WHERE id = ANY(?)",
+        (first.id, [first.id, second.id]),
+    )
+    async with asyncio.timeout(10):
+        while "position 1" not in results[2].response.content:
+            await asyncio.sleep(0.05)
+            await simcord_env.settle()
+    moved = results[2].response.content.rsplit("\n", 1)[-1]
+    (third,) = await running.jobs.for_user(members[2].id)
+    await running.manager.cancel(third.id)
+
+    assert at_accept == "⏳ Queued (position 3)"
+    assert moved == "⏳ Queued (position 1)"
+
+
 # -- real processes ------------------------------------------------------------------------------
 
 
