@@ -5,7 +5,8 @@ Fills a schema of its own with `--queued` queued jobs of one provider (the first
 worker, as with workers at their concurrency), has one `SharedPositions` follow all of them (as the
 gateway that accepted them), then lets workers "claim" `--claim` jobs from the front before each
 tick and times the ticks: the store's two queries, and the notices handed to the sink (counted,
-not sent). Also times the per-job query the gateway used at each accept (`queue_position`).
+not sent). Also times the per-job query the gateway runs at each accept (`queue_position`), and a
+worker's look for providers no live worker drives (bot/jobs/unserved.py: its two queries).
 
     .venv/bin/python benchmarks/queue_positions.py --database-url postgresql://postgres@127.0.0.1/test
 """
@@ -94,7 +95,9 @@ async def main() -> None:
                 positions.bind(announce)
                 for seq in range(args.queued):
                     positions.track(job(seq))
-                ticks, singles = [], []
+                ticks: list[float] = []
+                singles: list[float] = []
+                unserved: list[float] = []
                 front = 0
                 for _ in range(args.ticks):
                     await conn.execute(
@@ -109,6 +112,10 @@ async def main() -> None:
                     started = time.perf_counter()
                     await store.queue_position(f"job{args.queued - 1:07d}")
                     singles.append(time.perf_counter() - started)
+                    started = time.perf_counter()
+                    await store.served()
+                    await store.waiting_by_provider(["discord"])
+                    unserved.append(time.perf_counter() - started)
             finally:
                 await conn.close()
     print(
@@ -119,6 +126,7 @@ async def main() -> None:
         f"one tick (2 queries, notices counted) {ms(ticks)}   notices per tick {len(told) / args.ticks:.1f}"
     )
     print(f"queue_position of the last job       {ms(singles)}   (one query per accept at the gateway)")
+    print(f"look for providers nobody drives     {ms(unserved)}   (each worker, every 30 s)")
     print(f"still followed after the ticks: {len(positions):,}")
 
 
