@@ -26,12 +26,11 @@ from bot.quota import QuotaService
 from bot.settings import Settings
 from bot.store import Database, open_database
 from bot.store.bot_state import BotState
-from bot.store.claims import ClaimStore
 from bot.store.jobs import JobRepository
 from bot.store.ledger import Ledger
 from bot.store.operator import AuditLines, OwnerControls, PromptRules
-from bot.store.postgres import PostgresDatabase
 from bot.store.retention import FreeSpace, Retention
+from bot.store.statements import POSTGRESQL
 
 USER_AGENT = "fluxbot/0.1 (+https://github.com/fluxbot)"
 
@@ -126,7 +125,12 @@ async def open_services(
             providers = build_providers(settings, http, mock_delay=mock_delay, include_mock=include_mock)
         space = FreeSpace(settings.files_dir, settings.min_free_disk_mb)
         # On PostgreSQL this process is one of several sharing the jobs: it claims those it drives.
-        claim_store = ClaimStore(db) if isinstance(db, PostgresDatabase) else None
+        claim_store = None
+        if db.dialect == POSTGRESQL:  # imported only then: a process on SQLite does without asyncpg
+            from bot.store.claims import ClaimStore
+            from bot.store.postgres import PostgresDatabase
+
+            claim_store = ClaimStore(db) if isinstance(db, PostgresDatabase) else None
         manager = JobManager(
             db=db,
             jobs=jobs,

@@ -24,12 +24,10 @@ from bot.jobs.model import Origin
 from bot.providers.base import Provider, ProviderError
 from bot.providers.catalog import MODELS
 from bot.settings import Settings
+from bot.store import errors as store_errors
 from bot.store import open_database, shown
-from bot.store.claims import ClaimStore
 from bot.store.db import latest_schema_version, read_file_only, read_schema_version
-from bot.store.errors import STORE_ERRORS, STORE_OR_DISK_ERRORS
 from bot.store.jobs import RETIRED, RETIRED_MODELS_SQL, JobRepository, RetiredModel, retired_models_of
-from bot.store.postgres import PostgresDatabase
 from bot.store.retention import MB, FreeSpace, folder_bytes
 
 #: Exactly what the bot needs in a channel (README, "A Discord application").
@@ -94,7 +92,7 @@ async def check_database(settings: Settings, report: Report, *, fix: bool) -> bo
     latest = latest_schema_version()
     try:
         version = await stored_schema_version(settings)
-    except STORE_ERRORS as exc:
+    except store_errors.STORE_ERRORS as exc:
         report.problem(f"cannot read it ({exc}); is it a fluxbot database?")
         return False
     except OSError as exc:  # PostgreSQL: nothing answers at that address
@@ -244,7 +242,7 @@ async def check_retired_seen(settings: Settings, report: Report) -> None:
     submit): each such job failed with nothing charged; hiding the model spares the next member."""
     try:
         seen = await retired_models_seen(settings)
-    except STORE_OR_DISK_ERRORS:
+    except store_errors.STORE_OR_DISK_ERRORS:
         return  # check_database has said what is wrong with the store
     for row in seen:
         if row.model in settings.disabled_models:
@@ -271,6 +269,9 @@ async def check_workers(settings: Settings, available: list[str], report: Report
     (a worker claims only jobs of the providers it has a key for; bot/jobs/unserved.py)."""
     if settings.sqlite_file is not None:
         return  # one process drives every job
+    from bot.store.claims import ClaimStore  # asyncpg: only on PostgreSQL
+    from bot.store.postgres import PostgresDatabase
+
     try:
         async with open_database(settings.store_url, data_dir=settings.files_dir, migrate=False) as db:
             if not isinstance(db, PostgresDatabase):
@@ -278,7 +279,7 @@ async def check_workers(settings: Settings, available: list[str], report: Report
             store = ClaimStore(db)
             served = await store.served()
             waiting = await store.waiting_by_provider([origin.value for origin in Origin])
-    except STORE_OR_DISK_ERRORS:
+    except store_errors.STORE_OR_DISK_ERRORS:
         return  # check_database has said what is wrong with the store
     report.section("workers (PostgreSQL)")
     if served is None:

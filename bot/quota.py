@@ -27,9 +27,9 @@ from bot.jobs.model import Job
 from bot.periods import period_key, period_reset
 from bot.providers.catalog import megapixel_price
 from bot.settings import Limit, Settings
+from bot.store import errors as store_errors
 from bot.store.base import Transaction
 from bot.store.db import Statement
-from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
 from bot.store.statements import Execute, Lock, Unit, guild_lock, member_lock
@@ -505,7 +505,7 @@ class QuotaService:
                 ):
                     return None
                 return await write(conn)
-        except INTEGRITY_ERRORS:
+        except store_errors.INTEGRITY_ERRORS:
             if interaction_id is None:
                 raise
             return None  # the same interaction, writing at this very moment in another process

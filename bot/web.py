@@ -31,9 +31,6 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.dashboard.auth import DISCORD
-from bot.dashboard.members import Directory, DiscordDirectory
-from bot.dashboard.pages import Dashboard
 from bot.jobs.callbacks import CallbackOutcome
 from bot.jobs.metrics import CONTENT_TYPE_LATEST
 from bot.roles import Role
@@ -44,6 +41,8 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from bot.app import Services
+    from bot.dashboard.members import Directory
+    from bot.dashboard.pages import Dashboard
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ log = logging.getLogger(__name__)
 MAX_CALLBACK_BYTES = 64 * 1024
 
 #: The dashboard an app serves, when it does (tests and benchmarks read its thumbnail count).
-DASHBOARD = web.AppKey("dashboard", Dashboard)
+DASHBOARD: web.AppKey[Dashboard] = web.AppKey("dashboard")
 
 _STATUS = {
     CallbackOutcome.ACCEPTED: 200,
@@ -67,18 +66,25 @@ def build_app(
     role: Role | None = None,
     *,
     directory: Directory | None = None,
-    oauth_base: str = DISCORD,
+    oauth_base: str | None = None,
 ) -> web.Application:
     """`client`: the gateway's, whose connection `/healthz` reports; `role`: the `run` process's
     (bot/roles.py), named in `/healthz` (a worker has no gateway: `"gateway": null`). With
     `WEB_PUBLIC_URL` set and a Discord client (or a `directory` of members), the dashboard's pages
-    too (bot/dashboard/): a worker, without a gateway, serves none."""
+    too (bot/dashboard/): a worker, without a gateway, serves none. The dashboard's modules (Jinja2,
+    its templates, Pillow for thumbnails) are imported only then: a process that serves callbacks
+    alone does without them (14.5 MB)."""
     app = web.Application(client_max_size=MAX_CALLBACK_BYTES)
     manager = services.manager
     if directory is None and client is not None:
+        from bot.dashboard.members import DiscordDirectory  # (discord.py is loaded wherever a client is)
+
         directory = DiscordDirectory(client)
     if services.settings.web_public_url and directory is not None:
-        dashboard = Dashboard(services, directory, oauth_base=oauth_base)
+        from bot.dashboard.auth import DISCORD
+        from bot.dashboard.pages import Dashboard
+
+        dashboard = Dashboard(services, directory, oauth_base=oauth_base or DISCORD)
         dashboard.install(app)
         app[DASHBOARD] = dashboard
 

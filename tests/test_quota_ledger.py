@@ -17,7 +17,7 @@ from bot.jobs.model import Job, Origin
 from bot.jobs.plan import plan_job
 from bot.periods import period_key, period_reset, period_start, previous_period_key
 from bot.quota import resolve_limits
-from bot.store.errors import INTEGRITY_ERRORS
+from bot.store import errors as store_errors
 from bot.store.guilds import GuildSettings, LimitRow
 from bot.store.ledger import from_units, to_units
 from tests.conftest import a_job, make_settings
@@ -271,7 +271,7 @@ async def test_reset_forgives_the_member_but_the_guild_really_spent_it(services:
 async def test_the_ledger_is_append_only(services: Services):
     job = await hold(services, a_job())
     for statement in ("UPDATE ledger SET amount = '0'", "DELETE FROM ledger"):
-        with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
+        with pytest.raises(store_errors.INTEGRITY_ERRORS, match="append-only"):
             async with services.db.transaction() as conn:
                 await conn.execute(statement)
     assert (await usage(services)).held == Decimal(4)

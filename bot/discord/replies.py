@@ -15,7 +15,7 @@ from discord import app_commands
 from bot.discord.language import locale_of
 from bot.errors import MESSAGE_MAX, UserFacingError
 from bot.i18n import t
-from bot.store.errors import STORE_REFUSED
+from bot.store import errors as store_errors
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
     if isinstance(error, app_commands.TransformerError):
         await reply_privately(interaction, t(language, "reply-bad-value", value=error.value))
         return None
-    if isinstance(original, STORE_REFUSED):
+    if isinstance(original, store_errors.STORE_REFUSED):
         log.warning(
             "the store refused %s (%s): the member was asked to try again",
             _describe_interaction(interaction),

@@ -22,12 +22,15 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.providers.base import PollResult, Provider, ProviderStatus
-from bot.store.claims import ClaimStore
 from bot.store.jobs import JobRepository
+
+if TYPE_CHECKING:
+    from bot.store.claims import ClaimStore  # PostgreSQL only (asyncpg)
 
 log = logging.getLogger(__name__)
 

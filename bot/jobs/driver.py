@@ -62,7 +62,7 @@ from bot.providers.base import (
     ProviderRequest,
     ProviderUnreachable,
 )
-from bot.store.errors import STORE_OR_DISK_ERRORS, STORE_REFUSED
+from bot.store import errors as store_errors
 from bot.store.files import InputsLost
 from bot.store.jobs import JobRepository, StaleJobState
 
@@ -105,7 +105,7 @@ class Driver:
         self.refusals = StoreRefusals()
 
     async def drive(self, job: Job) -> None:
-        """Raises one of `STORE_REFUSED` when the store refused a step: resume from the store."""
+        """Raises one of `store_errors.STORE_REFUSED` when the store refused a step: resume from the store."""
         try:
             if job.state is JobState.QUEUED:
                 job = await self._submit(job)
@@ -124,7 +124,7 @@ class Driver:
             log.info("job %s: %s; leaving it", job.id, exc)
         except asyncio.CancelledError:
             raise
-        except STORE_REFUSED as exc:
+        except store_errors.STORE_REFUSED as exc:
             # The store is locked by another process beyond busy_timeout, or full: this step was not
             # committed. The caller resumes from what the store says in a moment, as after a
             # restart, instead of leaving the job stranded (its task gone, its row unfinished).
@@ -141,7 +141,7 @@ class Driver:
             await self.ending.end(job, JobState.FAILED, "internal", failure_note("internal"))
         except StaleJobState:
             raise
-        except STORE_OR_DISK_ERRORS:
+        except store_errors.STORE_OR_DISK_ERRORS:
             raise
         except Exception:
             log.exception("job %s: ending it failed", job.id)  # a second bug: nothing to retry

@@ -21,8 +21,8 @@ from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Sinks
 from bot.quota import QuotaService
+from bot.store import errors as store_errors
 from bot.store.db import Database
-from bot.store.errors import STORE_OR_DISK_ERRORS
 from bot.store.jobs import JobRepository, StaleJobState, Transition
 from bot.store.retention import discard_inputs
 from bot.store.units import move_and_close
@@ -123,7 +123,7 @@ async def until_stored(job_id: str, end: Callable[[], Awaitable[None]]) -> None:
             await end()
         except StaleJobState:
             return  # another writer ended or moved the job: nothing left to close here
-        except STORE_OR_DISK_ERRORS as exc:
+        except store_errors.STORE_OR_DISK_ERRORS as exc:
             tries += 1
             if tries == 1:
                 log.warning(

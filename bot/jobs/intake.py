@@ -22,9 +22,9 @@ from bot.jobs.plan import JobPlan
 from bot.providers.base import ProviderRequest
 from bot.providers.catalog import IMAGE_FIELDS, megapixel_price, megapixels, output_megapixels
 from bot.quota import QuotaService
+from bot.store import errors as store_errors
 from bot.store.db import Database
 from bot.store.deliveries import Delivery
-from bot.store.errors import refused_by_disk
 from bot.store.files import InputImage, StoredInput
 from bot.store.jobs import JobRepository
 from bot.store.retention import DiskAlmostFull, FreeSpace
@@ -134,7 +134,7 @@ class Intake:
                 await self.jobs.input_files.discard(stored)
             if isinstance(exc, HoldRefused):
                 raise await self.quota.why_refused(hold) from None
-            if refused_by_disk(exc):
+            if store_errors.refused_by_disk(exc):
                 raise disk_refused(job, exc) from None
             raise
         log.info("job %s: accepted (%s on %s, estimate %s)", job.id, job.model, job.provider, job.estimate)

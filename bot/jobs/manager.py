@@ -25,6 +25,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.jobs.callbacks import CallbackDesk, CallbackOutcome, Mailbox
 from bot.jobs.claims import Claims, LocalClaims
@@ -41,17 +42,19 @@ from bot.jobs.pacing import ProviderPacing
 from bot.jobs.polling import Durations, PollPolicy
 from bot.jobs.runs import Runs
 from bot.jobs.scheduler import Scheduler
-from bot.jobs.shared_scheduler import SharedParts
 from bot.jobs.sink import JobSink, Sinks
 from bot.jobs.waiting import wait_event
 from bot.jobs.windows import FinishWindows
 from bot.providers.base import Callback, Provider
 from bot.quota import QuotaService
-from bot.store.claims import ClaimStore
 from bot.store.db import Database
 from bot.store.files import private_folder_or_warn
 from bot.store.jobs import JobRepository, StaleJobState
 from bot.store.retention import FreeSpace
+
+if TYPE_CHECKING:
+    from bot.jobs.shared_scheduler import SharedParts
+    from bot.store.claims import ClaimStore
 
 __all__ = ["JobManager", "NewJob", "new_job_id"]
 
@@ -98,8 +101,11 @@ class JobManager(Tunables):
         self.sinks = sinks = Sinks()
         self._idle = asyncio.Event()
         self.claim_store = claim_store
-        self.shared = shared = (
-            SharedParts.build(
+        shared: SharedParts | None = None
+        if claim_store is not None:  # PostgreSQL; imported only then: SQLite does without asyncpg
+            from bot.jobs.shared_scheduler import SharedParts
+
+            shared = SharedParts.build(
                 claim_store,
                 metrics,
                 lease=lease,
@@ -111,9 +117,7 @@ class JobManager(Tunables):
                 driven=lambda: self.runs.driven(),
                 grace=lambda: self.config.job_timeout,
             )
-            if claim_store is not None
-            else None
-        )
+        self.shared = shared
         self.claims: Claims = shared.claims if shared else LocalClaims()
         self.scheduler: Scheduler = (
             shared.scheduler

@@ -14,11 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.polling import RateLimiter
 from bot.providers.base import ProviderBusy, ProviderError
-from bot.store.claims import ClaimStore
+
+if TYPE_CHECKING:
+    from bot.store.claims import ClaimStore  # PostgreSQL only (asyncpg)
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from bot.jobs.claims import Claims
 from bot.jobs.model import Job, JobState
 from bot.jobs.scheduler import Scheduler
 from bot.jobs.tasks import TaskRegistry
-from bot.store.errors import STORE_REFUSED
+from bot.store import errors as store_errors
 from bot.store.jobs import JobRepository
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class Runs:
     async def _run(self, job: Job) -> None:
         try:
             await self._drive(job)
-        except STORE_REFUSED:
+        except store_errors.STORE_REFUSED:
             if not self.claims.shared:
                 self.resume_later(job.id)  # the driver logged it
                 return
@@ -119,7 +119,7 @@ class Runs:
                 continue  # the old task is still winding down
             try:
                 job = await self.jobs.get(job_id)
-            except STORE_REFUSED:
+            except store_errors.STORE_REFUSED:
                 continue
             if job is None or job.state.terminal or job.id in self.scheduler:
                 return

@@ -25,8 +25,8 @@ from collections.abc import Awaitable, Callable
 
 from bot.jobs.claims import ClaimLost, Claims
 from bot.jobs.model import Job
+from bot.store import errors as store_errors
 from bot.store.claims import ClaimStore, LeaseLost, Limits, WorkerSession
-from bot.store.errors import STORE_REFUSED
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class SharedClaims(Claims):
             return
         try:
             await self.store.release(job.id, session.worker_id, ended=job.state.terminal)
-        except STORE_REFUSED as exc:
+        except store_errors.STORE_REFUSED as exc:
             # Still ours in the store: this worker's next look for strays takes it up again.
             log.info("job %s: releasing its claim was refused (%s)", job.id, type(exc).__name__)
 

@@ -46,6 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bot.store import errors
 from bot.store.base import Database, Transaction
 from bot.store.migrations import list_migrations, refuse_newer_schema
 from bot.store.statements import (
@@ -64,6 +65,8 @@ from bot.store.statements import (
 )
 
 log = logging.getLogger(__name__)
+
+errors.add_postgresql()  # the store's error classes, asyncpg's among them (bot/store/errors.py)
 
 T = TypeVar("T")
 

@@ -12,8 +12,8 @@ import pytest
 
 from bot.errors import NotAllowed
 from bot.jobs.model import JobState
+from bot.store import errors as store_errors
 from bot.store.deliveries import Deliveries
-from bot.store.errors import INTEGRITY_ERRORS
 from bot.store.privacy import ErasureBlocked
 from cogs.privacy import export_file
 from tests.conftest import finish_jobs, refusals
@@ -203,10 +203,10 @@ async def test_the_ledger_allows_only_a_real_id_turned_into_a_pseudonym(services
         "DELETE FROM ledger",
     ]
     for statement in refused:
-        with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
+        with pytest.raises(store_errors.INTEGRITY_ERRORS, match="append-only"):
             await services.db.execute(statement)
     await services.db.execute("UPDATE ledger SET user_id = -7")
-    with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
+    with pytest.raises(store_errors.INTEGRITY_ERRORS, match="append-only"):
         await services.db.execute("UPDATE ledger SET user_id = 42")  # never back to a real id
     row = await services.db.fetchone("SELECT user_id, amount FROM ledger")
     assert tuple(row) == (-7, "5")

@@ -117,7 +117,7 @@ async def test_postgresql_conflicts_outlasting_the_retries_only_delay_the_job(
     delivered once; a command accepted meanwhile gets a store refusal ("try again"), nothing kept."""
     import asyncpg
 
-    from bot.store.errors import STORE_REFUSED
+    from bot.store import errors as store_errors
 
     fake_ttapi.duration = 0.5
     async with manager_env(tmp_path, ttapi=fake_ttapi) as (services, sink, _):
@@ -137,7 +137,7 @@ async def test_postgresql_conflicts_outlasting_the_retries_only_delay_the_job(
         job = await submit(services, 1)
         await asyncio.sleep(0.2)  # submitted, now followed: its result is recorded within the window
         window["until"] = time.monotonic() + 1.5
-        with pytest.raises(STORE_REFUSED):
+        with pytest.raises(store_errors.STORE_REFUSED):
             await submit(services, 2)
         await asyncio.sleep(1.6)
         await services.manager.wait_idle(15)

@@ -20,8 +20,8 @@ import pytest
 
 from bot.app import open_services
 from bot.settings import Settings
+from bot.store import errors as store_errors
 from bot.store.db import make_private
-from bot.store.errors import refused_by_disk
 from bot.store.retention import DiskAlmostFull
 from tests.conftest import FAST_POLLING, refusals
 from tests.fakes.disk import fill, needs_mounts, read_only, tmpfs
@@ -138,6 +138,6 @@ def test_a_read_only_database_is_told_apart_from_a_locked_one(tmp_path):
             conn.execute("INSERT INTO t VALUES (1)")
         except sqlite3.OperationalError as exc:
             read_only_error = exc
-    assert refused_by_disk(read_only_error)
-    assert not refused_by_disk(sqlite3.OperationalError("database is locked"))
-    assert not refused_by_disk(PermissionError(13, "Permission denied"))
+    assert store_errors.refused_by_disk(read_only_error)
+    assert not store_errors.refused_by_disk(sqlite3.OperationalError("database is locked"))
+    assert not store_errors.refused_by_disk(PermissionError(13, "Permission denied"))

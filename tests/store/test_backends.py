@@ -17,7 +17,7 @@ from bot.errors import ConfigurationError, QueueFull
 from bot.jobs.model import JobState
 from bot.quota import QuotaService
 from bot.store import Database, open_database, sqlite_path
-from bot.store.errors import INTEGRITY_ERRORS
+from bot.store import errors as store_errors
 from bot.store.jobs import JobRepository, Transition
 from bot.store.ledger import Ledger, Usage
 from bot.store.migrations import SchemaTooNew, latest_schema_version, list_migrations
@@ -49,7 +49,7 @@ async def test_a_failing_unit_is_undone_whole_and_the_others_commit(database: Da
     )
     assert results[0] == 3
     assert results[2] == 11
-    assert isinstance(results[1], INTEGRITY_ERRORS)
+    assert isinstance(results[1], store_errors.INTEGRITY_ERRORS)
     assert await keys(database) == ["1", "2", "5", "6"]
 
 
@@ -82,7 +82,7 @@ async def test_a_failing_unit_found_on_the_last_conflict_try_is_answered_not_an_
     )
     assert conflicts == postgres.CONFLICT_TRIES - 1
     assert results[0] == 3
-    assert isinstance(results[1], INTEGRITY_ERRORS)
+    assert isinstance(results[1], store_errors.INTEGRITY_ERRORS)
     assert await keys(database) == ["1", "2"]
 
 
@@ -345,7 +345,7 @@ async def test_the_ledger_is_append_only_except_for_a_pseudonym(database: Databa
         "UPDATE ledger SET user_id = NULL",
         "UPDATE ledger SET interaction_id = 5",  # a column added after the trigger (0012, 0013)
     ):
-        with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
+        with pytest.raises(store_errors.INTEGRITY_ERRORS, match="append-only"):
             async with database.transaction() as conn:
                 await conn.execute(statement)
     async with database.transaction() as conn:
@@ -357,7 +357,9 @@ async def test_the_ledger_is_append_only_except_for_a_pseudonym(database: Databa
     assert await ledger.totals(GUILD, ALICE, "p") == await ledger.totals(GUILD, 999, "p")
     assert (await ledger.totals(GUILD, -5, "p")).granted == Decimal("2.5")
     assert await ledger.derive(GUILD, -5, "p") == await ledger.totals(GUILD, -5, "p")
-    with pytest.raises(INTEGRITY_ERRORS, match="append-only"):  # a pseudonym never becomes an id again
+    with pytest.raises(
+        store_errors.INTEGRITY_ERRORS, match="append-only"
+    ):  # a pseudonym never becomes an id again
         async with database.transaction() as conn:
             await conn.execute("UPDATE ledger SET user_id = ?", (ALICE,))
 

@@ -1,0 +1,155 @@
+"""A process loads what it uses: on SQLite no asyncpg (5.5 MB of memory), and a web server that only
+takes the providers' callbacks no dashboard (Jinja2, its templates, Pillow: 14.5 MB with the rest).
+Each in a fresh subprocess, as an operator starts one.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import asyncpg
+
+from tests.conftest import cli_env
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: What every process on SQLite runs: none of it may need the PostgreSQL backend to be imported.
+SHARED = (
+    *("bot.app", "bot.cli", "bot.doctor", "bot.roles", "bot.web", "bot.jobs.manager", "bot.store"),
+    *("bot.discord.client", "bot.discord.runner", "cogs.imagine", "cogs.admin"),
+)
+
+#: What a web server for callbacks alone never loads.
+DASHBOARD_ONLY = ("jinja2", "bot.dashboard.pages", "bot.dashboard.thumbs", "bot.dashboard.auth")
+
+#: Records the modules loaded when the process ends (after `python -m bot …` has done its work).
+REPORT_AT_EXIT = """
+import atexit, json, os, runpy, sys
+atexit.register(lambda: open(os.environ["LOADED_REPORT"], "w").write(json.dumps(sorted(sys.modules))))
+sys.argv = ["bot", *sys.argv[1:]]
+runpy.run_module("bot", run_name="__main__", alter_sys=True)
+"""
+
+
+def our_modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted([*ROOT.joinpath("bot").rglob("*.py"), *ROOT.joinpath("cogs").rglob("*.py")]):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def imported_on_load(path: Path) -> set[str]:
+    """The modules `path` imports when it is loaded: at its top level, not in a function nor for the
+    type checker only (`if TYPE_CHECKING:`)."""
+    found: set[str] = set()
+    pending = list(ast.parse(path.read_text(), str(path)).body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.If) and "TYPE_CHECKING" not in ast.unparse(node.test):
+            pending += [*node.body, *node.orelse]
+        elif isinstance(node, ast.Try):
+            pending += [*node.body, *node.orelse, *node.finalbody]
+    return found
+
+
+def postgresql_only(modules: dict[str, Path]) -> set[str]:
+    """The PostgreSQL backend and every module that imports one of those on load: they need asyncpg."""
+    arrows = {name: imported_on_load(path) for name, path in modules.items()}
+    closure = {"bot.store.postgres"}
+    while grown := {name for name, imports in arrows.items() if imports & closure} - closure:
+        closure |= grown
+    return closure
+
+
+def loaded_after(code: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_only_the_postgresql_backend_imports_asyncpg():
+    modules = our_modules()
+    needs_asyncpg = postgresql_only(modules)
+    others = [name for name in modules if name not in needs_asyncpg and name != "bot.__main__"]
+    loaded = loaded_after("\n".join(f"import {name}" for name in others))
+
+    assert set(SHARED) <= set(others), sorted(needs_asyncpg)
+    assert {"bot.store.claims", "bot.jobs.shared_scheduler"} <= needs_asyncpg  # (the check finds them)
+    assert set(others) <= loaded
+    assert "asyncpg" not in loaded
+    assert "asyncpg" in loaded_after("import bot.store.postgres")
+
+
+def test_generate_on_sqlite_with_a_callback_server_loads_no_asyncpg_and_no_dashboard(tmp_path):
+    report = tmp_path / "loaded.json"
+    env = {
+        "LOADED_REPORT": str(report),
+        "WEBHOOK_PUBLIC_URL": "http://127.0.0.1:9/",  # so the web server for callbacks runs
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": "0",
+        "LOG_LEVEL": "INFO",  # to see the web server start
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", REPORT_AT_EXIT, "generate", "a fox", "--provider", "mock", "--out", "fox.png"],
+        cwd=tmp_path,
+        env=cli_env(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "web server on http://127.0.0.1:" in done.stdout  # (logs go to stdout)
+    assert (tmp_path / "fox.png").stat().st_size > 0
+    loaded = set(json.loads(report.read_text()))
+    assert {"bot.app", "bot.web", "bot.store.db"} <= loaded
+    assert "asyncpg" not in loaded
+    assert loaded.isdisjoint(DASHBOARD_ONLY)
+
+
+def test_the_store_errors_are_read_where_they_are_used_not_imported_by_name():
+    """A class of bot/store/errors.py imported by name before the PostgreSQL backend was would
+    miss asyncpg's errors (they join at that import): an `except` with it would let a lost
+    connection or a conflict on PostgreSQL through as an internal failure."""
+    by_name = []
+    sources = [*(p for folder in ("bot", "cogs", "tests") for p in ROOT.joinpath(folder).rglob("*.py"))]
+    for path in sorted([*sources, *ROOT.joinpath("benchmarks").glob("*.py")]):  # (not its venv)
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module == "bot.store.errors":
+                by_name.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+
+    assert by_name == []
+
+
+def test_asyncpg_errors_are_the_stores_once_the_backend_is_imported():
+    import bot.store.postgres  # noqa: F401 - what adds them
+    from bot.store import errors
+
+    assert issubclass(asyncpg.UniqueViolationError, errors.INTEGRITY_ERRORS)
+    assert issubclass(asyncpg.SerializationError, errors.STORE_REFUSED)
+    assert issubclass(asyncpg.DeadlockDetectedError, errors.STORE_REFUSED)
+    assert issubclass(asyncpg.ConnectionDoesNotExistError, errors.STORE_REFUSED)
+    assert issubclass(asyncpg.PostgresError, errors.STORE_OR_DISK_ERRORS)
+    assert not issubclass(asyncpg.UniqueViolationError, errors.STORE_REFUSED)
+    assert errors.refused_by_disk(asyncpg.DiskFullError("could not extend file"))
+    errors.add_postgresql()  # a second time changes nothing
+    assert errors.STORE_REFUSED.count(asyncpg.InterfaceError) == 1
