@@ -329,14 +329,17 @@ class Ledger:
         return Usage.from_units(row[0], row[1], row[2])
 
     async def last_price(self, provider: str, model: str, size: str | None) -> Decimal | None:
-        """The most recent real charge for this provider, model and size."""
-        row = await self.db.fetchone(
+        """The most recent real charge for this provider, model and size.
+
+        Read before a command is acknowledged (its estimate), again after each charge of the kind:
+        one row of the index `ledger_charges_by_price`, so on the event loop (`fetchall_now`)."""
+        rows = await self.db.fetchall_now(
             """SELECT amount FROM ledger
                WHERE provider = ? AND model = ? AND size IS NOT DISTINCT FROM ? AND kind = 'charge'
                ORDER BY id DESC LIMIT 1""",
             (provider, model, size),
         )
-        return Decimal(row["amount"]) if row else None
+        return Decimal(rows[0]["amount"]) if rows else None
 
     async def recent_entries(
         self, guild_id: int | None, user_id: int, *, kinds: Sequence[str] = ("charge",), limit: int = 5

@@ -66,12 +66,14 @@ class PresetStore:
     async def get(self, guild_id: int | None, user_id: int) -> MemberPreset:
         if guild_id is None:
             return MemberPreset(0, user_id)
-        row = await self.db.fetchone(
+        # Read before /imagine is acknowledged (whether its reply is private): on the event loop, not
+        # a hop to the reader's thread (one row by its primary key; `fetchall_now`).
+        rows = await self.db.fetchall_now(
             "SELECT model, aspect_ratio, output_format, private, suffix FROM member_presets"
             " WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
-        return _row_to_preset(guild_id, user_id, row)
+        return _row_to_preset(guild_id, user_id, rows[0] if rows else None)
 
     async def save(self, preset: MemberPreset) -> None:
         """Store the preset; an empty one is deleted (nothing kept about a member who cleared it)."""

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from bot.store.presets import MemberPreset, PresetStore
 from tests.conftest import DEFERRED, acknowledged_with, finish_jobs
 
 SLOW_DB = 0.8
@@ -181,3 +182,24 @@ async def test_admin_commands_answer_privately_before_touching_the_store(
     assert (
         await running.ledger.member_usage(server["guild"].id, alice.id, running.quota.current_period())
     ).granted == 5
+
+
+async def test_imagine_reads_the_members_defaults_without_waiting_for_the_busy_reader(
+    simcord_env, running, guild_setup, stamped, slow_store
+):
+    """The member's `/settings` defaults decide whether `/imagine`'s reply is private, so they are
+    read before it is acknowledged: on the event loop (`fetchall_now`, one row by its key), not on
+    the read-only connection's thread, where the command waited behind the jobs' own reads (with
+    1,000 jobs in flight the ack's p99 went from 38-42 ms to 66-97 ms; docs/PERFORMANCE.md)."""
+    guild, channel, alice = guild_setup
+    db = running.db
+    await alice.slash(channel, "imagine", prompt="a lighthouse")  # the guild's rules are read (and kept)
+    await finish_jobs(simcord_env, running)
+    await PresetStore(db).save(MemberPreset(guild.id, alice.id, private=True))
+
+    imagine, delay = await timed(stamped, db, lambda: alice.slash(channel, "imagine", prompt="a harbour"))
+    await finish_jobs(simcord_env, running)
+
+    assert delay < BUDGET, round(delay, 3)
+    assert imagine.ephemeral  # the preset was read, not skipped
+    assert imagine.response.attachments
