@@ -32,7 +32,7 @@ from bot.store.base import Transaction
 from bot.store.db import Statement
 from bot.store.guilds import GuildStore, LimitRow
 from bot.store.ledger import ZERO, Ledger, Usage
-from bot.store.statements import Execute, Lock, Unit, guild_lock, member_lock
+from bot.store.statements import POSTGRESQL, Execute, Lock, Unit, guild_lock, member_lock
 
 T = TypeVar("T")
 
@@ -78,6 +78,12 @@ class Hold:
     limits: Limits
     period: str
     resets: datetime
+    #: On PostgreSQL, the check alone (`Ledger.hold_fits`): the job's row goes in only when it
+    #: finds a row, so a refused hold leaves nothing to undo and its batch goes on without a
+    #: savepoint (`store_new_job`). None on SQLite, where the unit's savepoint undoes a refusal
+    #: in-process, for less than an `INSERT .. SELECT` of the job costs there.
+    fits: Statement | None
+    #: The check and the entry in one statement.
     statement: Statement
 
     def write(self) -> Unit[bool]:
@@ -352,8 +358,18 @@ class QuotaService:
             if enforce
             else Limits(None, "not enforced", None)
         )
+        fits = self.ledger.hold_fits(
+            job.estimate,
+            period=key,
+            guild_id=job.guild_id,
+            user_id=job.user_id,
+            member_limit=limits.member,
+            guild_limit=limits.guild,
+            role_ids=tuple(role_ids),
+        )
         statement = self.ledger.hold_statement(
             job.estimate,
+            fits,
             period=key,
             guild_id=job.guild_id,
             user_id=job.user_id,
@@ -361,11 +377,10 @@ class QuotaService:
             provider=job.provider,
             model=job.model,
             size=size_key(job),
-            member_limit=limits.member,
-            guild_limit=limits.guild,
-            role_ids=tuple(role_ids),
         )
-        return Hold(job, tuple(role_ids), limits, key, period_reset(self.now(), period_name), statement)
+        resets = period_reset(self.now(), period_name)
+        job_if = fits if self.ledger.db.dialect == POSTGRESQL else None
+        return Hold(job, tuple(role_ids), limits, key, resets, job_if, statement)
 
     async def why_refused(self, hold: Hold, *, conn: Transaction | None = None) -> QuotaExceeded:
         """Why a hold did not fit, as the member reads it.

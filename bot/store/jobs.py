@@ -14,9 +14,9 @@ from typing import Any
 from bot.encoding import Base64, b64encode, in_image_thread
 from bot.jobs.model import TRANSITIONS, UNFINISHED_STATES, Job, JobState, Origin
 from bot.store.base import Transaction
-from bot.store.db import Database
+from bot.store.db import Database, Statement
 from bot.store.files import InputFiles, InputImage, StoredInput
-from bot.store.statements import Execute, ExecuteMany, PerDialect, Query, Unit
+from bot.store.statements import Execute, ExecuteMany, PerDialect, Query, Returning, Unit
 
 #: Columns a transition may set besides `state` and `updated_at`.
 MUTABLE_COLUMNS = frozenset(
@@ -215,7 +215,8 @@ class JobRepository:
         (`remove_orphan_inputs`).
         """
         stored = await self.input_files.write(job.id, inputs)
-        return await conn.run(insert_job, job, tuple(stored))
+        await conn.run(insert_job, job, tuple(stored))
+        return job
 
     async def remove_orphan_inputs(self, *, older_than: float) -> int:
         """Remove reference image files no row names (written by an accept that never committed)."""
@@ -376,42 +377,58 @@ class JobRepository:
 NEXT_SEQ = PerDialect(
     sqlite="SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs", postgresql="SELECT nextval('jobs_seq')"
 )
+_JOB_COLUMNS = """id, seq, state, origin, provider, model, prompt, params, user_id, guild_id,
+    channel_id, estimate, created_at, updated_at, parent_job_id, callback_token, width, height, seed"""
+_INSERT_JOB = f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({', '.join('?' * 19)})"  # noqa: S608
+#: The insert only if a condition (`FROM .. WHERE ..`) finds a row, its `seq` taken in the same
+#: statement. Meant for PostgreSQL (`Hold.fits`); SQLite's spelling works too, but there a plain
+#: insert and a savepoint that undoes a refused unit cost less than an `INSERT .. SELECT`.
+_INSERT_JOB_IF = PerDialect(
+    *(
+        f"INSERT INTO jobs ({_JOB_COLUMNS}) SELECT ?, {seq}, {', '.join('?' * 17)} {{only_if}} RETURNING seq"
+        for seq in ("(SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs)", "nextval('jobs_seq')")
+    )
+)
 
 
-def insert_job(job: Job, inputs: Iterable[StoredInput] = ()) -> Unit[Job]:
+def insert_job(job: Job, inputs: Iterable[StoredInput] = (), only_if: Statement | None = None) -> Unit[bool]:
     """Insert a job and the names of its reference images' files (already written); sets `seq`.
 
-    A (sub-)unit, inside the caller's transaction (the quota hold commits with it).
+    With `only_if` (the tail of an `INSERT .. SELECT`, `FROM .. WHERE ..`: the quota hold's check,
+    `Hold.fits`), the job goes in only when that finds a row, in one statement. Returns whether
+    it went in: when it did not, nothing was written. A (sub-)unit, inside the caller's
+    transaction (the quota hold commits with it).
     """
-    row = yield Query(NEXT_SEQ, one=True)
-    job.seq = int(row[0]) if row else 1
-    yield Execute(
-        """INSERT INTO jobs (id, seq, state, origin, provider, model, prompt, params, user_id,
-               guild_id, channel_id, estimate, created_at, updated_at, parent_job_id, callback_token,
-               width, height, seed)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
-            job.id,
-            job.seq,
-            job.state.value,
-            job.origin.value,
-            job.provider,
-            job.model,
-            job.prompt,
-            json.dumps(job.params, sort_keys=True),
-            job.user_id,
-            job.guild_id,
-            job.channel_id,
-            str(job.estimate),
-            job.created_at,
-            job.updated_at,
-            job.parent_job_id,
-            job.callback_token,
-            job.width,
-            job.height,
-            job.seed,
-        ),
+    values = (
+        job.state.value,
+        job.origin.value,
+        job.provider,
+        job.model,
+        job.prompt,
+        json.dumps(job.params, sort_keys=True),
+        job.user_id,
+        job.guild_id,
+        job.channel_id,
+        str(job.estimate),
+        job.created_at,
+        job.updated_at,
+        job.parent_job_id,
+        job.callback_token,
+        job.width,
+        job.height,
+        job.seed,
     )
+    if only_if is None:
+        row = yield Query(NEXT_SEQ, one=True)
+        job.seq = int(row[0]) if row else 1
+        yield Execute(_INSERT_JOB, (job.id, job.seq, *values))
+    else:
+        condition, condition_params = only_if
+        sql = PerDialect(*(spelling.format(only_if=condition) for spelling in _INSERT_JOB_IF))
+        row = yield Returning(sql, (job.id, *values, *condition_params))
+        if row is None:
+            return False
+        job.seq = int(row[0])
     rows = [(job.id, i, image.field, b"", image.file) for i, image in enumerate(inputs)]
     if rows:
         yield ExecuteMany(
@@ -419,7 +436,7 @@ def insert_job(job: Job, inputs: Iterable[StoredInput] = ()) -> Unit[Job]:
             " VALUES (?, ?, ?, ?, 'base64', ?)",
             rows,
         )
-    return job
+    return True
 
 
 def count_unfinished(user_id: int) -> Unit[int]:

@@ -137,37 +137,30 @@ class Ledger:
             ),
         )
 
-    def hold_statement(
+    def hold_fits(
         self,
         amount: Decimal,
         *,
         period: str,
         guild_id: int | None,
         user_id: int,
-        job_id: str,
-        provider: str,
-        model: str,
-        size: str | None,
         member_limit: Decimal | None,
         guild_limit: Decimal | None,
         role_ids: Sequence[int] = (),
     ) -> Statement:
-        """The statement that appends the hold only if it fits (check and insert cannot be separated).
+        """The hold's check, as the tail of an `INSERT .. SELECT`: `FROM .. WHERE ..`, one row when a
+        hold of `amount` fits the limits, none when not.
 
         Fits: committed + amount <= limit + granted, and committed < limit + granted (so a limit of
         0 blocks even a free job); for the member (grants to their roles count) and for the guild's
-        budget. A None limit is unlimited. It writes one row if the hold fits, none if not.
+        budget. A None limit is unlimited.
         """
         units = to_units(amount)
         key = guild_id or 0
         marks = ",".join("?" * len(role_ids)) or "NULL"
         member_units = to_units(member_limit) if member_limit is not None else None
         guild_units = to_units(guild_limit) if guild_limit is not None and guild_id is not None else None
-        # (No leading WITH: Python's sqlite3 would then not report the rowcount.)
         sql = f"""
-            INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
-                                provider, model, size, created_at)
-            SELECT 'hold', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?
             FROM (
                 SELECT COALESCE((SELECT used + held FROM ledger_totals
                                  WHERE guild_key = ? AND user_key = ? AND period = ?), 0) AS committed,
@@ -186,11 +179,38 @@ class Ledger:
               AND (CAST(? AS BIGINT) IS NULL
                    OR (g.committed + ? <= ? + g.granted AND g.committed < ? + g.granted))"""  # noqa: S608
         params = (
-            *(guild_id, user_id, job_id, str(amount), units, period, provider, model, size, time.time()),
             *(key, user_id, period, key, user_id, period, key, period, *role_ids),
             *(key, period, key, period),
             *(member_units, units, member_units, member_units),
             *(guild_units, units, guild_units, guild_units),
+        )
+        return sql, params
+
+    def hold_statement(
+        self,
+        amount: Decimal,
+        fits: Statement,
+        *,
+        period: str,
+        guild_id: int | None,
+        user_id: int,
+        job_id: str,
+        provider: str,
+        model: str,
+        size: str | None,
+    ) -> Statement:
+        """The statement that appends the hold only if it fits (check and insert cannot be
+        separated): `fits` is its check (`hold_fits`). It writes one row if the hold fits, none if not."""
+        fits_sql, fits_params = fits
+        # (No leading WITH: Python's sqlite3 would then not report the rowcount.)
+        sql = f"""
+            INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
+                                provider, model, size, created_at)
+            SELECT 'hold', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ? {fits_sql}"""
+        params = (
+            *(guild_id, user_id, job_id, str(amount), to_units(amount), period, provider, model, size),
+            time.time(),
+            *fits_params,
         )
         return sql, params
 

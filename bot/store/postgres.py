@@ -5,9 +5,11 @@ row reads as `row[0]` and `row["name"]` (asyncpg's Record, like sqlite3.Row).
 
 Hot-path writes (`atomic`, `execute_one`) are group-committed as on SQLite: the units of the
 moment run in one transaction and their callers are answered in arrival order once it commits
-(jobs started together reach their provider in that order). A unit that fails is undone alone:
-the batch then runs again with a savepoint per unit (`_commit`); units of a kind that failed
-lately (a refused hold) get a savepoint of their own from the start (`Call.guarded`).
+(jobs started together reach their provider in that order). A unit that raises before any of
+its statements changed a row (a refused hold, a stale compare-and-set) has nothing to undo: the
+batch goes on (`Trace`). One that raises after writing is undone alone: the batch then runs again
+with a savepoint per unit (`_commit`); units of a kind that had to be undone lately get a
+savepoint of their own from the start (`Call.guarded`).
 
 Several processes write at once, so the transaction is READ COMMITTED and the invariants are kept
 by locks, not by aborts: a unit that checks figures others may change at the same moment (a
@@ -35,8 +37,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import random
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -52,9 +56,11 @@ from bot.store.migrations import list_migrations, refuse_newer_schema
 from bot.store.statements import (
     POSTGRESQL,
     Execute,
+    ExecuteMany,
     Lock,
     Op,
     Query,
+    Returning,
     Sql,
     Unit,
     UnitFunction,
@@ -74,7 +80,8 @@ T = TypeVar("T")
 CONFLICT_TRIES = 20
 #: Conflicts of a batch of several units before its units run one per transaction.
 SPLIT_AFTER = 3
-#: Units of a kind that failed (raised) in one of this many latest batches run in savepoints.
+#: Units of a kind that had to be undone (raised after writing) in one of this many latest batches
+#: run in savepoints.
 GUARD_BATCHES = 100
 #: Errors after which a unit runs again: nothing of it was committed (serialization failures and
 #: deadlocks: SQLSTATE class 40, which PostgreSQL documents as safe to retry).
@@ -132,9 +139,11 @@ class Call:
     args: tuple[Any, ...]
     locks: tuple[Lock, ...]
     wait: bool = False
-    #: Run in a savepoint of its own from the first attempt: units of its kind failed lately (a
-    #: refused hold), and without one the whole batch would run again with a savepoint per unit.
+    #: Run in a savepoint of its own from the first attempt: units of its kind had to be undone
+    #: lately, and without one the whole batch would run again with a savepoint per unit.
     guarded: bool = False
+    #: It raised after changing rows in this batch's last run (not when it raised with nothing to undo).
+    undone: bool = False
 
 
 #: The outcome of a unit whose locks another transaction held: it runs in the next one, waiting.
@@ -169,24 +178,188 @@ async def _perform(conn: asyncpg.Connection, op: Op) -> Any:
         return await conn.fetch(pg(op.sql), *op.params)
     if isinstance(op, Execute):
         return rowcount(await conn.execute(pg(op.sql), *op.params))
+    if isinstance(op, Returning):
+        return await conn.fetchrow(pg(op.sql), *op.params)
     await conn.executemany(pg(op.sql), op.rows)
     return None
 
 
-async def drive(conn: asyncpg.Connection, unit: Unit[T]) -> T:
-    """Run `unit` on `conn` (inside the caller's transaction); an error goes back into the unit."""
-    try:
-        op = next(unit)
-        while True:
-            try:
-                result = await _perform(conn, op)
-            except Exception as exc:
-                op = unit.throw(exc)
+@dataclass(slots=True)
+class Trace:
+    """What a unit's statements did, for undoing a unit that raised: nothing to undo when every
+    statement ran (none raised: the transaction is intact) and none changed a row."""
+
+    wrote: bool = False
+    statement_failed: bool = False
+
+    @property
+    def nothing_to_undo(self) -> bool:
+        return not self.wrote and not self.statement_failed
+
+    def saw(self, op: Op, result: Any) -> None:
+        if isinstance(op, Execute):
+            self.wrote |= result != 0
+        elif isinstance(op, Returning):
+            self.wrote |= result is not None
+        elif isinstance(op, ExecuteMany):
+            self.wrote |= bool(op.rows)
+        # A Query only reads (a write with RETURNING is a `Returning`).
+
+
+@dataclass(slots=True)
+class Running:
+    """A unit being driven: its generator, its trace, and the statement it waits for (`op`)."""
+
+    unit: Unit[Any]
+    trace: Trace
+    op: Op | None = None
+
+    def resume(self, result: Any = None, error: Exception | None = None) -> tuple[bool, Any] | None:
+        """Start the unit, or give it its statement's result (or error). Its outcome, (True, value)
+        or (False, error), once it ended; else None, and its next statement is in `op`."""
+        try:
+            if error is not None:
+                self.trace.statement_failed = True
+                self.op = self.unit.throw(error)
+            elif self.op is None:
+                self.op = next(self.unit)
             else:
-                op = unit.send(result)
-    except StopIteration as stop:
-        value: T = stop.value
-        return value
+                self.trace.saw(self.op, result)
+                self.op = self.unit.send(result)
+        except StopIteration as stop:
+            return True, stop.value
+        except Exception as exc:
+            return False, exc
+        return None
+
+
+async def drive(conn: asyncpg.Connection, unit: Unit[T], trace: Trace | None = None) -> T:
+    """Run `unit` on `conn` (inside the caller's transaction); an error goes back into the unit."""
+    running = Running(unit, trace or Trace())
+    outcome = running.resume()
+    while outcome is None:
+        assert running.op is not None
+        try:
+            result = await _perform(conn, running.op)
+        except Exception as exc:
+            outcome = running.resume(error=exc)
+        else:
+            outcome = running.resume(result)
+    ok, value = outcome
+    if not ok:
+        raise value
+    returned: T = value
+    return returned
+
+
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def one_row(sql: str, returning: bool) -> str | None:
+    """A write statement that answers exactly one row, so that its runs with the parameters of
+    several units go in one round trip (asyncpg's `fetchmany`) and each run's row is its own:
+    an `Execute` answers its rowcount (`WITH w AS (.. RETURNING 1) SELECT count(*)`); a
+    `Returning` the row it wrote, with how many it wrote as a last column (`_written`: 0, and
+    NULLs, when it wrote none). None for what is not a plain INSERT, UPDATE or DELETE."""
+    sql = sql.rstrip().removesuffix(";")
+    if not _WRITE.match(sql) or ";" in sql or bool(_RETURNING.search(sql)) != returning:
+        return None
+    if returning:
+        return f"""WITH w AS ({sql}\n) SELECT w.*, (SELECT count(*) FROM w) AS _written
+            FROM (SELECT 1) AS one LEFT JOIN w ON true"""  # noqa: S608
+    return f"WITH w AS ({sql}\n RETURNING 1) SELECT count(*) FROM w"  # noqa: S608
+
+
+def _pipelined(op: Op) -> str | None:
+    if isinstance(op, Execute | Returning):
+        return one_row(pg(op.sql), isinstance(op, Returning))
+    return None
+
+
+def _result(op: Op, row: Any) -> Any:
+    """What the unit gets for its statement, from its row of a shared round trip (`one_row`)."""
+    if isinstance(op, Execute):
+        return int(row[0])
+    return row if row["_written"] == 1 else None
+
+
+def waves(calls: Sequence[Call], runs: Iterable[int]) -> list[list[int]]:
+    """The units to run (indexes, in arrival order) in waves of units whose locks are disjoint: a
+    unit is in the wave after the last one of an earlier unit sharing a lock with it, so the units
+    of one lock run one after the other, in arrival order."""
+    found: list[list[int]] = []
+    last: dict[tuple[str, int], int] = {}
+    for index in runs:
+        keys = [key_of(lock) for lock in calls[index].locks]
+        wave = max((last[key] + 1 for key in keys if key in last), default=0)
+        for key in keys:
+            last[key] = wave
+        if wave == len(found):
+            found.append([])
+        found[wave].append(index)
+    return found
+
+
+async def _run_wave(
+    conn: asyncpg.Connection, calls: Sequence[Call], wave: list[int], outcomes: list[tuple[bool, Any]]
+) -> bool:
+    """Run the units of a wave side by side, each one statement at a time: the same write
+    statement of several units goes in one round trip (`one_row`, run in the wave's order), any
+    other statement alone. Their locks are disjoint, so no unit of the wave writes the figures
+    another one checks (every writer of them holds the lock): a unit sees the others' statements
+    between its own as it sees other processes' commits under READ COMMITTED.
+
+    Fills `outcomes`. False when a unit raised after writing (its outcome is filled) or a shared
+    round trip failed: the batch must be rolled back (and runs again with a savepoint per unit).
+    A conflict goes up.
+    """
+    running = {index: Running(calls[index].unit(*calls[index].args), Trace()) for index in wave}
+    ended = {index: unit.resume() for index, unit in running.items()}
+    while True:
+        for index, outcome in ended.items():
+            if outcome is None:
+                continue
+            unit = running.pop(index)
+            outcomes[index] = outcome
+            ok, value = outcome
+            if not ok and isinstance(value, RETRIED):
+                raise value
+            if not ok and not unit.trace.nothing_to_undo:
+                calls[index].undone = True
+                return False
+        if not running:
+            return True
+        shared: dict[str, list[int]] = {}
+        alone: list[int] = []
+        for index, unit in running.items():
+            assert unit.op is not None
+            sql = _pipelined(unit.op)
+            (shared.setdefault(sql, []) if sql is not None else alone).append(index)
+        ended = {}
+        for sql, indexes in shared.items():
+            if len(indexes) == 1:
+                alone.append(indexes[0])
+                continue
+            params = [running[index].op.params for index in indexes]  # type: ignore[union-attr]
+            try:
+                rows = await conn.fetchmany(sql, params)
+            except RETRIED:
+                raise
+            except Exception:  # which unit's is unknown: the batch runs again, unit by unit
+                return False
+            for index, row in zip(indexes, rows, strict=True):
+                ended[index] = running[index].resume(_result(running[index].op, row))  # type: ignore[arg-type]
+        for index in sorted(alone):
+            unit = running[index]
+            assert unit.op is not None
+            try:
+                result = await _perform(conn, unit.op)
+            except Exception as exc:
+                ended[index] = unit.resume(error=exc)
+            else:
+                ended[index] = unit.resume(result)
 
 
 async def _attempt(
@@ -198,35 +371,34 @@ async def _attempt(
     COMMIT) goes up.
 
     Order: first the locks of the units deferred before, waited for (the transaction holds
-    nothing yet); then the units that declare no lock; then the other units' locks, taken only
-    if they are free, at once (`_TRY_LOCK`), and the units whose locks were all free (a unit whose
-    lock another process holds is deferred, not waited for: the batch goes on, and no lock is
-    held longer than its own units need). Each group in arrival order.
+    nothing yet); then the other units' locks, taken only if they are free, at once (`_TRY_LOCK`:
+    a unit whose lock another process holds is deferred, not waited for, and the batch goes on);
+    then the units that declare no lock and those whose locks were all free, in waves of disjoint
+    locks (`waves`, `_run_wave`), each in arrival order. With savepoints, or when a unit of the
+    batch is `guarded`, one unit at a time instead.
     """
     outcomes: list[tuple[bool, Any]] = [(True, DEFERRED)] * len(calls)
-    order = [i for i, c in enumerate(calls) if not c.locks] + [i for i, c in enumerate(calls) if c.locks]
     transaction = conn.transaction(isolation="read_committed")
     await transaction.start()
     try:
         await take_locks(conn, (lock for c in calls if c.wait for lock in c.locks))
-        free: set[tuple[str, int]] | None = None
-        for index in order:
-            call = calls[index]
-            if call.locks and not call.wait:
-                if free is None:
-                    free = await try_locks(conn, (lock for c in calls if not c.wait for lock in c.locks))
-                if not all(key_of(lock) in free for lock in call.locks):
-                    continue  # DEFERRED
-            if savepoints or call.guarded:
-                outcomes[index] = await _in_savepoint(conn, call.unit, call.args)
-                continue
-            try:
-                outcomes[index] = (True, await drive(conn, call.unit(*call.args)))
-            except RETRIED:
-                raise
-            except Exception as exc:
+        trying = [lock for c in calls if not c.wait for lock in c.locks]
+        free = await try_locks(conn, trying) if trying else set()
+        runs = [i for i, c in enumerate(calls) if not c.locks] + [
+            i
+            for i, c in enumerate(calls)
+            if c.locks and (c.wait or all(key_of(lock) in free for lock in c.locks))
+        ]  # the others: DEFERRED
+        if savepoints or any(calls[i].guarded for i in runs):  # one unit at a time
+            groups = [[i] for i in runs]
+        else:
+            groups = waves(calls, runs)
+        for group in groups:
+            if savepoints or calls[group[0]].guarded:
+                outcomes[group[0]] = await _in_savepoint(conn, calls[group[0]])
+            elif not await _run_wave(conn, calls, group, outcomes):
                 await transaction.rollback()
-                return [(False, exc)] if len(calls) == 1 else None  # alone, the rollback undid it
+                return [outcomes[0]] if len(calls) == 1 else None  # alone, the rollback undid it
     except BaseException:
         if not conn.is_closed():
             await transaction.rollback()
@@ -235,17 +407,17 @@ async def _attempt(
     return outcomes
 
 
-async def _in_savepoint(
-    conn: asyncpg.Connection, unit: UnitFunction, args: tuple[Any, ...]
-) -> tuple[bool, Any]:
+async def _in_savepoint(conn: asyncpg.Connection, call: Call) -> tuple[bool, Any]:
     """(True, result), or (False, error) with the unit's statements undone; a conflict goes up."""
     savepoint = conn.transaction()  # nested in the batch's transaction: a savepoint
     await savepoint.start()
+    trace = Trace()
     try:
-        value = await drive(conn, unit(*args))
+        value = await drive(conn, call.unit(*call.args), trace)
     except RETRIED:
         raise
     except Exception as exc:
+        call.undone = not trace.nothing_to_undo
         await savepoint.rollback()
         return False, exc
     await savepoint.commit()
@@ -275,7 +447,7 @@ class PostgresDatabase(Database):
         self.data_dir = data_dir
         self._batch: list[tuple[Call, asyncio.Future[Any]]] = []
         self._batches = 0  # batches committed
-        self._failed: dict[UnitFunction, int] = {}  # a kind of unit → the batch it last failed in
+        self._failed: dict[UnitFunction, int] = {}  # a kind of unit → the batch it was last undone in
         self._flusher: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
@@ -327,7 +499,7 @@ class PostgresDatabase(Database):
                 if value is DEFERRED:  # its locks were held elsewhere: first in the next, waiting
                     deferred.append((dataclasses.replace(call, wait=True), future))
                     continue
-                if not ok:
+                if call.undone:
                     self._failed[call.unit] = self._batches
                 if not future.done():
                     future.set_result(value) if ok else future.set_exception(value)
@@ -372,13 +544,16 @@ class PostgresDatabase(Database):
         before it are committed and answered."""
         outcomes: list[tuple[bool, Any]] = []
         for index, call in enumerate(calls):
+            alone = dataclasses.replace(call, wait=True)
             try:
-                outcomes.extend(await self._commit([dataclasses.replace(call, wait=True)]))
+                outcomes.extend(await self._commit([alone]))
             except RETRIED as exc:
                 outcomes.append((False, exc))
             except Exception as exc:
                 outcomes.extend((False, exc) for _ in calls[index:])
                 break
+            finally:
+                call.undone = alone.undone
         return outcomes
 
     @asynccontextmanager

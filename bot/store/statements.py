@@ -69,6 +69,15 @@ class Execute:
 
 
 @dataclass(frozen=True, slots=True)
+class Returning:
+    """A write statement with `RETURNING`: its result is the one row it wrote, or None when it
+    wrote none (an `INSERT .. SELECT .. WHERE` whose condition found nothing)."""
+
+    sql: Sql
+    params: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ExecuteMany:
     """The same write statement once per row of parameters; its result is None."""
 
@@ -76,7 +85,7 @@ class ExecuteMany:
     rows: Sequence[tuple[Any, ...]]
 
 
-Op = Query | Execute | ExecuteMany
+Op = Query | Execute | Returning | ExecuteMany
 #: A unit's generator: yields statements, receives their results, returns the unit's result.
 Unit = Generator[Op, Any, T]
 UnitFunction = Callable[..., Unit[Any]]
@@ -149,10 +158,10 @@ def drive_sqlite(conn: sqlite3.Connection, unit: Unit[T]) -> T:
 def _perform_sqlite(conn: sqlite3.Connection, op: Op) -> Any:
     if isinstance(op, Execute):
         return conn.execute(sql_for(op.sql, SQLITE), op.params).rowcount
-    if isinstance(op, Query):
+    if isinstance(op, (Query, Returning)):
         cursor = conn.execute(sql_for(op.sql, SQLITE), op.params)
         try:
-            return cursor.fetchone() if op.one else cursor.fetchall()
+            return cursor.fetchall() if isinstance(op, Query) and not op.one else cursor.fetchone()
         finally:
             cursor.close()  # a statement left open would pin the connection's snapshot
     conn.executemany(sql_for(op.sql, SQLITE), op.rows)

@@ -21,6 +21,10 @@ from bot.store.statements import Execute, Lock, Unit, locking, member_lock
 class HoldWrite(Protocol):
     """A prepared quota hold (`bot.quota.Hold`): appends itself if it fits the limits."""
 
+    #: Its check alone, as the tail of an `INSERT .. SELECT` (`Ledger.hold_fits`), for the job's
+    #: insert; None where the job goes in unchecked (SQLite: the unit's savepoint undoes a refusal).
+    fits: Statement | None
+
     def write(self) -> Unit[bool]: ...
 
     def locks(self) -> tuple[Lock, ...]:
@@ -61,10 +65,13 @@ def store_new_job(
         waiting = yield from count_unfinished(job.user_id)
         if waiting >= queue_limit:
             raise QueueFull(text("queue-full", waiting=waiting))
-    yield from insert_job(job, images)  # first: the hold refers to it
+    # First: the hold refers to it. On PostgreSQL the job goes in only if its hold fits, so a
+    # refused hold writes nothing and its batch goes on without a savepoint (`Hold.fits`).
+    if not (yield from insert_job(job, images, only_if=hold.fits)):
+        raise HoldRefused
     if delivery is not None:
         yield from insert_delivery(delivery)
-    if not (yield from hold.write()):
+    if not (yield from hold.write()):  # checks again as it writes: the one atomic check
         raise HoldRefused
 
 

@@ -189,17 +189,19 @@ async def test_a_unit_whose_member_another_process_holds_waits_and_the_rest_of_i
     assert ids == {alice.job.id, bob.job.id}
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its savepoints
-async def test_after_a_refused_hold_accepts_run_in_savepoints_so_a_refusal_does_not_rerun_the_batch(
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its batches
+async def test_a_refused_hold_writes_nothing_so_its_batch_goes_on_without_a_savepoint(
     database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
+    """The job goes in only if its hold fits (`Hold.fits`): a refused accept leaves nothing to undo,
+    so neither its batch runs again nor do later accepts run in savepoints."""
     from bot.store import postgres
 
     real = postgres._attempt
-    attempts: list[bool] = []
+    attempts: list[tuple[bool, bool]] = []
 
     async def counting(conn, calls, *, savepoints):  # type: ignore[no-untyped-def]
-        attempts.append(savepoints)
+        attempts.append((savepoints, any(c.guarded for c in calls)))
         return await real(conn, calls, savepoints=savepoints)
 
     monkeypatch.setattr(postgres, "_attempt", counting)
@@ -211,13 +213,106 @@ async def test_after_a_refused_hold_accepts_run_in_savepoints_so_a_refusal_does_
             *(database.atomic(store_new_job, h.job, [], None, h) for h in holds), return_exceptions=True
         )
 
-    first = await accepts(2)  # one fits; the other is refused: the batch runs again with savepoints
-    assert attempts == [False, True]
+    first = await accepts(2)  # one fits, the other is refused: one run of the batch
+    assert attempts == [(False, False)]
     assert sum(r is None for r in first) == 1
+    assert sum(isinstance(r, HoldRefused) for r in first) == 1
     attempts.clear()
-    second = await accepts(2)  # both refused now, each in its own savepoint: one run of the batch
-    assert attempts == [False]
+    second = await accepts(2)  # both refused: again one run, without savepoints
+    assert attempts == [(False, False)]
     assert all(isinstance(r, HoldRefused) for r in second)
+    rows = await database.fetchall("SELECT COUNT(*) AS n FROM jobs")
+    assert rows[0]["n"] == 1  # the refused jobs were never written
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its round trips
+async def test_the_same_write_of_several_units_goes_in_one_round_trip_with_each_units_answer(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Accepts of six members in one batch: their job inserts in one round trip, their holds in
+    another (asyncpg's `fetchmany`), and each unit still gets its own answer: its `seq`, or a
+    refusal (three members have a limit below the estimate)."""
+    import asyncpg
+
+    shared: list[int] = []
+    real = asyncpg.connection.Connection.fetchmany
+
+    async def counting(self, query, args, **kwargs):  # type: ignore[no-untyped-def]
+        args = list(args)
+        shared.append(len(args))
+        return await real(self, query, args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "fetchmany", counting)
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
+    for member in (302, 304, 306):
+        await quota.guilds.set_limit(GUILD, "member", member, Decimal(3), actor_id=1)
+    holds = [await quota.prepare_hold(a_job(member, GUILD)) for member in range(301, 307)]
+    results = await asyncio.gather(
+        *(database.atomic(store_new_job, h.job, [], 5, h) for h in holds), return_exceptions=True
+    )
+    assert results[0::2] == [None, None, None]
+    assert all(isinstance(r, HoldRefused) for r in results[1::2])
+    assert shared == [6, 3]  # the six inserts (three wrote nothing), the three holds that fit
+    accepted = [h.job for h in holds[0::2]]
+    stored = {r["id"]: r["seq"] for r in await database.fetchall("SELECT id, seq FROM jobs")}
+    assert stored == {job.id: job.seq for job in accepted}
+    assert sorted(stored.values()) == [job.seq for job in accepted]  # arrival order
+    key = quota.current_period()
+    for job in accepted:
+        usage = await quota.ledger.totals(GUILD, job.user_id, key)
+        assert usage.held == Decimal(4)
+        assert usage == await quota.ledger.derive(GUILD, job.user_id, key)
+
+
+async def test_accepts_of_one_member_in_one_batch_never_pass_the_queue_limit(
+    database: Database, tmp_path: Path
+):
+    """On PostgreSQL the units of a batch run side by side only when their locks differ: accepts of
+    one member (the queue count, then the insert) run one after the other."""
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
+    holds = [await quota.prepare_hold(a_job(ALICE, GUILD)) for _ in range(6)]
+    holds += [await quota.prepare_hold(a_job(ALICE + 1, GUILD)) for _ in range(2)]
+    results = await asyncio.gather(
+        *(database.atomic(store_new_job, h.job, [], 2, h) for h in holds), return_exceptions=True
+    )
+    assert results[:6].count(None) == 2
+    assert all(isinstance(r, QueueFull) for r in results[:6] if r is not None)
+    assert results[6:] == [None, None]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its batches
+async def test_a_failing_statement_in_a_shared_round_trip_fails_its_unit_alone(database: Database):
+    """Two units write the same key (unique) in the same shared round trip: the batch runs again
+    unit by unit, the second gets the integrity error and the others commit."""
+    results = await asyncio.gather(
+        database.atomic(insert_pair, 1, 2),
+        database.atomic(insert_pair, 1, 4),  # its first insert fails: "1" is the first unit's
+        database.atomic(insert_pair, 5, 6),
+        return_exceptions=True,
+    )
+    assert results[0] == 3
+    assert isinstance(results[1], store_errors.INTEGRITY_ERRORS)
+    assert results[2] == 11
+    assert await keys(database) == ["1", "2", "5", "6"]
+
+
+def test_units_of_a_batch_run_in_waves_of_disjoint_locks_in_arrival_order():
+    from bot.store.postgres import Call, waves
+    from bot.store.statements import guild_lock, member_lock
+
+    def call(*locks: Any) -> Call:
+        return Call(insert_pair, (), locks)
+
+    calls = [
+        call(member_lock(1)),
+        call(member_lock(2)),
+        call(member_lock(1)),
+        call(member_lock(3), guild_lock(9)),
+        call(member_lock(2), guild_lock(9)),
+        call(),
+        call(member_lock(1)),
+    ]
+    assert waves(calls, [5, 0, 1, 2, 3, 4, 6]) == [[5, 0, 1, 3], [2, 4], [6]]
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its conflict retries
