@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -68,6 +69,8 @@ PROGRESS_INTERVAL = 3.0
 #: 50 requests/s per bot in all; progress takes a share and leaves room for results and commands.
 EDIT_BURST = 10
 EDIT_RATE = 5.0
+#: Held-back progress updates looked at per flush, oldest first (`_flush_pending`).
+FLUSH_LOOKAHEAD = 32
 #: Tries at editing the reply into the result when Discord answers 5xx/429, before posting instead.
 REPLY_ATTEMPTS = 3
 REPLY_RETRY_DELAY = 0.5
@@ -389,7 +392,9 @@ class DiscordSink:
         if not self._pending or not self.budget.ready():
             return
         now = self.clock()
-        for job_id, (job, progress) in list(self._pending.items()):
+        # The oldest few only: the rest wait their turn. Copying and walking every held-back update
+        # on each update was 27 % of a worker's samples with 10,000 in flight (py-spy, d6ca014).
+        for job_id, (job, progress) in list(itertools.islice(self._pending.items(), FLUSH_LOOKAHEAD)):
             if job_id == exclude:
                 continue
             shown = self._shown.get(job_id)

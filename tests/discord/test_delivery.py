@@ -442,3 +442,29 @@ async def test_an_update_that_cannot_be_sent_is_not_rendered(monkeypatch: pytest
     await sink.job_updated(jobs[0], Progress(JobState.RUNNING, elapsed=3.0))
     assert sink.edited == ["j0", "j1"]
     assert rendered == ["j0", "j1"]
+
+
+async def test_a_flush_looks_at_the_oldest_held_back_updates_only():
+    # Every update of every job flushes; walking all of thousands held back each time was a
+    # quarter of a worker's CPU. The oldest FLUSH_LOOKAHEAD are looked at; the rest wait their turn.
+    clock = _Clock()
+    sink = _RecordingSink(clock)
+    sink.progress_interval = 10.0
+    older = [_running_job(sink, f"o{n}") for n in range(delivery_module.FLUSH_LOOKAHEAD)]
+    for job in older:  # shown at 0, then an update within their interval: held back
+        sink.budget = EditBudget(rate=1.0, burst=1, clock=clock)
+        await sink.job_updated(job, Progress(JobState.RUNNING, elapsed=0.0))
+        await sink.job_updated(job, Progress(JobState.RUNNING, elapsed=1.0))
+    last = _running_job(sink, "last")
+    sink.budget = EditBudget(rate=0.0, burst=0, clock=clock)
+    await sink.job_updated(last, Progress(JobState.RUNNING, elapsed=1.0))  # no token: held back
+    assert list(sink._pending)[-1] == "last"
+    edited = len(sink.edited)
+
+    sink.budget = EditBudget(rate=1.0, burst=1, clock=clock)  # a token; the oldest are not due yet
+    await sink.job_updated(older[0], Progress(JobState.RUNNING, elapsed=2.0))
+    assert len(sink.edited) == edited  # "last" is beyond the lookahead: it waits
+
+    clock.now = 10.0  # the oldest are due: the first goes out
+    await sink.job_updated(last, Progress(JobState.RUNNING, elapsed=3.0))
+    assert sink.edited[-1] == "o0"
