@@ -125,10 +125,15 @@ async def run_session_and_scan(simcord_env, running, guild_setup, fake_ttapi, fa
     fake_ttapi.error_next(401, f"Unauthorized: invalid TT-API-KEY {TTAPI_KEY}")
     await alice.slash(channel, "imagine", prompt="refused")
     await finish_jobs(simcord_env, running)
+    # This job asks for no callback, so that it is polled at once and meets the scripted 429 (a job
+    # with a callback coming is first polled only after its predicted end).
+    callback_url, running.manager.callback_url = running.manager.callback_url, None
     fake_ttapi.error_next(429, f"rate limit for key {TTAPI_KEY}", on="fetch", headers={"Retry-After": "0.1"})
     fake_ttapi.fail_next(f"generation failed for account {TTAPI_KEY}")
     await alice.slash(channel, "imagine", prompt="fails upstream")
     await finish_jobs(simcord_env, running)
+    running.manager.callback_url = callback_url
+    assert any(r.status == 429 for r in fake_ttapi.fetches())
     fake_ttapi.inject("submit", html_page(502))
     await alice.slash(channel, "imagine", prompt="gateway error")
     await finish_jobs(simcord_env, running)
