@@ -45,6 +45,10 @@ REVIEWED = {
         "names checked against MESSAGE_COLUMNS, values are ?"
     ),
     ("bot/store/web.py", "' AND '.join(where)"): "the gallery's filters: fixed clauses, values are ?",
+    ("bot/store/ledger.py", "fits_sql"): "the hold's check from `hold_fits`: fixed SQL, values are ?",
+    ("bot/store/postgres.py", "sql.rstrip().removesuffix(';')"): (
+        "a unit's own statement, wrapped by `one_row` to answer one row; values stay $n"
+    ),
 }
 
 
