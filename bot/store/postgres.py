@@ -584,6 +584,19 @@ async def _schema_version(conn: asyncpg.Connection) -> int:
     return int(version or 0)
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """A connection goes back to the pool without asyncpg's default reset query.
+
+    That query (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`) is one more round
+    trip to the server for every use of the pool: a tenth of a gateway's CPU per command, more than
+    any single query of it (benchmarks/pg_scale_out.py under py-spy). Nothing here leaves session
+    state on a pool connection: locks are transaction-level (the migrations' session lock is
+    released in a `finally`, or its connection dropped), LISTEN and the worker's session lock live
+    on connections of their own (`ClaimStore.register`), no `SET` or cursor outlives a
+    transaction. An open transaction is still rolled back first (asyncpg does that before this).
+    """
+
+
 async def apply_migrations(pool: asyncpg.Pool, where: str, folder: Path | None = None) -> list[int]:
     """Bring the schema to the newest version; each migration in one transaction. Returns those applied."""
     applied = []
@@ -605,7 +618,11 @@ async def apply_migrations(pool: asyncpg.Pool, where: str, folder: Path | None =
                 log.info("database migrated to version %d (%s)", number, path.name)
                 applied.append(number)
         finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", lock)
+            try:
+                await conn.execute("SELECT pg_advisory_unlock($1)", lock)
+            except BaseException:
+                conn.terminate()  # the pool keeps no connection that may still hold the lock
+                raise
     return applied
 
 
@@ -636,7 +653,7 @@ async def open_postgres(
     url: str, *, data_dir: Path, migrate: bool = True, min_size: int = 2, max_size: int = 10
 ) -> AsyncIterator[PostgresDatabase]:
     """A pool of connections to `url`, migrated to the newest schema (a newer one is refused)."""
-    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, reset=keep_session)
     try:
         if migrate:
             await apply_migrations(pool, redacted(url))

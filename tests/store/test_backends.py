@@ -390,6 +390,28 @@ async def test_a_write_cancelled_while_it_begins_leaves_no_transaction_open(data
     ]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # asyncpg's pool
+async def test_a_connection_goes_back_to_the_pool_without_another_round_trip(database: Database):
+    """asyncpg resets a released connection with one more statement (advisory unlocks, UNLISTEN,
+    RESET ALL): a round trip for every use of the pool. None is sent; nothing needs it."""
+    sent: list[str] = []
+
+    def log(record: Any) -> None:
+        sent.append(record.query)
+
+    pool = database.pool  # type: ignore[attr-defined]
+    async with pool.acquire() as conn:
+        raw = conn._con
+        raw.add_query_logger(log)
+        await conn.fetchval("SELECT 1")
+    try:
+        await asyncio.sleep(0.1)  # anything the release sent has been logged
+        assert sent == ["SELECT 1"]
+    finally:
+        raw.remove_query_logger(log)
+    assert await database.fetchone("SELECT 1 AS one") is not None
+
+
 async def test_money_and_times_come_back_exactly(database: Database):
     jobs = JobRepository(database)
     job = a_job(estimate="0.123456789")
