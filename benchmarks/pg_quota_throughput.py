@@ -52,7 +52,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import print_machine
+from harness import pg_admin, print_machine
 
 from bot.jobs.model import Job, JobState, Origin
 from bot.periods import period_key
@@ -277,14 +277,6 @@ async def run_pgbench(url: str, schema: str, clients: int, seconds: int) -> floa
     return float(match.group(1))
 
 
-async def admin_schema(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -298,7 +290,7 @@ def main() -> None:
     print_machine()
     name = f"fluxbot_bench_{secrets.token_hex(4)}"
     folder = Path(tempfile.mkdtemp(prefix="fluxbot-pgquota-"))
-    asyncio.run(admin_schema(url, f"CREATE SCHEMA {name}"))
+    asyncio.run(pg_admin(url, f"CREATE SCHEMA {name}"))
     try:
         bench_url = with_schema(url, name)
         asyncio.run(prepare(bench_url, folder))
@@ -362,7 +354,7 @@ def main() -> None:
         met = ok and clean and (ours >= 3000 or (tps is not None and ours >= 0.8 * tps))
         print(f"\ntarget >= 3,000/s or >= 80 % of pgbench, never over a limit: {'MET' if met else 'NOT MET'}")
     finally:
-        asyncio.run(admin_schema(url, f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        asyncio.run(pg_admin(url, f"DROP SCHEMA IF EXISTS {name} CASCADE"))
         shutil.rmtree(folder, ignore_errors=True)
     if not ok:
         sys.exit(1)
