@@ -41,12 +41,15 @@ def add_postgresql() -> None:
     if asyncpg.PostgresError in STORE_ERRORS:
         return
     INTEGRITY_ERRORS = (*INTEGRITY_ERRORS, asyncpg.IntegrityConstraintViolationError)
-    STORE_ERRORS = (*STORE_ERRORS, asyncpg.PostgresError, asyncpg.InterfaceError)
+    STORE_ERRORS = (*STORE_ERRORS, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
     STORE_OR_DISK_ERRORS = (*STORE_ERRORS, OSError)
     STORE_REFUSED = (
         *STORE_REFUSED,
         asyncpg.PostgresConnectionError,
         asyncpg.InterfaceError,  # among them: the connection does not exist any more
+        # asyncpg's protocol lost its footing (a statement on a connection the server ended, which
+        # bot/store/postgres.py `EndingConnection` leaves rare); asyncpg then drops the connection
+        asyncpg.InternalClientError,
         asyncpg.InsufficientResourcesError,
         asyncpg.OperatorInterventionError,  # the server is shutting down or restarting
         asyncpg.TransactionRollbackError,  # SQLSTATE 40: a conflict, rolled back; safe to try again

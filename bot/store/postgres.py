@@ -41,6 +41,7 @@ import functools
 import logging
 import random
 import re
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -568,7 +569,7 @@ class PostgresDatabase(Database):
     async def ping(self) -> bool:
         try:
             await self.pool.fetchval("SELECT 1")
-        except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+        except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError, asyncpg.InternalClientError):
             return False
         return True
 
@@ -594,7 +595,58 @@ async def keep_session(conn: asyncpg.Connection) -> None:
     released in a `finally`, or its connection dropped), LISTEN and the worker's session lock live
     on connections of their own (`ClaimStore.register`), no `SET` or cursor outlives a
     transaction. An open transaction is still rolled back first (asyncpg does that before this).
+    A connection the server ended is not found by a reset but by `EndingConnection`.
     """
+
+
+#: An ErrorResponse after which the server closes the session: its severity as the field `V`
+#: (not translated; PostgreSQL 9.6 and later) reads inside the message.
+_SESSION_ENDS = (b"\x00VFATAL\x00", b"\x00VPANIC\x00")
+
+
+def ends_session(data: bytes) -> bool:
+    """Whether bytes read from the server begin with an ErrorResponse that ends the session."""
+    return data[:1] == b"E" and any(severity in data for severity in _SESSION_ENDS)
+
+
+class EndingConnection(asyncpg.Connection):
+    """A pool connection that ends the moment the server says it ends the session, not at the
+    end of the stream that follows.
+
+    A server that ends a session (`pg_terminate_backend`, a restart, an idle timeout) sends an
+    ErrorResponse of severity FATAL, then closes the socket. When no statement is under way,
+    asyncpg reads that FATAL as a message it did not expect and only marks its protocol busy
+    ("error consume"); the connection counts as open until asyncpg reads the end of the stream,
+    at least one turn of the event loop later (longer when the server is slow to close). A
+    statement sent on it in between fails with asyncpg's `InternalClientError` "cannot switch to
+    state N; another operation (2) is in progress" (MagicStack/asyncpg#784, #1069). Two ways in:
+    the pool hands out a connection that heard the FATAL at rest (it asks only `is_closed()`), or
+    one in use hears it between two statements; asyncpg's default reset query, sent at every
+    release, is then that next statement (so reverting ad01fc0 turned successful uses of the pool
+    into errors at their release while PostgreSQL stopped; tests/store/test_pool.py).
+
+    So when what is read from the server begins with such an ErrorResponse, the connection is
+    terminated once asyncpg has read it: a statement waiting gets "connection was closed in the
+    middle of operation" with the server's error (as at the end of the stream), the pool gives
+    the next acquirer a new connection, and a statement on it after that gets "connection is
+    closed": store refusals, all. The cost is a comparison per read, no round trip.
+    """
+
+    def __init__(self, protocol: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(protocol, *args, **kwargs)
+        connection = weakref.ref(self)  # as the protocol holds its connection
+        received = protocol.data_received
+
+        def data_received(data: bytes) -> None:
+            received(data)
+            if ends_session(data):
+                conn = connection()
+                if conn is not None and not conn.is_closed():
+                    conn.terminate()
+
+        # asyncio's transport looks the method up on the protocol at each read, and asyncpg's
+        # Protocol is a Python class: the instance's attribute is the one called.
+        protocol.data_received = data_received
 
 
 async def apply_migrations(pool: asyncpg.Pool, where: str, folder: Path | None = None) -> list[int]:
@@ -653,7 +705,9 @@ async def open_postgres(
     url: str, *, data_dir: Path, migrate: bool = True, min_size: int = 2, max_size: int = 10
 ) -> AsyncIterator[PostgresDatabase]:
     """A pool of connections to `url`, migrated to the newest schema (a newer one is refused)."""
-    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, reset=keep_session)
+    pool = await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, reset=keep_session, connection_class=EndingConnection
+    )
     try:
         if migrate:
             await apply_migrations(pool, redacted(url))

@@ -1,0 +1,93 @@
+"""PostgreSQL: the pool never hands out, nor goes on using, a connection the server ended.
+
+The server ends a session with an ErrorResponse of severity FATAL, then the end of the stream.
+Through `HeldEndProxy` the end is held back, so the client sits between the two for as long as a
+test needs (in real life: a turn of the event loop or more, the race behind the flaky
+`test_postgresql_dropping_the_connections_mid_job_only_delays_it` before EndingConnection).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.store import errors as store_errors
+from bot.store.postgres import PostgresDatabase, open_postgres
+from tests.conftest import TEST_DATABASE_URL, postgresql_schema, postgresql_unavailable
+from tests.fakes.pgproxy import HeldEndProxy, held_end_proxy, until_read
+
+
+@pytest.fixture
+async def proxied(tmp_path: Path) -> AsyncIterator[tuple[PostgresDatabase, HeldEndProxy]]:
+    """The store on a pool of one connection, through a proxy that holds back the end of a session."""
+    reason = await postgresql_unavailable()
+    if reason is not None:
+        pytest.skip(f"PostgreSQL: {reason}")
+    async with postgresql_schema() as url, held_end_proxy(os.environ[TEST_DATABASE_URL]) as proxy:
+        db = open_postgres(proxy.url(url), data_dir=tmp_path, min_size=1, max_size=1)
+        async with db as opened:
+            try:
+                yield opened, proxy
+            finally:
+                proxy.let_close()  # else closing the pool waits for the end of a session held back
+
+
+async def end_session(pid: int) -> None:
+    """What a restart does to one connection: the server ends its session."""
+    import asyncpg
+
+    admin = await asyncpg.connect(os.environ[TEST_DATABASE_URL])
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+
+
+def socket_of(conn: Any) -> socket.socket:
+    raw = getattr(conn, "_con", conn)  # a pool's proxy, or the connection
+    sock = raw._transport.get_extra_info("socket")  # asyncio's TransportSocket around it
+    plain: socket.socket = sock._sock
+    return plain
+
+
+async def test_a_connection_the_server_ended_while_at_rest_is_not_handed_out(proxied):
+    """The FATAL came while the connection sat in the pool, its end has not: the next use of the
+    pool gets a new connection. (Before: the pool handed it out and the statement failed with
+    asyncpg's InternalClientError "another operation (2) is in progress".)"""
+    db, proxy = proxied
+    async with db.pool.acquire() as conn:
+        pid = await conn.fetchval("SELECT pg_backend_pid()")
+        sock = socket_of(conn)
+    await end_session(pid)
+    await proxy.until_ended(1)
+    await until_read(sock)
+
+    row = await db.fetchone("SELECT pg_backend_pid() AS pid")
+
+    assert row["pid"] != pid
+
+
+async def test_a_connection_the_server_ended_between_two_statements_is_a_refused_write(proxied):
+    """The FATAL came between two statements of one use of a connection: the next statement is
+    refused as a lost connection is (a store refusal: the job resumes from the store), and the
+    pool's next connection works. (Before: InternalClientError, which is no store refusal: a job
+    driver ended its job "failed (internal)"; with asyncpg's reset query the release itself raised
+    it, after a body that had succeeded.)"""
+    db, proxy = proxied
+    async with db.pool.acquire() as conn:
+        pid = await conn.fetchval("SELECT pg_backend_pid()")
+        sock = socket_of(conn)
+        await end_session(pid)
+        await proxy.until_ended(1)
+        await until_read(sock)
+        with pytest.raises(store_errors.STORE_REFUSED):
+            await conn.fetchval("SELECT 1")
+
+    row = await db.fetchone("SELECT pg_backend_pid() AS pid")
+
+    assert row["pid"] != pid
