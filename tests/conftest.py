@@ -198,13 +198,20 @@ async def drop_postgresql_connections(url: str, *, during_write: bool = False) -
                     if await admin.fetchval(waiting, schema):
                         break
                     await asyncio.sleep(0.025)
-            ended = await admin.fetchval(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+            ended = await admin.fetch(  # in the select list: only the rows the WHERE kept
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
                 schema,
             )
+        # pg_terminate_backend only signals: wait until those backends are gone (each sent its
+        # FATAL before it went), so that the test's next statement does not go to one of them.
+        pids = [r["pid"] for r in ended]
+        for _ in range(400):
+            if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)", pids):
+                break
+            await asyncio.sleep(0.025)
     finally:
         await admin.close()
-    return int(ended)
+    return len(ended)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -84,9 +84,6 @@ async def test_jobs_started_together_reach_the_provider_in_arrival_order(tmp_pat
     assert [r.body["prompt"] for r in fake_ttapi.submits()] == [f"member {m}" for m in range(4)]
 
 
-# Known defect, not found yet: now and then a pool connection is left mid-operation after the drop
-# and a later query on it fails ("another operation is in progress"); docs/PERFORMANCE.md, ad01fc0.
-@pytest.mark.flaky(reruns=2)
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_postgresql_dropping_the_connections_mid_job_only_delays_it(
     tmp_path, fake_ttapi, database_url, caplog
