@@ -105,7 +105,10 @@ class Runs:
         self.scheduler.release_slot(job)
         if job.state is JobState.QUEUED:
             self.scheduler.enqueue(job)  # put back (the provider was busy); keeps its place by `seq`
-        self.scheduler.poke()
+        if not self.claims.shared:
+            # Shared claims: the release's NOTIFY pokes every worker, this one too, when a job
+            # waits to be claimed (bot/store/claims.py), and no pass here is worth a round trip else.
+            self.scheduler.poke()
         self._on_change()
 
     def resume_later(self, job_id: str, delay: float = STORE_RETRY_SECONDS) -> None:

@@ -5,8 +5,9 @@ not tell them apart; but nothing is queued in memory. Each pass asks the store f
 worker may start now (`SharedClaims.claim`): jobs a dead worker left, in any state, then queued
 jobs in arrival order per provider, within every process's provider slots and members' active
 slots, for providers no 429 paused (bot/store/claims.py decides, under one lock). A pass runs when
-poked — by a job ending here, or by NOTIFY from another process (a job queued, a slot freed, a
-worker gone) — and at least every `PASS_INTERVAL` as the fallback.
+poked — by NOTIFY from any process, this one included (a job queued, a slot freed while a job
+waits, a worker gone) — and at least every `PASS_INTERVAL` as the fallback; at most one every
+`PASS_GAP`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 
 #: How often a worker looks for jobs it still claims but no longer drives (seconds).
 STRAYS_INTERVAL = 5.0
+#: The least time from one pass's start to the next one's (seconds): a poke after an idle spell is
+#: answered at once; a stream of them (a job queued every 10 ms) by a pass every `PASS_GAP`, each
+#: claiming what arrived meanwhile, instead of a transaction per job on every worker.
+PASS_GAP = 0.05
 
 
 class SharedScheduler(Scheduler):
@@ -97,6 +102,7 @@ class SharedScheduler(Scheduler):
     async def _run(self) -> None:
         while True:
             self._event.clear()
+            started = time.monotonic()
             try:
                 await self._claim_pass()
             except asyncio.CancelledError:
@@ -105,11 +111,17 @@ class SharedScheduler(Scheduler):
                 log.warning("claim pass failed (%s: %s)", type(exc).__name__, exc)
             self._after_pass()
             await wait_event(self._event, PASS_INTERVAL)
+            # Poked again at once (jobs queued at 100/s, each one's NOTIFY heard by every worker):
+            # the pokes of the next `PASS_GAP` are answered by one pass, which reads the store whole.
+            gap = started + PASS_GAP - time.monotonic()
+            if gap > 0:
+                await asyncio.sleep(gap)
 
     async def _claim_pass(self) -> None:
         jobs = await self.claims.claim(self.limits())
-        driven = self._driven()
-        jobs = [job for job in jobs if job.id not in driven]
+        if jobs:  # the set of every job driven here: built only when a pass claimed something
+            driven = self._driven()
+            jobs = [job for job in jobs if job.id not in driven]
         for job in jobs:  # in arrival order: the oldest reaches the provider's rate limiter first
             self._launch(job)
         if jobs:
@@ -120,8 +132,10 @@ class SharedScheduler(Scheduler):
             await self.unserved.check(self.limits().origins)
         if time.monotonic() >= self._strays_due:
             self._strays_due = time.monotonic() + STRAYS_INTERVAL
-            for job_id in await self.claims.strays():
-                if job_id not in self._driven():
+            strays = await self.claims.strays()
+            driven = self._driven() if strays else set()  # once: a set of every job driven here
+            for job_id in strays:
+                if job_id not in driven:
                     # Claimed here, driven nowhere (its release was refused): free it for the next claim.
                     await self.claims.give_back(job_id)
                     self._event.set()

@@ -386,6 +386,12 @@ _ANYTHING_TO_CLAIM = f"""SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued
                                         AND origin = ANY(?) AND provider = ANY(?))
     OR EXISTS (SELECT 1 FROM jobs WHERE claimed_by IS NULL AND state IN {_STARTED_IN}
                AND origin = ANY(?) AND provider = ANY(?))"""  # noqa: S608 - constants
+#: A release pokes the workers only when a job waits to be claimed (this one put back, or queued ones
+#: its slot may now let start): a job ending with nothing waiting woke every worker's claim pass,
+#: each a round trip that found nothing (10,000 jobs ending: 30,000 passes on 3 workers).
+_POKE_IF_WAITING = f"""SELECT pg_notify(?, 'poke')
+    WHERE EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND claimed_by IS NULL)
+       OR EXISTS (SELECT 1 FROM jobs WHERE claimed_by IS NULL AND state IN {_STARTED_IN})"""  # noqa: S608 - constants
 _ANY_QUEUED = """SELECT 1 FROM jobs
     WHERE state = 'queued' AND claimed_by IS NULL AND origin = ANY(?) AND provider = ANY(?) LIMIT 1"""
 #: Queued jobs of one provider, oldest first, whose member is under the cap, each with the member's
@@ -439,7 +445,7 @@ def _release(job_id: str, worker_id: str, channel: str, ended: bool) -> Unit[Non
     yield Execute("UPDATE jobs SET claimed_by = NULL WHERE id = ? AND claimed_by = ?", (job_id, worker_id))
     if ended:
         yield Execute("DELETE FROM job_callbacks WHERE job_id = ?", (job_id,))
-    yield Query("SELECT pg_notify(?, 'poke')", (channel,), one=True)
+    yield Query(_POKE_IF_WAITING, (channel,), one=True)
 
 
 def _notify(channel: str, payload: str) -> Unit[None]:

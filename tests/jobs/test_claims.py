@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import pytest
 
 from bot.app import Services
@@ -422,6 +423,55 @@ async def test_a_new_job_reaches_an_idle_worker_by_notify_not_by_its_timer(
             await worker.manager.wait_for(job.id, 10)
 
     assert max(latencies) < 0.5, latencies  # measured precisely: benchmarks/claims_latency.py
+
+
+async def test_a_release_pokes_the_workers_only_when_a_job_waits_to_be_claimed(
+    tmp_path, fake_ttapi, database_url
+):
+    """A job's end wakes every worker's claim pass (NOTIFY) only when a job waits to be claimed: with
+    nothing waiting, each pass was a round trip that found nothing (3 per job ended, on 3 workers)."""
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url) as (services, _, _):
+        services.manager.concurrency["ttapi"] = 0  # its own passes claim nothing
+        store: Any = services.manager.claim_store
+        claims: Any = services.manager.claims
+        heard: list[str] = []
+        marked = asyncio.Event()
+
+        def hear(*args: Any) -> None:
+            heard.append(str(args[-1]))
+            if args[-1] == "marker":
+                marked.set()
+
+        async def heard_until_marker() -> list[str]:
+            """What was announced before the marker (NOTIFY is delivered in commit order)."""
+            marked.clear()
+            await store.notify("marker")
+            await asyncio.wait_for(marked.wait(), 10)
+            said = heard[: heard.index("marker")]
+            heard.clear()
+            return said
+
+        listener = await asyncpg.connect(services.db.url)  # type: ignore[attr-defined]
+        try:
+            await listener.add_listener(store.channel, hear)
+            first, second = await submit(services, 1), await submit(services, 2)
+            assert len(await claims.claim(Limits({"ttapi": 2}, 2, ("cli",)))) == 2
+            await heard_until_marker()  # the two accepted jobs' pokes
+
+            # Both jobs end as a worker ends them (its end stored, then its claim released).
+            await services.db.execute(
+                "UPDATE jobs SET state = 'delivered' WHERE id IN (?, ?)", (first.id, second.id)
+            )
+            await store.release(first.id, worker_id(services), ended=True)  # nothing waits
+            assert await heard_until_marker() == []
+
+            third = await submit(services, 3)
+            assert await heard_until_marker() == ["poke"]  # accepted
+            await store.release(second.id, worker_id(services), ended=True)  # the third waits
+            assert await heard_until_marker() == ["poke"]
+            assert [j.id for j in await claims.claim(Limits({"ttapi": 2}, 2, ("cli",)))] == [third.id]
+        finally:
+            await listener.close()
 
 
 async def test_a_callback_reaching_the_gateway_reaches_the_worker_that_drives_the_job(
