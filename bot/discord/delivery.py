@@ -468,6 +468,8 @@ class DiscordSink:
         return None  # pragma: no cover - the loop returns or raises
 
     async def _fit(self, image: bytes, limit: int) -> Fitted:
+        if len(image) <= limit:
+            return fit_image(image, limit)  # as it is: no re-encoding, nothing for the image thread
         try:
             return await in_image_thread(fit_image, image, limit)
         except ValueError as exc:

@@ -114,12 +114,13 @@ class Driver:
             if job.state is JobState.RUNNING:
                 job = await self.follower.follow(job)
             handed_over = False
+            image: bytes | None = None
             if job.state is JobState.FETCHING:
                 self.scheduler.release_slot(job)  # the provider's work is done: its slot goes to the next
-                job = await self.fetcher.fetch(job)
+                job, image = await self.fetcher.fetch_image(job)
                 handed_over = job.state is JobState.DELIVERING  # its first attempt is counted
             if job.state is JobState.DELIVERING:
-                await self.handoff.deliver(job, counted=handed_over)
+                await self.handoff.deliver(job, counted=handed_over, image=image)
         except StaleJobState as exc:
             log.info("job %s: %s; leaving it", job.id, exc)
         except asyncio.CancelledError:

@@ -160,7 +160,13 @@ class Fetcher:
         self.poll = poll  # one rate-limited poll, to refresh an expired link
 
     async def fetch(self, job: Job) -> Job:
-        """Download the finished image at once, store it, and hand it over.
+        """Download the finished image at once, store it, and hand it over (`fetch_image`)."""
+        job, _ = await self.fetch_image(job)
+        return job
+
+    async def fetch_image(self, job: Job) -> tuple[Job, bytes | None]:
+        """Download the finished image at once, store it, and hand it over; the image too, once
+        stored (the hand-over needs it: not read back from the file it was just written to).
 
         Only from the provider's result hosts (the provider refuses others, and redirects to
         others), with its size cap and timeout. An expired link is refreshed by one poll (TTAPI
@@ -176,20 +182,21 @@ class Fetcher:
                 failure_note("no_provider"),
                 message=f"The {job.provider} provider is gone.",
             )
-            return job
+            return job, None
         data = await self._download(job, provider)
         if data is None:
-            return job
+            return job, None
         path = await StoreRetries(job, fetch_deadline(job, None, self.config.fetch_window)).store(
             self.config.images_dir, data
         )
         if path is None:
             await self.ending.end(job, JobState.FAILED, "storage", failure_note("storage"))
-            return job
+            return job, None
         # The first hand-over's attempt is counted in the same write as the move.
-        return await self.jobs.transition(
+        job = await self.jobs.transition(
             job, JobState.DELIVERING, result_path=str(path), delivery_attempts=job.delivery_attempts + 1
         )
+        return job, data
 
     async def _download(self, job: Job, provider: Provider) -> bytes | None:
         """The image, or None when the job ended because it cannot be downloaded."""

@@ -65,16 +65,21 @@ class Handoff:
         except Exception:
             log.exception("job %s: progress update failed", job.id)
 
-    async def deliver(self, job: Job, *, counted: bool = False) -> None:
+    async def deliver(self, job: Job, *, counted: bool = False, image: bytes | None = None) -> None:
         """Hand the saved image to the sink, a few times if need be, then end the job.
 
-        `counted`: the first attempt was already counted (with the move to `delivering`).
+        `counted`: the first attempt was already counted (with the move to `delivering`). `image`:
+        the saved image's bytes when the caller has them (just fetched), else read from its file.
         """
         sink = self.sinks.get(job.origin)
         if sink is None:
             return
         try:
-            data = await asyncio.to_thread(Path(job.result_path or "").read_bytes)
+            data = (
+                image
+                if image is not None
+                else await asyncio.to_thread(Path(job.result_path or "").read_bytes)
+            )
         except OSError as exc:
             await self.jobs.transition(
                 job,
