@@ -267,6 +267,7 @@ class DiscordSink:
         language = await self.language(job)
         view = self.view_factory(job, language) if self.view_factory else None
         message: discord.Message | None = None
+        reply = False  # the result is the member's reply, edited: its id recorded with the result's
         for attempt in range(REPLY_ATTEMPTS):
             try:
                 message = await self._send_fitted(
@@ -276,8 +277,11 @@ class DiscordSink:
                     member,
                     language,
                     view,
-                    lambda file, **fields: self._edit_reply(job, content="", attachments=[file], **fields),
+                    lambda file, **fields: self._edit_reply(
+                        job, content="", attachments=[file], record_reply=False, **fields
+                    ),
                 )
+                reply = message is not None
                 break
             except (discord.HTTPException, Undeliverable) as exc:
                 if _transient(exc) and attempt < REPLY_ATTEMPTS - 1:
@@ -293,7 +297,7 @@ class DiscordSink:
                 self.forget_id(job.id)  # final: the manager does not hand this job over again
                 await self._tell_audit(job, None, UNDELIVERABLE)
                 raise
-        await self._record_result(job, message)
+        await self._record_result(job, message, reply=reply)
         self.forget_id(job.id)
         await self._tell_audit(job, _link(job, message), None)
         return message.id
@@ -378,7 +382,9 @@ class DiscordSink:
         self._shown[job.id] = _Shown(now, text, progress.state)
         self.progress_edits += 1
         try:
-            await self._edit_reply(job, content=text)
+            # A worker's progress edit leaves the reply's id to be recorded with the result (one
+            # write per job, not two); a gateway's "Queued" is the last it shows, so it records it.
+            await self._edit_reply(job, content=text, record_reply=not self.follows)
         except discord.HTTPException as exc:
             log.info("job %s: progress edit failed: %s", job.id, exc)
 
@@ -796,12 +802,16 @@ class DiscordSink:
             delivery = None
         return resolve(delivery.locale if delivery is not None else None, self.default_language)
 
-    async def _record_result(self, job: Job, message: discord.Message) -> None:
-        """Keep the posted result's id (for `/history` links); the image is out either way."""
+    async def _record_result(self, job: Job, message: discord.Message, *, reply: bool = False) -> None:
+        """Keep the posted result's id (for `/history` links), and the reply's when the result is the
+        reply edited (`reply`), in one write; the image is out either way."""
         try:
             delivery = await self._delivery(job)
             if delivery is not None:
-                await self.deliveries.record(delivery, result_message_id=message.id)
+                ids = {"result_message_id": message.id}
+                if reply and delivery.response_message_id != message.id:
+                    ids["response_message_id"] = message.id
+                await self.deliveries.record(delivery, **ids)
         except Exception as exc:  # a refused write must not make the manager post the image again
             log.warning("job %s: the posted result's id was not recorded: %s", job.id, exc)
 
@@ -815,16 +825,21 @@ class DiscordSink:
         created = delivery.created_at if delivery is not None else None
         return bool(delivery is not None and delivery.token and created and now - created < TOKEN_LIFETIME)
 
-    async def _edit_reply(self, job: Job, **fields: Any) -> discord.Message | None:
+    async def _edit_reply(
+        self, job: Job, *, record_reply: bool = True, **fields: Any
+    ) -> discord.Message | None:
         """Edit the member's reply; None when the token is gone (expired, restarted) or the reply deleted.
 
-        Other refusals (an upload too large) are raised for the caller to act on.
+        Other refusals (an upload too large) are raised for the caller to act on. `record_reply`:
+        the reply's id is stored once known (else the caller stores it with what it writes next).
         """
         if not await self._token_valid(job):
             return None
         fields.setdefault("allowed_mentions", discord.AllowedMentions.none())
         try:
-            return await self._edit_reply_message(self._live.get(job.id), await self._delivery(job), **fields)
+            return await self._edit_reply_message(
+                self._live.get(job.id), await self._delivery(job), record=record_reply, **fields
+            )
         except discord.NotFound:
             return None  # the reply was deleted, or the token expired early
         except discord.Forbidden as exc:
@@ -832,10 +847,16 @@ class DiscordSink:
             return None
 
     async def _edit_reply_message(
-        self, interaction: discord.Interaction | None, delivery: Delivery | None, **fields: Any
+        self,
+        interaction: discord.Interaction | None,
+        delivery: Delivery | None,
+        *,
+        record: bool = True,
+        **fields: Any,
     ) -> discord.Message | None:
         """The member's reply edited: through the live interaction, else by its token alone
-        (`@original`); the reply's id is recorded once known. None when there is no token."""
+        (`@original`); the reply's id is recorded once known (unless not `record`). None when there
+        is no token."""
         message: discord.Message | None
         if interaction is not None:
             message = await interaction.edit_original_response(**fields)
@@ -843,7 +864,7 @@ class DiscordSink:
             message = await self._edit_original(delivery, **fields)
             if message is None:
                 return None
-        if delivery is not None and delivery.response_message_id != message.id:
+        if record and delivery is not None and delivery.response_message_id != message.id:
             await self.deliveries.record(delivery, response_message_id=message.id)
         return message
 

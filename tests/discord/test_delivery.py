@@ -146,6 +146,32 @@ async def test_within_15_minutes_the_reply_itself_becomes_the_result(
     assert channel.last_message.id == result.response.id
 
 
+async def test_the_replys_and_the_results_ids_are_stored_in_one_write(
+    simcord_env, running, guild_setup, fake_ttapi, monkeypatch
+):
+    """Progress edits store nothing; the result stores the reply's id with its own, in one write (a
+    worker wrote the reply's id at its first edit, then the result's: two round trips per job)."""
+    _, channel, alice = guild_setup
+    sink = simcord_env.bot.sink
+    writes: list[list[str]] = []
+    record = sink.deliveries.record
+
+    async def counted(delivery: Delivery, **messages: int) -> None:
+        writes.append(sorted(messages))
+        await record(delivery, **messages)
+
+    monkeypatch.setattr(sink.deliveries, "record", counted)
+    result = await alice.slash(channel, "imagine", prompt="a lighthouse")
+    await finish_jobs(simcord_env, running)
+
+    (job,) = await running.jobs.for_user(alice.id)
+    stored = await Deliveries(running.db).get(job.id)
+    assert stored is not None
+    assert (stored.response_message_id, stored.result_message_id) == (result.response.id, result.response.id)
+    assert len(reply_edits(simcord_env, result)) >= 2  # "Queued" (at least), then the result
+    assert writes == [["response_message_id", "result_message_id"]]
+
+
 def as_a_worker_before_the_reply_id_is_stored(sink: DiscordSink, monkeypatch) -> None:
     """Deliver as another process would, racing the gateway: no live interaction, no reply id.
 
