@@ -144,17 +144,17 @@ def batch_seeds(count: int, seed: int | None) -> list[int]:
 async def operator_gates(bot: BotContext, interaction: discord.Interaction, prompt: str) -> None:
     """Refuse the job, privately, when the owners paused the bot or blocked the member or server,
     or when the prompt breaks one of the server's rules (recorded in its audit channel)."""
-    services = bot.services
-    pause = await services.owner.paused()
+    gates = await bot.services.owner.gates(interaction.user.id, interaction.guild_id)
+    pause = gates.pause
     if pause is not None:
         if pause.reason:
             raise NotAllowed(text("refusal-paused-reason", reason=plain(pause.reason, 300)))
         raise NotAllowed(text("refusal-paused"))
-    block = await services.owner.blocked(interaction.user.id, interaction.guild_id)
+    block = gates.block
     if block is not None:
         key = "refusal-blocked-member" if block.kind == "member" else "refusal-blocked-guild"
         raise NotAllowed(text(key))
-    rule = first_match(await services.rules.of(interaction.guild_id), [prompt])
+    rule = first_match(gates.rules, [prompt])
     if rule is not None:
         await bot.audit.record(
             interaction.guild_id,

@@ -180,6 +180,30 @@ class StatsRow:
     credits: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class Gates:
+    """What an operator set that a new job must pass: the owners' pause, the block that stops this
+    member here (their own first), the server's prompt rules (sorted)."""
+
+    pause: Pause | None
+    block: Block | None
+    rules: list[str]
+
+
+#: The pause, the member's and the server's blocks and the server's prompt rules in one round trip
+#: (three before: a third of the reads a gateway makes per command). Each row says what it is.
+_GATES = """SELECT 'p' AS what, value AS text, NULL AS kind, NULL AS target FROM bot_state WHERE key = ?
+    UNION ALL SELECT 'b', reason, kind, target_id FROM owner_blocks
+        WHERE (kind = 'member' AND target_id = ?) OR (kind = 'guild' AND target_id = ?)
+    UNION ALL SELECT 'r', rule, NULL, NULL FROM prompt_rules WHERE guild_id = ?
+    ORDER BY 1, 2"""
+
+
+def _pause(raw: str) -> Pause:
+    data = json.loads(raw)
+    return Pause(str(data.get("reason") or ""), int(data.get("by") or 0), float(data.get("at") or 0))
+
+
 #: Job states that count as errors in `/owner stats` (a refusal by the safety filter is not one).
 ERROR_STATES = ("failed", "timed_out", "undeliverable")
 
@@ -202,10 +226,24 @@ class OwnerControls:
 
     async def paused(self) -> Pause | None:
         raw = await self.state.get(PAUSE_KEY)
-        if raw is None:
-            return None
-        data = json.loads(raw)
-        return Pause(str(data.get("reason") or ""), int(data.get("by") or 0), float(data.get("at") or 0))
+        return None if raw is None else _pause(raw)
+
+    async def gates(self, user_id: int, guild_id: int | None) -> Gates:
+        """`paused()`, `blocked()` and the server's `PromptRules.of()`, read in one statement."""
+        guild = guild_id if guild_id is not None else -1
+        rows = await self.db.fetchall_now(_GATES, (PAUSE_KEY, user_id, guild, guild))
+        pause: Pause | None = None
+        blocks: list[Block] = []
+        rules: list[str] = []
+        for row in rows:
+            if row["what"] == "p":
+                pause = _pause(row["text"])
+            elif row["what"] == "b":
+                blocks.append(Block(row["kind"], int(row["target"]), row["text"]))
+            else:
+                rules.append(row["text"])
+        blocks.sort(key=lambda b: b.kind != "member")  # the member's own block first
+        return Gates(pause, blocks[0] if blocks else None, rules)  # rules as `PromptRules.of` orders them
 
     async def block(self, kind: BlockKind, target_id: int, reason: str | None, *, by: int) -> bool:
         """Whether it was not blocked yet (a repeat changes the reason)."""

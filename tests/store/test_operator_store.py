@@ -6,10 +6,14 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
-from bot.store import Database
+import pytest
+
+from bot.store import Database, open_database
 from bot.store.guilds import GuildSettings, GuildStore
-from bot.store.operator import AuditLines, OwnerControls, PromptRules
+from bot.store.operator import AuditLines, Block, Gates, OwnerControls, PromptRules
+from bot.store.presets import MemberPreset, PresetStore
 
 GUILD, OTHER = 111_111_111_111_111_111, 222_222_222_222_222_222
 
@@ -152,3 +156,87 @@ async def test_blocks_are_listed_newest_first_with_reason_who_and_when(database:
     await owner.unblock("member", 8)
     assert [b.target_id for b in await owner.blocks()] == [7, GUILD]
     assert await owner.block_count() == 2
+
+
+async def test_a_new_jobs_gates_are_read_in_one_statement_as_the_three_reads_give_them(
+    database: Database, monkeypatch
+):
+    """The pause, the member's or server's block and the server's prompt rules, which every new job
+    passes (bot/discord/start.py `operator_gates`), come from one read, the same as `paused`,
+    `blocked` and `PromptRules.of` give them (three reads before)."""
+    owner, rules = OwnerControls(database), PromptRules(database)
+    reads: list[str] = []
+    inside = [False]  # a read made by another read (PostgreSQL's fetchall_now is its fetchall): one
+    for name in ("fetchall", "fetchall_now", "fetchone"):
+        original = getattr(database, name)
+
+        async def counted(sql, params=(), _original=original):
+            if inside[0]:
+                return await _original(sql, params)
+            reads.append(str(sql))
+            inside[0] = True
+            try:
+                return await _original(sql, params)
+            finally:
+                inside[0] = False
+
+        monkeypatch.setattr(database, name, counted)
+
+    async def both(user_id: int, guild_id: int | None):
+        reads.clear()
+        gates = await OwnerControls(database).gates(user_id, guild_id)  # a fresh one: another process
+        assert len(reads) == 1
+        assert gates.pause == await owner.paused()
+        assert gates.block == await owner.blocked(user_id, guild_id)
+        assert gates.rules == await rules.of(guild_id)
+        return gates
+
+    assert await both(7, GUILD) == Gates(None, None, [])
+    await owner.pause("maintenance", by=42)
+    await owner.block("guild", GUILD, "abuse", by=42)
+    await owner.block("member", 7, "spam", by=42)
+    for rule in ("gore", "*bomb*", "Ärger"):
+        await rules.add(GUILD, rule, actor_id=5)
+    await rules.add(OTHER, "cats", actor_id=5)
+    gates = await both(7, GUILD)
+    assert gates.pause is not None
+    assert gates.pause.reason == "maintenance"
+    assert gates.block == Block("member", 7, "spam")  # the member's own block first
+    assert len(gates.rules) == 3
+    assert (await both(8, GUILD)).block == Block("guild", GUILD, "abuse")
+    assert (await both(8, OTHER)).block is None
+    assert (await both(7, None)).rules == []
+    await owner.resume()
+    assert (await both(8, OTHER)).pause is None
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # several processes' stores
+async def test_a_change_in_one_process_is_seen_by_the_next_command_in_another(
+    database: Database, database_url: str, tmp_path: Path
+):
+    """Two stores on one PostgreSQL database, as a gateway and another gateway (or `/owner` run in
+    a third process) have: the pause, the blocks, the prompt rules and a member's `/settings`
+    preset one writes are what the other reads for its next command: none of it is cached
+    (the gates are one read per command, the preset another). The server's `/admin settings`
+    are the exception: `GuildStore` keeps them up to its `ttl` (30 s) in another process."""
+    async with open_database(database_url, data_dir=tmp_path / "other") as other:
+        mine, theirs = OwnerControls(database), OwnerControls(other)
+        assert await theirs.gates(7, GUILD) == Gates(None, None, [])
+        await mine.pause("upgrade", by=1)
+        await mine.block("member", 7, "spam", by=1)
+        await PromptRules(database).add(GUILD, "gore", actor_id=1)
+        await PresetStore(database).save(MemberPreset(GUILD, 7, aspect_ratio="16:9", private=True))
+        gates = await theirs.gates(7, GUILD)
+        assert gates.pause is not None
+        assert gates.pause.reason == "upgrade"
+        assert gates.block == Block("member", 7, "spam")
+        assert gates.rules == ["gore"]
+        preset = await PresetStore(other).get(GUILD, 7)
+        assert (preset.aspect_ratio, preset.private) == ("16:9", True)
+
+        await mine.resume()
+        await mine.unblock("member", 7)
+        await PromptRules(database).remove(GUILD, "gore")
+        await PresetStore(database).save(MemberPreset(GUILD, 7))
+        assert await theirs.gates(7, GUILD) == Gates(None, None, [])
+        assert (await PresetStore(other).get(GUILD, 7)).empty
