@@ -449,7 +449,7 @@ _PAUSE = f"""WITH c AS (SELECT {NOW} AS now),
 
 
 def _notify(channel: str, payload: str) -> Unit[None]:
-    yield Query("SELECT pg_notify(?, ?)", (channel, payload), one=True)
+    yield Query("SELECT pg_notify(?, ?)", (channel, payload), single=True)
 
 
 #: Kept only for a job still unfinished: one that ended meanwhile had its rows deleted with its
@@ -470,4 +470,4 @@ async def drop_callbacks_of_ended_jobs(db: PostgresDatabase) -> int:
 def _relay(job_id: str, body: bytes, now: float, channel: str | None) -> Unit[None]:
     yield Execute(_KEEP, (job_id, body, now, job_id))
     if channel is not None:
-        yield Query("SELECT pg_notify(?, ?)", (channel, f"callback:{job_id}"), one=True)
+        yield Query("SELECT pg_notify(?, ?)", (channel, f"callback:{job_id}"), single=True)

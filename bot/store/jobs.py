@@ -445,6 +445,6 @@ def count_unfinished(user_id: int) -> Unit[int]:
     row = yield Query(
         f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN ({','.join('?' * len(states))})",  # noqa: S608
         (user_id, *states),
-        one=True,
+        single=True,
     )
     return int(row[0]) if row else 0

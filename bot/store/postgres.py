@@ -174,7 +174,7 @@ def redacted(url: str) -> str:
 
 async def _perform(conn: asyncpg.Connection, op: Op) -> Any:
     if isinstance(op, Query):
-        if op.one:
+        if op.one or op.single:
             return await conn.fetchrow(pg(op.sql), *op.params)
         return await conn.fetch(pg(op.sql), *op.params)
     if isinstance(op, Execute):
@@ -276,11 +276,16 @@ def one_row(sql: str, returning: bool) -> str | None:
 def _pipelined(op: Op) -> str | None:
     if isinstance(op, Execute | Returning):
         return one_row(pg(op.sql), isinstance(op, Returning))
+    if isinstance(op, Query) and op.single:
+        return pg(op.sql)  # one row per run: each unit's is its own
     return None
 
 
 def _result(op: Op, row: Any) -> Any:
-    """What the unit gets for its statement, from its row of a shared round trip (`one_row`)."""
+    """What the unit gets for its statement, from its row of a shared round trip (`one_row`, or a
+    `single` query's own)."""
+    if isinstance(op, Query):
+        return row
     if isinstance(op, Execute):
         return int(row[0])
     return row if row["_written"] == 1 else None

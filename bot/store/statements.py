@@ -58,6 +58,10 @@ class Query:
     sql: Sql
     params: tuple[Any, ...] = ()
     one: bool = False
+    #: It answers exactly one row whatever its parameters (an aggregate without GROUP BY, a SELECT
+    #: without FROM; implies `one`): on PostgreSQL the same query of several units of a batch's
+    #: wave then goes in one round trip, as their writes do (bot/store/postgres.py `_pipelined`).
+    single: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +165,9 @@ def _perform_sqlite(conn: sqlite3.Connection, op: Op) -> Any:
     if isinstance(op, (Query, Returning)):
         cursor = conn.execute(sql_for(op.sql, SQLITE), op.params)
         try:
-            return cursor.fetchall() if isinstance(op, Query) and not op.one else cursor.fetchone()
+            if isinstance(op, Query) and not (op.one or op.single):
+                return cursor.fetchall()
+            return cursor.fetchone()
         finally:
             cursor.close()  # a statement left open would pin the connection's snapshot
     conn.executemany(sql_for(op.sql, SQLITE), op.rows)

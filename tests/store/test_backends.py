@@ -229,9 +229,10 @@ async def test_a_refused_hold_writes_nothing_so_its_batch_goes_on_without_a_save
 async def test_the_same_write_of_several_units_goes_in_one_round_trip_with_each_units_answer(
     database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    """Accepts of six members in one batch: their job inserts in one round trip, their holds in
-    another (asyncpg's `fetchmany`), and each unit still gets its own answer: its `seq`, or a
-    refusal (three members have a limit below the estimate)."""
+    """Accepts of six members in one batch: their queue counts in one round trip (a `single`
+    query), their job inserts in another, their holds in a third (asyncpg's `fetchmany`), and each
+    unit still gets its own answer: its count, its `seq`, or a refusal (three members have a limit
+    below the estimate; one has a full queue)."""
     import asyncpg
 
     shared: list[int] = []
@@ -246,14 +247,20 @@ async def test_the_same_write_of_several_units_goes_in_one_round_trip_with_each_
     quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
     for member in (302, 304, 306):
         await quota.guilds.set_limit(GUILD, "member", member, Decimal(3), actor_id=1)
-    holds = [await quota.prepare_hold(a_job(member, GUILD)) for member in range(301, 307)]
+    waiting = await quota.prepare_hold(a_job(307, GUILD))
+    await database.atomic(store_new_job, waiting.job, [], 5, waiting)  # member 307: one queued
+    shared.clear()
+    holds = [await quota.prepare_hold(a_job(member, GUILD)) for member in range(301, 308)]
     results = await asyncio.gather(
-        *(database.atomic(store_new_job, h.job, [], 5, h) for h in holds), return_exceptions=True
+        *(database.atomic(store_new_job, h.job, [], 1 if h.job.user_id == 307 else 5, h) for h in holds),
+        return_exceptions=True,
     )
-    assert results[0::2] == [None, None, None]
-    assert all(isinstance(r, HoldRefused) for r in results[1::2])
-    assert shared == [6, 3]  # the six inserts (three wrote nothing), the three holds that fit
-    accepted = [h.job for h in holds[0::2]]
+    assert results[0:6:2] == [None, None, None]
+    assert all(isinstance(r, HoldRefused) for r in results[1:6:2])
+    assert isinstance(results[6], QueueFull)  # its own count (1), not another unit's (0)
+    # The seven queue counts; the six inserts (three wrote nothing); the three holds that fit.
+    assert shared == [7, 6, 3]
+    accepted = [waiting.job] + [h.job for h in holds[0:6:2]]
     stored = {r["id"]: r["seq"] for r in await database.fetchall("SELECT id, seq FROM jobs")}
     assert stored == {job.id: job.seq for job in accepted}
     assert sorted(stored.values()) == [job.seq for job in accepted]  # arrival order
