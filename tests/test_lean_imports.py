@@ -153,3 +153,21 @@ def test_asyncpg_errors_are_the_stores_once_the_backend_is_imported():
     assert errors.refused_by_disk(asyncpg.DiskFullError("could not extend file"))
     errors.add_postgresql()  # a second time changes nothing
     assert errors.STORE_REFUSED.count(asyncpg.InterfaceError) == 1
+
+
+#: Fluent and Babel with what they bring (pytz; ~1.6 MB of a process's memory before its first job,
+#: benchmarks/vs_official_client.py): loaded by the first sentence rendered, not at start.
+RENDERING_ONLY = ("fluent.runtime", "fluent.syntax", "babel", "babel.numbers", "pytz")
+
+
+def test_starting_loads_no_fluent_or_babel_until_a_sentence_is_rendered():
+    loaded = loaded_after("\n".join(f"import {name}" for name in SHARED))
+    assert {"bot.i18n", "bot.jobs.manager", "cogs.imagine"} <= loaded
+    assert loaded.isdisjoint(RENDERING_ONLY)
+
+    rendered = loaded_after(
+        "from decimal import Decimal\nfrom bot.i18n import credits, t\n"
+        "assert credits('de', Decimal('1234.5')) == '1.234,5', credits('de', Decimal('1234.5'))\n"
+        "assert t('en-US', 'credits-unlimited') != 'credits-unlimited'"
+    )
+    assert {"fluent.runtime", "babel.numbers"} <= rendered

@@ -13,6 +13,10 @@ the operator's command line stay English: `str(Text)` is the English sentence.
 Numbers and credits are formatted for the language with Babel (`number`, `credits`); an `int`
 argument is formatted by Fluent (which uses Babel too) and drives plural forms; a `Decimal` is
 formatted here as a credit amount.
+
+Fluent and Babel (with pytz and attrs: ~2 MB of a process's memory) are imported by the first
+sentence rendered, not when this module is: a process that renders none (a worker between
+deliveries, `generate` on the command line) never loads them (tests/test_lean_imports.py).
 """
 
 from __future__ import annotations
@@ -23,11 +27,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel import Locale as BabelLocale
-from babel.numbers import format_decimal
-from fluent.runtime import FluentBundle, FluentResource
+if TYPE_CHECKING:
+    from babel import Locale as BabelLocale
+    from fluent.runtime import FluentBundle
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,8 @@ def catalogue_files(language: str) -> list[Path]:
 @functools.cache
 def bundle(language: str) -> FluentBundle:
     """The language's messages (all its .ftl files), loaded once."""
+    from fluent.runtime import FluentBundle, FluentResource
+
     found = FluentBundle([language], use_isolating=False)
     for path in catalogue_files(language):
         found.add_resource(FluentResource(path.read_text(encoding="utf-8")))
@@ -134,6 +140,8 @@ def t(language: str, key: str, /, **args: Any) -> str:
 def number(language: str, value: float | int | Decimal, *, decimals: int = 1) -> str:
     """A number as the language writes it (`1,234.5`, `1 234,5`): an int as it is, others with
     `decimals` decimals."""
+    from babel.numbers import format_decimal
+
     pattern = "#,##0" if isinstance(value, int) else f"#,##0.{'0' * decimals}"
     return str(format_decimal(value, format=pattern, locale=babel_locale(language)))
 
@@ -142,11 +150,15 @@ def credits(language: str, amount: Decimal | None) -> str:
     """A credit amount as the language writes it, to the millionth; None is "unlimited"."""
     if amount is None:
         return t(language, "credits-unlimited")
+    from babel.numbers import format_decimal
+
     return str(format_decimal(amount, format="#,##0.######", locale=babel_locale(language)))
 
 
 @functools.cache
 def babel_locale(language: str) -> BabelLocale:
+    from babel import Locale as BabelLocale
+
     return BabelLocale.parse(language, sep="-")
 
 
