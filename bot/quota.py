@@ -303,11 +303,15 @@ class QuotaService:
         # Priced by the megapixel, the size and references are not known yet: the smallest job (one
         # megapixel, no reference) is what is surely held, not whatever the last job cost.
         smallest = (Decimal(1), Decimal(0)) if megapixel_price(model, provider) is not None else None
-        # Three independent reads, queued together: the command waits for the slowest, not the sum
-        # (it is not acknowledged yet; benchmarks/ack_latency.py).
-        estimate, limits, (usage, guild_usage) = await asyncio.gather(
+        # The limits come from the guild's cached rules: with none that applies (the member
+        # unlimited, no server budget) nothing can be refused, and the usage is not read (a round
+        # trip to the store per command on PostgreSQL). Else the usage and the estimate are read
+        # together: the command waits for the slower, not the sum (it is not acknowledged yet).
+        limits = await self.limits(guild_id, user_id, role_ids)
+        if limits.member is None and (guild_id is None or limits.guild is None):
+            return
+        estimate, (usage, guild_usage) = await asyncio.gather(
             self.estimate(provider, model, None, megapixels=smallest),
-            self.limits(guild_id, user_id, role_ids),
             self.usage(guild_id, user_id, role_ids, key),
         )
         check(limits, usage, guild_usage, estimate * count, guild_id, period_reset(self.now(), period_name))

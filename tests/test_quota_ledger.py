@@ -219,6 +219,34 @@ async def test_a_zero_limit_blocks_even_a_free_job_and_unlimited_lifts(services:
     assert (await usage(services)).held == Decimal(2000)
 
 
+async def test_the_early_check_reads_no_usage_when_no_limit_applies(services: Services, monkeypatch):
+    """`precheck` (before a command is acknowledged): with the member unlimited and no server budget
+    nothing can be refused, and the member's usage is not read (a round trip per command on
+    PostgreSQL); with a limit or a budget it is, and refuses as the hold would."""
+    read: list[int | None] = []
+    standing = services.quota.ledger.standing
+
+    async def counted(guild_id, *args, **kwargs):
+        read.append(guild_id)
+        return await standing(guild_id, *args, **kwargs)
+
+    monkeypatch.setattr(services.quota.ledger, "standing", counted)
+    quota, guilds = services.quota, services.quota.guilds
+    await guilds.set_limit(GUILD, "default", 0, None, actor_id=1)  # every member unlimited
+    await hold(services, a_job(estimate="400"))
+    await quota.precheck(GUILD, ALICE, (), "bfl", "flux-pro-1.1", count=4)
+    assert read == []
+
+    await guilds.set_limit(GUILD, "member", ALICE, Decimal(10), actor_id=1)
+    with pytest.raises(QuotaExceeded):
+        await quota.precheck(GUILD, ALICE, (), "bfl", "flux-pro-1.1")
+    await quota.precheck(GUILD, BOB, (), "bfl", "flux-pro-1.1")
+    await guilds.set_limit(GUILD, "guild", 0, Decimal(100), actor_id=1)  # a budget: Bob too
+    with pytest.raises(QuotaExceeded, match="This server's image budget"):
+        await quota.precheck(GUILD, BOB, (), "bfl", "flux-pro-1.1")
+    assert read == [GUILD, GUILD]
+
+
 async def test_the_guild_budget_refuses_even_members_with_room(services: Services):
     await services.quota.guilds.set_limit(GUILD, "guild", 0, Decimal(10), actor_id=1)
     await hold(services, a_job(user_id=ALICE, estimate="4"))
