@@ -126,11 +126,16 @@ async def open_services(
         space = FreeSpace(settings.files_dir, settings.min_free_disk_mb)
         # On PostgreSQL this process is one of several sharing the jobs: it claims those it drives.
         claim_store = None
+        guild_changes = None
         if db.dialect == POSTGRESQL:  # imported only then: a process on SQLite does without asyncpg
             from bot.store.claims import ClaimStore
+            from bot.store.guild_changes import GuildChanges
             from bot.store.postgres import PostgresDatabase
 
-            claim_store = ClaimStore(db) if isinstance(db, PostgresDatabase) else None
+            if isinstance(db, PostgresDatabase):
+                claim_store = ClaimStore(db)
+                # Another process's /admin settings or limits reach this one's cache at once.
+                guild_changes = GuildChanges(db, quota.guilds)
         manager = JobManager(
             db=db,
             jobs=jobs,
@@ -161,6 +166,8 @@ async def open_services(
         )
         retention.start()
         audit_lines = AuditLines(db)
+        if guild_changes is not None:
+            guild_changes.start()
         try:
             yield Services(
                 settings,
@@ -186,6 +193,8 @@ async def open_services(
             await balance.stop()
             await retention.stop()
             await manager.stop()
+            if guild_changes is not None:
+                await guild_changes.stop()
 
 
 def callback_urls(settings: Settings) -> Callable[[Job], Callback | None] | None:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from bot.settings import Limit
 from bot.store.base import Transaction
 from bot.store.db import Database
+from bot.store.statements import POSTGRESQL
 
 LimitScope = Literal["member", "role", "default", "guild"]
 
@@ -57,21 +58,37 @@ class GuildConfig:
     limits: dict[tuple[str, int], Limit]
 
 
+#: On PostgreSQL: the NOTIFY channel of guild changes, one per schema (bot/store/guild_changes.py
+#: listens to it), and what every write here sends on it (the guild's id).
+CHANGES_CHANNEL = "SELECT 'fluxbot_guilds_' || current_schema()"
+_CHANGED = "SELECT pg_notify('fluxbot_guilds_' || current_schema(), ?)"
+
+
 class GuildStore:
     """Reads are served from a small per-guild cache (a hold must not pay two queries for rules that
     change a few times a month); every write here drops the guild's entry, and entries expire after
-    `ttl` seconds in case another process edited the file."""
+    `ttl` seconds in case another process edited the file.
+
+    On PostgreSQL every write also sends a NOTIFY (`_CHANGED`, the guild's id), and each
+    process listens (bot/store/guild_changes.py, `following`): another process's change drops the
+    entry as soon as it is heard, a few milliseconds after its commit. While a process is not
+    listening (connecting, its connection lost) it caches nothing: each read goes to the store."""
 
     def __init__(self, db: Database, *, ttl: float = 30.0) -> None:
         self.db = db
         self.ttl = ttl
         self._cache: dict[int, tuple[float, GuildConfig]] = {}
+        #: PostgreSQL: whether other processes' changes are heard now (False: cache nothing);
+        #: None where nobody listens (SQLite, one process: its own writes drop the entries).
+        self.following: bool | None = None
+        self._generation = 0  # bumped by every `forget`: a read that raced one is not cached
 
     async def config(self, guild_id: int, *, conn: Transaction | None = None) -> GuildConfig:
         cached = self._cache.get(guild_id)
         now = time.monotonic()
         if cached is not None and cached[0] > now:
             return cached[1]
+        generation = self._generation
         settings_sql = "SELECT * FROM guild_settings WHERE guild_id = ?"
         limits_sql = "SELECT scope, target_id, amount FROM quota_limits WHERE guild_id = ?"
         if conn is None:
@@ -84,11 +101,23 @@ class GuildStore:
             _settings(guild_id, rows[0] if rows else None),
             {(r["scope"], int(r["target_id"])): _limit(r["amount"]) for r in limit_rows},
         )
-        self._cache[guild_id] = (now + self.ttl, config)
+        if generation == self._generation and self.following is not False:
+            self._cache[guild_id] = (now + self.ttl, config)
         return config
 
-    def forget(self, guild_id: int) -> None:
-        self._cache.pop(guild_id, None)
+    def forget(self, guild_id: int | None = None) -> None:
+        """Drop the guild's entry (None: every entry)."""
+        self._generation += 1
+        if guild_id is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(guild_id, None)
+
+    async def _changed(self, guild_id: int) -> None:
+        """After a write: drop the entry here, and on PostgreSQL tell every other process."""
+        self.forget(guild_id)
+        if self.db.dialect == POSTGRESQL:
+            await self.db.execute(_CHANGED, (str(guild_id),))
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -131,7 +160,7 @@ class GuildStore:
                 time.time(),
             ),
         )
-        self.forget(new.guild_id)
+        await self._changed(new.guild_id)
 
     async def audit_channels(self) -> dict[int, int]:
         """Every server with an audit channel: guild id → channel id."""
@@ -159,7 +188,7 @@ class GuildStore:
                    updated_at = excluded.updated_at""",
             (guild_id, scope, target_id, str(amount) if amount is not None else None, actor_id, time.time()),
         )
-        self.forget(guild_id)
+        await self._changed(guild_id)
 
     async def clear_limit(self, guild_id: int, scope: LimitScope, target_id: int) -> bool:
         self.forget(guild_id)
@@ -171,7 +200,7 @@ class GuildStore:
                 )
                 > 0
             )
-        self.forget(guild_id)
+        await self._changed(guild_id)
         return removed
 
     async def limits_for(

@@ -1,0 +1,84 @@
+"""PostgreSQL: a guild's `/admin settings` and limits changed in one process reach every other
+process's cache at once (bot/store/guild_changes.py), instead of when its entry expired (30 s)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.store import Database, open_database
+from bot.store.guild_changes import GuildChanges
+from bot.store.guilds import GuildSettings, GuildStore
+from tests.conftest import TEST_DATABASE_URL
+
+GUILD = 111_111_111_111_111_111
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+async def seen(check, tries: int = 1000) -> bool:
+    """Whether `check()` comes true within `tries` looks 10 ms apart (not a timing assertion: a
+    notification takes milliseconds, the entry's ttl here is an hour)."""
+    for _ in range(tries):
+        if await check():
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_a_change_in_one_process_drops_the_others_cached_rules_at_once(
+    database: Database, database_url: str, tmp_path: Path
+):
+    async with open_database(database_url, data_dir=tmp_path / "other") as other_db:
+        mine = GuildStore(database, ttl=3600)
+        theirs = GuildStore(other_db, ttl=3600)  # another process: cached for an hour
+        listening = GuildChanges(other_db, theirs)  # type: ignore[arg-type]
+        listening.start()
+        try:
+            assert await seen(lambda: _true(theirs.following))
+            assert (await theirs.settings(GUILD)).default_model is None
+            assert await theirs.limits_for(GUILD, 7, ()) == []
+            assert GUILD in theirs._cache  # cached now
+
+            await mine.save_settings(replace(GuildSettings(GUILD), default_model="flux-dev"), actor_id=1)
+            assert await seen(lambda: _is(theirs.settings(GUILD), "flux-dev"))
+            await mine.set_limit(GUILD, "member", 7, Decimal(5), actor_id=1)
+            assert await seen(lambda: _limit_is(theirs, Decimal(5)))
+            await mine.clear_limit(GUILD, "member", 7)
+            assert await seen(lambda: _limit_is(theirs, None))
+
+            # Its connection lost (ended by the server): nothing is cached until it listens again,
+            # and a change made meanwhile is still seen.
+            before = listening.connections
+            admin = await asyncpg.connect(os.environ[TEST_DATABASE_URL])
+            try:
+                assert await admin.fetchval("SELECT pg_terminate_backend($1)", listening.server_pid)
+            finally:
+                await admin.close()
+            await mine.save_settings(replace(GuildSettings(GUILD), default_model="flux-pro"), actor_id=1)
+            assert await seen(lambda: _is(theirs.settings(GUILD), "flux-pro"))
+            assert await seen(lambda: _true(listening.connections > before and theirs.following), 3000)
+            await mine.save_settings(replace(GuildSettings(GUILD), default_model="flux-2-pro"), actor_id=1)
+            assert await seen(lambda: _is(theirs.settings(GUILD), "flux-2-pro"))
+        finally:
+            await listening.stop()
+        assert theirs.following is None
+
+
+async def _true(value: object) -> bool:
+    return bool(value)
+
+
+async def _is(settings, model: str) -> bool:  # type: ignore[no-untyped-def]
+    return (await settings).default_model == model
+
+
+async def _limit_is(store: GuildStore, amount: Decimal | None) -> bool:
+    rows = await store.limits_for(GUILD, 7, ())
+    return [r.amount for r in rows] == ([amount] if amount is not None else [])
