@@ -13,8 +13,10 @@ loopback Discord of tests/fakes/discord.py (its `sitecustomize`).
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -27,5 +29,49 @@ from bot.app import open_services
 
 runner.open_services = functools.partial(open_services, rate_limits=BENCH_RATE_LIMITS)  # type: ignore[assignment]
 
+
+def count_queries(folder: str, role: str) -> None:
+    """`BENCH_QUERY_COUNTS=<folder>`: every statement this process sends PostgreSQL (one round trip
+    each, pipelined batches counted once), by its first words and the bot function that sent it,
+    written to <folder>/<role>-<pid>.json at exit. For counting round trips per command."""
+    import atexit
+    import collections
+    import json
+    import os
+
+    import asyncpg
+
+    counts: collections.Counter[str] = collections.Counter()
+
+    def where() -> str:
+        frame = sys._getframe(2)
+        while frame is not None:
+            name = frame.f_globals.get("__name__", "")
+            if name.startswith(("bot.", "cogs.")) and not name.startswith("bot.store.postgres"):
+                return f"{name}.{frame.f_code.co_name}"
+            frame = frame.f_back  # type: ignore[assignment]
+        return "?"
+
+    def wrap(method: str) -> None:
+        original = getattr(asyncpg.connection.Connection, method)
+
+        async def counted(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+            counts[f"{' '.join(str(query).split())[:70]} <- {where()}"] += 1
+            return await original(self, query, *args, **kwargs)
+
+        setattr(asyncpg.connection.Connection, method, counted)
+
+    for method in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany"):
+        wrap(method)
+
+    def dump() -> None:
+        with open(os.path.join(folder, f"{role}-{os.getpid()}.json"), "w", encoding="utf-8") as out:
+            json.dump(counts.most_common(), out, indent=1)
+
+    atexit.register(dump)
+
+
 if __name__ == "__main__":
+    if os.environ.get("BENCH_QUERY_COUNTS"):
+        count_queries(os.environ["BENCH_QUERY_COUNTS"], sys.argv[1])
     sys.exit(main(["run", "--role", sys.argv[1]]))
