@@ -123,7 +123,8 @@ class Imagine(commands.Cog):
             )
         await defer_once(interaction, thinking=True, ephemeral=prefs.private)
         images = await read_attachments(attachments)
-        plan = plan_job(prompt, explicit, images=images, **plan_inputs)
+        # Without attachments the first plan is already the one (the same inputs): not planned twice.
+        plan = plan_job(prompt, explicit, images=images, **plan_inputs) if images else first
         if plan.count == 1:
             await start_job(self.bot, interaction, plan, private=prefs.private)
             return

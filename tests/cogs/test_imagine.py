@@ -98,3 +98,25 @@ async def test_provider_out_of_credit_tells_the_member_and_charges_nothing(
     (job,) = await running.jobs.for_user(alice.id)
     assert job.state is JobState.FAILED
     assert job.error_code == "credit"
+
+
+async def test_a_command_without_attachments_is_planned_once(simcord_env, running, guild_setup, monkeypatch):
+    """Its plan before the acknowledgement (with stand-ins for attachments) is already the job's:
+    a gateway does not validate the same options twice per command."""
+    import sys
+
+    module = sys.modules["cogs.imagine"]  # as the bot loaded it (an extension)
+    planned: list[str] = []
+    real = module.plan_job
+
+    def counted(prompt, *args, **kwargs):  # type: ignore[no-untyped-def]
+        planned.append(prompt)
+        return real(prompt, *args, **kwargs)
+
+    monkeypatch.setattr(module, "plan_job", counted)
+    _, channel, alice = guild_setup
+    result = await alice.slash(channel, "imagine", prompt="a lighthouse at dusk")
+    assert acknowledged_with(simcord_env, result) == DEFERRED
+    await finish_jobs(simcord_env, running)
+    assert planned == ["a lighthouse at dusk"]
+    assert len(result.response.attachments) == 1
