@@ -160,31 +160,41 @@ class Ledger:
         marks = ",".join("?" * len(role_ids)) or "NULL"
         member_units = to_units(member_limit) if member_limit is not None else None
         guild_units = to_units(guild_limit) if guild_limit is not None and guild_id is not None else None
-        sql = f"""
-            FROM (
+        # Only the limits there are, in the statement's text: with a NULL parameter standing for
+        # "unlimited", PostgreSQL planned the statement afresh for every hold (its plan for given
+        # values drops the checks of a NULL limit, so it never settled on one plan for any):
+        # ~1.3 ms of planning per accept, more than the statement took to run
+        # (pg_stat_statements, benchmarks/pg_quota_throughput.py). One text per shape: one plan.
+        sources: list[str] = []
+        conditions: list[str] = []
+        params: list[Any] = []
+        if member_units is not None:
+            sources.append(f"""(
                 SELECT COALESCE((SELECT used + held FROM ledger_totals
                                  WHERE guild_key = ? AND user_key = ? AND period = ?), 0) AS committed,
                        COALESCE((SELECT granted FROM ledger_totals
                                  WHERE guild_key = ? AND user_key = ? AND period = ?), 0)
                      + COALESCE((SELECT SUM(units) FROM ledger WHERE guild_id = ? AND period = ?
                                  AND role_id IN ({marks}) AND kind = 'grant'), 0) AS granted
-            ) AS m, (
+            ) AS m""")  # noqa: S608
+            params += (key, user_id, period, key, user_id, period, key, period, *role_ids)
+            conditions.append("m.committed + ? <= ? + m.granted AND m.committed < ? + m.granted")
+        if guild_units is not None:
+            sources.append("""(
                 SELECT COALESCE((SELECT used + held FROM guild_totals
                                  WHERE guild_key = ? AND period = ?), 0) AS committed,
                        COALESCE((SELECT granted FROM guild_totals
                                  WHERE guild_key = ? AND period = ?), 0) AS granted
-            ) AS g
-            WHERE (CAST(? AS BIGINT) IS NULL
-                   OR (m.committed + ? <= ? + m.granted AND m.committed < ? + m.granted))
-              AND (CAST(? AS BIGINT) IS NULL
-                   OR (g.committed + ? <= ? + g.granted AND g.committed < ? + g.granted))"""  # noqa: S608
-        params = (
-            *(key, user_id, period, key, user_id, period, key, period, *role_ids),
-            *(key, period, key, period),
-            *(member_units, units, member_units, member_units),
-            *(guild_units, units, guild_units, guild_units),
-        )
-        return sql, params
+            ) AS g""")
+            params += (key, period, key, period)
+            conditions.append("g.committed + ? <= ? + g.granted AND g.committed < ? + g.granted")
+        for limit_units in (member_units, guild_units):
+            if limit_units is not None:
+                params += (units, limit_units, limit_units)
+        if not sources:
+            return "FROM (SELECT 1) AS unlimited", ()
+        sql = f"FROM {', '.join(sources)} WHERE {' AND '.join(conditions)}"
+        return sql, tuple(params)
 
     def hold_statement(
         self,
