@@ -85,6 +85,9 @@ class Hold:
     fits: Statement | None
     #: The check and the entry in one statement.
     statement: Statement
+    #: On PostgreSQL, the entry alone as the job insert's second write (`Ledger.hold_entry`): the
+    #: check, the job and the hold in one statement (`store_new_job`). None on SQLite.
+    entry: Statement | None = None
 
     def write(self) -> Unit[bool]:
         """A (sub-)unit: append the hold if it fits the limits. Returns whether it did."""
@@ -383,8 +386,19 @@ class QuotaService:
             size=size_key(job),
         )
         resets = period_reset(self.now(), period_name)
-        job_if = fits if self.ledger.db.dialect == POSTGRESQL else None
-        return Hold(job, tuple(role_ids), limits, key, resets, job_if, statement)
+        if self.ledger.db.dialect != POSTGRESQL:
+            return Hold(job, tuple(role_ids), limits, key, resets, None, statement)
+        entry = self.ledger.hold_entry(
+            job.estimate,
+            period=key,
+            guild_id=job.guild_id,
+            user_id=job.user_id,
+            job_id=job.id,
+            provider=job.provider,
+            model=job.model,
+            size=size_key(job),
+        )
+        return Hold(job, tuple(role_ids), limits, key, resets, fits, statement, entry)
 
     async def why_refused(self, hold: Hold, *, conn: Transaction | None = None) -> QuotaExceeded:
         """Why a hold did not fit, as the member reads it.

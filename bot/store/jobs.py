@@ -391,13 +391,31 @@ _INSERT_JOB_IF = PerDialect(
 )
 
 
-def insert_job(job: Job, inputs: Iterable[StoredInput] = (), only_if: Statement | None = None) -> Unit[bool]:
+#: On PostgreSQL, the job's conditional insert and a write that follows it (`then`, an
+#: `INSERT .. SELECT .. FROM job_written`: the quota hold's entry, `Hold.entry`) as one statement,
+#: answering one row (`Returning.one_row`): the job's seq, and how many jobs it wrote.
+_INSERT_JOB_THEN = f"""WITH job_written AS (
+        INSERT INTO jobs ({_JOB_COLUMNS}) SELECT ?, nextval('jobs_seq'), {", ".join("?" * 17)} {{only_if}}
+        RETURNING seq),
+    then_written AS ({{then}})
+    SELECT job_written.seq, (SELECT count(*) FROM job_written) AS _written
+    FROM (SELECT 1) AS one LEFT JOIN job_written ON true"""  # noqa: S608
+
+
+def insert_job(
+    job: Job,
+    inputs: Iterable[StoredInput] = (),
+    only_if: Statement | None = None,
+    then: Statement | None = None,
+) -> Unit[bool]:
     """Insert a job and the names of its reference images' files (already written); sets `seq`.
 
     With `only_if` (the tail of an `INSERT .. SELECT`, `FROM .. WHERE ..`: the quota hold's check,
-    `Hold.fits`), the job goes in only when that finds a row, in one statement. Returns whether
-    it went in: when it did not, nothing was written. A (sub-)unit, inside the caller's
-    transaction (the quota hold commits with it).
+    `Hold.fits`), the job goes in only when that finds a row, in one statement. With `then` as
+    well (PostgreSQL only: a write that selects from `job_written`, the quota hold's entry,
+    `Hold.entry`), that write is part of the same statement, so it happens exactly when the job
+    goes in. Returns whether it went in: when it did not, nothing was written. A (sub-)unit,
+    inside the caller's transaction (the quota hold commits with it).
     """
     values = (
         job.state.value,
@@ -422,6 +440,14 @@ def insert_job(job: Job, inputs: Iterable[StoredInput] = (), only_if: Statement 
         row = yield Query(NEXT_SEQ, one=True)
         job.seq = int(row[0]) if row else 1
         yield Execute(_INSERT_JOB, (job.id, job.seq, *values))
+    elif then is not None:
+        condition, condition_params = only_if
+        then_sql, then_params = then
+        sql_then = _INSERT_JOB_THEN.format(only_if=condition, then=then_sql)
+        row = yield Returning(sql_then, (job.id, *values, *condition_params, *then_params), one_row=True)
+        if row is None:
+            return False
+        job.seq = int(row[0])
     else:
         condition, condition_params = only_if
         sql = PerDialect(*(spelling.format(only_if=condition) for spelling in _INSERT_JOB_IF))

@@ -224,6 +224,31 @@ class Ledger:
         )
         return sql, params
 
+    def hold_entry(
+        self,
+        amount: Decimal,
+        *,
+        period: str,
+        guild_id: int | None,
+        user_id: int,
+        job_id: str,
+        provider: str,
+        model: str,
+        size: str | None,
+    ) -> Statement:
+        """The hold's entry as the second write of the job's insert (PostgreSQL,
+        `bot.store.jobs.insert_job(then=)`): one row for each row of `job_written`, the job that
+        statement wrote only if the hold fits (`hold_fits`). The check, the job and its hold are
+        one statement."""
+        sql = """INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
+                                     provider, model, size, created_at)
+                 SELECT 'hold', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ? FROM job_written"""
+        params = (
+            *(guild_id, user_id, job_id, str(amount), to_units(amount), period, provider, model, size),
+            time.time(),
+        )
+        return sql, params
+
     def close_statement(
         self,
         job_id: str,

@@ -67,6 +67,7 @@ from bot.store.statements import (
     UnitFunction,
     locks_of,
     numbered,
+    single_check_of,
     sql_for,
     statement_unit,
 )
@@ -145,6 +146,9 @@ class Call:
     guarded: bool = False
     #: It raised after changing rows in this batch's last run (not when it raised with nothing to undo).
     undone: bool = False
+    #: It checks and writes what its locks protect in one statement (`locking(single_check=)`): it
+    #: may share a wave with units of the same kind that share its locks (`waves`).
+    single_check: bool = False
 
 
 #: The outcome of a unit whose locks another transaction held: it runs in the next one, waiting.
@@ -180,7 +184,8 @@ async def _perform(conn: asyncpg.Connection, op: Op) -> Any:
     if isinstance(op, Execute):
         return rowcount(await conn.execute(pg(op.sql), *op.params))
     if isinstance(op, Returning):
-        return await conn.fetchrow(pg(op.sql), *op.params)
+        row = await conn.fetchrow(pg(op.sql), *op.params)
+        return _result(op, row) if op.one_row else row
     await conn.executemany(pg(op.sql), op.rows)
     return None
 
@@ -274,6 +279,8 @@ def one_row(sql: str, returning: bool) -> str | None:
 
 
 def _pipelined(op: Op) -> str | None:
+    if isinstance(op, Returning) and op.one_row:
+        return pg(op.sql)  # one row already (`Returning.one_row`)
     if isinstance(op, Execute | Returning):
         return one_row(pg(op.sql), isinstance(op, Returning))
     if isinstance(op, Query) and op.single:
@@ -294,14 +301,29 @@ def _result(op: Op, row: Any) -> Any:
 def waves(calls: Sequence[Call], runs: Iterable[int]) -> list[list[int]]:
     """The units to run (indexes, in arrival order) in waves of units whose locks are disjoint: a
     unit is in the wave after the last one of an earlier unit sharing a lock with it, so the units
-    of one lock run one after the other, in arrival order."""
+    of one lock run one after the other, in arrival order.
+
+    Except units that check and write what their locks protect in one statement (`Call.single_check`):
+    such a unit joins the wave of earlier ones of its kind that share its locks (their statements
+    run one after the other, in the wave's order, each seeing those before it: no check falls
+    between another's check and its write). A unit of any other kind still waits for the wave
+    after them, and they for the wave after it."""
     found: list[list[int]] = []
-    last: dict[tuple[str, int], int] = {}
+    #: A lock → the last wave that has a unit of it, and whether all its units there are `single_check`.
+    last: dict[tuple[str, int], tuple[int, bool]] = {}
     for index in runs:
-        keys = [key_of(lock) for lock in calls[index].locks]
-        wave = max((last[key] + 1 for key in keys if key in last), default=0)
+        call = calls[index]
+        keys = [key_of(lock) for lock in call.locks]
+        wave = max(
+            (
+                at if call.single_check and singles else at + 1
+                for at, singles in (last[k] for k in keys if k in last)
+            ),
+            default=0,
+        )
         for key in keys:
-            last[key] = wave
+            at, singles = last.get(key, (-1, True))
+            last[key] = (wave, singles and call.single_check) if at == wave else (wave, call.single_check)
         if wave == len(found):
             found.append([])
         found[wave].append(index)
@@ -315,7 +337,9 @@ async def _run_wave(
     statement of several units goes in one round trip (`one_row`, run in the wave's order), any
     other statement alone. Their locks are disjoint, so no unit of the wave writes the figures
     another one checks (every writer of them holds the lock): a unit sees the others' statements
-    between its own as it sees other processes' commits under READ COMMITTED.
+    between its own as it sees other processes' commits under READ COMMITTED. (Units sharing a
+    lock share a wave only when each checks and writes those figures in one statement,
+    `Call.single_check`: each such statement sees those run before it.)
 
     Fills `outcomes`. False when a unit raised after writing (its outcome is filled) or a shared
     round trip failed: the batch must be rolled back (and runs again with a savepoint per unit).
@@ -484,7 +508,10 @@ class PostgresDatabase(Database):
     async def _group(self, unit: UnitFunction, args: tuple[Any, ...]) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         guarded = self._batches - self._failed.get(unit, -GUARD_BATCHES) < GUARD_BATCHES
-        self._batch.append((Call(unit, args, tuple(locks_of(unit, args)), guarded=guarded), future))
+        call = Call(
+            unit, args, tuple(locks_of(unit, args)), guarded=guarded, single_check=single_check_of(unit, args)
+        )
+        self._batch.append((call, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_batches(), name="fluxbot-db-batch")
         return await future

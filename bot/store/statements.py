@@ -75,10 +75,16 @@ class Execute:
 @dataclass(frozen=True, slots=True)
 class Returning:
     """A write statement with `RETURNING`: its result is the one row it wrote, or None when it
-    wrote none (an `INSERT .. SELECT .. WHERE` whose condition found nothing)."""
+    wrote none (an `INSERT .. SELECT .. WHERE` whose condition found nothing).
+
+    `one_row`: the statement (PostgreSQL only) already answers exactly one row, whose last column
+    `_written` says how many rows it wrote (0, its other columns NULL, or 1): a statement of
+    several writes (`WITH a AS (INSERT ..), b AS (INSERT ..) SELECT ..`), which PostgreSQL cannot
+    wrap in a CTE of its own as it does a plain write (`bot.store.postgres.one_row`)."""
 
     sql: Sql
     params: tuple[Any, ...] = ()
+    one_row: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,16 +130,33 @@ def member_lock(user_id: int) -> Lock:
 
 
 _LOCKS: dict[Callable[..., Any], Callable[..., Iterable[Lock]]] = {}
+_SINGLE_CHECKS: dict[Callable[..., Any], Callable[..., bool]] = {}
 
 
-def locking(locks: Callable[..., Iterable[Lock]]) -> Callable[[F], F]:
-    """Declare the locks a unit function takes, as a function of the unit's arguments."""
+def locking(
+    locks: Callable[..., Iterable[Lock]], *, single_check: Callable[..., bool] | None = None
+) -> Callable[[F], F]:
+    """Declare the locks a unit function takes, as a function of the unit's arguments.
+
+    `single_check` (a function of the same arguments): whether the unit reads and writes what its
+    locks protect in one statement (the check and the write together, as a quota hold does), and
+    its other statements touch none of it. Units of that kind that share a lock may run side by
+    side in one transaction (bot/store/postgres.py `waves`): each statement sees those run before
+    it, so one unit's check can never fall between another's check and its write."""
 
     def declare(unit: F) -> F:
         _LOCKS[unit] = locks
+        if single_check is not None:
+            _SINGLE_CHECKS[unit] = single_check
         return unit
 
     return declare
+
+
+def single_check_of(unit: Callable[..., Any], args: Sequence[Any]) -> bool:
+    """Whether `unit(*args)` checks and writes what its locks protect in one statement (`locking`)."""
+    declared = _SINGLE_CHECKS.get(unit)
+    return declared is not None and bool(declared(*args))
 
 
 def locks_of(unit: Callable[..., Any], args: Sequence[Any]) -> Iterable[Lock]:

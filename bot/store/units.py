@@ -24,6 +24,9 @@ class HoldWrite(Protocol):
     #: Its check alone, as the tail of an `INSERT .. SELECT` (`Ledger.hold_fits`), for the job's
     #: insert; None where the job goes in unchecked (SQLite: the unit's savepoint undoes a refusal).
     fits: Statement | None
+    #: Its entry alone, as the second write of the job's insert (`Ledger.hold_entry`): the check,
+    #: the job and the hold in one statement. None where the hold is its own statement (SQLite).
+    entry: Statement | None
 
     def write(self) -> Unit[bool]: ...
 
@@ -44,7 +47,15 @@ def _close_locks(move: Transition, *_: object) -> tuple[Lock, ...]:
     return (member_lock(move.job.user_id),)
 
 
-@locking(_new_job_locks)
+def _new_job_single_check(
+    _job: Job, _images: object, queue_limit: int | None, hold: HoldWrite, *_: Any
+) -> bool:
+    """Without a queue limit, and where the job and its hold are one statement (PostgreSQL), the
+    accept checks and writes the member's figures in that statement alone (`locking`)."""
+    return queue_limit is None and hold.fits is not None and hold.entry is not None
+
+
+@locking(_new_job_locks, single_check=_new_job_single_check)
 def store_new_job(
     job: Job,
     images: list[StoredInput],
@@ -65,8 +76,17 @@ def store_new_job(
         waiting = yield from count_unfinished(job.user_id)
         if waiting >= queue_limit:
             raise QueueFull(text("queue-full", waiting=waiting))
-    # First: the hold refers to it. On PostgreSQL the job goes in only if its hold fits, so a
-    # refused hold writes nothing and its batch goes on without a savepoint (`Hold.fits`).
+    if hold.fits is not None and hold.entry is not None:
+        # PostgreSQL: the check, the job and its hold in one statement, so a refused hold writes
+        # nothing (its batch goes on without a savepoint), and accepts of one member may share a
+        # wave of their batch (`single_check`).
+        if not (yield from insert_job(job, images, only_if=hold.fits, then=hold.entry)):
+            raise HoldRefused
+        if delivery is not None:
+            yield from insert_delivery(delivery)
+        return
+    # First: the hold refers to it. With `Hold.fits` the job goes in only if its hold fits, so a
+    # refused hold writes nothing and its batch goes on without a savepoint.
     if not (yield from insert_job(job, images, only_if=hold.fits)):
         raise HoldRefused
     if delivery is not None:
@@ -75,7 +95,7 @@ def store_new_job(
         raise HoldRefused
 
 
-@locking(_close_locks)
+@locking(_close_locks, single_check=lambda *_: True)
 def move_and_close(move: Transition, close: Statement) -> Unit[None]:
     """Atomically: a job's state change and its charge (or release). Holds the member's lock on
     PostgreSQL (its entry moves the member's totals row)."""

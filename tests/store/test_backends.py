@@ -229,10 +229,10 @@ async def test_a_refused_hold_writes_nothing_so_its_batch_goes_on_without_a_save
 async def test_the_same_write_of_several_units_goes_in_one_round_trip_with_each_units_answer(
     database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    """Accepts of six members in one batch: their queue counts in one round trip (a `single`
-    query), their job inserts in another, their holds in a third (asyncpg's `fetchmany`), and each
-    unit still gets its own answer: its count, its `seq`, or a refusal (three members have a limit
-    below the estimate; one has a full queue)."""
+    """Accepts of seven members in one batch: their queue counts in one round trip (a `single`
+    query), their job inserts with their holds (one statement each) in one per statement text
+    (asyncpg's `fetchmany`), and each unit still gets its own answer: its count, its `seq`, or a
+    refusal (three members have a limit below the estimate; one has a full queue)."""
     import asyncpg
 
     shared: list[int] = []
@@ -258,10 +258,10 @@ async def test_the_same_write_of_several_units_goes_in_one_round_trip_with_each_
     assert results[0:6:2] == [None, None, None]
     assert all(isinstance(r, HoldRefused) for r in results[1:6:2])
     assert isinstance(results[6], QueueFull)  # its own count (1), not another unit's (0)
-    # The seven queue counts; the inserts of the three unlimited members' jobs, then of the three
-    # limited ones' (another text: `Ledger.hold_fits` spells only the limits there are; they
-    # wrote nothing); the three holds that fit.
-    assert shared == [7, 3, 3, 3]
+    # The seven queue counts; the accepts, each its job and its hold in one statement: those of
+    # the three unlimited members, then those of the three limited ones (the check has a text per
+    # shape of limits, `Ledger.hold_fits`; they wrote nothing).
+    assert shared == [7, 3, 3]
     accepted = [waiting.job] + [h.job for h in holds[0:6:2]]
     stored = {r["id"]: r["seq"] for r in await database.fetchall("SELECT id, seq FROM jobs")}
     assert stored == {job.id: job.seq for job in accepted}
@@ -322,6 +322,62 @@ def test_units_of_a_batch_run_in_waves_of_disjoint_locks_in_arrival_order():
         call(member_lock(1)),
     ]
     assert waves(calls, [5, 0, 1, 2, 3, 4, 6]) == [[5, 0, 1, 3], [2, 4], [6]]
+
+
+def test_units_that_check_in_one_statement_share_a_wave_with_others_of_their_kind():
+    """`Call.single_check` (`locking(single_check=)`): such units of one lock join one wave; a unit of
+    any other kind on that lock still waits for the next wave, and the singles after it for the
+    one after."""
+    from bot.store.postgres import Call, waves
+    from bot.store.statements import member_lock
+
+    def call(single: bool, *locks: Any) -> Call:
+        return Call(insert_pair, (), locks, single_check=single)
+
+    calls = [
+        call(True, member_lock(1)),
+        call(True, member_lock(1)),
+        call(True, member_lock(1), member_lock(2)),
+        call(False, member_lock(1)),
+        call(True, member_lock(1)),
+        call(True, member_lock(2)),
+        call(True, member_lock(3)),
+    ]
+    assert waves(calls, range(7)) == [[0, 1, 2, 5, 6], [3], [4]]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its round trips
+async def test_accepts_of_one_member_in_one_batch_go_in_one_round_trip_and_never_pass_the_limit(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """An accept without a queue limit checks and writes the member's figures in one statement
+    (the job and its hold), so six accepts of Alice in one batch go in one round trip, one after
+    the other (each sees the holds before it): three fit her limit of 12, three are refused."""
+    import asyncpg
+
+    shared: list[int] = []
+    real = asyncpg.connection.Connection.fetchmany
+
+    async def counting(self, query, args, **kwargs):  # type: ignore[no-untyped-def]
+        args = list(args)
+        shared.append(len(args))
+        return await real(self, query, args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "fetchmany", counting)
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="12"), Ledger(database), {})
+    holds = [await quota.prepare_hold(a_job(ALICE, GUILD)) for _ in range(6)]
+    results = await asyncio.gather(
+        *(database.atomic(store_new_job, h.job, [], None, h) for h in holds), return_exceptions=True
+    )
+    assert results[:3] == [None, None, None]  # in arrival order
+    assert all(isinstance(r, HoldRefused) for r in results[3:])
+    assert shared == [6]
+    key = quota.current_period()
+    usage = await quota.ledger.totals(GUILD, ALICE, key)
+    assert usage.held == Decimal(12)
+    assert usage == await quota.ledger.derive(GUILD, ALICE, key)
+    rows = await database.fetchall("SELECT COUNT(*) AS n FROM jobs")
+    assert rows[0]["n"] == 3
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its plans
