@@ -2,17 +2,22 @@
 
 `SharedClaims` is the `Claims` (bot/jobs/claims.py) of a process on PostgreSQL. At `start` it
 registers a worker (bot/store/claims.py: a row with a lease, and a connection of its own that holds
-the worker's advisory lock and LISTENs). Then one beat task:
+the worker's advisory lock and LISTENs). Then two tasks, so that neither can hold up the other:
 
-- every `REAP_INTERVAL`: reap the workers that died (their connection closed: at once; silent: once
-  their lease ran out), so their jobs are free for the next claim;
-- every third of the lease: renew it. `fence` lets this process act for its jobs only while the
-  lease it last renewed still runs by its own clock, counted from before the renewal was sent, so
-  it stops acting before the others may take over.
+- the lease (`_keep_lease`): every third of the lease, renew it on the worker's own connection.
+  `fence` lets this process act for its jobs only while the lease it last renewed still runs by
+  its own clock, counted from before the renewal was sent, so it stops acting before the others
+  may take over. A lease that ran out here (the process was starved) is renewed all the same if
+  no other worker reaped it meanwhile: its row still there, its jobs are still its own (a reap and
+  a renewal of one row cannot both succeed); only a reaped worker has lost its claims;
+- the reaper (`_reap`): every `REAP_INTERVAL`, reap the other workers that died (their connection
+  closed: at once; silent: once their lease ran out), so their jobs are free for the next claim.
+  A reap waits for a pool connection and the claims' lock, under load for seconds: on its own
+  task that delays only the next reap, never a renewal.
 
-A lease that could not be renewed in time, or a worker connection that closed, means the jobs may
-be someone else's now: `lost` (the manager cancels every drive here), then a new worker registers.
-What comes by NOTIFY goes to the hook the manager bound (`on_notify`).
+A reaped worker, or a worker connection that closed, means the jobs may be someone else's now:
+`lost` (the manager cancels every drive here), then a new worker registers. What comes by NOTIFY
+goes to the hook the manager bound (`on_notify`).
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ log = logging.getLogger(__name__)
 
 #: How often a worker looks for dead workers (seconds): the takeover after a kill takes about this.
 REAP_INTERVAL = 0.5
+#: How often the lease task looks whether a renewal is due (seconds): a renewal goes out at most
+#: this late after a third of the lease.
+RENEW_CHECK = 0.25
 #: Waits between tries to register again after the worker's connection was lost (seconds).
 REGISTER_RETRY = 1.0
 
@@ -46,7 +54,8 @@ class SharedClaims(Claims):
         self.session: WorkerSession | None = None
         self._valid_until = 0.0  # monotonic: this process may act for its jobs until then
         self._renewed = 0.0
-        self._beat: asyncio.Task[None] | None = None
+        self._beat: asyncio.Task[None] | None = None  # the lease
+        self._reaper: asyncio.Task[None] | None = None
         self._stopping = False
         self._lost_pending = False
         self.on_notify: Callable[[str], None] = _ignore
@@ -70,14 +79,16 @@ class SharedClaims(Claims):
     async def start(self) -> None:
         self._stopping = False
         await self._register()
-        self._beat = asyncio.create_task(self._run(), name="fluxbot-worker-beat")
+        self._beat = asyncio.create_task(self._keep_lease(), name="fluxbot-worker-lease")
+        self._reaper = asyncio.create_task(self._reap(), name="fluxbot-worker-reap")
 
     async def stop(self, *, release: bool = True) -> None:
         self._stopping = True
-        if self._beat is not None:
-            self._beat.cancel()
-            await asyncio.gather(self._beat, return_exceptions=True)
-            self._beat = None
+        tasks = [task for task in (self._beat, self._reaper) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._beat = self._reaper = None
         session, self.session = self.session, None
         self._valid_until = 0.0
         if session is None:
@@ -110,23 +121,21 @@ class SharedClaims(Claims):
         if not self.valid:
             raise ClaimLost(f"job {job.id}: this worker's lease ran out")
 
-    async def _run(self) -> None:
+    async def _keep_lease(self) -> None:
         while True:
             try:
                 if self._lost_pending or self.session is None or not self.session.open:
                     await self._lost()
-                elif time.monotonic() >= self._valid_until:
-                    log.warning("worker %s: its lease ran out before it was renewed", self.worker_id)
-                    await self._lost()
                 elif time.monotonic() - self._renewed >= self.lease / 3:
+                    if time.monotonic() >= self._valid_until:
+                        log.warning("worker %s: its lease ran out before it was renewed", self.worker_id)
                     async with asyncio.timeout(self.lease / 3):  # a renewal that hangs is a missed one
                         await self._renew()
-                await self.store.reap()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the store is away: the lease runs out by itself meanwhile
                 log.warning("worker %s: the store did not answer (%s)", self.worker_id, type(exc).__name__)
-            await asyncio.sleep(REAP_INTERVAL)
+            await asyncio.sleep(RENEW_CHECK)
 
     async def _renew(self) -> None:
         assert self.session is not None
@@ -135,8 +144,18 @@ class SharedClaims(Claims):
             self._renewed = sent
             self._valid_until = sent + self.lease
         else:
-            log.warning("worker %s: its lease ran out before it was renewed", self.worker_id)
+            log.warning("worker %s: reaped by another worker before it renewed its lease", self.worker_id)
             await self._lost()
+
+    async def _reap(self) -> None:
+        while True:
+            try:
+                await self.store.reap(self.worker_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the store is away: the next reap tries again
+                log.warning("worker %s: reaping failed (%s)", self.worker_id, type(exc).__name__)
+            await asyncio.sleep(REAP_INTERVAL)
 
     def _connection_lost(self) -> None:
         if not self._stopping:
@@ -171,7 +190,8 @@ class SharedClaims(Claims):
         try:
             return await self.store.claim(session.worker_id, limits)
         except LeaseLost:
-            self._lost_pending = True
+            # Its lease ran out in the store (or it was reaped): nothing new meanwhile. Whether its
+            # claims are lost is the renewal's to say (`_renew`): not while nobody reaped it.
             self._valid_until = 0.0
             return []
 

@@ -107,7 +107,7 @@ class WorkerSession:
         return not self.conn.is_closed()
 
     async def renew(self) -> bool:
-        """Push the lease on; False when it had already run out (the others may have taken over)."""
+        """Push the lease on; False when another worker reaped this one (its jobs are theirs now)."""
         status = await self.conn.execute(
             pg(_RENEW),
             self.lease,
@@ -176,9 +176,10 @@ class ClaimStore:
         conn.add_termination_listener(lambda _conn: on_lost())
         return WorkerSession(conn, worker_id, lease)
 
-    async def reap(self) -> list[str]:
-        """Workers whose lease ran out or whose connection is gone: deleted, their jobs unclaimed."""
-        dead = await self.db.pool.fetch(pg(_DEAD_WORKERS))
+    async def reap(self, reaper: str | None = None) -> list[str]:
+        """Workers whose lease ran out or whose connection is gone: deleted, their jobs unclaimed.
+        Never `reaper` itself: a worker whose lease ran out renews it if nobody else reaped it."""
+        dead = [r for r in await self.db.pool.fetch(pg(_DEAD_WORKERS)) if r["id"] != reaper]
         if not dead:
             return []
         async with self.db.pool.acquire() as conn, conn.transaction():
@@ -348,7 +349,10 @@ class ClaimStore:
 
 # -- the statements -------------------------------------------------------------------------------
 
-_RENEW = f"UPDATE workers SET lease_until = {NOW} + ? WHERE id = ? AND lease_until > {NOW}"  # noqa: S608
+#: A renewal succeeds while the worker's row is there, even past its lease (the process was
+#: starved): nobody reaped it, so nobody took its jobs. A reap deletes the row under the same
+#: condition it read (`_REAP`), so of a late renewal and a reap of one row exactly one succeeds.
+_RENEW = f"UPDATE workers SET lease_until = {NOW} + ? WHERE id = ?"  # noqa: S608
 _REGISTER = f"""INSERT INTO workers (id, lock_key, lease_until, started_at, providers)
     VALUES (?, ?, {NOW} + ?, {NOW}, ?)"""  # noqa: S608
 _SERVED = f"SELECT providers FROM workers WHERE lease_until > {NOW}"  # noqa: S608

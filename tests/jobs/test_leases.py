@@ -1,0 +1,109 @@
+"""A worker's lease under starvation: renewed on its own task, kept when nobody reaped it, and a
+job fenced off before its paid submit goes back to the queue instead of failing.
+
+One benchmark run (pg_scale_out.py, 10,000 jobs, load 5-9) lost 419 jobs: a worker's renewal
+waited behind its reap (the same loop; a reap waits for a pool connection and the claims' lock),
+the lease ran out, the worker gave up every job, and jobs it had moved to `submitting` but not
+sent were taken over and failed `submit_unknown` (nobody can know a submit that was not sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from bot.jobs.model import Job, JobState
+from tests.helpers import ledger, manager_env, submit
+
+LEASE = {"worker_lease_seconds": 1.5}
+
+
+async def until(check: Any, timeout: float = 15.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.02)
+
+
+async def claimed_by(services: Any, job_id: str) -> str | None:
+    row = await services.db.fetchone("SELECT claimed_by FROM jobs WHERE id = ?", (job_id,))
+    return row["claimed_by"] if row is not None else None
+
+
+async def in_state(services: Any, job: Job, state: JobState) -> bool:
+    stored = await services.jobs.get(job.id)
+    return stored is not None and stored.state is state
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # leases: PostgreSQL only
+async def test_a_reap_that_hangs_does_not_hold_up_the_lease(tmp_path, fake_ttapi, database_url, monkeypatch):
+    """Reaps stuck (no pool connection free, the claims' lock held elsewhere) for three leases: the
+    worker still renews its lease, stays the same worker and drives its job to the end. (Before:
+    the renewal waited behind the reap, the lease ran out, and every job here was given up.)"""
+    fake_ttapi.duration = 4.0
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, **LEASE) as (
+        services,
+        sink,
+        _,
+    ):
+        claims: Any = services.manager.claims
+        stuck = asyncio.Event()
+
+        async def hangs(*_args: Any) -> list[str]:
+            await stuck.wait()
+            return []
+
+        monkeypatch.setattr(claims.store, "reap", hangs)
+        me = claims.worker_id
+        job = await submit(services, 1)
+        await until(lambda: in_state(services, job, JobState.RUNNING))
+        renewed_before = claims._renewed
+        await asyncio.sleep(3 * 1.5)  # three leases with every reap stuck
+        valid, renewed_after, after = claims.valid, claims._renewed, claims.worker_id
+        done = await services.manager.wait_for(job.id, 20)
+        kinds = await ledger(services, job.id)
+
+    assert renewed_after > renewed_before
+    assert valid
+    assert after == me
+    assert done.state is JobState.DELIVERED
+    assert kinds == ["hold", "charge"]
+    assert sink.delivered == {job.id: 1}
+    assert len(fake_ttapi.submits()) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # leases: PostgreSQL only
+async def test_a_lease_that_ran_out_before_anyone_reaped_it_is_renewed_and_its_jobs_kept(
+    tmp_path, fake_ttapi, database_url
+):
+    """The process was starved past its lease (its own clock and the store's say it ran out), but
+    no other worker reaped it: the late renewal succeeds, the worker keeps its id and its job, and
+    the job is submitted, charged and delivered once. (Before: the worker gave up every job and
+    registered again as a new worker; its jobs were taken over.)"""
+    fake_ttapi.duration = 3.0
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, **LEASE) as (
+        services,
+        sink,
+        _,
+    ):
+        claims: Any = services.manager.claims
+        me = claims.worker_id
+        job = await submit(services, 1)
+        await until(lambda: in_state(services, job, JobState.RUNNING))
+        # Starved: the lease ran out in the store and by this process's clock, a renewal is due.
+        await services.db.execute("UPDATE workers SET lease_until = lease_until - 60 WHERE id = ?", (me,))
+        claims._valid_until = claims._renewed = time.monotonic() - 60
+        await until(lambda: asyncio.sleep(0, claims.valid))
+        still_mine, after = await claimed_by(services, job.id), claims.worker_id
+        done = await services.manager.wait_for(job.id, 20)
+        kinds = await ledger(services, job.id)
+
+    assert after == me
+    assert still_mine == me
+    assert done.state is JobState.DELIVERED
+    assert kinds == ["hold", "charge"]
+    assert sink.delivered == {job.id: 1}
+    assert len(fake_ttapi.submits()) == 1
+
