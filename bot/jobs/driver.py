@@ -41,7 +41,7 @@ import logging
 import time
 
 from bot.jobs.callbacks import Mailbox
-from bot.jobs.claims import Claims
+from bot.jobs.claims import ClaimLost, Claims
 from bot.jobs.config import DriveConfig
 from bot.jobs.ending import Ending, failure_note, until_stored
 from bot.jobs.fetching import Fetcher
@@ -175,7 +175,13 @@ class Driver:
         job = await self.jobs.transition(job, JobState.SUBMITTING, attempts=job.attempts + 1)
         await self.handoff.notify(job)
         callback = self.config.callback_url(job) if self.config.callback_url else None
-        self.claims.fence(job)  # after this, the job is submitted by this process or by none
+        try:
+            self.claims.fence(job)  # after this, the job is submitted by this process or by none
+        except ClaimLost:
+            # Not sent: back to the queue (a compare-and-set), or whoever takes the job over finds it
+            # `submitting`, cannot know, and fails it `submit_unknown`. Submitted once, by the next claim.
+            await self.jobs.transition(job, JobState.QUEUED)
+            raise
         paused = self.pacing.paused_for(job.provider)
         if paused > 0:
             # A 429 came while `submitting` was being committed: this request would land inside the

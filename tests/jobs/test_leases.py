@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bot.jobs.claims import ClaimLost
 from bot.jobs.model import Job, JobState
 from tests.helpers import ledger, manager_env, submit
 
@@ -107,3 +108,32 @@ async def test_a_lease_that_ran_out_before_anyone_reaped_it_is_renewed_and_its_j
     assert sink.delivered == {job.id: 1}
     assert len(fake_ttapi.submits()) == 1
 
+
+async def test_a_job_fenced_off_right_before_its_submit_goes_back_to_the_queue_and_is_sent_once(
+    tmp_path, fake_ttapi, database_url
+):
+    """The lease ran out between the `submitting` commit and the paid submit (the fence's second
+    look): nothing was sent, so the job goes back to the queue and the next claim submits it, once.
+    (Before: it stayed `submitting`; whoever took it next could not know and failed it
+    `submit_unknown`, or on SQLite nobody took it until a restart.)"""
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url) as (services, sink, _):
+        claims: Any = services.manager.claims
+        fence = claims.fence
+        looks: list[str] = []
+
+        def fenced_once(job: Job) -> None:
+            looks.append(job.id)
+            if len(looks) == 2:  # the look right before the submit
+                raise ClaimLost(f"job {job.id}: this worker's lease ran out")
+            fence(job)
+
+        claims.fence = fenced_once
+        job = await submit(services, 1)
+        done = await services.manager.wait_for(job.id, 20)
+        kinds = await ledger(services, job.id)
+
+    assert len(looks) >= 4  # fenced off once, then both looks again
+    assert done.state is JobState.DELIVERED, (done.state, done.error_code)
+    assert kinds == ["hold", "charge"]
+    assert sink.delivered == {job.id: 1}
+    assert len(fake_ttapi.submits()) == 1
