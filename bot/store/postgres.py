@@ -36,6 +36,7 @@ starting together migrate once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -427,14 +428,23 @@ async def _attempt(
             if savepoints or calls[group[0]].guarded:
                 outcomes[group[0]] = await _in_savepoint(conn, calls[group[0]])
             elif not await _run_wave(conn, calls, group, outcomes):
-                await transaction.rollback()
+                await _roll_back(transaction)
                 return [outcomes[0]] if len(calls) == 1 else None  # alone, the rollback undid it
     except BaseException:
-        if not conn.is_closed():
-            await transaction.rollback()
+        await _roll_back(transaction)
         raise
     await transaction.commit()
     return outcomes
+
+
+async def _roll_back(transaction: Any) -> None:
+    """Roll back, unless the connection is gone: then there is nothing to roll back, and asking
+    would raise asyncpg's "the underlying connection is closed" (or, once the pool has taken the
+    connection back, "released back to the pool") over the error that ended the batch, which is
+    what the units and the log must get (the server's "terminating connection due to
+    administrator command")."""
+    with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresError, OSError):
+        await transaction.rollback()
 
 
 async def _in_savepoint(conn: asyncpg.Connection, call: Call) -> tuple[bool, Any]:

@@ -8,6 +8,7 @@ test needs (in real life: a turn of the event loop or more, the race behind the 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ import pytest
 
 from bot.store import errors as store_errors
 from bot.store.postgres import PostgresDatabase, open_postgres
+from bot.store.statements import Query, Unit
 from tests.conftest import TEST_DATABASE_URL, postgresql_schema, postgresql_unavailable
 from tests.fakes.pgproxy import HeldEndProxy, held_end_proxy, until_read
 
@@ -91,3 +93,40 @@ async def test_a_connection_the_server_ended_between_two_statements_is_a_refused
     row = await db.fetchone("SELECT pg_backend_pid() AS pid")
 
     assert row["pid"] != pid
+
+
+def sleeping_unit(marker: str) -> Unit[None]:
+    """One statement that runs until its session is ended (`marker` finds it in pg_stat_activity)."""
+    yield Query(f"SELECT pg_sleep(30) AS {marker}", one=True)
+
+
+async def test_a_batch_whose_connection_the_server_ends_is_refused_with_the_servers_reason(proxied):
+    """The server ends the session of a batch under way: its units are refused with what the
+    server said (an operator reads "terminating connection due to administrator command"), not
+    with asyncpg's "connection has been released back to the pool", which the rollback's check of
+    a connection the pool had already taken back raised over it."""
+    import asyncpg
+
+    db, proxy = proxied
+    proxy.let_close()
+    marker = "fluxbot_ended_batch"
+    running = asyncio.create_task(db.atomic(sleeping_unit, marker))
+    admin = await asyncpg.connect(os.environ[TEST_DATABASE_URL])
+    try:
+        pid = None
+        while pid is None:
+            await asyncio.sleep(0.02)
+            pid = await admin.fetchval(
+                "SELECT pid FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()",
+                f"%AS {marker}%",
+            )
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+
+    with pytest.raises(store_errors.STORE_REFUSED) as refused:
+        await running
+
+    assert "released back to the pool" not in str(refused.value)
+    assert isinstance(refused.value, asyncpg.PostgresError | asyncpg.ConnectionDoesNotExistError)
+    assert (await db.fetchone("SELECT 1 AS one"))["one"] == 1  # the pool's next connection works
