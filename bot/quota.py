@@ -31,7 +31,7 @@ from bot.store import errors as store_errors
 from bot.store.base import Transaction
 from bot.store.db import Statement
 from bot.store.guilds import GuildStore, LimitRow
-from bot.store.ledger import ZERO, Ledger, Usage
+from bot.store.ledger import ZERO, HoldEntry, Ledger, Usage
 from bot.store.statements import POSTGRESQL, Execute, Lock, Unit, guild_lock, member_lock
 
 T = TypeVar("T")
@@ -374,30 +374,14 @@ class QuotaService:
             guild_limit=limits.guild,
             role_ids=tuple(role_ids),
         )
-        statement = self.ledger.hold_statement(
-            job.estimate,
-            fits,
-            period=key,
-            guild_id=job.guild_id,
-            user_id=job.user_id,
-            job_id=job.id,
-            provider=job.provider,
-            model=job.model,
-            size=size_key(job),
+        row = HoldEntry(
+            job.estimate, key, job.guild_id, job.user_id, job.id, job.provider, job.model, size_key(job)
         )
+        statement = self.ledger.hold_statement(fits, row)
         resets = period_reset(self.now(), period_name)
         if self.ledger.db.dialect != POSTGRESQL:
             return Hold(job, tuple(role_ids), limits, key, resets, None, statement)
-        entry = self.ledger.hold_entry(
-            job.estimate,
-            period=key,
-            guild_id=job.guild_id,
-            user_id=job.user_id,
-            job_id=job.id,
-            provider=job.provider,
-            model=job.model,
-            size=size_key(job),
-        )
+        entry = self.ledger.hold_entry(row)
         return Hold(job, tuple(role_ids), limits, key, resets, fits, statement, entry)
 
     async def why_refused(self, hold: Hold, *, conn: Transaction | None = None) -> QuotaExceeded:

@@ -79,6 +79,34 @@ def _entry(row: Any) -> LedgerEntry:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class HoldEntry:
+    """What a hold's ledger row says (`Ledger.hold_statement`, `Ledger.hold_entry`)."""
+
+    amount: Decimal
+    period: str
+    guild_id: int | None
+    user_id: int
+    job_id: str
+    provider: str
+    model: str
+    size: str | None
+
+    def values(self) -> tuple[Any, ...]:
+        """The parameters of `_HOLD_INSERT`, in its order."""
+        amount = self.amount
+        return (
+            *(self.guild_id, self.user_id, self.job_id, str(amount), to_units(amount), self.period),
+            *(self.provider, self.model, self.size, time.time()),
+        )
+
+
+#: A hold's row, to be followed by the FROM that decides whether it is written.
+_HOLD_INSERT = """INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
+                                     provider, model, size, created_at)
+                 SELECT 'hold', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?"""
+
+
 #: A guild's budget usage: the view of migration 0023 (one row on SQLite; on PostgreSQL the sum of
 #: the parts each connection writes, so that writers of one guild never wait on each other).
 GUILD_TOTALS = "SELECT used, held, granted FROM guild_totals WHERE guild_key = ? AND period = ?"
@@ -196,58 +224,19 @@ class Ledger:
         sql = f"FROM {', '.join(sources)} WHERE {' AND '.join(conditions)}"
         return sql, tuple(params)
 
-    def hold_statement(
-        self,
-        amount: Decimal,
-        fits: Statement,
-        *,
-        period: str,
-        guild_id: int | None,
-        user_id: int,
-        job_id: str,
-        provider: str,
-        model: str,
-        size: str | None,
-    ) -> Statement:
+    def hold_statement(self, fits: Statement, entry: HoldEntry) -> Statement:
         """The statement that appends the hold only if it fits (check and insert cannot be
         separated): `fits` is its check (`hold_fits`). It writes one row if the hold fits, none if not."""
         fits_sql, fits_params = fits
         # (No leading WITH: Python's sqlite3 would then not report the rowcount.)
-        sql = f"""
-            INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
-                                provider, model, size, created_at)
-            SELECT 'hold', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ? {fits_sql}"""
-        params = (
-            *(guild_id, user_id, job_id, str(amount), to_units(amount), period, provider, model, size),
-            time.time(),
-            *fits_params,
-        )
-        return sql, params
+        return f"{_HOLD_INSERT} {fits_sql}", (*entry.values(), *fits_params)
 
-    def hold_entry(
-        self,
-        amount: Decimal,
-        *,
-        period: str,
-        guild_id: int | None,
-        user_id: int,
-        job_id: str,
-        provider: str,
-        model: str,
-        size: str | None,
-    ) -> Statement:
+    def hold_entry(self, entry: HoldEntry) -> Statement:
         """The hold's entry as the second write of the job's insert (PostgreSQL,
         `bot.store.jobs.insert_job(then=)`): one row for each row of `job_written`, the job that
         statement wrote only if the hold fits (`hold_fits`). The check, the job and its hold are
         one statement."""
-        sql = """INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
-                                     provider, model, size, created_at)
-                 SELECT 'hold', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ? FROM job_written"""
-        params = (
-            *(guild_id, user_id, job_id, str(amount), to_units(amount), period, provider, model, size),
-            time.time(),
-        )
-        return sql, params
+        return f"{_HOLD_INSERT} FROM job_written", entry.values()
 
     def close_statement(
         self,
