@@ -225,25 +225,31 @@ async def test_a_refused_hold_writes_nothing_so_its_batch_goes_on_without_a_save
     assert rows[0]["n"] == 1  # the refused jobs were never written
 
 
+@pytest.fixture
+def shared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many units' statements each asyncpg `fetchmany` carried: one round trip each."""
+    import asyncpg
+
+    sizes: list[int] = []
+    real = asyncpg.connection.Connection.fetchmany
+
+    async def counting(self, query, args, **kwargs):  # type: ignore[no-untyped-def]
+        args = list(args)
+        sizes.append(len(args))
+        return await real(self, query, args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "fetchmany", counting)
+    return sizes
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its round trips
 async def test_the_same_write_of_several_units_goes_in_one_round_trip_with_each_units_answer(
-    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: Database, tmp_path: Path, shared: list[int]
 ):
     """Accepts of seven members in one batch: their queue counts in one round trip (a `single`
     query), their job inserts with their holds (one statement each) in one per statement text
     (asyncpg's `fetchmany`), and each unit still gets its own answer: its count, its `seq`, or a
     refusal (three members have a limit below the estimate; one has a full queue)."""
-    import asyncpg
-
-    shared: list[int] = []
-    real = asyncpg.connection.Connection.fetchmany
-
-    async def counting(self, query, args, **kwargs):  # type: ignore[no-untyped-def]
-        args = list(args)
-        shared.append(len(args))
-        return await real(self, query, args, **kwargs)
-
-    monkeypatch.setattr(asyncpg.connection.Connection, "fetchmany", counting)
     quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
     for member in (302, 304, 306):
         await quota.guilds.set_limit(GUILD, "member", member, Decimal(3), actor_id=1)
@@ -348,22 +354,11 @@ def test_units_that_check_in_one_statement_share_a_wave_with_others_of_their_kin
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its round trips
 async def test_accepts_of_one_member_in_one_batch_go_in_one_round_trip_and_never_pass_the_limit(
-    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: Database, tmp_path: Path, shared: list[int]
 ):
     """An accept without a queue limit checks and writes the member's figures in one statement
     (the job and its hold), so six accepts of Alice in one batch go in one round trip, one after
     the other (each sees the holds before it): three fit her limit of 12, three are refused."""
-    import asyncpg
-
-    shared: list[int] = []
-    real = asyncpg.connection.Connection.fetchmany
-
-    async def counting(self, query, args, **kwargs):  # type: ignore[no-untyped-def]
-        args = list(args)
-        shared.append(len(args))
-        return await real(self, query, args, **kwargs)
-
-    monkeypatch.setattr(asyncpg.connection.Connection, "fetchmany", counting)
     quota = QuotaService(make_settings(tmp_path, quota_default_limit="12"), Ledger(database), {})
     holds = [await quota.prepare_hold(a_job(ALICE, GUILD)) for _ in range(6)]
     results = await asyncio.gather(

@@ -50,6 +50,13 @@ async def end_session(pid: int) -> None:
         await admin.close()
 
 
+async def end_session_heard(proxy: HeldEndProxy, pid: int, sock: socket.socket) -> None:
+    """The server ends the session; the client has read its FATAL, not (held back) its end."""
+    await end_session(pid)
+    await proxy.until_ended(1)
+    await until_read(sock)
+
+
 def socket_of(conn: Any) -> socket.socket:
     raw = getattr(conn, "_con", conn)  # a pool's proxy, or the connection
     sock = raw._transport.get_extra_info("socket")  # asyncio's TransportSocket around it
@@ -65,9 +72,7 @@ async def test_a_connection_the_server_ended_while_at_rest_is_not_handed_out(pro
     async with db.pool.acquire() as conn:
         pid = await conn.fetchval("SELECT pg_backend_pid()")
         sock = socket_of(conn)
-    await end_session(pid)
-    await proxy.until_ended(1)
-    await until_read(sock)
+    await end_session_heard(proxy, pid, sock)
 
     row = await db.fetchone("SELECT pg_backend_pid() AS pid")
 
@@ -83,10 +88,7 @@ async def test_a_connection_the_server_ended_between_two_statements_is_a_refused
     db, proxy = proxied
     async with db.pool.acquire() as conn:
         pid = await conn.fetchval("SELECT pg_backend_pid()")
-        sock = socket_of(conn)
-        await end_session(pid)
-        await proxy.until_ended(1)
-        await until_read(sock)
+        await end_session_heard(proxy, pid, socket_of(conn))
         with pytest.raises(store_errors.STORE_REFUSED):
             await conn.fetchval("SELECT 1")
 
