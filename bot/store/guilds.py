@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -113,11 +114,17 @@ class GuildStore:
         else:
             self._cache.pop(guild_id, None)
 
-    async def _changed(self, guild_id: int) -> None:
-        """After a write: drop the entry here, and on PostgreSQL tell every other process."""
+    @asynccontextmanager
+    async def _changing(self, guild_id: int) -> AsyncIterator[Transaction]:
+        """A write of the guild's rules: its transaction, which on PostgreSQL also tells every other
+        process (a NOTIFY is delivered when, and only if, its transaction commits: no process can
+        miss a change that was stored). The entry here is dropped before and after."""
         self.forget(guild_id)
-        if self.db.dialect == POSTGRESQL:
-            await self.db.execute(_CHANGED, (str(guild_id),))
+        async with self.db.transaction() as conn:
+            yield conn
+            if self.db.dialect == POSTGRESQL:
+                await conn.execute(_CHANGED, (str(guild_id),))
+        self.forget(guild_id)
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -127,40 +134,39 @@ class GuildStore:
         return (await self.config(guild_id, conn=conn)).settings
 
     async def save_settings(self, new: GuildSettings, *, actor_id: int | None) -> None:
-        self.forget(new.guild_id)
-        await self.db.execute(
-            """INSERT INTO guild_settings (guild_id, default_model, allowed_models, max_safety_tolerance,
-                                           allowed_channels, quota_period, private_mode,
-                                           audit_channel_id, nsfw_safety_tolerance, language, actor_id,
-                                           updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (guild_id) DO UPDATE SET
-                   default_model = excluded.default_model, allowed_models = excluded.allowed_models,
-                   max_safety_tolerance = excluded.max_safety_tolerance,
-                   allowed_channels = excluded.allowed_channels, quota_period = excluded.quota_period,
-                   private_mode = excluded.private_mode,
-                   audit_channel_id = excluded.audit_channel_id,
-                   nsfw_safety_tolerance = excluded.nsfw_safety_tolerance,
-                   language = excluded.language,
-                   actor_id = excluded.actor_id, updated_at = excluded.updated_at""",
-            (
-                new.guild_id,
-                new.default_model,
-                json.dumps(list(new.allowed_models)) if new.allowed_models is not None else None,
-                new.max_safety_tolerance,
-                json.dumps([str(c) for c in new.allowed_channels])
-                if new.allowed_channels is not None
-                else None,
-                new.quota_period,
-                new.private_mode,
-                new.audit_channel_id,
-                new.nsfw_safety_tolerance,
-                new.language,
-                actor_id,
-                time.time(),
-            ),
-        )
-        await self._changed(new.guild_id)
+        async with self._changing(new.guild_id) as conn:
+            await conn.execute(
+                """INSERT INTO guild_settings (guild_id, default_model, allowed_models, max_safety_tolerance,
+                                               allowed_channels, quota_period, private_mode,
+                                               audit_channel_id, nsfw_safety_tolerance, language, actor_id,
+                                               updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (guild_id) DO UPDATE SET
+                       default_model = excluded.default_model, allowed_models = excluded.allowed_models,
+                       max_safety_tolerance = excluded.max_safety_tolerance,
+                       allowed_channels = excluded.allowed_channels, quota_period = excluded.quota_period,
+                       private_mode = excluded.private_mode,
+                       audit_channel_id = excluded.audit_channel_id,
+                       nsfw_safety_tolerance = excluded.nsfw_safety_tolerance,
+                       language = excluded.language,
+                       actor_id = excluded.actor_id, updated_at = excluded.updated_at""",
+                (
+                    new.guild_id,
+                    new.default_model,
+                    json.dumps(list(new.allowed_models)) if new.allowed_models is not None else None,
+                    new.max_safety_tolerance,
+                    json.dumps([str(c) for c in new.allowed_channels])
+                    if new.allowed_channels is not None
+                    else None,
+                    new.quota_period,
+                    new.private_mode,
+                    new.audit_channel_id,
+                    new.nsfw_safety_tolerance,
+                    new.language,
+                    actor_id,
+                    time.time(),
+                ),
+            )
 
     async def audit_channels(self) -> dict[int, int]:
         """Every server with an audit channel: guild id → channel id."""
@@ -179,20 +185,18 @@ class GuildStore:
     async def set_limit(
         self, guild_id: int, scope: LimitScope, target_id: int, amount: Limit, *, actor_id: int | None
     ) -> None:
-        self.forget(guild_id)
-        await self.db.execute(
-            """INSERT INTO quota_limits (guild_id, scope, target_id, amount, actor_id, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?)
-               ON CONFLICT (guild_id, scope, target_id) DO UPDATE SET
-                   amount = excluded.amount, actor_id = excluded.actor_id,
-                   updated_at = excluded.updated_at""",
-            (guild_id, scope, target_id, str(amount) if amount is not None else None, actor_id, time.time()),
-        )
-        await self._changed(guild_id)
+        async with self._changing(guild_id) as conn:
+            await conn.execute(
+                """INSERT INTO quota_limits (guild_id, scope, target_id, amount, actor_id, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (guild_id, scope, target_id) DO UPDATE SET
+                       amount = excluded.amount, actor_id = excluded.actor_id,
+                       updated_at = excluded.updated_at""",
+                (guild_id, scope, target_id, None if amount is None else str(amount), actor_id, time.time()),
+            )
 
     async def clear_limit(self, guild_id: int, scope: LimitScope, target_id: int) -> bool:
-        self.forget(guild_id)
-        async with self.db.transaction() as conn:
+        async with self._changing(guild_id) as conn:
             removed = (
                 await conn.execute(
                     "DELETE FROM quota_limits WHERE guild_id = ? AND scope = ? AND target_id = ?",
@@ -200,7 +204,6 @@ class GuildStore:
                 )
                 > 0
             )
-        await self._changed(guild_id)
         return removed
 
     async def limits_for(

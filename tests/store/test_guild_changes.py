@@ -82,3 +82,36 @@ async def _is(settings, model: str) -> bool:  # type: ignore[no-untyped-def]
 async def _limit_is(store: GuildStore, amount: Decimal | None) -> bool:
     rows = await store.limits_for(GUILD, 7, ())
     return [r.amount for r in rows] == ([amount] if amount is not None else [])
+
+
+async def test_a_change_is_stored_only_with_its_notice_to_the_other_processes(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """The notice goes in the write's transaction (delivered at its commit), so a change can never
+    be stored while the other processes miss it: here the notice fails (the connection lost after
+    the write), and nothing was stored. (Before: the write committed first and the notice was a
+    statement of its own; a process that died between the two left every other process on the
+    old rules until their entries expired.)"""
+    from bot.store.postgres import PostgresDatabase, PostgresTransaction
+
+    def failing_notice(real):  # type: ignore[no-untyped-def]
+        async def execute(self, sql, params=()):  # type: ignore[no-untyped-def]
+            if "pg_notify" in str(sql):
+                raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+            return await real(self, sql, params)
+
+        return execute
+
+    for cls in (PostgresDatabase, PostgresTransaction):
+        monkeypatch.setattr(cls, "execute", failing_notice(cls.execute))
+    mine = GuildStore(database, ttl=3600)
+
+    with pytest.raises(asyncpg.ConnectionDoesNotExistError):
+        await mine.set_limit(GUILD, "member", 7, Decimal(5), actor_id=1)
+    with pytest.raises(asyncpg.ConnectionDoesNotExistError):
+        await mine.save_settings(replace(GuildSettings(GUILD), default_model="flux-dev"), actor_id=1)
+
+    monkeypatch.undo()
+    fresh = GuildStore(database)
+    assert await fresh.limits_for(GUILD, 7, ()) == []
+    assert (await fresh.settings(GUILD)).default_model is None
