@@ -159,11 +159,6 @@ class Fetcher:
         self.config = config
         self.poll = poll  # one rate-limited poll, to refresh an expired link
 
-    async def fetch(self, job: Job) -> Job:
-        """Download the finished image at once, store it, and hand it over (`fetch_image`)."""
-        job, _ = await self.fetch_image(job)
-        return job
-
     async def fetch_image(self, job: Job) -> tuple[Job, bytes | None]:
         """Download the finished image at once, store it, and hand it over; the image too, once
         stored (the hand-over needs it: not read back from the file it was just written to).
