@@ -472,6 +472,36 @@ async def test_a_write_cancelled_while_it_begins_leaves_no_transaction_open(data
     ]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its round trips
+async def test_a_lone_write_statement_is_sent_without_begin_and_commit(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """A batch of one `execute_one` (a job's move, say: jobs end one by one) is its statement alone,
+    one round trip, not BEGIN, it and COMMIT: its rowcount and its error as before. A unit of
+    several statements is still one transaction."""
+    import asyncpg
+
+    begun: list[object] = []
+    real = asyncpg.transaction.Transaction.start
+
+    async def counting(self):  # type: ignore[no-untyped-def]
+        begun.append(self)
+        return await real(self)
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counting)
+    stored = "INSERT INTO bot_state (key, value, updated_at) VALUES (?, '', 0)"
+    assert await database.execute_one(stored, ("a",)) == 1
+    assert await database.execute_one("UPDATE bot_state SET value = 'x' WHERE key = ?", ("none",)) == 0
+    with pytest.raises(store_errors.INTEGRITY_ERRORS):
+        await database.execute_one(stored, ("a",))
+    assert begun == []
+    assert await database.atomic(insert_pair, 1, 2) == 3
+    assert len(begun) == 1
+    with pytest.raises(store_errors.INTEGRITY_ERRORS):
+        await database.atomic(insert_pair, 4, 1)  # its second insert fails: its first is undone
+    assert await keys(database) == ["1", "2", "a"]
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # asyncpg's pool
 async def test_a_connection_goes_back_to_the_pool_without_another_round_trip(database: Database):
     """asyncpg resets a released connection with one more statement (advisory unlocks, UNLISTEN,
