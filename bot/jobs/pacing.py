@@ -5,8 +5,9 @@ pauses the whole provider, not just the job that met it.
 
 `SharedPacing` is the same on PostgreSQL, for every process together: the budget and the pause
 are one row per provider (bot/store/claims.py). The tokens this process's jobs wait for are booked
-in one statement for all of them, in the order they asked; a pause another process set is heard by
-NOTIFY (`heard_pause`), so a job whose slot fell inside it books again, as here.
+in one statement for all of them, in the order they asked (those of `GATHER` together); a pause
+another process set is heard by NOTIFY (`heard_pause`), so a job whose slot fell inside it books
+again, as here.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ log = logging.getLogger(__name__)
 DEFAULT_RATES = {"ttapi": 10.0, "bfl": 20.0, "mock": 1000.0}
 DEFAULT_RATE = 10.0
 DEFAULT_BURST = 10
+#: On PostgreSQL, while requests keep coming (the last booking within `STREAM`), a booking waits
+#: this long for more of this process's requests before it goes (seconds): jobs poll one by one,
+#: each poll a round trip to the budget's row when booked alone; gathered, the requests of these
+#: 50 ms share one statement (docs/PERFORMANCE.md, item 8). The first request after a quiet spell
+#: (a lone /imagine's submit) is booked at once.
+GATHER = 0.05
+STREAM = 1.0
 
 
 class ProviderPacing:
@@ -92,6 +100,7 @@ class SharedPacing(ProviderPacing):
         self._bookers: dict[str, asyncio.Task[None]] = {}
         self._paused_until: dict[str, float] = {}  # monotonic, as last heard
         self._strikes: dict[str, int] = {}
+        self._booked_at: dict[str, float] = {}  # monotonic: the end of the provider's last booking
         self._calming: set[asyncio.Task[None]] = set()
 
     async def take_token(self, provider: str) -> None:
@@ -112,8 +121,13 @@ class SharedPacing(ProviderPacing):
         return await future
 
     async def _book_all(self, provider: str) -> None:
-        """Book the tokens every waiting job asked for, in one statement per round, in their order."""
+        """Book the tokens every waiting job asked for, in one statement per round, in their order.
+
+        While requests keep coming, the first round waits `GATHER` for those that follow (those
+        asked for while a round is on its way wait for it anyway)."""
         limiter = self.limiter(provider)
+        if time.monotonic() - self._booked_at.get(provider, -STREAM) < STREAM:
+            await asyncio.sleep(GATHER)
         while self._waiting.get(provider):
             batch, self._waiting[provider] = self._waiting[provider], []
             try:
@@ -123,6 +137,7 @@ class SharedPacing(ProviderPacing):
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            self._booked_at[provider] = time.monotonic()
             self._strikes[provider] = booking.strikes
             if booking.paused > 0:
                 self.heard_pause(provider, booking.paused)

@@ -163,6 +163,40 @@ async def test_a_429_met_by_one_worker_pauses_the_others_requests(tmp_path, fake
     assert any(x.path == "/flux/fetch" and x.at > refused.at + 0.45 for x in api)  # B polled again after
 
 
+async def test_requests_asked_for_together_book_the_shared_budget_in_one_statement(
+    tmp_path, fake_ttapi, database_url, monkeypatch
+):
+    """Jobs poll one by one: booked alone, every poll was a round trip to the budget's row. While
+    requests keep coming, those asked for within `GATHER` of the first share one statement, each
+    with its own slot, in the order they asked (before, the first went alone and the others waited
+    for it). The first request after a quiet spell is booked at once, alone."""
+    from bot.store.claims import ClaimStore
+
+    booked: list[int] = []
+    real = ClaimStore.reserve
+
+    async def counting(self, provider, count, interval):  # type: ignore[no-untyped-def]
+        booked.append(count)
+        return await real(self, provider, count, interval)
+
+    monkeypatch.setattr(ClaimStore, "reserve", counting)
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url) as (services, _, _):
+        pacing = services.manager.pacing
+        sent: list[int] = []
+
+        async def request(n: int) -> None:
+            await pacing.take_token("ttapi")
+            sent.append(n)
+
+        await request(-1)  # after a quiet spell: booked alone
+        first = asyncio.create_task(request(0))
+        for _ in range(3):
+            await asyncio.sleep(0)  # its booking is under way
+        await asyncio.gather(first, *(request(n) for n in range(1, 4)))
+    assert booked == [1, 4]
+    assert sent == [-1, 0, 1, 2, 3]
+
+
 async def _states(services: Services, jobs: list[Job], states: set[JobState]) -> bool:
     for job in jobs:
         stored = await services.jobs.get(job.id)
