@@ -121,6 +121,19 @@ def t(language: str, key: str, /, **args: Any) -> str:
     `attribute` reads `key.attribute` instead of the message's value.
     """
     attribute = args.pop("attribute", None)
+    if not args:
+        return _constant(language, key, attribute)
+    return _render(language, key, attribute, args)
+
+
+@functools.lru_cache(maxsize=4096)
+def _constant(language: str, key: str, attribute: str | None) -> str:
+    """A message without arguments, rendered once per language: the same text every time (a
+    worker rendered a result's dozen button labels and field names through Fluent for every job)."""
+    return _render(language, key, attribute, {})
+
+
+def _render(language: str, key: str, attribute: str | None, args: dict[str, Any]) -> str:
     for candidate in (language, SOURCE) if language != SOURCE else (SOURCE,):
         messages = bundle(candidate)
         if not messages.has_message(key):
