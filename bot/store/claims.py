@@ -406,7 +406,7 @@ _RELEASE = f"""WITH released AS (UPDATE jobs SET claimed_by = NULL WHERE id = $1
 _ANY_QUEUED = """SELECT 1 FROM jobs
     WHERE state = 'queued' AND claimed_by IS NULL AND origin = ANY(?) AND provider = ANY(?) LIMIT 1"""
 #: Queued jobs of one provider, oldest first, whose member is under the cap, each with the member's
-#: jobs holding a slot (`member_active`: counted by `jobs_by_user` for each candidate, where one row
+#: jobs holding a slot (`member_active`: counted by `jobs_by_member` for each candidate, where one row
 #: per member with a job in flight was read before).
 _QUEUED = """SELECT j.*, m.n AS member_active FROM jobs j
     CROSS JOIN LATERAL (SELECT COUNT(*) AS n FROM jobs a WHERE a.user_id = j.user_id

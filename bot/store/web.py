@@ -169,7 +169,7 @@ class WebStore:
         limit: int = 24,
     ) -> list[GalleryItem]:
         """A page of the member's stored images in the server, newest first, older than `before`
-        (a `seq`): keyset paging on the `jobs_gallery` index, as fast on page 400 as on page 1."""
+        (a `seq`): keyset paging on the `jobs_by_member` index, as fast on page 400 as on page 1."""
         where = ["j.guild_id = ?", "j.user_id = ?", "j.result_path IS NOT NULL"]
         params: list[Any] = [guild_id, user_id]
         if before is not None:
