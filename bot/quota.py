@@ -31,7 +31,7 @@ from bot.store import errors as store_errors
 from bot.store.base import Transaction
 from bot.store.db import Statement
 from bot.store.guilds import GuildStore, LimitRow
-from bot.store.ledger import ZERO, HoldEntry, Ledger, Usage
+from bot.store.ledger import ZERO, Close, HoldEntry, Ledger, Usage
 from bot.store.statements import POSTGRESQL, Execute, Lock, Unit, guild_lock, member_lock
 
 T = TypeVar("T")
@@ -402,16 +402,16 @@ class QuotaService:
 
     async def settle(self, conn: Transaction, job: Job, cost: Decimal) -> None:
         """Turn the job's hold into the provider-reported charge. Idempotent per job."""
-        await conn.execute(*await self.settlement(job, cost))
+        await conn.execute(*(await self.settlement(job, cost)).statement)
 
     async def release(self, conn: Transaction, job: Job, note: str | None = None) -> None:
         """Give the hold back: nothing is charged. Idempotent per job."""
-        await conn.execute(*self.release_statement(job, note))
+        await conn.execute(*self.release_statement(job, note).statement)
 
-    async def settlement(self, job: Job, cost: Decimal) -> Statement:
-        """`settle` as a statement, for a caller's atomic unit (`Database.atomic`)."""
+    async def settlement(self, job: Job, cost: Decimal) -> Close:
+        """`settle` as a statement, for a caller's atomic unit (`Database.atomic`, `move_and_close`)."""
         self._last_prices.pop((job.provider, job.model, size_key(job)), None)
-        return self.ledger.close_statement(
+        return self.ledger.close(
             job.id,
             "charge",
             amount=cost,
@@ -423,9 +423,9 @@ class QuotaService:
             period=await self.period_for(job.guild_id),
         )
 
-    def release_statement(self, job: Job, note: str | None = None) -> Statement:
-        """`release` as a statement, for a caller's atomic unit."""
-        return self.ledger.close_statement(job.id, "release", note=note)
+    def release_statement(self, job: Job, note: str | None = None) -> Close:
+        """`release` as a statement, for a caller's atomic unit (`move_and_close`)."""
+        return self.ledger.close(job.id, "release", note=note)
 
     # -- admin ------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.store.base import Transaction
 from bot.store.db import Database, Statement
+from bot.store.statements import POSTGRESQL
 
 ZERO = Decimal(0)
 #: Units per credit: amounts are summed as integers of a millionth of a credit.
@@ -77,6 +78,18 @@ def _entry(row: Any) -> LedgerEntry:
         row["note"],
         row["actor_id"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """A job's hold closed (a charge or a release) as the write of `Ledger.close_statement`.
+
+    `after_move` (PostgreSQL only; None on SQLite): the same write with one condition more, that
+    the job's move in the same statement changed it (a CTE `moved`: `bot.store.units.move_and_close`),
+    so that the move and the close are one statement."""
+
+    statement: Statement
+    after_move: Statement | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +297,13 @@ class Ledger:
         else:
             raise ValueError(f"cannot close a hold with {kind!r}")
         return sql, params
+
+    def close(self, job_id: str, kind: str, **fields: Any) -> Close:
+        """`close_statement`, and on PostgreSQL its form that follows a move in one statement."""
+        sql, params = self.close_statement(job_id, kind, **fields)
+        if self.db.dialect != POSTGRESQL:
+            return Close((sql, params))
+        return Close((sql, params), (f"{sql} AND EXISTS (SELECT 1 FROM moved)", params))  # noqa: S608
 
     # -- reads ------------------------------------------------------------------------------------
 

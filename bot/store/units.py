@@ -15,7 +15,8 @@ from bot.store.db import Statement
 from bot.store.deliveries import Delivery, insert_delivery
 from bot.store.files import StoredInput
 from bot.store.jobs import Transition, count_unfinished, insert_job
-from bot.store.statements import Execute, Lock, Unit, locking, member_lock
+from bot.store.ledger import Close
+from bot.store.statements import Execute, Lock, Returning, Unit, locking, member_lock
 
 
 class HoldWrite(Protocol):
@@ -95,9 +96,25 @@ def store_new_job(
         raise HoldRefused
 
 
+#: On PostgreSQL, a job's move and the close of its hold as one statement (`Close.after_move`
+#: writes only when the move changed the job): one row, `_written` the jobs moved (0 or 1).
+_MOVE_THEN_CLOSE = """WITH moved AS ({move} RETURNING 1),
+    closed AS ({close})
+    SELECT (SELECT count(*) FROM moved) AS _written"""
+
+
 @locking(_close_locks, single_check=lambda *_: True)
-def move_and_close(move: Transition, close: Statement) -> Unit[None]:
+def move_and_close(move: Transition, close: Close) -> Unit[None]:
     """Atomically: a job's state change and its charge (or release). Holds the member's lock on
-    PostgreSQL (its entry moves the member's totals row)."""
-    yield from move.write()  # raises StaleJobState (rolling the unit back) if another task moved it first
-    yield Execute(*close)
+    PostgreSQL (its entry moves the member's totals row). Raises `StaleJobState` (rolling the unit
+    back: nothing charged) if another task moved the job first.
+
+    On PostgreSQL one statement (`Close.after_move`): a statement and a round trip fewer per settle."""
+    if close.after_move is not None:
+        close_sql, close_params = close.after_move
+        sql = _MOVE_THEN_CLOSE.format(move=move.sql, close=close_sql)
+        row = yield Returning(sql, (*move.params, *close_params), one_row=True)
+        move.check(0 if row is None else 1)
+        return
+    yield from move.write()
+    yield Execute(*close.statement)

@@ -18,7 +18,7 @@ from bot.jobs.model import JobState
 from bot.quota import QuotaService
 from bot.store import Database, open_database, sqlite_path
 from bot.store import errors as store_errors
-from bot.store.jobs import JobRepository, Transition, insert_job
+from bot.store.jobs import JobRepository, StaleJobState, Transition, insert_job
 from bot.store.ledger import Ledger, Usage
 from bot.store.migrations import SchemaTooNew, latest_schema_version, list_migrations
 from bot.store.retention import Retention
@@ -279,6 +279,44 @@ async def test_the_same_write_of_several_units_goes_in_one_round_trip_with_each_
         assert usage == await quota.ledger.derive(GUILD, job.user_id, key)
 
 
+async def test_a_settle_moves_the_job_and_charges_it_together_or_not_at_all(
+    database: Database, tmp_path: Path, shared: list[int]
+):
+    """Three settles in one batch (the move to fetching and the charge): two jobs are charged once
+    each; the third was moved by another task first, so its unit fails with `StaleJobState` and
+    nothing is charged (its hold stays open). On PostgreSQL the move and the charge are one
+    statement, so the three settles go in one round trip (before: the moves, then the charges)."""
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
+    holds = [await quota.prepare_hold(a_job(member, GUILD)) for member in (401, 402, 403)]
+    for hold in holds:
+        await database.atomic(store_new_job, hold.job, [], None, hold)
+        await database.execute_one("UPDATE jobs SET state = 'running' WHERE id = ?", (hold.job.id,))
+        hold.job.state = JobState.RUNNING
+    moves = [Transition.of(h.job, JobState.FETCHING, {"cost": Decimal(3)}) for h in holds]
+    closes = [await quota.settlement(h.job, Decimal(3)) for h in holds]
+    stale = holds[2].job
+    await database.execute_one("UPDATE jobs SET state = 'failed' WHERE id = ?", (stale.id,))
+    shared.clear()
+    results = await asyncio.gather(
+        *(database.atomic(move_and_close, move, close) for move, close in zip(moves, closes, strict=True)),
+        return_exceptions=True,
+    )
+    assert results[:2] == [None, None]
+    assert isinstance(results[2], StaleJobState)
+    if database.dialect == POSTGRESQL:
+        assert shared == [3]
+    rows = await database.fetchall("SELECT job_id, kind, amount FROM ledger ORDER BY id")
+    charged = [(r["job_id"], r["amount"]) for r in rows if r["kind"] == "charge"]
+    assert charged == [(holds[0].job.id, "3"), (holds[1].job.id, "3")]
+    states = {r["id"]: r["state"] for r in await database.fetchall("SELECT id, state FROM jobs")}
+    assert states == {holds[0].job.id: "fetching", holds[1].job.id: "fetching", stale.id: "failed"}
+    key = quota.current_period()
+    for hold, (used, held) in zip(holds, [(3, 0), (3, 0), (0, 4)], strict=True):
+        usage = await quota.ledger.totals(GUILD, hold.job.user_id, key)
+        assert (usage.used, usage.held) == (Decimal(used), Decimal(held))
+        assert usage == await quota.ledger.derive(GUILD, hold.job.user_id, key)
+
+
 async def test_accepts_of_one_member_in_one_batch_never_pass_the_queue_limit(
     database: Database, tmp_path: Path
 ):
@@ -531,7 +569,7 @@ async def test_money_and_times_come_back_exactly(database: Database):
     async with database.transaction() as conn:
         await jobs.insert(conn, job)
     move = Transition.of(job, JobState.SUBMITTING, {})
-    await database.atomic(move_and_close, move, Ledger(database).close_statement(job.id, "release"))
+    await database.atomic(move_and_close, move, Ledger(database).close(job.id, "release"))
     stored = await jobs.get(job.id)
     assert stored is not None
     assert (stored.estimate, stored.created_at, stored.state) == (
