@@ -9,34 +9,40 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 
-from bot.admin_actions import AdminActions, AuditRecorder
-from bot.balance import BalanceWatch
 from bot.jobs.manager import JobManager
 from bot.jobs.model import Job
 from bot.jobs.polling import PollPolicy
 from bot.providers.base import Callback, Provider
 from bot.providers.bfl import BFLProvider
 from bot.providers.catalog import MODELS, megapixel_price, megapixel_prices, price_table, route_prices
-from bot.providers.ttapi import TTAPIProvider
 from bot.quota import QuotaService
 from bot.settings import Settings
 from bot.store import Database, open_database
-from bot.store.bot_state import BotState
 from bot.store.jobs import JobRepository
 from bot.store.ledger import Ledger
-from bot.store.operator import AuditLines, OwnerControls, PromptRules
 from bot.store.retention import FreeSpace, Retention
 from bot.store.statements import POSTGRESQL
+
+if TYPE_CHECKING:
+    from bot.admin_actions import AdminActions
+    from bot.balance import BalanceWatch
+    from bot.store.operator import AuditLines, OwnerControls, PromptRules
 
 USER_AGENT = "fluxbot/0.1 (+https://github.com/fluxbot)"
 
 
-@dataclass(slots=True)
+@dataclass
 class Services:
+    """What a process runs on. The job core is built by `open_services`; what only the Discord bot,
+    /admin, /owner or the web dashboard use is built (and its module imported) on first use, so a
+    process that only drives jobs (the CLI, `ours_worker.py`) does without it."""
+
     settings: Settings
     db: Database
     http: aiohttp.ClientSession
@@ -47,11 +53,56 @@ class Services:
     manager: JobManager
     retention: Retention  # the RETENTION_DAYS sweep and the disk-use gauges
     space: FreeSpace  # the MIN_FREE_DISK_MB floor
-    audit: AuditLines  # lines waiting for servers' audit channels
-    rules: PromptRules  # /admin rules
-    owner: OwnerControls  # /owner: pause, blocks, stats
-    balance: BalanceWatch  # the BFL balance (started by the bot, not by the CLI)
-    admin: AdminActions  # operators' writes and their audit lines (/admin and the web dashboard)
+
+    @cached_property
+    def audit(self) -> AuditLines:
+        """Lines waiting for servers' audit channels."""
+        from bot.store.operator import AuditLines
+
+        return AuditLines(self.db)
+
+    @cached_property
+    def rules(self) -> PromptRules:
+        """/admin rules."""
+        from bot.store.operator import PromptRules
+
+        return PromptRules(self.db)
+
+    @cached_property
+    def owner(self) -> OwnerControls:
+        """/owner: pause, blocks, stats."""
+        from bot.store.operator import OwnerControls
+
+        return OwnerControls(self.db)
+
+    @cached_property
+    def balance(self) -> BalanceWatch:
+        """The BFL balance (started by the bot, not by the CLI)."""
+        from bot.balance import BalanceWatch
+        from bot.store.bot_state import BotState
+
+        bfl = self.providers.get("bfl")
+        return BalanceWatch(
+            bfl if isinstance(bfl, BFLProvider) else None,
+            BotState(self.db),
+            self.manager.metrics,
+            threshold=self.settings.low_balance_credits,
+        )
+
+    @cached_property
+    def admin(self) -> AdminActions:
+        """Operators' writes and their audit lines (/admin and the web dashboard)."""
+        from bot.admin_actions import AdminActions, AuditRecorder
+
+        recorder = AuditRecorder(
+            self.quota.guilds, self.audit, default_language=self.settings.default_language
+        )
+        return AdminActions(self.quota, recorder)
+
+    async def stop_balance(self) -> None:
+        """Stop the balance watch, if anything built it."""
+        if (balance := vars(self).get("balance")) is not None:
+            await balance.stop()
 
 
 def build_providers(
@@ -60,6 +111,8 @@ def build_providers(
     """A client for each provider with a key; the mock when enabled (or asked for by the CLI)."""
     providers: dict[str, Provider] = {}
     if settings.ttapi_api_key is not None:
+        from bot.providers.ttapi import TTAPIProvider  # (imported by a process that uses it only)
+
         providers["ttapi"] = TTAPIProvider(
             session=http, base_url=settings.ttapi_base_url, api_key=settings.ttapi_api_key
         )
@@ -157,40 +210,14 @@ async def open_services(
         retention = Retention(
             db, jobs, images_dir(settings), days=settings.retention_days, metrics=manager.metrics, space=space
         )
-        bfl = providers.get("bfl")
-        balance = BalanceWatch(
-            bfl if isinstance(bfl, BFLProvider) else None,
-            BotState(db),
-            manager.metrics,
-            threshold=settings.low_balance_credits,
-        )
         retention.start()
-        audit_lines = AuditLines(db)
         if guild_changes is not None:
             guild_changes.start()
+        services = Services(settings, db, http, jobs, ledger, quota, providers, manager, retention, space)
         try:
-            yield Services(
-                settings,
-                db,
-                http,
-                jobs,
-                ledger,
-                quota,
-                providers,
-                manager,
-                retention,
-                space,
-                audit_lines,
-                PromptRules(db),
-                OwnerControls(db),
-                balance,
-                AdminActions(
-                    quota,
-                    AuditRecorder(quota.guilds, audit_lines, default_language=settings.default_language),
-                ),
-            )
+            yield services
         finally:
-            await balance.stop()
+            await services.stop_balance()
             await retention.stop()
             await manager.stop()
             if guild_changes is not None:

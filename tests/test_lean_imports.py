@@ -171,3 +171,51 @@ def test_starting_loads_no_fluent_or_babel_until_a_sentence_is_rendered():
         "assert t('en-US', 'credits-unlimited') != 'credits-unlimited'"
     )
     assert {"fluent.runtime", "babel.numbers"} <= rendered
+
+
+#: What the job core on SQLite (store, HTTP session, providers, manager started: a process before its
+#: first job, as benchmarks/ours_worker.py measures it) does without: the PostgreSQL parts, what only
+#: the Discord bot, /admin, /owner and the web dashboard use, and a provider without a key.
+NOT_FOR_THE_JOB_CORE = (
+    *("bot.jobs.shared_scheduler", "bot.jobs.worker", "bot.jobs.positions", "bot.jobs.unserved"),
+    *("bot.store.claims", "bot.store.guild_changes", "bot.store.postgres"),
+    *("bot.admin_actions", "bot.balance", "bot.store.operator", "bot.store.bot_state"),
+    "bot.providers.ttapi",
+)
+
+JOB_CORE_READY = """
+import asyncio, json, sys, tempfile
+from pathlib import Path
+from bot.app import open_services
+from bot.providers import catalog
+from bot.settings import Settings
+
+async def ready():
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(_env_file=None, database_path=Path(tmp) / "bot.sqlite3", bfl_api_key="k")
+        async with open_services(settings) as services:
+            await services.manager.start()
+            requests = {route.request for spec in catalog.MODELS.values() for route in spec.routes.values()}
+            built = sorted(request.__name__ for request in requests if request.__pydantic_complete__)
+            assert built == [], built  # each request model is built by its first request
+            print(json.dumps(sorted(sys.modules)))  # before its first job
+            assert services.admin.audit is not None  # built (and imported) when asked for
+
+asyncio.run(ready())
+"""
+
+
+def test_the_job_core_on_sqlite_loads_only_what_it_uses_before_its_first_job():
+    done = subprocess.run(
+        [sys.executable, "-c", JOB_CORE_READY],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    ready = set(json.loads(done.stdout.splitlines()[-1]))
+
+    assert {"bot.app", "bot.jobs.manager", "bot.store.db", "bot.providers.bfl"} <= ready
+    assert ready.isdisjoint(NOT_FOR_THE_JOB_CORE), sorted(ready & set(NOT_FOR_THE_JOB_CORE))

@@ -74,7 +74,7 @@ IMAGE_FIELDS = ("image_prompt", *IMAGE_SLOTS, "image", "mask")  # the last two: 
 class ImageOptions(BaseModel):
     """What a member asked for, provider-neutral: slash options merged with prompt flags."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     prompt: str = ""
     width: int | None = None
@@ -156,12 +156,16 @@ Image = Annotated[str, Field(min_length=1)]
 
 
 # -- request models, one per documented endpoint shape ------------------------------------------
+#
+# Each is built (`defer_build`: its validator made by pydantic-core) by its first request, not at
+# import: a process uses a few of the ~20, and building all took ~0.4 MB before its first job
+# (benchmarks/vs_official_client.py).
 
 
 class _Request(BaseModel):
     """Fields every FLUX.1 `/bfl/v1/*` and BFL `/v1/*` endpoint documents."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     sizing: ClassVar[Sizing] = CLASSIC_SIZING
 
     prompt: str = Field(min_length=1, max_length=4000)
@@ -174,6 +178,8 @@ class _Request(BaseModel):
 class _ImagePromptSized(BaseModel):
     """An image prompt and an explicit width/height (1.1 [pro], dev, pro, finetuned)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     image_prompt: Image | None = None
     width: Side | None = None
     height: Side | None = None
@@ -181,6 +187,8 @@ class _ImagePromptSized(BaseModel):
 
 class _Sampling(BaseModel):
     """Steps and guidance (dev, pro, finetuned)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     steps: Steps | None = None
     guidance: Guidance | None = None
@@ -239,7 +247,7 @@ class _Flux2(BaseModel):
     """FLUX.2 on BFL (`Flux2Inputs`, PROVIDERS-NEXT.md §1): no `aspect_ratio`, up to 8 references,
     width/height in multiples of 16 within 4 MP, safety tolerance 0–5."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     sizing: ClassVar[Sizing] = FLUX2_SIZING
 
     prompt: str = Field(min_length=1, max_length=4000)
@@ -265,6 +273,8 @@ class _Flux2(BaseModel):
 
 
 class _EightReferences(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     input_image_5: Image | None = None
     input_image_6: Image | None = None
     input_image_7: Image | None = None
@@ -293,7 +303,7 @@ class TTAPIFlux2Request(BaseModel):
     """TTAPI `/bfl/v1/flux-2-*` (PROVIDERS-NEXT.md §6): only the documented fields: 4 references,
     width/height 256–1440 in multiples of 32, safety tolerance sent at most 5."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     sizing: ClassVar[Sizing] = CLASSIC_SIZING
 
     prompt: str = Field(min_length=1, max_length=4000)
@@ -318,7 +328,7 @@ class _ToolRequest(BaseModel):
     """Fields Fill and Expand share (PROVIDERS-NEXT.md §2, §3): the prompt may be empty, steps
     and guidance on their own scale."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     image: Image
     prompt: str = Field(default="", max_length=4000)
@@ -348,7 +358,7 @@ class ExpandRequest(_ToolRequest):
 class LegacyGenerateRequest(BaseModel):
     """TTAPI `/flux/generate`: `prompt`, `size`, `mode` (seed 003); `hookUrl` is added at submit."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     sizing: ClassVar[Sizing] = CLASSIC_SIZING
 
     prompt: str = Field(min_length=1, max_length=4000)
