@@ -31,7 +31,7 @@ from bot.store import errors as store_errors
 from bot.store.base import Transaction
 from bot.store.db import Statement
 from bot.store.guilds import GuildStore, LimitRow
-from bot.store.ledger import ZERO, Close, HoldEntry, Ledger, Usage
+from bot.store.ledger import ZERO, Close, HoldEntry, Ledger, Usage, hold_statement
 from bot.store.statements import POSTGRESQL, Execute, Lock, Unit, guild_lock, member_lock
 
 T = TypeVar("T")
@@ -83,15 +83,19 @@ class Hold:
     #: savepoint (`store_new_job`). None on SQLite, where the unit's savepoint undoes a refusal
     #: in-process, for less than an `INSERT .. SELECT` of the job costs there.
     fits: Statement | None
-    #: The check and the entry in one statement.
-    statement: Statement
+    #: The check (`Ledger.hold_fits`) and the hold's row, for `write`.
+    check: Statement
+    row: HoldEntry
     #: On PostgreSQL, the entry alone as the job insert's second write (`Ledger.hold_entry`): the
     #: check, the job and the hold in one statement (`store_new_job`). None on SQLite.
     entry: Statement | None = None
 
     def write(self) -> Unit[bool]:
-        """A (sub-)unit: append the hold if it fits the limits. Returns whether it did."""
-        written = yield Execute(*self.statement)
+        """A (sub-)unit: append the hold if it fits the limits (the check and the entry in one
+        statement, `hold_statement`). Returns whether it did. What `store_new_job` runs on SQLite;
+        on PostgreSQL the accept writes the hold with the job (`fits`, `entry`), and only
+        `QuotaService.hold` runs this."""
+        written = yield Execute(*hold_statement(self.check, self.row))
         return bool(written == 1)
 
     def locks(self) -> tuple[Lock, ...]:
@@ -377,12 +381,10 @@ class QuotaService:
         row = HoldEntry(
             job.estimate, key, job.guild_id, job.user_id, job.id, job.provider, job.model, size_key(job)
         )
-        statement = self.ledger.hold_statement(fits, row)
         resets = period_reset(self.now(), period_name)
         if self.ledger.db.dialect != POSTGRESQL:
-            return Hold(job, tuple(role_ids), limits, key, resets, None, statement)
-        entry = self.ledger.hold_entry(row)
-        return Hold(job, tuple(role_ids), limits, key, resets, fits, statement, entry)
+            return Hold(job, tuple(role_ids), limits, key, resets, None, fits, row)
+        return Hold(job, tuple(role_ids), limits, key, resets, fits, fits, row, self.ledger.hold_entry(row))
 
     async def why_refused(self, hold: Hold, *, conn: Transaction | None = None) -> QuotaExceeded:
         """Why a hold did not fit, as the member reads it.

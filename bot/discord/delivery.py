@@ -278,7 +278,7 @@ class DiscordSink:
                     language,
                     view,
                     lambda file, **fields: self._edit_reply(
-                        job, content="", attachments=[file], record_reply=False, **fields
+                        job, content="", attachments=[file], record=False, **fields
                     ),
                 )
                 reply = message is not None
@@ -384,7 +384,7 @@ class DiscordSink:
         try:
             # A worker's progress edit leaves the reply's id to be recorded with the result (one
             # write per job, not two); a gateway's "Queued" is the last it shows, so it records it.
-            await self._edit_reply(job, content=text, record_reply=not self.follows)
+            await self._edit_reply(job, content=text, record=not self.follows)
         except discord.HTTPException as exc:
             log.info("job %s: progress edit failed: %s", job.id, exc)
 
@@ -825,12 +825,10 @@ class DiscordSink:
         created = delivery.created_at if delivery is not None else None
         return bool(delivery is not None and delivery.token and created and now - created < TOKEN_LIFETIME)
 
-    async def _edit_reply(
-        self, job: Job, *, record_reply: bool = True, **fields: Any
-    ) -> discord.Message | None:
+    async def _edit_reply(self, job: Job, *, record: bool = True, **fields: Any) -> discord.Message | None:
         """Edit the member's reply; None when the token is gone (expired, restarted) or the reply deleted.
 
-        Other refusals (an upload too large) are raised for the caller to act on. `record_reply`:
+        Other refusals (an upload too large) are raised for the caller to act on. `record`:
         the reply's id is stored once known (else the caller stores it with what it writes next).
         """
         if not await self._token_valid(job):
@@ -838,7 +836,7 @@ class DiscordSink:
         fields.setdefault("allowed_mentions", discord.AllowedMentions.none())
         try:
             return await self._edit_reply_message(
-                self._live.get(job.id), await self._delivery(job), record=record_reply, **fields
+                self._live.get(job.id), await self._delivery(job), record=record, **fields
             )
         except discord.NotFound:
             return None  # the reply was deleted, or the token expired early

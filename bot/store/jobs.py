@@ -380,17 +380,6 @@ NEXT_SEQ = PerDialect(
 _JOB_COLUMNS = """id, seq, state, origin, provider, model, prompt, params, user_id, guild_id,
     channel_id, estimate, created_at, updated_at, parent_job_id, callback_token, width, height, seed"""
 _INSERT_JOB = f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({', '.join('?' * 19)})"  # noqa: S608
-#: The insert only if a condition (`FROM .. WHERE ..`) finds a row, its `seq` taken in the same
-#: statement. Meant for PostgreSQL (`Hold.fits`); SQLite's spelling works too, but there a plain
-#: insert and a savepoint that undoes a refused unit cost less than an `INSERT .. SELECT`.
-_INSERT_JOB_IF = PerDialect(
-    *(
-        f"INSERT INTO jobs ({_JOB_COLUMNS}) SELECT ?, {seq}, {', '.join('?' * 17)} {{only_if}} RETURNING seq"
-        for seq in ("(SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs)", "nextval('jobs_seq')")
-    )
-)
-
-
 #: On PostgreSQL, the job's conditional insert and a write that follows it (`then`, an
 #: `INSERT .. SELECT .. FROM job_written`: the quota hold's entry, `Hold.entry`) as one statement,
 #: answering one row (`Returning.one_row`): the job's seq, and how many jobs it wrote.
@@ -405,17 +394,16 @@ _INSERT_JOB_THEN = f"""WITH job_written AS (
 def insert_job(
     job: Job,
     inputs: Iterable[StoredInput] = (),
-    only_if: Statement | None = None,
-    then: Statement | None = None,
+    only_if: tuple[Statement, Statement] | None = None,
 ) -> Unit[bool]:
     """Insert a job and the names of its reference images' files (already written); sets `seq`.
 
-    With `only_if` (the tail of an `INSERT .. SELECT`, `FROM .. WHERE ..`: the quota hold's check,
-    `Hold.fits`), the job goes in only when that finds a row, in one statement. With `then` as
-    well (PostgreSQL only: a write that selects from `job_written`, the quota hold's entry,
-    `Hold.entry`), that write is part of the same statement, so it happens exactly when the job
-    goes in. Returns whether it went in: when it did not, nothing was written. A (sub-)unit,
-    inside the caller's transaction (the quota hold commits with it).
+    With `only_if` (PostgreSQL only), a condition and a write: the condition is the tail of an
+    `INSERT .. SELECT`, `FROM .. WHERE ..` (the quota hold's check, `Hold.fits`), and the job goes
+    in only when it finds a row; the write selects from `job_written` (the quota hold's entry,
+    `Hold.entry`) and is part of the same statement, so it happens exactly when the job goes in.
+    Returns whether the job went in: when it did not, nothing was written. A (sub-)unit, inside
+    the caller's transaction (the quota hold commits with it).
     """
     values = (
         job.state.value,
@@ -440,18 +428,10 @@ def insert_job(
         row = yield Query(NEXT_SEQ, one=True)
         job.seq = int(row[0]) if row else 1
         yield Execute(_INSERT_JOB, (job.id, job.seq, *values))
-    elif then is not None:
-        condition, condition_params = only_if
-        then_sql, then_params = then
+    else:
+        (condition, condition_params), (then_sql, then_params) = only_if
         sql_then = _INSERT_JOB_THEN.format(only_if=condition, then=then_sql)
         row = yield Returning(sql_then, (job.id, *values, *condition_params, *then_params), one_row=True)
-        if row is None:
-            return False
-        job.seq = int(row[0])
-    else:
-        condition, condition_params = only_if
-        sql = PerDialect(*(spelling.format(only_if=condition) for spelling in _INSERT_JOB_IF))
-        row = yield Returning(sql, (job.id, *values, *condition_params))
         if row is None:
             return False
         job.seq = int(row[0])

@@ -94,7 +94,7 @@ class Close:
 
 @dataclass(frozen=True, slots=True)
 class HoldEntry:
-    """What a hold's ledger row says (`Ledger.hold_statement`, `Ledger.hold_entry`)."""
+    """What a hold's ledger row says (`hold_statement`, `Ledger.hold_entry`)."""
 
     amount: Decimal
     period: str
@@ -118,6 +118,14 @@ class HoldEntry:
 _HOLD_INSERT = """INSERT INTO ledger (kind, guild_id, user_id, job_id, amount, units, closes, period,
                                      provider, model, size, created_at)
                  SELECT 'hold', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?"""
+
+
+def hold_statement(fits: Statement, entry: HoldEntry) -> Statement:
+    """The statement that appends the hold only if it fits (check and insert cannot be
+    separated): `fits` is its check (`Ledger.hold_fits`). It writes one row if the hold fits, none if not."""
+    fits_sql, fits_params = fits
+    # (No leading WITH: Python's sqlite3 would then not report the rowcount.)
+    return f"{_HOLD_INSERT} {fits_sql}", (*entry.values(), *fits_params)
 
 
 #: A guild's budget usage: the view of migration 0023 (one row on SQLite; on PostgreSQL the sum of
@@ -236,13 +244,6 @@ class Ledger:
             return "FROM (SELECT 1) AS unlimited", ()
         sql = f"FROM {', '.join(sources)} WHERE {' AND '.join(conditions)}"
         return sql, tuple(params)
-
-    def hold_statement(self, fits: Statement, entry: HoldEntry) -> Statement:
-        """The statement that appends the hold only if it fits (check and insert cannot be
-        separated): `fits` is its check (`hold_fits`). It writes one row if the hold fits, none if not."""
-        fits_sql, fits_params = fits
-        # (No leading WITH: Python's sqlite3 would then not report the rowcount.)
-        return f"{_HOLD_INSERT} {fits_sql}", (*entry.values(), *fits_params)
 
     def hold_entry(self, entry: HoldEntry) -> Statement:
         """The hold's entry as the second write of the job's insert (PostgreSQL,

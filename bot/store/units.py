@@ -81,15 +81,14 @@ def store_new_job(
         # PostgreSQL: the check, the job and its hold in one statement, so a refused hold writes
         # nothing (its batch goes on without a savepoint), and accepts of one member may share a
         # wave of their batch (`single_check`).
-        if not (yield from insert_job(job, images, only_if=hold.fits, then=hold.entry)):
+        if not (yield from insert_job(job, images, only_if=(hold.fits, hold.entry))):
             raise HoldRefused
         if delivery is not None:
             yield from insert_delivery(delivery)
         return
-    # First: the hold refers to it. With `Hold.fits` the job goes in only if its hold fits, so a
-    # refused hold writes nothing and its batch goes on without a savepoint.
-    if not (yield from insert_job(job, images, only_if=hold.fits)):
-        raise HoldRefused
+    # SQLite: the job first (the hold refers to it), then the hold, which checks the limits as it
+    # writes; a refusal rolls the unit back (its savepoint).
+    yield from insert_job(job, images)
     if delivery is not None:
         yield from insert_delivery(delivery)
     if not (yield from hold.write()):  # checks again as it writes: the one atomic check
