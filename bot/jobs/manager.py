@@ -220,14 +220,7 @@ class JobManager(Tunables):
             return
         if resume:
             # (Reference images of accepts that never committed: the retention sweep, at start too.)
-            for job in await self.jobs.unfinished(self.sinks.origins()):
-                if job.id in self.scheduler or job.id in self.runs:
-                    continue
-                if job.state is JobState.QUEUED:
-                    self.scheduler.enqueue(job)
-                else:
-                    log.info("job %s: resuming in state %s", job.id, job.state)
-                    self.runs.launch(job)
+            await self.runs.resume_stored(self.sinks.origins())
         self.scheduler.start()
 
     async def stop(self, *, grace: float = 0.0, release: bool = True) -> None:

@@ -1,4 +1,5 @@
-"""The jobs this process drives right now: one task each, and the resume after a store error.
+"""The jobs this process drives right now: one task each, and the resume after a restart or a
+store error.
 
 A job's task runs the `Driver` from whatever state the job is in. When it ends, its provider slot
 goes back to the scheduler (a job the provider was too busy to take goes back into the queue, in
@@ -15,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from bot.jobs.callbacks import Mailbox
 from bot.jobs.claims import Claims
-from bot.jobs.model import Job, JobState
+from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.scheduler import Scheduler
 from bot.jobs.tasks import TaskRegistry
 from bot.store import errors as store_errors
@@ -110,6 +111,18 @@ class Runs:
             # waits to be claimed (bot/store/claims.py), and no pass here is worth a round trip else.
             self.scheduler.poke()
         self._on_change()
+
+    async def resume_stored(self, origins: Iterable[Origin]) -> None:
+        """At start (one process, SQLite): the unfinished jobs of `origins` the store holds, queued
+        ones back in the fair queue (in their place, by `seq`), the others driven on from their state."""
+        for job in await self.jobs.unfinished(origins):
+            if job.id in self.scheduler or job.id in self:
+                continue
+            if job.state is JobState.QUEUED:
+                self.scheduler.enqueue(job)
+            else:
+                log.info("job %s: resuming in state %s", job.id, job.state)
+                self.launch(job)
 
     def resume_later(self, job_id: str, delay: float = STORE_RETRY_SECONDS) -> None:
         if job_id not in self._resumes:
