@@ -16,10 +16,11 @@ import discord
 
 from bot.app import Services, open_services
 from bot.discord.client import FluxBot, gateway_bot
+from bot.discord.delivery import TOKEN_LIFETIME
 from bot.discord.rest import RestClient, rest_sink
 from bot.discord.shutdown import CLOSE_SECONDS, SUBMIT_GRACE_SECONDS, on_stop_signals
 from bot.errors import LOGIN_REFUSED, ConfigurationError
-from bot.jobs.model import Origin
+from bot.jobs.model import Job, Origin
 from bot.roles import Role
 from bot.settings import Settings
 from bot.web import serve
@@ -43,6 +44,7 @@ async def run_bot(settings: Settings, role: Role = Role.ALL) -> int:
                 # Jobs left from before a restart resume now: the bot can already post over REST.
                 # (A gateway's manager drives nothing: the workers resume them.)
                 await services.manager.start()
+                await follow_queued_replies(services)
                 bot.audit.start()  # posts the servers' audit lines (workers only store theirs)
                 services.balance.start()
                 try:
@@ -53,6 +55,24 @@ async def run_bot(settings: Settings, role: Role = Role.ALL) -> int:
                     await services.balance.stop()
                     await bot.audit.stop()
     return 0
+
+
+async def follow_queued_replies(services: Services) -> None:
+    """On PostgreSQL, at a gateway's start: the replies of jobs still queued that it (or its last
+    run, before a restart) accepted for its shards' servers show their new place again as the
+    workers take the jobs ahead (bot/jobs/positions.py). Only replies Discord still lets us edit."""
+    shared = services.manager.shared
+    if shared is None:
+        return
+    settings = services.settings
+    shards, count = settings.shard_ids, settings.shard_count
+
+    def owns(job: Job) -> bool:  # Discord's rule: a server's shard; direct messages are shard 0's
+        return shards is None or count is None or ((job.guild_id or 0) >> 22) % count in shards
+
+    found = await shared.positions.pick_up([Origin.DISCORD.value], within=TOKEN_LIFETIME, owns=owns)
+    if found:
+        log.info("following the queue positions of %d replies accepted before this start", found)
 
 
 async def log_in(client: discord.Client, token: str) -> None:

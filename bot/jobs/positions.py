@@ -3,7 +3,8 @@
 On SQLite one process holds the queue in memory and its scheduler announces every position that
 changed (bot/jobs/scheduler.py `mark_positions`). On PostgreSQL the queue is the jobs table: the
 workers claim from it, and the process that accepted a job (a gateway, which drives nothing) does
-not hear it move. So each process keeps the queued jobs it accepted (`track`) and, every
+not hear it move. So each process keeps the queued jobs it accepted (`track`; a restarted gateway
+picks up again those accepted before, `pick_up`) and, every
 `POSITION_INTERVAL` while it has any, looks at a few of them in the store and tells the members
 whose position changed (`announce`, the hand-off's progress notice):
 
@@ -25,7 +26,8 @@ import asyncio
 import collections
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 
 from bot.jobs.model import Job, JobState
 from bot.jobs.scheduler import POSITION_INTERVAL
@@ -67,6 +69,18 @@ class SharedPositions:
             self._queues.setdefault(job.provider, {})[job.id] = job
             self._ring.append((job.provider, job.id))
             self._wake.set()
+
+    async def pick_up(
+        self, origins: Iterable[str], *, within: float, owns: Callable[[Job], bool] = lambda _job: True
+    ) -> int:
+        """At a gateway's start: follow again the queued jobs of `origins` accepted in the last
+        `within` seconds (before that, its member's reply can no longer be edited) that `owns` says
+        are this process's (its shards' guilds). Returns how many; their members hear their place
+        at the next tick."""
+        found = [job for job in await self.store.queued_since(origins, time.time() - within) if owns(job)]
+        for job in found:
+            self.track(job)
+        return len(found)
 
     def forget(self, job: Job) -> None:
         """It left the queue here (cancelled): nothing more to tell."""

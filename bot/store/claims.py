@@ -281,6 +281,12 @@ class ClaimStore:
         rows = await self.db.fetchall(_POSITIONS, (list(job_ids), list(job_ids), list(job_ids)))
         return {r["id"]: int(r["position"]) for r in rows}
 
+    async def queued_since(self, origins: Iterable[str], since: float) -> list[Job]:
+        """The jobs of `origins` accepted after `since` (epoch seconds) still waiting in the queue,
+        oldest first: those a restarted gateway follows again (`SharedPositions.pick_up`)."""
+        rows = await self.db.fetchall(_QUEUED_SINCE, (list(origins), since))
+        return [job_from_row(r) for r in rows]
+
     async def unfinished_of(self, user_id: int) -> list[Job]:
         rows = await self.db.fetchall(_OF_MEMBER, (user_id, list(_UNFINISHED)))
         return [job_from_row(r) for r in rows]
@@ -432,6 +438,8 @@ _POSITIONS = """SELECT id, position FROM (
           AND q.seq <= (SELECT MAX(seq) FROM jobs WHERE id = ANY(?))) AS waiting
     WHERE id = ANY(?)"""
 _OF_MEMBER = "SELECT * FROM jobs WHERE user_id = ? AND state = ANY(?) ORDER BY seq"
+_QUEUED_SINCE = """SELECT * FROM jobs
+    WHERE state = 'queued' AND claimed_by IS NULL AND origin = ANY(?) AND created_at > ? ORDER BY seq"""
 _ANY_UNFINISHED = "SELECT 1 FROM jobs WHERE state = ANY(?) AND origin = ANY(?) LIMIT 1"
 _PACING_ROW = "INSERT INTO provider_pacing (provider) VALUES (?) ON CONFLICT DO NOTHING"
 _RESERVE = f"""WITH c AS (SELECT {NOW} AS now)

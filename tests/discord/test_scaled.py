@@ -64,9 +64,9 @@ class Deployment:
         self.ports: dict[str, int] = {}
         self.logs: dict[str, Path] = {}
 
-    async def start(self, name: str, role: str) -> Any:
+    async def start(self, name: str, role: str, **env: str) -> Any:
         port = free_port()
-        process = await self.run.spawn("run", "--role", role, module="bot", HTTP_PORT=str(port))
+        process = await self.run.spawn("run", "--role", role, module="bot", HTTP_PORT=str(port), **env)
         self.processes[name], self.ports[name] = process, port
         self.logs[name] = self.tmp_path / f"run-{self.run.runs}.log"
         return process
@@ -82,9 +82,9 @@ class Deployment:
 
         await self.until(connected)
 
-    async def start_worker(self, name: str) -> None:
+    async def start_worker(self, name: str, **env: str) -> None:
         """A worker, once it registered (and so takes jobs)."""
-        await self.start(name, "worker")
+        await self.start(name, "worker", **env)
 
         async def registered() -> bool:
             return self.worker_id(name) is not None
@@ -198,6 +198,30 @@ async def test_a_gateway_killed_and_restarted_answers_old_buttons_and_new_comman
 
     await deployment.assert_exactly_once(fake_ttapi, 3)
     assert all([await deployment.healthy(name) for name in deployment.processes])
+
+
+async def test_a_restarted_gateway_tells_the_replies_it_accepted_before_their_new_place(
+    deployment, fake_discord, fake_ttapi
+):
+    fake_ttapi.duration = 8.0  # the first job holds the provider's one slot meanwhile
+    await deployment.start_gateway("gateway")
+    await imagine(fake_discord, ALICE, "a fox")
+    second = await imagine(fake_discord, BOB, "a hare")
+    await deployment.until(lambda: deployment.all_in("queued", jobs=2))  # no worker yet
+    reply = f"/webhooks/{APPLICATION_ID}/{second['token']}/messages/@original"
+
+    deployment.kill("gateway")
+    await deployment.start_gateway("gateway again")
+    restarted = len(fake_discord.calls)
+    await deployment.start_worker("worker", PROVIDER_CONCURRENCY="ttapi=1")  # takes the first job
+
+    moved_up = t("en-US", "progress-queued-at", position=1)
+
+    async def told() -> bool:
+        return any(c.path == reply and moved_up in str(c.body) for c in fake_discord.calls[restarted:])
+
+    await deployment.until(told)  # by the gateway: the worker has not taken Bob's job
+    assert (await deployment.states())[1] == "queued"
 
 
 #: How a job is held in each state long enough to kill its worker there, and let go again.

@@ -683,6 +683,37 @@ async def test_queue_positions_cost_one_look_at_a_few_jobs_per_tick_and_reach_ev
     assert ticks <= 35 // ROTATION + 2
 
 
+async def test_a_restarted_gateway_follows_again_the_queued_jobs_it_may_still_tell(
+    tmp_path, fake_ttapi, database_url
+):
+    """`SharedPositions.pick_up`: the queued, unclaimed jobs of its origins accepted within the
+    window that it owns; not a claimed one, an older one, another origin's, nor one it does not own."""
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, drive=False) as (
+        before,
+        _,
+        _,
+    ):
+        jobs = [await submit(before, user) for user in range(5)]
+        other = await submit(before, 9, origin=Origin.DISCORD)
+        await before.db.execute("UPDATE jobs SET claimed_by = 'w' WHERE id = ?", (jobs[1].id,))
+        await before.db.execute("UPDATE jobs SET created_at = created_at - 3600 WHERE id = ?", (jobs[2].id,))
+
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, drive=False) as (
+        again,
+        told,
+        _,
+    ):
+        positions: Any = again.manager.shared.positions  # type: ignore[union-attr]
+        positions.interval = 3600.0  # ticks only when the test says
+        found = await positions.pick_up([Origin.CLI.value], within=900, owns=lambda job: job.user_id != 4)
+        told.updates.clear()
+        await positions.tick()
+
+    assert (found, len(positions)) == (2, 2)
+    assert [(job_id, p.queue_position) for job_id, p in told.updates] == [(jobs[0].id, 1), (jobs[3].id, 3)]
+    assert other.id not in {job_id for job_id, _ in told.updates}
+
+
 # -- relayed callbacks do not stay ----------------------------------------------------------------
 
 
