@@ -92,7 +92,7 @@ class Edit(commands.Cog):
         await defer_once(interaction, thinking=True, ephemeral=prefs.private)
         images = await read_attachments(attachments)
         plan = plan_job(prompt, explicit, images=images, kinds=EDIT_KINDS, **plan_inputs)
-        await start_job(self.bot, interaction, plan, private=prefs.private)
+        await start_job(self.bot, interaction, plan, private=prefs.private, gates=prefs.gates)
 
     @edit.autocomplete("aspect_ratio")
     async def _ratios(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

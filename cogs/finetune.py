@@ -75,7 +75,7 @@ class Finetune(commands.Cog):
             prompt, explicit, provider="bfl", kinds=("finetune",), suffix=prefs.suffix, **plan_inputs
         )
         await defer_once(interaction, thinking=True, ephemeral=prefs.private)
-        await start_job(self.bot, interaction, plan, private=prefs.private)
+        await start_job(self.bot, interaction, plan, private=prefs.private, gates=prefs.gates)
 
 
 async def setup(bot: FluxBot) -> None:

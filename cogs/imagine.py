@@ -126,7 +126,7 @@ class Imagine(commands.Cog):
         # Without attachments the first plan is already the one (the same inputs): not planned twice.
         plan = plan_job(prompt, explicit, images=images, **plan_inputs) if images else first
         if plan.count == 1:
-            await start_job(self.bot, interaction, plan, private=prefs.private)
+            await start_job(self.bot, interaction, plan, private=prefs.private, gates=prefs.gates)
             return
         # A batch: as many jobs, each with its own seed, shown together in this one reply.
         seeds = batch_seeds(plan.count, plan.options.seed)
@@ -136,7 +136,7 @@ class Imagine(commands.Cog):
             ]
         except InvalidInput:  # a model without a seed: the provider picks a new one for each
             plans = [plan] * plan.count
-        await start_batch(self.bot, interaction, plans, private=prefs.private)
+        await start_batch(self.bot, interaction, plans, private=prefs.private, gates=prefs.gates)
 
     @imagine.autocomplete("aspect_ratio")
     async def _ratios(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -98,7 +98,7 @@ class Tools(commands.Cog):
         plan = plan_job(
             prompt, explicit, images=[inputs.image], mask=inputs.mask, kinds=FILL_KINDS, **plan_inputs
         )
-        await start_job(self.bot, interaction, plan, private=prefs.private)
+        await start_job(self.bot, interaction, plan, private=prefs.private, gates=prefs.gates)
 
     @app_commands.command(name="expand", description="Extend an image beyond its borders (outpainting)")
     @app_commands.describe(
@@ -152,7 +152,9 @@ class Tools(commands.Cog):
             kinds=EXPAND_KINDS,
             **plan_inputs,
         )
-        await start_job(self.bot, interaction, plan, private=prefs.private, note=expansion.note)
+        await start_job(
+            self.bot, interaction, plan, private=prefs.private, note=expansion.note, gates=prefs.gates
+        )
 
 
 async def setup(bot: FluxBot) -> None:

@@ -23,7 +23,8 @@ from bot.flags import split_flags
 from bot.i18n import text
 from bot.providers.catalog import MODELS
 from bot.store.guilds import GuildSettings
-from bot.store.presets import MemberPreset, PresetStore
+from bot.store.operator import Gates
+from bot.store.presets import MemberPreset
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -41,6 +42,9 @@ class Preferences:
     #: Options under what the member typed: `aspect_ratio`, `output_format`.
     defaults: dict[str, Any] = field(default_factory=dict)
     suffix: str | None = None
+    #: The operators' gates, read with the preset (one round trip): `start_job` checks them, after
+    #: the acknowledgement as for every job, without reading them again.
+    gates: Gates | None = None
 
     def planning(self, *, explicit_model: str | None) -> dict[str, Any]:
         """The inputs `plan_job` takes from the preset (the member's own model over the default)."""
@@ -92,10 +96,12 @@ def usable_model(
     return bool(available & set(spec.routes)) or "mock" in available
 
 
-async def read(services: Services, guild_id: int | None, user_id: int) -> tuple[GuildSettings, MemberPreset]:
+async def read(
+    services: Services, guild_id: int | None, user_id: int
+) -> tuple[GuildSettings, MemberPreset, Gates]:
     guild = await services.quota.guilds.settings(guild_id)
-    preset = await PresetStore(services.db).get(guild_id, user_id)
-    return guild, preset
+    gates, preset = await services.owner.gates_and_preset(user_id, guild_id)
+    return guild, preset, gates
 
 
 async def preferences(
@@ -105,7 +111,7 @@ async def preferences(
     asked: bool | None,
     kinds: tuple[str, ...],
 ) -> Preferences:
-    guild, preset = await read(services, interaction.guild_id, interaction.user.id)
+    guild, preset, gates = await read(services, interaction.guild_id, interaction.user.id)
     private = decide_private(guild, asked, preset.private)
     defaults = {
         k: v for k, v in (("aspect_ratio", preset.aspect_ratio), ("output_format", preset.output_format)) if v
@@ -113,7 +119,7 @@ async def preferences(
     disabled = services.settings.disabled_models
     usable = usable_model(guild, preset.model, kinds, set(services.providers), disabled)
     model = preset.model if usable else None
-    return Preferences(private=private, model=model, defaults=defaults, suffix=preset.suffix)
+    return Preferences(private=private, model=model, defaults=defaults, suffix=preset.suffix, gates=gates)
 
 
 async def start_preferences(

@@ -109,7 +109,7 @@ async def submit_reference(
     image = await _image_again(interaction, message_id)
     reference = await read_attachment(image, "image")
     plan = plan_job(prompt, {}, images=[reference], kinds=spec["kinds"], **plan_inputs)
-    await start_job(bot, interaction, plan, private=prefs.private)
+    await start_job(bot, interaction, plan, private=prefs.private, gates=prefs.gates)
 
 
 async def _image_again(interaction: discord.Interaction, message_id: int) -> discord.Attachment:

@@ -25,6 +25,7 @@ from bot.jobs.model import Origin
 from bot.jobs.plan import JobPlan
 from bot.prompt_rules import first_match
 from bot.store.deliveries import Delivery
+from bot.store.operator import Gates
 
 
 def planning(bot: BotContext) -> dict[str, Any]:
@@ -47,13 +48,16 @@ async def start_job(
     parent_job_id: str | None = None,
     private: bool = False,
     note: Text | None = None,
+    gates: Gates | None = None,
 ) -> None:
     """Hold the quota, queue the job and show its place in the queue in the (deferred) reply.
 
     `private`: the result is shown only to the member (the reply was deferred ephemerally).
     `note`: what was done to the member's input (Expand's scaled-down source), shown with the result.
+    `gates`: the operators' gates when the command read them already (with the member's preset,
+    `Preferences.gates`); else they are read here.
     """
-    await operator_gates(bot, interaction, plan.prompt)
+    await operator_gates(bot, interaction, plan.prompt, gates)
     job_id = new_job_id()
     language = await locale_of(interaction)  # the job speaks it to the end, restarts included
     # Where its answer goes, stored with the job.
@@ -98,6 +102,7 @@ async def start_batch(
     *,
     parent_job_id: str | None = None,
     private: bool = False,
+    gates: Gates | None = None,
 ) -> None:
     """A batch: one job per plan (each its own quota hold, each charged only if its image arrives),
     shown together in the interaction's one reply (`DiscordSink`: the batch's message).
@@ -106,9 +111,9 @@ async def start_batch(
     before it are cancelled (nothing is charged for a cancelled job) and the refusal is raised.
     """
     if len(plans) == 1:
-        await start_job(bot, interaction, plans[0], parent_job_id=parent_job_id, private=private)
+        await start_job(bot, interaction, plans[0], parent_job_id=parent_job_id, private=private, gates=gates)
         return
-    await operator_gates(bot, interaction, plans[0].prompt)
+    await operator_gates(bot, interaction, plans[0].prompt, gates)
     services = bot.services
     batch_id = secrets.token_hex(8)
     language = await locale_of(interaction)
@@ -141,10 +146,14 @@ def batch_seeds(count: int, seed: int | None) -> list[int]:
     return seeds
 
 
-async def operator_gates(bot: BotContext, interaction: discord.Interaction, prompt: str) -> None:
+async def operator_gates(
+    bot: BotContext, interaction: discord.Interaction, prompt: str, gates: Gates | None = None
+) -> None:
     """Refuse the job, privately, when the owners paused the bot or blocked the member or server,
-    or when the prompt breaks one of the server's rules (recorded in its audit channel)."""
-    gates = await bot.services.owner.gates(interaction.user.id, interaction.guild_id)
+    or when the prompt breaks one of the server's rules (recorded in its audit channel). `gates`:
+    as the command read them (this interaction's, never kept longer); else read now."""
+    if gates is None:
+        gates = await bot.services.owner.gates(interaction.user.id, interaction.guild_id)
     pause = gates.pause
     if pause is not None:
         if pause.reason:

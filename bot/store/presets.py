@@ -44,7 +44,7 @@ class MemberPreset:
         }
 
 
-def _row_to_preset(guild_id: int, user_id: int, row: Any) -> MemberPreset:
+def row_to_preset(guild_id: int, user_id: int, row: Any) -> MemberPreset:
     if row is None:
         return MemberPreset(guild_id, user_id)
     private = row["private"]
@@ -73,7 +73,7 @@ class PresetStore:
             " WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
-        return _row_to_preset(guild_id, user_id, rows[0] if rows else None)
+        return row_to_preset(guild_id, user_id, rows[0] if rows else None)
 
     async def save(self, preset: MemberPreset) -> None:
         """Store the preset; an empty one is deleted (nothing kept about a member who cleared it)."""

@@ -158,15 +158,11 @@ async def test_blocks_are_listed_newest_first_with_reason_who_and_when(database:
     assert await owner.block_count() == 2
 
 
-async def test_a_new_jobs_gates_are_read_in_one_statement_as_the_three_reads_give_them(
-    database: Database, monkeypatch
-):
-    """The pause, the member's or server's block and the server's prompt rules, which every new job
-    passes (bot/discord/start.py `operator_gates`), come from one read, the same as `paused`,
-    `blocked` and `PromptRules.of` give them (three reads before)."""
-    owner, rules = OwnerControls(database), PromptRules(database)
+def count_reads(database: Database, monkeypatch) -> list[str]:
+    """The statements read through `database` from now on, one per read (a read made by another
+    read, as PostgreSQL's fetchall_now is its fetchall, counted once)."""
     reads: list[str] = []
-    inside = [False]  # a read made by another read (PostgreSQL's fetchall_now is its fetchall): one
+    inside = [False]
     for name in ("fetchall", "fetchall_now", "fetchone"):
         original = getattr(database, name)
 
@@ -181,6 +177,17 @@ async def test_a_new_jobs_gates_are_read_in_one_statement_as_the_three_reads_giv
                 inside[0] = False
 
         monkeypatch.setattr(database, name, counted)
+    return reads
+
+
+async def test_a_new_jobs_gates_are_read_in_one_statement_as_the_three_reads_give_them(
+    database: Database, monkeypatch
+):
+    """The pause, the member's or server's block and the server's prompt rules, which every new job
+    passes (bot/discord/start.py `operator_gates`), come from one read, the same as `paused`,
+    `blocked` and `PromptRules.of` give them (three reads before)."""
+    owner, rules = OwnerControls(database), PromptRules(database)
+    reads = count_reads(database, monkeypatch)
 
     async def both(user_id: int, guild_id: int | None):
         reads.clear()
@@ -210,6 +217,48 @@ async def test_a_new_jobs_gates_are_read_in_one_statement_as_the_three_reads_giv
     assert (await both(8, OTHER)).pause is None
 
 
+async def test_an_image_commands_gates_and_preset_are_one_read_as_the_two_reads_give_them(
+    database: Database, monkeypatch
+):
+    """What an image command reads before it is acknowledged (bot/discord/preferences.py): the
+    member's `/settings` preset here and the operators' gates, in one statement (two round trips
+    before), the same as `gates` and `PresetStore.get` give them."""
+    owner, presets = OwnerControls(database), PresetStore(database)
+    reads = count_reads(database, monkeypatch)
+
+    async def both(user_id: int, guild_id: int | None) -> tuple[Gates, MemberPreset]:
+        reads.clear()
+        gates, preset = await OwnerControls(database).gates_and_preset(user_id, guild_id)
+        assert len(reads) == 1
+        assert gates == await owner.gates(user_id, guild_id)
+        assert preset == await presets.get(guild_id, user_id)
+        return gates, preset
+
+    assert await both(7, GUILD) == (Gates(None, None, []), MemberPreset(GUILD, 7))
+    await presets.save(MemberPreset(GUILD, 7, "flux-dev", "16:9", "png", True, "in watercolour"))
+    await presets.save(MemberPreset(GUILD, 8, aspect_ratio="1:1", private=False))
+    await presets.save(MemberPreset(OTHER, 7, model="flux-pro"))
+    assert (await both(7, GUILD))[1] == MemberPreset(
+        GUILD, 7, "flux-dev", "16:9", "png", True, "in watercolour"
+    )
+    assert (await both(8, GUILD))[1] == MemberPreset(GUILD, 8, aspect_ratio="1:1", private=False)
+    assert (await both(7, OTHER))[1] == MemberPreset(OTHER, 7, model="flux-pro")
+    assert (await both(9, GUILD))[1].empty
+    await owner.pause("maintenance", by=42)
+    await owner.block("member", 7, "spam", by=42)
+    await owner.block("guild", GUILD, "abuse", by=42)
+    for rule in ("gore", "*bomb*"):
+        await PromptRules(database).add(GUILD, rule, actor_id=5)
+    gates, preset = await both(7, GUILD)
+    assert gates.pause is not None
+    assert gates.block == Block("member", 7, "spam")
+    assert len(gates.rules) == 2
+    assert preset.model == "flux-dev"
+    assert (await both(8, OTHER)) == (Gates(gates.pause, None, []), MemberPreset(OTHER, 8))
+    # Outside a server: no preset (as `PresetStore.get`), the pause and the member's block.
+    assert (await both(7, None)) == (Gates(gates.pause, Block("member", 7, "spam"), []), MemberPreset(0, 7))
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # several processes' stores
 async def test_a_change_in_one_process_is_seen_by_the_next_command_in_another(
     database: Database, database_url: str, tmp_path: Path
@@ -217,7 +266,7 @@ async def test_a_change_in_one_process_is_seen_by_the_next_command_in_another(
     """Two stores on one PostgreSQL database, as a gateway and another gateway (or `/owner` run in
     a third process) have: the pause, the blocks, the prompt rules and a member's `/settings`
     preset one writes are what the other reads for its next command: none of it is cached
-    (the gates are one read per command, the preset another). The server's `/admin settings`
+    (the gates and the preset are one read per command). The server's `/admin settings`
     are the exception: `GuildStore` keeps them up to its `ttl` (30 s) in another process."""
     async with open_database(database_url, data_dir=tmp_path / "other") as other:
         mine, theirs = OwnerControls(database), OwnerControls(other)
@@ -233,6 +282,7 @@ async def test_a_change_in_one_process_is_seen_by_the_next_command_in_another(
         assert gates.rules == ["gore"]
         preset = await PresetStore(other).get(GUILD, 7)
         assert (preset.aspect_ratio, preset.private) == ("16:9", True)
+        assert await theirs.gates_and_preset(7, GUILD) == (gates, preset)
 
         await mine.resume()
         await mine.unblock("member", 7)
@@ -240,3 +290,4 @@ async def test_a_change_in_one_process_is_seen_by_the_next_command_in_another(
         await PresetStore(database).save(MemberPreset(GUILD, 7))
         assert await theirs.gates(7, GUILD) == Gates(None, None, [])
         assert (await PresetStore(other).get(GUILD, 7)).empty
+        assert await theirs.gates_and_preset(7, GUILD) == (Gates(None, None, []), MemberPreset(GUILD, 7))
