@@ -380,13 +380,14 @@ NEXT_SEQ = PerDialect(
 _JOB_COLUMNS = """id, seq, state, origin, provider, model, prompt, params, user_id, guild_id,
     channel_id, estimate, created_at, updated_at, parent_job_id, callback_token, width, height, seed"""
 _INSERT_JOB = f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({', '.join('?' * 19)})"  # noqa: S608
-#: On PostgreSQL, the job's conditional insert and a write that follows it (`then`, an
-#: `INSERT .. SELECT .. FROM job_written`: the quota hold's entry, `Hold.entry`) as one statement,
-#: answering one row (`Returning.one_row`): the job's seq, and how many jobs it wrote.
+#: On PostgreSQL, the job's conditional insert and the writes that follow it (`then`, each an
+#: `INSERT .. SELECT .. FROM job_written`: the quota hold's entry, `Hold.entry`; the job's Discord
+#: delivery, `delivery_after_job`) as one statement, answering one row (`Returning.one_row`): the
+#: job's seq, and how many jobs it wrote.
 _INSERT_JOB_THEN = f"""WITH job_written AS (
         INSERT INTO jobs ({_JOB_COLUMNS}) SELECT ?, nextval('jobs_seq'), {", ".join("?" * 17)} {{only_if}}
         RETURNING seq),
-    then_written AS ({{then}})
+    {{then}}
     SELECT job_written.seq, (SELECT count(*) FROM job_written) AS _written
     FROM (SELECT 1) AS one LEFT JOIN job_written ON true"""  # noqa: S608
 
@@ -394,16 +395,17 @@ _INSERT_JOB_THEN = f"""WITH job_written AS (
 def insert_job(
     job: Job,
     inputs: Iterable[StoredInput] = (),
-    only_if: tuple[Statement, Statement] | None = None,
+    only_if: tuple[Statement, Sequence[Statement]] | None = None,
 ) -> Unit[bool]:
     """Insert a job and the names of its reference images' files (already written); sets `seq`.
 
-    With `only_if` (PostgreSQL only), a condition and a write: the condition is the tail of an
-    `INSERT .. SELECT`, `FROM .. WHERE ..` (the quota hold's check, `Hold.fits`), and the job goes
-    in only when it finds a row; the write selects from `job_written` (the quota hold's entry,
-    `Hold.entry`) and is part of the same statement, so it happens exactly when the job goes in.
-    Returns whether the job went in: when it did not, nothing was written. A (sub-)unit, inside
-    the caller's transaction (the quota hold commits with it).
+    With `only_if` (PostgreSQL only), a condition and the writes that follow: the condition is the
+    tail of an `INSERT .. SELECT`, `FROM .. WHERE ..` (the quota hold's check, `Hold.fits`), and
+    the job goes in only when it finds a row; each write selects from `job_written` (the quota
+    hold's entry, `Hold.entry`; the job's Discord delivery, `delivery_after_job`) and is part of
+    the same statement, so it happens exactly when the job goes in. Returns whether the job went
+    in: when it did not, nothing was written. A (sub-)unit, inside the caller's transaction (the
+    quota hold commits with it).
     """
     values = (
         job.state.value,
@@ -429,8 +431,10 @@ def insert_job(
         job.seq = int(row[0]) if row else 1
         yield Execute(_INSERT_JOB, (job.id, job.seq, *values))
     else:
-        (condition, condition_params), (then_sql, then_params) = only_if
-        sql_then = _INSERT_JOB_THEN.format(only_if=condition, then=then_sql)
+        (condition, condition_params), then = only_if
+        writes = ",\n    ".join(f"then_written{n} AS ({sql})" for n, (sql, _) in enumerate(then))
+        sql_then = _INSERT_JOB_THEN.format(only_if=condition, then=writes)
+        then_params = [param for _, params in then for param in params]
         row = yield Returning(sql_then, (job.id, *values, *condition_params, *then_params), one_row=True)
         if row is None:
             return False

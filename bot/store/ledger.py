@@ -247,7 +247,7 @@ class Ledger:
 
     def hold_entry(self, entry: HoldEntry) -> Statement:
         """The hold's entry as the second write of the job's insert (PostgreSQL,
-        `bot.store.jobs.insert_job(then=)`): one row for each row of `job_written`, the job that
+        `bot.store.jobs.insert_job(only_if=)`): one row for each row of `job_written`, the job that
         statement wrote only if the hold fits (`hold_fits`). The check, the job and its hold are
         one statement."""
         return f"{_HOLD_INSERT} FROM job_written", entry.values()

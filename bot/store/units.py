@@ -12,7 +12,7 @@ from bot.errors import QueueFull
 from bot.i18n import text
 from bot.jobs.model import Job
 from bot.store.db import Statement
-from bot.store.deliveries import Delivery, insert_delivery
+from bot.store.deliveries import Delivery, delivery_after_job, insert_delivery
 from bot.store.files import StoredInput
 from bot.store.jobs import Transition, count_unfinished, insert_job
 from bot.store.ledger import Close
@@ -78,13 +78,12 @@ def store_new_job(
         if waiting >= queue_limit:
             raise QueueFull(text("queue-full", waiting=waiting))
     if hold.fits is not None and hold.entry is not None:
-        # PostgreSQL: the check, the job and its hold in one statement, so a refused hold writes
-        # nothing (its batch goes on without a savepoint), and accepts of one member may share a
-        # wave of their batch (`single_check`).
-        if not (yield from insert_job(job, images, only_if=(hold.fits, hold.entry))):
+        # PostgreSQL: the check, the job, its hold and its delivery in one statement, so a refused
+        # hold writes nothing (its batch goes on without a savepoint), and accepts of one member
+        # may share a wave of their batch (`single_check`).
+        then = [hold.entry] if delivery is None else [hold.entry, delivery_after_job(delivery)]
+        if not (yield from insert_job(job, images, only_if=(hold.fits, then))):
             raise HoldRefused
-        if delivery is not None:
-            yield from insert_delivery(delivery)
         return
     # SQLite: the job first (the hold refers to it), then the hold, which checks the limits as it
     # writes; a refusal rolls the unit back (its savepoint).

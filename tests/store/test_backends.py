@@ -18,6 +18,7 @@ from bot.jobs.model import JobState
 from bot.quota import QuotaService
 from bot.store import Database, open_database, sqlite_path
 from bot.store import errors as store_errors
+from bot.store.deliveries import Deliveries, Delivery
 from bot.store.jobs import JobRepository, StaleJobState, Transition, insert_job
 from bot.store.ledger import Ledger, Usage
 from bot.store.migrations import SchemaTooNew, latest_schema_version, list_migrations
@@ -315,6 +316,40 @@ async def test_a_settle_moves_the_job_and_charges_it_together_or_not_at_all(
         usage = await quota.ledger.totals(GUILD, hold.job.user_id, key)
         assert (usage.used, usage.held) == (Decimal(used), Decimal(held))
         assert usage == await quota.ledger.derive(GUILD, hold.job.user_id, key)
+
+
+async def test_an_accepted_jobs_delivery_is_stored_with_it_and_a_refused_ones_is_not(
+    database: Database, tmp_path: Path, shared: list[int]
+):
+    """A Discord job's delivery (its interaction's token, language, batch place) is stored in the
+    unit that accepts the job, and nothing of a refused one. On PostgreSQL it is written by the
+    job's own statement (with the job and its hold: one round trip per statement text for a
+    wave, a second one for the deliveries before)."""
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
+    await quota.guilds.set_limit(GUILD, "member", 402, Decimal(3), actor_id=1)  # below the estimate
+    holds = [await quota.prepare_hold(a_job(member, GUILD)) for member in (401, 402, 403, 404)]
+    deliveries = [
+        Delivery(
+            h.job.id, 99, f"token-{i}", 1_700_000_000.0 + i, private=i == 2, locale="de", batch_id=f"b{i}"
+        )
+        for i, h in enumerate(holds)
+    ]
+    shared.clear()
+    results = await asyncio.gather(
+        *(
+            database.atomic(store_new_job, h.job, [], None, h, d)
+            for h, d in zip(holds, deliveries, strict=True)
+        ),
+        return_exceptions=True,
+    )
+    assert results[0] is None
+    assert results[2:] == [None, None]
+    assert isinstance(results[1], HoldRefused)
+    stored = Deliveries(database)
+    for i, delivery in enumerate(deliveries):
+        assert await stored.get(delivery.job_id) == (None if i == 1 else delivery)
+    if database.dialect == POSTGRESQL:
+        assert shared == [3]  # the three accepts' jobs, holds and deliveries; the refused one alone
 
 
 async def test_accepts_of_one_member_in_one_batch_never_pass_the_queue_limit(
