@@ -73,17 +73,17 @@ def postgresql_only(modules: dict[str, Path]) -> set[str]:
     return closure
 
 
-def loaded_after(code: str) -> set[str]:
+def printed_modules(code: str) -> set[str]:
+    """Run `code` in a fresh interpreter; the modules its last line of output lists."""
     done = subprocess.run(
-        [sys.executable, "-c", f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"],
-        cwd=ROOT,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, "-c", code], cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def loaded_after(code: str) -> set[str]:
+    return printed_modules(f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))")
 
 
 def test_only_the_postgresql_backend_imports_asyncpg():
@@ -206,16 +206,7 @@ asyncio.run(ready())
 
 
 def test_the_job_core_on_sqlite_loads_only_what_it_uses_before_its_first_job():
-    done = subprocess.run(
-        [sys.executable, "-c", JOB_CORE_READY],
-        cwd=ROOT,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    ready = set(json.loads(done.stdout.splitlines()[-1]))
+    ready = printed_modules(JOB_CORE_READY)
 
     assert {"bot.app", "bot.jobs.manager", "bot.store.db", "bot.providers.bfl"} <= ready
     assert ready.isdisjoint(NOT_FOR_THE_JOB_CORE), sorted(ready & set(NOT_FOR_THE_JOB_CORE))
