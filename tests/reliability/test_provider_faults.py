@@ -104,14 +104,16 @@ async def test_submit_499_queue_full_is_retried(simcord_env, running, guild_setu
         pytest.param(lambda fake: fake.inject("submit", html_page(502)), id="502-html"),
         pytest.param(lambda fake: fake.inject("submit", malformed_json()), id="malformed-json"),
         pytest.param(lambda fake: fake.inject("submit", connection_reset()), id="connection-reset"),
-        pytest.param(lambda fake: fake.inject("submit", stall(0.5)), id="read-timeout"),
+        pytest.param(lambda fake: fake.inject("submit", stall(2.0)), id="read-timeout"),
         pytest.param(lambda fake: fake.inject("submit", huge_json(2 * MIB)), id="answer-over-1-mib"),
     ],
 )
 async def test_ambiguous_submit_is_not_replayed_and_not_charged(
     simcord_env, running, guild_setup, fake_ttapi, fault
 ):
-    running.providers["ttapi"].timeout = 0.2  # type: ignore[attr-defined]
+    # Long enough for the request to reach the fake (its loop is this test's, busy on a loaded
+    # machine: at 0.2 s a connection reset's submit once timed out before the fake saw it).
+    running.providers["ttapi"].timeout = 1.0  # type: ignore[attr-defined]
     fault(fake_ttapi)
 
     result, job = await imagine(simcord_env, running, guild_setup)
