@@ -78,17 +78,20 @@ class Hold:
     limits: Limits
     period: str
     resets: datetime
-    #: On PostgreSQL, the check alone (`Ledger.hold_fits`): the job's row goes in only when it
-    #: finds a row, so a refused hold leaves nothing to undo and its batch goes on without a
-    #: savepoint (`store_new_job`). None on SQLite, where the unit's savepoint undoes a refusal
-    #: in-process, for less than an `INSERT .. SELECT` of the job costs there.
-    fits: Statement | None
     #: The check (`Ledger.hold_fits`) and the hold's row, for `write`.
     check: Statement
     row: HoldEntry
     #: On PostgreSQL, the entry alone as the job insert's second write (`Ledger.hold_entry`): the
     #: check, the job and the hold in one statement (`store_new_job`). None on SQLite.
     entry: Statement | None = None
+
+    @property
+    def fits(self) -> Statement | None:
+        """On PostgreSQL (where there is an `entry`), the check alone: the job's row goes in only
+        when it finds a row, so a refused hold leaves nothing to undo and its batch goes on without
+        a savepoint (`store_new_job`). None on SQLite, where the unit's savepoint undoes a refusal
+        in-process, for less than an `INSERT .. SELECT` of the job costs there."""
+        return self.check if self.entry is not None else None
 
     def write(self) -> Unit[bool]:
         """A (sub-)unit: append the hold if it fits the limits (the check and the entry in one
@@ -383,8 +386,8 @@ class QuotaService:
         )
         resets = period_reset(self.now(), period_name)
         if self.ledger.db.dialect != POSTGRESQL:
-            return Hold(job, tuple(role_ids), limits, key, resets, None, fits, row)
-        return Hold(job, tuple(role_ids), limits, key, resets, fits, fits, row, self.ledger.hold_entry(row))
+            return Hold(job, tuple(role_ids), limits, key, resets, fits, row)
+        return Hold(job, tuple(role_ids), limits, key, resets, fits, row, self.ledger.hold_entry(row))
 
     async def why_refused(self, hold: Hold, *, conn: Transaction | None = None) -> QuotaExceeded:
         """Why a hold did not fit, as the member reads it.

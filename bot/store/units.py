@@ -22,9 +22,12 @@ from bot.store.statements import Execute, Lock, Returning, Unit, locking, member
 class HoldWrite(Protocol):
     """A prepared quota hold (`bot.quota.Hold`): appends itself if it fits the limits."""
 
-    #: Its check alone, as the tail of an `INSERT .. SELECT` (`Ledger.hold_fits`), for the job's
-    #: insert; None where the job goes in unchecked (SQLite: the unit's savepoint undoes a refusal).
-    fits: Statement | None
+    @property
+    def fits(self) -> Statement | None:
+        """Its check alone, as the tail of an `INSERT .. SELECT` (`Ledger.hold_fits`), for the job's
+        insert; None where the job goes in unchecked (SQLite: the unit's savepoint undoes a refusal)."""
+        ...
+
     #: Its entry alone, as the second write of the job's insert (`Ledger.hold_entry`): the check,
     #: the job and the hold in one statement. None where the hold is its own statement (SQLite).
     entry: Statement | None
