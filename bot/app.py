@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from bot.heap import release_freed_heap
 from bot.jobs.manager import JobManager
 from bot.jobs.model import Job
 from bot.jobs.polling import PollPolicy
@@ -214,6 +215,7 @@ async def open_services(
         if guild_changes is not None:
             guild_changes.start()
         services = Services(settings, db, http, jobs, ledger, quota, providers, manager, retention, space)
+        release_freed_heap()  # what importing and building all this freed (bot/heap.py)
         try:
             yield services
         finally:

@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.flags",
             "bot.logs",
             "bot.healthcheck",
+            "bot.heap",
             "bot.prompt_rules",
             "bot.jobs.model",
             "bot.jobs.metrics",
