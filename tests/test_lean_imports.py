@@ -186,6 +186,7 @@ def test_starting_loads_no_fluent_or_babel_until_a_sentence_is_rendered():
 #: the Discord bot, /admin, /owner and the web dashboard use, and a provider without a key.
 NOT_FOR_THE_JOB_CORE = (
     *("bot.jobs.shared_scheduler", "bot.jobs.worker", "bot.jobs.positions", "bot.jobs.unserved"),
+    *("bot.jobs.shared_pacing", "bot.jobs.relayed_callbacks"),
     *("bot.store.claims", "bot.store.guild_changes", "bot.store.postgres"),
     *("bot.admin_actions", "bot.balance", "bot.store.operator", "bot.store.bot_state"),
     "bot.providers.ttapi",
@@ -218,6 +219,16 @@ def test_the_job_core_on_sqlite_loads_only_what_it_uses_before_its_first_job():
 
     assert {"bot.app", "bot.jobs.manager", "bot.store.db", "bot.providers.bfl"} <= ready
     assert ready.isdisjoint(NOT_FOR_THE_JOB_CORE), sorted(ready & set(NOT_FOR_THE_JOB_CORE))
+
+
+def test_the_shared_parts_live_in_modules_only_postgresql_loads():
+    """The request budget shared across processes and the callbacks relayed between them were
+    classes of bot/jobs/pacing.py and bot/jobs/callbacks.py, which every process loads."""
+    from bot.jobs import shared_scheduler
+
+    homes = {part.__module__ for part in (shared_scheduler.SharedPacing, shared_scheduler.RelayedCallbacks)}
+
+    assert homes <= set(NOT_FOR_THE_JOB_CORE) & postgresql_only(our_modules())
 
 
 #: The job core on SQLite made ready, as above (with the web server for the providers' callbacks

@@ -18,14 +18,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.jobs.callbacks import CallbackDesk, RelayedCallbacks
+from bot.jobs.callbacks import CallbackDesk
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job
-from bot.jobs.pacing import SharedPacing
 from bot.jobs.positions import Announce, SharedPositions
 from bot.jobs.queue import DEFAULT_CONCURRENCY
+from bot.jobs.relayed_callbacks import RelayedCallbacks
 from bot.jobs.runs import Runs
 from bot.jobs.scheduler import PASS_INTERVAL, Scheduler
+from bot.jobs.shared_pacing import SharedPacing
 from bot.jobs.unserved import End, UnservedWatch
 from bot.jobs.waiting import wait_event
 from bot.jobs.worker import SharedClaims
