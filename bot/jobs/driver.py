@@ -180,14 +180,17 @@ class Driver:
         except ClaimLost:
             # Not sent: back to the queue (a compare-and-set), or whoever takes the job over finds it
             # `submitting`, cannot know, and fails it `submit_unknown`. Submitted once, by the next claim.
-            await self.jobs.transition(job, JobState.QUEUED)
+            # Not an attempt either: `unreachable_attempts` counts requests that went out.
+            await self.jobs.transition(job, JobState.QUEUED, attempts=job.attempts - 1)
             raise
         paused = self.pacing.paused_for(job.provider)
         if paused > 0:
             # A 429 came while `submitting` was being committed: this request would land inside the
             # provider's pause. It was not sent, so it may wait in the queue again, in its place.
             self.scheduler.hold_back(job.id, paused)
-            job = await self.jobs.transition(job, JobState.QUEUED, error_code="busy", error_message="paused")
+            job = await self.jobs.transition(
+                job, JobState.QUEUED, attempts=job.attempts - 1, error_code="busy", error_message="paused"
+            )
             self.scheduler.poke_in(paused)
             return job
         started = time.monotonic()

@@ -134,6 +134,7 @@ async def test_a_job_fenced_off_right_before_its_submit_goes_back_to_the_queue_a
 
     assert len(looks) >= 4  # fenced off once, then both looks again
     assert done.state is JobState.DELIVERED, (done.state, done.error_code)
+    assert done.attempts == 1  # the request that was never sent is not counted as an attempt
     assert kinds == ["hold", "charge"]
     assert sink.delivered == {job.id: 1}
     assert len(fake_ttapi.submits()) == 1

@@ -26,6 +26,7 @@ from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.plan import plan_job
 from bot.jobs.polling import PollPolicy
 from bot.jobs.unserved import UnservedWatch
+from bot.providers.base import ProviderBusy
 from tests.conftest import drop_postgresql_connections
 from tests.fakes.ttapi import FakeTTAPI
 from tests.helpers import MANAGER_ENV_STORE, ledger, manager_env, submit
@@ -217,6 +218,35 @@ async def test_a_429_storm_pauses_the_whole_provider_and_every_job_still_finishe
         # until its Retry-After has passed: one pause for the whole provider, not one per job.
         during = [x for x in api if r.at + 0.05 < x.at < r.at + pause - 0.02]
         assert during == [], (r.path, [(x.path, x.at - r.at) for x in during])
+
+
+async def test_a_submit_held_back_by_a_429_heard_meanwhile_is_not_counted_as_an_attempt(tmp_path, fake_ttapi):
+    """A 429 (another job's, or another process's) is heard while this job's move to `submitting` is
+    being committed: its request is not sent into the pause; it waits in the queue, is submitted once
+    after the pause, and the request that never went out is not counted (`UNREACHABLE_ATTEMPTS`
+    counts requests sent). Before: its `attempts` read 2 for one request."""
+    async with manager_env(tmp_path, ttapi=fake_ttapi) as (services, sink, _):
+        pacing = services.manager.driver.pacing
+        heard: list[str] = []
+
+        async def job_updated(job: Job, progress: Any) -> None:
+            if progress.state is JobState.SUBMITTING and not heard:
+                heard.append(job.id)
+                await pacing.busy(
+                    job.provider, ProviderBusy("rate limited", status=429, retry_after=0.3), "submit"
+                )
+            await sink_updated(job, progress)
+
+        sink_updated, sink.job_updated = sink.job_updated, job_updated  # type: ignore[method-assign]
+        job = await submit(services, 1)
+        done = await services.manager.wait_for(job.id, 10)
+        kinds = await ledger(services, job.id)
+
+    assert heard == [job.id]
+    assert done.state is JobState.DELIVERED, (done.state, done.error_code)
+    assert done.attempts == 1
+    assert len(fake_ttapi.submits()) == 1
+    assert kinds == ["hold", "charge"]
 
 
 async def test_a_job_of_a_provider_nothing_here_drives_fails_and_releases_its_hold(tmp_path, fake_ttapi):
