@@ -36,6 +36,7 @@ from bot.providers.catalog import megapixel_prices, route_prices
 from bot.web import bound_port, serve
 from tests.conftest import (
     FAST_POLLING,
+    MIGRATED,
     cli_env,
     finish_jobs,
     make_settings,
@@ -227,6 +228,9 @@ async def manager_env(
     values.update(MANAGER_ENV_STORE)
     values.update(overrides)
     settings = make_settings(tmp_path, **values)
+    default = tmp_path / "fluxbot.sqlite3"
+    if settings.database_url is None and settings.database_path == default and not default.exists():
+        MIGRATED.copy_sqlite(default)  # the test's first store: at the newest schema version
     async with open_services(settings, poll_policy=policy, rate_limits=rate_limits) as services:
         sink = RecordingSink()
         services.manager.register_sink(origin, sink)

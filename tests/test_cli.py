@@ -314,6 +314,7 @@ def test_backup_on_postgresql_points_to_pg_dump_and_shows_no_password(tmp_path):
     assert not (tmp_path / "copy.dump").exists()
 
 
+@pytest.mark.empty_store
 async def test_migrate_then_generate_on_each_backend(tmp_path, database_url):
     """DATABASE_URL picks the store and DATA_DIR the folder of files, for a real `python -m bot`."""
     env = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "files")}

@@ -25,6 +25,7 @@ from tests.helpers import Harness
 pytestmark = [
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
     pytest.mark.flaky(reruns=2),  # real processes timed on a shared machine
+    pytest.mark.empty_store,  # the processes migrate it as they start
 ]
 
 

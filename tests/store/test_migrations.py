@@ -1,11 +1,15 @@
-"""The migration runner against a real SQLite file."""
+"""The migration runner against a real SQLite file; the tests' stores against the migrations."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.store import open_database as open_store
 from bot.store.db import (
     SchemaTooNew,
     apply_migrations,
@@ -14,7 +18,7 @@ from bot.store.db import (
     open_database,
     read_schema_version,
 )
-from tests.conftest import make_database
+from tests.conftest import make_database, postgresql_schema
 
 
 async def test_migrates_an_empty_file_to_the_newest_schema(tmp_path):
@@ -86,3 +90,75 @@ async def test_read_schema_version_creates_nothing_and_reads_through_the_log(tmp
     files = sorted(p.name for p in tmp_path.iterdir())
     assert read_schema_version(path) == latest_schema_version()
     assert sorted(p.name for p in tmp_path.iterdir()) == files
+
+
+def _sqlite_shape(path: Path) -> dict[str, Any]:
+    """Everything the migrations leave in a SQLite file: its objects with their SQL, every table's
+    rows, its schema version."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        objects = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY 1, 2").fetchall()
+        rows = {
+            name: sorted(map(repr, db.execute(f"SELECT * FROM {name}")))  # noqa: S608
+            for kind, name, _, _ in objects
+            if kind == "table"
+        }
+        return {"objects": objects, "rows": rows, "version": db.execute("PRAGMA user_version").fetchone()}
+
+
+async def _postgresql_shape(url: str) -> dict[str, Any]:
+    """Everything the migrations leave in a PostgreSQL schema, as its catalogue tells it (the
+    schema's own name written as `S`): relations, columns, constraints, indexes, triggers,
+    functions, sequences, every table's rows."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        schema = await conn.fetchval("SELECT current_schema()")
+        queries = {
+            "relations": "SELECT relname, relkind::text FROM pg_class WHERE relnamespace = $1::regnamespace",
+            "columns": "SELECT table_name, column_name, data_type, column_default, is_nullable,"
+            " ordinal_position FROM information_schema.columns WHERE table_schema = $1",
+            "constraints": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE connamespace = $1::regnamespace",
+            "indexes": "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1",
+            "triggers": "SELECT tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c"
+            " ON c.oid = t.tgrelid WHERE c.relnamespace = $1::regnamespace AND NOT tgisinternal",
+            "functions": "SELECT proname, pg_get_functiondef(oid) FROM pg_proc"
+            " WHERE pronamespace = $1::regnamespace",
+            "sequences": "SELECT sequencename, start_value, increment_by, last_value FROM pg_sequences"
+            " WHERE schemaname = $1",
+        }
+        shape: dict[str, Any] = {}
+        for name, query in queries.items():
+            found = [tuple(r) for r in await conn.fetch(query, schema)]
+            shape[name] = sorted(repr(r).replace(schema, "S") for r in found)
+        tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
+        shape["rows"] = {
+            t: sorted(repr(tuple(r)) for r in await conn.fetch(f"SELECT * FROM {t}"))  # noqa: S608
+            for (t,) in tables
+        }
+        return shape
+    finally:
+        await conn.close()
+
+
+async def test_a_tests_store_is_what_the_migrations_make(database_url: str, tmp_path: Path):
+    """The `database_url` fixture gives each test a copy of a store migrated once per test process
+    (tests/conftest.py, `MigratedStores`): the copy has every object, definition and row that
+    running the migrations on an empty store leaves. (Before the copies, the fixture gave an empty
+    store: this fails on that.)"""
+    if database_url.startswith("sqlite"):
+        fresh = tmp_path / "fresh.sqlite3"
+        async with open_database(fresh):
+            pass
+        copy = _sqlite_shape(Path(database_url.removeprefix("sqlite:///")))
+        assert copy == _sqlite_shape(fresh)
+        assert any(name == "jobs" for _, name, _, _ in copy["objects"])
+        return
+    async with postgresql_schema() as fresh_url:
+        async with open_store(fresh_url, data_dir=tmp_path):
+            pass
+        fresh = await _postgresql_shape(fresh_url)
+    copy = await _postgresql_shape(database_url)
+    assert copy == fresh
+    assert "('jobs', 'r')" in copy["relations"]
