@@ -18,7 +18,7 @@ from bot.jobs.claims import Claims
 from bot.jobs.ending import Ending, failure_note, stored, until_stored
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
-from bot.jobs.sink import Progress, Sinks, Undeliverable
+from bot.jobs.sink import Progress, Sinks, Undeliverable, reads_own_positions
 from bot.store.jobs import JobRepository
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class Handoff:
         elapsed = time.time() - job.submitted_at if job.submitted_at else None
         if job.state is not JobState.QUEUED:
             position = None
-        elif position is None:
+        elif position is None and not reads_own_positions(sink):
             position = await self.position_of(job)
         job.queue_position = position
         progress = Progress(job.state, position, elapsed, await self.typical(job), fraction)

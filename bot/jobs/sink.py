@@ -42,6 +42,13 @@ class JobSink(Protocol):
         """The job ended without an image (failed, moderated, timed out, cancelled)."""
 
 
+def reads_own_positions(sink: JobSink) -> bool:
+    """Whether the sink reads a queued job's place itself, only for an update it will show (a
+    gateway's Discord sink, whose edit budget drops most of them): the caller then leaves
+    `Progress.queue_position` unset rather than read a place that is thrown away."""
+    return bool(getattr(sink, "reads_own_positions", False))
+
+
 class Sinks:
     """The registered sinks, by the origin whose jobs they hear of (the Discord bot, the CLI)."""
 

@@ -120,6 +120,42 @@ async def test_a_gateways_sink_keeps_nothing_of_the_jobs_it_queued(
     assert sink._records == {}
 
 
+async def test_a_gateway_reads_a_new_jobs_place_only_for_a_queued_edit_it_sends(
+    simcord_env, running, guild_setup, fake_ttapi
+):
+    """The edit budget drops most "Queued" edits under load (5/s against 100 commands/s); the new
+    job's place in the queue (a count of the shared queue on PostgreSQL) is read for those that go
+    out only. Before, it was read for every command and thrown away with the dropped edit."""
+    guild, channel, _ = guild_setup
+    sink = simcord_env.bot.sink
+    sink.budget = EditBudget(rate=0.0, burst=2)  # two "Queued" edits, then none
+    reads: list[str] = []
+
+    def counted(read: Any) -> Any:
+        async def position(job: Any) -> int | None:
+            reads.append(job.id)
+            return await read(job)
+
+        return position
+
+    running.manager.handoff.position_of = counted(running.manager.handoff.position_of)
+    sink.queue_position = counted(sink.queue_position)
+    members = [guild.add_member(simcord_env.create_user(f"m{i}")) for i in range(5)]
+
+    results = [await m.slash(channel, "imagine", prompt=f"queued {i}") for i, m in enumerate(members)]
+    await simcord_env.settle()
+
+    assert len(await running.jobs.unfinished([Origin.DISCORD])) == 5
+    shown = [(r.response.content or "").rsplit("\n", 1)[-1] for r in results]
+    if running.manager.claim_store is not None:  # PostgreSQL's shared queue: with the place, as before
+        assert shown[:2] == ["⏳ Queued (position 1)", "⏳ Queued (position 2)"]
+    else:  # a gateway on SQLite (tests only) queues nothing in memory: no place to tell
+        assert shown[:2] == ["⏳ Queued", "⏳ Queued"]
+    assert ["Queued" in line for line in shown[2:]] == [False, False, False]
+    assert len(reads) == 2  # was 5
+    assert sink.budget.refused == 3
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_gateway_tells_queued_members_their_jobs_moved_up_as_workers_take_others(
     simcord_env, running, guild_setup, fake_ttapi
