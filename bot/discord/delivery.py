@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import itertools
 import logging
@@ -175,6 +176,8 @@ class DiscordSink:
         #: Delivery records of the jobs in hand (from `track_id`, or read back after a restart).
         self.deliveries = Deliveries(jobs.db)
         self._records: dict[str, Delivery] = {}
+        #: Delivery records being read from the store, by job: one read for all who ask meanwhile.
+        self._reading: dict[str, asyncio.Future[Delivery | None]] = {}
         self._shown: dict[str, _Shown] = {}
         self._pending: dict[str, tuple[Job, Progress]] = {}
         self._queued: dict[str, Job] = {}
@@ -415,9 +418,14 @@ class DiscordSink:
         now = self.clock()
         # The oldest few only: the rest wait their turn. Copying and walking every held-back update
         # on each update was 27 % of a worker's samples with 10,000 in flight (py-spy, d6ca014).
-        for job_id, (job, progress) in list(itertools.islice(self._pending.items(), FLUSH_LOOKAHEAD)):
-            if job_id == exclude:
+        for job_id in list(itertools.islice(self._pending, FLUSH_LOOKAHEAD)):
+            # Looked up again: while an earlier one's edit went out, this job may have been
+            # delivered (`deliver` forgets it: showing it would read its record again and put
+            # progress over its image) or had a newer update held back.
+            entry = self._pending.get(job_id)
+            if job_id == exclude or entry is None:
                 continue
+            job, progress = entry
             shown = self._shown.get(job_id)
             if shown is None or now - shown.at >= self.progress_interval:
                 await self._show(job, progress)
@@ -800,13 +808,27 @@ class DiscordSink:
     # -- Discord I/O ------------------------------------------------------------------------------
 
     async def _delivery(self, job: Job) -> Delivery | None:
-        """The job's delivery record: the one in hand, else the stored one (after a restart)."""
+        """The job's delivery record: the one in hand, else the stored one (a worker's, or after a
+        restart), read once for all who ask while it is being read (a flush showing the job's
+        held-back update and the job's own next update)."""
         delivery = self._records.get(job.id)
-        if delivery is None:
-            delivery = await self.deliveries.get(job.id)
-            if delivery is not None:
-                self._records[job.id] = delivery
+        if delivery is not None:
+            return delivery
+        reading = self._reading.get(job.id)
+        if reading is None:
+            reading = asyncio.ensure_future(self.deliveries.get(job.id))
+            self._reading[job.id] = reading
+            reading.add_done_callback(functools.partial(self._read_done, job.id))
+        delivery = await asyncio.shield(reading)  # one waiter cancelled does not cancel the others' read
+        if delivery is not None:
+            self._records[job.id] = delivery
         return delivery
+
+    def _read_done(self, job_id: str, reading: asyncio.Future[Delivery | None]) -> None:
+        if self._reading.get(job_id) is reading:
+            del self._reading[job_id]
+        if not reading.cancelled():
+            reading.exception()  # retrieved: raised to its waiters, if any are left
 
     async def language(self, job: Job) -> str:
         """The language the job was asked in (its delivery record), else DEFAULT_LANGUAGE."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from decimal import Decimal
 from types import SimpleNamespace
@@ -494,3 +495,68 @@ async def test_a_flush_looks_at_the_oldest_held_back_updates_only():
     clock.now = 10.0  # the oldest are due: the first goes out
     await sink.job_updated(last, Progress(JobState.RUNNING, elapsed=3.0))
     assert sink.edited[-1] == "o0"
+
+
+class _CountedDeliveries:
+    """The store's delivery records, counting reads; each read yields to the event loop first, as a
+    round trip to the store does."""
+
+    def __init__(self, records: dict[str, Delivery]) -> None:
+        self.stored = dict(records)
+        self.reads: list[str] = []
+
+    async def get(self, job_id: str) -> Delivery | None:
+        self.reads.append(job_id)
+        await asyncio.sleep(0.01)
+        return self.stored.get(job_id)
+
+
+async def test_a_jobs_delivery_record_is_read_once_for_all_who_ask_while_it_is_read():
+    # A worker holds no record of the jobs it claims: it reads each from the store. A flush showing
+    # a job's held-back update and the job's own next update asked for it at once: two reads.
+    sink = _RecordingSink(_Clock())
+    job = _running_job(sink, "a")
+    sink.deliveries = _CountedDeliveries(sink._records)  # type: ignore[assignment]
+    sink._records.clear()  # as a worker starts: the record is in the store only
+
+    languages = await asyncio.gather(sink.language(job), sink.language(job), sink._token_valid(job))
+
+    assert sink.deliveries.reads == ["a"]  # type: ignore[attr-defined]  # was ["a", "a", "a"]
+    assert languages == ["en-US", "en-US", True]
+    await sink.language(job)
+    assert sink.deliveries.reads == ["a"]  # type: ignore[attr-defined]  # kept while the job is in hand
+
+
+async def test_a_flush_skips_a_job_delivered_while_an_earlier_edit_went_out():
+    # A flush walks a copy of the held-back updates. A job delivered while the flush waited for an
+    # earlier job's edit is forgotten by its delivery; the flush showed it anyway, reading its
+    # record back from the store and putting progress text over the delivered image.
+    clock = _Clock()
+    sink = _RecordingSink(clock)
+    a, b, c = (_running_job(sink, n) for n in "abc")
+    sink.deliveries = _CountedDeliveries(sink._records)  # type: ignore[assignment]
+    sink.budget = EditBudget(rate=0.0, burst=0, clock=clock)
+    await sink.job_updated(a, Progress(JobState.RUNNING, elapsed=1.0))
+    await sink.job_updated(b, Progress(JobState.RUNNING, elapsed=1.0))
+    assert list(sink._pending) == ["a", "b"]
+    editing, go_on = asyncio.Event(), asyncio.Event()
+    recorded = sink._edit_reply
+
+    async def slow_edit(job: Job, **fields: object) -> None:
+        editing.set()
+        await go_on.wait()
+        await recorded(job, **fields)
+
+    sink._edit_reply = slow_edit  # type: ignore[method-assign]
+    sink.budget = EditBudget(rate=0.0, burst=3, clock=clock)
+    flushing = asyncio.create_task(sink.job_updated(c, Progress(JobState.RUNNING, elapsed=1.0)))
+    await editing.wait()  # a's edit is out; b is delivered meanwhile
+    sink._pending.pop("b")  # as `deliver` begins
+    sink.forget_id("b")  # as it ends
+    go_on.set()
+    await flushing
+
+    assert sink.edited == ["a", "c"]  # was ["a", "b", "c"]
+    assert sink.deliveries.reads == []  # type: ignore[attr-defined]  # was ["b"]
+    assert "b" not in sink._pending
+    assert "b" not in sink._records
