@@ -96,9 +96,10 @@ class EditBudget:
         self.spent = 0
         self.refused = 0
 
-    def ready(self) -> bool:
-        """Whether `try_take` would succeed now (nothing is taken)."""
-        return self._tokens + (self.clock() - self._at) * self.rate >= 1.0
+    def ready(self, reserved: int = 0) -> bool:
+        """Whether `try_take` would succeed now (nothing is taken), with `reserved` tokens already
+        promised to edits on their way."""
+        return self._tokens + (self.clock() - self._at) * self.rate >= 1.0 + reserved
 
     def try_take(self) -> bool:
         now = self.clock()
@@ -164,6 +165,7 @@ class DiscordSink:
         #: A gateway reads a new job's place itself, only when its "Queued" edit can go out (the
         #: job manager leaves it unread: bot/jobs/sink.py, `reads_own_positions`).
         self.reads_own_positions = not follows and queue_position is not None
+        self._positions_read = 0  # those reads under way
         self.budget = budget or EditBudget(clock=clock)
         self.progress_interval = progress_interval
         self.clock = clock
@@ -256,10 +258,17 @@ class DiscordSink:
                 ):
                     # Its place is read only for an edit the budget lets through: at 100 commands/s
                     # it drops 19 in 20, and each read counts the shared queue (`Handoff.notify`).
-                    if not self.budget.ready():
+                    # A token is promised to each read under way, so that commands arriving during
+                    # a read do not all read for the one edit that will go out.
+                    if not self.budget.ready(self._positions_read):
                         self.budget.refused += 1
                         return
-                    progress = replace(progress, queue_position=await self.queue_position(job))
+                    self._positions_read += 1
+                    try:
+                        position = await self.queue_position(job)
+                    finally:
+                        self._positions_read -= 1
+                    progress = replace(progress, queue_position=position)
                 await self._show(job, progress)
             finally:
                 self.forget_id(job.id)

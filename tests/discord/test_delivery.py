@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -560,3 +561,44 @@ async def test_a_flush_skips_a_job_delivered_while_an_earlier_edit_went_out():
     assert sink.deliveries.reads == []  # type: ignore[attr-defined]  # was ["b"]
     assert "b" not in sink._pending
     assert "b" not in sink._records
+
+
+async def test_a_gateway_reads_the_place_of_as_many_new_jobs_as_it_can_show():
+    # A gateway's "Queued" edit shows the job's place, a count of the shared queue on PostgreSQL.
+    # Commands arriving together each read their place while the one token left was free; one
+    # edit went out and the other reads were thrown away (304 reads for 107 edits, 1,100 commands).
+    clock = _Clock()
+    reads: list[str] = []
+
+    async def queue_position(job: Job) -> int:
+        reads.append(job.id)
+        await asyncio.sleep(0.01)
+        return 7
+
+    sink = DiscordSink(
+        client=None,  # type: ignore[arg-type]
+        jobs=SimpleNamespace(db=None),  # type: ignore[arg-type]
+        queue_position=queue_position,
+        budget=EditBudget(rate=0.0, burst=2, clock=clock),
+        clock=clock,
+        follows=False,
+    )
+    edits: list[tuple[str, object]] = []
+
+    async def edit_reply(job: Job, **fields: object) -> None:
+        edits.append((job.id, fields["content"]))
+
+    sink._edit_reply = edit_reply  # type: ignore[method-assign]
+    jobs = [_running_job(sink, f"j{n}") for n in range(6)]
+    queued = Progress(JobState.QUEUED)
+
+    await asyncio.gather(*(sink.job_updated(replace(job, state=JobState.QUEUED), queued) for job in jobs))
+
+    assert reads == ["j0", "j1"]  # as many as the budget has edits for
+    assert [(job_id, str(content).endswith("(position 7)")) for job_id, content in edits] == [
+        ("j0", True),
+        ("j1", True),
+    ]
+    assert sink.budget.refused == 4
+    assert sink._records == {}
+    assert sink._pending == {}
