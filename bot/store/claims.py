@@ -43,7 +43,7 @@ import asyncpg
 from bot.jobs.model import UNFINISHED_STATES, Job
 from bot.store.jobs import job_from_row
 from bot.store.postgres import PostgresDatabase, pg
-from bot.store.statements import Execute, Query, Unit
+from bot.store.statements import Execute, Query, Unit, one_statement
 
 log = logging.getLogger(__name__)
 
@@ -460,6 +460,7 @@ _PAUSE = f"""WITH c AS (SELECT {NOW} AS now),
     RETURNING s.seconds AS seconds, p.paused_until - c.now AS remaining"""  # noqa: S608
 
 
+@one_statement
 def _notify(channel: str, payload: str) -> Unit[None]:
     yield Query("SELECT pg_notify(?, ?)", (channel, payload), single=True)
 

@@ -66,6 +66,7 @@ from bot.store.statements import (
     Sql,
     Unit,
     UnitFunction,
+    is_one_statement,
     locks_of,
     numbered,
     single_check_of,
@@ -408,7 +409,7 @@ async def _attempt(
     locks (`waves`, `_run_wave`), each in arrival order. With savepoints, or when a unit of the
     batch is `guarded`, one unit at a time instead.
     """
-    if len(calls) == 1 and calls[0].unit is statement_unit and not savepoints:
+    if len(calls) == 1 and is_one_statement(calls[0].unit) and not calls[0].locks and not savepoints:
         return [await _lone_statement(conn, calls[0])]
     outcomes: list[tuple[bool, Any]] = [(True, DEFERRED)] * len(calls)
     transaction = conn.transaction(isolation="read_committed")
@@ -440,11 +441,13 @@ async def _attempt(
 
 
 async def _lone_statement(conn: asyncpg.Connection, call: Call) -> tuple[bool, Any]:
-    """A batch of one `execute_one` (one write statement, no locks): sent on its own, committed by
-    PostgreSQL as it ends (autocommit), as atomic and as isolated as in a READ COMMITTED transaction
-    of that one statement, without the BEGIN and COMMIT round trips. Jobs end one by one, so most of
-    a worker's writes (a job's moves, its delivery's ids) are lone: two round trips of three saved
-    on each (docs/PERFORMANCE.md, item 8). A conflict goes up, to be run again (`_commit`)."""
+    """A batch of one `execute_one` (one write statement, no locks) or of another `one_statement`
+    unit (an announce's `pg_notify`): sent on its own, committed by PostgreSQL as it ends
+    (autocommit: a NOTIFY is delivered then), as atomic and as isolated as in a READ COMMITTED
+    transaction of that one statement, without the BEGIN and COMMIT round trips. Jobs end one by
+    one, so most of a worker's writes (a job's moves, its delivery's ids) are lone: two round trips
+    of three saved on each; so is a gateway's announce of a job it accepted, when its batch has
+    gone (docs/PERFORMANCE.md, item 8). A conflict goes up, to be run again (`_commit`)."""
     try:
         return True, await drive(conn, call.unit(*call.args))
     except RETRIED:

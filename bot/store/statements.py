@@ -153,6 +153,22 @@ def locking(
     return declare
 
 
+#: Units of exactly one statement and no locks (`one_statement`).
+_ONE_STATEMENT: set[Callable[..., Any]] = set()
+
+
+def one_statement(unit: F) -> F:
+    """Declare that `unit` sends exactly one statement and takes no lock: a batch of it alone goes
+    to PostgreSQL without BEGIN and COMMIT, autocommitted (bot/store/postgres.py `_lone_statement`),
+    as atomic as in a transaction of that one statement."""
+    _ONE_STATEMENT.add(unit)
+    return unit
+
+
+def is_one_statement(unit: Callable[..., Any]) -> bool:
+    return unit in _ONE_STATEMENT
+
+
 def single_check_of(unit: Callable[..., Any], args: Sequence[Any]) -> bool:
     """Whether `unit(*args)` checks and writes what its locks protect in one statement (`locking`)."""
     declared = _SINGLE_CHECKS.get(unit)
@@ -197,6 +213,7 @@ def _perform_sqlite(conn: sqlite3.Connection, op: Op) -> Any:
     return None
 
 
+@one_statement
 def statement_unit(sql: Sql, params: tuple[Any, ...]) -> Unit[int]:
     """One write statement as a unit; returns its rowcount."""
     changed: int = yield Execute(sql, params)

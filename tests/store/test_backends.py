@@ -575,6 +575,42 @@ async def test_a_lone_write_statement_is_sent_without_begin_and_commit(
     assert await keys(database) == ["1", "2", "a"]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # NOTIFY: PostgreSQL's
+async def test_a_lone_announce_is_sent_without_begin_and_commit(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """A gateway announces each job it accepted (`pg_notify`, the workers claim it); once the
+    accept's batch has gone, the announce is often a batch alone: it was BEGIN, the NOTIFY and
+    COMMIT, three round trips for one. Alone it is one, heard as before; beside other units it is
+    still part of their transaction (delivered at its commit)."""
+    import asyncpg
+
+    from bot.store.claims import ClaimStore
+
+    store = ClaimStore(database)  # type: ignore[arg-type]
+    await store.open()
+    begun: list[object] = []
+    real = asyncpg.transaction.Transaction.start
+
+    async def counting(self):  # type: ignore[no-untyped-def]
+        begun.append(self)
+        return await real(self)
+
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(database.url)  # type: ignore[attr-defined]
+    try:
+        await listener.add_listener(store.channel, lambda *args: heard.put_nowait(str(args[-1])))
+        monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counting)
+        await store.notify("alone")
+        assert await asyncio.wait_for(heard.get(), 10) == "alone"
+        assert begun == []  # was one transaction
+        await asyncio.gather(store.notify("together"), database.atomic(insert_pair, 1, 2))
+        assert await asyncio.wait_for(heard.get(), 10) == "together"
+        assert len(begun) == 1  # one batch, one transaction
+    finally:
+        await listener.close()
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # asyncpg's pool
 async def test_a_connection_goes_back_to_the_pool_without_another_round_trip(database: Database):
     """asyncpg resets a released connection with one more statement (advisory unlocks, UNLISTEN,
