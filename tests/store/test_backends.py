@@ -700,6 +700,35 @@ async def test_concurrent_accepts_never_pass_the_limit_or_the_queue(database: Da
         await database.atomic(store_new_job, spare.job, [], 3, spare)
 
 
+async def test_the_first_entries_of_a_period_written_by_two_stores_at_once_both_count(
+    database: Database, database_url: str, tmp_path: Path
+):
+    """The totals row a member's first entry of a period creates: a second store writing the member's
+    entry at the same moment waits for the first and adds to that row (PostgreSQL: its UPDATE finds
+    no committed row, its insert meets the first one's on the primary key and adds to it,
+    migration 0026; SQLite: the second writer waits for the lock). Both amounts count, once."""
+    ledger = Ledger(database)
+    period = "2026-12-06"
+    async with open_database(database_url, data_dir=tmp_path) as other:
+
+        async def grant(db: Database, amount: str) -> None:
+            async with db.transaction() as conn:
+                await Ledger(db).add(
+                    conn, "grant", Decimal(amount), period=period, guild_id=GUILD, user_id=ALICE
+                )
+
+        async with database.transaction() as conn:
+            await ledger.add(conn, "grant", Decimal(2), period=period, guild_id=GUILD, user_id=ALICE)
+            second = asyncio.create_task(grant(other, "3"))
+            await asyncio.sleep(0.5)
+            assert not second.done()  # waiting for the first transaction's row (or lock)
+        await second
+        await grant(other, "4")  # the row exists now: added to
+    totals = await ledger.totals(GUILD, ALICE, period)
+    assert totals == Usage(granted=Decimal(9))
+    assert totals == await ledger.derive(GUILD, ALICE, period)
+
+
 async def test_the_schema_is_at_the_newest_version_and_a_newer_one_is_refused(
     database: Database, database_url: str, tmp_path: Path
 ):
