@@ -158,7 +158,9 @@ async def test_a_429_met_by_one_worker_pauses_the_others_requests(tmp_path, fake
     assert sorted(sink_b.delivered.values()) == [1, 1]
     api = sorted((r for r in fake_ttapi.requests if not r.path.startswith("/files")), key=lambda r: r.at)
     (refused,) = [r for r in api if r.status == 429]
-    during = [x for x in api if refused.at + 0.05 < x.at < refused.at + 0.45]
+    # B hears A's pause through the store (NOTIFY): what B sent before it heard may land up to the
+    # wake-up bound of issue 15 (100 ms) later; nothing after that until the pause has passed.
+    during = [x for x in api if refused.at + 0.1 < x.at < refused.at + 0.45]
     assert during == [], [(x.path, round(x.at - refused.at, 3)) for x in during]
     assert any(x.path == "/flux/fetch" and x.at > refused.at + 0.45 for x in api)  # B polled again after
 
