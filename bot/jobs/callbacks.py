@@ -88,11 +88,47 @@ class CallbackInbox:
             del self._entries[job_id]
 
 
-class Mailbox:
-    """Callbacks' news for the jobs this process drives, and the event that wakes each job's task."""
+#: Seconds a provider's callbacks are not trusted after a poll found one of its jobs over before
+#: its callback came: its jobs' fallback polls keep their closer cap meanwhile (`CallbackTrust`).
+DISTRUST_SECONDS = 600.0
 
-    def __init__(self, inbox: CallbackInbox | None = None) -> None:
+
+class CallbackTrust:
+    """Whether a provider's callbacks are trusted to arrive, which lets a job's fallback polls wait
+    for the end its progress predicts however far away (`PollPolicy.callback_trusted_interval`).
+
+    Trusted from the start: a process that starts with jobs in flight has heard no callback yet,
+    and most of its polls would be spent waiting to hear one. Not trusted for `distrust` seconds
+    after a fallback poll found a job of that provider over (ready, failed, refused) before its
+    callback came: lost, or later than the grace after the predicted end. A misconfigured public
+    URL costs the first such job its longer wait; the jobs after it are polled as before.
+    """
+
+    def __init__(
+        self, distrust: float = DISTRUST_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.distrust = distrust
+        self.clock = clock
+        self._until: dict[str, float] = {}  # provider → not trusted before this time
+
+    def trusted(self, provider: str) -> bool:
+        return self.clock() >= self._until.get(provider, 0.0)
+
+    def missed(self, provider: str) -> bool:
+        """A poll found a job over before its callback came. True when that ends the provider's trust
+        (it was trusted until now)."""
+        was = self.trusted(provider)
+        self._until[provider] = self.clock() + self.distrust
+        return was
+
+
+class Mailbox:
+    """Callbacks' news for the jobs this process drives, the event that wakes each job's task, and
+    whether each provider's callbacks are trusted to come (`trust`)."""
+
+    def __init__(self, inbox: CallbackInbox | None = None, trust: CallbackTrust | None = None) -> None:
         self.inbox = inbox or CallbackInbox()
+        self.trust = trust or CallbackTrust()
         self._wakeups: dict[str, asyncio.Event] = {}
 
     def waiter(self, job_id: str) -> asyncio.Event:

@@ -7,7 +7,7 @@ import logging
 import time
 from typing import Any
 
-from bot.jobs.callbacks import Mailbox
+from bot.jobs.callbacks import CallbackTrust, Mailbox
 from bot.jobs.config import DriveConfig
 from bot.jobs.ending import Ending, failure_note
 from bot.jobs.handoff import Handoff
@@ -24,6 +24,9 @@ from bot.store.jobs import JobRepository, Transition
 from bot.store.units import move_and_close
 
 log = logging.getLogger(__name__)
+
+#: What a provider calls back with: a poll that finds one of these first found the callback missing.
+CALLED_BACK = (ProviderStatus.READY, ProviderStatus.FAILED, ProviderStatus.MODERATED)
 
 
 class Follower:
@@ -98,13 +101,16 @@ class Follower:
         durations = await self.windows.durations(job)
         # The job's own progress predicts its finish (`Pace`): the next poll goes just after it.
         pace = Pace()
-        policy = config.poll_policy
-        if config.callback_url is not None and config.callback_url(job) is not None:
+        policy = close = trusting = config.poll_policy
+        calls_back = config.callback_url is not None and config.callback_url(job) is not None
+        if calls_back:
             # A callback will say when it is ready: polling is only the fallback, so it starts
             # when such jobs are usually already done (the slow end) and thins out from there; a
-            # job's progress places the next one a grace after its predicted end, a minute at most.
+            # job's progress places the next one a grace after its predicted end: a minute at
+            # most, or five while the provider's callbacks are trusted (none known lost lately).
             durations = dataclasses.replace(durations, low=durations.high, high=durations.high * 2)
-            policy = policy.for_callbacks()
+            close, trusting = policy.for_callbacks(), policy.for_callbacks(trusted=True)
+        trust = self.mailbox.trust
         now = time.time()
         last_progress = max(job.updated_at, job.submitted_at or 0.0, now - config.job_timeout / 2)
         last_seen: tuple[Any, ...] | None = None
@@ -113,6 +119,8 @@ class Follower:
         while True:
             inbound = inbox.pop(job.id)
             if inbound is None:
+                if calls_back:
+                    policy = trusting if trust.trusted(job.provider) else close
                 elapsed = time.time() - (job.submitted_at or job.created_at)
                 delay = poll_delay(elapsed, durations, policy, finish=pace.finish())
                 if looked:
@@ -129,6 +137,8 @@ class Follower:
                     return job
                 result = await self.poll(job, provider)
                 looked = True
+                if calls_back and result is not None and result.status in CALLED_BACK:
+                    self._missed(job, trust)
             if result is None:
                 continue
             if inbound is None:
@@ -146,6 +156,18 @@ class Follower:
             if done is not None:
                 return done
             await self.handoff.notify(job, fraction=result.progress)
+
+    def _missed(self, job: Job, trust: CallbackTrust) -> None:
+        """A fallback poll found the job over before its callback came: lost, or late."""
+        if trust.missed(job.provider):
+            log.warning(
+                "job %s: found over by a poll before its %s callback came; that provider's fallback "
+                "polls stay at most %.0f s apart for %.0f min",
+                job.id,
+                job.provider,
+                self.config.poll_policy.for_callbacks().max_interval,
+                trust.distrust / 60,
+            )
 
     async def apply_result(self, job: Job, result: PollResult) -> Job | None:
         """Act on what the provider said (from a poll or a callback). Returns the job once it moved on."""

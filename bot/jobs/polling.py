@@ -57,13 +57,21 @@ class PollPolicy:
     #: a lost callback is made up for that much later (where polls every 15 s found it sooner).
     callback_max_interval: float = 60.0
     callback_grace: float = 5.0
+    #: The cap instead while the provider's callbacks are trusted: none of them known lost lately
+    #: (`CallbackTrust`, bot/jobs/callbacks.py). A job whose progress predicts its end is looked at
+    #: once, a grace after that end, however far away it is (a 4-minute job: one fallback poll
+    #: after its first, where the minute's cap made four); a lost callback is still made up for
+    #: at most this long after the job is over.
+    callback_trusted_interval: float = 300.0
 
-    def for_callbacks(self) -> PollPolicy:
-        """The schedule of the fallback polls of a job whose provider will call back."""
+    def for_callbacks(self, *, trusted: bool = False) -> PollPolicy:
+        """The schedule of the fallback polls of a job whose provider will call back (`trusted`:
+        none of the provider's callbacks known lost lately)."""
+        cap = self.callback_trusted_interval if trusted else self.callback_max_interval
         return dataclasses.replace(
             self,
-            max_interval=max(self.max_interval, self.callback_max_interval),
-            max_predicted_interval=max(self.max_interval, self.callback_max_interval),
+            max_interval=max(self.max_interval, cap),
+            max_predicted_interval=max(self.max_interval, cap),
             approach=1.0,
             finish_margin=self.callback_grace,
         )

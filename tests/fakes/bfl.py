@@ -86,6 +86,7 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     query: dict[str, str] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -162,6 +163,8 @@ class FakeBFL:
         self.jobs: dict[str, FakeBFLJob] = {}
         self.requests: list[Recorded] = []
         self.callbacks_sent: list[tuple[str, dict[str, str], bytes]] = []
+        #: Callbacks that never arrive (a lost webhook): recorded as sent, not posted.
+        self.lose_callbacks = False
         self._errors: deque[_ScriptedError] = deque()
         self._outcomes: deque[tuple[str, Any]] = deque()
         self.url = ""
@@ -412,6 +415,8 @@ class FakeBFL:
         body = json.dumps(payload).encode()
         headers = self.callback_headers(job.secret, body)
         self.callbacks_sent.append((job.callback, headers, body))
+        if self.lose_callbacks:
+            return
         try:
             async with self._session.post(job.callback, data=body, headers=headers) as response:
                 await response.read()

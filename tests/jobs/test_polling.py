@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 import pytest
 
+from bot.jobs.callbacks import CallbackTrust
 from bot.jobs.polling import Durations, Pace, PollPolicy, poll_delay
 from tests.fakes.bfl import FakeBFL
-from tests.helpers import manager_env, submit
+from tests.fakes.ttapi import FakeTTAPI
+from tests.helpers import MANAGER_ENV_STORE, manager_env, submit
 
 POLICY = PollPolicy(min_interval=0.5, max_interval=15.0, jitter=0.0)
 WINDOW = Durations(8.0, 10.0, 15.0)
@@ -90,3 +95,130 @@ def test_with_a_callback_coming_the_fallback_polls_go_a_grace_after_the_predicte
         polls += 1
     assert polls == 5
     assert 5.0 <= elapsed - 240.0 < 6.0
+
+
+def test_while_callbacks_are_trusted_the_fallback_poll_waits_for_the_predicted_end_however_far():
+    trusting = POLICY.for_callbacks(trusted=True)
+    # 185 s to go: one look, a grace after its end (not every minute: 5 looks for a 4-minute job).
+    assert poll_delay(15.0, WINDOW, trusting, finish=200.0) == pytest.approx(185.0 + 5.0 + 3.7)
+    elapsed, polls = 30.0, 1
+    while elapsed < 240.0:
+        elapsed += poll_delay(elapsed, WINDOW, trusting, finish=240.0)
+        polls += 1
+    assert polls == 2
+    # The bound on a lost callback: never more than five minutes between two looks.
+    assert poll_delay(15.0, WINDOW, trusting, finish=900.0) == trusting.callback_trusted_interval == 300.0
+    assert poll_delay(1500.0, WINDOW, trusting) == 300.0  # no progress, long past its window
+
+
+def test_a_providers_callbacks_are_trusted_until_a_poll_finds_a_job_over_before_its_callback():
+    now = [0.0]
+    trust = CallbackTrust(distrust=600.0, clock=lambda: now[0])
+    assert trust.trusted("bfl")
+    assert trust.missed("bfl") is True  # the miss that ends the trust
+    assert not trust.trusted("bfl")
+    assert trust.trusted("ttapi")
+    now[0] = 300.0
+    assert trust.missed("bfl") is False  # already not trusted: 10 minutes from this one
+    now[0] = 899.0
+    assert not trust.trusted("bfl")
+    now[0] = 900.0
+    assert trust.trusted("bfl")
+
+
+# Fallback polls on a scale of seconds: the model's window guessed from 0.2 s (its slow end 0.3 s:
+# the first fallback poll), a grace of 0.2 s after a predicted end, caps of 0.5 s (not trusted) and
+# 5 s (trusted).
+FALLBACK = PollPolicy(
+    min_interval=0.05,
+    max_interval=0.2,
+    typical_override=0.2,
+    jitter=0.0,
+    callback_max_interval=0.5,
+    callback_grace=0.2,
+    callback_trusted_interval=5.0,
+)
+#: How late a look may come on a shared machine under load (seconds).
+SLACK = 0.5
+
+
+@pytest.fixture
+def on_each_backend(database_url: str) -> Iterator[None]:
+    MANAGER_ENV_STORE["database_url"] = database_url
+    yield
+    MANAGER_ENV_STORE.clear()
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [b - a for a, b in itertools.pairwise(times)]
+
+
+@pytest.mark.usefixtures("on_each_backend")
+async def test_with_callbacks_arriving_a_job_is_polled_once_for_its_pace(tmp_path, fake_bfl: FakeBFL):
+    # A 2 s job: one poll at 0.3 s reads its pace (15 %), the next would go at 2.2 s; its callback
+    # comes at 2 s. With the untrusted cap (0.5 s) it was polled at 0.3, 0.8, 1.3 and 1.8 s.
+    fake_bfl.duration = 2.0
+    async with manager_env(tmp_path, bfl=fake_bfl, callbacks=True, policy=FALLBACK) as (services, sink, _):
+        job = await submit(services, 1, provider="bfl")
+        done = await services.manager.wait_for(job.id, 15)
+        assert services.manager.mailbox.trust.trusted("bfl")
+    assert done.state.value == "delivered"
+    assert sink.delivered == {job.id: 1}
+    assert done.polls == 1 == len(fake_bfl.polls())
+    assert len(fake_bfl.callbacks_sent) == 1
+
+
+@pytest.mark.usefixtures("on_each_backend")
+async def test_a_lost_bfl_callback_is_found_a_grace_after_the_predicted_end_then_polls_close_up(
+    tmp_path, fake_bfl: FakeBFL
+):
+    fake_bfl.duration = 2.0
+    fake_bfl.lose_callbacks = True
+    async with manager_env(tmp_path, bfl=fake_bfl, callbacks=True, policy=FALLBACK) as (services, sink, _):
+        first = await submit(services, 1, provider="bfl")
+        done = await services.manager.wait_for(first.id, 15)
+        # Trusted: its pace at 0.3 s, then one look at its end + the grace, where it is found.
+        assert done.polls == 2
+        assert done.ready_at is not None
+        assert done.submitted_at is not None
+        assert done.ready_at - done.submitted_at - 2.0 <= FALLBACK.callback_grace + 0.04 + SLACK
+        # That look found it over without its callback: BFL's callbacks are not trusted now, and
+        # the next job's fallback polls are at most the closer cap apart.
+        assert not services.manager.mailbox.trust.trusted("bfl")
+        second = await submit(services, 2, provider="bfl")
+        again = await services.manager.wait_for(second.id, 15)
+    assert sink.delivered == {first.id: 1, second.id: 1}
+    looks = [r.at for r in fake_bfl.polls() if r.query.get("id") == again.provider_job_id]
+    assert len(looks) >= 4
+    assert max(gaps(looks)) <= FALLBACK.callback_max_interval + SLACK
+
+
+@pytest.mark.usefixtures("on_each_backend")
+async def test_a_lost_ttapi_callback_without_progress_is_found_within_the_trusted_cap(
+    tmp_path, fake_ttapi: FakeTTAPI
+):
+    # TTAPI reports no progress: the window decides, backing off in proportion to how late the
+    # job is, and no two looks are further apart than the trusted cap (here 1 s).
+    fake_ttapi.duration = 3.0
+    fake_ttapi.callback_copies = 0  # its callback never comes
+    policy = PollPolicy(
+        min_interval=0.05,
+        max_interval=0.2,
+        typical_override=0.2,
+        jitter=0.0,
+        callback_max_interval=0.25,
+        callback_grace=0.2,
+        callback_trusted_interval=1.0,
+    )
+    async with manager_env(tmp_path, ttapi=fake_ttapi, callbacks=True, policy=policy) as (services, sink, _):
+        job = await submit(services, 1, provider="ttapi")
+        done = await services.manager.wait_for(job.id, 15)
+        assert not services.manager.mailbox.trust.trusted("ttapi")
+    assert sink.delivered == {job.id: 1}
+    looks = [r.at for r in fake_ttapi.requests if r.path.endswith("/fetch")]
+    assert max(gaps(looks)) <= policy.callback_trusted_interval + SLACK
+    assert done.ready_at is not None
+    assert done.submitted_at is not None
+    assert done.ready_at - done.submitted_at - 3.0 <= policy.callback_trusted_interval + SLACK
+    # Past its window it backed off beyond the untrusted cap, which the trust allowed.
+    assert max(gaps(looks)) > policy.callback_max_interval
