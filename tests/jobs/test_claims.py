@@ -10,6 +10,7 @@ new job and a callback reach the worker that must act by NOTIFY.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from bot.app import Services
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.polling import PollPolicy
 from bot.jobs.unserved import UnservedWatch
+from bot.jobs.worker import POKE_GAP
 from bot.store.claims import Limits
 from tests.fakes.ttapi import FakeTTAPI
 from tests.helpers import RecordingSink, manager_env, submit
@@ -461,6 +463,55 @@ async def test_a_new_job_reaches_an_idle_worker_by_notify_not_by_its_timer(
     assert max(latencies) < 0.5, latencies  # measured precisely: benchmarks/claims_latency.py
 
 
+async def test_jobs_queued_within_the_poke_gap_are_announced_by_one_poke_after_them(
+    tmp_path, fake_ttapi, database_url
+):
+    """A gateway at 100 commands/s sent a NOTIFY per command, one round trip each, though a worker
+    answers them with one claim pass per 50 ms: the pokes of one gap go as one, after its jobs.
+    (No worker here: a worker's releases poke too. `test_a_new_job_reaches_an_idle_worker_by_notify_
+    not_by_its_timer` has a worker claim what a gateway announced.)"""
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, drive=False) as (
+        gateway,
+        _,
+        _,
+    ):
+        store: Any = gateway.manager.claim_store
+        await store.open()
+        sent: list[float] = []  # when each poke's NOTIFY was handed to the store
+        notify = store.notify
+
+        async def counted(payload: str) -> None:
+            sent.append(time.monotonic())
+            await notify(payload)
+
+        store.notify = counted
+        heard: list[tuple[float, str]] = []
+        listener = await asyncpg.connect(gateway.db.url)  # type: ignore[attr-defined]
+        try:
+            await listener.add_listener(
+                store.channel, lambda *args: heard.append((time.monotonic(), args[-1]))
+            )
+            first = await submit(gateway, 0)
+            await until(lambda: _true(len(heard) >= 1), 5, step=0.001)  # sent with the accept
+            # Nine more, 5 ms apart: at most one poke per gap, the last after the last job.
+            jobs = [first]
+            for user in range(1, 10):
+                await asyncio.sleep(0.005)
+                jobs.append(await submit(gateway, user))
+            last_accepted = time.monotonic()
+            await asyncio.sleep(POKE_GAP + 0.1)
+        finally:
+            await listener.close()
+    assert 2 <= len(sent) <= 1 + (last_accepted - sent[0]) / POKE_GAP + 1  # one per command before
+    assert min(b - a for a, b in itertools.pairwise(sent)) >= POKE_GAP - 0.001
+    assert sent[-1] >= last_accepted  # after the last job was stored
+    assert 2 <= len([said for _, said in heard if said == "poke"]) <= len(sent)  # real NOTIFYs
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
 async def test_a_release_pokes_the_workers_only_when_a_job_waits_to_be_claimed(
     tmp_path, fake_ttapi, database_url
 ):
@@ -479,7 +530,9 @@ async def test_a_release_pokes_the_workers_only_when_a_job_waits_to_be_claimed(
                 marked.set()
 
         async def heard_until_marker() -> list[str]:
-            """What was announced before the marker (NOTIFY is delivered in commit order)."""
+            """What was announced before the marker (NOTIFY is delivered in commit order), once a
+            poke left to the end of its gap has gone."""
+            await asyncio.sleep(POKE_GAP * 2)
             marked.clear()
             await store.notify("marker")
             await asyncio.wait_for(marked.wait(), 10)
