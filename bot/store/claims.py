@@ -18,6 +18,7 @@ state they are, and drives them from there as a restart does. One lock per worke
 what the others committed before it: the providers' and members' active jobs (`submitting`,
 `running`, and `queued` ones already claimed), the providers paused by a 429, then takes queued
 jobs in arrival order per provider with `FOR UPDATE SKIP LOCKED`, skipping members at their cap.
+All of it is one statement, the function `fluxbot_claim` (migration 0027): one round trip a pass.
 
 **Requests.** Each provider's request budget is one row (`provider_pacing`): a token bucket kept
 as its theoretical arrival time (GCRA) and a pause, in the database's clock. A process books the
@@ -36,7 +37,6 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
@@ -200,51 +200,28 @@ class ClaimStore:
 
     async def claim(self, worker_id: str, limits: Limits) -> list[Job]:
         """Jobs for this worker: first any a dead worker left (any state), then queued jobs the
-        global limits let start. Raises `LeaseLost` if this worker is no longer alive to the others."""
-        origins, providers = list(limits.origins), list(limits.concurrency)
-        if not await self.db.pool.fetchval(pg(_ANYTHING_TO_CLAIM), origins, providers, origins, providers):
-            # Nothing unclaimed (most passes: the timer's, or a poke another worker answered):
-            # one indexed read instead of a transaction of six round trips. A job queued after
-            # this read announces itself (NOTIFY), and the next pass takes it.
-            return []
-        async with self.db.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self._lock_name())
-            alive = await conn.fetchval(pg(_ALIVE), worker_id)
-            if not alive:
-                raise LeaseLost(worker_id)
-            rows = list(await conn.fetch(pg(_TAKE_OVER), worker_id, origins, providers, TAKEOVER_BATCH))
-            rows.extend(await self._claim_queued(conn, worker_id, limits))
-        return [job_from_row(r) for r in rows]
+        global limits let start. Raises `LeaseLost` if this worker is no longer alive to the others.
 
-    async def _claim_queued(self, conn: asyncpg.Connection, worker_id: str, limits: Limits) -> list[Any]:
-        """Queued jobs the limits let start, oldest first per provider. Each candidate comes with its
-        member's active jobs counted in the store (`_QUEUED`), so a pass reads a few rows, not one
-        per member with a job in flight (10,000 in flight: 10,000 rows per pass, every second)."""
-        origins, providers = list(limits.origins), list(limits.concurrency)
-        if await conn.fetchval(pg(_ANY_QUEUED), origins, providers) is None:
-            return []  # the fallback pass with nothing waiting: one indexed look
-        paused = {r["provider"] for r in await conn.fetch(pg(_PAUSED))}
-        by_provider = {r["provider"]: int(r["n"]) for r in await conn.fetch(pg(_ACTIVE))}
-        by_member: dict[int, int] = {}  # candidates' members: active jobs, with those taken here
-        cap = limits.max_active_per_user
-        taken: list[Any] = []
-        for provider, concurrency in limits.concurrency.items():
-            free = concurrency - by_provider.get(provider, 0)
-            if free <= 0 or provider in paused:
-                continue
-            candidates = await conn.fetch(pg(_QUEUED), provider, origins, cap, free * CANDIDATES_PER_SLOT)
-            for row in candidates:  # in arrival order; a member who reaches the cap is skipped after
-                if free <= 0:
-                    break
-                active = by_member.setdefault(row["user_id"], int(row["member_active"]))
-                if active >= cap:
-                    continue
-                by_member[row["user_id"]] = active + 1
-                free -= 1
-                taken.append(row)
-        if taken:
-            await conn.execute(pg(_CLAIM), worker_id, [r["id"] for r in taken])
-        return taken
+        One statement, one round trip: the function `fluxbot_claim` (migration 0027) runs what
+        was a transaction of up to eleven (see `_CLAIMING`)."""
+        providers = list(limits.concurrency)
+        try:
+            rows = await self.db.pool.fetch(
+                _CLAIMING,
+                worker_id,
+                self._lock_name(),
+                list(limits.origins),
+                providers,
+                [limits.concurrency[p] for p in providers],
+                TAKEOVER_BATCH,
+                limits.max_active_per_user,
+                CANDIDATES_PER_SLOT,
+            )
+        except asyncpg.RaiseError as exc:
+            if _LEASE_LOST in str(exc):
+                raise LeaseLost(worker_id) from None
+            raise
+        return [job_from_row(r) for r in rows]
 
     async def strays(self, worker_id: str) -> list[str]:
         """Unfinished jobs claimed by this worker (a release the store refused): their ids."""
@@ -366,8 +343,6 @@ _WAITING_BY_PROVIDER = """SELECT provider, COUNT(*) AS n FROM jobs
     WHERE state = 'queued' AND claimed_by IS NULL AND origin = ANY(?) GROUP BY provider"""
 _WAITING_OF = """SELECT * FROM jobs
     WHERE state = 'queued' AND claimed_by IS NULL AND provider = ? AND origin = ANY(?) ORDER BY seq LIMIT ?"""
-_ALIVE = f"SELECT lease_until > {NOW} FROM workers WHERE id = ?"  # noqa: S608
-_PAUSED = f"SELECT provider FROM provider_pacing WHERE paused_until > {NOW}"  # noqa: S608
 _LOCK_HELD = """EXISTS (SELECT 1 FROM pg_locks l
                   WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
                     AND ((CAST(l.classid AS bigint) << 32) | CAST(l.objid AS bigint)) = w.lock_key)"""
@@ -379,24 +354,18 @@ _REAP = f"""DELETE FROM workers w WHERE w.id = ANY(?) AND (w.lease_until < {NOW}
 #: one does not commit, the job is taken over once this worker is reaped (its lock goes with it).
 _UNCLAIM_MINE = """UPDATE jobs SET claimed_by = NULL
     WHERE id IN (SELECT id FROM jobs WHERE claimed_by = ? FOR UPDATE SKIP LOCKED)"""
-_CLAIM = "UPDATE jobs SET claimed_by = ? WHERE id = ANY(?)"
 _CALM = "UPDATE provider_pacing SET strikes = 0 WHERE provider = ? AND strikes <> 0"
 _UNCLAIM_ORPHANS = """UPDATE jobs SET claimed_by = NULL
     WHERE claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = jobs.claimed_by)"""
-_TAKE_OVER = f"""UPDATE jobs SET claimed_by = ?
-    WHERE id IN (SELECT id FROM jobs
-                 WHERE claimed_by IS NULL AND state IN {_STARTED_IN}
-                   AND origin = ANY(?) AND provider = ANY(?)
-                 ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)
-    RETURNING *"""  # noqa: S608 - constants
-#: Jobs holding a provider slot and a member's active slot, everywhere: started and not past READY,
-#: or queued and claimed (about to be submitted).
-_HOLDS_SLOT = "(state IN ('submitting', 'running') OR (state = 'queued' AND claimed_by IS NOT NULL))"
-_ACTIVE = f"SELECT provider, COUNT(*) AS n FROM jobs WHERE {_HOLDS_SLOT} GROUP BY provider"  # noqa: S608
-_ANYTHING_TO_CLAIM = f"""SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND claimed_by IS NULL
-                                        AND origin = ANY(?) AND provider = ANY(?))
-    OR EXISTS (SELECT 1 FROM jobs WHERE claimed_by IS NULL AND state IN {_STARTED_IN}
-               AND origin = ANY(?) AND provider = ANY(?))"""  # noqa: S608 - constants
+#: A claim pass (migration 0027, `fluxbot_claim`): nothing when nothing is unclaimed (no lock);
+#: else under the claims' lock, the lease checked, a dead worker's jobs (any state, whatever the
+#: limits, `TAKEOVER_BATCH` at a time), then queued jobs oldest first per provider, up to its free
+#: slots (jobs holding one: `submitting`/`running`, or `queued` and claimed) unless it is paused,
+#: skipping members at their cap (each candidate's jobs holding a slot counted with it, so a pass
+#: reads a few rows, not one per member in flight). Each step reads what the others committed
+#: before the lock was granted (a VOLATILE function's statements take fresh snapshots).
+_CLAIMING = "SELECT * FROM fluxbot_claim($1, $2, $3, $4, $5, $6, $7, $8)"
+_LEASE_LOST = "fluxbot: lease lost"
 #: A release (job id, worker, channel, whether the job ended): its claim cleared, its relayed
 #: callbacks dropped once it ended, and the workers poked only when a job waits to be claimed: this
 #: one (not ended: back in the queue, or handed back), or others, which its slot may now let start.
@@ -409,17 +378,6 @@ _RELEASE = f"""WITH released AS (UPDATE jobs SET claimed_by = NULL WHERE id = $1
     WHERE NOT $4
        OR EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND claimed_by IS NULL)
        OR EXISTS (SELECT 1 FROM jobs WHERE claimed_by IS NULL AND state IN {_STARTED_IN})"""  # noqa: S608 - constants
-_ANY_QUEUED = """SELECT 1 FROM jobs
-    WHERE state = 'queued' AND claimed_by IS NULL AND origin = ANY(?) AND provider = ANY(?) LIMIT 1"""
-#: Queued jobs of one provider, oldest first, whose member is under the cap, each with the member's
-#: jobs holding a slot (`member_active`: counted by `jobs_by_member` for each candidate, where one row
-#: per member with a job in flight was read before).
-_QUEUED = """SELECT j.*, m.n AS member_active FROM jobs j
-    CROSS JOIN LATERAL (SELECT COUNT(*) AS n FROM jobs a WHERE a.user_id = j.user_id
-        AND (a.state IN ('submitting', 'running') OR (a.state = 'queued' AND a.claimed_by IS NOT NULL))) m
-    WHERE j.state = 'queued' AND j.claimed_by IS NULL AND j.provider = ? AND j.origin = ANY(?)
-      AND m.n < ?
-    ORDER BY j.seq LIMIT ? FOR UPDATE OF j SKIP LOCKED"""
 _MINE = "SELECT id FROM jobs WHERE claimed_by = ? AND state = ANY(?)"
 _POSITION = """SELECT (SELECT COUNT(*) FROM jobs q
                 WHERE q.state = 'queued' AND q.claimed_by IS NULL AND q.provider = j.provider

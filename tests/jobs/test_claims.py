@@ -110,6 +110,62 @@ async def test_two_workers_claim_disjoint_jobs_in_arrival_order_within_the_globa
     assert len(fake_ttapi.submits()) == 6
 
 
+def statements_of_this_task(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every statement the calling task sends PostgreSQL from now on (the pool's own and the
+    managers' background tasks are other tasks)."""
+    task = asyncio.current_task()
+    sent: list[str] = []
+    for method in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany"):
+        real = getattr(asyncpg.connection.Connection, method)
+
+        def wrap(real: Any) -> Any:
+            async def counted(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+                if asyncio.current_task() is task:
+                    sent.append(query)
+                return await real(self, query, *args, **kwargs)
+
+            return counted
+
+        monkeypatch.setattr(asyncpg.connection.Connection, method, wrap(real))
+    return sent
+
+
+async def test_a_claim_pass_is_one_statement_and_keeps_the_cap_the_pause_and_the_lease(
+    tmp_path, fake_ttapi, database_url, monkeypatch
+):
+    """A claim pass was a transaction of up to eleven round trips (BEGIN, the claims' lock, the
+    lease, the takeover, the queued jobs, the paused providers, the active jobs, the candidates,
+    the claim, COMMIT): about six statements per job at 2,000 jobs. It is one (migration 0027),
+    with the same rules: a member's cap counted with the jobs taken in the same pass, a paused
+    provider left alone, a worker whose lease ran out refused."""
+    from bot.store.claims import LeaseLost
+
+    async with two_workers(tmp_path, fake_ttapi, database_url) as ((a, _, _), (b, _, _)):
+        for services in (a, b):
+            services.manager.concurrency["ttapi"] = 0  # their own passes claim nothing
+        jobs = [await submit(a, user) for user in (1, 1, 1, 2, 3)]
+        store: Any = a.manager.claim_store
+        sent = statements_of_this_task(monkeypatch)
+
+        got = await store.claim(worker_id(a), Limits({"ttapi": 3}, 2, ("cli",)))
+        assert [j.id for j in got] == [jobs[0].id, jobs[1].id, jobs[3].id]  # member 1's third waits
+        assert len(sent) == 1, sent
+
+        await store.pause("ttapi", 30.0, 0.0)
+        sent.clear()
+        assert await store.claim(worker_id(b), Limits({"ttapi": 10}, 2, ("cli",))) == []  # paused
+        assert len(sent) == 1, sent
+        await rows(a, "UPDATE provider_pacing SET paused_until = 0")
+        got_b = await store.claim(worker_id(b), Limits({"ttapi": 10}, 2, ("cli",)))
+        assert [j.id for j in got_b] == [jobs[4].id]  # member 1 still at the cap: 2 of A's
+
+        await rows(a, "UPDATE workers SET lease_until = 0 WHERE id = ?", worker_id(a))
+        await rows(a, "UPDATE jobs SET claimed_by = NULL WHERE id = ?", jobs[0].id)  # something to take
+        with pytest.raises(LeaseLost):
+            await store.claim(worker_id(a), Limits({"ttapi": 10}, 2, ("cli",)))
+        assert (await rows(a, "SELECT claimed_by FROM jobs WHERE id = ?", jobs[0].id)) == [(None,)]
+
+
 async def test_member_and_provider_limits_hold_across_workers(tmp_path, fake_ttapi, database_url):
     """A drives the CLI jobs, B the Discord ones (so both drive some), one member's jobs on both."""
     fake_ttapi.duration = 0.3
