@@ -87,6 +87,8 @@ class FluxBot(commands.Bot):
             default_language=services.settings.default_language,
             follows=services.manager.drive,  # a gateway's jobs are followed by the workers' sinks
         )
+        if services.manager.drive and services.manager.claim_store is not None:
+            services.manager.claim_store.on_deliveries = self.sink.know_deliveries  # as a worker's
         self.sync_mode: SyncMode = sync
         #: Closed by a stop signal: from then on each interaction is answered "restarting".
         self.gate = InteractionGate(self)

@@ -217,6 +217,12 @@ class DiscordSink:
         self._records[job_id] = delivery
         return delivery
 
+    def know_deliveries(self, deliveries: list[Delivery]) -> None:
+        """Delivery records read with the jobs' claim (a worker: bot/store/claims.py
+        `on_deliveries`): kept as `_delivery` would keep them, so that none is read again."""
+        for delivery in deliveries:
+            self._records.setdefault(delivery.job_id, delivery)
+
     def _forget_expired(self) -> None:
         """Drop interactions whose token has expired (no use any more: `_token_valid`), oldest first.
 

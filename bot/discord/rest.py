@@ -38,7 +38,7 @@ def rest_sink(client: discord.Client, services: Services) -> DiscordSink:
     audit = AuditDesk(
         client, services.audit, services.quota.guilds, BotState(services.db), recorder=services.admin.audit
     )
-    return DiscordSink(
+    sink = DiscordSink(
         client,
         services.jobs,
         queue_position=services.manager.queue_position,
@@ -47,3 +47,6 @@ def rest_sink(client: discord.Client, services: Services) -> DiscordSink:
         audit=audit.job_ended,
         default_language=services.settings.default_language,  # as the gateway's (client.py)
     )
+    if services.manager.claim_store is not None:  # each claim brings its jobs' delivery records
+        services.manager.claim_store.on_deliveries = sink.know_deliveries
+    return sink

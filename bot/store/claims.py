@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from bot.jobs.model import UNFINISHED_STATES, Job
+from bot.store.deliveries import Delivery, delivery_from_row
 from bot.store.jobs import job_from_row
 from bot.store.postgres import PostgresDatabase, pg
 from bot.store.statements import Execute, Query, Unit, one_statement
@@ -139,6 +140,9 @@ class ClaimStore:
         self.db = db
         self.schema = ""
         self.channel = ""
+        #: Told the delivery records of the jobs each claim took (bot/discord/rest.py: the worker's
+        #: sink keeps them, and reads none back).
+        self.on_deliveries: Callable[[list[Delivery]], None] | None = None
 
     async def open(self) -> None:
         """Learn the schema this store lives in (its NOTIFY channel and claim lock are per schema)."""
@@ -221,6 +225,8 @@ class ClaimStore:
             if _LEASE_LOST in str(exc):
                 raise LeaseLost(worker_id) from None
             raise
+        if self.on_deliveries is not None and rows:
+            self.on_deliveries([delivery_from_row(r) for r in rows if r["job_id"] is not None])
         return [job_from_row(r) for r in rows]
 
     async def strays(self, worker_id: str) -> list[str]:
@@ -364,7 +370,10 @@ _UNCLAIM_ORPHANS = """UPDATE jobs SET claimed_by = NULL
 #: skipping members at their cap (each candidate's jobs holding a slot counted with it, so a pass
 #: reads a few rows, not one per member in flight). Each step reads what the others committed
 #: before the lock was granted (a VOLATILE function's statements take fresh snapshots).
-_CLAIMING = "SELECT * FROM fluxbot_claim($1, $2, $3, $4, $5, $6, $7, $8)"
+#: With each job its delivery record (`job_deliveries`, a Discord job's), for the sink that posts
+#: it (`on_deliveries`): it read it back, one statement per job.
+_CLAIMING = """SELECT c.*, d.* FROM fluxbot_claim($1, $2, $3, $4, $5, $6, $7, $8) WITH ORDINALITY AS c
+    LEFT JOIN job_deliveries d ON d.job_id = c.id ORDER BY c.ordinality"""
 _LEASE_LOST = "fluxbot: lease lost"
 #: A release (job id, worker, channel, whether the job ended): its claim cleared, its relayed
 #: callbacks dropped once it ended, and the workers poked only when a job waits to be claimed: this

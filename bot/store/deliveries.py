@@ -74,7 +74,7 @@ def delivery_after_job(delivery: Delivery) -> Statement:
     return _INSERT_DELIVERY_AFTER_JOB, _values(delivery)
 
 
-def _row_to_delivery(row: Any) -> Delivery:
+def delivery_from_row(row: Any) -> Delivery:
     return Delivery(
         job_id=row["job_id"],
         app_id=row["interaction_app_id"],
@@ -96,14 +96,14 @@ class Deliveries:
 
     async def get(self, job_id: str) -> Delivery | None:
         row = await self.db.fetchone("SELECT * FROM job_deliveries WHERE job_id = ?", (job_id,))
-        return _row_to_delivery(row) if row else None
+        return delivery_from_row(row) if row else None
 
     async def batch(self, batch_id: str) -> list[Delivery]:
         """The deliveries of a batch's jobs, in their order in its message."""
         rows = await self.db.fetchall(
             "SELECT * FROM job_deliveries WHERE batch_id = ? ORDER BY batch_index", (batch_id,)
         )
-        return [_row_to_delivery(row) for row in rows]
+        return [delivery_from_row(row) for row in rows]
 
     async def claim_batch(
         self, first_job_id: str, batch_id: str, *, seen: int | None, message_id: int

@@ -166,6 +166,51 @@ async def test_a_claim_pass_is_one_statement_and_keeps_the_cap_the_pause_and_the
         assert (await rows(a, "SELECT claimed_by FROM jobs WHERE id = ?", jobs[0].id)) == [(None,)]
 
 
+async def test_a_workers_sink_has_its_jobs_delivery_records_from_the_claim_and_reads_none(
+    tmp_path, fake_ttapi, database_url, monkeypatch
+):
+    """A worker's sink read each job's delivery record back from the store (one statement per job,
+    `Deliveries.get`); the claim brings it (a join in the same statement) and the sink keeps it."""
+    from bot.discord.rest import RestClient, rest_sink
+    from bot.jobs.intake import NewJob
+    from bot.jobs.plan import plan_job
+    from bot.store.deliveries import Delivery
+
+    async with two_workers(tmp_path, fake_ttapi, database_url) as ((a, _, _), (b, _, _)):
+        for services in (a, b):
+            services.manager.concurrency["ttapi"] = 0  # their own passes claim nothing
+        plan = plan_job(
+            "a lighthouse",
+            {},
+            default_model="flux-pro-1.1",
+            available=["ttapi"],
+            preferred="ttapi",
+            max_safety_tolerance=2,
+        )
+        asked = Delivery("", 77, "the-token", time.time(), private=True, locale="de")
+        job = await a.manager.submit(
+            NewJob.from_plan(plan, origin=Origin.DISCORD, user_id=5, channel_id=9, delivery=asked)
+        )
+        cli_job = await submit(a, 6)  # no delivery record: none told
+        sink = rest_sink(RestClient(), b)
+        store: Any = b.manager.claim_store
+        got = await store.claim(worker_id(b), Limits({"ttapi": 10}, 2, ("cli", "discord")))
+        assert [j.id for j in got] == [job.id, cli_job.id]
+
+        sent = statements_of_this_task(monkeypatch)
+        delivery = await sink._delivery(job)
+        assert sent == []  # nothing read back
+        assert delivery is not None
+        assert (delivery.job_id, delivery.app_id, delivery.token, delivery.private, delivery.locale) == (
+            job.id,
+            77,
+            "the-token",
+            True,
+            "de",
+        )
+        assert delivery == await sink.deliveries.get(job.id)
+
+
 async def test_member_and_provider_limits_hold_across_workers(tmp_path, fake_ttapi, database_url):
     """A drives the CLI jobs, B the Discord ones (so both drive some), one member's jobs on both."""
     fake_ttapi.duration = 0.3
