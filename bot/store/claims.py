@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from bot.jobs.model import UNFINISHED_STATES, Job
-from bot.store.deliveries import Delivery, delivery_from_row
+from bot.store.deliveries import Delivery, delivery_columns_as, delivery_from_row
 from bot.store.jobs import job_from_row
 from bot.store.postgres import PostgresDatabase, pg
 from bot.store.statements import Execute, Query, Unit, one_statement
@@ -226,7 +226,9 @@ class ClaimStore:
                 raise LeaseLost(worker_id) from None
             raise
         if self.on_deliveries is not None and rows:
-            self.on_deliveries([delivery_from_row(r) for r in rows if r["job_id"] is not None])
+            self.on_deliveries(
+                [delivery_from_row(r, "delivery_") for r in rows if r["delivery_job_id"] is not None]
+            )
         return [job_from_row(r) for r in rows]
 
     async def strays(self, worker_id: str) -> list[str]:
@@ -372,8 +374,9 @@ _UNCLAIM_ORPHANS = """UPDATE jobs SET claimed_by = NULL
 #: before the lock was granted (a VOLATILE function's statements take fresh snapshots).
 #: With each job its delivery record (`job_deliveries`, a Discord job's), for the sink that posts
 #: it (`on_deliveries`): it read it back, one statement per job.
-_CLAIMING = """SELECT c.*, d.* FROM fluxbot_claim($1, $2, $3, $4, $5, $6, $7, $8) WITH ORDINALITY AS c
-    LEFT JOIN job_deliveries d ON d.job_id = c.id ORDER BY c.ordinality"""
+_CLAIMING = f"""SELECT c.*, {delivery_columns_as("d", "delivery_")}
+    FROM fluxbot_claim($1, $2, $3, $4, $5, $6, $7, $8) WITH ORDINALITY AS c
+    LEFT JOIN job_deliveries d ON d.job_id = c.id ORDER BY c.ordinality"""  # noqa: S608 - constants
 _LEASE_LOST = "fluxbot: lease lost"
 #: A release (job id, worker, channel, whether the job ended): its claim cleared, its relayed
 #: callbacks dropped once it ended, and the workers poked only when a job waits to be claimed: this

@@ -74,20 +74,28 @@ def delivery_after_job(delivery: Delivery) -> Statement:
     return _INSERT_DELIVERY_AFTER_JOB, _values(delivery)
 
 
-def delivery_from_row(row: Any) -> Delivery:
+def delivery_from_row(row: Any, prefix: str = "") -> Delivery:
+    """A `job_deliveries` row as a `Delivery`; `prefix`: its columns were selected under names that
+    start with it, beside another table's (`DELIVERY_COLUMNS_AS`)."""
     return Delivery(
-        job_id=row["job_id"],
-        app_id=row["interaction_app_id"],
-        token=row["interaction_token"],
-        created_at=row["interaction_created_at"],
-        response_message_id=row["response_message_id"],
-        result_message_id=row["result_message_id"],
-        private=bool(row["private"]),
-        locale=row["locale"],
-        batch_id=row["batch_id"],
-        batch_index=int(row["batch_index"]),
-        batch_size=int(row["batch_size"]),
+        job_id=row[prefix + "job_id"],
+        app_id=row[prefix + "interaction_app_id"],
+        token=row[prefix + "interaction_token"],
+        created_at=row[prefix + "interaction_created_at"],
+        response_message_id=row[prefix + "response_message_id"],
+        result_message_id=row[prefix + "result_message_id"],
+        private=bool(row[prefix + "private"]),
+        locale=row[prefix + "locale"],
+        batch_id=row[prefix + "batch_id"],
+        batch_index=int(row[prefix + "batch_index"]),
+        batch_size=int(row[prefix + "batch_size"]),
     )
+
+
+def delivery_columns_as(table: str, prefix: str) -> str:
+    """A delivery's columns of `table` (an alias of `job_deliveries`) selected as `prefix<column>`:
+    `jobs` still has old columns of the same names (migration 0014 copied them)."""
+    return ", ".join(f"{table}.{c.strip()} AS {prefix}{c.strip()}" for c in _DELIVERY_COLUMNS.split(","))
 
 
 class Deliveries:

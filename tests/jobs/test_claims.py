@@ -192,6 +192,14 @@ async def test_a_workers_sink_has_its_jobs_delivery_records_from_the_claim_and_r
             NewJob.from_plan(plan, origin=Origin.DISCORD, user_id=5, channel_id=9, delivery=asked)
         )
         cli_job = await submit(a, 6)  # no delivery record: none told
+        await rows(a, "UPDATE job_deliveries SET response_message_id = 1234 WHERE job_id = ?", job.id)
+        # `jobs` keeps old columns of the same names (migration 0014 copied them): not read.
+        await rows(
+            a,
+            "UPDATE jobs SET interaction_app_id = 1, interaction_token = 'old', response_message_id = 5"
+            " WHERE id = ?",
+            job.id,
+        )
         sink = rest_sink(RestClient(), b)
         store: Any = b.manager.claim_store
         got = await store.claim(worker_id(b), Limits({"ttapi": 10}, 2, ("cli", "discord")))
@@ -208,6 +216,7 @@ async def test_a_workers_sink_has_its_jobs_delivery_records_from_the_claim_and_r
             True,
             "de",
         )
+        assert delivery.response_message_id == 1234
         assert delivery == await sink.deliveries.get(job.id)
 
 
