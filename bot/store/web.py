@@ -82,6 +82,13 @@ def requested_size(params: str) -> str | None:
     return str(size) if size else None
 
 
+#: A server's charges since a moment: through `ledger_charges_by_guild_time`, which holds charges only
+#: (migration 0027: holds, releases and grants are not written into it).
+DAILY_CHARGES = (
+    "SELECT model, created_at, units FROM ledger WHERE guild_id = ? AND kind = 'charge' AND created_at >= ?"
+)
+
+
 class WebStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -245,11 +252,7 @@ class WebStore:
 
     async def daily_charges(self, guild_id: int, *, since: float) -> list[DailyCharge]:
         """Credits charged per UTC day and model since `since` (POSIX seconds)."""
-        rows = await self.db.fetchall(
-            "SELECT model, created_at, units FROM ledger WHERE guild_id = ? AND kind = 'charge'"
-            " AND created_at >= ?",
-            (guild_id, since),
-        )
+        rows = await self.db.fetchall(DAILY_CHARGES, (guild_id, since))
         totals: dict[tuple[int, str], int] = {}
         for r in rows:
             key = (int(float(r["created_at"]) // 86400), str(r["model"] or "?"))

@@ -733,6 +733,58 @@ async def test_the_first_entries_of_a_period_written_by_two_stores_at_once_both_
     assert totals == await ledger.derive(GUILD, ALICE, period)
 
 
+async def test_a_ledger_entry_leaves_its_jobs_row_free_for_a_claim(database: Database, tmp_path: Path):
+    """While the transaction that writes a job's ledger entry (here its release) is open, a worker's
+    claim (`FOR UPDATE SKIP LOCKED`) still finds the job. On PostgreSQL the foreign key
+    ledger.job_id -> jobs locked the job's row FOR KEY SHARE for each entry (a WAL record, and a
+    claim skipped the job until the entry committed); migration 0027 drops it. On SQLite the one
+    writer already serializes the two."""
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
+    hold = await quota.prepare_hold(a_job(ALICE, GUILD))
+    await database.atomic(store_new_job, hold.job, [], None, hold)
+    claim = "SELECT id FROM jobs WHERE id = ? FOR UPDATE SKIP LOCKED"
+    if database.dialect == SQLITE:
+        claim = "SELECT id FROM jobs WHERE id = ?"  # no row locks: one writer at a time
+    async with database.transaction() as conn:
+        await conn.execute(*quota.release_statement(hold.job, "cancelled").statement)
+        if database.dialect == POSTGRESQL:
+            claimed = await database.fetchall(claim, (hold.job.id,))  # another connection
+            assert [r["id"] for r in claimed] == [hold.job.id]
+    assert [r["id"] for r in await database.fetchall(claim, (hold.job.id,))] == [hold.job.id]
+    kinds = [r["kind"] for r in await database.fetchall("SELECT kind FROM ledger ORDER BY id")]
+    assert kinds == ["hold", "release"]
+    assert await quota.ledger.totals(GUILD, ALICE, hold.period) == Usage()
+
+
+async def test_the_dashboards_daily_charges_read_the_charges_index(database: Database, tmp_path: Path):
+    """The web dashboard's usage per day reads a server's charges through the index of charges
+    alone (migration 0027: `ledger_charges_by_guild_time`; holds, releases and grants are not
+    written into it), on both backends."""
+    from bot.store.web import DAILY_CHARGES, WebStore
+
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
+    hold = await quota.prepare_hold(a_job(ALICE, GUILD))
+    await database.atomic(store_new_job, hold.job, [], None, hold)
+    async with database.transaction() as conn:
+        await quota.settle(conn, hold.job, Decimal(3))
+    charges = await WebStore(database).daily_charges(GUILD, since=0)
+    assert [(c.model, c.credits) for c in charges] == [("flux-pro-1.1", Decimal(3))]
+    # Other servers' entries, so that the planner sees a ledger of some size.
+    await database.executemany(
+        "INSERT INTO ledger (kind, guild_id, user_id, amount, units, period, model, created_at)"
+        " VALUES (?, ?, ?, '1', 1000000, '2026-12-07', 'm', ?)",
+        [("charge" if n % 3 else "grant", 1000 + n % 50, n, float(n)) for n in range(3000)],
+    )
+    await database.execute("ANALYZE ledger")
+    async with database.transaction() as conn:
+        if database.dialect == POSTGRESQL:
+            plan = [r[0] for r in await conn.fetchall(f"EXPLAIN {DAILY_CHARGES}", (GUILD, 0.0))]
+        else:
+            rows = await conn.fetchall(f"EXPLAIN QUERY PLAN {DAILY_CHARGES}", (GUILD, 0.0))
+            plan = [r["detail"] for r in rows]
+    assert any("ledger_charges_by_guild_time" in line for line in plan), plan
+
+
 async def test_the_schema_is_at_the_newest_version_and_a_newer_one_is_refused(
     database: Database, database_url: str, tmp_path: Path
 ):
