@@ -133,6 +133,21 @@ def hold_statement(fits: Statement, entry: HoldEntry) -> Statement:
 GUILD_TOTALS = "SELECT used, held, granted FROM guild_totals WHERE guild_key = ? AND period = ?"
 
 
+def recent_entries_query(
+    guild_id: int | None, user_id: int, kinds: Sequence[str], limit: int
+) -> tuple[str, tuple[Any, ...]]:
+    """A member's latest entries of `kinds` (`Ledger.recent_entries`), through
+    `ledger_by_member_recent` (guild_id, user_id, id). The guild is matched with `=` (or `IS NULL`
+    outside a server): PostgreSQL cannot search an index with `IS NOT DISTINCT FROM`, and read
+    every charge of every server for `/quota` with it (SQLite could)."""
+    marks = ",".join("?" * len(kinds))
+    guild = "guild_id IS NULL" if guild_id is None else "guild_id = ?"
+    sql = f"""SELECT id, kind, amount, job_id, model, created_at, note, actor_id FROM ledger
+              WHERE {guild} AND user_id = ? AND kind IN ({marks})
+              ORDER BY id DESC LIMIT ?"""  # noqa: S608 - only placeholders are interpolated
+    return sql, (*(() if guild_id is None else (guild_id,)), user_id, *kinds, limit)
+
+
 class Ledger:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -409,13 +424,7 @@ class Ledger:
     async def recent_entries(
         self, guild_id: int | None, user_id: int, *, kinds: Sequence[str] = ("charge",), limit: int = 5
     ) -> list[LedgerEntry]:
-        marks = ",".join("?" * len(kinds))
-        rows = await self.db.fetchall(
-            f"""SELECT id, kind, amount, job_id, model, created_at, note, actor_id FROM ledger
-                WHERE guild_id IS NOT DISTINCT FROM ? AND user_id = ? AND kind IN ({marks})
-                ORDER BY id DESC LIMIT ?""",  # noqa: S608 - only placeholders are interpolated
-            (guild_id, user_id, *kinds, limit),
-        )
+        rows = await self.db.fetchall(*recent_entries_query(guild_id, user_id, kinds, limit))
         return [_entry(r) for r in rows]
 
     async def top_members(self, guild_id: int, period: str, limit: int = 10) -> list[tuple[int, Usage]]:

@@ -785,6 +785,39 @@ async def test_the_dashboards_daily_charges_read_the_charges_index(database: Dat
     assert any("ledger_charges_by_guild_time" in line for line in plan), plan
 
 
+async def test_a_members_latest_charges_are_read_through_their_index(database: Database):
+    """`/quota`'s last charges of a member (`Ledger.recent_entries`) search `ledger_by_member_recent`
+    by server and member, on both backends. (With `guild_id IS NOT DISTINCT FROM ?` PostgreSQL
+    could not search the index by server: it read every charge of every server.) Outside a server
+    (no guild) the member's entries are found too."""
+    from bot.store.ledger import recent_entries_query
+
+    ledger = Ledger(database)
+    async with database.transaction() as conn:
+        for guild, amount in ((GUILD, "1"), (None, "2"), (GUILD + 1, "3")):
+            await ledger.add(
+                conn, "grant", Decimal(amount), period="2026-12-07", guild_id=guild, user_id=ALICE
+            )
+    for guild, amount in ((GUILD, "1"), (None, "2"), (GUILD + 1, "3")):
+        (entry,) = await ledger.recent_entries(guild, ALICE, kinds=("grant",))
+        assert entry.amount == Decimal(amount)
+    await database.executemany(
+        "INSERT INTO ledger (kind, guild_id, user_id, amount, units, period, model, created_at)"
+        " VALUES ('charge', ?, ?, '1', 1000000, '2026-12-07', 'm', ?)",
+        [(1000 + n % 50, n % 400, float(n)) for n in range(3000)],
+    )
+    await database.execute("ANALYZE ledger")
+    sql, params = recent_entries_query(GUILD, ALICE, ("charge",), 5)
+    async with database.transaction() as conn:
+        if database.dialect == POSTGRESQL:
+            plan = [r[0] for r in await conn.fetchall(f"EXPLAIN {sql}", params)]
+        else:
+            plan = [r["detail"] for r in await conn.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
+    text = " ".join(plan)
+    assert "ledger_by_member_recent" in text, plan
+    assert "guild_id = " in text or "guild_id=?" in text, plan  # searched by server, not filtered
+
+
 async def test_the_schema_is_at_the_newest_version_and_a_newer_one_is_refused(
     database: Database, database_url: str, tmp_path: Path
 ):
