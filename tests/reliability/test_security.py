@@ -46,6 +46,9 @@ REVIEWED = {
     ),
     ("bot/store/web.py", "' AND '.join(where)"): "the gallery's filters: fixed clauses, values are ?",
     ("bot/store/ledger.py", "fits_sql"): "the hold's check from `hold_fits`: fixed SQL, values are ?",
+    ("bot/store/ledger.py", "'guild_id IS NULL' if guild_id is None else 'guild_id = ?'"): (
+        "`recent_entries_query`: one of two fixed clauses, the value is ?"
+    ),
     ("bot/store/postgres.py", "sql.rstrip().removesuffix(';')"): (
         "a unit's own statement, wrapped by `one_row` to answer one row; values stay $n"
     ),
