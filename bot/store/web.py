@@ -83,7 +83,7 @@ def requested_size(params: str) -> str | None:
 
 
 #: A server's charges since a moment: through `ledger_charges_by_guild_time`, which holds charges only
-#: (migration 0027: holds, releases and grants are not written into it).
+#: (migration 0028: holds, releases and grants are not written into it).
 DAILY_CHARGES = (
     "SELECT model, created_at, units FROM ledger WHERE guild_id = ? AND kind = 'charge' AND created_at >= ?"
 )

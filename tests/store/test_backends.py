@@ -737,7 +737,7 @@ async def test_a_ledger_entry_leaves_its_jobs_row_free_for_a_claim(database: Dat
     """While the transaction that writes a job's ledger entry (here its release) is open, a worker's
     claim (`FOR UPDATE SKIP LOCKED`) still finds the job. On PostgreSQL the foreign key
     ledger.job_id -> jobs locked the job's row FOR KEY SHARE for each entry (a WAL record, and a
-    claim skipped the job until the entry committed); migration 0027 drops it. On SQLite the one
+    claim skipped the job until the entry committed); migration 0028 drops it. On SQLite the one
     writer already serializes the two."""
     quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
     hold = await quota.prepare_hold(a_job(ALICE, GUILD))
@@ -758,7 +758,7 @@ async def test_a_ledger_entry_leaves_its_jobs_row_free_for_a_claim(database: Dat
 
 async def test_the_dashboards_daily_charges_read_the_charges_index(database: Database, tmp_path: Path):
     """The web dashboard's usage per day reads a server's charges through the index of charges
-    alone (migration 0027: `ledger_charges_by_guild_time`; holds, releases and grants are not
+    alone (migration 0028: `ledger_charges_by_guild_time`; holds, releases and grants are not
     written into it), on both backends."""
     from bot.store.web import DAILY_CHARGES, WebStore
 

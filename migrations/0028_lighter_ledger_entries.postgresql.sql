@@ -1,4 +1,4 @@
--- fluxbot schema 27 on PostgreSQL: a ledger entry writes one index fewer (holds, releases, grants)
+-- fluxbot schema 28 on PostgreSQL: a ledger entry writes one index fewer (holds, releases, grants)
 -- and no longer locks its job's row.
 --
 -- The web dashboard's "usage per day" (bot/store/web.py `daily_charges`) is the only reader of
