@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.jobs.callbacks import CallbackOutcome
-from bot.jobs.metrics import CONTENT_TYPE_LATEST
 from bot.roles import Role
 from bot.settings import Settings
 
@@ -113,7 +112,8 @@ def build_app(
         if refusal is not None:
             return refusal
         await manager.refresh_metrics()
-        return web.Response(body=manager.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        body = manager.metrics.render()
+        return web.Response(body=body, headers={"Content-Type": manager.metrics.content_type()})
 
     async def answer(outcome: CallbackOutcome) -> web.Response:
         return web.json_response({"status": outcome.value}, status=_STATUS[outcome])

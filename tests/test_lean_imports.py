@@ -1,7 +1,7 @@
 """A process loads what it uses: on SQLite no asyncpg (5.5 MB of memory), and a web server that only
 takes the providers' callbacks no dashboard (Jinja2, its templates, Pillow: 14.5 MB with the rest);
-and what starting freed of the C heap goes back to the system. Each in a fresh subprocess, as an
-operator starts one.
+prometheus_client once a metric is used, not before the first job; and what starting freed of the C
+heap goes back to the system. Each in a fresh subprocess, as an operator starts one.
 """
 
 from __future__ import annotations
@@ -229,6 +229,57 @@ def test_the_shared_parts_live_in_modules_only_postgresql_loads():
     homes = {part.__module__ for part in (shared_scheduler.SharedPacing, shared_scheduler.RelayedCallbacks)}
 
     assert homes <= set(NOT_FOR_THE_JOB_CORE) & postgresql_only(our_modules())
+
+
+#: What the job core loads at the first use of a metric (a job's first request, the first scrape of
+#: `/metrics`), not at start: prometheus_client and the HTTP servers its package imports with its
+#: exposition (~1.5 MB of a process's memory before its first job, benchmarks/vs_official_client.py).
+METRICS_ONLY = ("prometheus_client", "http.server", "wsgiref.simple_server")
+
+#: The job core on SQLite made ready with the web server for the providers' callbacks; the modules
+#: loaded then, and after `/metrics` was read.
+METRICS_AT_FIRST_USE = """
+import asyncio, json, sys, tempfile
+from pathlib import Path
+from aiohttp import ClientSession
+from bot.app import open_services
+from bot.settings import Settings
+from bot.web import bound_port, serve
+
+async def ready(tmp):
+    settings = Settings(
+        _env_file=None, database_path=Path(tmp) / "bot.sqlite3", bfl_api_key="k", http_host="127.0.0.1",
+        http_port=0, webhook_public_url="http://127.0.0.1:9",
+    )
+    async with open_services(settings) as services, serve(settings, services, None) as site:
+        await services.manager.start()
+        at_start = sorted(sys.modules)  # before its first job
+        async with ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{bound_port(site)}/metrics") as answer:
+                scraped = answer.status, answer.headers["Content-Type"], await answer.text()
+    print(json.dumps([at_start, sorted(sys.modules), scraped]))
+
+with tempfile.TemporaryDirectory() as tmp:
+    asyncio.run(ready(tmp))
+"""
+
+
+def test_the_job_core_makes_its_metrics_at_their_first_use():
+    at_start, after, (status, content_type, text) = printed(METRICS_AT_FIRST_USE)
+
+    assert {"bot.jobs.metrics", "bot.web", "aiohttp.web"} <= set(at_start)
+    assert set(at_start).isdisjoint(METRICS_ONLY), sorted(set(at_start) & set(METRICS_ONLY))
+    assert set(METRICS_ONLY) <= set(after)
+    assert status == 200
+    assert content_type.startswith("text/plain; version=")
+    families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+    assert {
+        "fluxbot_build_info",
+        "fluxbot_jobs",
+        "fluxbot_polls_total",
+        "process_resident_memory_bytes",
+    } <= families
+    assert any(line.startswith("fluxbot_disk_free_bytes ") for line in text.splitlines())  # set before
 
 
 #: The job core on SQLite made ready, as above (with the web server for the providers' callbacks

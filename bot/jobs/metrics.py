@@ -3,23 +3,23 @@
 Labels are closed sets (provider, model id, state, operation, error kind, outcome): never a job
 id, a prompt, a URL or anything secret. The registry also carries the standard process, platform
 and garbage-collector collectors and `fluxbot_build_info`.
+
+prometheus_client is imported when the metrics are first used (a job's first request, the first
+scrape of `/metrics`), not when the job core is built: its package imports its exposition's HTTP
+servers too (http.server, wsgiref, urllib.request), ~1.5 MB of a process's memory before its first
+job (benchmarks/vs_official_client.py).
 """
 
 from __future__ import annotations
 
-import platform
 from collections import Counter as Tally
-from collections.abc import Iterable
-from importlib.metadata import PackageNotFoundError, version
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from prometheus_client.gc_collector import GCCollector
-from prometheus_client.platform_collector import PlatformCollector
-from prometheus_client.process_collector import ProcessCollector
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["CONTENT_TYPE_LATEST", "JobMetrics", "fluxbot_version"]
+__all__ = ["JobMetrics", "fluxbot_version"]
 
 
 class Unfinished(Protocol):
@@ -46,6 +46,8 @@ class Unfinished(Protocol):
 
 def fluxbot_version() -> str:
     """The installed package's version ("unknown" when run from a checkout that was never installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("fluxbot")
     except PackageNotFoundError:
@@ -53,7 +55,43 @@ def fluxbot_version() -> str:
 
 
 class JobMetrics:
-    def __init__(self) -> None:
+    """The metrics are made by the first use of any of them (`_make`; see the module's docstring)."""
+
+    registry: CollectorRegistry
+    jobs: Gauge
+    queue_length: Gauge
+    in_flight: Gauge
+    driven: Gauge
+    provider_latency: Histogram
+    provider_errors: Counter
+    polls: Counter
+    rate_limited: Counter
+    callbacks: Counter
+    credits_charged: Counter
+    finished: Counter
+    job_seconds: Histogram
+    disk_bytes: Gauge
+    disk_free_bytes: Gauge
+    provider_balance: Gauge
+
+    #: What `fluxbot_disk_free_bytes` reads at each scrape (`read_free_space`).
+    _free_bytes: Callable[[], float] | None = None
+
+    def __getattr__(self, name: str) -> object:
+        """Called only for an attribute not set: one of the metrics above, before they are made."""
+        if name not in JobMetrics.__annotations__ or "registry" in self.__dict__:
+            raise AttributeError(name)
+        self._make()
+        return self.__dict__[name]
+
+    def _make(self) -> None:
+        import platform
+
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+        from prometheus_client.gc_collector import GCCollector
+        from prometheus_client.platform_collector import PlatformCollector
+        from prometheus_client.process_collector import ProcessCollector
+
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         # The standard collectors live in prometheus_client's global REGISTRY; this one gets its own.
@@ -140,6 +178,8 @@ class JobMetrics:
         self.disk_free_bytes = Gauge(
             "fluxbot_disk_free_bytes", "Free bytes on the disk of the database's folder", registry=r
         )
+        if self._free_bytes is not None:
+            self.disk_free_bytes.set_function(self._free_bytes)
 
         self.provider_balance = Gauge(
             "fluxbot_provider_balance_credits",
@@ -147,6 +187,13 @@ class JobMetrics:
             ["provider"],
             registry=r,
         )
+
+    def read_free_space(self, free_bytes: Callable[[], float]) -> None:
+        """`fluxbot_disk_free_bytes` is `free_bytes()` at each scrape, from now or from when the metrics
+        are made."""
+        self._free_bytes = free_bytes
+        if "registry" in self.__dict__:
+            self.disk_free_bytes.set_function(free_bytes)
 
     def count_unfinished(
         self, counts: Iterable[Unfinished], providers: Iterable[str], *, slots: bool
@@ -176,4 +223,13 @@ class JobMetrics:
             self.driven.labels(provider).set(counts[provider])
 
     def render(self) -> bytes:
+        from prometheus_client import generate_latest
+
         return generate_latest(self.registry)
+
+    @staticmethod
+    def content_type() -> str:
+        """The Content-Type of what `render` returns."""
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+        return CONTENT_TYPE_LATEST

@@ -300,7 +300,7 @@ class Retention:
         self._task: asyncio.Task[None] | None = None
         if metrics is not None and space is not None:
             # Read when /metrics is scraped: one statvfs, no directory walk.
-            metrics.disk_free_bytes.set_function(space.free_bytes)
+            metrics.read_free_space(space.free_bytes)
 
     async def sweep(self, now: float | None = None) -> Swept:
         """Purge every finished job older than the retention, a batch at a time; 0 days: nothing.
