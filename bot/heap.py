@@ -11,7 +11,8 @@ from __future__ import annotations
 def release_freed_heap() -> None:
     """Return the C heap's free pages to the system: glibc's `malloc_trim`; elsewhere nothing.
 
-    Called once, when a process has built its job core (`open_services`, bot/app.py).
+    Called when a process has built its job core (`open_services`, bot/app.py) and when its web
+    server has started (`serve`, bot/web.py), which a process imports after the job core.
     """
     import ctypes  # here: nothing else uses it (~0.2 MB to import, less than the trim returns)
 

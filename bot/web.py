@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.heap import release_freed_heap
 from bot.jobs.callbacks import CallbackOutcome
 from bot.roles import Role
 from bot.settings import Settings
@@ -186,6 +187,7 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
+    release_freed_heap()  # what importing and building the web server freed (bot/heap.py)
     log.info("web server on http://%s:%d", settings.http_host, bound_port(site))
     try:
         yield site
