@@ -246,7 +246,10 @@ async def submit(
     prompt: str = "a lighthouse",
     provider: str = "ttapi",
     origin: Origin = Origin.CLI,
+    **details: Any,
 ) -> Job:
+    """A job of `prompt` submitted for member `user`; `details`: its other fields (channel_id,
+    delivery, ...), as `NewJob.from_plan` takes them."""
     plan = plan_job(
         prompt,
         {},
@@ -255,7 +258,7 @@ async def submit(
         preferred=provider,
         max_safety_tolerance=2,
     )
-    return await services.manager.submit(NewJob.from_plan(plan, origin=origin, user_id=user))
+    return await services.manager.submit(NewJob.from_plan(plan, origin=origin, user_id=user, **details))
 
 
 async def ledger(services: Services, job_id: str) -> list[str]:

@@ -172,25 +172,13 @@ async def test_a_workers_sink_has_its_jobs_delivery_records_from_the_claim_and_r
     """A worker's sink read each job's delivery record back from the store (one statement per job,
     `Deliveries.get`); the claim brings it (a join in the same statement) and the sink keeps it."""
     from bot.discord.rest import RestClient, rest_sink
-    from bot.jobs.intake import NewJob
-    from bot.jobs.plan import plan_job
     from bot.store.deliveries import Delivery
 
     async with two_workers(tmp_path, fake_ttapi, database_url) as ((a, _, _), (b, _, _)):
         for services in (a, b):
             services.manager.concurrency["ttapi"] = 0  # their own passes claim nothing
-        plan = plan_job(
-            "a lighthouse",
-            {},
-            default_model="flux-pro-1.1",
-            available=["ttapi"],
-            preferred="ttapi",
-            max_safety_tolerance=2,
-        )
         asked = Delivery("", 77, "the-token", time.time(), private=True, locale="de")
-        job = await a.manager.submit(
-            NewJob.from_plan(plan, origin=Origin.DISCORD, user_id=5, channel_id=9, delivery=asked)
-        )
+        job = await submit(a, 5, origin=Origin.DISCORD, channel_id=9, delivery=asked)
         cli_job = await submit(a, 6)  # no delivery record: none told
         await rows(a, "UPDATE job_deliveries SET response_message_id = 1234 WHERE job_id = ?", job.id)
         # `jobs` keeps old columns of the same names (migration 0014 copied them): not read.

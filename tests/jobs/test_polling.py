@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -201,15 +202,7 @@ async def test_a_lost_ttapi_callback_without_progress_is_found_within_the_truste
     # job is, and no two looks are further apart than the trusted cap (here 1 s).
     fake_ttapi.duration = 3.0
     fake_ttapi.callback_copies = 0  # its callback never comes
-    policy = PollPolicy(
-        min_interval=0.05,
-        max_interval=0.2,
-        typical_override=0.2,
-        jitter=0.0,
-        callback_max_interval=0.25,
-        callback_grace=0.2,
-        callback_trusted_interval=1.0,
-    )
+    policy = dataclasses.replace(FALLBACK, callback_max_interval=0.25, callback_trusted_interval=1.0)
     async with manager_env(tmp_path, ttapi=fake_ttapi, callbacks=True, policy=policy) as (services, sink, _):
         job = await submit(services, 1, provider="ttapi")
         done = await services.manager.wait_for(job.id, 15)
