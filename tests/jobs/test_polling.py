@@ -83,6 +83,16 @@ async def test_a_bfl_job_is_polled_once_for_its_pace_and_once_when_it_is_done(tm
     assert len(fake_bfl.polls()) == done.polls
 
 
+def looks_until_over(policy: PollPolicy, *, end: float, first: float = 30.0) -> tuple[int, float]:
+    """A job first looked at `first` s in, whose progress predicts `end`: how many looks until one
+    comes after it, and when that one comes (seconds since submission)."""
+    elapsed, polls = first, 1
+    while elapsed < end:
+        elapsed += poll_delay(elapsed, WINDOW, policy, finish=end)
+        polls += 1
+    return polls, elapsed
+
+
 def test_with_a_callback_coming_the_fallback_polls_go_a_grace_after_the_predicted_end():
     fallback = POLICY.for_callbacks()
     # 185 s to go: a minute (the cap of a fallback poll), where polling proper approaches in halves.
@@ -90,10 +100,7 @@ def test_with_a_callback_coming_the_fallback_polls_go_a_grace_after_the_predicte
     # 10 s to go: its end + the grace (5 s), by when the callback should have come.
     assert poll_delay(190.0, WINDOW, fallback, finish=200.0) == pytest.approx(10.0 + 5.0 + 0.2)
     # A 4-minute job first seen at 30 s: 5 looks in all if its callback were lost (on the window alone: 21).
-    elapsed, polls = 30.0, 1
-    while elapsed < 240.0:
-        elapsed += poll_delay(elapsed, WINDOW, fallback, finish=240.0)
-        polls += 1
+    polls, elapsed = looks_until_over(fallback, end=240.0)
     assert polls == 5
     assert 5.0 <= elapsed - 240.0 < 6.0
 
@@ -102,10 +109,7 @@ def test_while_callbacks_are_trusted_the_fallback_poll_waits_for_the_predicted_e
     trusting = POLICY.for_callbacks(trusted=True)
     # 185 s to go: one look, a grace after its end (not every minute: 5 looks for a 4-minute job).
     assert poll_delay(15.0, WINDOW, trusting, finish=200.0) == pytest.approx(185.0 + 5.0 + 3.7)
-    elapsed, polls = 30.0, 1
-    while elapsed < 240.0:
-        elapsed += poll_delay(elapsed, WINDOW, trusting, finish=240.0)
-        polls += 1
+    polls, _ = looks_until_over(trusting, end=240.0)
     assert polls == 2
     # The bound on a lost callback: never more than five minutes between two looks.
     assert poll_delay(15.0, WINDOW, trusting, finish=900.0) == trusting.callback_trusted_interval == 300.0
