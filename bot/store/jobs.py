@@ -449,12 +449,24 @@ def insert_job(
     return True
 
 
+#: The states that count against a member's queue limit.
+_QUEUE_STATES = tuple(s.value for s in UNFINISHED_STATES if s is not JobState.DELIVERING)
+_COUNT_UNFINISHED = (
+    f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN ({','.join('?' * len(_QUEUE_STATES))})"  # noqa: S608
+)
+
+
 def count_unfinished(user_id: int) -> Unit[int]:
     """A member's jobs that count against the queue limit (a sub-unit)."""
-    states = [s.value for s in UNFINISHED_STATES if s is not JobState.DELIVERING]
-    row = yield Query(
-        f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN ({','.join('?' * len(states))})",  # noqa: S608
-        (user_id, *states),
-        single=True,
-    )
+    row = yield Query(_COUNT_UNFINISHED, (user_id, *_QUEUE_STATES), single=True)
     return int(row[0]) if row else 0
+
+
+def with_queue_room(condition: Statement, user_id: int, queue_limit: int) -> Statement:
+    """`condition` (the tail of an `INSERT .. SELECT`, `FROM .. WHERE ..`: the quota hold's check,
+    `Hold.fits`) that also finds no row when the member has `queue_limit` jobs counting against it
+    (`count_unfinished`), for `insert_job(only_if=)`: the queue check, the job and its hold in one
+    statement, which reads the count after the member's lock as the count's own statement did."""
+    sql, params = condition
+    tail = f"FROM (SELECT 1 {sql}) AS fits WHERE ({_COUNT_UNFINISHED}) < ?"
+    return tail, (*params, user_id, *_QUEUE_STATES, queue_limit)

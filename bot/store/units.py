@@ -14,7 +14,7 @@ from bot.jobs.model import Job
 from bot.store.db import Statement
 from bot.store.deliveries import Delivery, delivery_after_job, insert_delivery
 from bot.store.files import StoredInput
-from bot.store.jobs import Transition, count_unfinished, insert_job
+from bot.store.jobs import Transition, count_unfinished, insert_job, with_queue_room
 from bot.store.ledger import Close
 from bot.store.statements import Execute, Lock, Returning, Unit, locking, member_lock
 
@@ -51,12 +51,10 @@ def _close_locks(move: Transition, *_: object) -> tuple[Lock, ...]:
     return (member_lock(move.job.user_id),)
 
 
-def _new_job_single_check(
-    _job: Job, _images: object, queue_limit: int | None, hold: HoldWrite, *_: Any
-) -> bool:
-    """Without a queue limit, and where the job and its hold are one statement (PostgreSQL), the
-    accept checks and writes the member's figures in that statement alone (`locking`)."""
-    return queue_limit is None and hold.fits is not None and hold.entry is not None
+def _new_job_single_check(_job: Job, _images: object, _limit: object, hold: HoldWrite, *_: Any) -> bool:
+    """Where the queue check, the job and its hold are one statement (PostgreSQL), the accept checks
+    and writes the member's figures in that statement alone (`locking`)."""
+    return hold.fits is not None and hold.entry is not None
 
 
 @locking(_new_job_locks, single_check=_new_job_single_check)
@@ -76,18 +74,23 @@ def store_new_job(
     no other process's hold can slip in.
     A `Database.atomic` unit; `JobManager.submit` runs it (and benchmarks/quota_throughput.py).
     """
+    if hold.fits is not None and hold.entry is not None:
+        # PostgreSQL: the queue check, the hold's check, the job, its hold and its delivery in one
+        # statement, so a refused accept writes nothing (its batch goes on without a savepoint),
+        # and accepts of one member may share a wave of their batch (`single_check`).
+        then = [hold.entry] if delivery is None else [hold.entry, delivery_after_job(delivery)]
+        fits = hold.fits if queue_limit is None else with_queue_room(hold.fits, job.user_id, queue_limit)
+        if (yield from insert_job(job, images, only_if=(fits, then))):
+            return
+        if queue_limit is not None:  # refused: which check (the queue's first, as on SQLite)?
+            waiting = yield from count_unfinished(job.user_id)  # still under the member's lock
+            if waiting >= queue_limit:
+                raise QueueFull(text("queue-full", waiting=waiting))
+        raise HoldRefused
     if queue_limit is not None:
         waiting = yield from count_unfinished(job.user_id)
         if waiting >= queue_limit:
             raise QueueFull(text("queue-full", waiting=waiting))
-    if hold.fits is not None and hold.entry is not None:
-        # PostgreSQL: the check, the job, its hold and its delivery in one statement, so a refused
-        # hold writes nothing (its batch goes on without a savepoint), and accepts of one member
-        # may share a wave of their batch (`single_check`).
-        then = [hold.entry] if delivery is None else [hold.entry, delivery_after_job(delivery)]
-        if not (yield from insert_job(job, images, only_if=(hold.fits, then))):
-            raise HoldRefused
-        return
     # SQLite: the job first (the hold refers to it), then the hold, which checks the limits as it
     # writes; a refusal rolls the unit back (its savepoint).
     yield from insert_job(job, images)

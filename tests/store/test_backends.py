@@ -248,10 +248,11 @@ def shared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 async def test_the_same_write_of_several_units_goes_in_one_round_trip_with_each_units_answer(
     database: Database, tmp_path: Path, shared: list[int]
 ):
-    """Accepts of seven members in one batch: their queue counts in one round trip (a `single`
-    query), their job inserts with their holds (one statement each) in one per statement text
-    (asyncpg's `fetchmany`), and each unit still gets its own answer: its count, its `seq`, or a
-    refusal (three members have a limit below the estimate; one has a full queue)."""
+    """Accepts of seven members in one batch: their queue checks, job inserts and holds (one
+    statement each) in one round trip per statement text (asyncpg's `fetchmany`), the refused
+    ones' queue counts (which check refused them) in one more, and each unit still gets its own
+    answer: its `seq`, or a refusal (three members have a limit below the estimate; one has a
+    full queue)."""
     quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
     for member in (302, 304, 306):
         await quota.guilds.set_limit(GUILD, "member", member, Decimal(3), actor_id=1)
@@ -266,10 +267,11 @@ async def test_the_same_write_of_several_units_goes_in_one_round_trip_with_each_
     assert results[0:6:2] == [None, None, None]
     assert all(isinstance(r, HoldRefused) for r in results[1:6:2])
     assert isinstance(results[6], QueueFull)  # its own count (1), not another unit's (0)
-    # The seven queue counts; the accepts, each its job and its hold in one statement: those of
-    # the three unlimited members, then those of the three limited ones (the check has a text per
-    # shape of limits, `Ledger.hold_fits`; they wrote nothing).
-    assert shared == [7, 3, 3]
+    # The accepts, each its queue check, its job and its hold in one statement: those of the four
+    # unlimited members, then those of the three limited ones (the check has a text per shape of
+    # limits, `Ledger.hold_fits`; they wrote nothing); then the four refused ones' queue counts.
+    # (Before, the seven queue counts went first, each accept's own statement: [7, 3, 3].)
+    assert shared == [4, 3, 4]
     accepted = [waiting.job] + [h.job for h in holds[0:6:2]]
     stored = {r["id"]: r["seq"] for r in await database.fetchall("SELECT id, seq FROM jobs")}
     assert stored == {job.id: job.seq for job in accepted}
@@ -279,6 +281,59 @@ async def test_the_same_write_of_several_units_goes_in_one_round_trip_with_each_
         usage = await quota.ledger.totals(GUILD, job.user_id, key)
         assert usage.held == Decimal(4)
         assert usage == await quota.ledger.derive(GUILD, job.user_id, key)
+
+
+@pytest.fixture
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, every statement this test's thread sends PostgreSQL through asyncpg (a round
+    trip each; a pipelined `fetchmany` once), its first word: as benchmarks/bot_process.py counts."""
+    import asyncpg
+
+    sent: list[str] = []
+    here = threading.get_ident()
+
+    def wrap(method: str) -> None:
+        real = getattr(asyncpg.connection.Connection, method)
+
+        async def counting(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if threading.get_ident() == here:
+                sent.append(str(query).split(None, 1)[0].upper().rstrip(";"))
+            return await real(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.connection.Connection, method, counting)
+
+    for method in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany"):
+        wrap(method)
+    return sent
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its round trips
+async def test_an_accept_with_a_queue_limit_checks_the_queue_in_its_own_statement(
+    database: Database, tmp_path: Path, round_trips: list[str]
+):
+    """A gateway's accept (a queue limit, a delivery) alone in its batch: BEGIN, the member's lock,
+    one statement (the queue check, the job, its hold, its delivery) and COMMIT. The queue's count
+    was a statement of its own before it, a round trip per command. A refused accept still says
+    which limit refused it (one more statement, only then): the full queue, or the quota."""
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="8"), Ledger(database), {})
+    first = await quota.prepare_hold(a_job(ALICE, GUILD))
+    delivery = Delivery(first.job.id, 99, "token", 1_700_000_000.0, private=False, locale="en", batch_id=None)
+    round_trips.clear()
+    await database.atomic(store_new_job, first.job, [], 2, first, delivery)
+    assert len(round_trips) == 4, round_trips  # BEGIN, the lock's try, the accept, COMMIT (was 5)
+    assert round_trips[0] == "BEGIN" and round_trips[-1] == "COMMIT"
+    assert await Deliveries(database).get(first.job.id) == delivery
+    second = await quota.prepare_hold(a_job(ALICE, GUILD))
+    await database.atomic(store_new_job, second.job, [], 2, second)
+    third = await quota.prepare_hold(a_job(ALICE, GUILD))
+    with pytest.raises(QueueFull):  # two queued, the limit: the queue, though the quota is used up too
+        await database.atomic(store_new_job, third.job, [], 2, third)
+    with pytest.raises(HoldRefused):  # room in the queue, none in the quota (8 = two estimates of 4)
+        await database.atomic(store_new_job, third.job, [], 3, third)
+    stored = {r["id"] for r in await database.fetchall("SELECT id FROM jobs")}
+    assert stored == {first.job.id, second.job.id}
+    usage = await quota.ledger.totals(GUILD, ALICE, quota.current_period())
+    assert usage.held == Decimal(8)
 
 
 async def test_a_settle_moves_the_job_and_charges_it_together_or_not_at_all(
