@@ -134,6 +134,47 @@ def key_of(lock: Lock) -> tuple[str, int]:
     return lock.scope, _int4(lock.key)
 
 
+_BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
+_SCOPE = re.compile(r"[a-z][a-z0-9_.:-]*")
+
+
+def _keys_literal(scopes: list[str], keys: list[int]) -> str:
+    """`_LOCK`'s and `_TRY_LOCK`'s parameters as literals, for a script of the simple protocol
+    (which takes none): the scopes are the code's own names (`Lock.scope`), the keys int4s."""
+    for scope in scopes:
+        if not _SCOPE.fullmatch(scope):
+            raise ValueError(f"not a lock scope: {scope!r}")
+    texts = ",".join(f"'{scope}'" for scope in scopes)
+    ints = ",".join(str(int(key)) for key in keys)
+    return f"ARRAY[{texts}]::text[], ARRAY[{ints}]::int4[]"
+
+
+async def begin_with_locks(
+    conn: asyncpg.Connection, waits: Iterable[Lock], tries: Iterable[Lock]
+) -> set[tuple[str, int]]:
+    """BEGIN (READ COMMITTED), then `waits` (waited for, as `take_locks`), then `tries` (taken if
+    free, as `try_locks`): one round trip, a script of the simple protocol, where they were three
+    (asyncpg sends a transaction's BEGIN alone, and a statement with parameters alone). The keys of
+    `tries` now held: the script answers no rows, but its last command's tag counts them
+    (`SELECT n`); when all were free (nearly always) that is the answer, else `_TRY_LOCK` asks
+    which (a lock this transaction holds is taken again at once: a second round trip, as before).
+    The transaction is the caller's to end (`COMMIT` or `ROLLBACK`; the pool rolls back one a
+    connection still has open when it is released)."""
+    script = [_BEGIN]
+    wait_scopes, wait_keys = lock_keys(waits)
+    if wait_keys:
+        script.append(_LOCK.replace("$1::text[], $2::int4[]", _keys_literal(wait_scopes, wait_keys)))
+    try_scopes, try_keys = lock_keys(tries)
+    if try_keys:
+        script.append(_TRY_LOCK.replace("$1::text[], $2::int4[]", _keys_literal(try_scopes, try_keys)))
+    status = await conn.execute(";\n".join(script))
+    if not try_keys:
+        return set()
+    if rowcount(status) == len(try_keys):
+        return set(zip(try_scopes, try_keys, strict=True))
+    return {(r["s"], r["k"]) for r in await conn.fetch(_TRY_LOCK, try_scopes, try_keys)}
+
+
 @dataclass(slots=True)
 class Call:
     """A unit of a batch: its function, its arguments, the locks it declared, and whether it
@@ -412,12 +453,10 @@ async def _attempt(
     if len(calls) == 1 and is_one_statement(calls[0].unit) and not calls[0].locks and not savepoints:
         return [await _lone_statement(conn, calls[0])]
     outcomes: list[tuple[bool, Any]] = [(True, DEFERRED)] * len(calls)
-    transaction = conn.transaction(isolation="read_committed")
-    await transaction.start()
+    waits = [lock for c in calls if c.wait for lock in c.locks]
+    tries = [lock for c in calls if not c.wait for lock in c.locks]
     try:
-        await take_locks(conn, (lock for c in calls if c.wait for lock in c.locks))
-        trying = [lock for c in calls if not c.wait for lock in c.locks]
-        free = await try_locks(conn, trying) if trying else set()
+        free = await begin_with_locks(conn, waits, tries)  # one round trip (was up to three)
         runs = [i for i, c in enumerate(calls) if not c.locks] + [
             i
             for i, c in enumerate(calls)
@@ -431,12 +470,12 @@ async def _attempt(
             if savepoints or calls[group[0]].guarded:
                 outcomes[group[0]] = await _in_savepoint(conn, calls[group[0]])
             elif not await _run_wave(conn, calls, group, outcomes):
-                await _roll_back(transaction)
+                await _roll_back(conn)
                 return [outcomes[0]] if len(calls) == 1 else None  # alone, the rollback undid it
     except BaseException:
-        await _roll_back(transaction)
+        await _roll_back(conn)
         raise
-    await transaction.commit()
+    await conn.execute("COMMIT")
     return outcomes
 
 
@@ -456,20 +495,19 @@ async def _lone_statement(conn: asyncpg.Connection, call: Call) -> tuple[bool, A
         return False, exc
 
 
-async def _roll_back(transaction: Any) -> None:
+async def _roll_back(conn: asyncpg.Connection) -> None:
     """Roll back, unless the connection is gone: then there is nothing to roll back, and asking
     would raise asyncpg's "the underlying connection is closed" (or, once the pool has taken the
     connection back, "released back to the pool") over the error that ended the batch, which is
     what the units and the log must get (the server's "terminating connection due to
     administrator command")."""
     with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresError, OSError):
-        await transaction.rollback()
+        await conn.execute("ROLLBACK")
 
 
 async def _in_savepoint(conn: asyncpg.Connection, call: Call) -> tuple[bool, Any]:
     """(True, result), or (False, error) with the unit's statements undone; a conflict goes up."""
-    savepoint = conn.transaction()  # nested in the batch's transaction: a savepoint
-    await savepoint.start()
+    await conn.execute("SAVEPOINT fluxbot_unit")  # in the batch's transaction (`begin_with_locks`)
     trace = Trace()
     try:
         value = await drive(conn, call.unit(*call.args), trace)
@@ -477,9 +515,9 @@ async def _in_savepoint(conn: asyncpg.Connection, call: Call) -> tuple[bool, Any
         raise
     except Exception as exc:
         call.undone = not trace.nothing_to_undo
-        await savepoint.rollback()
+        await conn.execute("ROLLBACK TO SAVEPOINT fluxbot_unit")
         return False, exc
-    await savepoint.commit()
+    await conn.execute("RELEASE SAVEPOINT fluxbot_unit")
     return True, value
 
 

@@ -311,17 +311,18 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 async def test_an_accept_with_a_queue_limit_checks_the_queue_in_its_own_statement(
     database: Database, tmp_path: Path, round_trips: list[str]
 ):
-    """A gateway's accept (a queue limit, a delivery) alone in its batch: BEGIN, the member's lock,
-    one statement (the queue check, the job, its hold, its delivery) and COMMIT. The queue's count
-    was a statement of its own before it, a round trip per command. A refused accept still says
+    """A gateway's accept (a queue limit, a delivery) alone in its batch: BEGIN with the member's
+    lock (`begin_with_locks`), one statement (the queue check, the job, its hold, its delivery) and
+    COMMIT: three round trips. The queue's count was a statement of its own before it, and BEGIN
+    and the lock's try one each, a round trip per command each. A refused accept still says
     which limit refused it (one more statement, only then): the full queue, or the quota."""
     quota = QuotaService(make_settings(tmp_path, quota_default_limit="8"), Ledger(database), {})
     first = await quota.prepare_hold(a_job(ALICE, GUILD))
     delivery = Delivery(first.job.id, 99, "token", 1_700_000_000.0, private=False, locale="en", batch_id=None)
     round_trips.clear()
     await database.atomic(store_new_job, first.job, [], 2, first, delivery)
-    assert len(round_trips) == 4, round_trips  # BEGIN, the lock's try, the accept, COMMIT (was 5)
-    assert round_trips[0] == "BEGIN" and round_trips[-1] == "COMMIT"
+    # BEGIN with the lock's try, the accept, COMMIT (was 5: BEGIN, the try and the count alone).
+    assert round_trips == ["BEGIN", "WITH", "COMMIT"]
     assert await Deliveries(database).get(first.job.id) == delivery
     second = await quota.prepare_hold(a_job(ALICE, GUILD))
     await database.atomic(store_new_job, second.job, [], 2, second)
@@ -334,6 +335,43 @@ async def test_an_accept_with_a_queue_limit_checks_the_queue_in_its_own_statemen
     assert stored == {first.job.id, second.job.id}
     usage = await quota.ledger.totals(GUILD, ALICE, quota.current_period())
     assert usage.held == Decimal(8)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its locks
+async def test_a_batch_whose_lock_is_held_elsewhere_runs_the_others_and_defers_that_unit(
+    database: Database, tmp_path: Path, round_trips: list[str]
+):
+    """BEGIN and the batch's lock tries are one round trip; when a lock was not free (another
+    process holds it) the batch asks which (one more), runs the other units and defers that one,
+    which waits for its lock in the next batch and is stored once the holder commits."""
+    import asyncpg
+
+    from bot.store.postgres import take_locks
+    from bot.store.statements import member_lock
+
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
+    holds = [await quota.prepare_hold(a_job(member, GUILD)) for member in (501, 502, 503)]
+    other = await asyncpg.connect(database.url)  # type: ignore[attr-defined]
+    try:
+        holder = other.transaction()
+        await holder.start()
+        await take_locks(other, [member_lock(502)])  # another process's transaction holds it
+        round_trips.clear()
+        accepts = [asyncio.ensure_future(database.atomic(store_new_job, h.job, [], 5, h)) for h in holds]
+        done, _ = await asyncio.wait([accepts[0], accepts[2]], timeout=10)
+        assert len(done) == 2
+        assert not accepts[1].done()
+        assert [t.result() for t in done] == [None, None]
+        # BEGIN with the tries (two of three free), which were free, the two accepts, COMMIT; then
+        # the deferred one's BEGIN, waiting for its lock.
+        assert round_trips[:4] == ["BEGIN", "SELECT", "WITH", "COMMIT"], round_trips
+        assert round_trips[4:] == ["BEGIN"], round_trips
+        await holder.rollback()
+        assert await asyncio.wait_for(accepts[1], 10) is None
+    finally:
+        await other.close()
+    stored = {r["id"] for r in await database.fetchall("SELECT id FROM jobs")}
+    assert stored == {h.job.id for h in holds}
 
 
 async def test_a_settle_moves_the_job_and_charges_it_together_or_not_at_all(
@@ -602,13 +640,14 @@ async def test_a_write_cancelled_while_it_begins_leaves_no_transaction_open(data
 
 
 def transactions_begun(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """From now on, the asyncpg transactions (a BEGIN round trip each) this test's thread starts;
-    not those of the thread that makes the next tests' schemas meanwhile (tests/conftest.py
-    `SchemaMaker`: one counted here failed a CI run)."""
+    """From now on, the transactions this test's thread begins (asyncpg's, and a batch's BEGIN
+    with its locks, `begin_with_locks`); not those of the thread that makes the next tests'
+    schemas meanwhile (tests/conftest.py `SchemaMaker`: one counted here failed a CI run)."""
     import asyncpg
 
     begun: list[object] = []
     real = asyncpg.transaction.Transaction.start
+    real_execute = asyncpg.connection.Connection.execute
     here = threading.get_ident()
 
     async def counting(self):  # type: ignore[no-untyped-def]
@@ -616,7 +655,13 @@ def transactions_begun(monkeypatch: pytest.MonkeyPatch) -> list[object]:
             begun.append(self)
         return await real(self)
 
+    async def executing(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if threading.get_ident() == here and str(query).lstrip().upper().startswith("BEGIN"):
+            begun.append(query)
+        return await real_execute(self, query, *args, **kwargs)
+
     monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counting)
+    monkeypatch.setattr(asyncpg.connection.Connection, "execute", executing)
     return begun
 
 
