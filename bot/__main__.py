@@ -19,6 +19,8 @@ from pydantic import ValidationError
 
 from bot import __version__
 from bot.errors import DISCORD_UNREACHABLE, ConfigurationError, UserFacingError
+from bot.event_loop import loop_factory
+from bot.event_loop import run as run_on
 from bot.logs import setup_logging
 from bot.roles import Role, may_run
 from bot.settings import Settings, load_settings, settings_problems
@@ -155,8 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The one-shot commands talk to a person at a terminal: only warnings, unless LOG_LEVEL says otherwise.
     quiet = args.command != "run" and "log_level" not in settings.model_fields_set
     setup_logging("WARNING" if quiet else settings.log_level, settings.secret_values(), settings.log_format)
+    factory = None  # the one-shot commands: asyncio's loop
+    if args.command == "run":  # the loop EVENT_LOOP names: uvloop on PostgreSQL by default
+        name, factory = loop_factory(settings.event_loop, settings.uses_postgresql)
+        log.info("event loop: %s", name)
     try:
-        return asyncio.run(dispatch(args, settings))
+        return run_on(dispatch(args, settings), factory)
     except KeyboardInterrupt:
         return 130
     except ConfigurationError as exc:

@@ -208,6 +208,9 @@ class Settings(BaseSettings):
     discord_client_secret: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    #: The event loop of `python -m bot run` (bot/event_loop.py): auto is uvloop on PostgreSQL and
+    #: asyncio's own on SQLite; uvloop or asyncio whatever the database.
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
 
     @field_validator("quota_default_limit", "quota_guild_limit", mode="before")
     @classmethod
@@ -257,7 +260,7 @@ class Settings(BaseSettings):
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("log_format", mode="before")
+    @field_validator("log_format", "event_loop", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value

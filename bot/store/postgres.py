@@ -743,9 +743,12 @@ class EndingConnection(asyncpg.Connection):
                 if conn is not None and not conn.is_closed():
                     conn.terminate()
 
-        # asyncio's transport looks the method up on the protocol at each read, and asyncpg's
-        # Protocol is a Python class: the instance's attribute is the one called.
+        # asyncpg's Protocol is a Python class, so the instance's attribute can replace the method.
+        # asyncio's transport looks it up at each read; uvloop's took it once, when the protocol
+        # was set, so the protocol is set again: uvloop's `set_protocol` reads `data_received`
+        # anew, asyncio's (plain or TLS) only records the protocol it already has.
         protocol.data_received = data_received
+        self._transport.set_protocol(protocol)
 
 
 async def apply_migrations(pool: asyncpg.Pool, where: str, folder: Path | None = None) -> list[int]:
