@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.images",
             "bot.flags",
             "bot.logs",
+            "bot.event_loop",
             "bot.healthcheck",
             "bot.heap",
             "bot.prompt_rules",

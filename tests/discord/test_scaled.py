@@ -81,6 +81,7 @@ class Deployment:
             return self.discord.identified > identified and output.count("connected as") > ready
 
         await self.until(connected)
+        self.assert_on_uvloop(name)
 
     async def start_worker(self, name: str, **env: str) -> None:
         """A worker, once it registered (and so takes jobs)."""
@@ -90,6 +91,12 @@ class Deployment:
             return self.worker_id(name) is not None
 
         await self.until(registered)
+        self.assert_on_uvloop(name)
+
+    def assert_on_uvloop(self, name: str) -> None:
+        """Every process of a PostgreSQL deployment runs on uvloop (EVENT_LOOP=auto), so the kills
+        and the restart here are the store's terminated-connection handling on uvloop."""
+        assert "event loop: uvloop" in self.logs[name].read_text(), self.run.output()
 
     def worker_id(self, name: str) -> str | None:
         found = re.findall(r"worker (\S+): registered", self.logs[name].read_text())
