@@ -36,7 +36,7 @@ from typing import Any
 
 import simcord
 from harness import FakeServer, LoopLag, Verdict, now, percentile, print_machine, print_verdicts, summary_ms
-from ours import BENCH_RATE_LIMITS, bench_settings, new_job
+from ours import BENCH_RATE_LIMITS, bench_settings, new_job, sqlite_process_loop
 from PIL import Image
 
 from bot.app import Services, open_services
@@ -312,7 +312,8 @@ def run_once(args: argparse.Namespace) -> tuple[list[float], int]:
     """One whole scenario (a fresh fake, store and bot); prints its figures, returns its acks."""
     with FakeServer("bfl", duration=args.duration) as fake:
         requests_before = fake.stats()
-        result = asyncio.run(run(args, fake))
+        with asyncio.Runner(loop_factory=sqlite_process_loop()) as runner:  # as `python -m bot run` on SQLite
+            result = runner.run(run(args, fake))
         requests = fake.stats()
     acks: list[float] = result["acks"]
     start, end = result["states"]

@@ -30,6 +30,22 @@ MODEL = "flux-pro-1.1"
 BENCH_RATE_LIMITS = {"bfl": 2000.0}
 
 
+def sqlite_process_loop() -> Any:
+    """The loop factory the product's single SQLite process runs on (bot/event_loop.py), with
+    `EVENT_LOOP` from the environment as `python -m bot run` reads it (auto: asyncio's); None is
+    asyncio's. For running a benchmark's in-process bot as the product would, or on uvloop to compare."""
+    import os
+    import sys
+
+    from bot.event_loop import loop_factory
+
+    choice = os.environ.get("EVENT_LOOP") or "auto"
+    assert choice in ("auto", "uvloop", "asyncio"), choice
+    name, factory = loop_factory(choice, postgresql=False)  # type: ignore[arg-type]
+    print(f"event loop: {name}", file=sys.stderr)
+    return factory
+
+
 def bench_settings(tmp: Path, *, url: str, api_key: str, concurrency: int, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_path": tmp / "fluxbot.sqlite3",

@@ -25,7 +25,13 @@ from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.ours import BENCH_RATE_LIMITS, CountingSink, bench_settings, submit_all  # noqa: E402
+from benchmarks.ours import (  # noqa: E402
+    BENCH_RATE_LIMITS,
+    CountingSink,
+    bench_settings,
+    sqlite_process_loop,
+    submit_all,
+)
 from benchmarks.proc_memory import memory_mb  # noqa: E402
 from bot.app import open_services  # noqa: E402
 from bot.jobs.model import Origin  # noqa: E402
@@ -93,7 +99,8 @@ async def run(spec: dict) -> dict:
 
 def main() -> None:
     spec = json.loads(sys.argv[1])
-    print(json.dumps(asyncio.run(run(spec))))
+    with asyncio.Runner(loop_factory=sqlite_process_loop()) as runner:  # as `python -m bot run` on SQLite
+        print(json.dumps(runner.run(run(spec))))
 
 
 if __name__ == "__main__":
