@@ -180,6 +180,8 @@ class DiscordSink:
         self._records: dict[str, Delivery] = {}
         #: Delivery records being read from the store, by job: one read for all who ask meanwhile.
         self._reading: dict[str, asyncio.Future[Delivery | None]] = {}
+        #: The ids of the messages `deliver` posted, until the job's end stores them (`take_result_ids`).
+        self._result_ids: dict[str, dict[str, int]] = {}
         self._shown: dict[str, _Shown] = {}
         self._pending: dict[str, tuple[Job, Progress]] = {}
         self._queued: dict[str, Job] = {}
@@ -856,16 +858,25 @@ class DiscordSink:
 
     async def _record_result(self, job: Job, message: discord.Message, *, reply: bool = False) -> None:
         """Keep the posted result's id (for `/history` links), and the reply's when the result is the
-        reply edited (`reply`), in one write; the image is out either way."""
+        reply edited (`reply`), for the job's end to store (`take_result_ids`): with the move to
+        `delivered` (and on PostgreSQL the release) in one statement, not a write of their own."""
         try:
             delivery = await self._delivery(job)
-            if delivery is not None:
-                ids = {"result_message_id": message.id}
-                if reply and delivery.response_message_id != message.id:
-                    ids["response_message_id"] = message.id
-                await self.deliveries.record(delivery, **ids)
-        except Exception as exc:  # a refused write must not make the manager post the image again
+        except Exception as exc:  # the image is out: a record not read must not make it post again
             log.warning("job %s: the posted result's id was not recorded: %s", job.id, exc)
+            return
+        if delivery is not None:
+            ids = {"result_message_id": message.id}
+            if reply and delivery.response_message_id != message.id:
+                ids["response_message_id"] = message.id
+            self._result_ids[job.id] = ids
+            for name, value in ids.items():
+                setattr(delivery, name, value)
+
+    def take_result_ids(self, job_id: str) -> dict[str, int]:
+        """The ids of the messages `deliver` posted for the job, handed once to its end (bot/jobs/sink.py
+        `result_ids`), which stores them."""
+        return self._result_ids.pop(job_id, {})
 
     async def _token_valid(self, job: Job) -> bool:
         """Whether the reply can still be edited with the interaction token (virtual time in tests)."""

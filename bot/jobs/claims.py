@@ -16,7 +16,7 @@ post), the manager announces new and cancelled jobs (`announce`).
 from __future__ import annotations
 
 from bot.jobs.model import Job
-from bot.store.jobs import StaleJobState
+from bot.store.jobs import StaleJobState, Transition
 
 
 class ClaimLost(StaleJobState):
@@ -49,6 +49,12 @@ class Claims:
 
     async def release(self, job: Job) -> None:
         """The job's drive here ended (finished, back in the queue, or left): others may take it."""
+
+    async def end_delivered(self, move: Transition, ids: dict[str, int]) -> bool:
+        """End a delivered job here, with its posted messages' `ids` and its release, in one store
+        statement; False: not here (no claims), the caller stores the end itself. Raises
+        `StaleJobState` when another writer moved the job first (its release then comes as usual)."""
+        return False
 
     async def announce(self, event: str = "poke") -> None:
         """Tell the processes that drive jobs: a job was queued or cancelled, a slot was freed."""

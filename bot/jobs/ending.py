@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.i18n import SOURCE, Text, has, text
+from bot.jobs.claims import Claims, LocalClaims
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.jobs.sink import Sinks
@@ -25,7 +26,7 @@ from bot.store import errors as store_errors
 from bot.store.db import Database
 from bot.store.jobs import JobRepository, StaleJobState, Transition
 from bot.store.retention import discard_inputs
-from bot.store.units import move_and_close
+from bot.store.units import move_and_close, move_and_record
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +53,38 @@ class Ending:
     """The last state change of a job, with its charge or release in the same unit."""
 
     def __init__(
-        self, db: Database, jobs: JobRepository, quota: QuotaService, metrics: JobMetrics, sinks: Sinks
+        self,
+        db: Database,
+        jobs: JobRepository,
+        quota: QuotaService,
+        metrics: JobMetrics,
+        sinks: Sinks,
+        claims: Claims | None = None,
     ) -> None:
         self.db = db
+        self.claims = claims or LocalClaims()
         self.jobs = jobs
         self.quota = quota
         self.metrics = metrics
         self.sinks = sinks
 
     async def finish(self, job: Job, state: JobState, **fields: Any) -> None:
-        """A delivered (or undeliverable) job: it was charged when it became ready."""
+        """An undeliverable job: it was charged when it became ready."""
         await self.jobs.transition(job, state, **fields)
         self.metrics.finished.labels(state.value, job.model).inc()
+
+    async def delivered(self, job: Job, ids: dict[str, int]) -> None:
+        """A delivered job (charged when it became ready), with the ids of the messages its sink
+        posted (`result_ids`): with shared claims the ids, the move and the release are one
+        statement (`Claims.end_delivered`); else the ids and the move are one unit."""
+        move = Transition.of(job, JobState.DELIVERED, {})
+        if not await self.claims.end_delivered(move, ids):
+            if ids:
+                await self.db.atomic(move_and_record, move, ids)
+            else:
+                move.check(await self.db.execute_one(move.sql, move.params))
+        move.applied()
+        self.metrics.finished.labels(JobState.DELIVERED.value, job.model).inc()
 
     async def end(
         self,

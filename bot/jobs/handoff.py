@@ -18,7 +18,7 @@ from bot.jobs.claims import Claims
 from bot.jobs.ending import Ending, failure_note, stored, until_stored
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
-from bot.jobs.sink import Progress, Sinks, Undeliverable, reads_own_positions
+from bot.jobs.sink import Progress, Sinks, Undeliverable, reads_own_positions, result_ids
 from bot.store.jobs import JobRepository
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,9 @@ class Handoff:
                 await asyncio.sleep(min(30.0, 2.0 * 2**attempt))
         # Posted: the end is retried until it is stored. Given up (a store error, a conflict), the
         # job would stay `delivering`, its claim released, and the next claim would post it again.
-        await until_stored(job.id, functools.partial(self.ending.finish, job, JobState.DELIVERED))
+        # The ids of what the sink posted are stored with the end (one statement with the release
+        # on PostgreSQL, `Ending.delivered`), not in a write of their own.
+        ids = result_ids(sink, job)
+        await until_stored(job.id, functools.partial(self.ending.delivered, job, ids))
         self.metrics.job_seconds.labels(job.model).observe(max(0.0, time.time() - job.created_at))
         log.info("job %s: delivered", job.id)

@@ -137,7 +137,7 @@ class JobManager(Tunables):
             max_active_per_user=lambda: scheduler.queue.max_active_per_user,
             space=space,
         )
-        ending = Ending(db, jobs, quota, metrics, sinks)
+        ending = Ending(db, jobs, quota, metrics, sinks, claims)
         self.ending = ending
         self.handoff = handoff = Handoff(
             sinks,

@@ -49,6 +49,14 @@ def reads_own_positions(sink: JobSink) -> bool:
     return bool(getattr(sink, "reads_own_positions", False))
 
 
+def result_ids(sink: JobSink, job: Job) -> dict[str, int]:
+    """The ids of the messages a sink posted for a job it delivered (`job_deliveries`' message
+    columns), which it leaves to be stored with the job's end (`take_result_ids`) rather than
+    writing them itself: one write less per job. Empty for a sink that keeps no ids."""
+    take = getattr(sink, "take_result_ids", None)
+    return dict(take(job.id)) if take is not None else {}
+
+
 class Sinks:
     """The registered sinks, by the origin whose jobs they hear of (the Discord bot, the CLI)."""
 

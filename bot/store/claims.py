@@ -35,14 +35,14 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import asyncpg
 
-from bot.jobs.model import UNFINISHED_STATES, Job
-from bot.store.deliveries import Delivery, delivery_columns_as, delivery_from_row
-from bot.store.jobs import job_from_row
+from bot.jobs.model import UNFINISHED_STATES, Job, JobState
+from bot.store.deliveries import MESSAGE_COLUMNS, Delivery, delivery_columns_as, delivery_from_row
+from bot.store.jobs import Transition, job_from_row
 from bot.store.postgres import PostgresDatabase, pg
 from bot.store.statements import Execute, Query, Unit, one_statement
 
@@ -242,6 +242,28 @@ class ClaimStore:
         group-committed unit it was four (BEGIN, its two statements, COMMIT) for one job at a time."""
         await self.db.pool.execute(_RELEASE, job_id, worker_id, self.channel, ended)
 
+    async def end_delivered(self, move: Transition, worker_id: str | None, ids: Mapping[str, int]) -> None:
+        """A delivered job's end in one statement (`_END_DELIVERED`): the posted messages' ids, the
+        move to `delivered` (a compare-and-set on its state, as `JobRepository.transition`) and the
+        release of its claim as `release(ended=True)` does. Raises `StaleJobState` (nothing moved,
+        the claim kept for the drive's own release) when another writer moved the job first; once
+        it moved, a release of the job has nothing left to do."""
+        unknown = set(ids) - MESSAGE_COLUMNS
+        if unknown or move.to is not JobState.DELIVERED or set(move.fields) != {"finished_at"}:
+            raise ValueError(f"not a delivered job's end: {move.to}, {sorted(move.fields)}, {unknown}")
+        moved = await self.db.pool.fetchval(
+            _END_DELIVERED,
+            move.job.id,
+            move.job.state.value,
+            move.to.value,
+            move.now,
+            worker_id,
+            ids.get("result_message_id"),
+            ids.get("response_message_id"),
+            self.channel,
+        )
+        move.check(moved)
+
     async def notify(self, payload: str) -> None:
         """Tell every process of this store (`poke`, `cancel:<job>`, ...), group-committed."""
         await self.open()
@@ -390,6 +412,27 @@ _RELEASE = f"""WITH released AS (UPDATE jobs SET claimed_by = NULL WHERE id = $1
     WHERE NOT $4
        OR EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND claimed_by IS NULL)
        OR EXISTS (SELECT 1 FROM jobs WHERE claimed_by IS NULL AND state IN {_STARTED_IN})"""  # noqa: S608 - constants
+#: A delivered job's end (job id, its state, `delivered`, now, worker, the result's and the reply's
+#: message ids, channel): what were three lone round trips (the ids' write, the move, `_RELEASE`)
+#: as one statement, with the same effects: the ids written whatever (as the sink wrote them before
+#: the move), the move a compare-and-set on the state, the claim cleared only if it is this
+#: worker's, the relayed callbacks dropped and the workers poked (when a job waits) only if it moved.
+#: Not moved: the claim stays for the drive's own release (`_RELEASE`, not ended), as before.
+_END_DELIVERED = f"""WITH moved AS (
+        UPDATE jobs SET state = $3, updated_at = $4, finished_at = $4,
+            claimed_by = CASE WHEN claimed_by = CAST($5 AS text) THEN NULL ELSE claimed_by END
+        WHERE id = $1 AND state = $2
+        RETURNING 1),
+    ids AS (UPDATE job_deliveries
+        SET result_message_id = COALESCE(CAST($6 AS bigint), result_message_id),
+            response_message_id = COALESCE(CAST($7 AS bigint), response_message_id)
+        WHERE job_id = $1 AND (CAST($6 AS bigint) IS NOT NULL OR CAST($7 AS bigint) IS NOT NULL)),
+    dropped AS (DELETE FROM job_callbacks WHERE job_id = $1 AND EXISTS (SELECT 1 FROM moved))
+    SELECT (SELECT COUNT(*) FROM moved) AS moved,
+        CASE WHEN EXISTS (SELECT 1 FROM moved)
+              AND (EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND claimed_by IS NULL)
+                   OR EXISTS (SELECT 1 FROM jobs WHERE claimed_by IS NULL AND state IN {_STARTED_IN}))
+             THEN pg_notify($8, 'poke') END AS poked"""  # noqa: S608 - constants
 _MINE = "SELECT id FROM jobs WHERE claimed_by = ? AND state = ANY(?)"
 _POSITION = """SELECT (SELECT COUNT(*) FROM jobs q
                 WHERE q.state = 'queued' AND q.claimed_by IS NULL AND q.provider = j.provider

@@ -98,6 +98,17 @@ def delivery_columns_as(table: str, prefix: str) -> str:
     return ", ".join(f"{table}.{c.strip()} AS {prefix}{c.strip()}" for c in _DELIVERY_COLUMNS.split(","))
 
 
+def record_ids(job_id: str, ids: dict[str, int]) -> Unit[None]:
+    """A sub-unit: the messages posted for the job (`MESSAGE_COLUMNS`), e.g. with its move to
+    `delivered` (bot/store/units.py `move_and_record`)."""
+    unknown = set(ids) - MESSAGE_COLUMNS
+    if unknown:
+        raise ValueError(f"not a delivery message column: {sorted(unknown)}")
+    if ids:
+        columns = ", ".join(f"{name} = ?" for name in ids)  # names are whitelisted above
+        yield Execute(f"UPDATE job_deliveries SET {columns} WHERE job_id = ?", (*ids.values(), job_id))  # noqa: S608
+
+
 class Deliveries:
     def __init__(self, db: Database) -> None:
         self.db = db

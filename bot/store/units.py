@@ -12,7 +12,7 @@ from bot.errors import QueueFull
 from bot.i18n import text
 from bot.jobs.model import Job
 from bot.store.db import Statement
-from bot.store.deliveries import Delivery, delivery_after_job, insert_delivery
+from bot.store.deliveries import Delivery, delivery_after_job, insert_delivery, record_ids
 from bot.store.files import StoredInput
 from bot.store.jobs import Transition, count_unfinished, insert_job, with_queue_room
 from bot.store.ledger import Close
@@ -122,3 +122,12 @@ def move_and_close(move: Transition, close: Close) -> Unit[None]:
         return
     yield from move.write()
     yield Execute(*close.statement)
+
+
+def move_and_record(move: Transition, ids: dict[str, int]) -> Unit[None]:
+    """Atomically: a delivered job's posted messages (their ids, `job_deliveries`) and its move to
+    `delivered`: one unit where the sink's write and the move were two (SQLite; PostgreSQL ends such
+    a job in one statement with its release, `ClaimStore.end_delivered`). Raises `StaleJobState`
+    (rolling the ids back with it) if another writer moved the job first."""
+    yield from record_ids(move.job.id, ids)
+    yield from move.write()

@@ -148,11 +148,12 @@ async def test_within_15_minutes_the_reply_itself_becomes_the_result(
     assert channel.last_message.id == result.response.id
 
 
-async def test_the_replys_and_the_results_ids_are_stored_in_one_write(
+async def test_the_replys_and_the_results_ids_are_stored_with_the_jobs_end(
     simcord_env, running, guild_setup, fake_ttapi, monkeypatch
 ):
-    """Progress edits store nothing; the result stores the reply's id with its own, in one write (a
-    worker wrote the reply's id at its first edit, then the result's: two round trips per job)."""
+    """Progress edits store nothing, and neither does the result's post: the reply's and the
+    result's ids are stored with the job's move to `delivered` (on PostgreSQL in one statement with
+    the release, tests/jobs/test_claims.py), where a worker wrote them in a write of their own."""
     _, channel, alice = guild_setup
     sink = simcord_env.bot.sink
     writes: list[list[str]] = []
@@ -167,11 +168,13 @@ async def test_the_replys_and_the_results_ids_are_stored_in_one_write(
     await finish_jobs(simcord_env, running)
 
     (job,) = await running.jobs.for_user(alice.id)
+    assert job.state is JobState.DELIVERED
     stored = await Deliveries(running.db).get(job.id)
     assert stored is not None
     assert (stored.response_message_id, stored.result_message_id) == (result.response.id, result.response.id)
     assert len(reply_edits(simcord_env, result)) >= 2  # "Queued" (at least), then the result
-    assert writes == [["response_message_id", "result_message_id"]]
+    assert writes == []
+    assert sink._result_ids == {}  # handed to the end, none left behind
 
 
 def as_a_worker_before_the_reply_id_is_stored(sink: DiscordSink, monkeypatch) -> None:
@@ -189,13 +192,20 @@ def as_a_worker_before_the_reply_id_is_stored(sink: DiscordSink, monkeypatch) ->
         return delivery
 
     record = sink.deliveries.record
+    take_result_ids = sink.take_result_ids
 
     async def no_reply_id(delivery: Delivery, **messages: int) -> None:
         messages.pop("response_message_id", None)
         await record(delivery, **messages)
 
+    def no_reply_id_at_the_end(job_id: str) -> dict[str, int]:
+        ids = take_result_ids(job_id)
+        ids.pop("response_message_id", None)
+        return ids
+
     monkeypatch.setattr(sink, "track_id", without_the_interaction)
     monkeypatch.setattr(sink.deliveries, "record", no_reply_id)
+    monkeypatch.setattr(sink, "take_result_ids", no_reply_id_at_the_end)
 
 
 def original_edits(env, result) -> list[Any]:

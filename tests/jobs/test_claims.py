@@ -454,16 +454,16 @@ async def test_a_posted_job_whose_end_met_a_conflict_is_not_posted_again_by_anot
 
     async with two_workers(tmp_path, fake_ttapi, database_url) as ((a, sink_a, _), (b, sink_b, _)):
         b.manager.concurrency["ttapi"] = 0
-        finish = a.manager.ending.finish
+        delivered = a.manager.ending.delivered
         refused: list[str] = []
 
-        async def conflicting(job: Job, state: JobState, **fields: Any) -> None:
-            if state is JobState.DELIVERED and not refused:
+        async def conflicting(job: Job, ids: dict[str, int]) -> None:
+            if not refused:
                 refused.append(job.id)
                 raise asyncpg.SerializationError("could not serialize access due to concurrent update")
-            await finish(job, state, **fields)
+            await delivered(job, ids)
 
-        monkeypatch.setattr(a.manager.ending, "finish", conflicting)
+        monkeypatch.setattr(a.manager.ending, "delivered", conflicting)
         job = await submit(a, 1)
         done = await a.manager.wait_for(job.id, 20)
         await a.manager.wait_idle(10)
@@ -988,3 +988,66 @@ async def test_doctor_names_the_providers_no_running_worker_drives(
         "1 queued job(s) of bfl wait and no running worker drives it: they fail after "
         "JOB_TIMEOUT_SECONDS unless a worker with BFL_API_KEY starts"
     ]
+
+
+async def test_a_delivered_jobs_end_is_one_statement_with_its_ids_and_its_release(
+    tmp_path, fake_ttapi, database_url, monkeypatch
+):
+    """A delivered job's end was three lone round trips (the posted messages' ids, the move to
+    `delivered`, the release). It is one statement with the same effects: the ids stored, the move a
+    compare-and-set on the state, the claim cleared, the relayed callbacks dropped, no poke while
+    nothing waits; the drive's release after it sends nothing. A job another writer moved first is
+    not moved (`StaleJobState`) and keeps its claim for that release."""
+    from bot.store.deliveries import Deliveries, Delivery
+    from bot.store.jobs import StaleJobState, Transition
+
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url) as (services, _, _):
+        services.manager.concurrency["ttapi"] = 0  # its own passes claim nothing
+        claims: Any = services.manager.claims
+        store: Any = services.manager.claim_store
+        asked = Delivery("", 77, "the-token", time.time())
+        first = await submit(services, 1, origin=Origin.DISCORD, channel_id=9, delivery=asked)
+        second = await submit(services, 2)
+        assert len(await claims.claim(Limits({"ttapi": 2}, 2, ("cli", "discord")))) == 2
+        await rows(services, "UPDATE jobs SET state = 'delivering' WHERE id IN (?, ?)", first.id, second.id)
+        await store.relay_callback(first.id, b"{}", notify=False)
+        await asyncio.sleep(POKE_GAP * 2)  # the accepted jobs' pokes have gone
+        heard: list[str] = []
+        listener = await asyncpg.connect(services.db.url)  # type: ignore[attr-defined]
+        try:
+            await listener.add_listener(store.channel, lambda *args: heard.append(str(args[-1])))
+            first.state = JobState.DELIVERING
+            sent = statements_of_this_task(monkeypatch)
+            await services.manager.ending.delivered(
+                first, {"result_message_id": 11, "response_message_id": 10}
+            )
+            assert len(sent) == 1, sent
+            await claims.release(first)
+            assert len(sent) == 1, sent  # released with its end
+            assert first.state is JobState.DELIVERED
+
+            second.state = JobState.DELIVERING
+            await rows(
+                services, "UPDATE jobs SET state = 'undeliverable' WHERE id = ?", second.id
+            )  # another writer
+            with pytest.raises(StaleJobState):
+                await claims.end_delivered(Transition.of(second, JobState.DELIVERED, {}), {})
+            await store.notify("marker")
+            await asyncio.sleep(0.3)
+        finally:
+            await listener.close()
+        stored = await Deliveries(services.db).get(first.id)
+        states = await rows(
+            services,
+            "SELECT id, state, claimed_by FROM jobs WHERE id IN (?, ?) ORDER BY seq",
+            first.id,
+            second.id,
+        )
+        callbacks = await rows(services, "SELECT job_id FROM job_callbacks")
+        me = worker_id(services)
+
+    assert stored is not None
+    assert (stored.result_message_id, stored.response_message_id) == (11, 10)
+    assert states == [(first.id, "delivered", None), (second.id, "undeliverable", me)]
+    assert callbacks == []
+    assert heard[: heard.index("marker")] == []  # nothing waits to be claimed: no poke

@@ -29,7 +29,7 @@ from bot.jobs.unserved import UnservedWatch
 from bot.providers.base import ProviderBusy
 from tests.conftest import drop_postgresql_connections
 from tests.fakes.ttapi import FakeTTAPI
-from tests.helpers import MANAGER_ENV_STORE, ledger, manager_env, submit
+from tests.helpers import MANAGER_ENV_STORE, RecordingSink, ledger, manager_env, submit
 
 
 @pytest.fixture(autouse=True)
@@ -583,3 +583,79 @@ async def test_image_files_of_accepts_that_never_committed_are_removed_at_start(
                 await asyncio.sleep(0.02)
         await services.manager.wait_idle(15)
         assert sink.delivered == {kept.id: 1}
+
+
+class IdsLeavingSink(RecordingSink):
+    """Posts, and leaves the ids of what it posted for the job's end to store (as the Discord sink
+    does, `take_result_ids`); notes the task that delivered, to count what it sends after the post."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.task: asyncio.Task[Any] | None = None
+        self.ids: dict[str, dict[str, int]] = {}
+
+    async def deliver(self, job: Job, image: bytes) -> int | None:
+        await super().deliver(job, image)
+        self.ids[job.id] = {"result_message_id": 4321, "response_message_id": 4320}
+        self.task = asyncio.current_task()
+        return 4321
+
+    def take_result_ids(self, job_id: str) -> dict[str, int]:
+        return self.ids.pop(job_id, {})
+
+
+def store_calls_after_the_post(services: Services, sink: IdsLeavingSink, monkeypatch) -> list[str]:
+    """What the job's own task sends the store once its sink posted: statements on PostgreSQL (its
+    claim store bypasses `Database`), the `Database` calls on SQLite (one each: a unit, a write)."""
+    sent: list[str] = []
+    if services.db.dialect == "postgresql":
+        import asyncpg
+
+        targets: list[tuple[Any, str]] = [
+            (asyncpg.connection.Connection, m)
+            for m in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany")
+        ]
+    else:
+        targets = [(services.db, m) for m in ("execute", "execute_one", "atomic", "fetchone", "fetchall")]
+    for owner, method in targets:
+        real = getattr(owner, method)
+
+        def wrap(real: Any, method: str) -> Any:
+            async def counted(*args: Any, **kwargs: Any) -> Any:
+                if sink.task is not None and asyncio.current_task() is sink.task:
+                    sent.append(method)
+                return await real(*args, **kwargs)
+
+            return counted
+
+        monkeypatch.setattr(owner, method, wrap(real, method))
+    return sent
+
+
+async def test_a_delivered_jobs_end_stores_the_posted_ids_with_its_move_in_one_store_call(
+    tmp_path, fake_ttapi, monkeypatch
+):
+    """After the post, a delivered job's end was three store calls: the sink's write of the posted
+    messages' ids, the move to `delivered`, and on PostgreSQL the claim's release. The ids go with
+    the move now, in one call: one statement on PostgreSQL (the release with it), one unit on SQLite."""
+    from bot.store.deliveries import Deliveries, Delivery
+
+    async with manager_env(tmp_path, ttapi=fake_ttapi, origin=Origin.DISCORD) as (services, _, _):
+        sink = IdsLeavingSink()
+        services.manager.register_sink(Origin.DISCORD, sink)
+        sent = store_calls_after_the_post(services, sink, monkeypatch)
+        asked = Delivery("", 77, "the-token", time.time(), locale="de")
+        job = await submit(services, 1, origin=Origin.DISCORD, channel_id=9, delivery=asked)
+        done = await services.manager.wait_for(job.id, 20)
+        await services.manager.wait_idle(10)
+        stored = await Deliveries(services.db).get(job.id)
+        claimed = await services.db.fetchall("SELECT * FROM jobs WHERE id = ?", (job.id,))
+
+    assert done.state is JobState.DELIVERED
+    assert sink.delivered == {job.id: 1}
+    assert stored is not None
+    assert (stored.result_message_id, stored.response_message_id) == (4321, 4320)
+    assert len(sent) == 1, sent
+    if "claimed_by" in claimed[0].keys():  # noqa: SIM118 - a row's `in` looks at its values
+        assert claimed[0]["claimed_by"] is None  # released with it
+    assert sink.ids == {}
