@@ -98,15 +98,18 @@ def delivery_columns_as(table: str, prefix: str) -> str:
     return ", ".join(f"{table}.{c.strip()} AS {prefix}{c.strip()}" for c in _DELIVERY_COLUMNS.split(","))
 
 
-def record_ids(job_id: str, ids: dict[str, int]) -> Unit[None]:
+def record_ids(job_id: str, messages: dict[str, int]) -> Unit[None]:
     """A sub-unit: the messages posted for the job (`MESSAGE_COLUMNS`), e.g. with its move to
     `delivered` (bot/store/units.py `move_and_record`)."""
-    unknown = set(ids) - MESSAGE_COLUMNS
+    unknown = set(messages) - MESSAGE_COLUMNS
     if unknown:
         raise ValueError(f"not a delivery message column: {sorted(unknown)}")
-    if ids:
-        columns = ", ".join(f"{name} = ?" for name in ids)  # names are whitelisted above
-        yield Execute(f"UPDATE job_deliveries SET {columns} WHERE job_id = ?", (*ids.values(), job_id))  # noqa: S608
+    if messages:
+        columns = ", ".join(f"{name} = ?" for name in messages)  # names are whitelisted above
+        yield Execute(
+            f"UPDATE job_deliveries SET {columns} WHERE job_id = ?",  # noqa: S608
+            (*messages.values(), job_id),
+        )
 
 
 class Deliveries:

@@ -1016,6 +1016,9 @@ async def test_a_delivered_jobs_end_is_one_statement_with_its_ids_and_its_releas
         listener = await asyncpg.connect(services.db.url)  # type: ignore[attr-defined]
         try:
             await listener.add_listener(store.channel, lambda *args: heard.append(str(args[-1])))
+            me = worker_id(services)
+            # Claimed here and driven nowhere: the strays' check may have handed them back meanwhile.
+            await rows(services, "UPDATE jobs SET claimed_by = ? WHERE id IN (?, ?)", me, first.id, second.id)
             first.state = JobState.DELIVERING
             sent = statements_of_this_task(monkeypatch)
             await services.manager.ending.delivered(
@@ -1027,9 +1030,12 @@ async def test_a_delivered_jobs_end_is_one_statement_with_its_ids_and_its_releas
             assert first.state is JobState.DELIVERED
 
             second.state = JobState.DELIVERING
-            await rows(
-                services, "UPDATE jobs SET state = 'undeliverable' WHERE id = ?", second.id
-            )  # another writer
+            await rows(  # another writer moved it (ended: no strays' check hands it back)
+                services,
+                "UPDATE jobs SET state = 'undeliverable', claimed_by = ? WHERE id = ?",
+                me,
+                second.id,
+            )
             with pytest.raises(StaleJobState):
                 await claims.end_delivered(Transition.of(second, JobState.DELIVERED, {}), {})
             await store.notify("marker")
@@ -1044,7 +1050,6 @@ async def test_a_delivered_jobs_end_is_one_statement_with_its_ids_and_its_releas
             second.id,
         )
         callbacks = await rows(services, "SELECT job_id FROM job_callbacks")
-        me = worker_id(services)
 
     assert stored is not None
     assert (stored.result_message_id, stored.response_message_id) == (11, 10)
