@@ -3,13 +3,15 @@
 transaction; never over a limit").
 
     FLUXBOT_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \\
-        .venv/bin/python benchmarks/pg_quota_throughput.py [--procs 4] [--tasks 50] [--cycles 2000]
+        .venv/bin/python benchmarks/pg_quota_throughput.py [--procs 4] [--tasks 50] [--seconds 15]
 
 A schema of its own (dropped at the end), migrated by the product (`open_database`). Members of one
 guild, half of them with a member limit that lets only a share of their jobs in (so holds are
 refused, and the limit check races across processes), half unlimited. Then `--procs` real
 processes (multiprocessing, spawn), each with its own `PostgresDatabase` pool, run `--tasks`
-concurrent tasks doing cycles as the job core runs them (the shape of `quota_throughput.py` 4.):
+concurrent tasks doing cycles as the job core runs them (the shape of `quota_throughput.py` 4.),
+for `--seconds` (as long as the pgbench run it is compared with, so the figure is a sustained
+throughput; `--cycles N` runs a fixed N attempts per process instead):
 
     accept = QuotaService.prepare_hold + Database.atomic(store_new_job)   (job insert + the hold)
     (the job moves to running: one UPDATE, as between submit and result)
@@ -111,20 +113,26 @@ def new_job(proc: int, seq: int, user: int) -> Job:
 # -- one process ----------------------------------------------------------------------------------
 
 
+#: What a child reports: (start, end, accepted, refused, CPU seconds, accept conflicts, settle
+#: conflicts, other errors, attempts, per third of the run: (attempts, accepted, CPU seconds)).
+Result = tuple[float, float, int, int, float, int, int, Counter[str], int, list[tuple[int, int, float]]]
+
+
 async def run_process(
-    proc: int, url: str, folder: str, tasks: int, cycles: int, start: Any
-) -> tuple[float, float, int, int, float, int, int, Counter[str]]:
+    proc: int, url: str, folder: str, tasks: int, cycles: int | None, seconds: float, start: Any
+) -> Result:
     data = Path(folder)
     settings = settings_for(url, data)
     cpu0 = time.process_time()
     async with open_database(url, data_dir=data, migrate=False) as db:
         quota = QuotaService(settings, Ledger(db), {MODEL: Decimal(4)}, guilds=GuildStore(db))
-        per_task = cycles // tasks
-        accepted = refused = accept_conflicts = settle_conflicts = 0
+        per_task = None if cycles is None else cycles // tasks
+        accepted = refused = accept_conflicts = settle_conflicts = attempts = 0
         other: Counter[str] = Counter()
 
         async def one(seq: int, user: int) -> None:
-            nonlocal accepted, refused, accept_conflicts, settle_conflicts
+            nonlocal accepted, refused, accept_conflicts, settle_conflicts, attempts
+            attempts += 1
             job = new_job(proc, seq, user)
             hold = await quota.prepare_hold(job)
             try:
@@ -151,21 +159,42 @@ async def run_process(
                 return
             accepted += 1
 
-        async def task(t: int) -> None:
-            for k in range(per_task):
-                seq = t * per_task + k
+        async def task(t: int, deadline: float) -> None:
+            k = 0
+            while (k < per_task) if per_task is not None else (time.time() < deadline):
+                seq = t * 10**7 + k  # as with a fixed count: a task alternates limited and not
+                k += 1
                 await one(seq, (seq * 7 + proc * 13) % MEMBERS + 1)
+
+        thirds: list[tuple[int, int, float]] = []
+
+        async def sample(span: float) -> None:  # attempts, accepted and CPU at each third's end
+            for _ in range(3):
+                await asyncio.sleep(span)
+                thirds.append((attempts, accepted, time.process_time()))
 
         await quota.prepare_hold(new_job(proc, 10**9, 1))  # warm the rules cache and the pool
         await asyncio.to_thread(start.wait)
         t0 = time.time()
-        await asyncio.gather(*(task(t) for t in range(tasks)))
+        sampler = asyncio.create_task(sample(seconds / 3)) if per_task is None else None
+        cpu_start = time.process_time()
+        await asyncio.gather(*(task(t, t0 + seconds) for t in range(tasks)))
         t1 = time.time()
-    return t0, t1, accepted, refused, time.process_time() - cpu0, accept_conflicts, settle_conflicts, other
+        if sampler is not None:
+            sampler.cancel()
+        ends = [(a, b, c) for a, b, c in thirds[:2]] + [(attempts, accepted, time.process_time())]
+        starts = [(0, 0, cpu_start), *ends[:2]]
+        by_third = [(e[0] - s[0], e[1] - s[1], e[2] - s[2]) for s, e in zip(starts, ends, strict=True)]
+    return (
+        t0, t1, accepted, refused, time.process_time() - cpu0, accept_conflicts, settle_conflicts,
+        other, attempts, by_third,
+    )  # fmt: skip
 
 
-def child(proc: int, url: str, folder: str, tasks: int, cycles: int, start: Any, out: Any) -> None:
-    out.put((proc, asyncio.run(run_process(proc, url, folder, tasks, cycles, start))))
+def child(
+    proc: int, url: str, folder: str, tasks: int, cycles: int | None, seconds: float, start: Any, out: Any
+) -> None:
+    out.put((proc, asyncio.run(run_process(proc, url, folder, tasks, cycles, seconds, start))))
 
 
 # -- the parent -----------------------------------------------------------------------------------
@@ -283,7 +312,13 @@ def main() -> None:
     )
     parser.add_argument("--procs", type=int, default=4, help="processes doing hold + settle")
     parser.add_argument("--tasks", type=int, default=50, help="concurrent tasks per process")
-    parser.add_argument("--cycles", type=int, default=2_000, help="hold attempts per process")
+    parser.add_argument(
+        "--seconds", type=float, default=None,
+        help="run the cycles this long (default: --pgbench-seconds, the run it is compared with)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cycles", type=int, default=None, help="a fixed number of hold attempts per process instead"
+    )
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     args = parser.parse_args()
     url = os.environ.get("FLUXBOT_BENCH_DATABASE_URL") or DEFAULT_URL
@@ -295,9 +330,13 @@ def main() -> None:
         bench_url = with_schema(url, name)
         asyncio.run(prepare(bench_url, folder))
         limited_members = sum(limited(u) for u in range(1, MEMBERS + 1))
-        attempts = args.procs * (args.cycles // args.tasks) * args.tasks
+        seconds = float(args.pgbench_seconds if args.seconds is None else args.seconds)
+        if args.cycles is None:
+            what = f"hold attempts for {seconds:g} s"
+        else:
+            what = f"{args.procs * (args.cycles // args.tasks) * args.tasks:,} hold attempts"
         print(
-            f"{args.procs} processes x {args.tasks} tasks, {attempts:,} hold attempts on {MEMBERS} "
+            f"{args.procs} processes x {args.tasks} tasks, {what} on {MEMBERS} "
             f"members ({limited_members} limited to {LIMITED_JOBS} jobs = {PRICE * LIMITED_JOBS} "
             "credits a day, the rest unlimited)"
         )
@@ -305,14 +344,17 @@ def main() -> None:
         start = ctx.Event()
         out = ctx.Queue()
         procs = [
-            ctx.Process(target=child, args=(p, bench_url, str(folder), args.tasks, args.cycles, start, out))
+            ctx.Process(
+                target=child,
+                args=(p, bench_url, str(folder), args.tasks, args.cycles, seconds, start, out),
+            )
             for p in range(args.procs)
         ]
         for p in procs:
             p.start()
         time.sleep(3)  # let every child import, connect and warm up
         start.set()
-        results = [out.get(timeout=300) for _ in procs]
+        results = [out.get(timeout=300 + seconds) for _ in procs]
         for p in procs:
             p.join()
         firsts = [r[1][0] for r in results]
@@ -323,11 +365,21 @@ def main() -> None:
         accept_conflicts = sum(r[1][5] for r in results)
         settle_conflicts = sum(r[1][6] for r in results)
         other: Counter[str] = sum((r[1][7] for r in results), Counter())
+        attempts = sum(r[1][8] for r in results)
         elapsed = max(lasts) - min(firsts)
         ours = accepted / elapsed
         print(f"\nours: {accepted:,} hold+settle pairs + {refused:,} holds refused in {elapsed:.2f}s")
         print(f"  = {ours:,.0f} hold+settle/s ({(accepted + refused) / elapsed:,.0f} hold attempts/s)")
         print(f"  CPU of the {args.procs} processes: {cpu * 1000 / attempts:.2f} ms per attempt")
+        if args.cycles is None:  # the run by thirds: does it hold its rate?
+            parts = [[sum(r[1][9][i][j] for r in results) for j in range(3)] for i in range(3)]
+            print(
+                "  by thirds of the run: "
+                + " / ".join(f"{a / (seconds / 3):,.0f}" for _, a, _ in parts)
+                + " pairs/s, CPU "
+                + " / ".join(f"{c * 1000 / max(n, 1):.2f}" for n, _, c in parts)
+                + " ms per attempt"
+            )
         print(
             f"  failed after the store's {CONFLICT_TRIES} tries (serialization conflicts): "
             f"{accept_conflicts:,} accepts (nothing stored), {settle_conflicts:,} settles (hold left open)"
