@@ -42,6 +42,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from decimal import Decimal
@@ -162,9 +163,11 @@ async def run_process(
         async def task(t: int, deadline: float) -> None:
             k = 0
             while (k < per_task) if per_task is not None else (time.time() < deadline):
-                seq = t * 10**7 + k  # as with a fixed count: a task alternates limited and not
+                # Members as the fixed count of 2,000 per process (40 a task) always chose them:
+                # each task its own sequence, alternating limited and unlimited members.
+                spread = t * (per_task or 40) + k
                 k += 1
-                await one(seq, (seq * 7 + proc * 13) % MEMBERS + 1)
+                await one(t * 10**7 + k, (spread * 7 + proc * 13) % MEMBERS + 1)
 
         thirds: list[tuple[int, int, float]] = []
 
@@ -228,6 +231,42 @@ async def verify(url: str, folder: Path, accepted: int) -> tuple[int, int, int]:
         assert row is not None
         charges = int(row[0])
     return over, differ, charges
+
+
+#: The longest-running transaction of another session in this database (ours are a few ms): while
+#: one runs, PostgreSQL keeps every version of a row updated since it began, so the totals rows
+#: that every ledger entry updates (a member's, the connection's guild part) grow a version per
+#: entry and each entry walks them (docs/PERFORMANCE.md, "Quota hold + settle").
+_OLDEST = """SELECT COALESCE(max(extract(epoch FROM now() - xact_start)), 0) FROM pg_stat_activity
+    WHERE datname = current_database() AND backend_xmin IS NOT NULL AND pid <> pg_backend_pid()"""
+
+
+def watch_oldest(url: str, stop: threading.Event, seen: list[float]) -> None:
+    """Every 0.2 s until `stop`: the age of the oldest transaction in the database, into `seen`."""
+
+    async def watch() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            while not stop.is_set():
+                seen.append(float(await conn.fetchval(_OLDEST)))
+                await asyncio.sleep(0.2)
+        finally:
+            await conn.close()
+
+    asyncio.run(watch())
+
+
+async def totals_pages(url: str) -> tuple[int, int]:
+    """The pages of the two tables of totals rows (a page or two each when old versions are pruned)."""
+    conn = await asyncpg.connect(url)
+    try:
+        row = await conn.fetchrow(
+            "SELECT pg_relation_size('ledger_totals') / 8192, pg_relation_size('ledger_guild_parts') / 8192"
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
+    finally:
+        await conn.close()
 
 
 def with_schema(url: str, name: str) -> str:
@@ -353,8 +392,13 @@ def main() -> None:
         for p in procs:
             p.start()
         time.sleep(3)  # let every child import, connect and warm up
+        stop, oldest = threading.Event(), list[float]()
+        watcher = threading.Thread(target=watch_oldest, args=(bench_url, stop, oldest), daemon=True)
+        watcher.start()
         start.set()
         results = [out.get(timeout=300 + seconds) for _ in procs]
+        stop.set()
+        watcher.join()
         for p in procs:
             p.join()
         firsts = [r[1][0] for r in results]
@@ -383,6 +427,12 @@ def main() -> None:
         print(
             f"  failed after the store's {CONFLICT_TRIES} tries (serialization conflicts): "
             f"{accept_conflicts:,} accepts (nothing stored), {settle_conflicts:,} settles (hold left open)"
+        )
+        member_pages, guild_pages = asyncio.run(totals_pages(bench_url))
+        print(
+            f"  longest transaction of the database during the run: {max(oldest, default=0):.2f} s; "
+            f"totals rows' tables: {member_pages} + {guild_pages} pages (old versions pile up there "
+            "while a long transaction runs)"
         )
         over, differ, charges = asyncio.run(verify(bench_url, folder, accepted))
         print(
