@@ -93,8 +93,11 @@ RETRIED = (asyncpg.TransactionRollbackError,)
 #: The batch's locks, in the order given (an unnest is read in its array's order): transaction
 #: advisory locks of two int4 keys, the first naming the schema and the lock's scope. (Claims and
 #: workers' liveness use the one-bigint kind: another key space.)
-_LOCK = """SELECT count(pg_advisory_xact_lock(hashtext(current_schema() || ':' || s), k))
-    FROM unnest($1::text[], $2::int4[]) AS t(s, k)"""
+#: (`{keys}`: the scopes' and keys' arrays, as parameters or, in `begin_with_locks`' script, literals.)
+_LOCK_OF = """SELECT count(pg_advisory_xact_lock(hashtext(current_schema() || ':' || s), k))
+    FROM unnest({keys}) AS t(s, k)"""
+_KEY_PARAMS = "$1::text[], $2::int4[]"
+_LOCK = _LOCK_OF.format(keys=_KEY_PARAMS)
 
 
 def lock_keys(locks: Iterable[Lock]) -> tuple[list[str], list[int]]:
@@ -119,8 +122,9 @@ async def take_locks(conn: asyncpg.Connection, locks: Iterable[Lock]) -> None:
 
 
 #: The keys of these locks that were free, now held; the others are left without waiting.
-_TRY_LOCK = """SELECT s, k FROM unnest($1::text[], $2::int4[]) AS t(s, k)
+_TRY_LOCK_OF = """SELECT s, k FROM unnest({keys}) AS t(s, k)
     WHERE pg_try_advisory_xact_lock(hashtext(current_schema() || ':' || s), k)"""
+_TRY_LOCK = _TRY_LOCK_OF.format(keys=_KEY_PARAMS)
 
 
 async def try_locks(conn: asyncpg.Connection, locks: Iterable[Lock]) -> set[tuple[str, int]]:
@@ -139,8 +143,8 @@ _SCOPE = re.compile(r"[a-z][a-z0-9_.:-]*")
 
 
 def _keys_literal(scopes: list[str], keys: list[int]) -> str:
-    """`_LOCK`'s and `_TRY_LOCK`'s parameters as literals, for a script of the simple protocol
-    (which takes none): the scopes are the code's own names (`Lock.scope`), the keys int4s."""
+    """`_LOCK_OF`'s and `_TRY_LOCK_OF`'s arrays as literals, for a script of the simple protocol
+    (which takes no parameters): the scopes are the code's own names (`Lock.scope`), the keys int4s."""
     for scope in scopes:
         if not _SCOPE.fullmatch(scope):
             raise ValueError(f"not a lock scope: {scope!r}")
@@ -163,10 +167,10 @@ async def begin_with_locks(
     script = [_BEGIN]
     wait_scopes, wait_keys = lock_keys(waits)
     if wait_keys:
-        script.append(_LOCK.replace("$1::text[], $2::int4[]", _keys_literal(wait_scopes, wait_keys)))
+        script.append(_LOCK_OF.format(keys=_keys_literal(wait_scopes, wait_keys)))
     try_scopes, try_keys = lock_keys(tries)
     if try_keys:
-        script.append(_TRY_LOCK.replace("$1::text[], $2::int4[]", _keys_literal(try_scopes, try_keys)))
+        script.append(_TRY_LOCK_OF.format(keys=_keys_literal(try_scopes, try_keys)))
     status = await conn.execute(";\n".join(script))
     if not try_keys:
         return set()
