@@ -32,7 +32,7 @@ from the first command to the last job finished, over the jobs; the fake, this p
 and PostgreSQL are not counted. PostgreSQL's CPU is printed separately: its backends serving this
 database, and the whole server (which other users of the machine share). The CPU is also split by
 phase (accepting, the probes, holding the jobs in flight, finishing them), which gives what one
-job costs to accept and to finish, and what holding it costs per second (its polls, at most 15 s
+job costs to accept and to finish, and what holding it costs per second (its polls, at most 60 s
 apart, and the claims' lease renewals): the jobs here run for minutes, so that 10,000 are in
 flight at once, where a real image takes ~10 s.
 """
@@ -646,7 +646,8 @@ def report(
         (_, t_0, cpu0, _), (_, t_1, cpu1, _) = hold[0]
         rate = (sum(cpu1.values()) - sum(cpu0.values())) / (t_1 - t_0) / max(1, m["in_flight"][1][0])
         print(
-            f"  holding the jobs in flight (polls every <= 15 s, leases, nothing accepted or finished): "
+            "  holding the jobs in flight (polls on the product's schedule, leases, "
+            "nothing accepted or finished): "
             f"{rate * 1000:.3f} ms of CPU per job per second in flight"
         )
     print("  peak RSS: " + ", ".join(f"{k} {v:.0f} MB" for k, v in m["memory"].items()))
