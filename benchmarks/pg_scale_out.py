@@ -291,6 +291,10 @@ async def books(url: str) -> dict[str, Any]:
         first_last = await conn.fetchrow(
             "SELECT MIN(created_at) AS first, MAX(finished_at) AS last FROM jobs"
         )
+        seen = await conn.fetch(
+            "SELECT provider_job_id, ready_at, finished_at FROM jobs "
+            "WHERE state = 'delivered' AND provider_job_id IS NOT NULL"
+        )
     finally:
         await conn.close()
     return {
@@ -300,7 +304,23 @@ async def books(url: str) -> dict[str, Any]:
         "charged_twice": sum(1 for r in charges if r["n"] > 1),
         "holds_open": int(holds_open),
         "first_last": tuple(first_last) if first_last else None,
+        "seen": {r["provider_job_id"]: (r["ready_at"], r["finished_at"]) for r in seen},
     }
+
+
+def seen_after(ledger: dict[str, Any], requests: dict[str, Any]) -> tuple[list[float], list[float]]:
+    """How long after the fake had each image a poll found it ready (`ready_at`), and how long
+    after it the job was delivered (`finished_at`): what the poll schedule costs in latency."""
+    found, delivered = [], []
+    for provider_job_id, (ready_at, finished_at) in ledger["seen"].items():
+        made = requests["ready_at"].get(provider_job_id)
+        if made is None:
+            continue
+        if ready_at is not None:
+            found.append(ready_at - made)
+        if finished_at is not None:
+            delivered.append(finished_at - made)
+    return found, delivered
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -616,6 +636,11 @@ def report(
         f"fake BFL: {requests['submit']} submits, {requests['poll']} polls, {requests['download']} "
         f"downloads, {requests['other']} other ({requests['total'] / total:.2f} requests per job); "
         f"{requests['callbacks']} callbacks sent"
+    )
+    found, delivered_after = seen_after(ledger, requests)
+    print(
+        f"  after the fake had the image: found ready {summary_ms(found)}; delivered "
+        f"{summary_ms(delivered_after)} (polls per job {requests['poll'] / total:.2f})"
     )
     bots = sum(m["cpu"].values())
     print(
