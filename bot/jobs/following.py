@@ -122,7 +122,9 @@ class Follower:
                 if calls_back:
                     policy = trusting if trust.trusted(job.provider) else close
                 elapsed = time.time() - (job.submitted_at or job.created_at)
-                delay = poll_delay(elapsed, durations, policy, finish=pace.finish())
+                delay = poll_delay(
+                    elapsed, durations, policy, finish=pace.finish(), steady=pace.steady(policy.steady)
+                )
                 if looked:
                     delay = min(delay, max(0.0, config.job_timeout - (time.time() - last_progress)))
                 wakeup.clear()

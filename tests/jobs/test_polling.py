@@ -69,6 +69,51 @@ def test_a_finish_minutes_away_is_approached_in_halves_at_most_a_minute_apart():
     assert elapsed - 240.0 < 0.5  # and it is seen within half a second of its end
 
 
+def test_the_pace_is_steady_once_two_paces_measured_agree_on_the_end():
+    linear = Pace()
+    linear.report(8.0, 0.03)  # a 240 s job: read as linear since the submit, done at 267 s
+    linear.report(68.0, 0.28)  # its first pace: 241 s
+    assert not linear.steady(POLICY.steady)  # one pace: nothing to agree with (nor the guess)
+    linear.report(128.0, 0.53)  # its second: 241 s again
+    assert linear.steady(POLICY.steady)
+    queued = Pace()
+    queued.report(4.0, 0.1)  # it waited in the provider's queue: not 40 s ...
+    queued.report(6.0, 0.5)  # ... but 8.5 s
+    assert not queued.steady(POLICY.steady)
+    queued.report(7.0, 0.7)  # the same end again: 8.5 s
+    assert queued.steady(POLICY.steady)
+    queued.report(7.5, 0.75)  # slower now: 8.85 s, 0.35 s off of the 1.35 s it had to go
+    assert not queued.steady(POLICY.steady)
+    queued.report(8.0, 0.5)  # backwards (a retry at the provider): nothing is known again
+    queued.report(9.0, 0.6)
+    assert not queued.steady(POLICY.steady)
+
+
+def test_once_the_pace_is_steady_the_poll_goes_just_after_the_end_at_most_a_minute_away():
+    # 99 s to go: halving went 49.5 s; with two agreeing readings, the minute's cap ...
+    assert poll_delay(1.0, WINDOW, POLICY, finish=100.0, steady=True) == POLICY.max_predicted_interval
+    # ... and 40 s to go: just after the end (0.1 s + 2 % of it), where halving went 20 s.
+    assert poll_delay(60.0, WINDOW, POLICY, finish=100.0, steady=True) == pytest.approx(40.0 + 0.1 + 0.8)
+    assert poll_delay(60.0, WINDOW, POLICY, finish=100.0) == pytest.approx(20.0)
+
+
+def test_a_job_of_minutes_with_a_steady_pace_takes_5_polls_not_8():
+    # A 4-minute job whose progress is linear (BFL's figure, to 2 decimals), first seen at 8 s.
+    def looks(trust: bool) -> tuple[int, float]:
+        pace, elapsed, polls = Pace(), 8.0, 1
+        while elapsed < 240.0:
+            pace.report(elapsed, round(elapsed / 240.0, 2))
+            steady = trust and pace.steady(POLICY.steady)
+            elapsed += poll_delay(elapsed, WINDOW, POLICY, finish=pace.finish(), steady=steady)
+            polls += 1
+        return polls, elapsed
+
+    assert looks(trust=False)[0] == 8  # halving: 8, 68, 128, 184, 212, 227, 236, 241 s
+    polls, seen = looks(trust=True)
+    assert polls == 5  # 8, 68, 128, 188 s (each a minute: the cap), then just after its end
+    assert seen - 240.0 < 2.0  # seen within 2 s of its end (0.1 s + 2 % of the last 52 s)
+
+
 async def test_a_bfl_job_is_polled_once_for_its_pace_and_once_when_it_is_done(tmp_path, fake_bfl: FakeBFL):
     # The model's window is guessed as 0.8 … 1.5 × 1 s; the job really takes 1.4 s. Polling the
     # window every 0.1 s would take ~7 polls; its progress (≈ 57 % at 0.8 s) says when it ends.
@@ -81,6 +126,30 @@ async def test_a_bfl_job_is_polled_once_for_its_pace_and_once_when_it_is_done(tm
     assert sink.delivered == {job.id: 1}
     assert 1 <= done.polls <= 2
     assert len(fake_bfl.polls()) == done.polls
+
+
+@pytest.mark.usefixtures("on_each_backend")
+async def test_a_long_bfl_job_is_polled_just_after_its_end_once_two_readings_agree(
+    tmp_path, fake_bfl: FakeBFL
+):
+    # Minutes on a scale of seconds: halving beyond 1 s to go, at most 3 s apart. The job takes
+    # 6 s: read at 0.4 s (7 %: done at ~5.7 s), half way to that (3.05 s, 51 %: its pace says 6 s),
+    # half way again (4.5 s, 75 %: 6 s again), then, the two paces agreeing, just after its end:
+    # 4 polls. Halving all the way read it at 0.4, 3.05, 4.5, 5.3, 5.8 and 6.1 s: 6.
+    fake_bfl.duration = 6.0
+    policy = PollPolicy(
+        min_interval=0.05, max_interval=0.5, max_predicted_interval=3.0, typical_override=0.5, jitter=0.0
+    )
+    async with manager_env(tmp_path, bfl=fake_bfl, policy=policy) as (services, sink, _):
+        job = await submit(services, 1, provider="bfl")
+        done = await services.manager.wait_for(job.id, 15)
+    assert done.state.value == "delivered"
+    assert sink.delivered == {job.id: 1}
+    assert done.polls == 4 == len(fake_bfl.polls())
+    assert done.ready_at is not None
+    assert done.submitted_at is not None
+    # Seen just after its end: the margin (0.1 s) and 2 % of the 1.5 s to go.
+    assert done.ready_at - done.submitted_at - 6.0 <= 0.1 + 0.03 + SLACK
 
 
 def looks_until_over(policy: PollPolicy, *, end: float, first: float = 30.0) -> tuple[int, float]:
