@@ -49,9 +49,10 @@ class PollPolicy:
     finish_margin: float = 0.1
     finish_slack: float = 0.02
     #: A finish predicted further away than `max_interval` (a job of minutes): the next poll goes
-    #: `approach` of the way to it, each poll measuring the pace again, but never later than this.
-    #: The price: a job that ends sooner than its own progress said is seen up to that long after
-    #: (half its predicted remaining time, at most a minute), where the cap alone polled every 15 s.
+    #: `approach` of the way to it, each poll measuring the pace again (until the pace is steady,
+    #: below), but never later than this. The price: a job that ends sooner than its own progress
+    #: said is seen up to that long after (half its predicted remaining time, all of it once the
+    #: pace is steady, at most a minute), where the cap alone polled every 15 s.
     max_predicted_interval: float = 60.0
     approach: float = 0.5
     #: A job's pace is steady when the end its latest reading predicts is within this fraction of
