@@ -639,24 +639,86 @@ def button_summary(language: str, item: type[JobButton]) -> str:
 
 def result_view(job: Job, language: str) -> discord.ui.View:
     """The buttons under a finished image, labelled in the job's language."""
+    return _result_view(job.id, bool(reference_count(job)), expand_offered(job.provider), language)
+
+
+def _result_view(job_id: str, own_references: bool, expands: bool, language: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     # Whose images a Reroll reuses, on the button itself: the requester's (only they may press it).
-    reroll = "button-reroll-own-references" if reference_count(job) else "button-reroll"
-    view.add_item(RerollButton(job.id, label=t(language, reroll)))
+    reroll = "button-reroll-own-references" if own_references else "button-reroll"
+    view.add_item(RerollButton(job_id, label=t(language, reroll)))
     for button in (EditButton, VaryButton, DetailsButton, DeleteButton):
-        view.add_item(button(job.id, label=t(language, f"button-{button.action}")))
-    add_zoom_buttons(view, job, language)
-    view.add_item(RemixButton(job.id, label=button_label(language, RemixButton)))  # the first row with room
+        view.add_item(button(job_id, label=t(language, f"button-{button.action}")))
+    if expands:
+        _add_zoom_buttons(view, job_id, language, first_row=1)
+    view.add_item(RemixButton(job_id, label=button_label(language, RemixButton)))  # the first row with room
     return view
+
+
+class ResultButtons(discord.ui.View):
+    """`result_view`'s buttons as they go to Discord, from components made once per language and
+    shape (`_result_components`) and given the job's id: what a worker sends under each image,
+    without making 12 `DynamicItem`s and a `View` of them per delivery (~0.13 ms of a worker's CPU
+    per job, benchmarks/pg_finish_cost.py).
+
+    It holds no items, so discord.py keeps nothing of it once sent (`is_finished`): the buttons are
+    answered from their custom_id by the `DYNAMIC_ITEMS` the gateway registers, whichever process
+    posted them, as for `result_view`'s (whose view discord.py keeps only to learn those patterns).
+    """
+
+    def __init__(self, components: list[dict[str, Any]]) -> None:
+        super().__init__(timeout=None)
+        self._components = components
+
+    def to_components(self) -> list[dict[str, Any]]:
+        return self._components
+
+    def is_finished(self) -> bool:
+        return True  # nothing to listen for: DynamicItems are dispatched by their custom_id
+
+
+#: A stand-in job id for `_result_components`' templates (the same for every job: 16 hex digits).
+_TEMPLATE_ID = "0" * 16
+#: The components under a result, by (language, Reroll reuses references, Expand offered).
+_RESULT_COMPONENTS: dict[tuple[str, bool, bool], list[dict[str, Any]]] = {}
+
+
+def _result_components(language: str, own_references: bool, expands: bool) -> list[dict[str, Any]]:
+    key = (language, own_references, expands)
+    components = _RESULT_COMPONENTS.get(key)
+    if components is None:
+        components = _RESULT_COMPONENTS[key] = _result_view(_TEMPLATE_ID, *key[1:], language).to_components()
+    return components
+
+
+def result_buttons(job: Job, language: str) -> discord.ui.View:
+    """The buttons under a finished image (`result_view`'s, the same components) for `DiscordSink`."""
+    suffix = ":" + _TEMPLATE_ID
+    rows = _result_components(language, bool(reference_count(job)), expand_offered(job.provider))
+    return ResultButtons(
+        [
+            {
+                **row,
+                "components": [
+                    {**button, "custom_id": button["custom_id"].removesuffix(suffix) + ":" + job.id}
+                    for button in row["components"]
+                ],
+            }
+            for row in rows
+        ]
+    )
 
 
 def add_zoom_buttons(view: discord.ui.View, job: Job, language: str, *, first_row: int = 1) -> None:
     """Zoom out 1.5× and 2× on one row, ⬅ ➡ ⬆ ⬇ on the next: only when the job's provider serves Expand."""
-    if not expand_offered(job.provider):
-        return
+    if expand_offered(job.provider):
+        _add_zoom_buttons(view, job.id, language, first_row=first_row)
+
+
+def _add_zoom_buttons(view: discord.ui.View, job_id: str, language: str, *, first_row: int) -> None:
     for row, buttons in ((first_row, ZOOM_BUTTONS), (first_row + 1, PAN_BUTTONS)):
         for button in buttons:
-            view.add_item(button(job.id, label=button_label(language, button), row=row))
+            view.add_item(button(job_id, label=button_label(language, button), row=row))
 
 
 #: The buttons each image of a batch gets, on its own row (Discord: 5 rows of at most 5).
@@ -710,5 +772,6 @@ __all__ = [
     "jobs_embed",
     "jobs_listing",
     "jobs_view",
+    "result_buttons",
     "result_view",
 ]

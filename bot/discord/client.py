@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.app import Services
 from bot.discord.audit import AuditDesk
-from bot.discord.buttons import DYNAMIC_ITEMS, batch_view, form_submitted, result_view
+from bot.discord.buttons import DYNAMIC_ITEMS, batch_view, form_submitted, result_buttons
 from bot.discord.command_sync import sync_if_changed
 from bot.discord.delivery import DiscordSink
 from bot.discord.replies import FluxTree
@@ -81,7 +81,7 @@ class FluxBot(commands.Bot):
             self,
             services.jobs,
             queue_position=services.manager.queue_position,
-            view_factory=result_view,
+            view_factory=result_buttons,
             batch_view_factory=batch_view,
             audit=self.audit.job_ended,
             default_language=services.settings.default_language,

@@ -15,7 +15,7 @@ import discord
 
 from bot.app import Services
 from bot.discord.audit import AuditDesk
-from bot.discord.buttons import batch_view, result_view
+from bot.discord.buttons import batch_view, result_buttons
 from bot.discord.client import INTENTS
 from bot.discord.delivery import DiscordSink
 from bot.store.bot_state import BotState
@@ -42,7 +42,7 @@ def rest_sink(client: discord.Client, services: Services) -> DiscordSink:
         client,
         services.jobs,
         queue_position=services.manager.queue_position,
-        view_factory=result_view,
+        view_factory=result_buttons,
         batch_view_factory=batch_view,
         audit=audit.job_ended,
         default_language=services.settings.default_language,  # as the gateway's (client.py)

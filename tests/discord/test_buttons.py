@@ -6,6 +6,7 @@ import base64
 import io
 import logging
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,13 @@ import discord
 import pytest
 from PIL import Image
 
-from bot.discord.buttons import DYNAMIC_ITEMS
+from bot.discord.buttons import DYNAMIC_ITEMS, result_buttons, result_view
 from bot.discord.client import FluxBot
+from bot.i18n import LANGUAGES
 from bot.jobs.model import JobState
 from bot.store.deliveries import Deliveries
 from bot.store.guilds import GuildSettings
-from tests.conftest import finish_jobs
+from tests.conftest import a_job, finish_jobs
 from tests.helpers import private_text
 
 
@@ -471,3 +473,41 @@ async def test_an_edit_form_of_an_older_version_gets_a_clear_private_answer(
     assert "not one the bot knows" in private_text(answered)
     assert len(await running.jobs.for_user(alice.id)) == 1
     assert len(fake_ttapi.submits()) == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_buttons_a_sink_sends_are_the_result_views_for_every_language_and_shape(language):
+    """`result_buttons` (made once per language and shape, then given the job's id) sends exactly
+    the components `result_view` would: labels, emoji, rows, custom_ids, for each provider (with
+    and without Zoom and pan) and with and without reference images."""
+    for provider in ("ttapi", "bfl", "mock"):
+        for image_count in (0, 2):
+            job = a_job()
+            job.id = secrets.token_hex(8)
+            job.provider = provider
+            job.params = {"options": {"image_count": image_count}}
+            expected = result_view(job, language).to_components()
+            assert result_buttons(job, language).to_components() == expected, (provider, image_count)
+
+
+def test_each_job_gets_its_own_ids_and_its_own_components():
+    """The components are made once per shape: a second job's buttons carry its id, not the first's,
+    and what was handed out for one job (discord.py may change it) is not what the next one gets."""
+    first, second = a_job(), a_job()
+    first.id, second.id = "0123456789abcdef", "fedcba9876543210"
+    sent = result_buttons(first, "de").to_components()
+    sent[0]["components"][0]["label"] = "changed after sending"
+    again = result_buttons(second, "de").to_components()
+    ids = [button["custom_id"] for row in again for button in row["components"]]
+    assert ids
+    assert all(custom_id.endswith(":fedcba9876543210") for custom_id in ids)
+    assert again == result_view(second, "de").to_components()
+    for custom_id in ids:  # each is answered by a registered DynamicItem, as `result_view`'s are
+        assert [i for i in DYNAMIC_ITEMS if i.__discord_ui_compiled_template__.fullmatch(custom_id)]
+
+
+def test_discord_py_keeps_nothing_of_the_buttons_a_sink_sends():
+    """Nothing to listen for in this process: the buttons are answered from their custom_id."""
+    view = result_buttons(a_job(), "en-US")
+    assert view.is_finished()
+    assert not view.children
