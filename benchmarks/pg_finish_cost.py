@@ -3,7 +3,7 @@ durable write of the image, the delivery to Discord over REST and the end (issue
 workers' finishing share).
 
     FLUXBOT_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \\
-        .venv/bin/python benchmarks/pg_finish_cost.py [--jobs 600] [--duration 10]
+        .venv/bin/python benchmarks/pg_finish_cost.py [--jobs 600] [--duration 20]
 
 One process is a worker as `--role worker` builds it (`open_services` on PostgreSQL, shared claims,
 the REST-only Discord client and its `rest_sink`), against the fake BFL and a loopback Discord, each
@@ -209,7 +209,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--jobs", type=int, default=600)
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds each job takes at the fake")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds each job takes at the fake")
     parser.add_argument("--profile", type=int, default=0, help="cProfile the finishing phase")
     parser.add_argument("--serve-discord", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
