@@ -247,7 +247,9 @@ def main() -> None:
         # The loop a worker runs on (EVENT_LOOP=auto on PostgreSQL: uvloop when installed).
         name, factory = loop_factory("auto", postgresql=True)  # type: ignore[arg-type]
         print(f"event loop: {name}")
-        finishing = run(url, discord_url, fake["url"], fake["api_key"], args.jobs, args.duration, args.profile)
+        finishing = run(
+            url, discord_url, fake["url"], fake["api_key"], args.jobs, args.duration, args.profile
+        )
         run_on(finishing, factory)
     finally:
         for process in (child, locals().get("bfl")):
