@@ -2,18 +2,18 @@
 
 `SharedClaims` is the `Claims` (bot/jobs/claims.py) of a process on PostgreSQL. At `start` it
 registers a worker (bot/store/claims.py: a row with a lease, and a connection of its own that holds
-the worker's advisory lock and LISTENs). Then two tasks, so that neither can hold up the other:
+the worker's advisory lock and LISTENs). Then a task of its own, so that nothing holds it up:
+the lease (`_keep_lease`): every third of the lease, renew it on the worker's own connection.
+`fence` lets this process act for its jobs only while the lease it last renewed still runs by
+its own clock, counted from before the renewal was sent, so it stops acting before the others
+may take over. A lease that ran out here (the process was starved) is renewed all the same if
+no other worker reaped it meanwhile: its row still there, its jobs are still its own (a reap and
+a renewal of one row cannot both succeed); only a reaped worker has lost its claims.
 
-- the lease (`_keep_lease`): every third of the lease, renew it on the worker's own connection.
-  `fence` lets this process act for its jobs only while the lease it last renewed still runs by
-  its own clock, counted from before the renewal was sent, so it stops acting before the others
-  may take over. A lease that ran out here (the process was starved) is renewed all the same if
-  no other worker reaped it meanwhile: its row still there, its jobs are still its own (a reap and
-  a renewal of one row cannot both succeed); only a reaped worker has lost its claims;
-- the reaper (`_reap`): every `REAP_INTERVAL`, reap the other workers that died (their connection
-  closed: at once; silent: once their lease ran out), so their jobs are free for the next claim.
-  A reap waits for a pool connection and the claims' lock, under load for seconds: on its own
-  task that delays only the next reap, never a renewal.
+The other workers that died (their connection closed: at once; silent: once their lease ran out)
+are reaped by the claim pass itself (`claim`: the function `fluxbot_claim`, migration 0029), which
+every worker makes at least every `PASS_INTERVAL` (1 s): their rows deleted, their jobs unclaimed
+and taken over in the same statement. It was a task of its own, a round trip every 0.5 s.
 
 A reaped worker, or a worker connection that closed, means the jobs may be someone else's now:
 `lost` (the manager cancels every drive here), then a new worker registers. What comes by NOTIFY
@@ -36,8 +36,6 @@ from bot.store.jobs import Transition
 
 log = logging.getLogger(__name__)
 
-#: How often a worker looks for dead workers (seconds): the takeover after a kill takes about this.
-REAP_INTERVAL = 0.5
 #: How often the lease task looks whether a renewal is due (seconds): a renewal goes out at most
 #: this late after a third of the lease.
 RENEW_CHECK = 0.25
@@ -61,7 +59,6 @@ class SharedClaims(Claims):
         self._valid_until = 0.0  # monotonic: this process may act for its jobs until then
         self._renewed = 0.0
         self._beat: asyncio.Task[None] | None = None  # the lease
-        self._reaper: asyncio.Task[None] | None = None
         self._stopping = False
         self._lost_pending = False
         self.on_notify: Callable[[str], None] = _ignore
@@ -89,15 +86,13 @@ class SharedClaims(Claims):
         self._stopping = False
         await self._register()
         self._beat = asyncio.create_task(self._keep_lease(), name="fluxbot-worker-lease")
-        self._reaper = asyncio.create_task(self._reap(), name="fluxbot-worker-reap")
 
     async def stop(self, *, release: bool = True) -> None:
         self._stopping = True
-        tasks = [task for task in (self._beat, self._reaper) if task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._beat = self._reaper = None
+        if self._beat is not None:
+            self._beat.cancel()
+            await asyncio.gather(self._beat, return_exceptions=True)
+        self._beat = None
         if self._next_poke is not None:  # the jobs of its callers are stored: let it go out
             await asyncio.shield(self._next_poke)
         session, self.session = self.session, None
@@ -158,16 +153,6 @@ class SharedClaims(Claims):
             log.warning("worker %s: reaped by another worker before it renewed its lease", self.worker_id)
             await self._lost()
 
-    async def _reap(self) -> None:
-        while True:
-            try:
-                await self.store.reap(self.worker_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the store is away: the next reap tries again
-                log.warning("worker %s: reaping failed (%s)", self.worker_id, type(exc).__name__)
-            await asyncio.sleep(REAP_INTERVAL)
-
     def _connection_lost(self) -> None:
         if not self._stopping:
             self._valid_until = 0.0  # the lock is gone with the connection: act for nothing more
@@ -194,7 +179,8 @@ class SharedClaims(Claims):
     # -- claims -----------------------------------------------------------------------------------
 
     async def claim(self, limits: Limits) -> list[Job]:
-        """Jobs this worker may start now (a dead worker's first, then queued ones the limits allow)."""
+        """Jobs this worker may start now (a dead worker's first, then queued ones the limits allow);
+        the dead workers reaped first (bot/store/claims.py)."""
         session = self.session
         if session is None or not self.valid:
             return []

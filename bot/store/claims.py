@@ -6,11 +6,12 @@ On SQLite one process drives every job and nothing here is used (bot/jobs/claims
 while both hold: its row in `workers` has a lease in the future (renewed every third of
 `WORKER_LEASE_SECONDS`), and its own connection (`WorkerSession`) holds the session-level advisory
 lock `workers.lock_key`. The lock goes the moment that connection closes — a process killed, its
-machine's network gone with a reset — so the other workers see a dead worker at their next reap
-(every `REAP_INTERVAL`), not a lease later; a worker that is alive but silent (frozen, or cut off
-without its connections closing) is found when its lease runs out. A reap deletes the dead
-worker's row and clears `claimed_by` on its jobs; the next claim takes them over, in whatever
-state they are, and drives them from there as a restart does. One lock per worker, not per job:
+machine's network gone with a reset — so the other workers see a dead worker at their next claim
+pass (at least every `PASS_INTERVAL`, 1 s), not a lease later; a worker that is alive but silent
+(frozen, or cut off without its connections closing) is found when its lease runs out. The claim
+pass reaps first (migration 0029): it deletes the dead worker's row and clears `claimed_by` on its
+jobs, then takes them over, in whatever state they are, and the worker drives them from there as a
+restart does. One lock per worker, not per job:
 10,000 jobs in flight would not fit PostgreSQL's shared lock table.
 
 **What may start.** A claim (`claim`) runs under one transaction-level advisory lock per schema
@@ -22,7 +23,8 @@ All of it is one statement, the function `fluxbot_claim` (migration 0027): one r
 
 **Requests.** Each provider's request budget is one row (`provider_pacing`): a token bucket kept
 as its theoretical arrival time (GCRA) and a pause, in the database's clock. A process books the
-tokens its jobs wait for in one statement (`reserve`).
+tokens its jobs wait for in one statement (`reserve`), with a short slice ahead for its next
+requests (bot/jobs/shared_pacing.py).
 
 **Wake-ups.** Everything another process must hear goes by NOTIFY on the schema's channel
 (`channel_of`): `poke` (a job queued, a slot freed, a worker reaped), `callback:<job>` (a provider
@@ -180,23 +182,6 @@ class ClaimStore:
         conn.add_termination_listener(lambda _conn: on_lost())
         return WorkerSession(conn, worker_id, lease)
 
-    async def reap(self, reaper: str | None = None) -> list[str]:
-        """Workers whose lease ran out or whose connection is gone: deleted, their jobs unclaimed.
-        Never `reaper` itself: a worker whose lease ran out renews it if nobody else reaped it."""
-        dead = [r for r in await self.db.pool.fetch(pg(_DEAD_WORKERS)) if r["id"] != reaper]
-        if not dead:
-            return []
-        async with self.db.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self._lock_name())
-            reaped = await conn.fetch(pg(_REAP), [r["id"] for r in dead])
-            ids = [r["id"] for r in reaped]
-            if ids:
-                await conn.execute(pg(_UNCLAIM_ORPHANS))
-                await conn.execute(pg("SELECT pg_notify(?, 'poke')"), self.channel)
-        if ids:
-            log.warning("worker(s) %s stopped answering: their jobs are taken over", ", ".join(ids))
-        return ids
-
     def _lock_name(self) -> str:
         return f"fluxbot-claims:{self.schema}"
 
@@ -207,7 +192,8 @@ class ClaimStore:
         global limits let start. Raises `LeaseLost` if this worker is no longer alive to the others.
 
         One statement, one round trip: the function `fluxbot_claim` (migration 0027) runs what
-        was a transaction of up to eleven (see `_CLAIMING`)."""
+        was a transaction of up to eleven (see `_CLAIMING`); since migration 0029 it reaps the
+        dead workers first, what a round trip of its own did every 0.5 s."""
         providers = list(limits.concurrency)
         try:
             rows = await self.db.pool.fetch(
@@ -229,7 +215,13 @@ class ClaimStore:
             self.on_deliveries(
                 [delivery_from_row(r, "delivery_") for r in rows if r["delivery_job_id"] is not None]
             )
-        return [job_from_row(r) for r in rows]
+        jobs = [job_from_row(r) for r in rows]
+        left = [job.id for job in jobs if job.state.value in STARTED]
+        if left:
+            log.warning(
+                "taking over %d job(s) in flight that a worker left: %s", len(left), ", ".join(left[:5])
+            )
+        return jobs
 
     async def strays(self, worker_id: str) -> list[str]:
         """Unfinished jobs claimed by this worker (a release the store refused): their ids."""
@@ -363,8 +355,9 @@ class ClaimStore:
 # -- the statements -------------------------------------------------------------------------------
 
 #: A renewal succeeds while the worker's row is there, even past its lease (the process was
-#: starved): nobody reaped it, so nobody took its jobs. A reap deletes the row under the same
-#: condition it read (`_REAP`), so of a late renewal and a reap of one row exactly one succeeds.
+#: starved): nobody reaped it, so nobody took its jobs. A reap (in `fluxbot_claim`, migration 0029)
+#: deletes the row under the condition it read, so of a late renewal and a reap of one row exactly
+#: one succeeds.
 _RENEW = f"UPDATE workers SET lease_until = {NOW} + ? WHERE id = ?"  # noqa: S608
 _REGISTER = f"""INSERT INTO workers (id, lock_key, lease_until, started_at, providers)
     VALUES (?, ?, {NOW} + ?, {NOW}, ?)"""  # noqa: S608
@@ -373,21 +366,14 @@ _WAITING_BY_PROVIDER = """SELECT provider, COUNT(*) AS n FROM jobs
     WHERE state = 'queued' AND claimed_by IS NULL AND origin = ANY(?) GROUP BY provider"""
 _WAITING_OF = """SELECT * FROM jobs
     WHERE state = 'queued' AND claimed_by IS NULL AND provider = ? AND origin = ANY(?) ORDER BY seq LIMIT ?"""
-_LOCK_HELD = """EXISTS (SELECT 1 FROM pg_locks l
-                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-                    AND ((CAST(l.classid AS bigint) << 32) | CAST(l.objid AS bigint)) = w.lock_key)"""
-_DEAD_WORKERS = f"SELECT w.id FROM workers w WHERE w.lease_until < {NOW} OR NOT {_LOCK_HELD}"  # noqa: S608
-_REAP = f"""DELETE FROM workers w WHERE w.id = ANY(?) AND (w.lease_until < {NOW} OR NOT {_LOCK_HELD})
-    RETURNING w.id"""  # noqa: S608
 #: A clean stop hands back its jobs, skipping rows another transaction holds: those are its own
 #: releases still in flight (a group commit that may lock them in another order: no deadlock); if
 #: one does not commit, the job is taken over once this worker is reaped (its lock goes with it).
 _UNCLAIM_MINE = """UPDATE jobs SET claimed_by = NULL
     WHERE id IN (SELECT id FROM jobs WHERE claimed_by = ? FOR UPDATE SKIP LOCKED)"""
 _CALM = "UPDATE provider_pacing SET strikes = 0 WHERE provider = ? AND strikes <> 0"
-_UNCLAIM_ORPHANS = """UPDATE jobs SET claimed_by = NULL
-    WHERE claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = jobs.claimed_by)"""
-#: A claim pass (migration 0027, `fluxbot_claim`): nothing when nothing is unclaimed (no lock);
+#: A claim pass (migration 0027, `fluxbot_claim`; 0029: the dead workers reaped first, under the
+#: claims' lock, their jobs unclaimed and the workers poked): nothing when nothing is unclaimed (no lock);
 #: else under the claims' lock, the lease checked, a dead worker's jobs (any state, whatever the
 #: limits, `TAKEOVER_BATCH` at a time), then queued jobs oldest first per provider, up to its free
 #: slots (jobs holding one: `submitting`/`running`, or `queued` and claimed) unless it is paused,

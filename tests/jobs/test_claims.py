@@ -603,6 +603,46 @@ async def test_a_silent_workers_jobs_are_taken_over_when_its_lease_runs_out(
     assert len(fake_ttapi.submits()) == 1
 
 
+async def test_an_idle_worker_looks_for_dead_workers_only_in_its_claim_pass(
+    tmp_path, fake_ttapi, database_url, monkeypatch
+):
+    """An idle worker's timers: its fallback claim pass (every second), which reaps dead workers too
+    (migration 0029), and its lease. The reaper was a round trip of its own every 0.5 s, about half
+    of an idle worker's CPU; now there is none, and a worker killed meanwhile is still taken over."""
+    sent: list[str] = []
+    for method in ("execute", "fetch", "fetchrow", "fetchval"):
+        real = getattr(asyncpg.connection.Connection, method)
+
+        async def counted(self, query, *args, _real=real, **kwargs):  # type: ignore[no-untyped-def]
+            sent.append(" ".join(str(query).split()))
+            return await _real(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.connection.Connection, method, counted)
+    fake_ttapi.duration = 3.0
+    async with two_workers(tmp_path, fake_ttapi, database_url) as ((a, _, _), (b, _, _)):
+        job = await submit(a, 1)
+        await until(lambda: _states(a, [job], {JobState.RUNNING}))
+        b.manager.concurrency["ttapi"] = 0  # B only reaps and takes over
+        await asyncio.sleep(0.5)
+        sent.clear()
+        await asyncio.sleep(2.2)
+        idle = list(sent)
+        await a.manager.stop(release=False)  # dies: its worker connection goes, its claims stay
+        a.db.pool.terminate()  # type: ignore[attr-defined]
+        b.manager.concurrency["ttapi"] = 10
+        theirs = worker_id(b)
+
+        async def taken() -> bool:
+            return await _claimed_by(b, job.id) == theirs
+
+        took = await until(taken, timeout=5)
+
+    looks = [q for q in idle if "FROM workers" in q and "lease_until" in q and not q.startswith("UPDATE")]
+    assert looks == [], [q[:60] for q in idle]  # 8-10 in 2.2 s before (2 workers, a reap every 0.5 s each)
+    assert took < 2.0, took  # at the next claim pass
+    assert sum("fluxbot_claim" in q for q in idle) >= 2  # the fallback passes
+
+
 # -- wake-ups -------------------------------------------------------------------------------------
 
 
