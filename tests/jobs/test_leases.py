@@ -39,10 +39,13 @@ async def in_state(services: Any, job: Job, state: JobState) -> bool:
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # leases: PostgreSQL only
-async def test_a_reap_that_hangs_does_not_hold_up_the_lease(tmp_path, fake_ttapi, database_url, monkeypatch):
-    """Reaps stuck (no pool connection free, the claims' lock held elsewhere) for three leases: the
-    worker still renews its lease, stays the same worker and drives its job to the end. (Before:
-    the renewal waited behind the reap, the lease ran out, and every job here was given up.)"""
+async def test_a_claim_pass_that_hangs_does_not_hold_up_the_lease(
+    tmp_path, fake_ttapi, database_url, monkeypatch
+):
+    """Claim passes, and the reaps inside them (migration 0029), stuck (no pool connection free, the
+    claims' lock held elsewhere) for three leases: the worker still renews its lease, stays the same
+    worker and drives its job to the end. (Before: the renewal waited behind the reap, the lease ran
+    out, and every job here was given up.)"""
     fake_ttapi.duration = 4.0
     async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, **LEASE) as (
         services,
@@ -52,16 +55,16 @@ async def test_a_reap_that_hangs_does_not_hold_up_the_lease(tmp_path, fake_ttapi
         claims: Any = services.manager.claims
         stuck = asyncio.Event()
 
-        async def hangs(*_args: Any) -> list[str]:
+        async def hangs(*_args: Any) -> list[Job]:
             await stuck.wait()
             return []
 
-        monkeypatch.setattr(claims.store, "reap", hangs)
         me = claims.worker_id
         job = await submit(services, 1)
         await until(lambda: in_state(services, job, JobState.RUNNING))
+        monkeypatch.setattr(claims.store, "claim", hangs)  # the next pass (within 1 s) hangs
         renewed_before = claims._renewed
-        await asyncio.sleep(3 * 1.5)  # three leases with every reap stuck
+        await asyncio.sleep(3 * 1.5)  # three leases with every claim pass stuck
         valid, renewed_after, after = claims.valid, claims._renewed, claims.worker_id
         done = await services.manager.wait_for(job.id, 20)
         kinds = await ledger(services, job.id)
