@@ -46,7 +46,7 @@ from bot.jobs.model import UNFINISHED_STATES, Job, JobState
 from bot.store.deliveries import MESSAGE_COLUMNS, Delivery, delivery_columns_as, delivery_from_row
 from bot.store.jobs import Transition, job_from_row
 from bot.store.postgres import PostgresDatabase, pg
-from bot.store.statements import Execute, Query, Unit, one_statement
+from bot.store.statements import Query, Unit, one_statement
 
 log = logging.getLogger(__name__)
 
@@ -340,9 +340,13 @@ class ClaimStore:
     # -- callbacks for a job another process drives -----------------------------------------------
 
     async def relay_callback(self, job_id: str, body: bytes, *, notify: bool = True) -> None:
-        """Keep an authenticated callback's body for the job's worker (until the job ends) and tell it."""
+        """Keep an authenticated callback's body for the job's worker (until the job ends) and tell it.
+
+        One statement (`_RELAY`), one round trip, committed before it returns (so before the web
+        server answers the provider): as a group-committed unit it was three or four (BEGIN with the
+        lock try, the insert and the NOTIFY, COMMIT) for the one callback a batch mostly held."""
         await self.open()
-        await self.db.atomic(_relay, job_id, body, time.time(), self.channel if notify else None)
+        await self.db.pool.execute(_RELAY, job_id, body, time.time(), self.channel, notify)
 
     async def relayed(self, job_ids: Sequence[str]) -> list[tuple[int, str, bytes]]:
         """Callbacks kept for these jobs, oldest first: (number, job id, body)."""
@@ -467,8 +471,13 @@ def _notify(channel: str, payload: str) -> Unit[None]:
 #: Kept only for a job still unfinished: one that ended meanwhile had its rows deleted with its
 #: release (`_release`). That check and that delete can still cross (each in its own transaction,
 #: READ COMMITTED); what is left then goes at the hourly sweep (`drop_callbacks_of_ended_jobs`).
-_KEEP = f"""INSERT INTO job_callbacks (job_id, body, received_at)
-    SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state IN {_UNFINISHED_IN})"""  # noqa: S608
+#: With its NOTIFY (job id, body, now, channel, whether to tell) in one statement: the worker is told
+#: only when the body was kept (a job that ended has nothing to hear), at the statement's commit.
+_RELAY = f"""WITH kept AS (
+        INSERT INTO job_callbacks (job_id, body, received_at)
+        SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND state IN {_UNFINISHED_IN})
+        RETURNING 1)
+    SELECT pg_notify($4, 'callback:' || $1) FROM kept WHERE $5"""  # noqa: S608 - constants
 _DROP_ENDED = f"""DELETE FROM job_callbacks c
     WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = c.job_id AND j.state IN {_UNFINISHED_IN})"""  # noqa: S608
 
@@ -477,9 +486,3 @@ async def drop_callbacks_of_ended_jobs(db: PostgresDatabase) -> int:
     """The hourly sweep (bot/store/retention.py): relayed callbacks whose job ended (or is gone)."""
     status = await db.pool.execute(_DROP_ENDED)
     return int(status.rsplit(" ", 1)[-1])
-
-
-def _relay(job_id: str, body: bytes, now: float, channel: str | None) -> Unit[None]:
-    yield Execute(_KEEP, (job_id, body, now, job_id))
-    if channel is not None:
-        yield Query("SELECT pg_notify(?, ?)", (channel, f"callback:{job_id}"), single=True)

@@ -1006,6 +1006,43 @@ async def test_a_callback_relayed_as_its_job_ends_is_not_kept_for_good(tmp_path,
     assert left == {waiting.id: 1}
 
 
+async def test_a_relayed_callback_is_kept_and_announced_by_one_statement_committed_before_it_returns(
+    tmp_path, fake_ttapi, database_url, monkeypatch
+):
+    """A callback for a job another process drives costs the process that heard it one round trip,
+    sent by its own task and committed when it returns (before the web server answers the provider):
+    the body kept, and its worker told, only for a job still unfinished; a job caught mid-submit's
+    kept untold. It was a unit of the group commit: BEGIN with the lock try, the insert, the NOTIFY
+    and COMMIT, three or four round trips for the callback a batch mostly held alone."""
+    async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url) as (services, _, _):
+        services.manager.concurrency["ttapi"] = 0  # the jobs stay queued: unfinished, undriven
+        store: Any = services.manager.claim_store
+        first, second = await submit(services, 1), await submit(services, 2)
+        ended = await submit(services, 3)
+        await services.manager.cancel(ended.id)
+        heard: list[str] = []
+        listener = await asyncpg.connect(services.db.url)  # type: ignore[attr-defined]
+        try:
+            await listener.add_listener(store.channel, lambda *args: heard.append(str(args[-1])))
+            sent = statements_of_this_task(monkeypatch)
+            await store.relay_callback(first.id, b'{"status": "Ready"}')
+            await store.relay_callback(second.id, b'{"status": "Pending"}', notify=False)
+            await store.relay_callback(ended.id, b'{"status": "Ready"}')
+            relays = list(sent)
+            kept = await rows(services, "SELECT job_id, body FROM job_callbacks ORDER BY id")
+            await store.notify("marker")
+            await until(lambda: _true("marker" in heard))
+        finally:
+            await listener.close()
+
+    assert len(relays) == 3  # one statement each, none left to another task's batch
+    assert [(job_id, bytes(body)) for job_id, body in kept] == [
+        (first.id, b'{"status": "Ready"}'),
+        (second.id, b'{"status": "Pending"}'),
+    ]
+    assert [said for said in heard if said.startswith("callback:")] == [f"callback:{first.id}"]
+
+
 # -- jobs nobody can take -------------------------------------------------------------------------
 
 
