@@ -33,7 +33,7 @@ from bot.store.statements import POSTGRESQL
 if TYPE_CHECKING:
     from bot.admin_actions import AdminActions
     from bot.balance import BalanceWatch
-    from bot.store.operator import AuditLines, OwnerControls, PromptRules
+    from bot.store.operator import AuditLines, ControlsCache, OwnerControls, PromptRules
 
 USER_AGENT = "fluxbot/0.1 (+https://github.com/fluxbot)"
 
@@ -54,6 +54,8 @@ class Services:
     manager: JobManager
     retention: Retention  # the RETENTION_DAYS sweep and the disk-use gauges
     space: FreeSpace  # the MIN_FREE_DISK_MB floor
+    #: PostgreSQL: this process's copy of the pause, blocks, prompt rules and presets (`owner`).
+    controls: ControlsCache | None = None
 
     @cached_property
     def audit(self) -> AuditLines:
@@ -74,7 +76,7 @@ class Services:
         """/owner: pause, blocks, stats."""
         from bot.store.operator import OwnerControls
 
-        return OwnerControls(self.db)
+        return OwnerControls(self.db, self.controls)
 
     @cached_property
     def balance(self) -> BalanceWatch:
@@ -181,15 +183,20 @@ async def open_services(
         # On PostgreSQL this process is one of several sharing the jobs: it claims those it drives.
         claim_store = None
         guild_changes = None
+        controls = None
         if db.dialect == POSTGRESQL:  # imported only then: a process on SQLite does without asyncpg
             from bot.store.claims import ClaimStore
             from bot.store.guild_changes import GuildChanges
             from bot.store.postgres import PostgresDatabase
 
             if isinstance(db, PostgresDatabase):
+                from bot.store.operator import ControlsCache
+
                 claim_store = ClaimStore(db)
-                # Another process's /admin settings or limits reach this one's cache at once.
-                guild_changes = GuildChanges(db, quota.guilds)
+                # Another process's /admin settings or limits, and anyone's pause, blocks, prompt
+                # rules and presets, reach this one's caches at once.
+                controls = ControlsCache()
+                guild_changes = GuildChanges(db, quota.guilds, controls)
         manager = JobManager(
             db=db,
             jobs=jobs,
@@ -214,7 +221,9 @@ async def open_services(
         retention.start()
         if guild_changes is not None:
             guild_changes.start()
-        services = Services(settings, db, http, jobs, ledger, quota, providers, manager, retention, space)
+        services = Services(
+            settings, db, http, jobs, ledger, quota, providers, manager, retention, space, controls
+        )
         release_freed_heap()  # what importing and building all this freed (bot/heap.py)
         try:
             yield services

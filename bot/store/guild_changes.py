@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 
 from bot.store.guilds import CHANGES_CHANNEL, GuildStore
+from bot.store.operator import ControlsCache
 from bot.store.postgres import PostgresDatabase, redacted
 
 log = logging.getLogger(__name__)
@@ -29,15 +30,20 @@ PING_SECONDS = 15.0
 
 
 class GuildChanges:
-    def __init__(self, db: PostgresDatabase, guilds: GuildStore) -> None:
+    def __init__(
+        self, db: PostgresDatabase, guilds: GuildStore, controls: ControlsCache | None = None
+    ) -> None:
         self.db = db
         self.guilds = guilds
+        #: The owners' pause and blocks, the servers' rules and members' presets: announced on the
+        #: same channel by the database's triggers (migration 0029), `controls[:<guild id>]`.
+        self.controls = controls
         self._task: asyncio.Task[None] | None = None
         self.connections = 0  # connections it listened on (a test reads it)
         self.server_pid: int | None = None  # its connection's backend, while listening
 
     def start(self) -> None:
-        self.guilds.following = False  # nothing cached until the connection listens
+        self._follow(False)  # nothing cached until the connection listens
         self._task = asyncio.create_task(self._run(), name="guild-changes")
 
     async def stop(self) -> None:
@@ -47,8 +53,25 @@ class GuildChanges:
                 await self._task
             self._task = None
         self.guilds.following = None
+        if self.controls is not None:
+            self.controls.following = False
+            self.controls.forget()
+
+    def _follow(self, following: bool) -> None:
+        """Whether changes are heard now; either way, what was cached goes (what changed while
+        nobody listened)."""
+        self.guilds.following = following
+        self.guilds.forget()
+        if self.controls is not None:
+            self.controls.following = following
+            self.controls.forget()
 
     def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        kind, _, guild = payload.partition(":")
+        if kind == "controls":
+            if self.controls is not None:
+                self.controls.forget(int(guild) if guild.isdigit() else None)
+            return
         try:
             self.guilds.forget(int(payload))
         except ValueError:
@@ -63,8 +86,7 @@ class GuildChanges:
                 lost = asyncio.Event()
                 conn.add_termination_listener(functools.partial(_set, lost))
                 await conn.add_listener(str(await conn.fetchval(CHANGES_CHANNEL)), self._heard)
-                self.guilds.forget()  # what changed while nobody listened
-                self.guilds.following = True
+                self._follow(True)
                 self.connections += 1
                 self.server_pid = conn.get_server_pid()
                 delay = 1.0
@@ -81,8 +103,7 @@ class GuildChanges:
                 )
             finally:
                 self.server_pid = None
-                self.guilds.following = False
-                self.guilds.forget()
+                self._follow(False)
                 if conn is not None:
                     conn.terminate()
             await asyncio.sleep(delay)

@@ -235,6 +235,113 @@ def _pause(raw: str) -> Pause:
     return Pause(str(data.get("reason") or ""), int(data.get("by") or 0), float(data.get("at") or 0))
 
 
+#: Rows one cached snapshot holds at most per part (every block; one server's presets): past that
+#: the part is not cached and each command reads its own rows (`_GATES_AND_PRESET`), as before.
+SNAPSHOT_ROWS = 1000
+
+#: What `ControlsCache` keeps of one server, in one round trip: the pause, every block (members'
+#: anywhere and servers'), the server's prompt rules and every preset of its members (`target` is
+#: the member); each part read one row past `SNAPSHOT_ROWS`, which says it was too big to keep.
+_SNAPSHOT = f"""SELECT 'p' AS what, value AS text, NULL AS kind, NULL AS target,
+        NULL AS aspect_ratio, NULL AS output_format, CAST(NULL AS INTEGER) AS private, NULL AS suffix
+        FROM bot_state WHERE key = ?
+    UNION ALL (SELECT 'b', reason, kind, target_id, NULL, NULL, NULL, NULL FROM owner_blocks
+        LIMIT {SNAPSHOT_ROWS + 1})
+    UNION ALL SELECT 'r', rule, NULL, NULL, NULL, NULL, NULL, NULL FROM prompt_rules WHERE guild_id = ?
+    UNION ALL (SELECT 'm', model, NULL, user_id, aspect_ratio, output_format, private, suffix
+        FROM member_presets WHERE guild_id = ? LIMIT {SNAPSHOT_ROWS + 1})
+    ORDER BY 1, 2"""  # noqa: S608 - a constant; the rules in the order `PromptRules.of` reads them
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """The gates of every member of one server, and their presets (by member id)."""
+
+    pause: Pause | None
+    blocks: dict[tuple[str, int], str | None]
+    rules: list[str]
+    presets: dict[int, dict[str, Any]]
+
+    def answer(self, user_id: int, guild_id: int) -> tuple[Gates, Any]:
+        block = None
+        for kind, target in (("member", user_id), ("guild", guild_id)):  # the member's own first
+            if (kind, target) in self.blocks:
+                block = Block(kind, target, self.blocks[kind, target])  # type: ignore[arg-type]
+                break
+        return Gates(self.pause, block, list(self.rules)), self.presets.get(user_id)
+
+
+def _snapshot_of(rows: Sequence[Any]) -> _Snapshot | None:
+    """The rows of `_SNAPSHOT`; None when a part was too big to keep."""
+    pause: Pause | None = None
+    blocks: dict[tuple[str, int], str | None] = {}
+    rules: list[str] = []
+    presets: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        what = row["what"]
+        if what == "p":
+            pause = _pause(row["text"])
+        elif what == "b":
+            blocks[row["kind"], int(row["target"])] = row["text"]
+        elif what == "r":
+            rules.append(row["text"])
+        else:
+            presets[int(row["target"])] = {
+                **{name: row[name] for name in PRESET_FIELDS if name != "model"},
+                "model": row["text"],
+            }
+    if len(blocks) > SNAPSHOT_ROWS or len(presets) > SNAPSHOT_ROWS:
+        return None
+    return _Snapshot(pause, blocks, rules, presets)
+
+
+class ControlsCache:
+    """PostgreSQL: one process's copy of what an image command reads before its acknowledgement (the
+    owners' pause and blocks, each server's prompt rules and its members' presets), so that a
+    command reads nothing when its server's snapshot is here; a miss reads the server's snapshot in
+    the one round trip the command made anyway.
+
+    Every change of them is announced by the database itself (migration 0029, triggers: whoever
+    writes) on the guild-changes channel, which bot/store/guild_changes.py listens to: `forget`
+    drops what changed when the change commits (a few milliseconds). While nobody listens
+    (connecting, the connection lost: `following` False) nothing is kept and each command reads its
+    own rows, as before; a listening connection that died without a word is found by its ping
+    (15 s) and an entry lives `ttl` seconds at most, as `GuildStore`'s. A read that raced a
+    `forget` is not kept (`_generation`)."""
+
+    def __init__(self, *, ttl: float = 30.0, guilds: int = 1000) -> None:
+        self.ttl = ttl
+        self.max_guilds = guilds
+        self.following = False
+        self._entries: dict[int, tuple[float, _Snapshot | None]] = {}  # None: too big to keep
+        self._generation = 0
+
+    def get(self, guild_id: int) -> tuple[bool, _Snapshot | None]:
+        """(whether the server's entry is here and current, its snapshot: None when too big)."""
+        entry = self._entries.get(guild_id)
+        if entry is None or not self.following or entry[0] <= time.monotonic():
+            return False, None
+        return True, entry[1]
+
+    def generation(self) -> int:
+        return self._generation
+
+    def keep(self, guild_id: int, snapshot: _Snapshot | None, generation: int) -> None:
+        if generation != self._generation or not self.following:
+            return  # a change was heard since the read began (or nobody listens): not kept
+        if len(self._entries) >= self.max_guilds and guild_id not in self._entries:
+            self._entries.clear()
+        self._entries[guild_id] = (time.monotonic() + self.ttl, snapshot)
+
+    def forget(self, guild_id: int | None = None) -> None:
+        """Drop the server's entry (None: every entry)."""
+        self._generation += 1
+        if guild_id is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(guild_id, None)
+
+
 #: Job states that count as errors in `/owner stats` (a refusal by the safety filter is not one).
 ERROR_STATES = ("failed", "timed_out", "undeliverable")
 
@@ -242,9 +349,10 @@ ERROR_STATES = ("failed", "timed_out", "undeliverable")
 class OwnerControls:
     """The bot owners' pause and blocks, and the figures they read."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: ControlsCache | None = None) -> None:
         self.db = db
         self.state = BotState(db)
+        self.cache = cache  # PostgreSQL: this process's copy, kept current by change notices
 
     async def pause(self, reason: str, *, by: int) -> None:
         await self.state.put(PAUSE_KEY, json.dumps({"reason": reason, "by": by, "at": time.time()}))
@@ -260,20 +368,43 @@ class OwnerControls:
         return None if raw is None else _pause(raw)
 
     async def gates(self, user_id: int, guild_id: int | None) -> Gates:
-        """`paused()`, `blocked()` and the server's `PromptRules.of()`, read in one statement."""
+        """`paused()`, `blocked()` and the server's `PromptRules.of()`, read in one statement (or
+        none: `ControlsCache`)."""
         guild = guild_id if guild_id is not None else -1
+        cached = await self._cached(user_id, guild)
+        if cached is not None:
+            return cached[0]
         gates, _ = _gates_of(await self.db.fetchall_now(_GATES, (PAUSE_KEY, user_id, guild, guild)))
         return gates
 
     async def gates_and_preset(self, user_id: int, guild_id: int | None) -> tuple[Gates, MemberPreset]:
-        """`gates()` and the member's preset here (`PresetStore.get`), read in one statement."""
+        """`gates()` and the member's preset here (`PresetStore.get`), read in one statement (or
+        none: `ControlsCache`)."""
         if guild_id is None:
             return await self.gates(user_id, None), MemberPreset(0, user_id)
-        rows = await self.db.fetchall_now(
-            _GATES_AND_PRESET, (PAUSE_KEY, user_id, guild_id, guild_id, guild_id, user_id)
-        )
-        gates, preset = _gates_of(rows)
+        cached = await self._cached(user_id, guild_id)
+        if cached is not None:
+            gates, preset = cached
+        else:
+            rows = await self.db.fetchall_now(
+                _GATES_AND_PRESET, (PAUSE_KEY, user_id, guild_id, guild_id, guild_id, user_id)
+            )
+            gates, preset = _gates_of(rows)
         return gates, row_to_preset(guild_id, user_id, preset)
+
+    async def _cached(self, user_id: int, guild_id: int) -> tuple[Gates, Any] | None:
+        """The gates and the preset's row from this process's copy, its server's snapshot read (one
+        round trip) when missing; None where nothing is cached (SQLite, nobody listening, a part
+        too big to keep): the caller reads the member's own rows."""
+        cache = self.cache
+        if cache is None or not cache.following:
+            return None
+        here, snapshot = cache.get(guild_id)
+        if not here:
+            generation = cache.generation()
+            snapshot = _snapshot_of(await self.db.fetchall_now(_SNAPSHOT, (PAUSE_KEY, guild_id, guild_id)))
+            cache.keep(guild_id, snapshot, generation)
+        return snapshot.answer(user_id, guild_id) if snapshot is not None else None
 
     async def block(self, kind: BlockKind, target_id: int, reason: str | None, *, by: int) -> bool:
         """Whether it was not blocked yet (a repeat changes the reason)."""

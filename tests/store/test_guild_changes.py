@@ -15,6 +15,8 @@ import pytest
 from bot.store import Database, open_database
 from bot.store.guild_changes import GuildChanges
 from bot.store.guilds import GuildSettings, GuildStore
+from bot.store.operator import Block, ControlsCache, Gates, OwnerControls, PromptRules
+from bot.store.presets import MemberPreset, PresetStore
 from tests.conftest import TEST_DATABASE_URL
 
 GUILD = 111_111_111_111_111_111
@@ -115,3 +117,74 @@ async def test_a_change_is_stored_only_with_its_notice_to_the_other_processes(
     fresh = GuildStore(database)
     assert await fresh.limits_for(GUILD, 7, ()) == []
     assert (await fresh.settings(GUILD)).default_model is None
+
+
+async def test_the_pause_blocks_rules_and_presets_changed_by_anyone_reach_every_processs_copy_at_once(
+    database: Database, database_url: str, tmp_path: Path
+):
+    """What an image command reads before its acknowledgement (the owners' pause and blocks, the
+    server's prompt rules, the member's preset) is kept by each process (`ControlsCache`) and read
+    again once the database announces a change (migration 0029's triggers): whoever wrote it, the
+    bot's own stores in another process or an operator's SQL. Before, none of it had a notice, so
+    none of it could be cached: one read per command."""
+    async with open_database(database_url, data_dir=tmp_path / "other") as other_db:
+        cache = ControlsCache(ttl=3600)
+        theirs = OwnerControls(other_db, cache)  # another process: kept for an hour
+        listening = GuildChanges(other_db, GuildStore(other_db), cache)  # type: ignore[arg-type]
+        mine = OwnerControls(database)
+        listening.start()
+        try:
+            assert await seen(lambda: _true(cache.following))
+            assert await theirs.gates_and_preset(7, GUILD) == (Gates(None, None, []), MemberPreset(GUILD, 7))
+            reads = 0
+            real = other_db.fetchall_now
+
+            async def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+                nonlocal reads
+                reads += 1
+                return await real(*args, **kwargs)
+
+            other_db.fetchall_now = counted  # type: ignore[method-assign]
+            for member in (7, 8, 9):  # the server's snapshot is here: no member reads anything
+                assert (await theirs.gates_and_preset(member, GUILD))[1] == MemberPreset(GUILD, member)
+            assert await theirs.gates(7, GUILD) == Gates(None, None, [])
+            assert reads == 0
+
+            async def now(member: int = 7) -> tuple[Gates, MemberPreset]:
+                return await theirs.gates_and_preset(member, GUILD)
+
+            await mine.pause("upgrade", by=1)
+            assert await seen(lambda: _holds(now(), lambda g, _p: g.pause is not None))
+            await mine.block("member", 7, "spam", by=1)
+            assert await seen(lambda: _holds(now(), lambda g, _p: g.block == Block("member", 7, "spam")))
+            await PromptRules(database).add(GUILD, "gore", actor_id=1)
+            assert await seen(lambda: _holds(now(), lambda g, _p: g.rules == ["gore"]))
+            await PresetStore(database).save(MemberPreset(GUILD, 8, aspect_ratio="16:9", private=True))
+            assert await seen(lambda: _holds(now(8), lambda _g, p: p.private is True))
+            await database.execute("UPDATE member_presets SET aspect_ratio = '1:1'")  # an operator's SQL
+            assert await seen(lambda: _holds(now(8), lambda _g, p: p.aspect_ratio == "1:1"))
+            await mine.resume()
+            await mine.unblock("member", 7)
+            await PromptRules(database).remove(GUILD, "gore")
+            await database.execute("DELETE FROM member_presets")
+            assert await seen(lambda: _holds(now(), lambda g, _p: g == Gates(None, None, [])))
+            assert await seen(lambda: _holds(now(8), lambda _g, p: p.empty))
+            reads = 0
+            await now(9)
+            assert reads == 0  # kept again
+
+            # Its connection lost: nothing is kept until it listens again; a change meanwhile is seen.
+            admin = await asyncpg.connect(os.environ[TEST_DATABASE_URL])
+            try:
+                assert await admin.fetchval("SELECT pg_terminate_backend($1)", listening.server_pid)
+            finally:
+                await admin.close()
+            await mine.pause("again", by=1)
+            assert await seen(lambda: _holds(now(), lambda g, _p: g.pause is not None))
+        finally:
+            await listening.stop()
+        assert not cache.following
+
+
+async def _holds(answer, check) -> bool:  # type: ignore[no-untyped-def]
+    return bool(check(*(await answer)))

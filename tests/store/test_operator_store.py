@@ -12,7 +12,7 @@ import pytest
 
 from bot.store import Database, open_database
 from bot.store.guilds import GuildSettings, GuildStore
-from bot.store.operator import AuditLines, Block, Gates, OwnerControls, PromptRules
+from bot.store.operator import AuditLines, Block, ControlsCache, Gates, OwnerControls, PromptRules
 from bot.store.presets import MemberPreset, PresetStore
 
 GUILD, OTHER = 111_111_111_111_111_111, 222_222_222_222_222_222
@@ -265,9 +265,9 @@ async def test_a_change_in_one_process_is_seen_by_the_next_command_in_another(
 ):
     """Two stores on one PostgreSQL database, as a gateway and another gateway (or `/owner` run in
     a third process) have: the pause, the blocks, the prompt rules and a member's `/settings`
-    preset one writes are what the other reads for its next command: none of it is cached
-    (the gates and the preset are one read per command). The server's `/admin settings`
-    are the exception: `GuildStore` keeps them up to its `ttl` (30 s) in another process."""
+    preset one writes are what the other reads for its next command, read per command by a store
+    without a copy (`ControlsCache`, whose change notices tests/store/test_guild_changes.py
+    tests)."""
     async with open_database(database_url, data_dir=tmp_path / "other") as other:
         mine, theirs = OwnerControls(database), OwnerControls(other)
         assert await theirs.gates(7, GUILD) == Gates(None, None, [])
@@ -291,3 +291,52 @@ async def test_a_change_in_one_process_is_seen_by_the_next_command_in_another(
         assert await theirs.gates(7, GUILD) == Gates(None, None, [])
         assert (await PresetStore(other).get(GUILD, 7)).empty
         assert await theirs.gates_and_preset(7, GUILD) == (Gates(None, None, []), MemberPreset(GUILD, 7))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # the copy is PostgreSQL's
+async def test_a_processs_copy_of_the_controls_answers_as_the_members_own_read(
+    database: Database, monkeypatch
+):
+    """`ControlsCache` (kept current by change notices: tests/store/test_guild_changes.py) gives
+    every member the gates and the preset their own read gives, from one read of the server's
+    snapshot; a server whose presets (or an owner whose blocks) are too many to keep is read per
+    command, as before."""
+    cache = ControlsCache(ttl=3600)
+    cache.following = True  # as while its process listens
+    cached, owner, presets = OwnerControls(database, cache), OwnerControls(database), PresetStore(database)
+    reads = count_reads(database, monkeypatch)
+
+    async def same(
+        members: tuple[int, ...] = (7, 8, 9), guilds: tuple[int | None, ...] = (GUILD, OTHER, None)
+    ):
+        for guild_id in guilds:
+            for user_id in members:
+                assert await cached.gates_and_preset(user_id, guild_id) == await owner.gates_and_preset(
+                    user_id, guild_id
+                )
+                assert await cached.gates(user_id, guild_id) == await owner.gates(user_id, guild_id)
+
+    await same()
+    reads.clear()
+    await cached.gates_and_preset(10, GUILD)
+    await cached.gates(11, OTHER)
+    assert reads == []  # both servers' snapshots are here
+    await presets.save(MemberPreset(GUILD, 7, "flux-dev", "16:9", "png", True, "in watercolour"))
+    await presets.save(MemberPreset(GUILD, 8, aspect_ratio="1:1", private=False))
+    await presets.save(MemberPreset(OTHER, 7, model="flux-pro"))
+    await owner.pause("maintenance", by=42)
+    await owner.block("member", 7, "spam", by=42)
+    await owner.block("guild", GUILD, "abuse", by=42)
+    for rule in ("gore", "*bomb*", "Ärger", "apple"):
+        await PromptRules(database).add(GUILD, rule, actor_id=5)
+    cache.forget()  # what the notices do
+    await same()
+    assert (await cached.gates(8, GUILD)).rules == await PromptRules(database).of(GUILD)
+
+    monkeypatch.setattr("bot.store.operator.SNAPSHOT_ROWS", 1)  # two presets in GUILD: too many
+    cache.forget()
+    reads.clear()
+    await same(guilds=(GUILD,))
+    reads.clear()
+    assert (await cached.gates_and_preset(8, GUILD))[1].aspect_ratio == "1:1"
+    assert len(reads) == 1  # the member's own read, the snapshot not read again for an hour
