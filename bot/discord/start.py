@@ -151,7 +151,8 @@ async def operator_gates(
 ) -> None:
     """Refuse the job, privately, when the owners paused the bot or blocked the member or server,
     or when the prompt breaks one of the server's rules (recorded in its audit channel). `gates`:
-    as the command read them (this interaction's, never kept longer); else read now."""
+    as the command read them (for this interaction; on PostgreSQL from the process's copy while
+    it is current, `ControlsCache`); else read now."""
     if gates is None:
         gates = await bot.services.owner.gates(interaction.user.id, interaction.guild_id)
     pause = gates.pause

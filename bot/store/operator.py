@@ -2,7 +2,9 @@
 rules, the owners' pause and blocks, and the figures of `/owner stats`.
 
 All of it lives in the store, never only in memory, so every process of the bot (gateway, workers)
-sees the same pause, blocks and rules, and a restart keeps them.
+sees the same pause, blocks and rules, and a restart keeps them. On PostgreSQL each process keeps
+a copy of what an image command reads before its acknowledgement (`ControlsCache`), dropped when
+the database announces a change (migration 0029).
 """
 
 from __future__ import annotations
