@@ -196,6 +196,7 @@ async def open_services(
                 # Another process's /admin settings or limits, and anyone's pause, blocks, prompt
                 # rules and presets, reach this one's caches at once.
                 controls = ControlsCache()
+                db.controls = controls  # its own writes drop it at once (`forget_controls`)
                 guild_changes = GuildChanges(db, quota.guilds, controls)
         manager = JobManager(
             db=db,

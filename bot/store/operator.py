@@ -20,7 +20,7 @@ from typing import Any, Literal
 from bot.store.bot_state import BotState
 from bot.store.db import Database
 from bot.store.ledger import from_units
-from bot.store.presets import PRESET_FIELDS, MemberPreset, row_to_preset
+from bot.store.presets import PRESET_FIELDS, MemberPreset, forget_controls, row_to_preset
 
 BlockKind = Literal["member", "guild"]
 
@@ -128,6 +128,12 @@ class PromptRules:
 
     async def add(self, guild_id: int, rule: str, *, actor_id: int | None) -> bool:
         """Whether it was new."""
+        try:
+            return await self._add(guild_id, rule, actor_id)
+        finally:
+            forget_controls(self.db, guild_id)
+
+    async def _add(self, guild_id: int, rule: str, actor_id: int | None) -> bool:
         async with self.db.transaction() as conn:
             exists = await conn.fetchall(
                 "SELECT 1 FROM prompt_rules WHERE guild_id = ? AND rule = ?", (guild_id, rule)
@@ -142,10 +148,13 @@ class PromptRules:
 
     async def remove(self, guild_id: int, rule: str) -> bool:
         """Whether there was such a rule."""
-        async with self.db.transaction() as conn:
-            removed = await conn.execute(
-                "DELETE FROM prompt_rules WHERE guild_id = ? AND rule = ?", (guild_id, rule)
-            )
+        try:
+            async with self.db.transaction() as conn:
+                removed = await conn.execute(
+                    "DELETE FROM prompt_rules WHERE guild_id = ? AND rule = ?", (guild_id, rule)
+                )
+        finally:
+            forget_controls(self.db, guild_id)
         return removed > 0
 
 
@@ -357,13 +366,25 @@ class OwnerControls:
         self.cache = cache  # PostgreSQL: this process's copy, kept current by change notices
 
     async def pause(self, reason: str, *, by: int) -> None:
-        await self.state.put(PAUSE_KEY, json.dumps({"reason": reason, "by": by, "at": time.time()}))
+        try:
+            await self.state.put(PAUSE_KEY, json.dumps({"reason": reason, "by": by, "at": time.time()}))
+        finally:
+            self._forget()
 
     async def resume(self) -> bool:
         """Whether the bot was paused."""
         was = await self.paused()
-        await self.state.forget(PAUSE_KEY)
+        try:
+            await self.state.forget(PAUSE_KEY)
+        finally:
+            self._forget()
         return was is not None
+
+    def _forget(self) -> None:
+        """This process's copy drops everything (other processes': when the notice comes)."""
+        if self.cache is not None:
+            self.cache.forget()
+        forget_controls(self.db)
 
     async def paused(self) -> Pause | None:
         raw = await self.state.get(PAUSE_KEY)
@@ -410,6 +431,12 @@ class OwnerControls:
 
     async def block(self, kind: BlockKind, target_id: int, reason: str | None, *, by: int) -> bool:
         """Whether it was not blocked yet (a repeat changes the reason)."""
+        try:
+            return await self._block(kind, target_id, reason, by)
+        finally:
+            self._forget()
+
+    async def _block(self, kind: BlockKind, target_id: int, reason: str | None, by: int) -> bool:
         async with self.db.transaction() as conn:
             existed = await conn.fetchall(
                 "SELECT 1 FROM owner_blocks WHERE kind = ? AND target_id = ?", (kind, target_id)
@@ -423,10 +450,13 @@ class OwnerControls:
         return not existed
 
     async def unblock(self, kind: BlockKind, target_id: int) -> bool:
-        async with self.db.transaction() as conn:
-            removed = await conn.execute(
-                "DELETE FROM owner_blocks WHERE kind = ? AND target_id = ?", (kind, target_id)
-            )
+        try:
+            async with self.db.transaction() as conn:
+                removed = await conn.execute(
+                    "DELETE FROM owner_blocks WHERE kind = ? AND target_id = ?", (kind, target_id)
+                )
+        finally:
+            self._forget()
         return removed > 0
 
     async def blocked(self, user_id: int, guild_id: int | None) -> Block | None:

@@ -546,6 +546,9 @@ class PostgresDatabase(Database):
         self.pool = pool
         self.url = url
         self.data_dir = data_dir
+        #: This process's copy of the pause, blocks, prompt rules and presets (`ControlsCache`,
+        #: bot/store/operator.py), set by `open_services`: writes through this store drop it.
+        self.controls: Any = None
         self._batch: list[tuple[Call, asyncio.Future[Any]]] = []
         self._batches = 0  # batches committed
         self._failed: dict[UnitFunction, int] = {}  # a kind of unit → the batch it was last undone in

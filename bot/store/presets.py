@@ -59,6 +59,15 @@ def row_to_preset(guild_id: int, user_id: int, row: Any) -> MemberPreset:
     )
 
 
+def forget_controls(db: Database, guild_id: int | None = None) -> None:
+    """A write of the pause, a block, a prompt rule or a preset through `db`: this process's copy of
+    them (`ControlsCache`, PostgreSQL: `db.controls`) drops what it changed at once, so the next
+    command here sees it; other processes drop theirs when the database's notice comes."""
+    cache = getattr(db, "controls", None)
+    if cache is not None:
+        cache.forget(guild_id)
+
+
 class PresetStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -77,6 +86,12 @@ class PresetStore:
 
     async def save(self, preset: MemberPreset) -> None:
         """Store the preset; an empty one is deleted (nothing kept about a member who cleared it)."""
+        try:
+            await self._save(preset)
+        finally:
+            forget_controls(self.db, preset.guild_id)
+
+    async def _save(self, preset: MemberPreset) -> None:
         if preset.empty:
             await self.db.execute(
                 "DELETE FROM member_presets WHERE guild_id = ? AND user_id = ?",

@@ -26,7 +26,7 @@ from bot.errors import InvalidInput
 from bot.jobs.model import UNFINISHED_STATES
 from bot.store.db import Database
 from bot.store.jobs import JobRepository
-from bot.store.presets import PresetStore
+from bot.store.presets import PresetStore, forget_controls
 from bot.store.retention import SWEEP_BATCH, files_of, purge_rows, remove_files
 from bot.store.statements import Execute, Lock, Query, Unit, guild_lock, locking, member_lock
 
@@ -176,5 +176,8 @@ async def erase_member(
     freed = await asyncio.to_thread(remove_files, await files_of(db, jobs, rows))
     pseudonym = new_pseudonym()
     job_ids = [r["id"] for r in rows]
-    entries = await db.atomic(_pseudonymise, guild_id, user_id, pseudonym, job_ids, actor_id)
+    try:
+        entries = await db.atomic(_pseudonymise, guild_id, user_id, pseudonym, job_ids, actor_id)
+    finally:
+        forget_controls(db, guild_id)  # the member's preset went
     return Erasure(len(job_ids), entries, freed, pseudonym)

@@ -340,3 +340,32 @@ async def test_a_processs_copy_of_the_controls_answers_as_the_members_own_read(
     reads.clear()
     assert (await cached.gates_and_preset(8, GUILD))[1].aspect_ratio == "1:1"
     assert len(reads) == 1  # the member's own read, the snapshot not read again for an hour
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # the copy is PostgreSQL's
+async def test_a_write_in_this_process_is_seen_by_its_next_command_before_any_notice(database: Database):
+    """The process that writes the pause, a block, a rule or a preset drops its own copy at once: its
+    next command (an `/imagine` right after `/owner block`) does not wait for the database's notice."""
+    cache = ControlsCache(ttl=3600)
+    cache.following = True  # listening, but no notice will come here: only the writes' own drop
+    database.controls = cache  # type: ignore[attr-defined]  # as `open_services` sets it
+    owner = OwnerControls(database, cache)
+
+    async def now(user_id: int = 7) -> tuple[Gates, MemberPreset]:
+        return await owner.gates_and_preset(user_id, GUILD)
+
+    assert await now() == (Gates(None, None, []), MemberPreset(GUILD, 7))
+    await owner.block("member", 7, "spam", by=1)
+    assert (await now())[0].block == Block("member", 7, "spam")
+    await owner.pause("upgrade", by=1)
+    assert (await now())[0].pause is not None
+    await PromptRules(database).add(GUILD, "gore", actor_id=1)
+    assert (await now())[0].rules == ["gore"]
+    await PresetStore(database).save(MemberPreset(GUILD, 8, private=True))
+    assert (await now(8))[1].private is True
+    await owner.resume()
+    await owner.unblock("member", 7)
+    await PromptRules(database).remove(GUILD, "gore")
+    await PresetStore(database).save(MemberPreset(GUILD, 8))
+    assert await now() == (Gates(None, None, []), MemberPreset(GUILD, 7))
+    assert (await now(8))[1].empty
