@@ -36,7 +36,7 @@ class GuildChanges:
         self.db = db
         self.guilds = guilds
         #: The owners' pause and blocks, the servers' rules and members' presets: announced on the
-        #: same channel by the database's triggers (migration 0029), `controls[:<guild id>]`.
+        #: same channel by the database's triggers (migration 0030), `controls[:<guild id>]`.
         self.controls = controls
         self._task: asyncio.Task[None] | None = None
         self.connections = 0  # connections it listened on (a test reads it)

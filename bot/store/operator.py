@@ -4,7 +4,7 @@ rules, the owners' pause and blocks, and the figures of `/owner stats`.
 All of it lives in the store, never only in memory, so every process of the bot (gateway, workers)
 sees the same pause, blocks and rules, and a restart keeps them. On PostgreSQL each process keeps
 a copy of what an image command reads before its acknowledgement (`ControlsCache`), dropped when
-the database announces a change (migration 0029).
+the database announces a change (migration 0030).
 """
 
 from __future__ import annotations
@@ -312,7 +312,7 @@ class ControlsCache:
     command reads nothing when its server's snapshot is here; a miss reads the server's snapshot in
     the one round trip the command made anyway.
 
-    Every change of them is announced by the database itself (migration 0029, triggers: whoever
+    Every change of them is announced by the database itself (migration 0030, triggers: whoever
     writes) on the guild-changes channel, which bot/store/guild_changes.py listens to: `forget`
     drops what changed when the change commits (a few milliseconds). While nobody listens
     (connecting, the connection lost: `following` False) nothing is kept and each command reads its

@@ -124,7 +124,7 @@ async def test_the_pause_blocks_rules_and_presets_changed_by_anyone_reach_every_
 ):
     """What an image command reads before its acknowledgement (the owners' pause and blocks, the
     server's prompt rules, the member's preset) is kept by each process (`ControlsCache`) and read
-    again once the database announces a change (migration 0029's triggers): whoever wrote it, the
+    again once the database announces a change (migration 0030's triggers): whoever wrote it, the
     bot's own stores in another process or an operator's SQL. Before, none of it had a notice, so
     none of it could be cached: one read per command."""
     async with open_database(database_url, data_dir=tmp_path / "other") as other_db:

@@ -1,4 +1,4 @@
--- fluxbot schema 29 on PostgreSQL: every change of what an image command reads before its
+-- fluxbot schema 30 on PostgreSQL: every change of what an image command reads before its
 -- acknowledgement (the owners' pause, their blocks, a server's prompt rules, a member's `/settings`
 -- preset) is announced on the schema's guild-changes channel, by the database itself: whoever
 -- writes (/owner, /admin, /settings, /privacy erase, the dashboard, an operator's psql), every
