@@ -15,33 +15,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import resource
-import subprocess
 import sys
 import time
 from decimal import Decimal
 from typing import Any
 
+from narrow import cpu_seconds, print_start, serve_discord, start_discord
+
 APP_ID = 99
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-async def serve_discord() -> None:
-    sys.path.insert(0, os.getcwd())
-    from tests.fakes.discord import FakeDiscord
-
-    os.nice(10)
-    fake = FakeDiscord()
-    print(json.dumps({"url": await fake.start()}), flush=True)
-    while True:
-        await asyncio.sleep(1)
-        fake.calls.clear()  # their bodies are images
 
 
 async def run(url: str, deliveries: int) -> None:
@@ -118,11 +100,10 @@ def main() -> None:
     if args.serve_discord:
         asyncio.run(serve_discord())
         return
-    print(f"{sys.executable}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    child = subprocess.Popen([sys.executable, __file__, "--serve-discord"], stdout=subprocess.PIPE, text=True)
+    print_start()
+    child, url = start_discord(__file__)
     try:
-        assert child.stdout is not None
-        asyncio.run(run(json.loads(child.stdout.readline())["url"], args.deliveries))
+        asyncio.run(run(url, args.deliveries))
     finally:
         child.kill()
         child.wait()

@@ -21,17 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
-import os
-import resource
 import secrets
-import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
-import asyncpg
+from narrow import count_round_trips, cpu_seconds, pg_schema, print_start
 
 from bot.jobs.model import Job, JobState, Origin
 from bot.quota import QuotaService
@@ -42,29 +38,9 @@ from bot.store.guilds import GuildStore
 from bot.store.ledger import Ledger
 from bot.store.units import store_new_job
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 GUILD = 1001
 MODEL = ("bfl", "flux-pro-1.1")
 QUEUE_LIMIT = 8  # the product's default: 2 active + 6 queued
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def count_round_trips() -> collections.Counter[str]:
-    """Every statement asyncpg sends from now on, by its first word (one round trip each)."""
-    sent: collections.Counter[str] = collections.Counter()
-    for method in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany"):
-        real = getattr(asyncpg.connection.Connection, method)
-
-        async def counted(self, query, *args, _real=real, **kwargs):  # type: ignore[no-untyped-def]
-            sent[str(query).split(None, 1)[0].upper().rstrip(";")] += 1
-            return await _real(self, query, *args, **kwargs)
-
-        setattr(asyncpg.connection.Connection, method, counted)
-    return sent
 
 
 def a_job(seq: int) -> Job:
@@ -123,23 +99,9 @@ def main() -> None:
     parser.add_argument("--accepts", type=int, default=2000)
     parser.add_argument("--gap", type=float, default=0.002, help="seconds between accepts")
     args = parser.parse_args()
-    base = os.environ.get("FLUXBOT_BENCH_DATABASE_URL", DEFAULT_URL)
-    schema = f"bench_accept_{secrets.token_hex(4)}"
-    print(f"{sys.executable}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(base)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{base}{'&' if '?' in base else '?'}search_path={schema}"
+    print_start()
+    with pg_schema("bench_accept") as url:
         asyncio.run(run(url, args.accepts, args.gap))
-    finally:
-        asyncio.run(admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
 if __name__ == "__main__":

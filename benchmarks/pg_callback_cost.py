@@ -23,17 +23,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import secrets
-import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
-import asyncpg
-from pg_accept_cost import GUILD, MODEL, QUEUE_LIMIT, a_job, count_round_trips, cpu_seconds
+from narrow import count_round_trips, cpu_seconds, pg_schema, print_start
+from pg_accept_cost import GUILD, MODEL, QUEUE_LIMIT, a_job
 
 from bot.jobs.callbacks import CallbackDesk, CallbackOutcome, Mailbox
 from bot.jobs.metrics import JobMetrics
@@ -130,25 +127,11 @@ def main() -> None:
     parser.add_argument("--callbacks", type=int, default=2000)
     parser.add_argument("--gap", type=float, default=0.002, help="seconds between callbacks")
     args = parser.parse_args()
-    base = os.environ.get("FLUXBOT_BENCH_DATABASE_URL", DEFAULT_URL)
-    schema = f"bench_callback_{secrets.token_hex(4)}"
-    print(f"{sys.executable}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(base)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{base}{'&' if '?' in base else '?'}search_path={schema}"
+    print_start()
+    with pg_schema("bench_callback") as url:
         started = time.perf_counter()
         asyncio.run(run(url, args.callbacks, args.gap))
         print(f"  ({time.perf_counter() - started:.1f} s in all)")
-    finally:
-        asyncio.run(admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
 if __name__ == "__main__":

@@ -31,9 +31,7 @@ import collections
 import cProfile
 import json
 import logging
-import os
 import pstats
-import resource
 import secrets
 import subprocess
 import sys
@@ -41,51 +39,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import asyncpg
+from narrow import count_round_trips, cpu_seconds, pg_schema, print_start, serve_discord, start_discord
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 GUILD = 1001
 APP_ID = 99
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def count_round_trips() -> collections.Counter[str]:
-    """Every statement asyncpg sends from now on, by its first word (one round trip each)."""
-    sent: collections.Counter[str] = collections.Counter()
-    for method in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany"):
-        real = getattr(asyncpg.connection.Connection, method)
-
-        async def counted(self, query, *args, _real=real, **kwargs):  # type: ignore[no-untyped-def]
-            sent[str(query).split(None, 1)[0].upper().rstrip(";")] += 1
-            return await _real(self, query, *args, **kwargs)
-
-        setattr(asyncpg.connection.Connection, method, counted)
-    return sent
-
-
-async def serve_discord() -> None:
-    """The child: the loopback Discord of the tests, forgetting its calls (their bodies are images)."""
-    sys.path.insert(0, os.getcwd())
-    from tests.fakes.discord import FakeDiscord
-
-    os.nice(10)
-    fake = FakeDiscord()
-    print(json.dumps({"url": await fake.start()}), flush=True)
-    while True:
-        await asyncio.sleep(1)
-        fake.calls.clear()
-
-
-def start_discord() -> tuple[subprocess.Popen[str], str]:
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--serve-discord"], stdout=subprocess.PIPE, text=True, cwd=os.getcwd()
-    )
-    assert child.stdout is not None
-    return child, json.loads(child.stdout.readline())["url"]
 
 
 async def run(
@@ -216,20 +173,9 @@ def main() -> None:
     if args.serve_discord:
         asyncio.run(serve_discord())
         return
-    base = os.environ.get("FLUXBOT_BENCH_DATABASE_URL", DEFAULT_URL)
-    schema = f"bench_finish_{secrets.token_hex(4)}"
-    print(f"{sys.executable}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(base)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f"CREATE SCHEMA {schema}"))
-    child, discord_url = start_discord()
-    try:
+    print_start()
+    with pg_schema("bench_finish") as url:
+        discord, discord_url = start_discord(__file__)
         # The fake BFL of the other benchmarks, in a child of its own too (not `harness.FakeServer`:
         # importing harness would put this file's checkout before the interpreter's `bot`).
         bfl = subprocess.Popen(
@@ -238,25 +184,23 @@ def main() -> None:
             stdout=subprocess.PIPE,
             text=True,
         )
-        assert bfl.stdout is not None
-        fake = json.loads(bfl.stdout.readline())
-        url = f"{base}{'&' if '?' in base else '?'}search_path={schema}"
-        from bot.event_loop import loop_factory
-        from bot.event_loop import run as run_on
+        try:
+            assert bfl.stdout is not None
+            fake = json.loads(bfl.stdout.readline())
+            from bot.event_loop import loop_factory
+            from bot.event_loop import run as run_on
 
-        # The loop a worker runs on (EVENT_LOOP=auto on PostgreSQL: uvloop when installed).
-        name, factory = loop_factory("auto", postgresql=True)  # type: ignore[arg-type]
-        print(f"event loop: {name}")
-        finishing = run(
-            url, discord_url, fake["url"], fake["api_key"], args.jobs, args.duration, args.profile
-        )
-        run_on(finishing, factory)
-    finally:
-        for process in (child, locals().get("bfl")):
-            if process is not None:
+            # The loop a worker runs on (EVENT_LOOP=auto on PostgreSQL: uvloop when installed).
+            name, factory = loop_factory("auto", postgresql=True)  # type: ignore[arg-type]
+            print(f"event loop: {name}")
+            finishing = run(
+                url, discord_url, fake["url"], fake["api_key"], args.jobs, args.duration, args.profile
+            )
+            run_on(finishing, factory)
+        finally:
+            for process in (discord, bfl):
                 process.kill()
                 process.wait()
-        asyncio.run(admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
 if __name__ == "__main__":

@@ -21,49 +21,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
-import os
 import random
-import resource
-import secrets
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import asyncpg
+from narrow import count_round_trips, cpu_seconds, percentile, pg_schema, print_start
 
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.shared_pacing import SharedPacing
 from bot.store import open_database
 from bot.store.claims import ClaimStore
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PROVIDER = "bfl"
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def count_round_trips() -> collections.Counter[str]:
-    """Every statement asyncpg sends from now on, by its first word (one round trip each)."""
-    sent: collections.Counter[str] = collections.Counter()
-    for method in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany"):
-        real = getattr(asyncpg.connection.Connection, method)
-
-        async def counted(self, query, *args, _real=real, **kwargs):  # type: ignore[no-untyped-def]
-            sent[str(query).split(None, 1)[0].upper().rstrip(";")] += 1
-            return await _real(self, query, *args, **kwargs)
-
-        setattr(asyncpg.connection.Connection, method, counted)
-    return sent
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
 
 async def run(url: str, requests: int, rate: float, limit: float) -> None:
@@ -112,23 +82,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=25.0, help="requests per second, on average")
     parser.add_argument("--limit", type=float, default=2000.0, help="the provider's budget (requests/s)")
     args = parser.parse_args()
-    base = os.environ.get("FLUXBOT_BENCH_DATABASE_URL", DEFAULT_URL)
-    schema = f"bench_pacing_{secrets.token_hex(4)}"
-    print(f"{sys.executable}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(base)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{base}{'&' if '?' in base else '?'}search_path={schema}"
+    print_start()
+    with pg_schema("bench_pacing") as url:
         asyncio.run(run(url, args.requests, args.rate, args.limit))
-    finally:
-        asyncio.run(admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
 if __name__ == "__main__":
