@@ -131,6 +131,21 @@ def statements_of_this_task(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
+def bookings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The tokens each booking of the shared provider budget asks for (`ClaimStore.reserve`), in order."""
+    from bot.store.claims import ClaimStore
+
+    booked: list[int] = []
+    real = ClaimStore.reserve
+
+    async def counting(self: Any, provider: str, count: int, interval: float) -> Any:
+        booked.append(count)
+        return await real(self, provider, count, interval)
+
+    monkeypatch.setattr(ClaimStore, "reserve", counting)
+    return booked
+
+
 async def test_a_claim_pass_is_one_statement_and_keeps_the_cap_the_pause_and_the_lease(
     tmp_path, fake_ttapi, database_url, monkeypatch
 ):
@@ -274,16 +289,7 @@ async def test_requests_asked_for_together_book_the_shared_budget_in_one_stateme
     with its own slot, in the order they asked (before, the first went alone and the others waited
     for it). The first request after a quiet spell is booked at once, alone; the next booking
     also takes a slice for the requests to come (one: this process asked once in the last second)."""
-    from bot.store.claims import ClaimStore
-
-    booked: list[int] = []
-    real = ClaimStore.reserve
-
-    async def counting(self, provider, count, interval):  # type: ignore[no-untyped-def]
-        booked.append(count)
-        return await real(self, provider, count, interval)
-
-    monkeypatch.setattr(ClaimStore, "reserve", counting)
+    booked = bookings(monkeypatch)
     async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url) as (services, _, _):
         pacing = services.manager.pacing
         sent: list[int] = []
@@ -309,16 +315,7 @@ async def test_a_stream_of_requests_takes_slices_of_the_shared_budget(
     quarter of the provider's rate), and hands them out without a round trip. Before, every 50 ms
     of requests (`GATHER`) was a booking. Every token handed out was booked in the shared row (the
     limit stays global)."""
-    from bot.store.claims import ClaimStore
-
-    booked: list[int] = []
-    real = ClaimStore.reserve
-
-    async def counting(self, provider, count, interval):  # type: ignore[no-untyped-def]
-        booked.append(count)
-        return await real(self, provider, count, interval)
-
-    monkeypatch.setattr(ClaimStore, "reserve", counting)
+    booked = bookings(monkeypatch)
     fast = {"rate_limits": {"ttapi": 200.0}}
     async with manager_env(tmp_path, ttapi=fake_ttapi, database_url=database_url, **fast) as (services, _, _):
         pacing = services.manager.pacing
