@@ -11,7 +11,8 @@ percentage), the job's own pace beats the model's history: `Pace` predicts when 
 done and the next poll goes just after that moment — one poll instead of several through the
 window, and the image is seen within a fraction of a second of existing. A finish minutes away is
 approached in halves until two readings agree on it, then polled just after it (a minute apart at
-most, either way).
+most, either way); one still running after that end is looked at again soon (its last figure leaves
+little to do), backing off the later it gets.
 
 On top of the per-job schedule, every request to a provider (submits and polls) takes a token
 from that provider's one `RateLimiter`, so hundreds of jobs in flight can never burst it, and a
@@ -62,6 +63,13 @@ class PollPolicy:
     #: The price: a job that ends sooner than two agreeing paces said is seen up to its predicted
     #: remaining time late (at most a minute), where halving found it within half of it.
     steady: float = 0.1
+    #: A job of minutes (its predicted length over `max_interval`) found still running after the
+    #: end its own progress predicted is looked at again after this fraction of that length (BFL's
+    #: and TTAPI's figures move in steps of 1 %, so a job reading 0.99 has about that much to go)
+    #: plus a quarter of how late it is, at most `max_interval` apart; where the model's window
+    #: decided, such a job (its figure read 0.99 twice) was seen up to the cap (15 s) after its end.
+    #: 0: the window decides (the fallback polls of a job that will call back).
+    overdue: float = 0.01
     #: With a callback coming, polls are only its fallback: at most this far apart, and, once the
     #: job's progress predicts its end, this long after it (a callback is due by then). The price:
     #: a lost callback is made up for that much later (where polls every 15 s found it sooner).
@@ -84,6 +92,7 @@ class PollPolicy:
             max_predicted_interval=max(self.max_interval, cap),
             approach=1.0,
             finish_margin=self.callback_grace,
+            overdue=0.0,
         )
 
 
@@ -175,8 +184,9 @@ def poll_delay(
     """Seconds to wait before the next poll of a job submitted `elapsed` seconds ago.
 
     `finish` is when the job's own progress says it will be done (`Pace.finish`): the poll goes
-    just after it. Without it, or once it has passed, the model's window decides. `steady`: the
-    job's last two readings agreed on it (`Pace.steady`).
+    just after it. Without it, or once it has passed, the model's window decides, except for a job
+    of minutes (`PollPolicy.overdue`). `steady`: the job's last two readings agreed on it
+    (`Pace.steady`).
     """
     if finish is not None and finish > elapsed:
         ahead = finish - elapsed
@@ -186,6 +196,11 @@ def poll_delay(
         reach = policy.max_predicted_interval if steady else ahead * policy.approach
         cap = max(policy.max_interval, min(policy.max_predicted_interval, reach))
         return min(cap, max(policy.min_interval, delay))
+    if finish is not None and policy.overdue and finish >= policy.max_interval:
+        # Its own end has passed: its last figure leaves little to do. Soon, then backing off.
+        late = elapsed - finish
+        delay = policy.finish_margin + finish * policy.overdue + late * 0.25
+        return min(policy.max_interval, max(policy.min_interval, delay))
     if not isinstance(durations, Durations):
         durations = Durations.around(durations, policy)
     step = max(durations.typical * policy.near_step, (durations.high - durations.low) / 8)

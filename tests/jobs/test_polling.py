@@ -114,6 +114,45 @@ def test_a_job_of_minutes_with_a_steady_pace_takes_5_polls_not_8():
     assert seen - 240.0 < 2.0  # seen within 2 s of its end (0.1 s + 2 % of the last 52 s)
 
 
+def test_a_job_of_minutes_still_running_after_its_predicted_end_is_looked_at_again_soon():
+    # A 4-minute job predicted to end at 240 s, found still running just after: 1 % of its length
+    # (its last figure, 0.99, leaves about that much) plus a quarter of how late it is ...
+    assert poll_delay(240.2, WINDOW, POLICY, finish=240.0) == pytest.approx(0.1 + 2.4 + 0.05)
+    assert poll_delay(250.0, WINDOW, POLICY, finish=240.0) == pytest.approx(0.1 + 2.4 + 2.5)
+    # ... at most the cap apart, where the model's window (long passed) waited the cap at once.
+    assert poll_delay(300.0, WINDOW, POLICY, finish=240.0) == POLICY.max_interval
+    assert poll_delay(240.2, WINDOW, dataclasses.replace(POLICY, overdue=0.0), finish=240.0) == (
+        POLICY.max_interval
+    )
+    # A short job (a predicted length under the cap) is left to the model's window, as before ...
+    assert poll_delay(12.0, WINDOW, POLICY, finish=11.0) == pytest.approx(poll_delay(12.0, WINDOW, POLICY))
+    # ... and so are the fallback polls of a job whose callback will say it is over.
+    callbacks = POLICY.for_callbacks()
+    assert poll_delay(250.0, WINDOW, callbacks, finish=240.0) == poll_delay(250.0, WINDOW, callbacks)
+
+
+def test_jobs_of_minutes_whose_last_figure_reads_099_twice_are_seen_within_3_s_of_their_end():
+    # BFL's figure to two decimals, held at 0.99 until the job is over (as tests/fakes/bfl.py
+    # answers): a pace measured from rounded figures can place the end a little early, the poll
+    # just after it reads 0.99 again, and the model's window, long passed, waited the cap (15 s).
+    def looks(policy: PollPolicy, length: float, first: float) -> tuple[int, float]:
+        pace, elapsed, polls = Pace(), first, 1
+        while elapsed < length:
+            pace.report(elapsed, round(min(0.99, elapsed / length), 2))
+            steady = pace.steady(policy.steady)
+            elapsed += poll_delay(elapsed, WINDOW, policy, finish=pace.finish(), steady=steady)
+            polls += 1
+        return polls, elapsed - length
+
+    jobs = [(120.0 + 0.37 * n, 6.0 + (n % 5)) for n in range(500)]  # 2 to 5 minutes, first seen at 6-10 s
+    before = [looks(dataclasses.replace(POLICY, overdue=0.0), *job) for job in jobs]
+    after = [looks(POLICY, *job) for job in jobs]
+    assert max(late for _, late in before) > 10.0  # the tail this fixes
+    assert max(late for _, late in after) < 3.5
+    # The same number of polls, give or take one for the few that were late.
+    assert all(0 <= polls - was <= 1 for (polls, _), (was, _) in zip(after, before, strict=True))
+
+
 async def test_a_bfl_job_is_polled_once_for_its_pace_and_once_when_it_is_done(tmp_path, fake_bfl: FakeBFL):
     # The model's window is guessed as 0.8 … 1.5 × 1 s; the job really takes 1.4 s. Polling the
     # window every 0.1 s would take ~7 polls; its progress (≈ 57 % at 0.8 s) says when it ends.
