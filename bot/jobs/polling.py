@@ -63,11 +63,12 @@ class PollPolicy:
     #: The price: a job that ends sooner than two agreeing paces said is seen up to its predicted
     #: remaining time late (at most a minute), where halving found it within half of it.
     steady: float = 0.1
-    #: A job of minutes (its predicted length over `max_interval`) found still running after the
-    #: end its own progress predicted is looked at again after this fraction of that length (BFL's
-    #: and TTAPI's figures move in steps of 1 %, so a job reading 0.99 has about that much to go)
-    #: plus a quarter of how late it is, at most `max_interval` apart; where the model's window
-    #: decided, such a job (its figure read 0.99 twice) was seen up to the cap (15 s) after its end.
+    #: A job of minutes (its predicted length at least `max_predicted_interval`) found still
+    #: running after the end its own progress predicted is looked at again after this fraction of
+    #: that length (BFL's and TTAPI's figures move in steps of 1 %, so a job reading 0.99 has about
+    #: that much to go) plus half of how late it is, at most `max_interval` apart; where the model's
+    #: window decided, such a job (its figure read 0.99 twice) was seen up to the cap (15 s) after
+    #: its end. Shorter jobs are left to the window, whose steps are short for them already.
     #: 0: the window decides (the fallback polls of a job that will call back).
     overdue: float = 0.01
     #: With a callback coming, polls are only its fallback: at most this far apart, and, once the
@@ -196,10 +197,10 @@ def poll_delay(
         reach = policy.max_predicted_interval if steady else ahead * policy.approach
         cap = max(policy.max_interval, min(policy.max_predicted_interval, reach))
         return min(cap, max(policy.min_interval, delay))
-    if finish is not None and policy.overdue and finish >= policy.max_interval:
+    if finish is not None and policy.overdue and finish >= policy.max_predicted_interval:
         # Its own end has passed: its last figure leaves little to do. Soon, then backing off.
         late = elapsed - finish
-        delay = policy.finish_margin + finish * policy.overdue + late * 0.25
+        delay = policy.finish_margin + finish * policy.overdue + late * 0.5
         return min(policy.max_interval, max(policy.min_interval, delay))
     if not isinstance(durations, Durations):
         durations = Durations.around(durations, policy)

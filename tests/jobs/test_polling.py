@@ -116,16 +116,17 @@ def test_a_job_of_minutes_with_a_steady_pace_takes_5_polls_not_8():
 
 def test_a_job_of_minutes_still_running_after_its_predicted_end_is_looked_at_again_soon():
     # A 4-minute job predicted to end at 240 s, found still running just after: 1 % of its length
-    # (its last figure, 0.99, leaves about that much) plus a quarter of how late it is ...
-    assert poll_delay(240.2, WINDOW, POLICY, finish=240.0) == pytest.approx(0.1 + 2.4 + 0.05)
-    assert poll_delay(250.0, WINDOW, POLICY, finish=240.0) == pytest.approx(0.1 + 2.4 + 2.5)
+    # (its last figure, 0.99, leaves about that much) plus half of how late it is ...
+    assert poll_delay(240.2, WINDOW, POLICY, finish=240.0) == pytest.approx(0.1 + 2.4 + 0.1)
+    assert poll_delay(250.0, WINDOW, POLICY, finish=240.0) == pytest.approx(0.1 + 2.4 + 5.0)
     # ... at most the cap apart, where the model's window (long passed) waited the cap at once.
     assert poll_delay(300.0, WINDOW, POLICY, finish=240.0) == POLICY.max_interval
     assert poll_delay(240.2, WINDOW, dataclasses.replace(POLICY, overdue=0.0), finish=240.0) == (
         POLICY.max_interval
     )
-    # A short job (a predicted length under the cap) is left to the model's window, as before ...
+    # A job of under a minute is left to the model's window, as before ...
     assert poll_delay(12.0, WINDOW, POLICY, finish=11.0) == pytest.approx(poll_delay(12.0, WINDOW, POLICY))
+    assert poll_delay(45.0, WINDOW, POLICY, finish=40.0) == pytest.approx(poll_delay(45.0, WINDOW, POLICY))
     # ... and so are the fallback polls of a job whose callback will say it is over.
     callbacks = POLICY.for_callbacks()
     assert poll_delay(250.0, WINDOW, callbacks, finish=240.0) == poll_delay(250.0, WINDOW, callbacks)
