@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -81,6 +82,7 @@ def main() -> None:
             }
         )
     )
+    shutil.rmtree(out_dir, ignore_errors=True)  # the images, once everything is measured
 
 
 if __name__ == "__main__":

@@ -113,8 +113,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def run(rows: int, cycles: int, heavy_rows: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="fluxbot-quota-bench-"))
+async def run(folder: Path, rows: int, cycles: int, heavy_rows: int) -> None:
     path = folder / "bench.sqlite3"
     settings = Settings(_env_file=None, database_path=path, quota_default_limit="unlimited")  # type: ignore[call-arg]
     async with open_database(path):
@@ -267,7 +266,8 @@ def main() -> None:
     parser.add_argument("--heavy", type=int, default=4_000, help="of which for one member today")
     parser.add_argument("--cycles", type=int, default=3_000, help="hold+settle cycles to time")
     args = parser.parse_args()
-    asyncio.run(run(args.rows, args.cycles, args.heavy))
+    with tempfile.TemporaryDirectory(prefix="fluxbot-quota-bench-") as folder:  # ~40 MB: not left behind
+        asyncio.run(run(Path(folder), args.rows, args.cycles, args.heavy))
 
 
 if __name__ == "__main__":
