@@ -408,10 +408,13 @@ class SchemaMaker:
 MIGRATED = MigratedStores()
 
 
-async def drop_postgresql_connections(url: str, *, during_write: bool = False) -> int:
+async def drop_postgresql_connections(
+    url: str, *, during_write: bool = False, locked: asyncio.Event | None = None
+) -> int:
     """What a PostgreSQL restart does to the bot: the server ends every connection of the test's
     schema (`postgresql_schema`); returns how many. `during_write`: first hold the jobs table until
-    a write of the bot waits for it, so that the connection is cut in the middle of that write."""
+    a write of the bot waits for it, so that the connection is cut in the middle of that write
+    (`locked` is set once the table is held)."""
     import asyncpg
 
     schema = url.rsplit("application_name=", 1)[1].split("&")[0]
@@ -420,6 +423,8 @@ async def drop_postgresql_connections(url: str, *, during_write: bool = False) -
         async with admin.transaction():
             if during_write:
                 await admin.execute(f"LOCK TABLE {schema}.jobs IN EXCLUSIVE MODE")  # reads go on
+                if locked is not None:
+                    locked.set()
                 waiting = (
                     "SELECT count(*) FROM pg_stat_activity"
                     " WHERE application_name = $1 AND wait_event_type = 'Lock'"

@@ -11,11 +11,12 @@ import os
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,49 @@ class Harness:
         assert self.deliveries() == Counter(ids)  # each image posted exactly once
         for index in range(jobs):
             assert (self.tmp_path / "data" / f"out-{index}.png").read_bytes().startswith(b"\x89PNG")
+
+
+#: Another process holding SQLite's write lock (`BEGIN IMMEDIATE`) until told to let go.
+SQLITE_LOCK_HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("UPDATE jobs SET updated_at = updated_at WHERE 0")
+print("locked", flush=True)
+sys.stdin.readline()  # hold the write lock until told
+conn.execute("COMMIT")
+"""
+
+
+def sqlite_write_lock(path: Path) -> subprocess.Popen[str]:
+    """Another process holds the write lock of the SQLite file at `path` once this returns; `release` it."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", SQLITE_LOCK_HOLDER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def release(holder: subprocess.Popen[str]) -> None:
+    """The holder lets go of the lock and ends."""
+    if holder.poll() is None:
+        assert holder.stdin is not None
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+    holder.wait(timeout=10)
+
+
+@contextmanager
+def write_lock_held_by_another_process(path: Path) -> Iterator[subprocess.Popen[str]]:
+    holder = sqlite_write_lock(path)
+    try:
+        yield holder
+    finally:
+        release(holder)
 
 
 class RecordingSink:

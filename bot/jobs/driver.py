@@ -19,6 +19,10 @@ SIGKILL) each job resumes from the state the store says it is in:
                     at once and the hold is released.
                   The remaining risk is the provider's: a job it accepted and billed but never
                   reports is paid by the operator, never by the member, and never run twice.
+                  A store that refuses to record the provider's answer (SQLite locked by another
+                  process or full, PostgreSQL's connection lost) does not put a job here: only
+                  this process knows the answer, so its write is retried in place (`_kept`) until
+                  the store takes it.
     running     → poll it again (or wait for its callback); the timeout counts from the last
                   recorded sign of progress, with a grace after downtime (bot/jobs/following.py).
     fetching    → download the result again (the charge was committed with the move to
@@ -39,6 +43,8 @@ import asyncio
 import functools
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from bot.jobs.callbacks import Mailbox
 from bot.jobs.claims import ClaimLost, Claims
@@ -52,7 +58,7 @@ from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job, JobState
 from bot.jobs.pacing import ProviderPacing
 from bot.jobs.scheduler import Scheduler
-from bot.jobs.store_refusals import StoreRefusals
+from bot.jobs.store_refusals import STORE_RETRY_SECONDS, StoreRefusals
 from bot.jobs.waiting import wait_event
 from bot.providers.base import (
     Provider,
@@ -67,6 +73,8 @@ from bot.store.files import InputsLost
 from bot.store.jobs import JobRepository, StaleJobState
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Driver:
@@ -181,15 +189,20 @@ class Driver:
             # Not sent: back to the queue (a compare-and-set), or whoever takes the job over finds it
             # `submitting`, cannot know, and fails it `submit_unknown`. Submitted once, by the next claim.
             # Not an attempt either: `unreachable_attempts` counts requests that went out.
-            await self.jobs.transition(job, JobState.QUEUED, attempts=job.attempts - 1)
+            await self._kept(self.jobs.transition, job, JobState.QUEUED, attempts=job.attempts - 1)
             raise
         paused = self.pacing.paused_for(job.provider)
         if paused > 0:
             # A 429 came while `submitting` was being committed: this request would land inside the
             # provider's pause. It was not sent, so it may wait in the queue again, in its place.
             self.scheduler.hold_back(job.id, paused)
-            job = await self.jobs.transition(
-                job, JobState.QUEUED, attempts=job.attempts - 1, error_code="busy", error_message="paused"
+            job = await self._kept(
+                self.jobs.transition,
+                job,
+                JobState.QUEUED,
+                attempts=job.attempts - 1,
+                error_code="busy",
+                error_message="paused",
             )
             self.scheduler.poke_in(paused)
             return job
@@ -201,19 +214,22 @@ class Driver:
             if isinstance(exc, ProviderUnreachable) and job.attempts >= self.config.unreachable_attempts:
                 self.metrics.provider_errors.labels(job.provider, "submit", "unreachable").inc()
                 note = failure_note("unreachable")
-                await self.ending.end(job, JobState.FAILED, "unreachable", note, detail=exc.detail)
+                await self._kept(
+                    self.ending.end, job, JobState.FAILED, "unreachable", note, detail=exc.detail
+                )
                 return job
             # Refused before acceptance, or never sent: safe to try again later, in its place.
             delay = await self.pacing.busy(job.provider, exc, "submit")
             self.scheduler.hold_back(job.id, delay)
-            job = await self.jobs.transition(
-                job, JobState.QUEUED, error_code="busy", error_message=exc.message
+            job = await self._kept(
+                self.jobs.transition, job, JobState.QUEUED, error_code="busy", error_message=exc.message
             )
             self.scheduler.poke_in(delay)
             return job
         except ProviderModerated as exc:
             self.metrics.provider_errors.labels(job.provider, "submit", exc.kind).inc()
-            await self.ending.end(
+            await self._kept(
+                self.ending.end,
                 job,
                 JobState.MODERATED,
                 "moderated",
@@ -227,7 +243,9 @@ class Driver:
             if exc.kind in ("server", "network"):
                 # It may have been accepted and billed: never replay blindly (see the module docstring).
                 log.warning("job %s: submit outcome unknown (%s); not sending it again", job.id, exc.detail)
-                await self.jobs.update(job, error_code="submit_unknown", error_message=exc.message[:500])
+                await self._kept(
+                    self.jobs.update, job, error_code="submit_unknown", error_message=exc.message[:500]
+                )
                 return job  # stays `submitting`: _await_lost_submit decides
             # The provider's own words (why it refused the options) are shown quoted in the sentence.
             note = (
@@ -235,8 +253,8 @@ class Driver:
                 if exc.said
                 else failure_note(exc.kind, **exc.note_args)
             )
-            await self.ending.end(
-                job, JobState.FAILED, exc.kind, note, message=exc.message, detail=exc.detail
+            await self._kept(
+                self.ending.end, job, JobState.FAILED, exc.kind, note, message=exc.message, detail=exc.detail
             )
             return job
         finally:
@@ -245,7 +263,8 @@ class Driver:
         self.scheduler.clear_hold(job.id)
         if job.state is not JobState.SUBMITTING:
             return job  # a callback that raced the submit answer already attached the id
-        job = await self.jobs.transition(
+        job = await self._kept(
+            self.jobs.transition,
             job,
             JobState.RUNNING,
             provider_job_id=submission.provider_job_id,
@@ -277,7 +296,8 @@ class Driver:
             inbound = inbox.get(job.id)
             if inbound is not None and inbound.provider_job_id:
                 inbox.pop(job.id)
-                job = await self.jobs.transition(
+                job = await self._kept(  # popped: only this process knows it now
+                    self.jobs.transition,
                     job,
                     JobState.RUNNING,
                     provider_job_id=inbound.provider_job_id,
@@ -294,6 +314,31 @@ class Driver:
                 return job
             wakeup.clear()
             await wait_event(wakeup, remaining)
+
+    async def _kept(self, write: Callable[..., Awaitable[T]], job: Job, *args: Any, **fields: Any) -> T:
+        """`write(job, *args, **fields)`, retried every second while the store refuses it.
+
+        For what the provider answered a submit: its job id, or that it refused the job or never got
+        it. Only this process knows that. Left to the resume (`Runs.resume_later`), the job would be
+        read back `submitting` and failed `submit_unknown`: an image the provider made and billed,
+        never fetched (seen in CI: the store locked between the provider's answer and its record).
+        A try again that finds the job moved on (`StaleJobState`) raises the first refusal after all:
+        the refused write may have landed (PostgreSQL's connection cut after the server committed,
+        before the client heard so), or another process took the job over once its claim lapsed;
+        what the store says is then the answer, read back by the resume as after any refusal.
+        """
+        refused: BaseException | None = None
+        while True:
+            try:
+                return await write(job, *args, **fields)
+            except StaleJobState:
+                if refused is None:
+                    raise
+                raise refused from None
+            except store_errors.STORE_REFUSED as exc:
+                self.refusals.refused(job.id, job.state, exc)
+                refused = exc
+                await asyncio.sleep(STORE_RETRY_SECONDS)
 
     async def _rebuild_request(self, job: Job) -> ProviderRequest:
         body = dict(job.params["body"])

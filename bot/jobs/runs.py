@@ -22,14 +22,12 @@ from bot.jobs.callbacks import Mailbox
 from bot.jobs.claims import Claims
 from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.scheduler import Scheduler
+from bot.jobs.store_refusals import STORE_RETRY_SECONDS
 from bot.jobs.tasks import TaskRegistry
 from bot.store import errors as store_errors
 from bot.store.jobs import JobRepository
 
 log = logging.getLogger(__name__)
-
-#: After the store refused a write (locked beyond busy_timeout, or full), retry the job this soon.
-STORE_RETRY_SECONDS = 1.0
 
 
 class Runs:

@@ -1,7 +1,8 @@
 """One log line for a store that keeps refusing job steps, not one per job per second.
 
 While SQLite is full or locked by another process, every job whose step it refuses is retried a
-second later (bot/jobs/runs.py). Logging each refusal flooded the log: 6,933 lines in 11 s with
+second later (bot/jobs/runs.py; the answer to a submit, which only the process that sent it knows,
+is retried in place: bot/jobs/driver.py). Logging each refusal flooded the log: 6,933 lines in 11 s with
 ~1,000 jobs in the soak. Now the first refusal of each kind (the error's text) is a warning with
 its job; the same kind again is counted, and at most every `SUMMARY_SECONDS` one line says how many
 steps of how many jobs it refused since. The retries themselves are unchanged.
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 
 #: At most one summary line per kind of refusal this often (seconds).
 SUMMARY_SECONDS = 30.0
+#: After the store refused a write (locked beyond busy_timeout, or full), retry the job this soon.
+STORE_RETRY_SECONDS = 1.0
 
 
 @dataclass(slots=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import hashlib
 import hmac
 import os
 import random
+import subprocess
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -29,7 +31,15 @@ from bot.jobs.unserved import UnservedWatch
 from bot.providers.base import ProviderBusy
 from tests.conftest import drop_postgresql_connections
 from tests.fakes.ttapi import FakeTTAPI
-from tests.helpers import MANAGER_ENV_STORE, RecordingSink, ledger, manager_env, submit
+from tests.helpers import (
+    MANAGER_ENV_STORE,
+    RecordingSink,
+    ledger,
+    manager_env,
+    release,
+    sqlite_write_lock,
+    submit,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -154,6 +164,90 @@ async def test_postgresql_conflicts_outlasting_the_retries_only_delay_the_job(
     assert kinds == ["hold", "charge"]
     assert sink.delivered == {job.id: 1}
     assert sink.failed == []
+
+
+async def test_a_submits_answer_the_store_refuses_to_record_at_first_is_kept_not_lost(
+    tmp_path, fake_ttapi, database_url, monkeypatch, caplog
+):
+    """The provider has accepted the job (and bills it), and just then the store refuses the write
+    that records its id: SQLite locked by another process, PostgreSQL's connection cut in the middle
+    of that write. Found by CI (one job of 150 in tests/reliability/test_store_faults.py): the job was
+    read back `submitting` and failed `submit_unknown`, an image made and paid for, never fetched.
+    Only this process knows the answer, so it is kept and written once the store takes it."""
+    fake_ttapi.duration = 0.5
+    sqlite = database_url.startswith("sqlite")
+    async with manager_env(tmp_path, ttapi=fake_ttapi) as (services, sink, _):
+        if sqlite:
+            await services.db.conn.execute("PRAGMA busy_timeout = 100")  # refused soon, not after 5 s
+        provider = services.manager.providers["ttapi"]
+        answer = provider.submit
+        refusals: list[asyncio.Task[Any]] = []
+
+        async def answered_then_refused(request, *, callback=None):  # type: ignore[no-untyped-def]
+            submission = await answer(request, callback=callback)
+            if sqlite:
+                holder = await asyncio.to_thread(sqlite_write_lock, tmp_path / "fluxbot.sqlite3")
+                refusals.append(asyncio.create_task(let_go(holder, after=1.5)))
+            else:
+                locked = asyncio.Event()
+                cut = drop_postgresql_connections(database_url, during_write=True, locked=locked)
+                refusals.append(asyncio.create_task(cut))
+                await locked.wait()  # the write recording this answer waits for the table, then is cut
+            return submission
+
+        async def let_go(holder: subprocess.Popen[str], *, after: float) -> None:
+            await asyncio.sleep(after)
+            await asyncio.to_thread(release, holder)
+
+        monkeypatch.setattr(provider, "submit", answered_then_refused)
+        job = await submit(services, 1)
+        await services.manager.wait_idle(20)
+        await asyncio.gather(*refusals)
+        stored = await services.jobs.get(job.id)
+        kinds = await ledger(services, job.id)
+
+    assert stored is not None
+    assert stored.state is JobState.DELIVERED, (stored.state, stored.error_code)
+    assert len(fake_ttapi.submits()) == 1
+    assert kinds == ["hold", "charge"]
+    assert sink.delivered == {job.id: 1}
+    assert sink.failed == []
+    assert any("refused a write in state submitting" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_submits_answer_recorded_though_the_store_said_it_was_not_is_followed_not_stranded(
+    tmp_path, fake_ttapi, monkeypatch
+):
+    """The write recording a submit's answer commits, but the bot hears a refusal (PostgreSQL's
+    connection cut after the server committed). Its try again finds the job moved on: the job is
+    read back from the store (`running`, its id recorded) and followed, not left undriven."""
+    from bot.store import errors as store_errors
+
+    fake_ttapi.duration = 0.5
+    async with manager_env(tmp_path, ttapi=fake_ttapi) as (services, sink, _):
+        repository = services.manager.driver.jobs
+        transition = repository.transition
+        cut: list[JobState] = []
+
+        async def committed_but_unheard(job, to, **fields):  # type: ignore[no-untyped-def]
+            if to is JobState.RUNNING and not cut:
+                cut.append(to)
+                await transition(copy.copy(job), to, **fields)  # committed; the caller's job unchanged
+                raise store_errors.STORE_REFUSED[-1]("connection was closed in the middle of operation")
+            return await transition(job, to, **fields)
+
+        monkeypatch.setattr(repository, "transition", committed_but_unheard)
+        job = await submit(services, 1)
+        await services.manager.wait_idle(20)
+        stored = await services.jobs.get(job.id)
+        kinds = await ledger(services, job.id)
+
+    assert cut == [JobState.RUNNING]
+    assert stored is not None
+    assert stored.state is JobState.DELIVERED, (stored.state, stored.error_code)
+    assert len(fake_ttapi.submits()) == 1
+    assert kinds == ["hold", "charge"]
+    assert sink.delivered == {job.id: 1}
 
 
 async def test_queue_limit_refuses_beyond_active_plus_queued(tmp_path, fake_ttapi):

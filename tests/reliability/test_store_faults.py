@@ -13,11 +13,7 @@ import logging
 import random
 import sqlite3
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 from PIL import Image
 
@@ -26,42 +22,15 @@ from bot.jobs.model import JobState
 from bot.jobs.store_refusals import StoreRefusals
 from bot.store.retention import DiskAlmostFull
 from tests.conftest import finish_jobs, refusals
-from tests.helpers import bot_said, manager_env, submit
+from tests.helpers import (
+    bot_said,
+    manager_env,
+    release,
+    sqlite_write_lock,
+    submit,
+    write_lock_held_by_another_process,
+)
 from tests.reliability.conftest import assert_charged_once, posted_images
-
-HOLDER = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-conn.execute("BEGIN IMMEDIATE")
-conn.execute("UPDATE jobs SET updated_at = updated_at WHERE 0")
-print("locked", flush=True)
-sys.stdin.readline()  # hold the write lock until told (or for at most argv[2] seconds)
-conn.execute("COMMIT")
-"""
-
-
-@contextmanager
-def write_lock_held_by_another_process(path: Path) -> Iterator[subprocess.Popen[str]]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "locked"
-        yield holder
-    finally:
-        if holder.poll() is None:
-            assert holder.stdin is not None
-            holder.stdin.write("release\n")
-            holder.stdin.flush()
-        holder.wait(timeout=10)
-
-
-def release(holder: subprocess.Popen[str]) -> None:
-    assert holder.stdin is not None
-    holder.stdin.write("release\n")
-    holder.stdin.flush()
-    holder.wait(timeout=10)
 
 
 def other_errors(env) -> list[BaseException]:
@@ -187,15 +156,7 @@ async def test_a_job_whose_ending_the_store_refuses_is_ended_once_the_store_is_b
 
     async def buggy_apply_result(job, result):
         # The bug, and at that moment another process takes the write lock.
-        holder = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(settings.database_path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "locked"
-        holders.append(holder)
+        holders.append(sqlite_write_lock(settings.database_path))
         raise RuntimeError("a bug in a job's step")
 
     manager.follower.apply_result = buggy_apply_result  # type: ignore[method-assign]
