@@ -33,6 +33,7 @@ from pathlib import Path
 from bot.errors import UserFacingError
 from bot.jobs.metrics import JobMetrics
 from bot.jobs.model import Job
+from bot.store import errors as store_errors
 from bot.store.db import Database
 from bot.store.jobs import JobRepository
 from bot.store.statements import POSTGRESQL, Execute, PerDialect, Unit
@@ -131,7 +132,7 @@ async def discard_inputs(jobs: JobRepository, job_id: str) -> None:
         )
         if rows:
             await asyncio.to_thread(remove_files, [jobs.input_files.path(r["file"]) for r in rows])
-    except (OSError, sqlite3.Error) as exc:
+    except store_errors.STORE_OR_DISK_ERRORS as exc:
         log.warning("job %s: its reference images could not be deleted yet (%s)", job_id, exc)
 
 
@@ -142,7 +143,7 @@ async def remove_orphan_inputs(jobs: JobRepository, now: float | None = None) ->
     older_than = (now if now is not None else time.time()) - ORPHAN_INPUT_AGE
     try:
         removed = await jobs.remove_orphan_inputs(older_than=older_than)
-    except (OSError, sqlite3.Error) as exc:
+    except store_errors.STORE_OR_DISK_ERRORS as exc:
         log.warning(
             "reference images of jobs never stored could not be removed from %s (%s); the next sweep"
             " tries again",
@@ -357,7 +358,7 @@ class Retention:
             try:
                 await self.sweep()
                 await self.measure()
-            except (OSError, sqlite3.Error) as exc:
+            except store_errors.STORE_OR_DISK_ERRORS as exc:
                 log.warning("retention sweep failed (%s); trying again in %.0fs", exc, interval)
             await asyncio.sleep(interval)
 

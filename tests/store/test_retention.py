@@ -5,6 +5,8 @@ SQLite file and the fake TTAPI."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import time
 from typing import Any
 
@@ -272,3 +274,37 @@ async def test_doctor_reports_the_disk_used_by_images_and_the_floor(
     )
     assert report.problems == []
     assert "new jobs are refused" in below.problems[0]
+
+
+async def test_a_sweep_the_store_fails_is_logged_and_the_next_one_runs(services, database_url, caplog):
+    """Before: the sweep loop caught SQLite's errors only, so on PostgreSQL the first round a lost
+    connection failed ended the sweeps (and the disk gauges) until a restart."""
+    if database_url.startswith("postgresql"):
+        import asyncpg
+
+        closed = "connection was closed in the middle of operation"  # asyncpg's words
+        lost: Exception = asyncpg.ConnectionDoesNotExistError(closed)
+    else:
+        lost = sqlite3.OperationalError("database is locked")
+    sweep = services.retention.sweep
+    rounds: list[str] = []
+
+    async def failing_once(now: float | None = None):  # type: ignore[no-untyped-def]
+        rounds.append("sweep")
+        if len(rounds) == 1:
+            raise lost
+        return await sweep(now)
+
+    services.retention.sweep = failing_once
+    loop = asyncio.create_task(services.retention.run(interval=0.05))
+    try:
+        async with asyncio.timeout(5):
+            while len(rounds) < 3:
+                await asyncio.sleep(0.02)
+        assert not loop.done()
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+    (line,) = [r for r in caplog.records if "retention sweep failed" in r.getMessage()]
+    assert str(lost) in line.getMessage()
