@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import timeit
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +34,17 @@ BENCH_DIR = Path(__file__).resolve().parent
 # -- the machine ----------------------------------------------------------------------------------
 
 
+def python_loop_us() -> float:
+    """This machine's speed at plain Python: one `sum(range(10_000))`, best of 5 runs of 100, in µs.
+
+    CPU figures (ms per job, pairs per second) move with the machine more than with a commit: the
+    same code read 6.95-9.58 ms per job on one machine and 15.2-16.3 on another (docs/PERFORMANCE.md).
+    Figures compare only between runs whose loop reads alike; ~0.1 s to measure."""
+    return min(timeit.repeat("sum(range(10_000))", number=100, repeat=5)) / 100 * 1e6
+
+
 def machine() -> dict[str, Any]:
-    """Cores, CPU model, RAM and Python: printed at the top of every benchmark."""
+    """Cores, CPU model, RAM, Python and its speed: printed at the top of every benchmark."""
     model = "?"
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
@@ -55,6 +65,7 @@ def machine() -> dict[str, Any]:
         "ram_gib": round(mem_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
         "kernel": platform.release(),
+        "python_loop_us": round(python_loop_us(), 1),
     }
 
 
@@ -63,7 +74,9 @@ def print_machine() -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM, Python {m['python']}; "
-        f"load average {load} (the machine is shared: other work inflates wall-clock figures)"
+        f"load average {load} (the machine is shared: other work inflates wall-clock figures)\n"
+        f"  its speed: sum(range(10_000)) takes {m['python_loop_us']:.0f} µs (best of 5); CPU figures"
+        " compare only between machines where this reads alike"
     )
 
 
