@@ -123,7 +123,13 @@ class Follower:
                     policy = trusting if trust.trusted(job.provider) else close
                 elapsed = time.time() - (job.submitted_at or job.created_at)
                 delay = poll_delay(
-                    elapsed, durations, policy, finish=pace.finish(), steady=pace.steady(policy.steady)
+                    elapsed,
+                    durations,
+                    policy,
+                    finish=pace.finish(),
+                    steady=pace.steady(policy.steady),
+                    # A callback will say when it is over: no poll only to measure its pace.
+                    measuring=pace.measuring and not calls_back,
                 )
                 if looked:
                     delay = min(delay, max(0.0, config.job_timeout - (time.time() - last_progress)))

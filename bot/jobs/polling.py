@@ -12,7 +12,9 @@ done and the next poll goes just after that moment — one poll instead of sever
 window, and the image is seen within a fraction of a second of existing. A finish minutes away is
 approached in halves until two readings agree on it, then polled just after it (a minute apart at
 most, either way); one still running after that end is looked at again soon (its last figure leaves
-little to do), backing off the later it gets.
+little to do), backing off the later it gets. A job seen waiting in the provider's queue (an answer
+without a figure) started at a moment we do not know, so its first figure predicts nothing alone: a
+second one, a step of the model's window later, measures its pace (`Pace.measuring`).
 
 On top of the per-job schedule, every request to a provider (submits and polls) takes a token
 from that provider's one `RateLimiter`, so hundreds of jobs in flight can never burst it, and a
@@ -131,7 +133,8 @@ class Pace:
 
     With two reports the rate between them is used (a job that waited in the provider's queue
     before it started is not mistaken for a slow one); with one, progress is taken as linear since
-    the submit. Reports that go backwards or stand still start the estimate again.
+    the submit, unless an earlier report showed the job not started yet (`unstarted`). Reports that
+    go backwards start the estimate again; reports that stand still are ignored.
     """
 
     first: tuple[float, float] | None = None  # (seconds since submit, fraction done)
@@ -139,14 +142,25 @@ class Pace:
     #: How far the latest reading moved the end predicted by the pace before it, as a fraction of
     #: the time it then had to go; None until three readings (two paces) have each predicted one.
     drift: float | None = None
+    #: A report before the first figure showed the job not started (no figure, or 0: waiting in
+    #: the provider's queue), or the figure went backwards (started again). When it started is then
+    #: unknown, and a single figure says nothing of its pace: read as linear since the submit, 1 %
+    #: seen 30 s after it put the end of a 10-s job ~50 minutes away, so the job was found up to a
+    #: minute (the cap) after it was done. A second figure measures the pace (`measuring`).
+    unstarted: bool = False
 
     def report(self, elapsed: float, progress: float | None) -> None:
-        if progress is None or not 0.0 < progress < 1.0:
+        if progress is None or progress <= 0.0:
+            if self.first is None:
+                self.unstarted = True  # still queued at the provider (or not saying): not started
+            return
+        if progress >= 1.0:
             return
         if self.last is not None and progress <= self.last[1]:
             if progress < self.last[1]:
                 self.first = self.last = None  # it went backwards: a retry at the provider
                 self.drift = None
+                self.unstarted = True
             else:
                 return  # the same figure again says nothing new about the pace
         # The end the pace so far predicted, if two readings measured one (a single reading only
@@ -159,6 +173,11 @@ class Pace:
         if before is not None and after is not None:
             self.drift = abs(after - before) / max(after - elapsed, 1e-9)
 
+    @property
+    def measuring(self) -> bool:
+        """One figure since the job was seen not started: the next poll measures its pace."""
+        return self.unstarted and self.first is not None and self.first == self.last
+
     def steady(self, within: float) -> bool:
         """Whether the last two paces measured agree on the end (within `within` of the time to go)."""
         return self.drift is not None and self.drift <= within
@@ -170,6 +189,8 @@ class Pace:
         (t0, p0), (t1, p1) = self.first, self.last
         if t1 > t0 and p1 > p0:
             return t1 + (1.0 - p1) * (t1 - t0) / (p1 - p0)
+        if self.unstarted:
+            return None  # one figure, and when the job started is not known: no pace yet
         return t1 / p1
 
 
@@ -180,6 +201,7 @@ def poll_delay(
     *,
     finish: float | None = None,
     steady: bool = False,
+    measuring: bool = False,
     rng: random.Random | None = None,
 ) -> float:
     """Seconds to wait before the next poll of a job submitted `elapsed` seconds ago.
@@ -187,7 +209,9 @@ def poll_delay(
     `finish` is when the job's own progress says it will be done (`Pace.finish`): the poll goes
     just after it. Without it, or once it has passed, the model's window decides, except for a job
     of minutes (`PollPolicy.overdue`). `steady`: the job's last two readings agreed on it
-    (`Pace.steady`).
+    (`Pace.steady`). `measuring`: the job has its first figure since it was seen not started
+    (`Pace.measuring`): the next poll, one step of the window later, measures its pace (the
+    window, long passed for a job that queued at the provider, would back off to the cap).
     """
     if finish is not None and finish > elapsed:
         ahead = finish - elapsed
@@ -205,6 +229,8 @@ def poll_delay(
     if not isinstance(durations, Durations):
         durations = Durations.around(durations, policy)
     step = max(durations.typical * policy.near_step, (durations.high - durations.low) / 8)
+    if measuring:
+        return min(policy.max_interval, max(policy.min_interval, step))
     if elapsed < durations.low:
         # Cannot be done yet: one wait until the fastest usual finish.
         delay = durations.low - elapsed

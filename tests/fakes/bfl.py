@@ -5,7 +5,8 @@
   `{"id", "polling_url", "cost", "input_mp", "output_mp"}`; `polling_url` points at this server's
   `GET /v1/get_result?id=...` (behind `polling_prefix`, as the regional clusters do).
 - `GET /v1/get_result?id=` answers `{id, status, result, progress, details, preview}`: `Pending`
-  for the job's `duration`, then `Ready` with `result.sample` (a signed link served here under
+  for the job's `duration` (after `queued` seconds of `Pending` with a null progress, 0 unless
+  set), then `Ready` with `result.sample` (a signed link served here under
   `/delivery/...`, expiring after `link_ttl` seconds), `result.seed`, `result.prompt`.
   Scripted outcomes: `Request Moderated`, `Content Moderated`, `Error`, `Task not found`.
   An id the server never issued is `Task not found` too.
@@ -72,6 +73,8 @@ class FakeBFLJob:
     created: float
     duration: float
     outcome: str = READY
+    #: Seconds it waits in BFL's queue first: `Pending` without a progress figure.
+    queued: float = 0.0
     details: Any = None
     callback: str | None = None
     secret: str | None = None
@@ -147,6 +150,9 @@ class FakeBFL:
         #: Serve HTTPS with this context (the real API is HTTPS-only); plain HTTP without.
         self.ssl_context = ssl_context
         self.duration = duration
+        #: Seconds each new job waits in BFL's queue before it runs for `duration` (`Pending`, its
+        #: progress null, as the answer's nullable field reads for a job that has not started).
+        self.queued = 0.0
         #: The `cost` put in submit answers; None leaves it out (older API versions).
         self.cost = cost
         self.credits = credits
@@ -285,6 +291,7 @@ class FakeBFL:
             body=body,
             created=time.monotonic(),
             duration=self.duration,
+            queued=self.queued,
             callback=body.get("webhook_url"),
             secret=body.get("webhook_secret"),
         )
@@ -292,7 +299,7 @@ class FakeBFL:
             job.outcome, job.details = self._outcomes.popleft()
         self.jobs[job.id] = job
         if job.callback:
-            delay = 0.0 if job.outcome == REQUEST_MODERATED else job.duration
+            delay = 0.0 if job.outcome == REQUEST_MODERATED else job.queued + job.duration
             asyncio.get_running_loop().call_later(delay, self._send_callback, job)
         answer: dict[str, Any] = {"id": job.id, "polling_url": self.polling_url(job.id)}
         if self.webhook_answer and job.callback:
@@ -311,13 +318,13 @@ class FakeBFL:
     def _status(self, job: FakeBFLJob) -> str:
         if job.outcome == REQUEST_MODERATED:
             return REQUEST_MODERATED  # the input is checked before anything is generated
-        if time.monotonic() - job.created < job.duration:
+        if time.monotonic() - job.created < job.queued + job.duration:
             return PENDING
         return job.outcome
 
     def result_json(self, job: FakeBFLJob) -> dict[str, Any]:
         status = self._status(job)
-        elapsed = time.monotonic() - job.created
+        elapsed = time.monotonic() - job.created - job.queued  # running for (< 0: still queued)
         answer: dict[str, Any] = {
             "id": job.id,
             "status": status,
@@ -326,7 +333,7 @@ class FakeBFL:
             "details": None,
             "preview": None,
         }
-        if status == PENDING:
+        if status == PENDING and elapsed >= 0:
             answer["progress"] = round(min(0.99, elapsed / job.duration), 2) if job.duration else 0.0
         elif status == READY:
             if job.sample_issued is None:
@@ -337,8 +344,8 @@ class FakeBFL:
                 "sample": f"{self.url}/delivery/{job.id}/sample.{ext}?se={job.sample_issued:.3f}&sig={token}",
                 "prompt": job.body.get("prompt", ""),
                 "seed": job.body.get("seed", 1234567890),
-                "start_time": job.created,
-                "end_time": job.created + job.duration,
+                "start_time": job.created + job.queued,
+                "end_time": job.created + job.queued + job.duration,
                 "duration": job.duration,
             }
             answer["progress"] = 1.0

@@ -33,14 +33,74 @@ def test_two_reports_measure_the_pace_so_time_queued_at_the_provider_does_not_co
 
 def test_missing_repeated_and_backward_figures():
     pace = Pace()
-    for figure in (None, 0.0, 1.0):
-        pace.report(1.0, figure)  # nothing to learn from: no estimate
+    pace.report(1.0, 1.0)  # over: nothing to learn from, no estimate
     assert pace.finish() is None
     pace.report(2.0, 0.2)
     pace.report(3.0, 0.2)  # the same figure again: the pace is not "zero"
     assert pace.finish() == pytest.approx(10.0)
-    pace.report(4.0, 0.1)  # backwards (the provider restarted it): start again from here
-    assert pace.finish() == pytest.approx(40.0)
+    pace.report(4.0, 0.1)  # backwards (the provider restarted it, when is not known): no estimate ...
+    assert pace.finish() is None
+    assert pace.measuring
+    pace.report(5.0, 0.3)  # ... until a second figure measures the pace again
+    assert pace.finish() == pytest.approx(8.5)
+    assert not pace.measuring
+
+
+def test_a_figure_after_the_job_was_seen_queued_waits_for_a_second_one_to_measure_the_pace():
+    pace = Pace()
+    pace.report(8.0, None)  # `Pending` without a figure: still in the provider's queue
+    pace.report(20.0, 0.0)  # nor is 0 a figure: not started
+    pace.report(31.0, 0.03)  # 0.3 s into a 10-s run: as linear since the submit, done at ~17 min
+    assert pace.finish() is None
+    assert pace.measuring
+    # The next poll measures its pace one step of the model's window later (not a minute, the cap).
+    assert poll_delay(31.0, WINDOW, POLICY, measuring=True) == pytest.approx(1.0)
+    pace.report(32.0, 0.13)
+    assert not pace.measuring
+    assert pace.finish() == pytest.approx(32.0 + 0.87 * 10.0)
+    running = Pace()
+    running.report(3.0, 0.3)  # running when first looked at: linear since the submit, as before
+    assert running.finish() == pytest.approx(10.0)
+    assert not running.measuring
+    running.report(4.0, None)  # a figure missing later changes nothing
+    assert running.finish() == pytest.approx(10.0)
+
+
+def test_a_job_that_queued_at_the_provider_is_seen_seconds_after_its_end_not_up_to_a_minute():
+    # A 10-s job (the model's usual time) that first waited 8.5 to 156 s in the provider's queue,
+    # `Pending` without a figure until it runs (BFL's figure, to 2 decimals), looked at from the
+    # window's fast end (8 s) on. Before, the first figure (a few %) was read as linear since the
+    # submit, putting its end minutes away: the next poll came a minute (the cap) later.
+    def looks(queued: float, *, seen_queued: bool) -> tuple[int, float]:
+        pace, elapsed, polls = Pace(), WINDOW.low, 1
+        end = queued + 10.0
+        while elapsed < end:
+            running = elapsed - queued
+            figure = None if running < 0 else round(min(0.99, running / 10.0), 2)
+            if figure is not None or seen_queued:  # before: the answers without a figure were not read
+                pace.report(elapsed, figure)
+            steady = pace.steady(POLICY.steady)
+            measuring = seen_queued and pace.measuring
+            elapsed += poll_delay(
+                elapsed, WINDOW, POLICY, finish=pace.finish(), steady=steady, measuring=measuring
+            )
+            polls += 1
+        return polls, elapsed - end
+
+    queues = [8.5 + 0.37 * n for n in range(400)]
+    before = [looks(queued, seen_queued=False) for queued in queues]
+    after = [looks(queued, seen_queued=True) for queued in queues]
+    late_before = sorted(late for _, late in before)
+    late_after = sorted(late for _, late in after)
+    assert late_before[len(queues) // 2] > 25.0  # the median job: half a minute late
+    assert late_before[-1] > 50.0
+    assert late_after[len(queues) // 2] < 0.5
+    assert late_after[int(len(queues) * 0.9)] < 3.0
+    # The slowest: a first figure of 0 (it had just started), then the window's cap (15 s) as for
+    # any job without a figure.
+    assert late_after[-1] <= POLICY.max_interval
+    # At most one poll more per job: the one that measures the pace.
+    assert all(0 <= polls - was <= 1 for (polls, _), (was, _) in zip(after, before, strict=True))
 
 
 def test_the_poll_goes_just_after_the_predicted_finish_within_the_bounds():
@@ -265,6 +325,27 @@ def on_each_backend(database_url: str) -> Iterator[None]:
 
 def gaps(times: list[float]) -> list[float]:
     return [b - a for a, b in itertools.pairwise(times)]
+
+
+@pytest.mark.usefixtures("on_each_backend")
+async def test_a_bfl_job_that_waited_in_bfls_queue_is_found_just_after_its_end(tmp_path, fake_bfl: FakeBFL):
+    # It waits 2.5 s in BFL's queue (`Pending`, progress null), then runs for 1 s. Looked at from
+    # 1.6 s every 0.2 s (the window's step); the first figure (~10 % at ~2.6 s) used to be read as
+    # linear since the submit (done at ~26 s), so the next poll went 3 s later (the cap here), 2 s
+    # after the job was over. Now one step later measures its pace, and a poll goes just after it.
+    fake_bfl.queued, fake_bfl.duration = 2.5, 1.0
+    policy = PollPolicy(
+        min_interval=0.05, max_interval=0.5, max_predicted_interval=3.0, typical_override=2.0, jitter=0.0
+    )
+    async with manager_env(tmp_path, bfl=fake_bfl, policy=policy) as (services, sink, _):
+        job = await submit(services, 1, provider="bfl")
+        done = await services.manager.wait_for(job.id, 15)
+    assert done.state.value == "delivered"
+    assert sink.delivered == {job.id: 1}
+    assert done.ready_at is not None
+    assert done.submitted_at is not None
+    assert done.ready_at - done.submitted_at - 3.5 <= 0.1 + SLACK
+    assert done.polls == len(fake_bfl.polls())
 
 
 @pytest.mark.usefixtures("on_each_backend")
