@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.jobs.callbacks import CallbackTrust
+from bot.jobs.model import Job
 from bot.jobs.polling import Durations, Pace, PollPolicy, poll_delay
 from tests.fakes.bfl import FakeBFL
 from tests.fakes.ttapi import FakeTTAPI
@@ -228,6 +230,16 @@ async def test_a_bfl_job_is_polled_once_for_its_pace_and_once_when_it_is_done(tm
     assert len(fake_bfl.polls()) == done.polls
 
 
+async def one_delivered_bfl_job(tmp_path: Path, fake_bfl: FakeBFL, policy: PollPolicy) -> Job:
+    """One BFL job polled on `policy`, which must be delivered, once: the job as it ended."""
+    async with manager_env(tmp_path, bfl=fake_bfl, policy=policy) as (services, sink, _):
+        job = await submit(services, 1, provider="bfl")
+        done = await services.manager.wait_for(job.id, 15)
+    assert done.state.value == "delivered"
+    assert sink.delivered == {job.id: 1}
+    return done
+
+
 @pytest.mark.usefixtures("on_each_backend")
 async def test_a_long_bfl_job_is_polled_just_after_its_end_once_two_readings_agree(
     tmp_path, fake_bfl: FakeBFL
@@ -240,11 +252,7 @@ async def test_a_long_bfl_job_is_polled_just_after_its_end_once_two_readings_agr
     policy = PollPolicy(
         min_interval=0.05, max_interval=0.5, max_predicted_interval=3.0, typical_override=0.5, jitter=0.0
     )
-    async with manager_env(tmp_path, bfl=fake_bfl, policy=policy) as (services, sink, _):
-        job = await submit(services, 1, provider="bfl")
-        done = await services.manager.wait_for(job.id, 15)
-    assert done.state.value == "delivered"
-    assert sink.delivered == {job.id: 1}
+    done = await one_delivered_bfl_job(tmp_path, fake_bfl, policy)
     assert done.polls == 4 == len(fake_bfl.polls())
     assert done.ready_at is not None
     assert done.submitted_at is not None
@@ -337,11 +345,7 @@ async def test_a_bfl_job_that_waited_in_bfls_queue_is_found_just_after_its_end(t
     policy = PollPolicy(
         min_interval=0.05, max_interval=0.5, max_predicted_interval=3.0, typical_override=2.0, jitter=0.0
     )
-    async with manager_env(tmp_path, bfl=fake_bfl, policy=policy) as (services, sink, _):
-        job = await submit(services, 1, provider="bfl")
-        done = await services.manager.wait_for(job.id, 15)
-    assert done.state.value == "delivered"
-    assert sink.delivered == {job.id: 1}
+    done = await one_delivered_bfl_job(tmp_path, fake_bfl, policy)
     assert done.ready_at is not None
     assert done.submitted_at is not None
     assert done.ready_at - done.submitted_at - 3.5 <= 0.1 + SLACK
