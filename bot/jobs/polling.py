@@ -148,6 +148,9 @@ class Pace:
     #: seen 30 s after it put the end of a 10-s job ~50 minutes away, so the job was found up to a
     #: minute (the cap) after it was done. A second figure measures the pace (`measuring`).
     unstarted: bool = False
+    #: That single figure read again by the poll meant to measure the pace: no more such polls
+    #: (the model's window decides until the figure moves, as for a job without one).
+    stalled: bool = False
 
     def report(self, elapsed: float, progress: float | None) -> None:
         if progress is None or progress <= 0.0:
@@ -160,8 +163,9 @@ class Pace:
             if progress < self.last[1]:
                 self.first = self.last = None  # it went backwards: a retry at the provider
                 self.drift = None
-                self.unstarted = True
+                self.unstarted, self.stalled = True, False
             else:
+                self.stalled = self.first == self.last  # one figure, twice: not moving yet
                 return  # the same figure again says nothing new about the pace
         # The end the pace so far predicted, if two readings measured one (a single reading only
         # guesses that the job started at the submit, and its figure is the least precise).
@@ -175,8 +179,9 @@ class Pace:
 
     @property
     def measuring(self) -> bool:
-        """One figure since the job was seen not started: the next poll measures its pace."""
-        return self.unstarted and self.first is not None and self.first == self.last
+        """One figure since the job was seen not started: the next poll measures its pace (once:
+        a figure that has not moved by then leaves the schedule to the model's window)."""
+        return self.unstarted and not self.stalled and self.first is not None and self.first == self.last
 
     def steady(self, within: float) -> bool:
         """Whether the last two paces measured agree on the end (within `within` of the time to go)."""

@@ -60,6 +60,14 @@ def test_a_figure_after_the_job_was_seen_queued_waits_for_a_second_one_to_measur
     pace.report(32.0, 0.13)
     assert not pace.measuring
     assert pace.finish() == pytest.approx(32.0 + 0.87 * 10.0)
+    stuck = Pace()
+    stuck.report(8.0, None)
+    stuck.report(31.0, 0.03)
+    stuck.report(32.0, 0.03)  # the measuring poll reads the same figure: one such poll, no more ...
+    assert not stuck.measuring
+    assert stuck.finish() is None  # ... the model's window decides, as for a job without a figure
+    stuck.report(40.0, 0.1)
+    assert stuck.finish() == pytest.approx(40.0 + 0.9 * 9 / 0.07)
     running = Pace()
     running.report(3.0, 0.3)  # running when first looked at: linear since the submit, as before
     assert running.finish() == pytest.approx(10.0)
