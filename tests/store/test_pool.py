@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -163,7 +164,9 @@ def test_a_batch_whose_connection_the_server_ends_is_refused_with_the_servers_re
 
     async def body(db: PostgresDatabase, proxy: HeldEndProxy) -> None:
         proxy.let_close()
-        marker = "fluxbot_ended_batch"
+        # Its own name: the test runs once per event loop, and two runs side by side (`-n 2`) with
+        # one name ended each other's statement (the other run's batch ended twice, this one's never).
+        marker = f"fluxbot_ended_batch_{secrets.token_hex(6)}"
         running = asyncio.create_task(db.atomic(sleeping_unit, marker))
         admin = await asyncpg.connect(os.environ[TEST_DATABASE_URL])
         try:
