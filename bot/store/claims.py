@@ -20,9 +20,6 @@ what the others committed before it: the providers' and members' active jobs (`s
 `running`, and `queued` ones already claimed), the providers paused by a 429, then takes queued
 jobs in arrival order per provider with `FOR UPDATE SKIP LOCKED`, skipping members at their cap.
 All of it is one statement, the function `fluxbot_claim` (migration 0027): one round trip a pass.
-A provider's active jobs are not counted row by row (with 10,000 in flight that was 3-4 ms of the
-server's CPU a pass): triggers on `jobs` keep them as they change, in parts per connection, and the
-pass reads the parts' sum (migration 0031, docs/DEVELOPING.md "Slots in use").
 
 **Requests.** Each provider's request budget is one row (`provider_pacing`): a token bucket kept
 as its theoretical arrival time (GCRA) and a pause, in the database's clock. A process books the

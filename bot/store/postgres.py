@@ -799,31 +799,14 @@ _FOLD_PARTS = """WITH gone AS (
     ON CONFLICT (guild_key, user_key, period) DO UPDATE SET used = t.used + excluded.used,
         held = t.held + excluded.held, granted = t.granted + excluded.granted"""
 
-#: The same for a provider's slots in use (migration 0031): the parts of connections that are gone
-#: folded into part 0.
-_FOLD_SLOT_PARTS = """WITH gone AS (
-        DELETE FROM provider_slot_parts p
-        WHERE p.part <> 0 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = p.part)
-        RETURNING provider, used)
-    INSERT INTO provider_slot_parts AS t (provider, part, used)
-    SELECT provider, 0, SUM(used) FROM gone GROUP BY provider ORDER BY provider
-    ON CONFLICT (provider, part) DO UPDATE SET used = t.used + excluded.used"""
 
-
-async def fold_gone_parts(pool: asyncpg.Pool) -> int:
-    """Fold the parts of connections that are gone, the guild totals' (migration 0023) and the
-    providers' slots' (0031): at start and with the hourly sweep, so that their number stays that
-    of the connections of the moment, not of every connection there ever was. Returns the guild
-    periods and providers that received some."""
+async def fold_guild_parts(pool: asyncpg.Pool) -> int:
+    """Fold the guild-total parts of connections that are gone (at start: their number stays that
+    of the connections of the moment, not of every connection there ever was). Returns the
+    guild periods that received some."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('fluxbot-parts:' || current_schema()))")
-        folded = rowcount(await conn.execute(_FOLD_PARTS))
-        try:
-            async with conn.transaction():  # a savepoint: a schema before 0031 has no slot parts
-                folded += rowcount(await conn.execute(_FOLD_SLOT_PARTS))
-        except asyncpg.UndefinedTableError:
-            pass
-        return folded
+        return rowcount(await conn.execute(_FOLD_PARTS))
 
 
 @asynccontextmanager
@@ -838,11 +821,11 @@ async def open_postgres(
         if migrate:
             await apply_migrations(pool, redacted(url))
         try:
-            await fold_gone_parts(pool)
+            await fold_guild_parts(pool)
         except asyncpg.UndefinedTableError:
             pass  # a schema before 0023, opened without migrating
         except asyncpg.PostgresError as exc:  # not a reason to refuse to start: the sums stay right
-            log.warning("folding the connections' parts failed: %s", exc)
+            log.warning("folding the guild totals' parts failed: %s", exc)
         yield PostgresDatabase(pool, url, data_dir)
     finally:
         await pool.close()

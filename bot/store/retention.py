@@ -263,20 +263,19 @@ async def drop_ended_callbacks(db: Database) -> None:
 
 
 async def fold_parts(db: Database) -> None:
-    """PostgreSQL: fold the parts of connections that are gone (the guild totals', migration 0023;
-    the providers' slots', 0031), so that their number stays that of the connections open, however
-    often the pools reconnect."""
+    """PostgreSQL: fold the guild-total parts of connections that are gone (migration 0023), so
+    that their number stays that of the connections open, however often the pools reconnect."""
     if db.dialect != POSTGRESQL:
         return
     import asyncpg
 
-    from bot.store.postgres import PostgresDatabase, fold_gone_parts
+    from bot.store.postgres import PostgresDatabase, fold_guild_parts
 
     if isinstance(db, PostgresDatabase):
         try:
-            await fold_gone_parts(db.pool)
+            await fold_guild_parts(db.pool)
         except asyncpg.PostgresError as exc:  # the sums stay right without it: next hour
-            log.warning("folding the connections' parts failed: %s", exc)
+            log.warning("folding the guild totals' parts failed: %s", exc)
 
 
 class Retention:

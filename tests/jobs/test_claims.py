@@ -257,37 +257,6 @@ async def test_member_and_provider_limits_hold_across_workers(tmp_path, fake_tta
     assert peak_member == 1  # member 1's four jobs, on two workers, one at a time
 
 
-#: The jobs of a provider holding a slot, counted, and what the claims read (migration 0031: the
-#: sum of the provider's parts), in one statement.
-SLOTS_OF_TTAPI = """SELECT
-    (SELECT COUNT(*) FROM jobs WHERE provider = 'ttapi' AND (state IN ('submitting', 'running')
-        OR (state = 'queued' AND claimed_by IS NOT NULL))),
-    (SELECT COALESCE(SUM(used), 0) FROM provider_slot_parts WHERE provider = 'ttapi')"""
-
-
-async def test_the_slots_the_claims_read_are_the_jobs_holding_them_while_two_workers_drive(
-    tmp_path, fake_ttapi, database_url
-):
-    """Claims, submits, results, a cancel and the end of every job, on two workers: at every look
-    the sum the claim pass reads equals a count of the jobs in a slot, never over the concurrency."""
-    fake_ttapi.duration = 0.2
-    limits = {"provider_concurrency": "ttapi=3"}
-    pair = two_workers(tmp_path, fake_ttapi, database_url, a=limits, b=limits)
-    async with pair as ((a, sink_a, _), (b, sink_b, _)):
-        jobs = [await submit((a, b)[n % 2], 300 + n) for n in range(9)]
-        cancelled = await a.manager.cancel(jobs[-1].id)
-        looks: list[tuple[int, int]] = []
-        while await a.manager.claim_store.any_unfinished(["cli"]):  # type: ignore[union-attr]
-            looks.append(tuple((await rows(a, SLOTS_OF_TTAPI))[0]))  # type: ignore[arg-type]
-            await asyncio.sleep(0.005)
-        looks.append(tuple((await rows(a, SLOTS_OF_TTAPI))[0]))  # type: ignore[arg-type]
-
-    assert len(sink_a.delivered) + len(sink_b.delivered) == 9 - (cancelled is not None)
-    assert all(counted == kept for counted, kept in looks), looks
-    assert max(kept for _, kept in looks) == 3  # the cap reached, never passed
-    assert looks[-1] == (0, 0)
-
-
 async def test_a_429_met_by_one_worker_pauses_the_others_requests(tmp_path, fake_ttapi, database_url):
     fake_ttapi.duration = 1.2
     fast = {"rate_limits": {"ttapi": 200.0}}

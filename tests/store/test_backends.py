@@ -128,7 +128,7 @@ async def test_guild_totals_are_the_sum_of_the_parts_and_parts_of_gone_connectio
 ):
     """PostgreSQL keeps a guild's totals in one part per connection (migration 0023), plus the row
     written before it (user_key = 0); a part whose connection is gone is folded into that row."""
-    from bot.store.postgres import fold_gone_parts
+    from bot.store.postgres import fold_guild_parts
 
     ledger = Ledger(database)
     await database.execute(
@@ -145,7 +145,7 @@ async def test_guild_totals_are_the_sum_of_the_parts_and_parts_of_gone_connectio
         await ledger.add(conn, "grant", Decimal(1), period="p", guild_id=GUILD, user_id=None)
     expected = Usage.from_units(7, 4, 4 + 1_000_000)
     assert await ledger.totals(GUILD, None, "p") == expected
-    assert await fold_gone_parts(database.pool) == 1  # type: ignore[attr-defined]
+    assert await fold_guild_parts(database.pool) == 1  # type: ignore[attr-defined]
     assert await ledger.totals(GUILD, None, "p") == expected
     await database.execute(  # another gone: the hourly sweep folds it too
         "INSERT INTO ledger_guild_parts (guild_key, period, part, used, held, granted)"
