@@ -151,6 +151,8 @@ class Follower:
                 continue
             if inbound is None:
                 pace.report(time.time() - (job.submitted_at or job.created_at), result.progress)
+                if not calls_back and durations.samples >= policy.min_samples:
+                    pace.doubt(durations.high * policy.queued_beyond)  # queued just before, likely
             seen = (result.status, result.raw_status, result.progress)
             if seen != last_seen:
                 if last_seen is not None or inbound is not None:

@@ -14,7 +14,9 @@ approached in halves until two readings agree on it, then polled just after it (
 most, either way); one still running after that end is looked at again soon (its last figure leaves
 little to do), backing off the later it gets. A job seen waiting in the provider's queue (an answer
 without a figure) started at a moment we do not know, so its first figure predicts nothing alone: a
-second one, a step of the model's window later, measures its pace (`Pace.measuring`).
+second one, a step of the model's window later, measures its pace (`Pace.measuring`). So does a
+first figure far too small for the time since the submit, where the model's durations are learned
+(`PollPolicy.queued_beyond`): a job that left the queue just before its first poll.
 
 On top of the per-job schedule, every request to a provider (submits and polls) takes a token
 from that provider's one `RateLimiter`, so hundreds of jobs in flight can never burst it, and a
@@ -73,6 +75,16 @@ class PollPolicy:
     #: its end. Shorter jobs are left to the window, whose steps are short for them already.
     #: 0: the window decides (the fallback polls of a job that will call back).
     overdue: float = 0.01
+    #: A job's first figure that, read as linear since the submit, puts its end more than this many
+    #: times the model's slow finish away (a learned window only): the job more likely waited in
+    #: the provider's queue and had just started (a first poll caught it at a few % after seconds
+    #: of queue), so its pace is measured by one more poll, as for a job seen queued (`Pace.doubt`).
+    #: Read linearly, a 10-s job's 1 % after 8 s put its end 13 minutes away, and it was found up
+    #: to a minute (the cap) after it was done. The price: a job running all along but slower than
+    #: twice the slow finish pays that poll (a job of minutes for a model of seconds, up to three:
+    #: a pace measured over one step from figures to 2 decimals is rough). With the catalogue's
+    #: default (no history yet) the figure is believed: a new model or size may well be that slow.
+    queued_beyond: float = 2.0
     #: With a callback coming, polls are only its fallback: at most this far apart, and, once the
     #: job's progress predicts its end, this long after it (a callback is due by then). The price:
     #: a lost callback is made up for that much later (where polls every 15 s found it sooner).
@@ -146,7 +158,8 @@ class Pace:
     #: the provider's queue), or the figure went backwards (started again). When it started is then
     #: unknown, and a single figure says nothing of its pace: read as linear since the submit, 1 %
     #: seen 30 s after it put the end of a 10-s job ~50 minutes away, so the job was found up to a
-    #: minute (the cap) after it was done. A second figure measures the pace (`measuring`).
+    #: minute (the cap) after it was done. A second figure measures the pace (`measuring`). Also
+    #: set by `doubt`: a first figure far too small for the time since the submit.
     unstarted: bool = False
     #: That single figure read again by the poll meant to measure the pace: no more such polls
     #: (the model's window decides until the figure moves, as for a job without one).
@@ -176,6 +189,15 @@ class Pace:
         after = self.finish()
         if before is not None and after is not None:
             self.drift = abs(after - before) / max(after - elapsed, 1e-9)
+
+    def doubt(self, longest: float) -> None:
+        """Read a single figure as following a wait in the provider's queue (`unstarted`: its pace
+        is measured by the next poll) when, as linear since the submit, it puts the end more than
+        `longest` seconds after the submit (`PollPolicy.queued_beyond`)."""
+        if self.first is not None and self.first == self.last and not self.unstarted:
+            elapsed, progress = self.first
+            if elapsed > longest * progress:
+                self.unstarted = True
 
     @property
     def measuring(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from bot.jobs.callbacks import CallbackTrust
 from bot.jobs.model import Job
 from bot.jobs.polling import Durations, Pace, PollPolicy, poll_delay
+from tests.conftest import a_job
 from tests.fakes.bfl import FakeBFL
 from tests.fakes.ttapi import FakeTTAPI
 from tests.helpers import MANAGER_ENV_STORE, manager_env, submit
@@ -111,6 +113,91 @@ def test_a_job_that_queued_at_the_provider_is_seen_seconds_after_its_end_not_up_
     assert late_after[-1] <= POLICY.max_interval
     # At most one poll more per job: the one that measures the pace.
     assert all(0 <= polls - was <= 1 for (polls, _), (was, _) in zip(after, before, strict=True))
+
+
+LEARNED = Durations(8.0, 10.0, 15.0, samples=20)
+
+
+def test_a_first_figure_far_too_small_for_the_time_since_the_submit_is_measured_not_believed():
+    pace = Pace()
+    pace.report(8.0, 0.02)  # as linear since the submit: done at 400 s, 27 times the slow end (15 s)
+    pace.doubt(LEARNED.high * POLICY.queued_beyond)
+    assert pace.finish() is None
+    assert pace.measuring
+    pace.report(9.0, 0.12)  # a step later: 10 %/s, it left BFL's queue just before the first poll
+    assert pace.finish() == pytest.approx(9.0 + 0.88 * 10.0)
+    pace.doubt(LEARNED.high * POLICY.queued_beyond)  # two figures: nothing more to doubt
+    assert not pace.measuring
+    for figure in (0.3, 0.6):  # within twice the slow end (30 s): believed, as before
+        believed = Pace()
+        believed.report(8.0, figure)
+        believed.doubt(LEARNED.high * POLICY.queued_beyond)
+        assert not believed.measuring
+        assert believed.finish() == pytest.approx(8.0 / figure)
+
+
+def looks_queued_at_first(
+    queued: float, length: float, window: Durations, *, doubt: bool
+) -> tuple[int, float]:
+    """Polls of a job of `length` s that waited `queued` s in the provider's queue (`Pending`
+    without a figure, then BFL's figure to 2 decimals), first looked at at the window's fast end,
+    each figure doubted as bot/jobs/following.py does (`doubt`: the change): (polls, seen late)."""
+    pace, elapsed, polls = Pace(), window.low, 1
+    end = queued + length
+    while elapsed < end:
+        running = elapsed - queued
+        pace.report(elapsed, None if running < 0 else round(min(0.99, running / length), 2))
+        if doubt and window.samples >= POLICY.min_samples:
+            pace.doubt(window.high * POLICY.queued_beyond)
+        elapsed += poll_delay(
+            elapsed,
+            window,
+            POLICY,
+            finish=pace.finish(),
+            steady=pace.steady(POLICY.steady),
+            measuring=pace.measuring,
+        )
+        polls += 1
+    return polls, elapsed - end
+
+
+def test_a_job_that_left_the_providers_queue_just_before_its_first_poll_is_seen_just_after_its_end():
+    # 10-s jobs (the model's learned time) that waited 0-7.96 s in the provider's queue and so
+    # had just started when first looked at (8 s): a few % read as linear since the submit put the
+    # end of the late starters minutes away, and the next poll went up to a minute (the cap) later.
+    queues = [0.02 * n for n in range(399)]
+    before = [looks_queued_at_first(q, 10.0, LEARNED, doubt=False) for q in queues]
+    after = [looks_queued_at_first(q, 10.0, LEARNED, doubt=True) for q in queues]
+    late_before = sorted(late for _, late in before)
+    late_after = sorted(late for _, late in after)
+    assert late_before[len(queues) // 2] > 5.0
+    assert late_before[int(len(queues) * 0.9)] > 30.0
+    assert late_before[-1] > 45.0
+    assert late_after[len(queues) // 2] < 1.0
+    assert late_after[int(len(queues) * 0.9)] < 8.0  # a first figure of 18-27 %: believed, as before
+    assert late_after[-1] < 9.0
+    # At most one poll more each: the one that measures the pace.
+    assert all(0 <= polls - was <= 1 for (polls, _), (was, _) in zip(after, before, strict=True))
+
+
+def test_a_first_figure_is_believed_without_a_learned_window_and_for_jobs_within_twice_the_slow_end():
+    # The catalogue's guess (no history yet): a new model or size may be that much slower, and
+    # the 10,000-job benchmark's jobs of minutes are first looked at that way: unchanged.
+    guessed = dataclasses.replace(LEARNED, samples=0)
+    for queued, length in ((6.0, 10.0), (0.0, 240.0)):
+        assert looks_queued_at_first(queued, length, guessed, doubt=True) == looks_queued_at_first(
+            queued, length, guessed, doubt=False
+        )
+    # Learned: jobs running all along for 6-30 s (up to twice the slow end) are polled as before.
+    for length in (6.0 + 0.06 * n for n in range(400)):
+        assert looks_queued_at_first(0.0, length, LEARNED, doubt=True) == looks_queued_at_first(
+            0.0, length, LEARNED, doubt=False
+        )
+    # The price: a 4-minute job of a model learned at 10 s is polled 8 times instead of 5 (a pace
+    # measured over one step from 2-decimal figures is rough), and still seen within 3 s of its end.
+    polls, late = looks_queued_at_first(0.0, 240.0, LEARNED, doubt=True)
+    assert (polls, looks_queued_at_first(0.0, 240.0, LEARNED, doubt=False)[0]) == (8, 5)
+    assert late < 3.0
 
 
 def test_the_poll_goes_just_after_the_predicted_finish_within_the_bounds():
@@ -358,6 +445,37 @@ async def test_a_bfl_job_that_waited_in_bfls_queue_is_found_just_after_its_end(t
     assert done.submitted_at is not None
     assert done.ready_at - done.submitted_at - 3.5 <= 0.1 + SLACK
     assert done.polls == len(fake_bfl.polls())
+
+
+@pytest.mark.usefixtures("on_each_backend")
+async def test_a_bfl_job_that_left_bfls_queue_just_before_its_first_poll_is_found_just_after_its_end(
+    tmp_path, fake_bfl: FakeBFL
+):
+    # The model's jobs took 2 s each (five in the store: a learned window, 2 s at its slow end).
+    # This one waits 1.6 s in BFL's queue, then runs 2 s; the first poll (at the window's fast end,
+    # 2 s) reads ~20 %: as linear since the submit, done at ~10 s, and the next poll went 3 s
+    # later (the cap here), 1.4 s after the job was over. Now 20 % that late is doubted: one step
+    # later (0.2 s) a second figure measures its pace, and a poll goes just after its end (3.6 s).
+    fake_bfl.queued, fake_bfl.duration = 1.6, 2.0
+    policy = PollPolicy(min_interval=0.05, max_interval=3.0, max_predicted_interval=3.0, jitter=0.0)
+    async with manager_env(tmp_path, bfl=fake_bfl, policy=policy) as (services, sink, _):
+        now = time.time()
+        for n in range(policy.min_samples):
+            earlier = dataclasses.replace(a_job(), id=f"earlier{n}", seq=n + 1, provider="bfl")
+            async with services.db.transaction() as conn:
+                await services.jobs.insert(conn, earlier)
+            await services.db.execute(
+                "UPDATE jobs SET state = 'delivered', submitted_at = ?, ready_at = ? WHERE id = ?",
+                (now - 60 - 2.0, now - 60, earlier.id),
+            )
+        job = await submit(services, 1, provider="bfl")
+        done = await services.manager.wait_for(job.id, 15)
+    assert done.state.value == "delivered"
+    assert sink.delivered == {job.id: 1}
+    assert done.ready_at is not None
+    assert done.submitted_at is not None
+    assert done.ready_at - done.submitted_at - 3.6 <= 0.1 + SLACK
+    assert done.polls == len(fake_bfl.polls()) <= 4
 
 
 @pytest.mark.usefixtures("on_each_backend")
