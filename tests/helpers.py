@@ -305,6 +305,18 @@ async def submit(
     return await services.manager.submit(NewJob.from_plan(plan, origin=origin, user_id=user, **details))
 
 
+async def finished_job(services: Services, job: Job, took: float) -> None:
+    """Store `job` as delivered, ready `took` seconds after its submit: history a model's learned
+    finishing window is made of (`JobRepository.recent_durations`)."""
+    async with services.db.transaction() as conn:
+        await services.jobs.insert(conn, job)
+    now = time.time()
+    await services.db.execute(
+        "UPDATE jobs SET state = 'delivered', submitted_at = ?, ready_at = ? WHERE id = ?",
+        (now - took, now, job.id),
+    )
+
+
 async def ledger(services: Services, job_id: str) -> list[str]:
     rows = await services.db.fetchall("SELECT kind FROM ledger WHERE job_id = ? ORDER BY id", (job_id,))
     return [r["kind"] for r in rows]

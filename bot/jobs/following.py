@@ -99,10 +99,12 @@ class Follower:
         wakeup = self.mailbox.waiter(job.id)
         inbox = self.mailbox.inbox
         durations = await self.windows.durations(job)
-        # The job's own progress predicts its finish (`Pace`): the next poll goes just after it.
-        pace = Pace()
         policy = close = trusting = config.poll_policy
         calls_back = config.callback_url is not None and config.callback_url(job) is not None
+        # The job's own progress predicts its finish (`Pace`): the next poll goes just after it. A
+        # first figure far too small for a learned window: queued just before, likely (`beyond`).
+        learned = not calls_back and durations.samples >= policy.min_samples
+        pace = Pace(beyond=durations.high * policy.queued_beyond if learned else None)
         if calls_back:
             # A callback will say when it is ready: polling is only the fallback, so it starts
             # when such jobs are usually already done (the slow end) and thins out from there; a
@@ -151,8 +153,6 @@ class Follower:
                 continue
             if inbound is None:
                 pace.report(time.time() - (job.submitted_at or job.created_at), result.progress)
-                if not calls_back and durations.samples >= policy.min_samples:
-                    pace.doubt(durations.high * policy.queued_beyond)  # queued just before, likely
             seen = (result.status, result.raw_status, result.progress)
             if seen != last_seen:
                 if last_seen is not None or inbound is not None:

@@ -78,7 +78,7 @@ class PollPolicy:
     #: A job's first figure that, read as linear since the submit, puts its end more than this many
     #: times the model's slow finish away (a learned window only): the job more likely waited in
     #: the provider's queue and had just started (a first poll caught it at a few % after seconds
-    #: of queue), so its pace is measured by one more poll, as for a job seen queued (`Pace.doubt`).
+    #: of queue), so its pace is measured by one more poll, as for a job seen queued (`Pace.beyond`).
     #: Read linearly, a 10-s job's 1 % after 8 s put its end 13 minutes away, and it was found up
     #: to a minute (the cap) after it was done. The price: a job running all along but slower than
     #: twice the slow finish pays that poll (a job of minutes for a model of seconds, up to three:
@@ -159,11 +159,15 @@ class Pace:
     #: unknown, and a single figure says nothing of its pace: read as linear since the submit, 1 %
     #: seen 30 s after it put the end of a 10-s job ~50 minutes away, so the job was found up to a
     #: minute (the cap) after it was done. A second figure measures the pace (`measuring`). Also
-    #: set by `doubt`: a first figure far too small for the time since the submit.
+    #: set by a first figure far too small for the time since the submit (`beyond`).
     unstarted: bool = False
     #: That single figure read again by the poll meant to measure the pace: no more such polls
     #: (the model's window decides until the figure moves, as for a job without one).
     stalled: bool = False
+    #: A first figure that, read as linear since the submit, puts the end more than this many
+    #: seconds after it is taken as following a wait in the provider's queue (`unstarted`); None:
+    #: believed (`PollPolicy.queued_beyond`, where the model's durations are learned).
+    beyond: float | None = None
 
     def report(self, elapsed: float, progress: float | None) -> None:
         if progress is None or progress <= 0.0:
@@ -185,19 +189,12 @@ class Pace:
         before = self.finish() if self.first != self.last else None
         if self.first is None:
             self.first = (elapsed, progress)
+            if self.beyond is not None and elapsed > self.beyond * progress:
+                self.unstarted = True  # it most likely left the provider's queue just before
         self.last = (elapsed, progress)
         after = self.finish()
         if before is not None and after is not None:
             self.drift = abs(after - before) / max(after - elapsed, 1e-9)
-
-    def doubt(self, longest: float) -> None:
-        """Read a single figure as following a wait in the provider's queue (`unstarted`: its pace
-        is measured by the next poll) when, as linear since the submit, it puts the end more than
-        `longest` seconds after the submit (`PollPolicy.queued_beyond`)."""
-        if self.first is not None and self.first == self.last and not self.unstarted:
-            elapsed, progress = self.first
-            if elapsed > longest * progress:
-                self.unstarted = True
 
     @property
     def measuring(self) -> bool:

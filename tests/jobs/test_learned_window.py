@@ -12,6 +12,7 @@ import pytest
 from bot.jobs import windows as windows_module
 from bot.jobs.manager import JobManager
 from bot.jobs.model import Job, JobState, Origin
+from tests.helpers import finished_job
 
 
 @pytest.fixture
@@ -39,16 +40,6 @@ def _job(job_id: str, seq: int) -> Job:
     )
 
 
-async def _finish(services, job: Job, took: float) -> None:
-    async with services.db.transaction() as conn:
-        await services.jobs.insert(conn, job)
-    now = time.time()
-    await services.db.execute(
-        "UPDATE jobs SET state = 'delivered', submitted_at = ?, ready_at = ? WHERE id = ?",
-        (now - took, now, job.id),
-    )
-
-
 @pytest.fixture
 def manager(services, tmp_path, monkeypatch) -> JobManager:
     """A manager of its own (no cached window yet) whose guessed window expires at once."""
@@ -69,19 +60,19 @@ async def test_a_guessed_window_is_replaced_by_the_learned_one_within_seconds(se
     assert guessed.typical == 10.0  # the catalog's usual time for flux-pro-1.1
 
     for i in range(5):
-        await _finish(services, _job(f"done{i}", i + 1), took=4.0)
+        await finished_job(services, _job(f"done{i}", i + 1), took=4.0)
     learned = await manager.durations(probe)
     assert learned.samples == 5
     assert abs(learned.typical - 4.0) < 0.1
 
     # A learned window is kept for a while: one more slow job does not move it at once.
-    await _finish(services, _job("slow", 99), took=40.0)
+    await finished_job(services, _job("slow", 99), took=40.0)
     assert await manager.durations(probe) == learned
 
 
 async def test_jobs_asking_for_the_window_at_once_share_one_query(services, manager, monkeypatch):
     for i in range(5):
-        await _finish(services, _job(f"done{i}", i + 1), took=4.0)
+        await finished_job(services, _job(f"done{i}", i + 1), took=4.0)
     queries = []
     real = services.jobs.recent_durations
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from bot.jobs.polling import Durations, Pace, PollPolicy, poll_delay
 from tests.conftest import a_job
 from tests.fakes.bfl import FakeBFL
 from tests.fakes.ttapi import FakeTTAPI
-from tests.helpers import MANAGER_ENV_STORE, manager_env, submit
+from tests.helpers import MANAGER_ENV_STORE, finished_job, manager_env, submit
 
 POLICY = PollPolicy(min_interval=0.5, max_interval=15.0, jitter=0.0)
 WINDOW = Durations(8.0, 10.0, 15.0)
@@ -83,25 +82,9 @@ def test_a_job_that_queued_at_the_provider_is_seen_seconds_after_its_end_not_up_
     # `Pending` without a figure until it runs (BFL's figure, to 2 decimals), looked at from the
     # window's fast end (8 s) on. Before, the first figure (a few %) was read as linear since the
     # submit, putting its end minutes away: the next poll came a minute (the cap) later.
-    def looks(queued: float, *, seen_queued: bool) -> tuple[int, float]:
-        pace, elapsed, polls = Pace(), WINDOW.low, 1
-        end = queued + 10.0
-        while elapsed < end:
-            running = elapsed - queued
-            figure = None if running < 0 else round(min(0.99, running / 10.0), 2)
-            if figure is not None or seen_queued:  # before: the answers without a figure were not read
-                pace.report(elapsed, figure)
-            steady = pace.steady(POLICY.steady)
-            measuring = seen_queued and pace.measuring
-            elapsed += poll_delay(
-                elapsed, WINDOW, POLICY, finish=pace.finish(), steady=steady, measuring=measuring
-            )
-            polls += 1
-        return polls, elapsed - end
-
     queues = [8.5 + 0.37 * n for n in range(400)]
-    before = [looks(queued, seen_queued=False) for queued in queues]
-    after = [looks(queued, seen_queued=True) for queued in queues]
+    before = [looks_queued(queued, 10.0, seen_queued=False) for queued in queues]
+    after = [looks_queued(queued, 10.0) for queued in queues]
     late_before = sorted(late for _, late in before)
     late_after = sorted(late for _, late in after)
     assert late_before[len(queues) // 2] > 25.0  # the median job: half a minute late
@@ -119,36 +102,42 @@ LEARNED = Durations(8.0, 10.0, 15.0, samples=20)
 
 
 def test_a_first_figure_far_too_small_for_the_time_since_the_submit_is_measured_not_believed():
-    pace = Pace()
+    pace = Pace(beyond=LEARNED.high * POLICY.queued_beyond)
     pace.report(8.0, 0.02)  # as linear since the submit: done at 400 s, 27 times the slow end (15 s)
-    pace.doubt(LEARNED.high * POLICY.queued_beyond)
     assert pace.finish() is None
     assert pace.measuring
     pace.report(9.0, 0.12)  # a step later: 10 %/s, it left BFL's queue just before the first poll
     assert pace.finish() == pytest.approx(9.0 + 0.88 * 10.0)
-    pace.doubt(LEARNED.high * POLICY.queued_beyond)  # two figures: nothing more to doubt
-    assert not pace.measuring
+    assert not pace.measuring  # two figures: nothing more to doubt
     for figure in (0.3, 0.6):  # within twice the slow end (30 s): believed, as before
-        believed = Pace()
+        believed = Pace(beyond=LEARNED.high * POLICY.queued_beyond)
         believed.report(8.0, figure)
-        believed.doubt(LEARNED.high * POLICY.queued_beyond)
         assert not believed.measuring
         assert believed.finish() == pytest.approx(8.0 / figure)
 
 
-def looks_queued_at_first(
-    queued: float, length: float, window: Durations, *, doubt: bool
+def looks_queued(
+    queued: float,
+    length: float,
+    window: Durations = WINDOW,
+    *,
+    seen_queued: bool = True,
+    doubt: bool = False,
 ) -> tuple[int, float]:
     """Polls of a job of `length` s that waited `queued` s in the provider's queue (`Pending`
-    without a figure, then BFL's figure to 2 decimals), first looked at at the window's fast end,
-    each figure doubted as bot/jobs/following.py does (`doubt`: the change): (polls, seen late)."""
-    pace, elapsed, polls = Pace(), window.low, 1
+    without a figure, then BFL's figure to 2 decimals), first looked at at the window's fast end:
+    (polls, seen late). `seen_queued`: the answers without a figure are read (before 8718177 they
+    were not); `doubt`: a first figure too small for a learned window is measured, as
+    bot/jobs/following.py does (3823503)."""
+    learned = doubt and window.samples >= POLICY.min_samples
+    pace = Pace(beyond=window.high * POLICY.queued_beyond if learned else None)
+    elapsed, polls = window.low, 1
     end = queued + length
     while elapsed < end:
         running = elapsed - queued
-        pace.report(elapsed, None if running < 0 else round(min(0.99, running / length), 2))
-        if doubt and window.samples >= POLICY.min_samples:
-            pace.doubt(window.high * POLICY.queued_beyond)
+        figure = None if running < 0 else round(min(0.99, running / length), 2)
+        if figure is not None or seen_queued:
+            pace.report(elapsed, figure)
         elapsed += poll_delay(
             elapsed,
             window,
@@ -166,8 +155,8 @@ def test_a_job_that_left_the_providers_queue_just_before_its_first_poll_is_seen_
     # had just started when first looked at (8 s): a few % read as linear since the submit put the
     # end of the late starters minutes away, and the next poll went up to a minute (the cap) later.
     queues = [0.02 * n for n in range(399)]
-    before = [looks_queued_at_first(q, 10.0, LEARNED, doubt=False) for q in queues]
-    after = [looks_queued_at_first(q, 10.0, LEARNED, doubt=True) for q in queues]
+    before = [looks_queued(q, 10.0, LEARNED, doubt=False) for q in queues]
+    after = [looks_queued(q, 10.0, LEARNED, doubt=True) for q in queues]
     late_before = sorted(late for _, late in before)
     late_after = sorted(late for _, late in after)
     assert late_before[len(queues) // 2] > 5.0
@@ -185,18 +174,18 @@ def test_a_first_figure_is_believed_without_a_learned_window_and_for_jobs_within
     # the 10,000-job benchmark's jobs of minutes are first looked at that way: unchanged.
     guessed = dataclasses.replace(LEARNED, samples=0)
     for queued, length in ((6.0, 10.0), (0.0, 240.0)):
-        assert looks_queued_at_first(queued, length, guessed, doubt=True) == looks_queued_at_first(
+        assert looks_queued(queued, length, guessed, doubt=True) == looks_queued(
             queued, length, guessed, doubt=False
         )
     # Learned: jobs running all along for 6-30 s (up to twice the slow end) are polled as before.
     for length in (6.0 + 0.06 * n for n in range(400)):
-        assert looks_queued_at_first(0.0, length, LEARNED, doubt=True) == looks_queued_at_first(
+        assert looks_queued(0.0, length, LEARNED, doubt=True) == looks_queued(
             0.0, length, LEARNED, doubt=False
         )
     # The price: a 4-minute job of a model learned at 10 s is polled 8 times instead of 5 (a pace
     # measured over one step from 2-decimal figures is rough), and still seen within 3 s of its end.
-    polls, late = looks_queued_at_first(0.0, 240.0, LEARNED, doubt=True)
-    assert (polls, looks_queued_at_first(0.0, 240.0, LEARNED, doubt=False)[0]) == (8, 5)
+    polls, late = looks_queued(0.0, 240.0, LEARNED, doubt=True)
+    assert (polls, looks_queued(0.0, 240.0, LEARNED, doubt=False)[0]) == (8, 5)
     assert late < 3.0
 
 
@@ -459,15 +448,9 @@ async def test_a_bfl_job_that_left_bfls_queue_just_before_its_first_poll_is_foun
     fake_bfl.queued, fake_bfl.duration = 1.6, 2.0
     policy = PollPolicy(min_interval=0.05, max_interval=3.0, max_predicted_interval=3.0, jitter=0.0)
     async with manager_env(tmp_path, bfl=fake_bfl, policy=policy) as (services, sink, _):
-        now = time.time()
         for n in range(policy.min_samples):
             earlier = dataclasses.replace(a_job(), id=f"earlier{n}", seq=n + 1, provider="bfl")
-            async with services.db.transaction() as conn:
-                await services.jobs.insert(conn, earlier)
-            await services.db.execute(
-                "UPDATE jobs SET state = 'delivered', submitted_at = ?, ready_at = ? WHERE id = ?",
-                (now - 60 - 2.0, now - 60, earlier.id),
-            )
+            await finished_job(services, earlier, took=2.0)
         job = await submit(services, 1, provider="bfl")
         done = await services.manager.wait_for(job.id, 15)
     assert done.state.value == "delivered"
