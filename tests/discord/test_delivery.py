@@ -36,6 +36,18 @@ def reply_edits(env, result) -> list[dict]:
     ]
 
 
+def finish_at_the_fake(fake) -> None:
+    """Every job the fake provider has so far is done from now on."""
+    for job in fake.jobs.values():
+        job.duration = 0.0
+
+
+async def until_true(check, timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.01)
+
+
 async def test_progress_edits_are_throttled_and_the_result_is_never_dropped(
     simcord_env, running, guild_setup, fake_ttapi
 ):
@@ -93,7 +105,7 @@ async def test_queued_jobs_are_told_when_they_move_up(simcord_env, running, guil
     bot = simcord_env.bot
     bot.sink.progress_interval = 0.0
     running.manager.concurrency["ttapi"] = 1  # one job at a time: the others wait in the queue
-    fake_ttapi.duration = 0.4
+    fake_ttapi.duration = float("inf")  # each job runs until the test finishes it at the fake
     bob = guild.add_member(simcord_env.create_user("bob"))
     carol = guild.add_member(simcord_env.create_user("carol"))
 
@@ -101,11 +113,23 @@ async def test_queued_jobs_are_told_when_they_move_up(simcord_env, running, guil
         await member.slash(channel, "imagine", prompt=name)
         for member, name in ((alice, "first"), (bob, "second"), (carol, "third"))
     ]
+
+    def third_queued() -> list[str]:
+        third = [e.get("content") or "" for e in reply_edits(simcord_env, results[2])]
+        return [c.rsplit("\n", 1)[-1] for c in third if "Queued" in c]
+
+    # Each step waits until the third member was told before the job ahead of them ends: a job
+    # that ended within the moment of a command (a loaded machine) would leave no "position 2" to see.
+    await until_true(lambda: third_queued() == ["⏳ Queued (position 2)"])
+    await until_true(lambda: len(fake_ttapi.jobs) == 1)
+    finish_at_the_fake(fake_ttapi)  # alice's job: bob's starts, carol moves up
+    await until_true(lambda: third_queued()[-1:] == ["⏳ Queued (position 1)"])
+    await until_true(lambda: len(fake_ttapi.jobs) == 2)
+    fake_ttapi.duration = 0.0
+    finish_at_the_fake(fake_ttapi)
     await finish_jobs(simcord_env, running)
 
-    third = [e.get("content") or "" for e in reply_edits(simcord_env, results[2])]
-    queued = [c.rsplit("\n", 1)[-1] for c in third if "Queued" in c]
-    assert queued == ["⏳ Queued (position 2)", "⏳ Queued (position 1)"], third
+    assert third_queued() == ["⏳ Queued (position 2)", "⏳ Queued (position 1)"]
     for result in results:
         assert len(result.response.attachments) == 1
 
