@@ -66,7 +66,9 @@ from bot.store.statements import (
     Sql,
     Unit,
     UnitFunction,
+    int4_key,
     is_one_statement,
+    lock_keys,
     locks_of,
     numbered,
     single_check_of,
@@ -100,19 +102,6 @@ _KEY_PARAMS = "$1::text[], $2::int4[]"
 _LOCK = _LOCK_OF.format(keys=_KEY_PARAMS)
 
 
-def lock_keys(locks: Iterable[Lock]) -> tuple[list[str], list[int]]:
-    """The advisory lock keys of `locks`, each once, in the one order every batch takes them in."""
-    keys = sorted({(lock.scope, _int4(lock.key)) for lock in locks})
-    return [scope for scope, _ in keys], [key for _, key in keys]
-
-
-def _int4(value: int) -> int:
-    """A key of any size folded into PostgreSQL's int4 (two ids may share a lock: that only
-    serializes them, and the sort is by the folded key, so the order stays one)."""
-    folded = (value ^ (value >> 32)) & 0xFFFFFFFF
-    return folded - (1 << 32) if folded >= 1 << 31 else folded
-
-
 async def take_locks(conn: asyncpg.Connection, locks: Iterable[Lock]) -> None:
     """Wait for `locks`, in the one order. Only as the first locks of a transaction, or after
     locks of an earlier scope: a transaction that waits holds nothing a later one waits for."""
@@ -135,7 +124,7 @@ async def try_locks(conn: asyncpg.Connection, locks: Iterable[Lock]) -> set[tupl
 
 
 def key_of(lock: Lock) -> tuple[str, int]:
-    return lock.scope, _int4(lock.key)
+    return lock.scope, int4_key(lock.key)
 
 
 _BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -454,8 +443,8 @@ async def _attempt(
     locks (`waves`, `_run_wave`), each in arrival order. With savepoints, or when a unit of the
     batch is `guarded`, one unit at a time instead.
     """
-    if len(calls) == 1 and is_one_statement(calls[0].unit) and not calls[0].locks and not savepoints:
-        return [await _lone_statement(conn, calls[0])]
+    if len(calls) == 1 and is_one_statement(calls[0].unit) and not savepoints:
+        return [await _lone_statement(conn, calls[0])]  # its locks, if any, its statement takes
     outcomes: list[tuple[bool, Any]] = [(True, DEFERRED)] * len(calls)
     waits = [lock for c in calls if c.wait for lock in c.locks]
     tries = [lock for c in calls if not c.wait for lock in c.locks]
@@ -485,12 +474,15 @@ async def _attempt(
 
 async def _lone_statement(conn: asyncpg.Connection, call: Call) -> tuple[bool, Any]:
     """A batch of one `execute_one` (one write statement, no locks) or of another `one_statement`
-    unit (an announce's `pg_notify`): sent on its own, committed by PostgreSQL as it ends
-    (autocommit: a NOTIFY is delivered then), as atomic and as isolated as in a READ COMMITTED
-    transaction of that one statement, without the BEGIN and COMMIT round trips. Jobs end one by
-    one, so most of a worker's writes (a job's moves, its delivery's ids) are lone: two round trips
-    of three saved on each; so is a gateway's announce of a job it accepted, when its batch has
-    gone (docs/PERFORMANCE.md, item 8). A conflict goes up, to be run again (`_commit`)."""
+    unit (an announce's `pg_notify`; a job's move and the close of its hold, whose statement
+    takes the member's lock first: `move_and_close`): sent on its own, committed by PostgreSQL as
+    it ends (autocommit: a NOTIFY is delivered then, the locks released), as atomic and as
+    isolated as in a READ COMMITTED transaction of that one statement, without the BEGIN and
+    COMMIT round trips. Jobs end one by one, so most of a worker's writes (a job's moves, its
+    charge, its delivery's ids) are lone: two round trips of three saved on each; so is a
+    gateway's announce of a job it accepted, when its batch has gone (docs/PERFORMANCE.md, item
+    8). Waiting for a lock alone, it holds nothing another transaction waits for. A conflict goes
+    up, to be run again (`_commit`)."""
     try:
         return True, await drive(conn, call.unit(*call.args))
     except RETRIED:

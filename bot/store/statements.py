@@ -153,20 +153,52 @@ def locking(
     return declare
 
 
-#: Units of exactly one statement and no locks (`one_statement`).
+#: Units of exactly one statement on PostgreSQL, and no locks but those their statement takes
+#: itself (`one_statement`).
 _ONE_STATEMENT: set[Callable[..., Any]] = set()
 
 
 def one_statement(unit: F) -> F:
-    """Declare that `unit` sends exactly one statement and takes no lock: a batch of it alone goes
-    to PostgreSQL without BEGIN and COMMIT, autocommitted (bot/store/postgres.py `_lone_statement`),
-    as atomic as in a transaction of that one statement."""
+    """Declare that `unit` sends exactly one statement on PostgreSQL, and either declares no lock
+    or its statement takes the locks it declares itself before it writes (`locks_taken`): a batch
+    of it alone goes to PostgreSQL without BEGIN and COMMIT, autocommitted (bot/store/postgres.py
+    `_lone_statement`), as atomic as in a transaction of that one statement and holding its locks
+    until it commits, as that transaction would."""
     _ONE_STATEMENT.add(unit)
     return unit
 
 
 def is_one_statement(unit: Callable[..., Any]) -> bool:
     return unit in _ONE_STATEMENT
+
+
+def lock_keys(locks: Iterable[Lock]) -> tuple[list[str], list[int]]:
+    """The advisory lock keys of `locks` on PostgreSQL, each once, in the one order every
+    transaction takes them in: (scopes, int4 keys)."""
+    keys = sorted({(lock.scope, int4_key(lock.key)) for lock in locks})
+    return [scope for scope, _ in keys], [key for _, key in keys]
+
+
+def int4_key(value: int) -> int:
+    """A key of any size folded into PostgreSQL's int4 (two ids may share a lock: that only
+    serializes them, and the sort is by the folded key, so the order stays one)."""
+    folded = (value ^ (value >> 32)) & 0xFFFFFFFF
+    return folded - (1 << 32) if folded >= 1 << 31 else folded
+
+
+#: PostgreSQL: waits for the locks of `locks_taken`'s arrays, in their order; one row, `n` of them.
+#: (The transaction-level advisory locks of two int4 keys, the first naming the schema and the
+#: lock's scope, that a batch takes in bot/store/postgres.py; one its transaction holds already
+#: is taken again at once.)
+LOCKS_TAKEN = """SELECT count(pg_advisory_xact_lock(hashtext(current_schema() || ':' || s), k)) AS n
+    FROM unnest(CAST(? AS text[]), CAST(? AS int4[])) AS t(s, k)"""
+
+
+def locks_taken(locks: Iterable[Lock]) -> tuple[str, tuple[Any, ...]]:
+    """`LOCKS_TAKEN` and its parameters, for a statement that takes its own locks (a CTE
+    `MATERIALIZED`, read before its writes: `bot.store.units.move_and_close`)."""
+    scopes, keys = lock_keys(locks)
+    return LOCKS_TAKEN, (scopes, keys)
 
 
 def single_check_of(unit: Callable[..., Any], args: Sequence[Any]) -> bool:

@@ -16,7 +16,16 @@ from bot.store.deliveries import Delivery, delivery_after_job, insert_delivery, 
 from bot.store.files import StoredInput
 from bot.store.jobs import Transition, count_unfinished, insert_job, with_queue_room
 from bot.store.ledger import Close
-from bot.store.statements import Execute, Lock, Returning, Unit, locking, member_lock
+from bot.store.statements import (
+    Execute,
+    Lock,
+    Returning,
+    Unit,
+    locking,
+    locks_taken,
+    member_lock,
+    one_statement,
+)
 
 
 class HoldWrite(Protocol):
@@ -101,23 +110,32 @@ def store_new_job(
 
 
 #: On PostgreSQL, a job's move and the close of its hold as one statement (`Close.after_move`
-#: writes only when the move changed the job): one row, `_written` the jobs moved (0 or 1).
-_MOVE_THEN_CLOSE = """WITH moved AS ({move} RETURNING 1),
+#: writes only when the move changed the job): one row, `_written` the jobs moved (0 or 1). It
+#: takes its locks first (`locked`, read before `moved` runs: the job's row is not held while it
+#: waits), so that alone it needs no transaction around it (`one_statement`); in a batch's
+#: transaction, which took them already, that is at once.
+_MOVE_THEN_CLOSE = """WITH locked AS MATERIALIZED ({locks}),
+    moved AS ({move} RETURNING 1),
     closed AS ({close})
-    SELECT (SELECT count(*) FROM moved) AS _written"""
+    SELECT (SELECT n FROM locked) AS _locks, (SELECT count(*) FROM moved) AS _written"""
 
 
+@one_statement
 @locking(_close_locks, single_check=lambda *_: True)
 def move_and_close(move: Transition, close: Close) -> Unit[None]:
     """Atomically: a job's state change and its charge (or release). Holds the member's lock on
-    PostgreSQL (its entry moves the member's totals row). Raises `StaleJobState` (rolling the unit
-    back: nothing charged) if another task moved the job first.
+    PostgreSQL (its entry moves the member's totals row, which a hold checks under that lock).
+    Raises `StaleJobState` (rolling the unit back: nothing charged) if another task moved the job
+    first.
 
-    On PostgreSQL one statement (`Close.after_move`): a statement and a round trip fewer per settle."""
+    On PostgreSQL one statement (`Close.after_move`), which takes the member's lock itself: a
+    settle alone in its batch (jobs end one by one) is one round trip, where it was BEGIN with the
+    lock, the statement and COMMIT."""
     if close.after_move is not None:
         close_sql, close_params = close.after_move
-        sql = _MOVE_THEN_CLOSE.format(move=move.sql, close=close_sql)
-        row = yield Returning(sql, (*move.params, *close_params), one_row=True)
+        locks_sql, locks_params = locks_taken(_close_locks(move))
+        sql = _MOVE_THEN_CLOSE.format(locks=locks_sql, move=move.sql, close=close_sql)
+        row = yield Returning(sql, (*locks_params, *move.params, *close_params), one_row=True)
         move.check(0 if row is None else 1)
         return
     yield from move.write()

@@ -686,6 +686,55 @@ async def test_a_lone_write_statement_is_sent_without_begin_and_commit(
     assert await keys(database) == ["1", "2", "a"]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its round trips and locks
+async def test_a_lone_settle_is_one_statement_that_waits_for_the_members_lock_before_it_holds_the_job(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Jobs end one by one, so a worker's settle (the move to fetching and the charge) is mostly a
+    batch alone: it goes without BEGIN and COMMIT, one round trip where it was three, and its
+    statement takes the member's lock itself. While another transaction holds that lock (a hold
+    checking the member's totals) it waits, charging nothing, and holds nothing that transaction
+    could wait for: the job's row is free until the lock is its own."""
+    import asyncpg
+
+    from bot.store.statements import int4_key
+
+    quota = QuotaService(make_settings(tmp_path, quota_default_limit="unlimited"), Ledger(database), {})
+    hold = await quota.prepare_hold(a_job(ALICE, GUILD))
+    await database.atomic(store_new_job, hold.job, [], None, hold)
+    await database.execute_one("UPDATE jobs SET state = 'running' WHERE id = ?", (hold.job.id,))
+    hold.job.state = JobState.RUNNING
+    settle = Transition.of(hold.job, JobState.FETCHING, {"cost": Decimal(3)})
+    url = database.url  # type: ignore[attr-defined]
+    holder, other = await asyncpg.connect(url), await asyncpg.connect(url)
+    try:
+        await holder.execute("BEGIN")
+        await holder.fetchval(
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':member'), $1)", int4_key(ALICE)
+        )
+        begun = transactions_begun(monkeypatch)
+        settling = asyncio.ensure_future(
+            database.atomic(move_and_close, settle, await quota.settlement(hold.job, Decimal(3)))
+        )
+        async with asyncio.timeout(10):
+            while not await other.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"):
+                await asyncio.sleep(0.01)
+        # The job's row is not held by the waiting settle (NOWAIT: an error if it were).
+        assert await other.fetchval("SELECT state FROM jobs WHERE id = $1 FOR UPDATE NOWAIT", hold.job.id)
+        assert not settling.done()
+        assert await other.fetchval("SELECT count(*) FROM ledger WHERE kind = 'charge'") == 0
+        await holder.execute("ROLLBACK")
+        assert await asyncio.wait_for(settling, 10) is None
+    finally:
+        await holder.close()
+        await other.close()
+    assert begun == []  # one statement, autocommitted
+    assert (await JobRepository(database).get(hold.job.id)).state is JobState.FETCHING  # type: ignore[union-attr]
+    usage = await quota.ledger.totals(GUILD, ALICE, quota.current_period())
+    assert (usage.used, usage.held) == (Decimal(3), 0)
+    assert usage == await quota.ledger.derive(GUILD, ALICE, quota.current_period())
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # NOTIFY: PostgreSQL's
 async def test_a_lone_announce_is_sent_without_begin_and_commit(
     database: Database, monkeypatch: pytest.MonkeyPatch
