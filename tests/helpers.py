@@ -6,6 +6,7 @@ Fakes of outside services live in tests/fakes/; fixtures in the conftest.py file
 from __future__ import annotations
 
 import asyncio
+import inspect
 import io
 import os
 import signal
@@ -303,6 +304,20 @@ async def submit(
         max_safety_tolerance=2,
     )
     return await services.manager.submit(NewJob.from_plan(plan, origin=origin, user_id=user, **details))
+
+
+async def until(check: Callable[[], Any], timeout: float = 10.0, step: float = 0.01) -> float:
+    """Seconds until `check()` is true (awaited when it answers an awaitable); `TimeoutError` after
+    `timeout` seconds."""
+    started = time.monotonic()
+    async with asyncio.timeout(timeout):
+        while True:
+            done = check()
+            if inspect.isawaitable(done):
+                done = await done
+            if done:
+                return time.monotonic() - started
+            await asyncio.sleep(step)
 
 
 async def finished_job(services: Services, job: Job, took: float) -> None:

@@ -19,6 +19,7 @@ from bot.jobs.model import Job, JobState, Origin
 from bot.jobs.sink import Progress
 from bot.store.deliveries import Deliveries, Delivery
 from tests.conftest import finish_jobs
+from tests.helpers import until
 
 
 @pytest.fixture
@@ -40,12 +41,6 @@ def finish_at_the_fake(fake) -> None:
     """Every job the fake provider has so far is done from now on."""
     for job in fake.jobs.values():
         job.duration = 0.0
-
-
-async def until_true(check, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.01)
 
 
 async def test_progress_edits_are_throttled_and_the_result_is_never_dropped(
@@ -120,11 +115,11 @@ async def test_queued_jobs_are_told_when_they_move_up(simcord_env, running, guil
 
     # Each step waits until the third member was told before the job ahead of them ends: a job
     # that ended within the moment of a command (a loaded machine) would leave no "position 2" to see.
-    await until_true(lambda: third_queued() == ["⏳ Queued (position 2)"])
-    await until_true(lambda: len(fake_ttapi.jobs) == 1)
+    await until(lambda: third_queued() == ["⏳ Queued (position 2)"])
+    await until(lambda: len(fake_ttapi.jobs) == 1)
     finish_at_the_fake(fake_ttapi)  # alice's job: bob's starts, carol moves up
-    await until_true(lambda: third_queued()[-1:] == ["⏳ Queued (position 1)"])
-    await until_true(lambda: len(fake_ttapi.jobs) == 2)
+    await until(lambda: third_queued()[-1:] == ["⏳ Queued (position 1)"])
+    await until(lambda: len(fake_ttapi.jobs) == 2)
     fake_ttapi.duration = 0.0
     finish_at_the_fake(fake_ttapi)
     await finish_jobs(simcord_env, running)

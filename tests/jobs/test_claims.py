@@ -28,7 +28,7 @@ from bot.jobs.worker import POKE_GAP
 from bot.providers.base import ProviderBusy
 from bot.store.claims import Limits
 from tests.fakes.ttapi import FakeTTAPI
-from tests.helpers import RecordingSink, manager_env, submit
+from tests.helpers import RecordingSink, manager_env, submit, until
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -57,15 +57,6 @@ async def two_workers(
 
 async def rows(services: Services, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in await services.db.fetchall(sql, params)]
-
-
-async def until(check: Any, timeout: float = 10.0, step: float = 0.01) -> float:
-    """Seconds until `await check()` is true."""
-    started = time.monotonic()
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(step)
-    return time.monotonic() - started
 
 
 async def kinds(services: Services, job_id: str) -> list[str]:

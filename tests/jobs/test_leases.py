@@ -17,15 +17,9 @@ import pytest
 
 from bot.jobs.claims import ClaimLost
 from bot.jobs.model import Job, JobState
-from tests.helpers import ledger, manager_env, submit
+from tests.helpers import ledger, manager_env, submit, until
 
 LEASE = {"worker_lease_seconds": 1.5}
-
-
-async def until(check: Any, timeout: float = 15.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.02)
 
 
 async def claimed_by(services: Any, job_id: str) -> str | None:
@@ -61,7 +55,7 @@ async def test_a_claim_pass_that_hangs_does_not_hold_up_the_lease(
 
         me = claims.worker_id
         job = await submit(services, 1)
-        await until(lambda: in_state(services, job, JobState.RUNNING))
+        await until(lambda: in_state(services, job, JobState.RUNNING), timeout=15)
         monkeypatch.setattr(claims.store, "claim", hangs)  # the next pass (within 1 s) hangs
         renewed_before = claims._renewed
         await asyncio.sleep(3 * 1.5)  # three leases with every claim pass stuck
@@ -95,11 +89,11 @@ async def test_a_lease_that_ran_out_before_anyone_reaped_it_is_renewed_and_its_j
         claims: Any = services.manager.claims
         me = claims.worker_id
         job = await submit(services, 1)
-        await until(lambda: in_state(services, job, JobState.RUNNING))
+        await until(lambda: in_state(services, job, JobState.RUNNING), timeout=15)
         # Starved: the lease ran out in the store and by this process's clock, a renewal is due.
         await services.db.execute("UPDATE workers SET lease_until = lease_until - 60 WHERE id = ?", (me,))
         claims._valid_until = claims._renewed = time.monotonic() - 60
-        await until(lambda: asyncio.sleep(0, claims.valid))
+        await until(lambda: claims.valid, timeout=15)
         still_mine, after = await claimed_by(services, job.id), claims.worker_id
         done = await services.manager.wait_for(job.id, 20)
         kinds = await ledger(services, job.id)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-import time
 from pathlib import Path
 
 from aiohttp import web
 
 from bot.jobs.model import JobState
-from tests.helpers import ledger, manager_env, submit
+from tests.helpers import ledger, manager_env, submit, until
 from tests.reliability.conftest import FaultyTTAPI, html_page
 
 
@@ -29,13 +28,6 @@ def block(folder: Path) -> None:
 def unblock(folder: Path) -> None:
     folder.unlink()
     folder.mkdir()
-
-
-async def until(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition never met"
-        await asyncio.sleep(0.05)
 
 
 def storage_lines(caplog) -> list[str]:
