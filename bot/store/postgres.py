@@ -56,6 +56,7 @@ from bot.store import errors
 from bot.store.base import Database, Transaction
 from bot.store.migrations import list_migrations, refuse_newer_schema
 from bot.store.statements import (
+    LOCKS_OF,
     POSTGRESQL,
     Execute,
     ExecuteMany,
@@ -93,11 +94,10 @@ GUARD_BATCHES = 100
 #: deadlocks: SQLSTATE class 40, which PostgreSQL documents as safe to retry).
 RETRIED = (asyncpg.TransactionRollbackError,)
 #: The batch's locks, in the order given (an unnest is read in its array's order): transaction
-#: advisory locks of two int4 keys, the first naming the schema and the lock's scope. (Claims and
-#: workers' liveness use the one-bigint kind: another key space.)
+#: advisory locks of two int4 keys, the first naming the schema and the lock's scope (`LOCKS_OF`).
+#: (Claims and workers' liveness use the one-bigint kind: another key space.)
 #: (`{keys}`: the scopes' and keys' arrays, as parameters or, in `begin_with_locks`' script, literals.)
-_LOCK_OF = """SELECT count(pg_advisory_xact_lock(hashtext(current_schema() || ':' || s), k))
-    FROM unnest({keys}) AS t(s, k)"""
+_LOCK_OF = LOCKS_OF
 _KEY_PARAMS = "$1::text[], $2::int4[]"
 _LOCK = _LOCK_OF.format(keys=_KEY_PARAMS)
 

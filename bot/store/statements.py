@@ -186,12 +186,14 @@ def int4_key(value: int) -> int:
     return folded - (1 << 32) if folded >= 1 << 31 else folded
 
 
-#: PostgreSQL: waits for the locks of `locks_taken`'s arrays, in their order; one row, `n` of them.
-#: (The transaction-level advisory locks of two int4 keys, the first naming the schema and the
-#: lock's scope, that a batch takes in bot/store/postgres.py; one its transaction holds already
-#: is taken again at once.)
-LOCKS_TAKEN = """SELECT count(pg_advisory_xact_lock(hashtext(current_schema() || ':' || s), k)) AS n
-    FROM unnest(CAST(? AS text[]), CAST(? AS int4[])) AS t(s, k)"""
+#: PostgreSQL: waits for locks, in the order of their arrays (`{keys}`: the scopes' and the int4
+#: keys' arrays, as `lock_keys` gives them); one row, `n` of them. The one spelling of a `Lock` as
+#: a transaction-level advisory lock of two int4 keys, the first naming the schema and the lock's
+#: scope: a batch's BEGIN script (bot/store/postgres.py) and a statement that takes its own locks
+#: (`locks_taken`) must name the same lock. One its transaction holds already is taken again at once.
+LOCKS_OF = """SELECT count(pg_advisory_xact_lock(hashtext(current_schema() || ':' || s), k)) AS n
+    FROM unnest({keys}) AS t(s, k)"""
+LOCKS_TAKEN = LOCKS_OF.format(keys="CAST(? AS text[]), CAST(? AS int4[])")
 
 
 def locks_taken(locks: Iterable[Lock]) -> tuple[str, tuple[Any, ...]]:
