@@ -60,7 +60,9 @@ async def test_progress_edits_are_throttled_and_the_result_is_never_dropped(
     # Far fewer edits than updates: at most one per 0.5 s over ~2 s, plus the first one.
     assert job.polls >= 10
     assert 2 <= len(progress) <= 2.0 / 0.5 + 2
-    assert progress[0].endswith("⏳ Queued (position 1)")
+    # Its place while it waits unclaimed; a worker that claimed it before its place was read (a
+    # loaded machine: CI on c3cb7bf) leaves the notice without one, the job about to start.
+    assert progress[0].rsplit("\n", 1)[-1] in ("⏳ Queued (position 1)", "⏳ Queued"), progress
     generating = [p for p in progress if "🎨 Generating" in p]
     assert generating, progress
     assert "▰" in generating[-1]
