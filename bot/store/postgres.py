@@ -97,9 +97,8 @@ RETRIED = (asyncpg.TransactionRollbackError,)
 #: advisory locks of two int4 keys, the first naming the schema and the lock's scope (`LOCKS_OF`).
 #: (Claims and workers' liveness use the one-bigint kind: another key space.)
 #: (`{keys}`: the scopes' and keys' arrays, as parameters or, in `begin_with_locks`' script, literals.)
-_LOCK_OF = LOCKS_OF
 _KEY_PARAMS = "$1::text[], $2::int4[]"
-_LOCK = _LOCK_OF.format(keys=_KEY_PARAMS)
+_LOCK = LOCKS_OF.format(keys=_KEY_PARAMS)
 
 
 async def take_locks(conn: asyncpg.Connection, locks: Iterable[Lock]) -> None:
@@ -132,7 +131,7 @@ _SCOPE = re.compile(r"[a-z][a-z0-9_.:-]*")
 
 
 def _keys_literal(scopes: list[str], keys: list[int]) -> str:
-    """`_LOCK_OF`'s and `_TRY_LOCK_OF`'s arrays as literals, for a script of the simple protocol
+    """`LOCKS_OF`'s and `_TRY_LOCK_OF`'s arrays as literals, for a script of the simple protocol
     (which takes no parameters): the scopes are the code's own names (`Lock.scope`), the keys int4s."""
     for scope in scopes:
         if not _SCOPE.fullmatch(scope):
@@ -156,7 +155,7 @@ async def begin_with_locks(
     script = [_BEGIN]
     wait_scopes, wait_keys = lock_keys(waits)
     if wait_keys:
-        script.append(_LOCK_OF.format(keys=_keys_literal(wait_scopes, wait_keys)))
+        script.append(LOCKS_OF.format(keys=_keys_literal(wait_scopes, wait_keys)))
     try_scopes, try_keys = lock_keys(tries)
     if try_keys:
         script.append(_TRY_LOCK_OF.format(keys=_keys_literal(try_scopes, try_keys)))
