@@ -71,7 +71,38 @@ def count_queries(folder: str, role: str) -> None:
     atexit.register(dump)
 
 
+def gc_stats(folder: str, role: str) -> None:
+    """`BENCH_GC_STATS=<folder>`: the cyclic garbage collector's collections by generation (count,
+    CPU seconds of this thread) and the process's CPU, written to <folder>/gc-<role>-<pid>.json at
+    exit. For the collector's share of a bot process's CPU."""
+    import atexit
+    import gc
+    import json
+    import time
+
+    stats = {0: [0, 0.0], 1: [0, 0.0], 2: [0, 0.0]}
+    start = [0.0]
+
+    def cb(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            start[0] = time.thread_time()
+        else:
+            s = stats[info["generation"]]
+            s[0] += 1
+            s[1] += time.thread_time() - start[0]
+
+    gc.callbacks.append(cb)
+
+    def dump() -> None:
+        with open(os.path.join(folder, f"gc-{role}-{os.getpid()}.json"), "w", encoding="utf-8") as out:
+            json.dump({"gc": stats, "cpu": time.process_time()}, out)
+
+    atexit.register(dump)
+
+
 if __name__ == "__main__":
+    if os.environ.get("BENCH_GC_STATS"):
+        gc_stats(os.environ["BENCH_GC_STATS"], sys.argv[1])
     if os.environ.get("BENCH_QUERY_COUNTS"):
         count_queries(os.environ["BENCH_QUERY_COUNTS"], sys.argv[1])
     sys.exit(main(["run", "--role", sys.argv[1]]))
