@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 from collections.abc import Iterator
@@ -9,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.jobs import following
 from bot.jobs.callbacks import CallbackTrust
 from bot.jobs.model import Job
 from bot.jobs.polling import Durations, Pace, PollPolicy, poll_delay
+from bot.jobs.waiting import on_tick, wait_event
 from tests.conftest import a_job
 from tests.fakes.bfl import FakeBFL
 from tests.fakes.ttapi import FakeTTAPI
@@ -342,6 +345,41 @@ async def test_a_long_bfl_job_is_polled_just_after_its_end_once_two_readings_agr
     assert done.submitted_at is not None
     # Seen just after its end: the margin (0.1 s) and 2 % of the 1.5 s to go.
     assert done.ready_at - done.submitted_at - 6.0 <= 0.1 + 0.03 + SLACK
+
+
+async def test_a_wait_of_a_second_or_more_before_a_poll_ends_on_the_shared_tick(
+    tmp_path, fake_bfl: FakeBFL, monkeypatch: pytest.MonkeyPatch
+):
+    # The 6 s job above: its waits are 0.4 s (the window's first look), then 2.65, 1.45 and ~1.5 s
+    # (its pace). Those of a second or more end on the next 100 ms of the loop's clock, where the
+    # polls of the other jobs due then go too; the short one is left exact.
+    waits: list[tuple[float, float, float, float]] = []  # timeout, tick, started, ended
+
+    async def recorded(event: asyncio.Event, timeout: float, *, tick: float = 0.0) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await wait_event(event, timeout, tick=tick)
+        waits.append((timeout, tick, started, loop.time()))
+
+    monkeypatch.setattr(following, "wait_event", recorded)
+    fake_bfl.duration = 6.0
+    policy = PollPolicy(
+        min_interval=0.05, max_interval=0.5, max_predicted_interval=3.0, typical_override=0.5, jitter=0.0
+    )
+    done = await one_delivered_bfl_job(tmp_path, fake_bfl, policy)
+    assert done.polls == 4 == len(fake_bfl.polls()) == len(waits)
+    short = [w for w in waits if w[0] < following.TICKED_WAIT]
+    long = [w for w in waits if w[0] >= following.TICKED_WAIT]
+    assert len(short) == 1
+    assert len(long) == 3
+    assert all(tick == 0.0 for _, tick, _, _ in short)
+    for timeout, tick, started, ended in long:
+        assert tick == following.POLL_TICK
+        assert ended >= on_tick(started + timeout, tick) - 0.002  # not before its tick
+    # Still seen just after its end: the margin, 2 % of the time to go and at most one tick.
+    assert done.ready_at is not None
+    assert done.submitted_at is not None
+    assert done.ready_at - done.submitted_at - 6.0 <= 0.1 + 0.03 + following.POLL_TICK + SLACK
 
 
 def looks_until_over(policy: PollPolicy, *, end: float, first: float = 30.0) -> tuple[int, float]:
