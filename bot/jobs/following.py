@@ -28,14 +28,23 @@ log = logging.getLogger(__name__)
 #: What a provider calls back with: a poll that finds one of these first found the callback missing.
 CALLED_BACK = (ProviderStatus.READY, ProviderStatus.FAILED, ProviderStatus.MODERATED)
 
-#: Polls due within this long of each other (seconds) go out together: a wait of `TICKED_WAIT` or
-#: more ends on the next multiple of it of the event loop's clock. A poll sent in a turn of the loop
-#: of its own costs a worker a sleep and a wake-up more than the request itself (a poll's CPU halved
-#: when they were gathered on a 100 ms grid: docs/PERFORMANCE.md, "Polls on a shared tick"). The
-#: price: a poll up to one tick later, found ready up to that much later. Shorter waits (a job
-#: about to end, the minimum interval) are left exact.
-POLL_TICK = 0.1
-TICKED_WAIT = 1.0
+#: The ticks a wait before a poll may end on (seconds), each a multiple of the one before: a wait
+#: ends on the next multiple of the largest of them that is at most a tenth of it (`poll_tick`), so
+#: the polls of a process due within one tick go out in one turn of the event loop, and a coarse
+#: tick's polls with those of the fine ticks it falls on. A poll sent in a turn of its own costs a
+#: worker a sleep and a wake-up more than the request itself (docs/PERFORMANCE.md, "Polls on a
+#: shared tick"). The price: a poll, and the image it finds ready, up to a tenth of its wait later.
+#: A wait under a second (a job about to end, the minimum interval) is left exact.
+POLL_TICKS = (0.1, 0.5, 1.0)
+
+
+def poll_tick(delay: float) -> float:
+    """The tick a wait of `delay` seconds before a poll ends on (0: none, it ends exactly)."""
+    tick = 0.0
+    for step in POLL_TICKS:
+        if delay >= step * 10:
+            tick = step
+    return tick
 
 
 class Follower:
@@ -146,7 +155,7 @@ class Follower:
                     delay = min(delay, max(0.0, config.job_timeout - (time.time() - last_progress)))
                 wakeup.clear()
                 if delay > 0:
-                    await wait_event(wakeup, delay, tick=POLL_TICK if delay >= TICKED_WAIT else 0.0)
+                    await wait_event(wakeup, delay, tick=poll_tick(delay))
                 inbound = inbox.pop(job.id)
             if inbound is not None:
                 result: PollResult | None = inbound.result

@@ -347,6 +347,16 @@ async def test_a_long_bfl_job_is_polled_just_after_its_end_once_two_readings_agr
     assert done.ready_at - done.submitted_at - 6.0 <= 0.1 + 0.03 + SLACK
 
 
+def test_a_wait_before_a_poll_ends_on_a_tick_of_at_most_a_tenth_of_it():
+    assert following.poll_tick(0.4) == following.poll_tick(0.99) == 0.0  # a job about to end: exact
+    assert following.poll_tick(1.0) == following.poll_tick(4.9) == 0.1
+    assert following.poll_tick(5.0) == following.poll_tick(9.9) == 0.5
+    assert following.poll_tick(10.0) == following.poll_tick(60.0) == 1.0
+    # Each tick a multiple of the one before: a coarse tick's polls go with the fine ticks' ones.
+    ticks = following.POLL_TICKS
+    assert all(round(b / a, 9) == int(round(b / a, 9)) for a, b in itertools.pairwise(ticks))
+
+
 async def test_a_wait_of_a_second_or_more_before_a_poll_ends_on_the_shared_tick(
     tmp_path, fake_bfl: FakeBFL, monkeypatch: pytest.MonkeyPatch
 ):
@@ -368,18 +378,18 @@ async def test_a_wait_of_a_second_or_more_before_a_poll_ends_on_the_shared_tick(
     )
     done = await one_delivered_bfl_job(tmp_path, fake_bfl, policy)
     assert done.polls == 4 == len(fake_bfl.polls()) == len(waits)
-    short = [w for w in waits if w[0] < following.TICKED_WAIT]
-    long = [w for w in waits if w[0] >= following.TICKED_WAIT]
+    short = [w for w in waits if w[0] < 1.0]
+    long = [w for w in waits if w[0] >= 1.0]
     assert len(short) == 1
     assert len(long) == 3
     assert all(tick == 0.0 for _, tick, _, _ in short)
     for timeout, tick, started, ended in long:
-        assert tick == following.POLL_TICK
+        assert tick == 0.1
         assert ended >= on_tick(started + timeout, tick) - 0.002  # not before its tick
     # Still seen just after its end: the margin, 2 % of the time to go and at most one tick.
     assert done.ready_at is not None
     assert done.submitted_at is not None
-    assert done.ready_at - done.submitted_at - 6.0 <= 0.1 + 0.03 + following.POLL_TICK + SLACK
+    assert done.ready_at - done.submitted_at - 6.0 <= 0.1 + 0.03 + 0.1 + SLACK
 
 
 def looks_until_over(policy: PollPolicy, *, end: float, first: float = 30.0) -> tuple[int, float]:
