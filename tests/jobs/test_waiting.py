@@ -23,7 +23,7 @@ def test_a_deadline_moves_up_to_the_next_tick_and_stays_on_one():
 
 async def test_waits_ending_within_one_tick_end_together_and_none_before_its_time():
     loop = asyncio.get_running_loop()
-    # Ten waits whose own ends are spread over 81 ms, started a tick's start apart from a boundary.
+    # Ten waits whose own ends are spread over 81 ms, started 5 ms after a tick of the loop's clock.
     await asyncio.sleep(on_tick(loop.time(), TICK) - loop.time() + 0.005)
     started = loop.time()
     timeouts = [1.0 + i * 0.009 for i in range(10)]
