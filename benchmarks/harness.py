@@ -113,6 +113,60 @@ async def pg_admin(url: str, sql: str) -> None:
         await conn.close()
 
 
+# -- CPU of other processes, from /proc (Linux) ------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_times(pid: int) -> tuple[float, float]:
+    """(utime + stime, cutime + cstime) of a process, in seconds; (0, 0) once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0, 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK, (int(fields[13]) + int(fields[14])) / TICK
+
+
+def user_sys(pid: int) -> tuple[float, float]:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
+
+
+def postgres_server_cpu() -> float:
+    """Every `postgres` process's CPU, plus what the postmaster collected from its exited children."""
+    total = 0.0
+    pids = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        if name == "postgres":
+            pids[int(entry)] = int(text.rsplit(")", 1)[1].split()[1])  # its parent
+    for pid, parent in pids.items():
+        own, children = proc_times(pid)
+        total += own + (children if parent not in pids else 0.0)  # the postmaster reaps the backends
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since boot, every core (/proc/stat): busy is
+    all but idle and I/O wait."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / TICK, sum(fields) / TICK
+
+
 def cpu_seconds() -> float:
     """User + system CPU of this whole process (every thread), in seconds."""
     usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -8,7 +8,8 @@ transaction; never over a limit").
 A schema of its own (dropped at the end), migrated by the product (`open_database`). Members of one
 guild, half of them with a member limit that lets only a share of their jobs in (so holds are
 refused, and the limit check races across processes), half unlimited. Then `--procs` real
-processes (multiprocessing, spawn), each with its own `PostgresDatabase` pool, run `--tasks`
+processes (multiprocessing, spawn), each with its own `PostgresDatabase` pool and on the event
+loop `python -m bot run` takes on PostgreSQL (`--loop`, as `EVENT_LOOP`: auto is uvloop), run `--tasks`
 concurrent tasks doing cycles as the job core runs them (the shape of `quota_throughput.py` 4.),
 for `--seconds` (as long as the pgbench run it is compared with, so the figure is a sustained
 throughput; `--cycles N` runs a fixed N attempts per process instead):
@@ -37,6 +38,7 @@ import asyncio
 import multiprocessing as mp
 import os
 import re
+import resource
 import secrets
 import shutil
 import subprocess
@@ -47,7 +49,7 @@ import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
 import asyncpg
@@ -55,7 +57,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import pg_admin, print_machine
+from harness import machine_busy, pg_admin, postgres_server_cpu, print_machine
 
 from bot.jobs.model import Job, JobState, Origin
 from bot.periods import period_key
@@ -195,9 +197,21 @@ async def run_process(
 
 
 def child(
-    proc: int, url: str, folder: str, tasks: int, cycles: int | None, seconds: float, start: Any, out: Any
+    proc: int,
+    url: str,
+    folder: str,
+    tasks: int,
+    cycles: int | None,
+    seconds: float,
+    loop: str,
+    start: Any,
+    out: Any,
 ) -> None:
-    out.put((proc, asyncio.run(run_process(proc, url, folder, tasks, cycles, seconds, start))))
+    from bot.event_loop import loop_factory
+    from bot.event_loop import run as run_on
+
+    _, factory = loop_factory(loop, postgresql=True)  # type: ignore[arg-type]
+    out.put((proc, run_on(run_process(proc, url, folder, tasks, cycles, seconds, start), factory)))
 
 
 # -- the parent -----------------------------------------------------------------------------------
@@ -283,6 +297,49 @@ END;
 """
 
 
+class CpuSplit(NamedTuple):
+    """Where the CPU of a timed window went: the clients' (our processes, or pgbench), the
+    PostgreSQL server's (every `postgres` process of this machine), and how busy the machine was."""
+
+    client: float
+    server: float
+    busy: float  # the machine's share of all its cores' time that was busy
+
+    def line(self, what: str, count: int, client: str) -> str:
+        """Per `what` (a pair, a transaction), and the rate the machine's cores allow at that CPU."""
+        if count == 0:
+            return f"  CPU: no {what} done"
+        cores = os.cpu_count() or 1
+        per_client, per_server = self.client * 1000 / count, self.server * 1000 / count
+        if self.server == 0:  # the server runs elsewhere: its CPU is not seen from here
+            return f"  CPU per {what}: {client} {per_client:.3f} ms (PostgreSQL not on this machine)"
+        total = per_client + per_server
+        return (
+            f"  CPU per {what}: {client} {per_client:.3f} ms + PostgreSQL's {per_server:.3f} ms = "
+            f"{total:.3f} ms; the machine's {cores} cores {self.busy:.0%} busy: at this CPU per {what} "
+            f"they allow {cores * 1000 / total:,.0f} a second"
+        )
+
+
+def cpu_now() -> tuple[float, float, tuple[float, float]]:
+    """The marks a `CpuSplit` is taken between: (reaped children's CPU, the server's, the machine's)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime, postgres_server_cpu(), machine_busy()
+
+
+def cpu_since(mark: tuple[float, float, tuple[float, float]], client: float | None = None) -> CpuSplit:
+    """The split since `mark`; the client's CPU is the reaped children's (pgbench) unless given."""
+    children, server, (busy, total) = cpu_now()
+    busy_share = (busy - mark[2][0]) / max(total - mark[2][1], 1e-9)
+    return CpuSplit(children - mark[0] if client is None else client, server - mark[1], busy_share)
+
+
+class Pgbench(NamedTuple):
+    tps: float
+    transactions: int
+    cpu: CpuSplit
+
+
 def pgbench_binary() -> str | None:
     found = shutil.which("pgbench")
     if found:
@@ -291,7 +348,7 @@ def pgbench_binary() -> str | None:
     return str(candidates[-1]) if candidates else None
 
 
-async def run_pgbench(url: str, schema: str, clients: int, seconds: int) -> float | None:
+async def run_pgbench(url: str, schema: str, clients: int, seconds: int) -> Pgbench | None:
     binary = pgbench_binary()
     if binary is None:
         print("pgbench: not found (install the PostgreSQL client)")
@@ -326,11 +383,13 @@ async def run_pgbench(url: str, schema: str, clients: int, seconds: int) -> floa
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(PGBENCH_SQL.format(members=MEMBERS, guild=GUILD, period=time.strftime("%Y-%m-%d")))
     try:
+        mark = cpu_now()
         done = subprocess.run(
             [binary, "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
              "-f", script.name],
             env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip
+        cpu = cpu_since(mark)
     finally:
         os.unlink(script.name)
     if done.returncode != 0:
@@ -342,7 +401,9 @@ async def run_pgbench(url: str, schema: str, clients: int, seconds: int) -> floa
     if match is None:
         print(f"pgbench: no tps in its output:\n{done.stdout}")
         return None
-    return float(match.group(1))
+    tps = float(match.group(1))
+    processed = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
+    return Pgbench(tps, int(processed.group(1)) if processed else round(tps * seconds), cpu)
 
 
 def main() -> None:
@@ -359,6 +420,10 @@ def main() -> None:
         "--cycles", type=int, default=None, help="a fixed number of hold attempts per process instead"
     )
     parser.add_argument("--pgbench-seconds", type=int, default=15)
+    parser.add_argument(
+        "--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+        help="the processes' event loop, as EVENT_LOOP (default auto: the product's on PostgreSQL, uvloop)",
+    )  # fmt: skip
     args = parser.parse_args()
     url = os.environ.get("FLUXBOT_BENCH_DATABASE_URL") or DEFAULT_URL
     print_machine()
@@ -374,8 +439,11 @@ def main() -> None:
             what = f"hold attempts for {seconds:g} s"
         else:
             what = f"{args.procs * (args.cycles // args.tasks) * args.tasks:,} hold attempts"
+        from bot.event_loop import loop_factory
+
+        loop_name, _ = loop_factory(args.loop, postgresql=True)
         print(
-            f"{args.procs} processes x {args.tasks} tasks, {what} on {MEMBERS} "
+            f"{args.procs} processes x {args.tasks} tasks on {loop_name}'s event loop, {what} on {MEMBERS} "
             f"members ({limited_members} limited to {LIMITED_JOBS} jobs = {PRICE * LIMITED_JOBS} "
             "credits a day, the rest unlimited)"
         )
@@ -385,7 +453,7 @@ def main() -> None:
         procs = [
             ctx.Process(
                 target=child,
-                args=(p, bench_url, str(folder), args.tasks, args.cycles, seconds, start, out),
+                args=(p, bench_url, str(folder), args.tasks, args.cycles, seconds, args.loop, start, out),
             )
             for p in range(args.procs)
         ]
@@ -395,8 +463,10 @@ def main() -> None:
         stop, oldest = threading.Event(), list[float]()
         watcher = threading.Thread(target=watch_oldest, args=(bench_url, stop, oldest), daemon=True)
         watcher.start()
+        mark = cpu_now()
         start.set()
         results = [out.get(timeout=300 + seconds) for _ in procs]
+        window = cpu_since(mark, client=0.0)
         stop.set()
         watcher.join()
         for p in procs:
@@ -424,6 +494,8 @@ def main() -> None:
                 + " / ".join(f"{c * 1000 / max(n, 1):.2f}" for n, _, c in parts)
                 + " ms per attempt"
             )
+        timed_cpu = sum(r[1][9][i][2] for r in results for i in range(3)) if args.cycles is None else cpu
+        print(window._replace(client=timed_cpu).line("pair", accepted, "ours (refusals included)"))
         print(
             f"  failed after the store's {CONFLICT_TRIES} tries (serialization conflicts): "
             f"{accept_conflicts:,} accepts (nothing stored), {settle_conflicts:,} settles (hold left open)"
@@ -443,12 +515,14 @@ def main() -> None:
             print(f"  other store errors: {count:,} x {what}")
         ok = over == 0 and differ == 0 and charges == accepted
         clean = accept_conflicts == 0 and settle_conflicts == 0 and not other
-        tps = asyncio.run(run_pgbench(url, name, args.procs, args.pgbench_seconds))
-        if tps is not None:
+        bench = asyncio.run(run_pgbench(url, name, args.procs, args.pgbench_seconds))
+        tps = None if bench is None else bench.tps
+        if bench is not None and tps is not None:
             print(
                 f"\npgbench, {args.procs} clients, {args.pgbench_seconds}s, INSERT entry + UPDATE "
                 f"totals per transaction: {tps:,.0f} tps"
             )
+            print(bench.cpu.line("transaction", bench.transactions, "pgbench's"))
             print(
                 f"ratio ours / pgbench: {ours / tps:.0%} per hold+settle pair "
                 f"({2 * ours / tps:.0%} per durable unit)"

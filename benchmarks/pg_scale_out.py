@@ -69,9 +69,12 @@ from harness import (
     now,
     percentile,
     pg_admin,
+    postgres_server_cpu,
     print_machine,
     print_verdicts,
+    proc_times,
     summary_ms,
+    user_sys,
 )
 
 from tests.fakes.discord import SITE_DIR, FakeDiscord
@@ -79,7 +82,6 @@ from tests.helpers import free_port
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 FINISHED = ("delivered", "failed", "cancelled", "moderated", "timed_out", "submit_unknown")
-TICK = os.sysconf("SC_CLK_TCK")
 FIRST_MEMBER = 10**15  # member ids: snowflake-sized
 MENTION = re.compile(rb"<@([0-9]+)>")
 
@@ -129,46 +131,6 @@ class TimedDiscord(FakeDiscord):
 
 
 # -- processes and their CPU ------------------------------------------------------------------------
-
-
-def proc_times(pid: int) -> tuple[float, float]:
-    """(utime + stime, cutime + cstime) of a process, in seconds; (0, 0) once it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0, 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK, (int(fields[13]) + int(fields[14])) / TICK
-
-
-def user_sys(pid: int) -> tuple[float, float]:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0, 0.0
-    return int(fields[11]) / TICK, int(fields[12]) / TICK
-
-
-def postgres_server_cpu() -> float:
-    """Every `postgres` process's CPU, plus what the postmaster collected from its exited children."""
-    total = 0.0
-    pids = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
-                text = stat.read()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        if name == "postgres":
-            pids[int(entry)] = int(text.rsplit(")", 1)[1].split()[1])  # its parent
-    for pid, parent in pids.items():
-        own, children = proc_times(pid)
-        total += own + (children if parent not in pids else 0.0)  # the postmaster reaps the backends
-    return total
 
 
 @dataclass
