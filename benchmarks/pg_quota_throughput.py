@@ -15,8 +15,9 @@ for `--seconds` (as long as the pgbench run it is compared with, so the figure i
 throughput; `--cycles N` runs a fixed N attempts per process instead):
 
     accept = QuotaService.prepare_hold + Database.atomic(store_new_job)   (job insert + the hold)
-    (the job moves to running: one UPDATE, as between submit and result)
-    settle = Database.atomic(move_and_close, -> fetching, QuotaService.settlement)   (the charge)
+    (the job moves to running: one UPDATE with the submit's id and time, as the driver's move)
+    settle = Database.atomic(move_and_close, -> fetching with the result's columns, as the
+             follower's move, QuotaService.settlement)   (the charge)
 
 A refused hold (`HoldRefused`) counts as refused and rolls its unit back. A unit whose batch
 still met a serialization conflict after the store's CONFLICT_TRIES runs is counted (and fails
@@ -150,9 +151,19 @@ async def run_process(
                 other[f"accept: {type(exc).__name__}: {exc}"[:120]] += 1
                 return
             try:
-                await db.execute_one("UPDATE jobs SET state = 'running' WHERE id = ?", (job.id,))
+                # The columns the job core's moves set (bot/jobs/driver.py, following.py), so the
+                # same indexes are written: the submit's id and time, then the result's.
+                submitted = time.time()
+                await db.execute_one(
+                    "UPDATE jobs SET state = 'running', provider_job_id = ?, polling_url = ?,"
+                    " submitted_at = ?, updated_at = ? WHERE id = ?",
+                    (f"p-{job.id}", f"https://provider.invalid/{job.id}", submitted, submitted, job.id),
+                )
                 job.state = JobState.RUNNING
-                move = Transition.of(job, JobState.FETCHING, {"cost": PRICE})
+                ready = {"cost": PRICE, "ready_at": time.time(), "polls": 3, "seed": 1}
+                move = Transition.of(
+                    job, JobState.FETCHING, {**ready, "result_url": "https://cdn.invalid/r.png"}
+                )
                 await db.atomic(move_and_close, move, await quota.settlement(job, PRICE))
             except CONFLICTS:  # the hold stays open, the job in queued or running
                 settle_conflicts += 1
