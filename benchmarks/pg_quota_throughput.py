@@ -60,6 +60,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import machine_busy, pg_admin, postgres_server_cpu, print_machine
 
+from bot.event_loop import loop_factory
+from bot.event_loop import run as run_on
 from bot.jobs.model import Job, JobState, Origin
 from bot.periods import period_key
 from bot.quota import QuotaService
@@ -160,10 +162,14 @@ async def run_process(
                     (f"p-{job.id}", f"https://provider.invalid/{job.id}", submitted, submitted, job.id),
                 )
                 job.state = JobState.RUNNING
-                ready = {"cost": PRICE, "ready_at": time.time(), "polls": 3, "seed": 1}
-                move = Transition.of(
-                    job, JobState.FETCHING, {**ready, "result_url": "https://cdn.invalid/r.png"}
-                )
+                ready = {
+                    "cost": PRICE,
+                    "ready_at": time.time(),
+                    "result_url": f"https://cdn.invalid/{job.id}.png",
+                    "seed": 1,
+                    "polls": 3,
+                }
+                move = Transition.of(job, JobState.FETCHING, ready)
                 await db.atomic(move_and_close, move, await quota.settlement(job, PRICE))
             except CONFLICTS:  # the hold stays open, the job in queued or running
                 settle_conflicts += 1
@@ -218,9 +224,6 @@ def child(
     start: Any,
     out: Any,
 ) -> None:
-    from bot.event_loop import loop_factory
-    from bot.event_loop import run as run_on
-
     _, factory = loop_factory(loop, postgresql=True)  # type: ignore[arg-type]
     out.put((proc, run_on(run_process(proc, url, folder, tasks, cycles, seconds, start), factory)))
 
@@ -450,8 +453,6 @@ def main() -> None:
             what = f"hold attempts for {seconds:g} s"
         else:
             what = f"{args.procs * (args.cycles // args.tasks) * args.tasks:,} hold attempts"
-        from bot.event_loop import loop_factory
-
         loop_name, _ = loop_factory(args.loop, postgresql=True)
         print(
             f"{args.procs} processes x {args.tasks} tasks on {loop_name}'s event loop, {what} on {MEMBERS} "
