@@ -118,29 +118,34 @@ async def pg_admin(url: str, sql: str) -> None:
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def proc_times(pid: int) -> tuple[float, float]:
-    """(utime + stime, cutime + cstime) of a process, in seconds; (0, 0) once it is gone."""
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the process's name (None once it is gone)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
+            return stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def proc_times(pid: int) -> tuple[float, float]:
+    """(utime + stime, cutime + cstime) of a process, in seconds; (0, 0) once it is gone."""
+    fields = _stat_fields(pid)
+    if fields is None:
         return 0.0, 0.0
     return (int(fields[11]) + int(fields[12])) / TICK, (int(fields[13]) + int(fields[14])) / TICK
 
 
 def user_sys(pid: int) -> tuple[float, float]:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
+    """(utime, stime) of a process, in seconds; (0, 0) once it is gone."""
+    fields = _stat_fields(pid)
+    if fields is None:
         return 0.0, 0.0
     return int(fields[11]) / TICK, int(fields[12]) / TICK
 
 
 def postgres_server_cpu() -> float:
     """Every `postgres` process's CPU, plus what the postmaster collected from its exited children."""
-    total = 0.0
-    pids = {}
+    found: dict[int, list[str]] = {}  # pid → its stat fields
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -149,12 +154,13 @@ def postgres_server_cpu() -> float:
                 text = stat.read()
         except OSError:
             continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        if name == "postgres":
-            pids[int(entry)] = int(text.rsplit(")", 1)[1].split()[1])  # its parent
-    for pid, parent in pids.items():
-        own, children = proc_times(pid)
-        total += own + (children if parent not in pids else 0.0)  # the postmaster reaps the backends
+        if text[text.index("(") + 1 : text.rindex(")")] == "postgres":
+            found[int(entry)] = text.rsplit(")", 1)[1].split()
+    total = 0.0
+    for fields in found.values():
+        total += (int(fields[11]) + int(fields[12])) / TICK
+        if int(fields[1]) not in found:  # the postmaster: it reaps the backends that ended
+            total += (int(fields[13]) + int(fields[14])) / TICK
     return total
 
 
